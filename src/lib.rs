@@ -1,1 +1,24 @@
-pub fn placeholder() {}
+//! escalate: a case tracker for child-safeguarding professional disagreements.
+//!
+//! The library holds the domain (policies, the working-day calendar, deadlines,
+//! dispute state) and its storage (journals in a data directory); the `escalate`
+//! binary's `cli` module is a thin layer over it that parses arguments and renders.
+#![forbid(unsafe_code)]
+
+pub mod calendar;
+pub mod cli;
+pub mod clock;
+pub mod deadline;
+pub mod dispute;
+pub mod error;
+pub mod fsutil;
+pub mod id;
+pub mod journal;
+pub mod ops;
+pub mod policy;
+pub mod render;
+pub mod store;
+pub mod summary;
+pub mod text;
+
+pub use error::{Error, Result};

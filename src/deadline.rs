@@ -1,0 +1,126 @@
+//! Turning a policy's timescale into a date: working days, clock hours, "the same
+//! working day", "immediately", or no fixed timescale. Pure arithmetic over a
+//! calendar; it knows nothing of journals.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::calendar::Calendar;
+use crate::clock::{self, Instant};
+use crate::policy::Deadline;
+
+/// A computed deadline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Due {
+    /// The London date it falls on.
+    pub date: NaiveDate,
+    /// The last instant that is still in time.
+    #[serde(skip)]
+    pub by: Instant,
+    /// Set for deadlines in clock hours, whose time of day matters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// The policy says "immediately" (or "without delay").
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub immediately: bool,
+}
+
+impl Due {
+    pub fn end_of(date: NaiveDate) -> Due {
+        Due {
+            date,
+            by: clock::end_of_day(date),
+            time: None,
+            immediately: false,
+        }
+    }
+
+    pub fn is_overdue(&self, now: &Instant) -> bool {
+        now > &self.by
+    }
+}
+
+/// The deadline one timescale gives when counted from `anchor`. `None` for a
+/// timescale of `none = true`. Where one table gives several, the earliest applies.
+pub fn compute(spec: &Deadline, anchor: Instant, calendar: &Calendar) -> Option<Due> {
+    let day = clock::london_date(&anchor);
+    let mut candidates: Vec<Due> = Vec::new();
+    if let Some(n) = spec.working_days {
+        candidates.push(Due::end_of(calendar.add_working_days(day, n)));
+    }
+    if spec.same_working_day {
+        candidates.push(Due::end_of(calendar.same_working_day(day)));
+    }
+    if spec.immediately {
+        candidates.push(Due {
+            immediately: true,
+            ..Due::end_of(calendar.same_working_day(day))
+        });
+    }
+    if let Some(h) = spec.hours {
+        let by = anchor + chrono::Duration::hours(i64::from(h));
+        let local = by.with_timezone(&clock::ZONE);
+        candidates.push(Due {
+            date: local.date_naive(),
+            by,
+            time: Some(local.format("%H:%M").to_string()),
+            immediately: false,
+        });
+    }
+    earliest(candidates)
+}
+
+pub fn earliest(dues: impl IntoIterator<Item = Due>) -> Option<Due> {
+    dues.into_iter().min_by(|a, b| a.by.cmp(&b.by))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Division;
+
+    fn at(s: &str) -> Instant {
+        clock::parse_instant(s).unwrap()
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        clock::parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn working_days_skip_christmas() {
+        let cal = Calendar::new(Division::EnglandAndWales);
+        let spec = Deadline { working_days: Some(5), ..Deadline::default() };
+        let due = compute(&spec, at("2026-12-18 10:00"), &cal).unwrap();
+        assert_eq!(due.date, date("2026-12-29"));
+        assert!(!due.is_overdue(&at("2026-12-29 23:59")));
+        assert!(due.is_overdue(&at("2026-12-30")));
+    }
+
+    #[test]
+    fn hours_are_clock_hours_across_a_clock_change() {
+        let cal = Calendar::new(Division::EnglandAndWales);
+        let spec = Deadline { hours: Some(24), ..Deadline::default() };
+        let due = compute(&spec, at("2026-10-24 12:00"), &cal).unwrap();
+        assert_eq!(due.time.as_deref(), Some("11:00"));
+        assert_eq!(due.date, date("2026-10-25"));
+    }
+
+    #[test]
+    fn the_earliest_alternative_wins() {
+        let cal = Calendar::new(Division::EnglandAndWales);
+        // "48 hours (two working days)" opened on a Friday: 48 hours is Sunday.
+        let spec = Deadline { hours: Some(48), working_days: Some(2), ..Deadline::default() };
+        let due = compute(&spec, at("2026-11-20 09:00"), &cal).unwrap();
+        assert_eq!(due.date, date("2026-11-22"));
+    }
+
+    #[test]
+    fn same_working_day_on_a_weekend_is_monday() {
+        let cal = Calendar::new(Division::EnglandAndWales);
+        let spec = Deadline { same_working_day: true, ..Deadline::default() };
+        assert_eq!(compute(&spec, at("2026-12-19 10:00"), &cal).unwrap().date, date("2026-12-21"));
+        let none = Deadline { none: true, ..Deadline::default() };
+        assert_eq!(compute(&none, at("2026-12-19 10:00"), &cal), None);
+    }
+}

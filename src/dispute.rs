@@ -1,0 +1,387 @@
+//! A dispute's state, folded from its journal under its pinned policy, and the rules
+//! for what may happen next: the stage order, the action a stage requires before
+//! the dispute may leave it, deadlines, and the obligations each step creates. Pure:
+//! no files, no terminal. Refusals say what to do instead.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::calendar::Calendar;
+use crate::clock::{self, Instant};
+use crate::deadline::{self, Due};
+use crate::error::{Error, Result};
+use crate::id::DisputeId;
+use crate::journal::{Event, Opened, Record};
+use crate::policy::{Anchor, Deadline, Facts, LimitScope, Policy, Trigger};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Open,
+    Resolved,
+}
+
+/// An obligation the policy created for this dispute, and whether it was met.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObligationState {
+    pub id: String,
+    pub who: String,
+    pub action: String,
+    /// The stage the dispute was at when the obligation arose.
+    pub stage: u32,
+    pub arose: Instant,
+    pub due: Option<Deadline>,
+    /// The `seq` of the `notified` line that met it.
+    pub met_by: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolution {
+    pub when: Instant,
+    pub stage: u32,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Dispute {
+    pub id: DisputeId,
+    pub opened: Opened,
+    pub opened_at: Instant,
+    pub facts: Facts,
+    pub state: State,
+    pub stage: u32,
+    pub stage_entered: Instant,
+    /// A user's earlier deadline for the current stage.
+    pub due_override: Option<NaiveDate>,
+    /// The current stage's required action has been recorded since entering it.
+    pub action_recorded: bool,
+    pub resolution: Option<Resolution>,
+    pub obligations: Vec<ObligationState>,
+    /// The latest time any event happened; a new event may not be dated before it.
+    pub latest: Instant,
+    pub records: Vec<Record>,
+}
+
+impl Opened {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            cp_plan: self.cp_plan,
+            looked_after: self.looked_after,
+            immediate_harm: self.immediate_harm,
+            category: self.category.clone(),
+        }
+    }
+}
+
+fn trigger(policy: &Policy, facts: &Facts, on: Trigger, stage: u32, when: Instant, out: &mut Vec<ObligationState>) {
+    for o in &policy.obligations {
+        let fires = o.on == on
+            && match on {
+                Trigger::Open => true,
+                Trigger::Enter => o.stage == Some(stage),
+                Trigger::Resolve => o.stage.is_none_or(|s| stage >= s),
+            }
+            && facts.any(&o.when);
+        if fires {
+            out.push(ObligationState {
+                id: o.id.clone(),
+                who: o.who.clone(),
+                action: o.action.clone(),
+                stage,
+                arose: when,
+                due: o.due.clone(),
+                met_by: None,
+            });
+        }
+    }
+}
+
+impl Dispute {
+    /// Replay a journal. An event the policy does not allow where it stands is an
+    /// error `(line, what)`: the file was not written by escalate's rules.
+    pub fn fold(id: DisputeId, records: &[Record], policy: &Policy) -> std::result::Result<Dispute, (usize, String)> {
+        let first = records.first().ok_or((1, "the journal has no lines".to_string()))?;
+        let Event::Opened(opened) = &first.event else {
+            return Err((1, "the first line is not `opened`".into()));
+        };
+        if policy.stage(opened.stage).is_none() {
+            return Err((1, format!("policy {} has no stage {}", policy.id, opened.stage)));
+        }
+        let when = first.when();
+        let facts = opened.facts();
+        let mut obligations = Vec::new();
+        trigger(policy, &facts, Trigger::Open, opened.stage, when, &mut obligations);
+        trigger(policy, &facts, Trigger::Enter, opened.stage, when, &mut obligations);
+        let mut d = Dispute {
+            id,
+            opened: opened.clone(),
+            opened_at: when,
+            facts,
+            state: State::Open,
+            stage: opened.stage,
+            stage_entered: when,
+            due_override: opened.due,
+            action_recorded: false,
+            resolution: None,
+            obligations,
+            latest: when,
+            records: records.to_vec(),
+        };
+        for r in &records[1..] {
+            d.apply(r, policy).map_err(|what| (r.seq as usize, what))?;
+        }
+        Ok(d)
+    }
+
+    fn apply(&mut self, r: &Record, policy: &Policy) -> std::result::Result<(), String> {
+        let when = r.when();
+        let open = self.state == State::Open;
+        match &r.event {
+            Event::Opened(_) => return Err("only the first line may be `opened`".into()),
+            Event::Discussed { stage, .. } => {
+                if !open || *stage != self.stage {
+                    return Err(format!("a discussion at stage {stage} while the dispute is {} at stage {}", self.state_word(), self.stage));
+                }
+                self.action_recorded = true;
+            }
+            Event::Escalated { from_stage, to_stage, due, .. } => {
+                if !open || *from_stage != self.stage || policy.stage(*to_stage).is_none() || to_stage <= from_stage {
+                    return Err(format!("an escalation from stage {from_stage} to {to_stage} while the dispute is {} at stage {}", self.state_word(), self.stage));
+                }
+                for s in policy.stages.iter().filter(|s| s.number > *from_stage && s.number <= *to_stage) {
+                    trigger(policy, &self.facts, Trigger::Enter, s.number, when, &mut self.obligations);
+                }
+                self.stage = *to_stage;
+                self.stage_entered = when;
+                self.due_override = *due;
+                self.action_recorded = false;
+            }
+            Event::Notified { obligation, .. } => {
+                if let Some(id) = obligation {
+                    let slot = self.obligations.iter_mut().find(|o| &o.id == id && o.met_by.is_none());
+                    match slot {
+                        Some(o) => o.met_by = Some(r.seq),
+                        None => return Err(format!("it meets obligation {id:?}, which is not outstanding")),
+                    }
+                }
+            }
+            Event::Resolved { stage, .. } => {
+                if !open || *stage != self.stage {
+                    return Err(format!("a resolution at stage {stage} while the dispute is {} at stage {}", self.state_word(), self.stage));
+                }
+                self.state = State::Resolved;
+                if let Event::Resolved { outcome, .. } = &r.event {
+                    self.resolution = Some(Resolution { when, stage: *stage, outcome: outcome.clone() });
+                }
+                trigger(policy, &self.facts, Trigger::Resolve, self.stage, when, &mut self.obligations);
+            }
+            Event::Reopened { .. } => {
+                if open {
+                    return Err("a reopening of a dispute that is open".into());
+                }
+                self.state = State::Open;
+                self.resolution = None;
+                self.stage_entered = when;
+                self.due_override = None;
+            }
+            Event::Amended { event, .. } => {
+                if *event == 0 || *event >= r.seq {
+                    return Err(format!("an amendment of line {event}, which does not come before it"));
+                }
+            }
+            Event::Recovered { .. } => {}
+        }
+        if when > self.latest {
+            self.latest = when;
+        }
+        Ok(())
+    }
+
+    fn state_word(&self) -> &'static str {
+        match self.state {
+            State::Open => "open",
+            State::Resolved => "resolved",
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state == State::Open
+    }
+
+    pub fn arose(&self) -> Instant {
+        self.opened.arose.unwrap_or(self.opened_at)
+    }
+
+    /// The current deadline: the user's earlier date if they set one, else the
+    /// earliest the policy gives for this stage. `None` when resolved or when the
+    /// policy sets no timescale.
+    pub fn due(&self, policy: &Policy, calendar: &Calendar) -> Option<Due> {
+        if !self.is_open() {
+            return None;
+        }
+        if let Some(date) = self.due_override {
+            return Some(Due::end_of(date));
+        }
+        policy_due(policy, self.stage, &self.facts, self.stage_entered, self.opened_at, self.arose(), calendar)
+    }
+
+    pub fn outstanding(&self) -> impl Iterator<Item = &ObligationState> {
+        self.obligations.iter().filter(|o| o.met_by.is_none())
+    }
+
+    pub fn obligation_due(&self, o: &ObligationState, calendar: &Calendar) -> Option<Due> {
+        let spec = o.due.as_ref()?;
+        let anchor = match spec.from {
+            Anchor::Entered => o.arose,
+            Anchor::Opened => self.opened_at,
+            Anchor::Arose => self.arose(),
+        };
+        deadline::compute(spec, anchor, calendar)
+    }
+
+    /// A new event must not be dated before what the journal already records.
+    pub fn check_when(&self, when: &Instant) -> Result<()> {
+        if when < &self.latest {
+            return Err(Error::refused(format!(
+                "--at {} is before the last event on dispute {} ({})",
+                clock::human_instant(when),
+                self.id,
+                clock::human_instant(&self.latest)
+            ))
+            .with_hint("Events are recorded in the order they happened; give a time on or after that one."));
+        }
+        Ok(())
+    }
+
+    pub fn require_open(&self, doing: &str) -> Result<()> {
+        match &self.resolution {
+            Some(r) if !self.is_open() => Err(Error::refused(format!(
+                "dispute {} was resolved on {}; you cannot {doing}",
+                self.id,
+                clock::human_date(clock::london_date(&r.when))
+            ))
+            .with_hint(format!("If it has come back, reopen it first: `escalate reopen {} --reason \"...\"`.", self.id))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The stage an escalation would move to, or why it may not happen now.
+    pub fn plan_escalation(&self, policy: &Policy, to: Option<u32>, role: Option<&str>) -> Result<u32> {
+        self.require_open("escalate it")?;
+        let current = policy.stage(self.stage).map_or("", |s| s.name.as_str());
+        let Some(next) = policy.next_stage(self.stage) else {
+            return Err(Error::refused(format!(
+                "dispute {} is already at stage {} ({current}), the last stage of {}",
+                self.id, self.stage, policy.id
+            ))
+            .with_hint(format!("Record the decision with `escalate resolve {} --outcome \"...\"`.", self.id)));
+        };
+        let urgent_skip = self.facts.immediate_harm && policy.urgent.as_ref().is_some_and(|u| u.skip_required_action);
+        if !self.action_recorded && !urgent_skip {
+            let action = policy.stage(self.stage).map_or("the discussion", |s| s.action.as_str());
+            return Err(Error::refused(format!(
+                "stage {} ({current}) has nothing recorded yet: {action}",
+                self.stage
+            ))
+            .with_hint(format!(
+                "Record it with `escalate discuss {} --note \"...\" --with \"...\"`, then escalate.",
+                self.id
+            )));
+        }
+        let target = to.unwrap_or(next.number);
+        if target == next.number {
+            return Ok(target);
+        }
+        if target <= self.stage || policy.stage(target).is_none() {
+            return Err(Error::refused(format!(
+                "dispute {} is at stage {}; it can move on to stage {} ({}){}",
+                self.id,
+                self.stage,
+                next.number,
+                next.name,
+                if policy.stage(target).is_none() { format!(", and {} has no stage {target}", policy.id) } else { String::new() }
+            )));
+        }
+        let allowed = policy
+            .bypasses
+            .iter()
+            .find(|b| b.to_stage == target && role.is_some_and(|r| r.eq_ignore_ascii_case(&b.role)));
+        match allowed {
+            Some(_) => Ok(target),
+            None => {
+                let roles: Vec<String> = policy
+                    .bypasses
+                    .iter()
+                    .filter(|b| b.to_stage == target)
+                    .map(|b| format!("{:?}", b.role))
+                    .collect();
+                Err(Error::refused(format!(
+                    "{} moves one stage at a time: dispute {} is at stage {} and goes to stage {} next",
+                    policy.id, self.id, self.stage, next.number
+                ))
+                .with_hint(if roles.is_empty() {
+                    format!("Run `escalate escalate {} --reason \"...\"` without --to.", self.id)
+                } else {
+                    format!("Only {} may take a dispute straight to stage {target} (--as ROLE).", roles.join(" or "))
+                }))
+            }
+        }
+    }
+
+    /// The outstanding obligation `who` names: its id, or its role (any case), or
+    /// the start of either.
+    pub fn find_obligation(&self, who: &str) -> Option<&ObligationState> {
+        let w = who.trim().to_lowercase();
+        if w.is_empty() {
+            return None;
+        }
+        let outstanding: Vec<&ObligationState> = self.outstanding().collect();
+        outstanding
+            .iter()
+            .find(|o| o.id.to_lowercase() == w || o.who.to_lowercase() == w)
+            .or_else(|| {
+                let starts: Vec<&&ObligationState> = outstanding
+                    .iter()
+                    .filter(|o| o.id.to_lowercase().starts_with(&w) || o.who.to_lowercase().starts_with(&w))
+                    .collect();
+                (starts.len() == 1).then(|| starts[0])
+            })
+            .copied()
+    }
+}
+
+/// The deadline for a stage entered at `entered`, before any user override: the
+/// earliest of the stage's own deadlines and the policy's limits that apply.
+pub fn policy_due(
+    policy: &Policy,
+    stage: u32,
+    facts: &Facts,
+    entered: Instant,
+    opened: Instant,
+    arose: Instant,
+    calendar: &Calendar,
+) -> Option<Due> {
+    let anchor = |from: Anchor, default: Instant| match from {
+        Anchor::Entered => default,
+        Anchor::Opened => opened,
+        Anchor::Arose => arose,
+    };
+    let stage_specs = policy
+        .stage(stage)
+        .into_iter()
+        .flat_map(|s| s.deadlines.iter())
+        .map(|d| (d, anchor(d.from, entered)));
+    let limit_specs = policy.limits.iter().map(|l| {
+        let default = match l.scope {
+            LimitScope::EachStage => entered,
+            LimitScope::WholeDispute => opened,
+        };
+        (&l.deadline, anchor(l.deadline.from, default))
+    });
+    deadline::earliest(
+        stage_specs
+            .chain(limit_specs)
+            .filter(|(d, _)| facts.any(&d.when))
+            .filter_map(|(d, at)| deadline::compute(d, at, calendar)),
+    )
+}

@@ -1,0 +1,131 @@
+//! What a journal line says: the envelope every line carries (`seq`, `at`, `by`,
+//! `prev`, `hash`) and the kinds of event with their own fields. The line format is
+//! specified in docs/journal-format.md; changing a field name here breaks every
+//! journal already written, so fields are only ever added, as optional.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Instant;
+
+/// One journal line as read back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub seq: u64,
+    /// When the line was recorded.
+    pub at: Instant,
+    /// When the event happened, if the user said it was earlier (`--at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub happened: Option<Instant>,
+    pub by: String,
+    #[serde(flatten)]
+    pub event: Event,
+    /// SHA-256 of the previous line's bytes; empty on line 1.
+    pub prev: String,
+    /// SHA-256 of this line's bytes before `,"hash":`.
+    #[serde(default)]
+    pub hash: String,
+}
+
+impl Record {
+    /// When the event happened: `happened` if given, else when it was recorded.
+    pub fn when(&self) -> Instant {
+        self.happened.unwrap_or(self.at)
+    }
+}
+
+/// The first line of every journal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Opened {
+    pub policy: String,
+    /// SHA-256 of the exact policy text in force when the dispute was opened.
+    pub policy_hash: String,
+    /// The child's reference in the user's own system (never a name).
+    pub child: String,
+    /// The agency raising the disagreement.
+    pub from: String,
+    /// The agency whose decision is challenged.
+    pub with: String,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub cp_plan: bool,
+    #[serde(default)]
+    pub looked_after: bool,
+    #[serde(default)]
+    pub immediate_harm: bool,
+    /// Stage the dispute starts at (1 unless the policy lets urgent cases start later).
+    pub stage: u32,
+    /// A user's earlier deadline for the first stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<NaiveDate>,
+    /// When the disagreement arose, if earlier than the dispute was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arose: Option<Instant>,
+    /// Why an urgent dispute starts past stage 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    Opened(Opened),
+    Discussed {
+        stage: u32,
+        note: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        with: Option<String>,
+    },
+    Escalated {
+        from_stage: u32,
+        to_stage: u32,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<NaiveDate>,
+        /// The named role that took the dispute past intermediate stages.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bypass_role: Option<String>,
+    },
+    Notified {
+        who: String,
+        /// The policy obligation this meets, if it meets one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        obligation: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    Resolved {
+        stage: u32,
+        outcome: String,
+    },
+    Amended {
+        event: u64,
+        note: String,
+    },
+    Reopened {
+        reason: String,
+    },
+    /// A torn last line (a crash mid-write) was moved aside before this append.
+    Recovered {
+        quarantine: String,
+        sha256: String,
+        bytes: u64,
+    },
+}
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Opened(_) => "opened",
+            Event::Discussed { .. } => "discussed",
+            Event::Escalated { .. } => "escalated",
+            Event::Notified { .. } => "notified",
+            Event::Resolved { .. } => "resolved",
+            Event::Amended { .. } => "amended",
+            Event::Reopened { .. } => "reopened",
+            Event::Recovered { .. } => "recovered",
+        }
+    }
+}

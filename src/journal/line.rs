@@ -1,0 +1,57 @@
+//! Turning records into journal lines and back, with the two hashes that make any
+//! change detectable: `prev` chains each line to the one before, and `hash` seals
+//! the line itself, so a change to the last line (which no later `prev` covers) is
+//! caught too. The hashes are over the exact bytes on disk, not a re-serialisation,
+//! so verification never depends on how a JSON library orders or escapes fields.
+
+use sha2::{Digest, Sha256};
+
+use super::event::Record;
+use crate::policy::hex;
+
+const HASH_KEY: &str = ",\"hash\":\"";
+/// `,"hash":"` + 64 hex digits + `"}`
+const SEAL_LEN: usize = HASH_KEY.len() + 64 + 2;
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Serialise a record (its `hash` is ignored) into a sealed line, without newline.
+pub fn encode(record: &Record) -> String {
+    let mut unsealed = record.clone();
+    unsealed.hash = String::new();
+    let mut value = serde_json::to_value(&unsealed).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.remove("hash");
+    }
+    // serde_json::Value renders a map in insertion order (preserve_order), so the
+    // fields appear as the struct declares them.
+    let body = value.to_string();
+    let open = &body[..body.len() - 1];
+    format!("{open}{HASH_KEY}{}\"}}", sha256_hex(open.as_bytes()))
+}
+
+/// The hash digits of a line `encode` produced.
+pub fn seal_of(line: &str) -> &str {
+    &line[line.len() - 66..line.len() - 2]
+}
+
+/// Check a line's seal; returns the record or what is wrong, in words.
+pub fn decode(line: &[u8]) -> Result<Record, String> {
+    let text = std::str::from_utf8(line).map_err(|_| "the line is not UTF-8 text".to_string())?;
+    if text.len() < SEAL_LEN || !text.is_char_boundary(text.len() - SEAL_LEN) {
+        return Err("the line is too short to be a journal line".into());
+    }
+    let (open, seal) = text.split_at(text.len() - SEAL_LEN);
+    let digest = seal
+        .strip_prefix(HASH_KEY)
+        .and_then(|s| s.strip_suffix("\"}"))
+        .filter(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .ok_or_else(|| "the line does not end with its hash seal".to_string())?;
+    if sha256_hex(open.as_bytes()) != digest {
+        return Err("the line's contents do not match its hash (it was changed after it was written)".into());
+    }
+    let record: Record = serde_json::from_str(text).map_err(|e| format!("the line is not a valid event: {e}"))?;
+    Ok(record)
+}

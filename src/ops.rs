@@ -1,0 +1,228 @@
+//! The operations behind each command, on a data directory: open a dispute, record
+//! what happened, and load disputes for viewing. Each takes a validated request and
+//! returns the new state; the journal is locked, checked against the policy, and
+//! appended to only when everything has been accepted, so a refused command leaves
+//! every byte as it was.
+
+use chrono::NaiveDate;
+
+use crate::calendar::{Calendar, Division};
+use crate::clock::{self, Instant};
+use crate::deadline::Due;
+use crate::dispute::{self, Dispute};
+use crate::error::{Error, Result};
+use crate::id::DisputeId;
+use crate::journal::{self, Event, Opened};
+use crate::policy::{Catalogue, LoadedPolicy};
+use crate::store::Store;
+
+/// Everything a command needs to know about where and when it runs.
+pub struct Session {
+    pub store: Store,
+    pub catalogue: Catalogue,
+    pub now: Instant,
+    pub actor: String,
+}
+
+/// A dispute with the policy it pinned.
+pub struct Loaded {
+    pub dispute: Dispute,
+    pub policy: LoadedPolicy,
+    /// SHA-256 of the journal's last line.
+    pub head: String,
+}
+
+impl Loaded {
+    pub fn summary(&self, calendar: &Calendar, now: &Instant) -> crate::summary::Summary {
+        crate::summary::Summary::of(&self.dispute, &self.policy.policy, &self.head, calendar, now)
+    }
+}
+
+pub struct OpenRequest {
+    pub policy: LoadedPolicy,
+    pub opened: Opened,
+    pub at: Option<Instant>,
+}
+
+impl Session {
+    pub fn calendar(&self, division: Division) -> Calendar {
+        Calendar::new(division)
+    }
+
+    pub fn calendar_for(&self, loaded: &LoadedPolicy) -> Calendar {
+        self.calendar(loaded.policy.division)
+    }
+
+    /// When an event happened: `--at` if given (never in the future), else now.
+    pub fn happened(&self, at: Option<Instant>) -> Result<Option<Instant>> {
+        match at {
+            Some(t) if t > self.now => Err(Error::refused(format!(
+                "--at {} is in the future (it is now {})",
+                clock::human_instant(&t),
+                clock::human_instant(&self.now)
+            ))
+            .with_hint("--at records when something already happened; leave it out to use the current time.")),
+            other => Ok(other),
+        }
+    }
+
+    fn load_from(&self, id: DisputeId, contents: &journal::Contents) -> Result<Loaded> {
+        let path = self.store.journal_path(&id);
+        let Some(Event::Opened(opened)) = contents.records.first().map(|r| &r.event) else {
+            return Err(Error::damaged(path, 1, "the first line is not `opened`"));
+        };
+        let policy = self.store.pinned_policy(&self.catalogue, &opened.policy_hash).ok_or_else(|| {
+            Error::damaged(
+                &path,
+                1,
+                format!(
+                    "it was opened under policy {} with hash {}, and no copy of that policy text can be found",
+                    opened.policy, opened.policy_hash
+                ),
+            )
+        })?;
+        let dispute = Dispute::fold(id, &contents.records, &policy.policy)
+            .map_err(|(line, what)| Error::damaged(&path, line, format!("{what}, which policy {} does not allow", policy.policy.id)))?;
+        Ok(Loaded { dispute, policy, head: contents.head.clone() })
+    }
+
+    pub fn load(&self, id: &DisputeId) -> Result<Loaded> {
+        let contents = self.store.read_journal(id)?;
+        self.load_from(id.clone(), &contents)
+    }
+
+    /// Every dispute, each loaded or with the error that stopped it, so one damaged
+    /// journal does not hide the others.
+    pub fn load_all(&self) -> Result<Vec<(DisputeId, Result<Loaded>)>> {
+        Ok(self
+            .store
+            .ids()?
+            .into_iter()
+            .map(|id| {
+                let loaded = self.load(&id);
+                (id, loaded)
+            })
+            .collect())
+    }
+
+    /// A user's `--due` must be no later than the policy's deadline.
+    fn check_user_due(&self, due: Option<NaiveDate>, policy_due: Option<&Due>, start: Instant, stage: u32) -> Result<()> {
+        let Some(date) = due else { return Ok(()) };
+        if date < clock::london_date(&start) {
+            return Err(Error::refused(format!(
+                "--due {} is before the stage starts ({})",
+                clock::human_date(date),
+                clock::human_date(clock::london_date(&start))
+            )));
+        }
+        if let Some(p) = policy_due.filter(|p| date > p.date) {
+            return Err(Error::refused(format!(
+                "--due {} is later than the policy allows: stage {stage} is due by {}",
+                clock::human_date(date),
+                clock::human_date(p.date)
+            ))
+            .with_hint("A shorter timescale that protects the child is allowed; a longer one is not. Leave out --due to use the policy's date."));
+        }
+        Ok(())
+    }
+
+    pub fn open(&self, req: OpenRequest) -> Result<Loaded> {
+        let OpenRequest { policy, opened, at } = req;
+        let happened = self.happened(at)?;
+        let when = happened.unwrap_or(self.now);
+        let p = &policy.policy;
+        if let Some(arose) = opened.arose {
+            if arose > when {
+                return Err(Error::refused("--arose is after the dispute was opened")
+                    .with_hint("--arose is when the disagreement first arose, on or before the time it is opened."));
+            }
+        }
+        let facts = opened.facts();
+        if let Some(c) = &opened.category {
+            match p.category(c) {
+                None => {
+                    let list: Vec<String> = p.categories.iter().filter(|c| !c.excluded).map(|c| format!("{} ({})", c.id, c.name)).collect();
+                    return Err(Error::refused(format!("policy {} has no category {c:?}", p.id))
+                        .with_hint(if list.is_empty() { format!("Policy {} lists no categories; leave out --category.", p.id) } else { format!("Use one of: {}.", list.join("; ")) }));
+                }
+                Some(cat) if cat.excluded => {
+                    return Err(Error::refused(format!(
+                        "policy {} does not cover disagreements about {}: {:?}",
+                        p.id,
+                        cat.name.to_lowercase(),
+                        cat.source
+                    ))
+                    .with_hint("Follow the procedure that covers it (ask your designated safeguarding lead); this tool records disputes the policy covers."));
+                }
+                Some(_) => {}
+            }
+        }
+        if opened.stage != p.first_stage() {
+            let allowed = opened.immediate_harm && p.urgent.as_ref().is_some_and(|u| u.start_at_any_stage);
+            if p.stage(opened.stage).is_none() {
+                return Err(Error::refused(format!("policy {} has no stage {}", p.id, opened.stage)));
+            }
+            if !allowed {
+                return Err(Error::refused(format!(
+                    "policy {} starts every dispute at stage {}",
+                    p.id,
+                    p.first_stage()
+                ))
+                .with_hint(if p.urgent.as_ref().is_some_and(|u| u.start_at_any_stage) {
+                    "Only a child thought to be at risk of immediate harm (--immediate-harm) may start at a later stage."
+                } else {
+                    "Leave out --stage."
+                }));
+            }
+            if opened.start_reason.is_none() {
+                return Err(Error::refused("starting past stage 1 needs a recorded reason")
+                    .with_hint("Add --reason \"...\" saying why this stage is the right place to start."));
+            }
+        }
+        let calendar = self.calendar_for(&policy);
+        let arose = opened.arose.unwrap_or(when);
+        let pdue = dispute::policy_due(p, opened.stage, &facts, when, when, arose, &calendar);
+        self.check_user_due(opened.due, pdue.as_ref(), when, opened.stage)?;
+        self.store.pin_policy(&policy)?;
+        let (id, path) = self.store.prepare_new()?;
+        let (record, head) = journal::create(&path, self.now, happened, &self.actor, opened)?;
+        let dispute = Dispute::fold(id, &[record], p).map_err(|(line, what)| Error::damaged(&path, line, what))?;
+        Ok(Loaded { dispute, policy, head })
+    }
+
+    /// Lock a dispute's journal, let `decide` turn its state into the next event (or
+    /// refuse), then append it. Nothing is written unless `decide` accepts.
+    pub fn record(
+        &self,
+        typed_id: &str,
+        at: Option<Instant>,
+        decide: impl FnOnce(&Loaded, &Calendar, Instant) -> Result<Event>,
+    ) -> Result<Loaded> {
+        let id = self.store.resolve(typed_id)?;
+        let happened = self.happened(at)?;
+        let when = happened.unwrap_or(self.now);
+        let path = self.store.journal_path(&id);
+        let mut writer = journal::Writer::open(&path)?;
+        let mut loaded = self.load_from(id, &writer.contents)?;
+        loaded.dispute.check_when(&when)?;
+        let calendar = self.calendar_for(&loaded.policy);
+        let event = decide(&loaded, &calendar, when)?;
+        writer.append(self.now, happened, &self.actor, event)?;
+        loaded.dispute = Dispute::fold(loaded.dispute.id.clone(), &writer.contents.records, &loaded.policy.policy)
+            .map_err(|(line, what)| Error::damaged(&path, line, what))?;
+        loaded.head = writer.contents.head.clone();
+        Ok(loaded)
+    }
+
+    pub fn escalate(&self, typed_id: &str, at: Option<Instant>, reason: String, due: Option<NaiveDate>, to: Option<u32>, role: Option<String>) -> Result<Loaded> {
+        self.record(typed_id, at, |l, calendar, when| {
+            let d = &l.dispute;
+            let p = &l.policy.policy;
+            let target = d.plan_escalation(p, to, role.as_deref())?;
+            let pdue = dispute::policy_due(p, target, &d.facts, when, d.opened_at, d.arose(), calendar);
+            self.check_user_due(due, pdue.as_ref(), when, target)?;
+            let bypass_role = role.filter(|_| target != p.next_stage(d.stage).map_or(0, |s| s.number));
+            Ok(Event::Escalated { from_stage: d.stage, to_stage: target, reason, due, bypass_role })
+        })
+    }
+}

@@ -1,0 +1,166 @@
+//! Escalation policies: the model (`model`), strict loading (`check`), and where
+//! policies come from: built into the binary, the user's config directory, a file
+//! named on the command line, or the snapshot a dispute pinned when it was opened.
+
+pub mod check;
+pub mod model;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use check::Problem;
+pub use model::*;
+
+use crate::error::{Error, Result};
+
+/// The policies shipped with escalate, one per seed document.
+const BUILTIN: &[(&str, &str)] = &[("gscb", include_str!("../../policies/gscb.toml"))];
+
+/// Where a loaded policy came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    File(PathBuf),
+    /// The copy a dispute pinned when it was opened.
+    Snapshot,
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadedPolicy {
+    pub policy: Policy,
+    /// The exact text, kept so a dispute can pin it.
+    pub text: String,
+    /// Lower-case hex SHA-256 of `text`.
+    pub hash: String,
+    pub origin: Origin,
+}
+
+pub fn hash_text(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+impl LoadedPolicy {
+    pub fn from_text(text: String, origin: Origin) -> Result<Self, Vec<Problem>> {
+        let policy = check::parse(&text)?;
+        Ok(LoadedPolicy {
+            hash: hash_text(&text),
+            policy,
+            text,
+            origin,
+        })
+    }
+
+    /// Read and check a policy file; every problem is listed in the error.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::io(format!("could not read policy file {}", path.display()), e))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::refused(format!("policy file {} is not UTF-8 text", path.display()))
+        })?;
+        Self::from_text(text, Origin::File(path.to_owned())).map_err(|problems| problems_error(path, &problems))
+    }
+}
+
+/// One error listing every problem in a policy file.
+pub fn problems_error(path: &Path, problems: &[Problem]) -> Error {
+    let list: Vec<String> = problems.iter().map(|p| format!("  {}: {p}", path.display())).collect();
+    Error::refused(format!(
+        "policy file {} has {} problem{}:\n{}",
+        path.display(),
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        list.join("\n")
+    ))
+    .with_hint("See policies/README.md for every key, with examples.")
+}
+
+/// The built-in policies, parsed. They are checked by the test suite, so a failure
+/// here is a bug in escalate itself and is reported as one.
+pub fn builtins() -> Vec<LoadedPolicy> {
+    BUILTIN
+        .iter()
+        .filter_map(|(id, text)| match LoadedPolicy::from_text((*text).to_owned(), Origin::Builtin) {
+            Ok(p) => Some(p),
+            Err(problems) => {
+                eprintln!("escalate: built-in policy {id} is invalid (a bug): {problems:?}");
+                None
+            }
+        })
+        .collect()
+}
+
+/// All policies a user can name: built-ins plus files in their policy directory.
+#[derive(Clone, Debug, Default)]
+pub struct Catalogue {
+    pub policies: Vec<LoadedPolicy>,
+}
+
+impl Catalogue {
+    /// Built-ins, then every `*.toml` in `user_dir` (if it exists). A user file may
+    /// not reuse a built-in id: that would silently change the rules for everyone
+    /// who types `--policy <id>`.
+    pub fn load(user_dir: Option<&Path>) -> Result<Self> {
+        let mut policies = builtins();
+        if let Some(dir) = user_dir.filter(|d| d.is_dir()) {
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| Error::io(format!("could not list {}", dir.display()), e))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                let loaded = LoadedPolicy::from_file(&path)?;
+                if let Some(other) = policies.iter().find(|p| p.policy.id == loaded.policy.id) {
+                    let whose = match &other.origin {
+                        Origin::File(p) => format!("the policy in {}", p.display()),
+                        _ => "a built-in policy".to_string(),
+                    };
+                    return Err(Error::refused(format!(
+                        "policy file {} uses id {:?}, which is already {whose}",
+                        path.display(),
+                        loaded.policy.id
+                    ))
+                    .with_hint("Give your policy its own id (e.g. add your area's name) and use that with --policy."));
+                }
+                policies.push(loaded);
+            }
+        }
+        Ok(Catalogue { policies })
+    }
+
+    pub fn get(&self, id: &str) -> Result<&LoadedPolicy> {
+        self.policies.iter().find(|p| p.policy.id == id).ok_or_else(|| {
+            let ids: Vec<&str> = self.policies.iter().map(|p| p.policy.id.as_str()).collect();
+            let shown: String = id.chars().filter(|c| !c.is_control()).take(40).collect();
+            Error::refused(format!("there is no policy called {shown:?}"))
+                .with_hint(format!("Known policies: {}. `escalate policy list` describes them.", ids.join(", ")))
+        })
+    }
+
+    pub fn by_hash(&self, hash: &str) -> Option<&LoadedPolicy> {
+        self.policies.iter().find(|p| p.hash == hash)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_policy_is_valid() {
+        for (id, text) in BUILTIN {
+            let loaded = LoadedPolicy::from_text((*text).to_owned(), Origin::Builtin)
+                .unwrap_or_else(|p| panic!("{id}: {p:?}"));
+            assert_eq!(&loaded.policy.id, id);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The policy model: what a partnership's escalation policy says, as data. Every rule
+//! carries the sentence of the source document it encodes (`source`) and, where the
+//! document is ambiguous, the reading chosen (`reading`). The keys are documented for
+//! policy authors in `policies/README.md`; this file and that one change together.
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Division;
+
+/// The policy file format this build reads.
+pub const FORMAT: u32 = 1;
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Format version of the file; must be 1.
+    pub format: u32,
+    /// Short id used on the command line (`--policy gscb`).
+    pub id: String,
+    /// Title of the policy document.
+    pub name: String,
+    /// The partnership (or organisation) whose policy this is.
+    pub partnership: String,
+    /// Year the source document was issued.
+    pub year: u16,
+    /// Full citation of the source document.
+    pub document: String,
+    /// Bank-holiday division whose working days deadlines count.
+    #[serde(default = "default_division")]
+    pub division: Division,
+    #[serde(default, rename = "category", skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<Category>,
+    #[serde(rename = "stage")]
+    pub stages: Vec<Stage>,
+    /// Limits that apply to every stage or to the whole dispute.
+    #[serde(default, rename = "limit", skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<Limit>,
+    #[serde(default, rename = "obligation", skip_serializing_if = "Vec::is_empty")]
+    pub obligations: Vec<Obligation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent: Option<Urgent>,
+    #[serde(default, rename = "bypass", skip_serializing_if = "Vec::is_empty")]
+    pub bypasses: Vec<Bypass>,
+    /// Duties the document states that the tool shows but cannot enforce
+    /// (e.g. "record in writing and share").
+    #[serde(default, rename = "note", skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+}
+
+fn default_division() -> Division {
+    Division::EnglandAndWales
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    pub name: String,
+    pub source: String,
+    /// The document says it does not cover this kind of disagreement.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub excluded: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub number: u32,
+    pub name: String,
+    /// Who acts at this stage.
+    pub who: String,
+    /// What must be recorded (with `escalate discuss`) before the dispute may leave the stage.
+    pub action: String,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+    /// Every deadline that applies; the earliest one that applies wins.
+    #[serde(rename = "deadline")]
+    pub deadlines: Vec<Deadline>,
+}
+
+/// A timescale. Several keys in one table are alternatives: the earliest applies
+/// ("48 hours (two working days)"). `none` says the document sets no fixed timescale.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Deadline {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+    /// The end of the anchor day if it is a working day, else of the next working day.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub same_working_day: bool,
+    /// "immediately", "without delay": counted as the same working day, shown as "immediately".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub immediately: bool,
+    /// No fixed timescale ("as speedily as possible"): no due date, the age is shown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub none: bool,
+    #[serde(default, skip_serializing_if = "Anchor::is_entered")]
+    pub from: Anchor,
+    /// Conditions under which this deadline applies (any one suffices); empty = always.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+}
+
+/// What a deadline counts from.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anchor {
+    /// Entering the stage (or, for an obligation, the moment it arose).
+    #[default]
+    Entered,
+    /// Opening the dispute.
+    Opened,
+    /// When the disagreement arose (`open --arose`; defaults to when it was opened).
+    Arose,
+}
+
+impl Anchor {
+    fn is_entered(&self) -> bool {
+        *self == Anchor::Entered
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LimitScope {
+    /// Applies to every stage, counted from entering it.
+    EachStage,
+    /// Applies to the dispute as a whole, counted from its `from`.
+    WholeDispute,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub scope: LimitScope,
+    #[serde(flatten)]
+    pub deadline: Deadline,
+}
+
+/// When an obligation arises.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    /// On opening the dispute.
+    Open,
+    /// On entering `stage` (including opening at it).
+    #[default]
+    Enter,
+    /// On resolving the dispute (at or after `stage`, if given).
+    Resolve,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Obligation {
+    pub id: String,
+    /// The person or role to be told (what `escalate notify --who` names).
+    pub who: String,
+    pub action: String,
+    #[serde(default)]
+    pub on: Trigger,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Deadline>,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+}
+
+/// What changes when the child is at immediate risk (`open --immediate-harm`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Urgent {
+    /// The dispute may be opened at any stage (with a recorded reason).
+    #[serde(default)]
+    pub start_at_any_stage: bool,
+    /// The dispute may move on before the stage's action is recorded.
+    #[serde(default)]
+    pub skip_required_action: bool,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+}
+
+/// A named role that may take a dispute straight to a later stage.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bypass {
+    pub role: String,
+    pub to_stage: u32,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub text: String,
+    pub source: String,
+}
+
+/// The facts about a dispute that conditions (`when`) test.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub cp_plan: bool,
+    pub looked_after: bool,
+    pub immediate_harm: bool,
+    pub category: Option<String>,
+}
+
+/// The condition names a policy may use in `when`, besides `category:<id>`.
+pub const FLAG_CONDITIONS: [&str; 3] = ["cp-plan", "looked-after", "immediate-harm"];
+
+impl Facts {
+    pub fn holds(&self, condition: &str) -> bool {
+        match condition {
+            "cp-plan" => self.cp_plan,
+            "looked-after" => self.looked_after,
+            "immediate-harm" => self.immediate_harm,
+            other => match other.strip_prefix("category:") {
+                Some(id) => self.category.as_deref() == Some(id),
+                None => false,
+            },
+        }
+    }
+
+    /// Empty `when` always applies; otherwise any one condition suffices.
+    pub fn any(&self, when: &[String]) -> bool {
+        when.is_empty() || when.iter().any(|c| self.holds(c))
+    }
+}
+
+impl Policy {
+    pub fn stage(&self, number: u32) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.number == number)
+    }
+
+    pub fn first_stage(&self) -> u32 {
+        self.stages.first().map_or(1, |s| s.number)
+    }
+
+    pub fn last_stage(&self) -> u32 {
+        self.stages.last().map_or(1, |s| s.number)
+    }
+
+    /// The stage after `number`, if any.
+    pub fn next_stage(&self, number: u32) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.number > number)
+    }
+
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+}

@@ -1,0 +1,137 @@
+//! The data directory: where journals, pinned policy texts and calendar files live,
+//! and how a typed ID prefix becomes one dispute. Layout:
+//!
+//! ```text
+//! <dir>/disputes/<ID>.jsonl         one journal per dispute
+//! <dir>/policies/<sha256>.toml      the exact policy text each dispute pinned
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::id::{self, DisputeId};
+use crate::journal;
+use crate::policy::{Catalogue, LoadedPolicy, Origin};
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Store { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn disputes_dir(&self) -> PathBuf {
+        self.root.join("disputes")
+    }
+
+    fn policies_dir(&self) -> PathBuf {
+        self.root.join("policies")
+    }
+
+    pub fn journal_path(&self, id: &DisputeId) -> PathBuf {
+        self.disputes_dir().join(format!("{id}.jsonl"))
+    }
+
+    /// Every dispute ID with a journal, sorted. A missing directory means none yet.
+    pub fn ids(&self) -> Result<Vec<DisputeId>> {
+        let dir = self.disputes_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(format!("could not list {}", dir.display()), e)),
+        };
+        let mut ids: Vec<DisputeId> = entries
+            .filter_map(|entry| entry.ok())
+            .filter_map(|entry| {
+                let name = entry.file_name();
+                let stem = name.to_str()?.strip_suffix(".jsonl")?;
+                DisputeId::from_file_stem(stem)
+            })
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// The one dispute whose ID starts with what the user typed.
+    pub fn resolve(&self, typed: &str) -> Result<DisputeId> {
+        let prefix = id::normalise_prefix(typed)?;
+        let matches: Vec<DisputeId> = self
+            .ids()?
+            .into_iter()
+            .filter(|id| id.as_str().starts_with(&prefix))
+            .collect();
+        match matches.len() {
+            1 => Ok(matches.into_iter().next().unwrap_or_else(|| unreachable!())),
+            0 => Err(Error::refused(format!("no dispute has an ID starting {prefix}"))
+                .with_hint(format!(
+                    "Check the ID, or run `escalate status --all` to list disputes (data directory: {}).",
+                    self.root.display()
+                ))),
+            n => {
+                let shown: Vec<&str> = matches.iter().take(5).map(|id| id.as_str()).collect();
+                Err(Error::refused(format!(
+                    "{prefix} matches {n} disputes: {}{}",
+                    shown.join(", "),
+                    if n > 5 { ", ..." } else { "" }
+                ))
+                .with_hint("Type more of the ID."))
+            }
+        }
+    }
+
+    /// A fresh ID and its journal path, creating the directories first.
+    pub fn prepare_new(&self) -> Result<(DisputeId, PathBuf)> {
+        fsutil::private_dir(&self.disputes_dir())?;
+        for _ in 0..16 {
+            let id = DisputeId::random()?;
+            let path = self.journal_path(&id);
+            if !path.exists() {
+                return Ok((id, path));
+            }
+        }
+        Err(Error::refused("could not find an unused dispute ID after 16 tries"))
+    }
+
+    /// Keep the exact policy text a dispute is opened under, so the dispute keeps
+    /// its rules even if the policy file is later edited or removed.
+    pub fn pin_policy(&self, loaded: &LoadedPolicy) -> Result<()> {
+        let dir = self.policies_dir();
+        let path = dir.join(format!("{}.toml", loaded.hash));
+        if path.is_file() {
+            return Ok(());
+        }
+        fsutil::private_dir(&dir)?;
+        match fsutil::write_new_file(&path, loaded.text.as_bytes()) {
+            Err(_) if path.is_file() => Ok(()),
+            other => other,
+        }
+    }
+
+    /// The policy a dispute pinned: the catalogue's copy if unchanged, else the
+    /// pinned text from the data directory.
+    pub fn pinned_policy(&self, catalogue: &Catalogue, hash: &str) -> Option<LoadedPolicy> {
+        if let Some(p) = catalogue.by_hash(hash) {
+            return Some(p.clone());
+        }
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let text = std::fs::read_to_string(self.policies_dir().join(format!("{hash}.toml"))).ok()?;
+        if crate::policy::hash_text(&text) != hash {
+            return None;
+        }
+        LoadedPolicy::from_text(text, Origin::Snapshot).ok()
+    }
+
+    pub fn read_journal(&self, id: &DisputeId) -> Result<journal::Contents> {
+        journal::read(&self.journal_path(id))
+    }
+}
