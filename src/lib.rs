@@ -1,1 +1,2 @@
-pub fn placeholder() {}
+//! escalate: library behind the `escalate` command.
+pub mod calendar;
