@@ -420,6 +420,31 @@ mod tests {
     }
 
     #[test]
+    fn an_import_is_authoritative_for_its_years_only() {
+        let imp = fixture();
+        let cal = Calendar::new(Division::Scotland).with_imported(&imp);
+        assert_eq!(
+            cal.describe(),
+            "Scotland bank holidays (rules; GOV.UK import for 2012–2015, 2017–2027)"
+        );
+        // The snapshot predates the World Cup proclamation, and the import
+        // wins over the rules for 2026: that is what "authoritative" means,
+        // and why differences_from_rules exists to flag it.
+        assert!(cal.is_working_day(date(2026, 6, 15)));
+        assert!(!Calendar::new(Division::Scotland).is_working_day(date(2026, 6, 15)));
+        // 2016 is not in the import, so the rules still decide it.
+        assert!(!cal.is_working_day(date(2016, 11, 30)));
+        assert_eq!(
+            cal.holidays_in_year(2016),
+            rule_holidays(Division::Scotland, 2016)
+        );
+        assert!(cal
+            .holidays_in_year(2025)
+            .iter()
+            .all(|h| h.origin == Origin::Imported));
+    }
+
+    #[test]
     fn round_trip_is_identical() {
         let imp = fixture();
         let again = ImportedHolidays::parse_govuk_json(&imp.to_govuk_json());
