@@ -2,7 +2,10 @@
 //! Europe/London. Everything that depends on the date asks this module, so tests and
 //! demonstrations can pin the clock with `ESCALATE_NOW`.
 
-use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound as _,
+    TimeZone, Utc,
+};
 use chrono_tz::Europe::London;
 use chrono_tz::Tz;
 
@@ -19,11 +22,12 @@ pub type Instant = DateTime<FixedOffset>;
 /// The current instant: `ESCALATE_NOW` if set, else the system clock, as a London time.
 pub fn now_from_env() -> Result<Instant> {
     match std::env::var_os(NOW_ENV) {
-        None => Ok(to_london(Utc::now())),
+        // Whole seconds: what a journal line keeps, so comparisons agree with it.
+        None => Ok(to_london(Utc::now().trunc_subsecs(0))),
         Some(raw) => {
-            let text = raw.to_str().ok_or_else(|| {
-                Error::usage(format!("{NOW_ENV} is not valid UTF-8"))
-            })?;
+            let text = raw
+                .to_str()
+                .ok_or_else(|| Error::usage(format!("{NOW_ENV} is not valid UTF-8")))?;
             parse_instant(text).map_err(|e| {
                 Error::usage(format!("{NOW_ENV}={text:?} is not a date or time: {e}"))
                     .with_hint("Use RFC 3339 (2026-12-01T09:30:00Z) or a date (2026-12-01).")
@@ -76,7 +80,12 @@ pub fn parse_instant(text: &str) -> std::result::Result<Instant, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(to_london(t));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, fmt) {
             return london_local(naive).ok_or_else(|| {
                 format!("{text} does not exist in London (the clocks go forward then)")
@@ -102,7 +111,9 @@ pub fn human_date(d: NaiveDate) -> String {
 
 /// An instant as people read it: "Tue 1 Dec 2026 14:05".
 pub fn human_instant(t: &Instant) -> String {
-    t.with_timezone(&ZONE).format("%a %-d %b %Y %H:%M").to_string()
+    t.with_timezone(&ZONE)
+        .format("%a %-d %b %Y %H:%M")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -133,7 +144,10 @@ mod tests {
     #[test]
     fn rfc3339_is_shown_in_london() {
         let t = parse_instant("2026-06-30T23:30:00Z").unwrap();
-        assert_eq!(london_date(&t), NaiveDate::from_ymd_opt(2026, 7, 1).unwrap());
+        assert_eq!(
+            london_date(&t),
+            NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()
+        );
     }
 
     #[test]
@@ -144,6 +158,48 @@ mod tests {
 
     #[test]
     fn human_dates() {
-        assert_eq!(human_date(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), "Tue 1 Dec 2026");
+        assert_eq!(
+            human_date(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+            "Tue 1 Dec 2026"
+        );
+    }
+}
+
+/// Serde for instants as RFC 3339 with an explicit offset ("+00:00", never "Z") and
+/// whole seconds, as journal lines and JSON output carry them.
+pub mod rfc3339 {
+    use super::Instant;
+    use chrono::{DateTime, SecondsFormat};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn format(t: &Instant) -> String {
+        t.to_rfc3339_opts(SecondsFormat::Secs, false)
+    }
+
+    pub fn serialize<S: Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+
+    pub mod option {
+        use super::Instant;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(t: &Option<Instant>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_str(&super::format(t)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Instant>, D::Error> {
+            let text = <Option<std::borrow::Cow<'de, str>>>::deserialize(d)?;
+            text.map(|t| chrono::DateTime::parse_from_rfc3339(&t).map_err(serde::de::Error::custom))
+                .transpose()
+        }
     }
 }

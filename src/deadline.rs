@@ -90,7 +90,10 @@ mod tests {
     #[test]
     fn working_days_skip_christmas() {
         let cal = Calendar::new(Division::EnglandAndWales);
-        let spec = Deadline { working_days: Some(5), ..Deadline::default() };
+        let spec = Deadline {
+            working_days: Some(5),
+            ..Deadline::default()
+        };
         let due = compute(&spec, at("2026-12-18 10:00"), &cal).unwrap();
         assert_eq!(due.date, date("2026-12-29"));
         assert!(!due.is_overdue(&at("2026-12-29 23:59")));
@@ -100,7 +103,10 @@ mod tests {
     #[test]
     fn hours_are_clock_hours_across_a_clock_change() {
         let cal = Calendar::new(Division::EnglandAndWales);
-        let spec = Deadline { hours: Some(24), ..Deadline::default() };
+        let spec = Deadline {
+            hours: Some(24),
+            ..Deadline::default()
+        };
         let due = compute(&spec, at("2026-10-24 12:00"), &cal).unwrap();
         assert_eq!(due.time.as_deref(), Some("11:00"));
         assert_eq!(due.date, date("2026-10-25"));
@@ -110,7 +116,11 @@ mod tests {
     fn the_earliest_alternative_wins() {
         let cal = Calendar::new(Division::EnglandAndWales);
         // "48 hours (two working days)" opened on a Friday: 48 hours is Sunday.
-        let spec = Deadline { hours: Some(48), working_days: Some(2), ..Deadline::default() };
+        let spec = Deadline {
+            hours: Some(48),
+            working_days: Some(2),
+            ..Deadline::default()
+        };
         let due = compute(&spec, at("2026-11-20 09:00"), &cal).unwrap();
         assert_eq!(due.date, date("2026-11-22"));
     }
@@ -118,9 +128,18 @@ mod tests {
     #[test]
     fn same_working_day_on_a_weekend_is_monday() {
         let cal = Calendar::new(Division::EnglandAndWales);
-        let spec = Deadline { same_working_day: true, ..Deadline::default() };
-        assert_eq!(compute(&spec, at("2026-12-19 10:00"), &cal).unwrap().date, date("2026-12-21"));
-        let none = Deadline { none: true, ..Deadline::default() };
+        let spec = Deadline {
+            same_working_day: true,
+            ..Deadline::default()
+        };
+        assert_eq!(
+            compute(&spec, at("2026-12-19 10:00"), &cal).unwrap().date,
+            date("2026-12-21")
+        );
+        let none = Deadline {
+            none: true,
+            ..Deadline::default()
+        };
         assert_eq!(compute(&none, at("2026-12-19 10:00"), &cal), None);
     }
 }

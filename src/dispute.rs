@@ -73,7 +73,14 @@ impl Opened {
     }
 }
 
-fn trigger(policy: &Policy, facts: &Facts, on: Trigger, stage: u32, when: Instant, out: &mut Vec<ObligationState>) {
+fn trigger(
+    policy: &Policy,
+    facts: &Facts,
+    on: Trigger,
+    stage: u32,
+    when: Instant,
+    out: &mut Vec<ObligationState>,
+) {
     for o in &policy.obligations {
         let fires = o.on == on
             && match on {
@@ -99,19 +106,42 @@ fn trigger(policy: &Policy, facts: &Facts, on: Trigger, stage: u32, when: Instan
 impl Dispute {
     /// Replay a journal. An event the policy does not allow where it stands is an
     /// error `(line, what)`: the file was not written by escalate's rules.
-    pub fn fold(id: DisputeId, records: &[Record], policy: &Policy) -> std::result::Result<Dispute, (usize, String)> {
-        let first = records.first().ok_or((1, "the journal has no lines".to_string()))?;
+    pub fn fold(
+        id: DisputeId,
+        records: &[Record],
+        policy: &Policy,
+    ) -> std::result::Result<Dispute, (usize, String)> {
+        let first = records
+            .first()
+            .ok_or((1, "the journal has no lines".to_string()))?;
         let Event::Opened(opened) = &first.event else {
             return Err((1, "the first line is not `opened`".into()));
         };
         if policy.stage(opened.stage).is_none() {
-            return Err((1, format!("policy {} has no stage {}", policy.id, opened.stage)));
+            return Err((
+                1,
+                format!("policy {} has no stage {}", policy.id, opened.stage),
+            ));
         }
         let when = first.when();
         let facts = opened.facts();
         let mut obligations = Vec::new();
-        trigger(policy, &facts, Trigger::Open, opened.stage, when, &mut obligations);
-        trigger(policy, &facts, Trigger::Enter, opened.stage, when, &mut obligations);
+        trigger(
+            policy,
+            &facts,
+            Trigger::Open,
+            opened.stage,
+            when,
+            &mut obligations,
+        );
+        trigger(
+            policy,
+            &facts,
+            Trigger::Enter,
+            opened.stage,
+            when,
+            &mut obligations,
+        );
         let mut d = Dispute {
             id,
             opened: opened.clone(),
@@ -140,16 +170,40 @@ impl Dispute {
             Event::Opened(_) => return Err("only the first line may be `opened`".into()),
             Event::Discussed { stage, .. } => {
                 if !open || *stage != self.stage {
-                    return Err(format!("a discussion at stage {stage} while the dispute is {} at stage {}", self.state_word(), self.stage));
+                    return Err(format!(
+                        "a discussion at stage {stage} while the dispute is {} at stage {}",
+                        self.state_word(),
+                        self.stage
+                    ));
                 }
                 self.action_recorded = true;
             }
-            Event::Escalated { from_stage, to_stage, due, .. } => {
-                if !open || *from_stage != self.stage || policy.stage(*to_stage).is_none() || to_stage <= from_stage {
+            Event::Escalated {
+                from_stage,
+                to_stage,
+                due,
+                ..
+            } => {
+                if !open
+                    || *from_stage != self.stage
+                    || policy.stage(*to_stage).is_none()
+                    || to_stage <= from_stage
+                {
                     return Err(format!("an escalation from stage {from_stage} to {to_stage} while the dispute is {} at stage {}", self.state_word(), self.stage));
                 }
-                for s in policy.stages.iter().filter(|s| s.number > *from_stage && s.number <= *to_stage) {
-                    trigger(policy, &self.facts, Trigger::Enter, s.number, when, &mut self.obligations);
+                for s in policy
+                    .stages
+                    .iter()
+                    .filter(|s| s.number > *from_stage && s.number <= *to_stage)
+                {
+                    trigger(
+                        policy,
+                        &self.facts,
+                        Trigger::Enter,
+                        s.number,
+                        when,
+                        &mut self.obligations,
+                    );
                 }
                 self.stage = *to_stage;
                 self.stage_entered = when;
@@ -158,22 +212,44 @@ impl Dispute {
             }
             Event::Notified { obligation, .. } => {
                 if let Some(id) = obligation {
-                    let slot = self.obligations.iter_mut().find(|o| &o.id == id && o.met_by.is_none());
+                    let slot = self
+                        .obligations
+                        .iter_mut()
+                        .find(|o| &o.id == id && o.met_by.is_none());
                     match slot {
                         Some(o) => o.met_by = Some(r.seq),
-                        None => return Err(format!("it meets obligation {id:?}, which is not outstanding")),
+                        None => {
+                            return Err(format!(
+                                "it meets obligation {id:?}, which is not outstanding"
+                            ))
+                        }
                     }
                 }
             }
             Event::Resolved { stage, .. } => {
                 if !open || *stage != self.stage {
-                    return Err(format!("a resolution at stage {stage} while the dispute is {} at stage {}", self.state_word(), self.stage));
+                    return Err(format!(
+                        "a resolution at stage {stage} while the dispute is {} at stage {}",
+                        self.state_word(),
+                        self.stage
+                    ));
                 }
                 self.state = State::Resolved;
                 if let Event::Resolved { outcome, .. } = &r.event {
-                    self.resolution = Some(Resolution { when, stage: *stage, outcome: outcome.clone() });
+                    self.resolution = Some(Resolution {
+                        when,
+                        stage: *stage,
+                        outcome: outcome.clone(),
+                    });
                 }
-                trigger(policy, &self.facts, Trigger::Resolve, self.stage, when, &mut self.obligations);
+                trigger(
+                    policy,
+                    &self.facts,
+                    Trigger::Resolve,
+                    self.stage,
+                    when,
+                    &mut self.obligations,
+                );
             }
             Event::Reopened { .. } => {
                 if open {
@@ -186,7 +262,9 @@ impl Dispute {
             }
             Event::Amended { event, .. } => {
                 if *event == 0 || *event >= r.seq {
-                    return Err(format!("an amendment of line {event}, which does not come before it"));
+                    return Err(format!(
+                        "an amendment of line {event}, which does not come before it"
+                    ));
                 }
             }
             Event::Recovered { .. } => {}
@@ -222,7 +300,15 @@ impl Dispute {
         if let Some(date) = self.due_override {
             return Some(Due::end_of(date));
         }
-        policy_due(policy, self.stage, &self.facts, self.stage_entered, self.opened_at, self.arose(), calendar)
+        policy_due(
+            policy,
+            self.stage,
+            &self.facts,
+            self.stage_entered,
+            self.opened_at,
+            self.arose(),
+            calendar,
+        )
     }
 
     pub fn outstanding(&self) -> impl Iterator<Item = &ObligationState> {
@@ -248,7 +334,9 @@ impl Dispute {
                 self.id,
                 clock::human_instant(&self.latest)
             ))
-            .with_hint("Events are recorded in the order they happened; give a time on or after that one."));
+            .with_hint(
+                "Events are recorded in the order they happened; give a time on or after that one.",
+            ));
         }
         Ok(())
     }
@@ -260,13 +348,21 @@ impl Dispute {
                 self.id,
                 clock::human_date(clock::london_date(&r.when))
             ))
-            .with_hint(format!("If it has come back, reopen it first: `escalate reopen {} --reason \"...\"`.", self.id))),
+            .with_hint(format!(
+                "If it has come back, reopen it first: `escalate reopen {} --reason \"...\"`.",
+                self.id
+            ))),
             _ => Ok(()),
         }
     }
 
     /// The stage an escalation would move to, or why it may not happen now.
-    pub fn plan_escalation(&self, policy: &Policy, to: Option<u32>, role: Option<&str>) -> Result<u32> {
+    pub fn plan_escalation(
+        &self,
+        policy: &Policy,
+        to: Option<u32>,
+        role: Option<&str>,
+    ) -> Result<u32> {
         self.require_open("escalate it")?;
         let current = policy.stage(self.stage).map_or("", |s| s.name.as_str());
         let Some(next) = policy.next_stage(self.stage) else {
@@ -274,11 +370,20 @@ impl Dispute {
                 "dispute {} is already at stage {} ({current}), the last stage of {}",
                 self.id, self.stage, policy.id
             ))
-            .with_hint(format!("Record the decision with `escalate resolve {} --outcome \"...\"`.", self.id)));
+            .with_hint(format!(
+                "Record the decision with `escalate resolve {} --outcome \"...\"`.",
+                self.id
+            )));
         };
-        let urgent_skip = self.facts.immediate_harm && policy.urgent.as_ref().is_some_and(|u| u.skip_required_action);
+        let urgent_skip = self.facts.immediate_harm
+            && policy
+                .urgent
+                .as_ref()
+                .is_some_and(|u| u.skip_required_action);
         if !self.action_recorded && !urgent_skip {
-            let action = policy.stage(self.stage).map_or("the discussion", |s| s.action.as_str());
+            let action = policy
+                .stage(self.stage)
+                .map_or("the discussion", |s| s.action.as_str());
             return Err(Error::refused(format!(
                 "stage {} ({current}) has nothing recorded yet: {action}",
                 self.stage
@@ -299,13 +404,16 @@ impl Dispute {
                 self.stage,
                 next.number,
                 next.name,
-                if policy.stage(target).is_none() { format!(", and {} has no stage {target}", policy.id) } else { String::new() }
+                if policy.stage(target).is_none() {
+                    format!(", and {} has no stage {target}", policy.id)
+                } else {
+                    String::new()
+                }
             )));
         }
-        let allowed = policy
-            .bypasses
-            .iter()
-            .find(|b| b.to_stage == target && role.is_some_and(|r| r.eq_ignore_ascii_case(&b.role)));
+        let allowed = policy.bypasses.iter().find(|b| {
+            b.to_stage == target && role.is_some_and(|r| r.eq_ignore_ascii_case(&b.role))
+        });
         match allowed {
             Some(_) => Ok(target),
             None => {
@@ -342,7 +450,9 @@ impl Dispute {
             .or_else(|| {
                 let starts: Vec<&&ObligationState> = outstanding
                     .iter()
-                    .filter(|o| o.id.to_lowercase().starts_with(&w) || o.who.to_lowercase().starts_with(&w))
+                    .filter(|o| {
+                        o.id.to_lowercase().starts_with(&w) || o.who.to_lowercase().starts_with(&w)
+                    })
                     .collect();
                 (starts.len() == 1).then(|| starts[0])
             })

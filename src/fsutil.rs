@@ -18,7 +18,10 @@ pub fn private_dir(path: &Path) -> Result<()> {
         builder.mode(0o700);
     }
     builder.create(path).map_err(|e| {
-        Error::io(format!("could not create the directory {}", path.display()), e)
+        Error::io(
+            format!("could not create the directory {}", path.display()),
+            e,
+        )
     })
 }
 

@@ -18,16 +18,23 @@ impl DisputeId {
     pub fn random() -> Result<Self> {
         let mut bytes = [0u8; LEN];
         getrandom::fill(&mut bytes).map_err(|e| {
-            Error::io("could not get random bytes for a new dispute ID", std::io::Error::other(e.to_string()))
+            Error::io(
+                "could not get random bytes for a new dispute ID",
+                std::io::Error::other(e.to_string()),
+            )
         })?;
         Ok(DisputeId(
-            bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char).collect(),
+            bytes
+                .iter()
+                .map(|b| ALPHABET[(b & 31) as usize] as char)
+                .collect(),
         ))
     }
 
     /// An ID read back from a file name; `None` if it is not one escalate would make.
     pub fn from_file_stem(stem: &str) -> Option<Self> {
-        (stem.len() == LEN && stem.bytes().all(|b| ALPHABET.contains(&b))).then(|| DisputeId(stem.to_owned()))
+        (stem.len() == LEN && stem.bytes().all(|b| ALPHABET.contains(&b)))
+            .then(|| DisputeId(stem.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

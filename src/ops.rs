@@ -34,7 +34,13 @@ pub struct Loaded {
 
 impl Loaded {
     pub fn summary(&self, calendar: &Calendar, now: &Instant) -> crate::summary::Summary {
-        crate::summary::Summary::of(&self.dispute, &self.policy.policy, &self.head, calendar, now)
+        crate::summary::Summary::of(
+            &self.dispute,
+            &self.policy.policy,
+            &self.head,
+            calendar,
+            now,
+        )
     }
 }
 
@@ -81,9 +87,19 @@ impl Session {
                 ),
             )
         })?;
-        let dispute = Dispute::fold(id, &contents.records, &policy.policy)
-            .map_err(|(line, what)| Error::damaged(&path, line, format!("{what}, which policy {} does not allow", policy.policy.id)))?;
-        Ok(Loaded { dispute, policy, head: contents.head.clone() })
+        let dispute =
+            Dispute::fold(id, &contents.records, &policy.policy).map_err(|(line, what)| {
+                Error::damaged(
+                    &path,
+                    line,
+                    format!("{what}, which policy {} does not allow", policy.policy.id),
+                )
+            })?;
+        Ok(Loaded {
+            dispute,
+            policy,
+            head: contents.head.clone(),
+        })
     }
 
     pub fn load(&self, id: &DisputeId) -> Result<Loaded> {
@@ -106,7 +122,13 @@ impl Session {
     }
 
     /// A user's `--due` must be no later than the policy's deadline.
-    fn check_user_due(&self, due: Option<NaiveDate>, policy_due: Option<&Due>, start: Instant, stage: u32) -> Result<()> {
+    fn check_user_due(
+        &self,
+        due: Option<NaiveDate>,
+        policy_due: Option<&Due>,
+        start: Instant,
+        stage: u32,
+    ) -> Result<()> {
         let Some(date) = due else { return Ok(()) };
         if date < clock::london_date(&start) {
             return Err(Error::refused(format!(
@@ -141,9 +163,24 @@ impl Session {
         if let Some(c) = &opened.category {
             match p.category(c) {
                 None => {
-                    let list: Vec<String> = p.categories.iter().filter(|c| !c.excluded).map(|c| format!("{} ({})", c.id, c.name)).collect();
-                    return Err(Error::refused(format!("policy {} has no category {c:?}", p.id))
-                        .with_hint(if list.is_empty() { format!("Policy {} lists no categories; leave out --category.", p.id) } else { format!("Use one of: {}.", list.join("; ")) }));
+                    let list: Vec<String> = p
+                        .categories
+                        .iter()
+                        .filter(|c| !c.excluded)
+                        .map(|c| format!("{} ({})", c.id, c.name))
+                        .collect();
+                    return Err(
+                        Error::refused(format!("policy {} has no category {c:?}", p.id)).with_hint(
+                            if list.is_empty() {
+                                format!(
+                                    "Policy {} lists no categories; leave out --category.",
+                                    p.id
+                                )
+                            } else {
+                                format!("Use one of: {}.", list.join("; "))
+                            },
+                        ),
+                    );
                 }
                 Some(cat) if cat.excluded => {
                     return Err(Error::refused(format!(
@@ -158,9 +195,13 @@ impl Session {
             }
         }
         if opened.stage != p.first_stage() {
-            let allowed = opened.immediate_harm && p.urgent.as_ref().is_some_and(|u| u.start_at_any_stage);
+            let allowed =
+                opened.immediate_harm && p.urgent.as_ref().is_some_and(|u| u.start_at_any_stage);
             if p.stage(opened.stage).is_none() {
-                return Err(Error::refused(format!("policy {} has no stage {}", p.id, opened.stage)));
+                return Err(Error::refused(format!(
+                    "policy {} has no stage {}",
+                    p.id, opened.stage
+                )));
             }
             if !allowed {
                 return Err(Error::refused(format!(
@@ -175,8 +216,11 @@ impl Session {
                 }));
             }
             if opened.start_reason.is_none() {
-                return Err(Error::refused("starting past stage 1 needs a recorded reason")
-                    .with_hint("Add --reason \"...\" saying why this stage is the right place to start."));
+                return Err(
+                    Error::refused("starting past stage 1 needs a recorded reason").with_hint(
+                        "Add --reason \"...\" saying why this stage is the right place to start.",
+                    ),
+                );
             }
         }
         let calendar = self.calendar_for(&policy);
@@ -186,8 +230,13 @@ impl Session {
         self.store.pin_policy(&policy)?;
         let (id, path) = self.store.prepare_new()?;
         let (record, head) = journal::create(&path, self.now, happened, &self.actor, opened)?;
-        let dispute = Dispute::fold(id, &[record], p).map_err(|(line, what)| Error::damaged(&path, line, what))?;
-        Ok(Loaded { dispute, policy, head })
+        let dispute = Dispute::fold(id, &[record], p)
+            .map_err(|(line, what)| Error::damaged(&path, line, what))?;
+        Ok(Loaded {
+            dispute,
+            policy,
+            head,
+        })
     }
 
     /// Lock a dispute's journal, let `decide` turn its state into the next event (or
@@ -208,21 +257,41 @@ impl Session {
         let calendar = self.calendar_for(&loaded.policy);
         let event = decide(&loaded, &calendar, when)?;
         writer.append(self.now, happened, &self.actor, event)?;
-        loaded.dispute = Dispute::fold(loaded.dispute.id.clone(), &writer.contents.records, &loaded.policy.policy)
-            .map_err(|(line, what)| Error::damaged(&path, line, what))?;
+        loaded.dispute = Dispute::fold(
+            loaded.dispute.id.clone(),
+            &writer.contents.records,
+            &loaded.policy.policy,
+        )
+        .map_err(|(line, what)| Error::damaged(&path, line, what))?;
         loaded.head = writer.contents.head.clone();
         Ok(loaded)
     }
 
-    pub fn escalate(&self, typed_id: &str, at: Option<Instant>, reason: String, due: Option<NaiveDate>, to: Option<u32>, role: Option<String>) -> Result<Loaded> {
+    pub fn escalate(
+        &self,
+        typed_id: &str,
+        at: Option<Instant>,
+        reason: String,
+        due: Option<NaiveDate>,
+        to: Option<u32>,
+        role: Option<String>,
+    ) -> Result<Loaded> {
         self.record(typed_id, at, |l, calendar, when| {
             let d = &l.dispute;
             let p = &l.policy.policy;
             let target = d.plan_escalation(p, to, role.as_deref())?;
-            let pdue = dispute::policy_due(p, target, &d.facts, when, d.opened_at, d.arose(), calendar);
+            let pdue =
+                dispute::policy_due(p, target, &d.facts, when, d.opened_at, d.arose(), calendar);
             self.check_user_due(due, pdue.as_ref(), when, target)?;
-            let bypass_role = role.filter(|_| target != p.next_stage(d.stage).map_or(0, |s| s.number));
-            Ok(Event::Escalated { from_stage: d.stage, to_stage: target, reason, due, bypass_role })
+            let bypass_role =
+                role.filter(|_| target != p.next_stage(d.stage).map_or(0, |s| s.number));
+            Ok(Event::Escalated {
+                from_stage: d.stage,
+                to_stage: target,
+                reason,
+                due,
+                bypass_role,
+            })
         })
     }
 }

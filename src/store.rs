@@ -97,7 +97,9 @@ impl Store {
                 return Ok((id, path));
             }
         }
-        Err(Error::refused("could not find an unused dispute ID after 16 tries"))
+        Err(Error::refused(
+            "could not find an unused dispute ID after 16 tries",
+        ))
     }
 
     /// Keep the exact policy text a dispute is opened under, so the dispute keeps
@@ -124,7 +126,8 @@ impl Store {
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let text = std::fs::read_to_string(self.policies_dir().join(format!("{hash}.toml"))).ok()?;
+        let text =
+            std::fs::read_to_string(self.policies_dir().join(format!("{hash}.toml"))).ok()?;
         if crate::policy::hash_text(&text) != hash {
             return None;
         }

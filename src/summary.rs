@@ -16,6 +16,7 @@ pub struct ObligationView {
     pub who: String,
     pub action: String,
     pub stage: u32,
+    #[serde(with = "crate::clock::rfc3339")]
     pub arose: Instant,
     /// YYYY-MM-DD, absent when the policy gives no time limit.
     pub due: Option<String>,
@@ -39,7 +40,9 @@ pub struct Summary {
     pub cp_plan: bool,
     pub looked_after: bool,
     pub immediate_harm: bool,
+    #[serde(with = "crate::clock::rfc3339")]
     pub opened: Instant,
+    #[serde(with = "crate::clock::rfc3339")]
     pub stage_entered: Instant,
     /// YYYY-MM-DD in Europe/London, or null when the stage has no fixed timescale.
     pub due: Option<String>,
@@ -56,6 +59,7 @@ pub struct Summary {
     /// policy sets no timescale.
     pub working_days_in_stage: i64,
     pub obligations: Vec<ObligationView>,
+    #[serde(with = "crate::clock::rfc3339::option")]
     pub resolved: Option<Instant>,
     pub outcome: Option<String>,
     pub calendar: String,
@@ -67,7 +71,13 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(d: &Dispute, policy: &Policy, head: &str, calendar: &Calendar, now: &Instant) -> Summary {
+    pub fn of(
+        d: &Dispute,
+        policy: &Policy,
+        head: &str,
+        calendar: &Calendar,
+        now: &Instant,
+    ) -> Summary {
         let today = clock::london_date(now);
         let due = d.due(policy, calendar);
         let overdue = due.as_ref().is_some_and(|x| x.is_overdue(now));
@@ -93,7 +103,10 @@ impl Summary {
             policy: policy.id.clone(),
             policy_hash: o.policy_hash.clone(),
             stage: d.stage,
-            stage_name: policy.stage(d.stage).map(|s| s.name.clone()).unwrap_or_default(),
+            stage_name: policy
+                .stage(d.stage)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
             state: d.state,
             child: o.child.clone(),
             from: o.from.clone(),
@@ -107,13 +120,22 @@ impl Summary {
             stage_entered: d.stage_entered,
             due: due.as_ref().map(|x| x.date.to_string()),
             due_time: due.as_ref().and_then(|x| x.time.clone()),
-            due_set_by: due.as_ref().map(|_| if d.due_override.is_some() { "user" } else { "policy" }),
+            due_set_by: due.as_ref().map(|_| {
+                if d.due_override.is_some() {
+                    "user"
+                } else {
+                    "policy"
+                }
+            }),
             overdue,
             working_days_left: due
                 .as_ref()
                 .filter(|_| !overdue)
                 .map(|x| calendar.working_days_between(today, x.date).max(0)),
-            days_overdue: due.as_ref().filter(|_| overdue).map(|x| (today - x.date).num_days().max(0)),
+            days_overdue: due
+                .as_ref()
+                .filter(|_| overdue)
+                .map(|x| (today - x.date).num_days().max(0)),
             working_days_in_stage: calendar
                 .working_days_between(clock::london_date(&d.stage_entered), today)
                 .max(0),

@@ -15,8 +15,11 @@ pub const MAX_SHORT: usize = 200;
 pub fn required(flag: &str, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(Error::refused(format!("{flag} is empty"))
-            .with_hint(format!("Give {flag} some text: it is part of the written record.")));
+        return Err(
+            Error::refused(format!("{flag} is empty")).with_hint(format!(
+                "Give {flag} some text: it is part of the written record."
+            )),
+        );
     }
     check(flag, value, max)?;
     Ok(value.to_owned())
@@ -46,8 +49,11 @@ fn check(flag: &str, value: &str, max: usize) -> Result<()> {
     }
     let n = value.chars().count();
     if n > max {
-        return Err(Error::refused(format!("{flag} is {n} characters long; the limit is {max}"))
-            .with_hint("Shorten it, or keep the full document in your case system and refer to it here."));
+        return Err(
+            Error::refused(format!("{flag} is {n} characters long; the limit is {max}")).with_hint(
+                "Shorten it, or keep the full document in your case system and refer to it here.",
+            ),
+        );
     }
     Ok(())
 }
@@ -58,7 +64,10 @@ mod tests {
 
     #[test]
     fn unicode_is_kept_and_control_characters_refused() {
-        assert_eq!(required("--note", "  Zoë said «no» 😟 ", MAX_LONG).unwrap(), "Zoë said «no» 😟");
+        assert_eq!(
+            required("--note", "  Zoë said «no» 😟 ", MAX_LONG).unwrap(),
+            "Zoë said «no» 😟"
+        );
         assert!(required("--note", "a\0b", MAX_LONG).is_err());
         assert!(required("--note", "a\x1b[2Jb", MAX_LONG).is_err());
         assert!(required("--note", "line one\nline two", MAX_LONG).is_ok());

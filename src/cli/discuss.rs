@@ -28,8 +28,15 @@ pub fn run(args: DiscussArgs, ctx: &Ctx) -> Result<Output> {
     let with = optional("--with", args.with.as_deref(), MAX_SHORT)?;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
         l.dispute.require_open("record a discussion")?;
-        Ok(Event::Discussed { stage: l.dispute.stage, note, with })
+        Ok(Event::Discussed {
+            stage: l.dispute.stage,
+            note,
+            with,
+        })
     })?;
-    let headline = format!("Recorded a discussion on dispute {} at stage {}.", loaded.dispute.id, loaded.dispute.stage);
+    let headline = format!(
+        "Recorded a discussion on dispute {} at stage {}.",
+        loaded.dispute.id, loaded.dispute.stage
+    );
     Ok(after_change(ctx, &loaded, headline))
 }

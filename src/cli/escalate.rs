@@ -32,7 +32,12 @@ pub struct EscalateArgs {
 pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
     let reason = required("--reason", &args.reason, MAX_LONG)?;
     let role = optional("--as", args.role.as_deref(), MAX_SHORT)?;
-    let loaded = ctx.session.escalate(&args.id, args.at, reason, args.due, args.to, role)?;
-    let headline = format!("Escalated dispute {} to stage {}.", loaded.dispute.id, loaded.dispute.stage);
+    let loaded = ctx
+        .session
+        .escalate(&args.id, args.at, reason, args.due, args.to, role)?;
+    let headline = format!(
+        "Escalated dispute {} to stage {}.",
+        loaded.dispute.id, loaded.dispute.stage
+    );
     Ok(after_change(ctx, &loaded, headline))
 }

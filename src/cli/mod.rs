@@ -28,7 +28,9 @@ use crate::text;
 /// append-only journal per dispute.
 #[derive(Debug, Parser)]
 #[command(name = "escalate", version, max_term_width = 100)]
-#[command(after_help = "Exit codes: 0 success; 1 refused or failed (nothing written); 2 bad usage; 3 a journal is damaged.")]
+#[command(
+    after_help = "Exit codes: 0 success; 1 refused or failed (nothing written); 2 bad usage; 3 a journal is damaged."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -102,11 +104,16 @@ fn actor(by: Option<String>) -> Result<String> {
 impl Ctx {
     fn new(global: Global) -> Result<Ctx> {
         let dirs = project_dirs();
-        let root = match global.dir.or_else(|| dirs.as_ref().map(|d| d.data_dir().to_owned())) {
+        let root = match global
+            .dir
+            .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_owned()))
+        {
             Some(root) => root,
             None => {
-                return Err(Error::usage("cannot tell where to keep the journals on this system")
-                    .with_hint("Give a data directory with --dir PATH or ESCALATE_DIR."))
+                return Err(
+                    Error::usage("cannot tell where to keep the journals on this system")
+                        .with_hint("Give a data directory with --dir PATH or ESCALATE_DIR."),
+                )
             }
         };
         let user_policies = dirs.as_ref().map(|d| d.config_dir().join("policies"));
@@ -119,7 +126,8 @@ impl Ctx {
                 actor: actor(global.by)?,
             },
             json: global.json,
-            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         })
     }
 }
@@ -209,7 +217,10 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
         crate::dispute::State::Resolved => out.push_str("The dispute is closed.\n"),
     }
     for o in &summary.obligations {
-        out.push_str(&format!("Outstanding: {}\n", crate::render::obligation_phrase(o)));
+        out.push_str(&format!(
+            "Outstanding: {}\n",
+            crate::render::obligation_phrase(o)
+        ));
     }
     Output::Text(out)
 }

@@ -29,8 +29,15 @@ pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
     let mut met: Option<String> = None;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
         let obligation = l.dispute.find_obligation(&who).map(|o| o.id.clone());
-        met = obligation.as_ref().and_then(|id| l.dispute.obligations.iter().find(|o| &o.id == id)).map(|o| o.action.clone());
-        Ok(Event::Notified { who: who.clone(), obligation, note })
+        met = obligation
+            .as_ref()
+            .and_then(|id| l.dispute.obligations.iter().find(|o| &o.id == id))
+            .map(|o| o.action.clone());
+        Ok(Event::Notified {
+            who: who.clone(),
+            obligation,
+            note,
+        })
     })?;
     let headline = match met {
         Some(action) => format!("Recorded on dispute {}: {action} — done.", loaded.dispute.id),

@@ -85,7 +85,11 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         arose: args.arose,
         start_reason: optional("--reason", args.reason.as_deref(), MAX_LONG)?,
     };
-    let loaded = s.open(OpenRequest { policy, opened, at: args.at })?;
+    let loaded = s.open(OpenRequest {
+        policy,
+        opened,
+        at: args.at,
+    })?;
     let headline = format!(
         "Opened dispute {} under {} ({}).",
         loaded.dispute.id, loaded.policy.policy.id, loaded.policy.policy.partnership

@@ -24,8 +24,14 @@ pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
     let outcome = required("--outcome", &args.outcome, MAX_LONG)?;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
         l.dispute.require_open("resolve it again")?;
-        Ok(Event::Resolved { stage: l.dispute.stage, outcome })
+        Ok(Event::Resolved {
+            stage: l.dispute.stage,
+            outcome,
+        })
     })?;
-    let headline = format!("Resolved dispute {} at stage {}.", loaded.dispute.id, loaded.dispute.stage);
+    let headline = format!(
+        "Resolved dispute {} at stage {}.",
+        loaded.dispute.id, loaded.dispute.stage
+    );
     Ok(after_change(ctx, &loaded, headline))
 }

@@ -20,9 +20,16 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     if ctx.json {
         let mut value = serde_json::to_value(&summary).unwrap_or_default();
         if let Some(map) = value.as_object_mut() {
-            map.insert("events".into(), serde_json::to_value(&loaded.dispute.records).unwrap_or_default());
+            map.insert(
+                "events".into(),
+                serde_json::to_value(&loaded.dispute.records).unwrap_or_default(),
+            );
         }
         return Ok(Output::Json(value));
     }
-    Ok(Output::Text(crate::render::timeline::show(&summary, &loaded.dispute.records, &loaded.policy.policy.name)))
+    Ok(Output::Text(crate::render::timeline::show(
+        &summary,
+        &loaded.dispute.records,
+        &loaded.policy.policy.name,
+    )))
 }

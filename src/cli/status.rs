@@ -46,15 +46,32 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         return Err(e);
     }
     rows.sort_by(|a, b| {
-        let key = |s: &Summary| (s.due_detail.is_none(), s.due_detail.as_ref().map(|d| d.by), s.opened);
+        let key = |s: &Summary| {
+            (
+                s.due_detail.is_none(),
+                s.due_detail.as_ref().map(|d| d.by),
+                s.opened,
+            )
+        };
         key(a).cmp(&key(b))
     });
     if ctx.json {
         return Ok(Output::json(&rows));
     }
     if rows.is_empty() {
-        let what = if args.all { "No disputes recorded" } else { "No open disputes" };
-        return Ok(Output::Text(format!("{what} in {}.\n", s.store.root().display())));
+        let what = if args.all {
+            "No disputes recorded"
+        } else {
+            "No open disputes"
+        };
+        return Ok(Output::Text(format!(
+            "{what} in {}.\n",
+            s.store.root().display()
+        )));
     }
-    Ok(Output::Text(crate::render::table::status(&rows, ctx.color, std::io::stdout().is_terminal())))
+    Ok(Output::Text(crate::render::table::status(
+        &rows,
+        ctx.color,
+        std::io::stdout().is_terminal(),
+    )))
 }

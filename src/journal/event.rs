@@ -13,9 +13,14 @@ use crate::clock::Instant;
 pub struct Record {
     pub seq: u64,
     /// When the line was recorded.
+    #[serde(with = "crate::clock::rfc3339")]
     pub at: Instant,
     /// When the event happened, if the user said it was earlier (`--at`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::clock::rfc3339::option"
+    )]
     pub happened: Option<Instant>,
     pub by: String,
     #[serde(flatten)]
@@ -61,7 +66,11 @@ pub struct Opened {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<NaiveDate>,
     /// When the disagreement arose, if earlier than the dispute was opened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::clock::rfc3339::option"
+    )]
     pub arose: Option<Instant>,
     /// Why an urgent dispute starts past stage 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]

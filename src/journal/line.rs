@@ -47,11 +47,19 @@ pub fn decode(line: &[u8]) -> Result<Record, String> {
     let digest = seal
         .strip_prefix(HASH_KEY)
         .and_then(|s| s.strip_suffix("\"}"))
-        .filter(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .filter(|d| {
+            d.len() == 64
+                && d.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
         .ok_or_else(|| "the line does not end with its hash seal".to_string())?;
     if sha256_hex(open.as_bytes()) != digest {
-        return Err("the line's contents do not match its hash (it was changed after it was written)".into());
+        return Err(
+            "the line's contents do not match its hash (it was changed after it was written)"
+                .into(),
+        );
     }
-    let record: Record = serde_json::from_str(text).map_err(|e| format!("the line is not a valid event: {e}"))?;
+    let record: Record =
+        serde_json::from_str(text).map_err(|e| format!("the line is not a valid event: {e}"))?;
     Ok(record)
 }

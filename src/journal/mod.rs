@@ -44,7 +44,11 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
         None => (&bytes[..0], bytes),
     };
     let body = complete.strip_suffix(b"\n").unwrap_or(complete);
-    let lines = if body.is_empty() && complete.is_empty() { None } else { Some(body.split(|&b| b == b'\n')) };
+    let lines = if body.is_empty() && complete.is_empty() {
+        None
+    } else {
+        Some(body.split(|&b| b == b'\n'))
+    };
     for (i, raw) in lines.into_iter().flatten().enumerate() {
         let n = i + 1;
         if raw.is_empty() {
@@ -52,7 +56,11 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
         }
         let record = line::decode(raw).map_err(|what| Error::damaged(path, n, what))?;
         if record.seq != n as u64 {
-            return Err(Error::damaged(path, n, format!("seq is {} but this is line {n}", record.seq)));
+            return Err(Error::damaged(
+                path,
+                n,
+                format!("seq is {} but this is line {n}", record.seq),
+            ));
         }
         if record.prev != prev {
             return Err(Error::damaged(
@@ -63,8 +71,20 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
         }
         match (&record.event, n) {
             (Event::Opened(_), 1) => {}
-            (_, 1) => return Err(Error::damaged(path, 1, "the first line must be the `opened` event")),
-            (Event::Opened(_), _) => return Err(Error::damaged(path, n, "only the first line may be `opened`")),
+            (_, 1) => {
+                return Err(Error::damaged(
+                    path,
+                    1,
+                    "the first line must be the `opened` event",
+                ))
+            }
+            (Event::Opened(_), _) => {
+                return Err(Error::damaged(
+                    path,
+                    n,
+                    "only the first line may be `opened`",
+                ))
+            }
             _ => {}
         }
         prev = line::sha256_hex(raw);
@@ -91,7 +111,10 @@ fn read_checked(path: &Path, file: &mut File) -> Result<Vec<u8>> {
         return Err(Error::damaged(
             path,
             0,
-            format!("it is {} bytes, more than the {MAX_JOURNAL_BYTES}-byte limit for a journal", meta.len()),
+            format!(
+                "it is {} bytes, more than the {MAX_JOURNAL_BYTES}-byte limit for a journal",
+                meta.len()
+            ),
         ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
@@ -103,7 +126,11 @@ fn read_checked(path: &Path, file: &mut File) -> Result<Vec<u8>> {
 fn wait_for_lock(path: &Path, file: &File, exclusive: bool) -> Result<()> {
     let started = StdInstant::now();
     loop {
-        let attempt = if exclusive { file.try_lock() } else { file.try_lock_shared() };
+        let attempt = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
         match attempt {
             Ok(()) => return Ok(()),
             Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
@@ -128,9 +155,19 @@ fn open_existing(path: &Path, write: bool) -> Result<File> {
     // append to a file outside the data directory.
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
-            return Err(Error::damaged(path, 0, "it is a symbolic link, not a journal file"))
+            return Err(Error::damaged(
+                path,
+                0,
+                "it is a symbolic link, not a journal file",
+            ))
         }
-        Ok(m) if m.is_dir() => return Err(Error::damaged(path, 0, "it is a directory, not a journal file")),
+        Ok(m) if m.is_dir() => {
+            return Err(Error::damaged(
+                path,
+                0,
+                "it is a directory, not a journal file",
+            ))
+        }
         _ => {}
     }
     OpenOptions::new()
@@ -176,7 +213,13 @@ impl Writer {
     }
 
     /// Append one event as the next line: one write, then fsync, before returning.
-    pub fn append(&mut self, at: Instant, happened: Option<Instant>, by: &str, event: Event) -> Result<Record> {
+    pub fn append(
+        &mut self,
+        at: Instant,
+        happened: Option<Instant>,
+        by: &str,
+        event: Event,
+    ) -> Result<Record> {
         let mut record = Record {
             seq: self.contents.records.len() as u64 + 1,
             at,
@@ -204,7 +247,13 @@ impl Writer {
 /// Create a new journal holding its first line, atomically: the file appears whole
 /// or not at all, and an existing journal is never overwritten. Returns the first
 /// record and the journal's head hash.
-pub fn create(path: &Path, at: Instant, happened: Option<Instant>, by: &str, opened: Opened) -> Result<(Record, String)> {
+pub fn create(
+    path: &Path,
+    at: Instant,
+    happened: Option<Instant>,
+    by: &str,
+    opened: Opened,
+) -> Result<(Record, String)> {
     let record = Record {
         seq: 1,
         at,

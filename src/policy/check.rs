@@ -67,15 +67,34 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     let mut say = |line: Option<usize>, message: String| problems.push(Problem { line, message });
 
     if policy.format != FORMAT {
-        say(None, format!("format = {} is not supported; this version of escalate reads format = {FORMAT}", policy.format));
+        say(
+            None,
+            format!(
+                "format = {} is not supported; this version of escalate reads format = {FORMAT}",
+                policy.format
+            ),
+        );
     }
     if policy.id.is_empty()
         || policy.id.len() > 32
-        || !policy.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        || !policy
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        say(None, format!("id {:?} must be 1 to 32 lower-case letters, digits or hyphens", policy.id));
+        say(
+            None,
+            format!(
+                "id {:?} must be 1 to 32 lower-case letters, digits or hyphens",
+                policy.id
+            ),
+        );
     }
-    for (key, value) in [("name", &policy.name), ("partnership", &policy.partnership), ("document", &policy.document)] {
+    for (key, value) in [
+        ("name", &policy.name),
+        ("partnership", &policy.partnership),
+        ("document", &policy.document),
+    ] {
         if value.trim().is_empty() {
             say(None, format!("{key} must not be empty"));
         }
@@ -84,15 +103,22 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     let mut category_ids = HashSet::new();
     for (i, c) in policy.categories.iter().enumerate() {
         if !category_ids.insert(c.id.as_str()) {
-            say(at(&spans.category, i), format!("category id {:?} is used twice", c.id));
+            say(
+                at(&spans.category, i),
+                format!("category id {:?} is used twice", c.id),
+            );
         }
         if c.id.trim().is_empty() || c.source.trim().is_empty() {
-            say(at(&spans.category, i), "a category needs an id and the source sentence it encodes".into());
+            say(
+                at(&spans.category, i),
+                "a category needs an id and the source sentence it encodes".into(),
+            );
         }
     }
     let known_condition = |c: &str| {
         FLAG_CONDITIONS.contains(&c)
-            || c.strip_prefix("category:").is_some_and(|id| category_ids.contains(id))
+            || c.strip_prefix("category:")
+                .is_some_and(|id| category_ids.contains(id))
     };
     let condition_help = || {
         let mut names: Vec<String> = FLAG_CONDITIONS.iter().map(|s| s.to_string()).collect();
@@ -101,35 +127,72 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     };
 
     if policy.stages.is_empty() {
-        say(None, "the policy has no [[stage]] tables; it needs at least one".into());
+        say(
+            None,
+            "the policy has no [[stage]] tables; it needs at least one".into(),
+        );
     }
     let mut expected = 1;
     for (i, stage) in policy.stages.iter().enumerate() {
         let line = at(&spans.stage, i);
         if stage.number != expected {
             if stage.number < expected {
-                say(line, format!("stage numbers must increase: stage {} comes after stage {}", stage.number, expected - 1));
+                say(
+                    line,
+                    format!(
+                        "stage numbers must increase: stage {} comes after stage {}",
+                        stage.number,
+                        expected - 1
+                    ),
+                );
             } else {
                 say(line, format!("stage {expected} is missing: stages are numbered 1, 2, 3 ... without gaps, but this one is {}", stage.number));
             }
         }
         expected = stage.number.max(expected) + 1;
-        for (key, value) in [("name", &stage.name), ("who", &stage.who), ("action", &stage.action), ("source", &stage.source)] {
+        for (key, value) in [
+            ("name", &stage.name),
+            ("who", &stage.who),
+            ("action", &stage.action),
+            ("source", &stage.source),
+        ] {
             if value.trim().is_empty() {
-                say(line, format!("stage {}: {key} must not be empty", stage.number));
+                say(
+                    line,
+                    format!("stage {}: {key} must not be empty", stage.number),
+                );
             }
         }
         if stage.deadlines.is_empty() {
             say(line, format!("stage {}: add a [[stage.deadline]] (use `none = true` and quote the text when the document sets no timescale)", stage.number));
         }
         for d in &stage.deadlines {
-            check_deadline(d, true, &format!("stage {}", stage.number), line, &known_condition, &condition_help, &mut say);
+            check_deadline(
+                d,
+                true,
+                &format!("stage {}", stage.number),
+                line,
+                &known_condition,
+                &condition_help,
+                &mut say,
+            );
         }
     }
     for (i, limit) in policy.limits.iter().enumerate() {
-        check_deadline(&limit.deadline, true, "limit", at(&spans.limit, i), &known_condition, &condition_help, &mut say);
+        check_deadline(
+            &limit.deadline,
+            true,
+            "limit",
+            at(&spans.limit, i),
+            &known_condition,
+            &condition_help,
+            &mut say,
+        );
         if limit.deadline.none {
-            say(at(&spans.limit, i), "a [[limit]] with `none = true` says nothing; remove it".into());
+            say(
+                at(&spans.limit, i),
+                "a [[limit]] with `none = true` says nothing; remove it".into(),
+            );
         }
     }
 
@@ -141,30 +204,62 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         if !obligation_ids.insert(o.id.as_str()) {
             say(line, format!("{what}: the id is used twice"));
         }
-        if o.id.trim().is_empty() || o.who.trim().is_empty() || o.action.trim().is_empty() || o.source.trim().is_empty() {
-            say(line, format!("{what}: id, who, action and source must not be empty"));
+        if o.id.trim().is_empty()
+            || o.who.trim().is_empty()
+            || o.action.trim().is_empty()
+            || o.source.trim().is_empty()
+        {
+            say(
+                line,
+                format!("{what}: id, who, action and source must not be empty"),
+            );
         }
         match (o.on, o.stage) {
-            (Trigger::Enter, None) => say(line, format!("{what}: on = \"enter\" needs `stage = N`")),
-            (Trigger::Open, Some(_)) => say(line, format!("{what}: on = \"open\" takes no stage (use on = \"enter\" for a stage)")),
+            (Trigger::Enter, None) => {
+                say(line, format!("{what}: on = \"enter\" needs `stage = N`"))
+            }
+            (Trigger::Open, Some(_)) => say(
+                line,
+                format!("{what}: on = \"open\" takes no stage (use on = \"enter\" for a stage)"),
+            ),
             (_, Some(n)) if !stage_exists(n) => say(line, format!("{what}: there is no stage {n}")),
             _ => {}
         }
         for c in &o.when {
             if !known_condition(c) {
-                say(line, format!("{what}: unknown condition {c:?} in `when`; known: {}", condition_help()));
+                say(
+                    line,
+                    format!(
+                        "{what}: unknown condition {c:?} in `when`; known: {}",
+                        condition_help()
+                    ),
+                );
             }
         }
         if let Some(due) = &o.due {
-            check_deadline(due, false, &what, line, &known_condition, &condition_help, &mut say);
+            check_deadline(
+                due,
+                false,
+                &what,
+                line,
+                &known_condition,
+                &condition_help,
+                &mut say,
+            );
         }
     }
     for (i, b) in policy.bypasses.iter().enumerate() {
         if !stage_exists(b.to_stage) {
-            say(at(&spans.bypass, i), format!("bypass for {:?}: there is no stage {}", b.role, b.to_stage));
+            say(
+                at(&spans.bypass, i),
+                format!("bypass for {:?}: there is no stage {}", b.role, b.to_stage),
+            );
         }
         if b.role.trim().is_empty() || b.source.trim().is_empty() {
-            say(at(&spans.bypass, i), "a bypass needs a role and the source sentence it encodes".into());
+            say(
+                at(&spans.bypass, i),
+                "a bypass needs a role and the source sentence it encodes".into(),
+            );
         }
     }
     if let Some(u) = &policy.urgent {
@@ -189,26 +284,46 @@ fn check_deadline(
     condition_help: &dyn Fn() -> String,
     say: &mut dyn FnMut(Option<usize>, String),
 ) {
-    let kinds = [d.working_days.is_some(), d.hours.is_some(), d.same_working_day, d.immediately];
+    let kinds = [
+        d.working_days.is_some(),
+        d.hours.is_some(),
+        d.same_working_day,
+        d.immediately,
+    ];
     let any = kinds.iter().any(|&k| k);
     if !any && !d.none {
         say(line, format!("{what}: a deadline needs one of working_days, hours, same_working_day, immediately, or none = true"));
     }
     if any && d.none {
-        say(line, format!("{what}: `none = true` cannot be combined with a timescale"));
+        say(
+            line,
+            format!("{what}: `none = true` cannot be combined with a timescale"),
+        );
     }
     if d.working_days.is_some_and(|n| n == 0 || n > 260) {
-        say(line, format!("{what}: working_days must be between 1 and 260 (use same_working_day for 0)"));
+        say(
+            line,
+            format!("{what}: working_days must be between 1 and 260 (use same_working_day for 0)"),
+        );
     }
     if d.hours.is_some_and(|n| n == 0 || n > 24 * 366) {
         say(line, format!("{what}: hours must be between 1 and 8784"));
     }
     if needs_source && d.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        say(line, format!("{what}: every deadline quotes the sentence it encodes in `source`"));
+        say(
+            line,
+            format!("{what}: every deadline quotes the sentence it encodes in `source`"),
+        );
     }
     for c in &d.when {
         if !known_condition(c) {
-            say(line, format!("{what}: unknown condition {c:?} in `when`; known: {}", condition_help()));
+            say(
+                line,
+                format!(
+                    "{what}: unknown condition {c:?} in `when`; known: {}",
+                    condition_help()
+                ),
+            );
         }
     }
 }

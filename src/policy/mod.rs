@@ -42,10 +42,12 @@ pub fn hash_text(text: &str) -> String {
 
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 impl LoadedPolicy {
@@ -66,13 +68,17 @@ impl LoadedPolicy {
         let text = String::from_utf8(bytes).map_err(|_| {
             Error::refused(format!("policy file {} is not UTF-8 text", path.display()))
         })?;
-        Self::from_text(text, Origin::File(path.to_owned())).map_err(|problems| problems_error(path, &problems))
+        Self::from_text(text, Origin::File(path.to_owned()))
+            .map_err(|problems| problems_error(path, &problems))
     }
 }
 
 /// One error listing every problem in a policy file.
 pub fn problems_error(path: &Path, problems: &[Problem]) -> Error {
-    let list: Vec<String> = problems.iter().map(|p| format!("  {}: {p}", path.display())).collect();
+    let list: Vec<String> = problems
+        .iter()
+        .map(|p| format!("  {}: {p}", path.display()))
+        .collect();
     Error::refused(format!(
         "policy file {} has {} problem{}:\n{}",
         path.display(),
@@ -88,11 +94,13 @@ pub fn problems_error(path: &Path, problems: &[Problem]) -> Error {
 pub fn builtins() -> Vec<LoadedPolicy> {
     BUILTIN
         .iter()
-        .filter_map(|(id, text)| match LoadedPolicy::from_text((*text).to_owned(), Origin::Builtin) {
-            Ok(p) => Some(p),
-            Err(problems) => {
-                eprintln!("escalate: built-in policy {id} is invalid (a bug): {problems:?}");
-                None
+        .filter_map(|(id, text)| {
+            match LoadedPolicy::from_text((*text).to_owned(), Origin::Builtin) {
+                Ok(p) => Some(p),
+                Err(problems) => {
+                    eprintln!("escalate: built-in policy {id} is invalid (a bug): {problems:?}");
+                    None
+                }
             }
         })
         .collect()
@@ -138,12 +146,17 @@ impl Catalogue {
     }
 
     pub fn get(&self, id: &str) -> Result<&LoadedPolicy> {
-        self.policies.iter().find(|p| p.policy.id == id).ok_or_else(|| {
-            let ids: Vec<&str> = self.policies.iter().map(|p| p.policy.id.as_str()).collect();
-            let shown: String = id.chars().filter(|c| !c.is_control()).take(40).collect();
-            Error::refused(format!("there is no policy called {shown:?}"))
-                .with_hint(format!("Known policies: {}. `escalate policy list` describes them.", ids.join(", ")))
-        })
+        self.policies
+            .iter()
+            .find(|p| p.policy.id == id)
+            .ok_or_else(|| {
+                let ids: Vec<&str> = self.policies.iter().map(|p| p.policy.id.as_str()).collect();
+                let shown: String = id.chars().filter(|c| !c.is_control()).take(40).collect();
+                Error::refused(format!("there is no policy called {shown:?}")).with_hint(format!(
+                    "Known policies: {}. `escalate policy list` describes them.",
+                    ids.join(", ")
+                ))
+            })
     }
 
     pub fn by_hash(&self, hash: &str) -> Option<&LoadedPolicy> {

@@ -44,7 +44,9 @@ pub fn obligation_phrase(o: &ObligationView) -> String {
         (_, true) if o.overdue => " (immediately: overdue)".to_owned(),
         (_, true) => " (immediately)".to_owned(),
         (Some(d), false) => {
-            let date = clock::parse_date(d).map(human_date).unwrap_or_else(|_| d.clone());
+            let date = clock::parse_date(d)
+                .map(human_date)
+                .unwrap_or_else(|_| d.clone());
             if o.overdue {
                 format!(" (due {date}: overdue)")
             } else {

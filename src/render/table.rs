@@ -14,7 +14,15 @@ pub fn status(rows: &[Summary], color: bool, terminal: bool) -> String {
     } else {
         table.load_style(presets::NOTHING);
     }
-    table.set_header(vec!["ID", "Child", "From → With", "Policy", "Stage", "Due", "Outstanding"]);
+    table.set_header(vec![
+        "ID",
+        "Child",
+        "From → With",
+        "Policy",
+        "Stage",
+        "Due",
+        "Outstanding",
+    ]);
     for s in rows {
         let mut due = Cell::new(due_phrase(s));
         if color {
@@ -37,7 +45,11 @@ pub fn status(rows: &[Summary], color: bool, terminal: bool) -> String {
     }
     let mut out = table.to_string();
     if !terminal {
-        out = out.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+        out = out
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n");
     }
     out.push('\n');
     out

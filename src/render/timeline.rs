@@ -13,7 +13,11 @@ pub fn show(s: &Summary, records: &[Record], policy_name: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Dispute {}  ({} — {})", s.id, s.policy, policy_name);
     let _ = writeln!(out, "Child:    {}", s.child);
-    let _ = writeln!(out, "Between:  {} (raising) and {} (challenged)", s.from, s.with);
+    let _ = writeln!(
+        out,
+        "Between:  {} (raising) and {} (challenged)",
+        s.from, s.with
+    );
     if let Some(c) = &s.category {
         let _ = writeln!(out, "Category: {c}");
     }
@@ -54,8 +58,17 @@ pub fn show(s: &Summary, records: &[Record], policy_name: &str) -> String {
             Some(_) => format!(" (recorded {})", human_instant(&r.at)),
             None => String::new(),
         };
-        let _ = writeln!(out, "{:>3}. {when}{recorded}, {}: {}", r.seq, r.by, describe(&r.event));
-        for a in records.iter().filter(|a| matches!(&a.event, Event::Amended { event, .. } if *event == r.seq)) {
+        let _ = writeln!(
+            out,
+            "{:>3}. {when}{recorded}, {}: {}",
+            r.seq,
+            r.by,
+            describe(&r.event)
+        );
+        for a in records
+            .iter()
+            .filter(|a| matches!(&a.event, Event::Amended { event, .. } if *event == r.seq))
+        {
             if let Event::Amended { note, .. } = &a.event {
                 let _ = writeln!(out, "     correction (line {}, {}): {note}", a.seq, a.by);
             }
@@ -81,7 +94,13 @@ fn describe(e: &Event) -> String {
             Some(w) => format!("discussed at stage {stage} with {w}: {note}"),
             None => format!("discussed at stage {stage}: {note}"),
         },
-        Event::Escalated { from_stage, to_stage, reason, due, bypass_role } => {
+        Event::Escalated {
+            from_stage,
+            to_stage,
+            reason,
+            due,
+            bypass_role,
+        } => {
             let mut s = format!("escalated from stage {from_stage} to {to_stage}: {reason}");
             if let Some(d) = due {
                 let _ = write!(s, " (due set to {d})");
@@ -98,7 +117,9 @@ fn describe(e: &Event) -> String {
         Event::Resolved { stage, outcome } => format!("resolved at stage {stage}: {outcome}"),
         Event::Amended { event, note } => format!("correction to line {event}: {note}"),
         Event::Reopened { reason } => format!("reopened: {reason}"),
-        Event::Recovered { quarantine, bytes, .. } => {
+        Event::Recovered {
+            quarantine, bytes, ..
+        } => {
             format!("recovered an interrupted write ({bytes} bytes kept in {quarantine})")
         }
     }

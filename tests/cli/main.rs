@@ -1,1 +1,6 @@
-mod x {}
+//! The one integration-test binary: every test drives the real `escalate` executable
+//! in a temporary data directory with a pinned clock (see `support`).
+
+mod support;
+
+mod core;

@@ -1,0 +1,142 @@
+//! A hermetic environment for driving the real `escalate` binary: a temporary data
+//! directory, a pinned clock, a fixed user, an isolated home and config directory,
+//! and nothing else from the caller's environment.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub struct Env {
+    pub tmp: tempfile::TempDir,
+    pub now: String,
+    pub user: String,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            tmp: tempfile::tempdir().expect("temporary directory"),
+            now: "2026-11-23T09:00:00Z".into(),
+            user: "Jo Bloggs (DSL)".into(),
+        }
+    }
+
+    /// Pin "now" for the commands that follow.
+    pub fn now(&mut self, now: &str) -> &mut Env {
+        self.now = now.into();
+        self
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.tmp.path().join("data")
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.tmp.path().join("config").join("escalate")
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("escalate").expect("the escalate binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.tmp.path().join("home"))
+            .env("XDG_CONFIG_HOME", self.tmp.path().join("config"))
+            .env("XDG_DATA_HOME", self.tmp.path().join("xdg-data"))
+            .env("ESCALATE_DIR", self.data())
+            .env("ESCALATE_NOW", &self.now)
+            .env("ESCALATE_USER", &self.user)
+            .env("NO_COLOR", "1")
+            .args(args)
+            .write_stdin("");
+        cmd
+    }
+
+    /// Run and expect success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().expect("run escalate");
+        assert!(
+            out.status.success(),
+            "escalate {args:?} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
+    /// Run with --json and parse the one document it prints.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.ok(&all);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{out}"))
+    }
+
+    /// Run and expect exit `code`; returns stderr. Checks that nothing in the data
+    /// directory changed.
+    pub fn fails(&self, code: i32, args: &[&str]) -> String {
+        let before = self.snapshot();
+        let out = self.cmd(args).output().expect("run escalate");
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "escalate {args:?}: expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            before,
+            self.snapshot(),
+            "escalate {args:?} changed the data directory although it failed"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "panic: {stderr}");
+        stderr
+    }
+
+    /// Open a GSCB dispute with the usual details plus `extra`; returns its ID.
+    pub fn open_gscb(&self, extra: &[&str]) -> String {
+        let mut args = vec![
+            "open",
+            "--policy",
+            "gscb",
+            "--child",
+            "LCS-40213",
+            "--from",
+            "Hollyfield Primary",
+            "--with",
+            "Children's Social Care",
+            "--summary",
+            "Referral judged below threshold",
+        ];
+        args.extend_from_slice(extra);
+        self.json(&args)["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Every file under the data directory with its bytes.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        collect(&self.data(), &mut files);
+        files
+    }
+
+    pub fn journal(&self, id: &str) -> PathBuf {
+        self.data().join("disputes").join(format!("{id}.jsonl"))
+    }
+}
+
+fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, files);
+        } else {
+            files.insert(path.clone(), std::fs::read(&path).unwrap_or_default());
+        }
+    }
+}
