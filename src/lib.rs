@@ -17,6 +17,7 @@ pub mod journal;
 pub mod ops;
 pub mod policy;
 pub mod render;
+pub mod report;
 pub mod store;
 pub mod summary;
 pub mod text;

@@ -107,18 +107,15 @@ impl Session {
         self.load_from(id.clone(), &contents)
     }
 
-    /// Every dispute, each loaded or with the error that stopped it, so one damaged
-    /// journal does not hide the others.
-    pub fn load_all(&self) -> Result<Vec<(DisputeId, Result<Loaded>)>> {
-        Ok(self
-            .store
-            .ids()?
-            .into_iter()
-            .map(|id| {
-                let loaded = self.load(&id);
-                (id, loaded)
-            })
-            .collect())
+    /// Visit every dispute in ID order, each loaded or with the error that stopped
+    /// it, so one damaged journal does not hide the others. One dispute is in memory
+    /// at a time, so reports over years of data stay small.
+    pub fn each(&self, mut visit: impl FnMut(DisputeId, Result<Loaded>)) -> Result<()> {
+        for id in self.store.ids()? {
+            let loaded = self.load(&id);
+            visit(id, loaded);
+        }
+        Ok(())
     }
 
     /// A user's `--due` must be no later than the policy's deadline.

@@ -5,8 +5,10 @@
 
 mod discuss;
 mod escalate;
+mod export;
 mod notify;
 mod open;
+mod report;
 mod resolve;
 mod show;
 mod status;
@@ -49,6 +51,22 @@ pub struct Global {
     /// Print one JSON document instead of text
     #[arg(long, global = true)]
     pub json: bool,
+    /// When to colour output: auto (a terminal, and NO_COLOR unset), always, never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +85,10 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Show one dispute's timeline
     Show(show::ShowArgs),
+    /// Count escalations in a period (month-end figures)
+    Report(report::ReportArgs),
+    /// Export disputes (JSON lines, CSV) or deadlines (iCalendar)
+    Export(export::ExportArgs),
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -126,8 +148,14 @@ impl Ctx {
                 actor: actor(global.by)?,
             },
             json: global.json,
-            color: std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: match global.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            },
         })
     }
 }
@@ -141,6 +169,8 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Resolve(args) => resolve::run(args, ctx),
         Command::Status(args) => status::run(args, ctx),
         Command::Show(args) => show::run(args, ctx),
+        Command::Report(args) => report::run(args, ctx),
+        Command::Export(args) => export::run(args, ctx),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `escalate status`: what is open, sorted by due date, overdue first.
+//! `escalate status`: what is open, sorted by due date, overdue first, with filters
+//! for the questions people ask every morning.
 
 use std::io::IsTerminal;
 
@@ -18,9 +19,53 @@ pub struct StatusArgs {
     /// Include resolved disputes
     #[arg(long)]
     pub all: bool,
+    /// Only disputes past their deadline
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only disputes due within N working days (overdue ones included)
+    #[arg(long, value_name = "N")]
+    pub due_within: Option<u32>,
+    /// Only disputes under this policy
+    #[arg(long, value_name = "ID")]
+    pub policy: Option<String>,
+    /// Only disputes raised by or with this agency
+    #[arg(long, value_name = "AGENCY")]
+    pub agency: Option<String>,
+    /// Only disputes at this stage
+    #[arg(long, value_name = "N")]
+    pub stage: Option<u32>,
+    /// Only disputes about this child reference
+    #[arg(long, value_name = "REF")]
+    pub child: Option<String>,
     /// Exit 3 if any journal is damaged (default: warn and list the rest)
     #[arg(long)]
     pub strict: bool,
+}
+
+impl StatusArgs {
+    fn admits(&self, s: &Summary) -> bool {
+        let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+        (!self.overdue || s.overdue)
+            && self.due_within.is_none_or(|n| {
+                s.overdue || s.working_days_left.is_some_and(|left| left <= i64::from(n))
+            })
+            && self.policy.as_deref().is_none_or(|p| eq(p, &s.policy))
+            && self
+                .agency
+                .as_deref()
+                .is_none_or(|a| eq(a, &s.from) || eq(a, &s.with))
+            && self.stage.is_none_or(|n| n == s.stage)
+            && self.child.as_deref().is_none_or(|c| eq(c, &s.child))
+    }
+
+    fn filtered(&self) -> bool {
+        self.overdue
+            || self.due_within.is_some()
+            || self.policy.is_some()
+            || self.agency.is_some()
+            || self.stage.is_some()
+            || self.child.is_some()
+    }
 }
 
 pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
@@ -28,20 +73,21 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
     let mut rows: Vec<Summary> = Vec::new();
     let mut damaged: Option<Error> = None;
-    for (id, loaded) in s.load_all()? {
-        match loaded {
-            Ok(l) => {
-                if l.dispute.is_open() || args.all {
-                    let calendar = s.calendar_for(&l.policy);
-                    rows.push(l.summary(&calendar, &now));
+    s.each(|id, loaded| match loaded {
+        Ok(l) => {
+            if l.dispute.is_open() || args.all {
+                let calendar = s.calendar_for(&l.policy);
+                let summary = l.summary(&calendar, &now);
+                if args.admits(&summary) {
+                    rows.push(summary);
                 }
             }
-            Err(e) => {
-                warn(&format!("dispute {id} is left out: {e}"));
-                damaged.get_or_insert(e);
-            }
         }
-    }
+        Err(e) => {
+            warn(&format!("dispute {id} is left out: {e}"));
+            damaged.get_or_insert(e);
+        }
+    })?;
     if let (true, Some(e)) = (args.strict, damaged) {
         return Err(e);
     }
@@ -59,13 +105,13 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         return Ok(Output::json(&rows));
     }
     if rows.is_empty() {
-        let what = if args.all {
-            "No disputes recorded"
-        } else {
-            "No open disputes"
+        let what = match (args.all, args.filtered()) {
+            (_, true) => "No disputes match",
+            (true, false) => "No disputes are recorded",
+            (false, false) => "No disputes are open",
         };
         return Ok(Output::Text(format!(
-            "{what} in {}.\n",
+            "{what} (data directory {}).\n",
             s.store.root().display()
         )));
     }

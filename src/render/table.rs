@@ -1,6 +1,6 @@
 //! The status table: one row per dispute, fitted to the terminal, plain when piped.
 
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use comfy_table::{presets, Cell, ContentArrangement, Table};
 
 use super::{due_phrase, obligation_phrase};
 use crate::summary::Summary;
@@ -24,14 +24,13 @@ pub fn status(rows: &[Summary], color: bool, terminal: bool) -> String {
         "Outstanding",
     ]);
     for s in rows {
-        let mut due = Cell::new(due_phrase(s));
-        if color {
-            if s.overdue {
-                due = due.fg(Color::Red);
-            } else if s.working_days_left.is_some_and(|n| n <= 1) {
-                due = due.fg(Color::Yellow);
-            }
-        }
+        // ANSI codes are written here rather than through comfy-table's styling,
+        // which defers to NO_COLOR and the terminal check: `--color always` must win.
+        let due = match (color, s.overdue, s.working_days_left) {
+            (true, true, _) => Cell::new(format!("\x1b[31m{}\x1b[0m", due_phrase(s))),
+            (true, false, Some(0 | 1)) => Cell::new(format!("\x1b[33m{}\x1b[0m", due_phrase(s))),
+            _ => Cell::new(due_phrase(s)),
+        };
         let outstanding: Vec<String> = s.obligations.iter().map(obligation_phrase).collect();
         table.add_row(vec![
             Cell::new(&s.id),
