@@ -11,10 +11,11 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct DiscussArgs {
     /// Dispute ID (any unique start of it)
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
     pub id: String,
     /// What was discussed and agreed
     #[arg(long, value_name = "TEXT")]
-    pub note: String,
+    pub note: Option<String>,
     /// Who took part
     #[arg(long, value_name = "PERSON")]
     pub with: Option<String>,
@@ -24,7 +25,19 @@ pub struct DiscussArgs {
 }
 
 pub fn run(args: DiscussArgs, ctx: &Ctx) -> Result<Output> {
-    let note = required("--note", &args.note, MAX_LONG)?;
+    ctx.prompter.require(
+        "discuss",
+        if args.note.is_none() {
+            &["--note"]
+        } else {
+            &[]
+        },
+    )?;
+    let note = match args.note {
+        Some(n) => n,
+        None => ctx.prompter.long_text("What was discussed and agreed?")?,
+    };
+    let note = required("--note", &note, MAX_LONG)?;
     let with = optional("--with", args.with.as_deref(), MAX_SHORT)?;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
         l.dispute.require_open("record a discussion")?;

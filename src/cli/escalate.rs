@@ -11,10 +11,11 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct EscalateArgs {
     /// Dispute ID (any unique start of it)
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
     pub id: String,
     /// Why the disagreement was not resolved at this stage
     #[arg(long, value_name = "TEXT")]
-    pub reason: String,
+    pub reason: Option<String>,
     /// An earlier deadline for the new stage (never later than the policy's)
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub due: Option<NaiveDate>,
@@ -27,10 +28,66 @@ pub struct EscalateArgs {
     /// When it happened, if earlier than now
     #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg)]
     pub at: Option<Instant>,
+    /// Do not ask for confirmation on a terminal
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
-    let reason = required("--reason", &args.reason, MAX_LONG)?;
+    let p = &ctx.prompter;
+    p.require(
+        "escalate",
+        if args.reason.is_none() {
+            &["--reason"]
+        } else {
+            &[]
+        },
+    )?;
+    if p.interactive() && !args.yes {
+        // Show what will happen before anything is written; the real escalation
+        // below checks everything again under the journal's lock.
+        let s = &ctx.session;
+        let loaded = s.load(&s.store.resolve(&args.id)?)?;
+        let d = &loaded.dispute;
+        let policy = &loaded.policy.policy;
+        let target = d.plan_escalation(policy, args.to, args.role.as_deref())?;
+        let when = args.at.unwrap_or(s.now);
+        let calendar = s.calendar_for(&loaded.policy);
+        let due = args.due.map(crate::deadline::Due::end_of).or_else(|| {
+            crate::dispute::policy_due(
+                policy,
+                target,
+                &d.facts,
+                when,
+                d.opened_at,
+                d.arose(),
+                &calendar,
+            )
+        });
+        let stage = policy.stage(target).map_or(String::new(), |st| {
+            format!("{} ({}): {}", target, st.name, st.who)
+        });
+        eprintln!("Next: stage {stage}");
+        eprintln!(
+            "Due:  {}",
+            due.map_or("no fixed timescale".to_owned(), |d| {
+                crate::clock::human_date(d.date)
+            })
+        );
+        for o in policy.obligations.iter().filter(|o| {
+            o.on == crate::policy::Trigger::Enter && o.stage == Some(target) && d.facts.any(&o.when)
+        }) {
+            eprintln!("Then: {} — {}", o.who, o.action);
+        }
+    }
+    let reason = match &args.reason {
+        Some(r) => r.clone(),
+        None => p.long_text("Why was the disagreement not resolved at this stage?")?,
+    };
+    if p.interactive() && !args.yes {
+        p.confirm(&format!("Escalate dispute {}?", args.id))?;
+    }
+    let reason = required("--reason", &reason, MAX_LONG)?;
     let role = optional("--as", args.role.as_deref(), MAX_SHORT)?;
     let loaded = ctx
         .session

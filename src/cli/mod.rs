@@ -3,11 +3,15 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
+mod complete;
+mod config;
 mod discuss;
 mod escalate;
 mod export;
+mod man;
 mod notify;
 mod open;
+mod prompt;
 mod report;
 mod resolve;
 mod show;
@@ -19,6 +23,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::clock::{self, Instant};
+use crate::config::Config;
 use crate::error::{Error, Result, EXIT_OK};
 use crate::ops::Session;
 use crate::policy::Catalogue;
@@ -60,6 +65,12 @@ pub struct Global {
         value_name = "WHEN"
     )]
     pub color: ColorChoice,
+    /// Never prompt; a missing flag is an error (prompts only appear on a terminal anyway)
+    #[arg(long, global = true)]
+    pub no_input: bool,
+    /// Print nothing on success but the ID a new dispute gets (for scripts)
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -89,6 +100,12 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Export disputes (JSON lines, CSV) or deadlines (iCalendar)
     Export(export::ExportArgs),
+    /// Read or change your settings (name, default policy, organisation, division)
+    Config(config::ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(complete::CompletionsArgs),
+    /// Print the manual page
+    Man(man::ManArgs),
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -106,17 +123,22 @@ impl Output {
 /// What every command knows about where and how it runs.
 pub struct Ctx {
     pub session: Session,
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub prompter: prompt::Prompter,
     pub json: bool,
+    pub quiet: bool,
     /// Colour is wanted on stdout.
     pub color: bool,
 }
 
-fn project_dirs() -> Option<directories::ProjectDirs> {
+pub(crate) fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "escalate")
 }
 
-fn actor(by: Option<String>) -> Result<String> {
+fn actor(by: Option<String>, config: &Config) -> Result<String> {
     let name = by
+        .or_else(|| config.name.clone())
         .or_else(|| std::env::var("USER").ok())
         .or_else(|| std::env::var("USERNAME").ok())
         .unwrap_or_else(|| "unknown".to_owned());
@@ -138,16 +160,26 @@ impl Ctx {
                 )
             }
         };
-        let user_policies = dirs.as_ref().map(|d| d.config_dir().join("policies"));
+        let config_dir = dirs
+            .as_ref()
+            .map(|d| d.config_dir().to_owned())
+            .unwrap_or_else(|| root.join("config"));
+        let config_path = config_dir.join("config.toml");
+        let config = Config::load(&config_path)?;
+        let user_policies = config_dir.join("policies");
         let now: Instant = clock::now_from_env()?;
         Ok(Ctx {
             session: Session {
                 store: Store::new(root),
-                catalogue: Catalogue::load(user_policies.as_deref())?,
+                catalogue: Catalogue::load(Some(&user_policies))?,
                 now,
-                actor: actor(global.by)?,
+                actor: actor(global.by, &config)?,
             },
+            config,
+            config_path,
+            prompter: prompt::Prompter::new(global.no_input),
             json: global.json,
+            quiet: global.quiet,
             color: match global.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
@@ -171,6 +203,9 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Show(args) => show::run(args, ctx),
         Command::Report(args) => report::run(args, ctx),
         Command::Export(args) => export::run(args, ctx),
+        Command::Config(args) => config::run(args, ctx),
+        Command::Completions(args) => complete::run(args, ctx),
+        Command::Man(args) => man::run(args, ctx),
     }
 }
 
@@ -233,6 +268,9 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
     let summary = loaded.summary(&calendar, &ctx.session.now);
     if ctx.json {
         return Output::json(&summary);
+    }
+    if ctx.quiet {
+        return Output::Text(String::new());
     }
     let mut out = format!("{headline}\n");
     match summary.state {

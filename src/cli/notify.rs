@@ -11,10 +11,11 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct NotifyArgs {
     /// Dispute ID (any unique start of it)
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
     pub id: String,
     /// Who was notified: the obligation's id or role (e.g. iro, "Independent Reviewing Officer")
     #[arg(long, value_name = "ROLE")]
-    pub who: String,
+    pub who: Option<String>,
     /// How and what they were told
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
@@ -24,7 +25,28 @@ pub struct NotifyArgs {
 }
 
 pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
-    let who = required("--who", &args.who, MAX_SHORT)?;
+    ctx.prompter
+        .require("notify", if args.who.is_none() { &["--who"] } else { &[] })?;
+    let who = match &args.who {
+        Some(w) => w.clone(),
+        None => {
+            let id = ctx.session.store.resolve(&args.id)?;
+            let loaded = ctx.session.load(&id)?;
+            let outstanding: Vec<(String, String)> = loaded
+                .dispute
+                .outstanding()
+                .map(|o| (o.id.clone(), format!("{} — {}", o.who, o.action)))
+                .collect();
+            if outstanding.is_empty() {
+                ctx.prompter.line("Who was notified?")?
+            } else {
+                let labels: Vec<String> = outstanding.iter().map(|(_, l)| l.clone()).collect();
+                let i = ctx.prompter.select("Which obligation was met?", &labels)?;
+                outstanding[i].0.clone()
+            }
+        }
+    };
+    let who = required("--who", &who, MAX_SHORT)?;
     let note = optional("--note", args.note.as_deref(), MAX_LONG)?;
     let mut met: Option<String> = None;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {

@@ -16,23 +16,23 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct OpenArgs {
     /// Policy to follow (see `escalate policy list`)
-    #[arg(long, value_name = "ID", required_unless_present = "policy_file")]
+    #[arg(long, value_name = "ID", add = clap_complete::engine::ArgValueCompleter::new(super::complete::policy_ids))]
     pub policy: Option<String>,
     /// Follow a policy from a file instead of a known one
     #[arg(long, value_name = "PATH", conflicts_with = "policy")]
     pub policy_file: Option<PathBuf>,
     /// The child's reference in your own records (not a name)
     #[arg(long, value_name = "REF")]
-    pub child: String,
+    pub child: Option<String>,
     /// Your agency: the one raising the disagreement
     #[arg(long, value_name = "AGENCY")]
-    pub from: String,
+    pub from: Option<String>,
     /// The agency whose decision you disagree with
     #[arg(long, value_name = "AGENCY")]
-    pub with: String,
+    pub with: Option<String>,
     /// What the disagreement is about
     #[arg(long, value_name = "TEXT")]
-    pub summary: String,
+    pub summary: Option<String>,
     /// Kind of disagreement, from the policy's list (`escalate policy show ID`)
     #[arg(long, value_name = "ID")]
     pub category: Option<String>,
@@ -64,18 +64,75 @@ pub struct OpenArgs {
 
 pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
-    let policy: LoadedPolicy = match (&args.policy, &args.policy_file) {
+    let p = &ctx.prompter;
+    let policy_id = args.policy.clone().or_else(|| ctx.config.policy.clone());
+    let from = args
+        .from
+        .clone()
+        .or_else(|| ctx.config.organisation.clone());
+    let mut missing = Vec::new();
+    if policy_id.is_none() && args.policy_file.is_none() {
+        missing.push("--policy");
+    }
+    for (value, flag) in [
+        (&args.child, "--child"),
+        (&from, "--from"),
+        (&args.with, "--with"),
+        (&args.summary, "--summary"),
+    ] {
+        if value.is_none() {
+            missing.push(flag);
+        }
+    }
+    p.require("open", &missing)?;
+
+    let policy: LoadedPolicy = match (&policy_id, &args.policy_file) {
         (_, Some(path)) => LoadedPolicy::from_file(path)?,
         (Some(id), None) => s.catalogue.get(id)?.clone(),
-        (None, None) => s.catalogue.get("")?.clone(),
+        (None, None) => {
+            let items: Vec<String> = s
+                .catalogue
+                .policies
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} — {} ({} {})",
+                        l.policy.id, l.policy.partnership, l.policy.name, l.policy.year
+                    )
+                })
+                .collect();
+            let i = p.select("Which escalation policy applies?", &items)?;
+            s.catalogue.policies[i].clone()
+        }
+    };
+    let earlier = if args.from.is_none() || args.with.is_none() {
+        agencies_used(ctx)
+    } else {
+        Vec::new()
+    };
+    let child = match args.child {
+        Some(c) => c,
+        None => p.line("Child's reference in your records (not a name)")?,
+    };
+    let from = match from {
+        Some(f) => f,
+        None => p.choose_or_type("Your agency (raising the disagreement)", &earlier)?,
+    };
+    let with = match args.with {
+        Some(w) => w,
+        None => p.choose_or_type("The agency whose decision you disagree with", &earlier)?,
+    };
+    let summary = match args.summary {
+        Some(t) => t,
+        None => p.long_text("What is the disagreement about?")?,
     };
     let opened = Opened {
         policy: policy.policy.id.clone(),
         policy_hash: policy.hash.clone(),
-        child: required("--child", &args.child, MAX_SHORT)?,
-        from: required("--from", &args.from, MAX_SHORT)?,
-        with: required("--with", &args.with, MAX_SHORT)?,
-        summary: required("--summary", &args.summary, MAX_LONG)?,
+        child: required("--child", &child, MAX_SHORT)?,
+        from: required("--from", &from, MAX_SHORT)?,
+        with: required("--with", &with, MAX_SHORT)?,
+        summary: required("--summary", &summary, MAX_LONG)?,
         category: optional("--category", args.category.as_deref(), MAX_SHORT)?,
         cp_plan: args.cp_plan,
         looked_after: args.looked_after,
@@ -90,9 +147,27 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         opened,
         at: args.at,
     })?;
+    if ctx.quiet && !ctx.json {
+        return Ok(Output::Text(format!("{}\n", loaded.dispute.id)));
+    }
     let headline = format!(
         "Opened dispute {} under {} ({}).",
         loaded.dispute.id, loaded.policy.policy.id, loaded.policy.policy.partnership
     );
     Ok(after_change(ctx, &loaded, headline))
+}
+
+/// Agencies named in earlier disputes, most used first, for the prompt.
+fn agencies_used(ctx: &Ctx) -> Vec<String> {
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let _ = ctx.session.each(|_, loaded| {
+        if let Ok(l) = loaded {
+            for a in [&l.dispute.opened.from, &l.dispute.opened.with] {
+                *counts.entry(a.clone()).or_default() += 1;
+            }
+        }
+    });
+    let mut list: Vec<(String, usize)> = counts.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    list.into_iter().map(|(a, _)| a).take(15).collect()
 }

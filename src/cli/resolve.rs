@@ -11,17 +11,42 @@ use crate::text::{required, MAX_LONG};
 #[derive(Debug, Args)]
 pub struct ResolveArgs {
     /// Dispute ID (any unique start of it)
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
     pub id: String,
     /// The agreed outcome, in writing, and how outstanding issues will be pursued
     #[arg(long, value_name = "TEXT")]
-    pub outcome: String,
+    pub outcome: Option<String>,
     /// When it was resolved, if earlier than now
     #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg)]
     pub at: Option<Instant>,
 }
 
 pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
-    let outcome = required("--outcome", &args.outcome, MAX_LONG)?;
+    let p = &ctx.prompter;
+    p.require(
+        "resolve",
+        if args.outcome.is_none() {
+            &["--outcome"]
+        } else {
+            &[]
+        },
+    )?;
+    let outcome = match &args.outcome {
+        Some(o) => o.clone(),
+        None => {
+            let id = ctx.session.store.resolve(&args.id)?;
+            let loaded = ctx.session.load(&id)?;
+            loaded.dispute.require_open("resolve it again")?;
+            let o =
+                p.long_text("The agreed outcome, and how outstanding issues will be pursued")?;
+            p.confirm(&format!(
+                "Resolve dispute {id} at stage {} with this outcome?",
+                loaded.dispute.stage
+            ))?;
+            o
+        }
+    };
+    let outcome = required("--outcome", &outcome, MAX_LONG)?;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
         l.dispute.require_open("resolve it again")?;
         Ok(Event::Resolved {

@@ -8,6 +8,7 @@ use crate::error::Result;
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Dispute ID (any unique start of it)
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
     pub id: String,
 }
 

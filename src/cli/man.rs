@@ -1,0 +1,69 @@
+//! `escalate man`: the manual pages, generated from the same definitions as --help,
+//! so they can never drift from the commands. `--output DIR` writes one page per command.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory};
+
+use super::{Ctx, Output};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write escalate.1 and one page per subcommand into this directory instead
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+/// Every page as (file name, roff text): escalate.1, escalate-open.1, ...
+pub fn pages() -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let cmd = super::Cli::command();
+    collect(&cmd, "escalate", &mut out)?;
+    Ok(out)
+}
+
+fn collect(cmd: &clap::Command, name: &str, out: &mut Vec<(String, String)>) -> Result<()> {
+    let mut buf = Vec::new();
+    let page = clap_mangen::Man::new(cmd.clone().name(name.to_owned()));
+    page.render(&mut buf)
+        .map_err(|e| Error::io("could not render the manual page", e))?;
+    out.push((
+        format!("{name}.1"),
+        String::from_utf8_lossy(&buf).into_owned(),
+    ));
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        collect(sub, &format!("{name}-{}", sub.get_name()), out)?;
+    }
+    Ok(())
+}
+
+pub fn run(args: ManArgs, _ctx: &Ctx) -> Result<Output> {
+    let pages = pages()?;
+    match args.output {
+        None => Ok(Output::Text(
+            pages
+                .into_iter()
+                .next()
+                .map(|(_, text)| text)
+                .unwrap_or_default(),
+        )),
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Error::io(format!("could not create {}", dir.display()), e))?;
+            for (name, text) in &pages {
+                let path = dir.join(name);
+                std::fs::write(&path, text)
+                    .map_err(|e| Error::io(format!("could not write {}", path.display()), e))?;
+            }
+            Ok(Output::Text(format!(
+                "Wrote {} manual pages to {}.\n",
+                pages.len(),
+                dir.display()
+            )))
+        }
+    }
+}
