@@ -118,9 +118,11 @@ impl Ctx {
         };
         let user_policies = dirs.as_ref().map(|d| d.config_dir().join("policies"));
         let now: Instant = clock::now_from_env()?;
+        let store = Store::new(root);
         Ok(Ctx {
             session: Session {
-                store: Store::new(root),
+                calendars: crate::calendar_store::Calendars::load(store.root())?,
+                store,
                 catalogue: Catalogue::load(user_policies.as_deref())?,
                 now,
                 actor: actor(global.by)?,
