@@ -3,6 +3,7 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
+mod calendar;
 mod discuss;
 mod escalate;
 mod notify;
@@ -67,6 +68,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Show one dispute's timeline
     Show(show::ShowArgs),
+    /// The working-day calendar: import bank holidays, closure days, date sums
+    Calendar(calendar::CalendarArgs),
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -143,6 +146,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Resolve(args) => resolve::run(args, ctx),
         Command::Status(args) => status::run(args, ctx),
         Command::Show(args) => show::run(args, ctx),
+        Command::Calendar(args) => calendar::run(args, ctx),
     }
 }
 
