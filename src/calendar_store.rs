@@ -171,12 +171,11 @@ fn damaged(path: &Path, what: impl Into<String>) -> Error {
         hint: format!(
             "Every deadline depends on this file, so nothing was computed or changed. \
              If {name}.bak is beside it, rename that over it to go back one change; \
-             or move the file aside (the calendar then falls back to the rules{}) and \
-             record it again. docs/calendar.md describes the format.",
+             or move the file aside and {}. docs/calendar.md describes the format.",
             if name == IMPORT_FILE {
-                "; run `escalate calendar import FILE` again"
+                "run `escalate calendar import FILE` again (until then the rules decide)"
             } else {
-                "; add the closure days again with `escalate calendar close`"
+                "add the closure days again with `escalate calendar close`"
             }
         ),
     }

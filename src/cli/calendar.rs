@@ -274,8 +274,10 @@ fn import(args: ImportArgs, ctx: &Ctx) -> Result<Output> {
     out.push_str("For the years it covers the import, not the rules, decides:\n");
     for d in &report.divisions {
         out.push_str(&format!(
-            "  {} ({} bank holidays)\n",
-            d.calendar, d.holidays
+            "  {}: {} bank holidays, {}\n",
+            d.division.title(),
+            d.holidays,
+            years_text(&d.years)
         ));
     }
     if report.differences.is_empty() {
@@ -293,6 +295,9 @@ fn import(args: ImportArgs, ctx: &Ctx) -> Result<Output> {
         for d in &report.differences {
             out.push_str(&format!("  {d}\n"));
         }
+        out.push_str(
+            "Where they differ the import decides. If the file is older than an announced change, import a newer copy.\n",
+        );
     }
     out.push_str(&moved_text(&report.moved));
     match (&report.backup, report.changed) {
@@ -308,6 +313,26 @@ fn import(args: ImportArgs, ctx: &Ctx) -> Result<Output> {
         (None, true) => out.push_str(&format!("Stored in {}.\n", report.stored.display())),
     }
     Ok(Output::Text(out))
+}
+
+/// "2012 to 2027 except 2016": GOV.UK files cover runs of years, and a gap
+/// matters because the rules decide the missing year.
+fn years_text(years: &[i32]) -> String {
+    let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
+        return String::new();
+    };
+    if first == last {
+        return first.to_string();
+    }
+    let missing: Vec<String> = (first..=last)
+        .filter(|y| !years.contains(y))
+        .map(|y| y.to_string())
+        .collect();
+    if missing.is_empty() {
+        format!("{first} to {last}")
+    } else {
+        format!("{first} to {last} except {}", missing.join(", "))
+    }
 }
 
 fn span(from: NaiveDate, to: NaiveDate) -> String {
