@@ -167,6 +167,11 @@ fn closure_days_move_deadlines_and_reopening_restores_them() {
         v["calendar"],
         "England and Wales bank holidays (rules) and 3 local closure days"
     );
+    let text = env.ok(&["show", &id]);
+    assert!(
+        text.contains("Calendar: England and Wales bank holidays (rules) and 3 local closure days"),
+        "{text}"
+    );
 
     let year = env.json(&["calendar", "show", "--year", "2026"]);
     let closed: Vec<(&str, &str)> = year["days"]
