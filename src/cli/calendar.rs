@@ -62,7 +62,7 @@ pub struct CloseArgs {
     /// Last day closed, inclusive [default: DATE]
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub to: Option<NaiveDate>,
-    /// Why the office is closed (shown beside every deadline it moves)
+    /// Why the office is closed (shown wherever the day is listed as not a working day)
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
 }
