@@ -290,17 +290,14 @@ impl Dispute {
         self.opened.arose.unwrap_or(self.opened_at)
     }
 
-    /// The current deadline: the user's earlier date if they set one, else the
-    /// earliest the policy gives for this stage. `None` when resolved or when the
+    /// The current deadline: the earlier of the user's date (if they set one) and
+    /// the earliest the policy gives for this stage. `None` when resolved or when the
     /// policy sets no timescale.
     pub fn due(&self, policy: &Policy, calendar: &Calendar) -> Option<Due> {
         if !self.is_open() {
             return None;
         }
-        if let Some(date) = self.due_override {
-            return Some(Due::end_of(date));
-        }
-        policy_due(
+        let from_policy = policy_due(
             policy,
             self.stage,
             &self.facts,
@@ -308,7 +305,16 @@ impl Dispute {
             self.opened_at,
             self.arose(),
             calendar,
-        )
+        );
+        // The user's date was accepted as no later than the policy's; if the calendar
+        // has since changed (an import, a closure), the earlier of the two still
+        // protects the child.
+        match self.due_override {
+            Some(date) => {
+                deadline::earliest([Some(Due::end_of(date)), from_policy].into_iter().flatten())
+            }
+            None => from_policy,
+        }
     }
 
     pub fn outstanding(&self) -> impl Iterator<Item = &ObligationState> {

@@ -11,7 +11,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_REFUSED: i32 = 1;
 /// Exit code for bad usage (unknown flag, missing argument).
 pub const EXIT_USAGE: i32 = 2;
-/// Exit code when a journal is damaged and needs a person to look at it.
+/// Exit code when a journal (or other stored state, such as the calendar files) is
+/// damaged and needs a person to look at it.
 pub const EXIT_DAMAGED: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,14 @@ pub enum Error {
         path: PathBuf,
         line: usize,
         what: String,
+    },
+    /// A state file in the data directory other than a journal (such as the stored
+    /// calendar) does not read back as what escalate wrote.
+    #[error("{} is damaged: {what}", path.display())]
+    DamagedFile {
+        path: PathBuf,
+        what: String,
+        hint: String,
     },
     /// The operating system refused a read or write.
     #[error("{context}: {source}")]
@@ -97,6 +106,7 @@ impl Error {
             Error::Damaged { .. } => Some(
                 "Nothing was changed. Run `escalate verify` for details; keep a copy of the file before anyone edits it.",
             ),
+            Error::DamagedFile { hint, .. } => Some(hint),
             Error::Io { .. } => None,
         }
     }
@@ -105,7 +115,7 @@ impl Error {
         match self {
             Error::Refused { .. } | Error::Io { .. } => EXIT_REFUSED,
             Error::Usage { .. } => EXIT_USAGE,
-            Error::Damaged { .. } => EXIT_DAMAGED,
+            Error::Damaged { .. } | Error::DamagedFile { .. } => EXIT_DAMAGED,
         }
     }
 }

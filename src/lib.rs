@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calendar;
+pub mod calendar_store;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -22,6 +22,8 @@ pub struct Session {
     pub catalogue: Catalogue,
     pub now: Instant,
     pub actor: String,
+    /// The stored calendar (import and closure days), read once per process.
+    pub calendars: crate::calendar_store::Calendars,
 }
 
 /// A dispute with the policy it pinned.
@@ -51,8 +53,9 @@ pub struct OpenRequest {
 }
 
 impl Session {
+    /// The current calendar of a division: every deadline is computed with it.
     pub fn calendar(&self, division: Division) -> Calendar {
-        Calendar::new(division)
+        self.calendars.get(division)
     }
 
     pub fn calendar_for(&self, loaded: &LoadedPolicy) -> Calendar {

@@ -120,8 +120,8 @@ impl Summary {
             stage_entered: d.stage_entered,
             due: due.as_ref().map(|x| x.date.to_string()),
             due_time: due.as_ref().and_then(|x| x.time.clone()),
-            due_set_by: due.as_ref().map(|_| {
-                if d.due_override.is_some() {
+            due_set_by: due.as_ref().map(|x| {
+                if d.due_override.is_some_and(|u| u == x.date) && x.time.is_none() {
                     "user"
                 } else {
                     "policy"

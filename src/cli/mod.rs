@@ -3,6 +3,7 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
+mod calendar;
 mod complete;
 mod config;
 mod discuss;
@@ -106,6 +107,8 @@ pub enum Command {
     Completions(complete::CompletionsArgs),
     /// Print the manual page
     Man(man::ManArgs),
+    /// The working-day calendar: import bank holidays, closure days, date sums
+    Calendar(calendar::CalendarArgs),
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -168,9 +171,11 @@ impl Ctx {
         let config = Config::load(&config_path)?;
         let user_policies = config_dir.join("policies");
         let now: Instant = clock::now_from_env()?;
+        let store = Store::new(root);
         Ok(Ctx {
             session: Session {
-                store: Store::new(root),
+                calendars: crate::calendar_store::Calendars::load(store.root())?,
+                store,
                 catalogue: Catalogue::load(Some(&user_policies))?,
                 now,
                 actor: actor(global.by, &config)?,
@@ -206,6 +211,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Config(args) => config::run(args, ctx),
         Command::Completions(args) => complete::run(args, ctx),
         Command::Man(args) => man::run(args, ctx),
+        Command::Calendar(args) => calendar::run(args, ctx),
     }
 }
 

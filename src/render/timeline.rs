@@ -38,6 +38,9 @@ pub fn show(s: &Summary, records: &[Record], policy_name: &str) -> String {
         crate::dispute::State::Open => {
             let _ = writeln!(out, "Stage:    {} {} (open)", s.stage, s.stage_name);
             let _ = writeln!(out, "Due:      {}", due_phrase(s));
+            // Which working days the date was counted in, so a surprising date can
+            // be traced to an import or a closure day.
+            let _ = writeln!(out, "Calendar: {}", s.calendar);
         }
         crate::dispute::State::Resolved => {
             let _ = writeln!(out, "Stage:    {} {} (resolved)", s.stage, s.stage_name);

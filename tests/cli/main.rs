@@ -3,6 +3,7 @@
 
 mod support;
 
+mod calendar;
 mod core;
 mod reports;
 mod terminal;
