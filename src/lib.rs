@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod cli;
 pub mod clock;
+pub mod correct;
 pub mod deadline;
 pub mod dispute;
 pub mod error;
@@ -20,5 +21,6 @@ pub mod render;
 pub mod store;
 pub mod summary;
 pub mod text;
+pub mod verify;
 
 pub use error::{Error, Result};

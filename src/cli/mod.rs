@@ -3,13 +3,16 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
+mod amend;
 mod discuss;
 mod escalate;
 mod notify;
 mod open;
+mod reopen;
 mod resolve;
 mod show;
 mod status;
+mod verify;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -67,6 +70,12 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Show one dispute's timeline
     Show(show::ShowArgs),
+    /// Check journals are intact and print each one's head hash
+    Verify(verify::VerifyArgs),
+    /// Attach a correction to an earlier event (the original is kept)
+    Amend(amend::AmendArgs),
+    /// Reopen a resolved dispute
+    Reopen(reopen::ReopenArgs),
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -141,6 +150,9 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Resolve(args) => resolve::run(args, ctx),
         Command::Status(args) => status::run(args, ctx),
         Command::Show(args) => show::run(args, ctx),
+        Command::Verify(args) => verify::run(args, ctx),
+        Command::Amend(args) => amend::run(args, ctx),
+        Command::Reopen(args) => reopen::run(args, ctx),
     }
 }
 
@@ -199,6 +211,9 @@ pub fn warn(message: &str) {
 /// After a change: the dispute as it now stands, as JSON or as a few lines of text
 /// beginning with `headline`.
 pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) -> Output {
+    for w in &loaded.warnings {
+        warn(&format!("dispute {}: {w}", loaded.dispute.id));
+    }
     let calendar = ctx.session.calendar_for(&loaded.policy);
     let summary = loaded.summary(&calendar, &ctx.session.now);
     if ctx.json {

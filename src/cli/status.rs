@@ -31,6 +31,9 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     for (id, loaded) in s.load_all()? {
         match loaded {
             Ok(l) => {
+                for w in &l.warnings {
+                    warn(&format!("dispute {id}: {w}"));
+                }
                 if l.dispute.is_open() || args.all {
                     let calendar = s.calendar_for(&l.policy);
                     rows.push(l.summary(&calendar, &now));
