@@ -506,3 +506,77 @@ pub fn create(
         .ok_or_else(|| Error::damaged(path, 1, "the new journal did not read back"))?;
     Ok((record, head))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A two-line journal: `opened`, then a discussion.
+    fn sample() -> Vec<u8> {
+        let at = crate::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
+        let mut record = Record {
+            seq: 1,
+            at,
+            happened: None,
+            by: "t".into(),
+            event: Event::Opened(Opened {
+                policy: "p".into(),
+                policy_hash: "0".repeat(64),
+                child: "c".into(),
+                from: "a".into(),
+                with: "b".into(),
+                summary: "s".into(),
+                category: None,
+                cp_plan: false,
+                looked_after: false,
+                immediate_harm: false,
+                stage: 1,
+                due: None,
+                arose: None,
+                start_reason: None,
+            }),
+            prev: String::new(),
+            hash: String::new(),
+        };
+        let first = line::encode(&record);
+        record.seq = 2;
+        record.prev = line::sha256_hex(first.as_bytes());
+        record.event = Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: None,
+        };
+        format!("{first}\n{}\n", line::encode(&record)).into_bytes()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = parse(Path::new("x.jsonl"), &bytes);
+        }
+
+        #[test]
+        fn a_changed_byte_is_always_noticed(pos in 0usize..10_000, bit in 0u8..8) {
+            let mut bytes = sample();
+            let n = bytes.len();
+            bytes[pos % n] ^= 1 << bit;
+            // Either an error, or (the newline itself changed) a torn tail.
+            match parse(Path::new("x.jsonl"), &bytes) {
+                Err(_) => {}
+                Ok(c) => prop_assert!(c.torn_tail.is_some()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_torn_tail_is_kept_not_dropped() {
+        let mut bytes = sample();
+        assert_eq!(parse(Path::new("x"), &bytes).unwrap().records.len(), 2);
+        bytes.extend_from_slice(b"{\"seq\":3");
+        let c = parse(Path::new("x"), &bytes).unwrap();
+        assert_eq!(c.records.len(), 2);
+        assert_eq!(c.torn_tail.as_deref(), Some(&b"{\"seq\":3"[..]));
+    }
+}
