@@ -30,7 +30,7 @@ pub enum Error {
         hint: Option<String>,
     },
     /// A journal does not read back as what escalate wrote.
-    #[error("journal {} is damaged at line {line}: {what}", path.display())]
+    #[error("journal {} is damaged{}: {what}", path.display(), at_line(*line))]
     Damaged {
         path: PathBuf,
         line: usize,
@@ -51,6 +51,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Line 0 means the file as a whole (a directory, a link, too big), not one line.
+fn at_line(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(" at line {line}")
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

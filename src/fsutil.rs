@@ -58,7 +58,7 @@ pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Make a new directory entry durable. Best effort: not every platform can open a
 /// directory, and the file's own data is already synced.
-fn sync_dir(dir: &Path) {
+pub fn sync_dir(dir: &Path) {
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }

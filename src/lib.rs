@@ -10,6 +10,7 @@ pub mod calendar_store;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod correct;
 pub mod deadline;
 pub mod dispute;
 pub mod error;
@@ -23,5 +24,6 @@ pub mod report;
 pub mod store;
 pub mod summary;
 pub mod text;
+pub mod verify;
 
 pub use error::{Error, Result};

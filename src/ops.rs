@@ -32,6 +32,9 @@ pub struct Loaded {
     pub policy: LoadedPolicy,
     /// SHA-256 of the journal's last line.
     pub head: String,
+    /// The aftermath of an interrupted command (see `journal::Contents::warnings`),
+    /// or what this command repaired; never a reason to refuse.
+    pub warnings: Vec<String>,
 }
 
 impl Loaded {
@@ -102,6 +105,7 @@ impl Session {
             dispute,
             policy,
             head: contents.head.clone(),
+            warnings: contents.warnings(),
         })
     }
 
@@ -236,6 +240,7 @@ impl Session {
             dispute,
             policy,
             head,
+            warnings: Vec::new(),
         })
     }
 
@@ -256,7 +261,9 @@ impl Session {
         loaded.dispute.check_when(&when)?;
         let calendar = self.calendar_for(&loaded.policy);
         let event = decide(&loaded, &calendar, when)?;
+        let before = writer.contents.records.len();
         writer.append(self.now, happened, &self.actor, event)?;
+        loaded.warnings = journal::repairs(&writer.contents.records[before..]);
         loaded.dispute = Dispute::fold(
             loaded.dispute.id.clone(),
             &writer.contents.records,

@@ -3,6 +3,7 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
+mod amend;
 mod calendar;
 mod complete;
 mod config;
@@ -13,10 +14,12 @@ mod man;
 mod notify;
 mod open;
 mod prompt;
+mod reopen;
 mod report;
 mod resolve;
 mod show;
 mod status;
+mod verify;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -109,6 +112,12 @@ pub enum Command {
     Man(man::ManArgs),
     /// The working-day calendar: import bank holidays, closure days, date sums
     Calendar(calendar::CalendarArgs),
+    /// Check journals are intact and print each one's head hash
+    Verify(verify::VerifyArgs),
+    /// Attach a correction to an earlier event (the original is kept)
+    Amend(amend::AmendArgs),
+    /// Reopen a resolved dispute
+    Reopen(reopen::ReopenArgs),
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -212,6 +221,9 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Completions(args) => complete::run(args, ctx),
         Command::Man(args) => man::run(args, ctx),
         Command::Calendar(args) => calendar::run(args, ctx),
+        Command::Verify(args) => verify::run(args, ctx),
+        Command::Amend(args) => amend::run(args, ctx),
+        Command::Reopen(args) => reopen::run(args, ctx),
     }
 }
 
@@ -270,6 +282,9 @@ pub fn warn(message: &str) {
 /// After a change: the dispute as it now stands, as JSON or as a few lines of text
 /// beginning with `headline`.
 pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) -> Output {
+    for w in &loaded.warnings {
+        warn(&format!("dispute {}: {w}", loaded.dispute.id));
+    }
     let calendar = ctx.session.calendar_for(&loaded.policy);
     let summary = loaded.summary(&calendar, &ctx.session.now);
     if ctx.json {

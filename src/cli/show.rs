@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{Ctx, Output};
+use super::{warn, Ctx, Output};
 use crate::error::Result;
 
 #[derive(Debug, Args)]
@@ -16,6 +16,9 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let id = s.store.resolve(&args.id)?;
     let loaded = s.load(&id)?;
+    for w in &loaded.warnings {
+        warn(&format!("dispute {id}: {w}"));
+    }
     let calendar = s.calendar_for(&loaded.policy);
     let summary = loaded.summary(&calendar, &s.now);
     if ctx.json {

@@ -75,6 +75,9 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let mut damaged: Option<Error> = None;
     s.each(|id, loaded| match loaded {
         Ok(l) => {
+            for w in &l.warnings {
+                warn(&format!("dispute {id}: {w}"));
+            }
             if l.dispute.is_open() || args.all {
                 let calendar = s.calendar_for(&l.policy);
                 let summary = l.summary(&calendar, &now);

@@ -59,7 +59,17 @@ pub fn decode(line: &[u8]) -> Result<Record, String> {
                 .into(),
         );
     }
-    let record: Record =
-        serde_json::from_str(text).map_err(|e| format!("the line is not a valid event: {e}"))?;
+    // serde's message can quote the offending value, which may be about a child;
+    // say only what kind of problem it is and where.
+    let record: Record = serde_json::from_str(text).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Data => "it does not have the fields its kind needs",
+            _ => "it is not well-formed JSON",
+        };
+        format!(
+            "the line is not a valid event: {what} (column {})",
+            e.column()
+        )
+    })?;
     Ok(record)
 }

@@ -4,6 +4,7 @@
 //! fsync, and creating a new journal atomically. It knows nothing of policies.
 
 pub mod event;
+pub mod head;
 pub mod line;
 
 use std::fs::{File, OpenOptions};
@@ -32,6 +33,68 @@ pub struct Contents {
     pub head: String,
     /// Bytes after the last newline: a torn write from a crash, if any.
     pub torn_tail: Option<Vec<u8>>,
+    /// How the complete lines compare with the head receipt beside the journal.
+    pub standing: head::Standing,
+    /// Quarantine files beside the journal that no `recovered` line names yet (a
+    /// crash came between moving torn bytes aside and recording it).
+    pub unrecorded: Vec<String>,
+}
+
+impl Contents {
+    /// Things a person should know that do not stop the dispute being used: each is
+    /// the aftermath of an interrupted command, and the next change repairs it.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(torn) = &self.torn_tail {
+            out.push(format!(
+                "line {} is incomplete ({} bytes without a line end): a write was interrupted before it was acknowledged; the next change to this dispute moves those bytes to a quarantine file and records that it did",
+                self.records.len() + 1,
+                torn.len()
+            ));
+        }
+        match self.standing {
+            head::Standing::Matches => {}
+            head::Standing::Missing => out.push(
+                "there is no head receipt beside the journal, so removal of its last line cannot be detected; the next change to this dispute writes one".into(),
+            ),
+            head::Standing::OneBehind => out.push(format!(
+                "the head receipt names line {} but line {} was written after it (an append was interrupted before its receipt was written); the next change to this dispute brings it up to date",
+                self.records.len().saturating_sub(1),
+                self.records.len()
+            )),
+        }
+        for name in &self.unrecorded {
+            out.push(format!(
+                "the quarantine file {name} is not yet recorded in the journal; the next change to this dispute records it"
+            ));
+        }
+        out
+    }
+
+    /// How many torn writes this journal records having moved aside.
+    pub fn recovered(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| matches!(r.event, Event::Recovered { .. }))
+            .count()
+    }
+}
+
+/// What an append repaired on the way, in words: the `recovered` lines among
+/// `appended`.
+pub fn repairs(appended: &[Record]) -> Vec<String> {
+    appended
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Recovered {
+                quarantine, bytes, ..
+            } => Some(format!(
+                "an incomplete line ({bytes} bytes) left by an interrupted command was moved to {quarantine} and recorded as line {}",
+                r.seq
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Parse journal bytes. Any damage is an error naming the line; a torn last line
@@ -97,6 +160,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
         records,
         head: prev,
         torn_tail: (!torn.is_empty()).then(|| torn.to_vec()),
+        standing: head::Standing::Matches,
+        unrecorded: Vec::new(),
     })
 }
 
@@ -177,43 +242,176 @@ fn open_existing(path: &Path, write: bool) -> Result<File> {
         .map_err(|e| Error::io(format!("could not open {}", path.display()), e))
 }
 
+/// Check the parsed journal against its head receipt and the quarantine files
+/// beside it. Damage is an error; the aftermath of a crash is recorded in
+/// `contents` for `warnings`.
+fn check_surroundings(path: &Path, contents: &mut Contents) -> Result<()> {
+    let receipt = head::read(path)?;
+    if let (Some(r), Some(_)) = (&receipt, &contents.torn_tail) {
+        if r.seq == contents.records.len() as u64 + 1 {
+            return Err(Error::damaged(
+                path,
+                r.seq as usize,
+                "the line is incomplete, but the head receipt shows it was written in full: it was cut short or changed afterwards",
+            ));
+        }
+    }
+    contents.standing = head::compare(path, &contents.records, &contents.head, receipt.as_ref())?;
+    let recorded: Vec<&str> = contents
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Recovered { quarantine, .. } => Some(quarantine.as_str()),
+            _ => None,
+        })
+        .collect();
+    contents.unrecorded = quarantine_files(path)
+        .into_iter()
+        .filter(|name| !recorded.contains(&name.as_str()))
+        .collect();
+    Ok(())
+}
+
+/// The names of the quarantine files beside a journal, sorted.
+fn quarantine_files(path: &Path) -> Vec<String> {
+    let Some(prefix) = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| format!("{n}.torn-"))
+    else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(path.parent().unwrap_or(Path::new("."))) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    names.sort();
+    names
+}
+
 /// Read a journal under a shared lock (so a half-finished append is never seen).
 pub fn read(path: &Path) -> Result<Contents> {
     let mut file = open_existing(path, false)?;
     wait_for_lock(path, &file, false)?;
     let bytes = read_checked(path, &mut file)?;
-    parse(path, &bytes)
+    let mut contents = parse(path, &bytes)?;
+    check_surroundings(path, &mut contents)?;
+    Ok(contents)
 }
 
 /// A journal open for appending, holding its exclusive lock until dropped.
 pub struct Writer {
     path: PathBuf,
     file: File,
+    /// The file's length when read, torn tail included.
+    len: u64,
     pub contents: Contents,
 }
 
 impl Writer {
+    /// Lock and read a journal for appending. A torn tail or a stale receipt is left
+    /// as it is until something is actually appended, so a refused command writes
+    /// nothing at all.
     pub fn open(path: &Path) -> Result<Writer> {
         let mut file = open_existing(path, true)?;
         wait_for_lock(path, &file, true)?;
         let bytes = read_checked(path, &mut file)?;
-        let contents = parse(path, &bytes)?;
-        if contents.torn_tail.is_some() {
-            return Err(Error::damaged(
-                path,
-                contents.records.len() + 1,
-                "the last line is incomplete (a write was interrupted)",
-            ));
-        }
+        let mut contents = parse(path, &bytes)?;
+        check_surroundings(path, &mut contents)?;
         Ok(Writer {
             path: path.to_owned(),
             file,
+            len: bytes.len() as u64,
             contents,
         })
     }
 
-    /// Append one event as the next line: one write, then fsync, before returning.
+    /// Append one event as the next line, first repairing what a crash left behind:
+    /// a torn tail is moved to a quarantine file and recorded, and any quarantine
+    /// file not yet recorded is recorded. Each line is one write and an fsync, then
+    /// the head receipt is replaced.
     pub fn append(
+        &mut self,
+        at: Instant,
+        happened: Option<Instant>,
+        by: &str,
+        event: Event,
+    ) -> Result<Record> {
+        if let Some(torn) = self.contents.torn_tail.clone() {
+            let recovered = self.quarantine(&torn)?;
+            self.write_line(at, None, by, recovered)?;
+        }
+        for name in std::mem::take(&mut self.contents.unrecorded) {
+            if let Some(recovered) = self.adopt(&name) {
+                self.write_line(at, None, by, recovered)?;
+            }
+        }
+        self.write_line(at, happened, by, event)
+    }
+
+    /// Copy torn bytes to `<journal>.torn-<seq>-<sha8>` (0600, appearing whole or
+    /// not at all), then cut them from the journal. The name is a function of the
+    /// bytes, so a crash part-way through repeats the same steps harmlessly.
+    fn quarantine(&mut self, torn: &[u8]) -> Result<Event> {
+        let sha = line::sha256_hex(torn);
+        let name = format!(
+            "{}.torn-{}-{}",
+            self.path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("journal"),
+            self.contents.records.len() + 1,
+            &sha[..8]
+        );
+        let qpath = self.path.with_file_name(&name);
+        if let Err(e) = crate::fsutil::write_new_file(&qpath, torn) {
+            if std::fs::read(&qpath).ok().as_deref() != Some(torn) {
+                return Err(e);
+            }
+        }
+        let keep = self.len - torn.len() as u64;
+        self.file
+            .set_len(keep)
+            .and_then(|()| self.file.sync_all())
+            .map_err(|e| {
+                Error::io(
+                    format!(
+                        "could not set aside the incomplete last line of {}",
+                        self.path.display()
+                    ),
+                    e,
+                )
+            })?;
+        self.len = keep;
+        self.contents.torn_tail = None;
+        Ok(Event::Recovered {
+            quarantine: name,
+            sha256: sha,
+            bytes: torn.len() as u64,
+        })
+    }
+
+    /// The `recovered` event for a quarantine file a crash left unrecorded, if it is
+    /// one escalate could have written (a regular file within the journal limit).
+    fn adopt(&self, name: &str) -> Option<Event> {
+        let qpath = self.path.with_file_name(name);
+        let meta = std::fs::symlink_metadata(&qpath).ok()?;
+        if !meta.file_type().is_file() || meta.len() > MAX_JOURNAL_BYTES {
+            return None;
+        }
+        let bytes = std::fs::read(&qpath).ok()?;
+        Some(Event::Recovered {
+            quarantine: name.to_owned(),
+            sha256: line::sha256_hex(&bytes),
+            bytes: bytes.len() as u64,
+        })
+    }
+
+    fn write_line(
         &mut self,
         at: Instant,
         happened: Option<Instant>,
@@ -234,12 +432,31 @@ impl Writer {
         let mut bytes = line.into_bytes();
         let head = line::sha256_hex(&bytes);
         bytes.push(b'\n');
+        let receipt = head::prepare(
+            &self.path,
+            &head::Receipt {
+                seq: record.seq,
+                hash: head.clone(),
+            },
+        )?;
         self.file
             .write_all(&bytes)
             .and_then(|()| self.file.sync_data())
             .map_err(|e| Error::io(format!("could not write to {}", self.path.display()), e))?;
+        self.len += bytes.len() as u64;
         self.contents.head = head;
         self.contents.records.push(record.clone());
+        head::commit(&self.path, &receipt).map_err(|e| {
+            Error::io(
+                format!(
+                    "line {} was recorded in {}, but its head receipt could not be updated (the next change will retry)",
+                    record.seq,
+                    self.path.display()
+                ),
+                e,
+            )
+        })?;
+        self.contents.standing = head::Standing::Matches;
         Ok(record)
     }
 }
@@ -265,8 +482,22 @@ pub fn create(
     };
     let mut bytes = line::encode(&record).into_bytes();
     bytes.push(b'\n');
-    crate::fsutil::write_new_file(path, &bytes)?;
     let contents = parse(path, &bytes)?;
+    let receipt = head::prepare(
+        path,
+        &head::Receipt {
+            seq: 1,
+            hash: contents.head.clone(),
+        },
+    )?;
+    if let Err(e) = crate::fsutil::write_new_file(path, &bytes) {
+        let _ = std::fs::remove_file(&receipt);
+        return Err(e);
+    }
+    // The journal exists now; a receipt that fails to land is reported by the next
+    // read and written by the next append, which is better than failing a command
+    // whose dispute was in fact created.
+    let _ = head::commit(path, &receipt);
     let head = contents.head;
     let record = contents
         .records
@@ -274,4 +505,78 @@ pub fn create(
         .next()
         .ok_or_else(|| Error::damaged(path, 1, "the new journal did not read back"))?;
     Ok((record, head))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A two-line journal: `opened`, then a discussion.
+    fn sample() -> Vec<u8> {
+        let at = crate::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
+        let mut record = Record {
+            seq: 1,
+            at,
+            happened: None,
+            by: "t".into(),
+            event: Event::Opened(Opened {
+                policy: "p".into(),
+                policy_hash: "0".repeat(64),
+                child: "c".into(),
+                from: "a".into(),
+                with: "b".into(),
+                summary: "s".into(),
+                category: None,
+                cp_plan: false,
+                looked_after: false,
+                immediate_harm: false,
+                stage: 1,
+                due: None,
+                arose: None,
+                start_reason: None,
+            }),
+            prev: String::new(),
+            hash: String::new(),
+        };
+        let first = line::encode(&record);
+        record.seq = 2;
+        record.prev = line::sha256_hex(first.as_bytes());
+        record.event = Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: None,
+        };
+        format!("{first}\n{}\n", line::encode(&record)).into_bytes()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = parse(Path::new("x.jsonl"), &bytes);
+        }
+
+        #[test]
+        fn a_changed_byte_is_always_noticed(pos in 0usize..10_000, bit in 0u8..8) {
+            let mut bytes = sample();
+            let n = bytes.len();
+            bytes[pos % n] ^= 1 << bit;
+            // Either an error, or (the newline itself changed) a torn tail.
+            match parse(Path::new("x.jsonl"), &bytes) {
+                Err(_) => {}
+                Ok(c) => prop_assert!(c.torn_tail.is_some()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_torn_tail_is_kept_not_dropped() {
+        let mut bytes = sample();
+        assert_eq!(parse(Path::new("x"), &bytes).unwrap().records.len(), 2);
+        bytes.extend_from_slice(b"{\"seq\":3");
+        let c = parse(Path::new("x"), &bytes).unwrap();
+        assert_eq!(c.records.len(), 2);
+        assert_eq!(c.torn_tail.as_deref(), Some(&b"{\"seq\":3"[..]));
+    }
 }

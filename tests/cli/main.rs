@@ -5,5 +5,6 @@ mod support;
 
 mod calendar;
 mod core;
+mod integrity;
 mod reports;
 mod terminal;
