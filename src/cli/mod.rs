@@ -7,6 +7,7 @@ mod discuss;
 mod escalate;
 mod notify;
 mod open;
+mod policy;
 mod resolve;
 mod show;
 mod status;
@@ -67,6 +68,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Show one dispute's timeline
     Show(show::ShowArgs),
+    /// Show, list and check escalation policies
+    Policy(policy::PolicyArgs),
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -141,6 +144,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Resolve(args) => resolve::run(args, ctx),
         Command::Status(args) => status::run(args, ctx),
         Command::Show(args) => show::run(args, ctx),
+        Command::Policy(args) => policy::run(args, ctx),
     }
 }
 
