@@ -226,7 +226,7 @@ fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
         Some(_) => {
             "for a child at risk of immediate harm it may move on before a stage's discussion is recorded"
         }
-        None => "it has no special path for urgent cases",
+        None => "it has no [urgent] rules, so urgent cases follow the same stages",
     };
     let config = super::project_dirs().map_or_else(
         || "your config directory's policies/ folder".to_owned(),

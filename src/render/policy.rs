@@ -625,7 +625,8 @@ mod tests {
 
     #[test]
     fn wrap_keeps_words_whole() {
-        assert_eq!(wrap("aaa bbb ccc", "  ", 9), "  aaa\n  bbb\n  ccc\n");
+        assert_eq!(wrap("aaa bbb ccc", "  ", 8), "  aaa\n  bbb\n  ccc\n");
+        assert_eq!(wrap("aaa bbb ccc", "  ", 9), "  aaa bbb\n  ccc\n");
         assert_eq!(wrap("one two", "", 80), "one two\n");
     }
 }
