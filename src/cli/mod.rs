@@ -13,6 +13,7 @@ mod export;
 mod man;
 mod notify;
 mod open;
+mod policy;
 mod prompt;
 mod reopen;
 mod report;
@@ -118,6 +119,8 @@ pub enum Command {
     Amend(amend::AmendArgs),
     /// Reopen a resolved dispute
     Reopen(reopen::ReopenArgs),
+    /// Show, list and check escalation policies
+    Policy(policy::PolicyArgs),
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -224,6 +227,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Verify(args) => verify::run(args, ctx),
         Command::Amend(args) => amend::run(args, ctx),
         Command::Reopen(args) => reopen::run(args, ctx),
+        Command::Policy(args) => policy::run(args, ctx),
     }
 }
 

@@ -96,8 +96,11 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
                 .iter()
                 .map(|l| {
                     format!(
-                        "{} — {} ({} {})",
-                        l.policy.id, l.policy.partnership, l.policy.name, l.policy.year
+                        "{} — {} ({}{})",
+                        l.policy.id,
+                        l.policy.partnership,
+                        l.policy.name,
+                        l.policy.year.map(|y| format!(" {y}")).unwrap_or_default()
                     )
                 })
                 .collect();

@@ -8,6 +8,9 @@ use serde::Deserialize;
 
 use super::model::{Deadline, Policy, Trigger, FLAG_CONDITIONS, FORMAT};
 
+/// The years a source document can plausibly carry; anything else is a typing slip.
+const YEARS: std::ops::RangeInclusive<u16> = 1989..=2100;
+
 /// One thing wrong with a policy file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -28,7 +31,7 @@ impl std::fmt::Display for Problem {
 #[derive(Deserialize, Default)]
 struct Spans {
     #[serde(default)]
-    stage: Vec<toml::Spanned<toml::Value>>,
+    stage: Vec<toml::Spanned<StageSpans>>,
     #[serde(default)]
     obligation: Vec<toml::Spanned<toml::Value>>,
     #[serde(default)]
@@ -37,6 +40,15 @@ struct Spans {
     limit: Vec<toml::Spanned<toml::Value>>,
     #[serde(default)]
     bypass: Vec<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    note: Vec<toml::Spanned<toml::Value>>,
+}
+
+/// A stage's deadlines have their own tables, so a problem with one can name its line.
+#[derive(Deserialize, Default)]
+struct StageSpans {
+    #[serde(default)]
+    deadline: Vec<toml::Spanned<toml::Value>>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -45,6 +57,14 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// The line of a top-level `key = ...` in policy text, for problems found after
+/// parsing (such as an id that is already taken).
+pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    let top: std::collections::BTreeMap<String, toml::Spanned<toml::Value>> =
+        toml::from_str(text).ok()?;
+    top.get(key).map(|v| line_of(text, v.span().start))
 }
 
 /// Parse and validate policy text. All problems are returned, not just the first.
@@ -62,6 +82,15 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     let spans: Spans = toml::from_str(text).unwrap_or_default();
     let at = |list: &[toml::Spanned<toml::Value>], i: usize| {
         list.get(i).map(|s| line_of(text, s.span().start))
+    };
+    let stage_line = |i: usize| spans.stage.get(i).map(|s| line_of(text, s.span().start));
+    let deadline_line = |stage: usize, i: usize| {
+        spans
+            .stage
+            .get(stage)
+            .and_then(|s| s.get_ref().deadline.get(i))
+            .map(|d| line_of(text, d.span().start))
+            .or_else(|| stage_line(stage))
     };
     let mut problems = Vec::new();
     let mut say = |line: Option<usize>, message: String| problems.push(Problem { line, message });
@@ -90,6 +119,16 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             ),
         );
     }
+    if let Some(year) = policy.year.filter(|y| !YEARS.contains(y)) {
+        say(
+            None,
+            format!(
+                "year = {year} is not a year a policy could be issued in; give the four-digit year of the source document ({}-{}), or leave `year` out if it is undated",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        );
+    }
     for (key, value) in [
         ("name", &policy.name),
         ("partnership", &policy.partnership),
@@ -115,15 +154,36 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             );
         }
     }
+    // An excluded category can never be a dispute's category (`open` refuses it), so
+    // a condition naming one would silently never apply.
+    let usable_categories: Vec<&str> = policy
+        .categories
+        .iter()
+        .filter(|c| !c.excluded)
+        .map(|c| c.id.as_str())
+        .collect();
     let known_condition = |c: &str| {
         FLAG_CONDITIONS.contains(&c)
             || c.strip_prefix("category:")
-                .is_some_and(|id| category_ids.contains(id))
+                .is_some_and(|id| usable_categories.contains(&id))
     };
     let condition_help = || {
         let mut names: Vec<String> = FLAG_CONDITIONS.iter().map(|s| s.to_string()).collect();
-        names.extend(category_ids.iter().map(|id| format!("category:{id}")));
-        names.join(", ")
+        names.extend(usable_categories.iter().map(|id| format!("category:{id}")));
+        let excluded = policy
+            .categories
+            .iter()
+            .filter(|c| c.excluded)
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>();
+        let mut help = names.join(", ");
+        if !excluded.is_empty() {
+            help.push_str(&format!(
+                " (excluded categories cannot be used, because no dispute can have them: {})",
+                excluded.join(", ")
+            ));
+        }
+        help
     };
 
     if policy.stages.is_empty() {
@@ -134,7 +194,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     }
     let mut expected = 1;
     for (i, stage) in policy.stages.iter().enumerate() {
-        let line = at(&spans.stage, i);
+        let line = stage_line(i);
         if stage.number != expected {
             if stage.number < expected {
                 say(
@@ -165,13 +225,15 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         }
         if stage.deadlines.is_empty() {
             say(line, format!("stage {}: add a [[stage.deadline]] (use `none = true` and quote the text when the document sets no timescale)", stage.number));
+        } else if stage.deadlines.iter().all(|d| !d.when.is_empty()) {
+            say(line, format!("stage {}: every deadline has a `when` condition, so a dispute that meets none of them would have no deadline at all; add one without `when` (`none = true` with the quoted text if the document sets no timescale otherwise)", stage.number));
         }
-        for d in &stage.deadlines {
+        for (j, d) in stage.deadlines.iter().enumerate() {
             check_deadline(
                 d,
                 true,
                 &format!("stage {}", stage.number),
-                line,
+                deadline_line(i, j),
                 &known_condition,
                 &condition_help,
                 &mut say,
@@ -248,11 +310,30 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             );
         }
     }
+    let mut bypasses = HashSet::new();
+    let second = policy.next_stage(policy.first_stage()).map(|s| s.number);
     for (i, b) in policy.bypasses.iter().enumerate() {
         if !stage_exists(b.to_stage) {
             say(
                 at(&spans.bypass, i),
                 format!("bypass for {:?}: there is no stage {}", b.role, b.to_stage),
+            );
+        } else if Some(b.to_stage) == second || b.to_stage == policy.first_stage() {
+            say(
+                at(&spans.bypass, i),
+                format!(
+                    "bypass for {:?}: to_stage = {} skips no stage (every dispute may already move to the next stage); name a later stage",
+                    b.role, b.to_stage
+                ),
+            );
+        }
+        if !bypasses.insert((b.role.trim().to_lowercase(), b.to_stage)) {
+            say(
+                at(&spans.bypass, i),
+                format!(
+                    "bypass for {:?} to stage {} is listed twice; remove one",
+                    b.role, b.to_stage
+                ),
             );
         }
         if b.role.trim().is_empty() || b.source.trim().is_empty() {
@@ -262,9 +343,20 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             );
         }
     }
+    for (i, n) in policy.notes.iter().enumerate() {
+        if n.text.trim().is_empty() || n.source.trim().is_empty() {
+            say(
+                at(&spans.note, i),
+                "a note needs its text and the source sentence it encodes".into(),
+            );
+        }
+    }
     if let Some(u) = &policy.urgent {
         if u.source.trim().is_empty() {
             say(None, "[urgent] needs the source sentence it encodes".into());
+        }
+        if !u.start_at_any_stage && !u.skip_required_action {
+            say(None, "[urgent] changes nothing: set start_at_any_stage = true and/or skip_required_action = true, or remove it (faster deadlines for urgent cases are deadlines with `when = [\"immediate-harm\"]`)".into());
         }
     }
 

@@ -21,8 +21,9 @@ pub struct Policy {
     pub name: String,
     /// The partnership (or organisation) whose policy this is.
     pub partnership: String,
-    /// Year the source document was issued.
-    pub year: u16,
+    /// Year the source document was issued; left out when the document is undated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
     /// Full citation of the source document.
     pub document: String,
     /// Bank-holiday division whose working days deadlines count.
@@ -210,6 +211,9 @@ pub struct Bypass {
 pub struct Note {
     pub text: String,
     pub source: String,
+    /// Why this is a note rather than an enforced rule, or how it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
 }
 
 /// The facts about a dispute that conditions (`when`) test.

@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod ics;
+pub mod policy;
 pub mod table;
 pub mod timeline;
 

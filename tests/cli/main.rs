@@ -6,5 +6,6 @@ mod support;
 mod calendar;
 mod core;
 mod integrity;
+mod policies;
 mod reports;
 mod terminal;

@@ -1,0 +1,276 @@
+//! `escalate policy`: list the policies a user can name, show one in words or as a
+//! flowchart, and check a policy file before it is installed. Read-only: it never
+//! touches the data directory.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use super::{Ctx, Output};
+use crate::error::{Error, Result};
+use crate::policy::{builtins, LoadedPolicy, Origin};
+use crate::render::policy as render;
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// List the policies you can use with `open --policy ID`
+    List,
+    /// Show a policy: stages, deadlines, obligations, categories and every reading
+    Show(ShowArgs),
+    /// Check a policy file; lists every problem with its line number
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Policy ID (see `escalate policy list`)
+    pub id: String,
+    /// How to show it: text for people, or a flowchart (mermaid for GitHub, dot for Graphviz)
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The policy file (TOML) to check
+    pub file: PathBuf,
+}
+
+pub fn run(args: PolicyArgs, ctx: &Ctx) -> Result<Output> {
+    match args.command {
+        PolicyCommand::List => list(ctx),
+        PolicyCommand::Show(a) => show(a, ctx),
+        PolicyCommand::Check(a) => check(a, ctx),
+    }
+}
+
+fn origin_words(p: &LoadedPolicy) -> String {
+    match &p.origin {
+        Origin::Builtin => "built in".to_owned(),
+        Origin::File(path) => path.display().to_string(),
+        Origin::Snapshot => "pinned copy".to_owned(),
+    }
+}
+
+/// Table width: the terminal's when there is one, else the renderer's default.
+fn width() -> Option<u16> {
+    if std::io::stdout().is_terminal() {
+        comfy_table::Table::new().width()
+    } else {
+        None
+    }
+}
+
+#[derive(Serialize)]
+struct ListEntry<'a> {
+    id: &'a str,
+    name: &'a str,
+    partnership: &'a str,
+    stages: usize,
+    year: Option<u16>,
+    origin: String,
+    hash: &'a str,
+}
+
+fn list(ctx: &Ctx) -> Result<Output> {
+    let policies = &ctx.session.catalogue.policies;
+    if ctx.json {
+        let entries: Vec<ListEntry<'_>> = policies
+            .iter()
+            .map(|p| ListEntry {
+                id: &p.policy.id,
+                name: &p.policy.name,
+                partnership: &p.policy.partnership,
+                stages: p.policy.stages.len(),
+                year: p.policy.year,
+                origin: origin_words(p),
+                hash: &p.hash,
+            })
+            .collect();
+        return Ok(Output::json(entries));
+    }
+    let rows: Vec<render::ListRow<'_>> = policies
+        .iter()
+        .map(|p| render::ListRow {
+            id: &p.policy.id,
+            name: &p.policy.name,
+            partnership: &p.policy.partnership,
+            stages: p.policy.stages.len(),
+            year: p.policy.year,
+            origin: origin_words(p),
+        })
+        .collect();
+    let mut out = render::list(&rows, width());
+    out.push_str(
+        "\n`escalate policy show ID` describes one; `escalate open --policy ID ...` uses it.\n",
+    );
+    Ok(Output::Text(out))
+}
+
+fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
+    let loaded = ctx.session.catalogue.get(&args.id)?;
+    let p = &loaded.policy;
+    match (args.format, ctx.json) {
+        (Format::Text, true) => {
+            let mut value = serde_json::to_value(p).unwrap_or_default();
+            if let Some(map) = value.as_object_mut() {
+                map.insert("hash".into(), loaded.hash.clone().into());
+                map.insert("origin".into(), origin_words(loaded).into());
+            }
+            Ok(Output::Json(value))
+        }
+        (_, true) => Err(
+            Error::usage("--json shows the policy as data, not as a flowchart")
+                .with_hint("Leave out --json for --format mermaid or --format dot."),
+        ),
+        (Format::Text, false) => Ok(Output::Text(render::show(
+            p,
+            &loaded.hash,
+            &origin_words(loaded),
+            width(),
+        ))),
+        (Format::Mermaid, false) => Ok(Output::Text(render::mermaid(p))),
+        (Format::Dot, false) => Ok(Output::Text(render::dot(p))),
+    }
+}
+
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    file: String,
+    valid: bool,
+    id: &'a str,
+    name: &'a str,
+    partnership: &'a str,
+    year: Option<u16>,
+    stages: usize,
+    categories: usize,
+    excluded_categories: usize,
+    limits: usize,
+    obligations: usize,
+    bypasses: usize,
+    notes: usize,
+    readings: usize,
+    hash: &'a str,
+}
+
+fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
+    let path = &args.file;
+    let loaded = LoadedPolicy::from_file(path)?;
+    let p = &loaded.policy;
+    // A file that reuses a built-in's id could not be installed, and used with
+    // --policy-file it would be mistaken for the built-in; the built-in's own text is
+    // fine.
+    if builtins()
+        .iter()
+        .any(|b| b.policy.id == p.id && b.hash != loaded.hash)
+    {
+        return Err(crate::policy::problems_error(
+            path,
+            &[crate::policy::Problem {
+                line: crate::policy::check::line_of_key(&loaded.text, "id"),
+                message: format!(
+                    "id {:?} is the id of a built-in policy; give yours its own id (e.g. add your area's name)",
+                    p.id
+                ),
+            }],
+        ));
+    }
+    let excluded = p.categories.iter().filter(|c| c.excluded).count();
+    let readings = render::readings(p).len();
+    if ctx.json {
+        return Ok(Output::json(CheckReport {
+            file: path.display().to_string(),
+            valid: true,
+            id: &p.id,
+            name: &p.name,
+            partnership: &p.partnership,
+            year: p.year,
+            stages: p.stages.len(),
+            categories: p.categories.len(),
+            excluded_categories: excluded,
+            limits: p.limits.len(),
+            obligations: p.obligations.len(),
+            bypasses: p.bypasses.len(),
+            notes: p.notes.len(),
+            readings,
+            hash: &loaded.hash,
+        }));
+    }
+    let stage_names: Vec<String> = p
+        .stages
+        .iter()
+        .map(|s| format!("{} {}", s.number, s.name))
+        .collect();
+    let urgent = match &p.urgent {
+        Some(u) if u.start_at_any_stage && u.skip_required_action => {
+            "for a child at risk of immediate harm it may start at any stage and move on before a stage's discussion is recorded"
+        }
+        Some(u) if u.start_at_any_stage => {
+            "for a child at risk of immediate harm it may start at any stage"
+        }
+        Some(_) => {
+            "for a child at risk of immediate harm it may move on before a stage's discussion is recorded"
+        }
+        None => "it has no [urgent] rules, so urgent cases follow the same stages",
+    };
+    let config = super::project_dirs().map_or_else(
+        || "your config directory's policies/ folder".to_owned(),
+        |d| d.config_dir().join("policies").display().to_string(),
+    );
+    let paragraph = format!(
+        "{file} is a valid policy: {id} ({name}), {partnership}, {year}. It has {n} stage{s} ({stages}); \
+         {cats} categor{ies}{excluded}; {limits} limit{ls}; {obl} obligation{os}; {byp} bypass{bs}; {notes} note{ns}; \
+         and {readings} reading{rs}. Working days follow {division} bank holidays, and {urgent}. \
+         To use it, copy it into {config} and run `escalate open --policy {id} ...`, \
+         or run `escalate open --policy-file {file} ...`.",
+        file = path.display(),
+        id = p.id,
+        name = p.name,
+        partnership = p.partnership,
+        year = p.year.map_or_else(|| "undated".to_owned(), |y| y.to_string()),
+        n = p.stages.len(),
+        s = plural(p.stages.len()),
+        stages = stage_names.join(", "),
+        cats = p.categories.len(),
+        ies = if p.categories.len() == 1 { "y" } else { "ies" },
+        excluded = if excluded > 0 {
+            format!(" ({excluded} excluded)")
+        } else {
+            String::new()
+        },
+        limits = p.limits.len(),
+        ls = plural(p.limits.len()),
+        obl = p.obligations.len(),
+        os = plural(p.obligations.len()),
+        byp = p.bypasses.len(),
+        bs = if p.bypasses.len() == 1 { "" } else { "es" },
+        notes = p.notes.len(),
+        ns = plural(p.notes.len()),
+        rs = plural(readings),
+        division = p.division.title(),
+    );
+    Ok(Output::Text(format!("{paragraph}\n")))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

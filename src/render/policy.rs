@@ -1,0 +1,632 @@
+//! Presenting a policy to people: timescales and conditions in words, the text view
+//! of `escalate policy show` (tables for the stages, categories, obligations and
+//! bypasses; every reading with the sentence it interprets), and the flowcharts
+//! (mermaid, Graphviz dot). It only presents a checked policy; it decides nothing.
+
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table};
+
+use crate::policy::{Anchor, Deadline, LimitScope, Policy, Trigger};
+
+/// Width used for tables and wrapped prose when stdout is not a terminal, so a
+/// policy printed to a file or e-mail stays readable.
+const PIPE_WIDTH: u16 = 100;
+
+/// A condition (`when` entry) as a phrase: "the child has a child protection plan".
+pub fn condition_words(policy: &Policy, condition: &str) -> String {
+    match condition {
+        "cp-plan" => "the child has a child protection plan".to_owned(),
+        "looked-after" => "the child is looked after".to_owned(),
+        "immediate-harm" => "the child is at risk of immediate harm".to_owned(),
+        other => match other.strip_prefix("category:") {
+            Some(id) => match policy.category(id) {
+                Some(c) => format!("the disagreement is about {}", lower_first(&c.name)),
+                None => format!("the category is {id}"),
+            },
+            None => other.to_owned(),
+        },
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        // Keep acronyms and proper names ("CAF", "Initial Child ...") as written.
+        Some(c) if chars.clone().next().is_some_and(|n| n.is_lowercase()) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => s.to_owned(),
+    }
+}
+
+fn conditions_words(policy: &Policy, when: &[String]) -> String {
+    when.iter()
+        .map(|c| condition_words(policy, c))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// A timescale in words, e.g. "24 hours or 2 working days, whichever is earlier,
+/// counted from when the disagreement arose, if the child is at risk of immediate
+/// harm". `default_from` names what `from = "entered"` means where it is used.
+pub fn deadline_words(policy: &Policy, d: &Deadline, default_from: &str) -> String {
+    deadline_phrase(policy, d, default_from, false)
+}
+
+/// `deadline_words`, or a shorter form for flowchart labels.
+fn deadline_phrase(policy: &Policy, d: &Deadline, default_from: &str, short: bool) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(h) = d.hours {
+        parts.push(format!("{h} hour{}", if h == 1 { "" } else { "s" }));
+    }
+    if let Some(n) = d.working_days {
+        parts.push(format!("{n} working day{}", if n == 1 { "" } else { "s" }));
+    }
+    if d.same_working_day {
+        parts.push("the same working day".to_owned());
+    }
+    if d.immediately {
+        parts.push("immediately (by the end of the working day)".to_owned());
+    }
+    let mut out = if d.none && short {
+        "no fixed timescale".to_owned()
+    } else if d.none {
+        "no fixed timescale (the age in working days is shown)".to_owned()
+    } else {
+        let mut s = parts.join(" or ");
+        if parts.len() > 1 {
+            s.push_str(", whichever is earlier");
+        }
+        let from = match d.from {
+            Anchor::Entered => default_from,
+            Anchor::Opened => "opening the dispute",
+            Anchor::Arose => "when the disagreement arose",
+        };
+        if !from.is_empty() {
+            s.push_str(", counted from ");
+            s.push_str(from);
+        }
+        s
+    };
+    if !d.when.is_empty() {
+        out.push_str(", if ");
+        out.push_str(&conditions_words(policy, &d.when));
+    }
+    out
+}
+
+fn stage_deadlines_words(policy: &Policy, deadlines: &[Deadline]) -> String {
+    let mut out = deadlines
+        .iter()
+        .map(|d| deadline_words(policy, d, "entering the stage"))
+        .collect::<Vec<_>>()
+        .join(";\n");
+    // A stage with no timescale of its own may still be bounded by a limit; saying
+    // only "no fixed timescale" would understate what is due.
+    if !policy.limits.is_empty() {
+        out.push_str(";\nand the limits below");
+    }
+    out
+}
+
+fn trigger_words(on: Trigger, stage: Option<u32>) -> String {
+    match (on, stage) {
+        (Trigger::Open, _) => "on opening".to_owned(),
+        (Trigger::Enter, Some(n)) => format!("on entering stage {n}"),
+        (Trigger::Enter, None) => "on entering a stage".to_owned(),
+        (Trigger::Resolve, Some(n)) => format!("on resolving at stage {n} or later"),
+        (Trigger::Resolve, None) => "on resolving".to_owned(),
+    }
+}
+
+fn new_table(width: Option<u16>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_HORIZONTAL_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    table.set_width(width.unwrap_or(PIPE_WIDTH));
+    table
+}
+
+/// Ids are typed back at the tool, so their column is never broken mid-word.
+fn keep_whole(table: &mut Table, column: usize) {
+    if let Some(c) = table.column_mut(column) {
+        c.set_constraint(ColumnConstraint::ContentWidth);
+    }
+}
+
+fn finish(table: &Table) -> String {
+    let mut out: String = table
+        .to_string()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.push('\n');
+    out
+}
+
+/// Word-wrap `text` to `width` columns, every line starting with `indent`.
+fn wrap(text: &str, indent: &str, width: usize) -> String {
+    hang(text, indent, indent, width)
+}
+
+/// Word-wrap with a hanging indent: the first line starts with `first`, the rest
+/// with `rest`, so a numbered or bulleted paragraph reads as one item.
+fn hang(text: &str, first: &str, rest: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut indent = first;
+    let mut line = String::from(first);
+    for word in text.split_whitespace() {
+        if line.len() > indent.len() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            indent = rest;
+            line = String::from(rest);
+        }
+        if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if line.len() > indent.len() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// One row of `escalate policy list`.
+pub struct ListRow<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub partnership: &'a str,
+    pub stages: usize,
+    pub year: Option<u16>,
+    pub origin: String,
+}
+
+pub fn list(rows: &[ListRow<'_>], width: Option<u16>) -> String {
+    let mut table = new_table(width);
+    table.set_header(vec!["ID", "Partnership", "Stages", "Year", "From", "Name"]);
+    keep_whole(&mut table, 0);
+    for r in rows {
+        table.add_row(vec![
+            r.id.to_owned(),
+            r.partnership.to_owned(),
+            r.stages.to_string(),
+            r.year
+                .map_or_else(|| "undated".to_owned(), |y| y.to_string()),
+            r.origin.clone(),
+            r.name.to_owned(),
+        ]);
+    }
+    finish(&table)
+}
+
+/// The text of `escalate policy show`.
+pub fn show(policy: &Policy, hash: &str, origin: &str, width: Option<u16>) -> String {
+    let prose = usize::from(width.unwrap_or(PIPE_WIDTH));
+    let mut out = String::new();
+    out.push_str(&format!("{}: {}\n", policy.id, policy.name));
+    out.push_str(&format!(
+        "{} ({})\n",
+        policy.partnership,
+        policy
+            .year
+            .map_or_else(|| "undated".to_owned(), |y| y.to_string())
+    ));
+    out.push_str(&wrap(&format!("Source: {}", policy.document), "", prose));
+    out.push_str(&format!(
+        "Working days: {} bank holidays. From: {origin}. Hash: {hash}\n",
+        policy.division.title()
+    ));
+
+    out.push_str("\nStages (each needs a discussion recorded with `escalate discuss` before it may be left)\n");
+    let mut table = new_table(width);
+    table.set_header(vec!["Stage", "Name", "Who", "Required action", "Deadline"]);
+    for s in &policy.stages {
+        table.add_row(vec![
+            s.number.to_string(),
+            s.name.clone(),
+            s.who.clone(),
+            s.action.clone(),
+            stage_deadlines_words(policy, &s.deadlines),
+        ]);
+    }
+    out.push_str(&finish(&table));
+
+    if !policy.limits.is_empty() {
+        out.push_str("\nLimits (the earliest of a stage's deadlines and these applies)\n");
+        for l in &policy.limits {
+            let (scope, from) = match l.scope {
+                LimitScope::EachStage => ("Every stage", "entering the stage"),
+                LimitScope::WholeDispute => ("The whole dispute", "opening the dispute"),
+            };
+            out.push_str(&hang(
+                &format!("{scope}: {}", deadline_words(policy, &l.deadline, from)),
+                "- ",
+                "  ",
+                prose,
+            ));
+        }
+    }
+
+    if let Some(u) = &policy.urgent {
+        out.push_str("\nChild at risk of immediate harm (`open --immediate-harm`)\n");
+        if u.start_at_any_stage {
+            out.push_str(&hang(
+                "The dispute may start at any stage: `open --immediate-harm --stage N --reason \"...\"`.",
+                "- ",
+                "  ",
+                prose,
+            ));
+        }
+        if u.skip_required_action {
+            out.push_str(&hang(
+                "A stage may be left before its discussion is recorded; the stages still follow in order.",
+                "- ",
+                "  ",
+                prose,
+            ));
+        }
+    }
+
+    if !policy.bypasses.is_empty() {
+        out.push_str("\nBypasses (`escalate escalate ID --to N --as ROLE`)\n");
+        let mut table = new_table(width);
+        table.set_header(vec!["Role", "May go straight to"]);
+        for b in &policy.bypasses {
+            let name = policy.stage(b.to_stage).map_or("", |s| s.name.as_str());
+            table.add_row(vec![
+                b.role.clone(),
+                format!("stage {} ({name})", b.to_stage),
+            ]);
+        }
+        out.push_str(&finish(&table));
+    }
+
+    if !policy.obligations.is_empty() {
+        out.push_str("\nObligations (record each with `escalate notify ID --who ID`)\n");
+        let mut table = new_table(width);
+        table.set_header(vec!["ID", "Who", "When", "Action", "Due"]);
+        keep_whole(&mut table, 0);
+        for o in &policy.obligations {
+            let mut when = trigger_words(o.on, o.stage);
+            if !o.when.is_empty() {
+                when.push_str(", if ");
+                when.push_str(&conditions_words(policy, &o.when));
+            }
+            let due = o.due.as_ref().map_or_else(
+                || "no time limit".to_owned(),
+                |d| deadline_words(policy, d, "when it arises"),
+            );
+            table.add_row(vec![
+                o.id.clone(),
+                o.who.clone(),
+                when,
+                o.action.clone(),
+                due,
+            ]);
+        }
+        out.push_str(&finish(&table));
+    }
+
+    if !policy.categories.is_empty() {
+        out.push_str("\nCategories (`open --category ID`)\n");
+        let mut table = new_table(width);
+        table.set_header(vec!["ID", "Disagreements about", "Covered"]);
+        keep_whole(&mut table, 0);
+        for c in &policy.categories {
+            table.add_row(vec![
+                c.id.clone(),
+                c.name.clone(),
+                if c.excluded {
+                    "EXCLUDED: the policy does not cover it".to_owned()
+                } else {
+                    "yes".to_owned()
+                },
+            ]);
+        }
+        out.push_str(&finish(&table));
+    }
+
+    if !policy.notes.is_empty() {
+        out.push_str("\nNotes (duties the tool shows but cannot enforce)\n");
+        for n in &policy.notes {
+            out.push_str(&hang(&n.text, "- ", "  ", prose));
+        }
+    }
+
+    let readings = readings(policy);
+    if !readings.is_empty() {
+        out.push_str("\nReadings (how this file interprets the document where it is ambiguous)\n");
+        for (i, (what, reading, source)) in readings.iter().enumerate() {
+            let number = format!("{}. ", i + 1);
+            let rest = " ".repeat(number.len());
+            out.push_str(&hang(&format!("{what}: {reading}"), &number, &rest, prose));
+            if let Some(source) = source {
+                out.push_str(&wrap(
+                    &format!("Source: \u{201c}{source}\u{201d}"),
+                    &rest,
+                    prose,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Every `reading` in the policy with what it belongs to and the sentence it reads.
+pub fn readings(policy: &Policy) -> Vec<(String, String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut push = |what: String, reading: &Option<String>, source: Option<&str>| {
+        if let Some(r) = reading {
+            out.push((what, r.clone(), source.map(str::to_owned)));
+        }
+    };
+    for c in &policy.categories {
+        push(format!("Category {}", c.id), &c.reading, Some(&c.source));
+    }
+    for s in &policy.stages {
+        push(format!("Stage {}", s.number), &s.reading, Some(&s.source));
+        for d in &s.deadlines {
+            push(
+                format!("Stage {} deadline", s.number),
+                &d.reading,
+                d.source.as_deref(),
+            );
+        }
+    }
+    for l in &policy.limits {
+        let scope = match l.scope {
+            LimitScope::EachStage => "Limit on every stage",
+            LimitScope::WholeDispute => "Limit on the whole dispute",
+        };
+        push(
+            scope.to_owned(),
+            &l.deadline.reading,
+            l.deadline.source.as_deref(),
+        );
+    }
+    if let Some(u) = &policy.urgent {
+        push("Immediate harm".to_owned(), &u.reading, Some(&u.source));
+    }
+    for b in &policy.bypasses {
+        push(format!("Bypass by {}", b.role), &b.reading, Some(&b.source));
+    }
+    for o in &policy.obligations {
+        push(format!("Obligation {}", o.id), &o.reading, Some(&o.source));
+        if let Some(d) = &o.due {
+            push(
+                format!("Obligation {} due", o.id),
+                &d.reading,
+                d.source.as_deref(),
+            );
+        }
+    }
+    for n in &policy.notes {
+        push("Note".to_owned(), &n.reading, Some(&n.source));
+    }
+    out
+}
+
+/// Text for a mermaid label inside `["..."]` or `|...|`: mermaid reads entity codes
+/// (`#quot;`) there, so characters that would end the label or start markup are
+/// written as codes, and line breaks as `<br/>`.
+pub fn mermaid_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '&' => out.push_str("#amp;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '|' => out.push_str("#124;"),
+            '`' => out.push_str("#96;"),
+            '[' => out.push_str("#91;"),
+            ']' => out.push_str("#93;"),
+            '{' => out.push_str("#123;"),
+            '}' => out.push_str("#125;"),
+            '\n' => out.push_str("<br/>"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a Graphviz double-quoted string: backslash and quote escaped, line
+/// breaks as `\n` (centred lines).
+pub fn dot_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What a flowchart draws: the stages with their deadlines, the urgent paths and
+/// the bypasses. Shared by both formats so they never disagree.
+struct Chart {
+    stages: Vec<(u32, String)>,
+    /// (from, to, label, dashed), between node ids.
+    edges: Vec<(String, String, String, bool)>,
+    extra_nodes: Vec<(String, String)>,
+}
+
+fn chart(policy: &Policy) -> Chart {
+    let mut stages = Vec::new();
+    for s in &policy.stages {
+        let deadlines = s
+            .deadlines
+            .iter()
+            .map(|d| deadline_phrase(policy, d, "", true))
+            .collect::<Vec<_>>()
+            .join("\n");
+        stages.push((s.number, format!("{}. {}\n{deadlines}", s.number, s.name)));
+    }
+    let mut edges = Vec::new();
+    let mut extra_nodes = vec![("opened".to_owned(), "Disagreement opened".to_owned())];
+    edges.push((
+        "opened".to_owned(),
+        format!("s{}", policy.first_stage()),
+        String::new(),
+        false,
+    ));
+    for pair in policy.stages.windows(2) {
+        edges.push((
+            format!("s{}", pair[0].number),
+            format!("s{}", pair[1].number),
+            "not resolved".to_owned(),
+            false,
+        ));
+    }
+    if let Some(u) = &policy.urgent {
+        extra_nodes.push((
+            "urgent".to_owned(),
+            "Child at risk of immediate harm".to_owned(),
+        ));
+        edges.push((
+            "opened".to_owned(),
+            "urgent".to_owned(),
+            "--immediate-harm".to_owned(),
+            true,
+        ));
+        if u.start_at_any_stage {
+            for s in policy.stages.iter().skip(1) {
+                edges.push((
+                    "urgent".to_owned(),
+                    format!("s{}", s.number),
+                    "may start here".to_owned(),
+                    true,
+                ));
+            }
+        }
+        if u.skip_required_action {
+            edges.push((
+                "urgent".to_owned(),
+                format!("s{}", policy.first_stage()),
+                "stages in quick succession".to_owned(),
+                true,
+            ));
+        }
+    }
+    if !policy.limits.is_empty() {
+        let lines: Vec<String> = policy
+            .limits
+            .iter()
+            .map(|l| match l.scope {
+                LimitScope::EachStage => format!(
+                    "Every stage: {}",
+                    deadline_phrase(policy, &l.deadline, "", true)
+                ),
+                LimitScope::WholeDispute => format!(
+                    "Whole dispute: {}",
+                    deadline_phrase(policy, &l.deadline, "opening", true)
+                ),
+            })
+            .collect();
+        extra_nodes.push(("limits".to_owned(), lines.join("\n")));
+    }
+    for (i, b) in policy.bypasses.iter().enumerate() {
+        let node = format!("bypass{}", i + 1);
+        extra_nodes.push((node.clone(), format!("{} (--as)", b.role)));
+        edges.push((
+            node,
+            format!("s{}", b.to_stage),
+            "may go straight to".to_owned(),
+            true,
+        ));
+    }
+    Chart {
+        stages,
+        edges,
+        extra_nodes,
+    }
+}
+
+/// A mermaid flowchart (renders in GitHub markdown inside a ```mermaid block).
+pub fn mermaid(policy: &Policy) -> String {
+    let c = chart(policy);
+    let mut out = String::from("flowchart TD\n");
+    for (id, label) in &c.extra_nodes {
+        out.push_str(&format!("    {id}([\"{}\"])\n", mermaid_escape(label)));
+    }
+    for (n, label) in &c.stages {
+        out.push_str(&format!("    s{n}[\"{}\"]\n", mermaid_escape(label)));
+    }
+    for (from, to, label, dashed) in &c.edges {
+        let arrow = if *dashed { "-.->" } else { "-->" };
+        if label.is_empty() {
+            out.push_str(&format!("    {from} {arrow} {to}\n"));
+        } else {
+            out.push_str(&format!(
+                "    {from} {arrow}|\"{}\"| {to}\n",
+                mermaid_escape(label)
+            ));
+        }
+    }
+    out
+}
+
+/// A Graphviz digraph (`dot -Tsvg`).
+pub fn dot(policy: &Policy) -> String {
+    let c = chart(policy);
+    let mut out = format!(
+        "digraph \"{}\" {{\n    rankdir=TB;\n    node [shape=box, fontname=\"Helvetica\"];\n    edge [fontname=\"Helvetica\", fontsize=10];\n",
+        dot_escape(&policy.id)
+    );
+    for (id, label) in &c.extra_nodes {
+        out.push_str(&format!(
+            "    {id} [shape=ellipse, label=\"{}\"];\n",
+            dot_escape(label)
+        ));
+    }
+    for (n, label) in &c.stages {
+        out.push_str(&format!("    s{n} [label=\"{}\"];\n", dot_escape(label)));
+    }
+    for (from, to, label, dashed) in &c.edges {
+        let mut attrs = Vec::new();
+        if !label.is_empty() {
+            attrs.push(format!("label=\"{}\"", dot_escape(label)));
+        }
+        if *dashed {
+            attrs.push("style=dashed".to_owned());
+        }
+        if attrs.is_empty() {
+            out.push_str(&format!("    {from} -> {to};\n"));
+        } else {
+            out.push_str(&format!("    {from} -> {to} [{}];\n", attrs.join(", ")));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_cannot_break_out_of_their_quotes() {
+        assert_eq!(
+            mermaid_escape("a \"b\" | <c> #d\n[e]"),
+            "a #quot;b#quot; #124; #lt;c#gt; #35;d<br/>#91;e#93;"
+        );
+        assert_eq!(dot_escape("a \"b\" \\ c\nd"), "a \\\"b\\\" \\\\ c\\nd");
+    }
+
+    #[test]
+    fn wrap_keeps_words_whole() {
+        assert_eq!(wrap("aaa bbb ccc", "  ", 8), "  aaa\n  bbb\n  ccc\n");
+        assert_eq!(wrap("aaa bbb ccc", "  ", 9), "  aaa bbb\n  ccc\n");
+        assert_eq!(wrap("one two", "", 80), "one two\n");
+    }
+}
