@@ -48,6 +48,8 @@ pub struct Summary {
     pub due: Option<String>,
     /// HH:MM for deadlines in clock hours.
     pub due_time: Option<String>,
+    /// The policy says "immediately"/"without delay": due by the end of `due`.
+    pub due_immediately: bool,
     /// "policy" or "user" (an earlier date set with --due).
     pub due_set_by: Option<&'static str>,
     pub overdue: bool,
@@ -120,6 +122,7 @@ impl Summary {
             stage_entered: d.stage_entered,
             due: due.as_ref().map(|x| x.date.to_string()),
             due_time: due.as_ref().and_then(|x| x.time.clone()),
+            due_immediately: due.as_ref().is_some_and(|x| x.immediately),
             due_set_by: due.as_ref().map(|x| {
                 if d.due_override.is_some_and(|u| u == x.date) && x.time.is_none() {
                     "user"

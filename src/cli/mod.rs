@@ -184,11 +184,18 @@ impl Ctx {
         let user_policies = config_dir.join("policies");
         let now: Instant = clock::now_from_env()?;
         let store = Store::new(root);
+        let catalogue = Catalogue::load(Some(&user_policies))?;
+        for (path, e) in &catalogue.broken {
+            warn(&format!(
+                "the policy file {} is not used: {e}",
+                path.display()
+            ));
+        }
         Ok(Ctx {
             session: Session {
                 calendars: crate::calendar_store::Calendars::load(store.root())?,
                 store,
-                catalogue: Catalogue::load(Some(&user_policies))?,
+                catalogue,
                 now,
                 actor: actor(global.by, &config)?,
             },

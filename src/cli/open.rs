@@ -87,7 +87,7 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     p.require("open", &missing)?;
 
     let policy: LoadedPolicy = match (&policy_id, &args.policy_file) {
-        (_, Some(path)) => LoadedPolicy::from_file(path)?,
+        (_, Some(path)) => s.catalogue.admit(LoadedPolicy::from_file(path)?)?,
         (Some(id), None) => s.catalogue.get(id)?.clone(),
         (None, None) => {
             let items: Vec<String> = s

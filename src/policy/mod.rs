@@ -92,7 +92,7 @@ pub fn problems_error(path: &Path, problems: &[Problem]) -> Error {
         if problems.len() == 1 { "" } else { "s" },
         list.join("\n")
     ))
-    .with_hint("See policies/README.md for every key, with examples.")
+    .with_hint("Every key is described, with examples, in policies/README.md in escalate's source; `escalate policy show gscb` shows a complete policy.")
 }
 
 /// The built-in policies, parsed. They are checked by the test suite, so a failure
@@ -113,17 +113,37 @@ pub fn builtins() -> Vec<LoadedPolicy> {
 }
 
 /// All policies a user can name: built-ins plus files in their policy directory.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Catalogue {
     pub policies: Vec<LoadedPolicy>,
+    /// User policy files that could not be used, with why. They are reported rather
+    /// than fatal, so one bad file does not stop work under every other policy.
+    pub broken: Vec<(PathBuf, Error)>,
+}
+
+fn clash(path: &Path, id: &str, other: &LoadedPolicy) -> Error {
+    let whose = match &other.origin {
+        Origin::File(p) => format!("the policy in {}", p.display()),
+        _ => "a built-in policy".to_string(),
+    };
+    Error::refused(format!(
+        "policy file {} uses id {id:?}, which is already {whose}",
+        path.display()
+    ))
+    .with_hint(
+        "Give your policy its own id (e.g. add your area's name) and use that with --policy.",
+    )
 }
 
 impl Catalogue {
     /// Built-ins, then every `*.toml` in `user_dir` (if it exists). A user file may
-    /// not reuse a built-in id: that would silently change the rules for everyone
-    /// who types `--policy <id>`.
+    /// not reuse an id already taken: that would silently change the rules for
+    /// everyone who types `--policy <id>`.
     pub fn load(user_dir: Option<&Path>) -> Result<Self> {
-        let mut policies = builtins();
+        let mut catalogue = Catalogue {
+            policies: builtins(),
+            broken: Vec::new(),
+        };
         if let Some(dir) = user_dir.filter(|d| d.is_dir()) {
             let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
                 .map_err(|e| Error::io(format!("could not list {}", dir.display()), e))?
@@ -132,37 +152,54 @@ impl Catalogue {
                 .collect();
             paths.sort();
             for path in paths {
-                let loaded = LoadedPolicy::from_file(&path)?;
-                if let Some(other) = policies.iter().find(|p| p.policy.id == loaded.policy.id) {
-                    let whose = match &other.origin {
-                        Origin::File(p) => format!("the policy in {}", p.display()),
-                        _ => "a built-in policy".to_string(),
-                    };
-                    return Err(Error::refused(format!(
-                        "policy file {} uses id {:?}, which is already {whose}",
-                        path.display(),
-                        loaded.policy.id
-                    ))
-                    .with_hint("Give your policy its own id (e.g. add your area's name) and use that with --policy."));
+                match LoadedPolicy::from_file(&path).and_then(|l| catalogue.admit(l)) {
+                    Ok(loaded) => catalogue.policies.push(loaded),
+                    Err(e) => catalogue.broken.push((path, e)),
                 }
-                policies.push(loaded);
             }
         }
-        Ok(Catalogue { policies })
+        Ok(catalogue)
+    }
+
+    /// Accept a policy read from a file unless its id is already taken by a
+    /// different text (the same text under the same id is the same policy).
+    pub fn admit(&self, loaded: LoadedPolicy) -> Result<LoadedPolicy> {
+        match self
+            .policies
+            .iter()
+            .find(|p| p.policy.id == loaded.policy.id)
+        {
+            Some(other) if other.hash != loaded.hash => {
+                let path = match &loaded.origin {
+                    Origin::File(p) => p.clone(),
+                    _ => PathBuf::from(&loaded.policy.id),
+                };
+                Err(clash(&path, &loaded.policy.id, other))
+            }
+            _ => Ok(loaded),
+        }
     }
 
     pub fn get(&self, id: &str) -> Result<&LoadedPolicy> {
-        self.policies
+        if let Some(p) = self.policies.iter().find(|p| p.policy.id == id) {
+            return Ok(p);
+        }
+        if let Some((_, e)) = self
+            .broken
             .iter()
-            .find(|p| p.policy.id == id)
-            .ok_or_else(|| {
-                let ids: Vec<&str> = self.policies.iter().map(|p| p.policy.id.as_str()).collect();
-                let shown: String = id.chars().filter(|c| !c.is_control()).take(40).collect();
-                Error::refused(format!("there is no policy called {shown:?}")).with_hint(format!(
-                    "Known policies: {}. `escalate policy list` describes them.",
-                    ids.join(", ")
-                ))
-            })
+            .find(|(path, _)| path.file_stem().is_some_and(|s| s == id))
+        {
+            return Err(Error::refused(format!("policy {id:?} cannot be used: {e}"))
+                .with_hint("Fix the file (`escalate policy check FILE` lists every problem), then try again."));
+        }
+        let ids: Vec<&str> = self.policies.iter().map(|p| p.policy.id.as_str()).collect();
+        let shown: String = id.chars().filter(|c| !c.is_control()).take(40).collect();
+        Err(
+            Error::refused(format!("there is no policy called {shown:?}")).with_hint(format!(
+                "Known policies: {}. `escalate policy list` describes them.",
+                ids.join(", ")
+            )),
+        )
     }
 
     pub fn by_hash(&self, hash: &str) -> Option<&LoadedPolicy> {

@@ -28,6 +28,9 @@ pub fn due_phrase(s: &Summary) -> String {
     if let Some(t) = &due.time {
         date = format!("{date} {t}");
     }
+    if due.immediately {
+        date = format!("immediately (by the end of {date})");
+    }
     if s.overdue {
         match s.days_overdue {
             Some(0) | None => format!("{date}, overdue"),

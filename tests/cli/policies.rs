@@ -294,9 +294,9 @@ fn lscb_starts_at_a_later_stage_only_for_immediate_harm_with_a_reason() {
 }
 
 #[test]
-fn cscp_walks_five_stages_with_hours_and_without_delay() {
+fn cscp_walks_its_four_stages_with_hours_and_without_delay() {
     let mut env = Env::new();
-    // Arose Fri 20 Nov 14:00; opened Mon 23 Nov.
+    // Arose Mon 23 Nov 08:30; opened at 09:00.
     env.now("2026-11-23T09:00:00Z");
     let v = open(
         &env,
@@ -305,43 +305,44 @@ fn cscp_walks_five_stages_with_hours_and_without_delay() {
             "--category",
             "threshold-for-assessment",
             "--arose",
-            "2026-11-20T14:00:00Z",
+            "2026-11-23T08:30:00Z",
         ],
     );
     let id = id_of(&v);
-    assert_eq!(v["due"], "2026-11-23", "one working day from Fri 20 Nov");
-    assert_eq!(v["due_time"], Value::Null);
+    assert_eq!(v["stage"], 1);
+    assert_eq!(
+        v["due"], "2026-11-24",
+        "twenty-four clock hours from when it arose"
+    );
+    assert_eq!(v["due_time"], "08:30");
     let err = env.fails(1, &["escalate", &id, "--reason", "r"]);
     assert!(err.contains("nothing recorded yet"), "{err}");
-
-    env.now("2026-11-23T11:30:00Z");
-    let v = step(&env, &id);
-    assert_eq!(v["stage"], 2);
-    assert_eq!(v["due"], "2026-11-24");
-    assert_eq!(v["due_time"], "11:30", "twenty-four clock hours");
+    env.now("2026-11-24T08:31:00Z");
+    assert_eq!(env.json(&["show", &id])["overdue"], true);
 
     env.now("2026-11-24T10:00:00Z");
     let v = step(&env, &id);
-    assert_eq!(v["stage"], 3);
+    assert_eq!(v["stage"], 2);
     assert_eq!(
         v["due"], "2026-11-24",
         "without delay: the same working day"
     );
+    assert_eq!(v["due_time"], Value::Null);
     assert_eq!(obligation_ids(&v), ["tac-officer"]);
     let v = env.json(&["notify", &id, "--who", "tac-officer", "--note", "Invited"]);
     assert_eq!(obligation_ids(&v), Vec::<String>::new());
 
     env.now("2026-11-25T10:00:00Z");
     let v = step(&env, &id);
-    assert_eq!(v["stage"], 4);
+    assert_eq!(v["stage"], 3);
     assert_eq!(v["due"], Value::Null);
     env.now("2026-11-26T10:00:00Z");
     let v = step(&env, &id);
-    assert_eq!(v["stage"], 5);
+    assert_eq!(v["stage"], 4);
     assert_eq!(v["due"], Value::Null);
     assert_eq!(obligation_ids(&v), ["board-chair"]);
     let err = env.fails(1, &["escalate", &id, "--reason", "r"]);
-    assert!(err.contains("already at stage 5"), "{err}");
+    assert!(err.contains("already at stage 4"), "{err}");
     env.ok(&["notify", &id, "--who", "board-chair"]);
     let v = env.json(&["resolve", &id, "--outcome", "CSEL decided"]);
     assert_eq!(obligation_ids(&v), ["case-review"]);
@@ -355,15 +356,15 @@ fn cscp_walks_five_stages_with_hours_and_without_delay() {
     ]);
     assert_eq!(obligation_ids(&v), Vec::<String>::new());
 
+    // Opened on a Friday afternoon: 24 hours run into Saturday.
+    env.now("2026-11-27T15:00:00Z");
+    let v = open(&env, "cscp", &["--category", "invoking-child-protection"]);
+    assert_eq!(v["due"], "2026-11-28");
+    assert_eq!(v["due_time"], "15:00");
     // Not a threshold dispute: no TAC officer.
-    let id = id_of(&open(
-        &env,
-        "cscp",
-        &["--category", "invoking-child-protection"],
-    ));
-    step(&env, &id);
+    let id = id_of(&v);
     let v = step(&env, &id);
-    assert_eq!(v["stage"], 3);
+    assert_eq!(v["stage"], 2);
     assert_eq!(obligation_ids(&v), Vec::<String>::new());
 }
 
@@ -874,9 +875,67 @@ fn user_policies_are_used_by_id_but_may_not_reuse_a_built_in_id() {
         MINI.replace("\"mini\"", "\"gscb\""),
     )
     .unwrap();
-    let err = env.fails(1, &["policy", "list"]);
+    // The clashing file is reported on every command and never used; the rest
+    // of the catalogue keeps working.
+    let out = env.cmd(&["policy", "list", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("uses id \"gscb\", which is already a built-in policy"),
         "{err}"
     );
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gscb = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["id"] == "gscb")
+        .count();
+    assert_eq!(gscb, 1);
+    let v = open(&env, "gscb", &[]);
+    assert_eq!(v["due"], "2026-11-30");
+    // A broken file named like the policy explains itself.
+    std::fs::write(
+        dir.join("broken.toml"),
+        "format = 1\nid = \"broken\"\nnonsense = 1\n",
+    )
+    .unwrap();
+    let err = env.fails(
+        1,
+        &[
+            "open",
+            "--policy",
+            "broken",
+            "--child",
+            "C",
+            "--from",
+            "A",
+            "--with",
+            "B",
+            "--summary",
+            "s",
+        ],
+    );
+    assert!(
+        err.contains("policy \"broken\" cannot be used") && err.contains("nonsense"),
+        "{err}"
+    );
+    // --policy-file may not pass off another text under a built-in id.
+    let err = env.fails(
+        1,
+        &[
+            "open",
+            "--policy-file",
+            dir.join("theirs.toml").to_str().unwrap(),
+            "--child",
+            "C",
+            "--from",
+            "A",
+            "--with",
+            "B",
+            "--summary",
+            "s",
+        ],
+    );
+    assert!(err.contains("already a built-in policy"), "{err}");
 }
