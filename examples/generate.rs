@@ -7,7 +7,8 @@
 //! Disputes under every built-in policy, opened over the two years before
 //! 2026-11-23, each walked through the policy's own rules (discussions, escalations,
 //! notifications of the obligations that arise, some resolved, some backdated), about
-//! ten events each. Lines are sealed and chained by the library's encoder, and every
+//! ten events each. Lines are sealed and chained by the library's encoder, each
+//! journal gets its head receipt, and every
 //! dispute is folded under its policy as it is built, so the result verifies.
 
 use std::path::PathBuf;
@@ -146,7 +147,7 @@ fn dispute(rng: &mut Rng, policy: &LoadedPolicy, id: &DisputeId, end: Instant) -
         if at > end {
             break;
         }
-        let Ok(d) = Dispute::fold(id.clone(), &records, p) else {
+        let Ok(d) = Dispute::fold(id.clone(), records.clone(), p) else {
             break;
         };
         if !d.is_open() {
@@ -221,7 +222,20 @@ fn main() {
             bytes.extend_from_slice(line::encode(r).as_bytes());
             bytes.push(b'\n');
         }
-        if let Err(e) = escalate::fsutil::write_new_file(&path, &bytes) {
+        let receipt = escalate::journal::head::Receipt {
+            seq: records.len() as u64,
+            hash: records
+                .last()
+                .map(|r| line::sha256_hex(line::encode(r).as_bytes()))
+                .unwrap_or_default(),
+        };
+        let written = escalate::fsutil::write_new_file(&path, &bytes).and_then(|()| {
+            escalate::fsutil::write_new_file(
+                &escalate::journal::head::path_for(&path),
+                escalate::journal::head::render(&receipt).as_bytes(),
+            )
+        });
+        if let Err(e) = written {
             eprintln!("generate: {e}");
             std::process::exit(1);
         }

@@ -108,7 +108,7 @@ impl Dispute {
     /// error `(line, what)`: the file was not written by escalate's rules.
     pub fn fold(
         id: DisputeId,
-        records: &[Record],
+        records: Vec<Record>,
         policy: &Policy,
     ) -> std::result::Result<Dispute, (usize, String)> {
         let first = records
@@ -155,11 +155,12 @@ impl Dispute {
             resolution: None,
             obligations,
             latest: when,
-            records: records.to_vec(),
+            records: Vec::new(),
         };
         for r in &records[1..] {
             d.apply(r, policy).map_err(|what| (r.seq as usize, what))?;
         }
+        d.records = records;
         Ok(d)
     }
 

@@ -15,6 +15,10 @@ use crate::id::DisputeId;
 use crate::journal::{self, Event, Opened};
 use crate::policy::{Catalogue, LoadedPolicy};
 use crate::store::Store;
+use std::sync::Arc;
+
+/// How many disputes are in memory at once when visiting them all.
+const BATCH: usize = 512;
 
 /// Everything a command needs to know about where and when it runs.
 pub struct Session {
@@ -29,7 +33,7 @@ pub struct Session {
 /// A dispute with the policy it pinned.
 pub struct Loaded {
     pub dispute: Dispute,
-    pub policy: LoadedPolicy,
+    pub policy: Arc<LoadedPolicy>,
     /// SHA-256 of the journal's last line.
     pub head: String,
     /// The aftermath of an interrupted command (see `journal::Contents::warnings`),
@@ -50,7 +54,7 @@ impl Loaded {
 }
 
 pub struct OpenRequest {
-    pub policy: LoadedPolicy,
+    pub policy: Arc<LoadedPolicy>,
     pub opened: Opened,
     pub at: Option<Instant>,
 }
@@ -78,7 +82,7 @@ impl Session {
         }
     }
 
-    fn load_from(&self, id: DisputeId, contents: &journal::Contents) -> Result<Loaded> {
+    fn load_from(&self, id: DisputeId, contents: journal::Contents) -> Result<Loaded> {
         let path = self.store.journal_path(&id);
         let Some(Event::Opened(opened)) = contents.records.first().map(|r| &r.event) else {
             return Err(Error::damaged(path, 1, "the first line is not `opened`"));
@@ -93,8 +97,9 @@ impl Session {
                 ),
             )
         })?;
+        let warnings = contents.warnings();
         let dispute =
-            Dispute::fold(id, &contents.records, &policy.policy).map_err(|(line, what)| {
+            Dispute::fold(id, contents.records, &policy.policy).map_err(|(line, what)| {
                 Error::damaged(
                     &path,
                     line,
@@ -104,23 +109,62 @@ impl Session {
         Ok(Loaded {
             dispute,
             policy,
-            head: contents.head.clone(),
-            warnings: contents.warnings(),
+            head: contents.head,
+            warnings,
         })
     }
 
     pub fn load(&self, id: &DisputeId) -> Result<Loaded> {
         let contents = self.store.read_journal(id)?;
-        self.load_from(id.clone(), &contents)
+        self.load_from(id.clone(), contents)
     }
 
     /// Visit every dispute in ID order, each loaded or with the error that stopped
     /// it, so one damaged journal does not hide the others. One dispute is in memory
     /// at a time, so reports over years of data stay small.
-    pub fn each(&self, mut visit: impl FnMut(DisputeId, Result<Loaded>)) -> Result<()> {
-        for id in self.store.ids()? {
-            let loaded = self.load(&id);
-            visit(id, loaded);
+    pub fn each(&self, visit: impl FnMut(DisputeId, Result<Loaded>)) -> Result<()> {
+        self.each_mapped(|_, loaded| loaded, visit)
+    }
+
+    /// Like `each`, but `map` runs on the worker threads that read the journals, so
+    /// per-dispute work (a summary, a figure) is parallel too and only its small
+    /// result reaches `visit`, in ID order.
+    pub fn each_mapped<T: Send>(
+        &self,
+        map: impl Fn(&DisputeId, Result<Loaded>) -> T + Sync,
+        mut visit: impl FnMut(DisputeId, T),
+    ) -> Result<()> {
+        let ids = self.store.ids()?;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        let work = |part: &[DisputeId]| -> Vec<T> {
+            part.iter().map(|id| map(id, self.load(id))).collect()
+        };
+        // Journals are read and checked in parallel a batch at a time, then visited
+        // in order: the batch bounds memory, the threads use every core.
+        for batch in ids.chunks(BATCH) {
+            let results: Vec<T> = if threads == 1 || batch.len() < 2 * threads {
+                work(batch)
+            } else {
+                let per = batch.len().div_ceil(threads);
+                std::thread::scope(|scope| {
+                    let workers: Vec<_> = batch
+                        .chunks(per)
+                        .map(|part| scope.spawn(|| work(part)))
+                        .collect();
+                    workers
+                        .into_iter()
+                        .flat_map(|w| {
+                            w.join()
+                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                        })
+                        .collect()
+                })
+            };
+            for (id, r) in batch.iter().cloned().zip(results) {
+                visit(id, r);
+            }
         }
         Ok(())
     }
@@ -234,7 +278,7 @@ impl Session {
         self.store.pin_policy(&policy)?;
         let (id, path) = self.store.prepare_new()?;
         let (record, head) = journal::create(&path, self.now, happened, &self.actor, opened)?;
-        let dispute = Dispute::fold(id, &[record], p)
+        let dispute = Dispute::fold(id, vec![record], p)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
         Ok(Loaded {
             dispute,
@@ -257,7 +301,7 @@ impl Session {
         let when = happened.unwrap_or(self.now);
         let path = self.store.journal_path(&id);
         let mut writer = journal::Writer::open(&path)?;
-        let mut loaded = self.load_from(id, &writer.contents)?;
+        let mut loaded = self.load_from(id, writer.contents.clone())?;
         loaded.dispute.check_when(&when)?;
         let calendar = self.calendar_for(&loaded.policy);
         let event = decide(&loaded, &calendar, when)?;
@@ -266,7 +310,7 @@ impl Session {
         loaded.warnings = journal::repairs(&writer.contents.records[before..]);
         loaded.dispute = Dispute::fold(
             loaded.dispute.id.clone(),
-            &writer.contents.records,
+            writer.contents.records.clone(),
             &loaded.policy.policy,
         )
         .map_err(|(line, what)| Error::damaged(&path, line, what))?;

@@ -136,59 +136,38 @@ impl Filter {
     }
 }
 
-/// Builds a report one dispute at a time.
-pub struct Builder {
+/// Measures one dispute's part of a report for a period and filter.
+#[derive(Clone, Debug)]
+pub struct Measurer {
     period: Period,
     filter: Filter,
-    report: Report,
 }
 
-impl Builder {
-    pub fn new(period: Period, filter: Filter, generated_at: Instant) -> Builder {
-        Builder {
-            period,
-            filter,
-            report: Report {
-                from: period.from,
-                to: period.to,
-                generated_at,
-                total: Figures::default(),
-                by_policy: BTreeMap::new(),
-                by_agency: ByAgency::default(),
-                skipped: Vec::new(),
-            },
-        }
-    }
-
-    pub fn skip(&mut self, id: &str) {
-        self.report.skipped.push(id.to_owned());
-    }
-
-    /// Count one dispute. Policies with no events in range still appear (with zeros)
-    /// if they match the filter, so a script sees the same keys every month.
-    pub fn add(&mut self, d: &Dispute, policy: &Policy, calendar: &Calendar) {
+impl Measurer {
+    pub fn measure(
+        &self,
+        d: &Dispute,
+        policy: &Policy,
+        calendar: &Calendar,
+    ) -> Option<Contribution> {
         if !self.filter.admits(d, policy) {
-            return;
+            return None;
         }
-        let f = self.report.by_policy.entry(policy.id.clone()).or_default();
+        let mut c = Contribution {
+            policy: policy.id.clone(),
+            figures: Figures::default(),
+            raising: None,
+            challenged: None,
+        };
+        let f = &mut c.figures;
         let p = self.period;
         for r in d.records.iter().filter(|r| p.contains(&r.when())) {
             match &r.event {
                 Event::Opened(o) => {
                     f.opened += 1;
                     *f.entered_stage.entry(o.stage.to_string()).or_default() += 1;
-                    *self
-                        .report
-                        .by_agency
-                        .raising
-                        .entry(o.from.clone())
-                        .or_default() += 1;
-                    *self
-                        .report
-                        .by_agency
-                        .challenged
-                        .entry(o.with.clone())
-                        .or_default() += 1;
+                    c.raising = Some(o.from.clone());
+                    c.challenged = Some(o.with.clone());
                 }
                 Event::Escalated { to_stage, .. } => {
                     f.escalations += 1;
@@ -222,6 +201,79 @@ impl Builder {
                 }
             }
         }
+        Some(c)
+    }
+}
+
+/// One dispute's part of a report.
+pub struct Contribution {
+    policy: String,
+    figures: Figures,
+    raising: Option<String>,
+    challenged: Option<String>,
+}
+
+/// Builds a report one dispute at a time.
+pub struct Builder {
+    period: Period,
+    filter: Filter,
+    report: Report,
+}
+
+impl Builder {
+    pub fn new(period: Period, filter: Filter, generated_at: Instant) -> Builder {
+        Builder {
+            period,
+            filter,
+            report: Report {
+                from: period.from,
+                to: period.to,
+                generated_at,
+                total: Figures::default(),
+                by_policy: BTreeMap::new(),
+                by_agency: ByAgency::default(),
+                skipped: Vec::new(),
+            },
+        }
+    }
+
+    pub fn skip(&mut self, id: &str) {
+        self.report.skipped.push(id.to_owned());
+    }
+
+    /// Count one dispute. Policies with no events in range still appear (with zeros)
+    /// if they match the filter, so a script sees the same keys every month.
+    pub fn add(&mut self, d: &Dispute, policy: &Policy, calendar: &Calendar) {
+        if let Some(c) = self.measure(d, policy, calendar) {
+            self.absorb(c);
+        }
+    }
+
+    /// What measures one dispute: the period and filter, without the totals, so
+    /// disputes can be measured on several threads while the totals grow here.
+    pub fn measurer(&self) -> Measurer {
+        Measurer {
+            period: self.period,
+            filter: self.filter.clone(),
+        }
+    }
+
+    fn measure(&self, d: &Dispute, policy: &Policy, calendar: &Calendar) -> Option<Contribution> {
+        self.measurer().measure(d, policy, calendar)
+    }
+
+    pub fn absorb(&mut self, c: Contribution) {
+        self.report
+            .by_policy
+            .entry(c.policy)
+            .or_default()
+            .add(&c.figures);
+        if let Some(a) = c.raising {
+            *self.report.by_agency.raising.entry(a).or_default() += 1;
+        }
+        if let Some(a) = c.challenged {
+            *self.report.by_agency.challenged.entry(a).or_default() += 1;
+        }
     }
 
     pub fn finish(mut self) -> Report {
@@ -245,7 +297,7 @@ fn state_at<'a>(d: &'a Dispute, policy: &Policy, t: &Instant) -> Option<Cow<'a, 
         n if n == d.records.len() => Some(Cow::Borrowed(d)),
         n => {
             let prefix: &[Record] = &d.records[..n];
-            Dispute::fold(d.id.clone(), prefix, policy)
+            Dispute::fold(d.id.clone(), prefix.to_vec(), policy)
                 .ok()
                 .map(Cow::Owned)
         }

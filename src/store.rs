@@ -6,7 +6,9 @@
 //! <dir>/policies/<sha256>.toml      the exact policy text each dispute pinned
 //! ```
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::fsutil;
@@ -17,11 +19,16 @@ use crate::policy::{Catalogue, LoadedPolicy, Origin};
 #[derive(Clone, Debug)]
 pub struct Store {
     root: PathBuf,
+    /// Pinned policy texts already read, by hash (`None`: not found or invalid).
+    pinned: Arc<Mutex<HashMap<String, Option<Arc<LoadedPolicy>>>>>,
 }
 
 impl Store {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Store { root: root.into() }
+        Store {
+            root: root.into(),
+            pinned: Arc::default(),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -118,20 +125,28 @@ impl Store {
     }
 
     /// The policy a dispute pinned: the catalogue's copy if unchanged, else the
-    /// pinned text from the data directory.
-    pub fn pinned_policy(&self, catalogue: &Catalogue, hash: &str) -> Option<LoadedPolicy> {
+    /// pinned text from the data directory (read and checked once per process).
+    pub fn pinned_policy(&self, catalogue: &Catalogue, hash: &str) -> Option<Arc<LoadedPolicy>> {
         if let Some(p) = catalogue.by_hash(hash) {
-            return Some(p.clone());
+            return Some(Arc::clone(p));
         }
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let text =
-            std::fs::read_to_string(self.policies_dir().join(format!("{hash}.toml"))).ok()?;
-        if crate::policy::hash_text(&text) != hash {
-            return None;
+        let mut cache = self
+            .pinned
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(p) = cache.get(hash) {
+            return p.clone();
         }
-        LoadedPolicy::from_text(text, Origin::Snapshot).ok()
+        let found = std::fs::read_to_string(self.policies_dir().join(format!("{hash}.toml")))
+            .ok()
+            .filter(|text| crate::policy::hash_text(text) == hash)
+            .and_then(|text| LoadedPolicy::from_text(text, Origin::Snapshot).ok())
+            .map(Arc::new);
+        cache.insert(hash.to_owned(), found.clone());
+        found
     }
 
     pub fn read_journal(&self, id: &DisputeId) -> Result<journal::Contents> {

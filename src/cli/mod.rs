@@ -125,13 +125,25 @@ pub enum Command {
 
 /// What a command produces: JSON for scripts, or text for people.
 pub enum Output {
-    Json(serde_json::Value),
+    /// One pretty-printed JSON document (without its final newline).
+    Json(String),
     Text(String),
 }
 
 impl Output {
+    /// Render straight from the typed value: no intermediate `serde_json::Value`.
     pub fn json(value: impl serde::Serialize) -> Output {
-        Output::Json(serde_json::to_value(value).unwrap_or(serde_json::Value::Null))
+        Output::Json(serde_json::to_string_pretty(&value).unwrap_or_else(|_| "null".to_owned()))
+    }
+
+    pub fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
+        match self {
+            Output::Json(text) => {
+                out.write_all(text.as_bytes())?;
+                out.write_all(b"\n")
+            }
+            Output::Text(text) => out.write_all(text.as_bytes()),
+        }
     }
 }
 
@@ -243,14 +255,8 @@ pub fn main(cli: Cli) -> i32 {
     let result = Ctx::new(cli.global).and_then(|ctx| dispatch(cli.command, &ctx));
     match result {
         Ok(output) => {
-            let mut stdout = std::io::stdout().lock();
-            let written = match output {
-                Output::Json(v) => serde_json::to_writer_pretty(&mut stdout, &v)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| writeln!(stdout)),
-                Output::Text(t) => stdout.write_all(t.as_bytes()),
-            };
-            match written.and_then(|()| stdout.flush()) {
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match output.write_to(&mut stdout).and_then(|()| stdout.flush()) {
                 // A closed pipe (`escalate status | head`) is the reader's choice, not a failure.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     eprintln!("escalate: could not write the output: {e}");

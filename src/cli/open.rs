@@ -12,6 +12,7 @@ use crate::journal::Opened;
 use crate::ops::OpenRequest;
 use crate::policy::LoadedPolicy;
 use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
+use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct OpenArgs {
@@ -86,8 +87,8 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     }
     p.require("open", &missing)?;
 
-    let policy: LoadedPolicy = match (&policy_id, &args.policy_file) {
-        (_, Some(path)) => s.catalogue.admit(LoadedPolicy::from_file(path)?)?,
+    let policy: Arc<LoadedPolicy> = match (&policy_id, &args.policy_file) {
+        (_, Some(path)) => Arc::new(s.catalogue.admit(LoadedPolicy::from_file(path)?)?),
         (Some(id), None) => s.catalogue.get(id)?.clone(),
         (None, None) => {
             let items: Vec<String> = s

@@ -132,7 +132,7 @@ fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
                 map.insert("hash".into(), loaded.hash.clone().into());
                 map.insert("origin".into(), origin_words(loaded).into());
             }
-            Ok(Output::Json(value))
+            Ok(Output::json(&value))
         }
         (_, true) => Err(
             Error::usage("--json shows the policy as data, not as a flowchart")

@@ -65,16 +65,22 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         },
         s.now,
     );
-    s.each(|id, loaded| match loaded {
-        Ok(l) => {
-            let calendar = s.calendar_for(&l.policy);
-            builder.add(&l.dispute, &l.policy.policy, &calendar);
-        }
-        Err(e) => {
-            warn(&format!("dispute {id} is left out of the report: {e}"));
-            builder.skip(id.as_str());
-        }
-    })?;
+    // Each dispute is measured on the thread that read it; totals are kept here.
+    let measurer = builder.measurer();
+    s.each_mapped(
+        |_, loaded| {
+            loaded
+                .map(|l| measurer.measure(&l.dispute, &l.policy.policy, &s.calendar_for(&l.policy)))
+        },
+        |id, part| match part {
+            Ok(Some(c)) => builder.absorb(c),
+            Ok(None) => {}
+            Err(e) => {
+                warn(&format!("dispute {id} is left out of the report: {e}"));
+                builder.skip(id.as_str());
+            }
+        },
+    )?;
     let report = builder.finish();
     let format = if ctx.json { Format::Json } else { args.format };
     Ok(match format {

@@ -29,7 +29,7 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
                 serde_json::to_value(&loaded.dispute.records).unwrap_or_default(),
             );
         }
-        return Ok(Output::Json(value));
+        return Ok(Output::json(&value));
     }
     Ok(Output::Text(crate::render::timeline::show(
         &summary,

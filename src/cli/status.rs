@@ -73,24 +73,29 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
     let mut rows: Vec<Summary> = Vec::new();
     let mut damaged: Option<Error> = None;
-    s.each(|id, loaded| match loaded {
-        Ok(l) => {
-            for w in &l.warnings {
-                warn(&format!("dispute {id}: {w}"));
-            }
-            if l.dispute.is_open() || args.all {
-                let calendar = s.calendar_for(&l.policy);
-                let summary = l.summary(&calendar, &now);
-                if args.admits(&summary) {
-                    rows.push(summary);
+    // Summaries are built on the reading threads; only they come back here.
+    s.each_mapped(
+        |_, loaded| {
+            loaded.map(|l| {
+                let summary = (l.dispute.is_open() || args.all)
+                    .then(|| l.summary(&s.calendar_for(&l.policy), &now))
+                    .filter(|summary| args.admits(summary));
+                (summary, l.warnings)
+            })
+        },
+        |id, result| match result {
+            Ok((summary, warnings)) => {
+                for w in &warnings {
+                    warn(&format!("dispute {id}: {w}"));
                 }
+                rows.extend(summary);
             }
-        }
-        Err(e) => {
-            warn(&format!("dispute {id} is left out: {e}"));
-            damaged.get_or_insert(e);
-        }
-    })?;
+            Err(e) => {
+                warn(&format!("dispute {id} is left out: {e}"));
+                damaged.get_or_insert(e);
+            }
+        },
+    )?;
     if let (true, Some(e)) = (args.strict, damaged) {
         return Err(e);
     }

@@ -77,12 +77,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     };
     // The sound journals are still reported before the failure becomes exit 3.
     let mut stdout = std::io::stdout().lock();
-    let _ = match output {
-        Output::Json(v) => serde_json::to_writer_pretty(&mut stdout, &v)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout)),
-        Output::Text(t) => stdout.write_all(t.as_bytes()),
-    };
+    let _ = output.write_to(&mut stdout);
     let _ = stdout.flush();
     Err(first)
 }

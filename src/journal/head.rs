@@ -71,32 +71,44 @@ fn parse(text: &str) -> Option<Receipt> {
 /// Read a journal's receipt; `None` when there is none.
 pub fn read(journal: &Path) -> Result<Option<Receipt>> {
     let path = path_for(journal);
-    let meta = match fs::symlink_metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
-    };
-    if !meta.file_type().is_file() || meta.len() > MAX_RECEIPT_BYTES {
-        return Err(Error::damaged(
+    let not_one = || {
+        Error::damaged(
             journal,
             0,
             format!(
                 "its head receipt {} is not a small regular file",
                 path.display()
             ),
-        ));
-    }
-    let mut text = String::new();
-    fs::File::open(&path)
-        .and_then(|mut f| f.read_to_string(&mut text))
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    parse(&text).map(Some).ok_or_else(|| {
-        Error::damaged(
-            journal,
-            0,
-            format!("its head receipt {} is not readable as one", path.display()),
         )
-    })
+    };
+    let file = match super::open_no_follow(OpenOptions::new().read(true), &path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if super::is_link_error(&e) => return Err(not_one()),
+        Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
+    };
+    // Read one byte past the limit rather than asking for the size first: a
+    // directory fails the read, an oversized file shows itself by its length.
+    let mut bytes = Vec::new();
+    if file
+        .take(MAX_RECEIPT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .is_err()
+        || bytes.len() as u64 > MAX_RECEIPT_BYTES
+    {
+        return Err(not_one());
+    }
+    std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(parse)
+        .map(Some)
+        .ok_or_else(|| {
+            Error::damaged(
+                journal,
+                0,
+                format!("its head receipt {} is not readable as one", path.display()),
+            )
+        })
 }
 
 /// The SHA-256 of line `seq` (1-based) among `records`, whose last line hashes to
@@ -191,11 +203,12 @@ pub fn prepare(journal: &Path, receipt: &Receipt) -> Result<PathBuf> {
     Ok(tmp)
 }
 
-/// Move a prepared receipt into place.
+/// Move a prepared receipt into place. The directory is not synced: if a crash
+/// loses the rename, the old receipt is one line behind, which the next read
+/// reports and the next append repairs, and an append stays one data fsync plus
+/// the receipt's.
 pub fn commit(journal: &Path, tmp: &Path) -> std::io::Result<()> {
-    fs::rename(tmp, path_for(journal))?;
-    crate::fsutil::sync_dir(journal.parent().unwrap_or(Path::new(".")));
-    Ok(())
+    fs::rename(tmp, path_for(journal))
 }
 
 #[cfg(test)]

@@ -38,7 +38,10 @@ pub fn seal_of(line: &str) -> &str {
 }
 
 /// Check a line's seal; returns the record or what is wrong, in words.
-pub fn decode(line: &[u8]) -> Result<Record, String> {
+/// Check a line's seal and parse it. Returns the record and the SHA-256 of the
+/// whole line (what the next line's `prev` must be), computed in the same pass as
+/// the seal: the line is the sealed prefix plus the seal itself.
+pub fn decode(line: &[u8]) -> Result<(Record, String), String> {
     let text = std::str::from_utf8(line).map_err(|_| "the line is not UTF-8 text".to_string())?;
     if text.len() < SEAL_LEN || !text.is_char_boundary(text.len() - SEAL_LEN) {
         return Err("the line is too short to be a journal line".into());
@@ -53,7 +56,12 @@ pub fn decode(line: &[u8]) -> Result<Record, String> {
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         })
         .ok_or_else(|| "the line does not end with its hash seal".to_string())?;
-    if sha256_hex(open.as_bytes()) != digest {
+    let mut hasher = Sha256::new();
+    hasher.update(open.as_bytes());
+    let sealed = hex(&hasher.clone().finalize());
+    hasher.update(seal.as_bytes());
+    let whole = hex(&hasher.finalize());
+    if sealed != digest {
         return Err(
             "the line's contents do not match its hash (it was changed after it was written)"
                 .into(),
@@ -71,5 +79,5 @@ pub fn decode(line: &[u8]) -> Result<Record, String> {
             e.column()
         )
     })?;
-    Ok(record)
+    Ok((record, whole))
 }

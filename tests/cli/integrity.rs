@@ -152,7 +152,7 @@ fn a_torn_write_is_reported_then_quarantined_by_the_next_append() {
             .collect::<String>()
     };
     let name = format!("{id}.jsonl.torn-3-{}", &sha[..8]);
-    let quarantine = env.data().join("disputes").join(&name);
+    let quarantine = env.data().join("disputes").join("quarantine").join(&name);
     assert_eq!(std::fs::read(&quarantine).unwrap(), torn);
     assert_private_file(&quarantine);
     let after = std::fs::read(&journal).unwrap();
@@ -484,7 +484,10 @@ fn killing_appends_at_random_points_loses_nothing_acknowledged() {
         .iter()
         .filter_map(|e| e["quarantine"].as_str())
         .collect();
-    for entry in std::fs::read_dir(env.data().join("disputes")).unwrap() {
+    for entry in std::fs::read_dir(env.data().join("disputes").join("quarantine"))
+        .into_iter()
+        .flatten()
+    {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.contains(".torn-") && !name.starts_with('.') {
             assert!(recorded.contains(name.as_str()), "{name} is not recorded");
