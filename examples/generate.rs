@@ -1,59 +1,11 @@
-//! Writes a realistic data directory for benchmarks and scale tests:
+//! Writes a realistic data directory for benchmarks and scale tests (see
+//! `escalate::generate`):
 //!
 //! ```text
 //! cargo run --release --example generate -- --dir DIR --disputes N [--seed S]
 //! ```
-//!
-//! Disputes under every built-in policy, opened over the two years before
-//! 2026-11-23, each walked through the policy's own rules (discussions, escalations,
-//! notifications of the obligations that arise, some resolved, some backdated), about
-//! ten events each. Lines are sealed and chained by the library's encoder, each
-//! journal gets its head receipt, and every
-//! dispute is folded under its policy as it is built, so the result verifies.
 
 use std::path::PathBuf;
-
-use chrono::{Duration, TimeZone};
-use escalate::clock::{self, Instant};
-use escalate::dispute::Dispute;
-use escalate::id::DisputeId;
-use escalate::journal::{line, Event, Opened, Record};
-use escalate::policy::{builtins, LoadedPolicy};
-
-/// splitmix64: small, seedable, and good enough to make varied test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
-
-const AGENCIES: [&str; 10] = [
-    "Hollyfield Primary",
-    "St Mary's Academy",
-    "Children's Social Care",
-    "Police",
-    "School Nursing",
-    "Health Visiting",
-    "GP Practice",
-    "CAMHS",
-    "Early Help",
-    "Housing",
-];
 
 struct Options {
     dir: PathBuf,
@@ -80,113 +32,6 @@ fn options() -> Result<Options, String> {
     })
 }
 
-fn push(records: &mut Vec<Record>, at: Instant, happened: Option<Instant>, event: Event) {
-    let prev = records
-        .last()
-        .map(|r| line::sha256_hex(line::encode(r).as_bytes()))
-        .unwrap_or_default();
-    let mut r = Record {
-        seq: records.len() as u64 + 1,
-        at,
-        happened,
-        by: "Generator".into(),
-        event,
-        prev,
-        hash: String::new(),
-    };
-    r.hash = line::seal_of(&line::encode(&r)).to_owned();
-    records.push(r);
-}
-
-fn dispute(rng: &mut Rng, policy: &LoadedPolicy, id: &DisputeId, end: Instant) -> Vec<Record> {
-    let p = &policy.policy;
-    let span = 730 * 24 * 3600;
-    let mut t = end - Duration::seconds(rng.below(span) as i64);
-    let from = *rng.pick(&AGENCIES);
-    let mut with = *rng.pick(&AGENCIES);
-    while with == from {
-        with = *rng.pick(&AGENCIES);
-    }
-    let category = p
-        .categories
-        .iter()
-        .filter(|c| !c.excluded)
-        .map(|c| c.id.clone())
-        .collect::<Vec<_>>();
-    let opened = Opened {
-        policy: p.id.clone(),
-        policy_hash: policy.hash.clone(),
-        child: format!("LCS-{:05}", rng.below(100_000)),
-        from: from.into(),
-        with: with.into(),
-        summary: "Referral outcome disputed; see case notes".into(),
-        category: (!category.is_empty() && rng.chance(70)).then(|| rng.pick(&category).clone()),
-        cp_plan: rng.chance(20),
-        looked_after: rng.chance(10),
-        immediate_harm: rng.chance(10),
-        stage: p.first_stage(),
-        due: None,
-        arose: None,
-        start_reason: None,
-    };
-    let mut records = Vec::new();
-    push(&mut records, t, None, Event::Opened(opened));
-    let target_events = 6 + rng.below(9) as usize;
-    while records.len() < target_events {
-        // Time moves on by an hour to three working days; some events are logged
-        // later than they happened.
-        t += Duration::minutes(60 + rng.below(3 * 24 * 60) as i64);
-        if t > end {
-            break;
-        }
-        let (at, happened) = if rng.chance(20) {
-            (t + Duration::hours(3), Some(t))
-        } else {
-            (t, None)
-        };
-        if at > end {
-            break;
-        }
-        let Ok(d) = Dispute::fold(id.clone(), records.clone(), p) else {
-            break;
-        };
-        if !d.is_open() {
-            break;
-        }
-        let outstanding: Vec<String> = d.outstanding().map(|o| o.id.clone()).collect();
-        let event = if !outstanding.is_empty() && rng.chance(50) {
-            let who = rng.pick(&outstanding).clone();
-            Event::Notified {
-                who: who.clone(),
-                obligation: Some(who),
-                note: Some("Told by phone".into()),
-            }
-        } else if !d.action_recorded || rng.chance(25) {
-            Event::Discussed {
-                stage: d.stage,
-                note: "Discussed; no agreement yet".into(),
-                with: Some("Duty manager".into()),
-            }
-        } else if rng.chance(25) || p.next_stage(d.stage).is_none() {
-            Event::Resolved {
-                stage: d.stage,
-                outcome: "Agreed a way forward".into(),
-            }
-        } else {
-            let to = p.next_stage(d.stage).map_or(d.stage, |s| s.number);
-            Event::Escalated {
-                from_stage: d.stage,
-                to_stage: to,
-                reason: "Not resolved at this stage".into(),
-                due: None,
-                bypass_role: None,
-            }
-        };
-        push(&mut records, at, happened, event);
-    }
-    records
-}
-
 fn main() {
     let o = match options() {
         Ok(o) => o,
@@ -195,54 +40,15 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let policies = builtins();
-    let store = escalate::store::Store::new(&o.dir);
-    let end = clock::to_london(chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap());
-    let mut rng = Rng(o.seed);
-    let mut events = 0usize;
-    for p in &policies {
-        if let Err(e) = store.pin_policy(p) {
+    match escalate::generate::generate(&o.dir, o.disputes, o.seed) {
+        Ok(events) => println!(
+            "Wrote {} disputes ({events} events) to {}",
+            o.disputes,
+            o.dir.display()
+        ),
+        Err(e) => {
             eprintln!("generate: {e}");
             std::process::exit(1);
         }
     }
-    for _ in 0..o.disputes {
-        let policy = rng.pick(&policies);
-        let (id, path) = match store.prepare_new() {
-            Ok(x) => x,
-            Err(e) => {
-                eprintln!("generate: {e}");
-                std::process::exit(1);
-            }
-        };
-        let records = dispute(&mut rng, policy, &id, end);
-        events += records.len();
-        let mut bytes = Vec::new();
-        for r in &records {
-            bytes.extend_from_slice(line::encode(r).as_bytes());
-            bytes.push(b'\n');
-        }
-        let receipt = escalate::journal::head::Receipt {
-            seq: records.len() as u64,
-            hash: records
-                .last()
-                .map(|r| line::sha256_hex(line::encode(r).as_bytes()))
-                .unwrap_or_default(),
-        };
-        let written = escalate::fsutil::write_new_file(&path, &bytes).and_then(|()| {
-            escalate::fsutil::write_new_file(
-                &escalate::journal::head::path_for(&path),
-                escalate::journal::head::render(&receipt).as_bytes(),
-            )
-        });
-        if let Err(e) = written {
-            eprintln!("generate: {e}");
-            std::process::exit(1);
-        }
-    }
-    println!(
-        "Wrote {} disputes ({events} events) to {}",
-        o.disputes,
-        o.dir.display()
-    );
 }

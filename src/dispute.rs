@@ -4,7 +4,7 @@
 //! no files, no terminal. Refusals say what to do instead.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::clock::{self, Instant};
@@ -14,7 +14,7 @@ use crate::id::DisputeId;
 use crate::journal::{Event, Opened, Record};
 use crate::policy::{Anchor, Deadline, Facts, LimitScope, Policy, Trigger};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Open,
@@ -22,34 +22,39 @@ pub enum State {
 }
 
 /// An obligation the policy created for this dispute, and whether it was met.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ObligationState {
     pub id: String,
     pub who: String,
     pub action: String,
     /// The stage the dispute was at when the obligation arose.
     pub stage: u32,
+    #[serde(with = "crate::clock::rfc3339")]
     pub arose: Instant,
     pub due: Option<Deadline>,
     /// The `seq` of the `notified` line that met it.
     pub met_by: Option<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Resolution {
+    #[serde(with = "crate::clock::rfc3339")]
     pub when: Instant,
     pub stage: u32,
     pub outcome: String,
 }
 
-#[derive(Clone, Debug)]
+/// Serialisable so the status cache can keep it (without its records).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Dispute {
     pub id: DisputeId,
     pub opened: Opened,
+    #[serde(with = "crate::clock::rfc3339")]
     pub opened_at: Instant,
     pub facts: Facts,
     pub state: State,
     pub stage: u32,
+    #[serde(with = "crate::clock::rfc3339")]
     pub stage_entered: Instant,
     /// A user's earlier deadline for the current stage.
     pub due_override: Option<NaiveDate>,
@@ -58,7 +63,12 @@ pub struct Dispute {
     pub resolution: Option<Resolution>,
     pub obligations: Vec<ObligationState>,
     /// The latest time any event happened; a new event may not be dated before it.
+    #[serde(with = "crate::clock::rfc3339")]
     pub latest: Instant,
+    /// How many journal lines there are (also when `records` was not kept).
+    pub events: usize,
+    /// The journal's lines; empty when the state came from the status cache.
+    #[serde(skip)]
     pub records: Vec<Record>,
 }
 
@@ -155,11 +165,13 @@ impl Dispute {
             resolution: None,
             obligations,
             latest: when,
+            events: 0,
             records: Vec::new(),
         };
         for r in &records[1..] {
             d.apply(r, policy).map_err(|what| (r.seq as usize, what))?;
         }
+        d.events = records.len();
         d.records = records;
         Ok(d)
     }
@@ -274,6 +286,26 @@ impl Dispute {
             self.latest = when;
         }
         Ok(())
+    }
+
+    /// A copy of the state without the journal's lines (cheap to keep).
+    pub fn clone_state(&self) -> Dispute {
+        Dispute {
+            id: self.id.clone(),
+            opened: self.opened.clone(),
+            opened_at: self.opened_at,
+            facts: self.facts.clone(),
+            state: self.state,
+            stage: self.stage,
+            stage_entered: self.stage_entered,
+            due_override: self.due_override,
+            action_recorded: self.action_recorded,
+            resolution: self.resolution.clone(),
+            obligations: self.obligations.clone(),
+            latest: self.latest,
+            events: self.events,
+            records: Vec::new(),
+        }
     }
 
     fn state_word(&self) -> &'static str {

@@ -5,6 +5,7 @@
 //! binary's `cli` module is a thin layer over it that parses arguments and renders.
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod calendar;
 pub mod calendar_store;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod deadline;
 pub mod dispute;
 pub mod error;
 pub mod fsutil;
+pub mod generate;
 pub mod id;
 pub mod journal;
 pub mod ops;

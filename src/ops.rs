@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 
+use crate::cache::{self, Key};
 use crate::calendar::{Calendar, Division};
 use crate::clock::{self, Instant};
 use crate::deadline::Due;
@@ -19,6 +20,43 @@ use std::sync::Arc;
 
 /// How many disputes are in memory at once when visiting them all.
 const BATCH: usize = 512;
+
+/// Run `work` over `ids` on every core, a batch at a time, and hand each result to
+/// `visit` in the order of `ids`. The batch bounds memory; a panic in a worker is
+/// passed on, not swallowed.
+fn in_parallel<I: Sync, T: Send>(
+    ids: &[I],
+    work: impl Fn(&I) -> T + Sync,
+    mut visit: impl FnMut(&I, T),
+) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let run = |part: &[I]| -> Vec<T> { part.iter().map(&work).collect() };
+    for batch in ids.chunks(BATCH) {
+        let results: Vec<T> = if threads == 1 || batch.len() < 2 * threads {
+            run(batch)
+        } else {
+            let per = batch.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = batch
+                    .chunks(per)
+                    .map(|part| scope.spawn(|| run(part)))
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|w| {
+                        w.join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
+            })
+        };
+        for (id, r) in batch.iter().zip(results) {
+            visit(id, r);
+        }
+    }
+}
 
 /// Everything a command needs to know about where and when it runs.
 pub struct Session {
@@ -135,36 +173,96 @@ impl Session {
         mut visit: impl FnMut(DisputeId, T),
     ) -> Result<()> {
         let ids = self.store.ids()?;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        let work = |part: &[DisputeId]| -> Vec<T> {
-            part.iter().map(|id| map(id, self.load(id))).collect()
-        };
-        // Journals are read and checked in parallel a batch at a time, then visited
-        // in order: the batch bounds memory, the threads use every core.
-        for batch in ids.chunks(BATCH) {
-            let results: Vec<T> = if threads == 1 || batch.len() < 2 * threads {
-                work(batch)
-            } else {
-                let per = batch.len().div_ceil(threads);
-                std::thread::scope(|scope| {
-                    let workers: Vec<_> = batch
-                        .chunks(per)
-                        .map(|part| scope.spawn(|| work(part)))
-                        .collect();
-                    workers
-                        .into_iter()
-                        .flat_map(|w| {
-                            w.join()
-                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                        })
-                        .collect()
-                })
-            };
-            for (id, r) in batch.iter().cloned().zip(results) {
-                visit(id, r);
+        in_parallel(
+            &ids,
+            |id| map(id, self.load(id)),
+            |id, t| visit(id.clone(), t),
+        );
+        Ok(())
+    }
+
+    /// Like `each_mapped`, for commands that need each dispute's current state but
+    /// not its lines (`status`, `export`): a dispute whose journal is unchanged since
+    /// the status cache saw it comes from the cache (`records` left empty); the
+    /// rest are read and checked, and the cache is brought up to date.
+    pub fn each_state<T: Send>(
+        &self,
+        map: impl Fn(&DisputeId, Result<Loaded>) -> T + Sync,
+        mut visit: impl FnMut(DisputeId, T),
+    ) -> Result<()> {
+        enum Cached {
+            /// The old entry was good: its line is copied as it was.
+            Kept(Vec<u8>),
+            /// Read from the journal: a new entry.
+            Fresh(Box<cache::Entry>),
+            /// The journal could not be read: no entry.
+            Absent,
+        }
+        let ids = self.store.ids()?;
+        let path = cache::path_in(self.store.root());
+        let mut reader = cache::Reader::open(&path);
+        let mut writer: Option<cache::Writer> = None;
+        let work = |(id, line): &(&DisputeId, Option<Vec<u8>>)| {
+            let key = Key::of(&self.store.journal_path(id));
+            let hit = line
+                .as_deref()
+                .and_then(cache::Entry::parse)
+                .filter(|e| Some(e.key) == key);
+            if let Some(e) = hit {
+                if let Some(policy) = self.store.pinned_policy(&self.catalogue, &e.policy_hash) {
+                    let loaded = Loaded {
+                        dispute: e.dispute,
+                        policy,
+                        head: e.head,
+                        warnings: e.warnings,
+                    };
+                    return (
+                        map(id, Ok(loaded)),
+                        Cached::Kept(line.clone().unwrap_or_default()),
+                    );
+                }
             }
+            let loaded = self.load(id);
+            let fresh = match (&loaded, key) {
+                (Ok(l), Some(key)) => Cached::Fresh(Box::new(cache::Entry::new(
+                    id.to_string(),
+                    key,
+                    l.policy.hash.clone(),
+                    l.head.clone(),
+                    l.warnings.clone(),
+                    l.dispute.clone_state(),
+                ))),
+                _ => Cached::Absent,
+            };
+            (map(id, loaded), fresh)
+        };
+        for batch in ids.chunks(BATCH) {
+            let start = reader.offset();
+            let items: Vec<(&DisputeId, Option<Vec<u8>>)> = batch
+                .iter()
+                .map(|id| (id, reader.take(id.as_str())))
+                .collect();
+            let mut results = Vec::with_capacity(items.len());
+            in_parallel(&items, work, |_, r| results.push(r));
+            let changed =
+                reader.skipped || results.iter().any(|(_, c)| !matches!(c, Cached::Kept(_)));
+            if changed && writer.is_none() {
+                writer = Some(cache::Writer::start(&path, start));
+            }
+            for ((id, _), (t, cached)) in items.iter().zip(results) {
+                match (&mut writer, cached) {
+                    (Some(w), Cached::Kept(line)) => w.line(&line),
+                    (Some(w), Cached::Fresh(e)) => w.entry(&e),
+                    _ => {}
+                }
+                visit((*id).clone(), t);
+            }
+        }
+        if reader.has_rest() && writer.is_none() {
+            writer = Some(cache::Writer::start(&path, reader.offset()));
+        }
+        if let Some(w) = writer {
+            w.finish();
         }
         Ok(())
     }

@@ -146,7 +146,7 @@ impl Summary {
             resolved: d.resolution.as_ref().map(|r| r.when),
             outcome: d.resolution.as_ref().map(|r| r.outcome.clone()),
             calendar: calendar.describe(),
-            events: d.records.len(),
+            events: d.events,
             head: head.to_owned(),
             due_detail: due,
         }

@@ -50,13 +50,18 @@ const CSV_COLUMNS: [&str; 17] = [
 pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let mut rows: Vec<Summary> = Vec::new();
-    s.each(|id, loaded| match loaded {
-        Ok(l) if l.dispute.is_open() || (args.all && !matches!(args.format, Format::Ics)) => {
-            rows.push(l.summary(&s.calendar_for(&l.policy), &s.now));
-        }
-        Ok(_) => {}
-        Err(e) => warn(&format!("dispute {id} is left out of the export: {e}")),
-    })?;
+    let wanted = |l: &crate::ops::Loaded| {
+        l.dispute.is_open() || (args.all && !matches!(args.format, Format::Ics))
+    };
+    s.each_state(
+        |_, loaded| {
+            loaded.map(|l| wanted(&l).then(|| l.summary(&s.calendar_for(&l.policy), &s.now)))
+        },
+        |id, row| match row {
+            Ok(row) => rows.extend(row),
+            Err(e) => warn(&format!("dispute {id} is left out of the export: {e}")),
+        },
+    )?;
     Ok(Output::Text(match args.format {
         Format::Jsonl => rows
             .iter()

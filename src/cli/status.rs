@@ -74,7 +74,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let mut rows: Vec<Summary> = Vec::new();
     let mut damaged: Option<Error> = None;
     // Summaries are built on the reading threads; only they come back here.
-    s.each_mapped(
+    s.each_state(
         |_, loaded| {
             loaded.map(|l| {
                 let summary = (l.dispute.is_open() || args.all)

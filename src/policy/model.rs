@@ -217,7 +217,7 @@ pub struct Note {
 }
 
 /// The facts about a dispute that conditions (`when`) test.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facts {
     pub cp_plan: bool,
     pub looked_after: bool,

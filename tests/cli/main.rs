@@ -8,4 +8,5 @@ mod core;
 mod integrity;
 mod policies;
 mod reports;
+mod scale;
 mod terminal;

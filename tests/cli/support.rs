@@ -115,7 +115,8 @@ impl Env {
         self.json(&args)["id"].as_str().expect("id").to_owned()
     }
 
-    /// Every file under the data directory with its bytes.
+    /// Every file under the data directory with its bytes, except the status
+    /// cache: it is derived data that any read may refresh, never a record.
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut files = BTreeMap::new();
         collect(&self.data(), &mut files);
@@ -133,6 +134,9 @@ fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
+        if path.file_name().is_some_and(|n| n == "cache") {
+            continue;
+        }
         if path.is_dir() {
             collect(&path, files);
         } else {
