@@ -41,7 +41,7 @@ use crate::text;
 #[derive(Debug, Parser)]
 #[command(name = "escalate", version, max_term_width = 100)]
 #[command(
-    after_help = "Exit codes: 0 success; 1 refused or failed (nothing written); 2 bad usage; 3 a journal is damaged."
+    after_help = "Exit codes: 0 success; 1 refused or failed (nothing written); 2 bad usage; 3 a journal or stored calendar file is damaged."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -97,6 +97,10 @@ pub enum Command {
     Notify(notify::NotifyArgs),
     /// Close a dispute with its written outcome
     Resolve(resolve::ResolveArgs),
+    /// Attach a correction to an earlier event (the original is kept)
+    Amend(amend::AmendArgs),
+    /// Reopen a resolved dispute
+    Reopen(reopen::ReopenArgs),
     /// List open disputes by due date
     Status(status::StatusArgs),
     /// Show one dispute's timeline
@@ -105,22 +109,18 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Export disputes (JSON lines, CSV) or deadlines (iCalendar)
     Export(export::ExportArgs),
+    /// Check journals are intact and print each one's head hash
+    Verify(verify::VerifyArgs),
+    /// Show, list and check escalation policies
+    Policy(policy::PolicyArgs),
+    /// The working-day calendar: import bank holidays, closure days, date sums
+    Calendar(calendar::CalendarArgs),
     /// Read or change your settings (name, default policy, organisation, division)
     Config(config::ConfigArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(complete::CompletionsArgs),
     /// Print the manual page
     Man(man::ManArgs),
-    /// The working-day calendar: import bank holidays, closure days, date sums
-    Calendar(calendar::CalendarArgs),
-    /// Check journals are intact and print each one's head hash
-    Verify(verify::VerifyArgs),
-    /// Attach a correction to an earlier event (the original is kept)
-    Amend(amend::AmendArgs),
-    /// Reopen a resolved dispute
-    Reopen(reopen::ReopenArgs),
-    /// Show, list and check escalation policies
-    Policy(policy::PolicyArgs),
 }
 
 /// What a command produces: JSON for scripts, or text for people.
