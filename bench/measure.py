@@ -30,26 +30,38 @@ reduce (inputs | select(((.happened // .at)[0:7]) == $m)) as $e
 """
 
 
-def run(argv, env=None, shell=False):
-    """Run once; return (seconds, peak RSS in MiB).
+TIME = shutil.which("time") and os.path.exists("/usr/bin/time")
 
-    The command is started through a shell's `exec`, so the process whose peak
-    memory wait4 reports is the command itself and not a copy of this Python
-    interpreter (a forked child counts the memory it inherited).
+
+def run(argv, env=None, shell=False):
+    """Run once; return (seconds, peak RSS in MiB, or None).
+
+    Peak memory comes from GNU time (`/usr/bin/time -f %M`), which starts the
+    command from its own small process: a child forked from this Python process
+    would be charged for the interpreter's memory too. For a shell pipeline it is
+    the largest process in it.
     """
-    script = argv if shell else "exec " + " ".join(shlex.quote(a) for a in argv)
-    start = time.perf_counter()
-    proc = subprocess.Popen(["/bin/sh", "-c", script], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {argv}")
-    return elapsed, usage.ru_maxrss / 1024
+    script = argv if shell else " ".join(shlex.quote(a) for a in argv)
+    with tempfile.NamedTemporaryFile("r") as rss:
+        wrapped = ["/usr/bin/time", "-f", "%M", "-o", rss.name, "/bin/sh", "-c", script] if TIME else ["/bin/sh", "-c", script]
+        start = time.perf_counter()
+        code = subprocess.run(wrapped, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        elapsed = time.perf_counter() - start
+        if code != 0:
+            raise SystemExit(f"failed: {argv}")
+        text = rss.read().strip().splitlines()
+    kib = int(text[-1]) if TIME and text and text[-1].isdigit() else None
+    return elapsed, (kib / 1024 if kib is not None else None)
 
 
 def measure(argv, repeat, env=None, shell=False):
     runs = [run(argv, env, shell) for _ in range(repeat)]
-    return statistics.median(t for t, _ in runs), max(m for _, m in runs)
+    peaks = [m for _, m in runs if m is not None]
+    return statistics.median(t for t, _ in runs), (max(peaks) if peaks else None)
+
+
+def mib(m):
+    return f"{m:8.1f} MiB" if m is not None else "       -    "
 
 
 def fmt(seconds):
@@ -99,10 +111,10 @@ def main():
             t, rss = measure(argv, repeat, env)
             ratio = f"{t / floor[0]:7.1f}x" if floor else ""
             ftime = fmt(floor[0]) if floor else ""
-            print(f"  {name:<24}{fmt(t)}{rss:8.1f} MiB   {fname or '':<6}{ftime:>12}{ratio:>8}")
-        print(f"  {'floor: cat':<24}{fmt(cat[0])}{cat[1]:8.1f} MiB")
-        print(f"  {'floor: jq month':<24}{fmt(jq[0])}{jq[1]:8.1f} MiB")
-        print(f"  {'floor: fsync append':<24}{fmt(fsync[0])}{fsync[1]:8.1f} MiB")
+            print(f"  {name:<24}{fmt(t)}{mib(rss)}   {fname or '':<6}{ftime:>12}{ratio:>8}")
+        print(f"  {'floor: cat':<24}{fmt(cat[0])}{mib(cat[1])}")
+        print(f"  {'floor: jq month':<24}{fmt(jq[0])}{mib(jq[1])}")
+        print(f"  {'floor: fsync append':<24}{fmt(fsync[0])}{mib(fsync[1])}")
         if shutil.which("task"):
             with tempfile.TemporaryDirectory() as t:
                 tenv = dict(os.environ, TASKDATA=t, TASKRC="/dev/null")
@@ -110,7 +122,7 @@ def main():
                     f'{{"description":"dispute {i}","status":"pending"}}' for i in range(n)), text=True,
                     capture_output=True)
                 tl = measure(["task", "rc.verbose=nothing", "list"], repeat, tenv)
-                print(f"  {'taskwarrior task list':<24}{fmt(tl[0])}{tl[1]:8.1f} MiB")
+                print(f"  {'taskwarrior task list':<24}{fmt(tl[0])}{mib(tl[1])}")
 
 
 if __name__ == "__main__":

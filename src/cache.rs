@@ -7,8 +7,9 @@
 //!   this version of escalate;
 //! - anything stale, missing or unreadable is rebuilt from the journal, silently;
 //! - deleting `<dir>/cache/` changes no output, only the time it takes;
-//! - `verify`, `show`, `report` and every command that records an event always read
-//!   the journals themselves.
+//! - `verify`, `show` and every command that records an event always read the
+//!   journals themselves, and so does `report` for any dispute with an event on or
+//!   after the start of its period.
 //!
 //! The file is JSON lines sorted by dispute ID, after a header line, so it is read
 //! in step with the sorted journal list a batch at a time (memory stays bounded

@@ -181,8 +181,9 @@ impl Session {
         Ok(())
     }
 
-    /// Like `each_mapped`, for commands that need each dispute's current state but
-    /// not its lines (`status`, `export`): a dispute whose journal is unchanged since
+    /// Like `each_mapped`, for commands that mostly need each dispute's current
+    /// state, not its lines (`status`, `export`, and `report`, which reads the lines
+    /// of the few disputes active in its period): a dispute whose journal is unchanged since
     /// the status cache saw it comes from the cache (`records` left empty); the
     /// rest are read and checked, and the cache is brought up to date.
     pub fn each_state<T: Send>(

@@ -144,6 +144,16 @@ pub struct Measurer {
 }
 
 impl Measurer {
+    /// Whether measuring `d` needs its journal's lines: only if something happened
+    /// on or after the period's first day. Otherwise its current state (which the
+    /// status cache keeps) says everything, and most disputes in years of records
+    /// need no reading at all.
+    pub fn needs_lines(&self, d: &Dispute) -> bool {
+        d.latest >= self.period.start()
+    }
+
+    /// One dispute's part of the figures. `d` must carry its lines when
+    /// `needs_lines` says so.
     pub fn measure(
         &self,
         d: &Dispute,
@@ -291,6 +301,14 @@ impl Builder {
 /// The dispute as it stood at `t`: its events up to then (they are recorded in the
 /// order they happened). `None` if it had not been opened yet.
 fn state_at<'a>(d: &'a Dispute, policy: &Policy, t: &Instant) -> Option<Cow<'a, Dispute>> {
+    if &d.opened_at > t {
+        return None;
+    }
+    if &d.latest <= t {
+        // Everything had happened by then: the current state is the answer, and it
+        // needs no lines (so it works on a state from the status cache).
+        return Some(Cow::Borrowed(d));
+    }
     let n = d.records.iter().take_while(|r| &r.when() <= t).count();
     match n {
         0 => None,

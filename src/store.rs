@@ -70,6 +70,12 @@ impl Store {
     /// The one dispute whose ID starts with what the user typed.
     pub fn resolve(&self, typed: &str) -> Result<DisputeId> {
         let prefix = id::normalise_prefix(typed)?;
+        // A whole ID needs no directory listing (which grows with every dispute).
+        if let Some(whole) = DisputeId::from_file_stem(&prefix) {
+            if std::fs::symlink_metadata(self.journal_path(&whole)).is_ok() {
+                return Ok(whole);
+            }
+        }
         let matches: Vec<DisputeId> = self
             .ids()?
             .into_iter()

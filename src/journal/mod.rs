@@ -340,14 +340,20 @@ fn quarantine_files(path: &Path) -> Vec<String> {
     names
 }
 
-/// Read a journal under a shared lock (so a half-finished append is never seen).
-pub fn read(path: &Path) -> Result<Contents> {
-    let mut file = open_existing(path, false)?;
-    wait_for_lock(path, &file, false)?;
+/// Open, lock (shared to read, exclusive to append) and read a journal with
+/// everything beside it checked. Returns the open file, its length and contents.
+fn open_locked(path: &Path, write: bool) -> Result<(File, u64, Contents)> {
+    let mut file = open_existing(path, write)?;
+    wait_for_lock(path, &file, write)?;
     let bytes = read_checked(path, &mut file)?;
     let mut contents = parse(path, &bytes)?;
     check_surroundings(path, &mut contents)?;
-    Ok(contents)
+    Ok((file, bytes.len() as u64, contents))
+}
+
+/// Read a journal under a shared lock (so a half-finished append is never seen).
+pub fn read(path: &Path) -> Result<Contents> {
+    open_locked(path, false).map(|(_, _, contents)| contents)
 }
 
 /// A journal open for appending, holding its exclusive lock until dropped.
@@ -364,15 +370,11 @@ impl Writer {
     /// as it is until something is actually appended, so a refused command writes
     /// nothing at all.
     pub fn open(path: &Path) -> Result<Writer> {
-        let mut file = open_existing(path, true)?;
-        wait_for_lock(path, &file, true)?;
-        let bytes = read_checked(path, &mut file)?;
-        let mut contents = parse(path, &bytes)?;
-        check_surroundings(path, &mut contents)?;
+        let (file, len, contents) = open_locked(path, true)?;
         Ok(Writer {
             path: path.to_owned(),
             file,
-            len: bytes.len() as u64,
+            len,
             contents,
         })
     }

@@ -11,6 +11,15 @@ fn answers(env: &Env) -> Vec<String> {
         vec!["status", "--overdue"],
         vec!["export", "--format", "csv", "--all"],
         vec!["report", "--month", "2026-10", "--json"],
+        vec!["report", "--month", "2025-06", "--format", "csv"],
+        vec![
+            "report",
+            "--from",
+            "2024-11-01",
+            "--to",
+            "2026-11-23",
+            "--json",
+        ],
     ]
     .iter()
     .map(|args| env.ok(args))
