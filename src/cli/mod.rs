@@ -127,6 +127,9 @@ pub enum Command {
 pub enum Output {
     /// One pretty-printed JSON document (without its final newline).
     Json(String),
+    /// A JSON array written one element per line, without ever joining the
+    /// elements into one string (status over tens of thousands of disputes).
+    JsonArray(Vec<String>),
     Text(String),
 }
 
@@ -141,6 +144,15 @@ impl Output {
             Output::Json(text) => {
                 out.write_all(text.as_bytes())?;
                 out.write_all(b"\n")
+            }
+            Output::JsonArray(items) if items.is_empty() => out.write_all(b"[]\n"),
+            Output::JsonArray(items) => {
+                out.write_all(b"[\n")?;
+                for (i, item) in items.iter().enumerate() {
+                    out.write_all(item.as_bytes())?;
+                    out.write_all(if i + 1 < items.len() { b",\n" } else { b"\n" })?;
+                }
+                out.write_all(b"]\n")
             }
             Output::Text(text) => out.write_all(text.as_bytes()),
         }

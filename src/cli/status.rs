@@ -71,24 +71,45 @@ impl StatusArgs {
 pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
-    let mut rows: Vec<Summary> = Vec::new();
+    // Each row is rendered on the thread that read it (compact JSON, or table
+    // cells) and kept with its sort key; whole summaries of every open dispute
+    // would not fit the memory budget at partnership-archive scale.
+    type Key = (bool, Option<crate::clock::Instant>, crate::clock::Instant);
+    enum Rendered {
+        Json(String),
+        Cells(crate::render::table::Row),
+    }
+    let json = ctx.json;
+    let mut rows: Vec<(Key, Rendered)> = Vec::new();
     let mut damaged: Option<Error> = None;
-    // Summaries are built on the reading threads; only they come back here.
     s.each_state(
         |_, loaded| {
             loaded.map(|l| {
                 let summary = (l.dispute.is_open() || args.all)
                     .then(|| l.summary(&s.calendar_for(&l.policy), &now))
                     .filter(|summary| args.admits(summary));
-                (summary, l.warnings)
+                let row = summary.map(|summary| {
+                    let key: Key = (
+                        summary.due_detail.is_none(),
+                        summary.due_detail.as_ref().map(|d| d.by),
+                        summary.opened,
+                    );
+                    let rendered = if json {
+                        Rendered::Json(serde_json::to_string(&summary).unwrap_or_default())
+                    } else {
+                        Rendered::Cells(crate::render::table::Row::of(&summary))
+                    };
+                    (key, rendered)
+                });
+                (row, l.warnings)
             })
         },
         |id, result| match result {
-            Ok((summary, warnings)) => {
+            Ok((row, warnings)) => {
                 for w in &warnings {
                     warn(&format!("dispute {id}: {w}"));
                 }
-                rows.extend(summary);
+                rows.extend(row);
             }
             Err(e) => {
                 warn(&format!("dispute {id} is left out: {e}"));
@@ -99,19 +120,25 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     if let (true, Some(e)) = (args.strict, damaged) {
         return Err(e);
     }
-    rows.sort_by(|a, b| {
-        let key = |s: &Summary| {
-            (
-                s.due_detail.is_none(),
-                s.due_detail.as_ref().map(|d| d.by),
-                s.opened,
-            )
-        };
-        key(a).cmp(&key(b))
-    });
-    if ctx.json {
-        return Ok(Output::json(&rows));
+    rows.sort_by_key(|(key, _)| *key);
+    if json {
+        // One JSON array, one dispute per line.
+        let items: Vec<String> = rows
+            .into_iter()
+            .filter_map(|(_, r)| match r {
+                Rendered::Json(text) => Some(text),
+                Rendered::Cells(_) => None,
+            })
+            .collect();
+        return Ok(Output::JsonArray(items));
     }
+    let rows: Vec<crate::render::table::Row> = rows
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Rendered::Cells(row) => Some(row),
+            Rendered::Json(_) => None,
+        })
+        .collect();
     if rows.is_empty() {
         let what = match (args.all, args.filtered()) {
             (_, true) => "No disputes match",

@@ -17,32 +17,56 @@ const HEADER: [&str; 7] = [
     "Outstanding",
 ];
 
-/// The cells of one row; `sep` joins several obligations.
-fn cells(s: &Summary, sep: &str) -> [String; 7] {
-    let outstanding: Vec<String> = s.obligations.iter().map(obligation_phrase).collect();
-    [
-        s.id.clone(),
-        s.child.clone(),
-        format!("{} → {}", s.from, s.with),
-        s.policy.clone(),
-        format!("{} {}", s.stage, s.stage_name),
-        due_phrase(s),
-        outstanding.join(sep),
-    ]
+/// How urgent a row's deadline is, for colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Overdue,
+    Soon,
+    Calm,
+}
+
+/// One dispute's row, rendered as soon as its summary is made so that thousands
+/// of summaries need not be held at once. Obligations are one per line in the
+/// cell; piped output joins them with "; ".
+pub struct Row {
+    cells: [String; 7],
+    tone: Tone,
+}
+
+impl Row {
+    pub fn of(s: &Summary) -> Row {
+        let outstanding: Vec<String> = s.obligations.iter().map(obligation_phrase).collect();
+        Row {
+            cells: [
+                s.id.clone(),
+                s.child.clone(),
+                format!("{} → {}", s.from, s.with),
+                s.policy.clone(),
+                format!("{} {}", s.stage, s.stage_name),
+                due_phrase(s),
+                outstanding.join("\n"),
+            ],
+            tone: match (s.overdue, s.working_days_left) {
+                (true, _) => Tone::Overdue,
+                (false, Some(0 | 1)) => Tone::Soon,
+                _ => Tone::Calm,
+            },
+        }
+    }
 }
 
 /// ANSI colour for the due column: red overdue, yellow due today or tomorrow.
 /// Written here rather than through comfy-table's styling, which defers to
 /// NO_COLOR and the terminal check: `--color always` must win.
-fn paint(s: &Summary, text: &str, color: bool) -> String {
-    match (color, s.overdue, s.working_days_left) {
-        (true, true, _) => format!("\x1b[31m{text}\x1b[0m"),
-        (true, false, Some(0 | 1)) => format!("\x1b[33m{text}\x1b[0m"),
+fn paint(tone: Tone, text: &str, color: bool) -> String {
+    match (color, tone) {
+        (true, Tone::Overdue) => format!("\x1b[31m{text}\x1b[0m"),
+        (true, Tone::Soon) => format!("\x1b[33m{text}\x1b[0m"),
         _ => text.to_owned(),
     }
 }
 
-pub fn status(rows: &[Summary], color: bool, terminal: bool) -> String {
+pub fn status(rows: &[Row], color: bool, terminal: bool) -> String {
     if !terminal {
         return plain(rows, color);
     }
@@ -51,38 +75,40 @@ pub fn status(rows: &[Summary], color: bool, terminal: bool) -> String {
         .load_style(presets::UTF8_HORIZONTAL_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(HEADER.to_vec());
-    for s in rows {
-        let [id, child, agencies, policy, stage, due, outstanding] = cells(s, "\n");
-        table.add_row(vec![
-            Cell::new(id),
-            Cell::new(child),
-            Cell::new(agencies),
-            Cell::new(policy),
-            Cell::new(stage),
-            Cell::new(paint(s, &due, color)),
-            Cell::new(outstanding),
-        ]);
+    for row in rows {
+        table.add_row(
+            row.cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    Cell::new(if i == 5 {
+                        paint(row.tone, c, color)
+                    } else {
+                        c.clone()
+                    })
+                })
+                .collect::<Vec<_>>(),
+        );
     }
     format!("{table}\n")
 }
 
-fn plain(rows: &[Summary], color: bool) -> String {
-    let body: Vec<[String; 7]> = rows.iter().map(|s| cells(s, "; ")).collect();
+fn plain(rows: &[Row], color: bool) -> String {
+    let flat = |c: &str| c.replace('\n', "; ");
     let mut widths = HEADER.map(|h| h.chars().count());
-    for row in &body {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(&row.cells) {
+            *w = (*w).max(flat(cell).chars().count());
         }
     }
     let mut out = String::with_capacity(rows.len() * 160);
-    let mut line = |cells: [&str; 7], due_painted: Option<String>| {
+    let mut line = |cells: [String; 7], tone: Option<Tone>| {
         let mut text = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            let shown = match (i, &due_painted) {
-                (5, Some(p)) => p.as_str(),
-                _ => cell,
-            };
-            text.push_str(shown);
+            match (i, tone) {
+                (5, Some(t)) => text.push_str(&paint(t, cell, color)),
+                _ => text.push_str(cell),
+            }
             if i < 6 {
                 text.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
             }
@@ -90,10 +116,9 @@ fn plain(rows: &[Summary], color: bool) -> String {
         out.push_str(text.trim_end());
         out.push('\n');
     };
-    line(HEADER, None);
-    for (s, row) in rows.iter().zip(&body) {
-        let painted = color.then(|| paint(s, &row[5], true));
-        line(std::array::from_fn(|i| row[i].as_str()), painted);
+    line(HEADER.map(str::to_owned), None);
+    for row in rows {
+        line(row.cells.clone().map(|c| flat(&c)), Some(row.tone));
     }
     out
 }
