@@ -19,6 +19,7 @@ mod reopen;
 mod report;
 mod resolve;
 mod show;
+mod spill;
 mod status;
 mod verify;
 
@@ -130,6 +131,8 @@ pub enum Output {
     /// A JSON array written one element per line, without ever joining the
     /// elements into one string (status over tens of thousands of disputes).
     JsonArray(Vec<String>),
+    /// A JSON array kept in a scratch file until it is written.
+    JsonSpilled(std::cell::RefCell<spill::Spill>),
     Text(String),
 }
 
@@ -154,6 +157,7 @@ impl Output {
                 }
                 out.write_all(b"]\n")
             }
+            Output::JsonSpilled(spill) => spill.borrow_mut().write_array(out),
             Output::Text(text) => out.write_all(text.as_bytes()),
         }
     }

@@ -81,6 +81,14 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     }
     let json = ctx.json;
     let mut rows: Vec<(Key, Rendered)> = Vec::new();
+    // JSON rows go to a scratch file as they come, so memory holds only their
+    // keys; if it cannot be made, they stay in memory.
+    let mut spill = if json {
+        super::spill::Spill::create(s.store.root())
+    } else {
+        None
+    };
+    let mut spilled: Vec<(Key, usize)> = Vec::new();
     let mut damaged: Option<Error> = None;
     s.each_state(
         |_, loaded| {
@@ -109,7 +117,15 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
                 for w in &warnings {
                     warn(&format!("dispute {id}: {w}"));
                 }
-                rows.extend(row);
+                match (row, &mut spill) {
+                    (Some((key, Rendered::Json(text))), Some(file)) => {
+                        match file.push(text.as_bytes()) {
+                            Ok(i) => spilled.push((key, i)),
+                            Err(_) => rows.push((key, Rendered::Json(text))),
+                        }
+                    }
+                    (row, _) => rows.extend(row),
+                }
             }
             Err(e) => {
                 warn(&format!("dispute {id} is left out: {e}"));
@@ -121,6 +137,24 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         return Err(e);
     }
     rows.sort_by_key(|(key, _)| *key);
+    if let Some(mut file) = spill {
+        if rows.is_empty() {
+            spilled.sort_by_key(|(key, _)| *key);
+            file.order(&spilled.iter().map(|(_, i)| *i).collect::<Vec<_>>());
+            return Ok(Output::JsonSpilled(std::cell::RefCell::new(file)));
+        }
+        // The scratch file stopped taking rows part-way: gather everything here.
+        for (key, i) in spilled {
+            let text = file
+                .get(i)
+                .map_err(|e| Error::io("could not read back the status rows", e))?;
+            rows.push((
+                key,
+                Rendered::Json(String::from_utf8_lossy(&text).into_owned()),
+            ));
+        }
+        rows.sort_by_key(|(key, _)| *key);
+    }
     if json {
         // One JSON array, one dispute per line.
         let items: Vec<String> = rows
