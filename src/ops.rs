@@ -24,7 +24,7 @@ const BATCH: usize = 512;
 /// Run `work` over `ids` on every core, a batch at a time, and hand each result to
 /// `visit` in the order of `ids`. The batch bounds memory; a panic in a worker is
 /// passed on, not swallowed.
-fn in_parallel<I: Sync, T: Send>(
+pub fn in_parallel<I: Sync, T: Send>(
     ids: &[I],
     work: impl Fn(&I) -> T + Sync,
     mut visit: impl FnMut(&I, T),

@@ -59,25 +59,54 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         }
         ids
     };
-    let mut reports: Vec<Report> = ids.iter().map(|id| verify(s, id)).collect();
-    for r in &reports {
-        for w in &r.warnings {
-            warn(&format!("dispute {}: {w}", r.id));
-        }
-    }
-    let output = if ctx.json {
-        Output::json(&reports)
-    } else if reports.is_empty() {
-        Output::Text(format!("No disputes in {}.\n", s.store.root().display()))
+    // Journals are checked on every core and each result is printed as it comes
+    // (in ID order), so checking a hundred thousand holds only one batch in memory.
+    // The sound journals are all reported before a failure becomes exit 3.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut first: Option<crate::error::Error> = None;
+    let mut count = 0usize;
+    let mut written = if ctx.json {
+        out.write_all(b"[")
     } else {
-        Output::Text(reports.iter().map(line_for).collect())
+        Ok(())
     };
-    let Some(first) = reports.iter_mut().find_map(|r| r.error.take()) else {
-        return Ok(output);
-    };
-    // The sound journals are still reported before the failure becomes exit 3.
-    let mut stdout = std::io::stdout().lock();
-    let _ = output.write_to(&mut stdout);
-    let _ = stdout.flush();
-    Err(first)
+    crate::ops::in_parallel(
+        &ids,
+        |id| verify(s, id),
+        |_, mut r: Report| {
+            for w in &r.warnings {
+                warn(&format!("dispute {}: {w}", r.id));
+            }
+            if written.is_ok() {
+                written = if ctx.json {
+                    let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
+                    out.write_all(sep).and_then(|()| {
+                        out.write_all(serde_json::to_string(&r).unwrap_or_default().as_bytes())
+                    })
+                } else {
+                    out.write_all(line_for(&r).as_bytes())
+                };
+            }
+            count += 1;
+            if first.is_none() {
+                first = r.error.take();
+            }
+        },
+    );
+    if written.is_ok() {
+        written = match (ctx.json, count) {
+            (true, 0) => out.write_all(b"]\n"),
+            (true, _) => out.write_all(b"\n]\n"),
+            (false, 0) => {
+                out.write_all(format!("No disputes in {}.\n", s.store.root().display()).as_bytes())
+            }
+            (false, _) => Ok(()),
+        };
+    }
+    // A closed pipe is the reader's choice; the exit code still says what was found.
+    let _ = written.and_then(|()| out.flush());
+    match first {
+        Some(e) => Err(e),
+        None => Ok(Output::Text(String::new())),
+    }
 }
