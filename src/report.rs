@@ -251,14 +251,6 @@ impl Builder {
         self.report.skipped.push(id.to_owned());
     }
 
-    /// Count one dispute. Policies with no events in range still appear (with zeros)
-    /// if they match the filter, so a script sees the same keys every month.
-    pub fn add(&mut self, d: &Dispute, policy: &Policy, calendar: &Calendar) {
-        if let Some(c) = self.measure(d, policy, calendar) {
-            self.absorb(c);
-        }
-    }
-
     /// What measures one dispute: the period and filter, without the totals, so
     /// disputes can be measured on several threads while the totals grow here.
     pub fn measurer(&self) -> Measurer {
@@ -268,10 +260,9 @@ impl Builder {
         }
     }
 
-    fn measure(&self, d: &Dispute, policy: &Policy, calendar: &Calendar) -> Option<Contribution> {
-        self.measurer().measure(d, policy, calendar)
-    }
-
+    /// Add one dispute's part to the totals. Policies with no events in the period
+    /// still appear (with zeros) if they match the filter, so a script sees the
+    /// same keys every month.
     pub fn absorb(&mut self, c: Contribution) {
         self.report
             .by_policy
