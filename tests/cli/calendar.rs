@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::Env;
+use crate::support::{open_args, Env};
 
 /// England and Wales 2026 as GOV.UK lists it, without Boxing Day's substitute.
 const EW_2026: &str = r#"
@@ -315,19 +315,7 @@ fn a_policy_s_division_picks_its_calendar() {
     let dir = env.config().join("policies");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("gscb-scot.toml"), text).unwrap();
-    let v = env.json(&[
-        "open",
-        "--policy",
-        "gscb-scot",
-        "--child",
-        "C",
-        "--from",
-        "A",
-        "--with",
-        "B",
-        "--summary",
-        "s",
-    ]);
+    let v = env.json(&open_args("gscb-scot", &[]));
     assert_eq!(v["policy"], "gscb-scot");
     // Mon 30 Nov 2026 is St Andrew's Day in Scotland only.
     assert_eq!(v["due"], "2026-12-01");

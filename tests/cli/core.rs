@@ -1,27 +1,13 @@
 //! The core tracker, end to end under the Gloucestershire policy: a full dispute,
 //! every refusal, the working-day deadline examples and the overdue listing.
 
-use crate::support::Env;
+use crate::support::{open_args, Env};
 
 #[test]
 fn a_gscb_dispute_from_open_to_resolve() {
     let mut env = Env::new();
     env.now("2026-11-23T09:00:00Z");
-    let opened = env.json(&[
-        "open",
-        "--policy",
-        "gscb",
-        "--child",
-        "LCS-40213",
-        "--from",
-        "Hollyfield Primary",
-        "--with",
-        "Children's Social Care",
-        "--summary",
-        "Referral judged below threshold",
-        "--category",
-        "levels-of-need",
-    ]);
+    let opened = env.open("gscb", &["--category", "levels-of-need"]);
     let id = opened["id"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 10);
     assert_eq!(opened["policy"], "gscb");
@@ -272,24 +258,7 @@ fn a_shorter_due_date_is_allowed_and_a_longer_one_refused() {
     let v = env.json(&["show", &id]);
     assert_eq!(v["due"], "2026-11-25");
     assert_eq!(v["due_set_by"], "user");
-    let err = env.fails(
-        1,
-        &[
-            "open",
-            "--policy",
-            "gscb",
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-            "--due",
-            "2026-12-01",
-        ],
-    );
+    let err = env.fails(1, &open_args("gscb", &["--due", "2026-12-01"]));
     assert!(
         err.contains("later than the policy allows") && err.contains("Mon 30 Nov 2026"),
         "{err}"
@@ -323,22 +292,7 @@ fn refusals_say_what_to_do_and_write_nothing() {
     let err = env.fails(1, &["show", "../../etc/passwd"]);
     assert!(err.contains("is not a dispute ID"), "{err}");
 
-    let err = env.fails(
-        1,
-        &[
-            "open",
-            "--policy",
-            "nowhere",
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-        ],
-    );
+    let err = env.fails(1, &open_args("nowhere", &[]));
     assert!(
         err.contains("there is no policy called \"nowhere\"") && err.contains("gscb"),
         "{err}"
@@ -348,24 +302,7 @@ fn refusals_say_what_to_do_and_write_nothing() {
     assert!(err.contains("--outcome is empty"), "{err}");
     env.fails(2, &["resolve", &id]);
 
-    let err = env.fails(
-        1,
-        &[
-            "open",
-            "--policy",
-            "gscb",
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-            "--category",
-            "nope",
-        ],
-    );
+    let err = env.fails(1, &open_args("gscb", &["--category", "nope"]));
     assert!(
         err.contains("no category \"nope\"") && err.contains("levels-of-need"),
         "{err}"

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::support::Env;
+use crate::support::{open_args, Env};
 
 const EVERY_KEY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -14,21 +14,7 @@ const EVERY_KEY: &str = concat!(
 
 /// Open a dispute under `policy` with the usual details plus `extra`.
 fn open(env: &Env, policy: &str, extra: &[&str]) -> Value {
-    let mut args = vec![
-        "open",
-        "--policy",
-        policy,
-        "--child",
-        "LCS-40213",
-        "--from",
-        "Hollyfield Primary",
-        "--with",
-        "Children's Social Care",
-        "--summary",
-        "Referral judged below threshold",
-    ];
-    args.extend_from_slice(extra);
-    env.json(&args)
+    env.open(policy, extra)
 }
 
 fn id_of(v: &Value) -> String {
@@ -382,24 +368,7 @@ fn cscp_and_cumbria_refuse_the_disagreements_they_do_not_cover() {
                 "implementing the child protection plan",
             ),
         ] {
-            let err = env.fails(
-                1,
-                &[
-                    "open",
-                    "--policy",
-                    policy,
-                    "--child",
-                    "C",
-                    "--from",
-                    "A",
-                    "--with",
-                    "B",
-                    "--summary",
-                    "s",
-                    "--category",
-                    category,
-                ],
-            );
+            let err = env.fails(1, &open_args(policy, &["--category", category]));
             assert!(
                 err.contains(&format!(
                     "{policy} does not cover disagreements about {words}"
@@ -422,24 +391,10 @@ fn cscp_urgent_cases_may_move_on_before_the_discussion_but_not_start_later() {
     assert_eq!(v["stage"], 3);
     let err = env.fails(
         1,
-        &[
-            "open",
-            "--policy",
+        &open_args(
             "cscp",
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-            "--immediate-harm",
-            "--stage",
-            "3",
-            "--reason",
-            "r",
-        ],
+            &["--immediate-harm", "--stage", "3", "--reason", "r"],
+        ),
     );
     assert!(err.contains("starts every dispute at stage 1"), "{err}");
 }
@@ -691,21 +646,7 @@ fn every_documented_key_checks_and_behaves_as_documented() {
 
     let err = env.fails(
         1,
-        &[
-            "open",
-            "--policy",
-            "every-key",
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-            "--category",
-            "convening-icpc",
-        ],
+        &open_args("every-key", &["--category", "convening-icpc"]),
     );
     assert!(err.contains("does not cover"), "{err}");
 }
@@ -900,22 +841,7 @@ fn user_policies_are_used_by_id_but_may_not_reuse_a_built_in_id() {
         "format = 1\nid = \"broken\"\nnonsense = 1\n",
     )
     .unwrap();
-    let err = env.fails(
-        1,
-        &[
-            "open",
-            "--policy",
-            "broken",
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-        ],
-    );
+    let err = env.fails(1, &open_args("broken", &[]));
     assert!(
         err.contains("policy \"broken\" cannot be used") && err.contains("nonsense"),
         "{err}"

@@ -96,12 +96,13 @@ impl Env {
         stderr
     }
 
-    /// Open a GSCB dispute with the usual details plus `extra`; returns its ID.
-    pub fn open_gscb(&self, extra: &[&str]) -> String {
+    /// Open a dispute under `policy` with the usual details plus `extra`; returns
+    /// what `open --json` printed.
+    pub fn open(&self, policy: &str, extra: &[&str]) -> Value {
         let mut args = vec![
             "open",
             "--policy",
-            "gscb",
+            policy,
             "--child",
             "LCS-40213",
             "--from",
@@ -112,7 +113,15 @@ impl Env {
             "Referral judged below threshold",
         ];
         args.extend_from_slice(extra);
-        self.json(&args)["id"].as_str().expect("id").to_owned()
+        self.json(&args)
+    }
+
+    /// Open a GSCB dispute with the usual details plus `extra`; returns its ID.
+    pub fn open_gscb(&self, extra: &[&str]) -> String {
+        self.open("gscb", extra)["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
     }
 
     /// Every file under the data directory with its bytes, except the status
@@ -143,4 +152,23 @@ fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
             files.insert(path.clone(), std::fs::read(&path).unwrap_or_default());
         }
     }
+}
+
+/// The arguments of `open` under `policy` with placeholder details, then `extra`.
+pub fn open_args<'a>(policy: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "open",
+        "--policy",
+        policy,
+        "--child",
+        "C",
+        "--from",
+        "A",
+        "--with",
+        "B",
+        "--summary",
+        "s",
+    ];
+    args.extend_from_slice(extra);
+    args
 }
