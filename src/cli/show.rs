@@ -35,5 +35,6 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
         &summary,
         &loaded.dispute.records,
         &loaded.policy.policy.name,
+        &loaded.dispute.obligations,
     )))
 }

@@ -6,10 +6,18 @@ use std::fmt::Write;
 
 use super::{due_phrase, obligation_phrase};
 use crate::clock::human_instant;
+use crate::dispute::ObligationState;
 use crate::journal::{Event, Record};
 use crate::summary::Summary;
 
-pub fn show(s: &Summary, records: &[Record], policy_name: &str) -> String {
+/// `obligations` are the dispute's obligations, met or not: a `notified` line is
+/// shown with the obligation it met, in the policy's words.
+pub fn show(
+    s: &Summary,
+    records: &[Record],
+    policy_name: &str,
+    obligations: &[ObligationState],
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Dispute {}  ({} — {})", s.id, s.policy, policy_name);
     let _ = writeln!(out, "Child:    {}", s.child);
@@ -66,7 +74,10 @@ pub fn show(s: &Summary, records: &[Record], policy_name: &str) -> String {
             "{:>3}. {when}{recorded}, {}: {}",
             r.seq,
             r.by,
-            describe(&r.event)
+            describe(
+                &r.event,
+                obligations.iter().find(|o| o.met_by == Some(r.seq))
+            )
         );
         for a in records
             .iter()
@@ -81,7 +92,7 @@ pub fn show(s: &Summary, records: &[Record], policy_name: &str) -> String {
     out
 }
 
-fn describe(e: &Event) -> String {
+fn describe(e: &Event, met: Option<&ObligationState>) -> String {
     match e {
         Event::Opened(o) => {
             let mut s = format!("opened at stage {}", o.stage);
@@ -113,10 +124,16 @@ fn describe(e: &Event) -> String {
             }
             s
         }
-        Event::Notified { who, note, .. } => match note {
-            Some(n) => format!("notified {who}: {n}"),
-            None => format!("notified {who}"),
-        },
+        Event::Notified { who, note, .. } => {
+            let mut s = match met {
+                Some(o) => format!("notified {} (meets obligation {})", o.who, o.id),
+                None => format!("notified {who}"),
+            };
+            if let Some(n) = note {
+                let _ = write!(s, ": {n}");
+            }
+            s
+        }
         Event::Resolved { stage, outcome } => format!("resolved at stage {stage}: {outcome}"),
         Event::Amended { event, note } => format!("correction to line {event}: {note}"),
         Event::Reopened { reason } => format!("reopened: {reason}"),
