@@ -211,6 +211,15 @@ impl Ctx {
         let config = Config::load(&config_path)?;
         let user_policies = config_dir.join("policies");
         let now: Instant = clock::now_from_env()?;
+        if root.exists() && !root.is_dir() {
+            return Err(Error::refused(format!(
+                "the data directory {} is not a directory",
+                root.display()
+            ))
+            .with_hint(
+                "Give a directory with --dir or ESCALATE_DIR (it is created on first use).",
+            ));
+        }
         let store = Store::new(root);
         let catalogue = Catalogue::load(Some(&user_policies))?;
         for (path, e) in &catalogue.broken {

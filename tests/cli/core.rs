@@ -376,3 +376,21 @@ fn the_user_and_clock_come_from_flags_then_environment() {
     bad.env("ESCALATE_NOW", "yesterday");
     bad.assert().code(2);
 }
+
+#[test]
+fn a_data_directory_that_is_a_file_is_refused_clearly() {
+    let env = Env::new();
+    let file = env.tmp.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let out = env
+        .cmd(&["--dir", file.to_str().unwrap(), "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not a directory") && err.contains("--dir"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"x");
+}
