@@ -7,6 +7,7 @@ mod calendar;
 mod core;
 mod integrity;
 mod policies;
+mod readme;
 mod reports;
 mod scale;
 mod terminal;
