@@ -76,13 +76,15 @@ impl Store {
                 return Ok(whole);
             }
         }
-        let matches: Vec<DisputeId> = self
+        let mut matches: Vec<DisputeId> = self
             .ids()?
             .into_iter()
             .filter(|id| id.as_str().starts_with(&prefix))
             .collect();
+        if matches.len() == 1 {
+            return Ok(matches.remove(0));
+        }
         match matches.len() {
-            1 => Ok(matches.into_iter().next().unwrap_or_else(|| unreachable!())),
             0 => Err(Error::refused(format!("no dispute has an ID starting {prefix}"))
                 .with_hint(format!(
                     "Check the ID, or run `escalate status --all` to list disputes (data directory: {}).",
