@@ -287,17 +287,14 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             (_, Some(n)) if !stage_exists(n) => say(line, format!("{what}: there is no stage {n}")),
             _ => {}
         }
-        for c in &o.when {
-            if !known_condition(c) {
-                say(
-                    line,
-                    format!(
-                        "{what}: unknown condition {c:?} in `when`; known: {}",
-                        condition_help()
-                    ),
-                );
-            }
-        }
+        check_when(
+            &o.when,
+            &what,
+            line,
+            &known_condition,
+            &condition_help,
+            &mut say,
+        );
         if let Some(due) = &o.due {
             check_deadline(
                 due,
@@ -407,15 +404,25 @@ fn check_deadline(
             format!("{what}: every deadline quotes the sentence it encodes in `source`"),
         );
     }
-    for c in &d.when {
-        if !known_condition(c) {
-            say(
-                line,
-                format!(
-                    "{what}: unknown condition {c:?} in `when`; known: {}",
-                    condition_help()
-                ),
-            );
-        }
+    check_when(&d.when, what, line, known_condition, condition_help, say);
+}
+
+/// Every condition in a `when` list must be one the tool can test.
+fn check_when(
+    when: &[String],
+    what: &str,
+    line: Option<usize>,
+    known_condition: &dyn Fn(&str) -> bool,
+    condition_help: &dyn Fn() -> String,
+    say: &mut dyn FnMut(Option<usize>, String),
+) {
+    for c in when.iter().filter(|c| !known_condition(c)) {
+        say(
+            line,
+            format!(
+                "{what}: unknown condition {c:?} in `when`; known: {}",
+                condition_help()
+            ),
+        );
     }
 }
