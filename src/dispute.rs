@@ -176,6 +176,22 @@ impl Dispute {
         Ok(d)
     }
 
+    /// Carry the state forward over lines just appended, instead of replaying the
+    /// whole journal again.
+    pub fn extend(
+        &mut self,
+        records: &[Record],
+        policy: &Policy,
+    ) -> std::result::Result<(), (usize, String)> {
+        for r in records {
+            self.apply(r, policy)
+                .map_err(|what| (r.seq as usize, what))?;
+            self.records.push(r.clone());
+            self.events += 1;
+        }
+        Ok(())
+    }
+
     fn apply(&mut self, r: &Record, policy: &Policy) -> std::result::Result<(), String> {
         let when = r.when();
         let open = self.state == State::Open;

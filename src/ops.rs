@@ -406,13 +406,12 @@ impl Session {
         let event = decide(&loaded, &calendar, when)?;
         let before = writer.contents.records.len();
         writer.append(self.now, happened, &self.actor, event)?;
-        loaded.warnings = journal::repairs(&writer.contents.records[before..]);
-        loaded.dispute = Dispute::fold(
-            loaded.dispute.id.clone(),
-            writer.contents.records.clone(),
-            &loaded.policy.policy,
-        )
-        .map_err(|(line, what)| Error::damaged(&path, line, what))?;
+        let added = &writer.contents.records[before..];
+        loaded.warnings = journal::repairs(added);
+        loaded
+            .dispute
+            .extend(added, &loaded.policy.policy)
+            .map_err(|(line, what)| Error::damaged(&path, line, what))?;
         loaded.head = writer.contents.head.clone();
         Ok(loaded)
     }
