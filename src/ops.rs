@@ -208,7 +208,8 @@ impl Session {
             let hit = line
                 .as_deref()
                 .and_then(cache::Entry::parse)
-                .filter(|e| Some(e.key) == key);
+                // An entry is for this journal as it is now, and about this dispute.
+                .filter(|e| Some(e.key) == key && e.id == id.as_str() && e.dispute.id == **id);
             if let Some(e) = hit {
                 if let Some(policy) = self.store.pinned_policy(&self.catalogue, &e.policy_hash) {
                     let loaded = Loaded {

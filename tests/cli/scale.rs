@@ -53,6 +53,25 @@ fn answers_are_the_same_with_and_without_the_cache() {
     assert_eq!(after, answers(&env));
     assert_ne!(first, after);
 
+    // An entry that names another dispute inside is not believed.
+    answers(&env);
+    let text = std::fs::read_to_string(cache.join("status.jsonl")).unwrap();
+    let forged: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let field = "\"dispute\":{\"id\":\"";
+            match l.find(field) {
+                Some(at) => {
+                    let start = at + field.len();
+                    format!("{}ZZZZZZZZZZ{}", &l[..start], &l[start + 10..])
+                }
+                None => l.to_owned(),
+            }
+        })
+        .collect();
+    std::fs::write(cache.join("status.jsonl"), forged.join("\n") + "\n").unwrap();
+    assert_eq!(after, answers(&env));
+
     // A damaged cache is ignored and rebuilt.
     std::fs::write(
         cache.join("status.jsonl"),
