@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::support::Env;
+use crate::support::{open_args, Env};
 
 const REGENERATE: &str = "run ./scripts/regenerate and commit the result";
 
@@ -205,20 +205,7 @@ fn settings_sit_under_flags_and_environment() {
 #[test]
 fn quiet_prints_only_the_new_id() {
     let env = Env::new();
-    let out = env.ok(&[
-        "open",
-        "-q",
-        "--policy",
-        "gscb",
-        "--child",
-        "C",
-        "--from",
-        "A",
-        "--with",
-        "B",
-        "--summary",
-        "s",
-    ]);
+    let out = env.ok(&open_args("gscb", &["-q"]));
     assert_eq!(out.trim().len(), 10, "{out:?}");
     assert_eq!(
         env.ok(&["discuss", out.trim(), "--note", "n", "--quiet"]),
