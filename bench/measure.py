@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-BIN = os.path.abspath("target/release/escalate")
+BIN = os.path.abspath(os.environ.get("ESCALATE_BIN", "target/release/escalate"))
 NOW = "2026-11-23T09:00:00Z"
 MONTH = "2026-10"
 JQ_MONTH = r"""
