@@ -390,8 +390,16 @@ impl Writer {
         by: &str,
         event: Event,
     ) -> Result<Record> {
+        if self.contents.standing == head::Standing::OneBehind {
+            self.catch_up_receipt()?;
+        }
         if let Some(torn) = self.contents.torn_tail.clone() {
             let recovered = self.quarantine(&torn)?;
+            // A crash between writing the quarantine file and recording it leaves the
+            // file unrecorded as well as the tail torn: record it once, here.
+            if let Event::Recovered { quarantine, .. } = &recovered {
+                self.contents.unrecorded.retain(|n| n != quarantine);
+            }
             self.write_line(at, None, by, recovered)?;
         }
         for name in std::mem::take(&mut self.contents.unrecorded) {
@@ -400,6 +408,29 @@ impl Writer {
             }
         }
         self.write_line(at, happened, by, event)
+    }
+
+    /// Bring a receipt left one line behind (by a crash between a line and its
+    /// receipt) up to the last line before appending. Without this, a second crash
+    /// at the same point would leave it two lines behind, which is indistinguishable
+    /// from lines added behind escalate's back.
+    fn catch_up_receipt(&mut self) -> Result<()> {
+        let receipt = head::Receipt {
+            seq: self.contents.records.len() as u64,
+            hash: self.contents.head.clone(),
+        };
+        let tmp = head::prepare(&self.path, &receipt)?;
+        head::commit(&self.path, &tmp).map_err(|e| {
+            Error::io(
+                format!(
+                    "could not bring the head receipt of {} up to date; nothing was recorded",
+                    self.path.display()
+                ),
+                e,
+            )
+        })?;
+        self.contents.standing = head::Standing::Matches;
+        Ok(())
     }
 
     /// Copy torn bytes to `quarantine/<journal>.torn-<seq>-<sha8>` (0600, appearing whole or

@@ -452,11 +452,17 @@ fn killing_appends_at_random_points_loses_nothing_acknowledged() {
             std::thread::sleep(Duration::from_micros(rng.next() % 25_000));
             let _ = child.kill();
         }
-        let status = child.wait().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let status = out.status;
         if status.success() {
             acknowledged.insert(note);
         } else {
-            assert_eq!(status.code(), None, "append {i} failed rather than died");
+            assert_eq!(
+                status.code(),
+                None,
+                "append {i} failed rather than died: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             killed += 1;
         }
     }

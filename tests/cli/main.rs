@@ -5,6 +5,7 @@ mod support;
 
 mod calendar;
 mod core;
+mod crash;
 mod integrity;
 mod policies;
 mod readme;

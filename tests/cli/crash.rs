@@ -1,0 +1,237 @@
+//! Every point at which a crash can interrupt an append, found rather than sampled:
+//! strace's fault injection kills the real binary just before its Nth call of each
+//! system call that changes a file, for every N the command reaches, twice in a row
+//! (a crash, then a crash of the command that would have repaired it). Every state
+//! that leaves must be repaired by the next append, verify cleanly, and keep every
+//! line that was acknowledged.
+//!
+//! A write torn part-way (a kill that lands while the kernel copies a line that
+//! spans a page boundary) cannot be injected this way, so it is built by hand as a
+//! second starting state.
+//!
+//! Linux only, and needs strace (`.ci/run` installs it). Without strace the test
+//! fails and says so, unless ESCALATE_TEST_WITHOUT_STRACE=1 says to skip it.
+
+#![cfg(target_os = "linux")]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+
+use crate::support::Env;
+
+/// The system calls that create, change, rename or remove files. A kill before the
+/// Nth of any of them leaves exactly the state after the one before it, so between
+/// them they reach every state a kill can leave. `?` tolerates names an
+/// architecture lacks (aarch64 has no `rename` or `unlink`).
+const CHANGING: &[&str] = &[
+    "openat",
+    "write",
+    "ftruncate",
+    "?rename",
+    "?renameat",
+    "?renameat2",
+    "?link",
+    "?linkat",
+    "?unlink",
+    "?unlinkat",
+    "?mkdir",
+    "?mkdirat",
+];
+
+fn strace_available() -> bool {
+    StdCommand::new("strace")
+        .args(["-o", "/dev/null", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `escalate discuss ID --note NOTE` in `env`, killed before the `n`th `syscall`.
+/// Returns None when it was killed, Some(code) when it got to its end first.
+fn discuss_killed_at(env: &Env, id: &str, note: &str, syscall: &str, n: usize) -> Option<i32> {
+    let exe = assert_cmd::cargo::cargo_bin("escalate");
+    let out = StdCommand::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e"])
+        .arg(format!("inject={syscall}:signal=KILL:when={n}"))
+        .arg(exe)
+        .args(["discuss", id, "--note", note])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.tmp.path().join("home"))
+        .env("XDG_CONFIG_HOME", env.tmp.path().join("config"))
+        .env("XDG_DATA_HOME", env.tmp.path().join("xdg-data"))
+        .env("ESCALATE_DIR", env.data())
+        .env("ESCALATE_NOW", &env.now)
+        .env("ESCALATE_USER", &env.user)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run strace");
+    // strace passes a tracee's death by signal on as its own.
+    let code = out.status.code();
+    assert!(
+        matches!(code, None | Some(0) | Some(137)),
+        "discuss killed before {syscall} #{n} exited {code:?} instead of dying: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    code.filter(|&c| c == 0)
+}
+
+/// Every file under `dir` with its bytes, as a key that tells states apart.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn clone_env(from: &Env) -> Env {
+    let env = Env::new();
+    copy_tree(&from.data(), &env.data());
+    env
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The distinct states that killing one append at each changing system call leaves,
+/// each with a label saying where it was killed.
+fn states_after_kills(start: &Env, id: &str, note: &str) -> Vec<(String, Env)> {
+    let mut seen = BTreeSet::new();
+    let mut states = Vec::new();
+    for syscall in CHANGING {
+        for n in 1.. {
+            let env = clone_env(start);
+            if discuss_killed_at(&env, id, note, syscall, n).is_some() {
+                break;
+            }
+            if seen.insert(contents(&env.data())) {
+                states.push((format!("{} #{n}", syscall.trim_start_matches('?')), env));
+            }
+        }
+    }
+    states
+}
+
+/// The next append must succeed, verify must pass, and every line acknowledged
+/// before the kills must still be there, in place.
+fn assert_repaired(env: &Env, id: &str, acknowledged: &[u8], label: &str) {
+    let journal = env.data().join("disputes").join(format!("{id}.jsonl"));
+    let out = env
+        .cmd(&["discuss", id, "--note", "after"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "after a kill {label}, the next append failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = env.cmd(&["verify", id]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "after a kill {label} and one append, verify failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&journal).unwrap();
+    assert!(
+        bytes.starts_with(acknowledged),
+        "after a kill {label}, an acknowledged line changed"
+    );
+    let show = env.json(&["show", id]);
+    let recorded: Vec<&str> = show["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["quarantine"].as_str())
+        .collect();
+    let unique: BTreeSet<&str> = recorded.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        recorded.len(),
+        "after a kill {label}, a quarantine file was recorded twice: {recorded:?}"
+    );
+}
+
+fn check_from(start: &Env, id: &str) -> usize {
+    let journal = start.data().join("disputes").join(format!("{id}.jsonl"));
+    let bytes = std::fs::read(&journal).unwrap();
+    let acknowledged = &bytes[..bytes.iter().rposition(|&b| b == b'\n').unwrap() + 1];
+    let mut checked = 0;
+    for (first, env) in states_after_kills(start, id, "first") {
+        assert_repaired(
+            &clone_env(&env),
+            id,
+            acknowledged,
+            &format!("before {first}"),
+        );
+        checked += 1;
+        for (second, env2) in states_after_kills(&env, id, "second") {
+            let label = format!("before {first}, then before {second}");
+            assert_repaired(&env2, id, acknowledged, &label);
+            checked += 1;
+        }
+    }
+    checked
+}
+
+#[test]
+fn every_kill_point_of_two_appends_in_a_row_is_repaired_by_the_next() {
+    if !strace_available() {
+        assert!(
+            std::env::var_os("ESCALATE_TEST_WITHOUT_STRACE").is_some(),
+            "this test needs strace (apt-get install strace); set ESCALATE_TEST_WITHOUT_STRACE=1 to skip it"
+        );
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    // A journal with a few acknowledged lines.
+    let clean = Env::new();
+    let id = clean.open_gscb(&[]);
+    for note in ["one", "two"] {
+        clean.ok(&["discuss", &id, "--note", note]);
+    }
+    let from_clean = check_from(&clean, &id);
+
+    // The same journal as a write torn part-way leaves it: the line cut short, the
+    // receipt as it was before, and the receipt that was prepared for the line.
+    let torn = clone_env(&clean);
+    let disputes = torn.data().join("disputes");
+    let journal = disputes.join(format!("{id}.jsonl"));
+    let head = disputes.join(format!("{id}.head"));
+    let before = std::fs::read(&head).unwrap();
+    torn.ok(&["discuss", &id, "--note", "torn"]);
+    std::fs::rename(&head, disputes.join(format!(".{id}.head.tmp"))).unwrap();
+    std::fs::write(&head, before).unwrap();
+    let bytes = std::fs::read(&journal).unwrap();
+    let last = bytes[..bytes.len() - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .unwrap();
+    std::fs::write(&journal, &bytes[..last + 1 + 100]).unwrap();
+    let from_torn = check_from(&torn, &id);
+    eprintln!("{from_clean} states after kills from a clean journal, {from_torn} from a torn one");
+}
