@@ -2,9 +2,11 @@
 //! and SHA-256 of the journal's last line. The seal on each line and the `prev`
 //! chain catch any change to a line, but not the removal of whole lines from the
 //! end; the receipt does. It is written after each append (under the journal's lock),
-//! so a crash between the two writes leaves it exactly one line behind, which is
-//! reported and repaired by the next append, never fatal. This module owns the
-//! file's format and comparing it with a journal; it does not decide what to print.
+//! so a crash between the two writes leaves it behind the journal, which is reported
+//! and repaired by the next append, never fatal. It is not fsynced, so an append costs
+//! one fsync: a power cut may lose its updates (behind again) or its bytes (an empty
+//! file), and both are warnings the next append repairs. This module owns the file's
+//! format and comparing it with a journal; it does not decide what to print.
 
 use std::fs::{self, OpenOptions};
 use std::io::{Read, Write};
@@ -31,9 +33,24 @@ pub enum Standing {
     /// There is no receipt (a journal from before receipts, or a crash between
     /// creating the journal and writing its first receipt).
     Missing,
-    /// The receipt names the line before the last: an append was interrupted after
-    /// its line was written and before its receipt was.
-    OneBehind,
+    /// The receipt names an earlier line, and it is there as it was: an append was
+    /// interrupted after its line was written and before its receipt was (one line),
+    /// or a power cut lost updates to the receipt (any number: its renames are not
+    /// made durable). Lines after it are chained and sealed like any other; the
+    /// receipt is about lines removed from the end, and none were.
+    Behind(u64),
+    /// The receipt file is there but empty (or zeros): a power cut lost the bytes
+    /// of its last update, which are not fsynced.
+    Lost,
+}
+
+/// What is on disk beside a journal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stored {
+    Absent,
+    /// A file whose bytes were lost (empty or all zeros).
+    Lost,
+    Present(Receipt),
 }
 
 pub fn path_for(journal: &Path) -> PathBuf {
@@ -68,8 +85,8 @@ fn parse(text: &str) -> Option<Receipt> {
     })
 }
 
-/// Read a journal's receipt; `None` when there is none.
-pub fn read(journal: &Path) -> Result<Option<Receipt>> {
+/// Read a journal's receipt.
+pub fn read(journal: &Path) -> Result<Stored> {
     let path = path_for(journal);
     let not_one = || {
         Error::damaged(
@@ -83,7 +100,7 @@ pub fn read(journal: &Path) -> Result<Option<Receipt>> {
     };
     let file = match super::open_no_follow(OpenOptions::new().read(true), &path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Stored::Absent),
         Err(e) if super::is_link_error(&e) => return Err(not_one()),
         Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
     };
@@ -98,10 +115,13 @@ pub fn read(journal: &Path) -> Result<Option<Receipt>> {
     {
         return Err(not_one());
     }
+    if bytes.iter().all(|&b| b == 0) {
+        return Ok(Stored::Lost);
+    }
     std::str::from_utf8(&bytes)
         .ok()
         .and_then(parse)
-        .map(Some)
+        .map(Stored::Present)
         .ok_or_else(|| {
             Error::damaged(
                 journal,
@@ -132,10 +152,12 @@ pub fn compare(
     journal: &Path,
     records: &[Record],
     head: &str,
-    receipt: Option<&Receipt>,
+    stored: &Stored,
 ) -> Result<Standing> {
-    let Some(r) = receipt else {
-        return Ok(Standing::Missing);
+    let r = match stored {
+        Stored::Absent => return Ok(Standing::Missing),
+        Stored::Lost => return Ok(Standing::Lost),
+        Stored::Present(r) => r,
     };
     let n = records.len() as u64;
     if r.seq > n {
@@ -157,23 +179,14 @@ pub fn compare(
     }
     Ok(match n - r.seq {
         0 => Standing::Matches,
-        1 => Standing::OneBehind,
-        more => {
-            return Err(Error::damaged(
-                journal,
-                r.seq as usize + 1,
-                format!(
-                    "{more} lines follow the last line the head receipt vouches for (line {}); an interrupted append leaves at most one",
-                    r.seq
-                ),
-            ))
-        }
+        behind => Standing::Behind(behind),
     })
 }
 
-/// Write the receipt a journal will have after its next line, under a temporary name,
-/// synced. Done before the line is written, so a full disk or a permission problem
-/// refuses the append instead of leaving a line without its receipt.
+/// Write the receipt a journal will have after its next line, under a temporary name.
+/// Done before the line is written, so a full disk or a permission problem refuses
+/// the append instead of leaving a line without its receipt. Not synced: see the
+/// module comment.
 pub fn prepare(journal: &Path, receipt: &Receipt) -> Result<PathBuf> {
     let tmp = temp_path_for(journal);
     // Remove first and create exclusively: a leftover (or planted) link at the
@@ -186,10 +199,9 @@ pub fn prepare(journal: &Path, receipt: &Receipt) -> Result<PathBuf> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let written = options.open(&tmp).and_then(|mut f| {
-        f.write_all(render(receipt).as_bytes())
-            .and_then(|()| f.sync_all())
-    });
+    let written = options
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(render(receipt).as_bytes()));
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
         return Err(Error::io(
@@ -203,10 +215,9 @@ pub fn prepare(journal: &Path, receipt: &Receipt) -> Result<PathBuf> {
     Ok(tmp)
 }
 
-/// Move a prepared receipt into place. The directory is not synced: if a crash
-/// loses the rename, the old receipt is one line behind, which the next read
-/// reports and the next append repairs, and an append stays one data fsync plus
-/// the receipt's.
+/// Move a prepared receipt into place. The directory is not synced: if a power cut
+/// loses the rename, the old receipt is behind, which the next read reports and the
+/// next append repairs.
 pub fn commit(journal: &Path, tmp: &Path) -> std::io::Result<()> {
     fs::rename(tmp, path_for(journal))
 }

@@ -59,11 +59,21 @@ impl Contents {
             head::Standing::Missing => out.push(
                 "there is no head receipt beside the journal, so removal of its last line cannot be detected; the next change to this dispute writes one".into(),
             ),
-            head::Standing::OneBehind => out.push(format!(
-                "the head receipt names line {} but line {} was written after it (an append was interrupted before its receipt was written); the next change to this dispute brings it up to date",
-                self.records.len().saturating_sub(1),
-                self.records.len()
-            )),
+            head::Standing::Lost => out.push(
+                "its head receipt is empty (a power cut can lose the last update to it), so removal of its last line cannot be detected; the next change to this dispute writes it again".into(),
+            ),
+            head::Standing::Behind(behind) => {
+                let n = self.records.len() as u64;
+                let named = n.saturating_sub(behind);
+                let after = if behind == 1 {
+                    format!("line {n} was")
+                } else {
+                    format!("lines {} to {n} were", named + 1)
+                };
+                out.push(format!(
+                    "the head receipt names line {named} but {after} written after it (an append was interrupted before its receipt was written, or a power cut lost an update to it); the next change to this dispute brings it up to date"
+                ));
+            }
         }
         for name in &self.unrecorded {
             out.push(format!(
@@ -268,7 +278,7 @@ pub(crate) fn is_link_error(e: &std::io::Error) -> bool {
 /// `contents` for `warnings`.
 fn check_surroundings(path: &Path, contents: &mut Contents) -> Result<()> {
     let receipt = head::read(path)?;
-    if let (Some(r), Some(_)) = (&receipt, &contents.torn_tail) {
+    if let (head::Stored::Present(r), Some(_)) = (&receipt, &contents.torn_tail) {
         if r.seq == contents.records.len() as u64 + 1 {
             return Err(Error::damaged(
                 path,
@@ -277,7 +287,7 @@ fn check_surroundings(path: &Path, contents: &mut Contents) -> Result<()> {
             ));
         }
     }
-    contents.standing = head::compare(path, &contents.records, &contents.head, receipt.as_ref())?;
+    contents.standing = head::compare(path, &contents.records, &contents.head, &receipt)?;
     let recorded: Vec<&str> = contents
         .records
         .iter()
@@ -390,7 +400,7 @@ impl Writer {
         by: &str,
         event: Event,
     ) -> Result<Record> {
-        if self.contents.standing == head::Standing::OneBehind {
+        if matches!(self.contents.standing, head::Standing::Behind(_)) {
             self.catch_up_receipt()?;
         }
         if let Some(torn) = self.contents.torn_tail.clone() {
@@ -410,10 +420,9 @@ impl Writer {
         self.write_line(at, happened, by, event)
     }
 
-    /// Bring a receipt left one line behind (by a crash between a line and its
-    /// receipt) up to the last line before appending. Without this, a second crash
-    /// at the same point would leave it two lines behind, which is indistinguishable
-    /// from lines added behind escalate's back.
+    /// Bring a receipt left behind (by a crash between a line and its receipt) up to
+    /// the last line before appending, so that it stays as close behind as one
+    /// interrupted append can leave it, whatever happens to this one.
     fn catch_up_receipt(&mut self) -> Result<()> {
         let receipt = head::Receipt {
             seq: self.contents.records.len() as u64,
