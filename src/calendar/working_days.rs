@@ -143,11 +143,19 @@ impl Inner {
             }
         }
         let len = usize::try_from((last - first).num_days() + 1).unwrap_or(0);
+        // Days off by position: looking each of the 44,000 days up in `reasons`
+        // was a third of the start-up of every command.
+        let mut off = vec![false; len];
+        for date in reasons.keys() {
+            if let Some(i) = inner.index(*date) {
+                off[i] = true;
+            }
+        }
         let mut cum = Vec::with_capacity(len + 1);
         let mut running = 0u32;
         cum.push(running);
-        for date in first.iter_days().take(len) {
-            if !is_weekend(date) && !reasons.contains_key(&date) {
+        for (date, off) in first.iter_days().zip(off) {
+            if !off && !is_weekend(date) {
                 running += 1;
             }
             cum.push(running);
