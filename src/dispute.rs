@@ -61,6 +61,10 @@ pub struct Dispute {
     /// The current stage's required action has been recorded since entering it.
     pub action_recorded: bool,
     pub resolution: Option<Resolution>,
+    /// When the dispute was last reopened: a disagreement that comes back starts
+    /// the policy's clocks again (see `clock_start`).
+    #[serde(with = "crate::clock::rfc3339::option")]
+    pub reopened: Option<Instant>,
     pub obligations: Vec<ObligationState>,
     /// The latest time any event happened; a new event may not be dated before it.
     #[serde(with = "crate::clock::rfc3339")]
@@ -163,6 +167,7 @@ impl Dispute {
             due_override: opened.due,
             action_recorded: false,
             resolution: None,
+            reopened: None,
             obligations,
             latest: when,
             events: 0,
@@ -286,6 +291,7 @@ impl Dispute {
                 }
                 self.state = State::Open;
                 self.resolution = None;
+                self.reopened = Some(when);
                 self.stage_entered = when;
                 self.due_override = None;
             }
@@ -317,6 +323,7 @@ impl Dispute {
             due_override: self.due_override,
             action_recorded: self.action_recorded,
             resolution: self.resolution.clone(),
+            reopened: self.reopened,
             obligations: self.obligations.clone(),
             latest: self.latest,
             events: self.events,
@@ -335,8 +342,21 @@ impl Dispute {
         self.state == State::Open
     }
 
+    /// When the policy's clocks started: the opening (and when the disagreement
+    /// arose), or the latest reopening, which counts as the disagreement arising
+    /// again. Measuring a reopened dispute's whole-dispute limit from its first
+    /// opening would make it overdue the moment it came back, by however long it
+    /// had been resolved, and no action could meet that date.
+    pub fn clock_start(&self) -> Instant {
+        self.reopened.unwrap_or(self.opened_at)
+    }
+
+    /// When the disagreement arose, for deadlines counted from then (see
+    /// `clock_start` for a reopened dispute).
     pub fn arose(&self) -> Instant {
-        self.opened.arose.unwrap_or(self.opened_at)
+        self.reopened
+            .or(self.opened.arose)
+            .unwrap_or(self.opened_at)
     }
 
     /// The current deadline: the earlier of the user's date (if they set one) and
@@ -351,7 +371,7 @@ impl Dispute {
             self.stage,
             &self.facts,
             self.stage_entered,
-            self.opened_at,
+            self.clock_start(),
             self.arose(),
             calendar,
         );
@@ -374,7 +394,7 @@ impl Dispute {
         let spec = o.due.as_ref()?;
         let anchor = match spec.from {
             Anchor::Entered => o.arose,
-            Anchor::Opened => self.opened_at,
+            Anchor::Opened => self.clock_start(),
             Anchor::Arose => self.arose(),
         };
         deadline::compute(spec, anchor, calendar)

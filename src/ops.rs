@@ -430,8 +430,15 @@ impl Session {
             let d = &l.dispute;
             let p = &l.policy.policy;
             let target = d.plan_escalation(p, to, role.as_deref())?;
-            let pdue =
-                dispute::policy_due(p, target, &d.facts, when, d.opened_at, d.arose(), calendar);
+            let pdue = dispute::policy_due(
+                p,
+                target,
+                &d.facts,
+                when,
+                d.clock_start(),
+                d.arose(),
+                calendar,
+            );
             self.check_user_due(due, pdue.as_ref(), when, target)?;
             let bypass_role =
                 role.filter(|_| target != p.next_stage(d.stage).map_or(0, |s| s.number));

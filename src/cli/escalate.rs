@@ -59,7 +59,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
                 target,
                 &d.facts,
                 when,
-                d.opened_at,
+                d.clock_start(),
                 d.arose(),
                 &calendar,
             )

@@ -133,6 +133,23 @@ fn bscb_walks_five_stages_within_one_working_week() {
     assert_eq!(obligation_ids(&v), ["report-back"]);
     let v = env.json(&["notify", &id, "--who", "report-back"]);
     assert_eq!(obligation_ids(&v), Vec::<String>::new());
+
+    // Two months later the concern comes back: the week runs from the reopening
+    // (Mon 1 Feb 2027 + 5 working days), not from when it first arose.
+    env.now("2027-02-01T10:00:00Z");
+    let v = env.json(&[
+        "reopen",
+        &id,
+        "--reason",
+        "The agreed assessment did not happen",
+    ]);
+    assert_eq!(
+        (v["stage"].as_u64(), v["due"].as_str()),
+        (Some(5), Some("2027-02-08"))
+    );
+    assert_eq!(v["overdue"], false);
+    env.now("2027-02-09T09:00:00Z");
+    assert_eq!(env.json(&["status"])[0]["days_overdue"], 1);
 }
 
 #[test]
