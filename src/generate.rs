@@ -15,7 +15,7 @@ use crate::dispute::Dispute;
 use crate::error::Result;
 use crate::id::DisputeId;
 use crate::journal::{head, line, Event, Opened, Record};
-use crate::policy::{builtins, LoadedPolicy};
+use crate::policy::{Catalogue, LoadedPolicy};
 
 /// splitmix64: small, seedable, and good enough to make varied test data.
 struct Rng(u64);
@@ -161,7 +161,8 @@ fn dispute(rng: &mut Rng, policy: &LoadedPolicy, id: &DisputeId, end: Instant) -
 
 /// Write `disputes` disputes into the data directory `dir`; returns how many events.
 pub fn generate(dir: &Path, disputes: u64, seed: u64) -> Result<usize> {
-    let policies = builtins();
+    let catalogue = Catalogue::builtin();
+    let policies = catalogue.policies();
     let store = crate::store::Store::new(dir);
     let end = clock::to_london(
         chrono::Utc

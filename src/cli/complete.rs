@@ -71,8 +71,8 @@ pub fn policy_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     let user = project_dirs().map(|d| d.config_dir().join("policies"));
     let catalogue = crate::policy::Catalogue::load(user.as_deref()).unwrap_or_default();
     catalogue
-        .policies
-        .iter()
+        .policies()
+        .into_iter()
         .filter(|p| p.policy.id.starts_with(typed.as_ref()))
         .map(|p| {
             CompletionCandidate::new(&p.policy.id).help(Some(p.policy.partnership.clone().into()))

@@ -91,9 +91,8 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         (_, Some(path)) => Arc::new(s.catalogue.admit(LoadedPolicy::from_file(path)?)?),
         (Some(id), None) => s.catalogue.get(id)?.clone(),
         (None, None) => {
-            let items: Vec<String> = s
-                .catalogue
-                .policies
+            let policies = s.catalogue.policies();
+            let items: Vec<String> = policies
                 .iter()
                 .map(|l| {
                     format!(
@@ -106,7 +105,7 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
                 })
                 .collect();
             let i = p.select("Which escalation policy applies?", &items)?;
-            s.catalogue.policies[i].clone()
+            Arc::clone(policies[i])
         }
     };
     let earlier = if args.from.is_none() || args.with.is_none() {

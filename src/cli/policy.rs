@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::{Ctx, Output};
 use crate::error::{Error, Result};
-use crate::policy::{builtins, LoadedPolicy, Origin};
+use crate::policy::{Catalogue, LoadedPolicy, Origin};
 use crate::render::policy as render;
 
 #[derive(Debug, Args)]
@@ -88,7 +88,7 @@ struct ListEntry<'a> {
 }
 
 fn list(ctx: &Ctx) -> Result<Output> {
-    let policies = &ctx.session.catalogue.policies;
+    let policies = ctx.session.catalogue.policies();
     if ctx.json {
         let entries: Vec<ListEntry<'_>> = policies
             .iter()
@@ -175,7 +175,8 @@ fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
     // A file that reuses a built-in's id could not be installed, and used with
     // --policy-file it would be mistaken for the built-in; the built-in's own text is
     // fine.
-    if builtins()
+    if Catalogue::builtin()
+        .policies()
         .iter()
         .any(|b| b.policy.id == p.id && b.hash != loaded.hash)
     {

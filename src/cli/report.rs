@@ -111,8 +111,8 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
 fn max_stage(ctx: &Ctx) -> u32 {
     ctx.session
         .catalogue
-        .policies
-        .iter()
+        .policies()
+        .into_iter()
         .map(|p| p.policy.last_stage())
         .max()
         .unwrap_or(1)

@@ -6,7 +6,7 @@ pub mod check;
 pub mod model;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -98,28 +98,47 @@ pub fn problems_error(path: &Path, problems: &[Problem]) -> Error {
     .with_hint("Every key is described, with examples, in policies/README.md in escalate's source; `escalate policy show gscb` shows a complete policy.")
 }
 
-/// The built-in policies, parsed. They are checked by the test suite, so a failure
-/// here is a bug in escalate itself and is reported as one.
-pub fn builtins() -> Vec<LoadedPolicy> {
-    BUILTIN
-        .iter()
-        .filter_map(|(id, text)| {
-            match LoadedPolicy::from_text((*text).to_owned(), Origin::Builtin) {
-                Ok(p) => Some(p),
-                Err(problems) => {
-                    eprintln!("escalate: built-in policy {id} is invalid (a bug): {problems:?}");
-                    None
-                }
-            }
-        })
-        .collect()
+/// A built-in policy, hashed and parsed only when something asks for it: every
+/// command starts by making the catalogue, and parsing and hashing all five was
+/// over half the start-up of `show ID` or one append (callgrind).
+#[derive(Debug)]
+struct Builtin {
+    id: &'static str,
+    text: &'static str,
+    hash: OnceLock<String>,
+    /// `None` if the text does not check, which the test suite rules out.
+    loaded: OnceLock<Option<Arc<LoadedPolicy>>>,
+}
+
+impl Builtin {
+    fn hash(&self) -> &str {
+        self.hash.get_or_init(|| hash_text(self.text))
+    }
+
+    fn loaded(&self) -> Option<&Arc<LoadedPolicy>> {
+        self.loaded
+            .get_or_init(
+                || match LoadedPolicy::from_text(self.text.to_owned(), Origin::Builtin) {
+                    Ok(p) => Some(Arc::new(p)),
+                    Err(problems) => {
+                        eprintln!(
+                            "escalate: built-in policy {} is invalid (a bug): {problems:?}",
+                            self.id
+                        );
+                        None
+                    }
+                },
+            )
+            .as_ref()
+    }
 }
 
 /// All policies a user can name: built-ins plus files in their policy directory.
 #[derive(Debug, Default)]
 pub struct Catalogue {
+    builtins: Vec<Builtin>,
     /// Shared, because every loaded dispute refers to its policy.
-    pub policies: Vec<Arc<LoadedPolicy>>,
+    user: Vec<Arc<LoadedPolicy>>,
     /// User policy files that could not be used, with why. They are reported rather
     /// than fatal, so one bad file does not stop work under every other policy.
     pub broken: Vec<(PathBuf, Error)>,
@@ -140,14 +159,28 @@ fn clash(path: &Path, id: &str, other: &LoadedPolicy) -> Error {
 }
 
 impl Catalogue {
+    /// The policies shipped with escalate and nothing else.
+    pub fn builtin() -> Self {
+        Catalogue {
+            builtins: BUILTIN
+                .iter()
+                .map(|&(id, text)| Builtin {
+                    id,
+                    text,
+                    hash: OnceLock::new(),
+                    loaded: OnceLock::new(),
+                })
+                .collect(),
+            user: Vec::new(),
+            broken: Vec::new(),
+        }
+    }
+
     /// Built-ins, then every `*.toml` in `user_dir` (if it exists). A user file may
     /// not reuse an id already taken: that would silently change the rules for
     /// everyone who types `--policy <id>`.
     pub fn load(user_dir: Option<&Path>) -> Result<Self> {
-        let mut catalogue = Catalogue {
-            policies: builtins().into_iter().map(Arc::new).collect(),
-            broken: Vec::new(),
-        };
+        let mut catalogue = Self::builtin();
         if let Some(dir) = user_dir.filter(|d| d.is_dir()) {
             let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
                 .map_err(|e| Error::io(format!("could not list {}", dir.display()), e))?
@@ -157,7 +190,7 @@ impl Catalogue {
             paths.sort();
             for path in paths {
                 match LoadedPolicy::from_file(&path).and_then(|l| catalogue.admit(l)) {
-                    Ok(loaded) => catalogue.policies.push(Arc::new(loaded)),
+                    Ok(loaded) => catalogue.user.push(Arc::new(loaded)),
                     Err(e) => catalogue.broken.push((path, e)),
                 }
             }
@@ -168,11 +201,7 @@ impl Catalogue {
     /// Accept a policy read from a file unless its id is already taken by a
     /// different text (the same text under the same id is the same policy).
     pub fn admit(&self, loaded: LoadedPolicy) -> Result<LoadedPolicy> {
-        match self
-            .policies
-            .iter()
-            .find(|p| p.policy.id == loaded.policy.id)
-        {
+        match self.get_known(&loaded.policy.id) {
             Some(other) if other.hash != loaded.hash => {
                 let path = match &loaded.origin {
                     Origin::File(p) => p.clone(),
@@ -184,8 +213,24 @@ impl Catalogue {
         }
     }
 
+    /// Every usable policy: the built-ins in their fixed order, then the user's.
+    pub fn policies(&self) -> Vec<&Arc<LoadedPolicy>> {
+        self.builtins
+            .iter()
+            .filter_map(Builtin::loaded)
+            .chain(&self.user)
+            .collect()
+    }
+
+    fn get_known(&self, id: &str) -> Option<&Arc<LoadedPolicy>> {
+        match self.builtins.iter().find(|b| b.id == id) {
+            Some(b) => b.loaded(),
+            None => self.user.iter().find(|p| p.policy.id == id),
+        }
+    }
+
     pub fn get(&self, id: &str) -> Result<&Arc<LoadedPolicy>> {
-        if let Some(p) = self.policies.iter().find(|p| p.policy.id == id) {
+        if let Some(p) = self.get_known(id) {
             return Ok(p);
         }
         if let Some((_, e)) = self
@@ -196,7 +241,12 @@ impl Catalogue {
             return Err(Error::refused(format!("policy {id:?} cannot be used: {e}"))
                 .with_hint("Fix the file (`escalate policy check FILE` lists every problem), then try again."));
         }
-        let ids: Vec<&str> = self.policies.iter().map(|p| p.policy.id.as_str()).collect();
+        let ids: Vec<&str> = self
+            .builtins
+            .iter()
+            .map(|b| b.id)
+            .chain(self.user.iter().map(|p| p.policy.id.as_str()))
+            .collect();
         let shown: String = id.chars().filter(|c| !c.is_control()).take(40).collect();
         Err(
             Error::refused(format!("there is no policy called {shown:?}")).with_hint(format!(
@@ -207,7 +257,10 @@ impl Catalogue {
     }
 
     pub fn by_hash(&self, hash: &str) -> Option<&Arc<LoadedPolicy>> {
-        self.policies.iter().find(|p| p.hash == hash)
+        match self.builtins.iter().find(|b| b.hash() == hash) {
+            Some(b) => b.loaded(),
+            None => self.user.iter().find(|p| p.hash == hash),
+        }
     }
 }
 
