@@ -58,13 +58,7 @@ fn discuss_killed_at(env: &Env, id: &str, note: &str, syscall: &str, n: usize) -
         .arg(exe)
         .args(["discuss", id, "--note", note])
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.tmp.path().join("home"))
-        .env("XDG_CONFIG_HOME", env.tmp.path().join("config"))
-        .env("XDG_DATA_HOME", env.tmp.path().join("xdg-data"))
-        .env("ESCALATE_DIR", env.data())
-        .env("ESCALATE_NOW", &env.now)
-        .env("ESCALATE_USER", &env.user)
+        .envs(env.vars())
         .stdin(Stdio::null())
         .output()
         .expect("run strace");
@@ -98,25 +92,6 @@ fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn clone_env(from: &Env) -> Env {
-    let env = Env::new();
-    copy_tree(&from.data(), &env.data());
-    env
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// The distinct states that killing one append at each changing system call leaves,
 /// each with a label saying where it was killed.
 fn states_after_kills(start: &Env, id: &str, note: &str) -> Vec<(String, Env)> {
@@ -124,7 +99,7 @@ fn states_after_kills(start: &Env, id: &str, note: &str) -> Vec<(String, Env)> {
     let mut states = Vec::new();
     for syscall in CHANGING {
         for n in 1.. {
-            let env = clone_env(start);
+            let env = start.clone_data();
             if discuss_killed_at(&env, id, note, syscall, n).is_some() {
                 break;
             }
@@ -183,7 +158,7 @@ fn check_from(start: &Env, id: &str) -> usize {
     let mut checked = 0;
     for (first, env) in states_after_kills(start, id, "first") {
         assert_repaired(
-            &clone_env(&env),
+            &env.clone_data(),
             id,
             acknowledged,
             &format!("before {first}"),
@@ -218,7 +193,7 @@ fn every_kill_point_of_two_appends_in_a_row_is_repaired_by_the_next() {
 
     // The same journal as a write torn part-way leaves it: the line cut short, the
     // receipt as it was before, and the receipt that was prepared for the line.
-    let torn = clone_env(&clean);
+    let torn = clean.clone_data();
     let disputes = torn.data().join("disputes");
     let journal = disputes.join(format!("{id}.jsonl"));
     let head = disputes.join(format!("{id}.head"));

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::support::Env;
+use crate::support::{copy_dir, Env};
 
 const CHILD: &str = "LCS-40213";
 const SUMMARY: &str = "Referral judged below threshold";
@@ -21,14 +21,7 @@ const SUMMARY: &str = "Referral judged below threshold";
 fn std_cmd(env: &Env, args: &[&str]) -> StdCommand {
     let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("escalate"));
     cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.tmp.path().join("home"))
-        .env("XDG_CONFIG_HOME", env.tmp.path().join("config"))
-        .env("XDG_DATA_HOME", env.tmp.path().join("xdg-data"))
-        .env("ESCALATE_DIR", env.data())
-        .env("ESCALATE_NOW", &env.now)
-        .env("ESCALATE_USER", &env.user)
-        .env("NO_COLOR", "1")
+        .envs(env.vars())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -422,19 +415,6 @@ fn every_single_byte_change_fails_verification() {
         started.elapsed()
     );
     env.ok(&["verify"]);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A tiny deterministic generator (xorshift), so the kill points repeat run to run.

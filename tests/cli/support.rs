@@ -3,6 +3,7 @@
 //! and nothing else from the caller's environment.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -37,20 +38,31 @@ impl Env {
         self.tmp.path().join("config").join("escalate")
     }
 
+    /// The whole environment a command runs with (after clearing the caller's).
+    pub fn vars(&self) -> Vec<(&'static str, OsString)> {
+        vec![
+            ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+            ("HOME", self.tmp.path().join("home").into()),
+            ("XDG_CONFIG_HOME", self.tmp.path().join("config").into()),
+            ("XDG_DATA_HOME", self.tmp.path().join("xdg-data").into()),
+            ("ESCALATE_DIR", self.data().into()),
+            ("ESCALATE_NOW", self.now.clone().into()),
+            ("ESCALATE_USER", self.user.clone().into()),
+            ("NO_COLOR", "1".into()),
+        ]
+    }
+
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("escalate").expect("the escalate binary");
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.tmp.path().join("home"))
-            .env("XDG_CONFIG_HOME", self.tmp.path().join("config"))
-            .env("XDG_DATA_HOME", self.tmp.path().join("xdg-data"))
-            .env("ESCALATE_DIR", self.data())
-            .env("ESCALATE_NOW", &self.now)
-            .env("ESCALATE_USER", &self.user)
-            .env("NO_COLOR", "1")
-            .args(args)
-            .write_stdin("");
+        cmd.env_clear().envs(self.vars()).args(args).write_stdin("");
         cmd
+    }
+
+    /// A copy of this environment's data directory in a new environment.
+    pub fn clone_data(&self) -> Env {
+        let env = Env::new();
+        copy_dir(&self.data(), &env.data());
+        env
     }
 
     /// Run and expect success; returns stdout.
@@ -171,4 +183,17 @@ pub fn open_args<'a>(policy: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     ];
     args.extend_from_slice(extra);
     args
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
