@@ -76,36 +76,12 @@ fn width() -> Option<u16> {
     }
 }
 
-#[derive(Serialize)]
-struct ListEntry<'a> {
-    id: &'a str,
-    name: &'a str,
-    partnership: &'a str,
-    stages: usize,
-    year: Option<u16>,
-    origin: String,
-    hash: &'a str,
-}
-
 fn list(ctx: &Ctx) -> Result<Output> {
-    let policies = ctx.session.catalogue.policies();
-    if ctx.json {
-        let entries: Vec<ListEntry<'_>> = policies
-            .iter()
-            .map(|p| ListEntry {
-                id: &p.policy.id,
-                name: &p.policy.name,
-                partnership: &p.policy.partnership,
-                stages: p.policy.stages.len(),
-                year: p.policy.year,
-                origin: origin_words(p),
-                hash: &p.hash,
-            })
-            .collect();
-        return Ok(Output::json(entries));
-    }
-    let rows: Vec<render::ListRow<'_>> = policies
-        .iter()
+    let rows: Vec<render::ListRow<'_>> = ctx
+        .session
+        .catalogue
+        .policies()
+        .into_iter()
         .map(|p| render::ListRow {
             id: &p.policy.id,
             name: &p.policy.name,
@@ -113,8 +89,12 @@ fn list(ctx: &Ctx) -> Result<Output> {
             stages: p.policy.stages.len(),
             year: p.policy.year,
             origin: origin_words(p),
+            hash: &p.hash,
         })
         .collect();
+    if ctx.json {
+        return Ok(Output::json(rows));
+    }
     let mut out = render::list(&rows, width());
     out.push_str(
         "\n`escalate policy show ID` describes one; `escalate open --policy ID ...` uses it.\n",

@@ -175,7 +175,9 @@ fn hang(text: &str, first: &str, rest: &str, width: usize) -> String {
     out
 }
 
-/// One row of `escalate policy list`.
+/// One row of `escalate policy list`, and its `--json` element (the table leaves
+/// out the hash, which is for scripts).
+#[derive(serde::Serialize)]
 pub struct ListRow<'a> {
     pub id: &'a str,
     pub name: &'a str,
@@ -183,6 +185,7 @@ pub struct ListRow<'a> {
     pub stages: usize,
     pub year: Option<u16>,
     pub origin: String,
+    pub hash: &'a str,
 }
 
 pub fn list(rows: &[ListRow<'_>], width: Option<u16>) -> String {
