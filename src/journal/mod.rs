@@ -405,11 +405,6 @@ impl Writer {
         }
         if let Some(torn) = self.contents.torn_tail.clone() {
             let recovered = self.quarantine(&torn)?;
-            // A crash between writing the quarantine file and recording it leaves the
-            // file unrecorded as well as the tail torn: record it once, here.
-            if let Event::Recovered { quarantine, .. } = &recovered {
-                self.contents.unrecorded.retain(|n| n != quarantine);
-            }
             self.write_line(at, None, by, recovered)?;
         }
         for name in std::mem::take(&mut self.contents.unrecorded) {
@@ -480,6 +475,9 @@ impl Writer {
             })?;
         self.len = keep;
         self.contents.torn_tail = None;
+        // A crash between writing this file and cutting the tail left it unrecorded
+        // as well as the tail torn: the line this returns records it, once.
+        self.contents.unrecorded.retain(|n| *n != name);
         Ok(Event::Recovered {
             quarantine: name,
             sha256: sha,
