@@ -82,9 +82,9 @@ pub struct ShowArgs {
     /// Year to list [default: this year]
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1000..=9999))]
     pub year: Option<i32>,
-    /// Bank-holiday division: england-and-wales, scotland or northern-ireland
-    #[arg(long, value_name = "DIVISION", value_parser = parse_division_arg, default_value = "england-and-wales")]
-    pub division: Division,
+    /// Bank-holiday division: england-and-wales, scotland or northern-ireland [default: the `division` setting, else england-and-wales]
+    #[arg(long, value_name = "DIVISION", value_parser = parse_division_arg)]
+    pub division: Option<Division>,
 }
 
 #[derive(Debug, Args)]
@@ -95,9 +95,9 @@ pub struct AddArgs {
     /// How many working days to add (0 = DATE, or the next working day)
     #[arg(value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_WORKING_DAYS)))]
     pub n: u32,
-    /// Bank-holiday division: england-and-wales, scotland or northern-ireland
-    #[arg(long, value_name = "DIVISION", value_parser = parse_division_arg, default_value = "england-and-wales")]
-    pub division: Division,
+    /// Bank-holiday division: england-and-wales, scotland or northern-ireland [default: the `division` setting, else england-and-wales]
+    #[arg(long, value_name = "DIVISION", value_parser = parse_division_arg)]
+    pub division: Option<Division>,
 }
 
 #[derive(Debug, Args)]
@@ -108,9 +108,16 @@ pub struct BetweenArgs {
     /// End (counted if it is a working day)
     #[arg(value_name = "TO", value_parser = parse_date_arg)]
     pub to: NaiveDate,
-    /// Bank-holiday division: england-and-wales, scotland or northern-ireland
-    #[arg(long, value_name = "DIVISION", value_parser = parse_division_arg, default_value = "england-and-wales")]
-    pub division: Division,
+    /// Bank-holiday division: england-and-wales, scotland or northern-ireland [default: the `division` setting, else england-and-wales]
+    #[arg(long, value_name = "DIVISION", value_parser = parse_division_arg)]
+    pub division: Option<Division>,
+}
+
+/// `--division` if given, else the `division` setting, else England and Wales (the
+/// division of every built-in policy).
+fn division(arg: Option<Division>, ctx: &Ctx) -> Division {
+    arg.or(ctx.config.division)
+        .unwrap_or(Division::EnglandAndWales)
 }
 
 fn parse_division_arg(s: &str) -> std::result::Result<Division, String> {
@@ -504,10 +511,11 @@ fn origin_label(o: &Origin) -> &'static str {
 
 fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
+    let division = division(args.division, ctx);
     let year = args
         .year
         .unwrap_or_else(|| clock::london_date(&s.now).year());
-    let cal = s.calendar(args.division);
+    let cal = s.calendar(division);
     let closures = &s.calendars.local().closures;
     let days: Vec<Day> = cal
         .holidays_in_year(year)
@@ -516,7 +524,7 @@ fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
         .map(|h| Day {
             weekday: h.date.format("%A").to_string(),
             source: if h.origin == Origin::OneOff {
-                one_off_source(args.division, &h)
+                one_off_source(division, &h)
             } else {
                 None
             },
@@ -531,7 +539,7 @@ fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
         })
         .collect();
     let report = YearReport {
-        division: args.division,
+        division,
         year,
         calendar: cal.describe(),
         days,
@@ -541,7 +549,7 @@ fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     }
     let mut out = format!(
         "{} {}: non-working days other than weekends\nCalendar: {}\n\n",
-        args.division.title(),
+        division.title(),
         year,
         report.calendar
     );
@@ -623,7 +631,7 @@ struct AddReport {
 }
 
 fn add(args: AddArgs, ctx: &Ctx) -> Result<Output> {
-    let cal = ctx.session.calendar(args.division);
+    let cal = ctx.session.calendar(division(args.division, ctx));
     let date = cal.add_working_days(args.date, args.n);
     if (date - args.date).num_days() > MAX_SPAN_DAYS {
         return Err(Error::refused(format!(
@@ -691,7 +699,7 @@ fn between(args: BetweenArgs, ctx: &Ctx) -> Result<Output> {
             human_date(args.to)
         )));
     }
-    let cal = ctx.session.calendar(args.division);
+    let cal = ctx.session.calendar(division(args.division, ctx));
     let n = cal.working_days_between(args.from, args.to);
     let (skipped, weekend_days) = skipped(&cal, args.from, args.to);
     let report = BetweenReport {

@@ -446,3 +446,29 @@ fn damaged_calendar_files_stop_every_command() {
     std::fs::remove_file(&import).unwrap();
     assert_eq!(due(&env, &id), "2026-12-30");
 }
+
+#[test]
+fn the_division_setting_picks_the_calendar_for_calendar_commands() {
+    let env = Env::new();
+    assert_eq!(
+        env.json(&["calendar", "add", "2026-06-12", "1"])["date"],
+        "2026-06-15"
+    );
+    env.ok(&["config", "set", "division", "scotland"]);
+    // Scotland's World Cup bank holiday, Mon 15 June 2026, now counts.
+    let out = env.ok(&["calendar", "add", "2026-06-12", "1"]);
+    assert!(out.starts_with("Tue 16 Jun 2026"), "{out}");
+    let v = env.json(&["calendar", "between", "2026-06-12", "2026-06-16"]);
+    assert_eq!(v["working_days"], 1);
+    assert_eq!(env.json(&["calendar", "show"])["division"], "scotland");
+    // The flag still beats the setting.
+    let v = env.json(&[
+        "calendar",
+        "add",
+        "2026-06-12",
+        "1",
+        "--division",
+        "england-and-wales",
+    ]);
+    assert_eq!(v["date"], "2026-06-15");
+}
