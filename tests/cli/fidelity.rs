@@ -161,3 +161,178 @@ fn the_kept_documents_are_the_five_seed_documents() {
         assert!(text.ends_with(last), "{seed}");
     }
 }
+
+// Each change the audit of the five files asked for, walked through with a dispute
+// on pinned dates (issue 20).
+
+fn id_of(v: &serde_json::Value) -> String {
+    v["id"].as_str().expect("id").to_owned()
+}
+
+fn obligation_ids(v: &serde_json::Value) -> Vec<String> {
+    v["obligations"]
+        .as_array()
+        .expect("obligations")
+        .iter()
+        .map(|o| o["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// `policy show ID` as prose: its words with the line breaks of wrapping removed.
+fn shown(env: &crate::support::Env, policy: &str) -> String {
+    normalise(&env.ok(&["policy", "show", policy]))
+}
+
+/// Record the stage's discussion at the pinned time, then escalate.
+fn step(env: &crate::support::Env, id: &str) -> serde_json::Value {
+    env.ok(&["discuss", id, "--note", "Discussed; no agreement"]);
+    env.json(&["escalate", id, "--reason", "Not resolved at this stage"])
+}
+
+#[test]
+fn referred_without_delay_is_the_escalation_not_a_deadline_for_the_stage() {
+    // cscp Stage Two and cumbria Level 3: escalated on Tue 1 Dec 2026 at 10:00, the
+    // next level's discussion recorded that day; on Wednesday morning the stage is
+    // not overdue, because neither document sets that level a timescale.
+    for (policy, before) in [("cscp", 1), ("cumbria", 2)] {
+        let mut env = crate::support::Env::new();
+        env.now("2026-11-30T09:00:00Z");
+        let id = id_of(&env.open(policy, &[]));
+        for _ in 1..before {
+            step(&env, &id);
+        }
+        env.now("2026-12-01T10:00:00Z");
+        let v = step(&env, &id);
+        assert_eq!(v["stage"], before + 1, "{policy}");
+        assert_eq!(v["due"], serde_json::Value::Null, "{policy}");
+        env.now("2026-12-01T15:00:00Z");
+        env.ok(&[
+            "discuss",
+            &id,
+            "--note",
+            "Considered; awaiting the other agency",
+        ]);
+        env.now("2026-12-02T10:00:00Z");
+        let v = env.json(&["show", &id]);
+        assert_eq!(v["overdue"], false, "{policy}: {v}");
+        assert_eq!(v["working_days_in_stage"], 1, "{policy}");
+        let text = shown(&env, policy);
+        assert!(
+            text.contains("referred without delay") && text.contains("the escalation itself"),
+            "{policy}: {text}"
+        );
+    }
+}
+
+#[test]
+fn lscb_urgent_disputes_opened_past_stage_three_still_tell_the_board_manager() {
+    let env = crate::support::Env::new();
+    for (stage, owed) in [
+        ("3", vec!["board-manager"]),
+        ("4", vec!["board-manager"]),
+        ("5", vec!["board-manager", "lscb-chair"]),
+    ] {
+        let v = env.json(&crate::support::open_args(
+            "lscb",
+            &[
+                "--immediate-harm",
+                "--stage",
+                stage,
+                "--reason",
+                "Child seen with injuries; managers unavailable",
+            ],
+        ));
+        assert_eq!(v["stage"].to_string(), stage);
+        assert_eq!(obligation_ids(&v), owed, "opened at stage {stage}");
+    }
+    // Opened at stage 4 and moved on to 5: the Board Manager is told once.
+    let v = env.json(&crate::support::open_args(
+        "lscb",
+        &["--immediate-harm", "--stage", "4", "--reason", "r"],
+    ));
+    let id = id_of(&v);
+    env.ok(&["notify", &id, "--who", "board-manager"]);
+    let v = step(&env, &id);
+    assert_eq!(v["stage"], 5);
+    assert_eq!(obligation_ids(&v), ["lscb-chair"]);
+}
+
+#[test]
+fn cscp_stage_one_runs_a_working_day_then_the_line_managers_twenty_four_hours() {
+    // Opened Fri 4 Dec 2026 at 16:00: the professionals have Monday to discuss, and
+    // the line managers' contact follows; nothing is due over the weekend.
+    let mut env = crate::support::Env::new();
+    env.now("2026-12-04T16:00:00Z");
+    let v = env.open("cscp", &[]);
+    let id = id_of(&v);
+    assert_eq!(v["due"], "2026-12-08");
+    assert_eq!(v["due_time"], serde_json::Value::Null);
+    for (now, overdue) in [
+        ("2026-12-05T16:01:00Z", false),
+        ("2026-12-07T23:00:00Z", false),
+        ("2026-12-08T23:59:00Z", false),
+        ("2026-12-09T00:00:01Z", true),
+    ] {
+        env.now(now);
+        assert_eq!(env.json(&["show", &id])["overdue"], overdue, "at {now}");
+    }
+    assert!(shown(&env, "cscp").contains("Read in sequence"));
+}
+
+#[test]
+fn gscb_names_its_exclusion_and_its_one_working_week_guide() {
+    let env = crate::support::Env::new();
+    let text = shown(&env, "gscb");
+    for words in [
+        "whistleblowing",
+        "one working week",
+        "professionals meeting",
+        "Resolution Panel consists of senior officers",
+        "keep a record of all discussions",
+        "debrief",
+    ] {
+        assert!(
+            text.contains(words),
+            "policy show gscb lacks {words:?}:\n{text}"
+        );
+    }
+    let err = env.fails(
+        1,
+        &crate::support::open_args("gscb", &["--category", "within-one-agency"]),
+    );
+    assert!(
+        err.contains("does not cover") && err.contains("whistleblowing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_missing_principles_and_duties_are_shown() {
+    let env = crate::support::Env::new();
+    for (policy, words) in [
+        ("bscb", "duty to challenge"),
+        ("cscp", "paramount throughout"),
+        ("lscb", "child protection or child in need case"),
+        (
+            "cumbria",
+            "At Level 2 it may help to involve the designated or named",
+        ),
+    ] {
+        assert!(
+            shown(&env, policy).contains(words),
+            "policy show {policy} lacks {words:?}"
+        );
+    }
+    // cumbria: the urgency assessment is a duty of its own, timed only for child
+    // protection (walked through in policies::cumbria_formal_process_...).
+    let v = env.json(&["policy", "show", "cumbria"]);
+    let duty = &v["obligation"][0];
+    assert_eq!(duty["id"], "urgency-assessment");
+    assert_eq!(duty["who"], "Executive Manager/Lead");
+    assert_eq!(duty["due"]["hours"], 24);
+    assert!(shown(&env, "cumbria").contains("otherwise no time limit"));
+    // cscp: a dispute over the provision of services involves the TAC officer.
+    let id = id_of(&env.open("cscp", &["--category", "information-or-services"]));
+    let v = step(&env, &id);
+    assert_eq!(obligation_ids(&v), ["tac-officer"]);
+}
