@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::dispute::Dispute;
 
-const FORMAT: u32 = 3;
+// 4: a dispute opened past a stage owes that stage's duties, so states folded by
+// an earlier build are stale even where the journal is not.
+const FORMAT: u32 = 4;
 
 /// What identifies one version of a journal file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

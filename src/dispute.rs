@@ -148,14 +148,19 @@ impl Dispute {
             when,
             &mut obligations,
         );
-        trigger(
-            policy,
-            &facts,
-            Trigger::Enter,
-            opened.stage,
-            when,
-            &mut obligations,
-        );
+        // A dispute opened past the first stage has passed the earlier ones, as a
+        // bypass does: their duties arise too (lscb: the Board Manager's register of
+        // on-going disagreements must include the urgent ones opened at stage 4).
+        for s in policy.stages.iter().filter(|s| s.number <= opened.stage) {
+            trigger(
+                policy,
+                &facts,
+                Trigger::Enter,
+                s.number,
+                when,
+                &mut obligations,
+            );
+        }
         let mut d = Dispute {
             id,
             opened: opened.clone(),
@@ -391,7 +396,10 @@ impl Dispute {
     }
 
     pub fn obligation_due(&self, o: &ObligationState, calendar: &Calendar) -> Option<Due> {
-        let spec = o.due.as_ref()?;
+        // A `when` on the due itself makes the time limit conditional while the
+        // duty stands regardless (cumbria: the urgency assessment always, within 24
+        // hours only for child protection).
+        let spec = o.due.as_ref().filter(|d| self.facts.any(&d.when))?;
         let anchor = match spec.from {
             Anchor::Entered => o.arose,
             Anchor::Opened => self.clock_start(),

@@ -301,7 +301,15 @@ pub fn show(policy: &Policy, hash: &str, origin: &str, width: Option<u16>) -> St
             }
             let due = o.due.as_ref().map_or_else(
                 || "no time limit".to_owned(),
-                |d| deadline_words(policy, d, "when it arises"),
+                |d| {
+                    let words = deadline_words(policy, d, "when it arises");
+                    // A conditional time limit leaves the duty standing without one.
+                    if d.when.is_empty() {
+                        words
+                    } else {
+                        words + "; otherwise no time limit"
+                    }
+                },
             );
             table.add_row(vec![
                 o.id.clone(),

@@ -297,7 +297,7 @@ fn lscb_starts_at_a_later_stage_only_for_immediate_harm_with_a_reason() {
 }
 
 #[test]
-fn cscp_walks_its_four_stages_with_hours_and_without_delay() {
+fn cscp_walks_its_four_stages_with_their_timescales_in_sequence() {
     let mut env = Env::new();
     // Arose Mon 23 Nov 08:30; opened at 09:00.
     env.now("2026-11-23T09:00:00Z");
@@ -314,23 +314,27 @@ fn cscp_walks_its_four_stages_with_hours_and_without_delay() {
     let id = id_of(&v);
     assert_eq!(v["stage"], 1);
     assert_eq!(
-        v["due"], "2026-11-24",
-        "twenty-four clock hours from when it arose"
+        v["due"], "2026-11-25",
+        "a working day of discussion, then the line managers' twenty-four hours"
     );
-    assert_eq!(v["due_time"], "08:30");
+    assert_eq!(v["due_time"], Value::Null);
     let err = env.fails(1, &["escalate", &id, "--reason", "r"]);
     assert!(err.contains("nothing recorded yet"), "{err}");
     env.now("2026-11-24T08:31:00Z");
-    assert_eq!(env.json(&["show", &id])["overdue"], true);
+    assert_eq!(
+        env.json(&["show", &id])["overdue"],
+        false,
+        "not twenty-four clock hours from when it arose"
+    );
 
     env.now("2026-11-24T10:00:00Z");
     let v = step(&env, &id);
     assert_eq!(v["stage"], 2);
     assert_eq!(
-        v["due"], "2026-11-24",
-        "without delay: the same working day"
+        v["due"],
+        Value::Null,
+        "'referred without delay' is the escalation itself; the stage sets no timescale"
     );
-    assert_eq!(v["due_time"], Value::Null);
     assert_eq!(obligation_ids(&v), ["tac-officer"]);
     let v = env.json(&["notify", &id, "--who", "tac-officer", "--note", "Invited"]);
     assert_eq!(obligation_ids(&v), Vec::<String>::new());
@@ -359,11 +363,12 @@ fn cscp_walks_its_four_stages_with_hours_and_without_delay() {
     ]);
     assert_eq!(obligation_ids(&v), Vec::<String>::new());
 
-    // Opened on a Friday afternoon: 24 hours run into Saturday.
+    // Opened on a Friday afternoon: Monday for the discussion, Tuesday for the
+    // line managers, never the Saturday.
     env.now("2026-11-27T15:00:00Z");
     let v = open(&env, "cscp", &["--category", "invoking-child-protection"]);
-    assert_eq!(v["due"], "2026-11-28");
-    assert_eq!(v["due_time"], "15:00");
+    assert_eq!(v["due"], "2026-12-01");
+    assert_eq!(v["due_time"], Value::Null);
     // Not a threshold dispute: no TAC officer.
     let id = id_of(&v);
     let v = step(&env, &id);
@@ -417,7 +422,7 @@ fn cscp_urgent_cases_may_move_on_before_the_discussion_but_not_start_later() {
 }
 
 #[test]
-fn cumbria_formal_process_is_seven_working_days_or_24_hours_for_child_protection() {
+fn cumbria_formal_process_is_seven_working_days_after_an_urgency_assessment() {
     let mut env = Env::new();
     env.now("2026-11-23T09:00:00Z");
     let plain = id_of(&open(
@@ -443,7 +448,11 @@ fn cumbria_formal_process_is_seven_working_days_or_24_hours_for_child_protection
         env.now("2026-11-24T10:00:00Z");
         let v = step(&env, id);
         assert_eq!(v["stage"], 3);
-        assert_eq!(v["due"], "2026-11-24", "without delay");
+        assert_eq!(
+            v["due"],
+            Value::Null,
+            "'referred without delay' is the escalation itself"
+        );
         let v = step(&env, id);
         assert_eq!(v["stage"], 4);
         assert_eq!(v["due"], Value::Null);
@@ -453,6 +462,7 @@ fn cumbria_formal_process_is_seven_working_days_or_24_hours_for_child_protection
         assert_eq!(
             obligation_ids(&v),
             [
+                "urgency-assessment",
                 "scp-chair",
                 "scp-business-manager",
                 "independent-member",
@@ -460,17 +470,41 @@ fn cumbria_formal_process_is_seven_working_days_or_24_hours_for_child_protection
             ]
         );
     }
+    let urgency = |v: &Value| {
+        v["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == "urgency-assessment")
+            .cloned()
+            .expect("the urgency assessment is outstanding")
+    };
     let v = env.json(&["show", &plain]);
     assert_eq!(v["due"], "2026-12-07", "Thu 26 Nov + 7 working days");
     assert_eq!(v["due_time"], Value::Null);
+    assert_eq!(
+        urgency(&v)["due"],
+        Value::Null,
+        "no time limit of its own outside child protection"
+    );
     for id in [&cp, &enquiry] {
         let v = env.json(&["show", id]);
-        assert_eq!(v["due"], "2026-11-27", "child protection: 24 hours");
-        assert_eq!(v["due_time"], "14:15");
+        assert_eq!(v["due"], "2026-12-07", "the decision: 7 working days");
+        assert_eq!(v["due_time"], Value::Null);
+        assert_eq!(
+            urgency(&v)["due"],
+            "2026-11-27",
+            "child protection: the urgency assessed within 24 hours"
+        );
+        assert_eq!(urgency(&v)["overdue"], false);
     }
+    env.now("2026-11-27T14:16:00Z");
+    assert_eq!(urgency(&env.json(&["show", &cp]))["overdue"], true);
+    assert_eq!(urgency(&env.json(&["show", &plain]))["overdue"], false);
     let err = env.fails(1, &["escalate", &plain, "--reason", "r"]);
     assert!(err.contains("already at stage 5"), "{err}");
     for who in [
+        "urgency-assessment",
         "SCP Chair",
         "scp-business-manager",
         "independent-member",
@@ -658,6 +692,20 @@ fn every_documented_key_checks_and_behaves_as_documented() {
         v["due"], "2026-12-30",
         "stage 3 has no timescale of its own, so the whole-dispute limit applies: 20 Scottish working days"
     );
+    // Opened past stage 2, a looked-after child's IRO duty arises on opening.
+    let v = open(
+        &env,
+        "every-key",
+        &[
+            "--immediate-harm",
+            "--looked-after",
+            "--stage",
+            "3",
+            "--reason",
+            "r",
+        ],
+    );
+    assert_eq!(obligation_ids(&v), ["dsl", "iro"]);
     let v = open(&env, "every-key", &["--cp-plan"]);
     assert_eq!(v["due_time"], "13:00", "each stage within four hours");
 
