@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dispute::Dispute;
 
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// What identifies one version of a journal file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,6 +38,44 @@ impl Due {
     pub fn is_overdue(&self, now: &Instant) -> bool {
         now > &self.by
     }
+
+    /// The deadline as an exact instant, RFC 3339 with the London offset in force
+    /// then: `23:59:59` for the end of a working day, the exact time for deadlines in
+    /// clock hours.
+    pub fn due_at(&self) -> String {
+        clock::rfc3339::format(&clock::to_london(self.by))
+    }
+
+    /// How it stands at `now`, counted in `calendar`'s working days.
+    pub fn standing(&self, now: &Instant, calendar: &Calendar) -> Standing {
+        let today = clock::london_date(now);
+        let overdue = self.is_overdue(now);
+        Standing {
+            overdue,
+            due_today: !overdue && self.date == today,
+            working_days_left: (!overdue)
+                .then(|| calendar.working_days_between(today, self.date).max(0)),
+            days_overdue: overdue.then(|| (today - self.date).num_days().max(0)),
+            working_days_overdue: overdue
+                .then(|| calendar.working_days_between(self.date, today).max(0)),
+        }
+    }
+}
+
+/// How one deadline stands at a moment. "Due today" only when the deadline's own
+/// date is today: 48 hours from a Friday morning falls on Sunday, and on the Friday
+/// no working day is left but it is not due that day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    pub overdue: bool,
+    #[serde(skip)]
+    pub due_today: bool,
+    /// Working days after today up to and including the due date (0: none left).
+    pub working_days_left: Option<i64>,
+    /// Calendar days since the due date, when overdue.
+    pub days_overdue: Option<i64>,
+    /// Working days since the due date, when overdue (as "days left" counts them).
+    pub working_days_overdue: Option<i64>,
 }
 
 /// The deadline one timescale gives when counted from `anchor`. `None` for a

@@ -33,8 +33,7 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     }
     Ok(Output::Text(crate::render::timeline::show(
         &summary,
-        &loaded.dispute.records,
+        &loaded.dispute,
         &loaded.policy.policy.name,
-        &loaded.dispute.obligations,
     )))
 }
