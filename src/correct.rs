@@ -282,3 +282,84 @@ impl Dispute {
         Ok(Event::Reopened { reason })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(seq: u64, event: Event) -> Record {
+        Record {
+            seq,
+            at: clock::parse_instant("2026-11-23 09:00").unwrap(),
+            happened: None,
+            by: "t".into(),
+            event,
+            prev: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn discussed() -> Event {
+        Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: None,
+        }
+    }
+
+    fn retime(event: u64, at: &str) -> Event {
+        Event::Amended {
+            event,
+            note: "n".into(),
+            event_happened: Some(clock::parse_instant(at).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_correction_must_refer_to_an_earlier_event() {
+        let ok = vec![
+            record(1, discussed()),
+            record(2, retime(1, "2026-11-23 08:00")),
+            record(3, retime(1, "2026-11-23 08:30")),
+        ];
+        let c = corrections(&ok).unwrap();
+        assert_eq!(c.len(), 1, "the latest correction of a line wins");
+        assert_eq!(c[0].by, 3);
+
+        let ahead = vec![
+            record(1, discussed()),
+            record(2, retime(5, "2026-11-23 08:00")),
+        ];
+        let (line, what) = corrections(&ahead).unwrap_err();
+        assert_eq!(line, 2);
+        assert!(what.contains("line 5"), "{what}");
+
+        let of_a_note = vec![
+            record(1, discussed()),
+            record(
+                2,
+                Event::Amended {
+                    event: 1,
+                    note: "n".into(),
+                    event_happened: None,
+                },
+            ),
+            record(3, retime(2, "2026-11-23 08:00")),
+        ];
+        let (line, what) = corrections(&of_a_note).unwrap_err();
+        assert_eq!(line, 3);
+        assert!(what.contains("`amended`"), "{what}");
+    }
+
+    #[test]
+    fn facts_parse_as_the_policy_names_them() {
+        assert_eq!(parse_fact("cp-plan=yes"), Ok(("cp-plan".into(), true)));
+        assert_eq!(
+            parse_fact("Looked-After=no"),
+            Ok(("looked-after".into(), false))
+        );
+        assert!(parse_fact("cp-plan").is_err());
+        assert!(parse_fact("adopted=yes").is_err());
+        assert!(parse_fact("cp-plan=maybe").is_err());
+    }
+}

@@ -164,6 +164,30 @@ mod tests {
     }
 
     #[test]
+    fn forty_eight_hours_from_friday_is_not_due_on_friday() {
+        let cal = Calendar::new(Division::EnglandAndWales);
+        let spec = Deadline {
+            hours: Some(48),
+            ..Deadline::default()
+        };
+        let due = compute(&spec, at("2026-11-20 09:00"), &cal).unwrap();
+        assert_eq!(due.due_at(), "2026-11-22T09:00:00+00:00");
+        let friday = due.standing(&at("2026-11-20 10:00"), &cal);
+        assert!(!friday.due_today && !friday.overdue);
+        assert_eq!(friday.working_days_left, Some(0));
+        assert!(due.standing(&at("2026-11-22 08:00"), &cal).due_today);
+        let monday = due.standing(&at("2026-11-23 10:00"), &cal);
+        assert!(monday.overdue);
+        assert_eq!(monday.working_days_overdue, Some(1));
+        assert_eq!(monday.days_overdue, Some(1));
+        // The end of a working day is 23:59:59 London time, in summer too.
+        assert_eq!(
+            Due::end_of(date("2026-07-01")).due_at(),
+            "2026-07-01T23:59:59+01:00"
+        );
+    }
+
+    #[test]
     fn same_working_day_on_a_weekend_is_monday() {
         let cal = Calendar::new(Division::EnglandAndWales);
         let spec = Deadline {

@@ -206,7 +206,7 @@ fn deadlines_are_exact_to_the_minute() {
 fn a_deadline_on_a_later_non_working_day_is_not_due_today() {
     let mut env = Env::new();
     env.now("2026-11-20T10:00:00Z"); // Friday
-    // cscp's stage 1 is 24 clock hours: Saturday 10:00.
+                                     // cscp's stage 1 is 24 clock hours: Saturday 10:00.
     let cscp = env.open("cscp", &[])["id"].as_str().unwrap().to_owned();
     env.now("2026-11-20T11:00:00Z");
     let text = env.ok(&["status", "--policy", "cscp"]);
@@ -580,4 +580,48 @@ mod pty {
             assert!(text.contains(word), "{word} is never broken: {text}");
         }
     }
+}
+
+/// `verify` checks that every correction refers to a real event: a correction of
+/// line 99, sealed and chained as escalate would, is damage.
+#[test]
+fn verify_checks_every_correction_refers_to_a_real_event() {
+    use sha2::{Digest, Sha256};
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    env.ok(&[
+        "amend",
+        &id,
+        "--event",
+        "1",
+        "--happened",
+        "2026-11-23 08:30",
+        "--note",
+        "opened at half past eight",
+    ]);
+    assert!(env.ok(&["verify", &id]).contains("ok"));
+    let journal = env.journal(&id);
+    let hex = |b: &[u8]| {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    };
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let last = text.lines().last().unwrap();
+    let mut v: serde_json::Map<String, Value> = serde_json::from_str(last).unwrap();
+    v.insert("seq".into(), 3.into());
+    v.insert("event".into(), 99.into());
+    v.insert("prev".into(), hex(last.as_bytes()).into());
+    v.remove("hash");
+    let body = Value::Object(v).to_string();
+    let open = &body[..body.len() - 1];
+    let line = format!("{open},\"hash\":\"{}\"}}\n", hex(open.as_bytes()));
+    std::fs::write(&journal, text + &line).unwrap();
+    let _ = std::fs::remove_file(journal.with_extension("head"));
+    let err = env.fails(3, &["verify", &id]);
+    assert!(
+        err.contains("line 3") && err.contains("corrected time for line 99"),
+        "{err}"
+    );
 }
