@@ -557,6 +557,23 @@ mod pty {
     }
 
     #[test]
+    fn a_resolution_confirmed_at_one_stage_is_not_recorded_at_another() {
+        let env = Env::new();
+        let id = env.open_gscb(&[]);
+        env.ok(&["discuss", &id, "--note", "n"]);
+        let mut p = spawn_command(command(&env, &["resolve", &id]), Some(20_000)).unwrap();
+        p.exp_string("The agreed outcome").unwrap();
+        p.send_line("Assessment agreed").unwrap();
+        p.exp_string("at stage 1 with this outcome?").unwrap();
+        env.ok(&["escalate", &id, "--reason", "colleague"]);
+        let before = env.snapshot();
+        key(&mut p, "y\r");
+        p.exp_string("moved from stage 1 to stage 2").unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(before, env.snapshot());
+    }
+
+    #[test]
     fn status_fits_a_narrow_terminal() {
         let env = Env::new();
         let a = env.open_gscb(&["--cp-plan"]);
