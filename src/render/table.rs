@@ -45,11 +45,27 @@ impl Row {
                 format!("{} → {}", s.from, s.with),
                 s.policy.clone(),
                 format!("{} {}", s.stage, s.stage_name),
-                due_phrase(s),
+                due_cell(s),
                 outstanding.join("\n"),
             ],
             tone: tone(s),
         }
+    }
+}
+
+/// The stage deadline, and, when the stage is in time but a duty is late, a word
+/// saying so: the row is red for it and this says why.
+fn due_cell(s: &Summary) -> String {
+    let late = s.obligations.iter().filter(|o| o.standing.overdue).count();
+    match (s.state, late) {
+        (crate::dispute::State::Open, n) if n > 0 && !s.stage_overdue => {
+            format!(
+                "{}; {n} dut{} overdue",
+                due_phrase(s),
+                if n == 1 { "y" } else { "ies" }
+            )
+        }
+        _ => due_phrase(s),
     }
 }
 
