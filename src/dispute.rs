@@ -806,17 +806,23 @@ pub fn rules_for(policy: &Policy, condition: &str) -> Vec<String> {
         .filter(|o| has(&o.when))
         .map(|o| format!("{} — {}", o.who, o.action))
         .collect();
-    let stage_rules = policy.stages.iter().flat_map(|s| {
-        s.deadlines
-            .iter()
-            .filter(|d| has(&d.when))
-            .map(move |d| d.source.clone().unwrap_or_else(|| s.source.clone()))
-    });
+    // A deadline's quoted source can run to a paragraph: name what it changes.
+    let stage_rules = policy
+        .stages
+        .iter()
+        .filter(|s| s.deadlines.iter().any(|d| has(&d.when)))
+        .map(|s| format!("a shorter deadline for stage {} ({})", s.number, s.name));
     let limits = policy
         .limits
         .iter()
         .filter(|l| has(&l.deadline.when))
-        .filter_map(|l| l.deadline.source.clone());
+        .map(|l| {
+            match l.scope {
+                crate::policy::LimitScope::EachStage => "a shorter deadline for every stage",
+                crate::policy::LimitScope::WholeDispute => "a shorter limit for the whole dispute",
+            }
+            .to_owned()
+        });
     out.extend(stage_rules.chain(limits));
     out
 }
@@ -840,4 +846,31 @@ pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
             format!("{} — {} ({when})", o.who, o.action)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Catalogue;
+
+    #[test]
+    fn the_facts_worth_asking_are_those_a_rule_depends_on() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        assert_eq!(
+            conditions_used(gscb),
+            vec!["cp-plan", "looked-after", "immediate-harm"]
+        );
+        let lscb = &catalogue.get("lscb").unwrap().policy;
+        assert!(!conditions_used(lscb).contains(&"cp-plan"));
+        let facts = Facts {
+            cp_plan: true,
+            ..Facts::default()
+        };
+        assert_eq!(
+            duties_from_facts(gscb, &facts),
+            vec!["Independent Reviewing Officer — Notify the Independent Reviewing Officer (at stage 2)"]
+        );
+        assert!(duties_from_facts(gscb, &Facts::default()).is_empty());
+    }
 }
