@@ -143,7 +143,8 @@ fn a_resolved_dispute_stays_in_view_until_its_duty_is_recorded() {
     let id = env.open("duty", &[])["id"].as_str().unwrap().to_owned();
     env.ok(&["notify", &id, "--who", "strategy"]);
     env.now("2026-11-23T10:00:00Z");
-    env.ok(&["resolve", &id, "--outcome", "Agreed"]);
+    let said = env.ok(&["resolve", &id, "--outcome", "Agreed"]);
+    assert!(said.contains("stays in `escalate status`"), "{said}");
     // The written outcome is due by the end of Wed 25 Nov.
     let text = env.ok(&["status"]);
     assert!(
@@ -305,6 +306,11 @@ fn a_wrong_clock_never_blocks_a_dispute() {
     let v = env.json(&["show", &id]);
     assert_eq!(v["stage"], 2);
     assert_eq!(v["due"], "2026-12-01");
+    assert_eq!(v["events"][1]["at"], "2026-12-05T09:00:00+00:00");
+    assert_eq!(
+        v["events"][1]["corrected_happened"],
+        "2026-11-23T10:00:00+00:00"
+    );
     assert_eq!(env.ok(&["verify", &id]).lines().count(), 1);
 }
 
