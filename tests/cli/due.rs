@@ -206,17 +206,25 @@ fn deadlines_are_exact_to_the_minute() {
 #[test]
 fn a_deadline_on_a_later_non_working_day_is_not_due_today() {
     let mut env = Env::new();
+    // A stage due in 24 clock hours (as cscp's 2019 text reads to some): opened on
+    // Friday at 10:00, due Saturday at 10:00.
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    let hours = DUTY
+        .replace("id = \"duty\"", "id = \"hours\"")
+        .replace("none = true", "hours = 24");
+    std::fs::write(dir.join("hours.toml"), hours).unwrap();
     env.now("2026-11-20T10:00:00Z"); // Friday
-                                     // cscp's stage 1 is 24 clock hours: Saturday 10:00.
-    let cscp = env.open("cscp", &[])["id"].as_str().unwrap().to_owned();
+    let id = env.open("hours", &[])["id"].as_str().unwrap().to_owned();
+    env.ok(&["notify", &id, "--who", "strategy"]);
     env.now("2026-11-20T11:00:00Z");
-    let text = env.ok(&["status", "--policy", "cscp"]);
+    let text = env.ok(&["status"]);
     assert!(text.contains("Sat 21 Nov 2026 10:00"), "{text}");
     assert!(!text.contains("due today"), "{text}");
     env.now("2026-11-21T08:00:00Z");
-    assert!(env.ok(&["show", &cscp]).contains("due today"));
+    assert!(env.ok(&["show", &id]).contains("due today"));
     env.now("2026-11-21T10:01:00Z");
-    assert_eq!(env.json(&["show", &cscp])["overdue"], true);
+    assert_eq!(env.json(&["show", &id])["overdue"], true);
     let ics = env.ok(&["export", "--format", "ics"]);
     assert!(ics.contains("DTSTART:20261121T100000Z"), "{ics}");
 }
