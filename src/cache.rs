@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::dispute::Dispute;
 
-// 4: a dispute opened past a stage owes that stage's duties, so states folded by
-// an earlier build are stale even where the journal is not.
-const FORMAT: u32 = 4;
+// 5: a dispute opened past a stage owes that stage's duties, and states carry
+// due items; states folded by an earlier build are stale even where the journal is not.
+const FORMAT: u32 = 5;
 
 /// What identifies one version of a journal file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

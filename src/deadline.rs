@@ -38,6 +38,44 @@ impl Due {
     pub fn is_overdue(&self, now: &Instant) -> bool {
         now > &self.by
     }
+
+    /// The deadline as an exact instant, RFC 3339 with the London offset in force
+    /// then: `23:59:59` for the end of a working day, the exact time for deadlines in
+    /// clock hours.
+    pub fn due_at(&self) -> String {
+        clock::rfc3339::format(&clock::to_london(self.by))
+    }
+
+    /// How it stands at `now`, counted in `calendar`'s working days.
+    pub fn standing(&self, now: &Instant, calendar: &Calendar) -> Standing {
+        let today = clock::london_date(now);
+        let overdue = self.is_overdue(now);
+        Standing {
+            overdue,
+            due_today: !overdue && self.date == today,
+            working_days_left: (!overdue)
+                .then(|| calendar.working_days_between(today, self.date).max(0)),
+            days_overdue: overdue.then(|| (today - self.date).num_days().max(0)),
+            working_days_overdue: overdue
+                .then(|| calendar.working_days_between(self.date, today).max(0)),
+        }
+    }
+}
+
+/// How one deadline stands at a moment. "Due today" only when the deadline's own
+/// date is today: 48 hours from a Friday morning falls on Sunday, and on the Friday
+/// no working day is left but it is not due that day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    pub overdue: bool,
+    #[serde(skip)]
+    pub due_today: bool,
+    /// Working days after today up to and including the due date (0: none left).
+    pub working_days_left: Option<i64>,
+    /// Calendar days since the due date, when overdue.
+    pub days_overdue: Option<i64>,
+    /// Working days since the due date, when overdue (as "days left" counts them).
+    pub working_days_overdue: Option<i64>,
 }
 
 /// The deadline one timescale gives when counted from `anchor`. `None` for a
@@ -123,6 +161,30 @@ mod tests {
         };
         let due = compute(&spec, at("2026-11-20 09:00"), &cal).unwrap();
         assert_eq!(due.date, date("2026-11-22"));
+    }
+
+    #[test]
+    fn forty_eight_hours_from_friday_is_not_due_on_friday() {
+        let cal = Calendar::new(Division::EnglandAndWales);
+        let spec = Deadline {
+            hours: Some(48),
+            ..Deadline::default()
+        };
+        let due = compute(&spec, at("2026-11-20 09:00"), &cal).unwrap();
+        assert_eq!(due.due_at(), "2026-11-22T09:00:00+00:00");
+        let friday = due.standing(&at("2026-11-20 10:00"), &cal);
+        assert!(!friday.due_today && !friday.overdue);
+        assert_eq!(friday.working_days_left, Some(0));
+        assert!(due.standing(&at("2026-11-22 08:00"), &cal).due_today);
+        let monday = due.standing(&at("2026-11-23 10:00"), &cal);
+        assert!(monday.overdue);
+        assert_eq!(monday.working_days_overdue, Some(1));
+        assert_eq!(monday.days_overdue, Some(1));
+        // The end of a working day is 23:59:59 London time, in summer too.
+        assert_eq!(
+            Due::end_of(date("2026-07-01")).due_at(),
+            "2026-07-01T23:59:59+01:00"
+        );
     }
 
     #[test]

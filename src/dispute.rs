@@ -31,9 +31,33 @@ pub struct ObligationState {
     pub stage: u32,
     #[serde(with = "crate::clock::rfc3339")]
     pub arose: Instant,
+    /// The `seq` of the line it arose on: with the obligation's id, what names this
+    /// duty for as long as it exists (a calendar's UID), whatever times are
+    /// corrected later.
+    #[serde(default)]
+    pub arose_line: u64,
     pub due: Option<Deadline>,
     /// The `seq` of the `notified` line that met it.
     pub met_by: Option<u64>,
+}
+
+/// A corrected time (`amend --happened`): line `line` really happened at
+/// `happened`, as line `by` records.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    pub line: u64,
+    #[serde(with = "crate::clock::rfc3339")]
+    pub happened: Instant,
+    pub by: u64,
+}
+
+/// A condition (`cp-plan`, ...) learned true after opening (`amend --fact`), and
+/// when: deadlines that depend on it count from then, not from before it was known.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    pub condition: String,
+    #[serde(with = "crate::clock::rfc3339")]
+    pub at: Instant,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,9 +90,19 @@ pub struct Dispute {
     #[serde(with = "crate::clock::rfc3339::option")]
     pub reopened: Option<Instant>,
     pub obligations: Vec<ObligationState>,
-    /// The latest time any event happened; a new event may not be dated before it.
+    /// The latest time any event happened (corrected times included); a new event
+    /// may not be dated before it.
     #[serde(with = "crate::clock::rfc3339")]
     pub latest: Instant,
+    /// The line that happened at `latest`, to name it when the clock is behind it.
+    #[serde(default)]
+    pub latest_line: u64,
+    /// Corrected times, one per corrected line (the latest correction wins).
+    #[serde(default)]
+    pub corrections: Vec<Correction>,
+    /// Conditions learned true after opening, with when.
+    #[serde(default)]
+    pub learned: Vec<Learned>,
     /// How many journal lines there are (also when `records` was not kept).
     pub events: usize,
     /// The journal's lines; empty when the state came from the status cache.
@@ -92,7 +126,7 @@ fn trigger(
     facts: &Facts,
     on: Trigger,
     stage: u32,
-    when: Instant,
+    (when, line): (Instant, u64),
     out: &mut Vec<ObligationState>,
 ) {
     for o in &policy.obligations {
@@ -110,6 +144,7 @@ fn trigger(
                 action: o.action.clone(),
                 stage,
                 arose: when,
+                arose_line: line,
                 due: o.due.clone(),
                 met_by: None,
             });
@@ -137,7 +172,11 @@ impl Dispute {
                 format!("policy {} has no stage {}", policy.id, opened.stage),
             ));
         }
-        let when = first.when();
+        let corrections = crate::correct::corrections(&records)?;
+        let when = corrections
+            .iter()
+            .find(|c| c.line == first.seq)
+            .map_or(first.when(), |c| c.happened);
         let facts = opened.facts();
         let mut obligations = Vec::new();
         trigger(
@@ -145,7 +184,7 @@ impl Dispute {
             &facts,
             Trigger::Open,
             opened.stage,
-            when,
+            (when, first.seq),
             &mut obligations,
         );
         // A dispute opened past the first stage has passed the earlier ones, as a
@@ -157,7 +196,7 @@ impl Dispute {
                 &facts,
                 Trigger::Enter,
                 s.number,
-                when,
+                (when, first.seq),
                 &mut obligations,
             );
         }
@@ -175,6 +214,9 @@ impl Dispute {
             reopened: None,
             obligations,
             latest: when,
+            latest_line: first.seq,
+            corrections,
+            learned: Vec::new(),
             events: 0,
             records: Vec::new(),
         };
@@ -193,6 +235,22 @@ impl Dispute {
         records: &[Record],
         policy: &Policy,
     ) -> std::result::Result<(), (usize, String)> {
+        if records.iter().any(|r| {
+            matches!(
+                r.event,
+                Event::Amended {
+                    event_happened: Some(_),
+                    ..
+                }
+            )
+        }) {
+            // A corrected time can move anything after the line it corrects:
+            // replay the whole journal under it.
+            let mut all = std::mem::take(&mut self.records);
+            all.extend_from_slice(records);
+            *self = Dispute::fold(self.id.clone(), all, policy)?;
+            return Ok(());
+        }
         for r in records {
             self.apply(r, policy)
                 .map_err(|what| (r.seq as usize, what))?;
@@ -202,8 +260,17 @@ impl Dispute {
         Ok(())
     }
 
+    /// When line `r` happened: its corrected time if it has one, else its own.
+    pub fn when_of(&self, r: &Record) -> Instant {
+        self.corrections
+            .iter()
+            .find(|c| c.line == r.seq)
+            .map_or(r.when(), |c| c.happened)
+    }
+
     fn apply(&mut self, r: &Record, policy: &Policy) -> std::result::Result<(), String> {
-        let when = r.when();
+        let when = self.when_of(r);
+        let line = r.seq;
         let open = self.state == State::Open;
         match &r.event {
             Event::Opened(_) => return Err("only the first line may be `opened`".into()),
@@ -240,7 +307,7 @@ impl Dispute {
                         &self.facts,
                         Trigger::Enter,
                         s.number,
-                        when,
+                        (when, line),
                         &mut self.obligations,
                     );
                 }
@@ -286,7 +353,7 @@ impl Dispute {
                     &self.facts,
                     Trigger::Resolve,
                     self.stage,
-                    when,
+                    (when, line),
                     &mut self.obligations,
                 );
             }
@@ -307,10 +374,14 @@ impl Dispute {
                     ));
                 }
             }
+            Event::FactLearned { fact, value, .. } => {
+                self.learn(policy, fact, *value, (when, line))?;
+            }
             Event::Recovered { .. } => {}
         }
-        if when > self.latest {
+        if r.event.is_happening() && when >= self.latest {
             self.latest = when;
+            self.latest_line = line;
         }
         Ok(())
     }
@@ -331,6 +402,9 @@ impl Dispute {
             reopened: self.reopened,
             obligations: self.obligations.clone(),
             latest: self.latest,
+            latest_line: self.latest_line,
+            corrections: self.corrections.clone(),
+            learned: self.learned.clone(),
             events: self.events,
             records: Vec::new(),
         }
@@ -345,6 +419,12 @@ impl Dispute {
 
     pub fn is_open(&self) -> bool {
         self.state == State::Open
+    }
+
+    /// Open, or resolved with a duty still outstanding: resolved is not done
+    /// while something the policy requires is still owed.
+    pub fn is_pending(&self) -> bool {
+        self.is_open() || self.outstanding().next().is_some()
     }
 
     /// When the policy's clocks started: the opening (and when the disagreement
@@ -371,10 +451,10 @@ impl Dispute {
         if !self.is_open() {
             return None;
         }
-        let from_policy = policy_due(
+        let from_policy = policy_due_learned(
             policy,
             self.stage,
-            &self.facts,
+            (&self.facts, &self.learned),
             self.stage_entered,
             self.clock_start(),
             self.arose(),
@@ -389,6 +469,17 @@ impl Dispute {
             }
             None => from_policy,
         }
+    }
+
+    /// Whether any due item (the stage deadline, or an outstanding obligation's)
+    /// has passed at `now`.
+    pub fn is_overdue(&self, policy: &Policy, calendar: &Calendar, now: &Instant) -> bool {
+        self.due(policy, calendar)
+            .is_some_and(|d| d.is_overdue(now))
+            || self.outstanding().any(|o| {
+                self.obligation_due(o, calendar)
+                    .is_some_and(|d| d.is_overdue(now))
+            })
     }
 
     pub fn outstanding(&self) -> impl Iterator<Item = &ObligationState> {
@@ -408,20 +499,37 @@ impl Dispute {
         deadline::compute(spec, anchor, calendar)
     }
 
-    /// A new event must not be dated before what the journal already records.
-    pub fn check_when(&self, when: &Instant) -> Result<()> {
-        if when < &self.latest {
+    /// A new event must not be dated before what the journal already records (by
+    /// corrected times). `given` says the time came from `--at`; otherwise it is the
+    /// clock, and an earlier event dated after it was recorded with a clock that was
+    /// wrong: the error names it and the command that corrects it.
+    pub fn check_when(&self, when: &Instant, given: bool) -> Result<()> {
+        if when >= &self.latest {
+            return Ok(());
+        }
+        if given {
             return Err(Error::refused(format!(
-                "--at {} is before the last event on dispute {} ({})",
+                "--at {} is before the last event on dispute {} (line {}, {})",
                 clock::human_instant(when),
                 self.id,
+                self.latest_line,
                 clock::human_instant(&self.latest)
             ))
             .with_hint(
                 "Events are recorded in the order they happened; give a time on or after that one.",
             ));
         }
-        Ok(())
+        Err(Error::refused(format!(
+            "line {} of dispute {} is dated {}, after the current time ({}); a new event cannot be recorded before it",
+            self.latest_line,
+            self.id,
+            clock::human_instant(&self.latest),
+            clock::human_instant(when)
+        ))
+        .with_hint(format!(
+            "If that line was recorded with a wrong clock, correct when it happened (the line itself is kept): `escalate amend {} --event {} --happened \"YYYY-MM-DD HH:MM\" --note \"the computer's clock was wrong\"`. If the clock now is wrong, set it right and try again.",
+            self.id, self.latest_line
+        )))
     }
 
     pub fn require_open(&self, doing: &str) -> Result<()> {
@@ -554,6 +662,29 @@ pub fn policy_due(
     arose: Instant,
     calendar: &Calendar,
 ) -> Option<Due> {
+    policy_due_learned(
+        policy,
+        stage,
+        (facts, &[]),
+        entered,
+        opened,
+        arose,
+        calendar,
+    )
+}
+
+/// `policy_due` for a dispute some of whose facts were learned later: a deadline
+/// that applies only because of them counts from when they were recorded, never
+/// from before anyone knew.
+pub fn policy_due_learned(
+    policy: &Policy,
+    stage: u32,
+    (facts, learned): (&Facts, &[Learned]),
+    entered: Instant,
+    opened: Instant,
+    arose: Instant,
+    calendar: &Calendar,
+) -> Option<Due> {
     let anchor = |from: Anchor, default: Instant| match from {
         Anchor::Entered => default,
         Anchor::Opened => opened,
@@ -575,6 +706,179 @@ pub fn policy_due(
         stage_specs
             .chain(limit_specs)
             .filter(|(d, _)| facts.any(&d.when))
+            .map(|(d, at)| {
+                (
+                    d,
+                    at.max(known_since(facts, learned, &d.when).unwrap_or(at)),
+                )
+            })
             .filter_map(|(d, at)| deadline::compute(d, at, calendar)),
     )
+}
+
+/// When a rule with conditions `when` (which hold) first applied: `None` if it held
+/// from the start, else the earliest time one of its conditions was learned.
+fn known_since(facts: &Facts, learned: &[Learned], when: &[String]) -> Option<Instant> {
+    let mut since: Option<Instant> = None;
+    for c in when.iter().filter(|c| facts.holds(c)) {
+        match learned.iter().find(|l| &l.condition == c) {
+            None => return None,
+            Some(l) => since = Some(since.map_or(l.at, |s| s.min(l.at))),
+        }
+    }
+    since
+}
+
+/// What an escalation will do, as shown before it is confirmed: the stage it moves
+/// to, that stage's deadline and the duties entering it creates. Two plans are the
+/// same when a person would read them the same (the deadline's date, not the
+/// second it was computed at).
+#[derive(Clone, Debug)]
+pub struct EscalationPlan {
+    pub to: u32,
+    pub due: Option<Due>,
+    /// `(who, action)` of each duty that arises.
+    pub duties: Vec<(String, String)>,
+}
+
+impl PartialEq for EscalationPlan {
+    fn eq(&self, other: &Self) -> bool {
+        let key = |p: &EscalationPlan| {
+            (
+                p.to,
+                p.due.as_ref().map(|d| (d.date, d.immediately)),
+                p.duties.clone(),
+            )
+        };
+        key(self) == key(other)
+    }
+}
+
+impl Dispute {
+    /// The plan for escalating now (`when`), with the user's earlier date if any.
+    pub fn escalation_plan(
+        &self,
+        policy: &Policy,
+        (to, role): (Option<u32>, Option<&str>),
+        user_due: Option<NaiveDate>,
+        when: Instant,
+        calendar: &Calendar,
+    ) -> Result<EscalationPlan> {
+        let target = self.plan_escalation(policy, to, role)?;
+        let due = user_due.map(Due::end_of).or_else(|| {
+            policy_due_learned(
+                policy,
+                target,
+                (&self.facts, &self.learned),
+                when,
+                self.clock_start(),
+                self.arose(),
+                calendar,
+            )
+        });
+        let duties = policy
+            .obligations
+            .iter()
+            .filter(|o| {
+                o.on == Trigger::Enter
+                    && o.stage.is_some_and(|s| s > self.stage && s <= target)
+                    && self.facts.any(&o.when)
+            })
+            .map(|o| (o.who.clone(), o.action.clone()))
+            .collect();
+        Ok(EscalationPlan {
+            to: target,
+            due,
+            duties,
+        })
+    }
+}
+
+/// The conditions (`cp-plan`, `looked-after`, `immediate-harm`) some rule of the
+/// policy depends on, in that order: the facts worth asking about.
+pub fn conditions_used(policy: &Policy) -> Vec<&'static str> {
+    crate::policy::FLAG_CONDITIONS
+        .into_iter()
+        .filter(|c| !rules_for(policy, c).is_empty())
+        .collect()
+}
+
+/// What the policy says follows from `condition`, in its own words: each duty
+/// ("Notify the Independent Reviewing Officer, on entering stage 2") and each
+/// deadline that depends on it.
+pub fn rules_for(policy: &Policy, condition: &str) -> Vec<String> {
+    let has = |when: &[String]| when.iter().any(|c| c == condition);
+    let mut out: Vec<String> = policy
+        .obligations
+        .iter()
+        .filter(|o| has(&o.when))
+        .map(|o| format!("{} — {}", o.who, o.action))
+        .collect();
+    // A deadline's quoted source can run to a paragraph: name what it changes.
+    let stage_rules = policy
+        .stages
+        .iter()
+        .filter(|s| s.deadlines.iter().any(|d| has(&d.when)))
+        .map(|s| format!("a shorter deadline for stage {} ({})", s.number, s.name));
+    let limits = policy
+        .limits
+        .iter()
+        .filter(|l| has(&l.deadline.when))
+        .map(|l| {
+            match l.scope {
+                crate::policy::LimitScope::EachStage => "a shorter deadline for every stage",
+                crate::policy::LimitScope::WholeDispute => "a shorter limit for the whole dispute",
+            }
+            .to_owned()
+        });
+    out.extend(stage_rules.chain(limits));
+    out
+}
+
+/// The duties that arise only because of `facts` (their conditions hold), with
+/// when each arises: "Independent Reviewing Officer — Notify the Independent
+/// Reviewing Officer (on entering stage 2)".
+pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
+    policy
+        .obligations
+        .iter()
+        .filter(|o| !o.when.is_empty() && facts.any(&o.when))
+        .map(|o| {
+            let when = match (o.on, o.stage) {
+                (Trigger::Open, _) => "on opening".to_owned(),
+                (Trigger::Enter, Some(s)) => format!("at stage {s}"),
+                (Trigger::Enter, None) => "on entering a stage".to_owned(),
+                (Trigger::Resolve, Some(s)) => format!("on resolving at stage {s} or later"),
+                (Trigger::Resolve, None) => "on resolving".to_owned(),
+            };
+            format!("{} — {} ({when})", o.who, o.action)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Catalogue;
+
+    #[test]
+    fn the_facts_worth_asking_are_those_a_rule_depends_on() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        assert_eq!(
+            conditions_used(gscb),
+            vec!["cp-plan", "looked-after", "immediate-harm"]
+        );
+        let lscb = &catalogue.get("lscb").unwrap().policy;
+        assert!(!conditions_used(lscb).contains(&"cp-plan"));
+        let facts = Facts {
+            cp_plan: true,
+            ..Facts::default()
+        };
+        assert_eq!(
+            duties_from_facts(gscb, &facts),
+            vec!["Independent Reviewing Officer — Notify the Independent Reviewing Officer (at stage 2)"]
+        );
+        assert!(duties_from_facts(gscb, &Facts::default()).is_empty());
+    }
 }

@@ -109,11 +109,15 @@ impl Session {
 
     /// When an event happened: `--at` if given (never in the future), else now.
     pub fn happened(&self, at: Option<Instant>) -> Result<Option<Instant>> {
+        Self::happened_by(at, &self.now)
+    }
+
+    fn happened_by(at: Option<Instant>, now: &Instant) -> Result<Option<Instant>> {
         match at {
-            Some(t) if t > self.now => Err(Error::refused(format!(
+            Some(t) if &t > now => Err(Error::refused(format!(
                 "--at {} is in the future (it is now {})",
                 clock::human_instant(&t),
-                clock::human_instant(&self.now)
+                clock::human_instant(now)
             ))
             .with_hint("--at records when something already happened; leave it out to use the current time.")),
             other => Ok(other),
@@ -388,6 +392,13 @@ impl Session {
         })
     }
 
+    /// The time of a command that records something, read once its journal is
+    /// locked: a command that waited for the lock must not date its event before
+    /// the one it waited for.
+    fn now_under_lock(&self) -> Instant {
+        clock::now_from_env().unwrap_or(self.now)
+    }
+
     /// Lock a dispute's journal, let `decide` turn its state into the next event (or
     /// refuse), then append it. Nothing is written unless `decide` accepts.
     pub fn record(
@@ -396,17 +407,40 @@ impl Session {
         at: Option<Instant>,
         decide: impl FnOnce(&Loaded, &Calendar, Instant) -> Result<Event>,
     ) -> Result<Loaded> {
+        self.record_line(typed_id, at, true, decide)
+    }
+
+    /// Record a note about the record (a correction): it is not an event of the
+    /// dispute, so it has no place in their order and is never refused for it.
+    pub fn record_note(
+        &self,
+        typed_id: &str,
+        decide: impl FnOnce(&Loaded, &Calendar, Instant) -> Result<Event>,
+    ) -> Result<Loaded> {
+        self.record_line(typed_id, None, false, decide)
+    }
+
+    fn record_line(
+        &self,
+        typed_id: &str,
+        at: Option<Instant>,
+        ordered: bool,
+        decide: impl FnOnce(&Loaded, &Calendar, Instant) -> Result<Event>,
+    ) -> Result<Loaded> {
         let id = self.store.resolve(typed_id)?;
-        let happened = self.happened(at)?;
-        let when = happened.unwrap_or(self.now);
         let path = self.store.journal_path(&id);
         let mut writer = journal::Writer::open(&path)?;
+        let now = self.now_under_lock();
+        let happened = Self::happened_by(at, &now)?;
+        let when = happened.unwrap_or(now);
         let mut loaded = self.load_from(id, writer.contents.clone())?;
-        loaded.dispute.check_when(&when)?;
+        if ordered {
+            loaded.dispute.check_when(&when, happened.is_some())?;
+        }
         let calendar = self.calendar_for(&loaded.policy);
         let event = decide(&loaded, &calendar, when)?;
         let before = writer.contents.records.len();
-        writer.append(self.now, happened, &self.actor, event)?;
+        writer.append(now, happened, &self.actor, event)?;
         let added = &writer.contents.records[before..];
         loaded.warnings = journal::repairs(added);
         loaded
@@ -417,6 +451,11 @@ impl Session {
         Ok(loaded)
     }
 
+    /// Escalate. `previewed` is the plan the user was shown and confirmed, if any:
+    /// it is worked out again under the journal's lock, and if it is no longer the
+    /// same (someone else recorded something, or the day turned), nothing is
+    /// written and the error shows the new plan.
+    #[allow(clippy::too_many_arguments)]
     pub fn escalate(
         &self,
         typed_id: &str,
@@ -425,15 +464,28 @@ impl Session {
         due: Option<NaiveDate>,
         to: Option<u32>,
         role: Option<String>,
+        previewed: Option<&dispute::EscalationPlan>,
     ) -> Result<Loaded> {
         self.record(typed_id, at, |l, calendar, when| {
             let d = &l.dispute;
             let p = &l.policy.policy;
+            if let Some(shown) = previewed {
+                let now =
+                    d.escalation_plan(p, (to, role.as_deref()), due, when, calendar)?;
+                if &now != shown {
+                    return Err(Error::refused(format!(
+                        "dispute {} changed since the plan was shown; nothing was written. The plan now:\n{}",
+                        d.id,
+                        describe_plan(p, &now)
+                    ))
+                    .with_hint("Run the command again to confirm the new plan."));
+                }
+            }
             let target = d.plan_escalation(p, to, role.as_deref())?;
-            let pdue = dispute::policy_due(
+            let pdue = dispute::policy_due_learned(
                 p,
                 target,
-                &d.facts,
+                (&d.facts, &d.learned),
                 when,
                 d.clock_start(),
                 d.arose(),
@@ -451,4 +503,27 @@ impl Session {
             })
         })
     }
+}
+
+/// An escalation plan in words, as the confirmation shows it.
+pub fn describe_plan(policy: &crate::policy::Policy, plan: &dispute::EscalationPlan) -> String {
+    let stage = policy.stage(plan.to).map_or(plan.to.to_string(), |st| {
+        format!("{} ({}): {}", plan.to, st.name, st.who)
+    });
+    let mut out = format!("Next: stage {stage}\n");
+    out.push_str(&format!(
+        "Due:  {}\n",
+        plan.due
+            .as_ref()
+            .map_or("no fixed timescale".to_owned(), |d| {
+                match &d.time {
+                    Some(t) => format!("{} {t}", clock::human_date(d.date)),
+                    None => clock::human_date(d.date),
+                }
+            })
+    ));
+    for (who, action) in &plan.duties {
+        out.push_str(&format!("Then: {who} — {action}\n"));
+    }
+    out
 }

@@ -171,7 +171,7 @@ impl Measurer {
         };
         let f = &mut c.figures;
         let p = self.period;
-        for r in d.records.iter().filter(|r| p.contains(&r.when())) {
+        for r in d.records.iter().filter(|r| p.contains(&d.when_of(r))) {
             match &r.event {
                 Event::Opened(o) => {
                     f.opened += 1;
@@ -190,7 +190,7 @@ impl Measurer {
                         calendar
                             .working_days_between(
                                 clock::london_date(&d.opened_at),
-                                clock::london_date(&r.when()),
+                                clock::london_date(&d.when_of(r)),
                             )
                             .max(0),
                     );
@@ -203,12 +203,11 @@ impl Measurer {
         if let Some(state) = state_at(d, policy, &end) {
             if state.is_open() {
                 f.open_at_end += 1;
-                if state
-                    .due(policy, calendar)
-                    .is_some_and(|due| due.is_overdue(&end))
-                {
-                    f.overdue_at_end += 1;
-                }
+            }
+            // The one notion of overdue (see `summary`): the stage deadline or any
+            // obligation still outstanding then, on a resolved dispute too.
+            if state.is_pending() && state.is_overdue(policy, calendar, &end) {
+                f.overdue_at_end += 1;
             }
         }
         Some(c)
@@ -300,15 +299,25 @@ fn state_at<'a>(d: &'a Dispute, policy: &Policy, t: &Instant) -> Option<Cow<'a, 
         // needs no lines (so it works on a state from the status cache).
         return Some(Cow::Borrowed(d));
     }
-    let n = d.records.iter().take_while(|r| &r.when() <= t).count();
-    match n {
+    // Events are in the order they happened (by corrected times); a correction of
+    // a time is kept whenever it was recorded, so past periods use corrected times.
+    let n = d
+        .records
+        .iter()
+        .take_while(|r| !r.event.is_happening() || d.when_of(r) <= *t)
+        .count();
+    let mut prefix: Vec<Record> = d.records[..n].to_vec();
+    prefix.extend(
+        d.records[n..]
+            .iter()
+            .filter(|r| matches!(r.event, Event::Amended { event_happened: Some(_), event, .. } if (event as usize) <= n))
+            .cloned(),
+    );
+    match prefix.len() {
         0 => None,
-        n if n == d.records.len() => Some(Cow::Borrowed(d)),
-        n => {
-            let prefix: &[Record] = &d.records[..n];
-            Dispute::fold(d.id.clone(), prefix.to_vec(), policy)
-                .ok()
-                .map(Cow::Owned)
-        }
+        len if len == d.records.len() => Some(Cow::Borrowed(d)),
+        _ => Dispute::fold(d.id.clone(), prefix, policy)
+            .ok()
+            .map(Cow::Owned),
     }
 }

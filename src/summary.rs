@@ -1,12 +1,15 @@
-//! The view of a dispute at a moment: its deadline, how long is left or how overdue
-//! it is, and the obligations still outstanding. This is what `status`, `show` and
-//! `--json` present; its field names are a documented interface for scripts.
+//! The view of a dispute at a moment: its due items (the stage deadline and each
+//! outstanding obligation, each with its own deadline instant), how long is left or
+//! how overdue each is, and whether the dispute as a whole is overdue (any due item
+//! is). This one notion of "what is due" is what `status`, `show`, `export`,
+//! `--json` and the report's `overdue_at_end` present; its field names are a
+//! documented interface for scripts.
 
 use serde::Serialize;
 
 use crate::calendar::Calendar;
 use crate::clock::{self, Instant};
-use crate::deadline::Due;
+use crate::deadline::{Due, Standing};
 use crate::dispute::{Dispute, State};
 use crate::policy::Policy;
 
@@ -20,8 +23,18 @@ pub struct ObligationView {
     pub arose: Instant,
     /// YYYY-MM-DD, absent when the policy gives no time limit.
     pub due: Option<String>,
+    /// HH:MM for deadlines in clock hours.
+    pub due_time: Option<String>,
+    /// The deadline instant (RFC 3339): 23:59:59 London time for the end of a
+    /// working day, the exact time for deadlines in hours.
+    pub due_at: Option<String>,
     pub immediately: bool,
-    pub overdue: bool,
+    #[serde(flatten)]
+    pub standing: Standing,
+    /// The journal line it arose on.
+    pub arose_line: u64,
+    #[serde(skip)]
+    pub due_detail: Option<Due>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -48,15 +61,29 @@ pub struct Summary {
     pub due: Option<String>,
     /// HH:MM for deadlines in clock hours.
     pub due_time: Option<String>,
+    /// The stage deadline as an instant (RFC 3339 with the London offset).
+    pub due_at: Option<String>,
     /// The policy says "immediately"/"without delay": due by the end of `due`.
     pub due_immediately: bool,
     /// "policy" or "user" (an earlier date set with --due).
     pub due_set_by: Option<&'static str>,
+    /// Any due item (the stage deadline or an outstanding obligation) is past.
     pub overdue: bool,
-    /// Working days after today up to and including the due date (0 = due today).
+    /// The stage deadline is past.
+    pub stage_overdue: bool,
+    /// Working days after today up to and including the stage's due date (0: none
+    /// left).
     pub working_days_left: Option<i64>,
-    /// Calendar days since the due date, when overdue.
+    /// Calendar days since the stage's due date, when it is past.
     pub days_overdue: Option<i64>,
+    /// Working days since the stage's due date, when it is past.
+    pub working_days_overdue: Option<i64>,
+    /// The earliest due item: its date and instant.
+    pub next_due: Option<String>,
+    pub next_due_at: Option<String>,
+    /// Open, or resolved with an obligation still outstanding: what `status` lists
+    /// without `--all`.
+    pub pending: bool,
     /// Working days since the current stage was entered: the age shown when the
     /// policy sets no timescale.
     pub working_days_in_stage: i64,
@@ -70,9 +97,24 @@ pub struct Summary {
     pub head: String,
     #[serde(skip)]
     pub due_detail: Option<Due>,
+    #[serde(skip)]
+    pub stage_standing: Standing,
+    /// The earliest due item's deadline, for sorting.
+    #[serde(skip)]
+    pub next_detail: Option<Due>,
 }
 
 impl Summary {
+    /// Whether anything is due within `n` working days (or already overdue).
+    pub fn due_within(&self, n: i64) -> bool {
+        let within = |st: &Standing| st.overdue || st.working_days_left.is_some_and(|l| l <= n);
+        (self.due_detail.is_some() && within(&self.stage_standing))
+            || self
+                .obligations
+                .iter()
+                .any(|o| o.due_detail.is_some() && within(&o.standing))
+    }
+
     pub fn of(
         d: &Dispute,
         policy: &Policy,
@@ -82,8 +124,11 @@ impl Summary {
     ) -> Summary {
         let today = clock::london_date(now);
         let due = d.due(policy, calendar);
-        let overdue = due.as_ref().is_some_and(|x| x.is_overdue(now));
-        let obligations = d
+        let stage_standing = due
+            .as_ref()
+            .map(|x| x.standing(now, calendar))
+            .unwrap_or_default();
+        let obligations: Vec<ObligationView> = d
             .outstanding()
             .map(|o| {
                 let due = d.obligation_due(o, calendar);
@@ -94,11 +139,24 @@ impl Summary {
                     stage: o.stage,
                     arose: o.arose,
                     due: due.as_ref().map(|x| x.date.to_string()),
+                    due_time: due.as_ref().and_then(|x| x.time.clone()),
+                    due_at: due.as_ref().map(Due::due_at),
                     immediately: due.as_ref().is_some_and(|x| x.immediately),
-                    overdue: due.as_ref().is_some_and(|x| x.is_overdue(now)),
+                    standing: due
+                        .as_ref()
+                        .map(|x| x.standing(now, calendar))
+                        .unwrap_or_default(),
+                    arose_line: o.arose_line,
+                    due_detail: due,
                 }
             })
             .collect();
+        let next = crate::deadline::earliest(
+            due.iter()
+                .cloned()
+                .chain(obligations.iter().filter_map(|o| o.due_detail.clone())),
+        );
+        let overdue = stage_standing.overdue || obligations.iter().any(|o| o.standing.overdue);
         let o = &d.opened;
         Summary {
             id: d.id.to_string(),
@@ -115,13 +173,14 @@ impl Summary {
             with: o.with.clone(),
             category: o.category.clone(),
             summary: o.summary.clone(),
-            cp_plan: o.cp_plan,
-            looked_after: o.looked_after,
-            immediate_harm: o.immediate_harm,
+            cp_plan: d.facts.cp_plan,
+            looked_after: d.facts.looked_after,
+            immediate_harm: d.facts.immediate_harm,
             opened: d.opened_at,
             stage_entered: d.stage_entered,
             due: due.as_ref().map(|x| x.date.to_string()),
             due_time: due.as_ref().and_then(|x| x.time.clone()),
+            due_at: due.as_ref().map(Due::due_at),
             due_immediately: due.as_ref().is_some_and(|x| x.immediately),
             due_set_by: due.as_ref().map(|x| {
                 if d.due_override.is_some_and(|u| u == x.date) && x.time.is_none() {
@@ -131,14 +190,13 @@ impl Summary {
                 }
             }),
             overdue,
-            working_days_left: due
-                .as_ref()
-                .filter(|_| !overdue)
-                .map(|x| calendar.working_days_between(today, x.date).max(0)),
-            days_overdue: due
-                .as_ref()
-                .filter(|_| overdue)
-                .map(|x| (today - x.date).num_days().max(0)),
+            stage_overdue: stage_standing.overdue,
+            working_days_left: stage_standing.working_days_left,
+            days_overdue: stage_standing.days_overdue,
+            working_days_overdue: stage_standing.working_days_overdue,
+            next_due: next.as_ref().map(|x| x.date.to_string()),
+            next_due_at: next.as_ref().map(Due::due_at),
+            pending: d.is_pending(),
             working_days_in_stage: calendar
                 .working_days_between(clock::london_date(&d.stage_entered), today)
                 .max(0),
@@ -149,6 +207,8 @@ impl Summary {
             events: d.events,
             head: head.to_owned(),
             due_detail: due,
+            stage_standing,
+            next_detail: next,
         }
     }
 }

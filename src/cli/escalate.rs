@@ -43,42 +43,23 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
             &[]
         },
     )?;
+    let mut previewed = None;
     if p.interactive() && !args.yes {
-        // Show what will happen before anything is written; the real escalation
-        // below checks everything again under the journal's lock.
+        // Show what will happen before anything is written; the escalation below
+        // works the plan out again under the journal's lock and refuses if it
+        // is no longer what was shown.
         let s = &ctx.session;
         let loaded = s.load(&s.store.resolve(&args.id)?)?;
-        let d = &loaded.dispute;
         let policy = &loaded.policy.policy;
-        let target = d.plan_escalation(policy, args.to, args.role.as_deref())?;
-        let when = args.at.unwrap_or(s.now);
-        let calendar = s.calendar_for(&loaded.policy);
-        let due = args.due.map(crate::deadline::Due::end_of).or_else(|| {
-            crate::dispute::policy_due(
-                policy,
-                target,
-                &d.facts,
-                when,
-                d.clock_start(),
-                d.arose(),
-                &calendar,
-            )
-        });
-        let stage = policy.stage(target).map_or(String::new(), |st| {
-            format!("{} ({}): {}", target, st.name, st.who)
-        });
-        eprintln!("Next: stage {stage}");
-        eprintln!(
-            "Due:  {}",
-            due.map_or("no fixed timescale".to_owned(), |d| {
-                crate::clock::human_date(d.date)
-            })
-        );
-        for o in policy.obligations.iter().filter(|o| {
-            o.on == crate::policy::Trigger::Enter && o.stage == Some(target) && d.facts.any(&o.when)
-        }) {
-            eprintln!("Then: {} — {}", o.who, o.action);
-        }
+        let plan = loaded.dispute.escalation_plan(
+            policy,
+            (args.to, args.role.as_deref()),
+            args.due,
+            args.at.unwrap_or(s.now),
+            &s.calendar_for(&loaded.policy),
+        )?;
+        eprint!("{}", crate::ops::describe_plan(policy, &plan));
+        previewed = Some(plan);
     }
     let reason = match &args.reason {
         Some(r) => r.clone(),
@@ -89,9 +70,15 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
     }
     let reason = required("--reason", &reason, MAX_LONG)?;
     let role = optional("--as", args.role.as_deref(), MAX_SHORT)?;
-    let loaded = ctx
-        .session
-        .escalate(&args.id, args.at, reason, args.due, args.to, role)?;
+    let loaded = ctx.session.escalate(
+        &args.id,
+        args.at,
+        reason,
+        args.due,
+        args.to,
+        role,
+        previewed.as_ref(),
+    )?;
     let headline = format!(
         "Escalated dispute {} to stage {}.",
         loaded.dispute.id, loaded.dispute.stage

@@ -13,7 +13,7 @@ pub enum Format {
     Jsonl,
     /// A header row and one row per dispute
     Csv,
-    /// Open deadlines as iCalendar events
+    /// Every due item (stage deadlines and outstanding obligations) as iCalendar events
     Ics,
 }
 
@@ -22,12 +22,12 @@ pub struct ExportArgs {
     /// What to write
     #[arg(long, value_enum)]
     pub format: Format,
-    /// Include resolved disputes (jsonl and csv)
+    /// Include resolved disputes (jsonl and csv; one with a duty outstanding is always included)
     #[arg(long)]
     pub all: bool,
 }
 
-const CSV_COLUMNS: [&str; 17] = [
+const CSV_COLUMNS: [&str; 22] = [
     "id",
     "policy",
     "state",
@@ -45,13 +45,18 @@ const CSV_COLUMNS: [&str; 17] = [
     "resolved",
     "outcome",
     "head",
+    "due_at",
+    "stage_overdue",
+    "next_due_at",
+    "pending",
+    "working_days_overdue",
 ];
 
 pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let mut rows: Vec<Summary> = Vec::new();
     let wanted = |l: &crate::ops::Loaded| {
-        l.dispute.is_open() || (args.all && !matches!(args.format, Format::Ics))
+        l.dispute.is_pending() || (args.all && !matches!(args.format, Format::Ics))
     };
     s.each_state(
         |_, loaded| {
@@ -78,7 +83,13 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
                 let outstanding: Vec<String> = r
                     .obligations
                     .iter()
-                    .map(|o| format!("{}: {}", o.who, o.action))
+                    .map(|o| match &o.due_at {
+                        Some(at) if o.standing.overdue => {
+                            format!("{}: {} (due {at}, overdue)", o.who, o.action)
+                        }
+                        Some(at) => format!("{}: {} (due {at})", o.who, o.action),
+                        None => format!("{}: {}", o.who, o.action),
+                    })
                     .collect();
                 out.push_str(&crate::render::csv::row(&[
                     r.id.clone(),
@@ -98,6 +109,13 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
                     t(&r.resolved),
                     r.outcome.clone().unwrap_or_default(),
                     r.head.clone(),
+                    r.due_at.clone().unwrap_or_default(),
+                    r.stage_overdue.to_string(),
+                    r.next_due_at.clone().unwrap_or_default(),
+                    r.pending.to_string(),
+                    r.working_days_overdue
+                        .map(|n| n.to_string())
+                        .unwrap_or_default(),
                 ]));
             }
             out

@@ -345,6 +345,10 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
                 crate::render::due_phrase(&summary)
             ));
         }
+        crate::dispute::State::Resolved if !summary.obligations.is_empty() => out.push_str(&format!(
+            "The dispute is resolved; it stays in `escalate status` until each duty below is recorded with `escalate notify {} --who ...`.\n",
+            summary.id
+        )),
         crate::dispute::State::Resolved => out.push_str("The dispute is closed.\n"),
     }
     for o in &summary.obligations {

@@ -86,6 +86,9 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         }
     }
     p.require("open", &missing)?;
+    // Prompting at all means the person is answering questions rather than typing
+    // flags: then every fact the policy's duties depend on is asked for too.
+    let asking = !missing.is_empty() && p.interactive();
 
     let policy: Arc<LoadedPolicy> = match (&policy_id, &args.policy_file) {
         (_, Some(path)) => Arc::new(s.catalogue.admit(LoadedPolicy::from_file(path)?)?),
@@ -129,6 +132,20 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         Some(t) => t,
         None => p.long_text("What is the disagreement about?")?,
     };
+    let mut facts = crate::policy::Facts {
+        cp_plan: args.cp_plan,
+        looked_after: args.looked_after,
+        immediate_harm: args.immediate_harm,
+        category: args.category.clone(),
+    };
+    if asking {
+        ask_facts(
+            p,
+            &policy.policy,
+            &mut facts,
+            (args.cp_plan, args.looked_after, args.immediate_harm),
+        )?;
+    }
     let opened = Opened {
         policy: policy.policy.id.clone(),
         policy_hash: policy.hash.clone(),
@@ -136,10 +153,10 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         from: required("--from", &from, MAX_SHORT)?,
         with: required("--with", &with, MAX_SHORT)?,
         summary: required("--summary", &summary, MAX_LONG)?,
-        category: optional("--category", args.category.as_deref(), MAX_SHORT)?,
-        cp_plan: args.cp_plan,
-        looked_after: args.looked_after,
-        immediate_harm: args.immediate_harm,
+        category: optional("--category", facts.category.as_deref(), MAX_SHORT)?,
+        cp_plan: facts.cp_plan,
+        looked_after: facts.looked_after,
+        immediate_harm: facts.immediate_harm,
         stage: args.stage.unwrap_or(policy.policy.first_stage()),
         due: args.due,
         arose: args.arose,
@@ -173,4 +190,69 @@ fn agencies_used(ctx: &Ctx) -> Vec<String> {
     let mut list: Vec<(String, usize)> = counts.into_iter().collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     list.into_iter().map(|(a, _)| a).take(15).collect()
+}
+
+/// Ask for the category (from the policy's list) and, as yes/no questions, each
+/// condition the policy's rules depend on that was not given as a flag; then show
+/// the duties the answers create, so nothing a policy requires is lost to someone
+/// who answers prompts instead of typing flags.
+fn ask_facts(
+    p: &super::prompt::Prompter,
+    policy: &crate::policy::Policy,
+    facts: &mut crate::policy::Facts,
+    (cp_plan, looked_after, immediate_harm): (bool, bool, bool),
+) -> Result<()> {
+    let categories: Vec<&crate::policy::Category> =
+        policy.categories.iter().filter(|c| !c.excluded).collect();
+    if facts.category.is_none() && !categories.is_empty() {
+        let mut items: Vec<String> = categories.iter().map(|c| c.name.clone()).collect();
+        items.push("None of these".to_owned());
+        let i = p.select("What kind of disagreement is it?", &items)?;
+        facts.category = categories.get(i).map(|c| c.id.clone());
+    }
+    for condition in crate::dispute::conditions_used(policy) {
+        let (given, slot) = match condition {
+            "cp-plan" => (cp_plan, &mut facts.cp_plan),
+            "looked-after" => (looked_after, &mut facts.looked_after),
+            "immediate-harm" => (immediate_harm, &mut facts.immediate_harm),
+            _ => continue,
+        };
+        if !given {
+            *slot = yes_no(&question(policy, condition))?;
+        }
+    }
+    let duties = crate::dispute::duties_from_facts(policy, facts);
+    if !duties.is_empty() {
+        eprintln!("Your answers create these duties:");
+        for d in duties {
+            eprintln!("  {d}");
+        }
+    }
+    Ok(())
+}
+
+/// The question for a condition, with what the policy says follows from it, in its
+/// own words.
+fn question(policy: &crate::policy::Policy, condition: &str) -> String {
+    let base = match condition {
+        "cp-plan" => "Does the child have a child protection plan?",
+        "looked-after" => "Is the child looked after?",
+        _ => "Is the child thought to be at risk of immediate harm?",
+    };
+    let rules: Vec<String> = crate::dispute::rules_for(policy, condition);
+    match rules.first() {
+        Some(r) => format!("{base} ({}: {r})", policy.id),
+        None => base.to_owned(),
+    }
+}
+
+/// A yes/no question that defaults to no; cancelling writes nothing.
+fn yes_no(question: &str) -> Result<bool> {
+    dialoguer::Confirm::with_theme(&dialoguer::theme::ColorfulTheme::default())
+        .with_prompt(question)
+        .default(false)
+        .wait_for_newline(true)
+        .interact_opt()
+        .map_err(|_| crate::error::Error::refused("cancelled; nothing was written"))?
+        .ok_or_else(|| crate::error::Error::refused("cancelled; nothing was written"))
 }

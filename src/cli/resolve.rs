@@ -31,6 +31,8 @@ pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
             &[]
         },
     )?;
+    // The stage the confirmation named, checked again under the journal's lock.
+    let mut confirmed_stage = None;
     let outcome = match &args.outcome {
         Some(o) => o.clone(),
         None => {
@@ -43,12 +45,20 @@ pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
                 "Resolve dispute {id} at stage {} with this outcome?",
                 loaded.dispute.stage
             ))?;
+            confirmed_stage = Some(loaded.dispute.stage);
             o
         }
     };
     let outcome = required("--outcome", &outcome, MAX_LONG)?;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
         l.dispute.require_open("resolve it again")?;
+        if let Some(stage) = confirmed_stage.filter(|s| *s != l.dispute.stage) {
+            return Err(crate::error::Error::refused(format!(
+                "dispute {} moved from stage {stage} to stage {} since you confirmed; nothing was written",
+                l.dispute.id, l.dispute.stage
+            ))
+            .with_hint("Run the command again to resolve it at the stage it is at now."));
+        }
         Ok(Event::Resolved {
             stage: l.dispute.stage,
             outcome,

@@ -24,17 +24,29 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     if ctx.json {
         let mut value = serde_json::to_value(&summary).unwrap_or_default();
         if let Some(map) = value.as_object_mut() {
-            map.insert(
-                "events".into(),
-                serde_json::to_value(&loaded.dispute.records).unwrap_or_default(),
-            );
+            // Each line as written, with the time a later correction gives it.
+            let d = &loaded.dispute;
+            let events: Vec<serde_json::Value> = d
+                .records
+                .iter()
+                .map(|r| {
+                    let mut v = serde_json::to_value(r).unwrap_or_default();
+                    if let (Some(obj), true) = (v.as_object_mut(), d.when_of(r) != r.when()) {
+                        obj.insert(
+                            "corrected_happened".into(),
+                            crate::clock::rfc3339::format(&d.when_of(r)).into(),
+                        );
+                    }
+                    v
+                })
+                .collect();
+            map.insert("events".into(), events.into());
         }
         return Ok(Output::json(&value));
     }
     Ok(Output::Text(crate::render::timeline::show(
         &summary,
-        &loaded.dispute.records,
+        &loaded.dispute,
         &loaded.policy.policy.name,
-        &loaded.dispute.obligations,
     )))
 }

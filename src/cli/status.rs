@@ -16,13 +16,13 @@ pub struct StatusArgs {
     /// Show the position at the start of this date instead of now
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub as_of: Option<NaiveDate>,
-    /// Include resolved disputes
+    /// Include resolved disputes (one with a duty outstanding is listed anyway)
     #[arg(long)]
     pub all: bool,
-    /// Only disputes past their deadline
+    /// Only disputes with a deadline past: the stage's or an outstanding obligation's
     #[arg(long)]
     pub overdue: bool,
-    /// Only disputes due within N working days (overdue ones included)
+    /// Only disputes with something due within N working days (overdue ones included)
     #[arg(long, value_name = "N")]
     pub due_within: Option<u32>,
     /// Only disputes under this policy
@@ -46,9 +46,7 @@ impl StatusArgs {
     fn admits(&self, s: &Summary) -> bool {
         let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
         (!self.overdue || s.overdue)
-            && self.due_within.is_none_or(|n| {
-                s.overdue || s.working_days_left.is_some_and(|left| left <= i64::from(n))
-            })
+            && self.due_within.is_none_or(|n| s.due_within(i64::from(n)))
             && self.policy.as_deref().is_none_or(|p| eq(p, &s.policy))
             && self
                 .agency
@@ -93,13 +91,13 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     s.each_state(
         |_, loaded| {
             loaded.map(|l| {
-                let summary = (l.dispute.is_open() || args.all)
+                let summary = (l.dispute.is_pending() || args.all)
                     .then(|| l.summary(&s.calendar_for(&l.policy), &now))
                     .filter(|summary| args.admits(summary));
                 let row = summary.map(|summary| {
                     let key: Key = (
-                        summary.due_detail.is_none(),
-                        summary.due_detail.as_ref().map(|d| d.by),
+                        summary.next_detail.is_none(),
+                        summary.next_detail.as_ref().map(|d| d.by),
                         summary.opened,
                     );
                     let rendered = if json {

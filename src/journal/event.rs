@@ -112,6 +112,23 @@ pub enum Event {
     Amended {
         event: u64,
         note: String,
+        /// When the amended event really happened (`amend --happened`). The line
+        /// it corrects is never changed; every view, deadline and report uses this
+        /// time instead of the line's own.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::clock::rfc3339::option"
+        )]
+        event_happened: Option<Instant>,
+    },
+    /// A fact about the child learned after opening (`amend --fact`): one of the
+    /// policy conditions `cp-plan`, `looked-after`, `immediate-harm`. It applies
+    /// from this line on; earlier lines keep the facts they were recorded under.
+    FactLearned {
+        fact: String,
+        value: bool,
+        note: String,
     },
     Reopened {
         reason: String,
@@ -133,8 +150,16 @@ impl Event {
             Event::Notified { .. } => "notified",
             Event::Resolved { .. } => "resolved",
             Event::Amended { .. } => "amended",
+            Event::FactLearned { .. } => "fact_learned",
             Event::Reopened { .. } => "reopened",
             Event::Recovered { .. } => "recovered",
         }
+    }
+
+    /// Whether the line records something that happened in the dispute (and so
+    /// has a place in its order of events), rather than a note about the record
+    /// itself (a correction, a recovered write).
+    pub fn is_happening(&self) -> bool {
+        !matches!(self, Event::Amended { .. } | Event::Recovered { .. })
     }
 }

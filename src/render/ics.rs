@@ -1,15 +1,17 @@
-//! iCalendar (RFC 5545) for open deadlines, so a user can subscribe in Outlook or
-//! Google Calendar. Each deadline is an all-day VEVENT with a UID that stays the same
-//! while the deadline is the same one (dispute, stage or obligation), so re-importing
-//! updates events instead of duplicating them; SEQUENCE rises as the journal grows.
+//! iCalendar (RFC 5545) for every due item, so a user can subscribe in Outlook or
+//! Google Calendar: one VEVENT per stage deadline and per outstanding obligation with
+//! a deadline (a resolved dispute's too). A deadline at the end of a working day is
+//! an all-day event; one in clock hours is timed, starting at the deadline. The UID
+//! stays the same while it is the same due item (the dispute's stage, or the
+//! obligation and the journal line it arose on), so re-importing updates events
+//! instead of duplicating them; SEQUENCE rises as the journal grows.
 //! Events carry the dispute ID, stage and agencies, never the child's reference or
 //! the summary: calendars are synced and shared far more widely than journals.
 
 use std::fmt::Write;
 
-use chrono::NaiveDate;
-
 use crate::clock::Instant;
+use crate::deadline::Due;
 use crate::summary::Summary;
 
 pub fn calendar(rows: &[Summary], now: &Instant) -> String {
@@ -36,17 +38,13 @@ pub fn calendar(rows: &[Summary], now: &Instant) -> String {
                 &format!("{}-stage-{}@escalate", s.id, s.stage),
                 &stamp,
                 s.events,
-                due.date,
+                due,
                 &title,
                 &body,
             );
         }
         for o in &s.obligations {
-            let Some(date) = o
-                .due
-                .as_deref()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            else {
+            let Some(due) = &o.due_detail else {
                 continue;
             };
             let title = format!("{}: dispute {}", o.action, s.id);
@@ -54,8 +52,8 @@ pub fn calendar(rows: &[Summary], now: &Instant) -> String {
                 "{} — {} (policy {}, stage {}). Run: escalate show {}",
                 o.who, o.action, s.policy, o.stage, s.id
             );
-            let uid = format!("{}-{}-{}@escalate", s.id, o.id, o.arose.timestamp());
-            event(&mut out, &uid, &stamp, s.events, date, &title, &body);
+            let uid = format!("{}-{}-line{}@escalate", s.id, o.id, o.arose_line);
+            event(&mut out, &uid, &stamp, s.events, due, &title, &body);
         }
     }
     line(&mut out, "END:VCALENDAR");
@@ -67,7 +65,7 @@ fn event(
     uid: &str,
     stamp: &str,
     sequence: usize,
-    date: NaiveDate,
+    due: &Due,
     title: &str,
     body: &str,
 ) {
@@ -75,12 +73,23 @@ fn event(
     line(out, &format!("UID:{}", escape(uid)));
     line(out, &format!("DTSTAMP:{stamp}"));
     line(out, &format!("SEQUENCE:{sequence}"));
-    line(
-        out,
-        &format!("DTSTART;VALUE=DATE:{}", date.format("%Y%m%d")),
-    );
-    let end = date.succ_opt().unwrap_or(date);
-    line(out, &format!("DTEND;VALUE=DATE:{}", end.format("%Y%m%d")));
+    if due.time.is_some() {
+        let utc = |t: chrono::DateTime<chrono::Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+        let start = due.by.with_timezone(&chrono::Utc);
+        line(out, &format!("DTSTART:{}", utc(start)));
+        line(
+            out,
+            &format!("DTEND:{}", utc(start + chrono::Duration::minutes(15))),
+        );
+    } else {
+        let date = due.date;
+        line(
+            out,
+            &format!("DTSTART;VALUE=DATE:{}", date.format("%Y%m%d")),
+        );
+        let end = date.succ_opt().unwrap_or(date);
+        line(out, &format!("DTEND;VALUE=DATE:{}", end.format("%Y%m%d")));
+    }
     line(out, &format!("SUMMARY:{}", escape(title)));
     line(out, &format!("DESCRIPTION:{}", escape(body)));
     line(out, "TRANSP:TRANSPARENT");

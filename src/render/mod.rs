@@ -8,15 +8,18 @@ pub mod policy;
 pub mod table;
 pub mod timeline;
 
-use crate::clock::{self, human_date};
+use crate::clock::human_date;
+use crate::deadline::{Due, Standing};
 use crate::summary::{ObligationView, Summary};
 
-/// "Tue 29 Dec 2026, 3 working days left", "due today", "overdue by 2 days", or the
-/// age in working days when the policy sets no timescale.
+/// "Tue 29 Dec 2026, 3 working days left", "Sun 22 Nov 2026 09:00, no working day
+/// left", "due today", "overdue by 2 working days", or the age in working days when
+/// the policy sets no timescale; for a resolved dispute, how many duties are still
+/// outstanding.
 pub fn due_phrase(s: &Summary) -> String {
     let Some(due) = &s.due_detail else {
         return match s.state {
-            crate::dispute::State::Resolved => "resolved".to_owned(),
+            crate::dispute::State::Resolved => resolved_phrase(s),
             crate::dispute::State::Open => format!(
                 "no fixed timescale; {} working day{} at this stage",
                 s.working_days_in_stage,
@@ -24,6 +27,20 @@ pub fn due_phrase(s: &Summary) -> String {
             ),
         };
     };
+    deadline_phrase(due, &s.stage_standing)
+}
+
+/// "resolved", or "resolved — 1 outstanding" (", overdue" when one is late).
+pub fn resolved_phrase(s: &Summary) -> String {
+    match s.obligations.len() {
+        0 => "resolved".to_owned(),
+        n if s.overdue => format!("resolved — {n} outstanding, overdue"),
+        n => format!("resolved — {n} outstanding"),
+    }
+}
+
+/// The date (with the time when it is not the end of the day) and how it stands.
+pub fn deadline_phrase(due: &Due, st: &Standing) -> String {
     let mut date = human_date(due.date);
     if let Some(t) = &due.time {
         date = format!("{date} {t}");
@@ -31,14 +48,16 @@ pub fn due_phrase(s: &Summary) -> String {
     if due.immediately {
         date = format!("immediately (by the end of {date})");
     }
-    if s.overdue {
-        match s.days_overdue {
+    if st.overdue {
+        match st.working_days_overdue {
             Some(0) | None => format!("{date}, overdue"),
-            Some(n) => format!("{date}, overdue by {n} day{}", plural(n)),
+            Some(n) => format!("{date}, overdue by {n} working day{}", plural(n)),
         }
+    } else if st.due_today {
+        format!("{date}, due today")
     } else {
-        match s.working_days_left {
-            Some(0) => format!("{date}, due today"),
+        match st.working_days_left {
+            Some(0) => format!("{date}, no working day left"),
             Some(n) => format!("{date}, {n} working day{} left", plural(n)),
             None => date,
         }
@@ -46,20 +65,11 @@ pub fn due_phrase(s: &Summary) -> String {
 }
 
 pub fn obligation_phrase(o: &ObligationView) -> String {
-    let when = match (&o.due, o.immediately) {
-        (_, true) if o.overdue => " (immediately: overdue)".to_owned(),
-        (_, true) => " (immediately)".to_owned(),
-        (Some(d), false) => {
-            let date = clock::parse_date(d)
-                .map(human_date)
-                .unwrap_or_else(|_| d.clone());
-            if o.overdue {
-                format!(" (due {date}: overdue)")
-            } else {
-                format!(" (due {date})")
-            }
-        }
-        (None, false) => String::new(),
+    let when = match &o.due_detail {
+        Some(due) if due.immediately && o.standing.overdue => " (immediately: overdue)".to_owned(),
+        Some(due) if due.immediately => " (immediately)".to_owned(),
+        Some(due) => format!(" (due {})", deadline_phrase(due, &o.standing)),
+        None => String::new(),
     };
     format!("{} — {}{when}", o.who, o.action)
 }

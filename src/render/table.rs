@@ -1,6 +1,8 @@
-//! The status table: one row per dispute, fitted to the terminal by comfy-table, and
-//! plain padded columns (one line per dispute) when piped, which scripts and `grep`
-//! read easily and which stays fast for thousands of rows.
+//! The status table: one row per dispute, fitted to the terminal by comfy-table; in
+//! a terminal narrower than `NARROW` columns, a few lines per dispute wrapped at
+//! spaces (a table that narrow would break IDs and words mid-way); and plain padded
+//! columns (one line per dispute) when piped, which scripts and `grep` read easily
+//! and which stays fast for thousands of rows.
 
 use comfy_table::{presets, Cell, ContentArrangement, Table};
 
@@ -43,15 +45,46 @@ impl Row {
                 format!("{} → {}", s.from, s.with),
                 s.policy.clone(),
                 format!("{} {}", s.stage, s.stage_name),
-                due_phrase(s),
+                due_cell(s),
                 outstanding.join("\n"),
             ],
-            tone: match (s.overdue, s.working_days_left) {
-                (true, _) => Tone::Overdue,
-                (false, Some(0 | 1)) => Tone::Soon,
-                _ => Tone::Calm,
-            },
+            tone: tone(s),
         }
+    }
+}
+
+/// The stage deadline, and, when the stage is in time but a duty is late, a word
+/// saying so: the row is red for it and this says why.
+fn due_cell(s: &Summary) -> String {
+    let late = s.obligations.iter().filter(|o| o.standing.overdue).count();
+    match (s.state, late) {
+        (crate::dispute::State::Open, n) if n > 0 && !s.stage_overdue => {
+            format!(
+                "{}; {n} dut{} overdue",
+                due_phrase(s),
+                if n == 1 { "y" } else { "ies" }
+            )
+        }
+        _ => due_phrase(s),
+    }
+}
+
+/// Red when any due item is past, yellow when one falls today or on the next
+/// working day.
+fn tone(s: &Summary) -> Tone {
+    let soon = |st: &crate::deadline::Standing| {
+        st.due_today || st.working_days_left.is_some_and(|n| n <= 1)
+    };
+    if s.overdue {
+        Tone::Overdue
+    } else if (s.due_detail.is_some() && soon(&s.stage_standing))
+        || s.obligations
+            .iter()
+            .any(|o| o.due_detail.is_some() && soon(&o.standing))
+    {
+        Tone::Soon
+    } else {
+        Tone::Calm
     }
 }
 
@@ -66,9 +99,25 @@ fn paint(tone: Tone, text: &str, color: bool) -> String {
     }
 }
 
+/// Below this many columns the table gives way to the narrow layout.
+pub const NARROW: usize = 100;
+
+/// The terminal's width: `COLUMNS` if set (so a user or a test can choose), else
+/// what the terminal reports.
+pub fn terminal_width() -> Option<usize> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w > 0)
+        .or_else(|| Table::new().width().map(usize::from).filter(|w| *w > 0))
+}
+
 pub fn status(rows: &[Row], color: bool, terminal: bool) -> String {
     if !terminal {
         return plain(rows, color);
+    }
+    if let Some(width) = terminal_width().filter(|w| *w < NARROW) {
+        return narrow(rows, color, width);
     }
     let mut table = Table::new();
     table
@@ -121,4 +170,78 @@ fn plain(rows: &[Row], color: bool) -> String {
         line(row.cells.clone().map(|c| flat(&c)), Some(row.tone));
     }
     out
+}
+
+/// Each dispute on a few lines: ID, child, policy and stage; then, indented, when
+/// it is due, the agencies and each outstanding duty. Lines wrap at spaces, so an
+/// ID or a word is never split (a word longer than the line runs over instead).
+fn narrow(rows: &[Row], color: bool, width: usize) -> String {
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let [id, child, agencies, policy, stage, due, outstanding] = &row.cells;
+        let head = format!("{id}  {child}  {policy} stage {stage}");
+        for line in wrap(&head, width, 4) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for line in wrap(&format!("    Due: {due}"), width, 9) {
+            out.push_str(&paint(row.tone, &line, color));
+            out.push('\n');
+        }
+        for line in wrap(&format!("    {agencies}"), width, 6) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for o in outstanding.lines().filter(|o| !o.is_empty()) {
+            for line in wrap(&format!("    Outstanding: {o}"), width, 8) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Break `text` at spaces into lines of at most `width` characters, continuation
+/// lines indented by `indent` spaces.
+fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
+    let lead = text.len() - text.trim_start().len();
+    let mut lines = Vec::new();
+    let mut line = text[..lead].to_owned();
+    let mut empty = true;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = line.chars().count();
+        let need = word.chars().count() + usize::from(!empty);
+        if !empty && len + need > width {
+            lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    lines.push(line);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_never_splits_a_word() {
+        let lines = wrap("    Due: Tue 1 Dec 2026, overdue by 3 working days", 20, 9);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        assert_eq!(
+            words.join(" "),
+            "Due: Tue 1 Dec 2026, overdue by 3 working days"
+        );
+        assert_eq!(wrap("ABCDEFGHIJKL x", 5, 2), vec!["ABCDEFGHIJKL", "  x"]);
+    }
 }

@@ -6,18 +6,24 @@ use std::fmt::Write;
 
 use super::{due_phrase, obligation_phrase};
 use crate::clock::human_instant;
-use crate::dispute::ObligationState;
-use crate::journal::{Event, Record};
+use crate::dispute::{Dispute, ObligationState};
+use crate::journal::Event;
 use crate::summary::Summary;
 
-/// `obligations` are the dispute's obligations, met or not: a `notified` line is
-/// shown with the obligation it met, in the policy's words.
-pub fn show(
-    s: &Summary,
-    records: &[Record],
-    policy_name: &str,
-    obligations: &[ObligationState],
-) -> String {
+/// Text that may run over several lines, its continuation lines indented by
+/// `indent` spaces so they stay under the first, as `show` lays out.
+fn indented(text: &str, indent: usize) -> String {
+    let pad = format!("\n{}", " ".repeat(indent));
+    text.trim_end().lines().collect::<Vec<_>>().join(&pad)
+}
+
+/// The timeline shows each line of `d` (which must carry its records) at the time
+/// it happened, corrected where a correction says so, with the time the line
+/// itself gave beside it. A `notified` line is shown with the obligation it met,
+/// in the policy's words.
+pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
+    let records = &d.records;
+    let obligations = &d.obligations;
     let mut out = String::new();
     let _ = writeln!(out, "Dispute {}  ({} — {})", s.id, s.policy, policy_name);
     let _ = writeln!(out, "Child:    {}", s.child);
@@ -41,7 +47,7 @@ pub fn show(
     if !flags.is_empty() {
         let _ = writeln!(out, "Flags:    {}", flags.join(", "));
     }
-    let _ = writeln!(out, "Summary:  {}", s.summary);
+    let _ = writeln!(out, "Summary:  {}", indented(&s.summary, 10));
     match s.state {
         crate::dispute::State::Open => {
             let _ = writeln!(out, "Stage:    {} {} (open)", s.stage, s.stage_name);
@@ -64,27 +70,56 @@ pub fn show(
     }
     let _ = writeln!(out, "\nTimeline:");
     for r in records {
-        let when = human_instant(&r.when());
-        let recorded = match r.happened {
-            Some(_) => format!(" (recorded {})", human_instant(&r.at)),
-            None => String::new(),
+        let when = human_instant(&d.when_of(r));
+        let mut recorded = Vec::new();
+        if d.when_of(r) != r.when() {
+            recorded.push(format!(
+                "corrected; the line says {}",
+                human_instant(&r.when())
+            ));
+        }
+        if r.happened.is_some() || d.when_of(r) != r.when() {
+            recorded.push(format!("recorded {}", human_instant(&r.at)));
+        }
+        let recorded = if recorded.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", recorded.join("; "))
         };
         let _ = writeln!(
             out,
             "{:>3}. {when}{recorded}, {}: {}",
             r.seq,
             r.by,
-            describe(
-                &r.event,
-                obligations.iter().find(|o| o.met_by == Some(r.seq))
+            indented(
+                &describe(
+                    &r.event,
+                    obligations.iter().find(|o| o.met_by == Some(r.seq))
+                ),
+                5
             )
         );
         for a in records
             .iter()
             .filter(|a| matches!(&a.event, Event::Amended { event, .. } if *event == r.seq))
         {
-            if let Event::Amended { note, .. } = &a.event {
-                let _ = writeln!(out, "     correction (line {}, {}): {note}", a.seq, a.by);
+            if let Event::Amended {
+                note,
+                event_happened,
+                ..
+            } = &a.event
+            {
+                let what = match event_happened {
+                    Some(t) => format!("happened at {}: {note}", human_instant(t)),
+                    None => note.clone(),
+                };
+                let _ = writeln!(
+                    out,
+                    "     correction (line {}, {}): {}",
+                    a.seq,
+                    a.by,
+                    indented(&what, 7)
+                );
             }
         }
     }
@@ -135,7 +170,24 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             s
         }
         Event::Resolved { stage, outcome } => format!("resolved at stage {stage}: {outcome}"),
-        Event::Amended { event, note } => format!("correction to line {event}: {note}"),
+        Event::Amended {
+            event,
+            note,
+            event_happened: None,
+        } => format!("correction to line {event}: {note}"),
+        Event::Amended {
+            event,
+            note,
+            event_happened: Some(t),
+        } => format!(
+            "correction: line {event} happened at {}: {note}",
+            human_instant(t)
+        ),
+        Event::FactLearned { fact, value, note } => format!(
+            "learned that {} ({fact}={}): {note}",
+            fact_words(fact, *value),
+            if *value { "yes" } else { "no" }
+        ),
         Event::Reopened { reason } => format!("reopened: {reason}"),
         Event::Recovered {
             quarantine, bytes, ..
@@ -143,4 +195,21 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             format!("recovered an interrupted write ({bytes} bytes kept in {quarantine})")
         }
     }
+}
+
+/// A fact in words: "the child has a child protection plan".
+pub fn fact_words(fact: &str, value: bool) -> String {
+    let (yes, no) = match fact {
+        "cp-plan" => (
+            "the child has a child protection plan",
+            "the child has no child protection plan",
+        ),
+        "looked-after" => ("the child is looked after", "the child is not looked after"),
+        "immediate-harm" => (
+            "the child is thought to be at risk of immediate harm",
+            "the child is not thought to be at risk of immediate harm",
+        ),
+        other => return format!("{other} is {}", if value { "yes" } else { "no" }),
+    };
+    (if value { yes } else { no }).to_owned()
 }

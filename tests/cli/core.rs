@@ -203,7 +203,9 @@ fn status_lists_overdue_disputes_first() {
     assert_eq!(rows[0]["overdue"], true);
     assert_eq!(rows[0]["days_overdue"], 14);
     assert_eq!(rows[1]["id"], fresh.as_str());
-    assert_eq!(rows[1]["overdue"], false);
+    // Its stage is not late, but a duty is: the dispute is overdue (tests/cli/due.rs).
+    assert_eq!(rows[1]["overdue"], true);
+    assert_eq!(rows[1]["stage_overdue"], false);
     assert_eq!(rows[1]["working_days_left"], 4);
     let dsl = &rows[1]["obligations"][0];
     assert_eq!(dsl["id"], "dsl");
@@ -229,7 +231,7 @@ fn status_lists_overdue_disputes_first() {
     assert_eq!(rows[0]["working_days_left"], 2);
     let text = env.ok(&["status"]);
     assert!(
-        text.contains(&late) && text.contains("overdue by 14 days"),
+        text.contains(&late) && text.contains("overdue by 10 working days"),
         "{text}"
     );
 }

@@ -6,6 +6,7 @@ mod support;
 mod calendar;
 mod core;
 mod crash;
+mod due;
 mod fidelity;
 mod integrity;
 mod policies;

@@ -264,6 +264,17 @@ mod pty {
         cmd
     }
 
+    /// gscb's category (the first) and its three conditions, each "no" (the
+    /// default); tests/cli/due.rs answers them.
+    fn answer_facts_no(p: &mut rexpect::session::PtySession) {
+        p.exp_string("What kind of disagreement").unwrap();
+        key(p, "\r");
+        for q in ["child protection plan", "looked after", "immediate harm"] {
+            p.exp_string(q).unwrap();
+            key(p, "\r");
+        }
+    }
+
     #[test]
     fn open_asks_for_what_is_missing() {
         let env = Env::new();
@@ -279,6 +290,7 @@ mod pty {
         p.send_line("Children's Social Care").unwrap();
         p.exp_string("What is the disagreement about?").unwrap();
         p.send_line("Referral judged below threshold").unwrap();
+        answer_facts_no(&mut p);
         p.exp_string("Opened dispute").unwrap();
         p.exp_eof().unwrap();
         let rows = env.json(&["status"]);
@@ -299,6 +311,7 @@ mod pty {
         key(&mut p, "\r");
         p.exp_string("What is the disagreement about?").unwrap();
         p.send_line("Second").unwrap();
+        answer_facts_no(&mut p);
         p.exp_eof().unwrap();
         assert_eq!(env.json(&["status"]).as_array().unwrap().len(), 2);
     }
