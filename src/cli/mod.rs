@@ -53,11 +53,15 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Data directory holding the journals [default: your platform's data directory]
-    #[arg(long, global = true, env = "ESCALATE_DIR", value_name = "PATH")]
+    // The environment variables are read in `Ctx::new`, not by clap: clap counts a
+    // value from the environment as typed, and then prints `--dir <PATH>` in every
+    // usage line as though it were required.
+    /// Data directory holding the journals [env: ESCALATE_DIR] [default: your
+    /// platform's data directory]
+    #[arg(long, global = true, value_name = "PATH")]
     pub dir: Option<PathBuf>,
-    /// Who is recording (your name or role) [default: your login name]
-    #[arg(long, global = true, env = "ESCALATE_USER", value_name = "NAME")]
+    /// Who is recording (your name or role) [env: ESCALATE_USER] [default: your login name]
+    #[arg(long, global = true, value_name = "NAME")]
     pub by: Option<String>,
     /// Print one JSON document instead of text
     #[arg(long, global = true)]
@@ -275,9 +279,70 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
     }
 }
 
+/// Commands that need disputes to exist already: they refuse a data directory that
+/// is not there rather than report an empty one.
+fn needs_existing_data(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Status(_)
+            | Command::Show(_)
+            | Command::Report(_)
+            | Command::Export(_)
+            | Command::Verify(_)
+            | Command::Discuss(_)
+            | Command::Escalate(_)
+            | Command::Notify(_)
+            | Command::Resolve(_)
+            | Command::Amend(_)
+            | Command::Reopen(_)
+    )
+}
+
+/// Before a command runs: an explicitly given data directory that is missing is an
+/// error naming it; the default one missing is a fresh install, and `status` says
+/// how to begin.
+fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option<Output>> {
+    let store = &ctx.session.store;
+    if !needs_existing_data(command) || store.root().exists() {
+        return Ok(None);
+    }
+    if explicit_dir {
+        return store.require_existing().map(|()| None);
+    }
+    if matches!(command, Command::Status(_)) && ctx.json {
+        return Ok(Some(Output::JsonArray(Vec::new())));
+    }
+    if matches!(command, Command::Status(_)) && !ctx.quiet {
+        return Ok(Some(Output::Text(format!(
+            "No disputes yet.\nStart one with `escalate open` (it asks for what it needs on a terminal; \
+             `escalate open --help` lists the flags).\nJournals will be kept in {}.\n",
+            store.root().display()
+        ))));
+    }
+    Ok(None)
+}
+
+/// A non-empty environment variable.
+fn env_var(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
 /// Run a parsed command line; returns the process exit code.
-pub fn main(cli: Cli) -> i32 {
-    let result = Ctx::new(cli.global).and_then(|ctx| dispatch(cli.command, &ctx));
+pub fn main(mut cli: Cli) -> i32 {
+    let g = &mut cli.global;
+    g.dir = g
+        .dir
+        .take()
+        .or_else(|| env_var("ESCALATE_DIR").map(PathBuf::from));
+    g.by =
+        g.by.take()
+            .or_else(|| env_var("ESCALATE_USER").and_then(|v| v.into_string().ok()));
+    let explicit_dir = cli.global.dir.is_some();
+    let result =
+        Ctx::new(cli.global).and_then(|ctx| match before(&cli.command, &ctx, explicit_dir)? {
+            Some(output) => Ok(output),
+            None => dispatch(cli.command, &ctx),
+        });
     match result {
         Ok(output) => {
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -306,14 +371,41 @@ pub fn report(e: &Error) {
     }
 }
 
-/// Parse `--at`/`--arose` values for clap.
-pub fn parse_instant_arg(s: &str) -> std::result::Result<Instant, String> {
-    clock::parse_instant(s)
+/// "Now" for reading dates typed relative to today. A bad `ESCALATE_NOW` is
+/// reported when the command runs; here the system clock stands in.
+fn now_for_parsing() -> Instant {
+    clock::now_from_env().unwrap_or_else(|_| clock::to_london(chrono::Utc::now()))
 }
 
-/// Parse `--due`/`--as-of` values for clap.
+/// Say in words how a date typed in any form but ISO was read, on stderr (so
+/// `--json` and `--quiet` output stay clean), before anything is recorded.
+fn echo_reading(typed: &str, words: &str) {
+    if !clock::is_iso(typed) {
+        eprintln!("Reading {:?} as {words}.", typed.trim());
+    }
+}
+
+/// Parse `--at`/`--arose` values for clap: times in the past, so weekday names too.
+pub fn parse_instant_arg(s: &str) -> std::result::Result<Instant, String> {
+    let t = clock::read_instant(s, &now_for_parsing())?;
+    echo_reading(s, &clock::human_instant(&t));
+    Ok(t)
+}
+
+/// Parse `--due`/`--as-of` and calendar dates for clap (today, tomorrow, ...).
 pub fn parse_date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
-    clock::parse_date(s)
+    read_date_arg(s, clock::Words::Days)
+}
+
+/// Parse a date that is in the past (`report --from/--to`): weekday names too.
+pub fn parse_past_date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    read_date_arg(s, clock::Words::Past)
+}
+
+fn read_date_arg(s: &str, words: clock::Words) -> std::result::Result<chrono::NaiveDate, String> {
+    let d = clock::read_date(s, clock::london_date(&now_for_parsing()), words)?;
+    echo_reading(s, &clock::human_date(d));
+    Ok(d)
 }
 
 /// Reprint a warning on stderr (used when some journals could not be read).

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 
-use super::{parse_date_arg, warn, Ctx, Output};
+use super::{parse_past_date_arg, warn, Ctx, Output};
 use crate::error::{Error, Result};
 use crate::report::{Builder, Filter, Period, Report};
 
@@ -17,13 +17,13 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The calendar month to report (YYYY-MM)
-    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["from", "to"], required_unless_present_all = ["from", "to"])]
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["from", "to"], required_unless_present_any = ["from", "to"])]
     pub month: Option<String>,
     /// First day of the period (inclusive)
-    #[arg(long, value_name = "DATE", value_parser = parse_date_arg, requires = "to")]
+    #[arg(long, value_name = "DATE", value_parser = parse_past_date_arg, requires = "to")]
     pub from: Option<NaiveDate>,
     /// Last day of the period (inclusive)
-    #[arg(long, value_name = "DATE", value_parser = parse_date_arg, requires = "from")]
+    #[arg(long, value_name = "DATE", value_parser = parse_past_date_arg, requires = "from")]
     pub to: Option<NaiveDate>,
     /// Only disputes under this policy
     #[arg(long, value_name = "ID")]
@@ -31,9 +31,13 @@ pub struct ReportArgs {
     /// Only disputes raised by or with this agency
     #[arg(long, value_name = "AGENCY")]
     pub agency: Option<String>,
-    /// Output format (--json is the same as --format json)
+    /// Output format (--json is the same as --format json). The CSV columns are
+    /// stable: new figures never add, remove or reorder them
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// With --format csv: leave out the header row, to append months to one file
+    #[arg(long)]
+    pub no_header: bool,
 }
 
 /// How far back a period may start and still be counted from cached states.
@@ -57,13 +61,29 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             ))
         }
     };
-    if let Some(p) = &args.policy {
-        s.catalogue.get(p)?;
+    let format = if ctx.json { Format::Json } else { args.format };
+    if args.no_header && !matches!(format, Format::Csv) {
+        return Err(Error::usage("--no-header is for --format csv")
+            .with_hint("Add --format csv, or leave out --no-header."));
     }
+    // Policy ids ignore case, as everywhere else.
+    let policy = match &args.policy {
+        Some(p) => Some(s.catalogue.get(p)?.policy.id.clone()),
+        None => None,
+    };
+    let today = crate::clock::london_date(&s.now);
+    if period.from > today {
+        warn(&format!(
+            "the period starts on {}, after today ({}): nothing in it has happened yet",
+            crate::clock::human_date(period.from),
+            crate::clock::human_date(today)
+        ));
+    }
+    let agencies = AgenciesSeen::new(args.agency.as_deref());
     let mut builder = Builder::new(
         period,
         Filter {
-            policy: args.policy.clone(),
+            policy,
             agency: args.agency.clone(),
         },
         s.now,
@@ -77,6 +97,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             }
             other => other?,
         };
+        agencies.see(&l.dispute.opened);
         Ok(measurer.measure(&l.dispute, &l.policy.policy, &s.calendar_for(&l.policy)))
     };
     let mut absorb =
@@ -98,10 +119,10 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         s.each_mapped(measure, &mut absorb)?;
     }
     let report = builder.finish();
-    let format = if ctx.json { Format::Json } else { args.format };
+    agencies.warn_if_unknown();
     Ok(match format {
         Format::Json => Output::json(&report),
-        Format::Csv => Output::Text(csv(&report, max_stage(ctx))),
+        Format::Csv => Output::Text(csv(&report, max_stage(ctx), !args.no_header)),
         Format::Table => Output::Text(table(&report)),
     })
 }
@@ -118,7 +139,61 @@ fn max_stage(ctx: &Ctx) -> u32 {
         .unwrap_or(1)
 }
 
-fn csv(r: &Report, stages: u32) -> String {
+/// The agencies named in the disputes a report went through, so that an `--agency`
+/// that matches none (a typing mistake) is not silently a report of zeros.
+struct AgenciesSeen<'a> {
+    wanted: Option<&'a str>,
+    matched: std::sync::atomic::AtomicBool,
+    names: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl<'a> AgenciesSeen<'a> {
+    fn new(wanted: Option<&'a str>) -> Self {
+        AgenciesSeen {
+            wanted,
+            matched: false.into(),
+            names: Default::default(),
+        }
+    }
+
+    fn see(&self, opened: &crate::journal::Opened) {
+        let Some(wanted) = self.wanted else { return };
+        let names = [&opened.from, &opened.with];
+        if names.iter().any(|n| n.eq_ignore_ascii_case(wanted)) {
+            self.matched
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        } else if let Ok(mut seen) = self.names.lock() {
+            seen.extend(names.into_iter().cloned());
+        }
+    }
+
+    fn warn_if_unknown(&self) {
+        let Some(wanted) = self.wanted else { return };
+        if self.matched.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let names = self.names.lock().map(|n| n.clone()).unwrap_or_default();
+        let shown: Vec<String> = names.iter().take(12).map(|n| format!("{n:?}")).collect();
+        warn(&format!(
+            "no dispute names the agency {wanted:?}, so its figures are all zero{}",
+            if shown.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; agencies that occur: {}{}",
+                    shown.join(", "),
+                    if names.len() > shown.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    }
+                )
+            }
+        ));
+    }
+}
+
+fn csv(r: &Report, stages: u32, header_row: bool) -> String {
     use crate::render::csv::row;
     let mut header: Vec<String> = ["from", "to", "policy", "opened", "escalations"]
         .map(String::from)
@@ -135,7 +210,11 @@ fn csv(r: &Report, stages: u32) -> String {
         ]
         .map(String::from),
     );
-    let mut out = row(&header);
+    let mut out = if header_row {
+        row(&header)
+    } else {
+        String::new()
+    };
     let line = |name: &str, f: &crate::report::Figures| {
         let stage = |m: &std::collections::BTreeMap<String, u64>, n: u32| {
             m.get(&n.to_string()).copied().unwrap_or(0).to_string()

@@ -222,10 +222,14 @@ impl Catalogue {
             .collect()
     }
 
+    /// Policy ids ignore case (`--policy GSCB` is gscb), as dispute IDs do.
     fn get_known(&self, id: &str) -> Option<&Arc<LoadedPolicy>> {
-        match self.builtins.iter().find(|b| b.id == id) {
+        match self.builtins.iter().find(|b| b.id.eq_ignore_ascii_case(id)) {
             Some(b) => b.loaded(),
-            None => self.user.iter().find(|p| p.policy.id == id),
+            None => self
+                .user
+                .iter()
+                .find(|p| p.policy.id.eq_ignore_ascii_case(id)),
         }
     }
 

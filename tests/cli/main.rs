@@ -7,6 +7,7 @@ mod calendar;
 mod core;
 mod crash;
 mod integrity;
+mod newcomer;
 mod policies;
 mod readme;
 mod reports;

@@ -1,0 +1,224 @@
+//! A newcomer's first hour (issue 15): the rough edges a new user hit, each pinned
+//! by a test that failed before it was fixed. Mistyped data directories, appending
+//! CSV months, long text from files and standard input, dates as people write them,
+//! errors that say what to do next, completion, the manual and the demo.
+
+use std::path::Path;
+
+use crate::support::Env;
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// 1. A mistyped data directory is an error, never an empty report.
+
+#[test]
+fn a_missing_data_directory_given_explicitly_is_an_error_naming_it() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    let typo = env.tmp.path().join("dta");
+    let typo_s = typo.to_str().unwrap();
+    let reads: Vec<Vec<&str>> = vec![
+        vec!["status"],
+        vec!["show", &id],
+        vec!["report", "--month", "2026-11", "--format", "csv"],
+        vec!["export", "--format", "csv"],
+        vec!["verify"],
+        vec!["discuss", &id, "--note", "n"],
+    ];
+    for args in &reads {
+        // Through the environment, as in a cron job ...
+        let out = env.cmd(args).env("ESCALATE_DIR", &typo).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let err = stderr_of(&out);
+        assert!(
+            err.contains(&format!("the data directory {typo_s} does not exist"))
+                && err.contains("--dir or ESCALATE_DIR"),
+            "{args:?}: {err}"
+        );
+        assert!(stdout_of(&out).is_empty(), "{args:?}");
+        // ... and with --dir.
+        let mut with_flag = vec!["--dir", typo_s];
+        with_flag.extend(args.iter().copied());
+        let err = env.fails(1, &with_flag);
+        assert!(err.contains("does not exist"), "{args:?}: {err}");
+        assert!(!typo.exists(), "{args:?} created the mistyped directory");
+    }
+    // Commands that create data create it.
+    let out = env
+        .cmd(&crate::support::open_args("gscb", &[]))
+        .env("ESCALATE_DIR", &typo)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(typo.join("disputes").is_dir());
+    let fresh = env.tmp.path().join("closures");
+    let out = env
+        .cmd(&["calendar", "close", "2026-12-29", "--reason", "Closed"])
+        .env("ESCALATE_DIR", &fresh)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn a_fresh_install_says_there_are_no_disputes_yet_and_how_to_start() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["status"])
+        .env_remove("ESCALATE_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("No disputes yet") && text.contains("escalate open"),
+        "{text}"
+    );
+    let json = env
+        .cmd(&["status", "--json"])
+        .env_remove("ESCALATE_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&json), "[]\n");
+    assert!(!env.tmp.path().join("xdg-data").exists());
+}
+
+// 2. Appending months to one CSV file.
+
+#[test]
+fn csv_months_append_under_one_header() {
+    let mut env = Env::new();
+    env.open_gscb(&[]);
+    env.now("2026-12-02T09:00:00Z");
+    env.open_gscb(&[]);
+    let mut file = env.ok(&["report", "--month", "2026-11", "--format", "csv"]);
+    let december = env.ok(&[
+        "report",
+        "--month",
+        "2026-12",
+        "--format",
+        "csv",
+        "--no-header",
+    ]);
+    assert!(!december.starts_with("from,"), "{december}");
+    file.push_str(&december);
+    let lines: Vec<&str> = file.lines().collect();
+    assert_eq!(lines.iter().filter(|l| l.starts_with("from,")).count(), 1);
+    let width = lines[0].split(',').count();
+    assert!(
+        lines.iter().all(|l| l.split(',').count() == width),
+        "{file}"
+    );
+    assert!(file.contains("2026-12-01,2026-12-31,total,1,"), "{file}");
+    let err = env.fails(2, &["report", "--month", "2026-11", "--no-header"]);
+    assert!(err.contains("--format csv"), "{err}");
+}
+
+// 11. Words and codes that confused.
+
+#[test]
+fn confusing_words_and_codes_are_plain() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    let err = env.fails(
+        2,
+        &["escalate", &id, "--reason", "r", "--due", "2026-11-31"],
+    );
+    assert!(err.contains("November 2026 has 30 days"), "{err}");
+    let err = env.fails(2, &["report", "--from", "2026-11-01"]);
+    assert!(
+        err.contains("--to <DATE>") && !err.contains("--month"),
+        "{err}"
+    );
+    // ESCALATE_DIR is set here: it is not shown as a required --dir.
+    assert!(!err.contains("--dir <PATH>"), "{err}");
+    let upper = env.open("GSCB", &[]);
+    assert_eq!(upper["policy"], "gscb");
+    let rows = env.json(&["report", "--month", "2026-11", "--policy", "GSCB"]);
+    assert_eq!(rows["opened"], 2);
+    let err = env.fails(2, &["discuss", &id, "--note", ""]);
+    assert!(err.contains("--note is empty"), "{err}");
+    let out = env
+        .cmd(&["report", "--month", "2027-01", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        stderr_of(&out).contains("after today"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = env
+        .cmd(&["report", "--month", "2026-11", "--agency", "CSC"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("no dispute names the agency \"CSC\"")
+            && err.contains("Children's Social Care"),
+        "{err}"
+    );
+    let out = env
+        .cmd(&[
+            "report",
+            "--month",
+            "2026-11",
+            "--agency",
+            "children's social care",
+        ])
+        .output()
+        .unwrap();
+    assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
+}
+
+// 14. Dates as people write them, read back in words.
+
+#[test]
+fn dates_as_people_write_them_are_read_back_in_words() {
+    let mut env = Env::new();
+    env.now("2026-11-30T12:00:00Z"); // a Monday
+    let out = env
+        .cmd(&crate::support::open_args(
+            "gscb",
+            &["--at", "friday 14:00", "--due", "04/12/2026", "--json"],
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("Reading \"friday 14:00\" as Fri 27 Nov 2026 14:00.")
+            && err.contains("Reading \"04/12/2026\" as Fri 4 Dec 2026."),
+        "{err}"
+    );
+    let opened: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(opened["opened"], "2026-11-27T14:00:00+00:00");
+    assert_eq!(opened["due"], "2026-12-04");
+    let id = opened["id"].as_str().unwrap().to_owned();
+    let d = env.json(&["discuss", &id, "--note", "n", "--at", "yesterday 10:15"]);
+    assert_eq!(d["events"], 2);
+    let events = env.json(&["show", &id])["events"].clone();
+    assert_eq!(events[1]["happened"], "2026-11-29T10:15:00+00:00");
+    let r = env.json(&["report", "--from", "last monday", "--to", "today"]);
+    assert_eq!(r["from"], "2026-11-23");
+    assert_eq!(r["to"], "2026-11-30");
+    // Plain ISO dates are not echoed; a weekday is no deadline.
+    let out = env
+        .cmd(&["report", "--from", "2026-11-01", "--to", "2026-11-30"])
+        .output()
+        .unwrap();
+    assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
+    let err = env.fails(2, &["escalate", &id, "--reason", "r", "--due", "friday"]);
+    assert!(err.contains("give the date"), "{err}");
+}
+
+#[allow(dead_code)]
+fn exists(p: &Path) -> bool {
+    p.exists()
+}
