@@ -10,6 +10,7 @@ mod config;
 mod discuss;
 mod escalate;
 mod export;
+mod input;
 mod man;
 mod notify;
 mod open;
@@ -338,13 +339,21 @@ pub fn main(mut cli: Cli) -> i32 {
         g.by.take()
             .or_else(|| env_var("ESCALATE_USER").and_then(|v| v.into_string().ok()));
     let explicit_dir = cli.global.dir.is_some();
-    let result =
-        Ctx::new(cli.global).and_then(|ctx| match before(&cli.command, &ctx, explicit_dir)? {
-            Some(output) => Ok(output),
-            None => dispatch(cli.command, &ctx),
-        });
+    let ctx = match Ctx::new(cli.global) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            report(&e);
+            return e.exit_code();
+        }
+    };
+    let result = match before(&cli.command, &ctx, explicit_dir) {
+        Ok(Some(output)) => Ok(output),
+        Ok(None) => dispatch(cli.command, &ctx),
+        Err(e) => Err(e),
+    };
     match result {
         Ok(output) => {
+            ctx.prompter.finish(true);
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             match output.write_to(&mut stdout).and_then(|()| stdout.flush()) {
                 // A closed pipe (`escalate status | head`) is the reader's choice, not a failure.
@@ -357,6 +366,7 @@ pub fn main(mut cli: Cli) -> i32 {
         }
         Err(e) => {
             report(&e);
+            ctx.prompter.finish(false);
             e.exit_code()
         }
     }
