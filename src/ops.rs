@@ -283,6 +283,10 @@ impl Session {
                 "--due {} is before the stage starts ({})",
                 clock::human_date(date),
                 clock::human_date(clock::london_date(&start))
+            ))
+            .with_hint(format!(
+                "--due is the last day for this stage: give {} or later (a typing mistake in the year or month?), or leave it out to use the policy's date.",
+                clock::human_date(clock::london_date(&start))
             )));
         }
         if let Some(p) = policy_due.filter(|p| date > p.date) {

@@ -31,6 +31,16 @@ pub struct CalendarArgs {
     pub command: CalendarCommand,
 }
 
+impl CalendarArgs {
+    /// Whether the command changes the stored calendar.
+    pub fn writes(&self) -> bool {
+        matches!(
+            self.command,
+            CalendarCommand::Import(_) | CalendarCommand::Close(_) | CalendarCommand::Reopen(_)
+        )
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
     /// Import GOV.UK's bank-holidays.json; for the years it covers it replaces the rules

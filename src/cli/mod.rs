@@ -323,6 +323,69 @@ fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option<Out
     Ok(None)
 }
 
+/// Commands that record something in the data directory.
+fn writes_data(command: &Command) -> bool {
+    match command {
+        Command::Open(_)
+        | Command::Discuss(_)
+        | Command::Escalate(_)
+        | Command::Notify(_)
+        | Command::Resolve(_)
+        | Command::Amend(_)
+        | Command::Reopen(_) => true,
+        Command::Calendar(args) => args.writes(),
+        _ => false,
+    }
+}
+
+/// A write refused by the system ("Read-only file system (os error 30)") names
+/// the data directory and what to check, when the directory itself cannot be
+/// written: the low-level message names a file the command never got to create.
+fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
+    let Error::Io { source, .. } = e else {
+        return None;
+    };
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    if !matches!(source.kind(), PermissionDenied | ReadOnlyFilesystem) {
+        return None;
+    }
+    let dir = [
+        root.join("disputes"),
+        root.join("calendar"),
+        root.to_owned(),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir())?;
+    // Try the directory itself: only if it refuses is the directory the problem.
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    let refused = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            return None;
+        }
+        Err(p) => p,
+    };
+    let why = if refused.kind() == ReadOnlyFilesystem {
+        "it is on a read-only file system"
+    } else {
+        "you do not have permission to write there"
+    };
+    Some(
+        Error::refused(format!(
+            "cannot write in the data directory {}: {why}; nothing was recorded",
+            dir.display()
+        ))
+        .with_hint(format!(
+            "Check the disk is mounted for writing and you may write there (ls -ld {}), or give a data directory you can write with --dir or ESCALATE_DIR. (The system said: {refused}.)",
+            dir.display()
+        )),
+    )
+}
+
 /// A non-empty environment variable.
 fn env_var(name: &str) -> Option<std::ffi::OsString> {
     std::env::var_os(name).filter(|v| !v.is_empty())
@@ -346,6 +409,7 @@ pub fn main(mut cli: Cli) -> i32 {
             return e.exit_code();
         }
     };
+    let writes = writes_data(&cli.command);
     let result = match before(&cli.command, &ctx, explicit_dir) {
         Ok(Some(output)) => Ok(output),
         Ok(None) => dispatch(cli.command, &ctx),
@@ -365,6 +429,10 @@ pub fn main(mut cli: Cli) -> i32 {
             }
         }
         Err(e) => {
+            let e = match writes {
+                true => unwritable_data_dir(&e, ctx.session.store.root()).unwrap_or(e),
+                false => e,
+            };
             report(&e);
             ctx.prompter.finish(false);
             e.exit_code()

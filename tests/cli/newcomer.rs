@@ -436,3 +436,84 @@ mod pty {
         );
     }
 }
+
+// 10. System errors that say what to do next.
+
+/// Run escalate as someone who may read the data directory but not write it: the
+/// user "nobody" when the tests run as root (where permissions do not bite), else
+/// this user after taking away the write bits. `None` where neither is possible.
+fn run_without_write_access(env: &Env, args: &[&str]) -> Option<std::process::Output> {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = assert_cmd::cargo::cargo_bin("escalate");
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut cmd = if is_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        c.arg(&bin);
+        for dir in [
+            env.tmp.path().to_owned(),
+            env.data(),
+            env.data().join("disputes"),
+        ] {
+            let mode = if dir == env.tmp.path() { 0o711 } else { 0o755 };
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        c
+    } else {
+        for dir in [env.data(), env.data().join("disputes")] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).unwrap();
+        }
+        std::process::Command::new(&bin)
+    };
+    cmd.env_clear()
+        .envs(env.vars())
+        .env("HOME", "/nonexistent")
+        .args(args);
+    let out = cmd.output().ok()?;
+    // The binary may sit where "nobody" cannot reach it: nothing to learn then.
+    (!matches!(out.status.code(), Some(126) | Some(127))
+        && !String::from_utf8_lossy(&out.stderr).contains("setpriv:"))
+    .then_some(out)
+}
+
+#[test]
+fn a_data_directory_that_cannot_be_written_is_named_with_what_to_check() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    let before = env.snapshot();
+    let Some(out) = run_without_write_access(&env, &crate::support::open_args("gscb", &[])) else {
+        eprintln!("skipped: cannot run escalate without write access here");
+        return;
+    };
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("cannot write in the data directory")
+            && err.contains("nothing was recorded")
+            && err.contains("--dir"),
+        "{err}"
+    );
+    // It never names a receipt for a dispute that was never created.
+    assert!(!err.contains("head receipt"), "{err}");
+    let out = run_without_write_access(&env, &["discuss", &id, "--note", "n"]).unwrap();
+    assert!(stderr_of(&out).contains("cannot write in the data directory"));
+    assert_eq!(before, env.snapshot());
+}
+
+#[test]
+fn a_due_date_before_the_stage_starts_says_what_to_give() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    env.ok(&["discuss", &id, "--note", "n"]);
+    let err = env.fails(
+        1,
+        &["escalate", &id, "--reason", "r", "--due", "2025-11-24"],
+    );
+    assert!(
+        err.contains("before the stage starts") && err.contains("give Mon 23 Nov 2026 or later"),
+        "{err}"
+    );
+}
