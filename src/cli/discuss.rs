@@ -13,7 +13,7 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct DiscussArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::open_dispute_ids))]
     pub id: String,
     /// What was discussed and agreed (up to 20,000 characters; `-` reads standard input)
     #[arg(long, value_name = "TEXT", conflicts_with = "note_file")]

@@ -13,7 +13,7 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct EscalateArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::open_dispute_ids))]
     pub id: String,
     /// Why the disagreement was not resolved at this stage (up to 20,000 characters; `-` reads standard input)
     #[arg(long, value_name = "TEXT", conflicts_with = "reason_file")]

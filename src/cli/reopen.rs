@@ -11,7 +11,7 @@ use crate::text::{required, MAX_LONG};
 #[derive(Debug, Args)]
 pub struct ReopenArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::resolved_dispute_ids))]
     pub id: String,
     /// Why the dispute has come back (up to 20,000 characters; `-` reads standard input)
     #[arg(long, value_name = "TEXT")]

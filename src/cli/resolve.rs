@@ -13,7 +13,7 @@ use crate::text::{required, MAX_LONG};
 #[derive(Debug, Args)]
 pub struct ResolveArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::open_dispute_ids))]
     pub id: String,
     /// The agreed outcome, in writing, and how outstanding issues will be pursued
     /// (up to 20,000 characters; `-` reads standard input)

@@ -517,3 +517,108 @@ fn a_due_date_before_the_stage_starts_says_what_to_give() {
         "{err}"
     );
 }
+
+// 9. Completion in real shells: --dir on the command line, and only the disputes
+// a command takes.
+
+/// Ask `shell` (a real bash, zsh or fish, running the registration script escalate
+/// prints) to complete `line`, whose last word is empty; returns the candidates.
+/// `None` when that shell is not installed.
+fn complete_in(env: &Env, shell: &str, line: &[&str]) -> Option<Vec<String>> {
+    which(shell)?;
+    let bin = assert_cmd::cargo::cargo_bin("escalate");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let quoted: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+    let script = match shell {
+        "bash" => format!(
+            "source <(escalate completions bash)\n\
+             COMP_WORDS=({words} '')\nCOMP_CWORD={n}\nCOMP_LINE=\"${{COMP_WORDS[*]}}\"\n\
+             COMP_POINT=${{#COMP_LINE}}\nCOMP_TYPE=9\n\
+             _clap_complete_escalate escalate '' \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+            words = quoted.join(" "),
+            n = line.len()
+        ),
+        // Outside the line editor, _describe and compdef are stood in for by
+        // functions that print what zsh would offer.
+        "zsh" => format!(
+            "compdef() {{ : }}\n_describe() {{ print -l -- \"${{(@P)${{@[-1]}}}}\" }}\n\
+             source <(escalate completions zsh)\n\
+             words=({words} '')\nCURRENT={n}\n_clap_dynamic_completer_escalate\n",
+            words = quoted.join(" "),
+            n = line.len() + 1
+        ),
+        "fish" => format!(
+            "escalate completions fish | source\ncomplete -C \"{} \"\n",
+            line.join(" ")
+        ),
+        _ => unreachable!(),
+    };
+    let out = std::process::Command::new(shell)
+        .arg("-c")
+        .arg(&script)
+        .env_clear()
+        .envs(env.vars())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{shell}: {out:?}");
+    Some(
+        stdout_of(&out)
+            .lines()
+            .map(|l| l.split(['\t', ':']).next().unwrap_or("").to_owned())
+            // The flags are offered too; the IDs are what is tested.
+            .filter(|l| !l.is_empty() && !l.starts_with('-'))
+            .collect(),
+    )
+}
+
+fn which(program: &str) -> Option<()> {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| ())
+}
+
+#[test]
+fn completion_honours_dir_and_offers_only_the_disputes_a_command_takes() {
+    let env = Env::new();
+    let elsewhere = env.open_gscb(&[]);
+    let other = Env::new();
+    let open = other.open_gscb(&[]);
+    let resolved = other.open_gscb(&[]);
+    other.ok(&["resolve", &resolved, "--outcome", "Agreed"]);
+    let dir = other.data();
+    let dir = dir.to_str().unwrap();
+    let mut ran = Vec::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let Some(discuss) = complete_in(&env, shell, &["escalate", "--dir", dir, "discuss"]) else {
+            continue;
+        };
+        ran.push(shell);
+        assert_eq!(discuss, vec![open.clone()], "{shell}: discuss");
+        let reopen = complete_in(&env, shell, &["escalate", "--dir", dir, "reopen"]).unwrap();
+        assert_eq!(reopen, vec![resolved.clone()], "{shell}: reopen");
+        let show = complete_in(&env, shell, &["escalate", "--dir", dir, "show"]);
+        let mut want = vec![open.clone(), resolved.clone()];
+        want.sort();
+        let mut got = show.unwrap();
+        got.sort();
+        assert_eq!(got, want, "{shell}: show");
+        // Without --dir, ESCALATE_DIR's disputes.
+        let here = complete_in(&env, shell, &["escalate", "resolve"]).unwrap();
+        assert_eq!(here, vec![elsewhere.clone()], "{shell}: resolve");
+    }
+    assert!(ran.contains(&"bash"), "bash must be installed");
+    // On CI every shell is installed (.ci/run), so none is skipped there.
+    if std::env::var_os("CI").is_some() {
+        assert_eq!(ran, ["bash", "zsh", "fish"]);
+    }
+}
