@@ -52,7 +52,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Options every command takes: listed apart from each command's own in `--help`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     // The environment variables are read in `Ctx::new`, not by clap: clap counts a
     // value from the environment as typed, and then prints `--dir <PATH>` in every
@@ -125,7 +127,7 @@ pub enum Command {
     Config(config::ConfigArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(complete::CompletionsArgs),
-    /// Print the manual page
+    /// Show the manual: a page for each command, and the policy file format
     Man(man::ManArgs),
 }
 
