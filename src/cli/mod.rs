@@ -15,6 +15,7 @@ mod man;
 mod notify;
 mod open;
 mod policy;
+mod progress;
 mod prompt;
 mod reopen;
 mod report;

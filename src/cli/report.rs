@@ -100,15 +100,27 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         agencies.see(&l.dispute.opened);
         Ok(measurer.measure(&l.dispute, &l.policy.policy, &s.calendar_for(&l.policy)))
     };
-    let mut absorb =
-        |id: crate::id::DisputeId, part: Result<Option<crate::report::Contribution>>| match part {
+    let mut progress = super::progress::Progress::new(
+        ctx,
+        if super::progress::Progress::wanted(ctx) {
+            s.store.ids()?.len()
+        } else {
+            0
+        },
+        "Counting",
+    );
+    let mut absorb = |id: crate::id::DisputeId,
+                      part: Result<Option<crate::report::Contribution>>| {
+        progress.inc();
+        match part {
             Ok(Some(c)) => builder.absorb(c),
             Ok(None) => {}
             Err(e) => {
-                warn(&format!("dispute {id} is left out of the report: {e}"));
+                progress.suspend(|| warn(&format!("dispute {id} is left out of the report: {e}")));
                 builder.skip(id.as_str());
             }
-        };
+        }
+    };
     // A recent period needs the lines of only the few disputes active since it
     // began, so cached states serve the rest; an old one needs nearly every
     // journal's lines, and reading them straight is quicker than consulting the
@@ -118,6 +130,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     } else {
         s.each_mapped(measure, &mut absorb)?;
     }
+    drop(progress);
     let report = builder.finish();
     agencies.warn_if_unknown();
     Ok(match format {
