@@ -270,7 +270,7 @@ impl Session {
     }
 
     /// A user's `--due` must be no later than the policy's deadline.
-    fn check_user_due(
+    pub fn check_user_due(
         &self,
         due: Option<NaiveDate>,
         policy_due: Option<&Due>,

@@ -55,17 +55,18 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         let target = d.plan_escalation(policy, args.to, args.role.as_deref())?;
         let when = args.at.unwrap_or(s.now);
         let calendar = s.calendar_for(&loaded.policy);
-        let due = args.due.map(crate::deadline::Due::end_of).or_else(|| {
-            crate::dispute::policy_due(
-                policy,
-                target,
-                &d.facts,
-                when,
-                d.clock_start(),
-                d.arose(),
-                &calendar,
-            )
-        });
+        let policy_due = crate::dispute::policy_due(
+            policy,
+            target,
+            &d.facts,
+            when,
+            d.clock_start(),
+            d.arose(),
+            &calendar,
+        );
+        // A --due that will be refused is refused before the question is asked.
+        s.check_user_due(args.due, policy_due.as_ref(), when, target)?;
+        let due = args.due.map(crate::deadline::Due::end_of).or(policy_due);
         let stage = policy.stage(target).map_or(String::new(), |st| {
             format!("{} ({}): {}", target, st.name, st.who)
         });

@@ -318,8 +318,9 @@ fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option<Out
     }
     if matches!(command, Command::Status(_)) && !ctx.quiet {
         return Ok(Some(Output::Text(format!(
-            "No disputes yet.\nStart one with `escalate open` (it asks for what it needs on a terminal; \
-             `escalate open --help` lists the flags).\nJournals will be kept in {}.\n",
+            "No disputes yet.\nStart one with `escalate open`: on a terminal it asks for\n\
+             what it needs (`escalate open --help` lists its flags).\n\
+             Journals will be kept in {}\n",
             store.root().display()
         ))));
     }
@@ -443,13 +444,50 @@ pub fn main(mut cli: Cli) -> i32 {
     }
 }
 
-/// Print an error and its next step to stderr.
+/// Print an error and its next step to stderr, wrapped at word boundaries to the
+/// terminal's width (a terminal would otherwise break words, and paths, mid-way).
 pub fn report(e: &Error) {
+    let width = std::io::stderr()
+        .is_terminal()
+        .then(|| terminal_size::terminal_size_of(std::io::stderr()))
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {e}");
+    let _ = write!(stderr, "{}", wrap(&format!("error: {e}"), "", width));
     if let Some(hint) = e.hint() {
-        let _ = writeln!(stderr, "  {hint}");
+        let _ = write!(stderr, "{}", wrap(hint, "  ", width));
     }
+}
+
+/// `text` as lines of at most `width` columns (when known), each starting with
+/// `indent`; a word longer than a line (a long path) stands on its own line.
+fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {
+    let mut out = String::new();
+    for para in text.lines() {
+        let Some(width) = width.filter(|w| *w > indent.len() + 20) else {
+            out.push_str(&format!("{indent}{para}\n"));
+            continue;
+        };
+        // A line of a list inside the message keeps its own indentation.
+        let lead = format!("{indent}{}", &para[..para.len() - para.trim_start().len()]);
+        let mut line = lead.clone();
+        for word in para.split_whitespace() {
+            let fits =
+                line.trim().is_empty() || line.chars().count() + 1 + word.chars().count() < width;
+            if !fits {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = lead.clone();
+            }
+            if !line.trim().is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// "Now" for reading dates typed relative to today. A bad `ESCALATE_NOW` is
@@ -527,4 +565,26 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
         ));
     }
     Output::Text(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn messages_wrap_between_words() {
+        let text = "Check the ID, or run `escalate status --all` to list disputes (data directory: /tmp/x).";
+        let wrapped = wrap(text, "  ", Some(40));
+        assert!(wrapped.lines().all(|l| l.chars().count() < 40), "{wrapped}");
+        assert!(wrapped.lines().all(|l| l.starts_with("  ")), "{wrapped}");
+        assert_eq!(
+            wrapped.split_whitespace().collect::<Vec<_>>(),
+            text.split_whitespace().collect::<Vec<_>>()
+        );
+        assert_eq!(wrap(text, "", None), format!("{text}\n"));
+        assert_eq!(
+            wrap("two problems:\n  a: b", "", Some(40)),
+            "two problems:\n  a: b\n"
+        );
+    }
 }

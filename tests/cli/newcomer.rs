@@ -416,6 +416,18 @@ mod pty {
     }
 
     #[test]
+    fn a_due_date_that_will_be_refused_is_refused_before_the_question() {
+        let env = Env::new();
+        let id = env.open_gscb(&[]);
+        env.ok(&["discuss", &id, "--note", "n"]);
+        let args = ["escalate", &id, "--reason", "r", "--due", "24/11/2025"];
+        let mut p = spawn_command(command(&env, None, &args), Some(20_000)).unwrap();
+        let rest = p.exp_eof().unwrap();
+        assert!(rest.contains("before the stage starts"), "{rest}");
+        assert!(!rest.contains("Escalate dispute"), "asked first: {rest}");
+    }
+
+    #[test]
     fn a_missing_editor_program_is_named() {
         let env = Env::new();
         let id = env.open_gscb(&[]);
