@@ -219,11 +219,16 @@ impl Prompter {
         );
     }
 
-    /// Choose one of `items`; returns its index.
+    /// Choose one of `items`; returns its index. Items are cut to the terminal's
+    /// width: a list item that wraps breaks words and leaves the redrawn list
+    /// garbled when the selection moves.
     pub fn select(&self, question: &str, items: &[String]) -> Result<usize> {
+        let width = terminal_size::terminal_size_of(std::io::stderr())
+            .map_or(80, |(w, _)| usize::from(w.0));
+        let items: Vec<String> = items.iter().map(|i| fit(i, width - 3)).collect();
         Select::with_theme(&self.theme)
             .with_prompt(question)
-            .items(items)
+            .items(&items)
             .default(0)
             .interact_opt()
             .map_err(cancelled)?
@@ -258,6 +263,17 @@ impl Prompter {
             _ => Err(Error::refused("cancelled; nothing was written")),
         }
     }
+}
+
+/// `text` in at most `width` columns, ending "…" where it was cut.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
 }
 
 fn editor_variable() -> &'static str {

@@ -976,3 +976,94 @@ fn the_readme_exit_code_table_is_true() {
     let help = env.ok(&["--help"]);
     assert!(help.contains("0 success; 1 refused") && help.contains("2 bad usage; 3"));
 }
+
+// Rough edges found at 80 columns in tmux.
+
+/// A tmux session 80 columns wide running escalate in `env`; `None` when tmux
+/// is not installed.
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(env: &Env, args: &[&str]) -> Option<Tmux> {
+        which("tmux")?;
+        let name = format!("escalate-test-{}-{}", std::process::id(), args.join("-"));
+        let bin = assert_cmd::cargo::cargo_bin("escalate");
+        let mut command = vec!["env".to_owned(), "-i".to_owned()];
+        for (k, v) in env.vars() {
+            command.push(format!("{k}={}", v.to_string_lossy()));
+        }
+        command.push("TERM=xterm".into());
+        command.push(bin.to_string_lossy().into_owned());
+        command.extend(args.iter().map(|a| a.to_string()));
+        let ok = std::process::Command::new("tmux")
+            .args(["new-session", "-d", "-x", "80", "-y", "30", "-s", &name])
+            .args(&command)
+            .status()
+            .ok()?
+            .success();
+        ok.then_some(Tmux { name })
+    }
+
+    fn screen(&self) -> String {
+        let out = std::process::Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        stdout_of(&out)
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        for _ in 0..100 {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{text:?} never appeared:\n{}", self.screen());
+    }
+
+    fn keys(&self, keys: &str) {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        std::process::Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, keys])
+            .status()
+            .unwrap();
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+#[test]
+fn the_policy_list_fits_an_80_column_terminal() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(&env, &["open"]) else {
+        assert!(std::env::var_os("CI").is_none(), "CI installs tmux");
+        eprintln!("skipped: tmux is not installed");
+        return;
+    };
+    tmux.wait_for("cumbria");
+    tmux.keys("Down");
+    let screen = tmux.wait_for("❯ bscb");
+    // Every policy is one line, so moving the selection redraws cleanly.
+    let items: Vec<&str> = screen.lines().filter(|l| l.contains(" — ")).collect();
+    assert_eq!(items.len(), 5, "{screen}");
+    for line in screen.lines() {
+        assert!(
+            line.is_empty()
+                || line.starts_with("? ")
+                || line.starts_with("  ")
+                || line.starts_with("❯ "),
+            "a wrapped line: {line:?}\n{screen}"
+        );
+    }
+    tmux.keys("Escape");
+}
