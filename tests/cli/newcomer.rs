@@ -140,6 +140,8 @@ fn confusing_words_and_codes_are_plain() {
     assert!(!err.contains("--dir <PATH>"), "{err}");
     let upper = env.open("GSCB", &[]);
     assert_eq!(upper["policy"], "gscb");
+    env.ok(&["config", "set", "policy", "GSCB"]);
+    assert_eq!(env.ok(&["config", "get", "policy"]), "gscb\n");
     let rows = env.json(&["report", "--month", "2026-11", "--policy", "GSCB"]);
     assert_eq!(rows["opened"], 2);
     let err = env.fails(2, &["discuss", &id, "--note", ""]);
@@ -863,6 +865,8 @@ fn long_commands_show_progress_on_a_terminal_only() {
     assert_eq!(shown.matches(" ok: ").count(), 200);
     let shown = run_in_pty(&["report", "--month", "2026-10"]);
     assert!(shown.contains("Counting"), "{shown}");
+    let shown = run_in_pty(&["calendar", "close", "2026-12-29", "--reason", "Closed"]);
+    assert!(shown.contains("Rechecking deadlines"), "{shown}");
     let json = run_in_pty(&["verify", "--json"]);
     assert!(!json.contains("Checking"), "{json}");
     let out = env
