@@ -688,7 +688,7 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
         "escalate-show" => vec![("One dispute by the start of its ID:", "escalate show 7K3M")],
         "escalate-report" => vec![
             ("Last month's figures as a table:", "escalate report --month 2026-11"),
-            ("A month-end cron job appending to one CSV file (write the header once without --no-header):", "5 7 1 * * escalate report --month \"$(date -d 'last month' +\\%Y-\\%m)\" --format csv --no-header >> escalations.csv"),
+            ("A month-end cron job appending to one CSV file (write the header once without --no-header):", "5 7 1 * * escalate report --month \"last month\" --format csv --no-header >> escalations.csv"),
             ("Since last Monday:", "escalate report --from \"last monday\" --to today"),
         ],
         "escalate-export" => vec![

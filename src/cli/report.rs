@@ -16,7 +16,7 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The calendar month to report (YYYY-MM)
+    /// The calendar month to report: YYYY-MM, MM/YYYY, `this month` or `last month`
     #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["from", "to"], required_unless_present_any = ["from", "to"])]
     pub month: Option<String>,
     /// First day of the period (inclusive)
@@ -46,10 +46,7 @@ const RECENT_DAYS: i64 = 92;
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let period = match (&args.month, args.from, args.to) {
-        (Some(m), _, _) => Period::month(m).ok_or_else(|| {
-            Error::usage(format!("--month {m:?} is not a month"))
-                .with_hint("Write the month as YYYY-MM, e.g. 2026-11.")
-        })?,
+        (Some(m), _, _) => month(m, crate::clock::london_date(&s.now))?,
         (None, Some(from), Some(to)) if from <= to => Period { from, to },
         (None, Some(_), Some(_)) => {
             return Err(Error::usage("--from is after --to")
@@ -150,6 +147,42 @@ fn max_stage(ctx: &Ctx) -> u32 {
         .map(|p| p.policy.last_stage())
         .max()
         .unwrap_or(1)
+}
+
+/// The period of a month as people write it: `2026-11`, `11/2026`, `this month`,
+/// `last month` (the one a month-end job wants, without `date` arithmetic). A
+/// month named in words is read back on stderr, as other dates are.
+fn month(typed: &str, today: NaiveDate) -> Result<Period> {
+    use chrono::Datelike;
+    let text = typed.trim().to_lowercase();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let this = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let ym = match text.as_str() {
+        "this month" | "this" => Some(this),
+        "last month" | "last" => this.checked_sub_months(chrono::Months::new(1)),
+        _ => match text.split_once('/') {
+            Some((m, y)) if y.len() == 4 => m
+                .parse()
+                .ok()
+                .zip(y.parse().ok())
+                .and_then(|(m, y)| NaiveDate::from_ymd_opt(y, m, 1)),
+            _ => None,
+        },
+    };
+    let iso = ym.map_or(text.clone(), |d| d.format("%Y-%m").to_string());
+    let period = Period::month(&iso).ok_or_else(|| {
+        Error::usage(format!("--month {typed:?} is not a month")).with_hint(
+            "Write the month as YYYY-MM (2026-11) or MM/YYYY (11/2026), or say `last month`.",
+        )
+    })?;
+    if ym.is_some() {
+        eprintln!(
+            "Reading {:?} as {}.",
+            typed.trim(),
+            period.from.format("%B %Y")
+        );
+    }
+    Ok(period)
 }
 
 /// The agencies named in the disputes a report went through, so that an `--agency`

@@ -210,6 +210,23 @@ fn dates_as_people_write_them_are_read_back_in_words() {
     let r = env.json(&["report", "--from", "last monday", "--to", "today"]);
     assert_eq!(r["from"], "2026-11-23");
     assert_eq!(r["to"], "2026-11-30");
+    // Months too, so a month-end job needs no `date` arithmetic.
+    let out = env
+        .cmd(&["report", "--month", "last month", "--json"])
+        .output()
+        .unwrap();
+    assert!(stderr_of(&out).contains("Reading \"last month\" as October 2026."));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (r["from"].as_str(), r["to"].as_str()),
+        (Some("2026-10-01"), Some("2026-10-31"))
+    );
+    assert_eq!(
+        env.json(&["report", "--month", "11/2026"])["to"],
+        "2026-11-30"
+    );
+    let err = env.fails(2, &["report", "--month", "13/2026"]);
+    assert!(err.contains("MM/YYYY"), "{err}");
     // Plain ISO dates are not echoed; a weekday is no deadline.
     let out = env
         .cmd(&["report", "--from", "2026-11-01", "--to", "2026-11-30"])
