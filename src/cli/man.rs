@@ -370,7 +370,8 @@ fn synopsis(cmd: &clap::Command, path: &[String]) -> String {
         .get_arguments()
         .filter(|a| !a.is_hide_set() && !is_global(a) && a.get_id() != "help")
     {
-        let usage = arg_usage(arg, true);
+        // A flag and its value stay on one line.
+        let usage = arg_usage(arg, true).replace(' ', "\\ ");
         words.push(if arg.is_required_set() {
             usage
         } else {
@@ -378,7 +379,8 @@ fn synopsis(cmd: &clap::Command, path: &[String]) -> String {
         });
     }
     words.push("[\\fIglobal options\\fR]".into());
-    format!(".PP\n{}\n", words.join(" "))
+    // Flags are never hyphenated across lines: they are typed as shown.
+    format!(".PP\n.nh\n.ad l\n{}\n.ad\n.hy\n", words.join(" "))
 }
 
 fn options_section(heading: &str, args: &[&clap::Arg]) -> String {

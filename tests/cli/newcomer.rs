@@ -734,7 +734,10 @@ fn manual_pages_are_a_real_manual() {
     assert!(main.contains(".SH \"EXAMPLES\"") && main.contains("ESCALATE_NOW"));
     let open = read("escalate-open.1");
     // Synopsis and options with value placeholders.
-    assert!(open.contains("[\\fB\\-\\-policy\\fR \\fIID\\fR]"), "{open}");
+    assert!(
+        open.contains("[\\fB\\-\\-policy\\fR\\ \\fIID\\fR]"),
+        "{open}"
+    );
     assert!(open.contains("\\fB\\-\\-due\\fR \\fIDATE\\fR"), "{open}");
     assert!(open.contains("20,000 characters"), "{open}");
     let report = read("escalate-report.1");
