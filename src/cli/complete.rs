@@ -87,6 +87,9 @@ enum Wanted {
     Any,
     Open,
     Resolved,
+    /// Open, or resolved with obligations still outstanding (some arise only on
+    /// resolving, such as telling the chair the outcome).
+    Notifiable,
 }
 
 fn ids(current: &OsStr, wanted: Wanted) -> Vec<CompletionCandidate> {
@@ -115,8 +118,13 @@ fn ids(current: &OsStr, wanted: Wanted) -> Vec<CompletionCandidate> {
             }
             let l = loaded.ok()?;
             let open = l.dispute.state == State::Open;
-            (open == (wanted == Wanted::Open))
-                .then(|| format!("stage {}, with {}", l.dispute.stage, l.dispute.opened.with))
+            let offered = match wanted {
+                Wanted::Open => open,
+                Wanted::Resolved => !open,
+                Wanted::Notifiable => open || l.dispute.outstanding().next().is_some(),
+                Wanted::Any => true,
+            };
+            offered.then(|| format!("stage {}, with {}", l.dispute.stage, l.dispute.opened.with))
         },
         |id, help| {
             if let Some(help) = help {
@@ -144,9 +152,14 @@ pub fn dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     ids(current, Wanted::Any)
 }
 
-/// Completes the IDs of open disputes (for discuss, escalate, notify, resolve).
+/// Completes the IDs of open disputes (for discuss, escalate, resolve).
 pub fn open_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     ids(current, Wanted::Open)
+}
+
+/// Completes the IDs of disputes someone may still need notifying on.
+pub fn notifiable_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
+    ids(current, Wanted::Notifiable)
 }
 
 /// Completes the IDs of resolved disputes (for reopen).

@@ -13,7 +13,7 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct NotifyArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::open_dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::notifiable_dispute_ids))]
     pub id: String,
     /// Who was notified: the obligation's id or role (e.g. iro, "Independent Reviewing Officer")
     #[arg(long, value_name = "ROLE")]

@@ -626,6 +626,15 @@ fn completion_honours_dir_and_offers_only_the_disputes_a_command_takes() {
     let open = other.open_gscb(&[]);
     let resolved = other.open_gscb(&[]);
     other.ok(&["resolve", &resolved, "--outcome", "Agreed"]);
+    // Resolved at stage 4 under lscb: the Board Manager must still be told.
+    let to_tell = other.open(
+        "lscb",
+        &["--immediate-harm", "--stage", "4", "--reason", "Urgent"],
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    other.ok(&["resolve", &to_tell, "--outcome", "Agreed at stage 4"]);
     let dir = other.data();
     let dir = dir.to_str().unwrap();
     let mut ran = Vec::new();
@@ -635,14 +644,28 @@ fn completion_honours_dir_and_offers_only_the_disputes_a_command_takes() {
         };
         ran.push(shell);
         assert_eq!(discuss, vec![open.clone()], "{shell}: discuss");
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
         let reopen = complete_in(&env, shell, &["escalate", "--dir", dir, "reopen"]).unwrap();
-        assert_eq!(reopen, vec![resolved.clone()], "{shell}: reopen");
+        assert_eq!(
+            sorted(reopen),
+            sorted(vec![resolved.clone(), to_tell.clone()]),
+            "{shell}: reopen"
+        );
+        let notify = complete_in(&env, shell, &["escalate", "--dir", dir, "notify"]).unwrap();
+        assert_eq!(
+            sorted(notify),
+            sorted(vec![open.clone(), to_tell.clone()]),
+            "{shell}: notify"
+        );
         let show = complete_in(&env, shell, &["escalate", "--dir", dir, "show"]);
-        let mut want = vec![open.clone(), resolved.clone()];
-        want.sort();
-        let mut got = show.unwrap();
-        got.sort();
-        assert_eq!(got, want, "{shell}: show");
+        assert_eq!(
+            sorted(show.unwrap()),
+            sorted(vec![open.clone(), resolved.clone(), to_tell.clone()]),
+            "{shell}: show"
+        );
         // Without --dir, ESCALATE_DIR's disputes.
         let here = complete_in(&env, shell, &["escalate", "resolve"]).unwrap();
         assert_eq!(here, vec![elsewhere.clone()], "{shell}: resolve");
