@@ -2,7 +2,7 @@
 //! `--note-file PATH` (`-` again meaning standard input), so a long note or one
 //! written elsewhere needs no quoting and no argument-length limit.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -24,6 +24,10 @@ pub fn long_text(
 }
 
 fn read_stdin(flag: &str) -> Result<String> {
+    if std::io::stdin().is_terminal() {
+        // Otherwise it looks as though escalate hung.
+        eprintln!("Type the text for {flag}, then press Ctrl-D at the start of a line.");
+    }
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()

@@ -51,6 +51,12 @@ fn restore_cursor() {
 /// the default action would end the process with it still hidden. Restore it,
 /// say that nothing was written, and exit as an interrupted command does (130).
 fn restore_cursor_on_interrupt() {
+    // Once, and only when a prompt is shown: other commands keep the default.
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(watch_interrupt);
+}
+
+fn watch_interrupt() {
     use signal_hook::consts::SIGINT;
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT]) else {
         return;
@@ -68,9 +74,6 @@ impl Prompter {
     pub fn new(no_input: bool) -> Prompter {
         let interactive =
             !no_input && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-        if interactive {
-            restore_cursor_on_interrupt();
-        }
         Prompter {
             interactive,
             theme: ColorfulTheme::default(),
@@ -95,6 +98,7 @@ impl Prompter {
 
     /// One line of text, required.
     pub fn line(&self, question: &str) -> Result<String> {
+        restore_cursor_on_interrupt();
         Input::<String>::with_theme(&self.theme)
             .with_prompt(question)
             .validate_with(|s: &String| {
@@ -226,6 +230,7 @@ impl Prompter {
         let width = terminal_size::terminal_size_of(std::io::stderr())
             .map_or(80, |(w, _)| usize::from(w.0));
         let items: Vec<String> = items.iter().map(|i| fit(i, width - 3)).collect();
+        restore_cursor_on_interrupt();
         Select::with_theme(&self.theme)
             .with_prompt(question)
             .items(&items)
@@ -252,6 +257,7 @@ impl Prompter {
 
     /// Ask yes/no, defaulting to no; "no" cancels.
     pub fn confirm(&self, question: &str) -> Result<()> {
+        restore_cursor_on_interrupt();
         let yes = Confirm::with_theme(&self.theme)
             .with_prompt(question)
             .default(false)
