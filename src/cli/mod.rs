@@ -7,6 +7,7 @@ mod amend;
 mod calendar;
 mod complete;
 mod config;
+mod datadir;
 mod discuss;
 mod escalate;
 mod export;
@@ -24,6 +25,7 @@ mod show;
 mod spill;
 mod status;
 mod verify;
+mod wrap;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -283,113 +285,6 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
     }
 }
 
-/// Commands that need disputes to exist already: they refuse a data directory that
-/// is not there rather than report an empty one.
-fn needs_existing_data(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Status(_)
-            | Command::Show(_)
-            | Command::Report(_)
-            | Command::Export(_)
-            | Command::Verify(_)
-            | Command::Discuss(_)
-            | Command::Escalate(_)
-            | Command::Notify(_)
-            | Command::Resolve(_)
-            | Command::Amend(_)
-            | Command::Reopen(_)
-    )
-}
-
-/// Before a command runs: an explicitly given data directory that is missing is an
-/// error naming it; the default one missing is a fresh install, and `status` says
-/// how to begin.
-fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option<Output>> {
-    let store = &ctx.session.store;
-    if !needs_existing_data(command) || store.root().exists() {
-        return Ok(None);
-    }
-    if explicit_dir {
-        return store.require_existing().map(|()| None);
-    }
-    if matches!(command, Command::Status(_)) && ctx.json {
-        return Ok(Some(Output::JsonArray(Vec::new())));
-    }
-    if matches!(command, Command::Status(_)) && !ctx.quiet {
-        return Ok(Some(Output::Text(format!(
-            "No disputes yet.\nStart one with `escalate open`: on a terminal it asks for\n\
-             what it needs (`escalate open --help` lists its flags).\n\
-             Journals will be kept in {}\n",
-            store.root().display()
-        ))));
-    }
-    Ok(None)
-}
-
-/// Commands that record something in the data directory.
-fn writes_data(command: &Command) -> bool {
-    match command {
-        Command::Open(_)
-        | Command::Discuss(_)
-        | Command::Escalate(_)
-        | Command::Notify(_)
-        | Command::Resolve(_)
-        | Command::Amend(_)
-        | Command::Reopen(_) => true,
-        Command::Calendar(args) => args.writes(),
-        _ => false,
-    }
-}
-
-/// A write refused by the system ("Read-only file system (os error 30)") names
-/// the data directory and what to check, when the directory itself cannot be
-/// written: the low-level message names a file the command never got to create.
-fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
-    let Error::Io { source, .. } = e else {
-        return None;
-    };
-    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
-    if !matches!(source.kind(), PermissionDenied | ReadOnlyFilesystem) {
-        return None;
-    }
-    let dir = [
-        root.join("disputes"),
-        root.join("calendar"),
-        root.to_owned(),
-    ]
-    .into_iter()
-    .find(|d| d.is_dir())?;
-    // Try the directory itself: only if it refuses is the directory the problem.
-    let probe = dir.join(format!(".write-test-{}", std::process::id()));
-    let refused = match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-    {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            return None;
-        }
-        Err(p) => p,
-    };
-    let why = if refused.kind() == ReadOnlyFilesystem {
-        "it is on a read-only file system"
-    } else {
-        "you do not have permission to write there"
-    };
-    Some(
-        Error::refused(format!(
-            "cannot write in the data directory {}: {why}; nothing was recorded",
-            dir.display()
-        ))
-        .with_hint(format!(
-            "Check the disk is mounted for writing and you may write there (ls -ld {}), or give a data directory you can write with --dir or ESCALATE_DIR. (The system said: {refused}.)",
-            dir.display()
-        )),
-    )
-}
-
 /// A non-empty environment variable.
 fn env_var(name: &str) -> Option<std::ffi::OsString> {
     std::env::var_os(name).filter(|v| !v.is_empty())
@@ -413,8 +308,8 @@ pub fn main(mut cli: Cli) -> i32 {
             return e.exit_code();
         }
     };
-    let writes = writes_data(&cli.command);
-    let result = match before(&cli.command, &ctx, explicit_dir) {
+    let writes = datadir::writes_data(&cli.command);
+    let result = match datadir::before(&cli.command, &ctx, explicit_dir) {
         Ok(Some(output)) => Ok(output),
         Ok(None) => dispatch(cli.command, &ctx),
         Err(e) => Err(e),
@@ -434,7 +329,7 @@ pub fn main(mut cli: Cli) -> i32 {
         }
         Err(e) => {
             let e = match writes {
-                true => unwritable_data_dir(&e, ctx.session.store.root()).unwrap_or(e),
+                true => datadir::unwritable_data_dir(&e, ctx.session.store.root()).unwrap_or(e),
                 false => e,
             };
             report(&e);
@@ -453,41 +348,10 @@ pub fn report(e: &Error) {
         .flatten()
         .map(|(w, _)| usize::from(w.0));
     let mut stderr = std::io::stderr().lock();
-    let _ = write!(stderr, "{}", wrap(&format!("error: {e}"), "", width));
+    let _ = write!(stderr, "{}", wrap::wrap(&format!("error: {e}"), "", width));
     if let Some(hint) = e.hint() {
-        let _ = write!(stderr, "{}", wrap(hint, "  ", width));
+        let _ = write!(stderr, "{}", wrap::wrap(hint, "  ", width));
     }
-}
-
-/// `text` as lines of at most `width` columns (when known), each starting with
-/// `indent`; a word longer than a line (a long path) stands on its own line.
-fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {
-    let mut out = String::new();
-    for para in text.lines() {
-        let Some(width) = width.filter(|w| *w > indent.len() + 20) else {
-            out.push_str(&format!("{indent}{para}\n"));
-            continue;
-        };
-        // A line of a list inside the message keeps its own indentation.
-        let lead = format!("{indent}{}", &para[..para.len() - para.trim_start().len()]);
-        let mut line = lead.clone();
-        for word in para.split_whitespace() {
-            let fits =
-                line.trim().is_empty() || line.chars().count() + 1 + word.chars().count() < width;
-            if !fits {
-                out.push_str(line.trim_end());
-                out.push('\n');
-                line = lead.clone();
-            }
-            if !line.trim().is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// "Now" for reading dates typed relative to today. A bad `ESCALATE_NOW` is
@@ -565,26 +429,4 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
         ));
     }
     Output::Text(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn messages_wrap_between_words() {
-        let text = "Check the ID, or run `escalate status --all` to list disputes (data directory: /tmp/x).";
-        let wrapped = wrap(text, "  ", Some(40));
-        assert!(wrapped.lines().all(|l| l.chars().count() < 40), "{wrapped}");
-        assert!(wrapped.lines().all(|l| l.starts_with("  ")), "{wrapped}");
-        assert_eq!(
-            wrapped.split_whitespace().collect::<Vec<_>>(),
-            text.split_whitespace().collect::<Vec<_>>()
-        );
-        assert_eq!(wrap(text, "", None), format!("{text}\n"));
-        assert_eq!(
-            wrap("two problems:\n  a: b", "", Some(40)),
-            "two problems:\n  a: b\n"
-        );
-    }
 }
