@@ -739,7 +739,13 @@ fn manual_pages_are_a_real_manual() {
         let text = read(&name);
         let mut wanted = vec!["NAME", "SYNOPSIS", "DESCRIPTION", "SEE ALSO"];
         if name.ends_with(".1") {
-            wanted.extend(["GLOBAL OPTIONS", "EXIT STATUS", "ENVIRONMENT", "FILES"]);
+            wanted.extend([
+                "GLOBAL OPTIONS",
+                "EXIT STATUS",
+                "ENVIRONMENT",
+                "FILES",
+                "EXAMPLES",
+            ]);
         }
         for heading in wanted {
             assert!(
