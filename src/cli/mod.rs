@@ -342,11 +342,7 @@ pub fn main(mut cli: Cli) -> i32 {
 /// Print an error and its next step to stderr, wrapped at word boundaries to the
 /// terminal's width (a terminal would otherwise break words, and paths, mid-way).
 pub fn report(e: &Error) {
-    let width = std::io::stderr()
-        .is_terminal()
-        .then(|| terminal_size::terminal_size_of(std::io::stderr()))
-        .flatten()
-        .map(|(w, _)| usize::from(w.0));
+    let width = wrap::stderr_width();
     let mut stderr = std::io::stderr().lock();
     let _ = write!(stderr, "{}", wrap::wrap(&format!("error: {e}"), "", width));
     if let Some(hint) = e.hint() {
@@ -393,7 +389,10 @@ fn read_date_arg(s: &str, words: clock::Words) -> std::result::Result<chrono::Na
 
 /// Reprint a warning on stderr (used when some journals could not be read).
 pub fn warn(message: &str) {
-    eprintln!("warning: {message}");
+    eprint!(
+        "{}",
+        wrap::wrap(&format!("warning: {message}"), "", wrap::stderr_width())
+    );
 }
 
 /// After a change: the dispute as it now stands, as JSON or as a few lines of text
