@@ -345,7 +345,7 @@ fn table(r: &Report) -> String {
     });
     let entered: u64 = r.total.entered_stage.values().sum();
     format!(
-        "Escalations {} to {} (Europe/London), generated {}\n\n{t}\n\nEscalations from stage 1 onwards (disputes entering any stage): {entered}\n",
+        "Escalations {} to {} (Europe/London)\nGenerated {}\n\n{t}\n\nEscalations from stage 1 onwards (disputes entering any stage): {entered}\n",
         crate::clock::human_date(r.from),
         crate::clock::human_date(r.to),
         crate::clock::human_instant(&r.generated_at),

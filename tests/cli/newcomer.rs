@@ -1096,6 +1096,16 @@ impl Drop for Tmux {
 }
 
 #[test]
+fn the_report_table_fits_80_columns() {
+    let env = Env::new();
+    env.open_gscb(&[]);
+    let table = env.ok(&["report", "--month", "2026-11"]);
+    for line in table.lines() {
+        assert!(line.chars().count() <= 80, "{line:?}\n{table}");
+    }
+}
+
+#[test]
 fn the_policy_list_fits_an_80_column_terminal() {
     let env = Env::new();
     let Some(tmux) = Tmux::start(&env, &["open"]) else {
