@@ -146,7 +146,10 @@ fn shown_by_groff(file: &Path) -> Option<()> {
         .unwrap_or_else(|| "less -R".to_owned());
     let status = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("groff -man -Tutf8 \"$1\" | {pager}"))
+        // Without groff the pipeline would show nothing and still succeed.
+        .arg(format!(
+            "command -v groff >/dev/null || exit 127; groff -man -Tutf8 \"$1\" | {pager}"
+        ))
         .arg("escalate-man")
         .arg(file)
         .status()
