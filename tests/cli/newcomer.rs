@@ -832,6 +832,24 @@ fn man_on_a_terminal_shows_the_page_as_man_does() {
     // Headings are emboldened by overstriking for the pager; body text is plain.
     assert!(rest.contains("Stage moves in the period."), "{rest}");
     assert!(!rest.contains(".TP") && !rest.contains("\\fB"), "{rest}");
+
+    // With neither man nor groff to be found, the page as plain text.
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("escalate"));
+    cmd.env_clear()
+        .envs(env.vars())
+        .env("PATH", env.tmp.path().join("nothing-here"))
+        .env("TERM", "xterm")
+        .args(["man", "report"]);
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let plain = p.exp_eof().unwrap();
+    assert!(
+        plain.contains("FIGURES") && plain.contains("Stage moves in the period."),
+        "{plain}"
+    );
+    assert!(
+        plain.contains("--no-header") && !plain.contains(".TP") && !plain.contains("\\f"),
+        "{plain}"
+    );
 }
 
 // 13. Setting up.
