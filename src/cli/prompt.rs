@@ -178,14 +178,18 @@ impl Prompter {
                 "nothing was typed; cancelled, nothing was written",
             )));
         }
-        if !matches!(status, Ok(s) if s.success()) {
-            eprintln!("warning: your editor did not exit cleanly; the text it saved is used");
-        }
         *self.edited.borrow_mut() = Some(Edited {
             flag: flag.to_owned(),
             path,
             text: text.clone(),
         });
+        // An editor that fails (vim's `:cq`) means "abandon", as it does for git;
+        // what was written is kept all the same.
+        if let Some(s) = status.ok().filter(|s| !s.success()) {
+            return Err(Error::refused(format!(
+                "your editor exited with an error ({s}); nothing was recorded"
+            )));
+        }
         Ok(text)
     }
 

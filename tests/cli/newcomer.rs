@@ -420,6 +420,33 @@ mod pty {
             20_002
         );
 
+        // An editor that exits with an error (vim's :cq) abandons; the text is kept.
+        let failing = env.tmp.path().join("failing-editor");
+        std::fs::write(
+            &failing,
+            "#!/bin/sh\necho 'Half a note' >> \"$1\"\nexit 1\n",
+        )
+        .unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&failing, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let mut p = spawn_command(
+            command(&env, Some(&failing), &["discuss", &id]),
+            Some(20_000),
+        )
+        .unwrap();
+        let rest = p.exp_eof().unwrap();
+        assert!(rest.contains("your editor exited with an error"), "{rest}");
+        assert_eq!(
+            std::fs::read_to_string(kept_file(&rest)).unwrap(),
+            "Half a note\n"
+        );
+        assert_eq!(
+            env.json(&["show", &id])["events"].as_array().unwrap().len(),
+            1
+        );
+
         // Recorded: nothing is left behind.
         let fake = editor(&env, "Phoned the social worker");
         let mut p =
@@ -431,7 +458,7 @@ mod pty {
             "Phoned the social worker"
         );
         let unsent = env.tmp.path().join("state/escalate/unsent");
-        assert_eq!(std::fs::read_dir(unsent).unwrap().count(), 2);
+        assert_eq!(std::fs::read_dir(unsent).unwrap().count(), 3);
     }
 
     #[test]
