@@ -46,7 +46,7 @@ use crate::text;
 #[derive(Debug, Parser)]
 #[command(name = "escalate", version, max_term_width = 100)]
 #[command(
-    after_help = "Exit codes: 0 success; 1 refused or failed (nothing written); 2 bad usage; 3 a journal or stored calendar file is damaged."
+    after_help = "Exit codes: 0 success; 1 refused or failed (nothing written); 2 bad usage; 3 a journal or stored calendar file is damaged.\n\nThe manual: `escalate man`, or `escalate man open` for one command."
 )]
 pub struct Cli {
     #[command(flatten)]
