@@ -73,35 +73,210 @@ fn london_local(naive: NaiveDateTime) -> Option<Instant> {
 }
 
 /// Parse what a user or a test types: RFC 3339 with an offset, a London local
-/// `YYYY-MM-DD HH:MM[:SS]` (or with `T`), or a bare date meaning the start of that
-/// London day.
+/// `YYYY-MM-DD HH:MM[:SS]` (or with `T`, or the date written `DD/MM/YYYY`), or a
+/// bare date meaning the start of that London day.
 pub fn parse_instant(text: &str) -> std::result::Result<Instant, String> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(to_london(t));
     }
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
+    if let Some((day, time)) = split_time(text) {
+        let date = parse_date(day)?;
+        return at_local(date, time, text);
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, fmt) {
-            return london_local(naive).ok_or_else(|| {
-                format!("{text} does not exist in London (the clocks go forward then)")
-            });
+            return london_local(naive).ok_or_else(|| clocks_forward(text));
         }
     }
-    if let Ok(d) = parse_date(text) {
-        return Ok(start_of_day(d));
+    match parse_date(text) {
+        Ok(d) => Ok(start_of_day(d)),
+        Err(e) if looks_like_date(text) => Err(e),
+        Err(_) => Err(INSTANT_FORMS.into()),
     }
-    Err("expected YYYY-MM-DD, YYYY-MM-DD HH:MM, or RFC 3339 such as 2026-12-01T09:30:00Z".into())
 }
 
-/// Parse a calendar date written YYYY-MM-DD.
+const INSTANT_FORMS: &str =
+    "expected a date (2026-11-30 or 30/11/2026, today, yesterday, a weekday \
+     such as friday), optionally with a time (HH:MM), or RFC 3339 such as 2026-12-01T09:30:00Z";
+
+fn clocks_forward(text: &str) -> String {
+    format!("{text} does not exist in London (the clocks go forward then)")
+}
+
+/// "DAY HH:MM[:SS]": the day part and the time, when the text ends in a time.
+fn split_time(text: &str) -> Option<(&str, NaiveTime)> {
+    let (day, time) = text.rsplit_once(' ')?;
+    let time = NaiveTime::parse_from_str(time, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M"))
+        .ok()?;
+    Some((day.trim(), time))
+}
+
+fn at_local(date: NaiveDate, time: NaiveTime, text: &str) -> std::result::Result<Instant, String> {
+    london_local(date.and_time(time)).ok_or_else(|| clocks_forward(text))
+}
+
+/// Text that is plainly meant as a numeric date, so a failure to read it is about
+/// the day (30 February), not the form.
+fn looks_like_date(text: &str) -> bool {
+    text.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == '/')
+}
+
+/// Parse a calendar date written YYYY-MM-DD or DD/MM/YYYY (the British order). A
+/// well-formed date that is not in the calendar (31 November) is named as such.
 pub fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("{:?} is not a date written YYYY-MM-DD", text.trim()))
+    let text = text.trim();
+    let parts: Option<(i32, u32, u32)> = if let Some((y, rest)) = text.split_once('-') {
+        rest.split_once('-')
+            .and_then(|(m, d)| Some((y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)))
+            .filter(|_| y.len() == 4)
+    } else {
+        let mut it = text.split('/');
+        match (it.next(), it.next(), it.next(), it.next()) {
+            (Some(d), Some(m), Some(y), None) if y.len() == 4 => {
+                (|| Some((y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)))()
+            }
+            _ => None,
+        }
+    };
+    let Some((y, m, d)) = parts else {
+        return Err(format!(
+            "{text:?} is not a date: write it YYYY-MM-DD or DD/MM/YYYY (e.g. 2026-11-30 or 30/11/2026)"
+        ));
+    };
+    if let Some(date) = NaiveDate::from_ymd_opt(y, m, d) {
+        return Ok(date);
+    }
+    let Some(first) = NaiveDate::from_ymd_opt(y, m, 1) else {
+        return Err(format!("{text:?} is not a date: there is no month {m}"));
+    };
+    let days = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .map_or(31, |last| chrono::Datelike::day(&last));
+    Err(format!(
+        "{text:?} is not a day in the calendar: {} has {days} days",
+        first.format("%B %Y")
+    ))
+}
+
+/// Whether a typed date may name a day by how people say it relative to today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Words {
+    /// `today`, `yesterday`, `tomorrow`.
+    Days,
+    /// Those and, for times in the past, weekday names: `friday` is the most
+    /// recent Friday (today if today is one), `last friday` the one before today.
+    Past,
+}
+
+/// A date as people write it: the forms of [`parse_date`], or `today`,
+/// `yesterday`, `tomorrow` (and weekday names with [`Words::Past`]), relative to
+/// `today` in London.
+pub fn read_date(
+    text: &str,
+    today: NaiveDate,
+    words: Words,
+) -> std::result::Result<NaiveDate, String> {
+    let lower = text.trim().to_lowercase();
+    let lower = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    match lower.as_str() {
+        "today" => return Ok(today),
+        "yesterday" => return today.pred_opt().ok_or_else(|| "no such day".into()),
+        "tomorrow" => return today.succ_opt().ok_or_else(|| "no such day".into()),
+        _ => {}
+    }
+    let (last, name) = match lower.strip_prefix("last ") {
+        Some(rest) => (true, rest),
+        None => (false, lower.as_str()),
+    };
+    if let Some(day) = weekday(name) {
+        if words != Words::Past {
+            return Err(format!(
+                "{:?}: a weekday name is read only for times in the past (--at, --from, --to); give the date",
+                text.trim()
+            ));
+        }
+        let mut d = if last {
+            today.pred_opt().unwrap_or(today)
+        } else {
+            today
+        };
+        while chrono::Datelike::weekday(&d) != day {
+            d = d.pred_opt().ok_or("no such day")?;
+        }
+        return Ok(d);
+    }
+    parse_date(text).map_err(|e| {
+        if looks_like_date(text.trim()) {
+            e
+        } else {
+            format!(
+                "{:?} is not a date: write it YYYY-MM-DD or DD/MM/YYYY, or today, yesterday{}",
+                text.trim(),
+                if words == Words::Past {
+                    ", or a weekday such as friday"
+                } else {
+                    ", tomorrow"
+                }
+            )
+        }
+    })
+}
+
+fn weekday(name: &str) -> Option<chrono::Weekday> {
+    use chrono::Weekday::*;
+    let all = [
+        ("monday", Mon),
+        ("tuesday", Tue),
+        ("wednesday", Wed),
+        ("thursday", Thu),
+        ("friday", Fri),
+        ("saturday", Sat),
+        ("sunday", Sun),
+    ];
+    all.into_iter()
+        .find(|(full, _)| name == *full || (name.len() >= 3 && full.starts_with(name)))
+        .map(|(_, d)| d)
+}
+
+/// An instant as people write it: the forms of [`parse_instant`], or a day in words
+/// ([`read_date`] with weekday names) optionally followed by a time HH:MM.
+pub fn read_instant(text: &str, now: &Instant) -> std::result::Result<Instant, String> {
+    let trimmed = text.trim();
+    if trimmed.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return parse_instant(trimmed);
+    }
+    let today = london_date(now);
+    let (day, time) = match split_time(trimmed) {
+        Some((day, time)) => (day, Some(time)),
+        None => (trimmed, None),
+    };
+    let date = read_date(day, today, Words::Past).map_err(|e| {
+        if weekday(day.trim_start_matches("last ").trim()).is_none() && !day.contains(' ') {
+            INSTANT_FORMS.to_owned()
+        } else {
+            e
+        }
+    })?;
+    match time {
+        Some(time) => at_local(date, time, trimmed),
+        None => Ok(start_of_day(date)),
+    }
+}
+
+/// Whether the text was already unambiguous (ISO 8601 or RFC 3339), so reading it
+/// back in words would add nothing.
+pub fn is_iso(text: &str) -> bool {
+    let t = text.trim();
+    t.len() >= 10
+        && t.as_bytes()[4] == b'-'
+        && t.as_bytes()[7] == b'-'
+        && t[..4].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A date the way people write it in a letter: "Tue 1 Dec 2026".
@@ -154,6 +329,37 @@ mod tests {
     fn garbage_is_refused() {
         assert!(parse_instant("next tuesday").is_err());
         assert!(parse_instant("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn dates_as_people_write_them() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(); // a Monday
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(parse_date("30/11/2026").unwrap(), d(2026, 11, 30));
+        assert_eq!(parse_date("3/2/2026").unwrap(), d(2026, 2, 3));
+        let e = parse_date("2026-11-31").unwrap_err();
+        assert!(e.contains("November 2026 has 30 days"), "{e}");
+        let e = parse_date("29/02/2026").unwrap_err();
+        assert!(e.contains("February 2026 has 28 days"), "{e}");
+        let past = |t| read_date(t, today, Words::Past);
+        assert_eq!(past("today").unwrap(), today);
+        assert_eq!(past(" Yesterday ").unwrap(), d(2026, 11, 29));
+        assert_eq!(past("friday").unwrap(), d(2026, 11, 27));
+        assert_eq!(past("monday").unwrap(), today);
+        assert_eq!(past("last monday").unwrap(), d(2026, 11, 23));
+        assert_eq!(past("Last Fri").unwrap(), d(2026, 11, 27));
+        assert!(read_date("friday", today, Words::Days).is_err());
+        assert!(past("someday").is_err());
+        let now = parse_instant("2026-11-30T12:00:00Z").unwrap();
+        assert_eq!(
+            read_instant("yesterday 14:05", &now).unwrap().to_rfc3339(),
+            "2026-11-29T14:05:00+00:00"
+        );
+        assert_eq!(
+            read_instant("30/11/2026 09:40", &now).unwrap().to_rfc3339(),
+            "2026-11-30T09:40:00+00:00"
+        );
+        assert!(is_iso("2026-11-30 09:00") && !is_iso("30/11/2026"));
     }
 
     #[test]

@@ -274,7 +274,7 @@ impl Session {
     }
 
     /// A user's `--due` must be no later than the policy's deadline.
-    fn check_user_due(
+    pub fn check_user_due(
         &self,
         due: Option<NaiveDate>,
         policy_due: Option<&Due>,
@@ -286,6 +286,10 @@ impl Session {
             return Err(Error::refused(format!(
                 "--due {} is before the stage starts ({})",
                 clock::human_date(date),
+                clock::human_date(clock::london_date(&start))
+            ))
+            .with_hint(format!(
+                "--due is the last day for this stage: give {} or later (a typing mistake in the year or month?), or leave it out to use the policy's date.",
                 clock::human_date(clock::london_date(&start))
             )));
         }

@@ -35,6 +35,23 @@ impl Store {
         &self.root
     }
 
+    /// Refuse a data directory that is not there: a mistyped `--dir` or
+    /// `ESCALATE_DIR` must not read as "no disputes" (a month of zeros filed to the
+    /// board). Only commands that create data create the directory.
+    pub fn require_existing(&self) -> Result<()> {
+        if self.root.is_dir() {
+            return Ok(());
+        }
+        Err(Error::refused(format!(
+            "the data directory {} does not exist",
+            self.root.display()
+        ))
+        .with_hint(
+            "Check the path given with --dir or ESCALATE_DIR (a typing mistake?). \
+             It is created when you open your first dispute with `escalate open`.",
+        ))
+    }
+
     fn disputes_dir(&self) -> PathBuf {
         self.root.join("disputes")
     }

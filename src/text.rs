@@ -15,11 +15,11 @@ pub const MAX_SHORT: usize = 200;
 pub fn required(flag: &str, value: &str, max: usize) -> Result<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(
-            Error::refused(format!("{flag} is empty")).with_hint(format!(
-                "Give {flag} some text: it is part of the written record."
-            )),
-        );
+        // An empty value is a missing argument: bad usage (exit 2), as the README's
+        // exit-code table says.
+        return Err(Error::usage(format!("{flag} is empty")).with_hint(format!(
+            "Give {flag} some text: it is part of the written record."
+        )));
     }
     check(flag, value, max)?;
     Ok(value.to_owned())

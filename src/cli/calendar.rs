@@ -31,6 +31,16 @@ pub struct CalendarArgs {
     pub command: CalendarCommand,
 }
 
+impl CalendarArgs {
+    /// Whether the command changes the stored calendar.
+    pub fn writes(&self) -> bool {
+        matches!(
+            self.command,
+            CalendarCommand::Import(_) | CalendarCommand::Close(_) | CalendarCommand::Reopen(_)
+        )
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
     /// Import GOV.UK's bank-holidays.json; for the years it covers it replaces the rules
@@ -153,29 +163,44 @@ fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<Moved>> {
     let s = &ctx.session;
     let new = Calendars::from_local(after.clone());
     let mut out = Vec::new();
-    s.each(|id, loaded| {
-        let l = match loaded {
-            Ok(l) => l,
-            Err(e) => {
-                warn(&format!("dispute {id} was not checked: {e}"));
-                return;
+    let mut progress = super::progress::Progress::new(
+        ctx,
+        if super::progress::Progress::wanted(ctx) {
+            s.store.ids()?.len()
+        } else {
+            0
+        },
+        "Rechecking deadlines",
+    );
+    // Each dispute's current state is all a deadline needs: the status cache
+    // serves the unchanged ones, as for `status`.
+    s.each_state(
+        |_, loaded| loaded,
+        |id, loaded| {
+            progress.inc();
+            let l = match loaded {
+                Ok(l) => l,
+                Err(e) => {
+                    progress.suspend(|| warn(&format!("dispute {id} was not checked: {e}")));
+                    return;
+                }
+            };
+            let p = &l.policy.policy;
+            let before = l.dispute.due(p, &s.calendar(p.division));
+            let now = l.dispute.due(p, &new.get(p.division));
+            if let (Some(b), Some(a)) = (before, now) {
+                if b.date != a.date {
+                    out.push(Moved {
+                        id: id.to_string(),
+                        policy: p.id.clone(),
+                        stage: l.dispute.stage,
+                        from: b.date,
+                        to: a.date,
+                    });
+                }
             }
-        };
-        let p = &l.policy.policy;
-        let before = l.dispute.due(p, &s.calendar(p.division));
-        let now = l.dispute.due(p, &new.get(p.division));
-        if let (Some(b), Some(a)) = (before, now) {
-            if b.date != a.date {
-                out.push(Moved {
-                    id: id.to_string(),
-                    policy: p.id.clone(),
-                    stage: l.dispute.stage,
-                    from: b.date,
-                    to: a.date,
-                });
-            }
-        }
-    })?;
+        },
+    )?;
     Ok(out)
 }
 

@@ -54,7 +54,8 @@ pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<Output> {
             let mut config = ctx.config.clone();
             config.set(&key, &value)?;
             if let (Some(p), "policy") = (&config.policy, key.as_str()) {
-                ctx.session.catalogue.get(p)?;
+                // Kept as the policy spells its id (GSCB is gscb).
+                config.policy = Some(ctx.session.catalogue.get(p)?.policy.id.clone());
             }
             config.save(path)?;
             Ok(if ctx.json {

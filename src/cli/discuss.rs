@@ -1,5 +1,7 @@
 //! `escalate discuss`: record a discussion (the action most stages require).
 
+use std::path::PathBuf;
+
 use clap::Args;
 
 use super::{after_change, parse_instant_arg, Ctx, Output};
@@ -11,11 +13,14 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct DiscussArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::open_dispute_ids))]
     pub id: String,
-    /// What was discussed and agreed
-    #[arg(long, value_name = "TEXT")]
+    /// What was discussed and agreed (up to 20,000 characters; `-` reads standard input)
+    #[arg(long, value_name = "TEXT", conflicts_with = "note_file")]
     pub note: Option<String>,
+    /// Read the note from a file (`-`: standard input)
+    #[arg(long, value_name = "PATH")]
+    pub note_file: Option<PathBuf>,
     /// Who took part
     #[arg(long, value_name = "PERSON")]
     pub with: Option<String>,
@@ -25,19 +30,16 @@ pub struct DiscussArgs {
 }
 
 pub fn run(args: DiscussArgs, ctx: &Ctx) -> Result<Output> {
-    ctx.prompter.require(
-        "discuss",
-        if args.note.is_none() {
-            &["--note"]
-        } else {
-            &[]
-        },
-    )?;
-    let note = match args.note {
+    let note = super::input::long_text("--note", args.note, args.note_file)?;
+    ctx.prompter
+        .require("discuss", if note.is_none() { &["--note"] } else { &[] })?;
+    let note = match note {
         Some(n) => n,
-        None => ctx.prompter.long_text("What was discussed and agreed?")?,
+        None => ctx
+            .prompter
+            .long_text("What was discussed and agreed?", "--note")?,
     };
-    let note = required("--note", &note, MAX_LONG)?;
+    let note = required(&ctx.prompter.field("--note"), &note, MAX_LONG)?;
     let with = optional("--with", args.with.as_deref(), MAX_SHORT)?;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
         l.dispute.require_open("record a discussion")?;

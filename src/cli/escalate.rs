@@ -1,5 +1,7 @@
 //! `escalate escalate`: move a dispute on to the next stage.
 
+use std::path::PathBuf;
+
 use chrono::NaiveDate;
 use clap::Args;
 
@@ -11,11 +13,14 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct EscalateArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::open_dispute_ids))]
     pub id: String,
-    /// Why the disagreement was not resolved at this stage
-    #[arg(long, value_name = "TEXT")]
+    /// Why the disagreement was not resolved at this stage (up to 20,000 characters; `-` reads standard input)
+    #[arg(long, value_name = "TEXT", conflicts_with = "reason_file")]
     pub reason: Option<String>,
+    /// Read the reason from a file (`-`: standard input)
+    #[arg(long, value_name = "PATH")]
+    pub reason_file: Option<PathBuf>,
     /// An earlier deadline for the new stage (never later than the policy's)
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub due: Option<NaiveDate>,
@@ -35,13 +40,10 @@ pub struct EscalateArgs {
 
 pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
     let p = &ctx.prompter;
+    let given = super::input::long_text("--reason", args.reason.clone(), args.reason_file.clone())?;
     p.require(
         "escalate",
-        if args.reason.is_none() {
-            &["--reason"]
-        } else {
-            &[]
-        },
+        if given.is_none() { &["--reason"] } else { &[] },
     )?;
     let mut previewed = None;
     if p.interactive() && !args.yes {
@@ -51,24 +53,32 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         let s = &ctx.session;
         let loaded = s.load(&s.store.resolve(&args.id)?)?;
         let policy = &loaded.policy.policy;
-        let plan = loaded.dispute.escalation_plan(
-            policy,
-            (args.to, args.role.as_deref()),
-            args.due,
-            args.at.unwrap_or(s.now),
-            &s.calendar_for(&loaded.policy),
-        )?;
+        let when = args.at.unwrap_or(s.now);
+        let calendar = s.calendar_for(&loaded.policy);
+        let route = (args.to, args.role.as_deref());
+        // A --due that will be refused is refused before the question is asked.
+        let policy_plan = loaded
+            .dispute
+            .escalation_plan(policy, route, None, when, &calendar)?;
+        s.check_user_due(args.due, policy_plan.due.as_ref(), when, policy_plan.to)?;
+        let plan = loaded
+            .dispute
+            .escalation_plan(policy, route, args.due, when, &calendar)?;
         eprint!("{}", crate::ops::describe_plan(policy, &plan));
         previewed = Some(plan);
     }
-    let reason = match &args.reason {
-        Some(r) => r.clone(),
-        None => p.long_text("Why was the disagreement not resolved at this stage?")?,
+    let reason = match given {
+        Some(r) => r,
+        None => p.long_text(
+            "Why was the disagreement not resolved at this stage?",
+            "--reason",
+        )?,
     };
     if p.interactive() && !args.yes {
+        p.show_text("Reason to record", &reason);
         p.confirm(&format!("Escalate dispute {}?", args.id))?;
     }
-    let reason = required("--reason", &reason, MAX_LONG)?;
+    let reason = required(&p.field("--reason"), &reason, MAX_LONG)?;
     let role = optional("--as", args.role.as_deref(), MAX_SHORT)?;
     let loaded = ctx.session.escalate(
         &args.id,

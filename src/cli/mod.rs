@@ -7,13 +7,16 @@ mod amend;
 mod calendar;
 mod complete;
 mod config;
+mod datadir;
 mod discuss;
 mod escalate;
 mod export;
+mod input;
 mod man;
 mod notify;
 mod open;
 mod policy;
+mod progress;
 mod prompt;
 mod reopen;
 mod report;
@@ -22,6 +25,7 @@ mod show;
 mod spill;
 mod status;
 mod verify;
+mod wrap;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -42,7 +46,7 @@ use crate::text;
 #[derive(Debug, Parser)]
 #[command(name = "escalate", version, max_term_width = 100)]
 #[command(
-    after_help = "Exit codes: 0 success; 1 refused or failed (nothing written); 2 bad usage; 3 a journal or stored calendar file is damaged."
+    after_help = "Exit codes: 0 success; 1 refused or failed (nothing written); 2 bad usage; 3 a journal or stored calendar file is damaged.\n\nThe manual: `escalate man`, or `escalate man open` for one command."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -51,13 +55,19 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Options every command takes: listed apart from each command's own in `--help`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
-    /// Data directory holding the journals [default: your platform's data directory]
-    #[arg(long, global = true, env = "ESCALATE_DIR", value_name = "PATH")]
+    // The environment variables are read in `Ctx::new`, not by clap: clap counts a
+    // value from the environment as typed, and then prints `--dir <PATH>` in every
+    // usage line as though it were required.
+    /// Data directory holding the journals [env: ESCALATE_DIR] [default: your
+    /// platform's data directory]
+    #[arg(long, global = true, value_name = "PATH")]
     pub dir: Option<PathBuf>,
-    /// Who is recording (your name or role) [default: your login name]
-    #[arg(long, global = true, env = "ESCALATE_USER", value_name = "NAME")]
+    /// Who is recording (your name or role) [env: ESCALATE_USER] [default: your login name]
+    #[arg(long, global = true, value_name = "NAME")]
     pub by: Option<String>,
     /// Print one JSON document instead of text
     #[arg(long, global = true)]
@@ -120,7 +130,7 @@ pub enum Command {
     Config(config::ConfigArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(complete::CompletionsArgs),
-    /// Print the manual page
+    /// Show the manual: a page for each command, and the policy file format
     Man(man::ManArgs),
 }
 
@@ -275,11 +285,38 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
     }
 }
 
+/// A non-empty environment variable.
+fn env_var(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
 /// Run a parsed command line; returns the process exit code.
-pub fn main(cli: Cli) -> i32 {
-    let result = Ctx::new(cli.global).and_then(|ctx| dispatch(cli.command, &ctx));
+pub fn main(mut cli: Cli) -> i32 {
+    let g = &mut cli.global;
+    g.dir = g
+        .dir
+        .take()
+        .or_else(|| env_var("ESCALATE_DIR").map(PathBuf::from));
+    g.by =
+        g.by.take()
+            .or_else(|| env_var("ESCALATE_USER").and_then(|v| v.into_string().ok()));
+    let explicit_dir = cli.global.dir.is_some();
+    let ctx = match Ctx::new(cli.global) {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            report(&e);
+            return e.exit_code();
+        }
+    };
+    let writes = datadir::writes_data(&cli.command);
+    let result = match datadir::before(&cli.command, &ctx, explicit_dir) {
+        Ok(Some(output)) => Ok(output),
+        Ok(None) => dispatch(cli.command, &ctx),
+        Err(e) => Err(e),
+    };
     match result {
         Ok(output) => {
+            ctx.prompter.finish(true);
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             match output.write_to(&mut stdout).and_then(|()| stdout.flush()) {
                 // A closed pipe (`escalate status | head`) is the reader's choice, not a failure.
@@ -291,34 +328,71 @@ pub fn main(cli: Cli) -> i32 {
             }
         }
         Err(e) => {
+            let e = match writes {
+                true => datadir::unwritable_data_dir(&e, ctx.session.store.root()).unwrap_or(e),
+                false => e,
+            };
             report(&e);
+            ctx.prompter.finish(false);
             e.exit_code()
         }
     }
 }
 
-/// Print an error and its next step to stderr.
+/// Print an error and its next step to stderr, wrapped at word boundaries to the
+/// terminal's width (a terminal would otherwise break words, and paths, mid-way).
 pub fn report(e: &Error) {
+    let width = wrap::stderr_width();
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {e}");
+    let _ = write!(stderr, "{}", wrap::wrap(&format!("error: {e}"), "", width));
     if let Some(hint) = e.hint() {
-        let _ = writeln!(stderr, "  {hint}");
+        let _ = write!(stderr, "{}", wrap::wrap(hint, "  ", width));
     }
 }
 
-/// Parse `--at`/`--arose` values for clap.
-pub fn parse_instant_arg(s: &str) -> std::result::Result<Instant, String> {
-    clock::parse_instant(s)
+/// "Now" for reading dates typed relative to today. A bad `ESCALATE_NOW` is
+/// reported when the command runs; here the system clock stands in.
+fn now_for_parsing() -> Instant {
+    clock::now_from_env().unwrap_or_else(|_| clock::to_london(chrono::Utc::now()))
 }
 
-/// Parse `--due`/`--as-of` values for clap.
+/// Say in words how a date typed in any form but ISO was read, on stderr (so
+/// `--json` and `--quiet` output stay clean), before anything is recorded.
+fn echo_reading(typed: &str, words: &str) {
+    if !clock::is_iso(typed) {
+        eprintln!("Reading {:?} as {words}.", typed.trim());
+    }
+}
+
+/// Parse `--at`/`--arose` values for clap: times in the past, so weekday names too.
+pub fn parse_instant_arg(s: &str) -> std::result::Result<Instant, String> {
+    let t = clock::read_instant(s, &now_for_parsing())?;
+    echo_reading(s, &clock::human_instant(&t));
+    Ok(t)
+}
+
+/// Parse `--due`/`--as-of` and calendar dates for clap (today, tomorrow, ...).
 pub fn parse_date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
-    clock::parse_date(s)
+    read_date_arg(s, clock::Words::Days)
+}
+
+/// Parse a date that is in the past (`report --from/--to`): weekday names too.
+pub fn parse_past_date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+    read_date_arg(s, clock::Words::Past)
+}
+
+fn read_date_arg(s: &str, words: clock::Words) -> std::result::Result<chrono::NaiveDate, String> {
+    let d = clock::read_date(s, clock::london_date(&now_for_parsing()), words)?;
+    echo_reading(s, &clock::human_date(d));
+    Ok(d)
 }
 
 /// Reprint a warning on stderr (used when some journals could not be read).
 pub fn warn(message: &str) {
-    eprintln!("warning: {message}");
+    eprint!(
+        "{}",
+        wrap::wrap(&format!("warning: {message}"), "", wrap::stderr_width())
+    );
 }
 
 /// After a change: the dispute as it now stands, as JSON or as a few lines of text

@@ -1,5 +1,7 @@
 //! `escalate notify`: record that someone was told, meeting an obligation.
 
+use std::path::PathBuf;
+
 use clap::Args;
 
 use super::{after_change, parse_instant_arg, Ctx, Output};
@@ -11,14 +13,17 @@ use crate::text::{optional, required, MAX_LONG, MAX_SHORT};
 #[derive(Debug, Args)]
 pub struct NotifyArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::notifiable_dispute_ids))]
     pub id: String,
     /// Who was notified: the obligation's id or role (e.g. iro, "Independent Reviewing Officer")
     #[arg(long, value_name = "ROLE")]
     pub who: Option<String>,
-    /// How and what they were told
-    #[arg(long, value_name = "TEXT")]
+    /// How and what they were told (up to 20,000 characters; `-` reads standard input)
+    #[arg(long, value_name = "TEXT", conflicts_with = "note_file")]
     pub note: Option<String>,
+    /// Read the note from a file (`-`: standard input)
+    #[arg(long, value_name = "PATH")]
+    pub note_file: Option<PathBuf>,
     /// When it happened, if earlier than now
     #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg)]
     pub at: Option<Instant>,
@@ -47,7 +52,8 @@ pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
         }
     };
     let who = required("--who", &who, MAX_SHORT)?;
-    let note = optional("--note", args.note.as_deref(), MAX_LONG)?;
+    let note = super::input::long_text("--note", args.note.clone(), args.note_file.clone())?;
+    let note = optional("--note", note.as_deref(), MAX_LONG)?;
     let mut met: Option<String> = None;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
         let obligation = l.dispute.find_obligation(&who).map(|o| o.id.clone());

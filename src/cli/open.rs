@@ -31,9 +31,12 @@ pub struct OpenArgs {
     /// The agency whose decision you disagree with
     #[arg(long, value_name = "AGENCY")]
     pub with: Option<String>,
-    /// What the disagreement is about
-    #[arg(long, value_name = "TEXT")]
+    /// What the disagreement is about (up to 20,000 characters; `-` reads standard input)
+    #[arg(long, value_name = "TEXT", conflicts_with = "summary_file")]
     pub summary: Option<String>,
+    /// Read the summary from a file (`-`: standard input)
+    #[arg(long, value_name = "PATH")]
+    pub summary_file: Option<PathBuf>,
     /// Kind of disagreement, from the policy's list (`escalate policy show ID`)
     #[arg(long, value_name = "ID")]
     pub category: Option<String>,
@@ -63,7 +66,9 @@ pub struct OpenArgs {
     pub reason: Option<String>,
 }
 
-pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
+pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
+    args.summary =
+        super::input::long_text("--summary", args.summary.take(), args.summary_file.take())?;
     let s = &ctx.session;
     let p = &ctx.prompter;
     let policy_id = args.policy.clone().or_else(|| ctx.config.policy.clone());
@@ -130,7 +135,7 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     };
     let summary = match args.summary {
         Some(t) => t,
-        None => p.long_text("What is the disagreement about?")?,
+        None => p.long_text("What is the disagreement about?", "--summary")?,
     };
     let mut facts = crate::policy::Facts {
         cp_plan: args.cp_plan,
@@ -152,7 +157,7 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         child: required("--child", &child, MAX_SHORT)?,
         from: required("--from", &from, MAX_SHORT)?,
         with: required("--with", &with, MAX_SHORT)?,
-        summary: required("--summary", &summary, MAX_LONG)?,
+        summary: required(&p.field("--summary"), &summary, MAX_LONG)?,
         category: optional("--category", facts.category.as_deref(), MAX_SHORT)?,
         cp_plan: facts.cp_plan,
         looked_after: facts.looked_after,

@@ -1,31 +1,83 @@
 //! Asking for what was left off the command line, on an interactive terminal only.
 //! When stdin or stdout is not a terminal, or with --no-input, nothing ever waits
 //! for input: the missing flags are a usage error that names them all. Cancelling
-//! a prompt (Esc, Ctrl-C) writes nothing.
+//! a prompt (Esc, Ctrl-C) writes nothing and leaves the terminal as it was.
+//!
+//! Text written in `$VISUAL`/`$EDITOR` is never thrown away: the editor works on a
+//! private file that is removed only once the text is recorded; whenever it is not
+//! (cancelled, refused, an error), the message names the file to use again with
+//! `--note-file` and its kin.
 
-use std::io::IsTerminal;
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 use dialoguer::theme::ColorfulTheme;
-use dialoguer::{Confirm, Editor, Input, Select};
+use dialoguer::{Confirm, Input, Select};
 
 use crate::error::{Error, Result};
+
+/// Shows the terminal's cursor again: the list and yes/no prompts hide it while
+/// they draw.
+const SHOW_CURSOR: &str = "\x1b[?25h";
 
 pub struct Prompter {
     interactive: bool,
     theme: ColorfulTheme,
+    /// The text last written in the editor, kept in a file until it is recorded.
+    edited: RefCell<Option<Edited>>,
+}
+
+struct Edited {
+    /// The flag the text stands for (`--note`).
+    flag: String,
+    path: PathBuf,
+    /// What was written, without the hint lines.
+    text: String,
 }
 
 fn cancelled(_: dialoguer::Error) -> Error {
+    restore_cursor();
     Error::refused("cancelled; nothing was written")
+}
+
+fn restore_cursor() {
+    let mut err = std::io::stderr();
+    let _ = err.write_all(SHOW_CURSOR.as_bytes());
+    let _ = err.flush();
+}
+
+/// Ctrl-C at a list or yes/no prompt raises SIGINT while the cursor is hidden;
+/// the default action would end the process with it still hidden. Restore it,
+/// say that nothing was written, and exit as an interrupted command does (130).
+fn restore_cursor_on_interrupt() {
+    // Once, and only when a prompt is shown: other commands keep the default.
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(watch_interrupt);
+}
+
+fn watch_interrupt() {
+    use signal_hook::consts::SIGINT;
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            restore_cursor();
+            eprintln!("\ncancelled; nothing was written");
+            std::process::exit(130);
+        }
+    });
 }
 
 impl Prompter {
     pub fn new(no_input: bool) -> Prompter {
+        let interactive =
+            !no_input && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         Prompter {
-            interactive: !no_input
-                && std::io::stdin().is_terminal()
-                && std::io::stdout().is_terminal(),
+            interactive,
             theme: ColorfulTheme::default(),
+            edited: RefCell::new(None),
         }
     }
 
@@ -46,6 +98,7 @@ impl Prompter {
 
     /// One line of text, required.
     pub fn line(&self, question: &str) -> Result<String> {
+        restore_cursor_on_interrupt();
         Input::<String>::with_theme(&self.theme)
             .with_prompt(question)
             .validate_with(|s: &String| {
@@ -59,31 +112,132 @@ impl Prompter {
             .map_err(cancelled)
     }
 
-    /// Longer text: in $VISUAL/$EDITOR if set, else one line.
-    pub fn long_text(&self, question: &str) -> Result<String> {
-        let has_editor = ["VISUAL", "EDITOR"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|e| !e.is_empty()));
-        if !has_editor {
-            return self.line(question);
-        }
-        eprintln!("{question} (opening your editor; save and close it to continue)");
-        match Editor::new()
-            .edit("")
-            .map_err(|e| Error::refused(format!("the editor failed: {e}")))?
-        {
-            Some(text) if !text.trim().is_empty() => Ok(text),
-            _ => Err(Error::refused(
-                "nothing was typed; cancelled, nothing was written",
-            )),
+    /// Longer text for `flag`: in $VISUAL/$EDITOR if set, else one line.
+    pub fn long_text(&self, question: &str, flag: &str) -> Result<String> {
+        match editor_command() {
+            None => self.line(question),
+            Some(editor) => self.edit(question, flag, &editor),
         }
     }
 
-    /// Choose one of `items`; returns its index.
+    /// How to name a field in a message: the flag, or the editor when the text
+    /// came from there (the user typed no `--note`).
+    pub fn field(&self, flag: &str) -> String {
+        match &*self.edited.borrow() {
+            Some(e) if e.flag == flag => format!("the text from your editor (for {flag})"),
+            _ => flag.to_owned(),
+        }
+    }
+
+    fn edit(&self, question: &str, flag: &str, editor: &str) -> Result<String> {
+        let path = recovery_path(flag)?;
+        let hint = format!(
+            "\n# {question}\n# Write above or below these lines; lines starting with # are left out.\n\
+             # Up to {} characters. Save and close the editor to go on; leave it empty to cancel.\n",
+            thousands(crate::text::MAX_LONG)
+        );
+        crate::fsutil::write_new_file(&path, hint.as_bytes())?;
+        eprintln!("{question} (opening your editor; save and close it to continue)");
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{editor} \"$1\""))
+            .arg("escalate-editor")
+            .arg(&path)
+            .status();
+        let discard = |e: Error| -> Error {
+            let _ = std::fs::remove_file(&path);
+            e
+        };
+        match status {
+            Err(e) => return Err(discard(Error::io("could not start a shell to run your editor", e))),
+            Ok(s) if s.code() == Some(127) => {
+                return Err(discard(
+                    Error::refused(format!(
+                        "your editor {editor:?} (from ${}) was not found",
+                        editor_variable()
+                    ))
+                    .with_hint(format!(
+                        "Install it, set {} to an editor you have (e.g. export EDITOR=nano), or give the text with {flag} or {flag}-file.",
+                        editor_variable()
+                    )),
+                ))
+            }
+            Ok(_) => {}
+        }
+        let raw = std::fs::read_to_string(&path)
+            .map_err(|e| Error::io(format!("could not read back {}", path.display()), e))?;
+        let text: String = raw
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_owned();
+        if text.trim().is_empty() {
+            return Err(discard(Error::refused(
+                "nothing was typed; cancelled, nothing was written",
+            )));
+        }
+        *self.edited.borrow_mut() = Some(Edited {
+            flag: flag.to_owned(),
+            path,
+            text: text.clone(),
+        });
+        // An editor that fails (vim's `:cq`) means "abandon", as it does for git;
+        // what was written is kept all the same.
+        if let Some(s) = status.ok().filter(|s| !s.success()) {
+            return Err(Error::refused(format!(
+                "your editor exited with an error ({s}); nothing was recorded"
+            )));
+        }
+        Ok(text)
+    }
+
+    /// Show on stderr the text about to be recorded, before a confirmation.
+    pub fn show_text(&self, label: &str, text: &str) {
+        const MAX_LINES: usize = 20;
+        let lines: Vec<&str> = text.trim().lines().collect();
+        let mut out = format!("{label}:\n");
+        for l in lines.iter().take(MAX_LINES) {
+            out.push_str(&format!("  {l}\n"));
+        }
+        if lines.len() > MAX_LINES {
+            out.push_str(&format!("  ... ({} more lines)\n", lines.len() - MAX_LINES));
+        }
+        eprint!("{out}");
+    }
+
+    /// At the end of a command: text from the editor that was recorded needs no
+    /// keeping; text that was not is in its file, and the user is told where.
+    pub fn finish(&self, recorded: bool) {
+        let Some(e) = self.edited.borrow_mut().take() else {
+            return;
+        };
+        if recorded {
+            let _ = std::fs::remove_file(&e.path);
+            return;
+        }
+        // The file as it can be given back with `--note-file`: the text alone.
+        let _ = std::fs::write(&e.path, format!("{}\n", e.text.trim_end()));
+        eprintln!(
+            "Your text was not recorded; it is kept in {}\n  Use it again with {}-file {}",
+            e.path.display(),
+            e.flag,
+            e.path.display()
+        );
+    }
+
+    /// Choose one of `items`; returns its index. Items are cut to the terminal's
+    /// width: a list item that wraps breaks words and leaves the redrawn list
+    /// garbled when the selection moves.
     pub fn select(&self, question: &str, items: &[String]) -> Result<usize> {
+        let width = terminal_size::terminal_size_of(std::io::stderr())
+            .map_or(80, |(w, _)| usize::from(w.0));
+        let items: Vec<String> = items.iter().map(|i| fit(i, width - 3)).collect();
+        restore_cursor_on_interrupt();
         Select::with_theme(&self.theme)
             .with_prompt(question)
-            .items(items)
+            .items(&items)
             .default(0)
             .interact_opt()
             .map_err(cancelled)?
@@ -107,6 +261,7 @@ impl Prompter {
 
     /// Ask yes/no, defaulting to no; "no" cancels.
     pub fn confirm(&self, question: &str) -> Result<()> {
+        restore_cursor_on_interrupt();
         let yes = Confirm::with_theme(&self.theme)
             .with_prompt(question)
             .default(false)
@@ -118,4 +273,57 @@ impl Prompter {
             _ => Err(Error::refused("cancelled; nothing was written")),
         }
     }
+}
+
+/// `text` in at most `width` columns, ending "…" where it was cut.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+fn editor_variable() -> &'static str {
+    if std::env::var_os("VISUAL").is_some_and(|e| !e.is_empty()) {
+        "VISUAL"
+    } else {
+        "EDITOR"
+    }
+}
+
+/// The editor command line, as the shell would run it (it may carry arguments,
+/// such as `code --wait`).
+fn editor_command() -> Option<String> {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|e| !e.trim().is_empty())
+}
+
+/// A new private file for text written in the editor, in the user's own state
+/// directory (not the data directory, which may be shared).
+fn recovery_path(flag: &str) -> Result<PathBuf> {
+    let dir = super::project_dirs()
+        .and_then(|d| d.state_dir().map(|s| s.to_owned()))
+        .unwrap_or_else(|| std::env::temp_dir().join("escalate"))
+        .join("unsent");
+    crate::fsutil::private_dir(&dir)?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let name = flag.trim_start_matches('-');
+    Ok(dir.join(format!("{name}-{stamp}-{}.txt", std::process::id())))
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -11,9 +11,9 @@ use crate::text::{required, MAX_LONG};
 #[derive(Debug, Args)]
 pub struct ReopenArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::resolved_dispute_ids))]
     pub id: String,
-    /// Why the dispute has come back
+    /// Why the dispute has come back (up to 20,000 characters; `-` reads standard input)
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
     /// When it was reopened, if earlier than now
@@ -22,7 +22,8 @@ pub struct ReopenArgs {
 }
 
 pub fn run(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
-    let reason = required("--reason", &args.reason, MAX_LONG)?;
+    let reason = super::input::long_text("--reason", Some(args.reason), None)?.unwrap_or_default();
+    let reason = required("--reason", &reason, MAX_LONG)?;
     let loaded = ctx
         .session
         .record(&args.id, args.at, |l, _, _| l.dispute.plan_reopen(reason))?;

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 
-use super::{parse_date_arg, warn, Ctx, Output};
+use super::{parse_past_date_arg, warn, Ctx, Output};
 use crate::error::{Error, Result};
 use crate::report::{Builder, Filter, Period, Report};
 
@@ -16,14 +16,14 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The calendar month to report (YYYY-MM)
-    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["from", "to"], required_unless_present_all = ["from", "to"])]
+    /// The calendar month to report: YYYY-MM, MM/YYYY, `this month` or `last month`
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["from", "to"], required_unless_present_any = ["from", "to"])]
     pub month: Option<String>,
     /// First day of the period (inclusive)
-    #[arg(long, value_name = "DATE", value_parser = parse_date_arg, requires = "to")]
+    #[arg(long, value_name = "DATE", value_parser = parse_past_date_arg, requires = "to")]
     pub from: Option<NaiveDate>,
     /// Last day of the period (inclusive)
-    #[arg(long, value_name = "DATE", value_parser = parse_date_arg, requires = "from")]
+    #[arg(long, value_name = "DATE", value_parser = parse_past_date_arg, requires = "from")]
     pub to: Option<NaiveDate>,
     /// Only disputes under this policy
     #[arg(long, value_name = "ID")]
@@ -31,9 +31,13 @@ pub struct ReportArgs {
     /// Only disputes raised by or with this agency
     #[arg(long, value_name = "AGENCY")]
     pub agency: Option<String>,
-    /// Output format (--json is the same as --format json)
+    /// Output format (--json is the same as --format json). The CSV columns are
+    /// stable: new figures never add, remove or reorder them
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// With --format csv: leave out the header row, to append months to one file
+    #[arg(long)]
+    pub no_header: bool,
 }
 
 /// How far back a period may start and still be counted from cached states.
@@ -42,10 +46,7 @@ const RECENT_DAYS: i64 = 92;
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let period = match (&args.month, args.from, args.to) {
-        (Some(m), _, _) => Period::month(m).ok_or_else(|| {
-            Error::usage(format!("--month {m:?} is not a month"))
-                .with_hint("Write the month as YYYY-MM, e.g. 2026-11.")
-        })?,
+        (Some(m), _, _) => month(m, crate::clock::london_date(&s.now))?,
         (None, Some(from), Some(to)) if from <= to => Period { from, to },
         (None, Some(_), Some(_)) => {
             return Err(Error::usage("--from is after --to")
@@ -57,13 +58,29 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             ))
         }
     };
-    if let Some(p) = &args.policy {
-        s.catalogue.get(p)?;
+    let format = if ctx.json { Format::Json } else { args.format };
+    if args.no_header && !matches!(format, Format::Csv) {
+        return Err(Error::usage("--no-header is for --format csv")
+            .with_hint("Add --format csv, or leave out --no-header."));
     }
+    // Policy ids ignore case, as everywhere else.
+    let policy = match &args.policy {
+        Some(p) => Some(s.catalogue.get(p)?.policy.id.clone()),
+        None => None,
+    };
+    let today = crate::clock::london_date(&s.now);
+    if period.from > today {
+        warn(&format!(
+            "the period starts on {}, after today ({}): nothing in it has happened yet",
+            crate::clock::human_date(period.from),
+            crate::clock::human_date(today)
+        ));
+    }
+    let agencies = AgenciesSeen::new(args.agency.as_deref());
     let mut builder = Builder::new(
         period,
         Filter {
-            policy: args.policy.clone(),
+            policy,
             agency: args.agency.clone(),
         },
         s.now,
@@ -77,17 +94,30 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             }
             other => other?,
         };
+        agencies.see(&l.dispute.opened);
         Ok(measurer.measure(&l.dispute, &l.policy.policy, &s.calendar_for(&l.policy)))
     };
-    let mut absorb =
-        |id: crate::id::DisputeId, part: Result<Option<crate::report::Contribution>>| match part {
+    let mut progress = super::progress::Progress::new(
+        ctx,
+        if super::progress::Progress::wanted(ctx) {
+            s.store.ids()?.len()
+        } else {
+            0
+        },
+        "Counting",
+    );
+    let mut absorb = |id: crate::id::DisputeId,
+                      part: Result<Option<crate::report::Contribution>>| {
+        progress.inc();
+        match part {
             Ok(Some(c)) => builder.absorb(c),
             Ok(None) => {}
             Err(e) => {
-                warn(&format!("dispute {id} is left out of the report: {e}"));
+                progress.suspend(|| warn(&format!("dispute {id} is left out of the report: {e}")));
                 builder.skip(id.as_str());
             }
-        };
+        }
+    };
     // A recent period needs the lines of only the few disputes active since it
     // began, so cached states serve the rest; an old one needs nearly every
     // journal's lines, and reading them straight is quicker than consulting the
@@ -97,11 +127,12 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     } else {
         s.each_mapped(measure, &mut absorb)?;
     }
+    drop(progress);
     let report = builder.finish();
-    let format = if ctx.json { Format::Json } else { args.format };
+    agencies.warn_if_unknown();
     Ok(match format {
         Format::Json => Output::json(&report),
-        Format::Csv => Output::Text(csv(&report, max_stage(ctx))),
+        Format::Csv => Output::Text(csv(&report, max_stage(ctx), !args.no_header)),
         Format::Table => Output::Text(table(&report)),
     })
 }
@@ -118,7 +149,97 @@ fn max_stage(ctx: &Ctx) -> u32 {
         .unwrap_or(1)
 }
 
-fn csv(r: &Report, stages: u32) -> String {
+/// The period of a month as people write it: `2026-11`, `11/2026`, `this month`,
+/// `last month` (the one a month-end job wants, without `date` arithmetic). A
+/// month named in words is read back on stderr, as other dates are.
+fn month(typed: &str, today: NaiveDate) -> Result<Period> {
+    use chrono::Datelike;
+    let text = typed.trim().to_lowercase();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let this = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let ym = match text.as_str() {
+        "this month" | "this" => Some(this),
+        "last month" | "last" => this.checked_sub_months(chrono::Months::new(1)),
+        _ => match text.split_once('/') {
+            Some((m, y)) if y.len() == 4 => m
+                .parse()
+                .ok()
+                .zip(y.parse().ok())
+                .and_then(|(m, y)| NaiveDate::from_ymd_opt(y, m, 1)),
+            _ => None,
+        },
+    };
+    let iso = ym.map_or(text.clone(), |d| d.format("%Y-%m").to_string());
+    let period = Period::month(&iso).ok_or_else(|| {
+        Error::usage(format!("--month {typed:?} is not a month")).with_hint(
+            "Write the month as YYYY-MM (2026-11) or MM/YYYY (11/2026), or say `last month`.",
+        )
+    })?;
+    if ym.is_some() {
+        eprintln!(
+            "Reading {:?} as {}.",
+            typed.trim(),
+            period.from.format("%B %Y")
+        );
+    }
+    Ok(period)
+}
+
+/// The agencies named in the disputes a report went through, so that an `--agency`
+/// that matches none (a typing mistake) is not silently a report of zeros.
+struct AgenciesSeen<'a> {
+    wanted: Option<&'a str>,
+    matched: std::sync::atomic::AtomicBool,
+    names: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl<'a> AgenciesSeen<'a> {
+    fn new(wanted: Option<&'a str>) -> Self {
+        AgenciesSeen {
+            wanted,
+            matched: false.into(),
+            names: Default::default(),
+        }
+    }
+
+    fn see(&self, opened: &crate::journal::Opened) {
+        let Some(wanted) = self.wanted else { return };
+        let names = [&opened.from, &opened.with];
+        if names.iter().any(|n| n.eq_ignore_ascii_case(wanted)) {
+            self.matched
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        } else if let Ok(mut seen) = self.names.lock() {
+            seen.extend(names.into_iter().cloned());
+        }
+    }
+
+    fn warn_if_unknown(&self) {
+        let Some(wanted) = self.wanted else { return };
+        if self.matched.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let names = self.names.lock().map(|n| n.clone()).unwrap_or_default();
+        let shown: Vec<String> = names.iter().take(12).map(|n| format!("{n:?}")).collect();
+        warn(&format!(
+            "no dispute names the agency {wanted:?}, so its figures are all zero{}",
+            if shown.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; agencies that occur: {}{}",
+                    shown.join(", "),
+                    if names.len() > shown.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    }
+                )
+            }
+        ));
+    }
+}
+
+fn csv(r: &Report, stages: u32, header_row: bool) -> String {
     use crate::render::csv::row;
     let mut header: Vec<String> = ["from", "to", "policy", "opened", "escalations"]
         .map(String::from)
@@ -135,7 +256,11 @@ fn csv(r: &Report, stages: u32) -> String {
         ]
         .map(String::from),
     );
-    let mut out = row(&header);
+    let mut out = if header_row {
+        row(&header)
+    } else {
+        String::new()
+    };
     let line = |name: &str, f: &crate::report::Figures| {
         let stage = |m: &std::collections::BTreeMap<String, u64>, n: u32| {
             m.get(&n.to_string()).copied().unwrap_or(0).to_string()
@@ -220,7 +345,7 @@ fn table(r: &Report) -> String {
     });
     let entered: u64 = r.total.entered_stage.values().sum();
     format!(
-        "Escalations {} to {} (Europe/London), generated {}\n\n{t}\n\nEscalations from stage 1 onwards (disputes entering any stage): {entered}\n",
+        "Escalations {} to {} (Europe/London)\nGenerated {}\n\n{t}\n\nEscalations from stage 1 onwards (disputes entering any stage): {entered}\n",
         crate::clock::human_date(r.from),
         crate::clock::human_date(r.to),
         crate::clock::human_instant(&r.generated_at),

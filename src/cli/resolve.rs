@@ -1,5 +1,7 @@
 //! `escalate resolve`: close a dispute with its written outcome.
 
+use std::path::PathBuf;
+
 use clap::Args;
 
 use super::{after_change, parse_instant_arg, Ctx, Output};
@@ -11,11 +13,15 @@ use crate::text::{required, MAX_LONG};
 #[derive(Debug, Args)]
 pub struct ResolveArgs {
     /// Dispute ID (any unique start of it)
-    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::open_dispute_ids))]
     pub id: String,
     /// The agreed outcome, in writing, and how outstanding issues will be pursued
-    #[arg(long, value_name = "TEXT")]
+    /// (up to 20,000 characters; `-` reads standard input)
+    #[arg(long, value_name = "TEXT", conflicts_with = "outcome_file")]
     pub outcome: Option<String>,
+    /// Read the outcome from a file (`-`: standard input)
+    #[arg(long, value_name = "PATH")]
+    pub outcome_file: Option<PathBuf>,
     /// When it was resolved, if earlier than now
     #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg)]
     pub at: Option<Instant>,
@@ -23,24 +29,24 @@ pub struct ResolveArgs {
 
 pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
     let p = &ctx.prompter;
+    let given = super::input::long_text("--outcome", args.outcome, args.outcome_file)?;
     p.require(
         "resolve",
-        if args.outcome.is_none() {
-            &["--outcome"]
-        } else {
-            &[]
-        },
+        if given.is_none() { &["--outcome"] } else { &[] },
     )?;
     // The stage the confirmation named, checked again under the journal's lock.
     let mut confirmed_stage = None;
-    let outcome = match &args.outcome {
-        Some(o) => o.clone(),
+    let outcome = match given {
+        Some(o) => o,
         None => {
             let id = ctx.session.store.resolve(&args.id)?;
             let loaded = ctx.session.load(&id)?;
             loaded.dispute.require_open("resolve it again")?;
-            let o =
-                p.long_text("The agreed outcome, and how outstanding issues will be pursued")?;
+            let o = p.long_text(
+                "The agreed outcome, and how outstanding issues will be pursued",
+                "--outcome",
+            )?;
+            p.show_text("Outcome to record", &o);
             p.confirm(&format!(
                 "Resolve dispute {id} at stage {} with this outcome?",
                 loaded.dispute.stage
@@ -49,7 +55,7 @@ pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
             o
         }
     };
-    let outcome = required("--outcome", &outcome, MAX_LONG)?;
+    let outcome = required(&p.field("--outcome"), &outcome, MAX_LONG)?;
     let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
         l.dispute.require_open("resolve it again")?;
         if let Some(stage) = confirmed_stage.filter(|s| *s != l.dispute.stage) {

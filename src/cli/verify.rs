@@ -70,14 +70,22 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     } else {
         Ok(())
     };
+    let mut progress = super::progress::Progress::new(ctx, ids.len(), "Checking");
     crate::ops::in_parallel(
         &ids,
         |id| verify(s, id),
         |_, mut r: Report| {
+            progress.inc();
             for w in &r.warnings {
-                warn(&format!("dispute {}: {w}", r.id));
+                progress.suspend(|| warn(&format!("dispute {}: {w}", r.id)));
             }
-            if written.is_ok() {
+            if written.is_ok() && progress.active() && !ctx.json {
+                // Each line goes out whole, with the bar moved out of its way.
+                written = progress.suspend(|| {
+                    out.write_all(line_for(&r).as_bytes())
+                        .and_then(|()| out.flush())
+                });
+            } else if written.is_ok() {
                 written = if ctx.json {
                     let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
                     out.write_all(sep).and_then(|()| {
@@ -93,6 +101,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             }
         },
     );
+    drop(progress);
     if written.is_ok() {
         written = match (ctx.json, count) {
             (true, 0) => out.write_all(b"]\n"),

@@ -95,7 +95,7 @@ pub fn problems_error(path: &Path, problems: &[Problem]) -> Error {
         if problems.len() == 1 { "" } else { "s" },
         list.join("\n")
     ))
-    .with_hint("Every key is described, with examples, in policies/README.md in escalate's source; `escalate policy show gscb` shows a complete policy.")
+    .with_hint("Every key is described, with examples, in `escalate man policy.5` (policies/README.md in escalate's source); `escalate policy show gscb` shows a complete policy.")
 }
 
 /// A built-in policy, hashed and parsed only when something asks for it: every
@@ -222,10 +222,14 @@ impl Catalogue {
             .collect()
     }
 
+    /// Policy ids ignore case (`--policy GSCB` is gscb), as dispute IDs do.
     fn get_known(&self, id: &str) -> Option<&Arc<LoadedPolicy>> {
-        match self.builtins.iter().find(|b| b.id == id) {
+        match self.builtins.iter().find(|b| b.id.eq_ignore_ascii_case(id)) {
             Some(b) => b.loaded(),
-            None => self.user.iter().find(|p| p.policy.id == id),
+            None => self
+                .user
+                .iter()
+                .find(|p| p.policy.id.eq_ignore_ascii_case(id)),
         }
     }
 

@@ -300,7 +300,7 @@ fn refusals_say_what_to_do_and_write_nothing() {
         "{err}"
     );
 
-    let err = env.fails(1, &["resolve", &id, "--outcome", "   "]);
+    let err = env.fails(2, &["resolve", &id, "--outcome", "   "]);
     assert!(err.contains("--outcome is empty"), "{err}");
     env.fails(2, &["resolve", &id]);
 

@@ -9,6 +9,7 @@ mod crash;
 mod due;
 mod fidelity;
 mod integrity;
+mod newcomer;
 mod policies;
 mod readme;
 mod reports;

@@ -92,7 +92,7 @@ fn the_readme_walk_through_runs_as_written() {
             }
             for line in expected {
                 // Prompts and their preview only appear on a terminal.
-                if ["Next:", "Due:", "Then:", "?"]
+                if ["Next:", "Due:", "Then:", "Reason to record:", "  ", "?"]
                     .iter()
                     .any(|p| line.starts_with(p))
                 {

@@ -17,11 +17,15 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
-        Env {
+        let env = Env {
             tmp: tempfile::tempdir().expect("temporary directory"),
             now: "2026-11-23T09:00:00Z".into(),
             user: "Jo Bloggs (DSL)".into(),
-        }
+        };
+        // Commands that only read refuse a data directory that does not exist
+        // (a mistyped path); tests start from an empty one, as after `open`.
+        private_dir(&env.data());
+        env
     }
 
     /// Pin "now" for the commands that follow.
@@ -183,6 +187,16 @@ pub fn open_args<'a>(policy: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     ];
     args.extend_from_slice(extra);
     args
+}
+
+/// Create a directory readable only by its owner, as escalate does.
+pub fn private_dir(path: &Path) {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .expect("create a private directory");
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {

@@ -1,0 +1,113 @@
+//! The data directory before a command runs: a mistyped `--dir`/`ESCALATE_DIR`
+//! is an error rather than an empty list, a fresh install says how to begin, and
+//! a directory the system will not let escalate write is named with what to check.
+
+use super::{Command, Ctx, Output};
+use crate::error::{Error, Result};
+
+/// Commands that need disputes to exist already: they refuse a data directory that
+/// is not there rather than report an empty one.
+fn needs_existing_data(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Status(_)
+            | Command::Show(_)
+            | Command::Report(_)
+            | Command::Export(_)
+            | Command::Verify(_)
+            | Command::Discuss(_)
+            | Command::Escalate(_)
+            | Command::Notify(_)
+            | Command::Resolve(_)
+            | Command::Amend(_)
+            | Command::Reopen(_)
+    )
+}
+
+/// Before a command runs: an explicitly given data directory that is missing is an
+/// error naming it; the default one missing is a fresh install, and `status` says
+/// how to begin.
+pub fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option<Output>> {
+    let store = &ctx.session.store;
+    if !needs_existing_data(command) || store.root().exists() {
+        return Ok(None);
+    }
+    if explicit_dir {
+        return store.require_existing().map(|()| None);
+    }
+    if matches!(command, Command::Status(_)) && ctx.json {
+        return Ok(Some(Output::JsonArray(Vec::new())));
+    }
+    if matches!(command, Command::Status(_)) && !ctx.quiet {
+        return Ok(Some(Output::Text(format!(
+            "No disputes yet.\nStart one with `escalate open`: on a terminal it asks for\n\
+             what it needs (`escalate open --help` lists its flags).\n\
+             Journals will be kept in {}\n",
+            store.root().display()
+        ))));
+    }
+    Ok(None)
+}
+
+/// Commands that record something in the data directory.
+pub fn writes_data(command: &Command) -> bool {
+    match command {
+        Command::Open(_)
+        | Command::Discuss(_)
+        | Command::Escalate(_)
+        | Command::Notify(_)
+        | Command::Resolve(_)
+        | Command::Amend(_)
+        | Command::Reopen(_) => true,
+        Command::Calendar(args) => args.writes(),
+        _ => false,
+    }
+}
+
+/// A write refused by the system ("Read-only file system (os error 30)") names
+/// the data directory and what to check, when the directory itself cannot be
+/// written: the low-level message names a file the command never got to create.
+pub fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
+    let Error::Io { source, .. } = e else {
+        return None;
+    };
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    if !matches!(source.kind(), PermissionDenied | ReadOnlyFilesystem) {
+        return None;
+    }
+    let dir = [
+        root.join("disputes"),
+        root.join("calendar"),
+        root.to_owned(),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir())?;
+    // Try the directory itself: only if it refuses is the directory the problem.
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    let refused = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            return None;
+        }
+        Err(p) => p,
+    };
+    let why = if refused.kind() == ReadOnlyFilesystem {
+        "it is on a read-only file system"
+    } else {
+        "you do not have permission to write there"
+    };
+    Some(
+        Error::refused(format!(
+            "cannot write in the data directory {}: {why}; nothing was recorded",
+            dir.display()
+        ))
+        .with_hint(format!(
+            "Check the disk is mounted for writing and you may write there (ls -ld {}), or give a data directory you can write with --dir or ESCALATE_DIR. (The system said: {refused}.)",
+            dir.display()
+        )),
+    )
+}
