@@ -308,6 +308,7 @@ impl Dispute {
                 }
             }
             Event::Recovered { .. } => {}
+            Event::Superseded { .. } | Event::Merged { .. } => {}
         }
         if when > self.latest {
             self.latest = when;

@@ -18,9 +18,11 @@ mod prompt;
 mod reopen;
 mod report;
 mod resolve;
+mod share;
 mod show;
 mod spill;
 mod status;
+mod sync;
 mod verify;
 
 use std::io::{IsTerminal, Write};
@@ -122,6 +124,27 @@ pub enum Command {
     Completions(complete::CompletionsArgs),
     /// Print the manual page
     Man(man::ManArgs),
+    /// Share this data directory with a partnership through git (init, join)
+    Share(share::ShareArgs),
+    /// Send the lines recorded here and receive the partnership's (shared directories)
+    Sync(sync::SyncArgs),
+}
+
+impl Command {
+    /// Commands that append to a journal: refused in a shared directory that needs
+    /// a newer escalate, and followed by a sync when `sync = auto`.
+    fn records(&self) -> bool {
+        matches!(
+            self,
+            Command::Open(_)
+                | Command::Discuss(_)
+                | Command::Escalate(_)
+                | Command::Notify(_)
+                | Command::Resolve(_)
+                | Command::Amend(_)
+                | Command::Reopen(_)
+        )
+    }
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -272,12 +295,24 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Amend(args) => amend::run(args, ctx),
         Command::Reopen(args) => reopen::run(args, ctx),
         Command::Policy(args) => policy::run(args, ctx),
+        Command::Share(args) => share::run(args, ctx),
+        Command::Sync(args) => sync::run(args, ctx),
     }
 }
 
 /// Run a parsed command line; returns the process exit code.
 pub fn main(cli: Cli) -> i32 {
-    let result = Ctx::new(cli.global).and_then(|ctx| dispatch(cli.command, &ctx));
+    let records = cli.command.records();
+    let result = Ctx::new(cli.global).and_then(|ctx| {
+        if records {
+            crate::share::check_writable(ctx.session.store.root())?;
+        }
+        let output = dispatch(cli.command, &ctx)?;
+        if records {
+            sync::after_recording(&ctx);
+        }
+        Ok(output)
+    });
     match result {
         Ok(output) => {
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

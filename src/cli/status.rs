@@ -40,6 +40,27 @@ pub struct StatusArgs {
     /// Exit 3 if any journal is damaged (default: warn and list the rest)
     #[arg(long)]
     pub strict: bool,
+    /// In a shared directory, every agency's disputes (default: those involving your organisation)
+    #[arg(long)]
+    pub all_agencies: bool,
+}
+
+/// In a shared directory, the agency whose disputes `status` shows by default (need
+/// to know): the configured organisation, unless --all-agencies or --agency says
+/// otherwise.
+fn own_agency(args: &StatusArgs, ctx: &Ctx) -> Option<String> {
+    if args.all_agencies
+        || args.agency.is_some()
+        || !crate::share::is_shared(ctx.session.store.root())
+    {
+        return None;
+    }
+    ctx.config.organisation.clone()
+}
+
+fn involves(agency: Option<&str>, s: &Summary) -> bool {
+    let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    agency.is_none_or(|a| eq(a, &s.from) || eq(a, &s.with))
 }
 
 impl StatusArgs {
@@ -71,6 +92,7 @@ impl StatusArgs {
 pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
+    let mine = own_agency(&args, ctx);
     // Each row is rendered on the thread that read it (compact JSON, or table
     // cells) and kept with its sort key; whole summaries of every open dispute
     // would not fit the memory budget at partnership-archive scale.
@@ -95,7 +117,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             loaded.map(|l| {
                 let summary = (l.dispute.is_open() || args.all)
                     .then(|| l.summary(&s.calendar_for(&l.policy), &now))
-                    .filter(|summary| args.admits(summary));
+                    .filter(|summary| args.admits(summary) && involves(mine.as_deref(), summary));
                 let row = summary.map(|summary| {
                     let key: Key = (
                         summary.due_detail.is_none(),
