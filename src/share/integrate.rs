@@ -100,6 +100,45 @@ fn rebase(
     Ok(merge)
 }
 
+/// The checks a command makes before it records an escalation, beyond what a
+/// journal's replay enforces (for example that the stage has something recorded):
+/// a re-planned escalation must pass them where it now stands, as if recorded now.
+fn still_possible(
+    dispute: &Dispute,
+    policy: &crate::policy::model::Policy,
+    event: &Event,
+) -> std::result::Result<(), String> {
+    if let Event::Escalated {
+        to_stage,
+        bypass_role,
+        ..
+    } = event
+    {
+        let target = dispute
+            .plan_escalation(policy, Some(*to_stage), bypass_role.as_deref())
+            .map_err(|e| e.to_string())?;
+        if target != *to_stage {
+            return Err(format!(
+                "an escalation to stage {to_stage} is no longer the next step"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An event kind as a person would say it.
+fn noun(kind: &str) -> &str {
+    match kind {
+        "discussed" => "discussion",
+        "escalated" => "escalation",
+        "notified" => "notification",
+        "resolved" => "resolution",
+        "amended" => "correction",
+        "reopened" => "reopening",
+        other => other,
+    }
+}
+
 fn replan(
     session: &Session,
     id: &DisputeId,
@@ -155,7 +194,12 @@ fn replan(
             event: event.clone(),
             ..r.clone()
         };
-        let allowed = dispute.clone_state().extend(&[trial], p);
+        let allowed = still_possible(&dispute, p, &event).and_then(|()| {
+            dispute
+                .clone_state()
+                .extend(&[trial], p)
+                .map_err(|(_, why)| why)
+        });
         let written = match allowed {
             Ok(()) => {
                 let w = writer.append(r.at, r.happened, &r.by, event)?;
@@ -163,11 +207,11 @@ fn replan(
                 merge.merged_late += 1;
                 w
             }
-            Err((_, why)) => {
+            Err(why) => {
                 let line = String::from_utf8_lossy(raw).into_owned();
                 merge.superseded.push(format!(
                     "dispute {id}: the {} recorded by {} on {} was superseded by line {superseder} ({why}); it is kept as a `superseded` line",
-                    r.event.kind(),
+                    noun(r.event.kind()),
                     r.by,
                     crate::clock::human_instant(&r.at)
                 ));

@@ -511,11 +511,15 @@ fn build_commit(
             files.push(f.to_string_lossy().into_owned());
         }
     }
-    let hashed = g.ok_with(
-        &["hash-object", "-w", "--no-filters", "--stdin-paths"],
-        (files.join("\n") + "\n").as_bytes(),
-        None,
-    )?;
+    let hashed = if files.is_empty() {
+        String::new()
+    } else {
+        g.ok_with(
+            &["hash-object", "-w", "--no-filters", "--stdin-paths"],
+            (files.join("\n") + "\n").as_bytes(),
+            None,
+        )?
+    };
     let _ = std::fs::remove_dir_all(&stage);
     let mut shas = hashed.lines();
     let mut info = String::new();

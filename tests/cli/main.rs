@@ -12,4 +12,5 @@ mod policies;
 mod readme;
 mod reports;
 mod scale;
+mod share;
 mod terminal;

@@ -1,0 +1,465 @@
+//! Sharing a data directory through git: a bare repository on the local file
+//! system and one clone (data directory) per agency, each with its own pinned
+//! clock, config and git identity, recording offline and syncing in both orders.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::Env;
+
+/// One agency: its own data directory, config (organisation) and user.
+fn agency(user: &str, org: &str) -> Env {
+    let mut env = Env::new();
+    env.user = user.into();
+    env.ok(&["config", "set", "organisation", org]);
+    env
+}
+
+/// Run git with an identity from the environment and no user or system config.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let home = dir.parent().unwrap_or(dir).join("git-home");
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Someone")
+        .env("GIT_AUTHOR_EMAIL", "someone@example.org")
+        .env("GIT_COMMITTER_NAME", "Someone")
+        .env("GIT_COMMITTER_EMAIL", "someone@example.org")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// An empty bare repository: the partnership's.
+fn bare(tmp: &tempfile::TempDir) -> PathBuf {
+    let path = tmp.path().join("partnership.git");
+    std::fs::create_dir_all(&path).unwrap();
+    git(
+        &path,
+        &["init", "--quiet", "--bare", "--initial-branch", "main"],
+    );
+    path
+}
+
+fn open(env: &Env, from: &str, with: &str, child: &str) -> String {
+    let out = env.json(&[
+        "open",
+        "--policy",
+        "gscb",
+        "--child",
+        child,
+        "--from",
+        from,
+        "--with",
+        with,
+        "--summary",
+        "Referral judged below threshold",
+    ]);
+    out["id"].as_str().expect("id").to_owned()
+}
+
+/// Every journal in a data directory, by file name.
+fn journals(env: &Env) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(env.data().join("disputes"))
+        .unwrap()
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".jsonl") {
+            out.insert(name, std::fs::read(e.path()).unwrap());
+        }
+    }
+    out
+}
+
+fn lines_of(env: &Env, id: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(env.journal(id))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// How many lines of a journal carry `marker`, directly or inside a superseded
+/// line, and whether it was superseded.
+fn count(env: &Env, id: &str, marker: &str) -> (usize, bool) {
+    let lines = lines_of(env, id);
+    let hits: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.to_string().contains(marker))
+        .collect();
+    let superseded = hits.iter().any(|l| l["kind"] == "superseded");
+    (hits.len(), superseded)
+}
+
+/// Run `sync` expecting it to be refused (exit 1) with every journal as it was;
+/// returns stderr. (git's own bookkeeping under .git may change: a fetch.)
+fn sync_refused(env: &Env) -> String {
+    let before = journals(env);
+    let out = env.cmd(&["sync"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(journals(env), before, "a refused sync changed a journal");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn set_now(envs: &mut [&mut Env], now: &str) {
+    for e in envs.iter_mut() {
+        e.now(now);
+    }
+}
+
+#[test]
+fn three_agencies_record_offline_and_converge_in_either_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let remote = remote.to_str().unwrap();
+    let mut school = agency("Sam (DSL)", "Hollyfield Primary");
+    let mut csc = agency("Chris (team manager)", "Children's Social Care");
+    let mut bm = agency("Pat (business manager)", "Partnership office");
+    set_now(
+        &mut [&mut school, &mut csc, &mut bm],
+        "2026-11-02T09:00:00Z",
+    );
+
+    // The school recorded before the partnership shared anything.
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    let out = school.ok(&["share", "init", remote]);
+    assert!(out.contains("now shared"), "{out}");
+    csc.ok(&["share", "join", remote]);
+    bm.ok(&["share", "join", remote]);
+    assert_eq!(journals(&csc), journals(&school));
+
+    // Each agency opens a dispute offline.
+    set_now(
+        &mut [&mut school, &mut csc, &mut bm],
+        "2026-11-03T09:00:00Z",
+    );
+    let d2 = open(&csc, "Children's Social Care", "Police", "LCS-2");
+    let d3 = open(&bm, "Health", "Police", "LCS-3");
+    let d4 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-4",
+    );
+
+    // Both discuss the same dispute; the school syncs first.
+    set_now(
+        &mut [&mut school, &mut csc, &mut bm],
+        "2026-11-03T10:00:00Z",
+    );
+    school.ok(&["discuss", &d1, "--note", "school-discussion-1"]);
+    csc.ok(&["discuss", &d1, "--note", "csc-discussion-1"]);
+    for e in [&school, &csc, &bm, &school] {
+        e.ok(&["sync"]);
+    }
+    assert_eq!(count(&school, &d1, "school-discussion-1"), (1, false));
+    assert_eq!(count(&school, &d1, "csc-discussion-1"), (1, false));
+    assert!(lines_of(&school, &d1).iter().any(|l| l["kind"] == "merged"));
+
+    // Both escalate from stage 1; now social care syncs first, so the school's
+    // escalation is superseded, kept, and reported.
+    set_now(
+        &mut [&mut school, &mut csc, &mut bm],
+        "2026-11-04T09:00:00Z",
+    );
+    school.ok(&["escalate", &d1, "--reason", "school-escalation-1"]);
+    csc.ok(&["escalate", &d1, "--reason", "csc-escalation-1"]);
+    csc.ok(&["sync"]);
+    let out = school.ok(&["sync"]);
+    assert!(
+        out.contains("Superseded") && out.contains("Sam (DSL)"),
+        "{out}"
+    );
+    assert_eq!(count(&school, &d1, "csc-escalation-1"), (1, false));
+    assert_eq!(count(&school, &d1, "school-escalation-1"), (1, true));
+
+    // One resolves while the other escalates, in both orders, on two disputes.
+    // d1: the school syncs first, so its resolution stands.
+    csc.ok(&["sync"]);
+    set_now(
+        &mut [&mut school, &mut csc, &mut bm],
+        "2026-11-05T09:00:00Z",
+    );
+    school.ok(&["resolve", &d1, "--outcome", "school-resolution-1"]);
+    csc.ok(&["discuss", &d1, "--note", "csc-discussion-2"]);
+    csc.ok(&["escalate", &d1, "--reason", "csc-escalation-2"]);
+    school.ok(&["sync"]);
+    let out = csc.ok(&["sync"]);
+    assert!(
+        out.contains("Superseded") && out.contains("escalation"),
+        "{out}"
+    );
+    // d4: social care syncs first, so its escalation stands.
+    school.ok(&["sync"]);
+    set_now(
+        &mut [&mut school, &mut csc, &mut bm],
+        "2026-11-06T09:00:00Z",
+    );
+    school.ok(&["resolve", &d4, "--outcome", "school-resolution-4"]);
+    csc.ok(&["discuss", &d4, "--note", "csc-discussion-4"]);
+    csc.ok(&["escalate", &d4, "--reason", "csc-escalation-4"]);
+    csc.ok(&["sync"]);
+    let out = school.ok(&["sync"]);
+    assert!(
+        out.contains("Superseded") && out.contains("resolution"),
+        "{out}"
+    );
+    for e in [&bm, &csc, &school, &bm] {
+        e.ok(&["sync"]);
+    }
+    assert_eq!(count(&school, &d1, "school-resolution-1"), (1, false));
+    assert_eq!(count(&school, &d1, "csc-discussion-2"), (1, true));
+    assert_eq!(count(&school, &d1, "csc-escalation-2"), (1, true));
+    assert_eq!(count(&school, &d4, "csc-discussion-4"), (1, false));
+    assert_eq!(count(&school, &d4, "csc-escalation-4"), (1, false));
+    assert_eq!(count(&school, &d4, "school-resolution-4"), (1, true));
+
+    // Everyone holds the same bytes, every journal verifies, history only appended.
+    let all = journals(&school);
+    assert_eq!(all.len(), 4);
+    for id in [&d1, &d2, &d3, &d4] {
+        assert!(all.contains_key(&format!("{id}.jsonl")));
+    }
+    for e in [&csc, &bm] {
+        assert_eq!(journals(e), all);
+    }
+    for e in [&school, &csc, &bm] {
+        let out = e.ok(&["verify"]);
+        assert_eq!(out.matches(" ok: ").count(), 4, "{out}");
+        let cmd = e.cmd(&["verify"]).output().unwrap();
+        assert!(
+            !String::from_utf8_lossy(&cmd.stderr).contains("receipt"),
+            "a clone's receipts are its own and complete"
+        );
+        let out = e.ok(&["verify", "--history"]);
+        assert!(out.contains("history ok"), "{out}");
+    }
+    let reports: Vec<serde_json::Value> = [&school, &csc, &bm]
+        .iter()
+        .map(|e| e.json(&["report", "--month", "2026-11"]))
+        .collect();
+    assert_eq!(reports[0], reports[1]);
+    assert_eq!(reports[0], reports[2]);
+
+    // Need to know: each agency's status lists its own disputes by default.
+    let mine = csc.json(&["status", "--all"]);
+    let ids: Vec<&str> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&d2.as_str()) && ids.contains(&d1.as_str()));
+    assert!(!ids.contains(&d3.as_str()), "{ids:?}");
+    let every = bm.json(&["status", "--all", "--all-agencies"]);
+    assert_eq!(every.as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_forced_push_that_rewrote_history_is_detected_by_the_other_clones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", r]);
+    csc.ok(&["share", "join", r]);
+    school.ok(&["discuss", &d1, "--note", "will be removed"]);
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+
+    // Someone with plain git removes the last commit and forces the push.
+    let rogue = tmp.path().join("rogue");
+    git(
+        tmp.path(),
+        &["clone", "--quiet", r, rogue.to_str().unwrap()],
+    );
+    git(&rogue, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    git(&rogue, &["push", "--quiet", "--force", "origin", "main"]);
+
+    for e in [&csc, &school] {
+        let err = sync_refused(e);
+        assert!(err.contains("history was rewritten"), "{err}");
+        // Recording still works here.
+        e.ok(&["discuss", &d1, "--note", "still recording"]);
+    }
+}
+
+#[test]
+fn a_commit_that_edits_a_pushed_line_is_named_by_verify_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["discuss", &d1, "--note", "the original note"]);
+    school.ok(&["share", "init", r]);
+
+    let rogue = tmp.path().join("rogue");
+    git(
+        tmp.path(),
+        &["clone", "--quiet", r, rogue.to_str().unwrap()],
+    );
+    let path = rogue.join("disputes").join(format!("{d1}.jsonl"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("the original note", "an edited note!!")).unwrap();
+    git(&rogue, &["commit", "--quiet", "-am", "tidy"]);
+    let bad = git(&rogue, &["rev-parse", "HEAD"]);
+    git(&rogue, &["push", "--quiet", "origin", "main"]);
+
+    csc.ok(&["share", "join", r]);
+    let err = csc.fails(3, &["verify", "--history"]);
+    assert!(err.contains(bad.trim()) && err.contains("line 2"), "{err}");
+    // The school's sync refuses to take the edited line over what it pushed.
+    let out = school.cmd(&["sync"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(std::fs::read_to_string(school.journal(&d1))
+        .unwrap()
+        .contains("the original note"));
+}
+
+#[test]
+fn recording_continues_while_the_remote_is_unreachable_and_the_next_sync_delivers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", r]);
+    csc.ok(&["share", "join", r]);
+    school.ok(&["config", "set", "sync", "auto"]);
+
+    let away = tmp.path().join("away.git");
+    std::fs::rename(&remote, &away).unwrap();
+    let out = school
+        .cmd(&["discuss", &d1, "--note", "recorded offline"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not synced"), "{err}");
+    let d2 = open(&school, "Hollyfield Primary", "Police", "LCS-2");
+    let err = sync_refused(&school);
+    assert!(err.contains("escalate sync"), "{err}");
+
+    std::fs::rename(&away, &remote).unwrap();
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+    assert_eq!(count(&csc, &d1, "recorded offline"), (1, false));
+    assert!(csc.journal(&d2).exists());
+}
+
+#[test]
+fn an_older_escalate_refuses_to_write_to_a_repository_that_needs_a_newer_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", r]);
+    let file = school.data().join("escalate-repository.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (head, _) = text.split_once("minimum_version").unwrap();
+    std::fs::write(&file, format!("{head}minimum_version = \"99.0.0\"\n")).unwrap();
+    let err = school.fails(1, &["discuss", &d1, "--note", "n"]);
+    assert!(err.contains("needs escalate 99.0.0"), "{err}");
+    let err = sync_refused(&school);
+    assert!(err.contains("needs escalate 99.0.0"), "{err}");
+    // Reading still works.
+    school.ok(&["show", &d1]);
+}
+
+#[test]
+fn a_conflict_in_a_file_escalate_does_not_own_stops_sync_and_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", r]);
+    csc.ok(&["share", "join", r]);
+    std::fs::write(school.data().join("signers"), "school version\n").unwrap();
+    std::fs::write(csc.data().join("signers"), "social care version\n").unwrap();
+    school.ok(&["sync"]);
+    csc.ok(&["discuss", &d1, "--note", "kept"]);
+    let err = sync_refused(&csc);
+    assert!(err.contains("signers") && err.contains("checkout"), "{err}");
+    git(
+        &csc.data(),
+        &["checkout", "refs/escalate/fetched", "--", "signers"],
+    );
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    assert_eq!(count(&school, &d1, "kept"), (1, false));
+    assert_eq!(
+        std::fs::read_to_string(csc.data().join("signers")).unwrap(),
+        "school version\n"
+    );
+}
+
+#[test]
+fn a_repository_left_mid_rebase_is_refused_with_the_next_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", remote.to_str().unwrap()]);
+    std::fs::create_dir_all(school.data().join(".git").join("rebase-merge")).unwrap();
+    school.ok(&["discuss", &d1, "--note", "still works"]);
+    let err = sync_refused(&school);
+    assert!(err.contains("rebase --abort"), "{err}");
+}
