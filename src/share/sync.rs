@@ -76,6 +76,7 @@ pub fn sync(session: &Session, identity: &Identity) -> Result<Outcome> {
             set_base(&g, f)?;
         }
         let Some(commit) = build_commit(&g, &results, fetched.as_deref(), identity)? else {
+            let _ = g.run(&["update-index", "-q", "--refresh"]);
             outcome.pushed = true;
             outcome.commit = fetched;
             return Ok(outcome);
@@ -212,7 +213,7 @@ fn check_not_rewritten(g: &Git, synced: Option<&str>, fetched: Option<&str>) -> 
 fn reset_index(g: &Git, synced: Option<&str>) -> Result<()> {
     let Some(s) = synced else { return Ok(()) };
     if !g.run(&["diff-index", "--cached", "--quiet", s])?.ok {
-        g.ok(&["read-tree", s])?;
+        g.ok(&["read-tree", "--reset", s])?;
     }
     Ok(())
 }
@@ -485,7 +486,9 @@ fn rebuild_receipt_from(path: &Path, bytes: &[u8]) -> Result<()> {
 fn set_base(g: &Git, commit: &str) -> Result<()> {
     g.ok(&["update-ref", SYNCED_REF, commit])?;
     g.ok(&["update-ref", &format!("refs/heads/{BRANCH}"), commit])?;
-    g.ok(&["read-tree", commit])?;
+    // `--reset` keeps the stat data of entries whose contents did not change, so the
+    // next `git diff` reads only files that changed, not every journal.
+    g.ok(&["read-tree", "--reset", commit])?;
     Ok(())
 }
 
