@@ -42,8 +42,9 @@ pub const GITIGNORE: &str = "\
 /disputes/quarantine/
 # Head receipts: each clone keeps its own; the pushed history is the shared evidence.
 /disputes/*.head
-# Closure days are one agency's own.
+# Closure days are one agency's own, unless closed with `--partnership`.
 /calendar/closures.json
+/calendar/*.bak
 /calendar/.lock
 # Settings and keys are personal.
 /config/

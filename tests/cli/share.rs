@@ -463,3 +463,42 @@ fn a_repository_left_mid_rebase_is_refused_with_the_next_step() {
     let err = sync_refused(&school);
     assert!(err.contains("rebase --abort"), "{err}");
 }
+
+#[test]
+fn closure_days_are_shared_only_when_closed_for_the_partnership() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", r]);
+    csc.ok(&["share", "join", r]);
+    school.ok(&[
+        "calendar",
+        "close",
+        "2026-12-29",
+        "--reason",
+        "Partnership training day",
+        "--partnership",
+    ]);
+    school.ok(&[
+        "calendar",
+        "close",
+        "2026-12-30",
+        "--reason",
+        "School inset day",
+    ]);
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    let shown = csc.ok(&["calendar", "show", "--year", "2026"]);
+    assert!(shown.contains("Partnership training day"), "{shown}");
+    assert!(!shown.contains("School inset day"), "{shown}");
+    let own = school.ok(&["calendar", "show", "--year", "2026"]);
+    assert!(own.contains("Partnership training day") && own.contains("School inset day"));
+}
