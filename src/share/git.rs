@@ -253,6 +253,11 @@ pub fn remote_failure(doing: &str, remote: &str, stderr: &str) -> Error {
             "the partnership's repository could not be found",
             "Check the address (`git -C DIR remote -v`); ask whoever runs the repository if it moved. Then run `escalate sync`.",
         )
+    } else if lower.contains("remote rejected") || lower.contains("hook declined") {
+        (
+            "the partnership's repository refused it",
+            "Ask whoever runs the repository why (git's message is above), then run `escalate sync`.",
+        )
     } else {
         (
             "the partnership's repository could not be reached (no network?)",

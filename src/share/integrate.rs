@@ -183,6 +183,20 @@ fn replan(
         ..Merge::default()
     };
     for &(r, raw) in local_extra {
+        // A `merged` line from an earlier sync whose push failed is sync's own
+        // note about lines never pushed: it is written again below, naming them by
+        // their new numbers, rather than kept with numbers that no longer hold.
+        if let Event::Merged { lines, .. } = &r.event {
+            kept.extend(
+                lines
+                    .iter()
+                    .filter_map(|l| renumbered.iter().find(|(old, _)| old == l))
+                    .map(|(_, new)| *new),
+            );
+            kept.sort_unstable();
+            kept.dedup();
+            continue;
+        }
         let mut event = r.event.clone();
         if let Event::Amended { event: target, .. } = &mut event {
             if let Some((_, new)) = renumbered.iter().find(|(old, _)| old == target) {

@@ -134,6 +134,7 @@ pub fn init(
         .with_hint("If it is already shared, run `escalate sync`; to share another directory, give it with --dir."));
     }
     fsutil::private_dir(&root)?;
+    let remote = &absolute_remote(remote);
     let g = Git::new(&root);
     g.ok(&["init", "--quiet", "--initial-branch", BRANCH])?;
     g.ok(&["remote", "add", REMOTE, remote])?;
@@ -185,6 +186,8 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
         ))
         .with_hint("Join into a new directory (give a PATH that does not exist yet), or, to share the disputes already there, run `escalate share init REMOTE` in it."));
     }
+    let remote = &absolute_remote(remote);
+    let path = &absolute(path);
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(p) = parent {
         fsutil::private_dir(p)?;
@@ -229,6 +232,29 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
         sync::rebuild_receipt(&store.journal_path(id))?;
     }
     Ok(ids.len())
+}
+
+/// A path made absolute against the current directory (git runs elsewhere).
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_owned();
+    }
+    std::env::current_dir()
+        .map(|d| d.join(path))
+        .unwrap_or_else(|_| path.to_owned())
+}
+
+/// A remote that is a directory on this computer (a shared drive), made absolute
+/// so that it means the same from inside the data directory; URLs as given.
+fn absolute_remote(remote: &str) -> String {
+    let p = Path::new(remote);
+    if !remote.contains("://") && p.exists() {
+        std::fs::canonicalize(p)
+            .map(|c| c.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| remote.to_owned())
+    } else {
+        remote.to_owned()
+    }
 }
 
 /// Records about children are private: whatever git's file modes, only the user

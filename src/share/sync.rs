@@ -54,6 +54,7 @@ pub fn sync(session: &Session, identity: &Identity) -> Result<Outcome> {
     let g = Git::new(root);
     preflight(root)?;
     super::check_writable(root)?;
+    let _one_at_a_time = lock_sync(root)?;
     recover_backups(root)?;
     let mut outcome = Outcome::default();
     for _ in 0..PUSH_ATTEMPTS {
@@ -104,9 +105,12 @@ pub fn sync(session: &Session, identity: &Identity) -> Result<Outcome> {
             return Ok(outcome);
         }
         let lower = pushed.stderr.to_lowercase();
-        if !(lower.contains("rejected")
+        // "[rejected]" is a lost race; "[remote rejected]" is the host refusing
+        // (a hook, a protected branch), which trying again will not change.
+        if !(lower.contains("[rejected]")
             || lower.contains("non-fast-forward")
-            || lower.contains("fetch first"))
+            || lower.contains("fetch first")
+            || lower.contains("cannot lock ref"))
         {
             return Err(git::remote_failure(
                 "send to",
@@ -120,6 +124,42 @@ pub fn sync(session: &Session, identity: &Identity) -> Result<Outcome> {
         "other agencies kept pushing while this sync ran ({PUSH_ATTEMPTS} attempts)"
     ))
     .with_hint("Everything recorded here is kept. Run `escalate sync` again in a minute."))
+}
+
+/// How long a sync waits for another sync in the same directory (with `sync =
+/// auto`, two recording commands finishing together both sync).
+const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// One sync at a time per clone: two interleaved would each take the other's
+/// integrated lines for local ones.
+fn lock_sync(root: &Path) -> Result<std::fs::File> {
+    let dir = root.join(".git").join("escalate");
+    crate::fsutil::private_dir(&dir)?;
+    let path = dir.join("sync.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(format!("could not open {}", path.display()), e))?;
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < SYNC_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => return Err(Error::refused(
+                "another sync of this directory is still running",
+            )
+            .with_hint(
+                "Everything recorded here is kept; run `escalate sync` again when it has finished.",
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("could not lock {}", path.display()), e))
+            }
+        }
+    }
 }
 
 fn remote_url(g: &Git) -> String {

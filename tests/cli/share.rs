@@ -502,3 +502,94 @@ fn closure_days_are_shared_only_when_closed_for_the_partnership() {
     let own = school.ok(&["calendar", "show", "--year", "2026"]);
     assert!(own.contains("Partnership training day") && own.contains("School inset day"));
 }
+
+/// Install a git hook in a clone (escalate runs the user's own git, hooks and all).
+fn hook(env: &Env, name: &str, script: &str) {
+    let path = env.data().join(".git").join("hooks").join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+/// A shell command line that runs escalate as `env` would.
+fn as_shell(env: &Env, args: &str) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("escalate");
+    let vars: Vec<String> = env
+        .vars()
+        .into_iter()
+        .map(|(k, v)| format!("{k}='{}'", v.to_string_lossy()))
+        .collect();
+    format!("env -i {} '{}' {args}", vars.join(" "), bin.display())
+}
+
+#[test]
+fn a_push_race_is_retried_and_a_failed_push_is_rebased_again_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", r]);
+    csc.ok(&["share", "join", r]);
+
+    // Social care pushes between the school's fetch and its push (from the
+    // school's pre-push hook, once): the school's push loses the race, and sync
+    // integrates again and pushes.
+    let mark = tmp.path().join("raced");
+    school.ok(&["discuss", &d1, "--note", "school-1"]);
+    csc.ok(&["discuss", &d1, "--note", "csc-1"]);
+    hook(
+        &school,
+        "pre-push",
+        &format!(
+            "[ -e '{m}' ] && exit 0\ntouch '{m}'\n{} >/dev/null 2>&1\nexit 0",
+            as_shell(&csc, "sync"),
+            m = mark.display()
+        ),
+    );
+    let out = school.ok(&["sync"]);
+    assert!(mark.exists(), "the race happened");
+    assert!(out.contains("merged late"), "{out}");
+    csc.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+
+    // The host refuses the school's next push after it integrated: its rebased
+    // lines stay local, and are rebased again after social care's next lines.
+    hook(&school, "pre-push", "exit 1");
+    school.ok(&["discuss", &d1, "--note", "school-2"]);
+    csc.ok(&["discuss", &d1, "--note", "csc-2"]);
+    csc.ok(&["sync"]);
+    school.ok(&["discuss", &d1, "--note", "school-3"]);
+    let out = school.cmd(&["sync"]).output().unwrap();
+    assert!(!out.status.success());
+    csc.ok(&["discuss", &d1, "--note", "csc-3"]);
+    csc.ok(&["sync"]);
+    hook(&school, "pre-push", "exit 0");
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+    for note in [
+        "school-1", "csc-1", "school-2", "csc-2", "school-3", "csc-3",
+    ] {
+        assert_eq!(count(&school, &d1, note), (1, false), "{note}");
+    }
+    // The last `merged` line names the school's lines by their final numbers.
+    let lines = lines_of(&school, &d1);
+    let merged = lines.iter().rev().find(|l| l["kind"] == "merged").unwrap();
+    for seq in merged["lines"].as_array().unwrap() {
+        let line = &lines[seq.as_u64().unwrap() as usize - 1];
+        assert_eq!(line["by"], "Sam (DSL)", "{merged}");
+        assert_eq!(line["kind"], "discussed");
+    }
+    school.ok(&["verify"]);
+    school.ok(&["verify", "--history"]);
+}
