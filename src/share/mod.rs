@@ -52,6 +52,11 @@ pub const GITIGNORE: &str = "\
 *.key
 ";
 
+/// Journals are hashed byte for byte: git must never convert line endings in
+/// them (a user's `core.autocrlf`), on checkout or commit.
+pub const GITATTRIBUTES: &str =
+    "# Written by `escalate share`: store every file byte for byte.\n* -text\n";
+
 /// The version of escalate this is.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -147,6 +152,7 @@ pub fn init(
     }
     if listed.text().is_empty() {
         write_file(&root.join(".gitignore"), GITIGNORE.as_bytes())?;
+        write_file(&root.join(".gitattributes"), GITATTRIBUTES.as_bytes())?;
         write_file(
             &root.join(REPOSITORY_FILE),
             repository_file_text().as_bytes(),
@@ -160,7 +166,7 @@ pub fn init(
             REMOTE,
             &format!("+refs/heads/{BRANCH}:{FETCHED_REF}"),
         ])?;
-        for name in [".gitignore", REPOSITORY_FILE] {
+        for name in [".gitignore", ".gitattributes", REPOSITORY_FILE] {
             if let Some(Some(bytes)) = g.blobs(&[format!("{FETCHED_REF}:{name}")])?.pop() {
                 if name == REPOSITORY_FILE {
                     check_repository_text(&String::from_utf8_lossy(&bytes), &root.join(name))?;

@@ -593,3 +593,29 @@ fn a_push_race_is_retried_and_a_failed_push_is_rebased_again_later() {
     school.ok(&["verify"]);
     school.ok(&["verify", "--history"]);
 }
+
+#[test]
+fn a_second_agency_with_its_own_records_can_share_into_an_existing_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    let d2 = open(&csc, "Children's Social Care", "Police", "LCS-2");
+    school.ok(&["share", "init", r]);
+    csc.ok(&["share", "init", r]);
+    school.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+    assert!(school.journal(&d2).exists() && csc.journal(&d1).exists());
+    let err = school.fails(1, &["share", "init", r]);
+    assert!(err.contains("escalate sync"), "{err}");
+    // Byte for byte whatever the user's git settings say about line endings.
+    let attributes = std::fs::read_to_string(school.data().join(".gitattributes")).unwrap();
+    assert!(attributes.contains("* -text"));
+}
