@@ -75,6 +75,43 @@ pub fn merge(
     rebase(session, id, remote, &extra, theirs.len() - common, scratch)
 }
 
+/// Refuse the partnership's copy of a journal unless it reads back as escalate
+/// wrote it (seals, chain, the dispute's policy), before any of it is written here.
+pub fn check_remote(session: &Session, id: &DisputeId, remote: &[u8]) -> Result<()> {
+    let path = session.store.journal_path(id);
+    let damaged = |line: usize, what: String| {
+        Error::refused(format!(
+            "the partnership's copy of dispute {id} is damaged at line {line}: {what}; no journal was changed here"
+        ))
+        .with_hint("Tell whoever looks after the partnership's repository; `escalate verify --history` in a clone names the commit that changed it. Recording here still works.")
+    };
+    let contents = journal::parse(&path, remote).map_err(|e| match e {
+        Error::Damaged { line, what, .. } => damaged(line, what),
+        other => other,
+    })?;
+    if contents.torn_tail.is_some() {
+        return Err(damaged(
+            contents.records.len() + 1,
+            "its last line is incomplete".into(),
+        ));
+    }
+    let Some(Event::Opened(opened)) = contents.records.first().map(|r| &r.event) else {
+        return Err(damaged(1, "the first line is not `opened`".into()));
+    };
+    let policy = session
+        .store
+        .pinned_policy(&session.catalogue, &opened.policy_hash)
+        .ok_or_else(|| {
+            damaged(
+                1,
+                "the policy it was opened under is not in the repository".into(),
+            )
+        })?;
+    Dispute::fold(id.clone(), contents.records, &policy.policy)
+        .map(|_| ())
+        .map_err(|(line, what)| damaged(line, what))
+}
+
 /// Append the local lines after the partnership's, each re-checked against the
 /// dispute as the partnership's lines left it.
 fn rebase(

@@ -373,6 +373,15 @@ fn integrate_all(
         }
         results.push((t.path.clone(), contents));
     }
+    // Every journal the partnership changed is checked before any is written, so
+    // a damaged copy there changes no journal here.
+    for t in &journals {
+        if let (Some(remote), Some(id)) = (&t.remote, journal_id(&t.path)) {
+            if t.remote != t.base {
+                integrate::check_remote(session, &id, remote)?;
+            }
+        }
+    }
     let scratch = root.join(".git").join("escalate").join("scratch");
     for t in journals {
         let id = journal_id(&t.path).expect("partitioned on journal_id");

@@ -619,3 +619,42 @@ fn a_second_agency_with_its_own_records_can_share_into_an_existing_repository() 
     let attributes = std::fs::read_to_string(school.data().join(".gitattributes")).unwrap();
     assert!(attributes.contains("* -text"));
 }
+
+#[test]
+fn a_damaged_journal_in_the_partnerships_copy_changes_no_journal_here() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", r]);
+    csc.ok(&["share", "join", r]);
+
+    // Plain git appends a line that escalate did not write (its seal is wrong).
+    let rogue = tmp.path().join("rogue");
+    git(
+        tmp.path(),
+        &["clone", "--quiet", r, rogue.to_str().unwrap()],
+    );
+    let path = rogue.join("disputes").join(format!("{d1}.jsonl"));
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let first = text.lines().next().unwrap().to_owned();
+    text.push_str(&first.replace("\"seq\":1", "\"seq\":2"));
+    text.push('\n');
+    std::fs::write(&path, text).unwrap();
+    git(&rogue, &["commit", "--quiet", "-am", "append by hand"]);
+    git(&rogue, &["push", "--quiet", "origin", "main"]);
+
+    let err = sync_refused(&csc);
+    assert!(
+        err.contains("partnership's copy of dispute") && err.contains("damaged"),
+        "{err}"
+    );
+    csc.ok(&["verify"]);
+}
