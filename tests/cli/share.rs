@@ -658,3 +658,41 @@ fn a_damaged_journal_in_the_partnerships_copy_changes_no_journal_here() {
     );
     csc.ok(&["verify"]);
 }
+
+#[test]
+fn a_sync_that_crashed_while_rewriting_a_journal_is_put_right_by_the_next() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", r]);
+    csc.ok(&["share", "join", r]);
+    school.ok(&["discuss", &d1, "--note", "school-1"]);
+    school.ok(&["sync"]);
+    csc.ok(&["discuss", &d1, "--note", "csc-1"]);
+
+    // What a crash part-way through writing the rebased journal leaves: the old
+    // journal in sync's backup, and a journal cut short against its receipt.
+    let journal = csc.journal(&d1);
+    let before = std::fs::read(&journal).unwrap();
+    let backup = csc.data().join(".git").join("escalate").join("backup");
+    std::fs::create_dir_all(&backup).unwrap();
+    std::fs::write(backup.join(format!("{d1}.jsonl")), &before).unwrap();
+    std::fs::write(&journal, &before[..before.len() - 20]).unwrap();
+    assert!(csc.cmd(&["verify"]).output().unwrap().status.code() == Some(3));
+
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+    assert_eq!(count(&school, &d1, "csc-1"), (1, false));
+    assert_eq!(count(&school, &d1, "school-1"), (1, false));
+    csc.ok(&["verify"]);
+    assert!(!backup.join(format!("{d1}.jsonl")).exists());
+}
