@@ -2,6 +2,7 @@
 //! for the questions people ask every morning.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use clap::Args;
@@ -58,9 +59,24 @@ fn own_agency(args: &StatusArgs, ctx: &Ctx) -> Option<String> {
     ctx.config.organisation.clone()
 }
 
-fn involves(agency: Option<&str>, s: &Summary) -> bool {
+/// Whether a dispute involves `agency` (any, when `None`); counts those it hides.
+fn involves(agency: Option<&str>, s: &Summary, hidden: &AtomicUsize) -> bool {
     let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
-    agency.is_none_or(|a| eq(a, &s.from) || eq(a, &s.with))
+    let shown = agency.is_none_or(|a| eq(a, &s.from) || eq(a, &s.with));
+    if !shown {
+        hidden.fetch_add(1, Ordering::Relaxed);
+    }
+    shown
+}
+
+/// Say that other agencies' disputes were left out, and how to see them.
+fn note_hidden(hidden: &AtomicUsize, agency: Option<&str>) {
+    let n = hidden.load(Ordering::Relaxed);
+    if let (Some(a), true) = (agency, n > 0) {
+        eprintln!(
+            "note: {n} dispute(s) not involving {a} are not shown; `escalate status --all-agencies` lists every agency's"
+        );
+    }
 }
 
 impl StatusArgs {
@@ -93,6 +109,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
     let mine = own_agency(&args, ctx);
+    let hidden = AtomicUsize::new(0);
     // Each row is rendered on the thread that read it (compact JSON, or table
     // cells) and kept with its sort key; whole summaries of every open dispute
     // would not fit the memory budget at partnership-archive scale.
@@ -117,7 +134,9 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             loaded.map(|l| {
                 let summary = (l.dispute.is_open() || args.all)
                     .then(|| l.summary(&s.calendar_for(&l.policy), &now))
-                    .filter(|summary| args.admits(summary) && involves(mine.as_deref(), summary));
+                    .filter(|summary| {
+                        args.admits(summary) && involves(mine.as_deref(), summary, &hidden)
+                    });
                 let row = summary.map(|summary| {
                     let key: Key = (
                         summary.due_detail.is_none(),
@@ -155,6 +174,9 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             }
         },
     )?;
+    if !ctx.quiet {
+        note_hidden(&hidden, mine.as_deref());
+    }
     if let (true, Some(e)) = (args.strict, damaged) {
         return Err(e);
     }

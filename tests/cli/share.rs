@@ -261,6 +261,12 @@ fn three_agencies_record_offline_and_converge_in_either_order() {
     assert_eq!(reports[0], reports[2]);
 
     // Need to know: each agency's status lists its own disputes by default.
+    let out = csc.cmd(&["status", "--all"]).output().unwrap();
+    let note = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        note.contains("1 dispute(s) not involving") && note.contains("--all-agencies"),
+        "{note}"
+    );
     let mine = csc.json(&["status", "--all"]);
     let ids: Vec<&str> = mine
         .as_array()
