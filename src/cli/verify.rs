@@ -26,6 +26,13 @@ pub struct VerifyArgs {
 /// `verify --history`: one line per breach, naming the commit; exit 3 if any.
 fn history(ctx: &Ctx) -> Result<Output> {
     let h = crate::share::history::check(ctx.session.store.root())?;
+    let rewritten = h.rewritten.as_ref().map(|c| crate::error::Error::DamagedFile {
+        path: ctx.session.store.root().join(".git"),
+        what: format!(
+            "the partnership's repository no longer contains commit {c}, which this computer synced: its history was rewritten by a forced push"
+        ),
+        hint: "Tell whoever looks after the repository; `escalate sync` says how to restore it.".into(),
+    });
     let first = h.breaches.first().map(|b| {
         crate::error::Error::damaged(
             ctx.session.store.root().join(&b.file),
@@ -46,7 +53,7 @@ fn history(ctx: &Ctx) -> Result<Output> {
                 b.commit, b.author, b.file, b.what
             ));
         }
-        if h.breaches.is_empty() {
+        if h.breaches.is_empty() && h.rewritten.is_none() {
             text.push_str(&format!(
                 "history ok: {} commit(s), {} journal change(s), every one only appended lines\n",
                 h.commits, h.changes
@@ -54,7 +61,7 @@ fn history(ctx: &Ctx) -> Result<Output> {
         }
         Output::Text(text)
     };
-    match first {
+    match first.or(rewritten) {
         Some(e) => {
             let mut stdout = std::io::stdout().lock();
             let _ = out.write_to(&mut stdout);

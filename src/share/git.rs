@@ -270,3 +270,34 @@ pub fn remote_failure(doing: &str, remote: &str, stderr: &str) -> Error {
     ))
     .with_hint(format!("Everything recorded here is kept. {next}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_output_splits_into_contents_and_missing() {
+        let out = b"aaa blob 3\nx\ny\nb:c missing\nbbb blob 0\n\n";
+        let got = parse_batch(out, 3).unwrap();
+        assert_eq!(got, vec![Some(b"x\ny".to_vec()), None, Some(Vec::new())]);
+        assert!(parse_batch(b"aaa blob 9\nshort", 1).is_err());
+    }
+
+    #[test]
+    fn failures_are_told_apart() {
+        let auth = remote_failure("fetch from", "r", "fatal: Authentication failed for 'x'");
+        assert!(auth.to_string().contains("credentials"));
+        let gone = remote_failure(
+            "fetch from",
+            "r",
+            "fatal: '/x' does not appear to be a git repository",
+        );
+        assert!(gone.to_string().contains("could not be found"));
+        let net = remote_failure(
+            "fetch from",
+            "r",
+            "fatal: unable to access: Could not resolve host",
+        );
+        assert!(net.to_string().contains("no network"));
+    }
+}

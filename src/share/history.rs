@@ -25,6 +25,9 @@ pub struct History {
     /// Journal changes checked (one per journal per commit).
     pub changes: usize,
     pub breaches: Vec<Breach>,
+    /// The commit this clone synced, if the partnership's branch as last fetched
+    /// no longer contains it (a forced push rewrote history).
+    pub rewritten: Option<String>,
 }
 
 /// One journal change in one commit: old and new blob names.
@@ -54,6 +57,7 @@ pub fn check(root: &Path) -> Result<History> {
                     commits: 0,
                     changes: 0,
                     breaches: Vec::new(),
+                    rewritten: None,
                 })
             }
         },
@@ -105,10 +109,15 @@ pub fn check(root: &Path) -> Result<History> {
             });
         }
     }
+    let rewritten = match (g.rev(SYNCED_REF)?, g.rev(super::FETCHED_REF)?) {
+        (Some(s), Some(f)) if !g.is_ancestor(&s, &f)? => Some(s),
+        _ => None,
+    };
     Ok(History {
         commits: commits.len(),
         changes: changes.len(),
         breaches,
+        rewritten,
     })
 }
 

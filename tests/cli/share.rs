@@ -313,6 +313,9 @@ fn a_forced_push_that_rewrote_history_is_detected_by_the_other_clones() {
         assert!(err.contains("history was rewritten"), "{err}");
         // Recording still works here.
         e.ok(&["discuss", &d1, "--note", "still recording"]);
+        let out = e.cmd(&["verify", "--history"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("forced push"));
     }
 }
 
