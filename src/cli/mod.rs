@@ -276,7 +276,21 @@ impl Ctx {
     }
 }
 
+/// Run a command; in a shared directory, a recording command is refused when the
+/// repository needs a newer escalate, and followed by a sync when `sync = auto`.
 fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
+    let records = command.records();
+    if records {
+        crate::share::check_writable(ctx.session.store.root())?;
+    }
+    let output = run_command(command, ctx)?;
+    if records {
+        sync::after_recording(ctx);
+    }
+    Ok(output)
+}
+
+fn run_command(command: Command, ctx: &Ctx) -> Result<Output> {
     match command {
         Command::Open(args) => open::run(args, ctx),
         Command::Discuss(args) => discuss::run(args, ctx),
@@ -302,17 +316,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
 
 /// Run a parsed command line; returns the process exit code.
 pub fn main(cli: Cli) -> i32 {
-    let records = cli.command.records();
-    let result = Ctx::new(cli.global).and_then(|ctx| {
-        if records {
-            crate::share::check_writable(ctx.session.store.root())?;
-        }
-        let output = dispatch(cli.command, &ctx)?;
-        if records {
-            sync::after_recording(&ctx);
-        }
-        Ok(output)
-    });
+    let result = Ctx::new(cli.global).and_then(|ctx| dispatch(cli.command, &ctx));
     match result {
         Ok(output) => {
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

@@ -98,6 +98,9 @@ pub fn sync(session: &Session, identity: &Identity) -> Result<Outcome> {
             &format!("{commit}:refs/heads/{BRANCH}"),
         ])?;
         if pushed.ok {
+            // The partnership's branch is now this commit: what was fetched is
+            // behind it, not rewritten.
+            g.ok(&["update-ref", FETCHED_REF, &commit])?;
             set_base(&g, &commit)?;
             let _ = g.run(&["update-index", "-q", "--refresh"]);
             outcome.pushed = true;
