@@ -73,7 +73,7 @@ pub fn sync(session: &Session, identity: &Identity) -> Result<Outcome> {
         let paths = changed_paths(&g, synced.as_deref(), fetched.as_deref())?;
         let threes = read_threes(&g, &paths, synced.as_deref(), fetched.as_deref())?;
         let results = integrate_all(session, &g, &threes, &mut outcome)?;
-        if let Some(f) = &fetched {
+        if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
             set_base(&g, f)?;
         }
         let Some(commit) = build_commit(&g, &results, fetched.as_deref(), identity)? else {
@@ -305,8 +305,14 @@ fn read_threes(
             None => Vec::new(),
         }
     };
-    let mut base = g.blobs(&names(synced))?.into_iter();
-    let mut remote = g.blobs(&names(fetched))?.into_iter();
+    let base = g.blobs(&names(synced))?;
+    // Usually nobody else pushed: the partnership's copy is the base itself.
+    let remote = if synced.is_some() && synced == fetched {
+        base.clone()
+    } else {
+        g.blobs(&names(fetched))?
+    };
+    let (mut base, mut remote) = (base.into_iter(), remote.into_iter());
     Ok(paths
         .iter()
         .map(|p| Three {
