@@ -394,6 +394,20 @@ fn recording_continues_while_the_remote_is_unreachable_and_the_next_sync_deliver
     assert_eq!(journals(&csc), journals(&school));
     assert_eq!(count(&csc, &d1, "recorded offline"), (1, false));
     assert!(csc.journal(&d2).exists());
+
+    // Connected again, `sync = auto` sends each change as it is recorded.
+    let out = school
+        .cmd(&["discuss", &d1, "--note", "sent at once"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    csc.ok(&["sync"]);
+    assert_eq!(count(&csc, &d1, "sent at once"), (1, false));
 }
 
 #[test]
