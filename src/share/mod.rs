@@ -53,9 +53,11 @@ pub const GITIGNORE: &str = "\
 ";
 
 /// Journals are hashed byte for byte: git must never convert line endings in
-/// them (a user's `core.autocrlf`), on checkout or commit.
+/// them (a user's `core.autocrlf`), nor write conflict markers into one if
+/// someone runs `git pull` by hand (`-merge` keeps this clone's file and marks the
+/// conflict, which `sync` then reports).
 pub const GITATTRIBUTES: &str =
-    "# Written by `escalate share`: store every file byte for byte.\n* -text\n";
+    "# Written by `escalate share`: store every file byte for byte, never text-merge.\n* -text -merge\n";
 
 /// The version of escalate this is.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -454,7 +454,7 @@ fn integrate_journal(
         return Err(Error::refused(format!(
             "dispute {id} ends with an incomplete line left by an interrupted command, so sync cannot add the partnership's lines to it yet; nothing was changed"
         ))
-        .with_hint(format!("Record anything on it (for example `escalate notify {id} --who ...`), which sets the incomplete line aside safely, then run `escalate sync`.")));
+        .with_hint(format!("Record the next event on dispute {id} as usual (that sets the incomplete line aside in a quarantine file and records it), then run `escalate sync`. Nothing is lost meanwhile.")));
     }
     write_in_place(session.store.root(), &path, &bytes, &new)?;
     drop(writer);

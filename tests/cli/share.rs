@@ -719,3 +719,50 @@ fn a_sync_that_crashed_while_rewriting_a_journal_is_put_right_by_the_next() {
     csc.ok(&["verify"]);
     assert!(!backup.join(format!("{d1}.jsonl")).exists());
 }
+
+#[test]
+fn a_git_pull_run_by_hand_never_writes_conflict_markers_into_a_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let r = remote.to_str().unwrap();
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    let d1 = open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    school.ok(&["share", "init", r]);
+    csc.ok(&["share", "join", r]);
+    school.ok(&["discuss", &d1, "--note", "school-1"]);
+    school.ok(&["sync"]);
+    csc.ok(&["discuss", &d1, "--note", "csc-1"]);
+    let before = std::fs::read(csc.journal(&d1)).unwrap();
+
+    // Someone commits and pulls with plain git: the journals conflict.
+    git(&csc.data(), &["commit", "--quiet", "-am", "by hand"]);
+    let home = csc.data().parent().unwrap().join("git-home");
+    let pulled = Command::new("git")
+        .current_dir(csc.data())
+        .args(["pull", "--no-rebase", "--quiet", "origin", "main"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Someone")
+        .env("GIT_AUTHOR_EMAIL", "someone@example.org")
+        .env("GIT_COMMITTER_NAME", "Someone")
+        .env("GIT_COMMITTER_EMAIL", "someone@example.org")
+        .output()
+        .unwrap();
+    assert!(!pulled.status.success(), "the pull conflicts");
+    assert_eq!(std::fs::read(csc.journal(&d1)).unwrap(), before);
+    let err = sync_refused(&csc);
+    assert!(err.contains("merge --abort"), "{err}");
+    git(&csc.data(), &["merge", "--abort"]);
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+    assert_eq!(count(&school, &d1, "csc-1"), (1, false));
+}
