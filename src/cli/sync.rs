@@ -46,7 +46,7 @@ pub fn render(o: &Outcome) -> String {
 }
 
 pub fn run(_args: SyncArgs, ctx: &Ctx) -> Result<Output> {
-    let outcome = crate::share::sync::sync(&ctx.session, &identity(ctx)?)?;
+    let outcome = crate::share::sync::sync(&ctx.session, &identity(ctx)?, false)?;
     if ctx.json {
         return Ok(Output::json(&outcome));
     }
@@ -61,7 +61,7 @@ pub fn after_recording(ctx: &Ctx) {
     {
         return;
     }
-    let done = identity(ctx).and_then(|id| crate::share::sync::sync(&ctx.session, &id));
+    let done = identity(ctx).and_then(|id| crate::share::sync::sync(&ctx.session, &id, true));
     match done {
         Ok(o) => {
             for s in &o.superseded {

@@ -26,6 +26,9 @@ pub struct Git {
     /// An index other than the working tree's, for building a commit without
     /// touching what the user sees.
     index: Option<PathBuf>,
+    /// Never wait for a person: no ssh passphrase or host-key question (the sync
+    /// after a recording command must not hang it).
+    unattended: bool,
 }
 
 /// What a git command printed.
@@ -47,7 +50,14 @@ impl Git {
             // Absolute, so paths handed to git (scratch files) mean the same to it.
             root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned()),
             index: None,
+            unattended: false,
         }
+    }
+
+    /// The same tree, never waiting for a person to answer ssh.
+    pub fn unattended(mut self) -> Git {
+        self.unattended = true;
+        self
     }
 
     /// The same tree, with git's index kept in `index` instead.
@@ -55,6 +65,7 @@ impl Git {
         Git {
             root: self.root.clone(),
             index: Some(index),
+            unattended: self.unattended,
         }
     }
 
@@ -66,6 +77,17 @@ impl Git {
         cmd.env("GIT_TERMINAL_PROMPT", "0");
         if let Some(index) = &self.index {
             cmd.env("GIT_INDEX_FILE", index);
+        }
+        // Only when the user has not chosen an ssh command of their own, which
+        // then applies as it is.
+        if self.unattended
+            && std::env::var_os("GIT_SSH_COMMAND").is_none()
+            && std::env::var_os("GIT_SSH").is_none()
+        {
+            cmd.env(
+                "GIT_SSH_COMMAND",
+                "ssh -o BatchMode=yes -o ConnectTimeout=10",
+            );
         }
         if let Some(id) = identity {
             let date = format!("{} +0000", id.when);
@@ -281,6 +303,21 @@ mod tests {
         let got = parse_batch(out, 3).unwrap();
         assert_eq!(got, vec![Some(b"x\ny".to_vec()), None, Some(Vec::new())]);
         assert!(parse_batch(b"aaa blob 9\nshort", 1).is_err());
+    }
+
+    #[test]
+    fn an_unattended_sync_never_waits_for_ssh_questions() {
+        let ssh = |g: &Git| {
+            g.command(&["fetch"], None)
+                .get_envs()
+                .find(|(k, _)| *k == "GIT_SSH_COMMAND")
+                .and_then(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()))
+        };
+        let g = Git::new(Path::new("."));
+        assert_eq!(ssh(&g), None);
+        if std::env::var_os("GIT_SSH_COMMAND").is_none() && std::env::var_os("GIT_SSH").is_none() {
+            assert!(ssh(&g.unattended()).unwrap().contains("BatchMode=yes"));
+        }
     }
 
     #[test]

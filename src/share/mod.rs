@@ -177,7 +177,7 @@ pub fn init(
             }
         }
     }
-    sync::sync(session, identity)
+    sync::sync(session, identity, false)
 }
 
 /// `escalate share join REMOTE [PATH]`: clone the partnership's repository into a

@@ -48,10 +48,17 @@ struct Three {
     remote: Option<Vec<u8>>,
 }
 
-/// Sync a shared data directory with the partnership's repository.
-pub fn sync(session: &Session, identity: &Identity) -> Result<Outcome> {
+/// Sync a shared data directory with the partnership's repository. `unattended`:
+/// nobody is waiting to answer ssh (the sync after a recording command).
+pub fn sync(session: &Session, identity: &Identity, unattended: bool) -> Result<Outcome> {
     let root = session.store.root();
     let g = Git::new(root);
+    // The user's own `core.sshCommand`, if any, is theirs to keep.
+    let g = if unattended && !g.run(&["config", "--get", "core.sshCommand"])?.ok {
+        g.unattended()
+    } else {
+        g
+    };
     preflight(root)?;
     super::check_writable(root)?;
     let _one_at_a_time = lock_sync(root)?;
