@@ -394,6 +394,18 @@ fn integrate_all(
     for t in &journals {
         if let (Some(remote), Some(id)) = (&t.remote, journal_id(&t.path)) {
             if t.remote != t.base {
+                if let Some(base) = t.base.as_deref().filter(|b| !remote.starts_with(b)) {
+                    let line = base
+                        .split_inclusive(|&b| b == b'\n')
+                        .zip(remote.split_inclusive(|&b| b == b'\n'))
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                        + 1;
+                    return Err(Error::refused(format!(
+                        "the partnership's copy of dispute {id} changed or removed line {line}, which had already been shared; no journal was changed here"
+                    ))
+                    .with_hint("Shared lines are never changed. Tell whoever looks after the repository: `escalate verify --history` names the commit that did it. Recording here still works."));
+                }
                 integrate::check_remote(session, &id, remote)?;
             }
         }

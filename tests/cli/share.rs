@@ -351,8 +351,8 @@ fn a_commit_that_edits_a_pushed_line_is_named_by_verify_history() {
     let err = csc.fails(3, &["verify", "--history"]);
     assert!(err.contains(bad.trim()) && err.contains("line 2"), "{err}");
     // The school's sync refuses to take the edited line over what it pushed.
-    let out = school.cmd(&["sync"]).output().unwrap();
-    assert!(!out.status.success());
+    let err = sync_refused(&school);
+    assert!(err.contains("changed or removed line 2"), "{err}");
     assert!(std::fs::read_to_string(school.journal(&d1))
         .unwrap()
         .contains("the original note"));
