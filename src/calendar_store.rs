@@ -6,6 +6,7 @@
 //! <dir>/calendar/bank-holidays.json.bak  the import it replaced
 //! <dir>/calendar/closures.json           local closure days with reasons
 //! <dir>/calendar/closures.json.bak       the closure list before the last change
+//! <dir>/calendar/partnership-closures.json  closure days shared partnership-wide
 //! <dir>/calendar/.lock                   held while either file is rewritten
 //! ```
 //!
@@ -37,6 +38,9 @@ use crate::fsutil;
 const DIR: &str = "calendar";
 const IMPORT_FILE: &str = "bank-holidays.json";
 const CLOSURES_FILE: &str = "closures.json";
+/// Closure days closed with `--partnership`: shared with the partnership when the
+/// data directory is shared (the other file stays one agency's own).
+const PARTNERSHIP_CLOSURES_FILE: &str = "partnership-closures.json";
 const LOCK_FILE: &str = ".lock";
 const CLOSURES_FORMAT: u32 = 1;
 
@@ -130,6 +134,7 @@ impl Calendars {
 #[derive(Clone, Debug)]
 pub struct CalendarFiles {
     dir: PathBuf,
+    closures_file: &'static str,
 }
 
 /// What storing an import did.
@@ -355,7 +360,36 @@ impl CalendarFiles {
     pub fn new(root: &Path) -> CalendarFiles {
         CalendarFiles {
             dir: root.join(DIR),
+            closures_file: CLOSURES_FILE,
         }
+    }
+
+    /// The same files, with `close` and `reopen` changing the partnership-wide
+    /// closure days instead of this agency's own.
+    pub fn partnership(root: &Path) -> CalendarFiles {
+        CalendarFiles {
+            dir: root.join(DIR),
+            closures_file: PARTNERSHIP_CLOSURES_FILE,
+        }
+    }
+
+    /// The closure days of the other file (own or partnership-wide) added to
+    /// `own`, which wins on a date both close: every deadline uses both.
+    fn with_other_closures(
+        &self,
+        own: BTreeMap<NaiveDate, ClosureDay>,
+    ) -> Result<BTreeMap<NaiveDate, ClosureDay>> {
+        let other = CalendarFiles {
+            dir: self.dir.clone(),
+            closures_file: if self.closures_file == CLOSURES_FILE {
+                PARTNERSHIP_CLOSURES_FILE
+            } else {
+                CLOSURES_FILE
+            },
+        };
+        let (_, mut all) = other.read_closures()?;
+        all.extend(own);
+        Ok(all)
     }
 
     pub fn import_path(&self) -> PathBuf {
@@ -363,7 +397,7 @@ impl CalendarFiles {
     }
 
     pub fn closures_path(&self) -> PathBuf {
-        self.dir.join(CLOSURES_FILE)
+        self.dir.join(self.closures_file)
     }
 
     fn read_import(&self) -> Result<(Option<String>, Option<ImportedHolidays>)> {
@@ -391,6 +425,7 @@ impl CalendarFiles {
     pub fn read(&self) -> Result<LocalCalendar> {
         let (_, imported) = self.read_import()?;
         let (_, closures) = self.read_closures()?;
+        let closures = self.with_other_closures(closures)?;
         Ok(LocalCalendar { imported, closures })
     }
 
@@ -511,6 +546,7 @@ impl CalendarFiles {
             )?;
         }
         let (_, imported) = self.read_import()?;
+        let closures = self.with_other_closures(closures)?;
         outcome.closures = LocalCalendar { imported, closures };
         Ok(outcome)
     }
@@ -558,7 +594,10 @@ impl CalendarFiles {
         let (_, imported) = self.read_import()?;
         Ok(ReopenOutcome {
             removed,
-            closures: LocalCalendar { imported, closures },
+            closures: LocalCalendar {
+                imported,
+                closures: self.with_other_closures(closures)?,
+            },
         })
     }
 }

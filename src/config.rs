@@ -25,14 +25,18 @@ pub struct Config {
     /// Default division for `escalate calendar` commands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub division: Option<Division>,
+    /// `auto`: in a shared directory, sync after every recording command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<String>,
 }
 
 /// The keys `config get/set` accept, with what each means.
-pub const KEYS: [(&str, &str); 4] = [
+pub const KEYS: [(&str, &str); 5] = [
     ("name", "your name or role, recorded on every event"),
     ("policy", "the policy `open` uses when --policy is not given"),
     ("organisation", "your agency, used as `open --from` when not given"),
     ("division", "bank-holiday division for `calendar` commands: england-and-wales, scotland or northern-ireland"),
+    ("sync", "in a shared directory: auto (sync after every recording command) or manual"),
 ];
 
 impl Config {
@@ -62,6 +66,7 @@ impl Config {
             "policy" => self.policy.clone(),
             "organisation" => self.organisation.clone(),
             "division" => self.division.map(|d| d.as_str().to_owned()),
+            "sync" => self.sync.clone(),
             other => return Err(unknown_key(other)),
         })
     }
@@ -82,6 +87,19 @@ impl Config {
                     v => Some(v.parse().map_err(|e: crate::calendar::CalendarError| {
                         Error::refused(e.to_string())
                     })?),
+                }
+            }
+            "sync" => {
+                self.sync = match value {
+                    "" => None,
+                    "auto" | "manual" => Some(value.to_owned()),
+                    _ => {
+                        return Err(Error::refused(format!(
+                            "sync can be auto or manual, not {:?}",
+                            value.chars().take(40).collect::<String>()
+                        ))
+                        .with_hint("`escalate config set sync auto` syncs after every recording command; `manual` only when you run `escalate sync`."))
+                    }
                 }
             }
             other => return Err(unknown_key(other)),

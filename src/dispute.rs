@@ -378,6 +378,7 @@ impl Dispute {
                 self.learn(policy, fact, *value, (when, line))?;
             }
             Event::Recovered { .. } => {}
+            Event::Superseded { .. } | Event::Merged { .. } => {}
         }
         if r.event.is_happening() && when >= self.latest {
             self.latest = when;

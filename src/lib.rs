@@ -23,6 +23,7 @@ pub mod ops;
 pub mod policy;
 pub mod render;
 pub mod report;
+pub mod share;
 pub mod store;
 pub mod summary;
 pub mod text;

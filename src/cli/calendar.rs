@@ -75,6 +75,9 @@ pub struct CloseArgs {
     /// Why the office is closed (shown wherever the day is listed as not a working day)
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
+    /// Close it for the whole partnership (shared by `escalate sync`), not only your agency
+    #[arg(long)]
+    pub partnership: bool,
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +88,9 @@ pub struct ReopenArgs {
     /// Remove every closure day from DATE to this one, inclusive
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub to: Option<NaiveDate>,
+    /// Reopen a day closed with `close --partnership`
+    #[arg(long)]
+    pub partnership: bool,
 }
 
 #[derive(Debug, Args)]
@@ -393,12 +399,21 @@ struct CloseReport {
     moved: Vec<Moved>,
 }
 
+/// This agency's closure days, or (`--partnership`) the partnership's shared ones.
+fn closure_files(root: &std::path::Path, partnership: bool) -> CalendarFiles {
+    if partnership {
+        CalendarFiles::partnership(root)
+    } else {
+        CalendarFiles::new(root)
+    }
+}
+
 fn close(args: CloseArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let reason = required("--reason", &args.reason, MAX_SHORT)?;
     let to = args.to.unwrap_or(args.date);
-    let outcome =
-        CalendarFiles::new(s.store.root()).close(args.date, to, &reason, s.now, &s.actor)?;
+    let outcome = closure_files(s.store.root(), args.partnership)
+        .close(args.date, to, &reason, s.now, &s.actor)?;
     let report = CloseReport {
         moved: moved_deadlines(ctx, &outcome.closures)?,
         reason,
@@ -460,7 +475,7 @@ struct ReopenReport {
 fn reopen(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let to = args.to.unwrap_or(args.date);
-    let outcome = CalendarFiles::new(s.store.root()).reopen(args.date, to)?;
+    let outcome = closure_files(s.store.root(), args.partnership).reopen(args.date, to)?;
     let report = ReopenReport {
         moved: moved_deadlines(ctx, &outcome.closures)?,
         closure_days: outcome.closures.closures.len(),

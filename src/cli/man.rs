@@ -721,6 +721,16 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
             ("bash, in ~/.bashrc:", "source <(escalate completions bash)"),
             ("fish:", "escalate completions fish | source"),
         ],
+        "escalate-share" | "escalate-share-init" => vec![
+            ("Turn this data directory into the partnership's shared record:", "escalate share init /shared/partnership/escalate.git"),
+        ],
+        "escalate-share-join" => vec![
+            ("Join the partnership's record in a new data directory:", "escalate share join /shared/partnership/escalate.git ~/escalate-partnership"),
+        ],
+        "escalate-sync" => vec![
+            ("Send what you recorded and receive the other agencies' lines:", "escalate sync"),
+            ("Sync after every recording command from now on:", "escalate config set sync auto"),
+        ],
         "escalate-man" => vec![
             ("The page for one command:", "escalate man calendar import"),
             ("Install every page for man:", "escalate man --output ~/.local/share/man"),

@@ -21,9 +21,11 @@ mod prompt;
 mod reopen;
 mod report;
 mod resolve;
+mod share;
 mod show;
 mod spill;
 mod status;
+mod sync;
 mod verify;
 mod wrap;
 
@@ -132,6 +134,27 @@ pub enum Command {
     Completions(complete::CompletionsArgs),
     /// Show the manual: a page for each command, and the policy file format
     Man(man::ManArgs),
+    /// Share this data directory with a partnership through git (init, join)
+    Share(share::ShareArgs),
+    /// Send the lines recorded here and receive the partnership's (shared directories)
+    Sync(sync::SyncArgs),
+}
+
+impl Command {
+    /// Commands that append to a journal: refused in a shared directory that needs
+    /// a newer escalate, and followed by a sync when `sync = auto`.
+    fn records(&self) -> bool {
+        matches!(
+            self,
+            Command::Open(_)
+                | Command::Discuss(_)
+                | Command::Escalate(_)
+                | Command::Notify(_)
+                | Command::Resolve(_)
+                | Command::Amend(_)
+                | Command::Reopen(_)
+        )
+    }
 }
 
 /// What a command produces: JSON for scripts, or text for people.
@@ -263,7 +286,21 @@ impl Ctx {
     }
 }
 
+/// Run a command; in a shared directory, a recording command is refused when the
+/// repository needs a newer escalate, and followed by a sync when `sync = auto`.
 fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
+    let records = command.records();
+    if records {
+        crate::share::check_writable(ctx.session.store.root())?;
+    }
+    let output = run_command(command, ctx)?;
+    if records {
+        sync::after_recording(ctx);
+    }
+    Ok(output)
+}
+
+fn run_command(command: Command, ctx: &Ctx) -> Result<Output> {
     match command {
         Command::Open(args) => open::run(args, ctx),
         Command::Discuss(args) => discuss::run(args, ctx),
@@ -282,6 +319,8 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Amend(args) => amend::run(args, ctx),
         Command::Reopen(args) => reopen::run(args, ctx),
         Command::Policy(args) => policy::run(args, ctx),
+        Command::Share(args) => share::run(args, ctx),
+        Command::Sync(args) => sync::run(args, ctx),
     }
 }
 

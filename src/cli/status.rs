@@ -2,6 +2,7 @@
 //! for the questions people ask every morning.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use clap::Args;
@@ -40,6 +41,42 @@ pub struct StatusArgs {
     /// Exit 3 if any journal is damaged (default: warn and list the rest)
     #[arg(long)]
     pub strict: bool,
+    /// In a shared directory, every agency's disputes (default: those involving your organisation)
+    #[arg(long)]
+    pub all_agencies: bool,
+}
+
+/// In a shared directory, the agency whose disputes `status` shows by default (need
+/// to know): the configured organisation, unless --all-agencies or --agency says
+/// otherwise.
+fn own_agency(args: &StatusArgs, ctx: &Ctx) -> Option<String> {
+    if args.all_agencies
+        || args.agency.is_some()
+        || !crate::share::is_shared(ctx.session.store.root())
+    {
+        return None;
+    }
+    ctx.config.organisation.clone()
+}
+
+/// Whether a dispute involves `agency` (any, when `None`); counts those it hides.
+fn involves(agency: Option<&str>, s: &Summary, hidden: &AtomicUsize) -> bool {
+    let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    let shown = agency.is_none_or(|a| eq(a, &s.from) || eq(a, &s.with));
+    if !shown {
+        hidden.fetch_add(1, Ordering::Relaxed);
+    }
+    shown
+}
+
+/// Say that other agencies' disputes were left out, and how to see them.
+fn note_hidden(hidden: &AtomicUsize, agency: Option<&str>) {
+    let n = hidden.load(Ordering::Relaxed);
+    if let (Some(a), true) = (agency, n > 0) {
+        eprintln!(
+            "note: {n} dispute(s) not involving {a} are not shown; `escalate status --all-agencies` lists every agency's"
+        );
+    }
 }
 
 impl StatusArgs {
@@ -69,6 +106,8 @@ impl StatusArgs {
 pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
+    let mine = own_agency(&args, ctx);
+    let hidden = AtomicUsize::new(0);
     // Each row is rendered on the thread that read it (compact JSON, or table
     // cells) and kept with its sort key; whole summaries of every open dispute
     // would not fit the memory budget at partnership-archive scale.
@@ -93,7 +132,9 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             loaded.map(|l| {
                 let summary = (l.dispute.is_pending() || args.all)
                     .then(|| l.summary(&s.calendar_for(&l.policy), &now))
-                    .filter(|summary| args.admits(summary));
+                    .filter(|summary| {
+                        args.admits(summary) && involves(mine.as_deref(), summary, &hidden)
+                    });
                 let row = summary.map(|summary| {
                     let key: Key = (
                         summary.next_detail.is_none(),
@@ -131,6 +172,9 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             }
         },
     )?;
+    if !ctx.quiet {
+        note_hidden(&hidden, mine.as_deref());
+    }
     if let (true, Some(e)) = (args.strict, damaged) {
         return Err(e);
     }

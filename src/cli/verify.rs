@@ -17,6 +17,58 @@ pub struct VerifyArgs {
     /// Dispute IDs (any unique start of each) [default: every dispute]
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
     pub ids: Vec<String>,
+    /// In a shared directory: check the repository's history instead, proving every
+    /// commit only appended lines to journals
+    #[arg(long, conflicts_with = "ids")]
+    pub history: bool,
+}
+
+/// `verify --history`: one line per breach, naming the commit; exit 3 if any.
+fn history(ctx: &Ctx) -> Result<Output> {
+    let h = crate::share::history::check(ctx.session.store.root())?;
+    let rewritten = h.rewritten.as_ref().map(|c| crate::error::Error::DamagedFile {
+        path: ctx.session.store.root().join(".git"),
+        what: format!(
+            "the partnership's repository no longer contains commit {c}, which this computer synced: its history was rewritten by a forced push"
+        ),
+        hint: "Tell whoever looks after the repository; `escalate sync` says how to restore it.".into(),
+    });
+    let first = h.breaches.first().map(|b| {
+        crate::error::Error::damaged(
+            ctx.session.store.root().join(&b.file),
+            0,
+            format!(
+                "commit {} by {} did not only append to it: {}",
+                b.commit, b.author, b.what
+            ),
+        )
+    });
+    let out = if ctx.json {
+        Output::json(&h)
+    } else {
+        let mut text = String::new();
+        for b in &h.breaches {
+            text.push_str(&format!(
+                "commit {} ({}) changed {} other than by appending: {}\n",
+                b.commit, b.author, b.file, b.what
+            ));
+        }
+        if h.breaches.is_empty() && h.rewritten.is_none() {
+            text.push_str(&format!(
+                "history ok: {} commit(s), {} journal change(s), every one only appended lines\n",
+                h.commits, h.changes
+            ));
+        }
+        Output::Text(text)
+    };
+    match first.or(rewritten) {
+        Some(e) => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = out.write_to(&mut stdout);
+            Err(e)
+        }
+        None => Ok(out),
+    }
 }
 
 fn line_for(r: &Report) -> String {
@@ -46,6 +98,9 @@ fn line_for(r: &Report) -> String {
 }
 
 pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
+    if args.history {
+        return history(ctx);
+    }
     let s = &ctx.session;
     let ids: Vec<DisputeId> = if args.ids.is_empty() {
         s.store.ids()?

@@ -139,6 +139,31 @@ pub enum Event {
         sha256: String,
         bytes: u64,
     },
+    /// A line recorded offline in a shared directory that the partnership's lines,
+    /// synced first, made impossible (a second escalation from the same stage, an
+    /// event after the dispute was resolved). It is kept, not dropped: this names
+    /// what it was, who recorded it and which line superseded it.
+    Superseded {
+        /// The kind of the event that could not stand.
+        was: String,
+        recorded_by: String,
+        #[serde(with = "crate::clock::rfc3339")]
+        recorded_at: Instant,
+        /// The `seq` of the partnership's line that made it impossible.
+        superseded_by: u64,
+        /// Why the dispute's policy no longer allows it.
+        reason: String,
+        /// The original line, exactly as it was written locally.
+        line: String,
+    },
+    /// Lines recorded offline in a shared directory, still valid, appended after
+    /// the partnership's lines that were synced first ("merged late").
+    Merged {
+        /// The `seq` of each line merged late.
+        lines: Vec<u64>,
+        /// The last of the partnership's lines they were merged after.
+        after: u64,
+    },
 }
 
 impl Event {
@@ -153,6 +178,8 @@ impl Event {
             Event::FactLearned { .. } => "fact_learned",
             Event::Reopened { .. } => "reopened",
             Event::Recovered { .. } => "recovered",
+            Event::Superseded { .. } => "superseded",
+            Event::Merged { .. } => "merged",
         }
     }
 

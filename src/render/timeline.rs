@@ -194,6 +194,21 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
         } => {
             format!("recovered an interrupted write ({bytes} bytes kept in {quarantine})")
         }
+        Event::Superseded {
+            was,
+            recorded_by,
+            recorded_at,
+            superseded_by,
+            reason,
+            ..
+        } => format!(
+            "superseded: {was} recorded by {recorded_by} on {} could not stand after line {superseded_by} ({reason})",
+            crate::clock::human_instant(recorded_at)
+        ),
+        Event::Merged { lines, after } => format!(
+            "merged late: line(s) {} were recorded offline and added after line {after}",
+            lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 

@@ -14,4 +14,5 @@ mod policies;
 mod readme;
 mod reports;
 mod scale;
+mod share;
 mod terminal;

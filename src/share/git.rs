@@ -1,0 +1,340 @@
+//! Running the user's own `git` program on the data directory: their credentials,
+//! proxies, config and hooks apply, and escalate speaks no network protocol of its
+//! own. This module owns starting git, feeding it input, and turning its failures
+//! into messages that say what to do next.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::error::{Error, Result};
+
+/// Who a commit is by: the configured name and organisation (the agency).
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub name: String,
+    pub organisation: String,
+    /// The commit date, seconds since the epoch (escalate's clock, so a pinned
+    /// clock gives reproducible commits).
+    pub when: i64,
+}
+
+/// A git working tree (the data directory).
+#[derive(Clone, Debug)]
+pub struct Git {
+    pub root: PathBuf,
+    /// An index other than the working tree's, for building a commit without
+    /// touching what the user sees.
+    index: Option<PathBuf>,
+    /// Never wait for a person: no ssh passphrase or host-key question (the sync
+    /// after a recording command must not hang it).
+    unattended: bool,
+}
+
+/// What a git command printed.
+pub struct Ran {
+    pub ok: bool,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Ran {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).trim().to_owned()
+    }
+}
+
+impl Git {
+    pub fn new(root: &Path) -> Git {
+        Git {
+            // Absolute, so paths handed to git (scratch files) mean the same to it.
+            root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned()),
+            index: None,
+            unattended: false,
+        }
+    }
+
+    /// The same tree, never waiting for a person to answer ssh.
+    pub fn unattended(mut self) -> Git {
+        self.unattended = true;
+        self
+    }
+
+    /// The same tree, with git's index kept in `index` instead.
+    pub fn with_index(&self, index: PathBuf) -> Git {
+        Git {
+            root: self.root.clone(),
+            index: Some(index),
+            unattended: self.unattended,
+        }
+    }
+
+    fn command(&self, args: &[&str], identity: Option<&Identity>) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.arg("-C").arg(&self.root).args(args);
+        // A credential prompt would hang a command run from a script or by
+        // `sync = auto`; an authentication failure is reported instead.
+        cmd.env("GIT_TERMINAL_PROMPT", "0");
+        if let Some(index) = &self.index {
+            cmd.env("GIT_INDEX_FILE", index);
+        }
+        // Only when the user has not chosen an ssh command of their own, which
+        // then applies as it is.
+        if self.unattended
+            && std::env::var_os("GIT_SSH_COMMAND").is_none()
+            && std::env::var_os("GIT_SSH").is_none()
+        {
+            cmd.env(
+                "GIT_SSH_COMMAND",
+                "ssh -o BatchMode=yes -o ConnectTimeout=10",
+            );
+        }
+        if let Some(id) = identity {
+            let date = format!("{} +0000", id.when);
+            cmd.env("GIT_AUTHOR_NAME", &id.name)
+                .env("GIT_AUTHOR_EMAIL", &id.organisation)
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_NAME", &id.name)
+                .env("GIT_COMMITTER_EMAIL", &id.organisation)
+                .env("GIT_COMMITTER_DATE", &date);
+        }
+        cmd
+    }
+
+    /// Run git, giving it `input` on stdin; a failure to start is an error, a
+    /// failing exit is returned for the caller to judge.
+    pub fn run_with(
+        &self,
+        args: &[&str],
+        input: &[u8],
+        identity: Option<&Identity>,
+    ) -> Result<Ran> {
+        let mut cmd = self.command(args, identity);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(not_installed)?;
+        let mut stdin = child.stdin.take();
+        let input = input.to_vec();
+        // Written on its own thread so a large input never deadlocks against a
+        // full output pipe.
+        let feeder = std::thread::spawn(move || {
+            if let Some(s) = stdin.as_mut() {
+                let _ = s.write_all(&input);
+            }
+        });
+        let out = child
+            .wait_with_output()
+            .map_err(|e| Error::io("could not run git", e))?;
+        let _ = feeder.join();
+        Ok(Ran {
+            ok: out.status.success(),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        })
+    }
+
+    pub fn run(&self, args: &[&str]) -> Result<Ran> {
+        self.run_with(args, b"", None)
+    }
+
+    /// Run git and require success; its own message becomes the error.
+    pub fn ok(&self, args: &[&str]) -> Result<String> {
+        self.ok_with(args, b"", None)
+    }
+
+    pub fn ok_with(
+        &self,
+        args: &[&str],
+        input: &[u8],
+        identity: Option<&Identity>,
+    ) -> Result<String> {
+        let ran = self.run_with(args, input, identity)?;
+        if !ran.ok {
+            return Err(Error::refused(format!(
+                "git {} failed in {}: {}",
+                args.first().copied().unwrap_or(""),
+                self.root.display(),
+                first_lines(&ran.stderr)
+            ))
+            .with_hint("Nothing recorded was lost. Check the repository with `git -C DIR status`, then run `escalate sync` again."
+                .replace("DIR", &self.root.display().to_string())));
+        }
+        Ok(ran.text())
+    }
+
+    /// A commit (or other object) name, if it resolves.
+    pub fn rev(&self, name: &str) -> Result<Option<String>> {
+        let ran = self.run(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{name}^{{commit}}"),
+        ])?;
+        Ok(ran.ok.then(|| ran.text()).filter(|s| !s.is_empty()))
+    }
+
+    /// Whether `older` is an ancestor of (or equal to) `newer`.
+    pub fn is_ancestor(&self, older: &str, newer: &str) -> Result<bool> {
+        Ok(self.run(&["merge-base", "--is-ancestor", older, newer])?.ok)
+    }
+
+    /// The contents of many objects (`rev:path` names) with one git process;
+    /// `None` for each that does not exist.
+    pub fn blobs(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut input = Vec::new();
+        for n in names {
+            input.extend_from_slice(n.as_bytes());
+            input.push(b'\n');
+        }
+        let ran = self.run_with(&["cat-file", "--batch"], &input, None)?;
+        if !ran.ok {
+            return Err(Error::refused(format!(
+                "git could not read stored files: {}",
+                first_lines(&ran.stderr)
+            )));
+        }
+        parse_batch(&ran.stdout, names.len())
+    }
+}
+
+/// Split `git cat-file --batch` output: a header `<sha> <type> <size>` then the
+/// bytes, or `<name> missing`.
+fn parse_batch(out: &[u8], n: usize) -> Result<Vec<Option<Vec<u8>>>> {
+    let bad = || Error::refused("git's answer about stored files could not be read");
+    let mut result = Vec::with_capacity(n);
+    let mut pos = 0;
+    for _ in 0..n {
+        let end = out[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(bad)?
+            + pos;
+        let header = String::from_utf8_lossy(&out[pos..end]).into_owned();
+        pos = end + 1;
+        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+            result.push(None);
+            continue;
+        }
+        let size: usize = header
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(bad)?;
+        let body = out.get(pos..pos + size).ok_or_else(bad)?;
+        result.push(Some(body.to_vec()));
+        pos += size + 1;
+    }
+    Ok(result)
+}
+
+fn not_installed(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::refused("sharing needs the git program, and it is not installed")
+            .with_hint("Install git (https://git-scm.com/downloads), then run the command again. Recording on this computer works without it.")
+    } else {
+        Error::io("could not run git", e)
+    }
+}
+
+/// The first few lines of git's message, without its hint lines.
+pub fn first_lines(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("hint:") && !l.trim().is_empty())
+        .take(3)
+        .collect();
+    if lines.is_empty() {
+        "no message".into()
+    } else {
+        lines.join("; ")
+    }
+}
+
+/// Why talking to the remote failed, in the user's words, with the next step.
+pub fn remote_failure(doing: &str, remote: &str, stderr: &str) -> Error {
+    let lower = stderr.to_lowercase();
+    let (what, next) = if lower.contains("authentication")
+        || lower.contains("permission denied")
+        || lower.contains("could not read username")
+        || lower.contains("403")
+    {
+        (
+            "the partnership's repository refused your credentials",
+            "Check you can reach it with your own git login (ask whoever runs the repository for access), then run `escalate sync`.",
+        )
+    } else if lower.contains("does not appear to be a git repository")
+        || lower.contains("not found")
+        || lower.contains("no such file")
+        || lower.contains("repository") && lower.contains("not exist")
+    {
+        (
+            "the partnership's repository could not be found",
+            "Check the address (`git -C DIR remote -v`); ask whoever runs the repository if it moved. Then run `escalate sync`.",
+        )
+    } else if lower.contains("remote rejected") || lower.contains("hook declined") {
+        (
+            "the partnership's repository refused it",
+            "Ask whoever runs the repository why (git's message is above), then run `escalate sync`.",
+        )
+    } else {
+        (
+            "the partnership's repository could not be reached (no network?)",
+            "Keep recording as usual: nothing is lost. Run `escalate sync` when you are connected.",
+        )
+    };
+    Error::refused(format!(
+        "could not {doing} {remote}: {what} ({})",
+        first_lines(stderr)
+    ))
+    .with_hint(format!("Everything recorded here is kept. {next}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_output_splits_into_contents_and_missing() {
+        let out = b"aaa blob 3\nx\ny\nb:c missing\nbbb blob 0\n\n";
+        let got = parse_batch(out, 3).unwrap();
+        assert_eq!(got, vec![Some(b"x\ny".to_vec()), None, Some(Vec::new())]);
+        assert!(parse_batch(b"aaa blob 9\nshort", 1).is_err());
+    }
+
+    #[test]
+    fn an_unattended_sync_never_waits_for_ssh_questions() {
+        let ssh = |g: &Git| {
+            g.command(&["fetch"], None)
+                .get_envs()
+                .find(|(k, _)| *k == "GIT_SSH_COMMAND")
+                .and_then(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()))
+        };
+        let g = Git::new(Path::new("."));
+        assert_eq!(ssh(&g), None);
+        if std::env::var_os("GIT_SSH_COMMAND").is_none() && std::env::var_os("GIT_SSH").is_none() {
+            assert!(ssh(&g.unattended()).unwrap().contains("BatchMode=yes"));
+        }
+    }
+
+    #[test]
+    fn failures_are_told_apart() {
+        let auth = remote_failure("fetch from", "r", "fatal: Authentication failed for 'x'");
+        assert!(auth.to_string().contains("credentials"));
+        let gone = remote_failure(
+            "fetch from",
+            "r",
+            "fatal: '/x' does not appear to be a git repository",
+        );
+        assert!(gone.to_string().contains("could not be found"));
+        let net = remote_failure(
+            "fetch from",
+            "r",
+            "fatal: unable to access: Could not resolve host",
+        );
+        assert!(net.to_string().contains("no network"));
+    }
+}

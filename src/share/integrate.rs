@@ -1,0 +1,301 @@
+//! Integrating one journal with the partnership's copy of it. Pushed lines are
+//! never rewritten; lines only this clone holds (never pushed) may be rebased, as
+//! git users rebase unpushed commits: they are re-planned after the partnership's
+//! lines under the dispute's own policy and appended again through the journal's
+//! normal writer (new seq, prev and seal, and whatever else the writer adds). An
+//! event that can still happen keeps what it was and is marked as merged late; one
+//! the partnership's lines made impossible becomes a `superseded` line naming what
+//! it was, who recorded it and what superseded it. This module decides; `sync`
+//! holds the locks and writes the result in place.
+
+use std::path::Path;
+
+use crate::dispute::Dispute;
+use crate::error::{Error, Result};
+use crate::id::DisputeId;
+use crate::journal::{self, Event, Record};
+use crate::ops::Session;
+
+/// What integrating one journal produced.
+#[derive(Debug, Default)]
+pub struct Merge {
+    /// The journal's new complete contents, when they differ from the local file.
+    pub bytes: Option<Vec<u8>>,
+    /// Lines received from the partnership.
+    pub received: usize,
+    /// Local lines appended again after the partnership's (merged late).
+    pub merged_late: usize,
+    /// What could not stand, in words, one per superseded line.
+    pub superseded: Vec<String>,
+}
+
+/// Each line with its `\n`.
+fn lines(bytes: &[u8]) -> Vec<&[u8]> {
+    bytes.split_inclusive(|&b| b == b'\n').collect()
+}
+
+/// Integrate `local` (the complete lines of this clone's journal, read under its
+/// lock) with `remote` (the partnership's copy). `pushed` is how many of the local
+/// lines are known to be in pushed history; none of them may differ.
+pub fn merge(
+    session: &Session,
+    id: &DisputeId,
+    local: &[u8],
+    local_records: &[Record],
+    remote: &[u8],
+    pushed: usize,
+    scratch: &Path,
+) -> Result<Merge> {
+    let path = session.store.journal_path(id);
+    let ours = lines(local);
+    let theirs = lines(remote);
+    let common = ours.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+    if common == theirs.len() {
+        return Ok(Merge::default());
+    }
+    if common == ours.len() {
+        return Ok(Merge {
+            received: theirs.len() - common,
+            bytes: Some(remote.to_vec()),
+            ..Merge::default()
+        });
+    }
+    if common < pushed {
+        return Err(Error::damaged(
+            &path,
+            common + 1,
+            "this line differs from the copy already shared with the partnership: a pushed line was changed here",
+        ));
+    }
+    let extra: Vec<(&Record, &[u8])> = local_records[common..]
+        .iter()
+        .zip(&ours[common..])
+        .map(|(r, raw)| (r, raw.strip_suffix(b"\n").unwrap_or(raw)))
+        .collect();
+    rebase(session, id, remote, &extra, theirs.len() - common, scratch)
+}
+
+/// Refuse the partnership's copy of a journal unless it reads back as escalate
+/// wrote it (seals, chain, the dispute's policy), before any of it is written here.
+pub fn check_remote(session: &Session, id: &DisputeId, remote: &[u8]) -> Result<()> {
+    let path = session.store.journal_path(id);
+    let damaged = |line: usize, what: String| {
+        Error::refused(format!(
+            "the partnership's copy of dispute {id} is damaged at line {line}: {what}; no journal was changed here"
+        ))
+        .with_hint("Tell whoever looks after the partnership's repository; `escalate verify --history` in a clone names the commit that changed it. Recording here still works.")
+    };
+    let contents = journal::parse(&path, remote).map_err(|e| match e {
+        Error::Damaged { line, what, .. } => damaged(line, what),
+        other => other,
+    })?;
+    if contents.torn_tail.is_some() {
+        return Err(damaged(
+            contents.records.len() + 1,
+            "its last line is incomplete".into(),
+        ));
+    }
+    let Some(Event::Opened(opened)) = contents.records.first().map(|r| &r.event) else {
+        return Err(damaged(1, "the first line is not `opened`".into()));
+    };
+    let policy = session
+        .store
+        .pinned_policy(&session.catalogue, &opened.policy_hash)
+        .ok_or_else(|| {
+            damaged(
+                1,
+                "the policy it was opened under is not in the repository".into(),
+            )
+        })?;
+    Dispute::fold(id.clone(), contents.records, &policy.policy)
+        .map(|_| ())
+        .map_err(|(line, what)| damaged(line, what))
+}
+
+/// Append the local lines after the partnership's, each re-checked against the
+/// dispute as the partnership's lines left it.
+fn rebase(
+    session: &Session,
+    id: &DisputeId,
+    remote: &[u8],
+    local_extra: &[(&Record, &[u8])],
+    received: usize,
+    scratch: &Path,
+) -> Result<Merge> {
+    crate::fsutil::private_dir(scratch)?;
+    let tmp = scratch.join(format!("{id}.jsonl"));
+    let _ = std::fs::remove_file(&tmp);
+    let _ = std::fs::remove_file(journal::head::path_for(&tmp));
+    crate::fsutil::write_new_file(&tmp, remote)?;
+    let result = replan(session, id, &tmp, local_extra, received);
+    let bytes = std::fs::read(&tmp);
+    let _ = std::fs::remove_file(&tmp);
+    let _ = std::fs::remove_file(journal::head::path_for(&tmp));
+    let mut merge = result?;
+    merge.bytes =
+        Some(bytes.map_err(|e| Error::io(format!("could not read {}", tmp.display()), e))?);
+    Ok(merge)
+}
+
+/// The checks a command makes before it records an escalation, beyond what a
+/// journal's replay enforces (for example that the stage has something recorded):
+/// a re-planned escalation must pass them where it now stands, as if recorded now.
+fn still_possible(
+    dispute: &Dispute,
+    policy: &crate::policy::model::Policy,
+    event: &Event,
+) -> std::result::Result<(), String> {
+    if let Event::Escalated {
+        to_stage,
+        bypass_role,
+        ..
+    } = event
+    {
+        let target = dispute
+            .plan_escalation(policy, Some(*to_stage), bypass_role.as_deref())
+            .map_err(|e| e.to_string())?;
+        if target != *to_stage {
+            return Err(format!(
+                "an escalation to stage {to_stage} is no longer the next step"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An event kind as a person would say it.
+fn noun(kind: &str) -> &str {
+    match kind {
+        "discussed" => "discussion",
+        "escalated" => "escalation",
+        "notified" => "notification",
+        "resolved" => "resolution",
+        "amended" => "correction",
+        "reopened" => "reopening",
+        other => other,
+    }
+}
+
+fn replan(
+    session: &Session,
+    id: &DisputeId,
+    tmp: &Path,
+    local_extra: &[(&Record, &[u8])],
+    received: usize,
+) -> Result<Merge> {
+    let mut writer = journal::Writer::open(tmp)?;
+    let records = writer.contents.records.clone();
+    let Some(Event::Opened(opened)) = records.first().map(|r| &r.event) else {
+        return Err(Error::damaged(tmp, 1, "the first line is not `opened`"));
+    };
+    let policy = session
+        .store
+        .pinned_policy(&session.catalogue, &opened.policy_hash)
+        .ok_or_else(|| {
+            Error::refused(format!(
+                "dispute {id} uses a policy this computer does not have (hash {})",
+                opened.policy_hash
+            ))
+            .with_hint("Run `escalate sync` again once its pinned policy copy has arrived; nothing was changed.")
+        })?;
+    let p = &policy.policy;
+    let superseder = records
+        .iter()
+        .rev()
+        .find(|r| {
+            matches!(
+                r.event,
+                Event::Escalated { .. } | Event::Resolved { .. } | Event::Reopened { .. }
+            )
+        })
+        .or(records.last())
+        .map_or(0, |r| r.seq);
+    let last_remote = records.len() as u64;
+    let mut dispute = Dispute::fold(id.clone(), records, p)
+        .map_err(|(line, what)| Error::damaged(tmp, line, what))?;
+    let mut renumbered: Vec<(u64, u64)> = Vec::new();
+    let mut kept = Vec::new();
+    let mut merge = Merge {
+        received,
+        ..Merge::default()
+    };
+    for &(r, raw) in local_extra {
+        // A `merged` line from an earlier sync whose push failed is sync's own
+        // note about lines never pushed: it is written again below, naming them by
+        // their new numbers, rather than kept with numbers that no longer hold.
+        if let Event::Merged { lines, .. } = &r.event {
+            kept.extend(
+                lines
+                    .iter()
+                    .filter_map(|l| renumbered.iter().find(|(old, _)| old == l))
+                    .map(|(_, new)| *new),
+            );
+            kept.sort_unstable();
+            kept.dedup();
+            continue;
+        }
+        let mut event = r.event.clone();
+        if let Event::Amended { event: target, .. } = &mut event {
+            if let Some((_, new)) = renumbered.iter().find(|(old, _)| old == target) {
+                *target = *new;
+            }
+        }
+        let trial = Record {
+            seq: writer.contents.records.len() as u64 + 1,
+            event: event.clone(),
+            ..r.clone()
+        };
+        let allowed = still_possible(&dispute, p, &event).and_then(|()| {
+            dispute
+                .clone_state()
+                .extend(&[trial], p)
+                .map_err(|(_, why)| why)
+        });
+        let written = match allowed {
+            Ok(()) => {
+                let w = writer.append(r.at, r.happened, &r.by, event)?;
+                kept.push(w.seq);
+                merge.merged_late += 1;
+                w
+            }
+            Err(why) => {
+                let line = String::from_utf8_lossy(raw).into_owned();
+                merge.superseded.push(format!(
+                    "dispute {id}: the {} recorded by {} on {} was superseded by line {superseder} ({why}); it is kept as a `superseded` line",
+                    noun(r.event.kind()),
+                    r.by,
+                    crate::clock::human_instant(&r.at)
+                ));
+                writer.append(
+                    session.now,
+                    None,
+                    &session.actor,
+                    Event::Superseded {
+                        was: r.event.kind().to_owned(),
+                        recorded_by: r.by.clone(),
+                        recorded_at: r.at,
+                        superseded_by: superseder,
+                        reason: why,
+                        line,
+                    },
+                )?
+            }
+        };
+        renumbered.push((r.seq, written.seq));
+        dispute
+            .extend(std::slice::from_ref(&written), p)
+            .map_err(|(line, what)| Error::damaged(tmp, line, what))?;
+    }
+    if !kept.is_empty() {
+        writer.append(
+            session.now,
+            None,
+            &session.actor,
+            Event::Merged {
+                lines: kept,
+                after: last_remote,
+            },
+        )?;
+    }
+    Ok(merge)
+}

@@ -1,0 +1,314 @@
+//! Sharing one data directory across a partnership through git: turning a data
+//! directory into a clone of the partnership's repository (`share init`, `share
+//! join`), what is shared and what stays on one computer (the committed
+//! `.gitignore`), the repository file that says which escalate may write to it,
+//! and (in submodules) syncing with the rebase of unpushed lines, and checking the
+//! repository's history only ever appended to journals.
+
+pub mod git;
+pub mod history;
+pub mod integrate;
+pub mod sync;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fsutil;
+use git::Git;
+
+/// The branch every clone shares.
+pub const BRANCH: &str = "main";
+/// The remote every clone talks to.
+pub const REMOTE: &str = "origin";
+/// The file recording which escalate may write to the repository.
+pub const REPOSITORY_FILE: &str = "escalate-repository.toml";
+/// The last partnership commit this clone integrated: pushed history, and the
+/// base that says which local lines were never pushed.
+pub const SYNCED_REF: &str = "refs/escalate/synced";
+/// Where `sync` fetches the partnership's branch to, so a forced push can be
+/// compared with what this clone had before git's own refs move.
+pub const FETCHED_REF: &str = "refs/escalate/fetched";
+
+/// What is kept on one computer only. Journals, pinned policies, the
+/// partnership's own policy files, the bank-holiday import, agency names and the
+/// `signers` file are shared by not being listed here.
+pub const GITIGNORE: &str = "\
+# Written by `escalate share`: what stays on this computer and is never shared.
+# Each clone keeps its own cache and scratch files.
+/cache/
+*.tmp
+*.spill
+# Torn writes set aside after a crash belong to the computer that crashed.
+/disputes/quarantine/
+# Head receipts: each clone keeps its own; the pushed history is the shared evidence.
+/disputes/*.head
+# Closure days are one agency's own, unless closed with `--partnership`.
+/calendar/closures.json
+/calendar/*.bak
+/calendar/.lock
+# Settings and keys are personal.
+/config/
+/keys/
+*.key
+";
+
+/// Journals are hashed byte for byte: git must never convert line endings in
+/// them (a user's `core.autocrlf`), nor write conflict markers into one if
+/// someone runs `git pull` by hand (`-merge` keeps this clone's file and marks the
+/// conflict, which `sync` then reports).
+pub const GITATTRIBUTES: &str =
+    "# Written by `escalate share`: store every file byte for byte, never text-merge.\n* -text -merge\n";
+
+/// The version of escalate this is.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The repository file as read.
+#[derive(Debug, serde::Deserialize, serde::Serialize)]
+struct RepositoryFile {
+    format: u32,
+    /// The oldest escalate that may write to this repository.
+    minimum_version: String,
+}
+
+fn repository_file_text() -> String {
+    format!(
+        "# An escalate partnership repository: shared journals of professional disagreements.\n\
+         # The oldest escalate that may write to it (an older one refuses and writes nothing).\n\
+         format = 1\nminimum_version = \"{VERSION}\"\n"
+    )
+}
+
+/// A version as three numbers, for comparing.
+fn version_tuple(v: &str) -> Option<(u64, u64, u64)> {
+    let core = v.trim().split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    Some((
+        parts.next()??,
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+    ))
+}
+
+/// Refuse if a repository file's text asks for a newer escalate than this one.
+pub fn check_repository_text(text: &str, whence: &Path) -> Result<()> {
+    let parsed: RepositoryFile = toml::from_str(text).map_err(|_| {
+        Error::refused(format!(
+            "{} is not a repository file this escalate can read",
+            whence.display()
+        ))
+        .with_hint("It may have been written by a newer escalate: install the version your partnership uses. Nothing was written.")
+    })?;
+    let needed = version_tuple(&parsed.minimum_version);
+    let ours = version_tuple(VERSION);
+    if parsed.format > 1 || needed.is_none() || needed > ours {
+        return Err(Error::refused(format!(
+            "this shared directory needs escalate {} or newer to write to it; this is escalate {VERSION}, so nothing was written",
+            parsed.minimum_version
+        ))
+        .with_hint("Install the newer escalate (ask whoever looks after it in your partnership), then run the command again. Reading with `show`, `status` and `report` still works."));
+    }
+    Ok(())
+}
+
+/// Whether a data directory is a shared one (a git working tree made by `share`).
+pub fn is_shared(root: &Path) -> bool {
+    root.join(".git").exists() && root.join(REPOSITORY_FILE).exists()
+}
+
+/// In a shared directory, refuse to write when the repository needs a newer
+/// escalate. Outside one, nothing to check.
+pub fn check_writable(root: &Path) -> Result<()> {
+    let path = root.join(REPOSITORY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if root.join(".git").exists() => check_repository_text(&text, &path),
+        _ => Ok(()),
+    }
+}
+
+/// `escalate share init REMOTE`: make `root` a clone of the partnership's
+/// repository and share what it holds. Returns what `sync` then did.
+pub fn init(
+    session: &crate::ops::Session,
+    remote: &str,
+    identity: &git::Identity,
+) -> Result<sync::Outcome> {
+    let root = session.store.root().to_owned();
+    if root.join(".git").exists() {
+        return Err(Error::refused(format!(
+            "{} is already a git working tree",
+            root.display()
+        ))
+        .with_hint("If it is already shared, run `escalate sync`; to share another directory, give it with --dir."));
+    }
+    fsutil::private_dir(&root)?;
+    let remote = &absolute_remote(remote);
+    let g = Git::new(&root);
+    g.ok(&["init", "--quiet", "--initial-branch", BRANCH])?;
+    g.ok(&["remote", "add", REMOTE, remote])?;
+    let listed = g.run(&["ls-remote", "--heads", REMOTE, BRANCH])?;
+    if !listed.ok {
+        let e = git::remote_failure("reach", remote, &listed.stderr);
+        // Leave the directory as it was: a plain data directory.
+        let _ = std::fs::remove_dir_all(root.join(".git"));
+        return Err(e);
+    }
+    if listed.text().is_empty() {
+        write_file(&root.join(".gitignore"), GITIGNORE.as_bytes())?;
+        write_file(&root.join(".gitattributes"), GITATTRIBUTES.as_bytes())?;
+        write_file(
+            &root.join(REPOSITORY_FILE),
+            repository_file_text().as_bytes(),
+        )?;
+    } else {
+        // The partnership already shares: take its settings files as they are, then
+        // add what this directory holds on the next sync.
+        g.ok(&[
+            "fetch",
+            "--quiet",
+            REMOTE,
+            &format!("+refs/heads/{BRANCH}:{FETCHED_REF}"),
+        ])?;
+        for name in [".gitignore", ".gitattributes", REPOSITORY_FILE] {
+            if let Some(Some(bytes)) = g.blobs(&[format!("{FETCHED_REF}:{name}")])?.pop() {
+                if name == REPOSITORY_FILE {
+                    check_repository_text(&String::from_utf8_lossy(&bytes), &root.join(name))?;
+                }
+                write_file(&root.join(name), &bytes)?;
+            }
+        }
+    }
+    sync::sync(session, identity, false)
+}
+
+/// `escalate share join REMOTE [PATH]`: clone the partnership's repository into a
+/// new data directory. Returns how many disputes it holds.
+pub fn join(remote: &str, path: &Path) -> Result<usize> {
+    if path.exists()
+        && std::fs::read_dir(path)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Error::refused(format!(
+            "{} already exists and is not empty",
+            path.display()
+        ))
+        .with_hint("Join into a new directory (give a PATH that does not exist yet), or, to share the disputes already there, run `escalate share init REMOTE` in it."));
+    }
+    let remote = &absolute_remote(remote);
+    let path = &absolute(path);
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(p) = parent {
+        fsutil::private_dir(p)?;
+    }
+    let here = parent
+        .map(Path::to_owned)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let g = Git::new(&here);
+    let target = path.to_string_lossy().into_owned();
+    let ran = g.run(&[
+        "clone", "--quiet", "--origin", REMOTE, "--branch", BRANCH, remote, &target,
+    ])?;
+    if !ran.ok {
+        let _ = std::fs::remove_dir_all(path);
+        if ran.stderr.contains("not found in upstream") {
+            return Err(Error::refused(format!(
+                "{remote} holds no partnership record yet"
+            ))
+            .with_hint("The first agency starts it with `escalate share init REMOTE`; join after that."));
+        }
+        return Err(git::remote_failure("copy", remote, &ran.stderr));
+    }
+    let cleanup = |e: Error| {
+        let _ = std::fs::remove_dir_all(path);
+        e
+    };
+    let repo_file = path.join(REPOSITORY_FILE);
+    let text = std::fs::read_to_string(&repo_file).map_err(|_| {
+        cleanup(
+            Error::refused(format!("{remote} is not an escalate partnership repository"))
+                .with_hint("Check the address; a new partnership starts with `escalate share init REMOTE` on an empty repository."),
+        )
+    })?;
+    check_repository_text(&text, &repo_file).map_err(cleanup)?;
+    restrict(path);
+    let g = Git::new(path);
+    let head = g.ok(&["rev-parse", "HEAD"])?;
+    g.ok(&["update-ref", SYNCED_REF, &head])?;
+    let store = crate::store::Store::new(path);
+    let ids = store.ids()?;
+    for id in &ids {
+        sync::rebuild_receipt(&store.journal_path(id))?;
+    }
+    Ok(ids.len())
+}
+
+/// A path made absolute against the current directory (git runs elsewhere).
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_owned();
+    }
+    std::env::current_dir()
+        .map(|d| d.join(path))
+        .unwrap_or_else(|_| path.to_owned())
+}
+
+/// A remote that is a directory on this computer (a shared drive), made absolute
+/// so that it means the same from inside the data directory; URLs as given.
+fn absolute_remote(remote: &str) -> String {
+    let p = Path::new(remote);
+    if !remote.contains("://") && p.exists() {
+        std::fs::canonicalize(p)
+            .map(|c| c.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| remote.to_owned())
+    } else {
+        remote.to_owned()
+    }
+}
+
+/// Records about children are private: whatever git's file modes, only the user
+/// may enter the directory.
+fn restrict(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Replace a small file that is not a journal (written whole, then renamed).
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fsutil::private_dir(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.share.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    fsutil::write_new_file(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("could not write {}", path.display()), e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_minimum_is_refused_and_ours_accepted() {
+        let p = Path::new("x");
+        assert!(check_repository_text(&repository_file_text(), p).is_ok());
+        let newer = "format = 1\nminimum_version = \"99.0.0\"\n";
+        let e = check_repository_text(newer, p).unwrap_err().to_string();
+        assert!(e.contains("needs escalate 99.0.0"), "{e}");
+        assert!(check_repository_text("format = 2\nminimum_version = \"0.0.1\"\n", p).is_err());
+    }
+
+    #[test]
+    fn versions_compare_as_numbers() {
+        assert!(version_tuple("0.10.0") > version_tuple("0.9.9"));
+        assert_eq!(version_tuple("1.2"), Some((1, 2, 0)));
+        assert_eq!(version_tuple("x"), None);
+    }
+}

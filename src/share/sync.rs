@@ -1,0 +1,636 @@
+//! `escalate sync`: send the lines recorded here since the last sync, receive the
+//! partnership's, and push. git fetches and pushes; escalate writes every journal
+//! itself, under that journal's lock, so git never writes a journal under a running
+//! command. The partnership's branch is fetched to a ref of escalate's own, so a
+//! forced push that rewrote history is seen (the commit this clone last synced is
+//! no longer in it) before anything here changes.
+//!
+//! Invariants between syncs: `refs/escalate/synced`, the branch and the index all
+//! name the last partnership commit this clone integrated (pushed history); the
+//! working files are that plus the lines recorded here since.
+
+use std::collections::BTreeSet;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use super::git::{self, Git, Identity};
+use super::integrate;
+use super::{BRANCH, FETCHED_REF, REMOTE, REPOSITORY_FILE, SYNCED_REF};
+use crate::error::{Error, Result};
+use crate::id::DisputeId;
+use crate::journal;
+use crate::ops::Session;
+
+/// How many times a push that lost a race is retried (fetch, integrate, push).
+const PUSH_ATTEMPTS: usize = 5;
+
+/// What a sync did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Outcome {
+    /// The partnership's repository now has everything recorded here.
+    pub pushed: bool,
+    /// Files (journals and others) sent with this sync.
+    pub sent: usize,
+    /// Journal lines received from the partnership.
+    pub received: usize,
+    /// Local lines appended again after the partnership's.
+    pub merged_late: usize,
+    /// Local events the partnership's lines made impossible, in words.
+    pub superseded: Vec<String>,
+    /// The commit now shared, if any.
+    pub commit: Option<String>,
+}
+
+/// The state of one shared file: at the last sync, in the partnership's copy, here.
+struct Three {
+    path: String,
+    base: Option<Vec<u8>>,
+    remote: Option<Vec<u8>>,
+}
+
+/// Sync a shared data directory with the partnership's repository. `unattended`:
+/// nobody is waiting to answer ssh (the sync after a recording command).
+pub fn sync(session: &Session, identity: &Identity, unattended: bool) -> Result<Outcome> {
+    let root = session.store.root();
+    let g = Git::new(root);
+    // The user's own `core.sshCommand`, if any, is theirs to keep.
+    let g = if unattended && !g.run(&["config", "--get", "core.sshCommand"])?.ok {
+        g.unattended()
+    } else {
+        g
+    };
+    preflight(root)?;
+    super::check_writable(root)?;
+    let _one_at_a_time = lock_sync(root)?;
+    recover_backups(root)?;
+    let mut outcome = Outcome::default();
+    for _ in 0..PUSH_ATTEMPTS {
+        let fetched = fetch(&g)?;
+        if let Some(f) = &fetched {
+            if let Some(Some(text)) = g.blobs(&[format!("{f}:{REPOSITORY_FILE}")])?.pop() {
+                super::check_repository_text(
+                    &String::from_utf8_lossy(&text),
+                    &root.join(REPOSITORY_FILE),
+                )?;
+            }
+        }
+        let synced = g.rev(SYNCED_REF)?;
+        check_not_rewritten(&g, synced.as_deref(), fetched.as_deref())?;
+        reset_index(&g, synced.as_deref())?;
+        let paths = changed_paths(&g, synced.as_deref(), fetched.as_deref())?;
+        let threes = read_threes(&g, &paths, synced.as_deref(), fetched.as_deref())?;
+        let results = integrate_all(session, &g, &threes, &mut outcome)?;
+        if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
+            set_base(&g, f)?;
+        }
+        let Some(commit) = build_commit(&g, &results, fetched.as_deref(), identity)? else {
+            let _ = g.run(&["update-index", "-q", "--refresh"]);
+            outcome.pushed = true;
+            outcome.commit = fetched;
+            return Ok(outcome);
+        };
+        outcome.sent = results
+            .iter()
+            .filter(|(p, bytes)| {
+                threes
+                    .iter()
+                    .find(|t| &t.path == p)
+                    .is_some_and(|t| t.remote.as_deref() != bytes.as_deref())
+            })
+            .count();
+        let pushed = g.run(&[
+            "push",
+            "--quiet",
+            REMOTE,
+            &format!("{commit}:refs/heads/{BRANCH}"),
+        ])?;
+        if pushed.ok {
+            // The partnership's branch is now this commit: what was fetched is
+            // behind it, not rewritten.
+            g.ok(&["update-ref", FETCHED_REF, &commit])?;
+            set_base(&g, &commit)?;
+            let _ = g.run(&["update-index", "-q", "--refresh"]);
+            outcome.pushed = true;
+            outcome.commit = Some(commit);
+            return Ok(outcome);
+        }
+        let lower = pushed.stderr.to_lowercase();
+        // "[rejected]" is a lost race; "[remote rejected]" is the host refusing
+        // (a hook, a protected branch), which trying again will not change.
+        if !(lower.contains("[rejected]")
+            || lower.contains("non-fast-forward")
+            || lower.contains("fetch first")
+            || lower.contains("cannot lock ref"))
+        {
+            return Err(git::remote_failure(
+                "send to",
+                &remote_url(&g),
+                &pushed.stderr,
+            ));
+        }
+        // Someone pushed between our fetch and our push: integrate theirs too.
+    }
+    Err(Error::refused(format!(
+        "other agencies kept pushing while this sync ran ({PUSH_ATTEMPTS} attempts)"
+    ))
+    .with_hint("Everything recorded here is kept. Run `escalate sync` again in a minute."))
+}
+
+/// How long a sync waits for another sync in the same directory (with `sync =
+/// auto`, two recording commands finishing together both sync).
+const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// One sync at a time per clone: two interleaved would each take the other's
+/// integrated lines for local ones.
+fn lock_sync(root: &Path) -> Result<std::fs::File> {
+    let dir = root.join(".git").join("escalate");
+    crate::fsutil::private_dir(&dir)?;
+    let path = dir.join("sync.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(format!("could not open {}", path.display()), e))?;
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < SYNC_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => return Err(Error::refused(
+                "another sync of this directory is still running",
+            )
+            .with_hint(
+                "Everything recorded here is kept; run `escalate sync` again when it has finished.",
+            )),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("could not lock {}", path.display()), e))
+            }
+        }
+    }
+}
+
+fn remote_url(g: &Git) -> String {
+    g.ok(&["remote", "get-url", REMOTE])
+        .unwrap_or_else(|_| "the partnership's repository".into())
+}
+
+/// Refuse to start in a directory that is not shared, or that git left part-way
+/// through an operation of its own.
+fn preflight(root: &Path) -> Result<()> {
+    let dot = root.join(".git");
+    if !dot.exists() || !root.join(REPOSITORY_FILE).exists() {
+        return Err(Error::refused(format!(
+            "{} is not shared with a partnership",
+            root.display()
+        ))
+        .with_hint("To share it: `escalate share init REMOTE` (a new partnership repository) or `escalate share join REMOTE PATH` (an existing one)."));
+    }
+    let busy = [
+        ("rebase-merge", "git rebase --abort"),
+        ("rebase-apply", "git rebase --abort"),
+        ("MERGE_HEAD", "git merge --abort"),
+        ("CHERRY_PICK_HEAD", "git cherry-pick --abort"),
+        ("REVERT_HEAD", "git revert --abort"),
+    ];
+    for (name, undo) in busy {
+        if dot.join(name).exists() {
+            return Err(Error::refused(format!(
+                "the repository in {} is part-way through a git operation ({name}), perhaps left by a crash or a manual command",
+                root.display()
+            ))
+            .with_hint(format!(
+                "Recording here still works and nothing is lost. Finish or undo it with `git -C {} {}`, then run `escalate sync`.",
+                root.display(),
+                undo.trim_start_matches("git ")
+            )));
+        }
+    }
+    if dot.join("index.lock").exists() {
+        return Err(Error::refused("another git command is using this repository (or one crashed and left .git/index.lock)")
+            .with_hint(format!("If no git command is running, remove {}, then run `escalate sync`.", dot.join("index.lock").display())));
+    }
+    Ok(())
+}
+
+/// Fetch the partnership's branch; `None` when the repository has no branch yet.
+fn fetch(g: &Git) -> Result<Option<String>> {
+    let ran = g.run(&[
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        REMOTE,
+        &format!("+refs/heads/{BRANCH}:{FETCHED_REF}"),
+    ])?;
+    if ran.ok {
+        return g.rev(FETCHED_REF);
+    }
+    if ran.stderr.contains("couldn't find remote ref") {
+        let _ = g.run(&["update-ref", "-d", FETCHED_REF]);
+        return Ok(None);
+    }
+    Err(git::remote_failure(
+        "fetch from",
+        &remote_url(g),
+        &ran.stderr,
+    ))
+}
+
+/// A forced push rewrote the partnership's history if the commit this clone last
+/// synced is no longer part of it.
+fn check_not_rewritten(g: &Git, synced: Option<&str>, fetched: Option<&str>) -> Result<()> {
+    let Some(s) = synced else { return Ok(()) };
+    let kept = match fetched {
+        Some(f) => g.is_ancestor(s, f)?,
+        None => false,
+    };
+    if kept {
+        return Ok(());
+    }
+    let short = &s[..s.len().min(12)];
+    Err(Error::refused(format!(
+        "the partnership's repository history was rewritten (a forced push): commit {short}, which this computer synced before, is no longer in it; shared lines may have been changed or removed, so nothing was changed here"
+    ))
+    .with_hint(format!(
+        "Tell whoever looks after the repository. This computer still holds the history as it was (commit {short}); it can be restored with `git push --force origin {short}:{BRANCH}` once the partnership agrees. Recording here still works."
+    )))
+}
+
+/// Keep git's index at the last synced tree, so that `git diff` lists exactly the
+/// files changed here since, even after someone ran git by hand.
+fn reset_index(g: &Git, synced: Option<&str>) -> Result<()> {
+    let Some(s) = synced else { return Ok(()) };
+    if !g.run(&["diff-index", "--cached", "--quiet", s])?.ok {
+        g.ok(&["read-tree", "--reset", s])?;
+    }
+    Ok(())
+}
+
+fn nul_list(text: &[u8]) -> Vec<String> {
+    text.split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+/// Every path changed here or in the partnership's copy since the last sync.
+fn changed_paths(g: &Git, synced: Option<&str>, fetched: Option<&str>) -> Result<Vec<String>> {
+    let mut paths = BTreeSet::new();
+    let run = |args: &[&str]| -> Result<Vec<String>> {
+        let ran = g.run(args)?;
+        if !ran.ok {
+            return Err(Error::refused(format!(
+                "git could not list changed files: {}",
+                git::first_lines(&ran.stderr)
+            )));
+        }
+        Ok(nul_list(&ran.stdout))
+    };
+    match (synced, fetched) {
+        (Some(s), Some(f)) if s != f => {
+            paths.extend(run(&["diff", "--name-only", "-z", "--no-renames", s, f])?)
+        }
+        (None, Some(f)) => paths.extend(run(&["ls-tree", "-r", "--name-only", "-z", f])?),
+        _ => {}
+    }
+    paths.extend(run(&["diff", "--name-only", "-z", "--no-renames"])?);
+    paths.extend(run(&["ls-files", "--others", "--exclude-standard", "-z"])?);
+    Ok(paths.into_iter().collect())
+}
+
+fn read_threes(
+    g: &Git,
+    paths: &[String],
+    synced: Option<&str>,
+    fetched: Option<&str>,
+) -> Result<Vec<Three>> {
+    let names = |rev: Option<&str>| -> Vec<String> {
+        match rev {
+            Some(r) => paths.iter().map(|p| format!("{r}:{p}")).collect(),
+            None => Vec::new(),
+        }
+    };
+    let base = g.blobs(&names(synced))?;
+    // Usually nobody else pushed: the partnership's copy is the base itself.
+    let remote = if synced.is_some() && synced == fetched {
+        base.clone()
+    } else {
+        g.blobs(&names(fetched))?
+    };
+    let (mut base, mut remote) = (base.into_iter(), remote.into_iter());
+    Ok(paths
+        .iter()
+        .map(|p| Three {
+            path: p.clone(),
+            base: base.next().flatten(),
+            remote: remote.next().flatten(),
+        })
+        .collect())
+}
+
+/// The dispute a shared path is the journal of, if it is one.
+fn journal_id(path: &str) -> Option<DisputeId> {
+    let stem = path.strip_prefix("disputes/")?.strip_suffix(".jsonl")?;
+    DisputeId::from_file_stem(stem)
+}
+
+fn read_local(root: &Path, path: &str) -> Option<Vec<u8>> {
+    let full = root.join(path);
+    let meta = std::fs::symlink_metadata(&full).ok()?;
+    meta.is_file().then(|| std::fs::read(&full).ok()).flatten()
+}
+
+/// Integrate every changed path: other files first (a pinned policy must be in
+/// place before a journal that uses it is re-planned), then each journal under its
+/// lock. Returns each path's shared contents (`None`: removed).
+fn integrate_all(
+    session: &Session,
+    g: &Git,
+    threes: &[Three],
+    outcome: &mut Outcome,
+) -> Result<Vec<(String, Option<Vec<u8>>)>> {
+    let root = session.store.root();
+    let (journals, others): (Vec<&Three>, Vec<&Three>) =
+        threes.iter().partition(|t| journal_id(&t.path).is_some());
+    let mut decided = Vec::new();
+    let mut conflicts = Vec::new();
+    for t in &others {
+        let local = read_local(root, &t.path);
+        if local == t.remote || local == t.base {
+            decided.push((t, t.remote.clone(), local != t.remote));
+        } else if t.remote == t.base {
+            decided.push((t, local, false));
+        } else {
+            conflicts.push(t.path.clone());
+        }
+    }
+    if let Some(first) = conflicts.first() {
+        return Err(Error::refused(format!(
+            "{} changed both here and in the partnership's copy since the last sync, and escalate does not merge files it does not own; nothing was changed",
+            conflicts.join(", ")
+        ))
+        .with_hint(format!(
+            "Recording here still works. Keep the partnership's version with `git -C {} checkout {FETCHED_REF} -- {first}` (make your change again afterwards if it is still needed), then run `escalate sync`.",
+            root.display()
+        )));
+    }
+    let mut results = Vec::new();
+    for (t, contents, write) in decided {
+        if write {
+            let full = root.join(&t.path);
+            match &contents {
+                Some(bytes) => super::write_file(&full, bytes)?,
+                None => {
+                    let _ = std::fs::remove_file(&full);
+                }
+            }
+        }
+        results.push((t.path.clone(), contents));
+    }
+    // Every journal the partnership changed is checked before any is written, so
+    // a damaged copy there changes no journal here.
+    for t in &journals {
+        if let (Some(remote), Some(id)) = (&t.remote, journal_id(&t.path)) {
+            if t.remote != t.base {
+                if let Some(base) = t.base.as_deref().filter(|b| !remote.starts_with(b)) {
+                    let line = base
+                        .split_inclusive(|&b| b == b'\n')
+                        .zip(remote.split_inclusive(|&b| b == b'\n'))
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                        + 1;
+                    return Err(Error::refused(format!(
+                        "the partnership's copy of dispute {id} changed or removed line {line}, which had already been shared; no journal was changed here"
+                    ))
+                    .with_hint("Shared lines are never changed. Tell whoever looks after the repository: `escalate verify --history` names the commit that did it. Recording here still works."));
+                }
+                integrate::check_remote(session, &id, remote)?;
+            }
+        }
+    }
+    let scratch = root.join(".git").join("escalate").join("scratch");
+    for t in journals {
+        let id = journal_id(&t.path).expect("partitioned on journal_id");
+        let contents = integrate_journal(session, &id, t, &scratch, outcome)?;
+        results.push((t.path.clone(), Some(contents)));
+    }
+    let _ = g;
+    Ok(results)
+}
+
+/// Integrate one journal under its exclusive lock; returns its shared contents.
+fn integrate_journal(
+    session: &Session,
+    id: &DisputeId,
+    t: &Three,
+    scratch: &Path,
+    outcome: &mut Outcome,
+) -> Result<Vec<u8>> {
+    let path = session.store.journal_path(id);
+    if !path.exists() {
+        // New from the partnership (or removed here: a journal is never removed).
+        let Some(bytes) = t.remote.clone().or_else(|| t.base.clone()) else {
+            return Err(Error::refused(format!("dispute {id} vanished during sync")));
+        };
+        crate::fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
+        crate::fsutil::write_new_file(&path, &bytes)?;
+        rebuild_receipt_from(&path, &bytes)?;
+        outcome.received += bytes.iter().filter(|&&b| b == b'\n').count();
+        return Ok(bytes);
+    }
+    let writer = journal::Writer::open(&path)?;
+    let bytes = std::fs::read(&path)
+        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(i) => bytes[..=i].to_vec(),
+        None => Vec::new(),
+    };
+    let Some(remote) = &t.remote else {
+        return Ok(complete);
+    };
+    let pushed = t
+        .base
+        .as_ref()
+        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+    let merge = integrate::merge(
+        session,
+        id,
+        &complete,
+        &writer.contents.records,
+        remote,
+        pushed,
+        scratch,
+    )?;
+    outcome.received += merge.received;
+    outcome.merged_late += merge.merged_late;
+    outcome.superseded.extend(merge.superseded);
+    let Some(new) = merge.bytes else {
+        return Ok(complete);
+    };
+    if complete.len() != bytes.len() {
+        return Err(Error::refused(format!(
+            "dispute {id} ends with an incomplete line left by an interrupted command, so sync cannot add the partnership's lines to it yet; nothing was changed"
+        ))
+        .with_hint(format!("Record the next event on dispute {id} as usual (that sets the incomplete line aside in a quarantine file and records it), then run `escalate sync`. Nothing is lost meanwhile.")));
+    }
+    write_in_place(session.store.root(), &path, &bytes, &new)?;
+    drop(writer);
+    Ok(new)
+}
+
+fn backup_dir(root: &Path) -> PathBuf {
+    root.join(".git").join("escalate").join("backup")
+}
+
+/// Replace a journal's contents while its lock is held: the file is kept (the lock
+/// is on it), the bytes it shares with the new contents are left alone, the rest is
+/// written and synced, then its receipt is brought up to date. The old contents are
+/// kept in a backup until all of that is done, so a crash part-way loses nothing.
+fn write_in_place(root: &Path, path: &Path, old: &[u8], new: &[u8]) -> Result<()> {
+    let backup = backup_dir(root).join(path.file_name().unwrap_or_default());
+    crate::fsutil::private_dir(&backup_dir(root))?;
+    let _ = std::fs::remove_file(&backup);
+    crate::fsutil::write_new_file(&backup, old)?;
+    let same = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let io = |e| Error::io(format!("could not write {}", path.display()), e);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io)?;
+    file.set_len(same as u64).map_err(io)?;
+    file.seek(SeekFrom::Start(same as u64)).map_err(io)?;
+    file.write_all(&new[same..]).map_err(io)?;
+    file.sync_data().map_err(io)?;
+    rebuild_receipt_from(path, new)?;
+    let _ = std::fs::remove_file(&backup);
+    Ok(())
+}
+
+/// A journal whose rewrite a crash interrupted is put back as it was before that
+/// sync began (every line it held is in the backup), unless the rewrite finished.
+fn recover_backups(root: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(backup_dir(root)) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let path = root.join("disputes").join(&name);
+        let backup = entry.path();
+        let finished = journal::read(&path).is_ok();
+        if !finished {
+            let old = std::fs::read(&backup)
+                .map_err(|e| Error::io(format!("could not read {}", backup.display()), e))?;
+            let writer = journal::Writer::open(&path).ok();
+            let current = std::fs::read(&path).unwrap_or_default();
+            write_in_place(root, &path, &current, &old)?;
+            drop(writer);
+        }
+        let _ = std::fs::remove_file(&backup);
+    }
+    Ok(())
+}
+
+/// Write a journal's head receipt for the contents it now has. Receipts are not
+/// shared: each clone writes its own for what it received.
+pub fn rebuild_receipt(path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    rebuild_receipt_from(path, &bytes)
+}
+
+fn rebuild_receipt_from(path: &Path, bytes: &[u8]) -> Result<()> {
+    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(i) => &bytes[..i],
+        None => return Ok(()),
+    };
+    let last = complete.rsplit(|&b| b == b'\n').next().unwrap_or(complete);
+    let receipt = journal::head::Receipt {
+        seq: complete.split(|&b| b == b'\n').count() as u64,
+        hash: journal::line::sha256_hex(last),
+    };
+    let tmp = journal::head::prepare(path, &receipt)?;
+    journal::head::commit(path, &tmp).map_err(|e| {
+        Error::io(
+            format!("could not write the receipt of {}", path.display()),
+            e,
+        )
+    })
+}
+
+/// Move the branch, the synced ref and the index to a partnership commit.
+fn set_base(g: &Git, commit: &str) -> Result<()> {
+    g.ok(&["update-ref", SYNCED_REF, commit])?;
+    g.ok(&["update-ref", &format!("refs/heads/{BRANCH}"), commit])?;
+    // `--reset` keeps the stat data of entries whose contents did not change, so the
+    // next `git diff` reads only files that changed, not every journal.
+    g.ok(&["read-tree", "--reset", commit])?;
+    Ok(())
+}
+
+/// A commit on top of the partnership's with every integrated path, or `None`
+/// when it would change nothing.
+fn build_commit(
+    g: &Git,
+    results: &[(String, Option<Vec<u8>>)],
+    fetched: Option<&str>,
+    identity: &Identity,
+) -> Result<Option<String>> {
+    let work = g.root.join(".git").join("escalate");
+    crate::fsutil::private_dir(&work)?;
+    let stage = work.join("stage");
+    let _ = std::fs::remove_dir_all(&stage);
+    crate::fsutil::private_dir(&stage)?;
+    let mut files = Vec::new();
+    for (i, (_, contents)) in results.iter().enumerate() {
+        if let Some(bytes) = contents {
+            let f = stage.join(i.to_string());
+            std::fs::write(&f, bytes)
+                .map_err(|e| Error::io(format!("could not write {}", f.display()), e))?;
+            files.push(f.to_string_lossy().into_owned());
+        }
+    }
+    let hashed = if files.is_empty() {
+        String::new()
+    } else {
+        g.ok_with(
+            &["hash-object", "-w", "--no-filters", "--stdin-paths"],
+            (files.join("\n") + "\n").as_bytes(),
+            None,
+        )?
+    };
+    let _ = std::fs::remove_dir_all(&stage);
+    let mut shas = hashed.lines();
+    let mut info = String::new();
+    for (path, contents) in results {
+        match contents {
+            Some(_) => {
+                let sha = shas.next().unwrap_or_default();
+                info.push_str(&format!("100644 {sha}\t{path}\n"));
+            }
+            None => info.push_str(&format!("0 {}\t{path}\n", "0".repeat(40))),
+        }
+    }
+    let ig = g.with_index(work.join("index"));
+    match fetched {
+        Some(f) => ig.ok(&["read-tree", f])?,
+        None => ig.ok(&["read-tree", "--empty"])?,
+    };
+    ig.ok_with(&["update-index", "--index-info"], info.as_bytes(), None)?;
+    let tree = ig.ok(&["write-tree"])?;
+    if let Some(f) = fetched {
+        if g.ok(&["rev-parse", &format!("{f}^{{tree}}")])? == tree {
+            return Ok(None);
+        }
+    }
+    let message = format!(
+        "escalate sync from {} ({})\n\nLines recorded by {} since the last sync.",
+        identity.organisation, identity.name, identity.organisation
+    );
+    let mut args = vec!["commit-tree", tree.as_str(), "-m", message.as_str()];
+    if let Some(f) = fetched {
+        args.extend(["-p", f]);
+    }
+    Ok(Some(g.ok_with(&args, b"", Some(identity))?))
+}
