@@ -40,6 +40,9 @@ pub struct StatusArgs {
     /// Exit 3 if any journal is damaged (default: warn and list the rest)
     #[arg(long)]
     pub strict: bool,
+    /// Read every journal instead of the status cache (and rebuild the cache)
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl StatusArgs {
@@ -90,9 +93,10 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     };
     let mut spilled: Vec<(Key, usize)> = Vec::new();
     let mut damaged: Option<Error> = None;
-    s.each_state(
-        |_, loaded| {
-            loaded.map(|l| {
+    s.each_view(
+        !args.no_cache,
+        |id, view| {
+            view.and_then(|v| v.loaded(s, id)).map(|l| {
                 let summary = (l.dispute.is_open() || args.all)
                     .then(|| l.summary(&s.calendar_for(&l.policy), &now))
                     .filter(|summary| args.admits(summary));

@@ -45,6 +45,18 @@ fn line_for(r: &Report) -> String {
     }
 }
 
+/// After every journal is checked, the status cache is rebuilt from them, so that
+/// nothing `status`, `export` or `report` shows afterwards differs from the
+/// journals; an entry that was in use and disagreed is reported.
+fn rebuild_cache(s: &crate::ops::Session) -> Result<()> {
+    for id in s.rebuild_cache()? {
+        warn(&format!(
+            "dispute {id}: the status cache said something other than its journal (it was changed outside escalate); it was rebuilt from the journal"
+        ));
+    }
+    Ok(())
+}
+
 pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
     let ids: Vec<DisputeId> = if args.ids.is_empty() {
@@ -105,6 +117,9 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     }
     // A closed pipe is the reader's choice; the exit code still says what was found.
     let _ = written.and_then(|()| out.flush());
+    if args.ids.is_empty() {
+        rebuild_cache(s)?;
+    }
     match first {
         Some(e) => Err(e),
         None => Ok(Output::Text(String::new())),
