@@ -48,9 +48,13 @@ const MAX_ENTRY: u32 = 16 << 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Key {
     pub len: u64,
-    pub modified_ns: u128,
+    pub modified_ns: i128,
     pub changed_ns: i128,
     pub inode: u64,
+}
+
+fn ns(secs: i64, nanos: u32) -> i128 {
+    i128::from(secs) * 1_000_000_000 + i128::from(nanos)
 }
 
 impl Key {
@@ -62,28 +66,72 @@ impl Key {
         if !meta.is_file() {
             return None;
         }
-        let modified_ns = meta
-            .modified()
-            .ok()?
-            .duration_since(UNIX_EPOCH)
-            .ok()?
-            .as_nanos();
         #[cfg(unix)]
-        let (changed_ns, inode) = {
+        {
             use std::os::unix::fs::MetadataExt;
-            (
-                i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
-                meta.ino(),
-            )
-        };
+            Some(Key {
+                len: meta.len(),
+                modified_ns: ns(meta.mtime(), meta.mtime_nsec() as u32),
+                changed_ns: ns(meta.ctime(), meta.ctime_nsec() as u32),
+                inode: meta.ino(),
+            })
+        }
         #[cfg(not(unix))]
-        let (changed_ns, inode) = (0, 0);
-        Some(Key {
-            len: meta.len(),
-            modified_ns,
-            changed_ns,
-            inode,
-        })
+        {
+            let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+            Some(Key {
+                len: meta.len(),
+                modified_ns: ns(modified.as_secs() as i64, modified.subsec_nanos()),
+                changed_ns: 0,
+                inode: 0,
+            })
+        }
+    }
+}
+
+/// The journal directory, open: each key is one `statx` of a name relative to
+/// it, not a walk of the whole path (most of the time it takes to check a
+/// hundred thousand entries).
+pub struct Dir {
+    path: PathBuf,
+    #[cfg(target_os = "linux")]
+    fd: Option<File>,
+}
+
+impl Dir {
+    pub fn open(path: &Path) -> Dir {
+        Dir {
+            path: path.to_owned(),
+            // Only a directory: anything else in its place is not waited on.
+            #[cfg(target_os = "linux")]
+            fd: {
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)
+                    .open(path)
+                    .ok()
+            },
+        }
+    }
+
+    /// The key of the file `name` in this directory, as `Key::of` gives it.
+    pub fn key(&self, name: &str) -> Option<Key> {
+        #[cfg(target_os = "linux")]
+        if let Some(fd) = &self.fd {
+            use rustix::fs::{statx, AtFlags, FileType, StatxFlags};
+            let st = statx(fd, name, AtFlags::SYMLINK_NOFOLLOW, StatxFlags::BASIC_STATS).ok()?;
+            if FileType::from_raw_mode(st.stx_mode.into()) != FileType::RegularFile {
+                return None;
+            }
+            return Some(Key {
+                len: st.stx_size,
+                modified_ns: ns(st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec),
+                changed_ns: ns(st.stx_ctime.tv_sec, st.stx_ctime.tv_nsec),
+                inode: st.stx_ino,
+            });
+        }
+        Key::of(&self.path.join(name))
     }
 }
 

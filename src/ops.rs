@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use crate::cache::{self, Key};
+use crate::cache;
 use crate::calendar::{Calendar, Division};
 use crate::clock::{self, Instant};
 use crate::deadline::Due;
@@ -120,6 +120,15 @@ impl View {
                 // Damaged past its checksum, or another dispute's: the journal says.
                 None => s.load(id),
             },
+        }
+    }
+
+    /// What the reading found to warn about (the aftermath of an interrupted
+    /// command), without decoding the state.
+    pub fn warnings(&self) -> &[String] {
+        match &self.source {
+            Source::Read(l) => &l.warnings,
+            Source::Cached(e) => &e.warnings,
         }
     }
 
@@ -274,6 +283,7 @@ impl Session {
             Absent,
         }
         let ids = self.store.ids()?;
+        let dir = cache::Dir::open(&self.store.disputes_dir());
         let path = cache::path_in(self.store.root());
         // Without the cache, its entries are still read, to be compared with what
         // the journals say; the new file is written from the start.
@@ -284,7 +294,7 @@ impl Session {
         }
         let mut disagreed = Vec::new();
         let work = |(id, framed): &(&DisputeId, Option<Vec<u8>>)| {
-            let key = Key::of(&self.store.journal_path(id));
+            let key = dir.key(&format!("{id}.jsonl"));
             let hit = framed
                 .as_deref()
                 .and_then(cache::Entry::parse)

@@ -35,7 +35,7 @@ impl Store {
         &self.root
     }
 
-    fn disputes_dir(&self) -> PathBuf {
+    pub fn disputes_dir(&self) -> PathBuf {
         self.root.join("disputes")
     }
 

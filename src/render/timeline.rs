@@ -2,6 +2,7 @@
 //! timeline, each event with when it happened, when it was recorded if different,
 //! who recorded it and what it says.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::{due_phrase, obligation_phrase};
@@ -63,6 +64,18 @@ pub fn show(
         }
     }
     let _ = writeln!(out, "\nTimeline:");
+    // Indexed once, so a long journal is shown in linear time (looking these up
+    // for every line made 80,000 lines take ten seconds).
+    let mut corrections: HashMap<u64, Vec<&Record>> = HashMap::new();
+    for a in records {
+        if let Event::Amended { event, .. } = &a.event {
+            corrections.entry(*event).or_default().push(a);
+        }
+    }
+    let met: HashMap<u64, &ObligationState> = obligations
+        .iter()
+        .filter_map(|o| o.met_by.map(|seq| (seq, o)))
+        .collect();
     for r in records {
         let when = human_instant(&r.when());
         let recorded = match r.happened {
@@ -74,15 +87,9 @@ pub fn show(
             "{:>3}. {when}{recorded}, {}: {}",
             r.seq,
             r.by,
-            describe(
-                &r.event,
-                obligations.iter().find(|o| o.met_by == Some(r.seq))
-            )
+            describe(&r.event, met.get(&r.seq).copied())
         );
-        for a in records
-            .iter()
-            .filter(|a| matches!(&a.event, Event::Amended { event, .. } if *event == r.seq))
-        {
+        for a in corrections.get(&r.seq).into_iter().flatten() {
             if let Event::Amended { note, .. } = &a.event {
                 let _ = writeln!(out, "     correction (line {}, {}): {note}", a.seq, a.by);
             }
