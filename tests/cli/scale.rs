@@ -211,3 +211,37 @@ fn a_same_length_edit_with_its_time_restored_is_still_noticed() {
     // time is not, so the journal is read and its broken seal reported.
     env.fails(3, &["status", "--strict"]);
 }
+
+#[test]
+fn a_long_journal_is_shown_whole_with_each_correction_under_its_line() {
+    let env = Env::new();
+    let id = escalate::generate::long_journal(&env.data(), 2000, 3).unwrap();
+    env.ok(&["verify"]);
+    let text = env.ok(&["show", id.as_str()]);
+    let lines: Vec<&str> = text.lines().collect();
+    // The generator corrects every seventh line with the line after it.
+    let mut corrected = 0;
+    for seq in (7..2000).step_by(7) {
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{seq:>3}. ")))
+            .unwrap_or_else(|| panic!("line {seq} is shown"));
+        assert_eq!(
+            lines[at + 1],
+            format!(
+                "     correction (line {}, Generator): Clarified who attended",
+                seq + 1
+            )
+        );
+        corrected += 1;
+    }
+    assert_eq!(
+        text.matches("     correction (line").count(),
+        corrected,
+        "each correction is shown once, under the line it corrects"
+    );
+    let json = env.json(&["show", id.as_str()]);
+    assert_eq!(json["events"].as_array().unwrap().len(), 2000);
+    assert_eq!(json["events"][1999]["seq"], 2000);
+    assert_eq!(json["id"], id.as_str());
+}
