@@ -275,8 +275,9 @@ impl Session {
         mut visit: impl FnMut(DisputeId, T),
     ) -> Result<Vec<DisputeId>> {
         enum Cached {
-            /// The old entry was good: its bytes are copied as they were.
-            Kept(Vec<u8>),
+            /// The old entry was good: its bytes are copied as they were (from
+            /// the batch, where they still are).
+            Kept,
             /// Read from the journal: a new entry.
             Fresh(Box<cache::Entry>),
             /// The journal could not be read: no entry.
@@ -309,11 +310,7 @@ impl Session {
                         policy,
                         source: Source::Cached(Box::new(e)),
                     };
-                    return (
-                        map(id, Ok(view)),
-                        Cached::Kept(framed.clone().unwrap_or_default()),
-                        false,
-                    );
+                    return (map(id, Ok(view)), Cached::Kept, false);
                 }
             }
             let loaded = self.load(id);
@@ -357,19 +354,17 @@ impl Session {
                 .collect();
             let mut results = Vec::with_capacity(items.len());
             in_parallel(&items, work, |_, r| results.push(r));
-            let changed = reader.skipped
-                || results
-                    .iter()
-                    .any(|(_, c, _)| !matches!(c, Cached::Kept(_)));
+            let changed =
+                reader.skipped || results.iter().any(|(_, c, _)| !matches!(c, Cached::Kept));
             if changed && writer.is_none() {
                 writer = Some(cache::Writer::start(&path, start));
             }
-            for ((id, _), (t, cached, wrong)) in items.iter().zip(results) {
+            for ((id, framed), (t, cached, wrong)) in items.iter().zip(results) {
                 if wrong {
                     disagreed.push((*id).clone());
                 }
                 match (&mut writer, cached) {
-                    (Some(w), Cached::Kept(framed)) => w.framed(&framed),
+                    (Some(w), Cached::Kept) => w.framed(framed.as_deref().unwrap_or_default()),
                     (Some(w), Cached::Fresh(e)) => w.entry(&e),
                     _ => {}
                 }
