@@ -41,31 +41,39 @@ TIME = shutil.which("time") and os.path.exists("/usr/bin/time")
 
 
 def run(argv, env=None, shell=False):
-    """Run once; return (seconds, peak RSS in MiB, or None).
+    """Run once; return (seconds, peak RSS in MiB or None, CPU seconds or None).
 
-    Peak memory comes from GNU time (`/usr/bin/time -f %M`), which starts the
-    command from its own small process: a child forked from this Python process
-    would be charged for the interpreter's memory too. For a shell pipeline it is
-    the largest process in it.
+    Peak memory and CPU time (user + system, all threads) come from GNU time
+    (`/usr/bin/time -f`), which starts the command from its own small process: a
+    child forked from this Python process would be charged for the interpreter's
+    memory too. For a shell pipeline it is the largest process in it, and the CPU
+    time of all of them. CPU time is the figure to trust on a shared machine: wall
+    time also counts waiting for cores that others are using.
     """
     script = argv if shell else " ".join(shlex.quote(a) for a in argv)
     with tempfile.NamedTemporaryFile("r") as rss:
-        wrapped = ["/usr/bin/time", "-f", "%M", "-o", rss.name, "/bin/sh", "-c", script] if TIME else ["/bin/sh", "-c", script]
+        wrapped = (["/usr/bin/time", "-f", "%M %U %S", "-o", rss.name, "/bin/sh", "-c", script]
+                   if TIME else ["/bin/sh", "-c", script])
         start = time.perf_counter()
         code = subprocess.run(wrapped, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
         elapsed = time.perf_counter() - start
         if code != 0:
             raise SystemExit(f"failed: {argv}")
         text = rss.read().strip().splitlines()
-    kib = int(text[-1]) if TIME and text and text[-1].isdigit() else None
-    return elapsed, (kib / 1024 if kib is not None else None)
+    fields = text[-1].split() if TIME and text else []
+    if len(fields) == 3:
+        return elapsed, int(fields[0]) / 1024, float(fields[1]) + float(fields[2])
+    return elapsed, None, None
 
 
 def measure(argv, repeat, env=None, shell=False):
-    """Median wall time and the largest peak memory over `repeat` runs."""
+    """Median wall time, the largest peak memory and the median CPU time over
+    `repeat` runs."""
     runs = [run(argv, env, shell) for _ in range(repeat)]
-    peaks = [m for _, m in runs if m is not None]
-    return statistics.median(t for t, _ in runs), (max(peaks) if peaks else None)
+    peaks = [m for _, m, _ in runs if m is not None]
+    cpus = [c for _, _, c in runs if c is not None]
+    return (statistics.median(t for t, _, _ in runs), (max(peaks) if peaks else None),
+            (statistics.median(cpus) if cpus else None))
 
 
 def mib(m):
@@ -74,6 +82,14 @@ def mib(m):
 
 def fmt(seconds):
     return f"{seconds * 1000:9.1f} ms"
+
+
+def cpu(c):
+    return f"{c * 1000:9.1f} ms" if c is not None else "        -   "
+
+
+def cpu_ratio(c, floor):
+    return f"{c / floor[2]:6.2f}x" if c is not None and floor and floor[2] else ""
 
 
 def per_event(seconds, events):
@@ -150,19 +166,19 @@ def main():
             ("discuss (one append)", [BIN, "discuss", one, "--note", "bench"], fsync, "fsync"),
         ]
         print(f"  {'command':<24}{'median':>12}{'peak RSS':>11}   {'floor':<6}{'floor time':>12}{'ratio':>8}"
-              f"{'per event':>15}")
+              f"{'per event':>15}{'cpu':>12}{'cpu ratio':>10}{'cpu/event':>15}")
         for name, argv, floor, fname in rows:
             shell = isinstance(argv, str)
             if not name.startswith("discuss"):
                 # Warm: the first run after generating (or a verify) builds the cache.
                 run(argv, env, shell)
-            t, rss = measure(argv, repeat, env, shell)
+            t, rss, c = measure(argv, repeat, env, shell)
             ratio = f"{t / floor[0]:7.2f}x" if floor else ""
             ftime = fmt(floor[0]) if floor else ""
-            print(f"  {name:<24}{fmt(t)}{mib(rss)}   {fname or '':<6}{ftime:>12}{ratio:>8}{per_event(t, events):>15}")
-        print(f"  {'floor: cat':<24}{fmt(cat[0])}{mib(cat[1])}")
-        print(f"  {'floor: jq month':<24}{fmt(jq[0])}{mib(jq[1])}{'':>31}{per_event(jq[0], events):>15}")
-        print(f"  {'floor: fsync append':<24}{fmt(fsync[0])}{mib(fsync[1])}")
+            print(f"  {name:<24}{fmt(t)}{mib(rss)}   {fname or '':<6}{ftime:>12}{ratio:>8}{per_event(t, events):>15}"
+                  f"{cpu(c)}{cpu_ratio(c, floor):>10}{per_event(c or 0, events):>15}")
+        for name, f in [("floor: cat", cat), ("floor: jq month", jq), ("floor: fsync append", fsync)]:
+            print(f"  {name:<24}{fmt(f[0])}{mib(f[1])}{'':>31}{per_event(f[0], events):>15}{cpu(f[2])}")
         if shutil.which("task"):
             with tempfile.TemporaryDirectory() as t:
                 tenv = dict(os.environ, TASKDATA=t, TASKRC="/dev/null")
@@ -170,13 +186,13 @@ def main():
                     f'{{"description":"dispute {i}","status":"pending"}}' for i in range(n)), text=True,
                     capture_output=True)
                 tl = measure(["task", "rc.verbose=nothing", "list"], repeat, tenv)
-                print(f"  {'taskwarrior task list':<24}{fmt(tl[0])}{mib(tl[1])}")
+                print(f"  {'taskwarrior task list':<24}{fmt(tl[0])}{mib(tl[1])}{'':>46}{cpu(tl[2])}")
     data, one = long_journal(work)
     env = dict(os.environ, ESCALATE_DIR=data, ESCALATE_NOW=NOW, ESCALATE_USER="bench", NO_COLOR="1")
     print(f"\none journal of {LONG_LINES} lines")
     for name, argv in [("show ID", [BIN, "show", one]), ("show ID --json", [BIN, "show", one, "--json"])]:
-        t, rss = measure(argv, 3, env)
-        print(f"  {name:<24}{fmt(t)}{mib(rss)}{'':>31}{per_event(t, LONG_LINES):>15}")
+        t, rss, c = measure(argv, 3, env)
+        print(f"  {name:<24}{fmt(t)}{mib(rss)}{'':>31}{per_event(t, LONG_LINES):>15}{cpu(c)}")
 
 
 if __name__ == "__main__":
