@@ -265,7 +265,17 @@ impl Session {
     /// them. Returns the IDs whose entry was current by its key (so commands were
     /// using it) but said something other than the journal now does.
     pub fn rebuild_cache(&self) -> Result<Vec<DisputeId>> {
-        self.walk(false, |_, _| (), |_, _| {})
+        self.rebuild_cache_with(|_, _| (), |_, _| {})
+    }
+
+    /// `rebuild_cache`, visiting every dispute on the way as read from its journal
+    /// (a `View` with its lines), in ID order.
+    pub fn rebuild_cache_with<T: Send>(
+        &self,
+        map: impl Fn(&DisputeId, Result<View>) -> T + Sync,
+        visit: impl FnMut(DisputeId, T),
+    ) -> Result<Vec<DisputeId>> {
+        self.walk(false, map, visit)
     }
 
     fn walk<T: Send>(
