@@ -261,15 +261,10 @@ impl Session {
         self.walk(use_cache, map, visit).map(|_| ())
     }
 
-    /// Rebuild the status cache from the journals, as `verify` does after checking
-    /// them. Returns the IDs whose entry was current by its key (so commands were
-    /// using it) but said something other than the journal now does.
-    pub fn rebuild_cache(&self) -> Result<Vec<DisputeId>> {
-        self.rebuild_cache_with(|_, _| (), |_, _| {})
-    }
-
-    /// `rebuild_cache`, visiting every dispute on the way as read from its journal
-    /// (a `View` with its lines), in ID order.
+    /// Rebuild the status cache from the journals, visiting every dispute on the
+    /// way as read from its journal (a `View` with its lines), in ID order; this is
+    /// `verify`'s pass. Returns the IDs whose entry was current by its key (so
+    /// commands were using it) but said something other than the journal does.
     pub fn rebuild_cache_with<T: Send>(
         &self,
         map: impl Fn(&DisputeId, Result<View>) -> T + Sync,
