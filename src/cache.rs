@@ -38,7 +38,9 @@ use crate::report::{Brief, Fact};
 
 const MAGIC: &[u8; 8] = b"escache\n";
 /// Changes whenever the layout below changes; a file of another format is rebuilt.
-const FORMAT: u32 = 4;
+/// (Formats up to 5 were JSON lines in `status.jsonl`; a change to what the folded
+/// state holds needs no new number, the build stamp in the header sees to it.)
+const FORMAT: u32 = 6;
 /// No entry escalate writes comes near this; a larger length means damage.
 const MAX_ENTRY: u32 = 16 << 20;
 
@@ -175,7 +177,11 @@ impl Entry {
         warnings: Vec<String>,
         dispute: &Dispute,
     ) -> Entry {
-        let facts = dispute.records.iter().map(Fact::of).collect();
+        let facts = dispute
+            .records
+            .iter()
+            .map(|r| Fact::of(dispute, r))
+            .collect();
         let brief = Brief::of(dispute);
         let mut state = dispute.clone_state();
         // The quoted policy text is for people reading the policy; deadlines need

@@ -343,7 +343,7 @@ impl Session {
                         .dispute
                         .records
                         .iter()
-                        .map(crate::report::Fact::of)
+                        .map(|r| crate::report::Fact::of(&l.dispute, r))
                         .collect(),
                 },
                 policy: Arc::clone(&l.policy),

@@ -176,7 +176,9 @@ pub struct Fact {
 }
 
 impl Fact {
-    pub fn of(r: &Record) -> Fact {
+    /// The fact of line `r` of dispute `d` (which knows each line's time, as
+    /// corrected if it was).
+    pub fn of(d: &Dispute, r: &Record) -> Fact {
         let (kind, stage, met) = match &r.event {
             Event::Opened(o) => (Kind::Opened, o.stage, false),
             Event::Discussed { stage, .. } => (Kind::Discussed, *stage, false),
@@ -193,10 +195,15 @@ impl Fact {
         Fact {
             kind,
             stage,
-            when: Stamp::of(&r.when()),
+            when: Stamp::of(&when_of(d, r)),
             met_obligation: met,
         }
     }
+}
+
+/// When line `r` of `d` happened, in every figure a report gives.
+fn when_of(_d: &Dispute, r: &Record) -> Instant {
+    r.when()
 }
 
 /// What a report needs of a dispute besides its facts, also kept in the cache: a
@@ -204,6 +211,9 @@ impl Fact {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Brief {
     pub open: bool,
+    /// Open, or owing a duty the policy gives it: all a view that lists what is
+    /// still to do, or a report of what was overdue, has to look at.
+    pub pending: bool,
     pub opened_at: Stamp,
     /// The latest time any event happened.
     pub latest: Stamp,
@@ -217,6 +227,7 @@ impl Brief {
     pub fn of(d: &Dispute) -> Brief {
         Brief {
             open: d.is_open(),
+            pending: d.is_open() || d.outstanding().next().is_some(),
             opened_at: Stamp::of(&d.opened_at),
             latest: Stamp::of(&d.latest),
             from: d.opened.from.clone(),
@@ -247,9 +258,10 @@ impl Filter {
 /// What measuring a dispute needs of its state when the period ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AtEnd {
-    /// Not opened yet, or resolved with nothing after the end: it was not open.
+    /// Not opened yet, or neither open nor owing anything with nothing after
+    /// the end: it was not open, nor overdue.
     NotOpen,
-    /// Everything had happened by the end: its current state, which is open.
+    /// Everything had happened by the end: its current state, still pending.
     Current,
     /// Something happened after the end: its lines, to replay up to the end.
     Replay,
@@ -292,7 +304,7 @@ impl Measurer {
         if !self.filter.admits(b, policy) || b.opened_at.order() >= end {
             AtEnd::NotOpen
         } else if b.latest.order() < end {
-            if b.open {
+            if b.pending {
                 AtEnd::Current
             } else {
                 AtEnd::NotOpen
@@ -357,8 +369,10 @@ impl Measurer {
                 _ => {}
             }
         }
-        if let Some(state) = at_end.filter(|d| d.is_open()) {
-            f.open_at_end += 1;
+        if let Some(state) = at_end {
+            if state.is_open() {
+                f.open_at_end += 1;
+            }
             if overdue_at(state, policy, calendar, &self.period.end()) {
                 f.overdue_at_end += 1;
             }
@@ -367,11 +381,13 @@ impl Measurer {
     }
 }
 
-/// Whether a dispute, as it stood at `end` and open then, was past its deadline.
+/// Whether a dispute, as it stood at `end`, was overdue then. The one place a
+/// report decides it; `at_end` asks for a state only where `Brief::pending`.
 pub fn overdue_at(state: &Dispute, policy: &Policy, calendar: &Calendar, end: &Instant) -> bool {
-    state
-        .due(policy, calendar)
-        .is_some_and(|due| due.is_overdue(end))
+    state.is_open()
+        && state
+            .due(policy, calendar)
+            .is_some_and(|due| due.is_overdue(end))
 }
 
 /// One dispute's part of a report.

@@ -96,10 +96,10 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     s.each_view(
         !args.no_cache,
         |id, view| {
-            // A resolved dispute is not listed without --all: its state need not
-            // be decoded (most of a partnership's archive).
+            // A dispute neither open nor owing anything is not listed without
+            // --all: its state need not be decoded (most of a partnership's archive).
             let view = match view {
-                Ok(v) if !args.all && !v.brief.open => return Ok((None, v.warnings().to_vec())),
+                Ok(v) if !args.all && !v.brief.pending => return Ok((None, v.warnings().to_vec())),
                 other => other,
             };
             view.and_then(|v| v.loaded(s, id)).map(|l| {
