@@ -20,8 +20,15 @@ import time
 BIN = os.path.abspath(os.environ.get("ESCALATE_BIN", "target/release/escalate"))
 NOW = "2026-11-23T09:00:00Z"
 MONTH = "2026-10"
-JQ_MONTH = r"""
-reduce (inputs | select(((.happened // .at)[0:7]) == $m)) as $e
+OLD_MONTH = "2024-12"
+QUARTER = ("2025-01-01", "2025-03-31")
+YEAR = ("2025-01-01", "2025-12-31")
+MONTHS_2025 = [f"2025-{m:02d}" for m in range(1, 13)]
+LONG_LINES = 50000
+# What a script writer would run: every journal through jq, counting the events
+# whose date falls in the period.
+JQ_PERIOD = r"""
+reduce (inputs | select(((.happened // .at)[0:10]) as $d | $d >= $from and $d <= $to)) as $e
   ({opened: 0, escalations: 0, resolved: 0, entered_stage: {}};
    if $e.kind == "opened" then .opened += 1 | .entered_stage[$e.stage|tostring] += 1
    elif $e.kind == "escalated" then .escalations += 1 | .entered_stage[$e.to_stage|tostring] += 1
@@ -34,30 +41,39 @@ TIME = shutil.which("time") and os.path.exists("/usr/bin/time")
 
 
 def run(argv, env=None, shell=False):
-    """Run once; return (seconds, peak RSS in MiB, or None).
+    """Run once; return (seconds, peak RSS in MiB or None, CPU seconds or None).
 
-    Peak memory comes from GNU time (`/usr/bin/time -f %M`), which starts the
-    command from its own small process: a child forked from this Python process
-    would be charged for the interpreter's memory too. For a shell pipeline it is
-    the largest process in it.
+    Peak memory and CPU time (user + system, all threads) come from GNU time
+    (`/usr/bin/time -f`), which starts the command from its own small process: a
+    child forked from this Python process would be charged for the interpreter's
+    memory too. For a shell pipeline it is the largest process in it, and the CPU
+    time of all of them. CPU time is the figure to trust on a shared machine: wall
+    time also counts waiting for cores that others are using.
     """
     script = argv if shell else " ".join(shlex.quote(a) for a in argv)
     with tempfile.NamedTemporaryFile("r") as rss:
-        wrapped = ["/usr/bin/time", "-f", "%M", "-o", rss.name, "/bin/sh", "-c", script] if TIME else ["/bin/sh", "-c", script]
+        wrapped = (["/usr/bin/time", "-f", "%M %U %S", "-o", rss.name, "/bin/sh", "-c", script]
+                   if TIME else ["/bin/sh", "-c", script])
         start = time.perf_counter()
         code = subprocess.run(wrapped, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
         elapsed = time.perf_counter() - start
         if code != 0:
             raise SystemExit(f"failed: {argv}")
         text = rss.read().strip().splitlines()
-    kib = int(text[-1]) if TIME and text and text[-1].isdigit() else None
-    return elapsed, (kib / 1024 if kib is not None else None)
+    fields = text[-1].split() if TIME and text else []
+    if len(fields) == 3:
+        return elapsed, int(fields[0]) / 1024, float(fields[1]) + float(fields[2])
+    return elapsed, None, None
 
 
 def measure(argv, repeat, env=None, shell=False):
+    """Median wall time, the largest peak memory and the median CPU time over
+    `repeat` runs."""
     runs = [run(argv, env, shell) for _ in range(repeat)]
-    peaks = [m for _, m in runs if m is not None]
-    return statistics.median(t for t, _ in runs), (max(peaks) if peaks else None)
+    peaks = [m for _, m, _ in runs if m is not None]
+    cpus = [c for _, _, c in runs if c is not None]
+    return (statistics.median(t for t, _, _ in runs), (max(peaks) if peaks else None),
+            (statistics.median(cpus) if cpus else None))
 
 
 def mib(m):
@@ -66,6 +82,38 @@ def mib(m):
 
 def fmt(seconds):
     return f"{seconds * 1000:9.1f} ms"
+
+
+def cpu(c):
+    return f"{c * 1000:9.1f} ms" if c is not None else "        -   "
+
+
+def cpu_ratio(c, floor):
+    return f"{c / floor[2]:6.2f}x" if c is not None and floor and floor[2] else ""
+
+
+def per_event(seconds, events):
+    return f"{seconds / max(events, 1) * 1e6:8.2f} us/ev"
+
+
+def series(argvs):
+    """One shell command running several escalate commands in turn."""
+    return " && ".join(" ".join(shlex.quote(a) for a in argv) for argv in argvs)
+
+
+def long_journal(work):
+    """A data directory holding one dispute with LONG_LINES lines; its ID."""
+    data = os.path.join(work, f"long-{LONG_LINES}")
+    marker = os.path.join(data, ".id")
+    if not os.path.exists(marker):
+        shutil.rmtree(data, ignore_errors=True)
+        gen = os.path.join(os.path.dirname(BIN), "examples", "generate")
+        out = subprocess.run([gen, "--dir", data, "--lines", str(LONG_LINES)], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        with open(marker, "w") as f:
+            f.write(out)
+    with open(marker) as f:
+        return data, f.read().strip()
 
 
 def main():
@@ -85,8 +133,10 @@ def main():
         repeat = 5 if n <= 10000 else 3
         print(f"\n{n} disputes, {events} events, {size / 2**20:.1f} MiB of journals")
         cat = measure(f"find '{data}/disputes' -name '*.jsonl' -print0 | xargs -0 cat > /dev/null", repeat, shell=True)
+        month_from, month_to = MONTH + "-01", MONTH + "-31"
         jq = measure(
-            f"find '{data}/disputes' -name '*.jsonl' -print0 | xargs -0 cat | jq -n --arg m {MONTH} '{JQ_MONTH}' > /dev/null",
+            f"find '{data}/disputes' -name '*.jsonl' -print0 | xargs -0 cat | "
+            f"jq -n --arg from {month_from} --arg to {month_to} '{JQ_PERIOD}' > /dev/null",
             repeat, shell=True)
         with tempfile.TemporaryDirectory() as t:
             line = os.path.join(t, "floor.jsonl")
@@ -96,25 +146,39 @@ def main():
         # An open dispute, so the append is one the rules accept.
         listed = subprocess.run([BIN, "status", "--json"], env=env, capture_output=True, text=True, check=True).stdout
         one = json.loads(listed)[0]["id"]
+        report = [BIN, "report", "--json"]
         rows = [
             ("status", [BIN, "status"], cat, "cat"),
             ("status --json", [BIN, "status", "--json"], cat, "cat"),
-            (f"report --month {MONTH}", [BIN, "report", "--month", MONTH, "--json"], jq, "jq"),
+            ("status --no-cache", [BIN, "status", "--no-cache"], cat, "cat"),
+            (f"report --month {MONTH}", report + ["--month", MONTH], jq, "jq"),
+            (f"report --month {OLD_MONTH}", report + ["--month", OLD_MONTH], jq, "jq"),
+            ("report quarter 2025Q1", report + ["--from", QUARTER[0], "--to", QUARTER[1]], jq, "jq"),
+            ("report year 2025", report + ["--from", YEAR[0], "--to", YEAR[1]], jq, "jq"),
+            ("report 4 quarters 2025", series(report + ["--from", f, "--to", t] for f, t in
+                                             [("2025-01-01", "2025-03-31"), ("2025-04-01", "2025-06-30"),
+                                              ("2025-07-01", "2025-09-30"), ("2025-10-01", "2025-12-31")]),
+             jq, "jq"),
+            ("report 12 months 2025", series(report + ["--month", m] for m in MONTHS_2025), jq, "jq"),
+            ("export --format jsonl", [BIN, "export", "--format", "jsonl"], cat, "cat"),
             ("show ID", [BIN, "show", one], None, None),
             ("verify", [BIN, "verify"], cat, "cat"),
             ("discuss (one append)", [BIN, "discuss", one, "--note", "bench"], fsync, "fsync"),
         ]
-        print(f"  {'command':<24}{'median':>12}{'peak RSS':>11}   {'floor':<6}{'floor time':>12}{'ratio':>8}")
+        print(f"  {'command':<24}{'median':>12}{'peak RSS':>11}   {'floor':<6}{'floor time':>12}{'ratio':>8}"
+              f"{'per event':>15}{'cpu':>12}{'cpu ratio':>10}{'cpu/event':>15}")
         for name, argv, floor, fname in rows:
-            if name == "verify" and subprocess.run([BIN, "verify", "--help"], capture_output=True).returncode != 0:
-                continue
-            t, rss = measure(argv, repeat, env)
-            ratio = f"{t / floor[0]:7.1f}x" if floor else ""
+            shell = isinstance(argv, str)
+            if not name.startswith("discuss"):
+                # Warm: the first run after generating (or a verify) builds the cache.
+                run(argv, env, shell)
+            t, rss, c = measure(argv, repeat, env, shell)
+            ratio = f"{t / floor[0]:7.2f}x" if floor else ""
             ftime = fmt(floor[0]) if floor else ""
-            print(f"  {name:<24}{fmt(t)}{mib(rss)}   {fname or '':<6}{ftime:>12}{ratio:>8}")
-        print(f"  {'floor: cat':<24}{fmt(cat[0])}{mib(cat[1])}")
-        print(f"  {'floor: jq month':<24}{fmt(jq[0])}{mib(jq[1])}")
-        print(f"  {'floor: fsync append':<24}{fmt(fsync[0])}{mib(fsync[1])}")
+            print(f"  {name:<24}{fmt(t)}{mib(rss)}   {fname or '':<6}{ftime:>12}{ratio:>8}{per_event(t, events):>15}"
+                  f"{cpu(c)}{cpu_ratio(c, floor):>10}{per_event(c or 0, events):>15}")
+        for name, f in [("floor: cat", cat), ("floor: jq month", jq), ("floor: fsync append", fsync)]:
+            print(f"  {name:<24}{fmt(f[0])}{mib(f[1])}{'':>31}{per_event(f[0], events):>15}{cpu(f[2])}")
         if shutil.which("task"):
             with tempfile.TemporaryDirectory() as t:
                 tenv = dict(os.environ, TASKDATA=t, TASKRC="/dev/null")
@@ -122,7 +186,13 @@ def main():
                     f'{{"description":"dispute {i}","status":"pending"}}' for i in range(n)), text=True,
                     capture_output=True)
                 tl = measure(["task", "rc.verbose=nothing", "list"], repeat, tenv)
-                print(f"  {'taskwarrior task list':<24}{fmt(tl[0])}{mib(tl[1])}")
+                print(f"  {'taskwarrior task list':<24}{fmt(tl[0])}{mib(tl[1])}{'':>46}{cpu(tl[2])}")
+    data, one = long_journal(work)
+    env = dict(os.environ, ESCALATE_DIR=data, ESCALATE_NOW=NOW, ESCALATE_USER="bench", NO_COLOR="1")
+    print(f"\none journal of {LONG_LINES} lines")
+    for name, argv in [("show ID", [BIN, "show", one]), ("show ID --json", [BIN, "show", one, "--json"])]:
+        t, rss, c = measure(argv, 3, env)
+        print(f"  {name:<24}{fmt(t)}{mib(rss)}{'':>31}{per_event(t, LONG_LINES):>15}{cpu(c)}")
 
 
 if __name__ == "__main__":

@@ -159,6 +159,76 @@ fn dispute(rng: &mut Rng, policy: &LoadedPolicy, id: &DisputeId, end: Instant) -
     records
 }
 
+/// One dispute with a journal of `lines` lines, for timing `show` on a long one:
+/// discussions, a correction every seventh line, and an escalation now and then
+/// while the policy has stages left. Returns its ID.
+pub fn long_journal(dir: &Path, lines: usize, seed: u64) -> Result<DisputeId> {
+    let catalogue = Catalogue::builtin();
+    let policies = catalogue.policies();
+    let store = crate::store::Store::new(dir);
+    let mut rng = Rng(seed);
+    let policy = rng.pick(&policies);
+    store.pin_policy(policy)?;
+    let p = &policy.policy;
+    let (id, path) = store.prepare_new()?;
+    let mut t = clock::to_london(
+        chrono::Utc
+            .with_ymd_and_hms(2024, 11, 25, 9, 0, 0)
+            .single()
+            .unwrap_or_default(),
+    );
+    let mut records = dispute(&mut rng, policy, &id, t);
+    records.truncate(1);
+    let mut stage = p.first_stage();
+    while records.len() < lines.max(1) {
+        t += Duration::minutes(1);
+        let n = records.len() as u64;
+        let event = if n.is_multiple_of(7) {
+            Event::Amended {
+                event: n,
+                note: "Clarified who attended".into(),
+                event_happened: None,
+            }
+        } else if n.is_multiple_of(50) && p.next_stage(stage).is_some() {
+            let to = p.next_stage(stage).map_or(stage, |s| s.number);
+            let from = std::mem::replace(&mut stage, to);
+            Event::Escalated {
+                from_stage: from,
+                to_stage: to,
+                reason: "Not resolved at this stage".into(),
+                due: None,
+                bypass_role: None,
+            }
+        } else {
+            Event::Discussed {
+                stage,
+                note: "Discussed; no agreement yet".into(),
+                with: Some("Duty manager".into()),
+            }
+        };
+        push(&mut records, t, None, event);
+    }
+    write_journal(&path, &records)?;
+    Ok(id)
+}
+
+fn write_journal(path: &Path, records: &[Record]) -> Result<()> {
+    let mut bytes = Vec::new();
+    for r in records {
+        bytes.extend_from_slice(line::encode(r).as_bytes());
+        bytes.push(b'\n');
+    }
+    let receipt = head::Receipt {
+        seq: records.len() as u64,
+        hash: records
+            .last()
+            .map(|r| line::sha256_hex(line::encode(r).as_bytes()))
+            .unwrap_or_default(),
+    };
+    crate::fsutil::write_new_file(path, &bytes)?;
+    crate::fsutil::write_new_file(&head::path_for(path), head::render(&receipt).as_bytes())
+}
+
 /// Write `disputes` disputes into the data directory `dir`; returns how many events.
 pub fn generate(dir: &Path, disputes: u64, seed: u64) -> Result<usize> {
     let catalogue = Catalogue::builtin();
@@ -180,20 +250,7 @@ pub fn generate(dir: &Path, disputes: u64, seed: u64) -> Result<usize> {
         let (id, path) = store.prepare_new()?;
         let records = dispute(&mut rng, policy, &id, end);
         events += records.len();
-        let mut bytes = Vec::new();
-        for r in &records {
-            bytes.extend_from_slice(line::encode(r).as_bytes());
-            bytes.push(b'\n');
-        }
-        let receipt = head::Receipt {
-            seq: records.len() as u64,
-            hash: records
-                .last()
-                .map(|r| line::sha256_hex(line::encode(r).as_bytes()))
-                .unwrap_or_default(),
-        };
-        crate::fsutil::write_new_file(&path, &bytes)?;
-        crate::fsutil::write_new_file(&head::path_for(&path), head::render(&receipt).as_bytes())?;
+        write_journal(&path, &records)?;
     }
     Ok(events)
 }

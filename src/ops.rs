@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use crate::cache::{self, Key};
+use crate::cache;
 use crate::calendar::{Calendar, Division};
 use crate::clock::{self, Instant};
 use crate::deadline::Due;
@@ -88,6 +88,56 @@ impl Loaded {
             calendar,
             now,
         )
+    }
+}
+
+/// A dispute as `Session::each_view` found it: what a report needs (its brief and
+/// the facts of each line), and the way to its state or its lines.
+pub struct View {
+    pub brief: crate::report::Brief,
+    pub facts: Vec<crate::report::Fact>,
+    pub policy: Arc<LoadedPolicy>,
+    source: Source,
+}
+
+enum Source {
+    Cached(Box<cache::Entry>),
+    Read(Box<Loaded>),
+}
+
+impl View {
+    /// The dispute's current state; from the cache it has no lines.
+    pub fn loaded(self, s: &Session, id: &DisputeId) -> Result<Loaded> {
+        match self.source {
+            Source::Read(l) => Ok(*l),
+            Source::Cached(e) => match e.dispute().filter(|d| d.id == *id) {
+                Some(dispute) => Ok(Loaded {
+                    dispute,
+                    policy: self.policy,
+                    head: e.head,
+                    warnings: e.warnings,
+                }),
+                // Damaged past its checksum, or another dispute's: the journal says.
+                None => s.load(id),
+            },
+        }
+    }
+
+    /// What the reading found to warn about (the aftermath of an interrupted
+    /// command), without decoding the state.
+    pub fn warnings(&self) -> &[String] {
+        match &self.source {
+            Source::Read(l) => &l.warnings,
+            Source::Cached(e) => &e.warnings,
+        }
+    }
+
+    /// The dispute with its lines: from the cache, its journal is read.
+    pub fn with_lines(self, s: &Session, id: &DisputeId) -> Result<Loaded> {
+        match self.source {
+            Source::Read(l) => Ok(*l),
+            Source::Cached(_) => s.load(id),
+        }
     }
 }
 
@@ -186,46 +236,90 @@ impl Session {
     }
 
     /// Like `each_mapped`, for commands that mostly need each dispute's current
-    /// state, not its lines (`status`, `export`, and `report`, which reads the lines
-    /// of the few disputes active in its period): a dispute whose journal is unchanged since
-    /// the status cache saw it comes from the cache (`records` left empty); the
-    /// rest are read and checked, and the cache is brought up to date.
+    /// state, not its lines (`status`, `export`): a dispute whose journal is
+    /// unchanged since the status cache saw it comes from the cache (`records` left
+    /// empty); the rest are read and checked, and the cache is brought up to date.
     pub fn each_state<T: Send>(
         &self,
         map: impl Fn(&DisputeId, Result<Loaded>) -> T + Sync,
-        mut visit: impl FnMut(DisputeId, T),
+        visit: impl FnMut(DisputeId, T),
     ) -> Result<()> {
+        self.each_view(
+            true,
+            |id, view| map(id, view.and_then(|v| v.loaded(self, id))),
+            visit,
+        )
+    }
+
+    /// Visit every dispute in ID order as a `View`: from the status cache where
+    /// its journal is unchanged (and `use_cache`), else read from the journal.
+    /// Either way the cache is brought up to date, so `use_cache: false` rebuilds
+    /// it from the journals. Entries are checked and `map` runs on worker threads,
+    /// a batch at a time.
+    pub fn each_view<T: Send>(
+        &self,
+        use_cache: bool,
+        map: impl Fn(&DisputeId, Result<View>) -> T + Sync,
+        visit: impl FnMut(DisputeId, T),
+    ) -> Result<()> {
+        self.walk(use_cache, map, visit).map(|_| ())
+    }
+
+    /// Rebuild the status cache from the journals, visiting every dispute on the
+    /// way as read from its journal (a `View` with its lines), in ID order; this is
+    /// `verify`'s pass. Returns the IDs whose entry was current by its key (so
+    /// commands were using it) but said something other than the journal does.
+    pub fn rebuild_cache_with<T: Send>(
+        &self,
+        map: impl Fn(&DisputeId, Result<View>) -> T + Sync,
+        visit: impl FnMut(DisputeId, T),
+    ) -> Result<Vec<DisputeId>> {
+        self.walk(false, map, visit)
+    }
+
+    fn walk<T: Send>(
+        &self,
+        use_cache: bool,
+        map: impl Fn(&DisputeId, Result<View>) -> T + Sync,
+        mut visit: impl FnMut(DisputeId, T),
+    ) -> Result<Vec<DisputeId>> {
         enum Cached {
-            /// The old entry was good: its line is copied as it was.
-            Kept(Vec<u8>),
+            /// The old entry was good: its bytes are copied as they were (from
+            /// the batch, where they still are).
+            Kept,
             /// Read from the journal: a new entry.
             Fresh(Box<cache::Entry>),
             /// The journal could not be read: no entry.
             Absent,
         }
         let ids = self.store.ids()?;
+        let dir = cache::Dir::open(&self.store.disputes_dir());
         let path = cache::path_in(self.store.root());
+        // Without the cache, its entries are still read, to be compared with what
+        // the journals say; the new file is written from the start.
         let mut reader = cache::Reader::open(&path);
         let mut writer: Option<cache::Writer> = None;
-        let work = |(id, line): &(&DisputeId, Option<Vec<u8>>)| {
-            let key = Key::of(&self.store.journal_path(id));
-            let hit = line
+        if !use_cache {
+            writer = Some(cache::Writer::start(&path, 0));
+        }
+        let mut disagreed = Vec::new();
+        let work = |(id, framed): &(&DisputeId, Option<Vec<u8>>)| {
+            let key = dir.key(&format!("{id}.jsonl"));
+            let hit = framed
                 .as_deref()
                 .and_then(cache::Entry::parse)
                 // An entry is for this journal as it is now, and about this dispute.
-                .filter(|e| Some(e.key) == key && e.id == id.as_str() && e.dispute.id == **id);
-            if let Some(e) = hit {
+                .filter(|e| Some(e.key) == key && e.id == id.as_str());
+            let (hit, current) = if use_cache { (hit, None) } else { (None, hit) };
+            if let Some(mut e) = hit {
                 if let Some(policy) = self.store.pinned_policy(&self.catalogue, &e.policy_hash) {
-                    let loaded = Loaded {
-                        dispute: e.dispute,
+                    let view = View {
+                        brief: e.brief.clone(),
+                        facts: std::mem::take(&mut e.facts),
                         policy,
-                        head: e.head,
-                        warnings: e.warnings,
+                        source: Source::Cached(Box::new(e)),
                     };
-                    return (
-                        map(id, Ok(loaded)),
-                        Cached::Kept(line.clone().unwrap_or_default()),
-                    );
+                    return (map(id, Ok(view)), Cached::Kept, false);
                 }
             }
             let loaded = self.load(id);
@@ -236,11 +330,30 @@ impl Session {
                     l.policy.hash.clone(),
                     l.head.clone(),
                     l.warnings.clone(),
-                    l.dispute.clone_state(),
+                    &l.dispute,
                 ))),
                 _ => Cached::Absent,
             };
-            (map(id, loaded), fresh)
+            let wrong = match (&current, &fresh) {
+                (Some(old), Cached::Fresh(new)) => !old.same_as(new),
+                (Some(_), _) => true,
+                _ => false,
+            };
+            let view = loaded.map(|l| View {
+                brief: crate::report::Brief::of(&l.dispute),
+                facts: match &fresh {
+                    Cached::Fresh(e) => e.facts.clone(),
+                    _ => l
+                        .dispute
+                        .records
+                        .iter()
+                        .map(|r| crate::report::Fact::of(&l.dispute, r))
+                        .collect(),
+                },
+                policy: Arc::clone(&l.policy),
+                source: Source::Read(Box::new(l)),
+            });
+            (map(id, view), fresh, wrong)
         };
         for batch in ids.chunks(BATCH) {
             let start = reader.offset();
@@ -251,13 +364,16 @@ impl Session {
             let mut results = Vec::with_capacity(items.len());
             in_parallel(&items, work, |_, r| results.push(r));
             let changed =
-                reader.skipped || results.iter().any(|(_, c)| !matches!(c, Cached::Kept(_)));
+                reader.skipped || results.iter().any(|(_, c, _)| !matches!(c, Cached::Kept));
             if changed && writer.is_none() {
                 writer = Some(cache::Writer::start(&path, start));
             }
-            for ((id, _), (t, cached)) in items.iter().zip(results) {
+            for ((id, framed), (t, cached, wrong)) in items.iter().zip(results) {
+                if wrong {
+                    disagreed.push((*id).clone());
+                }
                 match (&mut writer, cached) {
-                    (Some(w), Cached::Kept(line)) => w.line(&line),
+                    (Some(w), Cached::Kept) => w.framed(framed.as_deref().unwrap_or_default()),
                     (Some(w), Cached::Fresh(e)) => w.entry(&e),
                     _ => {}
                 }
@@ -270,7 +386,7 @@ impl Session {
         if let Some(w) = writer {
             w.finish();
         }
-        Ok(())
+        Ok(disagreed)
     }
 
     /// A user's `--due` must be no later than the policy's deadline.

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::clock::{self, Instant};
@@ -119,6 +119,124 @@ pub struct Report {
     pub skipped: Vec<String>,
 }
 
+/// An instant as numbers (seconds, nanoseconds, offset), so the cache keeps it
+/// without formatting or parsing a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub secs: i64,
+    pub nanos: u32,
+    pub offset: i32,
+}
+
+impl Stamp {
+    pub fn of(t: &Instant) -> Stamp {
+        Stamp {
+            secs: t.timestamp(),
+            nanos: t.timestamp_subsec_nanos(),
+            offset: t.offset().local_minus_utc(),
+        }
+    }
+
+    pub fn instant(&self) -> Option<Instant> {
+        let offset = chrono::FixedOffset::east_opt(self.offset)?;
+        chrono::DateTime::from_timestamp(self.secs, self.nanos).map(|t| t.with_timezone(&offset))
+    }
+
+    /// Ordered as the instants are.
+    fn order(&self) -> (i64, u32) {
+        (self.secs, self.nanos)
+    }
+}
+
+/// What kind of event a fact is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    Opened,
+    Discussed,
+    Escalated,
+    Notified,
+    Resolved,
+    Amended,
+    Reopened,
+    Recovered,
+    Other,
+}
+
+/// The few facts about one journal line that any report needs, kept in the
+/// status cache so a report over any period reads no journal that is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    pub kind: Kind,
+    /// The stage opened at, escalated to, discussed or resolved at; 0 for others.
+    pub stage: u32,
+    /// When it happened (`happened`, else when recorded).
+    pub when: Stamp,
+    /// A notification that met one of the policy's obligations.
+    pub met_obligation: bool,
+}
+
+impl Fact {
+    /// The fact of line `r` of dispute `d` (which knows each line's time, as
+    /// corrected if it was).
+    pub fn of(d: &Dispute, r: &Record) -> Fact {
+        let (kind, stage, met) = match &r.event {
+            Event::Opened(o) => (Kind::Opened, o.stage, false),
+            Event::Discussed { stage, .. } => (Kind::Discussed, *stage, false),
+            Event::Escalated { to_stage, .. } => (Kind::Escalated, *to_stage, false),
+            Event::Notified { obligation, .. } => (Kind::Notified, 0, obligation.is_some()),
+            Event::Resolved { stage, .. } => (Kind::Resolved, *stage, false),
+            Event::Amended { .. } => (Kind::Amended, 0, false),
+            Event::Reopened { .. } => (Kind::Reopened, 0, false),
+            Event::Recovered { .. } => (Kind::Recovered, 0, false),
+            // A kind added later counts in no figure until a report asks for it.
+            #[allow(unreachable_patterns)]
+            _ => (Kind::Other, 0, false),
+        };
+        Fact {
+            kind,
+            stage,
+            when: Stamp::of(&when_of(d, r)),
+            met_obligation: met,
+        }
+    }
+}
+
+/// When line `r` of `d` happened, in every figure a report gives.
+fn when_of(d: &Dispute, r: &Record) -> Instant {
+    d.when_of(r)
+}
+
+/// What a report needs of a dispute besides its facts, also kept in the cache: a
+/// dispute that cannot matter to a period is passed over without decoding more.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Brief {
+    pub open: bool,
+    /// Open, or owing a duty the policy gives it: all a view that lists what is
+    /// still to do, or a report of what was overdue, has to look at.
+    pub pending: bool,
+    pub opened_at: Stamp,
+    /// The latest time any event happened.
+    pub latest: Stamp,
+    /// The agency raising the disagreement, and the one challenged.
+    pub from: String,
+    pub with: String,
+    pub category: Option<String>,
+}
+
+impl Brief {
+    pub fn of(d: &Dispute) -> Brief {
+        Brief {
+            open: d.is_open(),
+            pending: d.is_open() || d.outstanding().next().is_some(),
+            opened_at: Stamp::of(&d.opened_at),
+            latest: Stamp::of(&d.latest),
+            from: d.opened.from.clone(),
+            with: d.opened.with.clone(),
+            category: d.opened.category.clone(),
+        }
+    }
+}
+
 /// Which disputes count.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -128,12 +246,25 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn admits(&self, d: &Dispute, policy: &Policy) -> bool {
+    pub fn admits(&self, b: &Brief, policy: &Policy) -> bool {
         self.policy.as_ref().is_none_or(|p| p == &policy.id)
-            && self.agency.as_ref().is_none_or(|a| {
-                d.opened.from.eq_ignore_ascii_case(a) || d.opened.with.eq_ignore_ascii_case(a)
-            })
+            && self
+                .agency
+                .as_ref()
+                .is_none_or(|a| b.from.eq_ignore_ascii_case(a) || b.with.eq_ignore_ascii_case(a))
     }
+}
+
+/// What measuring a dispute needs of its state when the period ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtEnd {
+    /// Not opened yet, or neither open nor owing anything with nothing after
+    /// the end: it was not open, nor overdue.
+    NotOpen,
+    /// Everything had happened by the end: its current state, still pending.
+    Current,
+    /// Something happened after the end: its lines, to replay up to the end.
+    Replay,
 }
 
 /// Measures one dispute's part of a report for a period and filter.
@@ -141,26 +272,60 @@ impl Filter {
 pub struct Measurer {
     period: Period,
     filter: Filter,
+    /// The period as ordered numbers: [start, next day's start).
+    bounds: ((i64, u32), (i64, u32)),
 }
 
 impl Measurer {
-    /// Whether measuring `d` needs its journal's lines: only if something happened
-    /// on or after the period's first day. Otherwise its current state (which the
-    /// status cache keeps) says everything, and most disputes in years of records
-    /// need no reading at all.
-    pub fn needs_lines(&self, d: &Dispute) -> bool {
-        d.latest >= self.period.start()
+    fn new(period: Period, filter: Filter) -> Measurer {
+        let after = period
+            .to
+            .succ_opt()
+            .map_or(period.end(), clock::start_of_day);
+        Measurer {
+            period,
+            filter,
+            bounds: (
+                Stamp::of(&period.start()).order(),
+                Stamp::of(&after).order(),
+            ),
+        }
     }
 
-    /// One dispute's part of the figures. `d` must carry its lines when
-    /// `needs_lines` says so.
+    fn covers(&self, when: &Stamp) -> bool {
+        let t = when.order();
+        t >= self.bounds.0 && t < self.bounds.1
+    }
+
+    /// Whether `measure` needs a state, and which. Cost follows from this: most
+    /// disputes need none, only a dispute active across the end needs its lines.
+    pub fn at_end(&self, b: &Brief, policy: &Policy) -> AtEnd {
+        let end = (self.bounds.1 .0, self.bounds.1 .1);
+        if !self.filter.admits(b, policy) || b.opened_at.order() >= end {
+            AtEnd::NotOpen
+        } else if b.latest.order() < end {
+            if b.pending {
+                AtEnd::Current
+            } else {
+                AtEnd::NotOpen
+            }
+        } else {
+            AtEnd::Replay
+        }
+    }
+
+    /// One dispute's part of the figures, from its facts and, when `at_end` asks
+    /// for one, the dispute as it stood when the period ended (`None`: not opened
+    /// yet then).
     pub fn measure(
         &self,
-        d: &Dispute,
+        b: &Brief,
+        facts: &[Fact],
+        at_end: Option<&Dispute>,
         policy: &Policy,
         calendar: &Calendar,
     ) -> Option<Contribution> {
-        if !self.filter.admits(d, policy) {
+        if !self.filter.admits(b, policy) {
             return None;
         }
         let mut c = Contribution {
@@ -170,48 +335,58 @@ impl Measurer {
             challenged: None,
         };
         let f = &mut c.figures;
-        let p = self.period;
-        for r in d.records.iter().filter(|r| p.contains(&d.when_of(r))) {
-            match &r.event {
-                Event::Opened(o) => {
+        for fact in facts.iter().filter(|x| self.covers(&x.when)) {
+            match fact.kind {
+                Kind::Opened => {
                     f.opened += 1;
-                    *f.entered_stage.entry(o.stage.to_string()).or_default() += 1;
-                    c.raising = Some(o.from.clone());
-                    c.challenged = Some(o.with.clone());
+                    *f.entered_stage.entry(fact.stage.to_string()).or_default() += 1;
+                    c.raising = Some(b.from.clone());
+                    c.challenged = Some(b.with.clone());
                 }
-                Event::Escalated { to_stage, .. } => {
+                Kind::Escalated => {
                     f.escalations += 1;
-                    *f.entered_stage.entry(to_stage.to_string()).or_default() += 1;
+                    *f.entered_stage.entry(fact.stage.to_string()).or_default() += 1;
                 }
-                Event::Resolved { stage, .. } => {
+                Kind::Resolved => {
                     f.resolved += 1;
-                    *f.resolved_at_stage.entry(stage.to_string()).or_default() += 1;
+                    *f.resolved_at_stage
+                        .entry(fact.stage.to_string())
+                        .or_default() += 1;
+                    let (Some(opened), Some(when)) = (b.opened_at.instant(), fact.when.instant())
+                    else {
+                        continue;
+                    };
                     f.days_to_resolve.push(
                         calendar
                             .working_days_between(
-                                clock::london_date(&d.opened_at),
-                                clock::london_date(&d.when_of(r)),
+                                clock::london_date(&opened),
+                                clock::london_date(&when),
                             )
                             .max(0),
                     );
                 }
-                Event::Reopened { .. } => f.reopened += 1,
+                Kind::Reopened => f.reopened += 1,
                 _ => {}
             }
         }
-        let end = p.end();
-        if let Some(state) = state_at(d, policy, &end) {
+        if let Some(state) = at_end {
             if state.is_open() {
                 f.open_at_end += 1;
             }
-            // The one notion of overdue (see `summary`): the stage deadline or any
-            // obligation still outstanding then, on a resolved dispute too.
-            if state.is_pending() && state.is_overdue(policy, calendar, &end) {
+            if overdue_at(state, policy, calendar, &self.period.end()) {
                 f.overdue_at_end += 1;
             }
         }
         Some(c)
     }
+}
+
+/// Whether a dispute, as it stood at `end`, was overdue then. The one place a
+/// report decides it; `at_end` asks for a state only where `Brief::pending`.
+pub fn overdue_at(state: &Dispute, policy: &Policy, calendar: &Calendar, end: &Instant) -> bool {
+    // The one notion of overdue (see `summary`): the stage deadline or any
+    // obligation still outstanding then, on a resolved dispute too.
+    state.is_pending() && state.is_overdue(policy, calendar, end)
 }
 
 /// One dispute's part of a report.
@@ -253,10 +428,7 @@ impl Builder {
     /// What measures one dispute: the period and filter, without the totals, so
     /// disputes can be measured on several threads while the totals grow here.
     pub fn measurer(&self) -> Measurer {
-        Measurer {
-            period: self.period,
-            filter: self.filter.clone(),
-        }
+        Measurer::new(self.period, self.filter.clone())
     }
 
     /// Add one dispute's part to the totals. Policies with no events in the period
@@ -289,8 +461,9 @@ impl Builder {
 }
 
 /// The dispute as it stood at `t`: its events up to then (they are recorded in the
-/// order they happened). `None` if it had not been opened yet.
-fn state_at<'a>(d: &'a Dispute, policy: &Policy, t: &Instant) -> Option<Cow<'a, Dispute>> {
+/// order they happened). `None` if it had not been opened yet. `d` must carry its
+/// lines if anything happened after `t`.
+pub fn state_at<'a>(d: &'a Dispute, policy: &Policy, t: &Instant) -> Option<Cow<'a, Dispute>> {
     if &d.opened_at > t {
         return None;
     }

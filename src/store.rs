@@ -52,7 +52,7 @@ impl Store {
         ))
     }
 
-    fn disputes_dir(&self) -> PathBuf {
+    pub fn disputes_dir(&self) -> PathBuf {
         self.root.join("disputes")
     }
 

@@ -69,6 +69,16 @@ fn check_pinned_copy(root: &Path, hash: &str) -> Result<Option<String>, String> 
 
 /// Verify one dispute's journal.
 pub fn verify(session: &Session, id: &DisputeId) -> Report {
+    verify_loaded(session, id, session.load(id))
+}
+
+/// Verify one dispute's journal as `Session::load` read it (with its lines), so
+/// a pass that also rebuilds the status cache reads each journal once.
+pub fn verify_loaded(
+    session: &Session,
+    id: &DisputeId,
+    loaded: crate::error::Result<crate::ops::Loaded>,
+) -> Report {
     let path = session.store.journal_path(id);
     let mut report = Report {
         id: id.to_string(),
@@ -95,7 +105,7 @@ pub fn verify(session: &Session, id: &DisputeId) -> Report {
         report.ok = false;
         report.error = Some(e);
     };
-    let loaded = match session.load(id) {
+    let loaded = match loaded {
         Ok(l) => l,
         Err(e) => {
             fail(&mut report, e);

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 
 use super::{parse_past_date_arg, warn, Ctx, Output};
 use crate::error::{Error, Result};
-use crate::report::{Builder, Filter, Period, Report};
+use crate::report::{state_at, AtEnd, Builder, Filter, Period, Report};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -39,9 +39,6 @@ pub struct ReportArgs {
     #[arg(long)]
     pub no_header: bool,
 }
-
-/// How far back a period may start and still be counted from cached states.
-const RECENT_DAYS: i64 = 92;
 
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
@@ -86,16 +83,27 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         s.now,
     );
     // Each dispute is measured on the thread that read it; totals are kept here.
+    // From the cache, a dispute costs its facts; its state is decoded only if it
+    // was open when the period ended, and its journal read only if something
+    // happened to it after the end (to replay it up to then).
     let measurer = builder.measurer();
-    let measure = |id: &crate::id::DisputeId, loaded: Result<crate::ops::Loaded>| {
-        let l = match loaded {
-            Ok(l) if l.dispute.records.is_empty() && measurer.needs_lines(&l.dispute) => {
-                s.load(id)?
+    let measure = |id: &crate::id::DisputeId, view: Result<crate::ops::View>| {
+        let mut v = view?;
+        let policy = std::sync::Arc::clone(&v.policy);
+        let calendar = s.calendar_for(&policy);
+        let p = &policy.policy;
+        let at_end = measurer.at_end(&v.brief, p);
+        let (brief, facts) = (v.brief.clone(), std::mem::take(&mut v.facts));
+        let state = match at_end {
+            AtEnd::NotOpen => None,
+            AtEnd::Current => Some(v.loaded(s, id)?.dispute),
+            AtEnd::Replay => {
+                let l = v.with_lines(s, id)?;
+                state_at(&l.dispute, p, &period.end()).map(std::borrow::Cow::into_owned)
             }
-            other => other?,
         };
-        agencies.see(&l.dispute.opened);
-        Ok(measurer.measure(&l.dispute, &l.policy.policy, &s.calendar_for(&l.policy)))
+        agencies.see(&brief.from, &brief.with);
+        Ok(measurer.measure(&brief, &facts, state.as_ref(), p, &calendar))
     };
     let mut progress = super::progress::Progress::new(
         ctx,
@@ -106,8 +114,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         },
         "Counting",
     );
-    let mut absorb = |id: crate::id::DisputeId,
-                      part: Result<Option<crate::report::Contribution>>| {
+    let absorb = |id: crate::id::DisputeId, part: Result<Option<crate::report::Contribution>>| {
         progress.inc();
         match part {
             Ok(Some(c)) => builder.absorb(c),
@@ -118,15 +125,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             }
         }
     };
-    // A recent period needs the lines of only the few disputes active since it
-    // began, so cached states serve the rest; an old one needs nearly every
-    // journal's lines, and reading them straight is quicker than consulting the
-    // cache first. Either way the figures are the same (tested).
-    if s.now - period.start() <= chrono::Duration::days(RECENT_DAYS) {
-        s.each_state(measure, &mut absorb)?;
-    } else {
-        s.each_mapped(measure, &mut absorb)?;
-    }
+    s.each_view(true, measure, absorb)?;
     drop(progress);
     let report = builder.finish();
     agencies.warn_if_unknown();
@@ -202,14 +201,14 @@ impl<'a> AgenciesSeen<'a> {
         }
     }
 
-    fn see(&self, opened: &crate::journal::Opened) {
+    fn see(&self, from: &str, with: &str) {
         let Some(wanted) = self.wanted else { return };
-        let names = [&opened.from, &opened.with];
+        let names = [from, with];
         if names.iter().any(|n| n.eq_ignore_ascii_case(wanted)) {
             self.matched
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         } else if let Ok(mut seen) = self.names.lock() {
-            seen.extend(names.into_iter().cloned());
+            seen.extend(names.into_iter().map(str::to_owned));
         }
     }
 

@@ -22,31 +22,69 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let calendar = s.calendar_for(&loaded.policy);
     let summary = loaded.summary(&calendar, &s.now);
     if ctx.json {
-        let mut value = serde_json::to_value(&summary).unwrap_or_default();
-        if let Some(map) = value.as_object_mut() {
-            // Each line as written, with the time a later correction gives it.
-            let d = &loaded.dispute;
-            let events: Vec<serde_json::Value> = d
-                .records
-                .iter()
-                .map(|r| {
-                    let mut v = serde_json::to_value(r).unwrap_or_default();
-                    if let (Some(obj), true) = (v.as_object_mut(), d.when_of(r) != r.when()) {
-                        obj.insert(
-                            "corrected_happened".into(),
-                            crate::clock::rfc3339::format(&d.when_of(r)).into(),
-                        );
-                    }
-                    v
-                })
-                .collect();
-            map.insert("events".into(), events.into());
-        }
-        return Ok(Output::json(&value));
+        let head = match serde_json::to_value(&summary) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        return Ok(Output::json(WithEvents {
+            head,
+            dispute: &loaded.dispute,
+        }));
     }
     Ok(Output::Text(crate::render::timeline::show(
         &summary,
         &loaded.dispute,
         &loaded.policy.policy.name,
     )))
+}
+
+/// The summary's fields with `events` (a count there) holding the lines
+/// themselves, written straight from the records: a `serde_json::Value` of every
+/// line of a long journal would be several times the size of the journal.
+struct WithEvents<'a> {
+    head: serde_json::Map<String, serde_json::Value>,
+    dispute: &'a crate::dispute::Dispute,
+}
+
+impl serde::Serialize for WithEvents<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.head.len()))?;
+        for (k, v) in &self.head {
+            if k == "events" {
+                map.serialize_entry(k, &Lines(self.dispute))?;
+            } else {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// Each line as written, with `corrected_happened` where a later correction gives
+/// it another time.
+struct Lines<'a>(&'a crate::dispute::Dispute);
+
+impl serde::Serialize for Lines<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let d = self.0;
+        let mut seq = s.serialize_seq(Some(d.records.len()))?;
+        for r in &d.records {
+            let corrected = d.when_of(r);
+            if corrected == r.when() {
+                seq.serialize_element(r)?;
+                continue;
+            }
+            let mut v = serde_json::to_value(r).map_err(S::Error::custom)?;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert(
+                    "corrected_happened".into(),
+                    crate::clock::rfc3339::format(&corrected).into(),
+                );
+            }
+            seq.serialize_element(&v)?;
+        }
+        seq.end()
+    }
 }

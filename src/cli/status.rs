@@ -44,6 +44,9 @@ pub struct StatusArgs {
     /// In a shared directory, every agency's disputes (default: those involving your organisation)
     #[arg(long)]
     pub all_agencies: bool,
+    /// Read every journal instead of the status cache (and rebuild the cache)
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// In a shared directory, the agency whose disputes `status` shows by default (need
@@ -127,9 +130,16 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     };
     let mut spilled: Vec<(Key, usize)> = Vec::new();
     let mut damaged: Option<Error> = None;
-    s.each_state(
-        |_, loaded| {
-            loaded.map(|l| {
+    s.each_view(
+        !args.no_cache,
+        |id, view| {
+            // A dispute neither open nor owing anything is not listed without
+            // --all: its state need not be decoded (most of a partnership's archive).
+            let view = match view {
+                Ok(v) if !args.all && !v.brief.pending => return Ok((None, v.warnings().to_vec())),
+                other => other,
+            };
+            view.and_then(|v| v.loaded(s, id)).map(|l| {
                 let summary = (l.dispute.is_pending() || args.all)
                     .then(|| l.summary(&s.calendar_for(&l.policy), &now))
                     .filter(|summary| {

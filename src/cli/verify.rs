@@ -10,7 +10,7 @@ use clap::Args;
 use super::{warn, Ctx, Output};
 use crate::error::Result;
 use crate::id::DisputeId;
-use crate::verify::{verify, Report};
+use crate::verify::{verify, verify_loaded, Report};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -102,8 +102,9 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         return history(ctx);
     }
     let s = &ctx.session;
+    // Every dispute is listed by the pass that rebuilds the cache (below).
     let ids: Vec<DisputeId> = if args.ids.is_empty() {
-        s.store.ids()?
+        Vec::new()
     } else {
         let mut ids = Vec::new();
         for typed in &args.ids {
@@ -125,38 +126,56 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     } else {
         Ok(())
     };
-    let mut progress = super::progress::Progress::new(ctx, ids.len(), "Checking");
-    crate::ops::in_parallel(
-        &ids,
-        |id| verify(s, id),
-        |_, mut r: Report| {
-            progress.inc();
-            for w in &r.warnings {
-                progress.suspend(|| warn(&format!("dispute {}: {w}", r.id)));
-            }
-            if written.is_ok() && progress.active() && !ctx.json {
-                // Each line goes out whole, with the bar moved out of its way.
-                written = progress.suspend(|| {
-                    out.write_all(line_for(&r).as_bytes())
-                        .and_then(|()| out.flush())
-                });
-            } else if written.is_ok() {
-                written = if ctx.json {
-                    let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
-                    out.write_all(sep).and_then(|()| {
-                        out.write_all(serde_json::to_string(&r).unwrap_or_default().as_bytes())
-                    })
-                } else {
-                    out.write_all(line_for(&r).as_bytes())
-                };
-            }
-            count += 1;
-            if first.is_none() {
-                first = r.error.take();
-            }
-        },
-    );
+    let total = match (args.ids.is_empty(), super::progress::Progress::wanted(ctx)) {
+        (true, true) => s.store.ids()?.len(),
+        (true, false) => 0,
+        (false, _) => ids.len(),
+    };
+    let mut progress = super::progress::Progress::new(ctx, total, "Checking");
+    let mut visit = |mut r: Report| {
+        progress.inc();
+        for w in &r.warnings {
+            progress.suspend(|| warn(&format!("dispute {}: {w}", r.id)));
+        }
+        if written.is_ok() && progress.active() && !ctx.json {
+            // Each line goes out whole, with the bar moved out of its way.
+            written = progress.suspend(|| {
+                out.write_all(line_for(&r).as_bytes())
+                    .and_then(|()| out.flush())
+            });
+        } else if written.is_ok() {
+            written = if ctx.json {
+                let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
+                out.write_all(sep).and_then(|()| {
+                    out.write_all(serde_json::to_string(&r).unwrap_or_default().as_bytes())
+                })
+            } else {
+                out.write_all(line_for(&r).as_bytes())
+            };
+        }
+        count += 1;
+        if first.is_none() {
+            first = r.error.take();
+        }
+    };
+    let disagreed = if args.ids.is_empty() {
+        // Every journal: the same pass rebuilds the status cache from the journals
+        // it checks, so nothing status, export or report shows afterwards differs
+        // from them; an entry that was in use and disagreed is named.
+        s.rebuild_cache_with(
+            |id, view| verify_loaded(s, id, view.and_then(|v| v.with_lines(s, id))),
+            |_, r| visit(r),
+        )?
+    } else {
+        crate::ops::in_parallel(&ids, |id| verify(s, id), |_, r| visit(r));
+        Vec::new()
+    };
     drop(progress);
+    for id in disagreed {
+        warn(&format!(
+            "dispute {id}: the status cache said something other than its journal (it was changed outside escalate); it was rebuilt from the journal"
+        ));
+    }
     if written.is_ok() {
         written = match (ctx.json, count) {
             (true, 0) => out.write_all(b"]\n"),
@@ -169,6 +188,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     }
     // A closed pipe is the reader's choice; the exit code still says what was found.
     let _ = written.and_then(|()| out.flush());
+
     match first {
         Some(e) => Err(e),
         None => Ok(Output::Text(String::new())),
