@@ -114,7 +114,7 @@ pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
             } = &a.event
             {
                 let what = match event_happened {
-                    Some(t) => format!("happened at {}: {note}", human_instant(&t)),
+                    Some(t) => format!("happened at {}: {note}", human_instant(t)),
                     None => note.clone(),
                 };
                 let _ = writeln!(
