@@ -302,7 +302,7 @@ impl Dispute {
                     ));
                 }
             }
-            Event::Recovered { .. } => {}
+            Event::Recovered { .. } | Event::ReceiptRepaired { .. } => {}
         }
         if when > self.latest {
             self.latest = when;

@@ -10,6 +10,7 @@ mod config;
 mod discuss;
 mod escalate;
 mod export;
+mod key;
 mod man;
 mod notify;
 mod open;
@@ -112,6 +113,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Check journals are intact and print each one's head hash
     Verify(verify::VerifyArgs),
+    /// Your signing key: make one, or show it and its line for the signers file
+    Key(key::KeyArgs),
     /// Show, list and check escalation policies
     Policy(policy::PolicyArgs),
     /// The working-day calendar: import bank holidays, closure days, date sums
@@ -220,6 +223,13 @@ impl Ctx {
                 "Give a directory with --dir or ESCALATE_DIR (it is created on first use).",
             ));
         }
+        let keys = crate::signing::Keyring::new(
+            std::env::var_os("ESCALATE_KEY_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| dirs.as_ref().map(|d| d.config_dir().to_owned())),
+            root.clone(),
+        );
         let store = Store::new(root);
         let catalogue = Catalogue::load(Some(&user_policies))?;
         for (path, e) in &catalogue.broken {
@@ -235,6 +245,7 @@ impl Ctx {
                 catalogue,
                 now,
                 actor: actor(global.by, &config)?,
+                keys,
             },
             config,
             config_path,
@@ -269,6 +280,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Man(args) => man::run(args, ctx),
         Command::Calendar(args) => calendar::run(args, ctx),
         Command::Verify(args) => verify::run(args, ctx),
+        Command::Key(args) => key::run(args, ctx),
         Command::Amend(args) => amend::run(args, ctx),
         Command::Reopen(args) => reopen::run(args, ctx),
         Command::Policy(args) => policy::run(args, ctx),
@@ -277,7 +289,14 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
 
 /// Run a parsed command line; returns the process exit code.
 pub fn main(cli: Cli) -> i32 {
-    let result = Ctx::new(cli.global).and_then(|ctx| dispatch(cli.command, &ctx));
+    crate::fsutil::survive_file_size_limit();
+    let result = Ctx::new(cli.global).and_then(|ctx| {
+        let result = dispatch(cli.command, &ctx);
+        for notice in ctx.session.keys.take_notices() {
+            eprintln!("note: {notice}");
+        }
+        result
+    });
     match result {
         Ok(output) => {
             let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

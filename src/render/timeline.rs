@@ -142,5 +142,6 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
         } => {
             format!("recovered an interrupted write ({bytes} bytes kept in {quarantine})")
         }
+        Event::ReceiptRepaired { .. } => crate::journal::receipt_phrase(e),
     }
 }
