@@ -159,3 +159,39 @@ pub fn survive_file_size_limit() {
         let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, flag);
     }
 }
+
+/// Open for reading without blocking on a FIFO (links are followed as by
+/// `File::open`); the caller checks the file type on the open file.
+pub fn open_read_nonblocking(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// `std::fs::read` for a file that must be a regular one: a FIFO, device or
+/// directory put in its place is an error, never a hang.
+pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = open_read_nonblocking(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file",
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// `std::fs::read_to_string` with the same protection as `read_file`.
+pub fn read_file_to_string(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_file(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}

@@ -66,7 +66,7 @@ fn check_pinned_copy(root: &Path, hash: &str) -> Result<Option<String>, String> 
             "the pinned copy of its policy (policies/{hash}.toml) is not a regular file"
         ));
     }
-    match std::fs::read(&path).map(String::from_utf8) {
+    match fsutil::read_file(&path).map(String::from_utf8) {
         Ok(Ok(text)) if crate::policy::hash_text(&text) == hash => Ok(None),
         Ok(_) => Err(format!(
             "the pinned copy of its policy (policies/{hash}.toml) was changed: its text no longer hashes to its name"

@@ -65,7 +65,11 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     Ok(Output::Text(match args.format {
         Format::Jsonl => rows
             .iter()
-            .map(|r| serde_json::to_string(r).unwrap_or_default() + "\n")
+            .map(|r| {
+                crate::text::visible_json(&serde_json::to_string(r).unwrap_or_default())
+                    .into_owned()
+                    + "\n"
+            })
             .collect(),
         Format::Csv => {
             let mut out = crate::render::csv::row(&CSV_COLUMNS);

@@ -146,22 +146,23 @@ impl Output {
     }
 
     pub fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
+        // Every invisible character is shown escaped, whatever a journal holds.
         match self {
             Output::Json(text) => {
-                out.write_all(text.as_bytes())?;
+                out.write_all(text::visible_json(text).as_bytes())?;
                 out.write_all(b"\n")
             }
             Output::JsonArray(items) if items.is_empty() => out.write_all(b"[]\n"),
             Output::JsonArray(items) => {
                 out.write_all(b"[\n")?;
                 for (i, item) in items.iter().enumerate() {
-                    out.write_all(item.as_bytes())?;
+                    out.write_all(text::visible_json(item).as_bytes())?;
                     out.write_all(if i + 1 < items.len() { b",\n" } else { b"\n" })?;
                 }
                 out.write_all(b"]\n")
             }
             Output::JsonSpilled(spill) => spill.borrow_mut().write_array(out),
-            Output::Text(text) => out.write_all(text.as_bytes()),
+            Output::Text(text) => out.write_all(text::visible(text).as_bytes()),
         }
     }
 }

@@ -786,7 +786,15 @@ impl Writer {
         })?;
         self.contents.standing = head::Standing::Matches;
         self.contents.evidence = None;
+        // A journal or directory others can read was loosened by hand (verify
+        // reports it); writing to it is the moment to make it private again.
         crate::fsutil::tighten(&self.path, false);
+        if let Some(disputes) = self.path.parent() {
+            crate::fsutil::tighten(disputes, true);
+            if let Some(root) = disputes.parent() {
+                crate::fsutil::tighten(root, true);
+            }
+        }
         Ok(record)
     }
 

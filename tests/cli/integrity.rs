@@ -694,7 +694,7 @@ fn hostile_ids_never_reach_the_file_system() {
             vec!["amend", bad, "--event", "1", "--note", "x"],
             vec!["reopen", bad, "--reason", "x"],
         ] {
-            let err = env.fails(1, &cmd);
+            let err = env.fails(2, &cmd);
             assert!(err.contains("is not a dispute ID"), "{cmd:?}: {err}");
             assert!(
                 !err.contains('\u{1b}'),
