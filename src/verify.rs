@@ -118,7 +118,9 @@ fn check_signatures(
                     warnings,
                 );
             }
-            if r.v.is_some() || r.signer.is_some() {
+            // Format 2 (and line 1's nonce, which only a signing escalate writes)
+            // promises a signature: stripping it does not make a journal "old".
+            if r.v.is_some() || r.signer.is_some() || r.nonce.is_some() {
                 return (
                     Some((
                         n,
