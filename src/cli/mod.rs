@@ -294,7 +294,7 @@ pub fn main(cli: Cli) -> i32 {
     let result = Ctx::new(cli.global).and_then(|ctx| {
         let result = dispatch(cli.command, &ctx);
         for notice in ctx.session.keys.take_notices() {
-            eprintln!("note: {notice}");
+            note(&notice);
         }
         result
     });
@@ -304,7 +304,10 @@ pub fn main(cli: Cli) -> i32 {
             match output.write_to(&mut stdout).and_then(|()| stdout.flush()) {
                 // A closed pipe (`escalate status | head`) is the reader's choice, not a failure.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    eprintln!("escalate: could not write the output: {e}");
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "escalate: could not write the output: {e}"
+                    );
                     crate::error::EXIT_REFUSED
                 }
                 _ => EXIT_OK,
@@ -337,8 +340,15 @@ pub fn parse_date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String>
 }
 
 /// Reprint a warning on stderr (used when some journals could not be read).
+/// (Never `eprintln!`, which panics when stderr cannot be written, as on a
+/// full disk.)
 pub fn warn(message: &str) {
-    eprintln!("warning: {message}");
+    let _ = writeln!(std::io::stderr(), "warning: {message}");
+}
+
+/// Tell the user something they should know once (a key was made, a file written).
+pub fn note(message: &str) {
+    let _ = writeln!(std::io::stderr(), "note: {message}");
 }
 
 /// After a change: the dispute as it now stands, as JSON or as a few lines of text

@@ -193,7 +193,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         let (text, root) =
             checkpoint::render(&crate::clock::rfc3339::format(&s.now), taken, &left_out);
         checkpoint::write(file, &text)?;
-        warn_or_note(&format!(
+        super::note(&format!(
             "checkpoint written to {}: root {root}. Keep the file (or at least the root) somewhere others with access to the data directory cannot change it.",
             file.display()
         ));
@@ -202,9 +202,4 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         Some(e) => Err(e),
         None => Ok(Output::Text(String::new())),
     }
-}
-
-/// Tell the user what was written, on stderr, so stdout stays the report.
-fn warn_or_note(message: &str) {
-    eprintln!("note: {message}");
 }
