@@ -28,14 +28,20 @@ pub struct Checkpoint {
     /// When it was taken, as its file says (for messages only).
     pub taken: String,
     pub entries: Vec<Entry>,
+    /// SHA-256 of the signers file when the checkpoint was taken, if there was one.
+    pub signers: Option<String>,
     pub root: String,
 }
 
-/// The root hash: SHA-256 of the entry lines, in ID order, each `ID LINES HEAD\n`.
-pub fn root(entries: &[Entry]) -> String {
+/// The root hash: SHA-256 of the entry lines, in ID order, each `ID LINES HEAD\n`,
+/// then `signers HASH\n` when the checkpoint records the signers file.
+pub fn root(entries: &[Entry], signers: Option<&str>) -> String {
     let mut text = String::with_capacity(entries.len() * 80);
     for e in entries {
         text.push_str(&entry_line(e));
+    }
+    if let Some(h) = signers {
+        text.push_str(&format!("signers {h}\n"));
     }
     crate::journal::line::sha256_hex(text.as_bytes())
 }
@@ -45,9 +51,14 @@ fn entry_line(e: &Entry) -> String {
 }
 
 /// The checkpoint file's text. Entries are sorted by ID.
-pub fn render(taken: &str, mut entries: Vec<Entry>, left_out: &[String]) -> (String, String) {
+pub fn render(
+    taken: &str,
+    mut entries: Vec<Entry>,
+    signers: Option<&str>,
+    left_out: &[String],
+) -> (String, String) {
     entries.sort_by(|a, b| a.id.cmp(&b.id));
-    let root = root(&entries);
+    let root = root(&entries, signers);
     let mut out = format!("{MAGIC}\ntaken {taken}\n");
     for id in left_out {
         out.push_str(&format!(
@@ -56,6 +67,9 @@ pub fn render(taken: &str, mut entries: Vec<Entry>, left_out: &[String]) -> (Str
     }
     for e in &entries {
         out.push_str(&entry_line(e));
+    }
+    if let Some(h) = signers {
+        out.push_str(&format!("signers {h}\n"));
     }
     out.push_str(&format!("root {root}\n"));
     (out, root)
@@ -94,6 +108,7 @@ pub fn parse(text: &str) -> std::result::Result<Checkpoint, String> {
     let mut taken = String::new();
     let mut entries = Vec::new();
     let mut root_line = None;
+    let mut signers = None;
     for (i, line) in lines.enumerate() {
         let n = i + 2;
         if line.starts_with('#') || line.is_empty() {
@@ -106,6 +121,7 @@ pub fn parse(text: &str) -> std::result::Result<Checkpoint, String> {
         match parts.as_slice() {
             ["taken", t] => taken = (*t).to_owned(),
             ["root", r] if is_hex64(r) => root_line = Some((*r).to_owned()),
+            ["signers", h] if is_hex64(h) && signers.is_none() => signers = Some((*h).to_owned()),
             [id, lines, head] if is_hex64(head) => {
                 let lines: u64 = lines
                     .parse()
@@ -128,12 +144,13 @@ pub fn parse(text: &str) -> std::result::Result<Checkpoint, String> {
     if !entries.windows(2).all(|w| w[0].id < w[1].id) {
         return Err("its disputes are not in order, or one is listed twice".into());
     }
-    if root(&entries) != root_line {
+    if root(&entries, signers.as_deref()) != root_line {
         return Err("its root does not match the disputes it lists: the file was changed".into());
     }
     Ok(Checkpoint {
         taken,
         entries,
+        signers,
         root: root_line,
     })
 }
@@ -179,15 +196,19 @@ mod tests {
             lines: n,
             head: "a".repeat(64),
         };
+        let signers = "b".repeat(64);
         let (text, root) = render(
             "2026-11-23",
             vec![e("BBBBBBBBBB", 3), e("AAAAAAAAAA", 2)],
+            Some(&signers),
             &[],
         );
         let c = parse(&text).unwrap();
         assert_eq!(c.root, root);
         assert_eq!(c.entries[0].id, "AAAAAAAAAA");
+        assert_eq!(c.signers.as_deref(), Some(signers.as_str()));
         assert!(parse(&text.replace(" 3 ", " 4 ")).is_err());
+        assert!(parse(&text.replace(&signers, &"c".repeat(64))).is_err());
         assert!(parse(&text.replace("BBBBBBBBBB 3", "")).is_err());
         assert!(parse(text.lines().take(3).collect::<Vec<_>>().join("\n").as_str()).is_err());
     }

@@ -352,6 +352,14 @@ impl Signers {
         })
     }
 
+    /// SHA-256 of the signers file's bytes, `None` when there is none, for a
+    /// checkpoint to record.
+    pub fn file_hash(data_dir: &Path) -> Option<String> {
+        crate::fsutil::read_file(&Signers::path_in(data_dir))
+            .ok()
+            .map(|b| crate::journal::line::sha256_hex(&b))
+    }
+
     pub fn parse(text: &str) -> std::result::Result<Signers, (usize, String)> {
         let mut entries = Vec::new();
         for (i, raw) in text.lines().enumerate() {

@@ -161,6 +161,12 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
                 first = r.error.take();
             }
         }
+        if c.signers != Signers::file_hash(s.store.root()) {
+            warn(&format!(
+                "the signers file is not what it was when the checkpoint was taken ({}): check every name and key added or removed since against the copy your partnership keeps",
+                c.taken
+            ));
+        }
         if !ctx.json {
             written = written.and_then(|()| {
                 out.write_all(
@@ -190,8 +196,12 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         warn(&crate::verify::signers_not_pinned());
     }
     if let Some(file) = &args.checkpoint {
-        let (text, root) =
-            checkpoint::render(&crate::clock::rfc3339::format(&s.now), taken, &left_out);
+        let (text, root) = checkpoint::render(
+            &crate::clock::rfc3339::format(&s.now),
+            taken,
+            Signers::file_hash(s.store.root()).as_deref(),
+            &left_out,
+        );
         checkpoint::write(file, &text)?;
         super::note(&format!(
             "checkpoint written to {}: root {root}. Keep the file (or at least the root) somewhere others with access to the data directory cannot change it.",

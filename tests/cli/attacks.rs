@@ -607,3 +607,39 @@ fn a_newer_format_asks_for_a_newer_escalate_never_damage() {
     let err = env.fails(1, &["show", &id]);
     assert!(err.contains("install the newer escalate"), "{err}");
 }
+
+/// An intruder who lists their own key in the signers file under a colleague's
+/// name passes the signature check: only a person comparing the file with a copy
+/// kept elsewhere can see it, and the checkpoint says the file changed.
+#[test]
+fn an_edited_signers_file_is_flagged_against_the_checkpoint() {
+    let env = Env::new();
+    let (id, cp) = setup(&env);
+    let intruder = escalate::signing::Key::from_seed(&[3; 32], "intruder");
+    let at = escalate::clock::parse_instant("2026-01-01T00:00:00Z").unwrap();
+    let extra = escalate::signing::signers_line(&env.user, &intruder, &at, None);
+    let signers = env.data().join("signers");
+    let mut text = std::fs::read_to_string(&signers).unwrap();
+    text.push_str(&extra);
+    text.push('\n');
+    std::fs::write(&signers, text).unwrap();
+    let journal = env.journal(&id);
+    let mut lines = lines(&journal);
+    let resolved = Event::Resolved {
+        stage: 2,
+        outcome: "Agreed".into(),
+    };
+    lines.push(forge(
+        lines.last().unwrap(),
+        resolved,
+        Some(&intruder),
+        &env.user,
+    ));
+    write_lines(&journal, &lines);
+    write_receipt(&env, &id, &lines);
+    let (code, out) = verify(&env, &[]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = verify(&env, &["--against", cp.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("the signers file is not what it was"), "{out}");
+}
