@@ -81,8 +81,8 @@ fn push(
         sig: None,
         hash: String::new(),
     };
-    // Signing cannot fail for an in-memory ed25519 key; an unsigned line would
-    // make the generated data unlike users', so fall back to none at all.
+    // Signing an in-memory ed25519 key does not fail; if it did, the line is left
+    // out (the chain stays whole) rather than written unsigned, unlike users' data.
     if line::encode_signed(&mut r, g.key).is_ok() {
         records.push(r);
     }

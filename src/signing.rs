@@ -255,6 +255,18 @@ impl Keyring {
         Ok(self.key.get_or_init(|| key))
     }
 
+    /// When the key was made (its file's modification time): a signers line made
+    /// later must not date the key's earlier lines out of its validity.
+    pub fn created(&self) -> Option<Instant> {
+        let modified = std::fs::metadata(self.key_path().ok()?)
+            .ok()?
+            .modified()
+            .ok()?;
+        Some(crate::clock::to_london(chrono::DateTime::<Utc>::from(
+            modified,
+        )))
+    }
+
     /// Notices gathered during the command, for the command line to print once.
     pub fn take_notices(&self) -> Vec<String> {
         std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))

@@ -48,7 +48,7 @@ fn shown(ctx: &Ctx, key: &Key) -> Result<Shown> {
         signers_line: signing::signers_line(
             &s.actor,
             key,
-            &s.now,
+            &s.keys.created().map_or(s.now, |t| t.min(s.now)),
             ctx.config.organisation.as_deref(),
         ),
     })
