@@ -643,3 +643,56 @@ fn an_edited_signers_file_is_flagged_against_the_checkpoint() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("the signers file is not what it was"), "{out}");
 }
+
+/// The recipe in docs/journal-format.md: an auditor checks a line with
+/// `ssh-keygen -Y verify` and the signers file, without escalate.
+#[test]
+fn an_auditor_can_check_a_line_with_ssh_keygen() {
+    if StdCommand::new("ssh-keygen")
+        .arg("-?")
+        .stderr(Stdio::null())
+        .status()
+        .is_err()
+    {
+        eprintln!("skipped: ssh-keygen is not installed");
+        return;
+    }
+    let env = Env::new();
+    let (id, _) = setup(&env);
+    let script = r#"
+        line=$(sed -n 3p "$1")
+        printf '%s' "${line%%,\"sig\":*}" > "$2/line"
+        sig=${line#*,\"sig\":\"}; sig=${sig%%\"*}
+        { echo '-----BEGIN SSH SIGNATURE-----'; echo "$sig" | fold -w 70
+          echo '-----END SSH SIGNATURE-----'; } > "$2/line.sig"
+        ssh-keygen -Y verify -f "$3" -I "$4" -n escalate-journal -s "$2/line.sig" < "$2/line"
+    "#;
+    let run = |journal: &Path| {
+        StdCommand::new("bash")
+            .args(["-c", script, "audit"])
+            .arg(journal)
+            .arg(env.tmp.path())
+            .arg(env.data().join("signers"))
+            .arg(&env.user)
+            .output()
+            .unwrap()
+    };
+    let out = run(&env.journal(&id));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Good \"escalate-journal\" signature"));
+    // A changed line fails the same check.
+    let journal = env.journal(&id);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let changed = env.tmp.path().join("changed.jsonl");
+    std::fs::write(
+        &changed,
+        text.replace("No agreement at stage 1", "All agreed"),
+    )
+    .unwrap();
+    assert!(!run(&changed).status.success());
+}
