@@ -22,6 +22,9 @@ pub struct Problem {
     /// The line number, or `None` when the problem is the file as a whole.
     pub line: Option<usize>,
     pub message: String,
+    /// The journal file the problem is in (for a dispute a checkpoint lists
+    /// but that is gone, where it should be).
+    pub file: String,
 }
 
 /// The result of verifying one dispute's journal.
@@ -318,12 +321,14 @@ fn fail(report: &mut Report, path: &Path, e: Error) {
             report.problem = Some(Problem {
                 line: (*line > 0).then_some(*line),
                 message: what.clone(),
+                file: path.display().to_string(),
             })
         }
         other => {
             report.problem = Some(Problem {
                 line: None,
                 message: other.to_string(),
+                file: path.display().to_string(),
             })
         }
     }

@@ -300,6 +300,22 @@ fn swapped_copied_and_deleted_journals_are_caught() {
     let (code, out) = verify(&env, &["--against", cp.to_str().unwrap()]);
     assert_eq!(code, Some(3), "{out}");
     assert!(out.contains(&format!("{b} MISSING")), "{out}");
+    let json = env
+        .cmd(&["verify", "--json", "--against", cp.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let reports: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let gone = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == b.as_str())
+        .unwrap();
+    assert_eq!(gone["checkpoint"], "missing");
+    assert!(gone["problem"]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("disputes/{b}.jsonl")));
     assert!(out.contains(&format!("{b}.jsonl is damaged")), "{out}");
     assert!(out.contains("its journal is gone"), "{out}");
 
