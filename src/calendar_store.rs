@@ -187,7 +187,7 @@ fn damaged(path: &Path, what: impl Into<String>) -> Error {
 }
 
 fn read_limited(path: &Path) -> Result<Option<String>> {
-    let mut file = match File::open(path) {
+    let mut file = match crate::fsutil::open_read_nonblocking(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),

@@ -42,7 +42,7 @@ pub const KEYS: [(&str, &str); 5] = [
 impl Config {
     /// Read the file; a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::fsutil::read_file_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),

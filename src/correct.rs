@@ -295,6 +295,11 @@ mod tests {
             event,
             prev: String::new(),
             hash: String::new(),
+            v: None,
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
         }
     }
 

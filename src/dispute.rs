@@ -377,7 +377,7 @@ impl Dispute {
             Event::FactLearned { fact, value, .. } => {
                 self.learn(policy, fact, *value, (when, line))?;
             }
-            Event::Recovered { .. } => {}
+            Event::Recovered { .. } | Event::ReceiptRepaired { .. } => {}
             Event::Superseded { .. } | Event::Merged { .. } => {}
         }
         if r.event.is_happening() && when >= self.latest {

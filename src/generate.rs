@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::id::DisputeId;
 use crate::journal::{head, line, Event, Opened, Record};
 use crate::policy::{Catalogue, LoadedPolicy};
+use crate::signing::Key;
 
 /// splitmix64: small, seedable, and good enough to make varied test data.
 struct Rng(u64);
@@ -52,25 +53,65 @@ const AGENCIES: [&str; 10] = [
     "Housing",
 ];
 
-fn push(records: &mut Vec<Record>, at: Instant, happened: Option<Instant>, event: Event) {
+/// Append a line signed by `key` through the journal's own encoder; the first
+/// line names its dispute and a nonce, as a real journal's does.
+fn push(
+    g: &mut Gen,
+    records: &mut Vec<Record>,
+    at: Instant,
+    happened: Option<Instant>,
+    event: Event,
+) {
     let prev = records
         .last()
         .map(|r| line::sha256_hex(line::encode(r).as_bytes()))
         .unwrap_or_default();
+    let first = records.is_empty();
     let mut r = Record {
+        v: None,
         seq: records.len() as u64 + 1,
         at,
         happened,
         by: "Generator".into(),
         event,
         prev,
+        dispute: first.then(|| g.id.to_string()),
+        nonce: first.then(|| format!("{:016x}{:016x}", g.rng.next(), g.rng.next())),
+        signer: None,
+        sig: None,
         hash: String::new(),
     };
-    r.hash = line::seal_of(&line::encode(&r)).to_owned();
-    records.push(r);
+    // Signing an in-memory ed25519 key does not fail; if it did, the line is left
+    // out (the chain stays whole) rather than written unsigned, unlike users' data.
+    if line::encode_signed(&mut r, g.key).is_ok() {
+        records.push(r);
+    }
 }
 
-fn dispute(rng: &mut Rng, policy: &LoadedPolicy, id: &DisputeId, end: Instant) -> Vec<Record> {
+/// The generator's signing key, derived from its seed so that generated data is
+/// the same on every run.
+fn generator_key(rng: &mut Rng) -> Key {
+    let mut seed_bytes = [0u8; 32];
+    for chunk in seed_bytes.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next().to_le_bytes());
+    }
+    Key::from_seed(&seed_bytes, "Generator")
+}
+
+/// What `push` needs besides the records.
+struct Gen<'a> {
+    rng: &'a mut Rng,
+    key: &'a Key,
+    id: &'a DisputeId,
+}
+
+fn dispute(
+    rng: &mut Rng,
+    key: &Key,
+    policy: &LoadedPolicy,
+    id: &DisputeId,
+    end: Instant,
+) -> Vec<Record> {
     let p = &policy.policy;
     let span = 730 * 24 * 3600;
     let mut t = end - Duration::seconds(rng.below(span) as i64);
@@ -102,16 +143,17 @@ fn dispute(rng: &mut Rng, policy: &LoadedPolicy, id: &DisputeId, end: Instant) -
         start_reason: None,
     };
     let mut records = Vec::new();
-    push(&mut records, t, None, Event::Opened(opened));
-    let target_events = 6 + rng.below(9) as usize;
+    let mut g = Gen { rng, key, id };
+    push(&mut g, &mut records, t, None, Event::Opened(opened));
+    let target_events = 6 + g.rng.below(9) as usize;
     while records.len() < target_events {
         // Time moves on by an hour to three working days; some events are logged
         // later than they happened.
-        t += Duration::minutes(60 + rng.below(3 * 24 * 60) as i64);
+        t += Duration::minutes(60 + g.rng.below(3 * 24 * 60) as i64);
         if t > end {
             break;
         }
-        let (at, happened) = if rng.chance(20) {
+        let (at, happened) = if g.rng.chance(20) {
             (t + Duration::hours(3), Some(t))
         } else {
             (t, None)
@@ -126,20 +168,20 @@ fn dispute(rng: &mut Rng, policy: &LoadedPolicy, id: &DisputeId, end: Instant) -
             break;
         }
         let outstanding: Vec<String> = d.outstanding().map(|o| o.id.clone()).collect();
-        let event = if !outstanding.is_empty() && rng.chance(50) {
-            let who = rng.pick(&outstanding).clone();
+        let event = if !outstanding.is_empty() && g.rng.chance(50) {
+            let who = g.rng.pick(&outstanding).clone();
             Event::Notified {
                 who: who.clone(),
                 obligation: Some(who),
                 note: Some("Told by phone".into()),
             }
-        } else if !d.action_recorded || rng.chance(25) {
+        } else if !d.action_recorded || g.rng.chance(25) {
             Event::Discussed {
                 stage: d.stage,
                 note: "Discussed; no agreement yet".into(),
                 with: Some("Duty manager".into()),
             }
-        } else if rng.chance(25) || p.next_stage(d.stage).is_none() {
+        } else if g.rng.chance(25) || p.next_stage(d.stage).is_none() {
             Event::Resolved {
                 stage: d.stage,
                 outcome: "Agreed a way forward".into(),
@@ -154,7 +196,7 @@ fn dispute(rng: &mut Rng, policy: &LoadedPolicy, id: &DisputeId, end: Instant) -
                 bypass_role: None,
             }
         };
-        push(&mut records, at, happened, event);
+        push(&mut g, &mut records, at, happened, event);
     }
     records
 }
@@ -167,6 +209,7 @@ pub fn long_journal(dir: &Path, lines: usize, seed: u64) -> Result<DisputeId> {
     let policies = catalogue.policies();
     let store = crate::store::Store::new(dir);
     let mut rng = Rng(seed);
+    let key = generator_key(&mut rng);
     let policy = rng.pick(&policies);
     store.pin_policy(policy)?;
     let p = &policy.policy;
@@ -177,7 +220,7 @@ pub fn long_journal(dir: &Path, lines: usize, seed: u64) -> Result<DisputeId> {
             .single()
             .unwrap_or_default(),
     );
-    let mut records = dispute(&mut rng, policy, &id, t);
+    let mut records = dispute(&mut rng, &key, policy, &id, t);
     records.truncate(1);
     let mut stage = p.first_stage();
     while records.len() < lines.max(1) {
@@ -206,7 +249,12 @@ pub fn long_journal(dir: &Path, lines: usize, seed: u64) -> Result<DisputeId> {
                 with: Some("Duty manager".into()),
             }
         };
-        push(&mut records, t, None, event);
+        let mut g = Gen {
+            rng: &mut rng,
+            key: &key,
+            id: &id,
+        };
+        push(&mut g, &mut records, t, None, event);
     }
     write_journal(&path, &records)?;
     Ok(id)
@@ -241,6 +289,7 @@ pub fn generate(dir: &Path, disputes: u64, seed: u64) -> Result<usize> {
             .unwrap_or_default(),
     );
     let mut rng = Rng(seed);
+    let key = generator_key(&mut rng);
     let mut events = 0usize;
     for p in &policies {
         store.pin_policy(p)?;
@@ -248,7 +297,7 @@ pub fn generate(dir: &Path, disputes: u64, seed: u64) -> Result<usize> {
     for _ in 0..disputes {
         let policy = rng.pick(&policies);
         let (id, path) = store.prepare_new()?;
-        let records = dispute(&mut rng, policy, &id, end);
+        let records = dispute(&mut rng, &key, policy, &id, end);
         events += records.len();
         write_journal(&path, &records)?;
     }

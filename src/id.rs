@@ -76,7 +76,7 @@ pub fn normalise_prefix(typed: &str) -> Result<String> {
 
 fn bad_id(typed: &str) -> Error {
     let shown: String = typed.chars().filter(|c| !c.is_control()).take(40).collect();
-    Error::refused(format!("{shown:?} is not a dispute ID"))
+    Error::usage(format!("{shown:?} is not a dispute ID"))
         .with_hint("Dispute IDs are 10 letters and digits, e.g. 7K3M9QXA2B. Run `escalate status --all` to list them.")
 }
 

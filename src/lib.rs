@@ -8,6 +8,7 @@
 pub mod cache;
 pub mod calendar;
 pub mod calendar_store;
+pub mod checkpoint;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod policy;
 pub mod render;
 pub mod report;
 pub mod share;
+pub mod signing;
 pub mod store;
 pub mod summary;
 pub mod text;

@@ -66,6 +66,8 @@ pub struct Session {
     pub actor: String,
     /// The stored calendar (import and closure days), read once per process.
     pub calendars: crate::calendar_store::Calendars,
+    /// The user's signing key, loaded (or created) by the first line recorded.
+    pub keys: crate::signing::Keyring,
 }
 
 /// A dispute with the policy it pinned.
@@ -174,7 +176,7 @@ impl Session {
         }
     }
 
-    fn load_from(&self, id: DisputeId, contents: journal::Contents) -> Result<Loaded> {
+    pub fn load_from(&self, id: DisputeId, contents: journal::Contents) -> Result<Loaded> {
         let path = self.store.journal_path(&id);
         let Some(Event::Opened(opened)) = contents.records.first().map(|r| &r.event) else {
             return Err(Error::damaged(path, 1, "the first line is not `opened`"));
@@ -389,6 +391,14 @@ impl Session {
         Ok(disagreed)
     }
 
+    /// Who records: the actor, signing with their key (created on first use).
+    pub fn author(&self) -> Result<journal::Author<'_>> {
+        Ok(journal::Author {
+            by: &self.actor,
+            key: Some(self.keys.signer(&self.actor)?),
+        })
+    }
+
     /// A user's `--due` must be no later than the policy's deadline.
     pub fn check_user_due(
         &self,
@@ -500,8 +510,9 @@ impl Session {
         let pdue = dispute::policy_due(p, opened.stage, &facts, when, when, arose, &calendar);
         self.check_user_due(opened.due, pdue.as_ref(), when, opened.stage)?;
         self.store.pin_policy(&policy)?;
+        let author = self.author()?;
         let (id, path) = self.store.prepare_new()?;
-        let (record, head) = journal::create(&path, self.now, happened, &self.actor, opened)?;
+        let (record, head) = journal::create(&path, self.now, happened, author, opened)?;
         let dispute = Dispute::fold(id, vec![record], p)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
         Ok(Loaded {
@@ -560,7 +571,7 @@ impl Session {
         let calendar = self.calendar_for(&loaded.policy);
         let event = decide(&loaded, &calendar, when)?;
         let before = writer.contents.records.len();
-        writer.append(now, happened, &self.actor, event)?;
+        writer.append(now, happened, self.author()?, event)?;
         let added = &writer.contents.records[before..];
         loaded.warnings = journal::repairs(added);
         loaded

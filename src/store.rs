@@ -165,7 +165,7 @@ impl Store {
         if let Some(p) = cache.get(hash) {
             return p.clone();
         }
-        let found = std::fs::read_to_string(self.policies_dir().join(format!("{hash}.toml")))
+        let found = fsutil::read_file_to_string(&self.policies_dir().join(format!("{hash}.toml")))
             .ok()
             .filter(|text| crate::policy::hash_text(text) == hash)
             .and_then(|text| LoadedPolicy::from_text(text, Origin::Snapshot).ok())

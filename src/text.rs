@@ -1,7 +1,12 @@
 //! Checks on the free text people type into a dispute: any language, any script,
 //! but no NUL or terminal control characters (which could hide text or rewrite a
 //! colleague's screen when the journal is printed) and no value too long to be a
-//! note rather than a pasted file.
+//! note rather than a pasted file. Bidirectional overrides and isolates, which can
+//! make text read differently from what it says (`Police \u{202E}SCIMED`), are
+//! refused too; text recorded before that rule, and any other invisible character,
+//! is shown escaped (`<U+202E>`) by [`visible`] at every output.
+
+use std::borrow::Cow;
 
 use crate::error::{Error, Result};
 
@@ -35,8 +40,89 @@ pub fn optional(flag: &str, value: Option<&str>, max: usize) -> Result<Option<St
     }
 }
 
+/// Bidirectional embeddings, overrides and isolates (U+202A to U+202E, U+2066 to
+/// U+2069): they reorder the text around them on screen, so what is recorded can
+/// read as something else.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that change or hide text without showing themselves: bidi
+/// controls and marks, zero-width spaces and joiners other than the zero-width
+/// joiner and non-joiner (which names in several scripts need), the BOM, fillers,
+/// line and paragraph separators. (Terminal control characters are refused at
+/// input and in journals; output's own colour codes must pass through.)
+pub fn is_invisible(c: char) -> bool {
+    is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+                | '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180E}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{206A}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// Text for a person to read: every invisible character shown as `<U+XXXX>`.
+/// Applied to all text output (terminal, CSV, iCalendar), so a journal written
+/// before such characters were refused cannot disguise itself.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    escape_with(s, |c| format!("<U+{:04X}>", c as u32))
+}
+
+/// The same for JSON text: each invisible character becomes its `\uXXXX` escape,
+/// which decodes to the same string, so the data is unchanged but can be seen.
+pub fn visible_json(s: &str) -> Cow<'_, str> {
+    escape_with(s, |c| {
+        let mut units = [0u16; 2];
+        c.encode_utf16(&mut units)
+            .iter()
+            .map(|u| format!("\\u{u:04x}"))
+            .collect()
+    })
+}
+
+fn escape_with(s: &str, escape: impl Fn(char) -> String) -> Cow<'_, str> {
+    if !s.chars().any(is_invisible) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if is_invisible(c) {
+                    escape(c)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 fn check(flag: &str, value: &str, max: usize) -> Result<()> {
     let multi_line = max > MAX_SHORT;
+    if let Some(c) = value.chars().find(|&c| is_bidi_control(c)) {
+        return Err(Error::refused(format!(
+            "{flag} contains a bidirectional control character (U+{:04X}), which can make text read as something it is not, so it cannot be recorded",
+            c as u32
+        ))
+        .with_hint("Retype the text without it; right-to-left scripts display correctly without it."));
+    }
     if let Some(c) = value
         .chars()
         .find(|&c| c.is_control() && !(multi_line && (c == '\n' || c == '\t')))
@@ -74,5 +160,22 @@ mod tests {
         assert!(required("--by", "a\nb", MAX_SHORT).is_err());
         assert!(required("--note", "   ", MAX_LONG).is_err());
         assert!(required("--by", &"x".repeat(MAX_SHORT + 1), MAX_SHORT).is_err());
+    }
+
+    #[test]
+    fn bidi_controls_are_refused_and_invisible_text_shown() {
+        assert!(required("--with", "Police \u{202E}SCIMED", MAX_SHORT).is_err());
+        assert!(required("--with", "a\u{2067}b", MAX_SHORT).is_err());
+        // Zero-width joiner and non-joiner stay allowed.
+        assert!(required(
+            "--by",
+            "\u{0646}\u{200C}\u{0627} \u{1F469}\u{200D}\u{1F4BB}",
+            MAX_SHORT
+        )
+        .is_ok());
+        assert_eq!(visible("Police \u{202E}SCIMED"), "Police <U+202E>SCIMED");
+        assert_eq!(visible("a\u{200B}b\u{200D}c"), "a<U+200B>b\u{200D}c");
+        assert_eq!(visible_json("\"a\u{202E}b\""), "\"a\\u202eb\"");
+        assert!(matches!(visible("plain\nline"), Cow::Borrowed(_)));
     }
 }

@@ -137,6 +137,7 @@ fn ids(current: &OsStr, wanted: Wanted) -> Vec<CompletionCandidate> {
 
 /// Enough of a session to fold disputes (from the status cache where it can).
 fn session(store: crate::store::Store) -> Option<crate::ops::Session> {
+    let root = store.root().to_owned();
     let user = project_dirs().map(|d| d.config_dir().join("policies"));
     Some(crate::ops::Session {
         calendars: crate::calendar_store::Calendars::load(store.root()).ok()?,
@@ -144,6 +145,8 @@ fn session(store: crate::store::Store) -> Option<crate::ops::Session> {
         store,
         now: crate::clock::now_from_env().ok()?,
         actor: String::new(),
+        // Completion only reads; it never signs.
+        keys: crate::signing::Keyring::new(None, root),
     })
 }
 

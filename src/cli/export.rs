@@ -86,8 +86,15 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
                 wanted(&l).then(|| {
                     let r = l.summary(&s.calendar_for(&l.policy), &s.now);
                     match args.format {
-                        Format::Csv => csv_row(&r),
-                        _ => serde_json::to_string(&r).unwrap_or_default() + "\n",
+                        // Invisible characters are shown escaped, as in every output.
+                        Format::Csv => crate::text::visible(&csv_row(&r)).into_owned(),
+                        _ => {
+                            crate::text::visible_json(
+                                &serde_json::to_string(&r).unwrap_or_default(),
+                            )
+                            .into_owned()
+                                + "\n"
+                        }
                     }
                 })
             })

@@ -721,6 +721,12 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
             ("bash, in ~/.bashrc:", "source <(escalate completions bash)"),
             ("fish:", "escalate completions fish | source"),
         ],
+        "escalate-key" | "escalate-key-show" => vec![
+            ("Your key's fingerprint, and the line to add to the data directory's signers file:", "escalate key show"),
+        ],
+        "escalate-key-new" => vec![
+            ("Make your signing key before you first record anything:", "escalate key new"),
+        ],
         "escalate-share" | "escalate-share-init" => vec![
             ("Turn this data directory into the partnership's shared record:", "escalate share init /shared/partnership/escalate.git"),
         ],

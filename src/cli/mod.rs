@@ -12,6 +12,7 @@ mod discuss;
 mod escalate;
 mod export;
 mod input;
+mod key;
 mod man;
 mod notify;
 mod open;
@@ -124,6 +125,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Check journals are intact and print each one's head hash
     Verify(verify::VerifyArgs),
+    /// Your signing key: make one, or show it and its line for the signers file
+    Key(key::KeyArgs),
     /// Show, list and check escalation policies
     Policy(policy::PolicyArgs),
     /// The working-day calendar: import bank holidays, closure days, date sums
@@ -176,22 +179,23 @@ impl Output {
     }
 
     pub fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
+        // Every invisible character is shown escaped, whatever a journal holds.
         match self {
             Output::Json(text) => {
-                out.write_all(text.as_bytes())?;
+                out.write_all(text::visible_json(text).as_bytes())?;
                 out.write_all(b"\n")
             }
             Output::JsonArray(items) if items.is_empty() => out.write_all(b"[]\n"),
             Output::JsonArray(items) => {
                 out.write_all(b"[\n")?;
                 for (i, item) in items.iter().enumerate() {
-                    out.write_all(item.as_bytes())?;
+                    out.write_all(text::visible_json(item).as_bytes())?;
                     out.write_all(if i + 1 < items.len() { b",\n" } else { b"\n" })?;
                 }
                 out.write_all(b"]\n")
             }
             Output::JsonSpilled(spill) => spill.borrow_mut().write_array(out),
-            Output::Text(text) => out.write_all(text.as_bytes()),
+            Output::Text(text) => out.write_all(text::visible(text).as_bytes()),
         }
     }
 }
@@ -253,6 +257,13 @@ impl Ctx {
                 "Give a directory with --dir or ESCALATE_DIR (it is created on first use).",
             ));
         }
+        let keys = crate::signing::Keyring::new(
+            std::env::var_os("ESCALATE_KEY_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| dirs.as_ref().map(|d| d.config_dir().to_owned())),
+            root.clone(),
+        );
         let store = Store::new(root);
         let catalogue = Catalogue::load(Some(&user_policies))?;
         for (path, e) in &catalogue.broken {
@@ -268,6 +279,7 @@ impl Ctx {
                 catalogue,
                 now,
                 actor: actor(global.by, &config)?,
+                keys,
             },
             config,
             config_path,
@@ -316,6 +328,7 @@ fn run_command(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Man(args) => man::run(args, ctx),
         Command::Calendar(args) => calendar::run(args, ctx),
         Command::Verify(args) => verify::run(args, ctx),
+        Command::Key(args) => key::run(args, ctx),
         Command::Amend(args) => amend::run(args, ctx),
         Command::Reopen(args) => reopen::run(args, ctx),
         Command::Policy(args) => policy::run(args, ctx),
@@ -331,6 +344,7 @@ fn env_var(name: &str) -> Option<std::ffi::OsString> {
 
 /// Run a parsed command line; returns the process exit code.
 pub fn main(mut cli: Cli) -> i32 {
+    crate::fsutil::survive_file_size_limit();
     let g = &mut cli.global;
     g.dir = g
         .dir
@@ -353,6 +367,9 @@ pub fn main(mut cli: Cli) -> i32 {
         Ok(None) => dispatch(cli.command, &ctx),
         Err(e) => Err(e),
     };
+    for notice in ctx.session.keys.take_notices() {
+        note(&notice);
+    }
     match result {
         Ok(output) => {
             ctx.prompter.finish(true);
@@ -360,7 +377,10 @@ pub fn main(mut cli: Cli) -> i32 {
             match output.write_to(&mut stdout).and_then(|()| stdout.flush()) {
                 // A closed pipe (`escalate status | head`) is the reader's choice, not a failure.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    eprintln!("escalate: could not write the output: {e}");
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "escalate: could not write the output: {e}"
+                    );
                     crate::error::EXIT_REFUSED
                 }
                 _ => EXIT_OK,
@@ -427,10 +447,22 @@ fn read_date_arg(s: &str, words: clock::Words) -> std::result::Result<chrono::Na
 }
 
 /// Reprint a warning on stderr (used when some journals could not be read).
+/// (Never `eprintln!`, which panics when stderr cannot be written, as on a
+/// full disk.)
 pub fn warn(message: &str) {
-    eprint!(
+    let _ = write!(
+        std::io::stderr(),
         "{}",
         wrap::wrap(&format!("warning: {message}"), "", wrap::stderr_width())
+    );
+}
+
+/// Tell the user something they should know once (a key was made, a file written).
+pub fn note(message: &str) {
+    let _ = write!(
+        std::io::stderr(),
+        "{}",
+        wrap::wrap(&format!("note: {message}"), "", wrap::stderr_width())
     );
 }
 

@@ -8,18 +8,28 @@ use std::io::Write;
 use clap::Args;
 
 use super::{warn, Ctx, Output};
-use crate::error::Result;
+use std::path::PathBuf;
+
+use crate::checkpoint;
+use crate::error::{Error, Result};
 use crate::id::DisputeId;
-use crate::verify::{verify, verify_loaded, Report};
+use crate::signing::Signers;
+use crate::verify::{missing, verify, Checks, Report};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Dispute IDs (any unique start of each) [default: every dispute]
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(super::complete::dispute_ids))]
     pub ids: Vec<String>,
+    /// Also write a checkpoint to FILE (a new file): each dispute's number of lines and head hash, and one root hash over them. Keep it somewhere else.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Check that every dispute in the checkpoint FILE still exists and extends exactly what it recorded, and list what is new
+    #[arg(long, value_name = "FILE")]
+    pub against: Option<PathBuf>,
     /// In a shared directory: check the repository's history instead, proving every
     /// commit only appended lines to journals
-    #[arg(long, conflicts_with = "ids")]
+    #[arg(long, conflicts_with_all = ["ids", "checkpoint", "against"])]
     pub history: bool,
 }
 
@@ -84,10 +94,18 @@ fn line_for(r: &Report) -> String {
             } else {
                 " (with warnings)"
             };
+            let against = r
+                .checkpoint
+                .as_ref()
+                .map(|c| format!("; {c}"))
+                .unwrap_or_default();
             format!(
-                "{} ok{warned}: {} lines, head {head}{recovered}\n",
+                "{} ok{warned}: {} lines, head {head}{recovered}{against}\n",
                 r.id, r.lines
             )
+        }
+        (Some(p), _) if matches!(r.error, Some(Error::Refused { .. })) => {
+            format!("{} not checked: {}\n", r.id, p.message)
         }
         (Some(p), _) => match p.line {
             Some(n) => format!("{} DAMAGED at line {n}: {}\n", r.id, p.message),
@@ -102,9 +120,13 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         return history(ctx);
     }
     let s = &ctx.session;
-    // Every dispute is listed by the pass that rebuilds the cache (below).
-    let ids: Vec<DisputeId> = if args.ids.is_empty() {
-        Vec::new()
+    let checks = Checks {
+        signers: Signers::load(s.store.root())?,
+        against: args.against.as_deref().map(checkpoint::read).transpose()?,
+    };
+    let all = args.ids.is_empty();
+    let ids: Vec<DisputeId> = if all {
+        s.store.ids()?
     } else {
         let mut ids = Vec::new();
         for typed in &args.ids {
@@ -121,17 +143,15 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut first: Option<crate::error::Error> = None;
     let mut count = 0usize;
+    let mut taken: Vec<checkpoint::Entry> = Vec::new();
+    let mut any_signed = false;
+    let mut left_out: Vec<String> = Vec::new();
     let mut written = if ctx.json {
         out.write_all(b"[")
     } else {
         Ok(())
     };
-    let total = match (args.ids.is_empty(), super::progress::Progress::wanted(ctx)) {
-        (true, true) => s.store.ids()?.len(),
-        (true, false) => 0,
-        (false, _) => ids.len(),
-    };
-    let mut progress = super::progress::Progress::new(ctx, total, "Checking");
+    let mut progress = super::progress::Progress::new(ctx, ids.len(), "Checking");
     let mut visit = |mut r: Report| {
         progress.inc();
         for w in &r.warnings {
@@ -154,20 +174,27 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             };
         }
         count += 1;
+        any_signed |= r.signed;
+        match (&r.head, r.ok) {
+            (Some(head), true) => taken.push(checkpoint::Entry {
+                id: r.id.clone(),
+                lines: r.lines as u64,
+                head: head.clone(),
+            }),
+            _ => left_out.push(r.id.clone()),
+        }
         if first.is_none() {
             first = r.error.take();
         }
     };
-    let disagreed = if args.ids.is_empty() {
-        // Every journal: the same pass rebuilds the status cache from the journals
-        // it checks, so nothing status, export or report shows afterwards differs
-        // from them; an entry that was in use and disagreed is named.
-        s.rebuild_cache_with(
-            |id, view| verify_loaded(s, id, view.and_then(|v| v.with_lines(s, id))),
-            |_, r| visit(r),
-        )?
+    let disagreed = if all {
+        // Every journal: the same pass rebuilds the status cache from the journals,
+        // so nothing status, export or report shows afterwards differs from them; an
+        // entry that was in use and disagreed is named. Each journal is checked
+        // from its own bytes (signatures need the lines as written).
+        s.rebuild_cache_with(|id, _| verify(s, id, &checks), |_, r| visit(r))?
     } else {
-        crate::ops::in_parallel(&ids, |id| verify(s, id), |_, r| visit(r));
+        crate::ops::in_parallel(&ids, |id| verify(s, id, &checks), |_, r| visit(r));
         Vec::new()
     };
     drop(progress);
@@ -175,6 +202,57 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         warn(&format!(
             "dispute {id}: the status cache said something other than its journal (it was changed outside escalate); it was rebuilt from the journal"
         ));
+    }
+    // Disputes the checkpoint lists that are gone: only when every journal was
+    // checked, since naming some IDs says nothing about the others.
+    if let Some(c) = checks.against.as_ref().filter(|_| all) {
+        for entry in c.entries.iter().filter(|e| {
+            ids.binary_search_by(|id| id.as_str().cmp(e.id.as_str()))
+                .is_err()
+        }) {
+            let mut r = missing(s, entry);
+            if written.is_ok() {
+                written = if ctx.json {
+                    let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
+                    out.write_all(sep).and_then(|()| {
+                        out.write_all(serde_json::to_string(&r).unwrap_or_default().as_bytes())
+                    })
+                } else {
+                    out.write_all(
+                        format!(
+                            "{} MISSING: {}\n",
+                            r.id,
+                            r.problem
+                                .as_ref()
+                                .map(|p| p.message.as_str())
+                                .unwrap_or_default()
+                        )
+                        .as_bytes(),
+                    )
+                };
+            }
+            count += 1;
+            if first.is_none() {
+                first = r.error.take();
+            }
+        }
+        if c.signers != Signers::file_hash(s.store.root()) {
+            warn(&format!(
+                "the signers file is not what it was when the checkpoint was taken ({}): check every name and key added or removed since against the copy your partnership keeps",
+                c.taken
+            ));
+        }
+        if !ctx.json {
+            written = written.and_then(|()| {
+                out.write_all(
+                    format!(
+                        "Compared with the checkpoint taken {} (root {}): compare that root with the one you noted or sent.\n",
+                        c.taken, c.root
+                    )
+                    .as_bytes(),
+                )
+            });
+        }
     }
     if written.is_ok() {
         written = match (ctx.json, count) {
@@ -188,7 +266,23 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     }
     // A closed pipe is the reader's choice; the exit code still says what was found.
     let _ = written.and_then(|()| out.flush());
-
+    drop(out);
+    if any_signed && checks.signers.is_none() {
+        warn(&crate::verify::signers_not_pinned());
+    }
+    if let Some(file) = &args.checkpoint {
+        let (text, root) = checkpoint::render(
+            &crate::clock::rfc3339::format(&s.now),
+            taken,
+            Signers::file_hash(s.store.root()).as_deref(),
+            &left_out,
+        );
+        checkpoint::write(file, &text)?;
+        super::note(&format!(
+            "checkpoint written to {}: root {root}. Keep the file (or at least the root) somewhere others with access to the data directory cannot change it.",
+            file.display()
+        ));
+    }
     match first {
         Some(e) => Err(e),
         None => Ok(Output::Text(String::new())),

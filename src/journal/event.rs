@@ -11,6 +11,10 @@ use crate::clock::Instant;
 /// One journal line as read back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
+    /// The line format: absent on lines written before signing (format 1), 2 on
+    /// signed lines. A reader refuses a version newer than it knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v: Option<u32>,
     pub seq: u64,
     /// When the line was recorded.
     #[serde(with = "crate::clock::rfc3339")]
@@ -27,6 +31,21 @@ pub struct Record {
     pub event: Event,
     /// SHA-256 of the previous line's bytes; empty on line 1.
     pub prev: String,
+    /// Line 1 of a journal created since format 2: the dispute ID it belongs to, so
+    /// a journal copied or moved under another ID's file name is detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<String>,
+    /// Line 1 since format 2: random bytes (hex), so two disputes opened with the
+    /// same details at the same second never share a head hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// The OpenSSH fingerprint (`SHA256:...`) of the key that signed the line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// The signature over the line's bytes before `,"sig":"`: the base64 body of
+    /// an OpenSSH `SSH SIGNATURE` (namespace `escalate-journal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
     /// SHA-256 of this line's bytes before `,"hash":`.
     #[serde(default)]
     pub hash: String,
@@ -164,6 +183,20 @@ pub enum Event {
         /// The last of the partnership's lines they were merged after.
         after: u64,
     },
+    /// Before this append the head receipt did not name the last line: it was
+    /// `missing`, `empty` or `behind`. Recorded so that rewriting the receipt never
+    /// erases the evidence that it disagreed with the journal.
+    ReceiptRepaired {
+        found: String,
+        /// The line the receipt named, when it named one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        named: Option<u64>,
+        /// How many complete lines the journal had.
+        lines: u64,
+        /// What showed a crash: `interrupted write` (the temporary receipt was
+        /// left behind), `torn write`, or `none` (lines may have been removed).
+        evidence: String,
+    },
 }
 
 impl Event {
@@ -180,6 +213,7 @@ impl Event {
             Event::Recovered { .. } => "recovered",
             Event::Superseded { .. } => "superseded",
             Event::Merged { .. } => "merged",
+            Event::ReceiptRepaired { .. } => "receipt_repaired",
         }
     }
 
@@ -187,6 +221,9 @@ impl Event {
     /// has a place in its order of events), rather than a note about the record
     /// itself (a correction, a recovered write).
     pub fn is_happening(&self) -> bool {
-        !matches!(self, Event::Amended { .. } | Event::Recovered { .. })
+        !matches!(
+            self,
+            Event::Amended { .. } | Event::Recovered { .. } | Event::ReceiptRepaired { .. }
+        )
     }
 }

@@ -98,10 +98,18 @@ pub fn read(journal: &Path) -> Result<Stored> {
             ),
         )
     };
-    let file = match super::open_no_follow(OpenOptions::new().read(true), &path) {
+    let file = match crate::fsutil::open_regular(OpenOptions::new().read(true), &path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Stored::Absent),
-        Err(e) if super::is_link_error(&e) => return Err(not_one()),
+        Err(e)
+            if super::is_link_error(&e)
+                || matches!(
+                    e.kind(),
+                    std::io::ErrorKind::InvalidInput | std::io::ErrorKind::IsADirectory
+                ) =>
+        {
+            return Err(not_one())
+        }
         Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
     };
     // Read one byte past the limit rather than asking for the size first: a
@@ -133,7 +141,7 @@ pub fn read(journal: &Path) -> Result<Stored> {
 
 /// The SHA-256 of line `seq` (1-based) among `records`, whose last line hashes to
 /// `head`: each line's `prev` is the hash of the one before it.
-fn line_hash<'a>(records: &'a [Record], head: &'a str, seq: u64) -> Option<&'a str> {
+pub fn line_hash<'a>(records: &'a [Record], head: &'a str, seq: u64) -> Option<&'a str> {
     let n = records.len() as u64;
     if seq == 0 || seq > n {
         None
@@ -181,6 +189,31 @@ pub fn compare(
         0 => Standing::Matches,
         behind => Standing::Behind(behind),
     })
+}
+
+/// Whether the temporary receipt an append writes before its line is still there
+/// and vouches for the journal's last line (or lost its bytes in a power cut): the
+/// proof that an append was interrupted between its line and its receipt.
+pub fn leftover(journal: &Path, records: &[Record], head: &str) -> bool {
+    let tmp = temp_path_for(journal);
+    let Ok(file) = crate::fsutil::open_regular(OpenOptions::new().read(true), &tmp) else {
+        return false;
+    };
+    let mut bytes = Vec::new();
+    if file
+        .take(MAX_RECEIPT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .is_err()
+    {
+        return false;
+    }
+    if bytes.iter().all(|&b| b == 0) {
+        return true;
+    }
+    std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(parse)
+        .is_some_and(|r| r.seq == records.len() as u64 && r.hash == head)
 }
 
 /// Write the receipt a journal will have after its next line, under a temporary name.

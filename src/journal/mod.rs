@@ -24,6 +24,50 @@ use crate::error::{Error, Result};
 /// exhausting memory.
 pub const MAX_JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Room kept below the limit that only `notify`, `resolve` and escalate's own
+/// repair lines may use, so a dispute near its limit can always be closed: other
+/// appends are refused once they would leave less than this. A maximum-length
+/// notification is under 100 KB, so this holds at least ten.
+pub const RESERVED_BYTES: u64 = 1024 * 1024;
+
+/// Who is writing a line: the name recorded as `by`, and the key that signs it
+/// (`None` writes an unsigned line of the old format; only tests do that).
+#[derive(Clone, Copy, Debug)]
+pub struct Author<'a> {
+    pub by: &'a str,
+    pub key: Option<&'a crate::signing::Key>,
+}
+
+/// Encode a record as a line, signed when the author has a key.
+fn encode_as(record: &mut Record, key: Option<&crate::signing::Key>) -> Result<String> {
+    match key {
+        Some(k) => line::encode_signed(record, k),
+        None => {
+            let text = line::encode(record);
+            record.hash = line::seal_of(&text).to_owned();
+            Ok(text)
+        }
+    }
+}
+
+/// What a read found that shows a crash happened, if anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// A line without its line end.
+    TornWrite,
+    /// The temporary receipt an append writes before its line is still there.
+    InterruptedWrite,
+}
+
+impl Evidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::TornWrite => "torn write",
+            Evidence::InterruptedWrite => "interrupted write",
+        }
+    }
+}
+
 /// How long a command waits for another process's lock before giving up.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 
@@ -40,6 +84,8 @@ pub struct Contents {
     /// Quarantine files beside the journal that no `recovered` line names yet (a
     /// crash came between moving torn bytes aside and recording it).
     pub unrecorded: Vec<String>,
+    /// What shows a crash, when the receipt does not name the last line.
+    pub evidence: Option<Evidence>,
 }
 
 impl Contents {
@@ -56,23 +102,10 @@ impl Contents {
         }
         match self.standing {
             head::Standing::Matches => {}
-            head::Standing::Missing => out.push(
-                "there is no head receipt beside the journal, so removal of its last line cannot be detected; the next change to this dispute writes one".into(),
-            ),
-            head::Standing::Lost => out.push(
-                "its head receipt is empty (a power cut can lose the last update to it), so removal of its last line cannot be detected; the next change to this dispute writes it again".into(),
-            ),
-            head::Standing::Behind(behind) => {
-                let n = self.records.len() as u64;
-                let named = n.saturating_sub(behind);
-                let after = if behind == 1 {
-                    format!("line {n} was")
-                } else {
-                    format!("lines {} to {n} were", named + 1)
-                };
-                out.push(format!(
-                    "the head receipt names line {named} but {after} written after it (an append was interrupted before its receipt was written, or a power cut lost an update to it); the next change to this dispute brings it up to date"
-                ));
+            _ => {
+                if let Some(w) = self.receipt_finding() {
+                    out.push(w);
+                }
             }
         }
         for name in &self.unrecorded {
@@ -81,6 +114,39 @@ impl Contents {
             ));
         }
         out
+    }
+
+    /// What the receipt's disagreement with the journal means, in words, or `None`
+    /// when it names the last line.
+    pub fn receipt_finding(&self) -> Option<String> {
+        let n = self.records.len() as u64;
+        let found = match self.standing {
+            head::Standing::Matches => return None,
+            head::Standing::Missing => "there is no head receipt beside the journal".to_owned(),
+            head::Standing::Lost => "its head receipt is empty".to_owned(),
+            head::Standing::Behind(behind) => format!(
+                "the head receipt names line {} but the journal has {n} lines",
+                n.saturating_sub(behind)
+            ),
+        };
+        Some(match self.evidence {
+            Some(e) => format!(
+                "{found}; a crash explains it ({}: an append was interrupted before its receipt was written); the next change to this dispute records this and writes the receipt",
+                e.as_str()
+            ),
+            None => format!(
+                "{found}, and nothing shows a crash (no torn line, no leftover temporary receipt): lines may have been removed from or added to the end of the journal by hand; the next change to this dispute records this finding in the journal"
+            ),
+        })
+    }
+
+    /// The receipt disagrees with the journal and no crash explains it: a possible
+    /// removal or addition of lines, which `verify` treats as a finding (exit 3).
+    pub fn suspect_receipt(&self) -> Option<String> {
+        if self.evidence.is_some() {
+            return None;
+        }
+        self.receipt_finding()
     }
 
     /// How many torn writes this journal records having moved aside.
@@ -104,9 +170,38 @@ pub fn repairs(appended: &[Record]) -> Vec<String> {
                 "an incomplete line ({bytes} bytes) left by an interrupted command was moved to {quarantine} and recorded as line {}",
                 r.seq
             )),
+            Event::ReceiptRepaired { .. } => Some(format!(
+                "line {}: {}",
+                r.seq,
+                receipt_phrase(&r.event)
+            )),
             _ => None,
         })
         .collect()
+}
+
+/// A `receipt_repaired` line in words, for `show` and for the warning after the
+/// append that wrote it.
+pub fn receipt_phrase(event: &Event) -> String {
+    let Event::ReceiptRepaired {
+        found,
+        named,
+        lines,
+        evidence,
+    } = event
+    else {
+        return String::new();
+    };
+    let what = match (found.as_str(), named) {
+        ("behind", Some(k)) => format!("the head receipt named line {k} of {lines}"),
+        ("empty", _) => format!("the head receipt was empty ({lines} lines)"),
+        _ => format!("there was no head receipt ({lines} lines)"),
+    };
+    if evidence == "none" {
+        format!("{what}, with no sign of a crash: lines may have been removed or added by hand before this; the receipt was rewritten")
+    } else {
+        format!("{what} after an {evidence}; the receipt was rewritten")
+    }
 }
 
 /// Parse journal bytes. Any damage is an error naming the line; a torn last line
@@ -128,6 +223,18 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
         let n = i + 1;
         if raw.is_empty() {
             return Err(Error::damaged(path, n, "the line is empty"));
+        }
+        // Every format keeps the seal, so a sound seal on a line that declares a
+        // newer format means a newer escalate wrote it; a flipped digit does not.
+        if let Some(v) = line::version(raw).filter(|&v| v > u64::from(line::FORMAT)) {
+            if line::seal_ok(raw) {
+                return Err(Error::refused(format!(
+                    "journal {} line {n} is in format {v}, written by a newer version of escalate than this one (which reads up to format {})",
+                    path.display(),
+                    line::FORMAT
+                ))
+                .with_hint("Nothing is wrong with the journal: install the newer escalate to read it."));
+            }
         }
         let (record, whole) = line::decode(raw).map_err(|what| Error::damaged(path, n, what))?;
         if record.seq != n as u64 {
@@ -168,13 +275,45 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
     if records.is_empty() && torn.is_empty() {
         return Err(Error::damaged(path, 1, "the journal is empty"));
     }
+    check_bound(path, &records)?;
+    if !torn.is_empty() {
+        if let Ok((r, _)) = line::decode(torn) {
+            if r.seq == records.len() as u64 + 1 && r.prev == prev {
+                return Err(Error::damaged(
+                    path,
+                    records.len() + 1,
+                    "the line is complete and sealed but its line end was removed: a crash cannot do that (a line is written with its line end in one piece), so the file was edited",
+                ));
+            }
+        }
+    }
     Ok(Contents {
         records,
         head: prev,
         torn_tail: (!torn.is_empty()).then(|| torn.to_vec()),
         standing: head::Standing::Matches,
         unrecorded: Vec::new(),
+        evidence: None,
     })
+}
+
+/// A journal whose first line names its dispute must be stored under that ID: a
+/// journal copied or moved over another dispute's file is not that dispute's.
+fn check_bound(path: &Path, records: &[Record]) -> Result<()> {
+    let Some(named) = records.first().and_then(|r| r.dispute.as_deref()) else {
+        return Ok(());
+    };
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if named != stem {
+        return Err(Error::damaged(
+            path,
+            1,
+            format!(
+                "this is the journal of dispute {named:?}, stored under the name of dispute {stem}: journals were swapped, copied or renamed"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn read_checked(path: &Path, file: &mut File) -> Result<Vec<u8>> {
@@ -239,25 +378,17 @@ fn open_existing(path: &Path, write: bool) -> Result<File> {
     // append to a file outside the data directory. O_NOFOLLOW makes the refusal part
     // of the open itself (no separate lstat to race with, and one system call fewer
     // per journal when `status` reads thousands).
-    open_no_follow(OpenOptions::new().read(true).append(write), path).map_err(|e| {
+    crate::fsutil::open_regular(OpenOptions::new().read(true).append(write), path).map_err(|e| {
         if is_link_error(&e) {
             Error::damaged(path, 0, "it is a symbolic link, not a journal file")
         } else if e.kind() == std::io::ErrorKind::IsADirectory {
             Error::damaged(path, 0, "it is a directory, not a journal file")
+        } else if e.kind() == std::io::ErrorKind::InvalidInput {
+            Error::damaged(path, 0, format!("{e}, so it is not a journal"))
         } else {
             Error::io(format!("could not open {}", path.display()), e)
         }
     })
-}
-
-/// Open without following a symbolic link in the last path component.
-pub(crate) fn open_no_follow(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW);
-    }
-    options.open(path)
 }
 
 /// Whether an open failed because the path is a symbolic link (O_NOFOLLOW).
@@ -288,6 +419,15 @@ fn check_surroundings(path: &Path, contents: &mut Contents) -> Result<()> {
         }
     }
     contents.standing = head::compare(path, &contents.records, &contents.head, &receipt)?;
+    if contents.standing != head::Standing::Matches {
+        contents.evidence = if contents.torn_tail.is_some() {
+            Some(Evidence::TornWrite)
+        } else if head::leftover(path, &contents.records, &contents.head) {
+            Some(Evidence::InterruptedWrite)
+        } else {
+            None
+        };
+    }
     let recorded: Vec<&str> = contents
         .records
         .iter()
@@ -310,6 +450,11 @@ fn quarantine_dir(path: &Path) -> PathBuf {
     path.parent().unwrap_or(Path::new(".")).join("quarantine")
 }
 
+/// Whether `dir` is a directory itself, not a link to one elsewhere.
+fn real_dir(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_dir())
+}
+
 /// Whether a quarantine directory exists, asked once per directory per process:
 /// it almost never does, and asking for every journal doubled the cost of reading
 /// thousands of them. Creating one (in `Writer::quarantine`) records it here.
@@ -328,7 +473,7 @@ fn quarantine_exists(dir: &Path, created: bool) -> bool {
 
 /// The names of a journal's quarantine files, sorted.
 fn quarantine_files(path: &Path) -> Vec<String> {
-    if !quarantine_exists(&quarantine_dir(path), false) {
+    if !quarantine_exists(&quarantine_dir(path), false) || !real_dir(&quarantine_dir(path)) {
         return Vec::new();
     }
     let Some(prefix) = path
@@ -366,6 +511,22 @@ pub fn read(path: &Path) -> Result<Contents> {
     open_locked(path, false).map(|(_, _, contents)| contents)
 }
 
+/// Read a journal like `read`, also returning its complete lines' bytes (without
+/// line ends), for checks that need the exact bytes, such as signatures.
+pub fn read_with_lines(path: &Path) -> Result<(Contents, Vec<Vec<u8>>)> {
+    let mut file = open_existing(path, false)?;
+    wait_for_lock(path, &file, false)?;
+    let bytes = read_checked(path, &mut file)?;
+    let mut contents = parse(path, &bytes)?;
+    check_surroundings(path, &mut contents)?;
+    let lines = bytes
+        .split(|&b| b == b'\n')
+        .take(contents.records.len())
+        .map(<[u8]>::to_vec)
+        .collect();
+    Ok((contents, lines))
+}
+
 /// A journal open for appending, holding its exclusive lock until dropped.
 pub struct Writer {
     path: PathBuf,
@@ -393,26 +554,86 @@ impl Writer {
     /// a torn tail is moved to a quarantine file and recorded, and any quarantine
     /// file not yet recorded is recorded. Each line is one write and an fsync, then
     /// the head receipt is replaced.
+    ///
+    /// A receipt that did not name the last line is recorded first, as a
+    /// `receipt_repaired` line, so that rewriting it never erases the finding.
     pub fn append(
         &mut self,
         at: Instant,
         happened: Option<Instant>,
-        by: &str,
+        author: Author,
         event: Event,
     ) -> Result<Record> {
-        if matches!(self.contents.standing, head::Standing::Behind(_)) {
+        self.check_room(&event)?;
+        let finding = self.receipt_event();
+        if self.contents.evidence.is_some()
+            && matches!(self.contents.standing, head::Standing::Behind(_))
+        {
             self.catch_up_receipt()?;
         }
         if let Some(torn) = self.contents.torn_tail.clone() {
             let recovered = self.quarantine(&torn)?;
-            self.write_line(at, None, by, recovered)?;
+            self.write_line(at, None, author, recovered)?;
         }
         for name in std::mem::take(&mut self.contents.unrecorded) {
             if let Some(recovered) = self.adopt(&name) {
-                self.write_line(at, None, by, recovered)?;
+                self.write_line(at, None, author, recovered)?;
             }
         }
-        self.write_line(at, happened, by, event)
+        if let Some(finding) = finding {
+            self.write_line(at, None, author, finding)?;
+        }
+        self.write_line(at, happened, author, event)
+    }
+
+    /// The `receipt_repaired` event for a receipt that does not name the last line.
+    fn receipt_event(&self) -> Option<Event> {
+        let lines = self.contents.records.len() as u64;
+        let (found, named) = match self.contents.standing {
+            head::Standing::Matches => return None,
+            head::Standing::Missing => ("missing", None),
+            head::Standing::Lost => ("empty", None),
+            head::Standing::Behind(b) => ("behind", Some(lines - b)),
+        };
+        Some(Event::ReceiptRepaired {
+            found: found.into(),
+            named,
+            lines,
+            evidence: self
+                .contents
+                .evidence
+                .map_or("none", Evidence::as_str)
+                .into(),
+        })
+    }
+
+    /// Refuse up front an append that would take the journal past its limit, so
+    /// it never becomes too big to read; `notify` and `resolve` may use the room
+    /// kept below the limit, so a dispute can always be closed.
+    fn check_room(&self, event: &Event) -> Result<()> {
+        let closing = matches!(event, Event::Notified { .. } | Event::Resolved { .. });
+        let limit = if closing {
+            MAX_JOURNAL_BYTES
+        } else {
+            MAX_JOURNAL_BYTES - RESERVED_BYTES
+        };
+        // The envelope, signature and any repair lines are under 4 KiB.
+        let needed = serde_json::to_string(event).map_or(0, |t| t.len() as u64) + 4096;
+        if self.len + needed <= limit {
+            return Ok(());
+        }
+        Err(Error::refused(format!(
+            "dispute journal {} is {} bytes; this would take it past the {} bytes a journal may hold{}",
+            self.path.display(),
+            self.len,
+            limit,
+            if closing { "" } else { " (the last megabyte is kept for notifications and the resolution)" }
+        ))
+        .with_hint(if closing {
+            "Shorten the text; keep long documents in your case system and refer to them here."
+        } else {
+            "Keep long notes in your case system and refer to them here; `escalate notify` and `escalate resolve` still have room."
+        }))
     }
 
     /// Bring a receipt left behind (by a crash between a line and its receipt) up to
@@ -452,6 +673,16 @@ impl Writer {
             &sha[..8]
         );
         let qdir = quarantine_dir(&self.path);
+        if std::fs::symlink_metadata(&qdir).is_ok_and(|m| !m.file_type().is_dir()) {
+            return Err(Error::damaged(
+                &self.path,
+                self.contents.records.len() + 1,
+                format!(
+                    "the line is incomplete and must be set aside, but {} is not a directory (a link is never followed out of the data directory); nothing was written",
+                    qdir.display()
+                ),
+            ));
+        }
         crate::fsutil::private_dir(&qdir)?;
         quarantine_exists(&qdir, true);
         let qpath = qdir.join(&name);
@@ -505,20 +736,24 @@ impl Writer {
         &mut self,
         at: Instant,
         happened: Option<Instant>,
-        by: &str,
+        author: Author,
         event: Event,
     ) -> Result<Record> {
         let mut record = Record {
+            v: None,
             seq: self.contents.records.len() as u64 + 1,
             at,
             happened,
-            by: by.to_owned(),
+            by: author.by.to_owned(),
             event,
             prev: self.contents.head.clone(),
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
             hash: String::new(),
         };
-        let line = line::encode(&record);
-        record.hash = line::seal_of(&line).to_owned();
+        let line = encode_as(&mut record, author.key)?;
         let mut bytes = line.into_bytes();
         let head = line::sha256_hex(&bytes);
         bytes.push(b'\n');
@@ -529,10 +764,13 @@ impl Writer {
                 hash: head.clone(),
             },
         )?;
-        self.file
+        if let Err(e) = self
+            .file
             .write_all(&bytes)
             .and_then(|()| self.file.sync_data())
-            .map_err(|e| Error::io(format!("could not write to {}", self.path.display()), e))?;
+        {
+            return Err(self.undo_write(&receipt, e));
+        }
         self.len += bytes.len() as u64;
         self.contents.head = head;
         self.contents.records.push(record.clone());
@@ -547,7 +785,44 @@ impl Writer {
             )
         })?;
         self.contents.standing = head::Standing::Matches;
+        self.contents.evidence = None;
+        // A journal or directory others can read was loosened by hand (verify
+        // reports it); writing to it is the moment to make it private again.
+        crate::fsutil::tighten(&self.path, false);
+        if let Some(disputes) = self.path.parent() {
+            crate::fsutil::tighten(disputes, true);
+            if let Some(root) = disputes.parent() {
+                crate::fsutil::tighten(root, true);
+            }
+        }
         Ok(record)
+    }
+
+    /// A line's write failed (a full disk, a file-size limit, an I/O error): cut
+    /// whatever part of it reached the file, so the error's promise that nothing
+    /// was written is true, and remove its prepared receipt.
+    fn undo_write(&mut self, receipt: &Path, e: std::io::Error) -> Error {
+        let _ = std::fs::remove_file(receipt);
+        let cut = self
+            .file
+            .set_len(self.len)
+            .and_then(|()| self.file.sync_all());
+        match cut {
+            Ok(()) => Error::io(
+                format!(
+                    "could not write to {}; nothing was written (the journal is as it was)",
+                    self.path.display()
+                ),
+                e,
+            ),
+            Err(cut) => Error::io(
+                format!(
+                    "could not write to {} ({e}), and could not cut the partial line back ({cut}); the next change moves it to quarantine",
+                    self.path.display()
+                ),
+                cut,
+            ),
+        }
     }
 }
 
@@ -558,19 +833,31 @@ pub fn create(
     path: &Path,
     at: Instant,
     happened: Option<Instant>,
-    by: &str,
+    author: Author,
     opened: Opened,
 ) -> Result<(Record, String)> {
-    let record = Record {
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|e| {
+        Error::io(
+            "could not get random bytes for a new journal",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    let mut record = Record {
+        v: None,
         seq: 1,
         at,
         happened,
-        by: by.to_owned(),
+        by: author.by.to_owned(),
         event: Event::Opened(opened),
         prev: String::new(),
+        dispute: path.file_stem().and_then(|s| s.to_str()).map(str::to_owned),
+        nonce: Some(crate::policy::hex(&nonce)),
+        signer: None,
+        sig: None,
         hash: String::new(),
     };
-    let mut bytes = line::encode(&record).into_bytes();
+    let mut bytes = encode_as(&mut record, author.key)?.into_bytes();
     bytes.push(b'\n');
     let contents = parse(path, &bytes)?;
     let receipt = head::prepare(
@@ -606,6 +893,7 @@ mod tests {
     fn sample() -> Vec<u8> {
         let at = crate::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
         let mut record = Record {
+            v: None,
             seq: 1,
             at,
             happened: None,
@@ -627,6 +915,10 @@ mod tests {
                 start_reason: None,
             }),
             prev: String::new(),
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
             hash: String::new(),
         };
         let first = line::encode(&record);

@@ -213,6 +213,7 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             "merged late: line(s) {} were recorded offline and added after line {after}",
             lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
         ),
+        Event::ReceiptRepaired { .. } => crate::journal::receipt_phrase(e),
     }
 }
 

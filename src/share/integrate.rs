@@ -127,6 +127,9 @@ fn rebase(
     let _ = std::fs::remove_file(&tmp);
     let _ = std::fs::remove_file(journal::head::path_for(&tmp));
     crate::fsutil::write_new_file(&tmp, remote)?;
+    // The partnership's lines are the shared evidence: a receipt for them here, so
+    // the appends below do not record a missing receipt into the shared journal.
+    super::sync::rebuild_receipt(&tmp)?;
     let result = replan(session, id, &tmp, local_extra, received);
     let bytes = std::fs::read(&tmp);
     let _ = std::fs::remove_file(&tmp);
@@ -253,7 +256,13 @@ fn replan(
         });
         let written = match allowed {
             Ok(()) => {
-                let w = writer.append(r.at, r.happened, &r.by, event)?;
+                // A local line is re-signed with the local key (clarification 9):
+                // it was this user's, and sync never signs for anyone else.
+                let author = crate::journal::Author {
+                    by: &r.by,
+                    key: Some(session.keys.signer(&session.actor)?),
+                };
+                let w = writer.append(r.at, r.happened, author, event)?;
                 kept.push(w.seq);
                 merge.merged_late += 1;
                 w
@@ -269,7 +278,7 @@ fn replan(
                 writer.append(
                     session.now,
                     None,
-                    &session.actor,
+                    session.author()?,
                     Event::Superseded {
                         was: r.event.kind().to_owned(),
                         recorded_by: r.by.clone(),
@@ -290,7 +299,7 @@ fn replan(
         writer.append(
             session.now,
             None,
-            &session.actor,
+            session.author()?,
             Event::Merged {
                 lines: kept,
                 after: last_remote,

@@ -236,8 +236,13 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
     g.ok(&["update-ref", SYNCED_REF, &head])?;
     let store = crate::store::Store::new(path);
     let ids = store.ids()?;
+    // git writes what it checks out with the user's umask; records about children
+    // are private to this user, as everywhere else in the data directory.
+    fsutil::tighten(&store.disputes_dir(), true);
     for id in &ids {
-        sync::rebuild_receipt(&store.journal_path(id))?;
+        let journal = store.journal_path(id);
+        fsutil::tighten(&journal, false);
+        sync::rebuild_receipt(&journal)?;
     }
     Ok(ids.len())
 }

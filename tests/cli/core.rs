@@ -291,7 +291,7 @@ fn refusals_say_what_to_do_and_write_nothing() {
         err.contains("no dispute has an ID starting ZZZZZZZZZZ"),
         "{err}"
     );
-    let err = env.fails(1, &["show", "../../etc/passwd"]);
+    let err = env.fails(2, &["show", "../../etc/passwd"]);
     assert!(err.contains("is not a dispute ID"), "{err}");
 
     let err = env.fails(1, &open_args("nowhere", &[]));

@@ -210,3 +210,109 @@ fn every_kill_point_of_two_appends_in_a_row_is_repaired_by_the_next() {
     let from_torn = check_from(&torn, &id);
     eprintln!("{from_clean} states after kills from a clean journal, {from_torn} from a torn one");
 }
+
+/// Every file in the disputes directory whose name begins with `.`: temporary
+/// files an append must never leave behind.
+fn temporaries(env: &Env) -> Vec<String> {
+    std::fs::read_dir(env.data().join("disputes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+/// A full disk at each write an append makes: the command either succeeds or
+/// fails with the journal, its receipt and the directory exactly as they were;
+/// "nothing written" is always true when it is said.
+#[test]
+fn a_full_disk_at_any_write_leaves_nothing_partial() {
+    if !strace_available() {
+        assert!(
+            std::env::var_os("ESCALATE_TEST_WITHOUT_STRACE").is_some(),
+            "this test needs strace (apt-get install strace); set ESCALATE_TEST_WITHOUT_STRACE=1 to skip it"
+        );
+        return;
+    }
+    let start = Env::new();
+    let id = start.open_gscb(&[]);
+    start.ok(&["discuss", &id, "--note", "one"]);
+    let exe = assert_cmd::cargo::cargo_bin("escalate");
+    let mut failed = 0;
+    for n in 1.. {
+        let env = start.clone_data();
+        let before = env.snapshot();
+        let out = StdCommand::new("strace")
+            .args(["-f", "-o", "/dev/null", "-e"])
+            .arg(format!("inject=write:error=ENOSPC:when={n}"))
+            .arg(&exe)
+            .args(["discuss", &id, "--note", "a note the disk has no room for"])
+            .env_clear()
+            .envs(env.vars())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run strace");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(
+            temporaries(&env).is_empty(),
+            "write #{n}: {:?}",
+            temporaries(&env)
+        );
+        let journal = std::fs::read(env.journal(&id)).unwrap();
+        match out.status.code() {
+            Some(0) if journal == before[&env.journal(&id)] => {
+                panic!("write #{n}: exit 0 but nothing recorded")
+            }
+            Some(0) => break,
+            Some(1) if journal == before[&env.journal(&id)] => {
+                assert_eq!(env.snapshot(), before, "write #{n} failed: {err}");
+                failed += 1;
+            }
+            // The line is recorded and only printing the result failed: the
+            // error must not claim nothing was written.
+            Some(1) => assert!(!err.contains("nothing was written"), "{err}"),
+            other => panic!("write #{n}: exit {other:?}: {err}"),
+        }
+        let v = env.cmd(&["verify", &id]).output().unwrap();
+        assert!(v.status.success(), "after write #{n} failed: {err}");
+        assert!(n < 50, "the append never got past the full disk");
+    }
+    assert!(failed >= 2, "the receipt and the line writes were both hit");
+}
+
+/// A file-size limit (`ulimit -f`) that cuts a line part-way: SIGXFSZ is caught,
+/// the partial line is cut back, no temporary file stays, and nothing
+/// acknowledged is lost.
+#[test]
+fn a_file_size_limit_cuts_nothing_in_half() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    env.ok(&["discuss", &id, "--note", "one"]);
+    let journal = env.journal(&id);
+    let before = env.snapshot();
+    let len = std::fs::metadata(&journal).unwrap().len();
+    // bash counts the limit in 1024-byte blocks; the note makes the line longer
+    // than one block, so the limit falls inside it.
+    let blocks = len / 1024 + 1;
+    let note = "n".repeat(3000);
+    let exe = assert_cmd::cargo::cargo_bin("escalate");
+    let out = StdCommand::new("bash")
+        .arg("-c")
+        .arg(format!("ulimit -f {blocks} && exec \"$0\" \"$@\""))
+        .arg(&exe)
+        .args(["discuss", &id, "--note", &note])
+        .env_clear()
+        .envs(env.vars())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "killed by SIGXFSZ? {err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(env.snapshot(), before);
+    assert!(temporaries(&env).is_empty(), "{:?}", temporaries(&env));
+    env.ok(&["verify", &id]);
+    env.ok(&["discuss", &id, "--note", "after"]);
+    let bytes = std::fs::read(&journal).unwrap();
+    assert!(bytes.starts_with(&before[&journal]));
+}

@@ -202,40 +202,64 @@ fn a_removed_last_line_is_detected_by_the_head_receipt() {
     env.fails(3, &["discuss", &id, "--note", "would hide it"]);
     env.fails(3, &["show", &id]);
 
-    // A crash between writing line 3 and its receipt: reported, not fatal, and
-    // repaired by the next append.
+    // A crash between writing line 3 and its receipt leaves the temporary receipt
+    // naming line 3: reported, not fatal, and repaired by the next append.
     std::fs::write(&journal, &two_lines).unwrap();
     std::fs::write(head_path(&env, &id), &receipt_one).unwrap();
+    let tmp = env.data().join("disputes").join(format!(".{id}.head.tmp"));
+    std::fs::write(&tmp, &receipt_two).unwrap();
     let (code, err) = run(&env, &["verify"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
-        err.contains("head receipt names line 2 but line 3"),
+        err.contains("head receipt names line 2 but the journal has 3 lines; a crash explains it (interrupted write"),
         "{err}"
     );
     env.ok(&["discuss", &id, "--note", "third"]);
+    assert!(!tmp.exists(), "the leftover temporary receipt is removed");
     let (code, err) = run(&env, &["verify"]);
-    assert_eq!((code, err.as_str()), (Some(0), ""));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains(&format!("dispute {id}")), "{err}");
+    let kinds: Vec<String> = env.json(&["show", &id])["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds[3], "receipt_repaired", "{kinds:?}");
     assert_ne!(
         std::fs::read(head_path(&env, &id)).unwrap(),
         receipt_two,
         "the receipt moved on"
     );
 
-    // Journals from before receipts: a warning, and the next append writes one.
+    // No receipt and no sign of a crash: lines may have been removed, so verify
+    // reports it (exit 3) while reads only warn, and the next append records the
+    // finding in the journal before writing a receipt, so it is never erased.
     std::fs::remove_file(head_path(&env, &id)).unwrap();
     let (code, err) = run(&env, &["show", &id]);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("no head receipt"), "{err}");
+    let err = env.fails(3, &["verify", &id]);
+    assert!(err.contains("nothing shows a crash"), "{err}");
     env.ok(&["discuss", &id, "--note", "fourth"]);
     assert!(head_path(&env, &id).is_file());
-
-    // A power cut can lose receipt updates (it is not fsynced) or its bytes: the
-    // lines are all there, so these are warnings too, repaired by the next append.
-    std::fs::write(head_path(&env, &id), &receipt_one).unwrap();
     let (code, err) = run(&env, &["verify", &id]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
-        err.contains("names line 2 but lines 3 to 5 were written after it"),
+        err.contains(
+            "line 6 records: there was no head receipt (5 lines), with no sign of a crash"
+        ),
+        "{err}"
+    );
+
+    // A receipt put back to an old line: the same (a power cut can do it too, but
+    // nothing shows one, so a person must look).
+    std::fs::write(head_path(&env, &id), &receipt_one).unwrap();
+    let err = env.fails(3, &["verify", &id]);
+    assert!(
+        err.contains(
+            "the head receipt names line 2 but the journal has 7 lines, and nothing shows a crash"
+        ),
         "{err}"
     );
     for lost in [&b""[..], &[0u8; 67][..]] {
@@ -245,9 +269,16 @@ fn a_removed_last_line_is_detected_by_the_head_receipt() {
         assert!(err.contains("head receipt is empty"), "{err}");
     }
     env.ok(&["discuss", &id, "--note", "fifth"]);
-    assert_eq!(run(&env, &["verify", &id]), (Some(0), String::new()));
-    // Nothing about a dispute is written anywhere but the data directory.
-    assert!(!env.config().exists());
+    let (code, err) = run(&env, &["verify", &id]);
+    assert_eq!(code, Some(0), "{err}");
+    // Nothing about a dispute is written anywhere but the data directory: the
+    // config directory holds only the user's own signing key.
+    let mut config: Vec<String> = std::fs::read_dir(env.config())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    config.sort();
+    assert_eq!(config, ["signing-key", "signing-key.pub"]);
     assert!(!env.tmp.path().join("xdg-data").exists());
 }
 
@@ -663,7 +694,7 @@ fn hostile_ids_never_reach_the_file_system() {
             vec!["amend", bad, "--event", "1", "--note", "x"],
             vec!["reopen", bad, "--reason", "x"],
         ] {
-            let err = env.fails(1, &cmd);
+            let err = env.fails(2, &cmd);
             assert!(err.contains("is not a dispute ID"), "{cmd:?}: {err}");
             assert!(
                 !err.contains('\u{1b}'),
@@ -831,8 +862,14 @@ fn files_and_directories_are_private() {
         assert_private_file(&entry.unwrap().path());
     }
     assert!(head_path(&env, &id).is_file());
-    // Nothing about a dispute is written anywhere but the data directory.
-    assert!(!env.config().exists());
+    // Nothing about a dispute is written anywhere but the data directory; the
+    // config directory holds only the user's own signing key, private too.
+    for entry in std::fs::read_dir(env.config()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("signing-key"), "{name}");
+        assert_private_file(&path);
+    }
     assert!(!env.tmp.path().join("xdg-data").exists());
 }
 

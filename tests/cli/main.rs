@@ -3,6 +3,7 @@
 
 mod support;
 
+mod attacks;
 mod calendar;
 mod core;
 mod crash;

@@ -519,6 +519,11 @@ fn run_without_write_access(env: &Env, args: &[&str]) -> Option<std::process::Ou
             let mode = if dir == env.tmp.path() { 0o711 } else { 0o755 };
             std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
         }
+        // "nobody" has a config directory of its own, where its signing key is made.
+        let config = env.tmp.path().join("nobody-config");
+        std::fs::create_dir_all(&config).unwrap();
+        std::os::unix::fs::chown(&config, Some(65534), Some(65534)).unwrap();
+        c.env("XDG_CONFIG_HOME", &config);
         c
     } else {
         for dir in [env.data(), env.data().join("disputes")] {
@@ -526,10 +531,17 @@ fn run_without_write_access(env: &Env, args: &[&str]) -> Option<std::process::Ou
         }
         std::process::Command::new(&bin)
     };
+    let own_config = cmd
+        .get_envs()
+        .find(|(k, _)| *k == "XDG_CONFIG_HOME")
+        .and_then(|(_, v)| v.map(|v| v.to_owned()));
     cmd.env_clear()
         .envs(env.vars())
         .env("HOME", "/nonexistent")
         .args(args);
+    if let Some(config) = own_config {
+        cmd.env("XDG_CONFIG_HOME", config);
+    }
     let out = cmd.output().ok()?;
     // The binary may sit where "nobody" cannot reach it: nothing to learn then.
     (!matches!(out.status.code(), Some(126) | Some(127))
