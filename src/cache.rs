@@ -26,7 +26,7 @@ use crate::dispute::Dispute;
 
 // 5: a dispute opened past a stage owes that stage's duties, and states carry
 // due items; states folded by an earlier build are stale even where the journal is not.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// What identifies one version of a journal file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

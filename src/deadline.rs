@@ -89,7 +89,12 @@ pub fn compute(spec: &Deadline, anchor: Instant, calendar: &Calendar) -> Option<
     if spec.same_working_day {
         candidates.push(Due::end_of(calendar.same_working_day(day)));
     }
-    if spec.immediately {
+    if let Some(n) = spec.calendar_days {
+        candidates.push(Due::end_of(day + chrono::Duration::days(i64::from(n))));
+    }
+    // "Without delay" is read as "immediately" (policies/README.md), in its own words
+    // on screen.
+    if spec.immediately || spec.without_delay {
         candidates.push(Due {
             immediately: true,
             ..Due::end_of(calendar.same_working_day(day))

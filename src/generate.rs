@@ -100,6 +100,9 @@ fn dispute(rng: &mut Rng, policy: &LoadedPolicy, id: &DisputeId, end: Instant) -
         due: None,
         arose: None,
         start_reason: None,
+        due_reason: None,
+        subject_kind: None,
+        opened_as: None,
     };
     let mut records = Vec::new();
     push(&mut records, t, None, Event::Opened(opened));

@@ -19,9 +19,14 @@ pub struct EscalateArgs {
     /// An earlier deadline for the new stage (never later than the policy's)
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub due: Option<NaiveDate>,
-    /// Go straight to this stage (only for a role the policy names)
-    #[arg(long, value_name = "N", requires = "role")]
-    pub to: Option<u32>,
+    /// Go to this stage, by number or label: a branch the policy offers, or a later
+    /// stage for a role the policy names (--as)
+    #[arg(long, value_name = "STAGE")]
+    pub to: Option<String>,
+    /// Record that the child is at risk of immediate harm, then escalate: the
+    /// policy's urgent path and timescales apply from now
+    #[arg(long)]
+    pub urgent: bool,
     /// The role taking the dispute past intermediate stages
     #[arg(long = "as", value_name = "ROLE")]
     pub role: Option<String>,
@@ -43,6 +48,17 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
             &[]
         },
     )?;
+    let to = match &args.to {
+        Some(name) => {
+            let s = &ctx.session;
+            let loaded = s.load(&s.store.resolve(&args.id)?)?;
+            Some(super::stage_arg(&loaded.policy.policy, name)?)
+        }
+        None => None,
+    };
+    if args.urgent {
+        record_urgency(&args, ctx)?;
+    }
     let mut previewed = None;
     if p.interactive() && !args.yes {
         // Show what will happen before anything is written; the escalation below
@@ -53,7 +69,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         let policy = &loaded.policy.policy;
         let plan = loaded.dispute.escalation_plan(
             policy,
-            (args.to, args.role.as_deref()),
+            (to, args.role.as_deref()),
             args.due,
             args.at.unwrap_or(s.now),
             &s.calendar_for(&loaded.policy),
@@ -75,13 +91,39 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         args.at,
         reason,
         args.due,
-        args.to,
+        to,
         role,
         previewed.as_ref(),
     )?;
     let headline = format!(
         "Escalated dispute {} to stage {}.",
-        loaded.dispute.id, loaded.dispute.stage
+        loaded.dispute.id,
+        loaded.policy.policy.label(loaded.dispute.stage)
     );
     Ok(after_change(ctx, &loaded, headline))
+}
+
+/// `--urgent`: the fact is recorded first (as `amend --fact immediate-harm=yes`
+/// would), so the escalation that follows is planned under it.
+fn record_urgency(args: &EscalateArgs, ctx: &Ctx) -> Result<()> {
+    let note = args
+        .reason
+        .clone()
+        .unwrap_or_else(|| "judged urgent on escalating".to_owned());
+    let amendment = crate::correct::Amendment::Fact {
+        fact: "immediate-harm".to_owned(),
+        value: true,
+        note: required("--reason", &note, MAX_LONG)?,
+    };
+    ctx.session.record(&args.id, args.at, |l, _, now| {
+        if l.dispute.facts.immediate_harm {
+            return Err(crate::error::Error::refused(format!(
+                "dispute {} is already recorded as urgent (immediate-harm)",
+                l.dispute.id
+            ))
+            .with_hint("Leave out --urgent."));
+        }
+        l.dispute.plan_amendment(amendment, &now)
+    })?;
+    Ok(())
 }

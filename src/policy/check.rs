@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::model::{Deadline, Policy, Trigger, FLAG_CONDITIONS, FORMAT};
+use super::model::{Deadline, Policy, Trigger, FLAG_CONDITIONS, FORMAT, FORMATS};
 
 /// The years a source document can plausibly carry; anything else is a typing slip.
 const YEARS: std::ops::RangeInclusive<u16> = 1989..=2100;
@@ -75,7 +75,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             let line = e.span().map(|s| line_of(text, s.start));
             return Err(vec![Problem {
                 line,
-                message: e.message().trim().to_string(),
+                message: authors_words(e.message().trim()),
             }]);
         }
     };
@@ -95,14 +95,18 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut say = |line: Option<usize>, message: String| problems.push(Problem { line, message });
 
-    if policy.format != FORMAT {
+    if !FORMATS.contains(&policy.format) {
         say(
             None,
             format!(
-                "format = {} is not supported; this version of escalate reads format = {FORMAT}",
+                "format = {} is not supported; this version of escalate reads format = 1 or {FORMAT}",
                 policy.format
             ),
         );
+    } else if policy.format == 1 {
+        for key in format2_keys(&policy) {
+            say(None, format!("{key} needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`"));
+        }
     }
     if policy.id.is_empty()
         || policy.id.len() > 32
@@ -193,8 +197,42 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         );
     }
     let mut expected = 1;
+    let mut labels = HashSet::new();
     for (i, stage) in policy.stages.iter().enumerate() {
         let line = stage_line(i);
+        let label = policy.label(stage.number);
+        if !labels.insert(label.to_lowercase()) {
+            say(
+                line,
+                format!(
+                    "stage {label}: two stages are called {label:?}; give each its own `label`"
+                ),
+            );
+        }
+        check_steps(stage, line, &known_condition, &condition_help, &mut say);
+        if stage
+            .agree
+            .as_ref()
+            .is_some_and(|a| a.source.trim().is_empty())
+        {
+            say(line, format!("stage {label}: [stage.agree] quotes the sentence that lets the parties agree a later date in `source`"));
+        }
+        check_when(
+            &stage.when,
+            &format!("stage {label}"),
+            line,
+            &known_condition,
+            &condition_help,
+            &mut say,
+        );
+        if !stage.when.is_empty() && stage.branch.is_none() {
+            say(line, format!("stage {label}: `when` on a stage chooses between branches; add `branch = \"...\"` to this stage and its alternatives, or remove `when`"));
+        }
+        if stage.number == 0 {
+            say(line, "stage numbers count the stages from 1 in the order they happen; for a document's \"Stage 0\" write `number = 1` and `label = \"0\"`".into());
+            expected = 1;
+            continue;
+        }
         if stage.number != expected {
             if stage.number < expected {
                 say(
@@ -280,6 +318,10 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             (Trigger::Enter, None) => {
                 say(line, format!("{what}: on = \"enter\" needs `stage = N`"))
             }
+            (Trigger::ResolveAt, None) => say(
+                line,
+                format!("{what}: on = \"resolve-at\" needs `stage = N` (use on = \"resolve\" for any stage)"),
+            ),
             (Trigger::Open, Some(_)) => say(
                 line,
                 format!("{what}: on = \"open\" takes no stage (use on = \"enter\" for a stage)"),
@@ -340,6 +382,26 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             );
         }
     }
+    let step_ids: Vec<&str> = policy
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .map(|s| s.id.as_str())
+        .collect();
+    for (i, o) in policy.obligations.iter().enumerate() {
+        if step_ids.contains(&o.id.as_str()) {
+            say(at(&spans.obligation, i), format!("obligation {:?}: a step has the same id; `notify --who` could not tell them apart, so rename one", o.id));
+        }
+    }
+    let mut seen_steps = HashSet::new();
+    for id in &step_ids {
+        if !seen_steps.insert(*id) {
+            say(
+                None,
+                format!("step id {id:?} is used twice; give each step its own id"),
+            );
+        }
+    }
     for (i, n) in policy.notes.iter().enumerate() {
         if n.text.trim().is_empty() || n.source.trim().is_empty() {
             say(
@@ -378,10 +440,25 @@ fn check_deadline(
         d.hours.is_some(),
         d.same_working_day,
         d.immediately,
+        d.calendar_days.is_some(),
+        d.without_delay,
     ];
     let any = kinds.iter().any(|&k| k);
     if !any && !d.none {
-        say(line, format!("{what}: a deadline needs one of working_days, hours, same_working_day, immediately, or none = true"));
+        say(line, format!("{what}: a deadline needs one of working_days, calendar_days, hours, same_working_day, immediately, without_delay, or none = true"));
+    }
+    if let Some(h) = d.stated_hours {
+        match d.working_days {
+            Some(n) if h == n * 24 => {}
+            Some(n) => say(line, format!("{what}: stated_hours = {h} is not {n} working days of 24 hours; write the hours the document gives next to the working days it equates them to (\"48 hours (two working days)\": stated_hours = 48, working_days = 2)")),
+            None => say(line, format!("{what}: stated_hours records the hours the document equates to working days; add the working_days it names, or use hours = {h} for clock hours")),
+        }
+    }
+    if d.calendar_days.is_some_and(|n| n == 0 || n > 366) {
+        say(
+            line,
+            format!("{what}: calendar_days must be between 1 and 366"),
+        );
     }
     if any && d.none {
         say(
@@ -425,4 +502,118 @@ fn check_when(
             ),
         );
     }
+}
+
+/// The format-2 keys a policy uses, by name, for a file that says `format = 1`.
+fn format2_keys(policy: &Policy) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    let mut add = |used: bool, key: &'static str| {
+        if used && !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    add(policy.subject.is_some(), "subject");
+    for s in &policy.stages {
+        add(!s.steps.is_empty(), "[[stage.step]]");
+        add(s.agree.is_some(), "[stage.agree]");
+        add(s.label.is_some(), "label");
+        add(s.branch.is_some(), "branch");
+        add(!s.when.is_empty(), "when on a stage");
+    }
+    let deadlines = policy
+        .stages
+        .iter()
+        .flat_map(|s| &s.deadlines)
+        .chain(policy.limits.iter().map(|l| &l.deadline))
+        .chain(policy.obligations.iter().filter_map(|o| o.due.as_ref()));
+    for d in deadlines {
+        add(d.calendar_days.is_some(), "calendar_days");
+        add(d.stated_hours.is_some(), "stated_hours");
+        add(d.without_delay, "without_delay");
+        add(
+            d.from == super::model::Anchor::Discussed,
+            "from = \"discussed\"",
+        );
+    }
+    for o in &policy.obligations {
+        add(o.on == Trigger::ResolveAt, "on = \"resolve-at\"");
+    }
+    for b in &policy.bypasses {
+        add(b.without_discussion, "without_discussion");
+        add(b.may_open, "may_open");
+    }
+    keys
+}
+
+/// A stage's steps: ids present, chains pointing back to an earlier step of the
+/// same stage, and a timescale each.
+fn check_steps(
+    stage: &super::model::Stage,
+    line: Option<usize>,
+    known_condition: &dyn Fn(&str) -> bool,
+    condition_help: &dyn Fn() -> String,
+    say: &mut dyn FnMut(Option<usize>, String),
+) {
+    let mut earlier: Vec<&str> = Vec::new();
+    for step in &stage.steps {
+        let what = format!("stage {} step {:?}", stage.number, step.id);
+        if step.id.trim().is_empty()
+            || step.who.trim().is_empty()
+            || step.action.trim().is_empty()
+            || step.source.trim().is_empty()
+        {
+            say(
+                line,
+                format!("{what}: id, who, action and source must not be empty"),
+            );
+        }
+        if let Some(before) = &step.after {
+            if !earlier.contains(&before.as_str()) {
+                say(line, format!("{what}: after = {before:?} names no earlier step of this stage; list the step it follows above it, with that id"));
+            }
+        }
+        if step.due.none {
+            say(line, format!("{what}: a step needs a timescale; if the document gives none, make it a [[note]]"));
+        }
+        check_deadline(
+            &step.due,
+            false,
+            &what,
+            line,
+            known_condition,
+            condition_help,
+            say,
+        );
+        earlier.push(step.id.as_str());
+    }
+}
+
+/// Translate the TOML reader's messages into a policy author's terms: what was
+/// expected, in the words of this format.
+fn authors_words(message: &str) -> String {
+    let replacements = [
+        ("invalid type: integer", "a number was given"),
+        ("invalid type: string", "text in quotes was given"),
+        ("invalid type: boolean", "true or false was given"),
+        (
+            "expected u32",
+            "where a whole number such as 5 belongs (no quotes)",
+        ),
+        (
+            "expected u16",
+            "where a four-digit year belongs (no quotes)",
+        ),
+        (
+            "expected a sequence",
+            "where a list in square brackets belongs, e.g. when = [\"cp-plan\"]",
+        ),
+        ("expected a boolean", "where true or false belongs"),
+        ("expected a string", "where text in double quotes belongs"),
+        ("invalid value: integer", "the number"),
+    ];
+    let mut out = message.to_owned();
+    for (from, to) in replacements {
+        out = out.replace(from, to);
+    }
+    out
 }

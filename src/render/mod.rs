@@ -69,7 +69,10 @@ pub fn obligation_phrase(o: &ObligationView) -> String {
         Some(due) if due.immediately && o.standing.overdue => " (immediately: overdue)".to_owned(),
         Some(due) if due.immediately => " (immediately)".to_owned(),
         Some(due) => format!(" (due {})", deadline_phrase(due, &o.standing)),
-        None => String::new(),
+        None => match &o.after {
+            Some(before) => format!(" (timed from step {before}, once it is recorded)"),
+            None => String::new(),
+        },
     };
     format!("{} — {}{when}", o.who, o.action)
 }

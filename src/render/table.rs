@@ -44,7 +44,7 @@ impl Row {
                 s.child.clone(),
                 format!("{} → {}", s.from, s.with),
                 s.policy.clone(),
-                format!("{} {}", s.stage, s.stage_name),
+                format!("{} {}", s.stage_label, s.stage_name),
                 due_cell(s),
                 outstanding.join("\n"),
             ],

@@ -26,7 +26,12 @@ pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
     let obligations = &d.obligations;
     let mut out = String::new();
     let _ = writeln!(out, "Dispute {}  ({} — {})", s.id, s.policy, policy_name);
-    let _ = writeln!(out, "Child:    {}", s.child);
+    let who = if s.subject_kind == "adult" {
+        "Adult:   "
+    } else {
+        "Child:   "
+    };
+    let _ = writeln!(out, "{who} {}", s.child);
     let _ = writeln!(
         out,
         "Between:  {} (raising) and {} (challenged)",
@@ -50,14 +55,18 @@ pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
     let _ = writeln!(out, "Summary:  {}", indented(&s.summary, 10));
     match s.state {
         crate::dispute::State::Open => {
-            let _ = writeln!(out, "Stage:    {} {} (open)", s.stage, s.stage_name);
+            let _ = writeln!(out, "Stage:    {} {} (open)", s.stage_label, s.stage_name);
             let _ = writeln!(out, "Due:      {}", due_phrase(s));
             // Which working days the date was counted in, so a surprising date can
             // be traced to an import or a closure day.
             let _ = writeln!(out, "Calendar: {}", s.calendar);
         }
         crate::dispute::State::Resolved => {
-            let _ = writeln!(out, "Stage:    {} {} (resolved)", s.stage, s.stage_name);
+            let _ = writeln!(
+                out,
+                "Stage:    {} {} (resolved)",
+                s.stage_label, s.stage_name
+            );
         }
     }
     if s.obligations.is_empty() {
@@ -193,6 +202,9 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             quarantine, bytes, ..
         } => {
             format!("recovered an interrupted write ({bytes} bytes kept in {quarantine})")
+        }
+        Event::DueAgreed { stage, due, note } => {
+            format!("agreed a later date for stage {stage}: due {due}: {note}")
         }
     }
 }
