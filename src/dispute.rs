@@ -428,14 +428,16 @@ impl Dispute {
                         outcome: outcome.clone(),
                     });
                 }
-                trigger(
-                    policy,
-                    &self.facts,
-                    Trigger::Resolve,
-                    self.stage,
-                    (when, line),
-                    &mut self.obligations,
-                );
+                for on in [Trigger::Resolve, Trigger::ResolveAt] {
+                    trigger(
+                        policy,
+                        &self.facts,
+                        on,
+                        self.stage,
+                        (when, line),
+                        &mut self.obligations,
+                    );
+                }
             }
             Event::Reopened { .. } => {
                 if open {

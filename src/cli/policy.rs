@@ -67,8 +67,16 @@ fn origin_words(p: &LoadedPolicy) -> String {
     }
 }
 
-/// Table width: the terminal's when there is one, else the renderer's default.
+/// Table width: `COLUMNS` if set (as for `status`), the terminal's when there is
+/// one, else the renderer's default.
 fn width() -> Option<u16> {
+    if let Some(w) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|w| *w > 0)
+    {
+        return Some(w);
+    }
     if std::io::stdout().is_terminal() {
         comfy_table::Table::new().width()
     } else {

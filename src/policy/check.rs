@@ -588,32 +588,31 @@ fn check_steps(
     }
 }
 
-/// Translate the TOML reader's messages into a policy author's terms: what was
-/// expected, in the words of this format.
+/// Translate the TOML reader's "invalid type: X, expected Y" into a policy
+/// author's terms: what was written, and what belongs there instead.
 fn authors_words(message: &str) -> String {
-    let replacements = [
-        ("invalid type: integer", "a number was given"),
-        ("invalid type: string", "text in quotes was given"),
-        ("invalid type: boolean", "true or false was given"),
-        (
-            "expected u32",
-            "where a whole number such as 5 belongs (no quotes)",
-        ),
-        (
-            "expected u16",
-            "where a four-digit year belongs (no quotes)",
-        ),
-        (
-            "expected a sequence",
-            "where a list in square brackets belongs, e.g. when = [\"cp-plan\"]",
-        ),
-        ("expected a boolean", "where true or false belongs"),
-        ("expected a string", "where text in double quotes belongs"),
-        ("invalid value: integer", "the number"),
-    ];
-    let mut out = message.to_owned();
-    for (from, to) in replacements {
-        out = out.replace(from, to);
-    }
-    out
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_owned();
+    };
+    let Some((given, wanted)) = rest.split_once(", expected ") else {
+        return message.to_owned();
+    };
+    let given = match given.split_once(' ') {
+        Some(("string", text)) => format!("{text} is text in quotes"),
+        Some(("integer", n)) => format!("{n} is a number"),
+        Some(("boolean", b)) => format!("{b} is true or false"),
+        _ => match given {
+            "sequence" => "a list in square brackets was given".to_owned(),
+            "map" => "a table was given".to_owned(),
+            other => other.to_owned(),
+        },
+    };
+    let wanted = match wanted {
+        "u32" | "u16" | "u64" => "a whole number such as 5 belongs here (write it without quotes)",
+        "a sequence" => "a list in square brackets belongs here, e.g. when = [\"cp-plan\"]",
+        "a boolean" => "true or false belongs here (without quotes)",
+        "a string" => "text in double quotes belongs here",
+        other => other,
+    };
+    format!("{given}, but {wanted}")
 }

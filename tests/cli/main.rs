@@ -8,6 +8,7 @@ mod core;
 mod crash;
 mod due;
 mod fidelity;
+mod format;
 mod integrity;
 mod policies;
 mod readme;
