@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
+    /// Show this page instead of escalate(1), e.g. escalate-policy (the policy file format)
+    pub page: Option<String>,
     /// Write escalate.1 and one page per subcommand into this directory instead
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
@@ -20,6 +22,11 @@ pub fn pages() -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let cmd = super::Cli::command();
     collect(&cmd, "escalate", &mut out)?;
+    // Section 5: the policy file format, from policies/README.md.
+    out.push((
+        "escalate-policy.5".to_owned(),
+        crate::policy::manual::page(),
+    ));
     Ok(out)
 }
 
@@ -43,6 +50,22 @@ fn collect(cmd: &clap::Command, name: &str, out: &mut Vec<(String, String)>) -> 
 
 pub fn run(args: ManArgs, _ctx: &Ctx) -> Result<Output> {
     let pages = pages()?;
+    if let Some(name) = &args.page {
+        // `escalate-policy` is both the `policy` command (1) and the file format
+        // (5); the name alone means the format, `escalate-policy.1` the command.
+        let stem = |file: &str| file.rsplit_once('.').map(|(s, _)| s.to_owned());
+        let found = pages.iter().find(|(file, _)| file == name).or_else(|| {
+            pages
+                .iter()
+                .filter(|(file, _)| stem(file).as_deref() == Some(name.as_str()))
+                .max_by_key(|(file, _)| file.ends_with(".5"))
+        });
+        return match found {
+            Some((_, text)) => Ok(Output::Text(text.clone())),
+            None => Err(Error::usage(format!("there is no manual page {name:?}"))
+                .with_hint("Try `escalate man escalate-policy` (the policy file format) or `escalate man escalate-open`.")),
+        };
+    }
     match args.output {
         None => Ok(Output::Text(
             pages

@@ -510,3 +510,49 @@ fn policy_check_speaks_the_authors_words_and_keeps_format_one_as_it_was() {
     ));
     env.ok(&["policy", "check", file]);
 }
+
+#[test]
+fn the_format_reference_ships_as_a_manual_page_and_a_skeleton_starts_a_file() {
+    let env = Env::new();
+    let page = env.ok(&["man", "escalate-policy"]);
+    assert!(page.starts_with(".TH escalate-policy 5"), "{page}");
+    assert!(
+        page.contains("stage.step") && page.contains("stated_hours"),
+        "{page}"
+    );
+    let command = env.ok(&["man", "escalate-policy.1"]);
+    assert!(command.contains(".TH escalate-policy 1"), "{command}");
+    let out = env.tmp.path().join("pages");
+    env.ok(&["man", "--output", out.to_str().unwrap()]);
+    assert!(out.join("escalate-policy.5").is_file());
+    let help = env.ok(&["policy", "--help"]);
+    assert!(help.contains("escalate man escalate-policy"), "{help}");
+
+    let file = env.tmp.path().join("ours.toml");
+    let file = file.to_str().unwrap();
+    env.ok(&["policy", "new", file]);
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.starts_with("# A new escalation policy"), "{text}");
+    env.ok(&["policy", "check", file]);
+    let err = env.fails(1, &["policy", "new", file]);
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn two_files_in_the_policies_folder_with_one_id_are_reported() {
+    let env = Env::new();
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.toml");
+    let b = dir.join("b.toml");
+    env.ok(&["policy", "new", a.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&a)
+        .unwrap()
+        .replace("year = 2025", "year = 2024");
+    std::fs::write(&b, text).unwrap();
+    let err = env.fails(1, &["policy", "check", b.to_str().unwrap()]);
+    assert!(
+        err.contains("is also the id of") && err.contains("a.toml"),
+        "{err}"
+    );
+}
