@@ -522,7 +522,7 @@ impl Session {
 /// An escalation plan in words, as the confirmation shows it.
 pub fn describe_plan(policy: &crate::policy::Policy, plan: &dispute::EscalationPlan) -> String {
     let stage = policy.stage(plan.to).map_or(plan.to.to_string(), |st| {
-        format!("{} ({}): {}", plan.to, st.name, st.who)
+        format!("{} ({}): {}", policy.label(plan.to), st.name, st.who)
     });
     let mut out = format!("Next: stage {stage}\n");
     out.push_str(&format!(

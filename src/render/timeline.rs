@@ -21,7 +21,9 @@ fn indented(text: &str, indent: usize) -> String {
 /// it happened, corrected where a correction says so, with the time the line
 /// itself gave beside it. A `notified` line is shown with the obligation it met,
 /// in the policy's words.
-pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
+pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String {
+    let policy_name = policy.name.as_str();
+    let label = |n: u32| policy.label(n);
     let records = &d.records;
     let obligations = &d.obligations;
     let mut out = String::new();
@@ -103,7 +105,8 @@ pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
             indented(
                 &describe(
                     &r.event,
-                    obligations.iter().find(|o| o.met_by == Some(r.seq))
+                    obligations.iter().find(|o| o.met_by == Some(r.seq)),
+                    &label
                 ),
                 5
             )
@@ -136,10 +139,11 @@ pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
     out
 }
 
-fn describe(e: &Event, met: Option<&ObligationState>) -> String {
+/// One line's event in words, each stage by what the policy calls it (`label`).
+fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> String) -> String {
     match e {
         Event::Opened(o) => {
-            let mut s = format!("opened at stage {}", o.stage);
+            let mut s = format!("opened at stage {}", label(o.stage));
             if let Some(d) = o.due {
                 let _ = write!(s, ", due set to {d}");
             }
@@ -149,8 +153,8 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             s
         }
         Event::Discussed { stage, note, with } => match with {
-            Some(w) => format!("discussed at stage {stage} with {w}: {note}"),
-            None => format!("discussed at stage {stage}: {note}"),
+            Some(w) => format!("discussed at stage {} with {w}: {note}", label(*stage)),
+            None => format!("discussed at stage {}: {note}", label(*stage)),
         },
         Event::Escalated {
             from_stage,
@@ -159,7 +163,11 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             due,
             bypass_role,
         } => {
-            let mut s = format!("escalated from stage {from_stage} to {to_stage}: {reason}");
+            let mut s = format!(
+                "escalated from stage {} to {}: {reason}",
+                label(*from_stage),
+                label(*to_stage)
+            );
             if let Some(d) = due {
                 let _ = write!(s, " (due set to {d})");
             }
@@ -178,7 +186,9 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             }
             s
         }
-        Event::Resolved { stage, outcome } => format!("resolved at stage {stage}: {outcome}"),
+        Event::Resolved { stage, outcome } => {
+            format!("resolved at stage {}: {outcome}", label(*stage))
+        }
         Event::Amended {
             event,
             note,
@@ -204,7 +214,10 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             format!("recovered an interrupted write ({bytes} bytes kept in {quarantine})")
         }
         Event::DueAgreed { stage, due, note } => {
-            format!("agreed a later date for stage {stage}: due {due}: {note}")
+            format!(
+                "agreed a later date for stage {}: due {due}: {note}",
+                label(*stage)
+            )
         }
     }
 }

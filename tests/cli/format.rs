@@ -247,8 +247,22 @@ fn stages_carry_the_documents_own_labels() {
     assert_eq!(v["stage_label"], "4-mediation");
     let text = env.ok(&["show", &id]);
     assert!(text.contains("Stage:    4-mediation Mediation"), "{text}");
+    assert!(
+        text.contains("escalated from stage 4 to 4-mediation"),
+        "{text}"
+    );
     let text = env.ok(&["status"]);
     assert!(text.contains("4-mediation"), "{text}");
+    let v = env.json(&["status", "--stage", "4-mediation"]);
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    let v = env.json(&["status", "--stage", "5"]);
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(1),
+        "the position still works: {v}"
+    );
+    let text = env.ok(&["report", "--from", "2026-11-01", "--to", "2026-11-30"]);
+    assert!(text.contains("Entered stage 5 (4-mediation)"), "{text}");
 }
 
 #[test]
