@@ -57,7 +57,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         None => None,
     };
     if args.urgent {
-        record_urgency(&args, ctx)?;
+        record_urgency(&args, to, ctx)?;
     }
     let mut previewed = None;
     if p.interactive() && !args.yes {
@@ -104,8 +104,23 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
 }
 
 /// `--urgent`: the fact is recorded first (as `amend --fact immediate-harm=yes`
-/// would), so the escalation that follows is planned under it.
-fn record_urgency(args: &EscalateArgs, ctx: &Ctx) -> Result<()> {
+/// would), so the escalation that follows is planned under it. The escalation
+/// is tried under the fact before anything is written: a refused escalation
+/// must not leave the fact recorded behind it.
+fn record_urgency(args: &EscalateArgs, to: Option<u32>, ctx: &Ctx) -> Result<()> {
+    let s = &ctx.session;
+    let loaded = s.load(&s.store.resolve(&args.id)?)?;
+    let policy = &loaded.policy.policy;
+    let mut trial = loaded.dispute.clone_state();
+    trial
+        .learn(
+            policy,
+            "immediate-harm",
+            true,
+            (args.at.unwrap_or(s.now), 0),
+        )
+        .map_err(crate::error::Error::refused)?;
+    trial.plan_escalation(policy, to, args.role.as_deref())?;
     let note = args
         .reason
         .clone()

@@ -73,10 +73,24 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         Ok(p) => p,
         Err(e) => {
             let line = e.span().map(|s| line_of(text, s.start));
-            return Err(vec![Problem {
+            let first = Problem {
                 line,
                 message: authors_words(e.message().trim()),
-            }]);
+            };
+            // The reader's own error names the exact line; the table-by-table
+            // check finds the others (at their table's line).
+            let at = e.span().map(|s| s.start);
+            let mut problems: Vec<Problem> = element_problems(text)
+                .into_iter()
+                .filter(|(range, _)| {
+                    at.is_none_or(|a| range.as_ref().is_none_or(|r| !r.contains(&a)))
+                })
+                .map(|(_, p)| p)
+                .filter(|p| p.message != first.message)
+                .collect();
+            problems.push(first);
+            problems.sort_by_key(|p| p.line.unwrap_or(0));
+            return Err(problems);
         }
     };
     let spans: Spans = toml::from_str(text).unwrap_or_default();
@@ -349,6 +363,27 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             );
         }
     }
+    // A branch group's stages must follow one another, or "the stage after the
+    // group" would be another of its branches.
+    let mut closed: HashSet<&str> = HashSet::new();
+    for (pair, i) in policy.stages.windows(2).zip(1..) {
+        if let Some(g) = pair[1].branch.as_deref() {
+            if closed.contains(g) {
+                say(
+                    stage_line(i),
+                    format!(
+                        "stage {}: the stages of branch {g:?} must be written one after the other",
+                        policy.label(pair[1].number)
+                    ),
+                );
+            }
+        }
+        if let Some(g) = pair[0].branch.as_deref() {
+            if pair[1].branch.as_deref() != Some(g) {
+                closed.insert(g);
+            }
+        }
+    }
     let mut bypasses = HashSet::new();
     let second = policy.next_stage(policy.first_stage()).map(|s| s.number);
     for (i, b) in policy.bypasses.iter().enumerate() {
@@ -357,7 +392,9 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
                 at(&spans.bypass, i),
                 format!("bypass for {:?}: there is no stage {}", b.role, b.to_stage),
             );
-        } else if Some(b.to_stage) == second || b.to_stage == policy.first_stage() {
+        } else if b.to_stage == policy.first_stage()
+            || (Some(b.to_stage) == second && !b.without_discussion)
+        {
             say(
                 at(&spans.bypass, i),
                 format!(
@@ -591,6 +628,14 @@ fn check_steps(
 /// Translate the TOML reader's "invalid type: X, expected Y" into a policy
 /// author's terms: what was written, and what belongs there instead.
 fn authors_words(message: &str) -> String {
+    if let Some((head, allowed)) = message.split_once(", expected one of ") {
+        if let Some(value) = head.strip_prefix("unknown variant ") {
+            return format!("{value} is not one of the values allowed here: {allowed}");
+        }
+        if head.starts_with("unknown field ") {
+            return format!("{head}; the keys allowed here are {allowed} (check the spelling)");
+        }
+    }
     let Some(rest) = message.strip_prefix("invalid type: ") else {
         return message.to_owned();
     };
@@ -615,4 +660,119 @@ fn authors_words(message: &str) -> String {
         other => other,
     };
     format!("{given}, but {wanted}")
+}
+
+/// Every table of a file that reads as TOML, checked one by one, so a file with
+/// several mistyped values hears of all of them in one run, each with the lines
+/// its table spans. Empty when the file is not TOML at all (the reader's one
+/// error is then all there is to say).
+fn element_problems(text: &str) -> Vec<(Option<std::ops::Range<usize>>, Problem)> {
+    use super::model::{Bypass, Category, Limit, Note, Obligation, Stage, Step};
+    use serde::de::DeserializeOwned;
+    use toml::{Spanned, Value};
+
+    #[derive(Deserialize, Default)]
+    struct Elements {
+        #[serde(default)]
+        stage: Vec<Spanned<Value>>,
+        #[serde(default)]
+        obligation: Vec<Spanned<Value>>,
+        #[serde(default)]
+        category: Vec<Spanned<Value>>,
+        #[serde(default)]
+        limit: Vec<Spanned<Value>>,
+        #[serde(default)]
+        bypass: Vec<Spanned<Value>>,
+        #[serde(default)]
+        note: Vec<Spanned<Value>>,
+    }
+    #[derive(Deserialize, Default)]
+    struct Parts {
+        #[serde(default)]
+        deadline: Vec<Spanned<Value>>,
+        #[serde(default)]
+        step: Vec<Spanned<Value>>,
+    }
+    #[derive(Deserialize, Default)]
+    struct Stages {
+        #[serde(default)]
+        stage: Vec<Parts>,
+    }
+    type Found = Vec<(Option<std::ops::Range<usize>>, Problem)>;
+    fn check<T: DeserializeOwned>(value: &Spanned<Value>, what: &str, text: &str, out: &mut Found) {
+        if let Err(e) = value.get_ref().clone().try_into::<T>() {
+            out.push((
+                Some(value.span()),
+                Problem {
+                    line: Some(line_of(text, value.span().start)),
+                    message: format!("{what}: {}", authors_words(e.message().trim())),
+                },
+            ));
+        }
+    }
+
+    let Ok(mut top) = toml::from_str::<toml::Table>(text) else {
+        return Vec::new();
+    };
+    let elements: Elements = toml::from_str(text).unwrap_or_default();
+    let stages: Stages = toml::from_str(text).unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, stage) in elements.stage.iter().enumerate() {
+        let what = format!("[[stage]] table {}", i + 1);
+        let parts = stages.stage.get(i);
+        for d in parts.map_or(&[][..], |p| &p.deadline) {
+            check::<Deadline>(d, &format!("{what}, a deadline"), text, &mut out);
+        }
+        for st in parts.map_or(&[][..], |p| &p.step) {
+            check::<Step>(st, &format!("{what}, a step"), text, &mut out);
+        }
+        // The stage's own keys, its deadlines and steps set aside (checked above).
+        let mut own = stage.get_ref().clone();
+        if let Some(t) = own.as_table_mut() {
+            t.insert("deadline".into(), Value::Array(Vec::new()));
+            t.remove("step");
+        }
+        let span = stage.span();
+        let head = span.start
+            ..parts
+                .and_then(|p| {
+                    p.deadline
+                        .iter()
+                        .chain(&p.step)
+                        .map(|d| d.span().start)
+                        .min()
+                })
+                .unwrap_or(span.end);
+        check::<Stage>(&Spanned::new(head, own), &what, text, &mut out);
+    }
+    for o in &elements.obligation {
+        check::<Obligation>(o, "an obligation", text, &mut out);
+    }
+    for c in &elements.category {
+        check::<Category>(c, "a category", text, &mut out);
+    }
+    for l in &elements.limit {
+        check::<Limit>(l, "a limit", text, &mut out);
+    }
+    for b in &elements.bypass {
+        check::<Bypass>(b, "a bypass", text, &mut out);
+    }
+    for n in &elements.note {
+        check::<Note>(n, "a note", text, &mut out);
+    }
+    // The top of the file, with the tables above set aside.
+    for key in ["obligation", "category", "limit", "bypass", "note"] {
+        top.remove(key);
+    }
+    top.insert("stage".into(), Value::Array(Vec::new()));
+    if let Err(e) = Value::Table(top).try_into::<Policy>() {
+        out.push((
+            None,
+            Problem {
+                line: None,
+                message: authors_words(e.message().trim()),
+            },
+        ));
+    }
+    out
 }

@@ -287,6 +287,10 @@ fn a_branch_is_chosen_by_label_or_by_urgency_decided_at_a_late_stage() {
     assert_eq!(v["due"], "2026-12-07");
     // Urgency judged at the last stage (Tue 24 Nov 10:00): 4a, within 24 hours.
     env.now("2026-11-24T10:00:00Z");
+    // Refused before anything is written: the stage's discussion is missing.
+    let err = env.fails(1, &["escalate", &urgent, "--urgent", "--reason", "r"]);
+    assert!(err.contains("nothing recorded yet"), "{err}");
+    assert_eq!(env.json(&["show", &urgent])["immediate_harm"], false);
     env.ok(&["discuss", &urgent, "--note", "n"]);
     let v = env.json(&[
         "escalate",
@@ -569,4 +573,34 @@ fn two_files_in_the_policies_folder_with_one_id_are_reported() {
         err.contains("is also the id of") && err.contains("a.toml"),
         "{err}"
     );
+}
+
+#[test]
+fn every_mistyped_value_is_reported_in_one_run_at_its_line() {
+    let env = Env::new();
+    let path = env.tmp.path().join("typos.toml");
+    std::fs::write(
+        &path,
+        "format = 2\nid = \"t\"\nname = \"n\"\npartnership = \"p\"\ndocument = \"d\"\ncolour = \"red\"\n\n\
+         [[stage]]\nnumber = 1\nname = \"n\"\nwho = \"w\"\naction = \"a\"\nsource = \"s\"\n\
+         [[stage.deadline]]\nworking_days = \"five\"\nsource = \"s\"\n\n\
+         [[stage]]\nnumber = \"2\"\nname = \"n\"\nwho = \"w\"\naction = \"a\"\nsource = \"s\"\n\
+         [[stage.deadline]]\nworking_days = 5\nwhen = \"cp-plan\"\nsource = \"s\"\n\n\
+         [[obligation]]\nid = \"x\"\nwho = \"w\"\naction = \"a\"\non = \"resolved\"\nsource = \"s\"\n",
+    )
+    .unwrap();
+    let err = env.fails(1, &["policy", "check", path.to_str().unwrap()]);
+    for words in [
+        "has 5 problems",
+        "line 6: unknown field `colour`",
+        "line 14: [[stage]] table 1, a deadline: \"five\" is text in quotes, but a whole number",
+        "line 18: [[stage]] table 2: \"2\" is text in quotes",
+        "line 24: [[stage]] table 2, a deadline: \"cp-plan\" is text in quotes, but a list in square brackets",
+        "line 29: an obligation: `resolved` is not one of the values allowed here",
+    ] {
+        assert!(err.contains(words), "{words:?} missing:\n{err}");
+    }
+    for jargon in ["expected u32", "expected a sequence", "invalid type"] {
+        assert!(!err.contains(jargon), "{jargon:?} in:\n{err}");
+    }
 }
