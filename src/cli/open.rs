@@ -127,7 +127,15 @@ pub fn run(args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     };
     let child = match args.child {
         Some(c) => c,
-        None => p.line("Child's reference in your records (not a name)")?,
+        None => p.line(match policy.policy.subject_scope() {
+            crate::policy::SubjectScope::Children => {
+                "Child's reference in your records (not a name)"
+            }
+            crate::policy::SubjectScope::Adults => "Adult's reference in your records (not a name)",
+            crate::policy::SubjectScope::ChildrenAndAdults => {
+                "Reference of the child or adult in your records (not a name)"
+            }
+        })?,
     };
     let from = match from {
         Some(f) => f,

@@ -239,6 +239,16 @@ pub fn show(policy: &Policy, hash: &str, origin: &str, width: Option<u16>) -> St
         "Working days: {} bank holidays. From: {origin}. Hash: {hash}\n",
         policy.division.title()
     ));
+    if let Some(scope) = policy.subject {
+        let whom = match scope {
+            crate::policy::SubjectScope::Children => "children",
+            crate::policy::SubjectScope::Adults => "adults (`open --subject-kind adult`)",
+            crate::policy::SubjectScope::ChildrenAndAdults => {
+                "children and adults (`open --subject-kind adult` for an adult)"
+            }
+        };
+        out.push_str(&format!("Covers disagreements about {whom}.\n"));
+    }
 
     out.push_str("\nStages (each needs a discussion recorded with `escalate discuss` before it may be left)\n");
     let mut table = new_table(width);

@@ -459,6 +459,11 @@ fn a_policy_for_adults_too_words_the_subject_by_its_kind() {
     assert!(text.contains("Adult:    ASC-1234"), "{text}");
     let v = env.open("adults-example", &[]);
     assert_eq!(v["subject_kind"], "child");
+    let text = shown(&env, "adults-example");
+    assert!(
+        text.contains("Covers disagreements about children and adults"),
+        "{text}"
+    );
     let err = env.fails(
         1,
         &[
