@@ -573,10 +573,14 @@ fn chart(policy: &Policy) -> Chart {
             .join("\n");
         let mut label = format!("{}. {}\n{deadlines}", policy.label(s.number), s.name);
         for step in &s.steps {
+            let from = step
+                .after
+                .as_ref()
+                .map_or_else(String::new, |b| format!("step {b} being recorded"));
             label.push_str(&format!(
                 "\nstep {}: {}",
                 step.id,
-                deadline_phrase(policy, &step.due, "", true)
+                deadline_phrase(policy, &step.due, &from, true)
             ));
         }
         if s.agree.is_some() {
@@ -598,6 +602,12 @@ fn chart(policy: &Policy) -> Chart {
             let label = match (&next.branch, choices.len()) {
                 (Some(_), n) if n > 1 && !next.when.is_empty() => {
                     format!("not resolved, if {}", conditions_words(policy, &next.when))
+                }
+                (Some(_), n) if n > 1 && choices.iter().any(|c| !c.when.is_empty()) => {
+                    format!(
+                        "not resolved, otherwise (--to {})",
+                        policy.label(next.number)
+                    )
                 }
                 (Some(_), n) if n > 1 => {
                     format!("not resolved: --to {}", policy.label(next.number))

@@ -111,6 +111,11 @@ fn steps_inside_a_stage_are_timed_from_what_was_recorded_and_chained() {
         text.contains("counted from step report being recorded"),
         "{text}"
     );
+    let chart = env.ok(&["policy", "show", "steps-cscp", "--format", "dot"]);
+    assert!(
+        chart.contains("step contact: 24 hours, counted from step report being recorded"),
+        "{chart}"
+    );
 }
 
 #[test]
@@ -314,6 +319,10 @@ fn a_branch_is_chosen_by_label_or_by_urgency_decided_at_a_late_stage() {
     let chart = env.ok(&["policy", "show", "branches-example", "--format", "mermaid"]);
     assert!(
         chart.contains("not resolved, if the child is at risk of immediate harm"),
+        "{chart}"
+    );
+    assert!(
+        chart.contains("not resolved, otherwise (--to 4b)"),
         "{chart}"
     );
 }
