@@ -215,6 +215,11 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     for (i, stage) in policy.stages.iter().enumerate() {
         let line = stage_line(i);
         let label = policy.label(stage.number);
+        if stage.label.as_deref().is_some_and(|l| {
+            l.trim().is_empty() || l.len() > 20 || l.trim() != l || l.chars().any(char::is_control)
+        }) {
+            say(line, format!("stage {}: label {label:?} must be 1 to 20 characters, without spaces at either end (e.g. \"0\", \"4a\")", stage.number));
+        }
         if !labels.insert(label.to_lowercase()) {
             say(
                 line,

@@ -186,6 +186,27 @@ fn the_parties_may_agree_a_later_date_where_the_policy_allows_it() {
     assert_eq!(v["due"], "2026-12-07");
     let err = env.fails(1, &["agree", &id, "--due", "2026-12-20", "--note", "n"]);
     assert!(err.contains("does not let the parties agree"), "{err}");
+    let err = env.fails(
+        1,
+        &[
+            "open",
+            "--policy",
+            "gscb",
+            "--child",
+            "C",
+            "--from",
+            "A",
+            "--with",
+            "B",
+            "--summary",
+            "s",
+            "--due",
+            "2026-12-20",
+            "--due-reason",
+            "agreed",
+        ],
+    );
+    assert!(err.contains("does not let the parties agree"), "{err}");
     // A built-in policy allows none either.
     let gscb = env.open_gscb(&[]);
     let err = env.fails(1, &["agree", &gscb, "--due", "2026-12-20", "--note", "n"]);
