@@ -286,6 +286,12 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             say(line, format!("stage {}: every deadline has a `when` condition, so a dispute that meets none of them would have no deadline at all; add one without `when` (`none = true` with the quoted text if the document sets no timescale otherwise)", stage.number));
         }
         for (j, d) in stage.deadlines.iter().enumerate() {
+            only_steps_count_from_a_discussion(
+                d,
+                &format!("stage {}", stage.number),
+                deadline_line(i, j),
+                &mut say,
+            );
             check_deadline(
                 d,
                 true,
@@ -298,6 +304,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         }
     }
     for (i, limit) in policy.limits.iter().enumerate() {
+        only_steps_count_from_a_discussion(&limit.deadline, "limit", at(&spans.limit, i), &mut say);
         check_deadline(
             &limit.deadline,
             true,
@@ -357,6 +364,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             &mut say,
         );
         if let Some(due) = &o.due {
+            only_steps_count_from_a_discussion(due, &what, line, &mut say);
             check_deadline(
                 due,
                 false,
@@ -780,4 +788,17 @@ fn element_problems(text: &str) -> Vec<(Option<std::ops::Range<usize>>, Problem)
         ));
     }
     out
+}
+
+/// `from = "discussed"` names the stage's first discussion, which only a step
+/// inside the stage can wait for; anywhere else it would silently mean "entered".
+fn only_steps_count_from_a_discussion(
+    d: &Deadline,
+    what: &str,
+    line: Option<usize>,
+    say: &mut dyn FnMut(Option<usize>, String),
+) {
+    if d.from == super::model::Anchor::Discussed {
+        say(line, format!("{what}: from = \"discussed\" times a step inside a stage ([[stage.step]]); count this from \"entered\", \"opened\" or \"arose\""));
+    }
 }
