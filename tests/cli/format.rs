@@ -561,6 +561,13 @@ fn policy_check_speaks_the_authors_words_and_keeps_format_one_as_it_was() {
 
     write(format!(
         "format = 2\n{head}{}",
+        stage("1", "", "5").replace("working_days = 5", "working_days = 5\nfrom = \"discussed\"")
+    ));
+    let err = env.fails(1, &["policy", "check", file]);
+    assert!(err.contains("times a step inside a stage"), "{err}");
+
+    write(format!(
+        "format = 2\n{head}{}",
         stage("1", "label = \"0\"\n", "5")
     ));
     env.ok(&["policy", "check", file]);
