@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// Show this page instead of escalate(1), e.g. escalate-policy (the policy file format)
+    /// Show this page instead of escalate(1): a command (`open`), or `policy.5` for the policy file format
     pub page: Option<String>,
     /// Write escalate.1 and one page per subcommand into this directory instead
     #[arg(long, value_name = "DIR")]
@@ -53,17 +53,30 @@ pub fn run(args: ManArgs, _ctx: &Ctx) -> Result<Output> {
     if let Some(name) = &args.page {
         // `escalate-policy` is both the `policy` command (1) and the file format
         // (5); the name alone means the format, `escalate-policy.1` the command.
-        let stem = |file: &str| file.rsplit_once('.').map(|(s, _)| s.to_owned());
-        let found = pages.iter().find(|(file, _)| file == name).or_else(|| {
-            pages
-                .iter()
-                .filter(|(file, _)| stem(file).as_deref() == Some(name.as_str()))
-                .max_by_key(|(file, _)| file.ends_with(".5"))
-        });
+        // `policy.5` names the format too.
+        let (stem, section) = match name.rsplit_once('.') {
+            Some((stem, n)) if n == "1" || n == "5" => (stem, Some(n)),
+            _ => (name.as_str(), None),
+        };
+        let stem = if stem.starts_with("escalate") {
+            stem.to_owned()
+        } else {
+            format!("escalate-{stem}")
+        };
+        let found = pages
+            .iter()
+            .filter(|(file, _)| {
+                file.rsplit_once('.')
+                    .is_some_and(|(s, n)| s == stem && section.is_none_or(|want| want == n))
+            })
+            .max_by_key(|(file, _)| file.ends_with(".5"));
         return match found {
             Some((_, text)) => Ok(Output::Text(text.clone())),
-            None => Err(Error::usage(format!("there is no manual page {name:?}"))
-                .with_hint("Try `escalate man escalate-policy` (the policy file format) or `escalate man escalate-open`.")),
+            None => Err(
+                Error::usage(format!("there is no manual page {name:?}")).with_hint(
+                    "Try `escalate man policy.5` (the policy file format) or `escalate man open`.",
+                ),
+            ),
         };
     }
     match args.output {

@@ -15,7 +15,7 @@ use crate::render::policy as render;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "The policy file format, key by key: `escalate man escalate-policy` (escalate-policy(5)). Start a new file with `escalate policy new FILE`."
+    after_help = "The policy file format, key by key: `escalate man policy.5` (escalate-policy(5)). Start a new file with `escalate policy new FILE`."
 )]
 pub struct PolicyArgs {
     #[command(subcommand)]

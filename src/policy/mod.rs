@@ -96,7 +96,7 @@ pub fn problems_error(path: &Path, problems: &[Problem]) -> Error {
         if problems.len() == 1 { "" } else { "s" },
         list.join("\n")
     ))
-    .with_hint("Every key is described, with examples, in `escalate man escalate-policy`; `escalate policy show gscb` shows a complete policy.")
+    .with_hint("Every key is described, with examples, in `escalate man policy.5` (policies/README.md in escalate's source); `escalate policy show gscb` shows a complete policy.")
 }
 
 /// A built-in policy, hashed and parsed only when something asks for it: every
