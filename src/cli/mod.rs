@@ -346,7 +346,7 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
         crate::dispute::State::Open => {
             out.push_str(&format!(
                 "Stage {} ({}): due {}.\n",
-                summary.stage,
+                summary.stage_label,
                 summary.stage_name,
                 crate::render::due_phrase(&summary)
             ));
