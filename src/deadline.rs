@@ -209,4 +209,34 @@ mod tests {
         };
         assert_eq!(compute(&none, at("2026-12-19 10:00"), &cal), None);
     }
+
+    #[test]
+    fn calendar_days_count_weekends_and_stated_hours_are_working_days() {
+        let cal = Calendar::new(Division::EnglandAndWales);
+        // "Within 1 day" from Thursday 24 Dec 2026: Christmas Day, a calendar day.
+        let day = Deadline {
+            calendar_days: Some(1),
+            ..Deadline::default()
+        };
+        assert_eq!(
+            compute(&day, at("2026-12-24 16:00"), &cal).unwrap().date,
+            date("2026-12-25")
+        );
+        // "48 hours (two working days)" from Friday 20 Nov: Tuesday, never Sunday.
+        let stated = Deadline {
+            working_days: Some(2),
+            stated_hours: Some(48),
+            ..Deadline::default()
+        };
+        let due = compute(&stated, at("2026-11-20 09:00"), &cal).unwrap();
+        assert_eq!((due.date, due.time), (date("2026-11-24"), None));
+        // "Without delay" on a Saturday: by the end of Monday, as "immediately".
+        let delay = Deadline {
+            without_delay: true,
+            ..Deadline::default()
+        };
+        let due = compute(&delay, at("2026-11-21 09:00"), &cal).unwrap();
+        assert!(due.immediately);
+        assert_eq!(due.date, date("2026-11-23"));
+    }
 }
