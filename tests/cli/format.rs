@@ -75,6 +75,7 @@ fn steps_inside_a_stage_are_timed_from_what_was_recorded_and_chained() {
         "no discussion yet"
     );
     let text = env.ok(&["show", &id]);
+    assert!(text.contains("Due:      by its steps (below)"), "{text}");
     assert!(
         text.contains("timed from step report, once it is recorded"),
         "{text}"
