@@ -252,18 +252,13 @@ impl Dispute {
                 Trigger::Enter => o.stage.filter(|s| *s <= self.stage),
                 Trigger::Resolve => (!self.is_open() && o.stage.is_none_or(|s| self.stage >= s))
                     .then_some(self.stage),
+                Trigger::ResolveAt => {
+                    (!self.is_open() && o.stage == Some(self.stage)).then_some(self.stage)
+                }
             };
             if let Some(stage) = stage {
-                self.obligations.push(ObligationState {
-                    id: o.id.clone(),
-                    who: o.who.clone(),
-                    action: o.action.clone(),
-                    stage,
-                    arose: when,
-                    arose_line: line,
-                    due: o.due.clone(),
-                    met_by: None,
-                });
+                self.obligations
+                    .push(ObligationState::duty(o, stage, (when, line)));
             }
         }
         Ok(())

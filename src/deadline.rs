@@ -89,7 +89,12 @@ pub fn compute(spec: &Deadline, anchor: Instant, calendar: &Calendar) -> Option<
     if spec.same_working_day {
         candidates.push(Due::end_of(calendar.same_working_day(day)));
     }
-    if spec.immediately {
+    if let Some(n) = spec.calendar_days {
+        candidates.push(Due::end_of(day + chrono::Duration::days(i64::from(n))));
+    }
+    // "Without delay" is read as "immediately" (policies/README.md), in its own words
+    // on screen.
+    if spec.immediately || spec.without_delay {
         candidates.push(Due {
             immediately: true,
             ..Due::end_of(calendar.same_working_day(day))
@@ -203,5 +208,35 @@ mod tests {
             ..Deadline::default()
         };
         assert_eq!(compute(&none, at("2026-12-19 10:00"), &cal), None);
+    }
+
+    #[test]
+    fn calendar_days_count_weekends_and_stated_hours_are_working_days() {
+        let cal = Calendar::new(Division::EnglandAndWales);
+        // "Within 1 day" from Thursday 24 Dec 2026: Christmas Day, a calendar day.
+        let day = Deadline {
+            calendar_days: Some(1),
+            ..Deadline::default()
+        };
+        assert_eq!(
+            compute(&day, at("2026-12-24 16:00"), &cal).unwrap().date,
+            date("2026-12-25")
+        );
+        // "48 hours (two working days)" from Friday 20 Nov: Tuesday, never Sunday.
+        let stated = Deadline {
+            working_days: Some(2),
+            stated_hours: Some(48),
+            ..Deadline::default()
+        };
+        let due = compute(&stated, at("2026-11-20 09:00"), &cal).unwrap();
+        assert_eq!((due.date, due.time), (date("2026-11-24"), None));
+        // "Without delay" on a Saturday: by the end of Monday, as "immediately".
+        let delay = Deadline {
+            without_delay: true,
+            ..Deadline::default()
+        };
+        let due = compute(&delay, at("2026-11-21 09:00"), &cal).unwrap();
+        assert!(due.immediately);
+        assert_eq!(due.date, date("2026-11-23"));
     }
 }

@@ -12,7 +12,7 @@ use crate::deadline::{self, Due};
 use crate::error::{Error, Result};
 use crate::id::DisputeId;
 use crate::journal::{Event, Opened, Record};
-use crate::policy::{Anchor, Deadline, Facts, LimitScope, Policy, Trigger};
+use crate::policy::{Anchor, Deadline, Facts, LimitScope, Obligation, Policy, Step, Trigger};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,6 +39,57 @@ pub struct ObligationState {
     pub due: Option<Deadline>,
     /// The `seq` of the `notified` line that met it.
     pub met_by: Option<u64>,
+    /// When it was met, so a step chained after it can be timed from then.
+    #[serde(default, with = "crate::clock::rfc3339::option")]
+    pub met_at: Option<Instant>,
+    /// A step inside a stage (`[[stage.step]]`) rather than a policy obligation.
+    #[serde(default)]
+    pub step: bool,
+    /// The step whose being met starts this step's clock.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The line that ended a step unmet: the dispute left the stage (escalated or
+    /// resolved), so the step is no longer owed.
+    #[serde(default)]
+    pub lapsed: Option<u64>,
+}
+
+impl ObligationState {
+    /// The duty an obligation creates when it arises at `stage`.
+    pub fn duty(o: &Obligation, stage: u32, (arose, line): (Instant, u64)) -> ObligationState {
+        ObligationState {
+            id: o.id.clone(),
+            who: o.who.clone(),
+            action: o.action.clone(),
+            stage,
+            arose,
+            arose_line: line,
+            due: o.due.clone(),
+            met_by: None,
+            met_at: None,
+            step: false,
+            after: None,
+            lapsed: None,
+        }
+    }
+
+    /// The duty a step creates on entering its stage.
+    fn of_step(s: &Step, stage: u32, (arose, line): (Instant, u64)) -> ObligationState {
+        ObligationState {
+            id: s.id.clone(),
+            who: s.who.clone(),
+            action: s.action.clone(),
+            stage,
+            arose,
+            arose_line: line,
+            due: Some(s.due.clone()),
+            met_by: None,
+            met_at: None,
+            step: true,
+            after: s.after.clone(),
+            lapsed: None,
+        }
+    }
 }
 
 /// A corrected time (`amend --happened`): line `line` really happened at
@@ -103,6 +154,13 @@ pub struct Dispute {
     /// Conditions learned true after opening, with when.
     #[serde(default)]
     pub learned: Vec<Learned>,
+    /// The first discussion recorded at the current stage, for steps timed from it.
+    #[serde(default, with = "crate::clock::rfc3339::option")]
+    pub discussed_at: Option<Instant>,
+    /// A later date the parties agreed for the current stage, as the policy allows
+    /// (`escalate agree`, `open --due --due-reason`); it replaces the policy's.
+    #[serde(default)]
+    pub agreed_due: Option<NaiveDate>,
     /// How many journal lines there are (also when `records` was not kept).
     pub events: usize,
     /// The journal's lines; empty when the state came from the status cache.
@@ -135,20 +193,29 @@ fn trigger(
                 Trigger::Open => true,
                 Trigger::Enter => o.stage == Some(stage),
                 Trigger::Resolve => o.stage.is_none_or(|s| stage >= s),
+                Trigger::ResolveAt => o.stage == Some(stage),
             }
             && facts.any(&o.when);
         if fires {
-            out.push(ObligationState {
-                id: o.id.clone(),
-                who: o.who.clone(),
-                action: o.action.clone(),
-                stage,
-                arose: when,
-                arose_line: line,
-                due: o.due.clone(),
-                met_by: None,
-            });
+            out.push(ObligationState::duty(o, stage, (when, line)));
         }
+    }
+}
+
+/// The steps of `stage` arise on entering it.
+fn enter_steps(policy: &Policy, stage: u32, at: (Instant, u64), out: &mut Vec<ObligationState>) {
+    for s in policy.stage(stage).into_iter().flat_map(|s| &s.steps) {
+        out.push(ObligationState::of_step(s, stage, at));
+    }
+}
+
+/// Steps not met when the dispute leaves their stage are no longer owed.
+fn lapse_steps(out: &mut [ObligationState], line: u64) {
+    for o in out
+        .iter_mut()
+        .filter(|o| o.step && o.met_by.is_none() && o.lapsed.is_none())
+    {
+        o.lapsed = Some(line);
     }
 }
 
@@ -200,6 +267,8 @@ impl Dispute {
                 &mut obligations,
             );
         }
+        enter_steps(policy, opened.stage, (when, first.seq), &mut obligations);
+        let agreed = opened.due_reason.is_some();
         let mut d = Dispute {
             id,
             opened: opened.clone(),
@@ -208,7 +277,9 @@ impl Dispute {
             state: State::Open,
             stage: opened.stage,
             stage_entered: when,
-            due_override: opened.due,
+            due_override: opened.due.filter(|_| !agreed),
+            agreed_due: opened.due.filter(|_| agreed),
+            discussed_at: None,
             action_recorded: false,
             resolution: None,
             reopened: None,
@@ -283,6 +354,7 @@ impl Dispute {
                     ));
                 }
                 self.action_recorded = true;
+                self.discussed_at.get_or_insert(when);
             }
             Event::Escalated {
                 from_stage,
@@ -311,9 +383,13 @@ impl Dispute {
                         &mut self.obligations,
                     );
                 }
+                lapse_steps(&mut self.obligations, line);
+                enter_steps(policy, *to_stage, (when, line), &mut self.obligations);
                 self.stage = *to_stage;
                 self.stage_entered = when;
                 self.due_override = *due;
+                self.agreed_due = None;
+                self.discussed_at = None;
                 self.action_recorded = false;
             }
             Event::Notified { obligation, .. } => {
@@ -323,7 +399,10 @@ impl Dispute {
                         .iter_mut()
                         .find(|o| &o.id == id && o.met_by.is_none());
                     match slot {
-                        Some(o) => o.met_by = Some(r.seq),
+                        Some(o) => {
+                            o.met_by = Some(r.seq);
+                            o.met_at = Some(when);
+                        }
                         None => {
                             return Err(format!(
                                 "it meets obligation {id:?}, which is not outstanding"
@@ -341,6 +420,7 @@ impl Dispute {
                     ));
                 }
                 self.state = State::Resolved;
+                lapse_steps(&mut self.obligations, line);
                 if let Event::Resolved { outcome, .. } = &r.event {
                     self.resolution = Some(Resolution {
                         when,
@@ -348,14 +428,16 @@ impl Dispute {
                         outcome: outcome.clone(),
                     });
                 }
-                trigger(
-                    policy,
-                    &self.facts,
-                    Trigger::Resolve,
-                    self.stage,
-                    (when, line),
-                    &mut self.obligations,
-                );
+                for on in [Trigger::Resolve, Trigger::ResolveAt] {
+                    trigger(
+                        policy,
+                        &self.facts,
+                        on,
+                        self.stage,
+                        (when, line),
+                        &mut self.obligations,
+                    );
+                }
             }
             Event::Reopened { .. } => {
                 if open {
@@ -366,6 +448,20 @@ impl Dispute {
                 self.reopened = Some(when);
                 self.stage_entered = when;
                 self.due_override = None;
+                self.agreed_due = None;
+                self.discussed_at = None;
+                enter_steps(policy, self.stage, (when, line), &mut self.obligations);
+            }
+            Event::DueAgreed { stage, due, .. } => {
+                let allowed = policy.stage(*stage).is_some_and(|s| s.agree.is_some());
+                if !open || *stage != self.stage || !allowed {
+                    return Err(format!(
+                        "an agreed date for stage {stage}, which the policy does not allow while the dispute is {} at stage {}",
+                        self.state_word(),
+                        self.stage
+                    ));
+                }
+                self.agreed_due = Some(*due);
             }
             Event::Amended { event, .. } => {
                 if *event == 0 || *event >= r.seq {
@@ -406,6 +502,8 @@ impl Dispute {
             latest_line: self.latest_line,
             corrections: self.corrections.clone(),
             learned: self.learned.clone(),
+            discussed_at: self.discussed_at,
+            agreed_due: self.agreed_due,
             events: self.events,
             records: Vec::new(),
         }
@@ -420,6 +518,16 @@ impl Dispute {
 
     pub fn is_open(&self) -> bool {
         self.state == State::Open
+    }
+
+    /// Whom the dispute is about: what was recorded at opening, else what the
+    /// policy covers ("adult" only for a policy about adults alone).
+    pub fn subject_kind(&self, policy: &Policy) -> &str {
+        match self.opened.subject_kind.as_deref() {
+            Some(kind) => kind,
+            None if policy.subject_scope() == crate::policy::SubjectScope::Adults => "adult",
+            None => "child",
+        }
     }
 
     /// Open, or resolved with a duty still outstanding: resolved is not done
@@ -464,6 +572,9 @@ impl Dispute {
         // The user's date was accepted as no later than the policy's; if the calendar
         // has since changed (an import, a closure), the earlier of the two still
         // protects the child.
+        if let Some(agreed) = self.agreed_due {
+            return Some(Due::end_of(agreed));
+        }
         match self.due_override {
             Some(date) => {
                 deadline::earliest([Some(Due::end_of(date)), from_policy].into_iter().flatten())
@@ -484,7 +595,9 @@ impl Dispute {
     }
 
     pub fn outstanding(&self) -> impl Iterator<Item = &ObligationState> {
-        self.obligations.iter().filter(|o| o.met_by.is_none())
+        self.obligations
+            .iter()
+            .filter(|o| o.met_by.is_none() && o.lapsed.is_none())
     }
 
     pub fn obligation_due(&self, o: &ObligationState, calendar: &Calendar) -> Option<Due> {
@@ -492,10 +605,18 @@ impl Dispute {
         // duty stands regardless (cumbria: the urgency assessment always, within 24
         // hours only for child protection).
         let spec = o.due.as_ref().filter(|d| self.facts.any(&d.when))?;
-        let anchor = match spec.from {
-            Anchor::Entered => o.arose,
-            Anchor::Opened => self.clock_start(),
-            Anchor::Arose => self.arose(),
+        // A chained step has no date until the step before it is met.
+        let anchor = match (&o.after, spec.from) {
+            (Some(before), _) => {
+                self.obligations
+                    .iter()
+                    .find(|p| p.step && p.arose_line == o.arose_line && &p.id == before)?
+                    .met_at?
+            }
+            (None, Anchor::Entered) => o.arose,
+            (None, Anchor::Opened) => self.clock_start(),
+            (None, Anchor::Arose) => self.arose(),
+            (None, Anchor::Discussed) => self.discussed_at.filter(|_| o.stage == self.stage)?,
         };
         deadline::compute(spec, anchor, calendar)
     }
@@ -572,29 +693,41 @@ impl Dispute {
                 .urgent
                 .as_ref()
                 .is_some_and(|u| u.skip_required_action);
-        if !self.action_recorded && !urgent_skip {
+        // A role the policy lets bypass "with or without" the stage's discussion.
+        let role_skip = role.is_some_and(|r| {
+            policy.bypasses.iter().any(|b| {
+                b.without_discussion
+                    && b.role.eq_ignore_ascii_case(r)
+                    && to.is_none_or(|t| t == b.to_stage)
+            })
+        });
+        if !self.action_recorded && !urgent_skip && !role_skip {
             let action = policy
                 .stage(self.stage)
                 .map_or("the discussion", |s| s.action.as_str());
             return Err(Error::refused(format!(
                 "stage {} ({current}) has nothing recorded yet: {action}",
-                self.stage
+                policy.label(self.stage)
             ))
             .with_hint(format!(
                 "Record it with `escalate discuss {} --note \"...\" --with \"...\"`, then escalate.",
                 self.id
             )));
         }
-        let target = to.unwrap_or(next.number);
-        if target == next.number {
+        let choices = policy.next_choices(self.stage);
+        let target = match to {
+            Some(t) => t,
+            None => self.branch_choice(policy, &choices)?,
+        };
+        if choices.iter().any(|s| s.number == target) {
             return Ok(target);
         }
+        let here = policy.label(self.stage);
+        let next_label = policy.label(next.number);
         if target <= self.stage || policy.stage(target).is_none() {
             return Err(Error::refused(format!(
-                "dispute {} is at stage {}; it can move on to stage {} ({}){}",
+                "dispute {} is at stage {here}; it can move on to stage {next_label} ({}){}",
                 self.id,
-                self.stage,
-                next.number,
                 next.name,
                 if policy.stage(target).is_none() {
                     format!(", and {} has no stage {target}", policy.id)
@@ -616,14 +749,52 @@ impl Dispute {
                     .map(|b| format!("{:?}", b.role))
                     .collect();
                 Err(Error::refused(format!(
-                    "{} moves one stage at a time: dispute {} is at stage {} and goes to stage {} next",
-                    policy.id, self.id, self.stage, next.number
+                    "{} moves one stage at a time: dispute {} is at stage {here} and goes to stage {next_label} next",
+                    policy.id, self.id
                 ))
                 .with_hint(if roles.is_empty() {
                     format!("Run `escalate escalate {} --reason \"...\"` without --to.", self.id)
                 } else {
-                    format!("Only {} may take a dispute straight to stage {target} (--as ROLE).", roles.join(" or "))
+                    format!("Only {} may take a dispute straight to stage {} (--as ROLE).", roles.join(" or "), policy.label(target))
                 }))
+            }
+        }
+    }
+
+    /// Which of the next stages a dispute enters when no `--to` is given: the only
+    /// one; or, where the policy branches, the branch whose conditions hold (an
+    /// urgent branch once urgency is recorded), else the one branch with none.
+    fn branch_choice(&self, policy: &Policy, choices: &[&crate::policy::Stage]) -> Result<u32> {
+        if let [only] = choices {
+            return Ok(only.number);
+        }
+        let holding: Vec<u32> = choices
+            .iter()
+            .filter(|s| !s.when.is_empty() && self.facts.any(&s.when))
+            .map(|s| s.number)
+            .collect();
+        let plain: Vec<u32> = choices
+            .iter()
+            .filter(|s| s.when.is_empty())
+            .map(|s| s.number)
+            .collect();
+        match (holding.as_slice(), plain.as_slice()) {
+            ([one], _) | ([], [one]) => Ok(*one),
+            _ => {
+                let names: Vec<String> = choices
+                    .iter()
+                    .map(|s| format!("--to {} ({})", policy.label(s.number), s.name))
+                    .collect();
+                Err(Error::refused(format!(
+                    "policy {} branches after stage {}: choose where dispute {} goes",
+                    policy.id,
+                    policy.label(self.stage),
+                    self.id
+                ))
+                .with_hint(format!(
+                    "Run the command again with {}.",
+                    names.join(" or ")
+                )))
             }
         }
     }
@@ -687,7 +858,7 @@ pub fn policy_due_learned(
     calendar: &Calendar,
 ) -> Option<Due> {
     let anchor = |from: Anchor, default: Instant| match from {
-        Anchor::Entered => default,
+        Anchor::Entered | Anchor::Discussed => default,
         Anchor::Opened => opened,
         Anchor::Arose => arose,
     };
@@ -777,7 +948,7 @@ impl Dispute {
                 calendar,
             )
         });
-        let duties = policy
+        let mut duties: Vec<(String, String)> = policy
             .obligations
             .iter()
             .filter(|o| {
@@ -787,6 +958,13 @@ impl Dispute {
             })
             .map(|o| (o.who.clone(), o.action.clone()))
             .collect();
+        duties.extend(
+            policy
+                .stage(target)
+                .into_iter()
+                .flat_map(|s| &s.steps)
+                .map(|s| (s.who.clone(), s.action.clone())),
+        );
         Ok(EscalationPlan {
             to: target,
             due,
@@ -851,6 +1029,10 @@ pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
                 (Trigger::Enter, None) => "on entering a stage".to_owned(),
                 (Trigger::Resolve, Some(s)) => format!("on resolving at stage {s} or later"),
                 (Trigger::Resolve, None) => "on resolving".to_owned(),
+                (Trigger::ResolveAt, s) => format!(
+                    "on resolving at stage {}",
+                    s.map_or_else(String::new, |s| policy.label(s))
+                ),
             };
             format!("{} — {} ({when})", o.who, o.action)
         })

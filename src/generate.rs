@@ -141,6 +141,9 @@ fn dispute(
         due: None,
         arose: None,
         start_reason: None,
+        due_reason: None,
+        subject_kind: None,
+        opened_as: None,
     };
     let mut records = Vec::new();
     let mut g = Gen { rng, key, id };

@@ -477,8 +477,13 @@ impl Session {
             }
         }
         if opened.stage != p.first_stage() {
-            let allowed =
-                opened.immediate_harm && p.urgent.as_ref().is_some_and(|u| u.start_at_any_stage);
+            let by_role = opened.opened_as.as_deref().is_some_and(|r| {
+                p.bypasses.iter().any(|b| {
+                    b.may_open && b.to_stage == opened.stage && b.role.eq_ignore_ascii_case(r)
+                })
+            });
+            let allowed = by_role
+                || opened.immediate_harm && p.urgent.as_ref().is_some_and(|u| u.start_at_any_stage);
             if p.stage(opened.stage).is_none() {
                 return Err(Error::refused(format!(
                     "policy {} has no stage {}",
@@ -508,7 +513,14 @@ impl Session {
         let calendar = self.calendar_for(&policy);
         let arose = opened.arose.unwrap_or(when);
         let pdue = dispute::policy_due(p, opened.stage, &facts, when, when, arose, &calendar);
-        self.check_user_due(opened.due, pdue.as_ref(), when, opened.stage)?;
+        if opened.due_reason.is_some() {
+            check_agreed(p, opened.stage, opened.due, when)?;
+        } else {
+            self.check_user_due(opened.due, pdue.as_ref(), when, opened.stage)?;
+        }
+        if let Some(kind) = opened.subject_kind.as_deref() {
+            check_subject(p, kind)?;
+        }
         self.store.pin_policy(&policy)?;
         let author = self.author()?;
         let (id, path) = self.store.prepare_new()?;
@@ -623,8 +635,10 @@ impl Session {
                 calendar,
             );
             self.check_user_due(due, pdue.as_ref(), when, target)?;
-            let bypass_role =
-                role.filter(|_| target != p.next_stage(d.stage).map_or(0, |s| s.number));
+            let bypass_role = role.filter(|_| {
+                !p.next_choices(d.stage).iter().any(|s| s.number == target)
+                    || !d.action_recorded
+            });
             Ok(Event::Escalated {
                 from_stage: d.stage,
                 to_stage: target,
@@ -639,7 +653,7 @@ impl Session {
 /// An escalation plan in words, as the confirmation shows it.
 pub fn describe_plan(policy: &crate::policy::Policy, plan: &dispute::EscalationPlan) -> String {
     let stage = policy.stage(plan.to).map_or(plan.to.to_string(), |st| {
-        format!("{} ({}): {}", plan.to, st.name, st.who)
+        format!("{} ({}): {}", policy.label(plan.to), st.name, st.who)
     });
     let mut out = format!("Next: stage {stage}\n");
     out.push_str(&format!(
@@ -657,4 +671,51 @@ pub fn describe_plan(policy: &crate::policy::Policy, plan: &dispute::EscalationP
         out.push_str(&format!("Then: {who} — {action}\n"));
     }
     out
+}
+
+/// A later date agreed by the parties: only where the policy's stage allows it,
+/// and never before the moment it is agreed.
+pub fn check_agreed(
+    policy: &crate::policy::Policy,
+    stage: u32,
+    due: Option<NaiveDate>,
+    when: Instant,
+) -> Result<()> {
+    let label = policy.label(stage);
+    if policy.stage(stage).is_none_or(|s| s.agree.is_none()) {
+        return Err(Error::refused(format!(
+            "policy {} does not let the parties agree a later date for stage {label}",
+            policy.id
+        ))
+        .with_hint("Leave out --due-reason; --due alone sets an earlier date than the policy's."));
+    }
+    if let Some(date) = due.filter(|d| *d < clock::london_date(&when)) {
+        return Err(Error::refused(format!(
+            "the agreed date {} has already passed",
+            clock::human_date(date)
+        ))
+        .with_hint("Give the date the parties agreed, today or later."));
+    }
+    Ok(())
+}
+
+/// A dispute about an adult only under a policy that covers adults.
+fn check_subject(policy: &crate::policy::Policy, kind: &str) -> Result<()> {
+    use crate::policy::SubjectScope;
+    let ok = match policy.subject_scope() {
+        SubjectScope::Children => kind == "child",
+        SubjectScope::Adults => kind == "adult",
+        SubjectScope::ChildrenAndAdults => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "policy {} does not cover disputes about an {kind}",
+        policy.id
+    ))
+    .with_hint(match policy.subject_scope() {
+        SubjectScope::Adults => "This policy is about adults: use --subject-kind adult.",
+        _ => "This policy is about children: leave out --subject-kind.",
+    }))
 }

@@ -64,6 +64,11 @@ pub struct Figures {
     /// Median working days from opening to resolution, over disputes resolved in
     /// the period; null when none were.
     pub median_working_days_to_resolve: Option<f64>,
+    /// What the policies call the stages counted above, where that is not the
+    /// number ("4" → "4-mediation"); two policies naming one position differently
+    /// are shown together ("4a/4").
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub stage_labels: BTreeMap<String, String>,
     #[serde(skip)]
     days_to_resolve: Vec<i64>,
 }
@@ -94,6 +99,16 @@ impl Figures {
         self.overdue_at_end += other.overdue_at_end;
         self.days_to_resolve
             .extend_from_slice(&other.days_to_resolve);
+        for (k, v) in &other.stage_labels {
+            let label = self
+                .stage_labels
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
+            if !label.split('/').any(|l| l == v) {
+                label.push('/');
+                label.push_str(v);
+            }
+        }
     }
 }
 
@@ -335,6 +350,11 @@ impl Measurer {
             challenged: None,
         };
         let f = &mut c.figures;
+        for s in &policy.stages {
+            if let Some(label) = s.label.as_ref().filter(|l| **l != s.number.to_string()) {
+                f.stage_labels.insert(s.number.to_string(), label.clone());
+            }
+        }
         for fact in facts.iter().filter(|x| self.covers(&x.when)) {
             match fact.kind {
                 Kind::Opened => {

@@ -33,6 +33,10 @@ pub struct ObligationView {
     pub standing: Standing,
     /// The journal line it arose on.
     pub arose_line: u64,
+    /// A step inside the stage (`[[stage.step]]`) rather than a policy obligation.
+    pub step: bool,
+    /// The step this one follows: until that is recorded, this has no date.
+    pub after: Option<String>,
     #[serde(skip)]
     pub due_detail: Option<Due>,
 }
@@ -44,8 +48,12 @@ pub struct Summary {
     pub policy_hash: String,
     pub stage: u32,
     pub stage_name: String,
+    /// What the policy calls the stage ("4a", "0"): its label, else its number.
+    pub stage_label: String,
     pub state: State,
     pub child: String,
+    /// Whom `child` refers to: "child" or "adult".
+    pub subject_kind: String,
     pub from: String,
     pub with: String,
     pub category: Option<String>,
@@ -65,7 +73,8 @@ pub struct Summary {
     pub due_at: Option<String>,
     /// The policy says "immediately"/"without delay": due by the end of `due`.
     pub due_immediately: bool,
-    /// "policy" or "user" (an earlier date set with --due).
+    /// "policy", "user" (an earlier date set with --due) or "agreed" (a later
+    /// date the parties agreed, where the policy allows it).
     pub due_set_by: Option<&'static str>,
     /// Any due item (the stage deadline or an outstanding obligation) is past.
     pub overdue: bool,
@@ -147,6 +156,8 @@ impl Summary {
                         .map(|x| x.standing(now, calendar))
                         .unwrap_or_default(),
                     arose_line: o.arose_line,
+                    step: o.step,
+                    after: o.after.clone(),
                     due_detail: due,
                 }
             })
@@ -167,8 +178,10 @@ impl Summary {
                 .stage(d.stage)
                 .map(|s| s.name.clone())
                 .unwrap_or_default(),
+            stage_label: policy.label(d.stage),
             state: d.state,
             child: o.child.clone(),
+            subject_kind: d.subject_kind(policy).to_owned(),
             from: o.from.clone(),
             with: o.with.clone(),
             category: o.category.clone(),
@@ -183,7 +196,9 @@ impl Summary {
             due_at: due.as_ref().map(Due::due_at),
             due_immediately: due.as_ref().is_some_and(|x| x.immediately),
             due_set_by: due.as_ref().map(|x| {
-                if d.due_override.is_some_and(|u| u == x.date) && x.time.is_none() {
+                if d.agreed_due.is_some() {
+                    "agreed"
+                } else if d.due_override.is_some_and(|u| u == x.date) && x.time.is_none() {
                     "user"
                 } else {
                     "policy"

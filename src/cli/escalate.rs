@@ -24,9 +24,14 @@ pub struct EscalateArgs {
     /// An earlier deadline for the new stage (never later than the policy's)
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub due: Option<NaiveDate>,
-    /// Go straight to this stage (only for a role the policy names)
-    #[arg(long, value_name = "N", requires = "role")]
-    pub to: Option<u32>,
+    /// Go to this stage, by number or label: a branch the policy offers, or a later
+    /// stage for a role the policy names (--as)
+    #[arg(long, value_name = "STAGE")]
+    pub to: Option<String>,
+    /// Record that the child is at risk of immediate harm, then escalate: the
+    /// policy's urgent path and timescales apply from now
+    #[arg(long)]
+    pub urgent: bool,
     /// The role taking the dispute past intermediate stages
     #[arg(long = "as", value_name = "ROLE")]
     pub role: Option<String>,
@@ -45,6 +50,17 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         "escalate",
         if given.is_none() { &["--reason"] } else { &[] },
     )?;
+    let to = match &args.to {
+        Some(name) => {
+            let s = &ctx.session;
+            let loaded = s.load(&s.store.resolve(&args.id)?)?;
+            Some(super::stage_arg(&loaded.policy.policy, name)?)
+        }
+        None => None,
+    };
+    if args.urgent {
+        record_urgency(&args, to, ctx)?;
+    }
     let mut previewed = None;
     if p.interactive() && !args.yes {
         // Show what will happen before anything is written; the escalation below
@@ -55,7 +71,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         let policy = &loaded.policy.policy;
         let when = args.at.unwrap_or(s.now);
         let calendar = s.calendar_for(&loaded.policy);
-        let route = (args.to, args.role.as_deref());
+        let route = (to, args.role.as_deref());
         // A --due that will be refused is refused before the question is asked.
         let policy_plan = loaded
             .dispute
@@ -85,13 +101,54 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         args.at,
         reason,
         args.due,
-        args.to,
+        to,
         role,
         previewed.as_ref(),
     )?;
     let headline = format!(
         "Escalated dispute {} to stage {}.",
-        loaded.dispute.id, loaded.dispute.stage
+        loaded.dispute.id,
+        loaded.policy.policy.label(loaded.dispute.stage)
     );
     Ok(after_change(ctx, &loaded, headline))
+}
+
+/// `--urgent`: the fact is recorded first (as `amend --fact immediate-harm=yes`
+/// would), so the escalation that follows is planned under it. The escalation
+/// is tried under the fact before anything is written: a refused escalation
+/// must not leave the fact recorded behind it.
+fn record_urgency(args: &EscalateArgs, to: Option<u32>, ctx: &Ctx) -> Result<()> {
+    let s = &ctx.session;
+    let loaded = s.load(&s.store.resolve(&args.id)?)?;
+    let policy = &loaded.policy.policy;
+    let mut trial = loaded.dispute.clone_state();
+    trial
+        .learn(
+            policy,
+            "immediate-harm",
+            true,
+            (args.at.unwrap_or(s.now), 0),
+        )
+        .map_err(crate::error::Error::refused)?;
+    trial.plan_escalation(policy, to, args.role.as_deref())?;
+    let note = args
+        .reason
+        .clone()
+        .unwrap_or_else(|| "judged urgent on escalating".to_owned());
+    let amendment = crate::correct::Amendment::Fact {
+        fact: "immediate-harm".to_owned(),
+        value: true,
+        note: required("--reason", &note, MAX_LONG)?,
+    };
+    ctx.session.record(&args.id, args.at, |l, _, now| {
+        if l.dispute.facts.immediate_harm {
+            return Err(crate::error::Error::refused(format!(
+                "dispute {} is already recorded as urgent (immediate-harm)",
+                l.dispute.id
+            ))
+            .with_hint("Leave out --urgent."));
+        }
+        l.dispute.plan_amendment(amendment, &now)
+    })?;
+    Ok(())
 }

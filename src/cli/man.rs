@@ -721,6 +721,12 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
             ("bash, in ~/.bashrc:", "source <(escalate completions bash)"),
             ("fish:", "escalate completions fish | source"),
         ],
+        "escalate-agree" => vec![
+            ("Both agencies agreed to take until Friday, as the policy allows:", "escalate agree 7K3M --due 04/12/2026 --note \"Agreed with the CSC team manager by phone\""),
+        ],
+        "escalate-policy-new" => vec![
+            ("Start your area's policy from a commented skeleton, then check it:", "escalate policy new our-area.toml\nescalate policy check our-area.toml"),
+        ],
         "escalate-key" | "escalate-key-show" => vec![
             ("Your key's fingerprint, and the line to add to the data directory's signers file:", "escalate key show"),
         ],

@@ -3,6 +3,7 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
+mod agree;
 mod amend;
 mod calendar;
 mod complete;
@@ -100,6 +101,8 @@ pub enum ColorChoice {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run; the size of the largest arguments costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Open a new dispute under a policy
     Open(open::OpenArgs),
@@ -115,6 +118,8 @@ pub enum Command {
     Amend(amend::AmendArgs),
     /// Reopen a resolved dispute
     Reopen(reopen::ReopenArgs),
+    /// Record a later date the parties agreed for the current stage (where the policy allows it)
+    Agree(agree::AgreeArgs),
     /// List open disputes by due date
     Status(status::StatusArgs),
     /// Show one dispute's timeline
@@ -331,6 +336,7 @@ fn run_command(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Key(args) => key::run(args, ctx),
         Command::Amend(args) => amend::run(args, ctx),
         Command::Reopen(args) => reopen::run(args, ctx),
+        Command::Agree(args) => agree::run(args, ctx),
         Command::Policy(args) => policy::run(args, ctx),
         Command::Share(args) => share::run(args, ctx),
         Command::Sync(args) => sync::run(args, ctx),
@@ -485,7 +491,7 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
         crate::dispute::State::Open => {
             out.push_str(&format!(
                 "Stage {} ({}): due {}.\n",
-                summary.stage,
+                summary.stage_label,
                 summary.stage_name,
                 crate::render::due_phrase(&summary)
             ));
@@ -503,4 +509,18 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
         ));
     }
     Output::Text(out)
+}
+
+/// A stage the user named by its number or by the policy's own label ("0", "4a").
+pub fn stage_arg(policy: &crate::policy::Policy, name: &str) -> Result<u32> {
+    policy.stage_named(name).ok_or_else(|| {
+        let known: Vec<String> = policy
+            .stages
+            .iter()
+            .map(|s| policy.label(s.number))
+            .collect();
+        let shown: String = name.chars().filter(|c| !c.is_control()).take(20).collect();
+        crate::error::Error::refused(format!("policy {} has no stage {shown}", policy.id))
+            .with_hint(format!("Its stages are: {}.", known.join(", ")))
+    })
 }

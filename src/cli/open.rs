@@ -23,8 +23,11 @@ pub struct OpenArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "policy")]
     pub policy_file: Option<PathBuf>,
     /// The child's reference in your own records (not a name)
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF", visible_alias = "subject")]
     pub child: Option<String>,
+    /// Whom the dispute is about, where the policy covers adults too: child or adult
+    #[arg(long, value_name = "KIND", value_parser = ["child", "adult"])]
+    pub subject_kind: Option<String>,
     /// Your agency: the one raising the disagreement
     #[arg(long, value_name = "AGENCY")]
     pub from: Option<String>,
@@ -49,18 +52,24 @@ pub struct OpenArgs {
     /// The child is thought to be at risk of immediate harm
     #[arg(long)]
     pub immediate_harm: bool,
-    /// An earlier deadline for the first stage (never later than the policy's)
+    /// An earlier deadline for the first stage (later only as agreed, with --due-reason)
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub due: Option<NaiveDate>,
+    /// Why --due is a later date the parties agreed (where the policy allows it)
+    #[arg(long, value_name = "TEXT", requires = "due")]
+    pub due_reason: Option<String>,
     /// When the dispute was really opened, if earlier than now
     #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg)]
     pub at: Option<Instant>,
     /// When the disagreement first arose, if earlier than it was opened
     #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg)]
     pub arose: Option<Instant>,
-    /// Start at a later stage (only where the policy allows it for urgent cases)
+    /// Start at a later stage, by number or label (only where the policy allows it)
     #[arg(long, value_name = "N")]
-    pub stage: Option<u32>,
+    pub stage: Option<String>,
+    /// The named role opening at a later stage (a bypass the policy allows)
+    #[arg(long = "as", value_name = "ROLE", requires = "stage")]
+    pub role: Option<String>,
     /// Why the dispute starts at a later stage
     #[arg(long, value_name = "TEXT", requires = "stage")]
     pub reason: Option<String>,
@@ -123,7 +132,15 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     };
     let child = match args.child {
         Some(c) => c,
-        None => p.line("Child's reference in your records (not a name)")?,
+        None => p.line(match policy.policy.subject_scope() {
+            crate::policy::SubjectScope::Children => {
+                "Child's reference in your records (not a name)"
+            }
+            crate::policy::SubjectScope::Adults => "Adult's reference in your records (not a name)",
+            crate::policy::SubjectScope::ChildrenAndAdults => {
+                "Reference of the child or adult in your records (not a name)"
+            }
+        })?,
     };
     let from = match from {
         Some(f) => f,
@@ -162,10 +179,16 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         cp_plan: facts.cp_plan,
         looked_after: facts.looked_after,
         immediate_harm: facts.immediate_harm,
-        stage: args.stage.unwrap_or(policy.policy.first_stage()),
+        stage: match &args.stage {
+            Some(name) => super::stage_arg(&policy.policy, name)?,
+            None => policy.policy.first_stage(),
+        },
         due: args.due,
         arose: args.arose,
         start_reason: optional("--reason", args.reason.as_deref(), MAX_LONG)?,
+        due_reason: optional("--due-reason", args.due_reason.as_deref(), MAX_LONG)?,
+        subject_kind: args.subject_kind.clone(),
+        opened_as: optional("--as", args.role.as_deref(), MAX_SHORT)?,
     };
     let loaded = s.open(OpenRequest {
         policy,

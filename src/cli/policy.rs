@@ -14,6 +14,9 @@ use crate::policy::{Catalogue, LoadedPolicy, Origin};
 use crate::render::policy as render;
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "The policy file format, key by key: `escalate man policy.5` (escalate-policy(5)). Start a new file with `escalate policy new FILE`."
+)]
 pub struct PolicyArgs {
     #[command(subcommand)]
     pub command: PolicyCommand,
@@ -27,6 +30,14 @@ pub enum PolicyCommand {
     Show(ShowArgs),
     /// Check a policy file; lists every problem with its line number
     Check(CheckArgs),
+    /// Write a commented skeleton policy file to start from
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Where to write it (never over an existing file); without it, print it
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -56,7 +67,39 @@ pub fn run(args: PolicyArgs, ctx: &Ctx) -> Result<Output> {
         PolicyCommand::List => list(ctx),
         PolicyCommand::Show(a) => show(a, ctx),
         PolicyCommand::Check(a) => check(a, ctx),
+        PolicyCommand::New(a) => new(a),
     }
+}
+
+/// The skeleton every new policy starts from; a test keeps it valid.
+pub const SKELETON: &str = include_str!("../policy/skeleton.toml");
+
+fn new(args: NewArgs) -> Result<Output> {
+    let Some(path) = args.file else {
+        return Ok(Output::Text(SKELETON.to_owned()));
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::refused(format!(
+                    "{} already exists; nothing was written",
+                    path.display()
+                ))
+                .with_hint("Give a new file name, or remove the old file first.")
+            } else {
+                Error::io(format!("could not create {}", path.display()), e)
+            }
+        })?;
+    std::io::Write::write_all(&mut file, SKELETON.as_bytes())
+        .map_err(|e| Error::io(format!("could not write {}", path.display()), e))?;
+    Ok(Output::Text(format!(
+        "Wrote a skeleton policy to {}. Replace each quoted sentence with your document's words, then run `escalate policy check {}`.\n",
+        path.display(),
+        path.display()
+    )))
 }
 
 fn origin_words(p: &LoadedPolicy) -> String {
@@ -67,8 +110,16 @@ fn origin_words(p: &LoadedPolicy) -> String {
     }
 }
 
-/// Table width: the terminal's when there is one, else the renderer's default.
+/// Table width: `COLUMNS` if set (as for `status`), the terminal's when there is
+/// one, else the renderer's default.
 fn width() -> Option<u16> {
+    if let Some(w) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|w| *w > 0)
+    {
+        return Some(w);
+    }
     if std::io::stdout().is_terminal() {
         comfy_table::Table::new().width()
     } else {
@@ -171,6 +222,19 @@ fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
             }],
         ));
     }
+    if let Some(other) = same_id_in_config(path, &loaded) {
+        return Err(crate::policy::problems_error(
+            path,
+            &[crate::policy::Problem {
+                line: crate::policy::check::line_of_key(&loaded.text, "id"),
+                message: format!(
+                    "id {:?} is also the id of {}, in your policies folder; only one of them can be used, so give one of them another id",
+                    p.id,
+                    other.display()
+                ),
+            }],
+        ));
+    }
     let excluded = p.categories.iter().filter(|c| c.excluded).count();
     let readings = render::readings(p).len();
     if ctx.json {
@@ -254,4 +318,23 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// Another file in the configuration folder's policies with the same id and a
+/// different text: escalate would use only the first, so the two are a problem
+/// to report here, before either is relied on.
+fn same_id_in_config(path: &std::path::Path, loaded: &LoadedPolicy) -> Option<PathBuf> {
+    let dir = super::project_dirs()?.config_dir().join("policies");
+    let me = std::fs::canonicalize(path).ok();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths.into_iter().find(|other| {
+        std::fs::canonicalize(other).ok() != me
+            && LoadedPolicy::from_file(other)
+                .is_ok_and(|o| o.policy.id == loaded.policy.id && o.hash != loaded.hash)
+    })
 }

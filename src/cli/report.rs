@@ -317,16 +317,20 @@ fn table(r: &Report) -> String {
     add("Escalations (stage moves)".into(), &|f| {
         f.escalations.to_string()
     });
+    let named = |n: &u32| match r.total.stage_labels.get(&n.to_string()) {
+        Some(label) => format!("{n} ({label})"),
+        None => n.to_string(),
+    };
     for n in &stages {
         let key = n.to_string();
-        add(format!("Entered stage {n}"), &|f| {
+        add(format!("Entered stage {}", named(n)), &|f| {
             f.entered_stage.get(&key).copied().unwrap_or(0).to_string()
         });
     }
     add("Resolved".into(), &|f| f.resolved.to_string());
     for n in &stages {
         let key = n.to_string();
-        add(format!("Resolved at stage {n}"), &|f| {
+        add(format!("Resolved at stage {}", named(n)), &|f| {
             f.resolved_at_stage
                 .get(&key)
                 .copied()

@@ -34,7 +34,7 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     Ok(Output::Text(crate::render::timeline::show(
         &summary,
         &loaded.dispute,
-        &loaded.policy.policy.name,
+        &loaded.policy.policy,
     )))
 }
 

@@ -32,9 +32,9 @@ pub struct StatusArgs {
     /// Only disputes raised by or with this agency
     #[arg(long, value_name = "AGENCY")]
     pub agency: Option<String>,
-    /// Only disputes at this stage
+    /// Only disputes at this stage: its number, or the policy's label for it ("4a")
     #[arg(long, value_name = "N")]
-    pub stage: Option<u32>,
+    pub stage: Option<String>,
     /// Only disputes about this child reference
     #[arg(long, value_name = "REF")]
     pub child: Option<String>,
@@ -92,7 +92,9 @@ impl StatusArgs {
                 .agency
                 .as_deref()
                 .is_none_or(|a| eq(a, &s.from) || eq(a, &s.with))
-            && self.stage.is_none_or(|n| n == s.stage)
+            && self.stage.as_deref().is_none_or(|n| {
+                n.trim().parse::<u32>().ok() == Some(s.stage) || eq(n, &s.stage_label)
+            })
             && self.child.as_deref().is_none_or(|c| eq(c, &s.child))
     }
 

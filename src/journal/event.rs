@@ -94,10 +94,23 @@ pub struct Opened {
     /// Why an urgent dispute starts past stage 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_reason: Option<String>,
+    /// Why `due` is a date the parties agreed, later than the policy's own
+    /// (`open --due-reason`); `due` is then that agreed date, not an earlier one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_reason: Option<String>,
+    /// Whom `child` refers to when the policy covers adults too: "child" or
+    /// "adult". Left out, a child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_kind: Option<String>,
+    /// The named role that opened the dispute past stage 1 (a policy bypass).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_as: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// One `opened` per journal: boxing it would buy nothing but indirection everywhere.
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     Opened(Opened),
     Discussed {
@@ -197,6 +210,13 @@ pub enum Event {
         /// left behind), `torn write`, or `none` (lines may have been removed).
         evidence: String,
     },
+    /// The parties agreed a later date for the current stage, as the policy
+    /// allows (`escalate agree`).
+    DueAgreed {
+        stage: u32,
+        due: NaiveDate,
+        note: String,
+    },
 }
 
 impl Event {
@@ -214,6 +234,7 @@ impl Event {
             Event::Superseded { .. } => "superseded",
             Event::Merged { .. } => "merged",
             Event::ReceiptRepaired { .. } => "receipt_repaired",
+            Event::DueAgreed { .. } => "due_agreed",
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::model::{Deadline, Policy, Trigger, FLAG_CONDITIONS, FORMAT};
+use super::model::{Deadline, Policy, Trigger, FLAG_CONDITIONS, FORMAT, FORMATS};
 
 /// The years a source document can plausibly carry; anything else is a typing slip.
 const YEARS: std::ops::RangeInclusive<u16> = 1989..=2100;
@@ -73,10 +73,24 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         Ok(p) => p,
         Err(e) => {
             let line = e.span().map(|s| line_of(text, s.start));
-            return Err(vec![Problem {
+            let first = Problem {
                 line,
-                message: e.message().trim().to_string(),
-            }]);
+                message: authors_words(e.message().trim()),
+            };
+            // The reader's own error names the exact line; the table-by-table
+            // check finds the others (at their table's line).
+            let at = e.span().map(|s| s.start);
+            let mut problems: Vec<Problem> = element_problems(text)
+                .into_iter()
+                .filter(|(range, _)| {
+                    at.is_none_or(|a| range.as_ref().is_none_or(|r| !r.contains(&a)))
+                })
+                .map(|(_, p)| p)
+                .filter(|p| p.message != first.message)
+                .collect();
+            problems.push(first);
+            problems.sort_by_key(|p| p.line.unwrap_or(0));
+            return Err(problems);
         }
     };
     let spans: Spans = toml::from_str(text).unwrap_or_default();
@@ -95,14 +109,18 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut say = |line: Option<usize>, message: String| problems.push(Problem { line, message });
 
-    if policy.format != FORMAT {
+    if !FORMATS.contains(&policy.format) {
         say(
             None,
             format!(
-                "format = {} is not supported; this version of escalate reads format = {FORMAT}",
+                "format = {} is not supported; this version of escalate reads format = 1 or {FORMAT}",
                 policy.format
             ),
         );
+    } else if policy.format == 1 {
+        for key in format2_keys(&policy) {
+            say(None, format!("{key} needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`"));
+        }
     }
     if policy.id.is_empty()
         || policy.id.len() > 32
@@ -193,8 +211,47 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         );
     }
     let mut expected = 1;
+    let mut labels = HashSet::new();
     for (i, stage) in policy.stages.iter().enumerate() {
         let line = stage_line(i);
+        let label = policy.label(stage.number);
+        if stage.label.as_deref().is_some_and(|l| {
+            l.trim().is_empty() || l.len() > 20 || l.trim() != l || l.chars().any(char::is_control)
+        }) {
+            say(line, format!("stage {}: label {label:?} must be 1 to 20 characters, without spaces at either end (e.g. \"0\", \"4a\")", stage.number));
+        }
+        if !labels.insert(label.to_lowercase()) {
+            say(
+                line,
+                format!(
+                    "stage {label}: two stages are called {label:?}; give each its own `label`"
+                ),
+            );
+        }
+        check_steps(stage, line, &known_condition, &condition_help, &mut say);
+        if stage
+            .agree
+            .as_ref()
+            .is_some_and(|a| a.source.trim().is_empty())
+        {
+            say(line, format!("stage {label}: [stage.agree] quotes the sentence that lets the parties agree a later date in `source`"));
+        }
+        check_when(
+            &stage.when,
+            &format!("stage {label}"),
+            line,
+            &known_condition,
+            &condition_help,
+            &mut say,
+        );
+        if !stage.when.is_empty() && stage.branch.is_none() {
+            say(line, format!("stage {label}: `when` on a stage chooses between branches; add `branch = \"...\"` to this stage and its alternatives, or remove `when`"));
+        }
+        if stage.number == 0 {
+            say(line, "stage numbers count the stages from 1 in the order they happen; for a document's \"Stage 0\" write `number = 1` and `label = \"0\"`".into());
+            expected = 1;
+            continue;
+        }
         if stage.number != expected {
             if stage.number < expected {
                 say(
@@ -229,6 +286,12 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             say(line, format!("stage {}: every deadline has a `when` condition, so a dispute that meets none of them would have no deadline at all; add one without `when` (`none = true` with the quoted text if the document sets no timescale otherwise)", stage.number));
         }
         for (j, d) in stage.deadlines.iter().enumerate() {
+            only_steps_count_from_a_discussion(
+                d,
+                &format!("stage {}", stage.number),
+                deadline_line(i, j),
+                &mut say,
+            );
             check_deadline(
                 d,
                 true,
@@ -241,6 +304,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         }
     }
     for (i, limit) in policy.limits.iter().enumerate() {
+        only_steps_count_from_a_discussion(&limit.deadline, "limit", at(&spans.limit, i), &mut say);
         check_deadline(
             &limit.deadline,
             true,
@@ -280,6 +344,10 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             (Trigger::Enter, None) => {
                 say(line, format!("{what}: on = \"enter\" needs `stage = N`"))
             }
+            (Trigger::ResolveAt, None) => say(
+                line,
+                format!("{what}: on = \"resolve-at\" needs `stage = N` (use on = \"resolve\" for any stage)"),
+            ),
             (Trigger::Open, Some(_)) => say(
                 line,
                 format!("{what}: on = \"open\" takes no stage (use on = \"enter\" for a stage)"),
@@ -296,6 +364,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             &mut say,
         );
         if let Some(due) = &o.due {
+            only_steps_count_from_a_discussion(due, &what, line, &mut say);
             check_deadline(
                 due,
                 false,
@@ -307,6 +376,27 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             );
         }
     }
+    // A branch group's stages must follow one another, or "the stage after the
+    // group" would be another of its branches.
+    let mut closed: HashSet<&str> = HashSet::new();
+    for (pair, i) in policy.stages.windows(2).zip(1..) {
+        if let Some(g) = pair[1].branch.as_deref() {
+            if closed.contains(g) {
+                say(
+                    stage_line(i),
+                    format!(
+                        "stage {}: the stages of branch {g:?} must be written one after the other",
+                        policy.label(pair[1].number)
+                    ),
+                );
+            }
+        }
+        if let Some(g) = pair[0].branch.as_deref() {
+            if pair[1].branch.as_deref() != Some(g) {
+                closed.insert(g);
+            }
+        }
+    }
     let mut bypasses = HashSet::new();
     let second = policy.next_stage(policy.first_stage()).map(|s| s.number);
     for (i, b) in policy.bypasses.iter().enumerate() {
@@ -315,7 +405,9 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
                 at(&spans.bypass, i),
                 format!("bypass for {:?}: there is no stage {}", b.role, b.to_stage),
             );
-        } else if Some(b.to_stage) == second || b.to_stage == policy.first_stage() {
+        } else if b.to_stage == policy.first_stage()
+            || (Some(b.to_stage) == second && !b.without_discussion)
+        {
             say(
                 at(&spans.bypass, i),
                 format!(
@@ -337,6 +429,26 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             say(
                 at(&spans.bypass, i),
                 "a bypass needs a role and the source sentence it encodes".into(),
+            );
+        }
+    }
+    let step_ids: Vec<&str> = policy
+        .stages
+        .iter()
+        .flat_map(|s| &s.steps)
+        .map(|s| s.id.as_str())
+        .collect();
+    for (i, o) in policy.obligations.iter().enumerate() {
+        if step_ids.contains(&o.id.as_str()) {
+            say(at(&spans.obligation, i), format!("obligation {:?}: a step has the same id; `notify --who` could not tell them apart, so rename one", o.id));
+        }
+    }
+    let mut seen_steps = HashSet::new();
+    for id in &step_ids {
+        if !seen_steps.insert(*id) {
+            say(
+                None,
+                format!("step id {id:?} is used twice; give each step its own id"),
             );
         }
     }
@@ -378,10 +490,25 @@ fn check_deadline(
         d.hours.is_some(),
         d.same_working_day,
         d.immediately,
+        d.calendar_days.is_some(),
+        d.without_delay,
     ];
     let any = kinds.iter().any(|&k| k);
     if !any && !d.none {
-        say(line, format!("{what}: a deadline needs one of working_days, hours, same_working_day, immediately, or none = true"));
+        say(line, format!("{what}: a deadline needs one of working_days, calendar_days, hours, same_working_day, immediately, without_delay, or none = true"));
+    }
+    if let Some(h) = d.stated_hours {
+        match d.working_days {
+            Some(n) if h == n * 24 => {}
+            Some(n) => say(line, format!("{what}: stated_hours = {h} is not {n} working days of 24 hours; write the hours the document gives next to the working days it equates them to (\"48 hours (two working days)\": stated_hours = 48, working_days = 2)")),
+            None => say(line, format!("{what}: stated_hours records the hours the document equates to working days; add the working_days it names, or use hours = {h} for clock hours")),
+        }
+    }
+    if d.calendar_days.is_some_and(|n| n == 0 || n > 366) {
+        say(
+            line,
+            format!("{what}: calendar_days must be between 1 and 366"),
+        );
     }
     if any && d.none {
         say(
@@ -424,5 +551,254 @@ fn check_when(
                 condition_help()
             ),
         );
+    }
+}
+
+/// The format-2 keys a policy uses, by name, for a file that says `format = 1`.
+fn format2_keys(policy: &Policy) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    let mut add = |used: bool, key: &'static str| {
+        if used && !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    add(policy.subject.is_some(), "subject");
+    for s in &policy.stages {
+        add(!s.steps.is_empty(), "[[stage.step]]");
+        add(s.agree.is_some(), "[stage.agree]");
+        add(s.label.is_some(), "label");
+        add(s.branch.is_some(), "branch");
+        add(!s.when.is_empty(), "when on a stage");
+    }
+    let deadlines = policy
+        .stages
+        .iter()
+        .flat_map(|s| &s.deadlines)
+        .chain(policy.limits.iter().map(|l| &l.deadline))
+        .chain(policy.obligations.iter().filter_map(|o| o.due.as_ref()));
+    for d in deadlines {
+        add(d.calendar_days.is_some(), "calendar_days");
+        add(d.stated_hours.is_some(), "stated_hours");
+        add(d.without_delay, "without_delay");
+        add(
+            d.from == super::model::Anchor::Discussed,
+            "from = \"discussed\"",
+        );
+    }
+    for o in &policy.obligations {
+        add(o.on == Trigger::ResolveAt, "on = \"resolve-at\"");
+    }
+    for b in &policy.bypasses {
+        add(b.without_discussion, "without_discussion");
+        add(b.may_open, "may_open");
+    }
+    keys
+}
+
+/// A stage's steps: ids present, chains pointing back to an earlier step of the
+/// same stage, and a timescale each.
+fn check_steps(
+    stage: &super::model::Stage,
+    line: Option<usize>,
+    known_condition: &dyn Fn(&str) -> bool,
+    condition_help: &dyn Fn() -> String,
+    say: &mut dyn FnMut(Option<usize>, String),
+) {
+    let mut earlier: Vec<&str> = Vec::new();
+    for step in &stage.steps {
+        let what = format!("stage {} step {:?}", stage.number, step.id);
+        if step.id.trim().is_empty()
+            || step.who.trim().is_empty()
+            || step.action.trim().is_empty()
+            || step.source.trim().is_empty()
+        {
+            say(
+                line,
+                format!("{what}: id, who, action and source must not be empty"),
+            );
+        }
+        if let Some(before) = &step.after {
+            if !earlier.contains(&before.as_str()) {
+                say(line, format!("{what}: after = {before:?} names no earlier step of this stage; list the step it follows above it, with that id"));
+            }
+        }
+        if step.due.none {
+            say(line, format!("{what}: a step needs a timescale; if the document gives none, make it a [[note]]"));
+        }
+        check_deadline(
+            &step.due,
+            false,
+            &what,
+            line,
+            known_condition,
+            condition_help,
+            say,
+        );
+        earlier.push(step.id.as_str());
+    }
+}
+
+/// Translate the TOML reader's "invalid type: X, expected Y" into a policy
+/// author's terms: what was written, and what belongs there instead.
+fn authors_words(message: &str) -> String {
+    if let Some((head, allowed)) = message.split_once(", expected one of ") {
+        if let Some(value) = head.strip_prefix("unknown variant ") {
+            return format!("{value} is not one of the values allowed here: {allowed}");
+        }
+        if head.starts_with("unknown field ") {
+            return format!("{head}; the keys allowed here are {allowed} (check the spelling)");
+        }
+    }
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_owned();
+    };
+    let Some((given, wanted)) = rest.split_once(", expected ") else {
+        return message.to_owned();
+    };
+    let given = match given.split_once(' ') {
+        Some(("string", text)) => format!("{text} is text in quotes"),
+        Some(("integer", n)) => format!("{n} is a number"),
+        Some(("boolean", b)) => format!("{b} is true or false"),
+        _ => match given {
+            "sequence" => "a list in square brackets was given".to_owned(),
+            "map" => "a table was given".to_owned(),
+            other => other.to_owned(),
+        },
+    };
+    let wanted = match wanted {
+        "u32" | "u16" | "u64" => "a whole number such as 5 belongs here (write it without quotes)",
+        "a sequence" => "a list in square brackets belongs here, e.g. when = [\"cp-plan\"]",
+        "a boolean" => "true or false belongs here (without quotes)",
+        "a string" => "text in double quotes belongs here",
+        other => other,
+    };
+    format!("{given}, but {wanted}")
+}
+
+/// Every table of a file that reads as TOML, checked one by one, so a file with
+/// several mistyped values hears of all of them in one run, each with the lines
+/// its table spans. Empty when the file is not TOML at all (the reader's one
+/// error is then all there is to say).
+fn element_problems(text: &str) -> Vec<(Option<std::ops::Range<usize>>, Problem)> {
+    use super::model::{Bypass, Category, Limit, Note, Obligation, Stage, Step};
+    use serde::de::DeserializeOwned;
+    use toml::{Spanned, Value};
+
+    #[derive(Deserialize, Default)]
+    struct Elements {
+        #[serde(default)]
+        stage: Vec<Spanned<Value>>,
+        #[serde(default)]
+        obligation: Vec<Spanned<Value>>,
+        #[serde(default)]
+        category: Vec<Spanned<Value>>,
+        #[serde(default)]
+        limit: Vec<Spanned<Value>>,
+        #[serde(default)]
+        bypass: Vec<Spanned<Value>>,
+        #[serde(default)]
+        note: Vec<Spanned<Value>>,
+    }
+    #[derive(Deserialize, Default)]
+    struct Parts {
+        #[serde(default)]
+        deadline: Vec<Spanned<Value>>,
+        #[serde(default)]
+        step: Vec<Spanned<Value>>,
+    }
+    #[derive(Deserialize, Default)]
+    struct Stages {
+        #[serde(default)]
+        stage: Vec<Parts>,
+    }
+    type Found = Vec<(Option<std::ops::Range<usize>>, Problem)>;
+    fn check<T: DeserializeOwned>(value: &Spanned<Value>, what: &str, text: &str, out: &mut Found) {
+        if let Err(e) = value.get_ref().clone().try_into::<T>() {
+            out.push((
+                Some(value.span()),
+                Problem {
+                    line: Some(line_of(text, value.span().start)),
+                    message: format!("{what}: {}", authors_words(e.message().trim())),
+                },
+            ));
+        }
+    }
+
+    let Ok(mut top) = toml::from_str::<toml::Table>(text) else {
+        return Vec::new();
+    };
+    let elements: Elements = toml::from_str(text).unwrap_or_default();
+    let stages: Stages = toml::from_str(text).unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, stage) in elements.stage.iter().enumerate() {
+        let what = format!("[[stage]] table {}", i + 1);
+        let parts = stages.stage.get(i);
+        for d in parts.map_or(&[][..], |p| &p.deadline) {
+            check::<Deadline>(d, &format!("{what}, a deadline"), text, &mut out);
+        }
+        for st in parts.map_or(&[][..], |p| &p.step) {
+            check::<Step>(st, &format!("{what}, a step"), text, &mut out);
+        }
+        // The stage's own keys, its deadlines and steps set aside (checked above).
+        let mut own = stage.get_ref().clone();
+        if let Some(t) = own.as_table_mut() {
+            t.insert("deadline".into(), Value::Array(Vec::new()));
+            t.remove("step");
+        }
+        let span = stage.span();
+        let head = span.start
+            ..parts
+                .and_then(|p| {
+                    p.deadline
+                        .iter()
+                        .chain(&p.step)
+                        .map(|d| d.span().start)
+                        .min()
+                })
+                .unwrap_or(span.end);
+        check::<Stage>(&Spanned::new(head, own), &what, text, &mut out);
+    }
+    for o in &elements.obligation {
+        check::<Obligation>(o, "an obligation", text, &mut out);
+    }
+    for c in &elements.category {
+        check::<Category>(c, "a category", text, &mut out);
+    }
+    for l in &elements.limit {
+        check::<Limit>(l, "a limit", text, &mut out);
+    }
+    for b in &elements.bypass {
+        check::<Bypass>(b, "a bypass", text, &mut out);
+    }
+    for n in &elements.note {
+        check::<Note>(n, "a note", text, &mut out);
+    }
+    // The top of the file, with the tables above set aside.
+    for key in ["obligation", "category", "limit", "bypass", "note"] {
+        top.remove(key);
+    }
+    top.insert("stage".into(), Value::Array(Vec::new()));
+    if let Err(e) = Value::Table(top).try_into::<Policy>() {
+        out.push((
+            None,
+            Problem {
+                line: None,
+                message: authors_words(e.message().trim()),
+            },
+        ));
+    }
+    out
+}
+
+/// `from = "discussed"` names the stage's first discussion, which only a step
+/// inside the stage can wait for; anywhere else it would silently mean "entered".
+fn only_steps_count_from_a_discussion(
+    d: &Deadline,
+    what: &str,
+    line: Option<usize>,
+    say: &mut dyn FnMut(Option<usize>, String),
+) {
+    if d.from == super::model::Anchor::Discussed {
+        say(line, format!("{what}: from = \"discussed\" times a step inside a stage ([[stage.step]]); count this from \"entered\", \"opened\" or \"arose\""));
     }
 }

@@ -7,8 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Division;
 
-/// The policy file format this build reads.
-pub const FORMAT: u32 = 1;
+/// The newest policy file format this build reads. Format 1 files (the format
+/// before steps, agreed deadlines, outcome duties, labels, new units and subject
+/// kinds) stay valid and mean exactly what they meant; the new keys need format 2,
+/// so an older escalate refuses a file it would misread instead of ignoring keys.
+pub const FORMAT: u32 = 2;
+
+/// Every format this build reads.
+pub const FORMATS: std::ops::RangeInclusive<u32> = 1..=FORMAT;
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +35,9 @@ pub struct Policy {
     /// Bank-holiday division whose working days deadlines count.
     #[serde(default = "default_division")]
     pub division: Division,
+    /// Whom the procedure is about (format 2): children (the default), adults, or both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectScope>,
     #[serde(default, rename = "category", skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<Category>,
     #[serde(rename = "stage")]
@@ -80,6 +89,60 @@ pub struct Stage {
     /// Every deadline that applies; the earliest one that applies wins.
     #[serde(rename = "deadline")]
     pub deadlines: Vec<Deadline>,
+    /// The document's own name for the stage ("0", "4a") where it is not its
+    /// position (format 2). The position stays what journals store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Stages sharing a `branch` are alternatives: the dispute enters one of them
+    /// (`escalate --to LABEL`), and leaves the group for the stage after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// A branch taken, without `--to`, when these conditions hold ("4a, urgent").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<String>,
+    /// Duties inside the stage, each with its own deadline (format 2).
+    #[serde(default, rename = "step", skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+    /// The parties may agree a later date for this stage (format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agree: Option<Agree>,
+}
+
+/// Whom a procedure covers.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubjectScope {
+    #[default]
+    Children,
+    Adults,
+    ChildrenAndAdults,
+}
+
+/// A duty inside a stage, timed from something recorded: opening, the
+/// disagreement arising, entering the stage, the stage's first discussion, or an
+/// earlier step being met (`after`). Met with `escalate notify ID --who STEP`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    pub who: String,
+    pub action: String,
+    /// The step of the same stage whose being met starts this one's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    pub due: Deadline,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+}
+
+/// "Within a timescale acceptable to both": the parties may agree a later date.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agree {
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
 }
 
 /// A timescale. Several keys in one table are alternatives: the earliest applies
@@ -91,6 +154,16 @@ pub struct Deadline {
     pub working_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<u32>,
+    /// Calendar days ("within 1 day"): the end of the Nth day after the anchor day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_days: Option<u32>,
+    /// The hours the document writes where it equates them itself to
+    /// `working_days` ("48 hours (two working days)"): counted as the working days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_hours: Option<u32>,
+    /// "without delay": as `immediately`, shown in the document's words.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub without_delay: bool,
     /// The end of the anchor day if it is a working day, else of the next working day.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub same_working_day: bool,
@@ -122,6 +195,8 @@ pub enum Anchor {
     Opened,
     /// When the disagreement arose (`open --arose`; defaults to when it was opened).
     Arose,
+    /// The first discussion recorded at the stage (steps only).
+    Discussed,
 }
 
 impl Anchor {
@@ -158,6 +233,8 @@ pub enum Trigger {
     Enter,
     /// On resolving the dispute (at or after `stage`, if given).
     Resolve,
+    /// On resolving the dispute at exactly `stage` (format 2).
+    ResolveAt,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -201,6 +278,12 @@ pub struct Urgent {
 pub struct Bypass {
     pub role: String,
     pub to_stage: u32,
+    /// The role may leave a stage before its discussion is recorded (format 2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub without_discussion: bool,
+    /// The role may open a dispute at `to_stage` (format 2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub may_open: bool,
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reading: Option<String>,
@@ -260,9 +343,60 @@ impl Policy {
         self.stages.last().map_or(1, |s| s.number)
     }
 
-    /// The stage after `number`, if any.
+    /// The stage after `number`, if any: the first of a branch group (see
+    /// `branch_choice`), never another branch of the group `number` is in.
     pub fn next_stage(&self, number: u32) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.number > number)
+        let group = self.stage(number).and_then(|s| s.branch.as_deref());
+        self.stages
+            .iter()
+            .find(|s| s.number > number && (group.is_none() || s.branch.as_deref() != group))
+    }
+
+    /// The stages a dispute at `number` may enter next: the next stage, or every
+    /// branch of the group it starts.
+    pub fn next_choices(&self, number: u32) -> Vec<&Stage> {
+        let Some(next) = self.next_stage(number) else {
+            return Vec::new();
+        };
+        match &next.branch {
+            None => vec![next],
+            Some(g) => self
+                .stages
+                .iter()
+                .filter(|s| s.branch.as_ref() == Some(g))
+                .collect(),
+        }
+    }
+
+    /// What people call stage `number`: its label, else its number.
+    pub fn label(&self, number: u32) -> String {
+        self.stage(number)
+            .and_then(|s| s.label.clone())
+            .unwrap_or_else(|| number.to_string())
+    }
+
+    /// The stage a user named, by label (any case) or by position.
+    pub fn stage_named(&self, name: &str) -> Option<u32> {
+        let n = name.trim();
+        let n = n
+            .strip_prefix("stage ")
+            .or_else(|| n.strip_prefix("Stage "))
+            .unwrap_or(n)
+            .trim();
+        self.stages
+            .iter()
+            .find(|s| {
+                s.label
+                    .as_deref()
+                    .is_some_and(|l| l.eq_ignore_ascii_case(n))
+            })
+            .map(|s| s.number)
+            .or_else(|| n.parse().ok().filter(|x| self.stage(*x).is_some()))
+    }
+
+    /// Whom disputes under this policy are about.
+    pub fn subject_scope(&self) -> SubjectScope {
+        self.subject.unwrap_or_default()
     }
 
     pub fn category(&self, id: &str) -> Option<&Category> {

@@ -27,11 +27,11 @@ pub fn calendar(rows: &[Summary], now: &Instant) -> String {
         if let Some(due) = &s.due_detail {
             let title = format!(
                 "Stage {} due: dispute {} ({} → {})",
-                s.stage, s.id, s.from, s.with
+                s.stage_label, s.id, s.from, s.with
             );
             let body = format!(
                 "{} policy, stage {} ({}). Run: escalate show {}",
-                s.policy, s.stage, s.stage_name, s.id
+                s.policy, s.stage_label, s.stage_name, s.id
             );
             event(
                 &mut out,

@@ -20,6 +20,16 @@ pub fn due_phrase(s: &Summary) -> String {
     let Some(due) = &s.due_detail else {
         return match s.state {
             crate::dispute::State::Resolved => resolved_phrase(s),
+            // A stage timed by its steps has their dates, not none.
+            crate::dispute::State::Open
+                if s.obligations.iter().any(|o| o.step && o.stage == s.stage) =>
+            {
+                format!(
+                    "by its steps (below); {} working day{} at this stage",
+                    s.working_days_in_stage,
+                    plural(s.working_days_in_stage)
+                )
+            }
             crate::dispute::State::Open => format!(
                 "no fixed timescale; {} working day{} at this stage",
                 s.working_days_in_stage,
@@ -69,7 +79,10 @@ pub fn obligation_phrase(o: &ObligationView) -> String {
         Some(due) if due.immediately && o.standing.overdue => " (immediately: overdue)".to_owned(),
         Some(due) if due.immediately => " (immediately)".to_owned(),
         Some(due) => format!(" (due {})", deadline_phrase(due, &o.standing)),
-        None => String::new(),
+        None => match &o.after {
+            Some(before) => format!(" (timed from step {before}, once it is recorded)"),
+            None => String::new(),
+        },
     };
     format!("{} — {}{when}", o.who, o.action)
 }

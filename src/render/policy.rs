@@ -55,10 +55,22 @@ pub fn deadline_words(policy: &Policy, d: &Deadline, default_from: &str) -> Stri
 /// `deadline_words`, or a shorter form for flowchart labels.
 fn deadline_phrase(policy: &Policy, d: &Deadline, default_from: &str, short: bool) -> String {
     let mut parts: Vec<String> = Vec::new();
+    if let (Some(h), Some(n)) = (d.stated_hours, d.working_days) {
+        parts.push(format!(
+            "{h} hours, which the document equates to {n} working day{}",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(n) = d.calendar_days {
+        parts.push(format!("{n} calendar day{}", if n == 1 { "" } else { "s" }));
+    }
+    if d.without_delay {
+        parts.push("without delay (by the end of the working day)".to_owned());
+    }
     if let Some(h) = d.hours {
         parts.push(format!("{h} hour{}", if h == 1 { "" } else { "s" }));
     }
-    if let Some(n) = d.working_days {
+    if let Some(n) = d.working_days.filter(|_| d.stated_hours.is_none()) {
         parts.push(format!("{n} working day{}", if n == 1 { "" } else { "s" }));
     }
     if d.same_working_day {
@@ -80,6 +92,7 @@ fn deadline_phrase(policy: &Policy, d: &Deadline, default_from: &str, short: boo
             Anchor::Entered => default_from,
             Anchor::Opened => "opening the dispute",
             Anchor::Arose => "when the disagreement arose",
+            Anchor::Discussed => "the stage's first recorded discussion",
         };
         if !from.is_empty() {
             s.push_str(", counted from ");
@@ -108,13 +121,16 @@ fn stage_deadlines_words(policy: &Policy, deadlines: &[Deadline]) -> String {
     out
 }
 
-fn trigger_words(on: Trigger, stage: Option<u32>) -> String {
+fn trigger_words(policy: &Policy, on: Trigger, stage: Option<u32>) -> String {
+    let label = |n: u32| policy.label(n);
     match (on, stage) {
         (Trigger::Open, _) => "on opening".to_owned(),
-        (Trigger::Enter, Some(n)) => format!("on entering stage {n}"),
+        (Trigger::Enter, Some(n)) => format!("on entering stage {}", label(n)),
         (Trigger::Enter, None) => "on entering a stage".to_owned(),
-        (Trigger::Resolve, Some(n)) => format!("on resolving at stage {n} or later"),
+        (Trigger::Resolve, Some(n)) => format!("on resolving at stage {} or later", label(n)),
         (Trigger::Resolve, None) => "on resolving".to_owned(),
+        (Trigger::ResolveAt, Some(n)) => format!("on resolving at stage {} exactly", label(n)),
+        (Trigger::ResolveAt, None) => "on resolving".to_owned(),
     }
 }
 
@@ -223,20 +239,47 @@ pub fn show(policy: &Policy, hash: &str, origin: &str, width: Option<u16>) -> St
         "Working days: {} bank holidays. From: {origin}. Hash: {hash}\n",
         policy.division.title()
     ));
+    if let Some(scope) = policy.subject {
+        let whom = match scope {
+            crate::policy::SubjectScope::Children => "children",
+            crate::policy::SubjectScope::Adults => "adults (`open --subject-kind adult`)",
+            crate::policy::SubjectScope::ChildrenAndAdults => {
+                "children and adults (`open --subject-kind adult` for an adult)"
+            }
+        };
+        out.push_str(&format!("Covers disagreements about {whom}.\n"));
+    }
 
     out.push_str("\nStages (each needs a discussion recorded with `escalate discuss` before it may be left)\n");
     let mut table = new_table(width);
     table.set_header(vec!["Stage", "Name", "Who", "Required action", "Deadline"]);
     for s in &policy.stages {
+        let mut deadline = if !s.steps.is_empty() && s.deadlines.iter().all(|d| d.none) {
+            "the dates of its steps (below)".to_owned()
+        } else {
+            stage_deadlines_words(policy, &s.deadlines)
+        };
+        if s.agree.is_some() {
+            deadline.push_str(";\nor a later date the parties agree (`escalate agree`)");
+        }
+        let mut name = s.name.clone();
+        if let Some(b) = &s.branch {
+            name.push_str(&format!(" (branch {b}"));
+            if !s.when.is_empty() {
+                name.push_str(&format!(", taken if {}", conditions_words(policy, &s.when)));
+            }
+            name.push(')');
+        }
         table.add_row(vec![
-            s.number.to_string(),
-            s.name.clone(),
+            policy.label(s.number),
+            name,
             s.who.clone(),
             s.action.clone(),
-            stage_deadlines_words(policy, &s.deadlines),
+            deadline,
         ]);
     }
     out.push_str(&finish(&table));
+    out.push_str(&steps_section(policy, width));
 
     if !policy.limits.is_empty() {
         out.push_str("\nLimits (the earliest of a stage's deadlines and these applies)\n");
@@ -280,10 +323,14 @@ pub fn show(policy: &Policy, hash: &str, origin: &str, width: Option<u16>) -> St
         table.set_header(vec!["Role", "May go straight to"]);
         for b in &policy.bypasses {
             let name = policy.stage(b.to_stage).map_or("", |s| s.name.as_str());
-            table.add_row(vec![
-                b.role.clone(),
-                format!("stage {} ({name})", b.to_stage),
-            ]);
+            let mut to = format!("stage {} ({name})", policy.label(b.to_stage));
+            if b.without_discussion {
+                to.push_str(", with or without the current stage's discussion");
+            }
+            if b.may_open {
+                to.push_str("; may open a dispute there (`open --stage N --as ROLE`)");
+            }
+            table.add_row(vec![b.role.clone(), to]);
         }
         out.push_str(&finish(&table));
     }
@@ -294,7 +341,7 @@ pub fn show(policy: &Policy, hash: &str, origin: &str, width: Option<u16>) -> St
         table.set_header(vec!["ID", "Who", "When", "Action", "Due"]);
         keep_whole(&mut table, 0);
         for o in &policy.obligations {
-            let mut when = trigger_words(o.on, o.stage);
+            let mut when = trigger_words(policy, o.on, o.stage);
             if !o.when.is_empty() {
                 when.push_str(", if ");
                 when.push_str(&conditions_words(policy, &o.when));
@@ -367,6 +414,35 @@ pub fn show(policy: &Policy, hash: &str, origin: &str, width: Option<u16>) -> St
     out
 }
 
+/// The steps inside stages, each with its own deadline and what it counts from.
+fn steps_section(policy: &Policy, width: Option<u16>) -> String {
+    if policy.stages.iter().all(|s| s.steps.is_empty()) {
+        return String::new();
+    }
+    let mut out =
+        String::from("\nSteps inside stages (record each with `escalate notify ID --who STEP`)\n");
+    let mut table = new_table(width);
+    table.set_header(vec!["Stage", "Step", "Who", "Action", "Due"]);
+    keep_whole(&mut table, 1);
+    for s in &policy.stages {
+        for step in &s.steps {
+            let from = match &step.after {
+                Some(before) => format!("step {before} being recorded"),
+                None => "entering the stage".to_owned(),
+            };
+            table.add_row(vec![
+                policy.label(s.number),
+                step.id.clone(),
+                step.who.clone(),
+                step.action.clone(),
+                deadline_words(policy, &step.due, &from),
+            ]);
+        }
+    }
+    out.push_str(&finish(&table));
+    out
+}
+
 /// Every `reading` in the policy with what it belongs to and the sentence it reads.
 pub fn readings(policy: &Policy) -> Vec<(String, String, Option<String>)> {
     let mut out = Vec::new();
@@ -385,6 +461,20 @@ pub fn readings(policy: &Policy) -> Vec<(String, String, Option<String>)> {
                 format!("Stage {} deadline", s.number),
                 &d.reading,
                 d.source.as_deref(),
+            );
+        }
+        for step in &s.steps {
+            push(
+                format!("Stage {} step {}", s.number, step.id),
+                &step.reading,
+                Some(&step.source),
+            );
+        }
+        if let Some(a) = &s.agree {
+            push(
+                format!("Stage {} agreed date", s.number),
+                &a.reading,
+                Some(&a.source),
             );
         }
     }
@@ -481,7 +571,22 @@ fn chart(policy: &Policy) -> Chart {
             .map(|d| deadline_phrase(policy, d, "", true))
             .collect::<Vec<_>>()
             .join("\n");
-        stages.push((s.number, format!("{}. {}\n{deadlines}", s.number, s.name)));
+        let mut label = format!("{}. {}\n{deadlines}", policy.label(s.number), s.name);
+        for step in &s.steps {
+            let from = step
+                .after
+                .as_ref()
+                .map_or_else(String::new, |b| format!("step {b} being recorded"));
+            label.push_str(&format!(
+                "\nstep {}: {}",
+                step.id,
+                deadline_phrase(policy, &step.due, &from, true)
+            ));
+        }
+        if s.agree.is_some() {
+            label.push_str("\nor a later date agreed");
+        }
+        stages.push((s.number, label));
     }
     let mut edges = Vec::new();
     let mut extra_nodes = vec![("opened".to_owned(), "Disagreement opened".to_owned())];
@@ -491,12 +596,42 @@ fn chart(policy: &Policy) -> Chart {
         String::new(),
         false,
     ));
-    for pair in policy.stages.windows(2) {
-        edges.push((
-            format!("s{}", pair[0].number),
-            format!("s{}", pair[1].number),
-            "not resolved".to_owned(),
-            false,
+    for s in &policy.stages {
+        let choices = policy.next_choices(s.number);
+        for next in &choices {
+            let label = match (&next.branch, choices.len()) {
+                (Some(_), n) if n > 1 && !next.when.is_empty() => {
+                    format!("not resolved, if {}", conditions_words(policy, &next.when))
+                }
+                (Some(_), n) if n > 1 && choices.iter().any(|c| !c.when.is_empty()) => {
+                    format!(
+                        "not resolved, otherwise (--to {})",
+                        policy.label(next.number)
+                    )
+                }
+                (Some(_), n) if n > 1 => {
+                    format!("not resolved: --to {}", policy.label(next.number))
+                }
+                _ => "not resolved".to_owned(),
+            };
+            edges.push((
+                format!("s{}", s.number),
+                format!("s{}", next.number),
+                label,
+                false,
+            ));
+        }
+    }
+    let outcome_duties: Vec<String> = policy
+        .obligations
+        .iter()
+        .filter(|o| matches!(o.on, Trigger::Resolve | Trigger::ResolveAt))
+        .map(|o| format!("{} {}", o.who, trigger_words(policy, o.on, o.stage)))
+        .collect();
+    if !outcome_duties.is_empty() {
+        extra_nodes.push((
+            "outcome".to_owned(),
+            format!("On resolving:\n{}", outcome_duties.join("\n")),
         ));
     }
     if let Some(u) = &policy.urgent {
@@ -548,7 +683,11 @@ fn chart(policy: &Policy) -> Chart {
     }
     for (i, b) in policy.bypasses.iter().enumerate() {
         let node = format!("bypass{}", i + 1);
-        extra_nodes.push((node.clone(), format!("{} (--as)", b.role)));
+        let mut label = format!("{} (--as)", b.role);
+        if b.without_discussion {
+            label.push_str(", from any stage");
+        }
+        extra_nodes.push((node.clone(), label));
         edges.push((
             node,
             format!("s{}", b.to_stage),

@@ -41,10 +41,15 @@ impl Row {
         Row {
             cells: [
                 s.id.clone(),
-                s.child.clone(),
+                // The column is headed "Child"; a dispute about an adult says so.
+                if s.subject_kind == "adult" {
+                    format!("{} (adult)", s.child)
+                } else {
+                    s.child.clone()
+                },
                 format!("{} → {}", s.from, s.with),
                 s.policy.clone(),
-                format!("{} {}", s.stage, s.stage_name),
+                format!("{} {}", s.stage_label, s.stage_name),
                 due_cell(s),
                 outstanding.join("\n"),
             ],

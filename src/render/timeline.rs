@@ -22,12 +22,19 @@ fn indented(text: &str, indent: usize) -> String {
 /// it happened, corrected where a correction says so, with the time the line
 /// itself gave beside it. A `notified` line is shown with the obligation it met,
 /// in the policy's words.
-pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
+pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String {
+    let policy_name = policy.name.as_str();
+    let label = |n: u32| policy.label(n);
     let records = &d.records;
     let obligations = &d.obligations;
     let mut out = String::new();
     let _ = writeln!(out, "Dispute {}  ({} — {})", s.id, s.policy, policy_name);
-    let _ = writeln!(out, "Child:    {}", s.child);
+    let who = if s.subject_kind == "adult" {
+        "Adult:   "
+    } else {
+        "Child:   "
+    };
+    let _ = writeln!(out, "{who} {}", s.child);
     let _ = writeln!(
         out,
         "Between:  {} (raising) and {} (challenged)",
@@ -51,14 +58,18 @@ pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
     let _ = writeln!(out, "Summary:  {}", indented(&s.summary, 10));
     match s.state {
         crate::dispute::State::Open => {
-            let _ = writeln!(out, "Stage:    {} {} (open)", s.stage, s.stage_name);
+            let _ = writeln!(out, "Stage:    {} {} (open)", s.stage_label, s.stage_name);
             let _ = writeln!(out, "Due:      {}", due_phrase(s));
             // Which working days the date was counted in, so a surprising date can
             // be traced to an import or a closure day.
             let _ = writeln!(out, "Calendar: {}", s.calendar);
         }
         crate::dispute::State::Resolved => {
-            let _ = writeln!(out, "Stage:    {} {} (resolved)", s.stage, s.stage_name);
+            let _ = writeln!(
+                out,
+                "Stage:    {} {} (resolved)",
+                s.stage_label, s.stage_name
+            );
         }
     }
     if s.obligations.is_empty() {
@@ -104,7 +115,7 @@ pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
             "{:>3}. {when}{recorded}, {}: {}",
             r.seq,
             r.by,
-            indented(&describe(&r.event, met.get(&r.seq).copied()), 5)
+            indented(&describe(&r.event, met.get(&r.seq).copied(), &label), 5)
         );
         for a in corrections.get(&r.seq).into_iter().flatten() {
             if let Event::Amended {
@@ -131,10 +142,11 @@ pub fn show(s: &Summary, d: &Dispute, policy_name: &str) -> String {
     out
 }
 
-fn describe(e: &Event, met: Option<&ObligationState>) -> String {
+/// One line's event in words, each stage by what the policy calls it (`label`).
+fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> String) -> String {
     match e {
         Event::Opened(o) => {
-            let mut s = format!("opened at stage {}", o.stage);
+            let mut s = format!("opened at stage {}", label(o.stage));
             if let Some(d) = o.due {
                 let _ = write!(s, ", due set to {d}");
             }
@@ -144,8 +156,8 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             s
         }
         Event::Discussed { stage, note, with } => match with {
-            Some(w) => format!("discussed at stage {stage} with {w}: {note}"),
-            None => format!("discussed at stage {stage}: {note}"),
+            Some(w) => format!("discussed at stage {} with {w}: {note}", label(*stage)),
+            None => format!("discussed at stage {}: {note}", label(*stage)),
         },
         Event::Escalated {
             from_stage,
@@ -154,7 +166,11 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             due,
             bypass_role,
         } => {
-            let mut s = format!("escalated from stage {from_stage} to {to_stage}: {reason}");
+            let mut s = format!(
+                "escalated from stage {} to {}: {reason}",
+                label(*from_stage),
+                label(*to_stage)
+            );
             if let Some(d) = due {
                 let _ = write!(s, " (due set to {d})");
             }
@@ -173,7 +189,9 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             }
             s
         }
-        Event::Resolved { stage, outcome } => format!("resolved at stage {stage}: {outcome}"),
+        Event::Resolved { stage, outcome } => {
+            format!("resolved at stage {}: {outcome}", label(*stage))
+        }
         Event::Amended {
             event,
             note,
@@ -214,6 +232,12 @@ fn describe(e: &Event, met: Option<&ObligationState>) -> String {
             lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
         ),
         Event::ReceiptRepaired { .. } => crate::journal::receipt_phrase(e),
+        Event::DueAgreed { stage, due, note } => {
+            format!(
+                "agreed a later date for stage {}: due {due}: {note}",
+                label(*stage)
+            )
+        }
     }
 }
 

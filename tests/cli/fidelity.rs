@@ -262,24 +262,51 @@ fn lscb_urgent_disputes_opened_past_stage_three_still_tell_the_board_manager() {
 
 #[test]
 fn cscp_stage_one_runs_a_working_day_then_the_line_managers_twenty_four_hours() {
-    // Opened Fri 4 Dec 2026 at 16:00: the professionals have Monday to discuss, and
-    // the line managers' contact follows; nothing is due over the weekend.
+    // Re-encoded with steps inside a stage (format 2): opened Fri 4 Dec 2026 at
+    // 16:00, the professionals have Monday to discuss and report to their line
+    // managers (due Mon 7 Dec); the line managers' contact is due twenty-four hours
+    // after the report is recorded (Mon 11:00, so Tue 8 Dec 11:00). Nothing is due
+    // over the weekend.
     let mut env = crate::support::Env::new();
     env.now("2026-12-04T16:00:00Z");
     let v = env.open("cscp", &[]);
     let id = id_of(&v);
-    assert_eq!(v["due"], "2026-12-08");
-    assert_eq!(v["due_time"], serde_json::Value::Null);
+    assert_eq!(
+        v["due"],
+        serde_json::Value::Null,
+        "the stage's dates are its steps'"
+    );
+    let steps = &v["obligations"];
+    assert_eq!(steps[0]["id"], "report");
+    assert_eq!(steps[0]["due_at"], "2026-12-07T23:59:59+00:00");
+    assert_eq!(steps[1]["id"], "contact");
+    assert_eq!(
+        steps[1]["due"],
+        serde_json::Value::Null,
+        "no date until the report"
+    );
     for (now, overdue) in [
         ("2026-12-05T16:01:00Z", false),
         ("2026-12-07T23:00:00Z", false),
-        ("2026-12-08T23:59:00Z", false),
-        ("2026-12-09T00:00:01Z", true),
+        ("2026-12-08T00:00:01Z", true),
     ] {
         env.now(now);
         assert_eq!(env.json(&["show", &id])["overdue"], overdue, "at {now}");
     }
-    assert!(shown(&env, "cscp").contains("Read in sequence"));
+    env.now("2026-12-07T11:00:00Z");
+    let v = env.json(&["notify", &id, "--who", "report", "--at", "2026-12-07T11:00"]);
+    assert_eq!(v["obligations"][0]["id"], "contact");
+    assert_eq!(v["obligations"][0]["due_at"], "2026-12-08T11:00:00+00:00");
+    for (now, overdue) in [
+        ("2026-12-08T11:00:00Z", false),
+        ("2026-12-08T11:00:01Z", true),
+    ] {
+        env.now(now);
+        assert_eq!(env.json(&["show", &id])["overdue"], overdue, "at {now}");
+    }
+    let text = shown(&env, "cscp");
+    assert!(text.contains("read in sequence"), "{text}");
+    assert!(text.contains("Steps inside stages"), "{text}");
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod core;
 mod crash;
 mod due;
 mod fidelity;
+mod format;
 mod integrity;
 mod newcomer;
 mod policies;

@@ -313,11 +313,12 @@ fn cscp_walks_its_four_stages_with_their_timescales_in_sequence() {
     );
     let id = id_of(&v);
     assert_eq!(v["stage"], 1);
-    assert_eq!(
-        v["due"], "2026-11-25",
-        "a working day of discussion, then the line managers' twenty-four hours"
-    );
-    assert_eq!(v["due_time"], Value::Null);
+    // Re-encoded with steps (format 2): the report to the line managers is due by
+    // the end of the working day after the disagreement arose; the stage has no
+    // date of its own.
+    assert_eq!(v["due"], Value::Null);
+    assert_eq!(v["obligations"][0]["id"], "report");
+    assert_eq!(v["obligations"][0]["due"], "2026-11-24");
     let err = env.fails(1, &["escalate", &id, "--reason", "r"]);
     assert!(err.contains("nothing recorded yet"), "{err}");
     env.now("2026-11-24T08:31:00Z");
@@ -367,8 +368,8 @@ fn cscp_walks_its_four_stages_with_their_timescales_in_sequence() {
     // line managers, never the Saturday.
     env.now("2026-11-27T15:00:00Z");
     let v = open(&env, "cscp", &["--category", "invoking-child-protection"]);
-    assert_eq!(v["due"], "2026-12-01");
-    assert_eq!(v["due_time"], Value::Null);
+    assert_eq!(v["obligations"][0]["due"], "2026-11-30");
+    assert_eq!(v["obligations"][0]["due_time"], Value::Null);
     // Not a threshold dispute: no TAC officer.
     let id = id_of(&v);
     let v = step(&env, &id);

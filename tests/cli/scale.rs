@@ -151,31 +151,45 @@ fn answers_are_the_same_with_and_without_the_cache() {
 fn old_periods_and_series_come_from_the_cache_alone() {
     let env = generated(200);
     let without: Vec<String> = answers(&env);
+    // An agency that raised a dispute in the old month, and the same name with its
+    // last letter changed (a forgery of the same length).
+    let march = env.json(&["report", "--month", "2025-03"]);
+    let real = march["by_agency"]["raising"]
+        .as_object()
+        .and_then(|m| m.keys().next().cloned())
+        .expect("the generated data has a dispute opened in March 2025");
+    let mut forged_name = real.clone();
+    let last = forged_name.pop().unwrap();
+    forged_name.push(if last == 'z' { 'y' } else { 'z' });
+    let (real, forged_name) = (real.as_str(), forged_name.as_str());
     // With every entry current, hiding the journals' bytes (keeping their keys is
     // impossible, so make them unreadable instead) would only show errors; instead
     // prove the cache is used by changing what it says, with the checksums
     // recomputed: the figures for old periods follow the cache.
     rewrite_entries(&env.data().join("cache").join(CACHE), |p| {
-        replace_all(p, b"Police", b"Polize");
+        replace_all(p, real.as_bytes(), forged_name.as_bytes());
     });
-    let forged = env.json(&["report", "--month", "2025-03", "--agency", "polize"]);
+    let forged = env.json(&["report", "--month", "2025-03", "--agency", forged_name]);
     assert!(
         forged["opened"].as_u64().unwrap() > 0
-            && forged["by_agency"].to_string().contains("Polize"),
+            && forged["by_agency"].to_string().contains(forged_name),
         "the report for an old month read the cache: {forged}"
     );
     let year = env.json(&["report", "--from", "2025-01-01", "--to", "2025-12-31"]);
-    assert!(year["by_agency"].to_string().contains("Polize"), "{year}");
+    assert!(
+        year["by_agency"].to_string().contains(forged_name),
+        "{year}"
+    );
     // `status --no-cache` and `verify` go to the journals; verify says the cache
     // disagreed and rebuilds it, and then nothing differs from the journals.
     let status = env.ok(&["status", "--all", "--json"]);
-    assert!(status.contains("Polize"));
+    assert!(status.contains(forged_name));
     assert!(!env
         .ok(&["status", "--all", "--json", "--no-cache"])
-        .contains("Polize"));
+        .contains(forged_name));
     // --no-cache rebuilt the cache; forge it again for verify to find.
     rewrite_entries(&env.data().join("cache").join(CACHE), |p| {
-        replace_all(p, b"Police", b"Polize");
+        replace_all(p, real.as_bytes(), forged_name.as_bytes());
     });
     let out = env.cmd(&["verify"]).output().unwrap();
     assert!(out.status.success());

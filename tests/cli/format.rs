@@ -1,0 +1,661 @@
+//! Policy format 2 (issue 14): each of the eight concepts walked through a fixture
+//! policy in `fixtures/format2/` with pinned dates worked out by hand (December 2026
+//! is GMT, so London time is UTC), and `policy check` speaking the author's words.
+
+use serde_json::Value;
+
+use crate::support::Env;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/fixtures/format2");
+
+/// Install fixture `name` as a user policy.
+fn install(env: &Env, name: &str) {
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        format!("{FIXTURES}/{name}.toml"),
+        dir.join(format!("{name}.toml")),
+    )
+    .unwrap();
+}
+
+/// `policy show` wide enough that no phrase is wrapped.
+fn shown(env: &Env, id: &str) -> String {
+    let out = env
+        .cmd(&["policy", "show", id])
+        .env("COLUMNS", "400")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn id_of(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_owned()
+}
+
+fn step(env: &Env, id: &str) -> Value {
+    env.ok(&["discuss", id, "--note", "Discussed; no agreement"]);
+    env.json(&["escalate", id, "--reason", "Not resolved at this stage"])
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["obligations"]
+        .as_array()
+        .expect("obligations")
+        .iter()
+        .map(|o| o["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn duty<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["obligations"]
+        .as_array()
+        .expect("obligations")
+        .iter()
+        .find(|o| o["id"] == id)
+        .unwrap_or_else(|| panic!("no duty {id} in {v}"))
+}
+
+#[test]
+fn steps_inside_a_stage_are_timed_from_what_was_recorded_and_chained() {
+    let mut env = Env::new();
+    install(&env, "steps");
+    // Arose Fri 4 Dec 09:00, opened 16:00: the report is due by the end of Mon 7.
+    env.now("2026-12-04T16:00:00Z");
+    let v = env.open("steps-cscp", &["--arose", "2026-12-04T09:00:00Z"]);
+    let id = id_of(&v);
+    assert_eq!(ids(&v), ["report", "contact", "feedback"]);
+    assert_eq!(duty(&v, "report")["due_at"], "2026-12-07T23:59:59+00:00");
+    assert_eq!(duty(&v, "contact")["due"], Value::Null);
+    assert_eq!(duty(&v, "contact")["after"], "report");
+    assert_eq!(
+        duty(&v, "feedback")["due"],
+        Value::Null,
+        "no discussion yet"
+    );
+    let text = env.ok(&["show", &id]);
+    assert!(text.contains("Due:      by its steps (below)"), "{text}");
+    assert!(
+        text.contains("timed from step report, once it is recorded"),
+        "{text}"
+    );
+
+    // The discussion (Mon 10:00) starts the feedback's "immediately".
+    env.now("2026-12-07T10:00:00Z");
+    let v = env.json(&["discuss", &id, "--note", "Talked; no agreement"]);
+    assert_eq!(duty(&v, "feedback")["due"], "2026-12-07");
+    assert_eq!(duty(&v, "feedback")["immediately"], true);
+
+    // The report at Mon 17:30 starts the line managers' twenty-four hours.
+    env.now("2026-12-07T17:30:00Z");
+    let v = env.json(&["notify", &id, "--who", "report"]);
+    assert_eq!(duty(&v, "contact")["due_at"], "2026-12-08T17:30:00+00:00");
+    env.now("2026-12-07T17:31:00Z");
+    env.ok(&["notify", &id, "--who", "feedback"]);
+    for (now, overdue) in [
+        ("2026-12-08T17:30:00Z", false),
+        ("2026-12-08T17:30:01Z", true),
+    ] {
+        env.now(now);
+        assert_eq!(env.json(&["show", &id])["overdue"], overdue, "at {now}");
+    }
+    // Leaving the stage ends its unmet steps: they are not owed at stage 2.
+    env.now("2026-12-08T18:00:00Z");
+    let v = env.json(&["escalate", &id, "--reason", "Line managers could not agree"]);
+    assert_eq!(v["stage"], 2);
+    assert_eq!(ids(&v), Vec::<String>::new());
+    assert_eq!(v["overdue"], false);
+    let text = shown(&env, "steps-cscp");
+    assert!(text.contains("Steps inside stages"), "{text}");
+    assert!(
+        text.contains("counted from step report being recorded"),
+        "{text}"
+    );
+    let chart = env.ok(&["policy", "show", "steps-cscp", "--format", "dot"]);
+    assert!(
+        chart.contains("step contact: 24 hours, counted from step report being recorded"),
+        "{chart}"
+    );
+}
+
+#[test]
+fn the_parties_may_agree_a_later_date_where_the_policy_allows_it() {
+    let mut env = Env::new();
+    install(&env, "agreed");
+    // Mon 23 Nov 09:00: a working week is Mon 30 Nov.
+    env.now("2026-11-23T09:00:00Z");
+    let v = env.open("agreed-example", &[]);
+    let id = id_of(&v);
+    assert_eq!(v["due"], "2026-11-30");
+    let err = env.fails(
+        1,
+        &[
+            "open",
+            "--policy",
+            "agreed-example",
+            "--child",
+            "C",
+            "--from",
+            "A",
+            "--with",
+            "B",
+            "--summary",
+            "s",
+            "--due",
+            "2026-12-02",
+        ],
+    );
+    assert!(err.contains("later than the policy allows"), "{err}");
+
+    let v = env.json(&[
+        "agree",
+        &id,
+        "--due",
+        "2026-12-04",
+        "--note",
+        "Both agreed: the assessment ends on 3 Dec",
+    ]);
+    assert_eq!(v["due"], "2026-12-04");
+    assert_eq!(v["due_set_by"], "agreed");
+    for (now, overdue) in [
+        ("2026-12-04T23:00:00Z", false),
+        ("2026-12-05T00:00:01Z", true),
+    ] {
+        env.now(now);
+        assert_eq!(env.json(&["show", &id])["overdue"], overdue, "at {now}");
+    }
+    let text = env.ok(&["show", &id]);
+    assert!(text.contains("agreed a later date for stage 1"), "{text}");
+
+    // At opening: --due with --due-reason.
+    env.now("2026-11-23T09:00:00Z");
+    let v = env.open(
+        "agreed-example",
+        &[
+            "--due",
+            "2026-12-02",
+            "--due-reason",
+            "Agreed with the health visitor",
+        ],
+    );
+    let id = id_of(&v);
+    assert_eq!(v["due"], "2026-12-02");
+    assert_eq!(v["due_set_by"], "agreed");
+    // Stage 2 allows no agreement; its ten working days run to Mon 7 Dec.
+    let v = step(&env, &id);
+    assert_eq!(v["due"], "2026-12-07");
+    let err = env.fails(1, &["agree", &id, "--due", "2026-12-20", "--note", "n"]);
+    assert!(err.contains("does not let the parties agree"), "{err}");
+    let err = env.fails(
+        1,
+        &[
+            "open",
+            "--policy",
+            "gscb",
+            "--child",
+            "C",
+            "--from",
+            "A",
+            "--with",
+            "B",
+            "--summary",
+            "s",
+            "--due",
+            "2026-12-20",
+            "--due-reason",
+            "agreed",
+        ],
+    );
+    assert!(err.contains("does not let the parties agree"), "{err}");
+    // A built-in policy allows none either.
+    let gscb = env.open_gscb(&[]);
+    let err = env.fails(1, &["agree", &gscb, "--due", "2026-12-20", "--note", "n"]);
+    assert!(err.contains("does not let the parties agree"), "{err}");
+}
+
+#[test]
+fn duties_follow_the_stage_the_dispute_was_resolved_at() {
+    let mut env = Env::new();
+    install(&env, "outcome");
+    env.now("2026-11-23T09:00:00Z");
+    let a = id_of(&env.open("outcome-example", &[]));
+    let b = id_of(&env.open("outcome-example", &[]));
+    let c = id_of(&env.open("outcome-example", &[]));
+    step(&env, &a);
+    for _ in 0..2 {
+        step(&env, &b);
+    }
+    for _ in 0..3 {
+        step(&env, &c);
+    }
+    // Wed 25 Nov: form A's five working days run to Wed 2 Dec.
+    env.now("2026-11-25T10:00:00Z");
+    let v = env.json(&["resolve", &a, "--outcome", "Agreed at stage 2"]);
+    assert_eq!(ids(&v), ["statement", "form-a"]);
+    assert_eq!(duty(&v, "form-a")["due"], "2026-12-02");
+    let v = env.json(&["resolve", &b, "--outcome", "Agreed at stage 3"]);
+    assert_eq!(ids(&v), ["statement", "form-b"]);
+    let v = env.json(&["resolve", &c, "--outcome", "Agreed at stage 4"]);
+    assert_eq!(ids(&v), ["statement", "board-manager"]);
+    let text = shown(&env, "outcome-example");
+    assert!(text.contains("on resolving at stage 2 exactly"), "{text}");
+    assert!(text.contains("on resolving at stage 4 or later"), "{text}");
+    let chart = env.ok(&["policy", "show", "outcome-example", "--format", "mermaid"]);
+    assert!(chart.contains("On resolving:"), "{chart}");
+}
+
+#[test]
+fn stages_carry_the_documents_own_labels() {
+    let mut env = Env::new();
+    install(&env, "labels");
+    env.now("2026-11-23T09:00:00Z");
+    let v = env.open("labels-bscb", &[]);
+    let id = id_of(&v);
+    assert_eq!(v["stage_label"], "1");
+    step(&env, &id);
+    step(&env, &id);
+    env.ok(&["discuss", &id, "--note", "n"]);
+    let err = env.fails(
+        1,
+        &["escalate", &id, "--reason", "r", "--to", "4-mediation"],
+    );
+    assert!(err.contains("moves one stage at a time"), "{err}");
+    let err = env.fails(1, &["escalate", &id, "--reason", "r", "--to", "9z"]);
+    assert!(err.contains("has no stage 9z"), "{err}");
+    let v = env.json(&["escalate", &id, "--reason", "r", "--to", "4"]);
+    assert_eq!(
+        (v["stage"].as_u64(), v["stage_label"].as_str()),
+        (Some(4), Some("4"))
+    );
+    env.ok(&["discuss", &id, "--note", "n"]);
+    let v = env.json(&["escalate", &id, "--reason", "r", "--to", "4-mediation"]);
+    assert_eq!(v["stage"], 5, "the stored stage stays the position");
+    assert_eq!(v["stage_label"], "4-mediation");
+    let text = env.ok(&["show", &id]);
+    assert!(text.contains("Stage:    4-mediation Mediation"), "{text}");
+    assert!(
+        text.contains("escalated from stage 4 to 4-mediation"),
+        "{text}"
+    );
+    let text = env.ok(&["status"]);
+    assert!(text.contains("4-mediation"), "{text}");
+    let v = env.json(&["status", "--stage", "4-mediation"]);
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    let v = env.json(&["status", "--stage", "5"]);
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(1),
+        "the position still works: {v}"
+    );
+    let text = env.ok(&["report", "--from", "2026-11-01", "--to", "2026-11-30"]);
+    assert!(text.contains("Entered stage 5 (4-mediation)"), "{text}");
+}
+
+#[test]
+fn a_branch_is_chosen_by_label_or_by_urgency_decided_at_a_late_stage() {
+    let mut env = Env::new();
+    install(&env, "branches");
+    env.now("2026-11-23T09:00:00Z");
+    let v = env.open("branches-example", &[]);
+    assert_eq!(v["stage_label"], "0");
+    assert_eq!(v["due"], "2026-11-25");
+    let plain = id_of(&v);
+    let urgent = id_of(&env.open("branches-example", &[]));
+    let chosen = id_of(&env.open("branches-example", &[]));
+    for id in [&plain, &urgent, &chosen] {
+        step(&env, id);
+        let v = step(&env, id);
+        assert_eq!(v["stage_label"], "2");
+    }
+    // Without urgency the branch with no condition is taken: 4b, ten working days.
+    let v = step(&env, &plain);
+    assert_eq!(v["stage_label"], "4b");
+    assert_eq!(v["due"], "2026-12-07");
+    // Urgency judged at the last stage (Tue 24 Nov 10:00): 4a, within 24 hours.
+    env.now("2026-11-24T10:00:00Z");
+    // Refused before anything is written: the stage's discussion is missing.
+    let err = env.fails(1, &["escalate", &urgent, "--urgent", "--reason", "r"]);
+    assert!(err.contains("nothing recorded yet"), "{err}");
+    assert_eq!(env.json(&["show", &urgent])["immediate_harm"], false);
+    env.ok(&["discuss", &urgent, "--note", "n"]);
+    let v = env.json(&[
+        "escalate",
+        &urgent,
+        "--urgent",
+        "--reason",
+        "The child is now at risk",
+    ]);
+    assert_eq!(v["stage_label"], "4a");
+    assert_eq!(v["immediate_harm"], true);
+    assert_eq!(v["due_at"], "2026-11-25T10:00:00+00:00");
+    let text = env.ok(&["show", &urgent]);
+    assert!(
+        text.contains("learned that the child is thought to be at risk of immediate harm"),
+        "{text}"
+    );
+    // A branch may also be named.
+    env.ok(&["discuss", &chosen, "--note", "n"]);
+    let v = env.json(&["escalate", &chosen, "--reason", "r", "--to", "4a"]);
+    assert_eq!(v["stage_label"], "4a");
+    let chart = env.ok(&["policy", "show", "branches-example", "--format", "mermaid"]);
+    assert!(
+        chart.contains("not resolved, if the child is at risk of immediate harm"),
+        "{chart}"
+    );
+    assert!(
+        chart.contains("not resolved, otherwise (--to 4b)"),
+        "{chart}"
+    );
+}
+
+#[test]
+fn units_are_counted_as_the_document_writes_them() {
+    let mut env = Env::new();
+    install(&env, "units");
+    // Arose Fri 4 Dec 09:00, opened 15:00: the same working day is Fri 4 Dec.
+    env.now("2026-12-04T15:00:00Z");
+    let v = env.open("units-example", &["--arose", "2026-12-04T09:00:00Z"]);
+    let id = id_of(&v);
+    assert_eq!(v["due"], "2026-12-04");
+    assert_eq!(duty(&v, "dsl")["due"], "2026-12-04");
+    assert_eq!(duty(&v, "dsl")["immediately"], true);
+    // "Within 1 day" from Fri 16:00: Saturday, a calendar day.
+    env.now("2026-12-04T16:00:00Z");
+    assert_eq!(step(&env, &id)["due"], "2026-12-05");
+    // "48 hours (two working days)" from Fri 17:00: Tue 8 Dec, never Sunday.
+    env.now("2026-12-04T17:00:00Z");
+    let v = step(&env, &id);
+    assert_eq!(v["due"], "2026-12-08");
+    assert_eq!(v["due_time"], Value::Null);
+    // Twenty-four clock hours from Mon 10:00.
+    env.now("2026-12-07T10:00:00Z");
+    let v = step(&env, &id);
+    assert_eq!(v["due_at"], "2026-12-08T10:00:00+00:00");
+    // "Without delay" on entering stage 5 (Tue 09:00): by the end of Tuesday.
+    env.now("2026-12-08T09:00:00Z");
+    let v = step(&env, &id);
+    assert_eq!(v["due"], Value::Null);
+    assert_eq!(duty(&v, "second-tier")["due"], "2026-12-08");
+    assert_eq!(duty(&v, "second-tier")["immediately"], true);
+    let text = shown(&env, "units-example");
+    for words in [
+        "48 hours, which the document equates to 2 working days",
+        "1 calendar day",
+        "without delay",
+        "the same working day",
+    ] {
+        assert!(text.contains(words), "{words:?} missing:\n{text}");
+    }
+}
+
+#[test]
+fn a_named_role_bypasses_from_any_stage_and_may_open_later() {
+    let mut env = Env::new();
+    install(&env, "bypass");
+    env.now("2026-11-23T09:00:00Z");
+    let id = id_of(&env.open("bypass-example", &[]));
+    let iro = "Independent Reviewing Officer";
+    let err = env.fails(
+        1,
+        &[
+            "escalate",
+            &id,
+            "--reason",
+            "r",
+            "--to",
+            "4",
+            "--as",
+            "Team manager",
+        ],
+    );
+    assert!(err.contains("nothing recorded yet"), "{err}");
+    // No discussion needed for the named role; ten working days from Mon 23 Nov.
+    let v = env.json(&[
+        "escalate",
+        &id,
+        "--reason",
+        "IRO takes it to the panel",
+        "--to",
+        "4",
+        "--as",
+        iro,
+    ]);
+    assert_eq!(v["stage"], 4);
+    assert_eq!(v["due"], "2026-12-07");
+
+    let err = env.fails(
+        1,
+        &[
+            "open",
+            "--policy",
+            "bypass-example",
+            "--child",
+            "C",
+            "--from",
+            "A",
+            "--with",
+            "B",
+            "--summary",
+            "s",
+            "--stage",
+            "3",
+            "--reason",
+            "r",
+        ],
+    );
+    assert!(err.contains("starts every dispute at stage 1"), "{err}");
+    let v = env.open(
+        "bypass-example",
+        &[
+            "--stage",
+            "3",
+            "--as",
+            iro,
+            "--reason",
+            "The IRO raises it with heads of service",
+        ],
+    );
+    assert_eq!(v["stage"], 3);
+    let text = shown(&env, "bypass-example");
+    assert!(
+        text.contains("with or without the current stage's discussion"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_policy_for_adults_too_words_the_subject_by_its_kind() {
+    let mut env = Env::new();
+    install(&env, "adults");
+    env.now("2026-11-23T09:00:00Z");
+    let v = env.json(&[
+        "open",
+        "--policy",
+        "adults-example",
+        "--subject",
+        "ASC-1234",
+        "--subject-kind",
+        "adult",
+        "--from",
+        "A",
+        "--with",
+        "B",
+        "--summary",
+        "s",
+    ]);
+    assert_eq!(v["child"], "ASC-1234", "the stored field stays `child`");
+    assert_eq!(v["subject_kind"], "adult");
+    let text = env.ok(&["show", &id_of(&v)]);
+    assert!(text.contains("Adult:    ASC-1234"), "{text}");
+    let text = env.ok(&["status"]);
+    assert!(text.contains("ASC-1234 (adult)"), "{text}");
+    let v = env.open("adults-example", &[]);
+    assert_eq!(v["subject_kind"], "child");
+    let text = shown(&env, "adults-example");
+    assert!(
+        text.contains("Covers disagreements about children and adults"),
+        "{text}"
+    );
+    let err = env.fails(
+        1,
+        &[
+            "open",
+            "--policy",
+            "gscb",
+            "--subject",
+            "A-1",
+            "--subject-kind",
+            "adult",
+            "--from",
+            "A",
+            "--with",
+            "B",
+            "--summary",
+            "s",
+        ],
+    );
+    assert!(
+        err.contains("does not cover disputes about an adult"),
+        "{err}"
+    );
+}
+
+#[test]
+fn policy_check_speaks_the_authors_words_and_keeps_format_one_as_it_was() {
+    let env = Env::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ours.toml");
+    let head = "id = \"ours\"\nname = \"n\"\npartnership = \"p\"\ndocument = \"d\"\n";
+    let stage = |number: &str, extra: &str, days: &str| {
+        format!("\n[[stage]]\nnumber = {number}\n{extra}name = \"n\"\nwho = \"w\"\naction = \"a\"\nsource = \"s\"\n[[stage.deadline]]\nworking_days = {days}\nsource = \"s\"\n")
+    };
+    let write = |text: String| std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+
+    write(format!(
+        "format = 1\n{head}{}",
+        stage("1", "label = \"0\"\n", "5")
+    ));
+    let err = env.fails(1, &["policy", "check", file]);
+    assert!(err.contains("label needs format = 2"), "{err}");
+
+    write(format!(
+        "format = 2\n{head}{}{}",
+        stage("0", "", "5"),
+        stage("0", "", "5")
+    ));
+    let err = env.fails(1, &["policy", "check", file]);
+    assert!(
+        err.contains("label = \\\"0\\\"") || err.contains("label = \"0\""),
+        "{err}"
+    );
+    assert!(!err.contains("comes after stage 0"), "{err}");
+
+    write(format!("format = 2\n{head}{}", stage("1", "", "\"five\"")));
+    let err = env.fails(1, &["policy", "check", file]);
+    assert!(
+        err.contains("line 14") && err.contains("a whole number such as 5"),
+        "{err}"
+    );
+    assert!(!err.contains("expected u32"), "{err}");
+
+    write(format!(
+        "format = 2\n{head}{}",
+        stage("1", "", "5").replace("working_days = 5", "working_days = 5\nfrom = \"discussed\"")
+    ));
+    let err = env.fails(1, &["policy", "check", file]);
+    assert!(err.contains("times a step inside a stage"), "{err}");
+
+    write(format!(
+        "format = 2\n{head}{}",
+        stage("1", "label = \"0\"\n", "5")
+    ));
+    env.ok(&["policy", "check", file]);
+}
+
+#[test]
+fn the_format_reference_ships_as_a_manual_page_and_a_skeleton_starts_a_file() {
+    let env = Env::new();
+    let page = env.ok(&["man", "policy.5"]);
+    assert!(
+        page.starts_with(".TH \"ESCALATE\\-POLICY\" \"5\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("stage.step") && page.contains("stated_hours"),
+        "{page}"
+    );
+    let command = env.ok(&["man", "escalate-policy.1"]);
+    assert!(
+        command.contains(".TH \"ESCALATE\\-POLICY\" \"1\""),
+        "{command}"
+    );
+    let out = env.tmp.path().join("pages");
+    env.ok(&["man", "--output", out.to_str().unwrap()]);
+    // Side by side with the other pages, or under man5/ where `man --output`
+    // sorts pages by section.
+    assert!(
+        out.join("escalate-policy.5").is_file() || out.join("man5/escalate-policy.5").is_file()
+    );
+    let help = env.ok(&["policy", "--help"]);
+    assert!(help.contains("escalate-policy(5)"), "{help}");
+
+    let file = env.tmp.path().join("ours.toml");
+    let file = file.to_str().unwrap();
+    env.ok(&["policy", "new", file]);
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.starts_with("# A new escalation policy"), "{text}");
+    env.ok(&["policy", "check", file]);
+    let err = env.fails(1, &["policy", "new", file]);
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn two_files_in_the_policies_folder_with_one_id_are_reported() {
+    let env = Env::new();
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.toml");
+    let b = dir.join("b.toml");
+    env.ok(&["policy", "new", a.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&a)
+        .unwrap()
+        .replace("year = 2025", "year = 2024");
+    std::fs::write(&b, text).unwrap();
+    let err = env.fails(1, &["policy", "check", b.to_str().unwrap()]);
+    assert!(
+        err.contains("is also the id of") && err.contains("a.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_mistyped_value_is_reported_in_one_run_at_its_line() {
+    let env = Env::new();
+    let path = env.tmp.path().join("typos.toml");
+    std::fs::write(
+        &path,
+        "format = 2\nid = \"t\"\nname = \"n\"\npartnership = \"p\"\ndocument = \"d\"\ncolour = \"red\"\n\n\
+         [[stage]]\nnumber = 1\nname = \"n\"\nwho = \"w\"\naction = \"a\"\nsource = \"s\"\n\
+         [[stage.deadline]]\nworking_days = \"five\"\nsource = \"s\"\n\n\
+         [[stage]]\nnumber = \"2\"\nname = \"n\"\nwho = \"w\"\naction = \"a\"\nsource = \"s\"\n\
+         [[stage.deadline]]\nworking_days = 5\nwhen = \"cp-plan\"\nsource = \"s\"\n\n\
+         [[obligation]]\nid = \"x\"\nwho = \"w\"\naction = \"a\"\non = \"resolved\"\nsource = \"s\"\n",
+    )
+    .unwrap();
+    let err = env.fails(1, &["policy", "check", path.to_str().unwrap()]);
+    for words in [
+        "has 5 problems",
+        "line 6: unknown field `colour`",
+        "line 14: [[stage]] table 1, a deadline: \"five\" is text in quotes, but a whole number",
+        "line 18: [[stage]] table 2: \"2\" is text in quotes",
+        "line 24: [[stage]] table 2, a deadline: \"cp-plan\" is text in quotes, but a list in square brackets",
+        "line 29: an obligation: `resolved` is not one of the values allowed here",
+    ] {
+        assert!(err.contains(words), "{words:?} missing:\n{err}");
+    }
+    for jargon in ["expected u32", "expected a sequence", "invalid type"] {
+        assert!(!err.contains(jargon), "{jargon:?} in:\n{err}");
+    }
+}
