@@ -8,20 +8,16 @@ use crate::error::{Error, Result};
 /// Commands that need disputes to exist already: they refuse a data directory that
 /// is not there rather than report an empty one.
 fn needs_existing_data(command: &Command) -> bool {
-    matches!(
+    let reads = matches!(
         command,
         Command::Status(_)
             | Command::Show(_)
             | Command::Report(_)
             | Command::Export(_)
             | Command::Verify(_)
-            | Command::Discuss(_)
-            | Command::Escalate(_)
-            | Command::Notify(_)
-            | Command::Resolve(_)
-            | Command::Amend(_)
-            | Command::Reopen(_)
-    )
+    );
+    // Every recording command but `open` works on a dispute that must exist.
+    reads || (command.records() && !matches!(command, Command::Open(_)))
 }
 
 /// Before a command runs: an explicitly given data directory that is missing is an
@@ -52,15 +48,8 @@ pub fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option
 /// Commands that record something in the data directory.
 pub fn writes_data(command: &Command) -> bool {
     match command {
-        Command::Open(_)
-        | Command::Discuss(_)
-        | Command::Escalate(_)
-        | Command::Notify(_)
-        | Command::Resolve(_)
-        | Command::Amend(_)
-        | Command::Reopen(_) => true,
         Command::Calendar(args) => args.writes(),
-        _ => false,
+        other => other.records(),
     }
 }
 

@@ -151,12 +151,14 @@ pub enum Command {
 impl Command {
     /// Commands that append to a journal: refused in a shared directory that needs
     /// a newer escalate, and followed by a sync when `sync = auto`.
+    /// (Also what `datadir` counts as writing data.)
     fn records(&self) -> bool {
         matches!(
             self,
             Command::Open(_)
                 | Command::Discuss(_)
                 | Command::Escalate(_)
+                | Command::Agree(_)
                 | Command::Notify(_)
                 | Command::Resolve(_)
                 | Command::Amend(_)

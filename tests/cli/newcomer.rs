@@ -30,6 +30,7 @@ fn a_missing_data_directory_given_explicitly_is_an_error_naming_it() {
         vec!["export", "--format", "csv"],
         vec!["verify"],
         vec!["discuss", &id, "--note", "n"],
+        vec!["agree", &id, "--due", "2026-12-11", "--note", "n"],
     ];
     for args in &reads {
         // Through the environment, as in a cron job ...
