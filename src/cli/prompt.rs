@@ -137,7 +137,16 @@ impl Prompter {
             thousands(crate::text::MAX_LONG)
         );
         crate::fsutil::write_new_file(&path, hint.as_bytes())?;
-        eprintln!("{question} (opening your editor; save and close it to continue)");
+        // Wrapped between words, as every other message is, never mid-word.
+        let _ = write!(
+            std::io::stderr(),
+            "{}",
+            super::wrap::wrap(
+                &format!("{question} (opening your editor; save and close it to continue)"),
+                "",
+                super::wrap::stderr_width()
+            )
+        );
         let status = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!("{editor} \"$1\""))
