@@ -56,6 +56,9 @@ pub struct Figures {
     /// Keyed by stage number: how many disputes entered that stage in the period
     /// (opening at a stage counts as entering it).
     pub entered_stage: BTreeMap<String, u64>,
+    /// The GSCB figure, "escalations from Stage 1 onwards": the sum of
+    /// `entered_stage`, named so nobody sums columns by hand.
+    pub escalations_from_stage_1: u64,
     pub resolved: u64,
     pub resolved_at_stage: BTreeMap<String, u64>,
     pub reopened: u64,
@@ -70,6 +73,7 @@ pub struct Figures {
 
 impl Figures {
     fn finish(&mut self) {
+        self.escalations_from_stage_1 = self.entered_stage.values().sum();
         let v = &mut self.days_to_resolve;
         v.sort_unstable();
         self.median_working_days_to_resolve = match v.len() {
@@ -115,8 +119,40 @@ pub struct Report {
     pub total: Figures,
     pub by_policy: BTreeMap<String, Figures>,
     pub by_agency: ByAgency,
+    /// The same figures per agency raising, agency challenged and category, for
+    /// disputes with anything to count in the period.
+    pub breakdown: Breakdown,
     /// Journals that could not be read, by dispute ID (their figures are missing).
     pub skipped: Vec<String>,
+}
+
+/// Figures per value of each dimension a board asks about.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Breakdown {
+    pub raising_agency: BTreeMap<String, Figures>,
+    pub challenged_agency: BTreeMap<String, Figures>,
+    pub category: BTreeMap<String, Figures>,
+}
+
+impl Breakdown {
+    /// Each dimension by its name in JSON and the long CSV.
+    pub fn dimensions(&self) -> [(&'static str, &BTreeMap<String, Figures>); 3] {
+        [
+            ("raising_agency", &self.raising_agency),
+            ("challenged_agency", &self.challenged_agency),
+            ("category", &self.category),
+        ]
+    }
+
+    fn finish(&mut self) {
+        for m in [
+            &mut self.raising_agency,
+            &mut self.challenged_agency,
+            &mut self.category,
+        ] {
+            m.values_mut().for_each(Figures::finish);
+        }
+    }
 }
 
 /// An instant as numbers (seconds, nanoseconds, offset), so the cache keeps it
@@ -333,6 +369,11 @@ impl Measurer {
             figures: Figures::default(),
             raising: None,
             challenged: None,
+            names: [
+                b.from.clone(),
+                b.with.clone(),
+                b.category.clone().unwrap_or_else(|| NO_CATEGORY.to_owned()),
+            ],
         };
         let f = &mut c.figures;
         for fact in facts.iter().filter(|x| self.covers(&x.when)) {
@@ -395,7 +436,12 @@ pub struct Contribution {
     figures: Figures,
     raising: Option<String>,
     challenged: Option<String>,
+    /// Agency raising, agency challenged, category: where the breakdown puts it.
+    names: [String; 3],
 }
+
+/// The breakdown's value for a dispute opened without a category.
+pub const NO_CATEGORY: &str = "(none)";
 
 /// Builds a report one dispute at a time.
 pub struct Builder {
@@ -416,6 +462,7 @@ impl Builder {
                 total: Figures::default(),
                 by_policy: BTreeMap::new(),
                 by_agency: ByAgency::default(),
+                breakdown: Breakdown::default(),
                 skipped: Vec::new(),
             },
         }
@@ -435,6 +482,20 @@ impl Builder {
     /// still appear (with zeros) if they match the filter, so a script sees the
     /// same keys every month.
     pub fn absorb(&mut self, c: Contribution) {
+        // A dispute with nothing in the period would list every agency ever seen.
+        if c.figures != Figures::default() {
+            let b = &mut self.report.breakdown;
+            for (map, name) in [
+                &mut b.raising_agency,
+                &mut b.challenged_agency,
+                &mut b.category,
+            ]
+            .into_iter()
+            .zip(&c.names)
+            {
+                map.entry(name.clone()).or_default().add(&c.figures);
+            }
+        }
         self.report
             .by_policy
             .entry(c.policy)
@@ -456,6 +517,7 @@ impl Builder {
         }
         total.finish();
         self.report.total = total;
+        self.report.breakdown.finish();
         self.report
     }
 }
@@ -492,5 +554,237 @@ pub fn state_at<'a>(d: &'a Dispute, policy: &Policy, t: &Instant) -> Option<Cow<
         _ => Dispute::fold(d.id.clone(), prefix, policy)
             .ok()
             .map(Cow::Owned),
+    }
+}
+
+/// How long each period of a series is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Per {
+    Month,
+    Quarter,
+    Year,
+}
+
+/// When quarters and years begin: the financial year (April), as partnership
+/// boards report, or the calendar year (January).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum YearKind {
+    #[default]
+    Financial,
+    Calendar,
+}
+
+impl YearKind {
+    fn first_month(self) -> u32 {
+        match self {
+            YearKind::Financial => 4,
+            YearKind::Calendar => 1,
+        }
+    }
+}
+
+/// The report settings everyone reporting on one data directory shares: kept in
+/// the directory (`report.toml`), so a shared directory gives one set of periods.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// `financial` (April to March, the default) or `calendar`.
+    #[serde(default)]
+    pub year: YearKind,
+}
+
+/// The settings file's name in the data directory.
+pub const SETTINGS_FILE: &str = "report.toml";
+
+impl Settings {
+    /// The settings of the data directory at `root`; the defaults if it has none.
+    pub fn read(root: &std::path::Path) -> crate::error::Result<Settings> {
+        let path = root.join(SETTINGS_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => {
+                return Err(crate::error::Error::usage(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )))
+            }
+        };
+        toml::from_str(&text).map_err(|e| {
+            crate::error::Error::usage(format!("{} is not valid: {e}", path.display())).with_hint(
+                "Write `year = \"financial\"` (April to March) or `year = \"calendar\"` in it.",
+            )
+        })
+    }
+}
+
+/// One period of a series: its dates, as cut by the range asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub label: String,
+    pub period: Period,
+    /// Cut short by the range's first or last day.
+    pub partial: bool,
+}
+
+/// The periods of `per` that meet `range`, in order, each cut to the range.
+pub fn slots(range: Period, per: Per, year: YearKind) -> Vec<Slot> {
+    use chrono::Datelike;
+    let len = match per {
+        Per::Month => 1,
+        Per::Quarter => 3,
+        Per::Year => 12,
+    };
+    let first = year.first_month() as i32;
+    // Months since the year's start, so a period starts where this is a multiple.
+    let offset = (range.from.month() as i32 - first).rem_euclid(len);
+    let Some(mut start) = NaiveDate::from_ymd_opt(range.from.year(), range.from.month(), 1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(offset as u32)))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while start <= range.to {
+        let Some(next) = start.checked_add_months(chrono::Months::new(len as u32)) else {
+            break;
+        };
+        let Some(last) = next.pred_opt() else { break };
+        let period = Period {
+            from: start.max(range.from),
+            to: last.min(range.to),
+        };
+        out.push(Slot {
+            label: label(start, per, year),
+            partial: period.from != start || period.to != last,
+            period,
+        });
+        start = next;
+    }
+    out
+}
+
+/// A period's name as a board paper writes it: `2026-11`, `2026-27 Q3` (financial)
+/// or `2026 Q4` (calendar), `2026-27` or `2026`.
+fn label(start: NaiveDate, per: Per, year: YearKind) -> String {
+    use chrono::Datelike;
+    let fy = |d: NaiveDate| match year {
+        YearKind::Calendar => d.year().to_string(),
+        YearKind::Financial => {
+            let y = if d.month() >= 4 {
+                d.year()
+            } else {
+                d.year() - 1
+            };
+            format!("{y}-{:02}", (y + 1).rem_euclid(100))
+        }
+    };
+    match per {
+        Per::Month => start.format("%Y-%m").to_string(),
+        Per::Year => fy(start),
+        Per::Quarter => {
+            let months_in = (start.month() as i32 - year.first_month() as i32).rem_euclid(12);
+            format!("{} Q{}", fy(start), months_in / 3 + 1)
+        }
+    }
+}
+
+/// One row of a series: a period's report with its label.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeriesRow {
+    pub label: String,
+    pub partial: bool,
+    #[serde(flatten)]
+    pub report: Report,
+}
+
+/// Several periods measured in one pass over the disputes, and the whole range.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Series {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub per: Per,
+    pub year: YearKind,
+    pub periods: Vec<SeriesRow>,
+    pub total: Report,
+}
+
+/// Builds a series: one `Builder` per period and one for the whole range.
+pub struct SeriesBuilder {
+    per: Per,
+    year: YearKind,
+    slots: Vec<Slot>,
+    /// The whole range first, then each period.
+    builders: Vec<Builder>,
+}
+
+impl SeriesBuilder {
+    pub fn new(
+        range: Period,
+        per: Per,
+        year: YearKind,
+        filter: Filter,
+        generated_at: Instant,
+    ) -> SeriesBuilder {
+        let slots = slots(range, per, year);
+        let builders = std::iter::once(range)
+            .chain(slots.iter().map(|s| s.period))
+            .map(|p| Builder::new(p, filter.clone(), generated_at))
+            .collect();
+        SeriesBuilder {
+            per,
+            year,
+            slots,
+            builders,
+        }
+    }
+
+    /// One measurer per builder, in the order `absorb` takes their parts.
+    pub fn measurers(&self) -> Vec<Measurer> {
+        self.builders.iter().map(Builder::measurer).collect()
+    }
+
+    pub fn skip(&mut self, id: &str) {
+        for b in &mut self.builders {
+            b.skip(id);
+        }
+    }
+
+    /// One dispute's parts, one per measurer.
+    pub fn absorb(&mut self, parts: Vec<Option<Contribution>>) {
+        for (b, part) in self.builders.iter_mut().zip(parts) {
+            if let Some(c) = part {
+                b.absorb(c);
+            }
+        }
+    }
+
+    pub fn finish(self) -> Series {
+        let mut reports = self.builders.into_iter().map(Builder::finish);
+        let total = reports.next().expect("the whole range has a builder");
+        Series {
+            from: total.from,
+            to: total.to,
+            per: self.per,
+            year: self.year,
+            periods: self
+                .slots
+                .into_iter()
+                .zip(reports)
+                .map(|(s, report)| SeriesRow {
+                    label: s.label,
+                    partial: s.partial,
+                    report,
+                })
+                .collect(),
+            total,
+        }
+    }
+}
+
+/// The end of a period, for replaying a dispute up to it.
+impl Measurer {
+    pub fn end(&self) -> Instant {
+        self.period.end()
     }
 }

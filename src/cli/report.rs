@@ -5,13 +5,32 @@ use clap::{Args, ValueEnum};
 
 use super::{parse_past_date_arg, warn, Ctx, Output};
 use crate::error::{Error, Result};
-use crate::report::{state_at, AtEnd, Builder, Filter, Period, Report};
+use crate::report::{
+    state_at, AtEnd, Builder, Contribution, Filter, Measurer, Period, Report, Series, SeriesBuilder,
+};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
     Table,
     Json,
     Csv,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PerArg {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl From<PerArg> for crate::report::Per {
+    fn from(p: PerArg) -> Self {
+        match p {
+            PerArg::Month => crate::report::Per::Month,
+            PerArg::Quarter => crate::report::Per::Quarter,
+            PerArg::Year => crate::report::Per::Year,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -35,6 +54,11 @@ pub struct ReportArgs {
     /// stable: new figures never add, remove or reorder them
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// A series: one row per month, quarter or year from --from to --to, and a
+    /// total. Quarters and years follow the financial year (April) unless the
+    /// data directory's report.toml says `year = "calendar"`
+    #[arg(long, value_enum, value_name = "PERIOD", requires = "from")]
+    pub per: Option<PerArg>,
     /// With --format csv: leave out the header row, to append months to one file
     #[arg(long)]
     pub no_header: bool,
@@ -74,36 +98,94 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         ));
     }
     let agencies = AgenciesSeen::new(args.agency.as_deref());
-    let mut builder = Builder::new(
-        period,
-        Filter {
-            policy,
-            agency: args.agency.clone(),
-        },
-        s.now,
-    );
-    // Each dispute is measured on the thread that read it; totals are kept here.
+    let filter = Filter {
+        policy,
+        agency: args.agency.clone(),
+    };
+    let report = if let Some(per) = args.per {
+        let settings = crate::report::Settings::read(s.store.root())?;
+        let mut series = SeriesBuilder::new(period, per.into(), settings.year, filter, s.now);
+        let measurers = series.measurers();
+        let mut skipped = Vec::new();
+        count(
+            ctx,
+            &measurers,
+            &agencies,
+            |parts| series.absorb(parts),
+            |id| skipped.push(id),
+        )?;
+        skipped.iter().for_each(|id| series.skip(id));
+        agencies.warn_if_unknown();
+        let series = series.finish();
+        return Ok(match format {
+            Format::Json => Output::json(&series),
+            Format::Csv => Output::Text(series_csv(&series, max_stage(ctx), !args.no_header)),
+            Format::Table => Output::Text(series_table(&series)),
+        });
+    } else {
+        let mut builder = Builder::new(period, filter, s.now);
+        let measurers = vec![builder.measurer()];
+        let mut skipped = Vec::new();
+        count(
+            ctx,
+            &measurers,
+            &agencies,
+            |parts| parts.into_iter().flatten().for_each(|c| builder.absorb(c)),
+            |id| skipped.push(id),
+        )?;
+        skipped.iter().for_each(|id| builder.skip(id));
+        builder.finish()
+    };
+    agencies.warn_if_unknown();
+    Ok(match format {
+        Format::Json => Output::json(&report),
+        Format::Csv => Output::Text(csv(&report, max_stage(ctx), !args.no_header)),
+        Format::Table => Output::Text(table(&report)),
+    })
+}
+
+/// Measure every dispute once for all `measurers` (one pass, however many
+/// periods): each dispute is measured on the thread that read it, its parts handed
+/// to `absorb` here in ID order; `skip` gets the IDs whose journal failed.
+fn count(
+    ctx: &Ctx,
+    measurers: &[Measurer],
+    agencies: &AgenciesSeen,
+    mut absorb: impl FnMut(Vec<Option<Contribution>>),
+    mut skip: impl FnMut(String),
+) -> Result<()> {
+    let s = &ctx.session;
     // From the cache, a dispute costs its facts; its state is decoded only if it
-    // was open when the period ended, and its journal read only if something
-    // happened to it after the end (to replay it up to then).
-    let measurer = builder.measurer();
+    // was open when a period ended, and its journal read (once) only if something
+    // happened to it after a period's end (to replay it up to then).
     let measure = |id: &crate::id::DisputeId, view: Result<crate::ops::View>| {
         let mut v = view?;
         let policy = std::sync::Arc::clone(&v.policy);
         let calendar = s.calendar_for(&policy);
         let p = &policy.policy;
-        let at_end = measurer.at_end(&v.brief, p);
+        let ends: Vec<AtEnd> = measurers.iter().map(|m| m.at_end(&v.brief, p)).collect();
         let (brief, facts) = (v.brief.clone(), std::mem::take(&mut v.facts));
-        let state = match at_end {
-            AtEnd::NotOpen => None,
-            AtEnd::Current => Some(v.loaded(s, id)?.dispute),
-            AtEnd::Replay => {
-                let l = v.with_lines(s, id)?;
-                state_at(&l.dispute, p, &period.end()).map(std::borrow::Cow::into_owned)
-            }
+        let dispute = if ends.contains(&AtEnd::Replay) {
+            Some(v.with_lines(s, id)?.dispute)
+        } else if ends.contains(&AtEnd::Current) {
+            Some(v.loaded(s, id)?.dispute)
+        } else {
+            None
         };
         agencies.see(&brief.from, &brief.with);
-        Ok(measurer.measure(&brief, &facts, state.as_ref(), p, &calendar))
+        let parts = measurers
+            .iter()
+            .zip(&ends)
+            .map(|(m, at_end)| {
+                let state = match (at_end, &dispute) {
+                    (AtEnd::NotOpen, _) | (_, None) => None,
+                    (AtEnd::Current, Some(d)) => Some(std::borrow::Cow::Borrowed(d)),
+                    (AtEnd::Replay, Some(d)) => state_at(d, p, &m.end()),
+                };
+                m.measure(&brief, &facts, state.as_deref(), p, &calendar)
+            })
+            .collect::<Vec<_>>();
+        Ok(parts)
     };
     let mut progress = super::progress::Progress::new(
         ctx,
@@ -114,26 +196,17 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         },
         "Counting",
     );
-    let absorb = |id: crate::id::DisputeId, part: Result<Option<crate::report::Contribution>>| {
+    let visit = |id: crate::id::DisputeId, parts: Result<Vec<Option<Contribution>>>| {
         progress.inc();
-        match part {
-            Ok(Some(c)) => builder.absorb(c),
-            Ok(None) => {}
+        match parts {
+            Ok(parts) => absorb(parts),
             Err(e) => {
                 progress.suspend(|| warn(&format!("dispute {id} is left out of the report: {e}")));
-                builder.skip(id.as_str());
+                skip(id.as_str().to_owned());
             }
         }
     };
-    s.each_view(true, measure, absorb)?;
-    drop(progress);
-    let report = builder.finish();
-    agencies.warn_if_unknown();
-    Ok(match format {
-        Format::Json => Output::json(&report),
-        Format::Csv => Output::Text(csv(&report, max_stage(ctx), !args.no_header)),
-        Format::Table => Output::Text(table(&report)),
-    })
+    s.each_view(true, measure, visit)
 }
 
 /// The highest stage number any known policy has: CSV columns stay the same from
@@ -348,5 +421,83 @@ fn table(r: &Report) -> String {
         crate::clock::human_date(r.from),
         crate::clock::human_date(r.to),
         crate::clock::human_instant(&r.generated_at),
+    )
+}
+
+/// A series in the wide CSV: each period's rows as `--month` gives them (the
+/// frozen columns, `from` and `to` being the period's days as cut), then the
+/// whole range's.
+fn series_csv(series: &Series, stages: u32, header_row: bool) -> String {
+    let mut out = String::new();
+    for (i, r) in series
+        .periods
+        .iter()
+        .map(|p| &p.report)
+        .chain(std::iter::once(&series.total))
+        .enumerate()
+    {
+        out.push_str(&csv(r, stages, header_row && i == 0));
+    }
+    out
+}
+
+/// One row per period and a total, with the figures a board reads first.
+fn series_table(series: &Series) -> String {
+    use comfy_table::{presets, Table};
+    let mut t = Table::new();
+    t.load_style(presets::ASCII_MARKDOWN);
+    t.set_header(vec![
+        "Period",
+        "From",
+        "To",
+        "Opened",
+        "Escalations",
+        "From stage 1",
+        "Resolved",
+        "Reopened",
+        "Open at end",
+        "Overdue at end",
+        "Median days to resolve",
+    ]);
+    let row = |label: String, r: &Report| {
+        let f = &r.total;
+        vec![
+            label,
+            r.from.to_string(),
+            r.to.to_string(),
+            f.opened.to_string(),
+            f.escalations.to_string(),
+            f.escalations_from_stage_1.to_string(),
+            f.resolved.to_string(),
+            f.reopened.to_string(),
+            f.open_at_end.to_string(),
+            f.overdue_at_end.to_string(),
+            f.median_working_days_to_resolve
+                .map_or_else(|| "-".to_owned(), |m| m.to_string()),
+        ]
+    };
+    for p in &series.periods {
+        let label = if p.partial {
+            format!("{} (partial)", p.label)
+        } else {
+            p.label.clone()
+        };
+        t.add_row(row(label, &p.report));
+    }
+    t.add_row(row("Total".to_owned(), &series.total));
+    format!(
+        "Escalations by {} from {} to {} (Europe/London; {} years)\nGenerated {}\n\n{t}\n\n\"From stage 1\" is escalations_from_stage_1: disputes entering any stage, from Stage 1.\n",
+        match series.per {
+            crate::report::Per::Month => "month",
+            crate::report::Per::Quarter => "quarter",
+            crate::report::Per::Year => "year",
+        },
+        crate::clock::human_date(series.from),
+        crate::clock::human_date(series.to),
+        match series.year {
+            crate::report::YearKind::Financial => "financial (April to March)",
+            crate::report::YearKind::Calendar => "calendar",
+        },
+        crate::clock::human_instant(&series.total.generated_at),
     )
 }

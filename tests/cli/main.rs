@@ -3,6 +3,7 @@
 
 mod support;
 
+mod boardpack;
 mod calendar;
 mod core;
 mod crash;

@@ -1,0 +1,268 @@
+//! The partnership's board pack (issue 18): a series of periods measured in one
+//! pass, every breakdown, the long CSV, and figures checked against hand counts on
+//! a quarter of hand-made disputes.
+
+use serde_json::Value;
+
+use crate::support::Env;
+
+fn open(env: &Env, from: &str, with: &str, category: Option<&str>, at: &str) -> String {
+    let mut args = vec![
+        "open",
+        "--policy",
+        "gscb",
+        "--child",
+        "C",
+        "--from",
+        from,
+        "--with",
+        with,
+        "--summary",
+        "s",
+        "--at",
+        at,
+    ];
+    if let Some(c) = category {
+        args.extend(["--category", c]);
+    }
+    env.json(&args)["id"].as_str().unwrap().to_owned()
+}
+
+fn act(env: &Env, verb: &str, id: &str, at: &str) {
+    let (flag, text) = match verb {
+        "discuss" => ("--note", "n"),
+        "escalate" => ("--reason", "r"),
+        _ => ("--outcome", "o"),
+    };
+    env.ok(&[verb, id, flag, text, "--at", at]);
+}
+
+/// Q3 of 2026-27 (October to December 2026, all GMT after 25 October) and one
+/// dispute opened in September. The hand count is in `quarter_by_month_*`.
+fn quarter() -> Env {
+    let mut env = Env::new();
+    env.now("2027-01-15T12:00:00Z");
+    // D: opened in September, escalated on 1 October, then nothing.
+    let d = open(&env, "School", "CSC", None, "2026-09-28T10:00:00Z");
+    act(&env, "discuss", &d, "2026-09-29T10:00:00Z");
+    act(&env, "escalate", &d, "2026-10-01T10:00:00Z");
+    // A: opened and escalated in October, resolved at stage 2 in November.
+    let a = open(
+        &env,
+        "School",
+        "CSC",
+        Some("levels-of-need"),
+        "2026-10-05T10:00:00Z",
+    );
+    act(&env, "discuss", &a, "2026-10-06T10:00:00Z");
+    act(&env, "escalate", &a, "2026-10-20T10:00:00Z");
+    act(&env, "resolve", &a, "2026-11-10T10:00:00Z");
+    // B: opened and escalated in November, escalated again on 1 December.
+    let b = open(
+        &env,
+        "GP",
+        "Children's Social Care",
+        Some("levels-of-need"),
+        "2026-11-02T10:00:00Z",
+    );
+    act(&env, "discuss", &b, "2026-11-03T10:00:00Z");
+    act(&env, "escalate", &b, "2026-11-04T10:00:00Z");
+    act(&env, "discuss", &b, "2026-11-05T10:00:00Z");
+    act(&env, "escalate", &b, "2026-12-01T10:00:00Z");
+    // C: opened and resolved at stage 1 in December.
+    let c = open(
+        &env,
+        "Police",
+        "CSC",
+        Some("need-for-action"),
+        "2026-12-07T10:00:00Z",
+    );
+    act(&env, "resolve", &c, "2026-12-08T10:00:00Z");
+    env
+}
+
+fn series(env: &Env, extra: &[&str]) -> Value {
+    let mut args = vec!["report", "--from", "2026-10-01", "--to", "2026-12-31"];
+    args.extend_from_slice(extra);
+    env.json(&args)
+}
+
+/// The figures a hand count gives, in the order of `FIELDS`.
+const FIELDS: [&str; 8] = [
+    "opened",
+    "escalations",
+    "escalations_from_stage_1",
+    "resolved",
+    "reopened",
+    "open_at_end",
+    "overdue_at_end",
+    "median_working_days_to_resolve",
+];
+
+fn figures(v: &Value) -> Vec<Value> {
+    FIELDS.iter().map(|f| v[f].clone()).collect()
+}
+
+#[test]
+fn quarter_by_month_matches_a_hand_count() {
+    let env = quarter();
+    let s = series(&env, &["--per", "month"]);
+    let rows = s["periods"].as_array().unwrap();
+    let labels: Vec<&str> = rows.iter().map(|r| r["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["2026-10", "2026-11", "2026-12"]);
+    assert!(rows.iter().all(|r| r["partial"] == false));
+    let n = |x: u64| Value::from(x);
+    // October: A opened (stage 1); D and A entered stage 2; A and D open and past
+    // their stage 2 deadlines (8 and 27 October) at the end.
+    assert_eq!(
+        figures(&rows[0]),
+        [n(1), n(2), n(3), n(0), n(0), n(2), n(2), Value::Null]
+    );
+    assert_eq!(
+        rows[0]["entered_stage"],
+        serde_json::json!({"1": 1, "2": 2})
+    );
+    // November: B opened and entered stage 2; A resolved at stage 2 after 26
+    // working days (Mon 5 Oct to Tue 10 Nov); B and D open and overdue.
+    assert_eq!(
+        figures(&rows[1]),
+        [n(1), n(1), n(2), n(1), n(0), n(2), n(2), Value::from(26.0)]
+    );
+    assert_eq!(rows[1]["resolved_at_stage"], serde_json::json!({"2": 1}));
+    // December: C opened and resolved at stage 1 in one working day; B entered
+    // stage 3 (due 8 December); B and D open and overdue.
+    assert_eq!(
+        figures(&rows[2]),
+        [n(1), n(1), n(2), n(1), n(0), n(2), n(2), Value::from(1.0)]
+    );
+    assert_eq!(
+        rows[2]["entered_stage"],
+        serde_json::json!({"1": 1, "3": 1})
+    );
+    // The quarter: the months added up; the median over A and C.
+    assert_eq!(
+        figures(&s["total"]),
+        [n(3), n(4), n(7), n(2), n(0), n(2), n(2), Value::from(13.5)]
+    );
+}
+
+#[test]
+fn each_period_of_a_series_is_the_report_of_that_period() {
+    let env = quarter();
+    let s = series(&env, &["--per", "month"]);
+    for (row, month) in s["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["2026-10", "2026-11", "2026-12"])
+    {
+        let mut alone = env.json(&["report", "--month", month]);
+        let mut row = row.clone();
+        for v in [&mut alone, &mut row] {
+            let o = v.as_object_mut().unwrap();
+            o.remove("label");
+            o.remove("partial");
+        }
+        assert_eq!(row, alone, "{month}");
+    }
+    let whole = env.json(&["report", "--from", "2026-10-01", "--to", "2026-12-31"]);
+    assert_eq!(s["total"], whole);
+}
+
+#[test]
+fn quarters_follow_the_financial_year_unless_the_directory_says_calendar() {
+    let env = quarter();
+    let q = series(&env, &["--per", "quarter"]);
+    assert_eq!(q["year"], "financial");
+    assert_eq!(q["periods"][0]["label"], "2026-27 Q3");
+    assert_eq!(q["periods"][0]["partial"], false);
+    assert_eq!(q["periods"][0]["opened"], 3);
+    let y = series(&env, &["--per", "year"]);
+    assert_eq!(y["periods"][0]["label"], "2026-27");
+    assert_eq!(y["periods"][0]["from"], "2026-10-01");
+    assert_eq!(y["periods"][0]["partial"], true);
+
+    std::fs::write(env.data().join("report.toml"), "year = \"calendar\"\n").unwrap();
+    let q = series(&env, &["--per", "quarter"]);
+    assert_eq!(q["year"], "calendar");
+    assert_eq!(q["periods"][0]["label"], "2026 Q4");
+    let y = series(&env, &["--per", "year"]);
+    assert_eq!(y["periods"][0]["label"], "2026");
+    assert_eq!(y["periods"][0]["partial"], true);
+
+    std::fs::write(env.data().join("report.toml"), "year = \"lunar\"\n").unwrap();
+    let err = env.fails(
+        2,
+        &[
+            "report",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-12-31",
+            "--per",
+            "year",
+        ],
+    );
+    assert!(err.contains("calendar"), "{err}");
+}
+
+#[test]
+fn a_period_cut_by_the_range_is_labelled_partial() {
+    let env = quarter();
+    let s = env.json(&[
+        "report",
+        "--from",
+        "2026-10-15",
+        "--to",
+        "2026-12-31",
+        "--per",
+        "month",
+    ]);
+    let rows = s["periods"].as_array().unwrap();
+    assert_eq!(rows[0]["partial"], true);
+    assert_eq!(rows[0]["from"], "2026-10-15");
+    assert_eq!(rows[0]["to"], "2026-10-31");
+    // Only A's escalation on the 20th is left of October.
+    assert_eq!(rows[0]["escalations"], 1);
+    assert_eq!(rows[1]["partial"], false);
+    let table = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-15",
+        "--to",
+        "2026-12-31",
+        "--per",
+        "month",
+    ]);
+    assert!(table.contains("2026-10 (partial)"), "{table}");
+    assert!(table.contains("| Total"), "{table}");
+}
+
+#[test]
+fn a_series_in_the_wide_csv_keeps_the_frozen_columns() {
+    let env = quarter();
+    let one = env.ok(&["report", "--month", "2026-11", "--format", "csv"]);
+    let s = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--per",
+        "month",
+        "--format",
+        "csv",
+    ]);
+    let header = one.lines().next().unwrap();
+    assert_eq!(s.lines().next().unwrap(), header);
+    assert_eq!(s.lines().filter(|l| l.starts_with("from,")).count(), 1);
+    // November's rows are exactly `--month 2026-11`'s.
+    for line in one.lines().skip(1) {
+        assert!(s.lines().any(|l| l == line), "{line} missing from\n{s}");
+    }
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("2026-10-01,2026-12-31,total,3,4,")),
+        "{s}"
+    );
+}
