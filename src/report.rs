@@ -16,6 +16,44 @@ use crate::dispute::Dispute;
 use crate::journal::{Event, Record};
 use crate::policy::Policy;
 
+/// Every figure a report gives, as named in JSON and CSV, with its definition: the
+/// one source of both the README's table (a test compares them) and the report's
+/// manual page.
+pub const FIGURES: &[(&str, &str)] = &[
+    ("opened", "disputes opened in the period"),
+    ("escalations", "stage moves in the period"),
+    (
+        "entered_stage",
+        "keyed by stage number: disputes that entered that stage in the period; opening a dispute counts as entering its first stage (an urgent open at stage 3 counts under \"3\")",
+    ),
+    (
+        "escalations_from_stage_1",
+        "Gloucestershire's \"number of escalations that take place from Stage 1 onwards\": the sum of `entered_stage`, every dispute counted once for each stage it reached in the period, from Stage 1",
+    ),
+    (
+        "resolved, resolved_at_stage",
+        "disputes resolved in the period, and at which stage",
+    ),
+    ("reopened", "resolved disputes reopened in the period"),
+    (
+        "open_at_end, overdue_at_end",
+        "disputes open at the end of the period's last day; disputes with a due item past its deadline then (the stage's, or an outstanding obligation's, a resolved dispute's too; see \"What each view counts\")",
+    ),
+    (
+        "median_working_days_to_resolve",
+        "over disputes resolved in the period, working days from opening to resolution (null when none)",
+    ),
+    ("by_policy", "the same figures for each policy"),
+    (
+        "by_agency",
+        "disputes opened in the period per agency raising (`raising`) and per agency challenged (`challenged`)",
+    ),
+    (
+        "breakdown",
+        "the same figures per agency raising (`raising_agency`), agency challenged (`challenged_agency`) and `category`, over disputes with anything counted in the period; agency names are reported under their canonical names (`escalate agency`)",
+    ),
+];
+
 /// An inclusive range of London dates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Period {
@@ -786,5 +824,98 @@ impl SeriesBuilder {
 impl Measurer {
     pub fn end(&self) -> Instant {
         self.period.end()
+    }
+}
+
+/// One row of the long, tidy CSV: a count for one figure of one value of one
+/// dimension in one period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LongRow {
+    pub period: String,
+    pub dimension: &'static str,
+    pub value: String,
+    pub figure: String,
+    pub count: String,
+}
+
+impl Figures {
+    /// Each figure by name, stage figures as `entered_stage_N`; the median only
+    /// when there is one.
+    pub fn named(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = vec![
+            ("opened".into(), self.opened.to_string()),
+            ("escalations".into(), self.escalations.to_string()),
+            (
+                "escalations_from_stage_1".into(),
+                self.escalations_from_stage_1.to_string(),
+            ),
+        ];
+        let stages = |name: &str, m: &BTreeMap<String, u64>| {
+            m.iter()
+                .map(|(k, v)| (format!("{name}_{k}"), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        out.extend(stages("entered_stage", &self.entered_stage));
+        out.push(("resolved".into(), self.resolved.to_string()));
+        out.extend(stages("resolved_at_stage", &self.resolved_at_stage));
+        out.push(("reopened".into(), self.reopened.to_string()));
+        out.push(("open_at_end".into(), self.open_at_end.to_string()));
+        out.push(("overdue_at_end".into(), self.overdue_at_end.to_string()));
+        if let Some(m) = self.median_working_days_to_resolve {
+            out.push(("median_working_days_to_resolve".into(), m.to_string()));
+        }
+        out
+    }
+}
+
+impl Report {
+    /// The report as long rows under `period`: the total, each policy, each
+    /// breakdown, and each stage (entered and resolved at).
+    pub fn long_rows(&self, period: &str) -> Vec<LongRow> {
+        let mut out = Vec::new();
+        let mut group = |dimension: &'static str, value: &str, f: &Figures| {
+            out.extend(f.named().into_iter().map(|(figure, count)| LongRow {
+                period: period.to_owned(),
+                dimension,
+                value: value.to_owned(),
+                figure,
+                count,
+            }));
+        };
+        group("total", "", &self.total);
+        for (p, f) in &self.by_policy {
+            group("policy", p, f);
+        }
+        for (dimension, map) in self.breakdown.dimensions() {
+            for (v, f) in map {
+                group(dimension, v, f);
+            }
+        }
+        let stages: std::collections::BTreeSet<&String> = self
+            .total
+            .entered_stage
+            .keys()
+            .chain(self.total.resolved_at_stage.keys())
+            .collect();
+        for n in stages {
+            for (figure, m) in [
+                ("entered", &self.total.entered_stage),
+                ("resolved_at", &self.total.resolved_at_stage),
+            ] {
+                out.push(LongRow {
+                    period: period.to_owned(),
+                    dimension: "stage",
+                    value: n.clone(),
+                    figure: figure.to_owned(),
+                    count: m.get(n).copied().unwrap_or(0).to_string(),
+                });
+            }
+        }
+        out
+    }
+
+    /// The period as the long CSV names a whole range: `FROM/TO` (ISO 8601).
+    pub fn range_label(&self) -> String {
+        format!("{}/{}", self.from, self.to)
     }
 }

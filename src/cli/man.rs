@@ -619,37 +619,16 @@ fn extra_sections(name: &str) -> Vec<(&'static str, String)> {
     }
 }
 
-const FIGURES: [(&str, &str); 9] = [
-    ("opened", "Disputes opened in the period."),
-    ("escalations", "Stage moves in the period."),
-    (
-        "entered_stage",
-        "Keyed by stage number: disputes that entered that stage in the period. Opening a dispute counts as entering its first stage (an urgent open at stage 3 counts under 3). Gloucestershire's \"number of escalations that take place from Stage 1 onwards\" is the sum of these, which the table prints on its last line.",
-    ),
-    (
-        "resolved, resolved_at_stage",
-        "Disputes resolved in the period, and at which stage.",
-    ),
-    ("reopened", "Resolved disputes reopened in the period."),
-    (
-        "open_at_end, overdue_at_end",
-        "Disputes open, and open past their deadline, at the end of the period's last day.",
-    ),
-    (
-        "median_working_days_to_resolve",
-        "Over disputes resolved in the period, the median of the working days from opening to resolution (empty or null when none).",
-    ),
-    ("by_policy", "The same figures for each policy."),
-    (
-        "by_agency",
-        "Disputes opened in the period per agency raising (`raising`) and per agency challenged (`challenged`); JSON only.",
-    ),
-];
-
 fn report_figures() -> String {
     let mut out = paragraphs("Each figure, as named in JSON and CSV:");
-    for (figure, meaning) in FIGURES {
-        out.push_str(&tagged(&format!("\\fB{}\\fR", inline(figure)), meaning));
+    for (figure, meaning) in crate::report::FIGURES {
+        // The one definition is written as a table cell; the page gives sentences.
+        let mut chars = meaning.chars();
+        let sentence = chars
+            .next()
+            .map(|c| format!("{}{}.", c.to_uppercase(), chars.as_str()))
+            .unwrap_or_default();
+        out.push_str(&tagged(&format!("\\fB{}\\fR", inline(figure)), &sentence));
     }
     out
 }

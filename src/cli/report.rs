@@ -14,6 +14,8 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// One row per count: period, dimension, value, figure, count
+    CsvLong,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -80,8 +82,8 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         }
     };
     let format = if ctx.json { Format::Json } else { args.format };
-    if args.no_header && !matches!(format, Format::Csv) {
-        return Err(Error::usage("--no-header is for --format csv")
+    if args.no_header && !matches!(format, Format::Csv | Format::CsvLong) {
+        return Err(Error::usage("--no-header is for --format csv or csv-long")
             .with_hint("Add --format csv, or leave out --no-header."));
     }
     // Policy ids ignore case, as everywhere else.
@@ -120,7 +122,15 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         return Ok(match format {
             Format::Json => Output::json(&series),
             Format::Csv => Output::Text(series_csv(&series, max_stage(ctx), !args.no_header)),
-            Format::Table => Output::Text(series_table(&series)),
+            Format::CsvLong => Output::Text(long_csv(
+                series
+                    .periods
+                    .iter()
+                    .map(|p| (p.label.clone(), &p.report))
+                    .chain([(series.total.range_label(), &series.total)]),
+                !args.no_header,
+            )),
+            Format::Table => Output::Text(series_table(&series) + &breakdown_tables(&series.total)),
         });
     } else {
         let mut builder = Builder::new(period, filter, s.now);
@@ -140,7 +150,10 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     Ok(match format {
         Format::Json => Output::json(&report),
         Format::Csv => Output::Text(csv(&report, max_stage(ctx), !args.no_header)),
-        Format::Table => Output::Text(table(&report)),
+        Format::CsvLong => {
+            Output::Text(long_csv([(report.range_label(), &report)], !args.no_header))
+        }
+        Format::Table => Output::Text(table(&report) + &breakdown_tables(&report)),
     })
 }
 
@@ -446,58 +459,130 @@ fn series_table(series: &Series) -> String {
     use comfy_table::{presets, Table};
     let mut t = Table::new();
     t.load_style(presets::ASCII_MARKDOWN);
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    t.set_width(80);
     t.set_header(vec![
-        "Period",
-        "From",
-        "To",
-        "Opened",
-        "Escalations",
-        "From stage 1",
-        "Resolved",
-        "Reopened",
-        "Open at end",
-        "Overdue at end",
-        "Median days to resolve",
+        "Period", "Opened", "Moves", "Stage 1+", "Resolved", "Open", "Overdue", "Median",
     ]);
     let row = |label: String, r: &Report| {
         let f = &r.total;
         vec![
             label,
-            r.from.to_string(),
-            r.to.to_string(),
             f.opened.to_string(),
             f.escalations.to_string(),
             f.escalations_from_stage_1.to_string(),
             f.resolved.to_string(),
-            f.reopened.to_string(),
             f.open_at_end.to_string(),
             f.overdue_at_end.to_string(),
             f.median_working_days_to_resolve
                 .map_or_else(|| "-".to_owned(), |m| m.to_string()),
         ]
     };
+    let mut partial = Vec::new();
     for p in &series.periods {
         let label = if p.partial {
-            format!("{} (partial)", p.label)
+            partial.push(format!(
+                "{} is partial ({} to {})",
+                p.label,
+                crate::clock::human_date(p.report.from),
+                crate::clock::human_date(p.report.to)
+            ));
+            format!("{}*", p.label)
         } else {
             p.label.clone()
         };
         t.add_row(row(label, &p.report));
     }
     t.add_row(row("Total".to_owned(), &series.total));
+    let per = match series.per {
+        crate::report::Per::Month => "month",
+        crate::report::Per::Quarter => "quarter",
+        crate::report::Per::Year => "year",
+    };
+    let year = match (series.per, series.year) {
+        (crate::report::Per::Month, _) => "",
+        (_, crate::report::YearKind::Financial) => "Financial years, April to March.\n",
+        (_, crate::report::YearKind::Calendar) => "Calendar years.\n",
+    };
+    let notes = if partial.is_empty() {
+        String::new()
+    } else {
+        partial.iter().map(|p| format!("* {p}.\n")).collect()
+    };
     format!(
-        "Escalations by {} from {} to {} (Europe/London; {} years)\nGenerated {}\n\n{t}\n\n\"From stage 1\" is escalations_from_stage_1: disputes entering any stage, from Stage 1.\n",
-        match series.per {
-            crate::report::Per::Month => "month",
-            crate::report::Per::Quarter => "quarter",
-            crate::report::Per::Year => "year",
-        },
+        "Escalations by {per}, {} to {} (Europe/London)\n{year}Generated {}\n\n{t}\n\n{notes}Moves: escalations (stage moves). Stage 1+: escalations_from_stage_1.\nOpen, Overdue: at the period's end. Median: working days to resolve.\n",
         crate::clock::human_date(series.from),
         crate::clock::human_date(series.to),
-        match series.year {
-            crate::report::YearKind::Financial => "financial (April to March)",
-            crate::report::YearKind::Calendar => "calendar",
-        },
         crate::clock::human_instant(&series.total.generated_at),
     )
+}
+
+/// The long, tidy CSV: `period,dimension,value,figure,count`, one count a row, so
+/// a spreadsheet's pivot table (or R, or pandas) reads it as it is.
+fn long_csv<'a>(
+    reports: impl IntoIterator<Item = (String, &'a Report)>,
+    header_row: bool,
+) -> String {
+    use crate::render::csv::row;
+    let mut out = if header_row {
+        row(&["period", "dimension", "value", "figure", "count"].map(String::from))
+    } else {
+        String::new()
+    };
+    for (label, r) in reports {
+        for l in r.long_rows(&label) {
+            out.push_str(&row(&[
+                l.period,
+                l.dimension.to_owned(),
+                l.value,
+                l.figure,
+                l.count,
+            ]));
+        }
+    }
+    out
+}
+
+/// The breakdowns under the figures: per agency raising, agency challenged and
+/// category, the figures a board compares across them.
+fn breakdown_tables(r: &Report) -> String {
+    use comfy_table::{presets, Table};
+    let mut out = String::new();
+    for (dimension, map) in r.breakdown.dimensions() {
+        if map.is_empty() {
+            continue;
+        }
+        let mut t = Table::new();
+        t.load_style(presets::ASCII_MARKDOWN);
+        t.set_header(vec![
+            match dimension {
+                "raising_agency" => "Agency raising",
+                "challenged_agency" => "Agency challenged",
+                _ => "Category",
+            },
+            "Opened",
+            "Moves",
+            "Stage 1+",
+            "Resolved",
+            "Overdue",
+        ]);
+        // Long agency names wrap, so the table still fits an 80-column terminal.
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        t.set_width(80);
+        for (value, f) in map {
+            t.add_row(vec![
+                value.clone(),
+                f.opened.to_string(),
+                f.escalations.to_string(),
+                f.escalations_from_stage_1.to_string(),
+                f.resolved.to_string(),
+                f.overdue_at_end.to_string(),
+            ]);
+        }
+        out.push_str(&format!("\n{t}\n"));
+    }
+    if !out.is_empty() {
+        out.push_str("\nMoves: escalations (stage moves). Stage 1+: escalations_from_stage_1.\n");
+    }
+    out
 }

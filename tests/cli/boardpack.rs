@@ -234,7 +234,11 @@ fn a_period_cut_by_the_range_is_labelled_partial() {
         "--per",
         "month",
     ]);
-    assert!(table.contains("2026-10 (partial)"), "{table}");
+    assert!(
+        table.contains("2026-10*") && table.contains("2026-10 is partial (Thu 15 Oct 2026"),
+        "{table}"
+    );
+    assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
     assert!(table.contains("| Total"), "{table}");
 }
 
@@ -264,5 +268,108 @@ fn a_series_in_the_wide_csv_keeps_the_frozen_columns() {
         s.lines()
             .any(|l| l.starts_with("2026-10-01,2026-12-31,total,3,4,")),
         "{s}"
+    );
+}
+
+/// The README's table of figures, as `escalate::report::FIGURES` renders it.
+fn figures_table() -> String {
+    let mut out = String::from("| figure | definition |\n|---|---|\n");
+    for (names, meaning) in escalate::report::FIGURES {
+        let names: Vec<String> = names.split(", ").map(|n| format!("`{n}`")).collect();
+        out.push_str(&format!("| {} | {meaning} |\n", names.join(", ")));
+    }
+    out
+}
+
+#[test]
+fn the_readme_defines_each_figure_as_the_manual_page_does() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = figures_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's table of figures is not the one src/report.rs FIGURES gives; replace it with:\n{table}"
+    );
+    let page = crate::support::Env::new().ok(&["man", "report"]);
+    for (names, _) in escalate::report::FIGURES {
+        assert!(page.contains(names.split(", ").next().unwrap()), "{names}");
+    }
+}
+
+#[test]
+fn breakdowns_by_agency_and_category_match_a_hand_count() {
+    let env = quarter();
+    let q = series(&env, &[]);
+    let b = &q["breakdown"];
+    let pick = |v: &Value| {
+        [
+            "opened",
+            "escalations",
+            "escalations_from_stage_1",
+            "resolved",
+            "open_at_end",
+        ]
+        .map(|f| v[f].as_u64().unwrap())
+    };
+    // School raised A (opened, escalated, resolved) and D (escalated, still open).
+    assert_eq!(pick(&b["raising_agency"]["School"]), [1, 2, 3, 1, 1]);
+    assert_eq!(pick(&b["raising_agency"]["GP"]), [1, 2, 3, 0, 1]);
+    assert_eq!(pick(&b["raising_agency"]["Police"]), [1, 0, 1, 1, 0]);
+    assert_eq!(pick(&b["challenged_agency"]["CSC"]), [2, 2, 4, 2, 1]);
+    assert_eq!(
+        pick(&b["challenged_agency"]["Children's Social Care"]),
+        [1, 2, 3, 0, 1]
+    );
+    assert_eq!(pick(&b["category"]["levels-of-need"]), [2, 3, 5, 1, 1]);
+    assert_eq!(pick(&b["category"]["need-for-action"]), [1, 0, 1, 1, 0]);
+    assert_eq!(pick(&b["category"]["(none)"]), [0, 1, 1, 0, 1]);
+    let table = env.ok(&["report", "--from", "2026-10-01", "--to", "2026-12-31"]);
+    assert!(table.contains("| Agency challenged"), "{table}");
+    assert!(table.contains("| levels-of-need"), "{table}");
+}
+
+#[test]
+fn the_long_csv_has_one_count_a_row() {
+    let env = quarter();
+    let out = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--per",
+        "month",
+        "--format",
+        "csv-long",
+    ]);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("period,dimension,value,figure,count"));
+    let rows: Vec<&str> = lines.collect();
+    for want in [
+        "2026-10,total,,escalations_from_stage_1,3",
+        "2026-11,total,,resolved_at_stage_2,1",
+        "2026-12,stage,3,entered,1",
+        "2026-11,raising_agency,GP,opened,1",
+        "2026-12,category,need-for-action,resolved,1",
+        "2026-10-01/2026-12-31,total,,opened,3",
+        "2026-10-01/2026-12-31,policy,gscb,escalations,4",
+        "2026-10-01/2026-12-31,total,,median_working_days_to_resolve,13.5",
+    ] {
+        assert!(rows.contains(&want), "{want} missing from\n{out}");
+    }
+    assert!(rows
+        .iter()
+        .all(|r| r.split(',').count() == 5 || r.contains('"')));
+    let month = env.ok(&[
+        "report",
+        "--month",
+        "2026-11",
+        "--format",
+        "csv-long",
+        "--no-header",
+    ]);
+    assert!(
+        month.starts_with("2026-11-01/2026-11-30,total,,opened,1\r\n"),
+        "{month:?}"
     );
 }
