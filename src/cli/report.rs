@@ -100,9 +100,14 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         ));
     }
     let agencies = AgenciesSeen::new(args.agency.as_deref());
+    // Clarification 13: names are counted under the canonical names in force now.
+    let names = crate::agency::Agencies::read(s.store.root())?;
     let filter = Filter {
         policy,
-        agency: args.agency.clone(),
+        agency: args
+            .agency
+            .as_deref()
+            .map(|a| names.canonical(a).into_owned()),
     };
     let report = if let Some(per) = args.per {
         let settings = crate::report::Settings::read(s.store.root())?;
@@ -112,7 +117,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         count(
             ctx,
             &measurers,
-            &agencies,
+            (&names, &agencies),
             |parts| series.absorb(parts),
             |id| skipped.push(id),
         )?;
@@ -139,7 +144,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         count(
             ctx,
             &measurers,
-            &agencies,
+            (&names, &agencies),
             |parts| parts.into_iter().flatten().for_each(|c| builder.absorb(c)),
             |id| skipped.push(id),
         )?;
@@ -163,7 +168,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
 fn count(
     ctx: &Ctx,
     measurers: &[Measurer],
-    agencies: &AgenciesSeen,
+    (names, agencies): (&crate::agency::Agencies, &AgenciesSeen),
     mut absorb: impl FnMut(Vec<Option<Contribution>>),
     mut skip: impl FnMut(String),
 ) -> Result<()> {
@@ -176,8 +181,11 @@ fn count(
         let policy = std::sync::Arc::clone(&v.policy);
         let calendar = s.calendar_for(&policy);
         let p = &policy.policy;
-        let ends: Vec<AtEnd> = measurers.iter().map(|m| m.at_end(&v.brief, p)).collect();
-        let (brief, facts) = (v.brief.clone(), std::mem::take(&mut v.facts));
+        let mut brief = v.brief.clone();
+        brief.from = names.canonical(&brief.from).into_owned();
+        brief.with = names.canonical(&brief.with).into_owned();
+        let ends: Vec<AtEnd> = measurers.iter().map(|m| m.at_end(&brief, p)).collect();
+        let facts = std::mem::take(&mut v.facts);
         let dispute = if ends.contains(&AtEnd::Replay) {
             Some(v.with_lines(s, id)?.dispute)
         } else if ends.contains(&AtEnd::Current) {
@@ -219,7 +227,10 @@ fn count(
             }
         }
     };
-    s.each_view(true, measure, visit)
+    s.each_view(true, measure, visit)?;
+    drop(progress);
+    agencies.warn_look_alikes(names);
+    Ok(())
 }
 
 /// The highest stage number any known policy has: CSV columns stay the same from
@@ -276,6 +287,8 @@ struct AgenciesSeen<'a> {
     wanted: Option<&'a str>,
     matched: std::sync::atomic::AtomicBool,
     names: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Every name counted, to find those that look alike but are not aliased.
+    all: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl<'a> AgenciesSeen<'a> {
@@ -284,10 +297,18 @@ impl<'a> AgenciesSeen<'a> {
             wanted,
             matched: false.into(),
             names: Default::default(),
+            all: Default::default(),
         }
     }
 
     fn see(&self, from: &str, with: &str) {
+        if let Ok(mut all) = self.all.lock() {
+            for n in [from, with] {
+                if !all.contains(n) {
+                    all.insert(n.to_owned());
+                }
+            }
+        }
         let Some(wanted) = self.wanted else { return };
         let names = [from, with];
         if names.iter().any(|n| n.eq_ignore_ascii_case(wanted)) {
@@ -296,6 +317,30 @@ impl<'a> AgenciesSeen<'a> {
         } else if let Ok(mut seen) = self.names.lock() {
             seen.extend(names.into_iter().map(str::to_owned));
         }
+    }
+
+    /// Names counted apart that probably mean one agency: the fix is an alias.
+    fn warn_look_alikes(&self, list: &crate::agency::Agencies) {
+        let all = self.all.lock().map(|n| n.clone()).unwrap_or_default();
+        let pairs = list.unaliased_look_alikes(&all);
+        if pairs.is_empty() {
+            return;
+        }
+        let shown: Vec<String> = pairs
+            .iter()
+            .map(|(a, b)| format!("{a:?} and {b:?}"))
+            .collect();
+        let (a, b) = &pairs[0];
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        let add = if list.find(long).is_some() {
+            String::new()
+        } else {
+            format!("escalate agency add {long:?}; ")
+        };
+        warn(&format!(
+            "these agency names look alike but are counted apart: {}. If they are one agency, say so once for everyone: {add}escalate agency alias {short:?} {long:?}",
+            shown.join("; ")
+        ));
     }
 
     fn warn_if_unknown(&self) {

@@ -373,3 +373,95 @@ fn the_long_csv_has_one_count_a_row() {
         "{month:?}"
     );
 }
+
+#[test]
+fn an_alias_is_counted_under_its_agency_and_look_alikes_are_warned_about() {
+    let env = quarter();
+    let args = [
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--json",
+    ];
+    let out = env.cmd(&args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\"CSC\" and \"Children's Social Care\"")
+            && stderr.contains("escalate agency alias \"CSC\" \"Children's Social Care\""),
+        "{stderr}"
+    );
+    let journals = env.snapshot();
+
+    assert!(env.ok(&["agency", "list"]).contains("No agencies"));
+    env.ok(&["agency", "add", "Children's Social Care"]);
+    env.ok(&["agency", "alias", "CSC", "children's social care"]);
+    let err = env.fails(2, &["agency", "alias", "csc", "Children's Social Care"]);
+    assert!(err.contains("already stands for"), "{err}");
+    let err = env.fails(2, &["agency", "alias", "Health", "NHS Trust"]);
+    assert!(err.contains("escalate agency add \"NHS Trust\""), "{err}");
+    assert_eq!(
+        env.ok(&["agency", "list"]),
+        "Children's Social Care (also: CSC)\n"
+    );
+    // The journals keep the names as typed.
+    for (path, bytes) in &journals {
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            assert_eq!(&std::fs::read(path).unwrap(), bytes, "{}", path.display());
+        }
+    }
+
+    let out = env.cmd(&args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("look alike"), "{stderr}");
+    let q: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let challenged = q["breakdown"]["challenged_agency"].as_object().unwrap();
+    assert_eq!(
+        challenged.keys().collect::<Vec<_>>(),
+        ["Children's Social Care"]
+    );
+    assert_eq!(challenged["Children's Social Care"]["opened"], 3);
+    assert_eq!(
+        challenged["Children's Social Care"]["escalations_from_stage_1"],
+        7
+    );
+    assert_eq!(q["by_agency"]["challenged"]["Children's Social Care"], 3);
+    // --agency by either name picks out all four disputes.
+    for name in ["CSC", "children's social care"] {
+        let only = env.json(&[
+            "report",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-12-31",
+            "--agency",
+            name,
+        ]);
+        assert_eq!(only["escalations"], 4, "{name}");
+    }
+}
+
+#[test]
+fn the_agency_list_is_shared_with_the_directory() {
+    // It is in the data directory, and the shared directory's .gitignore keeps
+    // out only what is this computer's own.
+    let env = Env::new();
+    env.ok(&["agency", "add", "Police"]);
+    assert!(env.data().join("agencies.toml").is_file());
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap()
+    };
+    git(&["init", "--quiet"]);
+    std::fs::write(repo.path().join(".gitignore"), escalate::share::GITIGNORE).unwrap();
+    for file in ["agencies.toml", "report.toml"] {
+        std::fs::write(repo.path().join(file), "").unwrap();
+        let ignored = git(&["check-ignore", "--quiet", file]);
+        assert_eq!(ignored.status.code(), Some(1), "{file} would not be shared");
+    }
+}
