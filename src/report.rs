@@ -52,6 +52,10 @@ pub const FIGURES: &[(&str, &str)] = &[
         "breakdown",
         "the same figures per agency raising (`raising_agency`), agency challenged (`challenged_agency`) and `category`, over disputes with anything counted in the period; agency names are reported under their canonical names (`escalate agency`)",
     ),
+    (
+        "timeliness",
+        "stages left (escalated from or resolved at) in the period: `on_time` (at or before the stage's deadline under the current calendar, as `show` gives it), `late`, and `no_timescale` (the policy sets none), in all, `by_stage` (with `median_working_days` and `p90_working_days` spent in the stage), `by_challenged_agency` and `by_raising_agency`; `obligations_met`: duties recorded with `notify` in the period, the same three ways",
+    ),
 ];
 
 /// An inclusive range of London dates.
@@ -160,6 +164,8 @@ pub struct Report {
     /// The same figures per agency raising, agency challenged and category, for
     /// disputes with anything to count in the period.
     pub breakdown: Breakdown,
+    /// Stages left in the period against their deadlines, and obligations met.
+    pub timeliness: Timeliness,
     /// Journals that could not be read, by dispute ID (their figures are missing).
     pub skipped: Vec<String>,
 }
@@ -412,6 +418,7 @@ impl Measurer {
                 b.with.clone(),
                 b.category.clone().unwrap_or_else(|| NO_CATEGORY.to_owned()),
             ],
+            timeliness: TimelinessPart::default(),
         };
         let f = &mut c.figures;
         for fact in facts.iter().filter(|x| self.covers(&x.when)) {
@@ -476,6 +483,14 @@ pub struct Contribution {
     challenged: Option<String>,
     /// Agency raising, agency challenged, category: where the breakdown puts it.
     names: [String; 3],
+    timeliness: TimelinessPart,
+}
+
+impl Contribution {
+    /// Add the dispute's timeliness (see `Measurer::timeliness`).
+    pub fn set_timeliness(&mut self, part: TimelinessPart) {
+        self.timeliness = part;
+    }
 }
 
 /// The breakdown's value for a dispute opened without a category.
@@ -501,6 +516,7 @@ impl Builder {
                 by_policy: BTreeMap::new(),
                 by_agency: ByAgency::default(),
                 breakdown: Breakdown::default(),
+                timeliness: Timeliness::default(),
                 skipped: Vec::new(),
             },
         }
@@ -520,6 +536,9 @@ impl Builder {
     /// still appear (with zeros) if they match the filter, so a script sees the
     /// same keys every month.
     pub fn absorb(&mut self, c: Contribution) {
+        self.report
+            .timeliness
+            .add(&c.timeliness, &c.names[0], &c.names[1]);
         // A dispute with nothing in the period would list every agency ever seen.
         if c.figures != Figures::default() {
             let b = &mut self.report.breakdown;
@@ -556,6 +575,7 @@ impl Builder {
         total.finish();
         self.report.total = total;
         self.report.breakdown.finish();
+        self.report.timeliness.finish();
         self.report
     }
 }
@@ -917,5 +937,205 @@ impl Report {
     /// The period as the long CSV names a whole range: `FROM/TO` (ISO 8601).
     pub fn range_label(&self) -> String {
         format!("{}/{}", self.from, self.to)
+    }
+}
+
+/// How a stage was left, against its deadline under the current calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timely {
+    OnTime,
+    Late,
+    /// The policy sets the stage no timescale.
+    NoTimescale,
+}
+
+/// One stage left (escalated from or resolved at) in the period.
+#[derive(Clone, Debug)]
+pub struct Left {
+    pub stage: u32,
+    pub timely: Timely,
+    pub working_days: i64,
+}
+
+/// Counts of stages left, or obligations met, by timeliness.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TimelyCounts {
+    pub on_time: u64,
+    pub late: u64,
+    pub no_timescale: u64,
+}
+
+impl TimelyCounts {
+    fn count(&mut self, t: Timely) {
+        match t {
+            Timely::OnTime => self.on_time += 1,
+            Timely::Late => self.late += 1,
+            Timely::NoTimescale => self.no_timescale += 1,
+        }
+    }
+}
+
+/// Timeliness of one stage: counts, and the working days spent in it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StageTimeliness {
+    #[serde(flatten)]
+    pub counts: TimelyCounts,
+    pub median_working_days: Option<f64>,
+    pub p90_working_days: Option<f64>,
+    #[serde(skip)]
+    days: Vec<i64>,
+}
+
+/// What a board asks first: were stages completed within the policy's timescale,
+/// how long each took, and were the duties to tell people met on time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Timeliness {
+    /// Stages left in the period (escalated from or resolved at).
+    #[serde(flatten)]
+    pub stages_left: TimelyCounts,
+    pub by_stage: BTreeMap<String, StageTimeliness>,
+    /// By the agency challenged (the one the disagreement asks to act).
+    pub by_challenged_agency: BTreeMap<String, TimelyCounts>,
+    pub by_raising_agency: BTreeMap<String, TimelyCounts>,
+    /// Obligations met (recorded with `notify`) in the period.
+    pub obligations_met: TimelyCounts,
+}
+
+/// Median (mean of the middle two) and 90th percentile (nearest rank) of `v`.
+fn median_p90(v: &mut [i64]) -> (Option<f64>, Option<f64>) {
+    v.sort_unstable();
+    let n = v.len();
+    if n == 0 {
+        return (None, None);
+    }
+    let median = if n % 2 == 1 {
+        v[n / 2] as f64
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0
+    };
+    let rank = (n * 9).div_ceil(10).max(1);
+    (Some(median), Some(v[rank - 1] as f64))
+}
+
+impl Timeliness {
+    fn add(&mut self, part: &TimelinessPart, raising: &str, challenged: &str) {
+        for l in &part.left {
+            self.stages_left.count(l.timely);
+            let s = self.by_stage.entry(l.stage.to_string()).or_default();
+            s.counts.count(l.timely);
+            s.days.push(l.working_days);
+            self.by_challenged_agency
+                .entry(challenged.to_owned())
+                .or_default()
+                .count(l.timely);
+            self.by_raising_agency
+                .entry(raising.to_owned())
+                .or_default()
+                .count(l.timely);
+        }
+        for &t in &part.obligations {
+            self.obligations_met.count(t);
+        }
+    }
+
+    fn finish(&mut self) {
+        for s in self.by_stage.values_mut() {
+            (s.median_working_days, s.p90_working_days) = median_p90(&mut s.days);
+        }
+    }
+}
+
+/// One dispute's timeliness in a period.
+#[derive(Clone, Debug, Default)]
+pub struct TimelinessPart {
+    pub left: Vec<Left>,
+    pub obligations: Vec<Timely>,
+}
+
+impl Measurer {
+    /// Whether measuring timeliness needs the dispute's state: it left a stage or
+    /// met an obligation in the period.
+    pub fn needs_state(&self, b: &Brief, facts: &[Fact], policy: &Policy) -> bool {
+        self.filter.admits(b, policy)
+            && facts.iter().any(|f| {
+                self.covers(&f.when)
+                    && (matches!(f.kind, Kind::Escalated | Kind::Resolved) || f.met_obligation)
+            })
+    }
+
+    /// The stages `d` left and the obligations it met in the period, against
+    /// their deadlines under the current calendar. `facts` are its lines' facts.
+    pub fn timeliness(
+        &self,
+        d: &Dispute,
+        facts: &[Fact],
+        policy: &Policy,
+        calendar: &Calendar,
+    ) -> TimelinessPart {
+        let mut part = TimelinessPart::default();
+        let mut current: Option<(u32, Instant)> = None;
+        for f in facts {
+            let Some(when) = f.when.instant() else {
+                continue;
+            };
+            let leaving = match f.kind {
+                Kind::Opened => {
+                    current = Some((f.stage, when));
+                    None
+                }
+                Kind::Reopened => {
+                    // A reopened dispute is back at the stage it was resolved at,
+                    // its clock started again.
+                    current = current.map(|(s, _)| (s, when));
+                    None
+                }
+                Kind::Escalated => current.replace((f.stage, when)),
+                Kind::Resolved => current,
+                _ => None,
+            };
+            let Some((stage, entered)) = leaving else {
+                continue;
+            };
+            if !self.covers(&f.when) {
+                continue;
+            }
+            let due = crate::dispute::policy_due_learned(
+                policy,
+                stage,
+                (&d.facts, &d.learned),
+                entered,
+                d.clock_start(),
+                d.arose(),
+                calendar,
+            );
+            part.left.push(Left {
+                stage,
+                timely: judge(due.as_ref(), &when),
+                working_days: calendar
+                    .working_days_between(clock::london_date(&entered), clock::london_date(&when))
+                    .max(0),
+            });
+        }
+        for o in &d.obligations {
+            let Some(met) = o
+                .met_by
+                .and_then(|seq| facts.get((seq as usize).checked_sub(1)?))
+                .filter(|f| self.covers(&f.when))
+                .and_then(|f| f.when.instant())
+            else {
+                continue;
+            };
+            part.obligations
+                .push(judge(d.obligation_due(o, calendar).as_ref(), &met));
+        }
+        part
+    }
+}
+
+fn judge(due: Option<&crate::deadline::Due>, when: &Instant) -> Timely {
+    match due {
+        None => Timely::NoTimescale,
+        Some(d) if d.is_overdue(when) => Timely::Late,
+        Some(_) => Timely::OnTime,
     }
 }

@@ -158,7 +158,9 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         Format::CsvLong => {
             Output::Text(long_csv([(report.range_label(), &report)], !args.no_header))
         }
-        Format::Table => Output::Text(table(&report) + &breakdown_tables(&report)),
+        Format::Table => {
+            Output::Text(table(&report) + &breakdown_tables(&report) + &timeliness_table(&report))
+        }
     })
 }
 
@@ -186,9 +188,10 @@ fn count(
         brief.with = names.canonical(&brief.with).into_owned();
         let ends: Vec<AtEnd> = measurers.iter().map(|m| m.at_end(&brief, p)).collect();
         let facts = std::mem::take(&mut v.facts);
+        let timely = measurers.iter().any(|m| m.needs_state(&brief, &facts, p));
         let dispute = if ends.contains(&AtEnd::Replay) {
             Some(v.with_lines(s, id)?.dispute)
-        } else if ends.contains(&AtEnd::Current) {
+        } else if timely || ends.contains(&AtEnd::Current) {
             Some(v.loaded(s, id)?.dispute)
         } else {
             None
@@ -203,7 +206,13 @@ fn count(
                     (AtEnd::Current, Some(d)) => Some(std::borrow::Cow::Borrowed(d)),
                     (AtEnd::Replay, Some(d)) => state_at(d, p, &m.end()),
                 };
-                m.measure(&brief, &facts, state.as_deref(), p, &calendar)
+                let mut part = m.measure(&brief, &facts, state.as_deref(), p, &calendar);
+                if let (Some(c), Some(d)) = (&mut part, &dispute) {
+                    if m.needs_state(&brief, &facts, p) {
+                        c.set_timeliness(m.timeliness(d, &facts, p, &calendar));
+                    }
+                }
+                part
             })
             .collect::<Vec<_>>();
         Ok(parts)
@@ -630,4 +639,40 @@ fn breakdown_tables(r: &Report) -> String {
         out.push_str("\nMoves: escalations (stage moves). Stage 1+: escalations_from_stage_1.\n");
     }
     out
+}
+
+/// Stages left in the period against their deadlines, by stage, with the working
+/// days spent in each; then obligations met.
+fn timeliness_table(r: &Report) -> String {
+    use comfy_table::{presets, Table};
+    let t = &r.timeliness;
+    if t.by_stage.is_empty() && t.obligations_met == Default::default() {
+        return String::new();
+    }
+    let mut table = Table::new();
+    table.load_style(presets::ASCII_MARKDOWN);
+    table.set_header(vec![
+        "Stage left",
+        "On time",
+        "Late",
+        "No timescale",
+        "Median days",
+        "90th pct days",
+    ]);
+    let days = |d: Option<f64>| d.map_or_else(|| "-".to_owned(), |d| d.to_string());
+    for (stage, s) in &t.by_stage {
+        table.add_row(vec![
+            stage.clone(),
+            s.counts.on_time.to_string(),
+            s.counts.late.to_string(),
+            s.counts.no_timescale.to_string(),
+            days(s.median_working_days),
+            days(s.p90_working_days),
+        ]);
+    }
+    let o = &t.obligations_met;
+    format!(
+        "\nTimeliness: stages left (escalated or resolved) in the period, against their\ndeadlines under the current calendar; days are working days in the stage.\n{table}\nObligations met in the period: {} on time, {} late, {} with no time limit.\n",
+        o.on_time, o.late, o.no_timescale
+    )
 }

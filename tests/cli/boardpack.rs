@@ -465,3 +465,74 @@ fn the_agency_list_is_shared_with_the_directory() {
         assert_eq!(ignored.status.code(), Some(1), "{file} would not be shared");
     }
 }
+
+#[test]
+fn timeliness_at_a_deadlines_edge() {
+    let mut env = Env::new();
+    env.now("2026-12-15T12:00:00Z");
+    // Opened Mon 2 Nov: stage 1 is due by the end of Mon 9 Nov (five working days).
+    let escalated_at = |at: &str, extra: &[&str]| {
+        let mut args = vec![
+            "open",
+            "--policy",
+            "gscb",
+            "--child",
+            "C",
+            "--from",
+            "School",
+            "--with",
+            "CSC",
+            "--summary",
+            "s",
+            "--at",
+            "2026-11-02T10:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        let id = env.json(&args)["id"].as_str().unwrap().to_owned();
+        act(&env, "discuss", &id, "2026-11-03T10:00:00Z");
+        act(&env, "escalate", &id, at);
+        id
+    };
+    // Stage 1 left after three working days, on time.
+    escalated_at("2026-11-05T10:00:00Z", &[]);
+    // At the deadline's instant as `show` gives it (times are kept to the
+    // second): on time. A minute after it: late.
+    let edge = escalated_at("2026-11-09T23:59:59Z", &[]);
+    let late = escalated_at("2026-11-10T00:00:59Z", &["--cp-plan"]);
+    let shown = env.json(&["show", &edge]);
+    let stage1 = shown.to_string();
+    assert!(stage1.contains("2026-11-09T23:59:59+00:00"), "{stage1}");
+    // The duty to tell the IRO on entering stage 2 has no time limit.
+    env.ok(&[
+        "notify",
+        &late,
+        "--who",
+        "iro",
+        "--at",
+        "2026-11-11T10:00:00Z",
+    ]);
+
+    let r = env.json(&["report", "--month", "2026-11"]);
+    let t = &r["timeliness"];
+    assert_eq!(
+        (t["on_time"].as_u64(), t["late"].as_u64()),
+        (Some(2), Some(1)),
+        "{t}"
+    );
+    let s1 = &t["by_stage"]["1"];
+    assert_eq!(
+        (s1["on_time"].as_u64(), s1["late"].as_u64()),
+        (Some(2), Some(1)),
+        "{t}"
+    );
+    // Working days in stage 1: 3 (Mon to Thu), 5 (to Mon 9), 6 (to Tue 10).
+    assert_eq!(s1["median_working_days"], 5.0);
+    assert_eq!(s1["p90_working_days"], 6.0);
+    assert_eq!(t["by_challenged_agency"]["CSC"]["late"], 1);
+    assert_eq!(t["obligations_met"]["no_timescale"], 1);
+    assert_eq!(t["obligations_met"]["on_time"], 0);
+    // December: nothing left a stage.
+    let d = env.json(&["report", "--month", "2026-12"]);
+    assert_eq!(d["timeliness"]["on_time"], 0);
+    assert_eq!(d["timeliness"]["late"], 0);
+}
