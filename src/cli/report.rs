@@ -16,6 +16,11 @@ pub enum Format {
     Csv,
     /// One row per count: period, dimension, value, figure, count
     CsvLong,
+    /// The board pack: one self-contained HTML page with charts (by month
+    /// unless --per says otherwise)
+    Html,
+    /// The board pack's tables and sentences in Markdown
+    Md,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -109,7 +114,12 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             .as_deref()
             .map(|a| names.canonical(a).into_owned()),
     };
-    let report = if let Some(per) = args.per {
+    // The board pack is a series: by month unless --per says otherwise.
+    let per = match format {
+        Format::Html | Format::Md => Some(args.per.unwrap_or(PerArg::Month)),
+        _ => args.per,
+    };
+    let report = if let Some(per) = per {
         let settings = crate::report::Settings::read(s.store.root())?;
         let mut series = SeriesBuilder::new(period, per.into(), settings.year, filter, s.now);
         let measurers = series.measurers();
@@ -135,7 +145,13 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
                     .chain([(series.total.range_label(), &series.total)]),
                 !args.no_header,
             )),
-            Format::Table => Output::Text(series_table(&series) + &breakdown_tables(&series.total)),
+            Format::Html => Output::Text(crate::render::html::render(&series)),
+            Format::Md => Output::Text(crate::render::markdown::render(&series)),
+            Format::Table => Output::Text(
+                series_table(&series)
+                    + &breakdown_tables(&series.total)
+                    + &timeliness_table(&series.total),
+            ),
         });
     } else {
         let mut builder = Builder::new(period, filter, s.now);
@@ -158,7 +174,8 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         Format::CsvLong => {
             Output::Text(long_csv([(report.range_label(), &report)], !args.no_header))
         }
-        Format::Table => {
+        // The board pack's formats are a series, answered above.
+        Format::Html | Format::Md | Format::Table => {
             Output::Text(table(&report) + &breakdown_tables(&report) + &timeliness_table(&report))
         }
     })

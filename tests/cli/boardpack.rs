@@ -536,3 +536,160 @@ fn timeliness_at_a_deadlines_edge() {
     assert_eq!(d["timeliness"]["on_time"], 0);
     assert_eq!(d["timeliness"]["late"], 0);
 }
+
+/// The Chromium that renders the board pack in a test, if installed; under CI
+/// it must be (`.ci/run` installs it), so a missing one fails there.
+fn chromium() -> Option<std::path::PathBuf> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is not installed; .ci/run installs it (apt-get install chromium)"
+        );
+        eprintln!("skipped: chromium is not installed");
+    }
+    found
+}
+
+/// Run headless Chromium on `page` with `args`, in a fresh profile, with no
+/// network services; returns its stdout. Killed if it takes over a minute.
+pub fn headless(browser: &std::path::Path, page: &std::path::Path, args: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("chromium took over a minute on {}", page.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The filled, coloured `rect`s (bars and legend keys) of one section of a DOM.
+fn coloured_rects(dom: &str, section: &str) -> usize {
+    let start = dom
+        .find(&format!("<section id=\"{section}\""))
+        .unwrap_or_else(|| panic!("no section {section} in\n{dom}"));
+    let end = dom[start..].find("</section>").unwrap() + start;
+    dom[start..end]
+        .split("<rect")
+        .skip(1)
+        .filter(|r| !r.contains("fill=\"#FFFFFF\"") && !r.contains("fill=\"none\""))
+        .count()
+}
+
+#[test]
+fn the_board_pack_renders_its_charts_in_a_browser() {
+    let env = quarter();
+    let html = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "html",
+    ]);
+    // Self-contained: nothing to fetch, nothing to run.
+    // (An SVG names its XML namespace with a URL; nothing fetches it.)
+    let without_namespace = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    for banned in [
+        "<script", "src=", "href=", "http://", "https://", "@import", "url(",
+    ] {
+        assert!(!without_namespace.contains(banned), "{banned} in the page");
+    }
+    assert!(html.contains("@page { size: A4"));
+    assert!(html.contains("3 of 6 stages left were within the policy&#39;s timescale (50%)."));
+    let Some(browser) = chromium() else { return };
+    let page = env.tmp.path().join("pack.html");
+    std::fs::write(&page, &html).unwrap();
+    let dom = headless(&browser, &page, &["--dump-dom"]);
+    assert_eq!(dom.matches("<svg").count(), 4, "{dom}");
+    // By stage: two bars a month (Oct: stages 1 and 2; Nov: 1 and 2; Dec: 1 and
+    // 3) and three legend keys.
+    assert_eq!(coloured_rects(&dom, "by-stage"), 6 + 3);
+    // By agency challenged (CSC, Children's Social Care): opened and stage
+    // entries for each, and two keys.
+    assert_eq!(coloured_rects(&dom, "by-agency"), 4 + 2);
+    // Timeliness: each stage left has a bar for on time or late.
+    assert!(coloured_rects(&dom, "timeliness") >= 3 + 2, "{dom}");
+    assert!(dom.contains("Children&#39;s Social Care") || dom.contains("Children's Social Care"));
+
+    let shot = env.tmp.path().join("pack.png");
+    headless(
+        &browser,
+        &page,
+        &[
+            "--window-size=1000,1400",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    // A blank page compresses to a few kilobytes; charts and tables do not.
+    assert!(
+        png.len() > 30_000,
+        "the screenshot looks blank ({} bytes)",
+        png.len()
+    );
+}
+
+#[test]
+fn the_board_pack_in_markdown_has_each_table_and_its_sentence() {
+    let env = quarter();
+    let md = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "md",
+    ]);
+    assert!(
+        md.starts_with("# Professional disagreements: Thu 1 Oct 2026 to Thu 31 Dec 2026\n"),
+        "{md}"
+    );
+    for want in [
+        "| Escalations from stage 1 onwards (escalations_from_stage_1) | 7 |",
+        "| 2026-10 | 1 | 2 | 0 | 3 |",
+        "| Total | 3 | 3 | 1 | 7 |",
+        // Stages left: D's 1 (on time), A's 1 and 2 (late), B's 1 (on time) and
+        // 2 (late), C's 1 (on time).
+        "| 1 | 3 | 1 | 0 |",
+        "| 2 | 0 | 2 | 0 |",
+        "3 of 6 stages left were within the policy's timescale (50%).",
+        "7 stages were entered over 3 periods; the most in 2026-10 (3).",
+        "| Children's Social Care | 1 | 3 | 0 | 1 |",
+    ] {
+        assert!(md.contains(want), "{want} missing from\n{md}");
+    }
+}
