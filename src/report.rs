@@ -176,16 +176,23 @@ pub struct Breakdown {
     pub raising_agency: BTreeMap<String, Figures>,
     pub challenged_agency: BTreeMap<String, Figures>,
     pub category: BTreeMap<String, Figures>,
+    /// Per data directory, when a report reads several (`--include-dir`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub directory: BTreeMap<String, Figures>,
 }
 
 impl Breakdown {
     /// Each dimension by its name in JSON and the long CSV.
-    pub fn dimensions(&self) -> [(&'static str, &BTreeMap<String, Figures>); 3] {
-        [
+    pub fn dimensions(&self) -> Vec<(&'static str, &BTreeMap<String, Figures>)> {
+        let mut v = vec![
             ("raising_agency", &self.raising_agency),
             ("challenged_agency", &self.challenged_agency),
             ("category", &self.category),
-        ]
+        ];
+        if !self.directory.is_empty() {
+            v.push(("directory", &self.directory));
+        }
+        v
     }
 
     fn finish(&mut self) {
@@ -193,6 +200,7 @@ impl Breakdown {
             &mut self.raising_agency,
             &mut self.challenged_agency,
             &mut self.category,
+            &mut self.directory,
         ] {
             m.values_mut().for_each(Figures::finish);
         }
@@ -419,6 +427,7 @@ impl Measurer {
                 b.category.clone().unwrap_or_else(|| NO_CATEGORY.to_owned()),
             ],
             timeliness: TimelinessPart::default(),
+            directory: None,
         };
         let f = &mut c.figures;
         for fact in facts.iter().filter(|x| self.covers(&x.when)) {
@@ -484,9 +493,16 @@ pub struct Contribution {
     /// Agency raising, agency challenged, category: where the breakdown puts it.
     names: [String; 3],
     timeliness: TimelinessPart,
+    /// The data directory it came from, when a report reads several.
+    directory: Option<String>,
 }
 
 impl Contribution {
+    /// Say which data directory the dispute came from.
+    pub fn set_directory(&mut self, label: &str) {
+        self.directory = Some(label.to_owned());
+    }
+
     /// Add the dispute's timeliness (see `Measurer::timeliness`).
     pub fn set_timeliness(&mut self, part: TimelinessPart) {
         self.timeliness = part;
@@ -551,6 +567,9 @@ impl Builder {
             .zip(&c.names)
             {
                 map.entry(name.clone()).or_default().add(&c.figures);
+            }
+            if let Some(dir) = &c.directory {
+                b.directory.entry(dir.clone()).or_default().add(&c.figures);
             }
         }
         self.report

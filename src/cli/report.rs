@@ -66,6 +66,10 @@ pub struct ReportArgs {
     /// data directory's report.toml says `year = "calendar"`
     #[arg(long, value_enum, value_name = "PERIOD", requires = "from")]
     pub per: Option<PerArg>,
+    /// Also count the disputes of another agency's data directory, read only
+    /// (repeatable); a dispute found in two directories counts once
+    #[arg(long = "include-dir", value_name = "PATH")]
+    pub include_dir: Vec<std::path::PathBuf>,
     /// With --format csv: leave out the header row, to append months to one file
     #[arg(long)]
     pub no_header: bool,
@@ -126,6 +130,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         let mut skipped = Vec::new();
         count(
             ctx,
+            &args.include_dir,
             &measurers,
             (&names, &agencies),
             |parts| series.absorb(parts),
@@ -159,6 +164,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         let mut skipped = Vec::new();
         count(
             ctx,
+            &args.include_dir,
             &measurers,
             (&names, &agencies),
             |parts| parts.into_iter().flatten().for_each(|c| builder.absorb(c)),
@@ -181,11 +187,121 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     })
 }
 
+/// Count the disputes of another agency's data directory `dir`, read only: from
+/// their journals (its cache is neither used nor written), under its own aliases
+/// and calendar. A dispute already counted from another directory (`seen`) is
+/// left out, with a warning if the two journals differ.
+fn count_other(
+    dir: &std::path::Path,
+    ctx: &Ctx,
+    measurers: &[Measurer],
+    agencies: &AgenciesSeen,
+    seen: &mut std::collections::HashMap<String, std::path::PathBuf>,
+    absorb: &mut impl FnMut(Vec<Option<Contribution>>),
+    skip: &mut impl FnMut(String),
+) -> Result<()> {
+    if !dir.join("disputes").is_dir() {
+        return Err(Error::usage(format!(
+            "--include-dir {} is not a data directory (it has no disputes folder)",
+            dir.display()
+        ))
+        .with_hint("Give the path of another agency's escalate data directory (the folder that holds disputes/)."));
+    }
+    let other = crate::ops::Session {
+        store: crate::store::Store::new(dir),
+        catalogue: crate::policy::Catalogue::builtin(),
+        now: ctx.session.now,
+        actor: ctx.session.actor.clone(),
+        calendars: crate::calendar_store::Calendars::load(dir)?,
+    };
+    let names = crate::agency::Agencies::read(dir)?;
+    let label = dir.display().to_string();
+    let before: std::collections::HashSet<String> = seen.keys().cloned().collect();
+    let measure = |id: &crate::id::DisputeId, loaded: Result<crate::ops::Loaded>| {
+        if before.contains(id.as_str()) {
+            return Ok(None);
+        }
+        let l = loaded?;
+        let d = &l.dispute;
+        let p = &l.policy.policy;
+        let calendar = other.calendar_for(&l.policy);
+        let mut brief = crate::report::Brief::of(d);
+        brief.from = names.canonical(&brief.from).into_owned();
+        brief.with = names.canonical(&brief.with).into_owned();
+        let facts: Vec<crate::report::Fact> = d
+            .records
+            .iter()
+            .map(|r| crate::report::Fact::of(d, r))
+            .collect();
+        agencies.see(&brief.from, &brief.with);
+        let mut parts = measure_all(measurers, &brief, &facts, Some(d), p, &calendar);
+        parts
+            .iter_mut()
+            .flatten()
+            .for_each(|c| c.set_directory(&label));
+        Ok(Some(parts))
+    };
+    other.each_mapped(measure, |id, parts: Result<Option<Vec<Option<Contribution>>>>| {
+        let path = other.store.journal_path(&id);
+        match parts {
+            Ok(Some(parts)) => {
+                seen.insert(id.as_str().to_owned(), path);
+                absorb(parts);
+            }
+            Ok(None) => {
+                let first = &seen[id.as_str()];
+                if std::fs::read(first).ok() != std::fs::read(&path).ok() {
+                    warn(&format!(
+                        "dispute {id} is in {} and in {}, and the two journals differ; it is counted once, from {}",
+                        first.display(),
+                        path.display(),
+                        first.display()
+                    ));
+                }
+            }
+            Err(e) => {
+                warn(&format!("dispute {id} in {label} is left out of the report: {e}"));
+                skip(id.as_str().to_owned());
+            }
+        }
+    })
+}
+
+/// One dispute's parts, one per measurer. `dispute` is its state (with its lines
+/// if any measurer replays it), where a measurer needs one.
+fn measure_all(
+    measurers: &[Measurer],
+    brief: &crate::report::Brief,
+    facts: &[crate::report::Fact],
+    dispute: Option<&crate::dispute::Dispute>,
+    p: &crate::policy::Policy,
+    calendar: &crate::calendar::Calendar,
+) -> Vec<Option<Contribution>> {
+    measurers
+        .iter()
+        .map(|m| {
+            let state = match (m.at_end(brief, p), dispute) {
+                (AtEnd::NotOpen, _) | (_, None) => None,
+                (AtEnd::Current, Some(d)) => Some(std::borrow::Cow::Borrowed(d)),
+                (AtEnd::Replay, Some(d)) => state_at(d, p, &m.end()),
+            };
+            let mut part = m.measure(brief, facts, state.as_deref(), p, calendar);
+            if let (Some(c), Some(d)) = (&mut part, dispute) {
+                if m.needs_state(brief, facts, p) {
+                    c.set_timeliness(m.timeliness(d, facts, p, calendar));
+                }
+            }
+            part
+        })
+        .collect()
+}
+
 /// Measure every dispute once for all `measurers` (one pass, however many
 /// periods): each dispute is measured on the thread that read it, its parts handed
 /// to `absorb` here in ID order; `skip` gets the IDs whose journal failed.
 fn count(
     ctx: &Ctx,
+    include: &[std::path::PathBuf],
     measurers: &[Measurer],
     (names, agencies): (&crate::agency::Agencies, &AgenciesSeen),
     mut absorb: impl FnMut(Vec<Option<Contribution>>),
@@ -214,24 +330,14 @@ fn count(
             None
         };
         agencies.see(&brief.from, &brief.with);
-        let parts = measurers
-            .iter()
-            .zip(&ends)
-            .map(|(m, at_end)| {
-                let state = match (at_end, &dispute) {
-                    (AtEnd::NotOpen, _) | (_, None) => None,
-                    (AtEnd::Current, Some(d)) => Some(std::borrow::Cow::Borrowed(d)),
-                    (AtEnd::Replay, Some(d)) => state_at(d, p, &m.end()),
-                };
-                let mut part = m.measure(&brief, &facts, state.as_deref(), p, &calendar);
-                if let (Some(c), Some(d)) = (&mut part, &dispute) {
-                    if m.needs_state(&brief, &facts, p) {
-                        c.set_timeliness(m.timeliness(d, &facts, p, &calendar));
-                    }
-                }
-                part
-            })
-            .collect::<Vec<_>>();
+        let mut parts = measure_all(measurers, &brief, &facts, dispute.as_ref(), p, &calendar);
+        if !include.is_empty() {
+            let here = s.store.root().display().to_string();
+            parts
+                .iter_mut()
+                .flatten()
+                .for_each(|c| c.set_directory(&here));
+        }
         Ok(parts)
     };
     let mut progress = super::progress::Progress::new(
@@ -255,6 +361,23 @@ fn count(
     };
     s.each_view(true, measure, visit)?;
     drop(progress);
+    let mut seen: std::collections::HashMap<String, std::path::PathBuf> = s
+        .store
+        .ids()?
+        .into_iter()
+        .map(|id| (id.as_str().to_owned(), s.store.journal_path(&id)))
+        .collect();
+    for dir in include {
+        count_other(
+            dir,
+            ctx,
+            measurers,
+            agencies,
+            &mut seen,
+            &mut absorb,
+            &mut skip,
+        )?;
+    }
     agencies.warn_look_alikes(names);
     Ok(())
 }
@@ -629,6 +752,7 @@ fn breakdown_tables(r: &Report) -> String {
             match dimension {
                 "raising_agency" => "Agency raising",
                 "challenged_agency" => "Agency challenged",
+                "directory" => "Data directory",
                 _ => "Category",
             },
             "Opened",

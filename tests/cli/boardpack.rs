@@ -693,3 +693,91 @@ fn the_board_pack_in_markdown_has_each_table_and_its_sentence() {
         assert!(md.contains(want), "{want} missing from\n{md}");
     }
 }
+
+#[test]
+fn a_report_over_several_directories_counts_each_dispute_once() {
+    let a = quarter();
+    let mut b = Env::new();
+    b.now("2027-01-15T12:00:00Z");
+    // B's own dispute, challenging "Soc Care", which B's list aliases.
+    let own = open(
+        &b,
+        "Health visiting",
+        "Soc Care",
+        None,
+        "2026-11-16T10:00:00Z",
+    );
+    act(&b, "resolve", &own, "2026-11-17T10:00:00Z");
+    b.ok(&["agency", "add", "Children's Social Care"]);
+    b.ok(&["agency", "alias", "Soc Care", "Children's Social Care"]);
+    // Two of A's journals copied into B: one as it is, one with a line more.
+    let mut journals: Vec<std::path::PathBuf> = std::fs::read_dir(a.data().join("disputes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    journals.sort();
+    for j in &journals[..2] {
+        std::fs::copy(j, b.data().join("disputes").join(j.file_name().unwrap())).unwrap();
+    }
+    let changed = journals[1]
+        .file_stem()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    b.ok(&["amend", &changed, "--event", "1", "--note", "n"]);
+    let before = b.snapshot();
+
+    let dir_b = b.data().display().to_string();
+    let out = a
+        .cmd(&[
+            "report",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-12-31",
+            "--include-dir",
+            &dir_b,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let q: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // A's four disputes and B's own: the copies count once.
+    assert_eq!(q["opened"], 4, "{q}");
+    assert_eq!(q["resolved"], 3);
+    let dirs = q["breakdown"]["directory"].as_object().unwrap();
+    assert_eq!(dirs[&a.data().display().to_string()]["opened"], 3);
+    assert_eq!(dirs[&dir_b]["opened"], 1);
+    // Each directory's aliases for its own disputes: B's "Soc Care" is
+    // Children's Social Care (beside A's dispute B, typed so); A's "CSC" stays,
+    // as A has no list.
+    let challenged = q["breakdown"]["challenged_agency"].as_object().unwrap();
+    assert_eq!(challenged["Children's Social Care"]["opened"], 2);
+    assert!(!challenged.contains_key("Soc Care"));
+    assert_eq!(challenged["CSC"]["opened"], 2);
+    // Only the journal that differs is named, and read-only means read-only.
+    assert!(
+        stderr.contains(&format!("dispute {changed} is in")) && stderr.contains("differ"),
+        "{stderr}"
+    );
+    let same = journals[0].file_stem().unwrap().to_str().unwrap();
+    assert!(!stderr.contains(&format!("dispute {same} ")), "{stderr}");
+    assert_eq!(before, b.snapshot(), "the included directory was changed");
+    assert!(!b.data().join("cache").exists(), "a cache was written in B");
+
+    let err = a.fails(
+        2,
+        &[
+            "report",
+            "--month",
+            "2026-11",
+            "--include-dir",
+            "/nonexistent/escalate",
+        ],
+    );
+    assert!(err.contains("is not a data directory"), "{err}");
+}
