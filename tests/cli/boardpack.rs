@@ -781,3 +781,24 @@ fn a_report_over_several_directories_counts_each_dispute_once() {
     );
     assert!(err.contains("is not a data directory"), "{err}");
 }
+
+#[test]
+fn completion_offers_the_canonical_agency_names() {
+    let env = Env::new();
+    env.ok(&["agency", "add", "Children's Social Care"]);
+    env.ok(&["agency", "alias", "CSC", "Children's Social Care"]);
+    env.ok(&["agency", "add", "Police"]);
+    for (typed, want) in [
+        ("Chi", "Children's Social Care"),
+        ("cs", "Children's Social Care"),
+        ("Po", "Police"),
+    ] {
+        let out = env
+            .cmd(&["--", "escalate", "open", "--with", typed])
+            .env("COMPLETE", "fish")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.lines().collect::<Vec<_>>(), [want], "{typed}: {text}");
+    }
+}
