@@ -32,6 +32,12 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
         .fold(0.0_f64, f64::max)
         .max(1.0);
     let n = categories.len().max(1);
+    // Room above the tallest bar for the legend, so it never hides a bar.
+    let headroom = if sets.len() > 1 {
+        1.1 + 0.12 * sets.len() as f64
+    } else {
+        1.1
+    };
     let width = (120 + 60 * n * sets.len().max(1)).clamp(480, 900) as u32;
     {
         let root = SVGBackend::with_string(&mut svg, (width, 300)).into_drawing_area();
@@ -42,7 +48,7 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d(0.0..n as f64, 0.0..max * 1.1);
+            .build_cartesian_2d(0.0..n as f64, 0.0..max * headroom);
         let Ok(mut chart) = chart else {
             return String::new();
         };
@@ -84,6 +90,7 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
         if sets.len() > 1 {
             let _ = chart
                 .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
                 .background_style(WHITE.mix(0.8))
                 .border_style(BLACK)
                 .draw();

@@ -10,7 +10,7 @@ body { font-family: sans-serif; font-size: 10pt; color: #000; max-width: 190mm; 
 h1 { font-size: 16pt; } h2 { font-size: 12pt; margin-top: 1.5em; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 th, td { border: 1px solid #888; padding: 2px 6px; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child { text-align: left; white-space: nowrap; }
 section { break-inside: avoid; page-break-inside: avoid; }
 svg { max-width: 100%; height: auto; }
 .summary { font-style: italic; }";

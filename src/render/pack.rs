@@ -178,7 +178,10 @@ pub fn by_agency(s: &Series) -> Section {
             ]
         })
         .collect();
-    let most = map.iter().max_by_key(|(_, f)| f.escalations_from_stage_1);
+    let most = map
+        .iter()
+        .rev()
+        .max_by_key(|(_, f)| f.escalations_from_stage_1);
     let summary = match most {
         Some((a, f)) if f.escalations_from_stage_1 > 0 => format!(
             "Disagreements were most often with {a}: {} of the {} stage entries.",
@@ -235,8 +238,10 @@ pub fn time_in_stage(s: &Series) -> Section {
             ]
         })
         .collect();
+    // The first of equal stages: `max_by` keeps the last, so look backwards.
     let longest = t
         .iter()
+        .rev()
         .filter_map(|(n, x)| x.median_working_days.map(|m| (n, m)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let summary = match longest {
