@@ -187,6 +187,38 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     })
 }
 
+/// Another agency's data directory, to read only (`--include-dir`): its disputes
+/// are loaded from their journals with the policy texts they pinned there.
+pub(super) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<crate::ops::Session> {
+    if !dir.join("disputes").is_dir() {
+        return Err(Error::usage(format!(
+            "--include-dir {} is not a data directory (it has no disputes folder)",
+            dir.display()
+        ))
+        .with_hint("Give the path of another agency's escalate data directory (the folder that holds disputes/)."));
+    }
+    Ok(crate::ops::Session {
+        store: crate::store::Store::new(dir),
+        catalogue: crate::policy::Catalogue::builtin(),
+        now: ctx.session.now,
+        actor: ctx.session.actor.clone(),
+        calendars: crate::calendar_store::Calendars::load(dir)?,
+    })
+}
+
+/// Warn that dispute `id` was found in two directories with different journals
+/// (`first`, counted, and `second`, left out).
+pub(super) fn warn_if_differ(id: &str, first: &std::path::Path, second: &std::path::Path) {
+    if std::fs::read(first).ok() != std::fs::read(second).ok() {
+        warn(&format!(
+            "dispute {id} is in {} and in {}, and the two journals differ; it is counted once, from {}",
+            first.display(),
+            second.display(),
+            first.display()
+        ));
+    }
+}
+
 /// Count the disputes of another agency's data directory `dir`, read only: from
 /// their journals (its cache is neither used nor written), under its own aliases
 /// and calendar. A dispute already counted from another directory (`seen`) is
@@ -200,20 +232,7 @@ fn count_other(
     absorb: &mut impl FnMut(Vec<Option<Contribution>>),
     skip: &mut impl FnMut(String),
 ) -> Result<()> {
-    if !dir.join("disputes").is_dir() {
-        return Err(Error::usage(format!(
-            "--include-dir {} is not a data directory (it has no disputes folder)",
-            dir.display()
-        ))
-        .with_hint("Give the path of another agency's escalate data directory (the folder that holds disputes/)."));
-    }
-    let other = crate::ops::Session {
-        store: crate::store::Store::new(dir),
-        catalogue: crate::policy::Catalogue::builtin(),
-        now: ctx.session.now,
-        actor: ctx.session.actor.clone(),
-        calendars: crate::calendar_store::Calendars::load(dir)?,
-    };
+    let other = included(dir, ctx)?;
     let names = crate::agency::Agencies::read(dir)?;
     let label = dir.display().to_string();
     let before: std::collections::HashSet<String> = seen.keys().cloned().collect();
@@ -241,30 +260,25 @@ fn count_other(
             .for_each(|c| c.set_directory(&label));
         Ok(Some(parts))
     };
-    other.each_mapped(measure, |id, parts: Result<Option<Vec<Option<Contribution>>>>| {
-        let path = other.store.journal_path(&id);
-        match parts {
-            Ok(Some(parts)) => {
-                seen.insert(id.as_str().to_owned(), path);
-                absorb(parts);
-            }
-            Ok(None) => {
-                let first = &seen[id.as_str()];
-                if std::fs::read(first).ok() != std::fs::read(&path).ok() {
+    other.each_mapped(
+        measure,
+        |id, parts: Result<Option<Vec<Option<Contribution>>>>| {
+            let path = other.store.journal_path(&id);
+            match parts {
+                Ok(Some(parts)) => {
+                    seen.insert(id.as_str().to_owned(), path);
+                    absorb(parts);
+                }
+                Ok(None) => warn_if_differ(id.as_str(), &seen[id.as_str()], &path),
+                Err(e) => {
                     warn(&format!(
-                        "dispute {id} is in {} and in {}, and the two journals differ; it is counted once, from {}",
-                        first.display(),
-                        path.display(),
-                        first.display()
+                        "dispute {id} in {label} is left out of the report: {e}"
                     ));
+                    skip(id.as_str().to_owned());
                 }
             }
-            Err(e) => {
-                warn(&format!("dispute {id} in {label} is left out of the report: {e}"));
-                skip(id.as_str().to_owned());
-            }
-        }
-    })
+        },
+    )
 }
 
 /// One dispute's parts, one per measurer. `dispute` is its state (with its lines

@@ -802,3 +802,65 @@ fn completion_offers_the_canonical_agency_names() {
         assert_eq!(text.lines().collect::<Vec<_>>(), [want], "{typed}: {text}");
     }
 }
+
+#[test]
+fn export_includes_other_directories_and_says_where_each_dispute_came_from() {
+    let a = quarter();
+    let mut b = Env::new();
+    b.now("2027-01-15T12:00:00Z");
+    let own = open(&b, "Health visiting", "CSC", None, "2026-11-16T10:00:00Z");
+    let copied = std::fs::read_dir(a.data().join("disputes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .unwrap();
+    std::fs::copy(
+        &copied,
+        b.data().join("disputes").join(copied.file_name().unwrap()),
+    )
+    .unwrap();
+    let before = b.snapshot();
+    let dir_b = b.data().display().to_string();
+    let plain = a.ok(&["export", "--format", "jsonl", "--all"]);
+    let lines = a.ok(&[
+        "export",
+        "--format",
+        "jsonl",
+        "--all",
+        "--include-dir",
+        &dir_b,
+    ]);
+    let rows: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // A's four, and B's own once (the copy is A's).
+    assert_eq!(rows.len(), 5, "{lines}");
+    assert_eq!(plain.lines().count(), 4);
+    let from_b: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["directory"] == dir_b.as_str())
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(from_b, [own.as_str()]);
+    assert!(!plain.contains("\"directory\""));
+    let csv = a.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--all",
+        "--include-dir",
+        &dir_b,
+    ]);
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",working_days_overdue,directory"));
+    assert_eq!(
+        csv.lines().filter(|l| l.ends_with(&dir_b)).count(),
+        1,
+        "{csv}"
+    );
+    assert_eq!(before, b.snapshot());
+}
