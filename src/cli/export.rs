@@ -151,7 +151,7 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
 /// Visit the disputes of each included directory (read only, from their
 /// journals) that no directory before it had; a dispute found twice is visited
 /// once, with a warning if the journals differ.
-fn each_other(
+pub(super) fn each_other(
     s: &crate::ops::Session,
     others: &[crate::ops::Session],
     mut visit: impl FnMut(&crate::ops::Session, &crate::ops::Loaded),
@@ -175,7 +175,7 @@ fn each_other(
                         visit(o, &l);
                     }
                     Some(Err(e)) => warn(&format!(
-                        "dispute {id} in {} is left out of the export: {e}",
+                        "dispute {id} in {} is left out: {e}",
                         o.store.root().display()
                     )),
                 }

@@ -864,3 +864,27 @@ fn export_includes_other_directories_and_says_where_each_dispute_came_from() {
     );
     assert_eq!(before, b.snapshot());
 }
+
+#[test]
+fn status_lists_other_directories_and_says_where_each_dispute_came_from() {
+    let a = quarter();
+    let mut b = Env::new();
+    b.now("2027-01-15T12:00:00Z");
+    let own = open(&b, "Health visiting", "CSC", None, "2026-12-16T10:00:00Z");
+    let before = b.snapshot();
+    let dir_b = b.data().display().to_string();
+    let mine = a.json(&["status"]);
+    let all = a.json(&["status", "--include-dir", &dir_b]);
+    let (mine, all) = (mine.as_array().unwrap(), all.as_array().unwrap());
+    assert_eq!(all.len(), mine.len() + 1, "{all:?}");
+    let theirs: Vec<&Value> = all
+        .iter()
+        .filter(|r| r["directory"] == dir_b.as_str())
+        .collect();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["id"], own.as_str());
+    assert!(all.iter().all(|r| r["directory"].is_string()));
+    let table = a.ok(&["status", "--include-dir", &dir_b]);
+    assert!(table.contains(&format!("From {dir_b}: {own}")), "{table}");
+    assert_eq!(before, b.snapshot());
+}
