@@ -5,6 +5,7 @@
 //! binary's `cli` module is a thin layer over it that parses arguments and renders.
 #![forbid(unsafe_code)]
 
+pub mod agency;
 pub mod cache;
 pub mod calendar;
 pub mod calendar_store;

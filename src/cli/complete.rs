@@ -185,6 +185,24 @@ pub fn policy_ids(current: &OsStr) -> Vec<CompletionCandidate> {
         .collect()
 }
 
+/// Completes an agency from the data directory's list (`escalate agency`): the
+/// canonical names, and an alias typed so far offers its agency's name.
+pub fn agency_names(current: &OsStr) -> Vec<CompletionCandidate> {
+    let typed = current.to_string_lossy().to_lowercase();
+    let Some(list) = data_dir().and_then(|d| crate::agency::Agencies::read(&d).ok()) else {
+        return Vec::new();
+    };
+    list.agencies
+        .iter()
+        .filter(|a| {
+            std::iter::once(&a.name)
+                .chain(&a.aliases)
+                .any(|n| n.to_lowercase().starts_with(&typed))
+        })
+        .map(|a| CompletionCandidate::new(&a.name))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

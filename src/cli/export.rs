@@ -27,6 +27,10 @@ pub struct ExportArgs {
     /// Include resolved disputes (jsonl and csv; one with a duty outstanding is always included)
     #[arg(long)]
     pub all: bool,
+    /// Also export another agency's data directory, read only (repeatable): each
+    /// dispute then says which directory it came from (`directory`), once
+    #[arg(long = "include-dir", value_name = "PATH")]
+    pub include_dir: Vec<std::path::PathBuf>,
 }
 
 const CSV_COLUMNS: [&str; 22] = [
@@ -59,6 +63,11 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     let wanted = |l: &crate::ops::Loaded| {
         l.dispute.is_pending() || (args.all && !matches!(args.format, Format::Ics))
     };
+    let others = args
+        .include_dir
+        .iter()
+        .map(|d| super::report::included(d, ctx))
+        .collect::<Result<Vec<_>>>()?;
     if let Format::Ics = args.format {
         let mut rows: Vec<Summary> = Vec::new();
         s.each_state(
@@ -70,33 +79,61 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
                 Err(e) => warn(&format!("dispute {id} is left out of the export: {e}")),
             },
         )?;
+        each_other(s, &others, |o, l| {
+            if wanted(l) {
+                rows.push(l.summary(&o.calendar_for(&l.policy), &o.now));
+            }
+        })?;
         return Ok(Output::Text(crate::render::ics::calendar(&rows, &s.now)));
     }
+    let here = s.store.root().display().to_string();
+    let tagged = !others.is_empty();
+    // With --include-dir each line says where it came from: a `directory` field,
+    // or a last CSV column (the usual columns stay as they are).
+    let render_raw = |r: &Summary, dir: &str| match args.format {
+        Format::Csv if tagged => {
+            let mut line = csv_row(r);
+            line.truncate(line.len() - 2);
+            line.push(',');
+            line.push_str(&crate::render::csv::cell(dir));
+            line.push_str("\r\n");
+            line
+        }
+        Format::Csv => csv_row(r),
+        _ if tagged => {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("directory".into(), dir.into());
+            }
+            serde_json::to_string(&v).unwrap_or_default() + "\n"
+        }
+        _ => serde_json::to_string(r).unwrap_or_default() + "\n",
+    };
+    // Invisible characters are shown escaped, as in every output.
+    let render = |r: &Summary, dir: &str| {
+        let line = render_raw(r, dir);
+        match args.format {
+            Format::Csv => crate::text::visible(&line).into_owned(),
+            _ => crate::text::visible_json(&line).into_owned(),
+        }
+    };
     // JSON lines and CSV are in ID order, the order disputes are visited in: each
     // line is rendered on the thread that read the dispute and written as it comes,
     // so exporting a partnership's whole archive holds one batch in memory.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut written = match args.format {
+        Format::Csv if tagged => {
+            let mut header = CSV_COLUMNS.to_vec();
+            header.push("directory");
+            out.write_all(crate::render::csv::row(&header).as_bytes())
+        }
         Format::Csv => out.write_all(crate::render::csv::row(&CSV_COLUMNS).as_bytes()),
         _ => Ok(()),
     };
     s.each_state(
         |_, loaded| {
             loaded.map(|l| {
-                wanted(&l).then(|| {
-                    let r = l.summary(&s.calendar_for(&l.policy), &s.now);
-                    match args.format {
-                        // Invisible characters are shown escaped, as in every output.
-                        Format::Csv => crate::text::visible(&csv_row(&r)).into_owned(),
-                        _ => {
-                            crate::text::visible_json(
-                                &serde_json::to_string(&r).unwrap_or_default(),
-                            )
-                            .into_owned()
-                                + "\n"
-                        }
-                    }
-                })
+                wanted(&l).then(|| render(&l.summary(&s.calendar_for(&l.policy), &s.now), &here))
             })
         },
         |id, row| match row {
@@ -105,9 +142,55 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
             Err(e) => warn(&format!("dispute {id} is left out of the export: {e}")),
         },
     )?;
+    each_other(s, &others, |o, l| {
+        if wanted(l) && written.is_ok() {
+            let line = render(
+                &l.summary(&o.calendar_for(&l.policy), &o.now),
+                &o.store.root().display().to_string(),
+            );
+            written = out.write_all(line.as_bytes());
+        }
+    })?;
     // A closed pipe is the reader's choice, as for every other command.
     let _ = written.and_then(|()| out.flush());
     Ok(Output::Text(String::new()))
+}
+
+/// Visit the disputes of each included directory (read only, from their
+/// journals) that no directory before it had; a dispute found twice is visited
+/// once, with a warning if the journals differ.
+pub(super) fn each_other(
+    s: &crate::ops::Session,
+    others: &[crate::ops::Session],
+    mut visit: impl FnMut(&crate::ops::Session, &crate::ops::Loaded),
+) -> Result<()> {
+    let mut seen: std::collections::HashMap<String, std::path::PathBuf> = s
+        .store
+        .ids()?
+        .into_iter()
+        .map(|id| (id.as_str().to_owned(), s.store.journal_path(&id)))
+        .collect();
+    for o in others {
+        let before: std::collections::HashSet<String> = seen.keys().cloned().collect();
+        o.each_mapped(
+            |id, loaded| (!before.contains(id.as_str())).then_some(loaded),
+            |id, loaded| {
+                let path = o.store.journal_path(&id);
+                match loaded {
+                    None => super::report::warn_if_differ(id.as_str(), &seen[id.as_str()], &path),
+                    Some(Ok(l)) => {
+                        seen.insert(id.as_str().to_owned(), path);
+                        visit(o, &l);
+                    }
+                    Some(Err(e)) => warn(&format!(
+                        "dispute {id} in {} is left out: {e}",
+                        o.store.root().display()
+                    )),
+                }
+            },
+        )?;
+    }
+    Ok(())
 }
 
 fn csv_row(r: &Summary) -> String {

@@ -598,6 +598,7 @@ fn description(name: &str, about: &str) -> String {
         "escalate-calendar" => "The working-day calendar: bank holidays of the three UK divisions (computed from their rules, or an imported GOV.UK list), local closure days, and date sums. Deadlines always follow the current calendar.",
         "escalate-config" => "Read or change your settings: `name` (recorded on every event), `policy` (the default for `open`), `organisation` (the default `open --from`) and `division` (for the calendar commands).",
         "escalate-completions" => "Print a Tab-completion script for bash, zsh, fish, elvish or PowerShell. Completion offers your real dispute IDs (open ones where a command takes only those, resolved ones for `reopen`, from the `--dir` on the command line if given) and policy ids.",
+        "escalate-agency" => "The partnership's agency names and their aliases, kept in the data directory (agencies.toml, shared with the directory when it is shared). A journal keeps a name exactly as typed; reports count an alias under its agency's canonical name, and warn about names that look alike (by case, punctuation or initials) but are not aliased.",
         "escalate-man" => "Show a manual page. On a terminal the page is shown as `man` shows it (through your pager); piped, it is printed as roff. `--output DIR` writes every page into DIR/man1/ and DIR/man5/.",
         _ => "",
     };
@@ -619,37 +620,16 @@ fn extra_sections(name: &str) -> Vec<(&'static str, String)> {
     }
 }
 
-const FIGURES: [(&str, &str); 9] = [
-    ("opened", "Disputes opened in the period."),
-    ("escalations", "Stage moves in the period."),
-    (
-        "entered_stage",
-        "Keyed by stage number: disputes that entered that stage in the period. Opening a dispute counts as entering its first stage (an urgent open at stage 3 counts under 3). Gloucestershire's \"number of escalations that take place from Stage 1 onwards\" is the sum of these, which the table prints on its last line.",
-    ),
-    (
-        "resolved, resolved_at_stage",
-        "Disputes resolved in the period, and at which stage.",
-    ),
-    ("reopened", "Resolved disputes reopened in the period."),
-    (
-        "open_at_end, overdue_at_end",
-        "Disputes open, and open past their deadline, at the end of the period's last day.",
-    ),
-    (
-        "median_working_days_to_resolve",
-        "Over disputes resolved in the period, the median of the working days from opening to resolution (empty or null when none).",
-    ),
-    ("by_policy", "The same figures for each policy."),
-    (
-        "by_agency",
-        "Disputes opened in the period per agency raising (`raising`) and per agency challenged (`challenged`); JSON only.",
-    ),
-];
-
 fn report_figures() -> String {
     let mut out = paragraphs("Each figure, as named in JSON and CSV:");
-    for (figure, meaning) in FIGURES {
-        out.push_str(&tagged(&format!("\\fB{}\\fR", inline(figure)), meaning));
+    for (figure, meaning) in crate::report::FIGURES {
+        // The one definition is written as a table cell; the page gives sentences.
+        let mut chars = meaning.chars();
+        let sentence = chars
+            .next()
+            .map(|c| format!("{}{}.", c.to_uppercase(), chars.as_str()))
+            .unwrap_or_default();
+        out.push_str(&tagged(&format!("\\fB{}\\fR", inline(figure)), &sentence));
     }
     out
 }
@@ -702,6 +682,8 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
         ],
         "escalate-verify" => vec![("Check every journal and note the receipts:", "escalate verify")],
         "escalate-policy" | "escalate-policy-list" => vec![("The policies you can use, with their sources:", "escalate policy list")],
+        "escalate-agency" | "escalate-agency-alias" | "escalate-agency-add" => vec![("Count \"CSC\" under Children's Social Care in every report (journals keep what was typed):", "escalate agency add \"Children's Social Care\"\nescalate agency alias CSC \"Children's Social Care\"")],
+        "escalate-agency-list" => vec![("The agencies and their aliases:", "escalate agency list")],
         "escalate-calendar" | "escalate-calendar-show" => vec![("Every non-working day of 2026 and where it comes from:", "escalate calendar show --year 2026")],
         "escalate-calendar-add" => vec![("Five working days after 18 December 2026:", "escalate calendar add 18/12/2026 5")],
         "escalate-calendar-between" => vec![("Working days from one date to another:", "escalate calendar between 2026-12-18 2027-01-08")],

@@ -3,6 +3,7 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
+mod agency;
 mod agree;
 mod amend;
 mod calendar;
@@ -146,6 +147,8 @@ pub enum Command {
     Share(share::ShareArgs),
     /// Send the lines recorded here and receive the partnership's (shared directories)
     Sync(sync::SyncArgs),
+    /// Agency names and their aliases (CSC for Children's Social Care), for reports
+    Agency(agency::AgencyArgs),
 }
 
 impl Command {
@@ -342,6 +345,7 @@ fn run_command(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Policy(args) => policy::run(args, ctx),
         Command::Share(args) => share::run(args, ctx),
         Command::Sync(args) => sync::run(args, ctx),
+        Command::Agency(args) => agency::run(args, ctx),
     }
 }
 

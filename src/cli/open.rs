@@ -29,10 +29,10 @@ pub struct OpenArgs {
     #[arg(long, value_name = "KIND", value_parser = ["child", "adult"])]
     pub subject_kind: Option<String>,
     /// Your agency: the one raising the disagreement
-    #[arg(long, value_name = "AGENCY")]
+    #[arg(long, value_name = "AGENCY", add = clap_complete::engine::ArgValueCompleter::new(super::complete::agency_names))]
     pub from: Option<String>,
     /// The agency whose decision you disagree with
-    #[arg(long, value_name = "AGENCY")]
+    #[arg(long, value_name = "AGENCY", add = clap_complete::engine::ArgValueCompleter::new(super::complete::agency_names))]
     pub with: Option<String>,
     /// What the disagreement is about (up to 20,000 characters; `-` reads standard input)
     #[arg(long, value_name = "TEXT", conflicts_with = "summary_file")]

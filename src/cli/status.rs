@@ -47,6 +47,10 @@ pub struct StatusArgs {
     /// Read every journal instead of the status cache (and rebuild the cache)
     #[arg(long)]
     pub no_cache: bool,
+    /// Also list another agency's data directory, read only (repeatable); says
+    /// which directory each dispute came from
+    #[arg(long = "include-dir", value_name = "PATH")]
+    pub include_dir: Vec<std::path::PathBuf>,
 }
 
 /// In a shared directory, the agency whose disputes `status` shows by default (need
@@ -110,6 +114,11 @@ impl StatusArgs {
 
 pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let s = &ctx.session;
+    let others = args
+        .include_dir
+        .iter()
+        .map(|d| super::report::included(d, ctx))
+        .collect::<Result<Vec<_>>>()?;
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
     let mine = own_agency(&args, ctx);
     let hidden = AtomicUsize::new(0);
@@ -153,7 +162,9 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
                         summary.next_detail.as_ref().map(|d| d.by),
                         summary.opened,
                     );
-                    let rendered = if json {
+                    let rendered = if json && !others.is_empty() {
+                        Rendered::Json(with_directory(&summary, s.store.root()))
+                    } else if json {
                         Rendered::Json(serde_json::to_string(&summary).unwrap_or_default())
                     } else {
                         Rendered::Cells(crate::render::table::Row::of(&summary))
@@ -184,6 +195,34 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             }
         },
     )?;
+    // Other agencies' directories: read only, from their journals, each dispute
+    // once; the table is followed by which of them each came from.
+    let mut from_others: Vec<(String, Vec<String>)> = Vec::new();
+    super::export::each_other(s, &others, |o, l| {
+        if !(l.dispute.is_pending() || args.all) {
+            return;
+        }
+        let summary = l.summary(&o.calendar_for(&l.policy), &now);
+        if !(args.admits(&summary) && involves(mine.as_deref(), &summary, &hidden)) {
+            return;
+        }
+        let key: Key = (
+            summary.next_detail.is_none(),
+            summary.next_detail.as_ref().map(|d| d.by),
+            summary.opened,
+        );
+        let dir = o.store.root().display().to_string();
+        match from_others.last_mut() {
+            Some((d, ids)) if *d == dir => ids.push(summary.id.clone()),
+            _ => from_others.push((dir, vec![summary.id.clone()])),
+        }
+        let rendered = if json {
+            Rendered::Json(with_directory(&summary, o.store.root()))
+        } else {
+            Rendered::Cells(crate::render::table::Row::of(&summary))
+        };
+        rows.push((key, rendered));
+    })?;
     if !ctx.quiet {
         note_hidden(&hidden, mine.as_deref());
     }
@@ -238,9 +277,24 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             s.store.root().display()
         )));
     }
-    Ok(Output::Text(crate::render::table::status(
-        &rows,
-        ctx.color,
-        std::io::stdout().is_terminal(),
-    )))
+    let mut text = crate::render::table::status(&rows, ctx.color, std::io::stdout().is_terminal());
+    if !others.is_empty() {
+        text.push_str(&format!(
+            "\nFrom this directory ({}): every dispute not listed below.\n",
+            s.store.root().display()
+        ));
+        for (dir, ids) in &from_others {
+            text.push_str(&format!("From {dir}: {}\n", ids.join(", ")));
+        }
+    }
+    Ok(Output::Text(text))
+}
+
+/// A status row as JSON with the data directory it came from (`--include-dir`).
+fn with_directory(summary: &Summary, dir: &std::path::Path) -> String {
+    let mut v = serde_json::to_value(summary).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("directory".into(), dir.display().to_string().into());
+    }
+    serde_json::to_string(&v).unwrap_or_default()
 }

@@ -94,3 +94,7 @@ pub fn plural(n: i64) -> &'static str {
         "s"
     }
 }
+pub mod chart;
+pub mod html;
+pub mod markdown;
+pub mod pack;

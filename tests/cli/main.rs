@@ -4,6 +4,7 @@
 mod support;
 
 mod attacks;
+mod boardpack;
 mod calendar;
 mod core;
 mod crash;

@@ -1,0 +1,128 @@
+//! Bar charts for the board pack, drawn as SVG by plotters (its SVG backend only:
+//! no fonts, bitmaps or system libraries to install, and the output is text that
+//! an HTML page can carry inline). Charts only present figures `report` computed.
+
+use plotters::prelude::*;
+
+/// One set of bars: its name (the legend) and a value per category.
+pub struct Bars {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+/// Colours that stay apart in print and for the common colour-vision deficiencies
+/// (Okabe and Ito's palette).
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+];
+
+/// A grouped bar chart: for each category, one bar per set, side by side, each
+/// bar an SVG `rect` filled with its set's colour (a zero draws none). The table
+/// after the chart carries the exact numbers.
+pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> String {
+    let mut svg = String::new();
+    let max = sets
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let n = categories.len().max(1);
+    // Room above the tallest bar for the legend, so it never hides a bar.
+    let headroom = if sets.len() > 1 {
+        1.1 + 0.12 * sets.len() as f64
+    } else {
+        1.1
+    };
+    let width = (120 + 60 * n * sets.len().max(1)).clamp(480, 900) as u32;
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, 300)).into_drawing_area();
+        if root.fill(&WHITE).is_err() {
+            return String::new();
+        }
+        let chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..n as f64, 0.0..max * headroom);
+        let Ok(mut chart) = chart else {
+            return String::new();
+        };
+        let labels: Vec<String> = categories.to_vec();
+        let _ = chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE)
+            .x_labels(n * 2 + 1)
+            .x_label_formatter(&|x| {
+                let i = x.floor();
+                if (x - i - 0.5).abs() < 1e-6 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc(y_label)
+            .draw();
+        let k = sets.len().max(1) as f64;
+        let bar = 0.8 / k;
+        for (j, set) in sets.iter().enumerate() {
+            let colour = PALETTE[j % PALETTE.len()];
+            let rects = set
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(i, v)| {
+                    let x0 = i as f64 + 0.1 + bar * j as f64;
+                    Rectangle::new([(x0, 0.0), (x0 + bar, *v)], colour.filled())
+                });
+            if let Ok(series) = chart.draw_series(rects) {
+                series.label(set.name.clone()).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
+                });
+            }
+        }
+        if sets.len() > 1 {
+            let _ = chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw();
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_rect_per_bar_that_has_a_value() {
+        let svg = grouped_bars(
+            &["2026-10".into(), "2026-11".into()],
+            &[
+                Bars {
+                    name: "Stage 1".into(),
+                    values: vec![1.0, 0.0],
+                },
+                Bars {
+                    name: "Stage 2".into(),
+                    values: vec![2.0, 1.0],
+                },
+            ],
+            "disputes",
+        );
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("2026-11"), "{svg}");
+        // The background, three bars, two legend keys and the legend's box.
+        assert!(svg.matches("<rect").count() >= 6, "{svg}");
+    }
+}

@@ -1,0 +1,890 @@
+//! The partnership's board pack (issue 18): a series of periods measured in one
+//! pass, every breakdown, the long CSV, and figures checked against hand counts on
+//! a quarter of hand-made disputes.
+
+use serde_json::Value;
+
+use crate::support::Env;
+
+fn open(env: &Env, from: &str, with: &str, category: Option<&str>, at: &str) -> String {
+    let mut args = vec![
+        "open",
+        "--policy",
+        "gscb",
+        "--child",
+        "C",
+        "--from",
+        from,
+        "--with",
+        with,
+        "--summary",
+        "s",
+        "--at",
+        at,
+    ];
+    if let Some(c) = category {
+        args.extend(["--category", c]);
+    }
+    env.json(&args)["id"].as_str().unwrap().to_owned()
+}
+
+fn act(env: &Env, verb: &str, id: &str, at: &str) {
+    let (flag, text) = match verb {
+        "discuss" => ("--note", "n"),
+        "escalate" => ("--reason", "r"),
+        _ => ("--outcome", "o"),
+    };
+    env.ok(&[verb, id, flag, text, "--at", at]);
+}
+
+/// Q3 of 2026-27 (October to December 2026, all GMT after 25 October) and one
+/// dispute opened in September. The hand count is in `quarter_by_month_*`.
+fn quarter() -> Env {
+    let mut env = Env::new();
+    env.now("2027-01-15T12:00:00Z");
+    // D: opened in September, escalated on 1 October, then nothing.
+    let d = open(&env, "School", "CSC", None, "2026-09-28T10:00:00Z");
+    act(&env, "discuss", &d, "2026-09-29T10:00:00Z");
+    act(&env, "escalate", &d, "2026-10-01T10:00:00Z");
+    // A: opened and escalated in October, resolved at stage 2 in November.
+    let a = open(
+        &env,
+        "School",
+        "CSC",
+        Some("levels-of-need"),
+        "2026-10-05T10:00:00Z",
+    );
+    act(&env, "discuss", &a, "2026-10-06T10:00:00Z");
+    act(&env, "escalate", &a, "2026-10-20T10:00:00Z");
+    act(&env, "resolve", &a, "2026-11-10T10:00:00Z");
+    // B: opened and escalated in November, escalated again on 1 December.
+    let b = open(
+        &env,
+        "GP",
+        "Children's Social Care",
+        Some("levels-of-need"),
+        "2026-11-02T10:00:00Z",
+    );
+    act(&env, "discuss", &b, "2026-11-03T10:00:00Z");
+    act(&env, "escalate", &b, "2026-11-04T10:00:00Z");
+    act(&env, "discuss", &b, "2026-11-05T10:00:00Z");
+    act(&env, "escalate", &b, "2026-12-01T10:00:00Z");
+    // C: opened and resolved at stage 1 in December.
+    let c = open(
+        &env,
+        "Police",
+        "CSC",
+        Some("need-for-action"),
+        "2026-12-07T10:00:00Z",
+    );
+    act(&env, "resolve", &c, "2026-12-08T10:00:00Z");
+    env
+}
+
+fn series(env: &Env, extra: &[&str]) -> Value {
+    let mut args = vec!["report", "--from", "2026-10-01", "--to", "2026-12-31"];
+    args.extend_from_slice(extra);
+    env.json(&args)
+}
+
+/// The figures a hand count gives, in the order of `FIELDS`.
+const FIELDS: [&str; 8] = [
+    "opened",
+    "escalations",
+    "escalations_from_stage_1",
+    "resolved",
+    "reopened",
+    "open_at_end",
+    "overdue_at_end",
+    "median_working_days_to_resolve",
+];
+
+fn figures(v: &Value) -> Vec<Value> {
+    FIELDS.iter().map(|f| v[f].clone()).collect()
+}
+
+#[test]
+fn quarter_by_month_matches_a_hand_count() {
+    let env = quarter();
+    let s = series(&env, &["--per", "month"]);
+    let rows = s["periods"].as_array().unwrap();
+    let labels: Vec<&str> = rows.iter().map(|r| r["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["2026-10", "2026-11", "2026-12"]);
+    assert!(rows.iter().all(|r| r["partial"] == false));
+    let n = |x: u64| Value::from(x);
+    // October: A opened (stage 1); D and A entered stage 2; A and D open and past
+    // their stage 2 deadlines (8 and 27 October) at the end.
+    assert_eq!(
+        figures(&rows[0]),
+        [n(1), n(2), n(3), n(0), n(0), n(2), n(2), Value::Null]
+    );
+    assert_eq!(
+        rows[0]["entered_stage"],
+        serde_json::json!({"1": 1, "2": 2})
+    );
+    // November: B opened and entered stage 2; A resolved at stage 2 after 26
+    // working days (Mon 5 Oct to Tue 10 Nov); B and D open and overdue.
+    assert_eq!(
+        figures(&rows[1]),
+        [n(1), n(1), n(2), n(1), n(0), n(2), n(2), Value::from(26.0)]
+    );
+    assert_eq!(rows[1]["resolved_at_stage"], serde_json::json!({"2": 1}));
+    // December: C opened and resolved at stage 1 in one working day; B entered
+    // stage 3 (due 8 December); B and D open and overdue.
+    assert_eq!(
+        figures(&rows[2]),
+        [n(1), n(1), n(2), n(1), n(0), n(2), n(2), Value::from(1.0)]
+    );
+    assert_eq!(
+        rows[2]["entered_stage"],
+        serde_json::json!({"1": 1, "3": 1})
+    );
+    // The quarter: the months added up; the median over A and C.
+    assert_eq!(
+        figures(&s["total"]),
+        [n(3), n(4), n(7), n(2), n(0), n(2), n(2), Value::from(13.5)]
+    );
+}
+
+#[test]
+fn each_period_of_a_series_is_the_report_of_that_period() {
+    let env = quarter();
+    let s = series(&env, &["--per", "month"]);
+    for (row, month) in s["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["2026-10", "2026-11", "2026-12"])
+    {
+        let mut alone = env.json(&["report", "--month", month]);
+        let mut row = row.clone();
+        for v in [&mut alone, &mut row] {
+            let o = v.as_object_mut().unwrap();
+            o.remove("label");
+            o.remove("partial");
+        }
+        assert_eq!(row, alone, "{month}");
+    }
+    let whole = env.json(&["report", "--from", "2026-10-01", "--to", "2026-12-31"]);
+    assert_eq!(s["total"], whole);
+}
+
+#[test]
+fn quarters_follow_the_financial_year_unless_the_directory_says_calendar() {
+    let env = quarter();
+    let q = series(&env, &["--per", "quarter"]);
+    assert_eq!(q["year"], "financial");
+    assert_eq!(q["periods"][0]["label"], "2026-27 Q3");
+    assert_eq!(q["periods"][0]["partial"], false);
+    assert_eq!(q["periods"][0]["opened"], 3);
+    let y = series(&env, &["--per", "year"]);
+    assert_eq!(y["periods"][0]["label"], "2026-27");
+    assert_eq!(y["periods"][0]["from"], "2026-10-01");
+    assert_eq!(y["periods"][0]["partial"], true);
+
+    std::fs::write(env.data().join("report.toml"), "year = \"calendar\"\n").unwrap();
+    let q = series(&env, &["--per", "quarter"]);
+    assert_eq!(q["year"], "calendar");
+    assert_eq!(q["periods"][0]["label"], "2026 Q4");
+    let y = series(&env, &["--per", "year"]);
+    assert_eq!(y["periods"][0]["label"], "2026");
+    assert_eq!(y["periods"][0]["partial"], true);
+
+    std::fs::write(env.data().join("report.toml"), "year = \"lunar\"\n").unwrap();
+    let err = env.fails(
+        2,
+        &[
+            "report",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-12-31",
+            "--per",
+            "year",
+        ],
+    );
+    assert!(err.contains("calendar"), "{err}");
+}
+
+#[test]
+fn a_period_cut_by_the_range_is_labelled_partial() {
+    let env = quarter();
+    let s = env.json(&[
+        "report",
+        "--from",
+        "2026-10-15",
+        "--to",
+        "2026-12-31",
+        "--per",
+        "month",
+    ]);
+    let rows = s["periods"].as_array().unwrap();
+    assert_eq!(rows[0]["partial"], true);
+    assert_eq!(rows[0]["from"], "2026-10-15");
+    assert_eq!(rows[0]["to"], "2026-10-31");
+    // Only A's escalation on the 20th is left of October.
+    assert_eq!(rows[0]["escalations"], 1);
+    assert_eq!(rows[1]["partial"], false);
+    let table = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-15",
+        "--to",
+        "2026-12-31",
+        "--per",
+        "month",
+    ]);
+    assert!(
+        table.contains("2026-10*") && table.contains("2026-10 is partial (Thu 15 Oct 2026"),
+        "{table}"
+    );
+    assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
+    assert!(table.contains("| Total"), "{table}");
+}
+
+#[test]
+fn a_series_in_the_wide_csv_keeps_the_frozen_columns() {
+    let env = quarter();
+    let one = env.ok(&["report", "--month", "2026-11", "--format", "csv"]);
+    let s = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--per",
+        "month",
+        "--format",
+        "csv",
+    ]);
+    let header = one.lines().next().unwrap();
+    assert_eq!(s.lines().next().unwrap(), header);
+    assert_eq!(s.lines().filter(|l| l.starts_with("from,")).count(), 1);
+    // November's rows are exactly `--month 2026-11`'s.
+    for line in one.lines().skip(1) {
+        assert!(s.lines().any(|l| l == line), "{line} missing from\n{s}");
+    }
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("2026-10-01,2026-12-31,total,3,4,")),
+        "{s}"
+    );
+}
+
+/// The README's table of figures, as `escalate::report::FIGURES` renders it.
+fn figures_table() -> String {
+    let mut out = String::from("| figure | definition |\n|---|---|\n");
+    for (names, meaning) in escalate::report::FIGURES {
+        let names: Vec<String> = names.split(", ").map(|n| format!("`{n}`")).collect();
+        out.push_str(&format!("| {} | {meaning} |\n", names.join(", ")));
+    }
+    out
+}
+
+#[test]
+fn the_readme_defines_each_figure_as_the_manual_page_does() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = figures_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's table of figures is not the one src/report.rs FIGURES gives; replace it with:\n{table}"
+    );
+    let page = crate::support::Env::new().ok(&["man", "report"]);
+    for (names, _) in escalate::report::FIGURES {
+        assert!(page.contains(names.split(", ").next().unwrap()), "{names}");
+    }
+}
+
+#[test]
+fn breakdowns_by_agency_and_category_match_a_hand_count() {
+    let env = quarter();
+    let q = series(&env, &[]);
+    let b = &q["breakdown"];
+    let pick = |v: &Value| {
+        [
+            "opened",
+            "escalations",
+            "escalations_from_stage_1",
+            "resolved",
+            "open_at_end",
+        ]
+        .map(|f| v[f].as_u64().unwrap())
+    };
+    // School raised A (opened, escalated, resolved) and D (escalated, still open).
+    assert_eq!(pick(&b["raising_agency"]["School"]), [1, 2, 3, 1, 1]);
+    assert_eq!(pick(&b["raising_agency"]["GP"]), [1, 2, 3, 0, 1]);
+    assert_eq!(pick(&b["raising_agency"]["Police"]), [1, 0, 1, 1, 0]);
+    assert_eq!(pick(&b["challenged_agency"]["CSC"]), [2, 2, 4, 2, 1]);
+    assert_eq!(
+        pick(&b["challenged_agency"]["Children's Social Care"]),
+        [1, 2, 3, 0, 1]
+    );
+    assert_eq!(pick(&b["category"]["levels-of-need"]), [2, 3, 5, 1, 1]);
+    assert_eq!(pick(&b["category"]["need-for-action"]), [1, 0, 1, 1, 0]);
+    assert_eq!(pick(&b["category"]["(none)"]), [0, 1, 1, 0, 1]);
+    let table = env.ok(&["report", "--from", "2026-10-01", "--to", "2026-12-31"]);
+    assert!(table.contains("| Agency challenged"), "{table}");
+    assert!(table.contains("| levels-of-need"), "{table}");
+}
+
+#[test]
+fn the_long_csv_has_one_count_a_row() {
+    let env = quarter();
+    let out = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--per",
+        "month",
+        "--format",
+        "csv-long",
+    ]);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("period,dimension,value,figure,count"));
+    let rows: Vec<&str> = lines.collect();
+    for want in [
+        "2026-10,total,,escalations_from_stage_1,3",
+        "2026-11,total,,resolved_at_stage_2,1",
+        "2026-12,stage,3,entered,1",
+        "2026-11,raising_agency,GP,opened,1",
+        "2026-12,category,need-for-action,resolved,1",
+        "2026-10-01/2026-12-31,total,,opened,3",
+        "2026-10-01/2026-12-31,policy,gscb,escalations,4",
+        "2026-10-01/2026-12-31,total,,median_working_days_to_resolve,13.5",
+    ] {
+        assert!(rows.contains(&want), "{want} missing from\n{out}");
+    }
+    assert!(rows
+        .iter()
+        .all(|r| r.split(',').count() == 5 || r.contains('"')));
+    let month = env.ok(&[
+        "report",
+        "--month",
+        "2026-11",
+        "--format",
+        "csv-long",
+        "--no-header",
+    ]);
+    assert!(
+        month.starts_with("2026-11-01/2026-11-30,total,,opened,1\r\n"),
+        "{month:?}"
+    );
+}
+
+#[test]
+fn an_alias_is_counted_under_its_agency_and_look_alikes_are_warned_about() {
+    let env = quarter();
+    let args = [
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--json",
+    ];
+    let out = env.cmd(&args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\"CSC\" and \"Children's Social Care\"")
+            && stderr.contains("escalate agency alias \"CSC\" \"Children's Social Care\""),
+        "{stderr}"
+    );
+    let journals = env.snapshot();
+
+    assert!(env.ok(&["agency", "list"]).contains("No agencies"));
+    env.ok(&["agency", "add", "Children's Social Care"]);
+    env.ok(&["agency", "alias", "CSC", "children's social care"]);
+    let err = env.fails(2, &["agency", "alias", "csc", "Children's Social Care"]);
+    assert!(err.contains("already stands for"), "{err}");
+    let err = env.fails(2, &["agency", "alias", "Health", "NHS Trust"]);
+    assert!(err.contains("escalate agency add \"NHS Trust\""), "{err}");
+    assert_eq!(
+        env.ok(&["agency", "list"]),
+        "Children's Social Care (also: CSC)\n"
+    );
+    // The journals keep the names as typed.
+    for (path, bytes) in &journals {
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            assert_eq!(&std::fs::read(path).unwrap(), bytes, "{}", path.display());
+        }
+    }
+
+    let out = env.cmd(&args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("look alike"), "{stderr}");
+    let q: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let challenged = q["breakdown"]["challenged_agency"].as_object().unwrap();
+    assert_eq!(
+        challenged.keys().collect::<Vec<_>>(),
+        ["Children's Social Care"]
+    );
+    assert_eq!(challenged["Children's Social Care"]["opened"], 3);
+    assert_eq!(
+        challenged["Children's Social Care"]["escalations_from_stage_1"],
+        7
+    );
+    assert_eq!(q["by_agency"]["challenged"]["Children's Social Care"], 3);
+    // --agency by either name picks out all four disputes.
+    for name in ["CSC", "children's social care"] {
+        let only = env.json(&[
+            "report",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-12-31",
+            "--agency",
+            name,
+        ]);
+        assert_eq!(only["escalations"], 4, "{name}");
+    }
+}
+
+#[test]
+fn the_agency_list_is_shared_with_the_directory() {
+    // It is in the data directory, and the shared directory's .gitignore keeps
+    // out only what is this computer's own.
+    let env = Env::new();
+    env.ok(&["agency", "add", "Police"]);
+    assert!(env.data().join("agencies.toml").is_file());
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap()
+    };
+    git(&["init", "--quiet"]);
+    std::fs::write(repo.path().join(".gitignore"), escalate::share::GITIGNORE).unwrap();
+    for file in ["agencies.toml", "report.toml"] {
+        std::fs::write(repo.path().join(file), "").unwrap();
+        let ignored = git(&["check-ignore", "--quiet", file]);
+        assert_eq!(ignored.status.code(), Some(1), "{file} would not be shared");
+    }
+}
+
+#[test]
+fn timeliness_at_a_deadlines_edge() {
+    let mut env = Env::new();
+    env.now("2026-12-15T12:00:00Z");
+    // Opened Mon 2 Nov: stage 1 is due by the end of Mon 9 Nov (five working days).
+    let escalated_at = |at: &str, extra: &[&str]| {
+        let mut args = vec![
+            "open",
+            "--policy",
+            "gscb",
+            "--child",
+            "C",
+            "--from",
+            "School",
+            "--with",
+            "CSC",
+            "--summary",
+            "s",
+            "--at",
+            "2026-11-02T10:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        let id = env.json(&args)["id"].as_str().unwrap().to_owned();
+        act(&env, "discuss", &id, "2026-11-03T10:00:00Z");
+        act(&env, "escalate", &id, at);
+        id
+    };
+    // Stage 1 left after three working days, on time.
+    escalated_at("2026-11-05T10:00:00Z", &[]);
+    // At the deadline's instant as `show` gives it (times are kept to the
+    // second): on time. A minute after it: late.
+    let edge = escalated_at("2026-11-09T23:59:59Z", &[]);
+    let late = escalated_at("2026-11-10T00:00:59Z", &["--cp-plan"]);
+    let shown = env.json(&["show", &edge]);
+    let stage1 = shown.to_string();
+    assert!(stage1.contains("2026-11-09T23:59:59+00:00"), "{stage1}");
+    // The duty to tell the IRO on entering stage 2 has no time limit.
+    env.ok(&[
+        "notify",
+        &late,
+        "--who",
+        "iro",
+        "--at",
+        "2026-11-11T10:00:00Z",
+    ]);
+
+    let r = env.json(&["report", "--month", "2026-11"]);
+    let t = &r["timeliness"];
+    assert_eq!(
+        (t["on_time"].as_u64(), t["late"].as_u64()),
+        (Some(2), Some(1)),
+        "{t}"
+    );
+    let s1 = &t["by_stage"]["1"];
+    assert_eq!(
+        (s1["on_time"].as_u64(), s1["late"].as_u64()),
+        (Some(2), Some(1)),
+        "{t}"
+    );
+    // Working days in stage 1: 3 (Mon to Thu), 5 (to Mon 9), 6 (to Tue 10).
+    assert_eq!(s1["median_working_days"], 5.0);
+    assert_eq!(s1["p90_working_days"], 6.0);
+    assert_eq!(t["by_challenged_agency"]["CSC"]["late"], 1);
+    assert_eq!(t["obligations_met"]["no_timescale"], 1);
+    assert_eq!(t["obligations_met"]["on_time"], 0);
+    // December: nothing left a stage.
+    let d = env.json(&["report", "--month", "2026-12"]);
+    assert_eq!(d["timeliness"]["on_time"], 0);
+    assert_eq!(d["timeliness"]["late"], 0);
+}
+
+/// The Chromium that renders the board pack in a test, if installed; under CI
+/// it must be (`.ci/run` installs it), so a missing one fails there.
+fn chromium() -> Option<std::path::PathBuf> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is not installed; .ci/run installs it (apt-get install chromium)"
+        );
+        eprintln!("skipped: chromium is not installed");
+    }
+    found
+}
+
+/// Run headless Chromium on `page` with `args`, in a fresh profile, with no
+/// network services; returns its stdout. Killed if it takes over a minute.
+pub fn headless(browser: &std::path::Path, page: &std::path::Path, args: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("chromium took over a minute on {}", page.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The filled, coloured `rect`s (bars and legend keys) of one section of a DOM.
+fn coloured_rects(dom: &str, section: &str) -> usize {
+    let start = dom
+        .find(&format!("<section id=\"{section}\""))
+        .unwrap_or_else(|| panic!("no section {section} in\n{dom}"));
+    let end = dom[start..].find("</section>").unwrap() + start;
+    dom[start..end]
+        .split("<rect")
+        .skip(1)
+        .filter(|r| !r.contains("fill=\"#FFFFFF\"") && !r.contains("fill=\"none\""))
+        .count()
+}
+
+#[test]
+fn the_board_pack_renders_its_charts_in_a_browser() {
+    let env = quarter();
+    let html = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "html",
+    ]);
+    // Self-contained: nothing to fetch, nothing to run.
+    // (An SVG names its XML namespace with a URL; nothing fetches it.)
+    let without_namespace = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    for banned in [
+        "<script", "src=", "href=", "http://", "https://", "@import", "url(",
+    ] {
+        assert!(!without_namespace.contains(banned), "{banned} in the page");
+    }
+    assert!(html.contains("@page { size: A4"));
+    assert!(html.contains("3 of 6 stages left were within the policy&#39;s timescale (50%)."));
+    let Some(browser) = chromium() else { return };
+    let page = env.tmp.path().join("pack.html");
+    std::fs::write(&page, &html).unwrap();
+    let dom = headless(&browser, &page, &["--dump-dom"]);
+    assert_eq!(dom.matches("<svg").count(), 4, "{dom}");
+    // By stage: two bars a month (Oct: stages 1 and 2; Nov: 1 and 2; Dec: 1 and
+    // 3) and three legend keys.
+    assert_eq!(coloured_rects(&dom, "by-stage"), 6 + 3);
+    // By agency challenged (CSC, Children's Social Care): opened and stage
+    // entries for each, and two keys.
+    assert_eq!(coloured_rects(&dom, "by-agency"), 4 + 2);
+    // Timeliness: each stage left has a bar for on time or late.
+    assert!(coloured_rects(&dom, "timeliness") >= 3 + 2, "{dom}");
+    assert!(dom.contains("Children&#39;s Social Care") || dom.contains("Children's Social Care"));
+
+    let shot = env.tmp.path().join("pack.png");
+    headless(
+        &browser,
+        &page,
+        &[
+            "--window-size=1000,1400",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    // A blank page compresses to a few kilobytes; charts and tables do not.
+    assert!(
+        png.len() > 30_000,
+        "the screenshot looks blank ({} bytes)",
+        png.len()
+    );
+}
+
+#[test]
+fn the_board_pack_in_markdown_has_each_table_and_its_sentence() {
+    let env = quarter();
+    let md = env.ok(&[
+        "report",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "md",
+    ]);
+    assert!(
+        md.starts_with("# Professional disagreements: Thu 1 Oct 2026 to Thu 31 Dec 2026\n"),
+        "{md}"
+    );
+    for want in [
+        "| Escalations from stage 1 onwards (escalations_from_stage_1) | 7 |",
+        "| 2026-10 | 1 | 2 | 0 | 3 |",
+        "| Total | 3 | 3 | 1 | 7 |",
+        // Stages left: D's 1 (on time), A's 1 and 2 (late), B's 1 (on time) and
+        // 2 (late), C's 1 (on time).
+        "| 1 | 3 | 1 | 0 |",
+        "| 2 | 0 | 2 | 0 |",
+        "3 of 6 stages left were within the policy's timescale (50%).",
+        "7 stages were entered over 3 periods; the most in 2026-10 (3).",
+        "| Children's Social Care | 1 | 3 | 0 | 1 |",
+    ] {
+        assert!(md.contains(want), "{want} missing from\n{md}");
+    }
+}
+
+#[test]
+fn a_report_over_several_directories_counts_each_dispute_once() {
+    let a = quarter();
+    let mut b = Env::new();
+    b.now("2027-01-15T12:00:00Z");
+    // B's own dispute, challenging "Soc Care", which B's list aliases.
+    let own = open(
+        &b,
+        "Health visiting",
+        "Soc Care",
+        None,
+        "2026-11-16T10:00:00Z",
+    );
+    act(&b, "resolve", &own, "2026-11-17T10:00:00Z");
+    b.ok(&["agency", "add", "Children's Social Care"]);
+    b.ok(&["agency", "alias", "Soc Care", "Children's Social Care"]);
+    // Two of A's journals copied into B: one as it is, one with a line more.
+    let mut journals: Vec<std::path::PathBuf> = std::fs::read_dir(a.data().join("disputes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    journals.sort();
+    for j in &journals[..2] {
+        std::fs::copy(j, b.data().join("disputes").join(j.file_name().unwrap())).unwrap();
+    }
+    let changed = journals[1]
+        .file_stem()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    b.ok(&["amend", &changed, "--event", "1", "--note", "n"]);
+    let before = b.snapshot();
+
+    let dir_b = b.data().display().to_string();
+    let out = a
+        .cmd(&[
+            "report",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-12-31",
+            "--include-dir",
+            &dir_b,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let q: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // A's four disputes and B's own: the copies count once.
+    assert_eq!(q["opened"], 4, "{q}");
+    assert_eq!(q["resolved"], 3);
+    let dirs = q["breakdown"]["directory"].as_object().unwrap();
+    assert_eq!(dirs[&a.data().display().to_string()]["opened"], 3);
+    assert_eq!(dirs[&dir_b]["opened"], 1);
+    // Each directory's aliases for its own disputes: B's "Soc Care" is
+    // Children's Social Care (beside A's dispute B, typed so); A's "CSC" stays,
+    // as A has no list.
+    let challenged = q["breakdown"]["challenged_agency"].as_object().unwrap();
+    assert_eq!(challenged["Children's Social Care"]["opened"], 2);
+    assert!(!challenged.contains_key("Soc Care"));
+    assert_eq!(challenged["CSC"]["opened"], 2);
+    // Only the journal that differs is named, and read-only means read-only.
+    assert!(
+        stderr.contains(&format!("dispute {changed} is in")) && stderr.contains("differ"),
+        "{stderr}"
+    );
+    let same = journals[0].file_stem().unwrap().to_str().unwrap();
+    assert!(!stderr.contains(&format!("dispute {same} ")), "{stderr}");
+    assert_eq!(before, b.snapshot(), "the included directory was changed");
+    assert!(!b.data().join("cache").exists(), "a cache was written in B");
+
+    let err = a.fails(
+        2,
+        &[
+            "report",
+            "--month",
+            "2026-11",
+            "--include-dir",
+            "/nonexistent/escalate",
+        ],
+    );
+    assert!(err.contains("is not a data directory"), "{err}");
+}
+
+#[test]
+fn completion_offers_the_canonical_agency_names() {
+    let env = Env::new();
+    env.ok(&["agency", "add", "Children's Social Care"]);
+    env.ok(&["agency", "alias", "CSC", "Children's Social Care"]);
+    env.ok(&["agency", "add", "Police"]);
+    for (typed, want) in [
+        ("Chi", "Children's Social Care"),
+        ("cs", "Children's Social Care"),
+        ("Po", "Police"),
+    ] {
+        let out = env
+            .cmd(&["--", "escalate", "open", "--with", typed])
+            .env("COMPLETE", "fish")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.lines().collect::<Vec<_>>(), [want], "{typed}: {text}");
+    }
+}
+
+#[test]
+fn export_includes_other_directories_and_says_where_each_dispute_came_from() {
+    let a = quarter();
+    let mut b = Env::new();
+    b.now("2027-01-15T12:00:00Z");
+    let own = open(&b, "Health visiting", "CSC", None, "2026-11-16T10:00:00Z");
+    let copied = std::fs::read_dir(a.data().join("disputes"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .unwrap();
+    std::fs::copy(
+        &copied,
+        b.data().join("disputes").join(copied.file_name().unwrap()),
+    )
+    .unwrap();
+    let before = b.snapshot();
+    let dir_b = b.data().display().to_string();
+    let plain = a.ok(&["export", "--format", "jsonl", "--all"]);
+    let lines = a.ok(&[
+        "export",
+        "--format",
+        "jsonl",
+        "--all",
+        "--include-dir",
+        &dir_b,
+    ]);
+    let rows: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // A's four, and B's own once (the copy is A's).
+    assert_eq!(rows.len(), 5, "{lines}");
+    assert_eq!(plain.lines().count(), 4);
+    let from_b: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["directory"] == dir_b.as_str())
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(from_b, [own.as_str()]);
+    assert!(!plain.contains("\"directory\""));
+    let csv = a.ok(&[
+        "export",
+        "--format",
+        "csv",
+        "--all",
+        "--include-dir",
+        &dir_b,
+    ]);
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",working_days_overdue,directory"));
+    assert_eq!(
+        csv.lines().filter(|l| l.ends_with(&dir_b)).count(),
+        1,
+        "{csv}"
+    );
+    assert_eq!(before, b.snapshot());
+}
+
+#[test]
+fn status_lists_other_directories_and_says_where_each_dispute_came_from() {
+    let a = quarter();
+    let mut b = Env::new();
+    b.now("2027-01-15T12:00:00Z");
+    let own = open(&b, "Health visiting", "CSC", None, "2026-12-16T10:00:00Z");
+    let before = b.snapshot();
+    let dir_b = b.data().display().to_string();
+    let mine = a.json(&["status"]);
+    let all = a.json(&["status", "--include-dir", &dir_b]);
+    let (mine, all) = (mine.as_array().unwrap(), all.as_array().unwrap());
+    assert_eq!(all.len(), mine.len() + 1, "{all:?}");
+    let theirs: Vec<&Value> = all
+        .iter()
+        .filter(|r| r["directory"] == dir_b.as_str())
+        .collect();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["id"], own.as_str());
+    assert!(all.iter().all(|r| r["directory"].is_string()));
+    let table = a.ok(&["status", "--include-dir", &dir_b]);
+    assert!(table.contains(&format!("From {dir_b}: {own}")), "{table}");
+    assert_eq!(before, b.snapshot());
+}
