@@ -205,19 +205,28 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     Ok(after_change(ctx, &loaded, headline))
 }
 
-/// Agencies named in earlier disputes, most used first, for the prompt.
+/// Agencies to offer at the prompt: those named in earlier disputes, most used
+/// first, each under its name in the partnership's agency list (an alias counts
+/// as the agency it stands for), then the rest of that list.
 fn agencies_used(ctx: &Ctx) -> Vec<String> {
+    let known = crate::agency::Agencies::read(ctx.session.store.root()).unwrap_or_default();
     let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let _ = ctx.session.each(|_, loaded| {
         if let Ok(l) = loaded {
             for a in [&l.dispute.opened.from, &l.dispute.opened.with] {
-                *counts.entry(a.clone()).or_default() += 1;
+                *counts.entry(known.canonical(a).into_owned()).or_default() += 1;
             }
         }
     });
     let mut list: Vec<(String, usize)> = counts.into_iter().collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    list.into_iter().map(|(a, _)| a).take(15).collect()
+    let mut names: Vec<String> = list.into_iter().map(|(a, _)| a).take(15).collect();
+    for a in &known.agencies {
+        if !names.contains(&a.name) {
+            names.push(a.name.clone());
+        }
+    }
+    names
 }
 
 /// Ask for the category (from the policy's list) and, as yes/no questions, each

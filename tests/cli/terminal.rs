@@ -320,6 +320,62 @@ mod pty {
     }
 
     #[test]
+    fn the_agency_prompt_offers_the_partnership_s_names() {
+        let env = Env::new();
+        env.ok(&["agency", "add", "Children's Social Care"]);
+        env.ok(&["agency", "alias", "CSC", "Children's Social Care"]);
+        env.ok(&["agency", "add", "Hollyfield Primary"]);
+        // Recorded earlier under the alias: offered under the agency's name (first,
+        // as "Children's Social Care" sorts before "Hollyfield Primary", where the
+        // alias "CSC" would not).
+        env.ok(&[
+            "open",
+            "--policy",
+            "gscb",
+            "--child",
+            "C1",
+            "--from",
+            "Hollyfield Primary",
+            "--with",
+            "CSC",
+            "--summary",
+            "s",
+        ]);
+        let mut p = spawn_command(
+            command(
+                &env,
+                &[
+                    "open",
+                    "--policy",
+                    "gscb",
+                    "--child",
+                    "C2",
+                    "--from",
+                    "Hollyfield Primary",
+                ],
+            ),
+            Some(20_000),
+        )
+        .unwrap();
+        p.exp_string("The agency whose decision").unwrap();
+        p.exp_string("Hollyfield Primary").unwrap();
+        p.exp_string("Another (type it)").unwrap();
+        key(&mut p, "\r");
+        p.exp_string("What is the disagreement about?").unwrap();
+        p.send_line("Second").unwrap();
+        answer_facts_no(&mut p);
+        p.exp_eof().unwrap();
+        let rows = env.json(&["status"]);
+        assert!(
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["child"] == "C2" && r["with"] == "Children's Social Care"),
+            "{rows}"
+        );
+    }
+
+    #[test]
     fn ctrl_c_at_a_prompt_writes_nothing() {
         let env = Env::new();
         let id = env.open_gscb(&[]);
