@@ -441,6 +441,21 @@ impl Session {
                     .with_hint("--arose is when the disagreement first arose, on or before the time it is opened."));
             }
         }
+        // Every policy is about another agency's decision; within one agency its own
+        // procedure applies (gscb 1.10). The agency list says which names are one.
+        let agencies = crate::agency::Agencies::read(self.store.root()).unwrap_or_default();
+        if agencies
+            .canonical(opened.from.trim())
+            .eq_ignore_ascii_case(agencies.canonical(opened.with.trim()).trim())
+        {
+            return Err(Error::refused(format!(
+                "the agency raising the disagreement and the one challenged are the same ({})",
+                opened.with
+            ))
+            .with_hint(
+                "--with is the other agency, whose decision you disagree with; a disagreement inside one agency follows that agency's own procedure.",
+            ));
+        }
         let facts = opened.facts();
         if let Some(c) = &opened.category {
             match p.category(c) {

@@ -148,7 +148,15 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     };
     let with = match args.with {
         Some(w) => w,
-        None => p.choose_or_type("The agency whose decision you disagree with", &earlier)?,
+        None => {
+            // Not the agency just chosen: a disagreement is between two.
+            let others: Vec<String> = earlier
+                .iter()
+                .filter(|a| !a.trim().eq_ignore_ascii_case(from.trim()))
+                .cloned()
+                .collect();
+            p.choose_or_type("The agency whose decision you disagree with", &others)?
+        }
     };
     let summary = match args.summary {
         Some(t) => t,

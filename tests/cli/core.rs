@@ -396,3 +396,33 @@ fn a_data_directory_that_is_a_file_is_refused_clearly() {
     );
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
+
+#[test]
+fn a_dispute_is_between_two_agencies() {
+    let env = Env::new();
+    env.ok(&["agency", "add", "Children's Social Care"]);
+    env.ok(&["agency", "alias", "CSC", "Children's Social Care"]);
+    let before = env.snapshot();
+    for (from, with) in [("School", "school "), ("CSC", "Children's Social Care")] {
+        let err = env.fails(
+            1,
+            &[
+                "open",
+                "--policy",
+                "gscb",
+                "--child",
+                "C",
+                "--from",
+                from,
+                "--with",
+                with,
+                "--summary",
+                "s",
+            ],
+        );
+        assert!(err.contains("are the same"), "{err}");
+        assert!(err.contains("--with is the other agency"), "{err}");
+    }
+    assert_eq!(before, env.snapshot(), "nothing was written");
+    env.ok(&crate::support::open_args("gscb", &[]));
+}

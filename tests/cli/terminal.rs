@@ -358,7 +358,8 @@ mod pty {
         )
         .unwrap();
         p.exp_string("The agency whose decision").unwrap();
-        p.exp_string("Hollyfield Primary").unwrap();
+        // Offered under its name; the raising agency itself is not offered.
+        p.exp_string("Children's Social Care").unwrap();
         p.exp_string("Another (type it)").unwrap();
         key(&mut p, "\r");
         p.exp_string("What is the disagreement about?").unwrap();
