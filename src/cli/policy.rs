@@ -129,7 +129,7 @@ fn width() -> Option<u16> {
 
 fn list(ctx: &Ctx) -> Result<Output> {
     let rows: Vec<render::ListRow<'_>> = ctx
-        .session
+        .session()?
         .catalogue
         .policies()
         .into_iter()
@@ -154,7 +154,7 @@ fn list(ctx: &Ctx) -> Result<Output> {
 }
 
 fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
-    let loaded = ctx.session.catalogue.get(&args.id)?;
+    let loaded = ctx.session()?.catalogue.get(&args.id)?;
     let p = &loaded.policy;
     match (args.format, ctx.json) {
         (Format::Text, true) => {
