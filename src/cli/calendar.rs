@@ -194,8 +194,9 @@ fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<Moved>> {
                 }
             };
             let p = &l.policy.policy;
-            let before = l.dispute.due(p, &s.calendar(p.division));
-            let now = l.dispute.due(p, &new.get(p.division));
+            let division = s.division_of(p);
+            let before = l.dispute.due(p, &s.calendar(division));
+            let now = l.dispute.due(p, &new.get(division));
             if let (Some(b), Some(a)) = (before, now) {
                 if b.date != a.date {
                     out.push(Moved {

@@ -312,7 +312,8 @@ impl Ctx {
         if let Some(session) = self.session.get() {
             return Ok(session);
         }
-        let actor = actor(self.by.clone(), self.config()?)?;
+        let config = self.config()?;
+        let actor = actor(self.by.clone(), config)?;
         let store = Store::new(self.root.clone());
         let catalogue = Catalogue::load(Some(&self.user_policies))?;
         for (path, e) in &catalogue.broken {
@@ -328,6 +329,7 @@ impl Ctx {
             catalogue,
             now: self.now,
             actor,
+            division_setting: config.division,
         };
         Ok(self.session.get_or_init(|| session))
     }

@@ -209,6 +209,7 @@ pub(super) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<crate::ops::S
         calendars: crate::calendar_store::Calendars::load(dir)?,
         // Read only: nothing is ever signed in another agency's directory.
         keys: crate::signing::Keyring::new(None, dir.to_owned()),
+        division_setting: ctx.config()?.division,
     })
 }
 

@@ -48,3 +48,53 @@ fn a_command_that_needs_a_damaged_file_names_it() {
     // The broken user policy is a warning, not a stop (as the README says).
     assert!(err.contains("mine.toml"), "{err}");
 }
+
+/// A copy of the built-in gscb policy, as a user policy with its own id and no
+/// `division` line.
+fn install_policy_without_division(env: &Env) {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/gscb.toml"))
+        .unwrap()
+        .replacen("id = \"gscb\"", "id = \"gscb-local\"", 1);
+    assert!(text.contains("division = \"england-and-wales\"\n"));
+    let text = text.replacen("division = \"england-and-wales\"\n", "", 1);
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("gscb-local.toml"), text).unwrap();
+}
+
+#[test]
+fn a_user_policy_without_a_division_follows_the_division_setting() {
+    let env = Env::new();
+    install_policy_without_division(&env);
+    let local = env.open("gscb-local", &[])["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let builtin = env.open("gscb", &[])["id"].as_str().unwrap().to_owned();
+    let calendar = |id: &str| env.json(&["show", id])["calendar"].clone();
+    let england = "England and Wales bank holidays (rules)";
+
+    // No setting: England and Wales, as such a file always meant.
+    assert_eq!(calendar(&local), england);
+    assert_eq!(
+        env.json(&["policy", "show", "gscb-local"])["division"],
+        "england-and-wales"
+    );
+
+    env.ok(&["config", "set", "division", "scotland"]);
+    assert_eq!(calendar(&local), "Scotland bank holidays (rules)");
+    assert_eq!(
+        env.json(&["policy", "show", "gscb-local"])["division"],
+        "scotland"
+    );
+    // A built-in states its division, and the setting does not change it.
+    assert_eq!(calendar(&builtin), england);
+    assert_eq!(
+        env.json(&["policy", "show", "gscb"])["division"],
+        "england-and-wales"
+    );
+    // `policy check` reads no settings, so it says where the division comes from.
+    let file = env.config().join("policies/gscb-local.toml");
+    let out = env.ok(&["policy", "check", file.to_str().unwrap()]);
+    assert!(out.contains("your `division` setting"), "{out}");
+}
