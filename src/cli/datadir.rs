@@ -65,8 +65,8 @@ pub fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
         return None;
     }
     let dir = [
-        root.join("disputes"),
-        root.join("calendar"),
+        crate::store::layout::disputes(root),
+        crate::store::layout::calendar(root),
         root.to_owned(),
     ]
     .into_iter()

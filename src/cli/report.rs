@@ -194,7 +194,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
 /// Another agency's data directory, to read only (`--include-dir`): its disputes
 /// are loaded from their journals with the policy texts they pinned there.
 pub(super) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<crate::ops::Session> {
-    if !dir.join("disputes").is_dir() {
+    if !crate::store::layout::disputes(dir).is_dir() {
         return Err(Error::usage(format!(
             "--include-dir {} is not a data directory (it has no disputes folder)",
             dir.display()

@@ -37,7 +37,7 @@ pub struct VerifyArgs {
 fn history(ctx: &Ctx) -> Result<Output> {
     let h = crate::share::history::check(ctx.root.as_path())?;
     let rewritten = h.rewritten.as_ref().map(|c| crate::error::Error::DamagedFile {
-        path: ctx.root.as_path().join(".git"),
+        path: crate::store::layout::git_dir(&ctx.root),
         what: format!(
             "the partnership's repository no longer contains commit {c}, which this computer synced: its history was rewritten by a forced push"
         ),
