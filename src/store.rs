@@ -5,6 +5,9 @@
 //! <dir>/disputes/<ID>.jsonl         one journal per dispute
 //! <dir>/policies/<sha256>.toml      the exact policy text each dispute pinned
 //! ```
+//!
+//! Every path inside the data directory (these, and the calendar, cache,
+//! quarantine, signers and sharing files) is named by `layout` below.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
