@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// The file's name in the data directory.
-pub const FILE: &str = "agencies.toml";
+pub const FILE: &str = crate::store::layout::AGENCIES;
 const VERSION: u32 = 1;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +82,7 @@ pub fn look_alike(a: &str, b: &str) -> bool {
 }
 
 pub fn path_in(root: &Path) -> PathBuf {
-    root.join(FILE)
+    crate::store::layout::agencies(root)
 }
 
 impl Agencies {

@@ -326,7 +326,7 @@ fn header() -> Vec<u8> {
 }
 
 pub fn path_in(root: &Path) -> PathBuf {
-    root.join("cache").join("status.bin")
+    crate::store::layout::status_cache(root)
 }
 
 /// Reads the cache in ID order alongside the journal list.

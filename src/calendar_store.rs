@@ -35,7 +35,6 @@ use crate::clock::{self, Instant};
 use crate::error::{Error, Result};
 use crate::fsutil;
 
-const DIR: &str = "calendar";
 const IMPORT_FILE: &str = "bank-holidays.json";
 const CLOSURES_FILE: &str = "closures.json";
 /// Closure days closed with `--partnership`: shared with the partnership when the
@@ -359,7 +358,7 @@ pub fn closure_range(from: NaiveDate, to: NaiveDate) -> Result<(Vec<NaiveDate>, 
 impl CalendarFiles {
     pub fn new(root: &Path) -> CalendarFiles {
         CalendarFiles {
-            dir: root.join(DIR),
+            dir: crate::store::layout::calendar(root),
             closures_file: CLOSURES_FILE,
         }
     }
@@ -368,7 +367,7 @@ impl CalendarFiles {
     /// closure days instead of this agency's own.
     pub fn partnership(root: &Path) -> CalendarFiles {
         CalendarFiles {
-            dir: root.join(DIR),
+            dir: crate::store::layout::calendar(root),
             closures_file: PARTNERSHIP_CLOSURES_FILE,
         }
     }
@@ -701,14 +700,14 @@ mod tests {
                 "{err:?}"
             );
         }
-        assert!(!tmp.path().join(DIR).exists());
+        assert!(!crate::store::layout::calendar(tmp.path()).exists());
     }
 
     #[test]
     fn damaged_files_are_named() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let files = CalendarFiles::new(tmp.path());
-        fs::create_dir_all(tmp.path().join(DIR)).expect("mkdir");
+        fs::create_dir_all(crate::store::layout::calendar(tmp.path())).expect("mkdir");
         for (path, text, needle) in [
             (files.closures_path(), "{", "EOF"),
             (

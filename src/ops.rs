@@ -68,6 +68,8 @@ pub struct Session {
     pub calendars: crate::calendar_store::Calendars,
     /// The user's signing key, loaded (or created) by the first line recorded.
     pub keys: crate::signing::Keyring,
+    /// The `division` setting: the calendar of a policy that names none.
+    pub division_setting: Option<Division>,
 }
 
 /// A dispute with the policy it pinned.
@@ -156,7 +158,12 @@ impl Session {
     }
 
     pub fn calendar_for(&self, loaded: &LoadedPolicy) -> Calendar {
-        self.calendar(loaded.policy.division)
+        self.calendar(self.division_of(&loaded.policy))
+    }
+
+    /// The division whose working days a policy's deadlines count.
+    pub fn division_of(&self, policy: &crate::policy::Policy) -> Division {
+        policy.division_or(self.division_setting)
     }
 
     /// When an event happened: `--at` if given (never in the future), else now.

@@ -692,12 +692,12 @@ pub struct Settings {
 }
 
 /// The settings file's name in the data directory.
-pub const SETTINGS_FILE: &str = "report.toml";
+pub const SETTINGS_FILE: &str = crate::store::layout::REPORT_SETTINGS;
 
 impl Settings {
     /// The settings of the data directory at `root`; the defaults if it has none.
     pub fn read(root: &std::path::Path) -> crate::error::Result<Settings> {
-        let path = root.join(SETTINGS_FILE);
+        let path = crate::store::layout::report_settings(root);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),

@@ -26,7 +26,7 @@ pub const NAMESPACE: &str = "escalate-journal";
 pub const KEY_FILE: &str = "signing-key";
 
 /// The signers file's name in the data directory.
-pub const SIGNERS_FILE: &str = "signers";
+pub const SIGNERS_FILE: &str = crate::store::layout::SIGNERS;
 
 const PEM_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
 const PEM_END: &str = "-----END SSH SIGNATURE-----";
@@ -346,7 +346,7 @@ pub enum Verdict {
 
 impl Signers {
     pub fn path_in(data_dir: &Path) -> PathBuf {
-        data_dir.join(SIGNERS_FILE)
+        crate::store::layout::signers(data_dir)
     }
 
     /// Read the signers file; `None` when there is none (signers not pinned).

@@ -5,6 +5,9 @@
 //! <dir>/disputes/<ID>.jsonl         one journal per dispute
 //! <dir>/policies/<sha256>.toml      the exact policy text each dispute pinned
 //! ```
+//!
+//! Every path inside the data directory (these, and the calendar, cache,
+//! quarantine, signers and sharing files) is named by `layout` below.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -53,15 +56,15 @@ impl Store {
     }
 
     pub fn disputes_dir(&self) -> PathBuf {
-        self.root.join("disputes")
+        layout::disputes(&self.root)
     }
 
     fn policies_dir(&self) -> PathBuf {
-        self.root.join("policies")
+        layout::pinned_policies(&self.root)
     }
 
     pub fn journal_path(&self, id: &DisputeId) -> PathBuf {
-        self.disputes_dir().join(format!("{id}.jsonl"))
+        layout::journal(&self.root, id)
     }
 
     /// Every dispute ID with a journal, sorted. A missing directory means none yet.
@@ -138,7 +141,7 @@ impl Store {
     /// its rules even if the policy file is later edited or removed.
     pub fn pin_policy(&self, loaded: &LoadedPolicy) -> Result<()> {
         let dir = self.policies_dir();
-        let path = dir.join(format!("{}.toml", loaded.hash));
+        let path = layout::pinned_policy(&self.root, &loaded.hash);
         if path.is_file() {
             return Ok(());
         }
@@ -165,7 +168,7 @@ impl Store {
         if let Some(p) = cache.get(hash) {
             return p.clone();
         }
-        let found = fsutil::read_file_to_string(&self.policies_dir().join(format!("{hash}.toml")))
+        let found = fsutil::read_file_to_string(&layout::pinned_policy(&self.root, hash))
             .ok()
             .filter(|text| crate::policy::hash_text(text) == hash)
             .and_then(|text| LoadedPolicy::from_text(text, Origin::Snapshot).ok())
@@ -176,5 +179,88 @@ impl Store {
 
     pub fn read_journal(&self, id: &DisputeId) -> Result<journal::Contents> {
         journal::read(&self.journal_path(id))
+    }
+}
+
+/// Where each thing lives inside a data directory. Every path into it is built
+/// here, so the layout has one owner (and a second storage backend one seam).
+pub mod layout {
+    use std::fmt::Display;
+    use std::path::{Path, PathBuf};
+
+    /// The agency names and aliases.
+    pub const AGENCIES: &str = "agencies.toml";
+    /// The data directory's report settings.
+    pub const REPORT_SETTINGS: &str = "report.toml";
+    /// Marks a directory shared through git.
+    pub const REPOSITORY: &str = "escalate-repository.toml";
+    /// The partnership's signers file.
+    pub const SIGNERS: &str = "signers";
+
+    /// The journals, one `<id>.jsonl` each.
+    pub fn disputes(root: &Path) -> PathBuf {
+        root.join("disputes")
+    }
+
+    pub fn journal(root: &Path, id: impl Display) -> PathBuf {
+        disputes(root).join(format!("{id}.jsonl"))
+    }
+
+    /// Where torn writes are set aside: beside the journals.
+    pub fn quarantine_beside(journal: &Path) -> PathBuf {
+        journal
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("quarantine")
+    }
+
+    /// The policy texts disputes pinned, each named by its hash.
+    pub fn pinned_policies(root: &Path) -> PathBuf {
+        root.join("policies")
+    }
+
+    pub fn pinned_policy(root: &Path, hash: &str) -> PathBuf {
+        pinned_policies(root).join(format!("{hash}.toml"))
+    }
+
+    /// The stored calendar: import and closure days.
+    pub fn calendar(root: &Path) -> PathBuf {
+        root.join("calendar")
+    }
+
+    /// Derived data and scratch files: deleting it loses nothing.
+    pub fn cache(root: &Path) -> PathBuf {
+        root.join("cache")
+    }
+
+    pub fn status_cache(root: &Path) -> PathBuf {
+        cache(root).join("status.bin")
+    }
+
+    pub fn signers(root: &Path) -> PathBuf {
+        root.join(SIGNERS)
+    }
+
+    pub fn agencies(root: &Path) -> PathBuf {
+        root.join(AGENCIES)
+    }
+
+    pub fn report_settings(root: &Path) -> PathBuf {
+        root.join(REPORT_SETTINGS)
+    }
+
+    pub fn repository_file(root: &Path) -> PathBuf {
+        root.join(REPOSITORY)
+    }
+
+    /// A shared directory's git repository.
+    pub fn git_dir(root: &Path) -> PathBuf {
+        root.join(".git")
+    }
+
+    /// Sync's own state inside the repository (lock, scratch, backups): never
+    /// committed, never shared.
+    pub fn sync_state(root: &Path) -> PathBuf {
+        git_dir(root).join("escalate")
     }
 }

@@ -54,7 +54,7 @@ pub struct Report {
 /// Check that the pinned copy of a policy, if there is one, still hashes to its
 /// name. A missing copy is a warning when the catalogue still has the text.
 fn check_pinned_copy(root: &Path, hash: &str) -> Result<Option<String>, String> {
-    let path = root.join("policies").join(format!("{hash}.toml"));
+    let path = crate::store::layout::pinned_policy(root, hash);
     let meta = match std::fs::symlink_metadata(&path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -167,7 +167,10 @@ fn permission_warnings(root: &Path, journal: &Path) -> Vec<String> {
     let mut out = Vec::new();
     for (path, what) in [
         (root.to_owned(), "the data directory"),
-        (root.join("disputes"), "the disputes directory"),
+        (
+            crate::store::layout::disputes(root),
+            "the disputes directory",
+        ),
         (journal.to_owned(), "the journal"),
     ] {
         if let Some(mode) = std::fs::symlink_metadata(&path)
@@ -283,11 +286,7 @@ pub fn verify(session: &Session, id: &DisputeId, checks: &Checks) -> Report {
 
 /// A dispute a checkpoint lists whose journal is gone.
 pub fn missing(session: &Session, entry: &checkpoint::Entry) -> Report {
-    let path = session
-        .store
-        .root()
-        .join("disputes")
-        .join(format!("{}.jsonl", entry.id));
+    let path = crate::store::layout::journal(session.store.root(), &entry.id);
     let what = format!(
         "the checkpoint lists it with {} lines (head {}), but its journal is gone: it was deleted or moved",
         entry.lines, entry.head

@@ -32,7 +32,7 @@ pub enum AgencyCommand {
 }
 
 pub fn run(args: AgencyArgs, ctx: &Ctx) -> Result<Output> {
-    let root = ctx.session.store.root();
+    let root = ctx.root.as_path();
     let mut list = Agencies::read(root)?;
     let said = match &args.command {
         AgencyCommand::List => return Ok(render(&list, ctx.json)),

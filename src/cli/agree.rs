@@ -30,7 +30,7 @@ pub struct AgreeArgs {
 pub fn run(args: AgreeArgs, ctx: &Ctx) -> Result<Output> {
     let note = required("--note", &args.note, MAX_LONG)?;
     let due = args.due;
-    let loaded = ctx.session.record(&args.id, args.at, |l, _, when| {
+    let loaded = ctx.session()?.record(&args.id, args.at, |l, _, when| {
         let d = &l.dispute;
         d.require_open("agree a date for it")?;
         crate::ops::check_agreed(&l.policy.policy, d.stage, Some(due), when)?;
@@ -46,5 +46,5 @@ pub fn run(args: AgreeArgs, ctx: &Ctx) -> Result<Output> {
         loaded.dispute.id,
         clock::human_date(due)
     );
-    Ok(after_change(ctx, &loaded, headline))
+    after_change(ctx, &loaded, headline)
 }

@@ -70,10 +70,10 @@ pub fn run(args: AmendArgs, ctx: &Ctx) -> Result<Output> {
     let loaded = if is_fact {
         // A fact applies from when it is recorded: it takes its place among the
         // dispute's events.
-        ctx.session.record(&args.id, None, decide)?
+        ctx.session()?.record(&args.id, None, decide)?
     } else {
-        ctx.session.record_note(&args.id, decide)?
+        ctx.session()?.record_note(&args.id, decide)?
     };
     let headline = format!("{done} on dispute {}.", loaded.dispute.id);
-    Ok(after_change(ctx, &loaded, headline))
+    after_change(ctx, &loaded, headline)
 }

@@ -131,9 +131,11 @@ pub struct BetweenArgs {
 
 /// `--division` if given, else the `division` setting, else England and Wales (the
 /// division of every built-in policy).
-fn division(arg: Option<Division>, ctx: &Ctx) -> Division {
-    arg.or(ctx.config.division)
-        .unwrap_or(Division::EnglandAndWales)
+fn division(arg: Option<Division>, ctx: &Ctx) -> Result<Division> {
+    Ok(match arg {
+        Some(d) => d,
+        None => ctx.config()?.division.unwrap_or(Division::EnglandAndWales),
+    })
 }
 
 fn parse_division_arg(s: &str) -> std::result::Result<Division, String> {
@@ -166,7 +168,7 @@ struct Moved {
 /// what it did. A journal that cannot be read is left out with a warning:
 /// the change itself is already stored.
 fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<Moved>> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let new = Calendars::from_local(after.clone());
     let mut out = Vec::new();
     let mut progress = super::progress::Progress::new(
@@ -192,8 +194,9 @@ fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<Moved>> {
                 }
             };
             let p = &l.policy.policy;
-            let before = l.dispute.due(p, &s.calendar(p.division));
-            let now = l.dispute.due(p, &new.get(p.division));
+            let division = s.division_of(p);
+            let before = l.dispute.due(p, &s.calendar(division));
+            let now = l.dispute.due(p, &new.get(division));
             if let (Some(b), Some(a)) = (before, now) {
                 if b.date != a.date {
                     out.push(Moved {
@@ -269,7 +272,7 @@ struct ImportReport<'a> {
 }
 
 fn import(args: ImportArgs, ctx: &Ctx) -> Result<Output> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let text = read_import_file(&args.file)?;
     let imported = ImportedHolidays::parse_govuk_json(&text).map_err(|e| {
         Error::refused(format!("{}: {e}", args.file.display())).with_hint(
@@ -409,7 +412,7 @@ fn closure_files(root: &std::path::Path, partnership: bool) -> CalendarFiles {
 }
 
 fn close(args: CloseArgs, ctx: &Ctx) -> Result<Output> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let reason = required("--reason", &args.reason, MAX_SHORT)?;
     let to = args.to.unwrap_or(args.date);
     let outcome = closure_files(s.store.root(), args.partnership)
@@ -473,7 +476,7 @@ struct ReopenReport {
 }
 
 fn reopen(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let to = args.to.unwrap_or(args.date);
     let outcome = closure_files(s.store.root(), args.partnership).reopen(args.date, to)?;
     let report = ReopenReport {
@@ -550,8 +553,8 @@ fn origin_label(o: &Origin) -> &'static str {
 }
 
 fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
-    let s = &ctx.session;
-    let division = division(args.division, ctx);
+    let s = ctx.session()?;
+    let division = division(args.division, ctx)?;
     let year = args
         .year
         .unwrap_or_else(|| clock::london_date(&s.now).year());
@@ -671,7 +674,7 @@ struct AddReport {
 }
 
 fn add(args: AddArgs, ctx: &Ctx) -> Result<Output> {
-    let cal = ctx.session.calendar(division(args.division, ctx));
+    let cal = ctx.session()?.calendar(division(args.division, ctx)?);
     let date = cal.add_working_days(args.date, args.n);
     if (date - args.date).num_days() > MAX_SPAN_DAYS {
         return Err(Error::refused(format!(
@@ -739,7 +742,7 @@ fn between(args: BetweenArgs, ctx: &Ctx) -> Result<Output> {
             human_date(args.to)
         )));
     }
-    let cal = ctx.session.calendar(division(args.division, ctx));
+    let cal = ctx.session()?.calendar(division(args.division, ctx)?);
     let n = cal.working_days_between(args.from, args.to);
     let (skipped, weekend_days) = skipped(&cal, args.from, args.to);
     let report = BetweenReport {

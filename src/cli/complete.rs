@@ -147,6 +147,10 @@ fn session(store: crate::store::Store) -> Option<crate::ops::Session> {
         actor: String::new(),
         // Completion only reads; it never signs.
         keys: crate::signing::Keyring::new(None, root),
+        // Completion never stops for a damaged settings file.
+        division_setting: project_dirs()
+            .and_then(|d| crate::config::Config::load(&d.config_dir().join("config.toml")).ok())
+            .and_then(|c| c.division),
     })
 }
 

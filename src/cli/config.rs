@@ -33,7 +33,7 @@ pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<Output> {
             Output::Text(format!("{}\n", path.display()))
         }),
         Action::Get { key } => {
-            let value = ctx.config.get(&key)?;
+            let value = ctx.config()?.get(&key)?;
             Ok(if ctx.json {
                 Output::json(serde_json::json!({ "key": key, "value": value }))
             } else {
@@ -41,21 +41,24 @@ pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<Output> {
             })
         }
         Action::List => Ok(if ctx.json {
-            Output::json(&ctx.config)
+            Output::json(ctx.config()?)
         } else {
             let mut out = String::new();
             for (key, what) in KEYS {
-                let value = ctx.config.get(key)?.unwrap_or_else(|| "(not set)".into());
+                let value = ctx
+                    .config()?
+                    .get(key)?
+                    .unwrap_or_else(|| "(not set)".into());
                 out.push_str(&format!("{key} = {value}    # {what}\n"));
             }
             Output::Text(out)
         }),
         Action::Set { key, value } => {
-            let mut config = ctx.config.clone();
+            let mut config = ctx.config()?.clone();
             config.set(&key, &value)?;
             if let (Some(p), "policy") = (&config.policy, key.as_str()) {
                 // Kept as the policy spells its id (GSCB is gscb).
-                config.policy = Some(ctx.session.catalogue.get(p)?.policy.id.clone());
+                config.policy = Some(ctx.session()?.catalogue.get(p)?.policy.id.clone());
             }
             config.save(path)?;
             Ok(if ctx.json {

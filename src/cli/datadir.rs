@@ -24,7 +24,7 @@ fn needs_existing_data(command: &Command) -> bool {
 /// error naming it; the default one missing is a fresh install, and `status` says
 /// how to begin.
 pub fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option<Output>> {
-    let store = &ctx.session.store;
+    let store = crate::store::Store::new(ctx.root.clone());
     if !needs_existing_data(command) || store.root().exists() {
         return Ok(None);
     }
@@ -65,8 +65,8 @@ pub fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
         return None;
     }
     let dir = [
-        root.join("disputes"),
-        root.join("calendar"),
+        crate::store::layout::disputes(root),
+        crate::store::layout::calendar(root),
         root.to_owned(),
     ]
     .into_iter()

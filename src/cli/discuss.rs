@@ -41,7 +41,7 @@ pub fn run(args: DiscussArgs, ctx: &Ctx) -> Result<Output> {
     };
     let note = required(&ctx.prompter.field("--note"), &note, MAX_LONG)?;
     let with = optional("--with", args.with.as_deref(), MAX_SHORT)?;
-    let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
+    let loaded = ctx.session()?.record(&args.id, args.at, |l, _, _| {
         l.dispute.require_open("record a discussion")?;
         Ok(Event::Discussed {
             stage: l.dispute.stage,
@@ -53,5 +53,5 @@ pub fn run(args: DiscussArgs, ctx: &Ctx) -> Result<Output> {
         "Recorded a discussion on dispute {} at stage {}.",
         loaded.dispute.id, loaded.dispute.stage
     );
-    Ok(after_change(ctx, &loaded, headline))
+    after_change(ctx, &loaded, headline)
 }

@@ -52,7 +52,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
     )?;
     let to = match &args.to {
         Some(name) => {
-            let s = &ctx.session;
+            let s = ctx.session()?;
             let loaded = s.load(&s.store.resolve(&args.id)?)?;
             Some(super::stage_arg(&loaded.policy.policy, name)?)
         }
@@ -66,7 +66,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         // Show what will happen before anything is written; the escalation below
         // works the plan out again under the journal's lock and refuses if it
         // is no longer what was shown.
-        let s = &ctx.session;
+        let s = ctx.session()?;
         let loaded = s.load(&s.store.resolve(&args.id)?)?;
         let policy = &loaded.policy.policy;
         let when = args.at.unwrap_or(s.now);
@@ -96,7 +96,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
     }
     let reason = required(&p.field("--reason"), &reason, MAX_LONG)?;
     let role = optional("--as", args.role.as_deref(), MAX_SHORT)?;
-    let loaded = ctx.session.escalate(
+    let loaded = ctx.session()?.escalate(
         &args.id,
         args.at,
         reason,
@@ -110,7 +110,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         loaded.dispute.id,
         loaded.policy.policy.label(loaded.dispute.stage)
     );
-    Ok(after_change(ctx, &loaded, headline))
+    after_change(ctx, &loaded, headline)
 }
 
 /// `--urgent`: the fact is recorded first (as `amend --fact immediate-harm=yes`
@@ -118,7 +118,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
 /// is tried under the fact before anything is written: a refused escalation
 /// must not leave the fact recorded behind it.
 fn record_urgency(args: &EscalateArgs, to: Option<u32>, ctx: &Ctx) -> Result<()> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let loaded = s.load(&s.store.resolve(&args.id)?)?;
     let policy = &loaded.policy.policy;
     let mut trial = loaded.dispute.clone_state();
@@ -140,7 +140,7 @@ fn record_urgency(args: &EscalateArgs, to: Option<u32>, ctx: &Ctx) -> Result<()>
         value: true,
         note: required("--reason", &note, MAX_LONG)?,
     };
-    ctx.session.record(&args.id, args.at, |l, _, now| {
+    ctx.session()?.record(&args.id, args.at, |l, _, now| {
         if l.dispute.facts.immediate_harm {
             return Err(crate::error::Error::refused(format!(
                 "dispute {} is already recorded as urgent (immediate-harm)",

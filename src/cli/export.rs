@@ -59,7 +59,7 @@ const CSV_COLUMNS: [&str; 22] = [
 ];
 
 pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let wanted = |l: &crate::ops::Loaded| {
         l.dispute.is_pending() || (args.all && !matches!(args.format, Format::Ics))
     };

@@ -37,7 +37,7 @@ struct Shown {
 }
 
 fn shown(ctx: &Ctx, key: &Key) -> Result<Shown> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     Ok(Shown {
         path: s.keys.key_path()?.display().to_string(),
         fingerprint: key.fingerprint().to_owned(),
@@ -49,7 +49,7 @@ fn shown(ctx: &Ctx, key: &Key) -> Result<Shown> {
             &s.actor,
             key,
             &s.keys.created().map_or(s.now, |t| t.min(s.now)),
-            ctx.config.organisation.as_deref(),
+            ctx.config()?.organisation.as_deref(),
         ),
     })
 }
@@ -66,10 +66,11 @@ fn render(ctx: &Ctx, headline: &str, key: &Key) -> Result<Output> {
 }
 
 pub fn run(args: KeyArgs, ctx: &Ctx) -> Result<Output> {
-    let keys = &ctx.session.keys;
+    let s = ctx.session()?;
+    let keys = &s.keys;
     match args.command {
         KeyCommand::New { replace } => {
-            let key = keys.create(&ctx.session.actor, replace)?;
+            let key = keys.create(&s.actor, replace)?;
             render(ctx, "Made your signing key.", &key)
         }
         KeyCommand::Show => match keys.existing()? {

@@ -210,16 +210,24 @@ impl Output {
     }
 }
 
-/// What every command knows about where and how it runs.
+/// What every command knows about where and how it runs. The settings file, the
+/// user's policies and the stored calendar are read only when a command first asks
+/// for them, so `man`, `completions` and `policy check` work beside a damaged one.
 pub struct Ctx {
-    pub session: Session,
-    pub config: Config,
     pub config_path: PathBuf,
     pub prompter: prompt::Prompter,
     pub json: bool,
     pub quiet: bool,
     /// Colour is wanted on stdout.
     pub color: bool,
+    /// The data directory (it may not exist yet).
+    pub root: PathBuf,
+    user_policies: PathBuf,
+    key_dir: Option<PathBuf>,
+    by: Option<String>,
+    now: Instant,
+    config: std::cell::OnceCell<Config>,
+    session: std::cell::OnceCell<Session>,
 }
 
 pub(crate) fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -254,9 +262,6 @@ impl Ctx {
             .as_ref()
             .map(|d| d.config_dir().to_owned())
             .unwrap_or_else(|| root.join("config"));
-        let config_path = config_dir.join("config.toml");
-        let config = Config::load(&config_path)?;
-        let user_policies = config_dir.join("policies");
         let now: Instant = clock::now_from_env()?;
         if root.exists() && !root.is_dir() {
             return Err(Error::refused(format!(
@@ -267,32 +272,18 @@ impl Ctx {
                 "Give a directory with --dir or ESCALATE_DIR (it is created on first use).",
             ));
         }
-        let keys = crate::signing::Keyring::new(
-            std::env::var_os("ESCALATE_KEY_DIR")
+        Ok(Ctx {
+            config_path: config_dir.join("config.toml"),
+            user_policies: config_dir.join("policies"),
+            key_dir: std::env::var_os("ESCALATE_KEY_DIR")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
                 .or_else(|| dirs.as_ref().map(|d| d.config_dir().to_owned())),
-            root.clone(),
-        );
-        let store = Store::new(root);
-        let catalogue = Catalogue::load(Some(&user_policies))?;
-        for (path, e) in &catalogue.broken {
-            warn(&format!(
-                "the policy file {} is not used: {e}",
-                path.display()
-            ));
-        }
-        Ok(Ctx {
-            session: Session {
-                calendars: crate::calendar_store::Calendars::load(store.root())?,
-                store,
-                catalogue,
-                now,
-                actor: actor(global.by, &config)?,
-                keys,
-            },
-            config,
-            config_path,
+            root,
+            by: global.by,
+            now,
+            config: std::cell::OnceCell::new(),
+            session: std::cell::OnceCell::new(),
             prompter: prompt::Prompter::new(global.no_input),
             json: global.json,
             quiet: global.quiet,
@@ -306,6 +297,42 @@ impl Ctx {
             },
         })
     }
+
+    /// The settings file, read on first use.
+    pub fn config(&self) -> Result<&Config> {
+        if let Some(config) = self.config.get() {
+            return Ok(config);
+        }
+        let config = Config::load(&self.config_path)?;
+        Ok(self.config.get_or_init(|| config))
+    }
+
+    /// The data directory with the policies and calendar, read on first use.
+    pub fn session(&self) -> Result<&Session> {
+        if let Some(session) = self.session.get() {
+            return Ok(session);
+        }
+        let config = self.config()?;
+        let actor = actor(self.by.clone(), config)?;
+        let store = Store::new(self.root.clone());
+        let catalogue = Catalogue::load(Some(&self.user_policies))?;
+        for (path, e) in &catalogue.broken {
+            warn(&format!(
+                "the policy file {} is not used: {e}",
+                path.display()
+            ));
+        }
+        let session = Session {
+            calendars: crate::calendar_store::Calendars::load(store.root())?,
+            keys: crate::signing::Keyring::new(self.key_dir.clone(), self.root.clone()),
+            store,
+            catalogue,
+            now: self.now,
+            actor,
+            division_setting: config.division,
+        };
+        Ok(self.session.get_or_init(|| session))
+    }
 }
 
 /// Run a command; in a shared directory, a recording command is refused when the
@@ -313,7 +340,7 @@ impl Ctx {
 fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
     let records = command.records();
     if records {
-        crate::share::check_writable(ctx.session.store.root())?;
+        crate::share::check_writable(&ctx.root)?;
     }
     let output = run_command(command, ctx)?;
     if records {
@@ -379,8 +406,10 @@ pub fn main(mut cli: Cli) -> i32 {
         Ok(None) => dispatch(cli.command, &ctx),
         Err(e) => Err(e),
     };
-    for notice in ctx.session.keys.take_notices() {
-        note(&notice);
+    if let Some(session) = ctx.session.get() {
+        for notice in session.keys.take_notices() {
+            note(&notice);
+        }
     }
     match result {
         Ok(output) => {
@@ -400,7 +429,7 @@ pub fn main(mut cli: Cli) -> i32 {
         }
         Err(e) => {
             let e = match writes {
-                true => datadir::unwritable_data_dir(&e, ctx.session.store.root()).unwrap_or(e),
+                true => datadir::unwritable_data_dir(&e, &ctx.root).unwrap_or(e),
                 false => e,
             };
             report(&e);
@@ -480,17 +509,18 @@ pub fn note(message: &str) {
 
 /// After a change: the dispute as it now stands, as JSON or as a few lines of text
 /// beginning with `headline`.
-pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) -> Output {
+pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) -> Result<Output> {
     for w in &loaded.warnings {
         warn(&format!("dispute {}: {w}", loaded.dispute.id));
     }
-    let calendar = ctx.session.calendar_for(&loaded.policy);
-    let summary = loaded.summary(&calendar, &ctx.session.now);
+    let session = ctx.session()?;
+    let calendar = session.calendar_for(&loaded.policy);
+    let summary = loaded.summary(&calendar, &session.now);
     if ctx.json {
-        return Output::json(&summary);
+        return Ok(Output::json(&summary));
     }
     if ctx.quiet {
-        return Output::Text(String::new());
+        return Ok(Output::Text(String::new()));
     }
     let mut out = format!("{headline}\n");
     match summary.state {
@@ -514,7 +544,7 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
             crate::render::obligation_phrase(o)
         ));
     }
-    Output::Text(out)
+    Ok(Output::Text(out))
 }
 
 /// A stage the user named by its number or by the policy's own label ("0", "4a").

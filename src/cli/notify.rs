@@ -35,8 +35,8 @@ pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
     let who = match &args.who {
         Some(w) => w.clone(),
         None => {
-            let id = ctx.session.store.resolve(&args.id)?;
-            let loaded = ctx.session.load(&id)?;
+            let id = ctx.session()?.store.resolve(&args.id)?;
+            let loaded = ctx.session()?.load(&id)?;
             let outstanding: Vec<(String, String)> = loaded
                 .dispute
                 .outstanding()
@@ -55,7 +55,7 @@ pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
     let note = super::input::long_text("--note", args.note.clone(), args.note_file.clone())?;
     let note = optional("--note", note.as_deref(), MAX_LONG)?;
     let mut met: Option<String> = None;
-    let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
+    let loaded = ctx.session()?.record(&args.id, args.at, |l, _, _| {
         let obligation = l.dispute.find_obligation(&who).map(|o| o.id.clone());
         met = obligation
             .as_ref()
@@ -74,5 +74,5 @@ pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
             loaded.dispute.id
         ),
     };
-    Ok(after_change(ctx, &loaded, headline))
+    after_change(ctx, &loaded, headline)
 }

@@ -78,13 +78,11 @@ pub struct OpenArgs {
 pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     args.summary =
         super::input::long_text("--summary", args.summary.take(), args.summary_file.take())?;
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let p = &ctx.prompter;
-    let policy_id = args.policy.clone().or_else(|| ctx.config.policy.clone());
-    let from = args
-        .from
-        .clone()
-        .or_else(|| ctx.config.organisation.clone());
+    let config = ctx.config()?;
+    let policy_id = args.policy.clone().or_else(|| config.policy.clone());
+    let from = args.from.clone().or_else(|| config.organisation.clone());
     let mut missing = Vec::new();
     if policy_id.is_none() && args.policy_file.is_none() {
         missing.push("--policy");
@@ -126,7 +124,7 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         }
     };
     let earlier = if args.from.is_none() || args.with.is_none() {
-        agencies_used(ctx)
+        agencies_used(s)
     } else {
         Vec::new()
     };
@@ -210,16 +208,16 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         "Opened dispute {} under {} ({}).",
         loaded.dispute.id, loaded.policy.policy.id, loaded.policy.policy.partnership
     );
-    Ok(after_change(ctx, &loaded, headline))
+    after_change(ctx, &loaded, headline)
 }
 
 /// Agencies to offer at the prompt: those named in earlier disputes, most used
 /// first, each under its name in the partnership's agency list (an alias counts
 /// as the agency it stands for), then the rest of that list.
-fn agencies_used(ctx: &Ctx) -> Vec<String> {
-    let known = crate::agency::Agencies::read(ctx.session.store.root()).unwrap_or_default();
+fn agencies_used(s: &crate::ops::Session) -> Vec<String> {
+    let known = crate::agency::Agencies::read(s.store.root()).unwrap_or_default();
     let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let _ = ctx.session.each(|_, loaded| {
+    let _ = s.each(|_, loaded| {
         if let Ok(l) = loaded {
             for a in [&l.dispute.opened.from, &l.dispute.opened.with] {
                 *counts.entry(known.canonical(a).into_owned()).or_default() += 1;

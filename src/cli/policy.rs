@@ -129,7 +129,7 @@ fn width() -> Option<u16> {
 
 fn list(ctx: &Ctx) -> Result<Output> {
     let rows: Vec<render::ListRow<'_>> = ctx
-        .session
+        .session()?
         .catalogue
         .policies()
         .into_iter()
@@ -154,12 +154,16 @@ fn list(ctx: &Ctx) -> Result<Output> {
 }
 
 fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
-    let loaded = ctx.session.catalogue.get(&args.id)?;
+    let s = ctx.session()?;
+    let loaded = s.catalogue.get(&args.id)?;
     let p = &loaded.policy;
+    let division = s.division_of(p);
     match (args.format, ctx.json) {
         (Format::Text, true) => {
             let mut value = serde_json::to_value(p).unwrap_or_default();
             if let Some(map) = value.as_object_mut() {
+                // The division in use, whether the file or the setting gave it.
+                map.insert("division".into(), division.as_str().into());
                 map.insert("hash".into(), loaded.hash.clone().into());
                 map.insert("origin".into(), origin_words(loaded).into());
             }
@@ -171,6 +175,7 @@ fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
         ),
         (Format::Text, false) => Ok(Output::Text(render::show(
             p,
+            division,
             &loaded.hash,
             &origin_words(loaded),
             width(),
@@ -280,7 +285,7 @@ fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
     let paragraph = format!(
         "{file} is a valid policy: {id} ({name}), {partnership}, {year}. It has {n} stage{s} ({stages}); \
          {cats} categor{ies}{excluded}; {limits} limit{ls}; {obl} obligation{os}; {byp} bypass{bs}; {notes} note{ns}; \
-         and {readings} reading{rs}. Working days follow {division} bank holidays, and {urgent}. \
+         and {readings} reading{rs}. Working days follow {division}, and {urgent}. \
          To use it, copy it into {config} and run `escalate open --policy {id} ...`, \
          or run `escalate open --policy-file {file} ...`.",
         file = path.display(),
@@ -307,7 +312,10 @@ fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
         notes = p.notes.len(),
         ns = plural(p.notes.len()),
         rs = plural(readings),
-        division = p.division.title(),
+        division = match p.division {
+            Some(d) => format!("{} bank holidays", d.title()),
+            None => "the bank holidays of your `division` setting (England and Wales when it is not set)".to_owned(),
+        },
     );
     Ok(Output::Text(format!("{paragraph}\n")))
 }

@@ -25,11 +25,11 @@ pub fn run(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
     let reason = super::input::long_text("--reason", Some(args.reason), None)?.unwrap_or_default();
     let reason = required("--reason", &reason, MAX_LONG)?;
     let loaded = ctx
-        .session
+        .session()?
         .record(&args.id, args.at, |l, _, _| l.dispute.plan_reopen(reason))?;
     let headline = format!(
         "Reopened dispute {} at stage {}.",
         loaded.dispute.id, loaded.dispute.stage
     );
-    Ok(after_change(ctx, &loaded, headline))
+    after_change(ctx, &loaded, headline)
 }

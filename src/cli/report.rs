@@ -76,7 +76,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let period = match (&args.month, args.from, args.to) {
         (Some(m), _, _) => month(m, crate::clock::london_date(&s.now))?,
         (None, Some(from), Some(to)) if from <= to => Period { from, to },
@@ -141,7 +141,11 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         let series = series.finish();
         return Ok(match format {
             Format::Json => Output::json(&series),
-            Format::Csv => Output::Text(series_csv(&series, max_stage(ctx), !args.no_header)),
+            Format::Csv => Output::Text(series_csv(
+                &series,
+                max_stage(ctx.session()?),
+                !args.no_header,
+            )),
             Format::CsvLong => Output::Text(long_csv(
                 series
                     .periods
@@ -176,7 +180,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     agencies.warn_if_unknown();
     Ok(match format {
         Format::Json => Output::json(&report),
-        Format::Csv => Output::Text(csv(&report, max_stage(ctx), !args.no_header)),
+        Format::Csv => Output::Text(csv(&report, max_stage(ctx.session()?), !args.no_header)),
         Format::CsvLong => {
             Output::Text(long_csv([(report.range_label(), &report)], !args.no_header))
         }
@@ -190,7 +194,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
 /// Another agency's data directory, to read only (`--include-dir`): its disputes
 /// are loaded from their journals with the policy texts they pinned there.
 pub(super) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<crate::ops::Session> {
-    if !dir.join("disputes").is_dir() {
+    if !crate::store::layout::disputes(dir).is_dir() {
         return Err(Error::usage(format!(
             "--include-dir {} is not a data directory (it has no disputes folder)",
             dir.display()
@@ -200,11 +204,12 @@ pub(super) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<crate::ops::S
     Ok(crate::ops::Session {
         store: crate::store::Store::new(dir),
         catalogue: crate::policy::Catalogue::builtin(),
-        now: ctx.session.now,
-        actor: ctx.session.actor.clone(),
+        now: ctx.session()?.now,
+        actor: ctx.session()?.actor.clone(),
         calendars: crate::calendar_store::Calendars::load(dir)?,
         // Read only: nothing is ever signed in another agency's directory.
         keys: crate::signing::Keyring::new(None, dir.to_owned()),
+        division_setting: ctx.config()?.division,
     })
 }
 
@@ -323,7 +328,7 @@ fn count(
     mut absorb: impl FnMut(Vec<Option<Contribution>>),
     mut skip: impl FnMut(String),
 ) -> Result<()> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     // From the cache, a dispute costs its facts; its state is decoded only if it
     // was open when a period ended, and its journal read (once) only if something
     // happened to it after a period's end (to replay it up to then).
@@ -400,9 +405,8 @@ fn count(
 
 /// The highest stage number any known policy has: CSV columns stay the same from
 /// month to month whatever happened.
-fn max_stage(ctx: &Ctx) -> u32 {
-    ctx.session
-        .catalogue
+fn max_stage(s: &crate::ops::Session) -> u32 {
+    s.catalogue
         .policies()
         .into_iter()
         .map(|p| p.policy.last_stage())

@@ -39,8 +39,8 @@ pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
     let outcome = match given {
         Some(o) => o,
         None => {
-            let id = ctx.session.store.resolve(&args.id)?;
-            let loaded = ctx.session.load(&id)?;
+            let id = ctx.session()?.store.resolve(&args.id)?;
+            let loaded = ctx.session()?.load(&id)?;
             loaded.dispute.require_open("resolve it again")?;
             let o = p.long_text(
                 "The agreed outcome, and how outstanding issues will be pursued",
@@ -56,7 +56,7 @@ pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
         }
     };
     let outcome = required(&p.field("--outcome"), &outcome, MAX_LONG)?;
-    let loaded = ctx.session.record(&args.id, args.at, |l, _, _| {
+    let loaded = ctx.session()?.record(&args.id, args.at, |l, _, _| {
         l.dispute.require_open("resolve it again")?;
         if let Some(stage) = confirmed_stage.filter(|s| *s != l.dispute.stage) {
             return Err(crate::error::Error::refused(format!(
@@ -74,5 +74,5 @@ pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
         "Resolved dispute {} at stage {}.",
         loaded.dispute.id, loaded.dispute.stage
     );
-    Ok(after_change(ctx, &loaded, headline))
+    after_change(ctx, &loaded, headline)
 }

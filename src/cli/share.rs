@@ -37,13 +37,13 @@ pub enum ShareCommand {
 pub fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
     match args.command {
         ShareCommand::Init { remote } => {
-            let outcome = crate::share::init(&ctx.session, &remote, &identity(ctx)?)?;
+            let outcome = crate::share::init(ctx.session()?, &remote, &identity(ctx)?)?;
             if ctx.json {
                 return Ok(Output::json(&outcome));
             }
             let mut text = format!(
                 "{} is now shared with {remote}.\n",
-                ctx.session.store.root().display()
+                ctx.root.as_path().display()
             );
             text.push_str(&render(&outcome));
             text.push_str("Other agencies join with `escalate share join REMOTE PATH`; run `escalate sync` to send and receive, or `escalate config set sync auto`.\n");
@@ -51,7 +51,7 @@ pub fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
         }
         ShareCommand::Join { remote, path } => {
             let given = path.is_some();
-            let path = path.unwrap_or_else(|| ctx.session.store.root().to_owned());
+            let path = path.unwrap_or_else(|| ctx.root.as_path().to_owned());
             let count = crate::share::join(&remote, &path)?;
             if ctx.json {
                 return Ok(Output::json(serde_json::json!({

@@ -13,7 +13,7 @@ pub struct ShowArgs {
 }
 
 pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let id = s.store.resolve(&args.id)?;
     let loaded = s.load(&id)?;
     for w in &loaded.warnings {

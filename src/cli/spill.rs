@@ -20,7 +20,7 @@ impl Spill {
     /// A new scratch file under `root/cache`; `None` if it cannot be made (the
     /// caller then keeps the elements in memory).
     pub fn create(root: &Path) -> Option<Spill> {
-        let dir = root.join("cache");
+        let dir = crate::store::layout::cache(root);
         crate::fsutil::private_dir(&dir).ok()?;
         let path = dir.join(format!(".status-{}.spill", std::process::id()));
         let _ = std::fs::remove_file(&path);

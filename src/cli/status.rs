@@ -56,14 +56,11 @@ pub struct StatusArgs {
 /// In a shared directory, the agency whose disputes `status` shows by default (need
 /// to know): the configured organisation, unless --all-agencies or --agency says
 /// otherwise.
-fn own_agency(args: &StatusArgs, ctx: &Ctx) -> Option<String> {
-    if args.all_agencies
-        || args.agency.is_some()
-        || !crate::share::is_shared(ctx.session.store.root())
-    {
-        return None;
+fn own_agency(args: &StatusArgs, ctx: &Ctx) -> Result<Option<String>> {
+    if args.all_agencies || args.agency.is_some() || !crate::share::is_shared(ctx.root.as_path()) {
+        return Ok(None);
     }
-    ctx.config.organisation.clone()
+    Ok(ctx.config()?.organisation.clone())
 }
 
 /// Whether a dispute involves `agency` (any, when `None`); counts those it hides.
@@ -113,14 +110,14 @@ impl StatusArgs {
 }
 
 pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let others = args
         .include_dir
         .iter()
         .map(|d| super::report::included(d, ctx))
         .collect::<Result<Vec<_>>>()?;
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
-    let mine = own_agency(&args, ctx);
+    let mine = own_agency(&args, ctx)?;
     let hidden = AtomicUsize::new(0);
     // Each row is rendered on the thread that read it (compact JSON, or table
     // cells) and kept with its sort key; whole summaries of every open dispute

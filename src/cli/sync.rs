@@ -13,14 +13,14 @@ pub struct SyncArgs {}
 
 /// Who commits: the configured name and organisation (the agency).
 pub fn identity(ctx: &Ctx) -> Result<Identity> {
-    let organisation = ctx.config.organisation.clone().ok_or_else(|| {
+    let organisation = ctx.config()?.organisation.clone().ok_or_else(|| {
         Error::refused("sharing needs to know your agency, and no organisation is set")
             .with_hint("Set it once: `escalate config set organisation \"Your agency\"`.")
     })?;
     Ok(Identity {
-        name: ctx.session.actor.clone(),
+        name: ctx.session()?.actor.clone(),
         organisation,
-        when: ctx.session.now.timestamp(),
+        when: ctx.session()?.now.timestamp(),
     })
 }
 
@@ -46,7 +46,7 @@ pub fn render(o: &Outcome) -> String {
 }
 
 pub fn run(_args: SyncArgs, ctx: &Ctx) -> Result<Output> {
-    let outcome = crate::share::sync::sync(&ctx.session, &identity(ctx)?, false)?;
+    let outcome = crate::share::sync::sync(ctx.session()?, &identity(ctx)?, false)?;
     if ctx.json {
         return Ok(Output::json(&outcome));
     }
@@ -56,12 +56,14 @@ pub fn run(_args: SyncArgs, ctx: &Ctx) -> Result<Output> {
 /// After a recording command with `sync = auto`: sync, and when that is not
 /// possible say so in one line on stderr; the recorded event is safe either way.
 pub fn after_recording(ctx: &Ctx) {
-    if ctx.config.sync.as_deref() != Some("auto")
-        || !crate::share::is_shared(ctx.session.store.root())
-    {
+    // The recording command has read the settings already.
+    let auto = ctx
+        .config()
+        .is_ok_and(|c| c.sync.as_deref() == Some("auto"));
+    if !auto || !crate::share::is_shared(ctx.root.as_path()) {
         return;
     }
-    let done = identity(ctx).and_then(|id| crate::share::sync::sync(&ctx.session, &id, true));
+    let done = identity(ctx).and_then(|id| crate::share::sync::sync(ctx.session()?, &id, true));
     match done {
         Ok(o) => {
             for s in &o.superseded {

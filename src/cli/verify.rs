@@ -35,9 +35,9 @@ pub struct VerifyArgs {
 
 /// `verify --history`: one line per breach, naming the commit; exit 3 if any.
 fn history(ctx: &Ctx) -> Result<Output> {
-    let h = crate::share::history::check(ctx.session.store.root())?;
+    let h = crate::share::history::check(ctx.root.as_path())?;
     let rewritten = h.rewritten.as_ref().map(|c| crate::error::Error::DamagedFile {
-        path: ctx.session.store.root().join(".git"),
+        path: crate::store::layout::git_dir(&ctx.root),
         what: format!(
             "the partnership's repository no longer contains commit {c}, which this computer synced: its history was rewritten by a forced push"
         ),
@@ -45,7 +45,7 @@ fn history(ctx: &Ctx) -> Result<Output> {
     });
     let first = h.breaches.first().map(|b| {
         crate::error::Error::damaged(
-            ctx.session.store.root().join(&b.file),
+            ctx.root.as_path().join(&b.file),
             0,
             format!(
                 "commit {} by {} did not only append to it: {}",
@@ -119,7 +119,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     if args.history {
         return history(ctx);
     }
-    let s = &ctx.session;
+    let s = ctx.session()?;
     let checks = Checks {
         signers: Signers::load(s.store.root())?,
         against: args.against.as_deref().map(checkpoint::read).transpose()?,

@@ -447,7 +447,7 @@ fn check_surroundings(path: &Path, contents: &mut Contents) -> Result<()> {
 /// Its own directory, so checking for leftovers costs one failed lookup in the
 /// usual case where nothing was ever torn, not a scan of every journal's name.
 fn quarantine_dir(path: &Path) -> PathBuf {
-    path.parent().unwrap_or(Path::new(".")).join("quarantine")
+    crate::store::layout::quarantine_beside(path)
 }
 
 /// Whether `dir` is a directory itself, not a link to one elsewhere.

@@ -32,9 +32,11 @@ pub struct Policy {
     pub year: Option<u16>,
     /// Full citation of the source document.
     pub document: String,
-    /// Bank-holiday division whose working days deadlines count.
-    #[serde(default = "default_division")]
-    pub division: Division,
+    /// Bank-holiday division whose working days deadlines count, as the file gives
+    /// it. The five built-ins state theirs; when a user policy leaves it out, the
+    /// `division` setting decides (see `Policy::division_or`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<Division>,
     /// Whom the procedure is about (format 2): children (the default), adults, or both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<SubjectScope>,
@@ -57,8 +59,15 @@ pub struct Policy {
     pub notes: Vec<Note>,
 }
 
-fn default_division() -> Division {
-    Division::EnglandAndWales
+impl Policy {
+    /// The division whose working days count: the policy's own, else the user's
+    /// `division` setting, else England and Wales (what a policy without one has
+    /// always meant).
+    pub fn division_or(&self, setting: Option<Division>) -> Division {
+        self.division
+            .or(setting)
+            .unwrap_or(Division::EnglandAndWales)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

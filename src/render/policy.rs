@@ -223,7 +223,13 @@ pub fn list(rows: &[ListRow<'_>], width: Option<u16>) -> String {
 }
 
 /// The text of `escalate policy show`.
-pub fn show(policy: &Policy, hash: &str, origin: &str, width: Option<u16>) -> String {
+pub fn show(
+    policy: &Policy,
+    division: crate::calendar::Division,
+    hash: &str,
+    origin: &str,
+    width: Option<u16>,
+) -> String {
     let prose = usize::from(width.unwrap_or(PIPE_WIDTH));
     let mut out = String::new();
     out.push_str(&format!("{}: {}\n", policy.id, policy.name));
@@ -237,7 +243,7 @@ pub fn show(policy: &Policy, hash: &str, origin: &str, width: Option<u16>) -> St
     out.push_str(&wrap(&format!("Source: {}", policy.document), "", prose));
     out.push_str(&format!(
         "Working days: {} bank holidays. From: {origin}. Hash: {hash}\n",
-        policy.division.title()
+        division.title()
     ));
     if let Some(scope) = policy.subject {
         let whom = match scope {

@@ -21,7 +21,7 @@ pub const BRANCH: &str = "main";
 /// The remote every clone talks to.
 pub const REMOTE: &str = "origin";
 /// The file recording which escalate may write to the repository.
-pub const REPOSITORY_FILE: &str = "escalate-repository.toml";
+pub const REPOSITORY_FILE: &str = crate::store::layout::REPOSITORY;
 /// The last partnership commit this clone integrated: pushed history, and the
 /// base that says which local lines were never pushed.
 pub const SYNCED_REF: &str = "refs/escalate/synced";
@@ -112,15 +112,18 @@ pub fn check_repository_text(text: &str, whence: &Path) -> Result<()> {
 
 /// Whether a data directory is a shared one (a git working tree made by `share`).
 pub fn is_shared(root: &Path) -> bool {
-    root.join(".git").exists() && root.join(REPOSITORY_FILE).exists()
+    crate::store::layout::git_dir(root).exists()
+        && crate::store::layout::repository_file(root).exists()
 }
 
 /// In a shared directory, refuse to write when the repository needs a newer
 /// escalate. Outside one, nothing to check.
 pub fn check_writable(root: &Path) -> Result<()> {
-    let path = root.join(REPOSITORY_FILE);
+    let path = crate::store::layout::repository_file(root);
     match std::fs::read_to_string(&path) {
-        Ok(text) if root.join(".git").exists() => check_repository_text(&text, &path),
+        Ok(text) if crate::store::layout::git_dir(root).exists() => {
+            check_repository_text(&text, &path)
+        }
         _ => Ok(()),
     }
 }
@@ -133,7 +136,7 @@ pub fn init(
     identity: &git::Identity,
 ) -> Result<sync::Outcome> {
     let root = session.store.root().to_owned();
-    if root.join(".git").exists() {
+    if crate::store::layout::git_dir(&root).exists() {
         return Err(Error::refused(format!(
             "{} is already a git working tree",
             root.display()
@@ -149,14 +152,14 @@ pub fn init(
     if !listed.ok {
         let e = git::remote_failure("reach", remote, &listed.stderr);
         // Leave the directory as it was: a plain data directory.
-        let _ = std::fs::remove_dir_all(root.join(".git"));
+        let _ = std::fs::remove_dir_all(crate::store::layout::git_dir(&root));
         return Err(e);
     }
     if listed.text().is_empty() {
         write_file(&root.join(".gitignore"), GITIGNORE.as_bytes())?;
         write_file(&root.join(".gitattributes"), GITATTRIBUTES.as_bytes())?;
         write_file(
-            &root.join(REPOSITORY_FILE),
+            &crate::store::layout::repository_file(&root),
             repository_file_text().as_bytes(),
         )?;
     } else {
@@ -222,7 +225,7 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
         let _ = std::fs::remove_dir_all(path);
         e
     };
-    let repo_file = path.join(REPOSITORY_FILE);
+    let repo_file = crate::store::layout::repository_file(path);
     let text = std::fs::read_to_string(&repo_file).map_err(|_| {
         cleanup(
             Error::refused(format!("{remote} is not an escalate partnership repository"))

@@ -70,7 +70,7 @@ pub fn sync(session: &Session, identity: &Identity, unattended: bool) -> Result<
             if let Some(Some(text)) = g.blobs(&[format!("{f}:{REPOSITORY_FILE}")])?.pop() {
                 super::check_repository_text(
                     &String::from_utf8_lossy(&text),
-                    &root.join(REPOSITORY_FILE),
+                    &crate::store::layout::repository_file(root),
                 )?;
             }
         }
@@ -143,7 +143,7 @@ const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 /// One sync at a time per clone: two interleaved would each take the other's
 /// integrated lines for local ones.
 fn lock_sync(root: &Path) -> Result<std::fs::File> {
-    let dir = root.join(".git").join("escalate");
+    let dir = crate::store::layout::sync_state(root);
     crate::fsutil::private_dir(&dir)?;
     let path = dir.join("sync.lock");
     let file = std::fs::OpenOptions::new()
@@ -180,8 +180,8 @@ fn remote_url(g: &Git) -> String {
 /// Refuse to start in a directory that is not shared, or that git left part-way
 /// through an operation of its own.
 fn preflight(root: &Path) -> Result<()> {
-    let dot = root.join(".git");
-    if !dot.exists() || !root.join(REPOSITORY_FILE).exists() {
+    let dot = crate::store::layout::git_dir(root);
+    if !dot.exists() || !crate::store::layout::repository_file(root).exists() {
         return Err(Error::refused(format!(
             "{} is not shared with a partnership",
             root.display()
@@ -410,7 +410,7 @@ fn integrate_all(
             }
         }
     }
-    let scratch = root.join(".git").join("escalate").join("scratch");
+    let scratch = crate::store::layout::sync_state(root).join("scratch");
     for t in journals {
         let id = journal_id(&t.path).expect("partitioned on journal_id");
         let contents = integrate_journal(session, &id, t, &scratch, outcome)?;
@@ -481,7 +481,7 @@ fn integrate_journal(
 }
 
 fn backup_dir(root: &Path) -> PathBuf {
-    root.join(".git").join("escalate").join("backup")
+    crate::store::layout::sync_state(root).join("backup")
 }
 
 /// Replace a journal's contents while its lock is held: the file is kept (the lock
@@ -516,7 +516,7 @@ fn recover_backups(root: &Path) -> Result<()> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let path = root.join("disputes").join(&name);
+        let path = crate::store::layout::disputes(root).join(&name);
         let backup = entry.path();
         let finished = journal::read(&path).is_ok();
         if !finished {
@@ -577,7 +577,7 @@ fn build_commit(
     fetched: Option<&str>,
     identity: &Identity,
 ) -> Result<Option<String>> {
-    let work = g.root.join(".git").join("escalate");
+    let work = crate::store::layout::sync_state(&g.root);
     crate::fsutil::private_dir(&work)?;
     let stage = work.join("stage");
     let _ = std::fs::remove_dir_all(&stage);
