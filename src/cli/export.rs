@@ -156,6 +156,18 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     Ok(Output::Text(String::new()))
 }
 
+/// Each dispute of a directory by ID, with its journal's path: what a reading of
+/// several directories has seen so far.
+pub(super) fn journals_by_id(
+    s: &crate::ops::Session,
+) -> Result<std::collections::HashMap<String, std::path::PathBuf>> {
+    Ok(s.store
+        .ids()?
+        .into_iter()
+        .map(|id| (id.as_str().to_owned(), s.store.journal_path(&id)))
+        .collect())
+}
+
 /// Visit the disputes of each included directory (read only, from their
 /// journals) that no directory before it had; a dispute found twice is visited
 /// once, with a warning if the journals differ.
@@ -164,12 +176,7 @@ pub(super) fn each_other(
     others: &[crate::ops::Session],
     mut visit: impl FnMut(&crate::ops::Session, &crate::ops::Loaded),
 ) -> Result<()> {
-    let mut seen: std::collections::HashMap<String, std::path::PathBuf> = s
-        .store
-        .ids()?
-        .into_iter()
-        .map(|id| (id.as_str().to_owned(), s.store.journal_path(&id)))
-        .collect();
+    let mut seen = journals_by_id(s)?;
     for o in others {
         let before: std::collections::HashSet<String> = seen.keys().cloned().collect();
         o.each_mapped(

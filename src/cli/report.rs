@@ -382,12 +382,7 @@ fn count(
     };
     s.each_view(true, measure, visit)?;
     drop(progress);
-    let mut seen: std::collections::HashMap<String, std::path::PathBuf> = s
-        .store
-        .ids()?
-        .into_iter()
-        .map(|id| (id.as_str().to_owned(), s.store.journal_path(&id)))
-        .collect();
+    let mut seen = super::export::journals_by_id(s)?;
     for dir in include {
         count_other(
             dir,
