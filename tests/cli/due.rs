@@ -475,26 +475,9 @@ fn commands_started_together_are_never_refused_by_the_clock() {
 mod pty {
     //! The prompts of `open`, and the escalation plan, in a real pseudo-terminal.
     use super::*;
-    use rexpect::session::{spawn_command, PtySession};
+    use rexpect::session::spawn_command;
 
-    fn key(p: &mut PtySession, keys: &str) {
-        std::thread::sleep(Duration::from_millis(400));
-        p.send(keys).unwrap();
-        p.flush().unwrap();
-    }
-
-    fn command(env: &Env, args: &[&str]) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("escalate"));
-        cmd.env_clear()
-            .env("TERM", "xterm")
-            .env("HOME", env.tmp.path().join("home"))
-            .env("XDG_CONFIG_HOME", env.tmp.path().join("config"))
-            .env("ESCALATE_DIR", env.data())
-            .env("ESCALATE_NOW", &env.now)
-            .env("ESCALATE_USER", &env.user)
-            .args(args);
-        cmd
-    }
+    use crate::support::{key, terminal_command as command};
 
     #[test]
     fn open_asks_for_the_category_and_every_condition() {

@@ -309,30 +309,19 @@ mod pty {
     //! The editor, the cursor and the confirmation, in a real pseudo-terminal.
     use super::*;
     use rexpect::session::spawn_command;
-    use std::time::Duration;
 
+    use crate::support::key;
+
+    /// As a terminal user runs it, with a `PATH` (for the editor), a state
+    /// directory (for recovered text) and the given `EDITOR`.
     fn command(env: &Env, editor: Option<&Path>, args: &[&str]) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("escalate"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TERM", "xterm")
-            .env("HOME", env.tmp.path().join("home"))
-            .env("XDG_CONFIG_HOME", env.tmp.path().join("config"))
-            .env("XDG_STATE_HOME", env.tmp.path().join("state"))
-            .env("ESCALATE_DIR", env.data())
-            .env("ESCALATE_NOW", &env.now)
-            .env("ESCALATE_USER", &env.user)
-            .args(args);
+        let mut cmd = crate::support::terminal_command(env, args);
+        cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("XDG_STATE_HOME", env.tmp.path().join("state"));
         if let Some(editor) = editor {
             cmd.env("EDITOR", editor);
         }
         cmd
-    }
-
-    fn key(p: &mut rexpect::session::PtySession, keys: &str) {
-        std::thread::sleep(Duration::from_millis(400));
-        p.send(keys).unwrap();
-        p.flush().unwrap();
     }
 
     /// An "editor" that keeps a copy of the file it was given (to see the hint),

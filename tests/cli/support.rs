@@ -211,3 +211,26 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The binary in this environment as a terminal user runs it, for driving in a
+/// pseudo-terminal (rexpect): a terminal type, and neither `PATH` nor `NO_COLOR`.
+pub fn terminal_command(env: &Env, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("escalate"));
+    cmd.env_clear()
+        .env("TERM", "xterm")
+        .env("HOME", env.tmp.path().join("home"))
+        .env("XDG_CONFIG_HOME", env.tmp.path().join("config"))
+        .env("ESCALATE_DIR", env.data())
+        .env("ESCALATE_NOW", &env.now)
+        .env("ESCALATE_USER", &env.user)
+        .args(args);
+    cmd
+}
+
+/// Send keys to a menu or yes/no question. They switch the terminal to raw mode
+/// after drawing, flushing anything typed before: give them a moment first.
+pub fn key(p: &mut rexpect::session::PtySession, keys: &str) {
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    p.send(keys).unwrap();
+    p.flush().unwrap();
+}

@@ -246,26 +246,7 @@ mod pty {
     use super::*;
     use rexpect::session::spawn_command;
 
-    /// Send keys to a menu or yes/no question. They switch the terminal to raw mode
-    /// after drawing, flushing anything typed before: give them a moment first.
-    fn key(p: &mut rexpect::session::PtySession, keys: &str) {
-        std::thread::sleep(Duration::from_millis(400));
-        p.send(keys).unwrap();
-        p.flush().unwrap();
-    }
-
-    fn command(env: &Env, args: &[&str]) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("escalate"));
-        cmd.env_clear()
-            .env("TERM", "xterm")
-            .env("HOME", env.tmp.path().join("home"))
-            .env("XDG_CONFIG_HOME", env.tmp.path().join("config"))
-            .env("ESCALATE_DIR", env.data())
-            .env("ESCALATE_NOW", &env.now)
-            .env("ESCALATE_USER", &env.user)
-            .args(args);
-        cmd
-    }
+    use crate::support::{key, terminal_command as command};
 
     /// gscb's category (the first) and its three conditions, each "no" (the
     /// default); tests/cli/due.rs answers them.
