@@ -709,7 +709,7 @@ pub fn check_agreed(
             "policy {} does not let the parties agree a later date for stage {label}",
             policy.id
         ))
-        .with_hint("Leave out --due-reason; --due alone sets an earlier date than the policy's."));
+        .with_hint("The policy's deadline stands. An earlier date can always be set: --due without --due-reason (on open or escalate)."));
     }
     if let Some(date) = due.filter(|d| *d < clock::london_date(&when)) {
         return Err(Error::refused(format!(
