@@ -10,13 +10,14 @@ use std::path::Path;
 
 use chrono::{Duration, TimeZone};
 
-use crate::clock::{self, Instant};
-use crate::dispute::Dispute;
+use crate::domain::clock::{self, Instant};
+use crate::domain::dispute::Dispute;
+use crate::domain::event::{Event, Opened, Record};
+use crate::domain::id::DisputeId;
 use crate::error::Result;
-use crate::id::DisputeId;
-use crate::journal::{head, line, Event, Opened, Record};
+use crate::integrity::signing::Key;
 use crate::policy::{Catalogue, LoadedPolicy};
-use crate::signing::Key;
+use crate::store::journal::{head, line};
 
 /// splitmix64: small, seedable, and good enough to make varied test data.
 struct Rng(u64);
@@ -276,8 +277,8 @@ fn write_journal(path: &Path, records: &[Record]) -> Result<()> {
             .map(|r| line::sha256_hex(line::encode(r).as_bytes()))
             .unwrap_or_default(),
     };
-    crate::fsutil::write_new_file(path, &bytes)?;
-    crate::fsutil::write_new_file(&head::path_for(path), head::render(&receipt).as_bytes())
+    crate::store::fsutil::write_new_file(path, &bytes)?;
+    crate::store::fsutil::write_new_file(&head::path_for(path), head::render(&receipt).as_bytes())
 }
 
 /// Write `disputes` disputes into the data directory `dir`; returns how many events.

@@ -6,15 +6,16 @@
 
 use chrono::NaiveDate;
 
-use crate::cache;
 use crate::calendar::{Calendar, Division};
-use crate::clock::{self, Instant};
-use crate::deadline::Due;
-use crate::dispute::{self, Dispute};
+use crate::domain::clock::{self, Instant};
+use crate::domain::deadline::Due;
+use crate::domain::dispute::{self, Dispute};
+use crate::domain::event::{Event, Opened};
+use crate::domain::id::DisputeId;
 use crate::error::{Error, Result};
-use crate::id::DisputeId;
-use crate::journal::{self, Event, Opened};
 use crate::policy::{Catalogue, LoadedPolicy};
+use crate::store::cache;
+use crate::store::journal;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -65,9 +66,9 @@ pub struct Session {
     pub now: Instant,
     pub actor: String,
     /// The stored calendar (import and closure days), read once per process.
-    pub calendars: crate::calendar_store::Calendars,
+    pub calendars: crate::store::calendar::Calendars,
     /// The user's signing key, loaded (or created) by the first line recorded.
-    pub keys: crate::signing::Keyring,
+    pub keys: crate::integrity::signing::Keyring,
     /// The `division` setting: the calendar of a policy that names none.
     pub division_setting: Option<Division>,
 }
@@ -84,8 +85,8 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    pub fn summary(&self, calendar: &Calendar, now: &Instant) -> crate::summary::Summary {
-        crate::summary::Summary::of(
+    pub fn summary(&self, calendar: &Calendar, now: &Instant) -> crate::domain::summary::Summary {
+        crate::domain::summary::Summary::of(
             &self.dispute,
             &self.policy.policy,
             &self.head,
@@ -98,8 +99,8 @@ impl Loaded {
 /// A dispute as `Session::each_view` found it: what a report needs (its brief and
 /// the facts of each line), and the way to its state or its lines.
 pub struct View {
-    pub brief: crate::report::Brief,
-    pub facts: Vec<crate::report::Fact>,
+    pub brief: crate::domain::report::Brief,
+    pub facts: Vec<crate::domain::report::Fact>,
     pub policy: Arc<LoadedPolicy>,
     source: Source,
 }
@@ -349,14 +350,14 @@ impl Session {
                 _ => false,
             };
             let view = loaded.map(|l| View {
-                brief: crate::report::Brief::of(&l.dispute),
+                brief: crate::domain::report::Brief::of(&l.dispute),
                 facts: match &fresh {
                     Cached::Fresh(e) => e.facts.clone(),
                     _ => l
                         .dispute
                         .records
                         .iter()
-                        .map(|r| crate::report::Fact::of(&l.dispute, r))
+                        .map(|r| crate::domain::report::Fact::of(&l.dispute, r))
                         .collect(),
                 },
                 policy: Arc::clone(&l.policy),
@@ -450,7 +451,8 @@ impl Session {
         }
         // Every policy is about another agency's decision; within one agency its own
         // procedure applies (gscb 1.10). The agency list says which names are one.
-        let agencies = crate::agency::Agencies::read(self.store.root()).unwrap_or_default();
+        let agencies =
+            crate::store::agencies::Agencies::read(self.store.root()).unwrap_or_default();
         if agencies
             .canonical(opened.from.trim())
             .eq_ignore_ascii_case(agencies.canonical(opened.with.trim()).trim())

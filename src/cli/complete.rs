@@ -9,7 +9,7 @@ use clap::Args;
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::Shells;
 
-use crate::dispute::State;
+use crate::domain::dispute::State;
 
 use super::{project_dirs, Ctx, Output};
 use crate::error::{Error, Result};
@@ -140,16 +140,18 @@ fn session(store: crate::store::Store) -> Option<crate::ops::Session> {
     let root = store.root().to_owned();
     let user = project_dirs().map(|d| d.config_dir().join("policies"));
     Some(crate::ops::Session {
-        calendars: crate::calendar_store::Calendars::load(store.root()).ok()?,
+        calendars: crate::store::calendar::Calendars::load(store.root()).ok()?,
         catalogue: crate::policy::Catalogue::load(user.as_deref()).ok()?,
         store,
-        now: crate::clock::now_from_env().ok()?,
+        now: crate::domain::clock::now_from_env().ok()?,
         actor: String::new(),
         // Completion only reads; it never signs.
-        keys: crate::signing::Keyring::new(None, root),
+        keys: crate::integrity::signing::Keyring::new(None, root),
         // Completion never stops for a damaged settings file.
         division_setting: project_dirs()
-            .and_then(|d| crate::config::Config::load(&d.config_dir().join("config.toml")).ok())
+            .and_then(|d| {
+                crate::store::config::Config::load(&d.config_dir().join("config.toml")).ok()
+            })
             .and_then(|c| c.division),
     })
 }
@@ -193,7 +195,8 @@ pub fn policy_ids(current: &OsStr) -> Vec<CompletionCandidate> {
 /// canonical names, and an alias typed so far offers its agency's name.
 pub fn agency_names(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy().to_lowercase();
-    let Some(list) = data_dir().and_then(|d| crate::agency::Agencies::read(&d).ok()) else {
+    let Some(list) = data_dir().and_then(|d| crate::store::agencies::Agencies::read(&d).ok())
+    else {
         return Vec::new();
     };
     list.agencies

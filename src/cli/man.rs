@@ -115,7 +115,7 @@ fn write_all(pages: &[Page], dir: &Path) -> Result<Output> {
 /// groff into the pager, else the plain text of the page.
 fn show_on_terminal(page: &Page) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("escalate-man-{}", std::process::id()));
-    crate::fsutil::private_dir(&dir)?;
+    crate::store::fsutil::private_dir(&dir)?;
     let file = dir.join(page.file_name());
     let shown = std::fs::write(&file, &page.roff)
         .ok()
@@ -622,7 +622,7 @@ fn extra_sections(name: &str) -> Vec<(&'static str, String)> {
 
 fn report_figures() -> String {
     let mut out = paragraphs("Each figure, as named in JSON and CSV:");
-    for (figure, meaning) in crate::report::FIGURES {
+    for (figure, meaning) in crate::domain::report::FIGURES {
         // The one definition is written as a table cell; the page gives sentences.
         let mut chars = meaning.chars();
         let sentence = chars

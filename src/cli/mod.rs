@@ -3,33 +3,14 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
-mod agency;
-mod agree;
-mod amend;
-mod calendar;
+mod commands;
 mod complete;
-mod config;
 mod datadir;
-mod discuss;
-mod escalate;
-mod export;
 mod input;
-mod key;
 mod man;
-mod notify;
-mod open;
-mod policy;
 mod progress;
 mod prompt;
-mod reopen;
-mod report;
-mod resolve;
-mod share;
-mod show;
 mod spill;
-mod status;
-mod sync;
-mod verify;
 mod wrap;
 
 use std::io::{IsTerminal, Write};
@@ -37,13 +18,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::clock::{self, Instant};
-use crate::config::Config;
+use commands::{
+    agency, agree, amend, calendar, config, discuss, escalate, export, key, notify, open, policy,
+    reopen, report, resolve, share, show, status, sync, verify,
+};
+
+use crate::domain::clock::{self, Instant};
+use crate::domain::text;
 use crate::error::{Error, Result, EXIT_OK};
 use crate::ops::Session;
 use crate::policy::Catalogue;
+use crate::store::config::Config;
 use crate::store::Store;
-use crate::text;
 
 /// Track child-safeguarding professional disagreements under your area's
 /// escalation policy: stages, working-day deadlines and obligations, in an
@@ -323,8 +309,8 @@ impl Ctx {
             ));
         }
         let session = Session {
-            calendars: crate::calendar_store::Calendars::load(store.root())?,
-            keys: crate::signing::Keyring::new(self.key_dir.clone(), self.root.clone()),
+            calendars: crate::store::calendar::Calendars::load(store.root())?,
+            keys: crate::integrity::signing::Keyring::new(self.key_dir.clone(), self.root.clone()),
             store,
             catalogue,
             now: self.now,
@@ -383,7 +369,7 @@ fn env_var(name: &str) -> Option<std::ffi::OsString> {
 
 /// Run a parsed command line; returns the process exit code.
 pub fn main(mut cli: Cli) -> i32 {
-    crate::fsutil::survive_file_size_limit();
+    crate::store::fsutil::survive_file_size_limit();
     let g = &mut cli.global;
     g.dir = g
         .dir
@@ -524,7 +510,7 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
     }
     let mut out = format!("{headline}\n");
     match summary.state {
-        crate::dispute::State::Open => {
+        crate::domain::dispute::State::Open => {
             out.push_str(&format!(
                 "Stage {} ({}): due {}.\n",
                 summary.stage_label,
@@ -532,11 +518,11 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
                 crate::render::due_phrase(&summary)
             ));
         }
-        crate::dispute::State::Resolved if !summary.obligations.is_empty() => out.push_str(&format!(
+        crate::domain::dispute::State::Resolved if !summary.obligations.is_empty() => out.push_str(&format!(
             "The dispute is resolved; it stays in `escalate status` until each duty below is recorded with `escalate notify {} --who ...`.\n",
             summary.id
         )),
-        crate::dispute::State::Resolved => out.push_str("The dispute is closed.\n"),
+        crate::domain::dispute::State::Resolved => out.push_str("The dispute is closed.\n"),
     }
     for o in &summary.obligations {
         out.push_str(&format!(

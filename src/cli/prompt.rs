@@ -134,9 +134,9 @@ impl Prompter {
         let hint = format!(
             "\n# {question}\n# Write above or below these lines; lines starting with # are left out.\n\
              # Up to {} characters. Save and close the editor to go on; leave it empty to cancel.\n",
-            thousands(crate::text::MAX_LONG)
+            thousands(crate::domain::text::MAX_LONG)
         );
-        crate::fsutil::write_new_file(&path, hint.as_bytes())?;
+        crate::store::fsutil::write_new_file(&path, hint.as_bytes())?;
         // Wrapped between words, as every other message is, never mid-word.
         let _ = write!(
             std::io::stderr(),
@@ -319,7 +319,7 @@ fn recovery_path(flag: &str) -> Result<PathBuf> {
         .and_then(|d| d.state_dir().map(|s| s.to_owned()))
         .unwrap_or_else(|| std::env::temp_dir().join("escalate"))
         .join("unsent");
-    crate::fsutil::private_dir(&dir)?;
+    crate::store::fsutil::private_dir(&dir)?;
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let name = flag.trim_start_matches('-');
     Ok(dir.join(format!("{name}-{stamp}-{}.txt", std::process::id())))

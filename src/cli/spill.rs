@@ -21,7 +21,7 @@ impl Spill {
     /// caller then keeps the elements in memory).
     pub fn create(root: &Path) -> Option<Spill> {
         let dir = crate::store::layout::cache(root);
-        crate::fsutil::private_dir(&dir).ok()?;
+        crate::store::fsutil::private_dir(&dir).ok()?;
         let path = dir.join(format!(".status-{}.spill", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let mut options = std::fs::OpenOptions::new();

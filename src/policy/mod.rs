@@ -72,7 +72,7 @@ impl LoadedPolicy {
 
     /// Read and check a policy file; every problem is listed in the error.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let bytes = crate::fsutil::read_file(path)
+        let bytes = crate::store::fsutil::read_file(path)
             .map_err(|e| Error::io(format!("could not read policy file {}", path.display()), e))?;
         let text = String::from_utf8(bytes).map_err(|_| {
             Error::refused(format!("policy file {} is not UTF-8 text", path.display()))

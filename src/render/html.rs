@@ -2,8 +2,8 @@
 //! references to other files; charts are inline SVG, each followed by its table
 //! and a sentence; prints on A4. Contains figures only, never a child.
 
+use crate::domain::report::Series;
 use crate::render::pack::{self, Section};
-use crate::report::Series;
 
 const STYLE: &str = "@page { size: A4; margin: 15mm; }
 body { font-family: sans-serif; font-size: 10pt; color: #000; max-width: 190mm; margin: auto; }
@@ -46,7 +46,9 @@ pub fn render(series: &Series) -> String {
     let mut body = format!(
         "<h1>{}</h1>\n<p>Generated {} (Europe/London).</p>\n",
         escape(&title),
-        escape(&crate::clock::human_instant(&series.total.generated_at))
+        escape(&crate::domain::clock::human_instant(
+            &series.total.generated_at
+        ))
     );
     for s in pack::sections(series) {
         body.push_str(&format!(

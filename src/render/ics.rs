@@ -10,9 +10,9 @@
 
 use std::fmt::Write;
 
-use crate::clock::Instant;
-use crate::deadline::Due;
-use crate::summary::Summary;
+use crate::domain::clock::Instant;
+use crate::domain::deadline::Due;
+use crate::domain::summary::Summary;
 
 pub fn calendar(rows: &[Summary], now: &Instant) -> String {
     let mut out = String::new();

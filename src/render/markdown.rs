@@ -1,8 +1,8 @@
 //! The board pack as Markdown, for pasting into a board paper: the same sections
 //! as the HTML page (tables and their sentences), without the charts.
 
+use crate::domain::report::Series;
 use crate::render::pack::{self, Section};
-use crate::report::Series;
 
 /// A table cell: pipes escaped, line breaks flattened.
 fn cell(text: &str) -> String {
@@ -32,7 +32,7 @@ pub fn render(series: &Series) -> String {
     let mut out = format!(
         "# {}\n\nGenerated {} (Europe/London).\n",
         pack::title(series),
-        crate::clock::human_instant(&series.total.generated_at)
+        crate::domain::clock::human_instant(&series.total.generated_at)
     );
     for s in pack::sections(series) {
         out.push_str(&format!(

@@ -8,9 +8,9 @@ pub mod policy;
 pub mod table;
 pub mod timeline;
 
-use crate::clock::human_date;
-use crate::deadline::{Due, Standing};
-use crate::summary::{ObligationView, Summary};
+use crate::domain::clock::human_date;
+use crate::domain::deadline::{Due, Standing};
+use crate::domain::summary::{ObligationView, Summary};
 
 /// "Tue 29 Dec 2026, 3 working days left", "Sun 22 Nov 2026 09:00, no working day
 /// left", "due today", "overdue by 2 working days", or the age in working days when
@@ -19,9 +19,9 @@ use crate::summary::{ObligationView, Summary};
 pub fn due_phrase(s: &Summary) -> String {
     let Some(due) = &s.due_detail else {
         return match s.state {
-            crate::dispute::State::Resolved => resolved_phrase(s),
+            crate::domain::dispute::State::Resolved => resolved_phrase(s),
             // A stage timed by its steps has their dates, not none.
-            crate::dispute::State::Open
+            crate::domain::dispute::State::Open
                 if s.obligations.iter().any(|o| o.step && o.stage == s.stage) =>
             {
                 format!(
@@ -30,7 +30,7 @@ pub fn due_phrase(s: &Summary) -> String {
                     plural(s.working_days_in_stage)
                 )
             }
-            crate::dispute::State::Open => format!(
+            crate::domain::dispute::State::Open => format!(
                 "no fixed timescale; {} working day{} at this stage",
                 s.working_days_in_stage,
                 plural(s.working_days_in_stage)

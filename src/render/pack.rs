@@ -2,8 +2,8 @@
 //! section is a chart's data, the table that carries its numbers and one sentence
 //! saying what it shows. Only presents what `report` computed.
 
+use crate::domain::report::{Report, Series};
 use crate::render::chart::Bars;
-use crate::report::{Report, Series};
 
 /// One section: a table, the sentence that sums it up, and the bars to draw.
 pub struct Section {
@@ -77,7 +77,7 @@ fn stages(s: &Series) -> Vec<String> {
     v.iter().map(u32::to_string).collect()
 }
 
-fn label(p: &crate::report::SeriesRow) -> String {
+fn label(p: &crate::domain::report::SeriesRow) -> String {
     if p.partial {
         format!("{} (part)", p.label)
     } else {
@@ -264,7 +264,7 @@ pub fn time_in_stage(s: &Series) -> Section {
 pub fn timeliness(s: &Series) -> Section {
     let t = &s.total.timeliness;
     let categories: Vec<String> = t.by_stage.keys().map(|n| format!("Stage {n}")).collect();
-    let set = |name: &str, get: fn(&crate::report::TimelyCounts) -> u64| Bars {
+    let set = |name: &str, get: fn(&crate::domain::report::TimelyCounts) -> u64| Bars {
         name: name.into(),
         values: t.by_stage.values().map(|x| get(&x.counts) as f64).collect(),
     };
@@ -330,7 +330,7 @@ pub fn sections(s: &Series) -> Vec<Section> {
 pub fn title(s: &Series) -> String {
     format!(
         "Professional disagreements: {} to {}",
-        crate::clock::human_date(s.from),
-        crate::clock::human_date(s.to)
+        crate::domain::clock::human_date(s.from),
+        crate::domain::clock::human_date(s.to)
     )
 }

@@ -7,7 +7,7 @@
 use comfy_table::{presets, Cell, ContentArrangement, Table};
 
 use super::{due_phrase, obligation_phrase};
-use crate::summary::Summary;
+use crate::domain::summary::Summary;
 
 const HEADER: [&str; 7] = [
     "ID",
@@ -63,7 +63,7 @@ impl Row {
 fn due_cell(s: &Summary) -> String {
     let late = s.obligations.iter().filter(|o| o.standing.overdue).count();
     match (s.state, late) {
-        (crate::dispute::State::Open, n) if n > 0 && !s.stage_overdue => {
+        (crate::domain::dispute::State::Open, n) if n > 0 && !s.stage_overdue => {
             format!(
                 "{}; {n} dut{} overdue",
                 due_phrase(s),
@@ -77,7 +77,7 @@ fn due_cell(s: &Summary) -> String {
 /// Red when any due item is past, yellow when one falls today or on the next
 /// working day.
 fn tone(s: &Summary) -> Tone {
-    let soon = |st: &crate::deadline::Standing| {
+    let soon = |st: &crate::domain::deadline::Standing| {
         st.due_today || st.working_days_left.is_some_and(|n| n <= 1)
     };
     if s.overdue {

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::{due_phrase, obligation_phrase};
-use crate::clock::human_instant;
-use crate::dispute::{Dispute, ObligationState};
-use crate::journal::{Event, Record};
-use crate::summary::Summary;
+use crate::domain::clock::human_instant;
+use crate::domain::dispute::{Dispute, ObligationState};
+use crate::domain::event::{Event, Record};
+use crate::domain::summary::Summary;
 
 /// Text that may run over several lines, its continuation lines indented by
 /// `indent` spaces so they stay under the first, as `show` lays out.
@@ -57,14 +57,14 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
     }
     let _ = writeln!(out, "Summary:  {}", indented(&s.summary, 10));
     match s.state {
-        crate::dispute::State::Open => {
+        crate::domain::dispute::State::Open => {
             let _ = writeln!(out, "Stage:    {} {} (open)", s.stage_label, s.stage_name);
             let _ = writeln!(out, "Due:      {}", due_phrase(s));
             // Which working days the date was counted in, so a surprising date can
             // be traced to an import or a closure day.
             let _ = writeln!(out, "Calendar: {}", s.calendar);
         }
-        crate::dispute::State::Resolved => {
+        crate::domain::dispute::State::Resolved => {
             let _ = writeln!(
                 out,
                 "Stage:    {} {} (resolved)",
@@ -225,13 +225,13 @@ fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> Str
             ..
         } => format!(
             "superseded: {was} recorded by {recorded_by} on {} could not stand after line {superseded_by} ({reason})",
-            crate::clock::human_instant(recorded_at)
+            crate::domain::clock::human_instant(recorded_at)
         ),
         Event::Merged { lines, after } => format!(
             "merged late: line(s) {} were recorded offline and added after line {after}",
             lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
         ),
-        Event::ReceiptRepaired { .. } => crate::journal::receipt_phrase(e),
+        Event::ReceiptRepaired { .. } => crate::store::journal::receipt_phrase(e),
         Event::DueAgreed { stage, due, note } => {
             format!(
                 "agreed a later date for stage {}: due {due}: {note}",

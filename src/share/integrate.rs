@@ -10,11 +10,12 @@
 
 use std::path::Path;
 
-use crate::dispute::Dispute;
+use crate::domain::dispute::Dispute;
+use crate::domain::event::{Event, Record};
+use crate::domain::id::DisputeId;
 use crate::error::{Error, Result};
-use crate::id::DisputeId;
-use crate::journal::{self, Event, Record};
 use crate::ops::Session;
+use crate::store::journal;
 
 /// What integrating one journal produced.
 #[derive(Debug, Default)]
@@ -122,11 +123,11 @@ fn rebase(
     received: usize,
     scratch: &Path,
 ) -> Result<Merge> {
-    crate::fsutil::private_dir(scratch)?;
+    crate::store::fsutil::private_dir(scratch)?;
     let tmp = scratch.join(format!("{id}.jsonl"));
     let _ = std::fs::remove_file(&tmp);
     let _ = std::fs::remove_file(journal::head::path_for(&tmp));
-    crate::fsutil::write_new_file(&tmp, remote)?;
+    crate::store::fsutil::write_new_file(&tmp, remote)?;
     // The partnership's lines are the shared evidence: a receipt for them here, so
     // the appends below do not record a missing receipt into the shared journal.
     super::sync::rebuild_receipt(&tmp)?;
@@ -258,7 +259,7 @@ fn replan(
             Ok(()) => {
                 // A local line is re-signed with the local key (clarification 9):
                 // it was this user's, and sync never signs for anyone else.
-                let author = crate::journal::Author {
+                let author = crate::store::journal::Author {
                     by: &r.by,
                     key: Some(session.keys.signer(&session.actor)?),
                 };
@@ -273,7 +274,7 @@ fn replan(
                     "dispute {id}: the {} recorded by {} on {} was superseded by line {superseder} ({why}); it is kept as a `superseded` line",
                     noun(r.event.kind()),
                     r.by,
-                    crate::clock::human_instant(&r.at)
+                    crate::domain::clock::human_instant(&r.at)
                 ));
                 writer.append(
                     session.now,

@@ -13,7 +13,7 @@ pub mod sync;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::fsutil;
+use crate::store::fsutil;
 use git::Git;
 
 /// The branch every clone shares.

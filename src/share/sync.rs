@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use super::git::{self, Git, Identity};
 use super::integrate;
 use super::{BRANCH, FETCHED_REF, REMOTE, REPOSITORY_FILE, SYNCED_REF};
+use crate::domain::id::DisputeId;
 use crate::error::{Error, Result};
-use crate::id::DisputeId;
-use crate::journal;
 use crate::ops::Session;
+use crate::store::journal;
 
 /// How many times a push that lost a race is retried (fetch, integrate, push).
 const PUSH_ATTEMPTS: usize = 5;
@@ -144,7 +144,7 @@ const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 /// integrated lines for local ones.
 fn lock_sync(root: &Path) -> Result<std::fs::File> {
     let dir = crate::store::layout::sync_state(root);
-    crate::fsutil::private_dir(&dir)?;
+    crate::store::fsutil::private_dir(&dir)?;
     let path = dir.join("sync.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -434,8 +434,8 @@ fn integrate_journal(
         let Some(bytes) = t.remote.clone().or_else(|| t.base.clone()) else {
             return Err(Error::refused(format!("dispute {id} vanished during sync")));
         };
-        crate::fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
-        crate::fsutil::write_new_file(&path, &bytes)?;
+        crate::store::fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
+        crate::store::fsutil::write_new_file(&path, &bytes)?;
         rebuild_receipt_from(&path, &bytes)?;
         outcome.received += bytes.iter().filter(|&&b| b == b'\n').count();
         return Ok(bytes);
@@ -490,9 +490,9 @@ fn backup_dir(root: &Path) -> PathBuf {
 /// kept in a backup until all of that is done, so a crash part-way loses nothing.
 fn write_in_place(root: &Path, path: &Path, old: &[u8], new: &[u8]) -> Result<()> {
     let backup = backup_dir(root).join(path.file_name().unwrap_or_default());
-    crate::fsutil::private_dir(&backup_dir(root))?;
+    crate::store::fsutil::private_dir(&backup_dir(root))?;
     let _ = std::fs::remove_file(&backup);
-    crate::fsutil::write_new_file(&backup, old)?;
+    crate::store::fsutil::write_new_file(&backup, old)?;
     let same = old.iter().zip(new).take_while(|(a, b)| a == b).count();
     let io = |e| Error::io(format!("could not write {}", path.display()), e);
     let mut file = std::fs::OpenOptions::new()
@@ -578,10 +578,10 @@ fn build_commit(
     identity: &Identity,
 ) -> Result<Option<String>> {
     let work = crate::store::layout::sync_state(&g.root);
-    crate::fsutil::private_dir(&work)?;
+    crate::store::fsutil::private_dir(&work)?;
     let stage = work.join("stage");
     let _ = std::fs::remove_dir_all(&stage);
-    crate::fsutil::private_dir(&stage)?;
+    crate::store::fsutil::private_dir(&stage)?;
     let mut files = Vec::new();
     for (i, (_, contents)) in results.iter().enumerate() {
         if let Some(bytes) = contents {

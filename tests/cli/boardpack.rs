@@ -271,10 +271,10 @@ fn a_series_in_the_wide_csv_keeps_the_frozen_columns() {
     );
 }
 
-/// The README's table of figures, as `escalate::report::FIGURES` renders it.
+/// The README's table of figures, as `escalate::domain::report::FIGURES` renders it.
 fn figures_table() -> String {
     let mut out = String::from("| figure | definition |\n|---|---|\n");
-    for (names, meaning) in escalate::report::FIGURES {
+    for (names, meaning) in escalate::domain::report::FIGURES {
         let names: Vec<String> = names.split(", ").map(|n| format!("`{n}`")).collect();
         out.push_str(&format!("| {} | {meaning} |\n", names.join(", ")));
     }
@@ -288,10 +288,10 @@ fn the_readme_defines_each_figure_as_the_manual_page_does() {
     let table = figures_table();
     assert!(
         readme.contains(&table),
-        "README.md's table of figures is not the one src/report.rs FIGURES gives; replace it with:\n{table}"
+        "README.md's table of figures is not the one src/domain/report.rs FIGURES gives; replace it with:\n{table}"
     );
     let page = crate::support::Env::new().ok(&["man", "report"]);
-    for (names, _) in escalate::report::FIGURES {
+    for (names, _) in escalate::domain::report::FIGURES {
         assert!(page.contains(names.split(", ").next().unwrap()), "{names}");
     }
 }

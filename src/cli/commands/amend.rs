@@ -1,0 +1,79 @@
+//! `escalate amend`: attach a correction to an earlier event, correct when it
+//! happened, or record a fact about the child learned later. The original line is
+//! never changed; `show` prints the correction beside it, and every view and
+//! deadline uses a corrected time.
+
+use clap::Args;
+
+use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
+use crate::domain::clock::{self, Instant};
+use crate::domain::correct::Amendment;
+use crate::domain::text::{required, MAX_LONG};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Args)]
+pub struct AmendArgs {
+    /// Dispute ID (any unique start of it)
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::dispute_ids))]
+    pub id: String,
+    /// Line number of the event being corrected (as `show` numbers them)
+    #[arg(long, value_name = "SEQ", required_unless_present = "fact")]
+    pub event: Option<u64>,
+    /// When that event really happened (every view and deadline then uses this time)
+    #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg, requires = "event")]
+    pub happened: Option<Instant>,
+    /// A fact learned since opening: cp-plan, looked-after or immediate-harm, =yes or =no
+    #[arg(long, value_name = "NAME=yes|no", value_parser = crate::domain::correct::parse_fact, conflicts_with = "event")]
+    pub fact: Option<(String, bool)>,
+    /// The correction, or the reason for it, in full
+    #[arg(long, value_name = "TEXT")]
+    pub note: String,
+}
+
+pub fn run(args: AmendArgs, ctx: &Ctx) -> Result<Output> {
+    let note = required("--note", &args.note, MAX_LONG)?;
+    let is_fact = args.fact.is_some();
+    let (amendment, done) = match (args.event, args.happened, args.fact) {
+        (_, _, Some((fact, value))) => (
+            Amendment::Fact {
+                fact: fact.clone(),
+                value,
+                note,
+            },
+            format!(
+                "Recorded that {fact} is {}",
+                if value { "yes" } else { "no" }
+            ),
+        ),
+        (Some(seq), Some(happened), None) => (
+            Amendment::Happened {
+                seq,
+                happened,
+                note,
+            },
+            format!(
+                "Recorded that line {seq} happened at {}",
+                clock::human_instant(&happened)
+            ),
+        ),
+        (Some(seq), None, None) => (
+            Amendment::Note { seq, note },
+            format!("Recorded a correction to line {seq}"),
+        ),
+        (None, _, None) => {
+            return Err(Error::usage(
+                "escalate amend needs --event SEQ or --fact NAME=yes|no",
+            ))
+        }
+    };
+    let decide = |l: &crate::ops::Loaded, _: &_, now| l.dispute.plan_amendment(amendment, &now);
+    let loaded = if is_fact {
+        // A fact applies from when it is recorded: it takes its place among the
+        // dispute's events.
+        ctx.session()?.record(&args.id, None, decide)?
+    } else {
+        ctx.session()?.record_note(&args.id, decide)?
+    };
+    let headline = format!("{done} on dispute {}.", loaded.dispute.id);
+    after_change(ctx, &loaded, headline)
+}

@@ -1,0 +1,155 @@
+//! `escalate escalate`: move a dispute on to the next stage.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use crate::cli::{after_change, parse_date_arg, parse_instant_arg, Ctx, Output};
+use crate::domain::clock::Instant;
+use crate::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
+use crate::error::Result;
+
+#[derive(Debug, Args)]
+pub struct EscalateArgs {
+    /// Dispute ID (any unique start of it)
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::open_dispute_ids))]
+    pub id: String,
+    /// Why the disagreement was not resolved at this stage (up to 20,000 characters; `-` reads standard input)
+    #[arg(long, value_name = "TEXT", conflicts_with = "reason_file")]
+    pub reason: Option<String>,
+    /// Read the reason from a file (`-`: standard input)
+    #[arg(long, value_name = "PATH")]
+    pub reason_file: Option<PathBuf>,
+    /// An earlier deadline for the new stage (never later than the policy's)
+    #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
+    pub due: Option<NaiveDate>,
+    /// Go to this stage, by number or label: a branch the policy offers, or a later
+    /// stage for a role the policy names (--as)
+    #[arg(long, value_name = "STAGE")]
+    pub to: Option<String>,
+    /// Record that the child is at risk of immediate harm, then escalate: the
+    /// policy's urgent path and timescales apply from now
+    #[arg(long)]
+    pub urgent: bool,
+    /// The role taking the dispute past intermediate stages
+    #[arg(long = "as", value_name = "ROLE")]
+    pub role: Option<String>,
+    /// When it happened, if earlier than now
+    #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg)]
+    pub at: Option<Instant>,
+    /// Do not ask for confirmation on a terminal
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
+    let p = &ctx.prompter;
+    let given =
+        crate::cli::input::long_text("--reason", args.reason.clone(), args.reason_file.clone())?;
+    p.require(
+        "escalate",
+        if given.is_none() { &["--reason"] } else { &[] },
+    )?;
+    let to = match &args.to {
+        Some(name) => {
+            let s = ctx.session()?;
+            let loaded = s.load(&s.store.resolve(&args.id)?)?;
+            Some(crate::cli::stage_arg(&loaded.policy.policy, name)?)
+        }
+        None => None,
+    };
+    if args.urgent {
+        record_urgency(&args, to, ctx)?;
+    }
+    let mut previewed = None;
+    if p.interactive() && !args.yes {
+        // Show what will happen before anything is written; the escalation below
+        // works the plan out again under the journal's lock and refuses if it
+        // is no longer what was shown.
+        let s = ctx.session()?;
+        let loaded = s.load(&s.store.resolve(&args.id)?)?;
+        let policy = &loaded.policy.policy;
+        let when = args.at.unwrap_or(s.now);
+        let calendar = s.calendar_for(&loaded.policy);
+        let route = (to, args.role.as_deref());
+        // A --due that will be refused is refused before the question is asked.
+        let policy_plan = loaded
+            .dispute
+            .escalation_plan(policy, route, None, when, &calendar)?;
+        s.check_user_due(args.due, policy_plan.due.as_ref(), when, policy_plan.to)?;
+        let plan = loaded
+            .dispute
+            .escalation_plan(policy, route, args.due, when, &calendar)?;
+        eprint!("{}", crate::ops::describe_plan(policy, &plan));
+        previewed = Some(plan);
+    }
+    let reason = match given {
+        Some(r) => r,
+        None => p.long_text(
+            "Why was the disagreement not resolved at this stage?",
+            "--reason",
+        )?,
+    };
+    if p.interactive() && !args.yes {
+        p.show_text("Reason to record", &reason);
+        p.confirm(&format!("Escalate dispute {}?", args.id))?;
+    }
+    let reason = required(&p.field("--reason"), &reason, MAX_LONG)?;
+    let role = optional("--as", args.role.as_deref(), MAX_SHORT)?;
+    let loaded = ctx.session()?.escalate(
+        &args.id,
+        args.at,
+        reason,
+        args.due,
+        to,
+        role,
+        previewed.as_ref(),
+    )?;
+    let headline = format!(
+        "Escalated dispute {} to stage {}.",
+        loaded.dispute.id,
+        loaded.policy.policy.label(loaded.dispute.stage)
+    );
+    after_change(ctx, &loaded, headline)
+}
+
+/// `--urgent`: the fact is recorded first (as `amend --fact immediate-harm=yes`
+/// would), so the escalation that follows is planned under it. The escalation
+/// is tried under the fact before anything is written: a refused escalation
+/// must not leave the fact recorded behind it.
+fn record_urgency(args: &EscalateArgs, to: Option<u32>, ctx: &Ctx) -> Result<()> {
+    let s = ctx.session()?;
+    let loaded = s.load(&s.store.resolve(&args.id)?)?;
+    let policy = &loaded.policy.policy;
+    let mut trial = loaded.dispute.clone_state();
+    trial
+        .learn(
+            policy,
+            "immediate-harm",
+            true,
+            (args.at.unwrap_or(s.now), 0),
+        )
+        .map_err(crate::error::Error::refused)?;
+    trial.plan_escalation(policy, to, args.role.as_deref())?;
+    let note = args
+        .reason
+        .clone()
+        .unwrap_or_else(|| "judged urgent on escalating".to_owned());
+    let amendment = crate::domain::correct::Amendment::Fact {
+        fact: "immediate-harm".to_owned(),
+        value: true,
+        note: required("--reason", &note, MAX_LONG)?,
+    };
+    ctx.session()?.record(&args.id, args.at, |l, _, now| {
+        if l.dispute.facts.immediate_harm {
+            return Err(crate::error::Error::refused(format!(
+                "dispute {} is already recorded as urgent (immediate-harm)",
+                l.dispute.id
+            ))
+            .with_hint("Leave out --urgent."));
+        }
+        l.dispute.plan_amendment(amendment, &now)
+    })?;
+    Ok(())
+}

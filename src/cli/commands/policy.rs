@@ -1,0 +1,348 @@
+//! `escalate policy`: list the policies a user can name, show one in words or as a
+//! flowchart, and check a policy file before it is installed. Read-only: it never
+//! touches the data directory.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::cli::{Ctx, Output};
+use crate::error::{Error, Result};
+use crate::policy::{Catalogue, LoadedPolicy, Origin};
+use crate::render::policy as render;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The policy file format, key by key: `escalate man policy.5` (escalate-policy(5)). Start a new file with `escalate policy new FILE`."
+)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// List the policies you can use with `open --policy ID`
+    List,
+    /// Show a policy: stages, deadlines, obligations, categories and every reading
+    Show(ShowArgs),
+    /// Check a policy file; lists every problem with its line number
+    Check(CheckArgs),
+    /// Write a commented skeleton policy file to start from
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Where to write it (never over an existing file); without it, print it
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Policy ID (see `escalate policy list`)
+    pub id: String,
+    /// How to show it: text for people, or a flowchart (mermaid for GitHub, dot for Graphviz)
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The policy file (TOML) to check
+    pub file: PathBuf,
+}
+
+pub fn run(args: PolicyArgs, ctx: &Ctx) -> Result<Output> {
+    match args.command {
+        PolicyCommand::List => list(ctx),
+        PolicyCommand::Show(a) => show(a, ctx),
+        PolicyCommand::Check(a) => check(a, ctx),
+        PolicyCommand::New(a) => new(a),
+    }
+}
+
+/// The skeleton every new policy starts from; a test keeps it valid.
+pub const SKELETON: &str = include_str!("../../policy/skeleton.toml");
+
+fn new(args: NewArgs) -> Result<Output> {
+    let Some(path) = args.file else {
+        return Ok(Output::Text(SKELETON.to_owned()));
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::refused(format!(
+                    "{} already exists; nothing was written",
+                    path.display()
+                ))
+                .with_hint("Give a new file name, or remove the old file first.")
+            } else {
+                Error::io(format!("could not create {}", path.display()), e)
+            }
+        })?;
+    std::io::Write::write_all(&mut file, SKELETON.as_bytes())
+        .map_err(|e| Error::io(format!("could not write {}", path.display()), e))?;
+    Ok(Output::Text(format!(
+        "Wrote a skeleton policy to {}. Replace each quoted sentence with your document's words, then run `escalate policy check {}`.\n",
+        path.display(),
+        path.display()
+    )))
+}
+
+fn origin_words(p: &LoadedPolicy) -> String {
+    match &p.origin {
+        Origin::Builtin => "built in".to_owned(),
+        Origin::File(path) => path.display().to_string(),
+        Origin::Snapshot => "pinned copy".to_owned(),
+    }
+}
+
+/// Table width: `COLUMNS` if set (as for `status`), the terminal's when there is
+/// one, else the renderer's default.
+fn width() -> Option<u16> {
+    if let Some(w) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|w| *w > 0)
+    {
+        return Some(w);
+    }
+    if std::io::stdout().is_terminal() {
+        comfy_table::Table::new().width()
+    } else {
+        None
+    }
+}
+
+fn list(ctx: &Ctx) -> Result<Output> {
+    let rows: Vec<render::ListRow<'_>> = ctx
+        .session()?
+        .catalogue
+        .policies()
+        .into_iter()
+        .map(|p| render::ListRow {
+            id: &p.policy.id,
+            name: &p.policy.name,
+            partnership: &p.policy.partnership,
+            stages: p.policy.stages.len(),
+            year: p.policy.year,
+            origin: origin_words(p),
+            hash: &p.hash,
+        })
+        .collect();
+    if ctx.json {
+        return Ok(Output::json(rows));
+    }
+    let mut out = render::list(&rows, width());
+    out.push_str(
+        "\n`escalate policy show ID` describes one; `escalate open --policy ID ...` uses it.\n",
+    );
+    Ok(Output::Text(out))
+}
+
+fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
+    let s = ctx.session()?;
+    let loaded = s.catalogue.get(&args.id)?;
+    let p = &loaded.policy;
+    let division = s.division_of(p);
+    match (args.format, ctx.json) {
+        (Format::Text, true) => {
+            let mut value = serde_json::to_value(p).unwrap_or_default();
+            if let Some(map) = value.as_object_mut() {
+                // The division in use, whether the file or the setting gave it.
+                map.insert("division".into(), division.as_str().into());
+                map.insert("hash".into(), loaded.hash.clone().into());
+                map.insert("origin".into(), origin_words(loaded).into());
+            }
+            Ok(Output::json(&value))
+        }
+        (_, true) => Err(
+            Error::usage("--json shows the policy as data, not as a flowchart")
+                .with_hint("Leave out --json for --format mermaid or --format dot."),
+        ),
+        (Format::Text, false) => Ok(Output::Text(render::show(
+            p,
+            division,
+            &loaded.hash,
+            &origin_words(loaded),
+            width(),
+        ))),
+        (Format::Mermaid, false) => Ok(Output::Text(render::mermaid(p))),
+        (Format::Dot, false) => Ok(Output::Text(render::dot(p))),
+    }
+}
+
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    file: String,
+    valid: bool,
+    id: &'a str,
+    name: &'a str,
+    partnership: &'a str,
+    year: Option<u16>,
+    stages: usize,
+    categories: usize,
+    excluded_categories: usize,
+    limits: usize,
+    obligations: usize,
+    bypasses: usize,
+    notes: usize,
+    readings: usize,
+    hash: &'a str,
+}
+
+fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
+    let path = &args.file;
+    let loaded = LoadedPolicy::from_file(path)?;
+    let p = &loaded.policy;
+    // A file that reuses a built-in's id could not be installed, and used with
+    // --policy-file it would be mistaken for the built-in; the built-in's own text is
+    // fine.
+    if Catalogue::builtin()
+        .policies()
+        .iter()
+        .any(|b| b.policy.id == p.id && b.hash != loaded.hash)
+    {
+        return Err(crate::policy::problems_error(
+            path,
+            &[crate::policy::Problem {
+                line: crate::policy::check::line_of_key(&loaded.text, "id"),
+                message: format!(
+                    "id {:?} is the id of a built-in policy; give yours its own id (e.g. add your area's name)",
+                    p.id
+                ),
+            }],
+        ));
+    }
+    if let Some(other) = same_id_in_config(path, &loaded) {
+        return Err(crate::policy::problems_error(
+            path,
+            &[crate::policy::Problem {
+                line: crate::policy::check::line_of_key(&loaded.text, "id"),
+                message: format!(
+                    "id {:?} is also the id of {}, in your policies folder; only one of them can be used, so give one of them another id",
+                    p.id,
+                    other.display()
+                ),
+            }],
+        ));
+    }
+    let excluded = p.categories.iter().filter(|c| c.excluded).count();
+    let readings = render::readings(p).len();
+    if ctx.json {
+        return Ok(Output::json(CheckReport {
+            file: path.display().to_string(),
+            valid: true,
+            id: &p.id,
+            name: &p.name,
+            partnership: &p.partnership,
+            year: p.year,
+            stages: p.stages.len(),
+            categories: p.categories.len(),
+            excluded_categories: excluded,
+            limits: p.limits.len(),
+            obligations: p.obligations.len(),
+            bypasses: p.bypasses.len(),
+            notes: p.notes.len(),
+            readings,
+            hash: &loaded.hash,
+        }));
+    }
+    let stage_names: Vec<String> = p
+        .stages
+        .iter()
+        .map(|s| format!("{} {}", s.number, s.name))
+        .collect();
+    let urgent = match &p.urgent {
+        Some(u) if u.start_at_any_stage && u.skip_required_action => {
+            "for a child at risk of immediate harm it may start at any stage and move on before a stage's discussion is recorded"
+        }
+        Some(u) if u.start_at_any_stage => {
+            "for a child at risk of immediate harm it may start at any stage"
+        }
+        Some(_) => {
+            "for a child at risk of immediate harm it may move on before a stage's discussion is recorded"
+        }
+        None => "it has no [urgent] rules, so urgent cases follow the same stages",
+    };
+    let config = crate::cli::project_dirs().map_or_else(
+        || "your config directory's policies/ folder".to_owned(),
+        |d| d.config_dir().join("policies").display().to_string(),
+    );
+    let paragraph = format!(
+        "{file} is a valid policy: {id} ({name}), {partnership}, {year}. It has {n} stage{s} ({stages}); \
+         {cats} categor{ies}{excluded}; {limits} limit{ls}; {obl} obligation{os}; {byp} bypass{bs}; {notes} note{ns}; \
+         and {readings} reading{rs}. Working days follow {division}, and {urgent}. \
+         To use it, copy it into {config} and run `escalate open --policy {id} ...`, \
+         or run `escalate open --policy-file {file} ...`.",
+        file = path.display(),
+        id = p.id,
+        name = p.name,
+        partnership = p.partnership,
+        year = p.year.map_or_else(|| "undated".to_owned(), |y| y.to_string()),
+        n = p.stages.len(),
+        s = plural(p.stages.len()),
+        stages = stage_names.join(", "),
+        cats = p.categories.len(),
+        ies = if p.categories.len() == 1 { "y" } else { "ies" },
+        excluded = if excluded > 0 {
+            format!(" ({excluded} excluded)")
+        } else {
+            String::new()
+        },
+        limits = p.limits.len(),
+        ls = plural(p.limits.len()),
+        obl = p.obligations.len(),
+        os = plural(p.obligations.len()),
+        byp = p.bypasses.len(),
+        bs = if p.bypasses.len() == 1 { "" } else { "es" },
+        notes = p.notes.len(),
+        ns = plural(p.notes.len()),
+        rs = plural(readings),
+        division = match p.division {
+            Some(d) => format!("{} bank holidays", d.title()),
+            None => "the bank holidays of your `division` setting (England and Wales when it is not set)".to_owned(),
+        },
+    );
+    Ok(Output::Text(format!("{paragraph}\n")))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Another file in the configuration folder's policies with the same id and a
+/// different text: escalate would use only the first, so the two are a problem
+/// to report here, before either is relied on.
+fn same_id_in_config(path: &std::path::Path, loaded: &LoadedPolicy) -> Option<PathBuf> {
+    let dir = crate::cli::project_dirs()?.config_dir().join("policies");
+    let me = std::fs::canonicalize(path).ok();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths.into_iter().find(|other| {
+        std::fs::canonicalize(other).ok() != me
+            && LoadedPolicy::from_file(other)
+                .is_ok_and(|o| o.policy.id == loaded.policy.id && o.hash != loaded.hash)
+    })
+}

@@ -1,0 +1,838 @@
+//! `escalate report`: the month-end figures, as a table, JSON or CSV.
+
+use chrono::NaiveDate;
+use clap::{Args, ValueEnum};
+
+use crate::cli::{parse_past_date_arg, warn, Ctx, Output};
+use crate::domain::report::{
+    state_at, AtEnd, Builder, Contribution, Filter, Measurer, Period, Report, Series, SeriesBuilder,
+};
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    /// One row per count: period, dimension, value, figure, count
+    CsvLong,
+    /// The board pack: one self-contained HTML page with charts (by month
+    /// unless --per says otherwise)
+    Html,
+    /// The board pack's tables and sentences in Markdown
+    Md,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PerArg {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl From<PerArg> for crate::domain::report::Per {
+    fn from(p: PerArg) -> Self {
+        match p {
+            PerArg::Month => crate::domain::report::Per::Month,
+            PerArg::Quarter => crate::domain::report::Per::Quarter,
+            PerArg::Year => crate::domain::report::Per::Year,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The calendar month to report: YYYY-MM, MM/YYYY, `this month` or `last month`
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["from", "to"], required_unless_present_any = ["from", "to"])]
+    pub month: Option<String>,
+    /// First day of the period (inclusive)
+    #[arg(long, value_name = "DATE", value_parser = parse_past_date_arg, requires = "to")]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period (inclusive)
+    #[arg(long, value_name = "DATE", value_parser = parse_past_date_arg, requires = "from")]
+    pub to: Option<NaiveDate>,
+    /// Only disputes under this policy
+    #[arg(long, value_name = "ID")]
+    pub policy: Option<String>,
+    /// Only disputes raised by or with this agency
+    #[arg(long, value_name = "AGENCY")]
+    pub agency: Option<String>,
+    /// Output format (--json is the same as --format json). The CSV columns are
+    /// stable: new figures never add, remove or reorder them
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// A series: one row per month, quarter or year from --from to --to, and a
+    /// total. Quarters and years follow the financial year (April) unless the
+    /// data directory's report.toml says `year = "calendar"`
+    #[arg(long, value_enum, value_name = "PERIOD", requires = "from")]
+    pub per: Option<PerArg>,
+    /// Also count the disputes of another agency's data directory, read only
+    /// (repeatable); a dispute found in two directories counts once
+    #[arg(long = "include-dir", value_name = "PATH")]
+    pub include_dir: Vec<std::path::PathBuf>,
+    /// With --format csv: leave out the header row, to append months to one file
+    #[arg(long)]
+    pub no_header: bool,
+}
+
+pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
+    let s = ctx.session()?;
+    let period = match (&args.month, args.from, args.to) {
+        (Some(m), _, _) => month(m, crate::domain::clock::london_date(&s.now))?,
+        (None, Some(from), Some(to)) if from <= to => Period { from, to },
+        (None, Some(_), Some(_)) => {
+            return Err(Error::usage("--from is after --to")
+                .with_hint("Give the first day of the period, then the last."))
+        }
+        _ => {
+            return Err(Error::usage(
+                "give --month YYYY-MM, or --from DATE --to DATE",
+            ))
+        }
+    };
+    let format = if ctx.json { Format::Json } else { args.format };
+    if args.no_header && !matches!(format, Format::Csv | Format::CsvLong) {
+        return Err(Error::usage("--no-header is for --format csv or csv-long")
+            .with_hint("Add --format csv, or leave out --no-header."));
+    }
+    // Policy ids ignore case, as everywhere else.
+    let policy = match &args.policy {
+        Some(p) => Some(s.catalogue.get(p)?.policy.id.clone()),
+        None => None,
+    };
+    let today = crate::domain::clock::london_date(&s.now);
+    if period.from > today {
+        warn(&format!(
+            "the period starts on {}, after today ({}): nothing in it has happened yet",
+            crate::domain::clock::human_date(period.from),
+            crate::domain::clock::human_date(today)
+        ));
+    }
+    let agencies = AgenciesSeen::new(args.agency.as_deref());
+    // Clarification 13: names are counted under the canonical names in force now.
+    let names = crate::store::agencies::Agencies::read(s.store.root())?;
+    let filter = Filter {
+        policy,
+        agency: args
+            .agency
+            .as_deref()
+            .map(|a| names.canonical(a).into_owned()),
+    };
+    // The board pack is a series: by month unless --per says otherwise.
+    let per = match format {
+        Format::Html | Format::Md => Some(args.per.unwrap_or(PerArg::Month)),
+        _ => args.per,
+    };
+    let report = if let Some(per) = per {
+        let settings = crate::domain::report::Settings::read(s.store.root())?;
+        let mut series = SeriesBuilder::new(period, per.into(), settings.year, filter, s.now);
+        let measurers = series.measurers();
+        let mut skipped = Vec::new();
+        count(
+            ctx,
+            &args.include_dir,
+            &measurers,
+            (&names, &agencies),
+            |parts| series.absorb(parts),
+            |id| skipped.push(id),
+        )?;
+        skipped.iter().for_each(|id| series.skip(id));
+        agencies.warn_if_unknown();
+        let series = series.finish();
+        return Ok(match format {
+            Format::Json => Output::json(&series),
+            Format::Csv => Output::Text(series_csv(
+                &series,
+                max_stage(ctx.session()?),
+                !args.no_header,
+            )),
+            Format::CsvLong => Output::Text(long_csv(
+                series
+                    .periods
+                    .iter()
+                    .map(|p| (p.label.clone(), &p.report))
+                    .chain([(series.total.range_label(), &series.total)]),
+                !args.no_header,
+            )),
+            Format::Html => Output::Text(crate::render::html::render(&series)),
+            Format::Md => Output::Text(crate::render::markdown::render(&series)),
+            Format::Table => Output::Text(
+                series_table(&series)
+                    + &breakdown_tables(&series.total)
+                    + &timeliness_table(&series.total),
+            ),
+        });
+    } else {
+        let mut builder = Builder::new(period, filter, s.now);
+        let measurers = vec![builder.measurer()];
+        let mut skipped = Vec::new();
+        count(
+            ctx,
+            &args.include_dir,
+            &measurers,
+            (&names, &agencies),
+            |parts| parts.into_iter().flatten().for_each(|c| builder.absorb(c)),
+            |id| skipped.push(id),
+        )?;
+        skipped.iter().for_each(|id| builder.skip(id));
+        builder.finish()
+    };
+    agencies.warn_if_unknown();
+    Ok(match format {
+        Format::Json => Output::json(&report),
+        Format::Csv => Output::Text(csv(&report, max_stage(ctx.session()?), !args.no_header)),
+        Format::CsvLong => {
+            Output::Text(long_csv([(report.range_label(), &report)], !args.no_header))
+        }
+        // The board pack's formats are a series, answered above.
+        Format::Html | Format::Md | Format::Table => {
+            Output::Text(table(&report) + &breakdown_tables(&report) + &timeliness_table(&report))
+        }
+    })
+}
+
+/// Another agency's data directory, to read only (`--include-dir`): its disputes
+/// are loaded from their journals with the policy texts they pinned there.
+pub(crate) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<crate::ops::Session> {
+    if !crate::store::layout::disputes(dir).is_dir() {
+        return Err(Error::usage(format!(
+            "--include-dir {} is not a data directory (it has no disputes folder)",
+            dir.display()
+        ))
+        .with_hint("Give the path of another agency's escalate data directory (the folder that holds disputes/)."));
+    }
+    Ok(crate::ops::Session {
+        store: crate::store::Store::new(dir),
+        catalogue: crate::policy::Catalogue::builtin(),
+        now: ctx.session()?.now,
+        actor: ctx.session()?.actor.clone(),
+        calendars: crate::store::calendar::Calendars::load(dir)?,
+        // Read only: nothing is ever signed in another agency's directory.
+        keys: crate::integrity::signing::Keyring::new(None, dir.to_owned()),
+        division_setting: ctx.config()?.division,
+    })
+}
+
+/// Warn that dispute `id` was found in two directories with different journals
+/// (`first`, counted, and `second`, left out).
+pub(crate) fn warn_if_differ(id: &str, first: &std::path::Path, second: &std::path::Path) {
+    if std::fs::read(first).ok() != std::fs::read(second).ok() {
+        warn(&format!(
+            "dispute {id} is in {} and in {}, and the two journals differ; it is counted once, from {}",
+            first.display(),
+            second.display(),
+            first.display()
+        ));
+    }
+}
+
+/// Count the disputes of another agency's data directory `dir`, read only: from
+/// their journals (its cache is neither used nor written), under its own aliases
+/// and calendar. A dispute already counted from another directory (`seen`) is
+/// left out, with a warning if the two journals differ.
+fn count_other(
+    dir: &std::path::Path,
+    ctx: &Ctx,
+    measurers: &[Measurer],
+    agencies: &AgenciesSeen,
+    seen: &mut std::collections::HashMap<String, std::path::PathBuf>,
+    absorb: &mut impl FnMut(Vec<Option<Contribution>>),
+    skip: &mut impl FnMut(String),
+) -> Result<()> {
+    let other = included(dir, ctx)?;
+    let names = crate::store::agencies::Agencies::read(dir)?;
+    let label = dir.display().to_string();
+    let before: std::collections::HashSet<String> = seen.keys().cloned().collect();
+    let measure = |id: &crate::domain::id::DisputeId, loaded: Result<crate::ops::Loaded>| {
+        if before.contains(id.as_str()) {
+            return Ok(None);
+        }
+        let l = loaded?;
+        let d = &l.dispute;
+        let p = &l.policy.policy;
+        let calendar = other.calendar_for(&l.policy);
+        let mut brief = crate::domain::report::Brief::of(d);
+        brief.from = names.canonical(&brief.from).into_owned();
+        brief.with = names.canonical(&brief.with).into_owned();
+        let facts: Vec<crate::domain::report::Fact> = d
+            .records
+            .iter()
+            .map(|r| crate::domain::report::Fact::of(d, r))
+            .collect();
+        agencies.see(&brief.from, &brief.with);
+        let mut parts = measure_all(measurers, &brief, &facts, Some(d), p, &calendar);
+        parts
+            .iter_mut()
+            .flatten()
+            .for_each(|c| c.set_directory(&label));
+        Ok(Some(parts))
+    };
+    other.each_mapped(
+        measure,
+        |id, parts: Result<Option<Vec<Option<Contribution>>>>| {
+            let path = other.store.journal_path(&id);
+            match parts {
+                Ok(Some(parts)) => {
+                    seen.insert(id.as_str().to_owned(), path);
+                    absorb(parts);
+                }
+                Ok(None) => warn_if_differ(id.as_str(), &seen[id.as_str()], &path),
+                Err(e) => {
+                    warn(&format!(
+                        "dispute {id} in {label} is left out of the report: {e}"
+                    ));
+                    skip(id.as_str().to_owned());
+                }
+            }
+        },
+    )
+}
+
+/// One dispute's parts, one per measurer. `dispute` is its state (with its lines
+/// if any measurer replays it), where a measurer needs one.
+fn measure_all(
+    measurers: &[Measurer],
+    brief: &crate::domain::report::Brief,
+    facts: &[crate::domain::report::Fact],
+    dispute: Option<&crate::domain::dispute::Dispute>,
+    p: &crate::policy::Policy,
+    calendar: &crate::calendar::Calendar,
+) -> Vec<Option<Contribution>> {
+    measurers
+        .iter()
+        .map(|m| {
+            let state = match (m.at_end(brief, p), dispute) {
+                (AtEnd::NotOpen, _) | (_, None) => None,
+                (AtEnd::Current, Some(d)) => Some(std::borrow::Cow::Borrowed(d)),
+                (AtEnd::Replay, Some(d)) => state_at(d, p, &m.end()),
+            };
+            let mut part = m.measure(brief, facts, state.as_deref(), p, calendar);
+            if let (Some(c), Some(d)) = (&mut part, dispute) {
+                if m.needs_state(brief, facts, p) {
+                    c.set_timeliness(m.timeliness(d, facts, p, calendar));
+                }
+            }
+            part
+        })
+        .collect()
+}
+
+/// Measure every dispute once for all `measurers` (one pass, however many
+/// periods): each dispute is measured on the thread that read it, its parts handed
+/// to `absorb` here in ID order; `skip` gets the IDs whose journal failed.
+fn count(
+    ctx: &Ctx,
+    include: &[std::path::PathBuf],
+    measurers: &[Measurer],
+    (names, agencies): (&crate::store::agencies::Agencies, &AgenciesSeen),
+    mut absorb: impl FnMut(Vec<Option<Contribution>>),
+    mut skip: impl FnMut(String),
+) -> Result<()> {
+    let s = ctx.session()?;
+    // From the cache, a dispute costs its facts; its state is decoded only if it
+    // was open when a period ended, and its journal read (once) only if something
+    // happened to it after a period's end (to replay it up to then).
+    let measure = |id: &crate::domain::id::DisputeId, view: Result<crate::ops::View>| {
+        let mut v = view?;
+        let policy = std::sync::Arc::clone(&v.policy);
+        let calendar = s.calendar_for(&policy);
+        let p = &policy.policy;
+        let mut brief = v.brief.clone();
+        brief.from = names.canonical(&brief.from).into_owned();
+        brief.with = names.canonical(&brief.with).into_owned();
+        let ends: Vec<AtEnd> = measurers.iter().map(|m| m.at_end(&brief, p)).collect();
+        let facts = std::mem::take(&mut v.facts);
+        let timely = measurers.iter().any(|m| m.needs_state(&brief, &facts, p));
+        let dispute = if ends.contains(&AtEnd::Replay) {
+            Some(v.with_lines(s, id)?.dispute)
+        } else if timely || ends.contains(&AtEnd::Current) {
+            Some(v.loaded(s, id)?.dispute)
+        } else {
+            None
+        };
+        agencies.see(&brief.from, &brief.with);
+        let mut parts = measure_all(measurers, &brief, &facts, dispute.as_ref(), p, &calendar);
+        if !include.is_empty() {
+            let here = s.store.root().display().to_string();
+            parts
+                .iter_mut()
+                .flatten()
+                .for_each(|c| c.set_directory(&here));
+        }
+        Ok(parts)
+    };
+    let mut progress = crate::cli::progress::Progress::new(
+        ctx,
+        if crate::cli::progress::Progress::wanted(ctx) {
+            s.store.ids()?.len()
+        } else {
+            0
+        },
+        "Counting",
+    );
+    let visit = |id: crate::domain::id::DisputeId, parts: Result<Vec<Option<Contribution>>>| {
+        progress.inc();
+        match parts {
+            Ok(parts) => absorb(parts),
+            Err(e) => {
+                progress.suspend(|| warn(&format!("dispute {id} is left out of the report: {e}")));
+                skip(id.as_str().to_owned());
+            }
+        }
+    };
+    s.each_view(true, measure, visit)?;
+    drop(progress);
+    let mut seen = crate::cli::commands::export::journals_by_id(s)?;
+    for dir in include {
+        count_other(
+            dir,
+            ctx,
+            measurers,
+            agencies,
+            &mut seen,
+            &mut absorb,
+            &mut skip,
+        )?;
+    }
+    agencies.warn_look_alikes(names);
+    Ok(())
+}
+
+/// The highest stage number any known policy has: CSV columns stay the same from
+/// month to month whatever happened.
+fn max_stage(s: &crate::ops::Session) -> u32 {
+    s.catalogue
+        .policies()
+        .into_iter()
+        .map(|p| p.policy.last_stage())
+        .max()
+        .unwrap_or(1)
+}
+
+/// The period of a month as people write it: `2026-11`, `11/2026`, `this month`,
+/// `last month` (the one a month-end job wants, without `date` arithmetic). A
+/// month named in words is read back on stderr, as other dates are.
+fn month(typed: &str, today: NaiveDate) -> Result<Period> {
+    use chrono::Datelike;
+    let text = typed.trim().to_lowercase();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let this = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let ym = match text.as_str() {
+        "this month" | "this" => Some(this),
+        "last month" | "last" => this.checked_sub_months(chrono::Months::new(1)),
+        _ => match text.split_once('/') {
+            Some((m, y)) if y.len() == 4 => m
+                .parse()
+                .ok()
+                .zip(y.parse().ok())
+                .and_then(|(m, y)| NaiveDate::from_ymd_opt(y, m, 1)),
+            _ => None,
+        },
+    };
+    let iso = ym.map_or(text.clone(), |d| d.format("%Y-%m").to_string());
+    let period = Period::month(&iso).ok_or_else(|| {
+        Error::usage(format!("--month {typed:?} is not a month")).with_hint(
+            "Write the month as YYYY-MM (2026-11) or MM/YYYY (11/2026), or say `last month`.",
+        )
+    })?;
+    if ym.is_some() {
+        eprintln!(
+            "Reading {:?} as {}.",
+            typed.trim(),
+            period.from.format("%B %Y")
+        );
+    }
+    Ok(period)
+}
+
+/// The agencies named in the disputes a report went through, so that an `--agency`
+/// that matches none (a typing mistake) is not silently a report of zeros.
+struct AgenciesSeen<'a> {
+    wanted: Option<&'a str>,
+    matched: std::sync::atomic::AtomicBool,
+    names: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Every name counted, to find those that look alike but are not aliased.
+    all: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl<'a> AgenciesSeen<'a> {
+    fn new(wanted: Option<&'a str>) -> Self {
+        AgenciesSeen {
+            wanted,
+            matched: false.into(),
+            names: Default::default(),
+            all: Default::default(),
+        }
+    }
+
+    fn see(&self, from: &str, with: &str) {
+        if let Ok(mut all) = self.all.lock() {
+            for n in [from, with] {
+                if !all.contains(n) {
+                    all.insert(n.to_owned());
+                }
+            }
+        }
+        let Some(wanted) = self.wanted else { return };
+        let names = [from, with];
+        if names.iter().any(|n| n.eq_ignore_ascii_case(wanted)) {
+            self.matched
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        } else if let Ok(mut seen) = self.names.lock() {
+            seen.extend(names.into_iter().map(str::to_owned));
+        }
+    }
+
+    /// Names counted apart that probably mean one agency: the fix is an alias.
+    fn warn_look_alikes(&self, list: &crate::store::agencies::Agencies) {
+        let all = self.all.lock().map(|n| n.clone()).unwrap_or_default();
+        let pairs = list.unaliased_look_alikes(&all);
+        if pairs.is_empty() {
+            return;
+        }
+        let shown: Vec<String> = pairs
+            .iter()
+            .map(|(a, b)| format!("{a:?} and {b:?}"))
+            .collect();
+        let (a, b) = &pairs[0];
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        let add = if list.find(long).is_some() {
+            String::new()
+        } else {
+            format!("escalate agency add {long:?}; ")
+        };
+        warn(&format!(
+            "these agency names look alike but are counted apart: {}. If they are one agency, say so once for everyone: {add}escalate agency alias {short:?} {long:?}",
+            shown.join("; ")
+        ));
+    }
+
+    fn warn_if_unknown(&self) {
+        let Some(wanted) = self.wanted else { return };
+        if self.matched.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let names = self.names.lock().map(|n| n.clone()).unwrap_or_default();
+        let shown: Vec<String> = names.iter().take(12).map(|n| format!("{n:?}")).collect();
+        warn(&format!(
+            "no dispute names the agency {wanted:?}, so its figures are all zero{}",
+            if shown.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; agencies that occur: {}{}",
+                    shown.join(", "),
+                    if names.len() > shown.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    }
+                )
+            }
+        ));
+    }
+}
+
+fn csv(r: &Report, stages: u32, header_row: bool) -> String {
+    use crate::render::csv::row;
+    let mut header: Vec<String> = ["from", "to", "policy", "opened", "escalations"]
+        .map(String::from)
+        .to_vec();
+    header.extend((1..=stages).map(|n| format!("entered_stage_{n}")));
+    header.push("resolved".into());
+    header.extend((1..=stages).map(|n| format!("resolved_at_stage_{n}")));
+    header.extend(
+        [
+            "reopened",
+            "open_at_end",
+            "overdue_at_end",
+            "median_working_days_to_resolve",
+        ]
+        .map(String::from),
+    );
+    let mut out = if header_row {
+        row(&header)
+    } else {
+        String::new()
+    };
+    let line = |name: &str, f: &crate::domain::report::Figures| {
+        let stage = |m: &std::collections::BTreeMap<String, u64>, n: u32| {
+            m.get(&n.to_string()).copied().unwrap_or(0).to_string()
+        };
+        let mut cells = vec![
+            r.from.to_string(),
+            r.to.to_string(),
+            name.to_owned(),
+            f.opened.to_string(),
+            f.escalations.to_string(),
+        ];
+        cells.extend((1..=stages).map(|n| stage(&f.entered_stage, n)));
+        cells.push(f.resolved.to_string());
+        cells.extend((1..=stages).map(|n| stage(&f.resolved_at_stage, n)));
+        cells.push(f.reopened.to_string());
+        cells.push(f.open_at_end.to_string());
+        cells.push(f.overdue_at_end.to_string());
+        cells.push(
+            f.median_working_days_to_resolve
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        );
+        row(&cells)
+    };
+    for (policy, f) in &r.by_policy {
+        out.push_str(&line(policy, f));
+    }
+    out.push_str(&line("total", &r.total));
+    out
+}
+
+fn table(r: &Report) -> String {
+    use comfy_table::{presets, Table};
+    let mut t = Table::new();
+    t.load_style(presets::ASCII_MARKDOWN);
+    let mut header = vec!["".to_owned(), "total".to_owned()];
+    header.extend(r.by_policy.keys().cloned());
+    t.set_header(header);
+    let stages: std::collections::BTreeSet<u32> = r
+        .total
+        .entered_stage
+        .keys()
+        .chain(r.total.resolved_at_stage.keys())
+        .filter_map(|k| k.parse().ok())
+        .collect();
+    let figures: Vec<&crate::domain::report::Figures> = std::iter::once(&r.total)
+        .chain(r.by_policy.values())
+        .collect();
+    let mut add = |label: String, get: &dyn Fn(&crate::domain::report::Figures) -> String| {
+        let mut cells = vec![label];
+        cells.extend(figures.iter().map(|f| get(f)));
+        t.add_row(cells);
+    };
+    add("Opened".into(), &|f| f.opened.to_string());
+    add("Escalations (stage moves)".into(), &|f| {
+        f.escalations.to_string()
+    });
+    let named = |n: &u32| match r.total.stage_labels.get(&n.to_string()) {
+        Some(label) => format!("{n} ({label})"),
+        None => n.to_string(),
+    };
+    for n in &stages {
+        let key = n.to_string();
+        add(format!("Entered stage {}", named(n)), &|f| {
+            f.entered_stage.get(&key).copied().unwrap_or(0).to_string()
+        });
+    }
+    add("Resolved".into(), &|f| f.resolved.to_string());
+    for n in &stages {
+        let key = n.to_string();
+        add(format!("Resolved at stage {}", named(n)), &|f| {
+            f.resolved_at_stage
+                .get(&key)
+                .copied()
+                .unwrap_or(0)
+                .to_string()
+        });
+    }
+    add("Reopened".into(), &|f| f.reopened.to_string());
+    add("Open at end".into(), &|f| f.open_at_end.to_string());
+    add("Overdue at end".into(), &|f| f.overdue_at_end.to_string());
+    add("Median working days to resolve".into(), &|f| {
+        f.median_working_days_to_resolve
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "-".into())
+    });
+    let entered: u64 = r.total.entered_stage.values().sum();
+    format!(
+        "Escalations {} to {} (Europe/London)\nGenerated {}\n\n{t}\n\nEscalations from stage 1 onwards (disputes entering any stage): {entered}\n",
+        crate::domain::clock::human_date(r.from),
+        crate::domain::clock::human_date(r.to),
+        crate::domain::clock::human_instant(&r.generated_at),
+    )
+}
+
+/// A series in the wide CSV: each period's rows as `--month` gives them (the
+/// frozen columns, `from` and `to` being the period's days as cut), then the
+/// whole range's.
+fn series_csv(series: &Series, stages: u32, header_row: bool) -> String {
+    let mut out = String::new();
+    for (i, r) in series
+        .periods
+        .iter()
+        .map(|p| &p.report)
+        .chain(std::iter::once(&series.total))
+        .enumerate()
+    {
+        out.push_str(&csv(r, stages, header_row && i == 0));
+    }
+    out
+}
+
+/// One row per period and a total, with the figures a board reads first.
+fn series_table(series: &Series) -> String {
+    use comfy_table::{presets, Table};
+    let mut t = Table::new();
+    t.load_style(presets::ASCII_MARKDOWN);
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    t.set_width(80);
+    t.set_header(vec![
+        "Period", "Opened", "Moves", "Stage 1+", "Resolved", "Open", "Overdue", "Median",
+    ]);
+    let row = |label: String, r: &Report| {
+        let f = &r.total;
+        vec![
+            label,
+            f.opened.to_string(),
+            f.escalations.to_string(),
+            f.escalations_from_stage_1.to_string(),
+            f.resolved.to_string(),
+            f.open_at_end.to_string(),
+            f.overdue_at_end.to_string(),
+            f.median_working_days_to_resolve
+                .map_or_else(|| "-".to_owned(), |m| m.to_string()),
+        ]
+    };
+    let mut partial = Vec::new();
+    for p in &series.periods {
+        let label = if p.partial {
+            partial.push(format!(
+                "{} is partial ({} to {})",
+                p.label,
+                crate::domain::clock::human_date(p.report.from),
+                crate::domain::clock::human_date(p.report.to)
+            ));
+            format!("{}*", p.label)
+        } else {
+            p.label.clone()
+        };
+        t.add_row(row(label, &p.report));
+    }
+    t.add_row(row("Total".to_owned(), &series.total));
+    let per = match series.per {
+        crate::domain::report::Per::Month => "month",
+        crate::domain::report::Per::Quarter => "quarter",
+        crate::domain::report::Per::Year => "year",
+    };
+    let year = match (series.per, series.year) {
+        (crate::domain::report::Per::Month, _) => "",
+        (_, crate::domain::report::YearKind::Financial) => "Financial years, April to March.\n",
+        (_, crate::domain::report::YearKind::Calendar) => "Calendar years.\n",
+    };
+    let notes = if partial.is_empty() {
+        String::new()
+    } else {
+        partial.iter().map(|p| format!("* {p}.\n")).collect()
+    };
+    format!(
+        "Escalations by {per}, {} to {} (Europe/London)\n{year}Generated {}\n\n{t}\n\n{notes}Moves: escalations (stage moves). Stage 1+: escalations_from_stage_1.\nOpen, Overdue: at the period's end. Median: working days to resolve.\n",
+        crate::domain::clock::human_date(series.from),
+        crate::domain::clock::human_date(series.to),
+        crate::domain::clock::human_instant(&series.total.generated_at),
+    )
+}
+
+/// The long, tidy CSV: `period,dimension,value,figure,count`, one count a row, so
+/// a spreadsheet's pivot table (or R, or pandas) reads it as it is.
+fn long_csv<'a>(
+    reports: impl IntoIterator<Item = (String, &'a Report)>,
+    header_row: bool,
+) -> String {
+    use crate::render::csv::row;
+    let mut out = if header_row {
+        row(&["period", "dimension", "value", "figure", "count"].map(String::from))
+    } else {
+        String::new()
+    };
+    for (label, r) in reports {
+        for l in r.long_rows(&label) {
+            out.push_str(&row(&[
+                l.period,
+                l.dimension.to_owned(),
+                l.value,
+                l.figure,
+                l.count,
+            ]));
+        }
+    }
+    out
+}
+
+/// The breakdowns under the figures: per agency raising, agency challenged and
+/// category, the figures a board compares across them.
+fn breakdown_tables(r: &Report) -> String {
+    use comfy_table::{presets, Table};
+    let mut out = String::new();
+    for (dimension, map) in r.breakdown.dimensions() {
+        if map.is_empty() {
+            continue;
+        }
+        let mut t = Table::new();
+        t.load_style(presets::ASCII_MARKDOWN);
+        t.set_header(vec![
+            match dimension {
+                "raising_agency" => "Agency raising",
+                "challenged_agency" => "Agency challenged",
+                "directory" => "Data directory",
+                _ => "Category",
+            },
+            "Opened",
+            "Moves",
+            "Stage 1+",
+            "Resolved",
+            "Overdue",
+        ]);
+        // Long agency names wrap, so the table still fits an 80-column terminal.
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        t.set_width(80);
+        for (value, f) in map {
+            t.add_row(vec![
+                value.clone(),
+                f.opened.to_string(),
+                f.escalations.to_string(),
+                f.escalations_from_stage_1.to_string(),
+                f.resolved.to_string(),
+                f.overdue_at_end.to_string(),
+            ]);
+        }
+        out.push_str(&format!("\n{t}\n"));
+    }
+    if !out.is_empty() {
+        out.push_str("\nMoves: escalations (stage moves). Stage 1+: escalations_from_stage_1.\n");
+    }
+    out
+}
+
+/// Stages left in the period against their deadlines, by stage, with the working
+/// days spent in each; then obligations met.
+fn timeliness_table(r: &Report) -> String {
+    use comfy_table::{presets, Table};
+    let t = &r.timeliness;
+    if t.by_stage.is_empty() && t.obligations_met == Default::default() {
+        return String::new();
+    }
+    let mut table = Table::new();
+    table.load_style(presets::ASCII_MARKDOWN);
+    table.set_header(vec![
+        "Stage left",
+        "On time",
+        "Late",
+        "No timescale",
+        "Median days",
+        "90th pct days",
+    ]);
+    let days = |d: Option<f64>| d.map_or_else(|| "-".to_owned(), |d| d.to_string());
+    for (stage, s) in &t.by_stage {
+        table.add_row(vec![
+            stage.clone(),
+            s.counts.on_time.to_string(),
+            s.counts.late.to_string(),
+            s.counts.no_timescale.to_string(),
+            days(s.median_working_days),
+            days(s.p90_working_days),
+        ]);
+    }
+    let o = &t.obligations_met;
+    format!(
+        "\nTimeliness: stages left (escalated or resolved) in the period, against their\ndeadlines under the current calendar; days are working days in the stage.\n{table}\nObligations met in the period: {} on time, {} late, {} with no time limit.\n",
+        o.on_time, o.late, o.no_timescale
+    )
+}

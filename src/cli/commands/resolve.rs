@@ -1,0 +1,78 @@
+//! `escalate resolve`: close a dispute with its written outcome.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
+use crate::domain::clock::Instant;
+use crate::domain::event::Event;
+use crate::domain::text::{required, MAX_LONG};
+use crate::error::Result;
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Dispute ID (any unique start of it)
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::open_dispute_ids))]
+    pub id: String,
+    /// The agreed outcome, in writing, and how outstanding issues will be pursued
+    /// (up to 20,000 characters; `-` reads standard input)
+    #[arg(long, value_name = "TEXT", conflicts_with = "outcome_file")]
+    pub outcome: Option<String>,
+    /// Read the outcome from a file (`-`: standard input)
+    #[arg(long, value_name = "PATH")]
+    pub outcome_file: Option<PathBuf>,
+    /// When it was resolved, if earlier than now
+    #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg)]
+    pub at: Option<Instant>,
+}
+
+pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
+    let p = &ctx.prompter;
+    let given = crate::cli::input::long_text("--outcome", args.outcome, args.outcome_file)?;
+    p.require(
+        "resolve",
+        if given.is_none() { &["--outcome"] } else { &[] },
+    )?;
+    // The stage the confirmation named, checked again under the journal's lock.
+    let mut confirmed_stage = None;
+    let outcome = match given {
+        Some(o) => o,
+        None => {
+            let id = ctx.session()?.store.resolve(&args.id)?;
+            let loaded = ctx.session()?.load(&id)?;
+            loaded.dispute.require_open("resolve it again")?;
+            let o = p.long_text(
+                "The agreed outcome, and how outstanding issues will be pursued",
+                "--outcome",
+            )?;
+            p.show_text("Outcome to record", &o);
+            p.confirm(&format!(
+                "Resolve dispute {id} at stage {} with this outcome?",
+                loaded.dispute.stage
+            ))?;
+            confirmed_stage = Some(loaded.dispute.stage);
+            o
+        }
+    };
+    let outcome = required(&p.field("--outcome"), &outcome, MAX_LONG)?;
+    let loaded = ctx.session()?.record(&args.id, args.at, |l, _, _| {
+        l.dispute.require_open("resolve it again")?;
+        if let Some(stage) = confirmed_stage.filter(|s| *s != l.dispute.stage) {
+            return Err(crate::error::Error::refused(format!(
+                "dispute {} moved from stage {stage} to stage {} since you confirmed; nothing was written",
+                l.dispute.id, l.dispute.stage
+            ))
+            .with_hint("Run the command again to resolve it at the stage it is at now."));
+        }
+        Ok(Event::Resolved {
+            stage: l.dispute.stage,
+            outcome,
+        })
+    })?;
+    let headline = format!(
+        "Resolved dispute {} at stage {}.",
+        loaded.dispute.id, loaded.dispute.stage
+    );
+    after_change(ctx, &loaded, headline)
+}

@@ -1,0 +1,301 @@
+//! `escalate status`: what is open, sorted by due date, overdue first, with filters
+//! for the questions people ask every morning.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use crate::cli::{parse_date_arg, warn, Ctx, Output};
+use crate::domain::clock;
+use crate::domain::summary::Summary;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Show the position at the start of this date instead of now
+    #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
+    pub as_of: Option<NaiveDate>,
+    /// Include resolved disputes (one with a duty outstanding is listed anyway)
+    #[arg(long)]
+    pub all: bool,
+    /// Only disputes with a deadline past: the stage's or an outstanding obligation's
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only disputes with something due within N working days (overdue ones included)
+    #[arg(long, value_name = "N")]
+    pub due_within: Option<u32>,
+    /// Only disputes under this policy
+    #[arg(long, value_name = "ID")]
+    pub policy: Option<String>,
+    /// Only disputes raised by or with this agency
+    #[arg(long, value_name = "AGENCY")]
+    pub agency: Option<String>,
+    /// Only disputes at this stage: its number, or the policy's label for it ("4a")
+    #[arg(long, value_name = "N")]
+    pub stage: Option<String>,
+    /// Only disputes about this child reference
+    #[arg(long, value_name = "REF")]
+    pub child: Option<String>,
+    /// Exit 3 if any journal is damaged (default: warn and list the rest)
+    #[arg(long)]
+    pub strict: bool,
+    /// In a shared directory, every agency's disputes (default: those involving your organisation)
+    #[arg(long)]
+    pub all_agencies: bool,
+    /// Read every journal instead of the status cache (and rebuild the cache)
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Also list another agency's data directory, read only (repeatable); says
+    /// which directory each dispute came from
+    #[arg(long = "include-dir", value_name = "PATH")]
+    pub include_dir: Vec<std::path::PathBuf>,
+}
+
+/// In a shared directory, the agency whose disputes `status` shows by default (need
+/// to know): the configured organisation, unless --all-agencies or --agency says
+/// otherwise.
+fn own_agency(args: &StatusArgs, ctx: &Ctx) -> Result<Option<String>> {
+    if args.all_agencies || args.agency.is_some() || !crate::share::is_shared(ctx.root.as_path()) {
+        return Ok(None);
+    }
+    Ok(ctx.config()?.organisation.clone())
+}
+
+/// Whether a dispute involves `agency` (any, when `None`); counts those it hides.
+fn involves(agency: Option<&str>, s: &Summary, hidden: &AtomicUsize) -> bool {
+    let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    let shown = agency.is_none_or(|a| eq(a, &s.from) || eq(a, &s.with));
+    if !shown {
+        hidden.fetch_add(1, Ordering::Relaxed);
+    }
+    shown
+}
+
+/// Say that other agencies' disputes were left out, and how to see them.
+fn note_hidden(hidden: &AtomicUsize, agency: Option<&str>) {
+    let n = hidden.load(Ordering::Relaxed);
+    if let (Some(a), true) = (agency, n > 0) {
+        eprintln!(
+            "note: {n} dispute(s) not involving {a} are not shown; `escalate status --all-agencies` lists every agency's"
+        );
+    }
+}
+
+impl StatusArgs {
+    fn admits(&self, s: &Summary) -> bool {
+        let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+        (!self.overdue || s.overdue)
+            && self.due_within.is_none_or(|n| s.due_within(i64::from(n)))
+            && self.policy.as_deref().is_none_or(|p| eq(p, &s.policy))
+            && self
+                .agency
+                .as_deref()
+                .is_none_or(|a| eq(a, &s.from) || eq(a, &s.with))
+            && self.stage.as_deref().is_none_or(|n| {
+                n.trim().parse::<u32>().ok() == Some(s.stage) || eq(n, &s.stage_label)
+            })
+            && self.child.as_deref().is_none_or(|c| eq(c, &s.child))
+    }
+
+    fn filtered(&self) -> bool {
+        self.overdue
+            || self.due_within.is_some()
+            || self.policy.is_some()
+            || self.agency.is_some()
+            || self.stage.is_some()
+            || self.child.is_some()
+    }
+}
+
+pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
+    let s = ctx.session()?;
+    let others = args
+        .include_dir
+        .iter()
+        .map(|d| crate::cli::commands::report::included(d, ctx))
+        .collect::<Result<Vec<_>>>()?;
+    let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
+    let mine = own_agency(&args, ctx)?;
+    let hidden = AtomicUsize::new(0);
+    // Each row is rendered on the thread that read it (compact JSON, or table
+    // cells) and kept with its sort key; whole summaries of every open dispute
+    // would not fit the memory budget at partnership-archive scale.
+    type Key = (
+        bool,
+        Option<crate::domain::clock::Instant>,
+        crate::domain::clock::Instant,
+    );
+    enum Rendered {
+        Json(String),
+        Cells(crate::render::table::Row),
+    }
+    let json = ctx.json;
+    let mut rows: Vec<(Key, Rendered)> = Vec::new();
+    // JSON rows go to a scratch file as they come, so memory holds only their
+    // keys; if it cannot be made, they stay in memory.
+    let mut spill = if json {
+        crate::cli::spill::Spill::create(s.store.root())
+    } else {
+        None
+    };
+    let mut spilled: Vec<(Key, usize)> = Vec::new();
+    let mut damaged: Option<Error> = None;
+    s.each_view(
+        !args.no_cache,
+        |id, view| {
+            // A dispute neither open nor owing anything is not listed without
+            // --all: its state need not be decoded (most of a partnership's archive).
+            let view = match view {
+                Ok(v) if !args.all && !v.brief.pending => return Ok((None, v.warnings().to_vec())),
+                other => other,
+            };
+            view.and_then(|v| v.loaded(s, id)).map(|l| {
+                let summary = (l.dispute.is_pending() || args.all)
+                    .then(|| l.summary(&s.calendar_for(&l.policy), &now))
+                    .filter(|summary| {
+                        args.admits(summary) && involves(mine.as_deref(), summary, &hidden)
+                    });
+                let row = summary.map(|summary| {
+                    let key: Key = (
+                        summary.next_detail.is_none(),
+                        summary.next_detail.as_ref().map(|d| d.by),
+                        summary.opened,
+                    );
+                    let rendered = if json && !others.is_empty() {
+                        Rendered::Json(with_directory(&summary, s.store.root()))
+                    } else if json {
+                        Rendered::Json(serde_json::to_string(&summary).unwrap_or_default())
+                    } else {
+                        Rendered::Cells(crate::render::table::Row::of(&summary))
+                    };
+                    (key, rendered)
+                });
+                (row, l.warnings)
+            })
+        },
+        |id, result| match result {
+            Ok((row, warnings)) => {
+                for w in &warnings {
+                    warn(&format!("dispute {id}: {w}"));
+                }
+                match (row, &mut spill) {
+                    (Some((key, Rendered::Json(text))), Some(file)) => {
+                        match file.push(text.as_bytes()) {
+                            Ok(i) => spilled.push((key, i)),
+                            Err(_) => rows.push((key, Rendered::Json(text))),
+                        }
+                    }
+                    (row, _) => rows.extend(row),
+                }
+            }
+            Err(e) => {
+                warn(&format!("dispute {id} is left out: {e}"));
+                damaged.get_or_insert(e);
+            }
+        },
+    )?;
+    // Other agencies' directories: read only, from their journals, each dispute
+    // once; the table is followed by which of them each came from.
+    let mut from_others: Vec<(String, Vec<String>)> = Vec::new();
+    crate::cli::commands::export::each_other(s, &others, |o, l| {
+        if !(l.dispute.is_pending() || args.all) {
+            return;
+        }
+        let summary = l.summary(&o.calendar_for(&l.policy), &now);
+        if !(args.admits(&summary) && involves(mine.as_deref(), &summary, &hidden)) {
+            return;
+        }
+        let key: Key = (
+            summary.next_detail.is_none(),
+            summary.next_detail.as_ref().map(|d| d.by),
+            summary.opened,
+        );
+        let dir = o.store.root().display().to_string();
+        match from_others.last_mut() {
+            Some((d, ids)) if *d == dir => ids.push(summary.id.clone()),
+            _ => from_others.push((dir, vec![summary.id.clone()])),
+        }
+        let rendered = if json {
+            Rendered::Json(with_directory(&summary, o.store.root()))
+        } else {
+            Rendered::Cells(crate::render::table::Row::of(&summary))
+        };
+        rows.push((key, rendered));
+    })?;
+    if !ctx.quiet {
+        note_hidden(&hidden, mine.as_deref());
+    }
+    if let (true, Some(e)) = (args.strict, damaged) {
+        return Err(e);
+    }
+    rows.sort_by_key(|(key, _)| *key);
+    if let Some(mut file) = spill {
+        if rows.is_empty() {
+            spilled.sort_by_key(|(key, _)| *key);
+            file.order(&spilled.iter().map(|(_, i)| *i).collect::<Vec<_>>());
+            return Ok(Output::JsonSpilled(std::cell::RefCell::new(file)));
+        }
+        // The scratch file stopped taking rows part-way: gather everything here.
+        for (key, i) in spilled {
+            let text = file
+                .get(i)
+                .map_err(|e| Error::io("could not read back the status rows", e))?;
+            rows.push((
+                key,
+                Rendered::Json(String::from_utf8_lossy(&text).into_owned()),
+            ));
+        }
+        rows.sort_by_key(|(key, _)| *key);
+    }
+    if json {
+        // One JSON array, one dispute per line.
+        let items: Vec<String> = rows
+            .into_iter()
+            .filter_map(|(_, r)| match r {
+                Rendered::Json(text) => Some(text),
+                Rendered::Cells(_) => None,
+            })
+            .collect();
+        return Ok(Output::JsonArray(items));
+    }
+    let rows: Vec<crate::render::table::Row> = rows
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Rendered::Cells(row) => Some(row),
+            Rendered::Json(_) => None,
+        })
+        .collect();
+    if rows.is_empty() {
+        let what = match (args.all, args.filtered()) {
+            (_, true) => "No disputes match",
+            (true, false) => "No disputes are recorded",
+            (false, false) => "No disputes are open",
+        };
+        return Ok(Output::Text(format!(
+            "{what} (data directory {}).\n",
+            s.store.root().display()
+        )));
+    }
+    let mut text = crate::render::table::status(&rows, ctx.color, std::io::stdout().is_terminal());
+    if !others.is_empty() {
+        text.push_str(&format!(
+            "\nFrom this directory ({}): every dispute not listed below.\n",
+            s.store.root().display()
+        ));
+        for (dir, ids) in &from_others {
+            text.push_str(&format!("From {dir}: {}\n", ids.join(", ")));
+        }
+    }
+    Ok(Output::Text(text))
+}
+
+/// A status row as JSON with the data directory it came from (`--include-dir`).
+fn with_directory(summary: &Summary, dir: &std::path::Path) -> String {
+    let mut v = serde_json::to_value(summary).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("directory".into(), dir.display().to_string().into());
+    }
+    serde_json::to_string(&v).unwrap_or_default()
+}

@@ -1,0 +1,75 @@
+//! `escalate sync`, and the quiet sync after each recording command when the
+//! `sync` setting is `auto`.
+
+use clap::Args;
+
+use crate::cli::{Ctx, Output};
+use crate::error::{Error, Result};
+use crate::share::git::Identity;
+use crate::share::sync::Outcome;
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {}
+
+/// Who commits: the configured name and organisation (the agency).
+pub fn identity(ctx: &Ctx) -> Result<Identity> {
+    let organisation = ctx.config()?.organisation.clone().ok_or_else(|| {
+        Error::refused("sharing needs to know your agency, and no organisation is set")
+            .with_hint("Set it once: `escalate config set organisation \"Your agency\"`.")
+    })?;
+    Ok(Identity {
+        name: ctx.session()?.actor.clone(),
+        organisation,
+        when: ctx.session()?.now.timestamp(),
+    })
+}
+
+/// What a sync did, for people.
+pub fn render(o: &Outcome) -> String {
+    let mut text = String::new();
+    for s in &o.superseded {
+        text.push_str(&format!("Superseded: {s}\n"));
+    }
+    if o.merged_late > 0 {
+        text.push_str(&format!(
+            "{} line(s) recorded here while another agency recorded on the same dispute were added after theirs (marked as merged late).\n",
+            o.merged_late
+        ));
+    }
+    text.push_str(&format!(
+        "Synced: sent {} file(s), received {} line(s){}.\n",
+        o.sent,
+        o.received,
+        if o.pushed { "" } else { "; not yet sent" }
+    ));
+    text
+}
+
+pub fn run(_args: SyncArgs, ctx: &Ctx) -> Result<Output> {
+    let outcome = crate::share::sync::sync(ctx.session()?, &identity(ctx)?, false)?;
+    if ctx.json {
+        return Ok(Output::json(&outcome));
+    }
+    Ok(Output::Text(render(&outcome)))
+}
+
+/// After a recording command with `sync = auto`: sync, and when that is not
+/// possible say so in one line on stderr; the recorded event is safe either way.
+pub fn after_recording(ctx: &Ctx) {
+    // The recording command has read the settings already.
+    let auto = ctx
+        .config()
+        .is_ok_and(|c| c.sync.as_deref() == Some("auto"));
+    if !auto || !crate::share::is_shared(ctx.root.as_path()) {
+        return;
+    }
+    let done = identity(ctx).and_then(|id| crate::share::sync::sync(ctx.session()?, &id, true));
+    match done {
+        Ok(o) => {
+            for s in &o.superseded {
+                eprintln!("superseded: {s}");
+            }
+        }
+        Err(e) => eprintln!("not synced (recorded here; run `escalate sync` later): {e}"),
+    }
+}

@@ -1,0 +1,290 @@
+//! `escalate verify`: check journals end to end (seals, chain, numbering, head
+//! receipt, stage rules, pinned policy) and print each one's head hash as a receipt.
+//! Exit 0 when every journal checked is sound (warnings about interrupted commands
+//! go to stderr), 3 when any is not; the others are still reported.
+
+use std::io::Write;
+
+use clap::Args;
+
+use crate::cli::{warn, Ctx, Output};
+use std::path::PathBuf;
+
+use crate::domain::id::DisputeId;
+use crate::error::{Error, Result};
+use crate::integrity::checkpoint;
+use crate::integrity::signing::Signers;
+use crate::integrity::verify::{missing, verify, Checks, Report};
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Dispute IDs (any unique start of each) [default: every dispute]
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::dispute_ids))]
+    pub ids: Vec<String>,
+    /// Also write a checkpoint to FILE (a new file): each dispute's number of lines and head hash, and one root hash over them. Keep it somewhere else.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Check that every dispute in the checkpoint FILE still exists and extends exactly what it recorded, and list what is new
+    #[arg(long, value_name = "FILE")]
+    pub against: Option<PathBuf>,
+    /// In a shared directory: check the repository's history instead, proving every
+    /// commit only appended lines to journals
+    #[arg(long, conflicts_with_all = ["ids", "checkpoint", "against"])]
+    pub history: bool,
+}
+
+/// `verify --history`: one line per breach, naming the commit; exit 3 if any.
+fn history(ctx: &Ctx) -> Result<Output> {
+    let h = crate::share::history::check(ctx.root.as_path())?;
+    let rewritten = h.rewritten.as_ref().map(|c| crate::error::Error::DamagedFile {
+        path: crate::store::layout::git_dir(&ctx.root),
+        what: format!(
+            "the partnership's repository no longer contains commit {c}, which this computer synced: its history was rewritten by a forced push"
+        ),
+        hint: "Tell whoever looks after the repository; `escalate sync` says how to restore it.".into(),
+    });
+    let first = h.breaches.first().map(|b| {
+        crate::error::Error::damaged(
+            ctx.root.as_path().join(&b.file),
+            0,
+            format!(
+                "commit {} by {} did not only append to it: {}",
+                b.commit, b.author, b.what
+            ),
+        )
+    });
+    let out = if ctx.json {
+        Output::json(&h)
+    } else {
+        let mut text = String::new();
+        for b in &h.breaches {
+            text.push_str(&format!(
+                "commit {} ({}) changed {} other than by appending: {}\n",
+                b.commit, b.author, b.file, b.what
+            ));
+        }
+        if h.breaches.is_empty() && h.rewritten.is_none() {
+            text.push_str(&format!(
+                "history ok: {} commit(s), {} journal change(s), every one only appended lines\n",
+                h.commits, h.changes
+            ));
+        }
+        Output::Text(text)
+    };
+    match first.or(rewritten) {
+        Some(e) => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = out.write_to(&mut stdout);
+            Err(e)
+        }
+        None => Ok(out),
+    }
+}
+
+fn line_for(r: &Report) -> String {
+    match (&r.problem, &r.head) {
+        (None, Some(head)) => {
+            let recovered = match r.recovered {
+                0 => String::new(),
+                1 => "; 1 interrupted write recovered".into(),
+                n => format!("; {n} interrupted writes recovered"),
+            };
+            let warned = if r.warnings.is_empty() {
+                ""
+            } else {
+                " (with warnings)"
+            };
+            let against = r
+                .checkpoint
+                .as_ref()
+                .map(|c| format!("; {c}"))
+                .unwrap_or_default();
+            format!(
+                "{} ok{warned}: {} lines, head {head}{recovered}{against}\n",
+                r.id, r.lines
+            )
+        }
+        (Some(p), _) if matches!(r.error, Some(Error::Refused { .. })) => {
+            format!("{} not checked: {}\n", r.id, p.message)
+        }
+        (Some(p), _) => match p.line {
+            Some(n) => format!("{} DAMAGED at line {n}: {}\n", r.id, p.message),
+            None => format!("{} DAMAGED: {}\n", r.id, p.message),
+        },
+        (None, None) => format!("{} not checked\n", r.id),
+    }
+}
+
+pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
+    if args.history {
+        return history(ctx);
+    }
+    let s = ctx.session()?;
+    let checks = Checks {
+        signers: Signers::load(s.store.root())?,
+        against: args.against.as_deref().map(checkpoint::read).transpose()?,
+    };
+    let all = args.ids.is_empty();
+    let ids: Vec<DisputeId> = if all {
+        s.store.ids()?
+    } else {
+        let mut ids = Vec::new();
+        for typed in &args.ids {
+            let id = s.store.resolve(typed)?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    };
+    // Journals are checked on every core and each result is printed as it comes
+    // (in ID order), so checking a hundred thousand holds only one batch in memory.
+    // The sound journals are all reported before a failure becomes exit 3.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut first: Option<crate::error::Error> = None;
+    let mut count = 0usize;
+    let mut taken: Vec<checkpoint::Entry> = Vec::new();
+    let mut any_signed = false;
+    let mut left_out: Vec<String> = Vec::new();
+    let mut written = if ctx.json {
+        out.write_all(b"[")
+    } else {
+        Ok(())
+    };
+    let mut progress = crate::cli::progress::Progress::new(ctx, ids.len(), "Checking");
+    let mut visit = |mut r: Report| {
+        progress.inc();
+        for w in &r.warnings {
+            progress.suspend(|| warn(&format!("dispute {}: {w}", r.id)));
+        }
+        if written.is_ok() && progress.active() && !ctx.json {
+            // Each line goes out whole, with the bar moved out of its way.
+            written = progress.suspend(|| {
+                out.write_all(line_for(&r).as_bytes())
+                    .and_then(|()| out.flush())
+            });
+        } else if written.is_ok() {
+            written = if ctx.json {
+                let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
+                out.write_all(sep).and_then(|()| {
+                    out.write_all(serde_json::to_string(&r).unwrap_or_default().as_bytes())
+                })
+            } else {
+                out.write_all(line_for(&r).as_bytes())
+            };
+        }
+        count += 1;
+        any_signed |= r.signed;
+        match (&r.head, r.ok) {
+            (Some(head), true) => taken.push(checkpoint::Entry {
+                id: r.id.clone(),
+                lines: r.lines as u64,
+                head: head.clone(),
+            }),
+            _ => left_out.push(r.id.clone()),
+        }
+        if first.is_none() {
+            first = r.error.take();
+        }
+    };
+    let disagreed = if all {
+        // Every journal: the same pass rebuilds the status cache from the journals,
+        // so nothing status, export or report shows afterwards differs from them; an
+        // entry that was in use and disagreed is named. Each journal is checked
+        // from its own bytes (signatures need the lines as written).
+        s.rebuild_cache_with(|id, _| verify(s, id, &checks), |_, r| visit(r))?
+    } else {
+        crate::ops::in_parallel(&ids, |id| verify(s, id, &checks), |_, r| visit(r));
+        Vec::new()
+    };
+    drop(progress);
+    for id in disagreed {
+        warn(&format!(
+            "dispute {id}: the status cache said something other than its journal (it was changed outside escalate); it was rebuilt from the journal"
+        ));
+    }
+    // Disputes the checkpoint lists that are gone: only when every journal was
+    // checked, since naming some IDs says nothing about the others.
+    if let Some(c) = checks.against.as_ref().filter(|_| all) {
+        for entry in c.entries.iter().filter(|e| {
+            ids.binary_search_by(|id| id.as_str().cmp(e.id.as_str()))
+                .is_err()
+        }) {
+            let mut r = missing(s, entry);
+            if written.is_ok() {
+                written = if ctx.json {
+                    let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
+                    out.write_all(sep).and_then(|()| {
+                        out.write_all(serde_json::to_string(&r).unwrap_or_default().as_bytes())
+                    })
+                } else {
+                    out.write_all(
+                        format!(
+                            "{} MISSING: {}\n",
+                            r.id,
+                            r.problem
+                                .as_ref()
+                                .map(|p| p.message.as_str())
+                                .unwrap_or_default()
+                        )
+                        .as_bytes(),
+                    )
+                };
+            }
+            count += 1;
+            if first.is_none() {
+                first = r.error.take();
+            }
+        }
+        if c.signers != Signers::file_hash(s.store.root()) {
+            warn(&format!(
+                "the signers file is not what it was when the checkpoint was taken ({}): check every name and key added or removed since against the copy your partnership keeps",
+                c.taken
+            ));
+        }
+        if !ctx.json {
+            written = written.and_then(|()| {
+                out.write_all(
+                    format!(
+                        "Compared with the checkpoint taken {} (root {}): compare that root with the one you noted or sent.\n",
+                        c.taken, c.root
+                    )
+                    .as_bytes(),
+                )
+            });
+        }
+    }
+    if written.is_ok() {
+        written = match (ctx.json, count) {
+            (true, 0) => out.write_all(b"]\n"),
+            (true, _) => out.write_all(b"\n]\n"),
+            (false, 0) => {
+                out.write_all(format!("No disputes in {}.\n", s.store.root().display()).as_bytes())
+            }
+            (false, _) => Ok(()),
+        };
+    }
+    // A closed pipe is the reader's choice; the exit code still says what was found.
+    let _ = written.and_then(|()| out.flush());
+    drop(out);
+    if any_signed && checks.signers.is_none() {
+        warn(&crate::integrity::verify::signers_not_pinned());
+    }
+    if let Some(file) = &args.checkpoint {
+        let (text, root) = checkpoint::render(
+            &crate::domain::clock::rfc3339::format(&s.now),
+            taken,
+            Signers::file_hash(s.store.root()).as_deref(),
+            &left_out,
+        );
+        checkpoint::write(file, &text)?;
+        crate::cli::note(&format!(
+            "checkpoint written to {}: root {root}. Keep the file (or at least the root) somewhere others with access to the data directory cannot change it.",
+            file.display()
+        ));
+    }
+    match first {
+        Some(e) => Err(e),
+        None => Ok(Output::Text(String::new())),
+    }
+}

@@ -1,0 +1,364 @@
+//! Corrections without rewriting: the rules for `amend` (a note attached to an
+//! earlier line, a corrected time for when something happened, or a fact about the
+//! child learned later) and `reopen` (a resolved dispute that has come back). All
+//! become new journal lines; nothing here ever changes a line already written. Pure:
+//! no files, no terminal.
+
+use crate::domain::clock::{self, Instant};
+use crate::domain::dispute::{Correction, Dispute, Learned, ObligationState};
+use crate::domain::event::{Event, Record};
+use crate::error::{Error, Result};
+use crate::policy::{Policy, Trigger, FLAG_CONDITIONS};
+
+/// What `amend` is asked to record.
+#[derive(Clone, Debug)]
+pub enum Amendment {
+    /// A note about line `seq`.
+    Note { seq: u64, note: String },
+    /// Line `seq` really happened at `happened`.
+    Happened {
+        seq: u64,
+        happened: Instant,
+        note: String,
+    },
+    /// A condition (`cp-plan`, `looked-after`, `immediate-harm`) learned later.
+    Fact {
+        fact: String,
+        value: bool,
+        note: String,
+    },
+}
+
+/// The corrected times a journal records, checked: every correction refers to an
+/// earlier line that records something that happened (not a note, a recovered
+/// write or a fact), and the latest correction of a line wins. An error is
+/// `(line, what)`, as for any line escalate's rules would not have written.
+pub fn corrections(records: &[Record]) -> std::result::Result<Vec<Correction>, (usize, String)> {
+    let mut out: Vec<Correction> = Vec::new();
+    for r in records {
+        let Event::Amended {
+            event,
+            event_happened: Some(happened),
+            ..
+        } = &r.event
+        else {
+            continue;
+        };
+        let target = (*event >= 1 && *event < r.seq)
+            .then(|| records.iter().find(|t| t.seq == *event))
+            .flatten();
+        match target {
+            Some(t) if correctable(&t.event) => {}
+            Some(t) => {
+                return Err((
+                    r.seq as usize,
+                    format!(
+                        "a corrected time for line {event}, a `{}` line, which records no event",
+                        t.event.kind()
+                    ),
+                ))
+            }
+            None => {
+                return Err((
+                    r.seq as usize,
+                    format!("a corrected time for line {event}, which is not an earlier line"),
+                ))
+            }
+        }
+        out.retain(|c| c.line != *event);
+        out.push(Correction {
+            line: *event,
+            happened: *happened,
+            by: r.seq,
+        });
+    }
+    Ok(out)
+}
+
+/// Lines whose time may be corrected: the events of the dispute. A fact applies
+/// from when it was recorded, so its time is what it says.
+fn correctable(e: &Event) -> bool {
+    e.is_happening() && !matches!(e, Event::FactLearned { .. })
+}
+
+/// Parse `cp-plan=yes` (or `no`, `true`, `false`) as `amend --fact` takes it.
+pub fn parse_fact(text: &str) -> std::result::Result<(String, bool), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not NAME=yes or NAME=no"))?;
+    let name = name.trim().to_lowercase();
+    if !FLAG_CONDITIONS.contains(&name.as_str()) {
+        return Err(format!(
+            "{name:?} is not a fact escalate records; use one of {}",
+            FLAG_CONDITIONS.join(", ")
+        ));
+    }
+    let value = match value.trim().to_lowercase().as_str() {
+        "yes" | "y" | "true" => true,
+        "no" | "n" | "false" => false,
+        other => return Err(format!("{other:?} is not yes or no")),
+    };
+    Ok((name, value))
+}
+
+impl Dispute {
+    /// The `amended` (or `fact_learned`) event, or why it cannot be recorded.
+    /// `now` is the time of the command, read under the journal's lock.
+    pub fn plan_amendment(&self, amendment: Amendment, now: &Instant) -> Result<Event> {
+        match amendment {
+            Amendment::Note { seq, note } => {
+                self.line(seq)?;
+                Ok(Event::Amended {
+                    event: seq,
+                    note,
+                    event_happened: None,
+                })
+            }
+            Amendment::Happened {
+                seq,
+                happened,
+                note,
+            } => {
+                self.check_happened(seq, &happened, now)?;
+                Ok(Event::Amended {
+                    event: seq,
+                    note,
+                    event_happened: Some(happened),
+                })
+            }
+            Amendment::Fact { fact, value, note } => {
+                let current = self.facts.holds(&fact);
+                if current == value {
+                    return Err(Error::refused(format!(
+                        "dispute {} already records {fact} as {}",
+                        self.id,
+                        if value { "yes" } else { "no" }
+                    ))
+                    .with_hint("Nothing needs recording."));
+                }
+                Ok(Event::FactLearned { fact, value, note })
+            }
+        }
+    }
+
+    fn line(&self, seq: u64) -> Result<&Record> {
+        let last = self.records.len() as u64;
+        self.records
+            .iter()
+            .find(|r| r.seq == seq)
+            .filter(|_| seq >= 1)
+            .ok_or_else(|| {
+                Error::refused(format!(
+                    "dispute {} has no line {seq}; its lines are numbered 1 to {last}",
+                    self.id
+                ))
+                .with_hint(format!(
+                    "Run `escalate show {}` to see each event's line number.",
+                    self.id
+                ))
+            })
+    }
+
+    /// A corrected time must be in the past and keep the events in the order they
+    /// were recorded in: after the event before, before the event after (each by
+    /// its own corrected time).
+    fn check_happened(&self, seq: u64, happened: &Instant, now: &Instant) -> Result<()> {
+        let target = self.line(seq)?;
+        if !correctable(&target.event) {
+            return Err(Error::refused(format!(
+                "line {seq} of dispute {} is a `{}` line; only the time of an event can be corrected",
+                self.id,
+                target.event.kind()
+            ))
+            .with_hint(format!(
+                "Run `escalate show {}` to see each event's line number.",
+                self.id
+            )));
+        }
+        let t = clock::human_instant(happened);
+        if happened > now {
+            return Err(Error::refused(format!(
+                "--happened {t} is in the future (it is now {})",
+                clock::human_instant(now)
+            ))
+            .with_hint("--happened says when the event really happened, which has passed."));
+        }
+        let events = || self.records.iter().filter(|r| r.event.is_happening());
+        if let Some(before) = events().rfind(|r| r.seq < seq) {
+            let b = self.when_of(before);
+            if happened < &b {
+                return Err(Error::refused(format!(
+                    "line {seq} cannot have happened at {t}, before line {} ({})",
+                    before.seq,
+                    clock::human_instant(&b)
+                ))
+                .with_hint("Events keep the order they were recorded in; if that line's time is wrong too, correct it first."));
+            }
+        }
+        if let Some(after) = events().find(|r| r.seq > seq) {
+            let a = self.when_of(after);
+            if happened > &a {
+                return Err(Error::refused(format!(
+                    "line {seq} cannot have happened at {t}, after line {} ({})",
+                    after.seq,
+                    clock::human_instant(&a)
+                ))
+                .with_hint("Events keep the order they were recorded in; if that line's time is wrong too, correct it first."));
+            }
+        }
+        if let (Event::Opened(o), Some(arose)) = (&target.event, self.opened.arose) {
+            if happened < &arose && o.arose.is_some() {
+                return Err(Error::refused(format!(
+                    "the dispute cannot have been opened at {t}, before the disagreement arose ({})",
+                    clock::human_instant(&arose)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Apply a fact learned later (`fact_learned` at `when` on line `line`). Duties
+    /// it creates arise now: for the current stage, and for a stage already passed
+    /// (or an opening or resolution already recorded) as outstanding, their
+    /// deadlines counted from now. Later stages create theirs when entered.
+    pub(crate) fn learn(
+        &mut self,
+        policy: &Policy,
+        fact: &str,
+        value: bool,
+        (when, line): (Instant, u64),
+    ) -> std::result::Result<(), String> {
+        let before = self.facts.clone();
+        match fact {
+            "cp-plan" => self.facts.cp_plan = value,
+            "looked-after" => self.facts.looked_after = value,
+            "immediate-harm" => self.facts.immediate_harm = value,
+            other => return Err(format!("a fact {other:?}, which escalate does not know")),
+        }
+        self.learned.retain(|l| l.condition != fact);
+        if value && !before.holds(fact) {
+            self.learned.push(Learned {
+                condition: fact.to_owned(),
+                at: when,
+            });
+        }
+        for o in &policy.obligations {
+            if !self.facts.any(&o.when) || before.any(&o.when) {
+                continue;
+            }
+            let stage = match o.on {
+                Trigger::Open => Some(self.stage),
+                // Opening past a stage owes that stage's duties (as `fold` does).
+                Trigger::Enter => o.stage.filter(|s| *s <= self.stage),
+                Trigger::Resolve => (!self.is_open() && o.stage.is_none_or(|s| self.stage >= s))
+                    .then_some(self.stage),
+                Trigger::ResolveAt => {
+                    (!self.is_open() && o.stage == Some(self.stage)).then_some(self.stage)
+                }
+            };
+            if let Some(stage) = stage {
+                self.obligations
+                    .push(ObligationState::duty(o, stage, (when, line)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The `reopened` event for a resolved dispute, or why it cannot be recorded.
+    pub fn plan_reopen(&self, reason: String) -> Result<Event> {
+        if self.is_open() {
+            return Err(Error::refused(format!(
+                "dispute {} is open at stage {}; only a resolved dispute can be reopened",
+                self.id, self.stage
+            ))
+            .with_hint("Record what happened with `escalate discuss` or `escalate escalate`."));
+        }
+        Ok(Event::Reopened { reason })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(seq: u64, event: Event) -> Record {
+        Record {
+            seq,
+            at: clock::parse_instant("2026-11-23 09:00").unwrap(),
+            happened: None,
+            by: "t".into(),
+            event,
+            prev: String::new(),
+            hash: String::new(),
+            v: None,
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
+        }
+    }
+
+    fn discussed() -> Event {
+        Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: None,
+        }
+    }
+
+    fn retime(event: u64, at: &str) -> Event {
+        Event::Amended {
+            event,
+            note: "n".into(),
+            event_happened: Some(clock::parse_instant(at).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_correction_must_refer_to_an_earlier_event() {
+        let ok = vec![
+            record(1, discussed()),
+            record(2, retime(1, "2026-11-23 08:00")),
+            record(3, retime(1, "2026-11-23 08:30")),
+        ];
+        let c = corrections(&ok).unwrap();
+        assert_eq!(c.len(), 1, "the latest correction of a line wins");
+        assert_eq!(c[0].by, 3);
+
+        let ahead = vec![
+            record(1, discussed()),
+            record(2, retime(5, "2026-11-23 08:00")),
+        ];
+        let (line, what) = corrections(&ahead).unwrap_err();
+        assert_eq!(line, 2);
+        assert!(what.contains("line 5"), "{what}");
+
+        let of_a_note = vec![
+            record(1, discussed()),
+            record(
+                2,
+                Event::Amended {
+                    event: 1,
+                    note: "n".into(),
+                    event_happened: None,
+                },
+            ),
+            record(3, retime(2, "2026-11-23 08:00")),
+        ];
+        let (line, what) = corrections(&of_a_note).unwrap_err();
+        assert_eq!(line, 3);
+        assert!(what.contains("`amended`"), "{what}");
+    }
+
+    #[test]
+    fn facts_parse_as_the_policy_names_them() {
+        assert_eq!(parse_fact("cp-plan=yes"), Ok(("cp-plan".into(), true)));
+        assert_eq!(
+            parse_fact("Looked-After=no"),
+            Ok(("looked-after".into(), false))
+        );
+        assert!(parse_fact("cp-plan").is_err());
+        assert!(parse_fact("adopted=yes").is_err());
+        assert!(parse_fact("cp-plan=maybe").is_err());
+    }
+}

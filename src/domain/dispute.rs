@@ -1,0 +1,1067 @@
+//! A dispute's state, folded from its journal under its pinned policy, and the rules
+//! for what may happen next: the stage order, the action a stage requires before
+//! the dispute may leave it, deadlines, and the obligations each step creates. Pure:
+//! no files, no terminal. Refusals say what to do instead.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Calendar;
+use crate::domain::clock::{self, Instant};
+use crate::domain::deadline::{self, Due};
+use crate::domain::event::{Event, Opened, Record};
+use crate::domain::id::DisputeId;
+use crate::error::{Error, Result};
+use crate::policy::{Anchor, Deadline, Facts, LimitScope, Obligation, Policy, Step, Trigger};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Open,
+    Resolved,
+}
+
+/// An obligation the policy created for this dispute, and whether it was met.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObligationState {
+    pub id: String,
+    pub who: String,
+    pub action: String,
+    /// The stage the dispute was at when the obligation arose.
+    pub stage: u32,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub arose: Instant,
+    /// The `seq` of the line it arose on: with the obligation's id, what names this
+    /// duty for as long as it exists (a calendar's UID), whatever times are
+    /// corrected later.
+    #[serde(default)]
+    pub arose_line: u64,
+    pub due: Option<Deadline>,
+    /// The `seq` of the `notified` line that met it.
+    pub met_by: Option<u64>,
+    /// When it was met, so a step chained after it can be timed from then.
+    #[serde(default, with = "crate::domain::clock::rfc3339::option")]
+    pub met_at: Option<Instant>,
+    /// A step inside a stage (`[[stage.step]]`) rather than a policy obligation.
+    #[serde(default)]
+    pub step: bool,
+    /// The step whose being met starts this step's clock.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The line that ended a step unmet: the dispute left the stage (escalated or
+    /// resolved), so the step is no longer owed.
+    #[serde(default)]
+    pub lapsed: Option<u64>,
+}
+
+impl ObligationState {
+    /// The duty an obligation creates when it arises at `stage`.
+    pub fn duty(o: &Obligation, stage: u32, (arose, line): (Instant, u64)) -> ObligationState {
+        ObligationState {
+            id: o.id.clone(),
+            who: o.who.clone(),
+            action: o.action.clone(),
+            stage,
+            arose,
+            arose_line: line,
+            due: o.due.clone(),
+            met_by: None,
+            met_at: None,
+            step: false,
+            after: None,
+            lapsed: None,
+        }
+    }
+
+    /// The duty a step creates on entering its stage.
+    fn of_step(s: &Step, stage: u32, (arose, line): (Instant, u64)) -> ObligationState {
+        ObligationState {
+            id: s.id.clone(),
+            who: s.who.clone(),
+            action: s.action.clone(),
+            stage,
+            arose,
+            arose_line: line,
+            due: Some(s.due.clone()),
+            met_by: None,
+            met_at: None,
+            step: true,
+            after: s.after.clone(),
+            lapsed: None,
+        }
+    }
+}
+
+/// A corrected time (`amend --happened`): line `line` really happened at
+/// `happened`, as line `by` records.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    pub line: u64,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub happened: Instant,
+    pub by: u64,
+}
+
+/// A condition (`cp-plan`, ...) learned true after opening (`amend --fact`), and
+/// when: deadlines that depend on it count from then, not from before it was known.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    pub condition: String,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub at: Instant,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub when: Instant,
+    pub stage: u32,
+    pub outcome: String,
+}
+
+/// Serialisable so the status cache can keep it (without its records).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Dispute {
+    pub id: DisputeId,
+    pub opened: Opened,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub opened_at: Instant,
+    pub facts: Facts,
+    pub state: State,
+    pub stage: u32,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub stage_entered: Instant,
+    /// A user's earlier deadline for the current stage.
+    pub due_override: Option<NaiveDate>,
+    /// The current stage's required action has been recorded since entering it.
+    pub action_recorded: bool,
+    pub resolution: Option<Resolution>,
+    /// When the dispute was last reopened: a disagreement that comes back starts
+    /// the policy's clocks again (see `clock_start`).
+    #[serde(with = "crate::domain::clock::rfc3339::option")]
+    pub reopened: Option<Instant>,
+    pub obligations: Vec<ObligationState>,
+    /// The latest time any event happened (corrected times included); a new event
+    /// may not be dated before it.
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub latest: Instant,
+    /// The line that happened at `latest`, to name it when the clock is behind it.
+    #[serde(default)]
+    pub latest_line: u64,
+    /// Corrected times, one per corrected line (the latest correction wins).
+    #[serde(default)]
+    pub corrections: Vec<Correction>,
+    /// Conditions learned true after opening, with when.
+    #[serde(default)]
+    pub learned: Vec<Learned>,
+    /// The first discussion recorded at the current stage, for steps timed from it.
+    #[serde(default, with = "crate::domain::clock::rfc3339::option")]
+    pub discussed_at: Option<Instant>,
+    /// A later date the parties agreed for the current stage, as the policy allows
+    /// (`escalate agree`, `open --due --due-reason`); it replaces the policy's.
+    #[serde(default)]
+    pub agreed_due: Option<NaiveDate>,
+    /// How many journal lines there are (also when `records` was not kept).
+    pub events: usize,
+    /// The journal's lines; empty when the state came from the status cache.
+    #[serde(skip)]
+    pub records: Vec<Record>,
+}
+
+impl Opened {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            cp_plan: self.cp_plan,
+            looked_after: self.looked_after,
+            immediate_harm: self.immediate_harm,
+            category: self.category.clone(),
+        }
+    }
+}
+
+fn trigger(
+    policy: &Policy,
+    facts: &Facts,
+    on: Trigger,
+    stage: u32,
+    (when, line): (Instant, u64),
+    out: &mut Vec<ObligationState>,
+) {
+    for o in &policy.obligations {
+        let fires = o.on == on
+            && match on {
+                Trigger::Open => true,
+                Trigger::Enter => o.stage == Some(stage),
+                Trigger::Resolve => o.stage.is_none_or(|s| stage >= s),
+                Trigger::ResolveAt => o.stage == Some(stage),
+            }
+            && facts.any(&o.when);
+        if fires {
+            out.push(ObligationState::duty(o, stage, (when, line)));
+        }
+    }
+}
+
+/// The steps of `stage` arise on entering it.
+fn enter_steps(policy: &Policy, stage: u32, at: (Instant, u64), out: &mut Vec<ObligationState>) {
+    for s in policy.stage(stage).into_iter().flat_map(|s| &s.steps) {
+        out.push(ObligationState::of_step(s, stage, at));
+    }
+}
+
+/// Steps not met when the dispute leaves their stage are no longer owed.
+fn lapse_steps(out: &mut [ObligationState], line: u64) {
+    for o in out
+        .iter_mut()
+        .filter(|o| o.step && o.met_by.is_none() && o.lapsed.is_none())
+    {
+        o.lapsed = Some(line);
+    }
+}
+
+impl Dispute {
+    /// Replay a journal. An event the policy does not allow where it stands is an
+    /// error `(line, what)`: the file was not written by escalate's rules.
+    pub fn fold(
+        id: DisputeId,
+        records: Vec<Record>,
+        policy: &Policy,
+    ) -> std::result::Result<Dispute, (usize, String)> {
+        let first = records
+            .first()
+            .ok_or((1, "the journal has no lines".to_string()))?;
+        let Event::Opened(opened) = &first.event else {
+            return Err((1, "the first line is not `opened`".into()));
+        };
+        if policy.stage(opened.stage).is_none() {
+            return Err((
+                1,
+                format!("policy {} has no stage {}", policy.id, opened.stage),
+            ));
+        }
+        let corrections = crate::domain::correct::corrections(&records)?;
+        let when = corrections
+            .iter()
+            .find(|c| c.line == first.seq)
+            .map_or(first.when(), |c| c.happened);
+        let facts = opened.facts();
+        let mut obligations = Vec::new();
+        trigger(
+            policy,
+            &facts,
+            Trigger::Open,
+            opened.stage,
+            (when, first.seq),
+            &mut obligations,
+        );
+        // A dispute opened past the first stage has passed the earlier ones, as a
+        // bypass does: their duties arise too (lscb: the Board Manager's register of
+        // on-going disagreements must include the urgent ones opened at stage 4).
+        for s in policy.stages.iter().filter(|s| s.number <= opened.stage) {
+            trigger(
+                policy,
+                &facts,
+                Trigger::Enter,
+                s.number,
+                (when, first.seq),
+                &mut obligations,
+            );
+        }
+        enter_steps(policy, opened.stage, (when, first.seq), &mut obligations);
+        let agreed = opened.due_reason.is_some();
+        let mut d = Dispute {
+            id,
+            opened: opened.clone(),
+            opened_at: when,
+            facts,
+            state: State::Open,
+            stage: opened.stage,
+            stage_entered: when,
+            due_override: opened.due.filter(|_| !agreed),
+            agreed_due: opened.due.filter(|_| agreed),
+            discussed_at: None,
+            action_recorded: false,
+            resolution: None,
+            reopened: None,
+            obligations,
+            latest: when,
+            latest_line: first.seq,
+            corrections,
+            learned: Vec::new(),
+            events: 0,
+            records: Vec::new(),
+        };
+        for r in &records[1..] {
+            d.apply(r, policy).map_err(|what| (r.seq as usize, what))?;
+        }
+        d.events = records.len();
+        d.records = records;
+        Ok(d)
+    }
+
+    /// Carry the state forward over lines just appended, instead of replaying the
+    /// whole journal again.
+    pub fn extend(
+        &mut self,
+        records: &[Record],
+        policy: &Policy,
+    ) -> std::result::Result<(), (usize, String)> {
+        if records.iter().any(|r| {
+            matches!(
+                r.event,
+                Event::Amended {
+                    event_happened: Some(_),
+                    ..
+                }
+            )
+        }) {
+            // A corrected time can move anything after the line it corrects:
+            // replay the whole journal under it.
+            let mut all = std::mem::take(&mut self.records);
+            all.extend_from_slice(records);
+            *self = Dispute::fold(self.id.clone(), all, policy)?;
+            return Ok(());
+        }
+        for r in records {
+            self.apply(r, policy)
+                .map_err(|what| (r.seq as usize, what))?;
+            self.records.push(r.clone());
+            self.events += 1;
+        }
+        Ok(())
+    }
+
+    /// When line `r` happened: its corrected time if it has one, else its own.
+    pub fn when_of(&self, r: &Record) -> Instant {
+        self.corrections
+            .iter()
+            .find(|c| c.line == r.seq)
+            .map_or(r.when(), |c| c.happened)
+    }
+
+    fn apply(&mut self, r: &Record, policy: &Policy) -> std::result::Result<(), String> {
+        let when = self.when_of(r);
+        let line = r.seq;
+        let open = self.state == State::Open;
+        match &r.event {
+            Event::Opened(_) => return Err("only the first line may be `opened`".into()),
+            Event::Discussed { stage, .. } => {
+                if !open || *stage != self.stage {
+                    return Err(format!(
+                        "a discussion at stage {stage} while the dispute is {} at stage {}",
+                        self.state_word(),
+                        self.stage
+                    ));
+                }
+                self.action_recorded = true;
+                self.discussed_at.get_or_insert(when);
+            }
+            Event::Escalated {
+                from_stage,
+                to_stage,
+                due,
+                ..
+            } => {
+                if !open
+                    || *from_stage != self.stage
+                    || policy.stage(*to_stage).is_none()
+                    || to_stage <= from_stage
+                {
+                    return Err(format!("an escalation from stage {from_stage} to {to_stage} while the dispute is {} at stage {}", self.state_word(), self.stage));
+                }
+                for s in policy
+                    .stages
+                    .iter()
+                    .filter(|s| s.number > *from_stage && s.number <= *to_stage)
+                {
+                    trigger(
+                        policy,
+                        &self.facts,
+                        Trigger::Enter,
+                        s.number,
+                        (when, line),
+                        &mut self.obligations,
+                    );
+                }
+                lapse_steps(&mut self.obligations, line);
+                enter_steps(policy, *to_stage, (when, line), &mut self.obligations);
+                self.stage = *to_stage;
+                self.stage_entered = when;
+                self.due_override = *due;
+                self.agreed_due = None;
+                self.discussed_at = None;
+                self.action_recorded = false;
+            }
+            Event::Notified { obligation, .. } => {
+                if let Some(id) = obligation {
+                    let slot = self
+                        .obligations
+                        .iter_mut()
+                        .find(|o| &o.id == id && o.met_by.is_none());
+                    match slot {
+                        Some(o) => {
+                            o.met_by = Some(r.seq);
+                            o.met_at = Some(when);
+                        }
+                        None => {
+                            return Err(format!(
+                                "it meets obligation {id:?}, which is not outstanding"
+                            ))
+                        }
+                    }
+                }
+            }
+            Event::Resolved { stage, .. } => {
+                if !open || *stage != self.stage {
+                    return Err(format!(
+                        "a resolution at stage {stage} while the dispute is {} at stage {}",
+                        self.state_word(),
+                        self.stage
+                    ));
+                }
+                self.state = State::Resolved;
+                lapse_steps(&mut self.obligations, line);
+                if let Event::Resolved { outcome, .. } = &r.event {
+                    self.resolution = Some(Resolution {
+                        when,
+                        stage: *stage,
+                        outcome: outcome.clone(),
+                    });
+                }
+                for on in [Trigger::Resolve, Trigger::ResolveAt] {
+                    trigger(
+                        policy,
+                        &self.facts,
+                        on,
+                        self.stage,
+                        (when, line),
+                        &mut self.obligations,
+                    );
+                }
+            }
+            Event::Reopened { .. } => {
+                if open {
+                    return Err("a reopening of a dispute that is open".into());
+                }
+                self.state = State::Open;
+                self.resolution = None;
+                self.reopened = Some(when);
+                self.stage_entered = when;
+                self.due_override = None;
+                self.agreed_due = None;
+                self.discussed_at = None;
+                enter_steps(policy, self.stage, (when, line), &mut self.obligations);
+            }
+            Event::DueAgreed { stage, due, .. } => {
+                let allowed = policy.stage(*stage).is_some_and(|s| s.agree.is_some());
+                if !open || *stage != self.stage || !allowed {
+                    return Err(format!(
+                        "an agreed date for stage {stage}, which the policy does not allow while the dispute is {} at stage {}",
+                        self.state_word(),
+                        self.stage
+                    ));
+                }
+                self.agreed_due = Some(*due);
+            }
+            Event::Amended { event, .. } => {
+                if *event == 0 || *event >= r.seq {
+                    return Err(format!(
+                        "an amendment of line {event}, which does not come before it"
+                    ));
+                }
+            }
+            Event::FactLearned { fact, value, .. } => {
+                self.learn(policy, fact, *value, (when, line))?;
+            }
+            Event::Recovered { .. } | Event::ReceiptRepaired { .. } => {}
+            Event::Superseded { .. } | Event::Merged { .. } => {}
+        }
+        if r.event.is_happening() && when >= self.latest {
+            self.latest = when;
+            self.latest_line = line;
+        }
+        Ok(())
+    }
+
+    /// A copy of the state without the journal's lines (cheap to keep).
+    pub fn clone_state(&self) -> Dispute {
+        Dispute {
+            id: self.id.clone(),
+            opened: self.opened.clone(),
+            opened_at: self.opened_at,
+            facts: self.facts.clone(),
+            state: self.state,
+            stage: self.stage,
+            stage_entered: self.stage_entered,
+            due_override: self.due_override,
+            action_recorded: self.action_recorded,
+            resolution: self.resolution.clone(),
+            reopened: self.reopened,
+            obligations: self.obligations.clone(),
+            latest: self.latest,
+            latest_line: self.latest_line,
+            corrections: self.corrections.clone(),
+            learned: self.learned.clone(),
+            discussed_at: self.discussed_at,
+            agreed_due: self.agreed_due,
+            events: self.events,
+            records: Vec::new(),
+        }
+    }
+
+    fn state_word(&self) -> &'static str {
+        match self.state {
+            State::Open => "open",
+            State::Resolved => "resolved",
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state == State::Open
+    }
+
+    /// Whom the dispute is about: what was recorded at opening, else what the
+    /// policy covers ("adult" only for a policy about adults alone).
+    pub fn subject_kind(&self, policy: &Policy) -> &str {
+        match self.opened.subject_kind.as_deref() {
+            Some(kind) => kind,
+            None if policy.subject_scope() == crate::policy::SubjectScope::Adults => "adult",
+            None => "child",
+        }
+    }
+
+    /// Open, or resolved with a duty still outstanding: resolved is not done
+    /// while something the policy requires is still owed.
+    pub fn is_pending(&self) -> bool {
+        self.is_open() || self.outstanding().next().is_some()
+    }
+
+    /// When the policy's clocks started: the opening (and when the disagreement
+    /// arose), or the latest reopening, which counts as the disagreement arising
+    /// again. Measuring a reopened dispute's whole-dispute limit from its first
+    /// opening would make it overdue the moment it came back, by however long it
+    /// had been resolved, and no action could meet that date.
+    pub fn clock_start(&self) -> Instant {
+        self.reopened.unwrap_or(self.opened_at)
+    }
+
+    /// When the disagreement arose, for deadlines counted from then (see
+    /// `clock_start` for a reopened dispute).
+    pub fn arose(&self) -> Instant {
+        self.reopened
+            .or(self.opened.arose)
+            .unwrap_or(self.opened_at)
+    }
+
+    /// The current deadline: the earlier of the user's date (if they set one) and
+    /// the earliest the policy gives for this stage. `None` when resolved or when the
+    /// policy sets no timescale.
+    pub fn due(&self, policy: &Policy, calendar: &Calendar) -> Option<Due> {
+        if !self.is_open() {
+            return None;
+        }
+        let from_policy = policy_due_learned(
+            policy,
+            self.stage,
+            (&self.facts, &self.learned),
+            self.stage_entered,
+            self.clock_start(),
+            self.arose(),
+            calendar,
+        );
+        // The user's date was accepted as no later than the policy's; if the calendar
+        // has since changed (an import, a closure), the earlier of the two still
+        // protects the child.
+        if let Some(agreed) = self.agreed_due {
+            return Some(Due::end_of(agreed));
+        }
+        match self.due_override {
+            Some(date) => {
+                deadline::earliest([Some(Due::end_of(date)), from_policy].into_iter().flatten())
+            }
+            None => from_policy,
+        }
+    }
+
+    /// Whether any due item (the stage deadline, or an outstanding obligation's)
+    /// has passed at `now`.
+    pub fn is_overdue(&self, policy: &Policy, calendar: &Calendar, now: &Instant) -> bool {
+        self.due(policy, calendar)
+            .is_some_and(|d| d.is_overdue(now))
+            || self.outstanding().any(|o| {
+                self.obligation_due(o, calendar)
+                    .is_some_and(|d| d.is_overdue(now))
+            })
+    }
+
+    pub fn outstanding(&self) -> impl Iterator<Item = &ObligationState> {
+        self.obligations
+            .iter()
+            .filter(|o| o.met_by.is_none() && o.lapsed.is_none())
+    }
+
+    pub fn obligation_due(&self, o: &ObligationState, calendar: &Calendar) -> Option<Due> {
+        // A `when` on the due itself makes the time limit conditional while the
+        // duty stands regardless (cumbria: the urgency assessment always, within 24
+        // hours only for child protection).
+        let spec = o.due.as_ref().filter(|d| self.facts.any(&d.when))?;
+        // A chained step has no date until the step before it is met.
+        let anchor = match (&o.after, spec.from) {
+            (Some(before), _) => {
+                self.obligations
+                    .iter()
+                    .find(|p| p.step && p.arose_line == o.arose_line && &p.id == before)?
+                    .met_at?
+            }
+            (None, Anchor::Entered) => o.arose,
+            (None, Anchor::Opened) => self.clock_start(),
+            (None, Anchor::Arose) => self.arose(),
+            (None, Anchor::Discussed) => self.discussed_at.filter(|_| o.stage == self.stage)?,
+        };
+        deadline::compute(spec, anchor, calendar)
+    }
+
+    /// A new event must not be dated before what the journal already records (by
+    /// corrected times). `given` says the time came from `--at`; otherwise it is the
+    /// clock, and an earlier event dated after it was recorded with a clock that was
+    /// wrong: the error names it and the command that corrects it.
+    pub fn check_when(&self, when: &Instant, given: bool) -> Result<()> {
+        if when >= &self.latest {
+            return Ok(());
+        }
+        if given {
+            return Err(Error::refused(format!(
+                "--at {} is before the last event on dispute {} (line {}, {})",
+                clock::human_instant(when),
+                self.id,
+                self.latest_line,
+                clock::human_instant(&self.latest)
+            ))
+            .with_hint(
+                "Events are recorded in the order they happened; give a time on or after that one.",
+            ));
+        }
+        Err(Error::refused(format!(
+            "line {} of dispute {} is dated {}, after the current time ({}); a new event cannot be recorded before it",
+            self.latest_line,
+            self.id,
+            clock::human_instant(&self.latest),
+            clock::human_instant(when)
+        ))
+        .with_hint(format!(
+            "If that line was recorded with a wrong clock, correct when it happened (the line itself is kept): `escalate amend {} --event {} --happened \"YYYY-MM-DD HH:MM\" --note \"the computer's clock was wrong\"`. If the clock now is wrong, set it right and try again.",
+            self.id, self.latest_line
+        )))
+    }
+
+    pub fn require_open(&self, doing: &str) -> Result<()> {
+        match &self.resolution {
+            Some(r) if !self.is_open() => Err(Error::refused(format!(
+                "dispute {} was resolved on {}; you cannot {doing}",
+                self.id,
+                clock::human_date(clock::london_date(&r.when))
+            ))
+            .with_hint(format!(
+                "If it has come back, reopen it first: `escalate reopen {} --reason \"...\"`.",
+                self.id
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The stage an escalation would move to, or why it may not happen now.
+    pub fn plan_escalation(
+        &self,
+        policy: &Policy,
+        to: Option<u32>,
+        role: Option<&str>,
+    ) -> Result<u32> {
+        self.require_open("escalate it")?;
+        let current = policy.stage(self.stage).map_or("", |s| s.name.as_str());
+        let Some(next) = policy.next_stage(self.stage) else {
+            return Err(Error::refused(format!(
+                "dispute {} is already at stage {} ({current}), the last stage of {}",
+                self.id, self.stage, policy.id
+            ))
+            .with_hint(format!(
+                "Record the decision with `escalate resolve {} --outcome \"...\"`.",
+                self.id
+            )));
+        };
+        let urgent_skip = self.facts.immediate_harm
+            && policy
+                .urgent
+                .as_ref()
+                .is_some_and(|u| u.skip_required_action);
+        // A role the policy lets bypass "with or without" the stage's discussion.
+        let role_skip = role.is_some_and(|r| {
+            policy.bypasses.iter().any(|b| {
+                b.without_discussion
+                    && b.role.eq_ignore_ascii_case(r)
+                    && to.is_none_or(|t| t == b.to_stage)
+            })
+        });
+        if !self.action_recorded && !urgent_skip && !role_skip {
+            let action = policy
+                .stage(self.stage)
+                .map_or("the discussion", |s| s.action.as_str());
+            return Err(Error::refused(format!(
+                "stage {} ({current}) has nothing recorded yet: {action}",
+                policy.label(self.stage)
+            ))
+            .with_hint(format!(
+                "Record it with `escalate discuss {} --note \"...\" --with \"...\"`, then escalate.",
+                self.id
+            )));
+        }
+        let choices = policy.next_choices(self.stage);
+        let target = match to {
+            Some(t) => t,
+            None => self.branch_choice(policy, &choices)?,
+        };
+        if choices.iter().any(|s| s.number == target) {
+            return Ok(target);
+        }
+        let here = policy.label(self.stage);
+        let next_label = policy.label(next.number);
+        if target <= self.stage || policy.stage(target).is_none() {
+            return Err(Error::refused(format!(
+                "dispute {} is at stage {here}; it can move on to stage {next_label} ({}){}",
+                self.id,
+                next.name,
+                if policy.stage(target).is_none() {
+                    format!(", and {} has no stage {target}", policy.id)
+                } else {
+                    String::new()
+                }
+            )));
+        }
+        let allowed = policy.bypasses.iter().find(|b| {
+            b.to_stage == target && role.is_some_and(|r| r.eq_ignore_ascii_case(&b.role))
+        });
+        match allowed {
+            Some(_) => Ok(target),
+            None => {
+                let roles: Vec<String> = policy
+                    .bypasses
+                    .iter()
+                    .filter(|b| b.to_stage == target)
+                    .map(|b| format!("{:?}", b.role))
+                    .collect();
+                Err(Error::refused(format!(
+                    "{} moves one stage at a time: dispute {} is at stage {here} and goes to stage {next_label} next",
+                    policy.id, self.id
+                ))
+                .with_hint(if roles.is_empty() {
+                    format!("Run `escalate escalate {} --reason \"...\"` without --to.", self.id)
+                } else {
+                    format!("Only {} may take a dispute straight to stage {} (--as ROLE).", roles.join(" or "), policy.label(target))
+                }))
+            }
+        }
+    }
+
+    /// Which of the next stages a dispute enters when no `--to` is given: the only
+    /// one; or, where the policy branches, the branch whose conditions hold (an
+    /// urgent branch once urgency is recorded), else the one branch with none.
+    fn branch_choice(&self, policy: &Policy, choices: &[&crate::policy::Stage]) -> Result<u32> {
+        if let [only] = choices {
+            return Ok(only.number);
+        }
+        let holding: Vec<u32> = choices
+            .iter()
+            .filter(|s| !s.when.is_empty() && self.facts.any(&s.when))
+            .map(|s| s.number)
+            .collect();
+        let plain: Vec<u32> = choices
+            .iter()
+            .filter(|s| s.when.is_empty())
+            .map(|s| s.number)
+            .collect();
+        match (holding.as_slice(), plain.as_slice()) {
+            ([one], _) | ([], [one]) => Ok(*one),
+            _ => {
+                let names: Vec<String> = choices
+                    .iter()
+                    .map(|s| format!("--to {} ({})", policy.label(s.number), s.name))
+                    .collect();
+                Err(Error::refused(format!(
+                    "policy {} branches after stage {}: choose where dispute {} goes",
+                    policy.id,
+                    policy.label(self.stage),
+                    self.id
+                ))
+                .with_hint(format!(
+                    "Run the command again with {}.",
+                    names.join(" or ")
+                )))
+            }
+        }
+    }
+
+    /// The outstanding obligation `who` names: its id, or its role (any case), or
+    /// the start of either.
+    pub fn find_obligation(&self, who: &str) -> Option<&ObligationState> {
+        let w = who.trim().to_lowercase();
+        if w.is_empty() {
+            return None;
+        }
+        let outstanding: Vec<&ObligationState> = self.outstanding().collect();
+        outstanding
+            .iter()
+            .find(|o| o.id.to_lowercase() == w || o.who.to_lowercase() == w)
+            .or_else(|| {
+                let starts: Vec<&&ObligationState> = outstanding
+                    .iter()
+                    .filter(|o| {
+                        o.id.to_lowercase().starts_with(&w) || o.who.to_lowercase().starts_with(&w)
+                    })
+                    .collect();
+                (starts.len() == 1).then(|| starts[0])
+            })
+            .copied()
+    }
+}
+
+/// The deadline for a stage entered at `entered`, before any user override: the
+/// earliest of the stage's own deadlines and the policy's limits that apply.
+pub fn policy_due(
+    policy: &Policy,
+    stage: u32,
+    facts: &Facts,
+    entered: Instant,
+    opened: Instant,
+    arose: Instant,
+    calendar: &Calendar,
+) -> Option<Due> {
+    policy_due_learned(
+        policy,
+        stage,
+        (facts, &[]),
+        entered,
+        opened,
+        arose,
+        calendar,
+    )
+}
+
+/// `policy_due` for a dispute some of whose facts were learned later: a deadline
+/// that applies only because of them counts from when they were recorded, never
+/// from before anyone knew.
+pub fn policy_due_learned(
+    policy: &Policy,
+    stage: u32,
+    (facts, learned): (&Facts, &[Learned]),
+    entered: Instant,
+    opened: Instant,
+    arose: Instant,
+    calendar: &Calendar,
+) -> Option<Due> {
+    let anchor = |from: Anchor, default: Instant| match from {
+        Anchor::Entered | Anchor::Discussed => default,
+        Anchor::Opened => opened,
+        Anchor::Arose => arose,
+    };
+    let stage_specs = policy
+        .stage(stage)
+        .into_iter()
+        .flat_map(|s| s.deadlines.iter())
+        .map(|d| (d, anchor(d.from, entered)));
+    let limit_specs = policy.limits.iter().map(|l| {
+        let default = match l.scope {
+            LimitScope::EachStage => entered,
+            LimitScope::WholeDispute => opened,
+        };
+        (&l.deadline, anchor(l.deadline.from, default))
+    });
+    deadline::earliest(
+        stage_specs
+            .chain(limit_specs)
+            .filter(|(d, _)| facts.any(&d.when))
+            .map(|(d, at)| {
+                (
+                    d,
+                    at.max(known_since(facts, learned, &d.when).unwrap_or(at)),
+                )
+            })
+            .filter_map(|(d, at)| deadline::compute(d, at, calendar)),
+    )
+}
+
+/// When a rule with conditions `when` (which hold) first applied: `None` if it held
+/// from the start, else the earliest time one of its conditions was learned.
+fn known_since(facts: &Facts, learned: &[Learned], when: &[String]) -> Option<Instant> {
+    let mut since: Option<Instant> = None;
+    for c in when.iter().filter(|c| facts.holds(c)) {
+        match learned.iter().find(|l| &l.condition == c) {
+            None => return None,
+            Some(l) => since = Some(since.map_or(l.at, |s| s.min(l.at))),
+        }
+    }
+    since
+}
+
+/// What an escalation will do, as shown before it is confirmed: the stage it moves
+/// to, that stage's deadline and the duties entering it creates. Two plans are the
+/// same when a person would read them the same (the deadline's date, not the
+/// second it was computed at).
+#[derive(Clone, Debug)]
+pub struct EscalationPlan {
+    pub to: u32,
+    pub due: Option<Due>,
+    /// `(who, action)` of each duty that arises.
+    pub duties: Vec<(String, String)>,
+}
+
+impl PartialEq for EscalationPlan {
+    fn eq(&self, other: &Self) -> bool {
+        let key = |p: &EscalationPlan| {
+            (
+                p.to,
+                p.due.as_ref().map(|d| (d.date, d.immediately)),
+                p.duties.clone(),
+            )
+        };
+        key(self) == key(other)
+    }
+}
+
+impl Dispute {
+    /// The plan for escalating now (`when`), with the user's earlier date if any.
+    pub fn escalation_plan(
+        &self,
+        policy: &Policy,
+        (to, role): (Option<u32>, Option<&str>),
+        user_due: Option<NaiveDate>,
+        when: Instant,
+        calendar: &Calendar,
+    ) -> Result<EscalationPlan> {
+        let target = self.plan_escalation(policy, to, role)?;
+        let due = user_due.map(Due::end_of).or_else(|| {
+            policy_due_learned(
+                policy,
+                target,
+                (&self.facts, &self.learned),
+                when,
+                self.clock_start(),
+                self.arose(),
+                calendar,
+            )
+        });
+        let mut duties: Vec<(String, String)> = policy
+            .obligations
+            .iter()
+            .filter(|o| {
+                o.on == Trigger::Enter
+                    && o.stage.is_some_and(|s| s > self.stage && s <= target)
+                    && self.facts.any(&o.when)
+            })
+            .map(|o| (o.who.clone(), o.action.clone()))
+            .collect();
+        duties.extend(
+            policy
+                .stage(target)
+                .into_iter()
+                .flat_map(|s| &s.steps)
+                .map(|s| (s.who.clone(), s.action.clone())),
+        );
+        Ok(EscalationPlan {
+            to: target,
+            due,
+            duties,
+        })
+    }
+}
+
+/// The conditions (`cp-plan`, `looked-after`, `immediate-harm`) some rule of the
+/// policy depends on, in that order: the facts worth asking about.
+pub fn conditions_used(policy: &Policy) -> Vec<&'static str> {
+    crate::policy::FLAG_CONDITIONS
+        .into_iter()
+        .filter(|c| !rules_for(policy, c).is_empty())
+        .collect()
+}
+
+/// What the policy says follows from `condition`, in its own words: each duty
+/// ("Notify the Independent Reviewing Officer, on entering stage 2") and each
+/// deadline that depends on it.
+pub fn rules_for(policy: &Policy, condition: &str) -> Vec<String> {
+    let has = |when: &[String]| when.iter().any(|c| c == condition);
+    let mut out: Vec<String> = policy
+        .obligations
+        .iter()
+        .filter(|o| has(&o.when))
+        .map(|o| format!("{} — {}", o.who, o.action))
+        .collect();
+    // A deadline's quoted source can run to a paragraph: name what it changes.
+    let stage_rules = policy
+        .stages
+        .iter()
+        .filter(|s| s.deadlines.iter().any(|d| has(&d.when)))
+        .map(|s| format!("a shorter deadline for stage {} ({})", s.number, s.name));
+    let limits = policy
+        .limits
+        .iter()
+        .filter(|l| has(&l.deadline.when))
+        .map(|l| {
+            match l.scope {
+                crate::policy::LimitScope::EachStage => "a shorter deadline for every stage",
+                crate::policy::LimitScope::WholeDispute => "a shorter limit for the whole dispute",
+            }
+            .to_owned()
+        });
+    out.extend(stage_rules.chain(limits));
+    out
+}
+
+/// The duties that arise only because of `facts` (their conditions hold), with
+/// when each arises: "Independent Reviewing Officer — Notify the Independent
+/// Reviewing Officer (on entering stage 2)".
+pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
+    policy
+        .obligations
+        .iter()
+        .filter(|o| !o.when.is_empty() && facts.any(&o.when))
+        .map(|o| {
+            let when = match (o.on, o.stage) {
+                (Trigger::Open, _) => "on opening".to_owned(),
+                (Trigger::Enter, Some(s)) => format!("at stage {s}"),
+                (Trigger::Enter, None) => "on entering a stage".to_owned(),
+                (Trigger::Resolve, Some(s)) => format!("on resolving at stage {s} or later"),
+                (Trigger::Resolve, None) => "on resolving".to_owned(),
+                (Trigger::ResolveAt, s) => format!(
+                    "on resolving at stage {}",
+                    s.map_or_else(String::new, |s| policy.label(s))
+                ),
+            };
+            format!("{} — {} ({when})", o.who, o.action)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Catalogue;
+
+    #[test]
+    fn the_facts_worth_asking_are_those_a_rule_depends_on() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        assert_eq!(
+            conditions_used(gscb),
+            vec!["cp-plan", "looked-after", "immediate-harm"]
+        );
+        let lscb = &catalogue.get("lscb").unwrap().policy;
+        assert!(!conditions_used(lscb).contains(&"cp-plan"));
+        let facts = Facts {
+            cp_plan: true,
+            ..Facts::default()
+        };
+        assert_eq!(
+            duties_from_facts(gscb, &facts),
+            vec!["Independent Reviewing Officer — Notify the Independent Reviewing Officer (at stage 2)"]
+        );
+        assert!(duties_from_facts(gscb, &Facts::default()).is_empty());
+    }
+}

@@ -1,0 +1,250 @@
+//! What a journal line says: the envelope every line carries (`seq`, `at`, `by`,
+//! `prev`, `hash`) and the kinds of event with their own fields. The line format is
+//! specified in docs/journal-format.md; changing a field name here breaks every
+//! journal already written, so fields are only ever added, as optional.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::clock::Instant;
+
+/// One journal line as read back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The line format: absent on lines written before signing (format 1), 2 on
+    /// signed lines. A reader refuses a version newer than it knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v: Option<u32>,
+    pub seq: u64,
+    /// When the line was recorded.
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub at: Instant,
+    /// When the event happened, if the user said it was earlier (`--at`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::clock::rfc3339::option"
+    )]
+    pub happened: Option<Instant>,
+    pub by: String,
+    #[serde(flatten)]
+    pub event: Event,
+    /// SHA-256 of the previous line's bytes; empty on line 1.
+    pub prev: String,
+    /// Line 1 of a journal created since format 2: the dispute ID it belongs to, so
+    /// a journal copied or moved under another ID's file name is detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<String>,
+    /// Line 1 since format 2: random bytes (hex), so two disputes opened with the
+    /// same details at the same second never share a head hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// The OpenSSH fingerprint (`SHA256:...`) of the key that signed the line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// The signature over the line's bytes before `,"sig":"`: the base64 body of
+    /// an OpenSSH `SSH SIGNATURE` (namespace `escalate-journal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sig: Option<String>,
+    /// SHA-256 of this line's bytes before `,"hash":`.
+    #[serde(default)]
+    pub hash: String,
+}
+
+impl Record {
+    /// When the event happened: `happened` if given, else when it was recorded.
+    pub fn when(&self) -> Instant {
+        self.happened.unwrap_or(self.at)
+    }
+}
+
+/// The first line of every journal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Opened {
+    pub policy: String,
+    /// SHA-256 of the exact policy text in force when the dispute was opened.
+    pub policy_hash: String,
+    /// The child's reference in the user's own system (never a name).
+    pub child: String,
+    /// The agency raising the disagreement.
+    pub from: String,
+    /// The agency whose decision is challenged.
+    pub with: String,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub cp_plan: bool,
+    #[serde(default)]
+    pub looked_after: bool,
+    #[serde(default)]
+    pub immediate_harm: bool,
+    /// Stage the dispute starts at (1 unless the policy lets urgent cases start later).
+    pub stage: u32,
+    /// A user's earlier deadline for the first stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<NaiveDate>,
+    /// When the disagreement arose, if earlier than the dispute was opened.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::clock::rfc3339::option"
+    )]
+    pub arose: Option<Instant>,
+    /// Why an urgent dispute starts past stage 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_reason: Option<String>,
+    /// Why `due` is a date the parties agreed, later than the policy's own
+    /// (`open --due-reason`); `due` is then that agreed date, not an earlier one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_reason: Option<String>,
+    /// Whom `child` refers to when the policy covers adults too: "child" or
+    /// "adult". Left out, a child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_kind: Option<String>,
+    /// The named role that opened the dispute past stage 1 (a policy bypass).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_as: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+// One `opened` per journal: boxing it would buy nothing but indirection everywhere.
+#[allow(clippy::large_enum_variant)]
+pub enum Event {
+    Opened(Opened),
+    Discussed {
+        stage: u32,
+        note: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        with: Option<String>,
+    },
+    Escalated {
+        from_stage: u32,
+        to_stage: u32,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<NaiveDate>,
+        /// The named role that took the dispute past intermediate stages.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bypass_role: Option<String>,
+    },
+    Notified {
+        who: String,
+        /// The policy obligation this meets, if it meets one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        obligation: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    Resolved {
+        stage: u32,
+        outcome: String,
+    },
+    Amended {
+        event: u64,
+        note: String,
+        /// When the amended event really happened (`amend --happened`). The line
+        /// it corrects is never changed; every view, deadline and report uses this
+        /// time instead of the line's own.
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::domain::clock::rfc3339::option"
+        )]
+        event_happened: Option<Instant>,
+    },
+    /// A fact about the child learned after opening (`amend --fact`): one of the
+    /// policy conditions `cp-plan`, `looked-after`, `immediate-harm`. It applies
+    /// from this line on; earlier lines keep the facts they were recorded under.
+    FactLearned {
+        fact: String,
+        value: bool,
+        note: String,
+    },
+    Reopened {
+        reason: String,
+    },
+    /// A torn last line (a crash mid-write) was moved aside before this append.
+    Recovered {
+        quarantine: String,
+        sha256: String,
+        bytes: u64,
+    },
+    /// A line recorded offline in a shared directory that the partnership's lines,
+    /// synced first, made impossible (a second escalation from the same stage, an
+    /// event after the dispute was resolved). It is kept, not dropped: this names
+    /// what it was, who recorded it and which line superseded it.
+    Superseded {
+        /// The kind of the event that could not stand.
+        was: String,
+        recorded_by: String,
+        #[serde(with = "crate::domain::clock::rfc3339")]
+        recorded_at: Instant,
+        /// The `seq` of the partnership's line that made it impossible.
+        superseded_by: u64,
+        /// Why the dispute's policy no longer allows it.
+        reason: String,
+        /// The original line, exactly as it was written locally.
+        line: String,
+    },
+    /// Lines recorded offline in a shared directory, still valid, appended after
+    /// the partnership's lines that were synced first ("merged late").
+    Merged {
+        /// The `seq` of each line merged late.
+        lines: Vec<u64>,
+        /// The last of the partnership's lines they were merged after.
+        after: u64,
+    },
+    /// Before this append the head receipt did not name the last line: it was
+    /// `missing`, `empty` or `behind`. Recorded so that rewriting the receipt never
+    /// erases the evidence that it disagreed with the journal.
+    ReceiptRepaired {
+        found: String,
+        /// The line the receipt named, when it named one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        named: Option<u64>,
+        /// How many complete lines the journal had.
+        lines: u64,
+        /// What showed a crash: `interrupted write` (the temporary receipt was
+        /// left behind), `torn write`, or `none` (lines may have been removed).
+        evidence: String,
+    },
+    /// The parties agreed a later date for the current stage, as the policy
+    /// allows (`escalate agree`).
+    DueAgreed {
+        stage: u32,
+        due: NaiveDate,
+        note: String,
+    },
+}
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Opened(_) => "opened",
+            Event::Discussed { .. } => "discussed",
+            Event::Escalated { .. } => "escalated",
+            Event::Notified { .. } => "notified",
+            Event::Resolved { .. } => "resolved",
+            Event::Amended { .. } => "amended",
+            Event::FactLearned { .. } => "fact_learned",
+            Event::Reopened { .. } => "reopened",
+            Event::Recovered { .. } => "recovered",
+            Event::Superseded { .. } => "superseded",
+            Event::Merged { .. } => "merged",
+            Event::ReceiptRepaired { .. } => "receipt_repaired",
+            Event::DueAgreed { .. } => "due_agreed",
+        }
+    }
+
+    /// Whether the line records something that happened in the dispute (and so
+    /// has a place in its order of events), rather than a note about the record
+    /// itself (a correction, a recovered write).
+    pub fn is_happening(&self) -> bool {
+        !matches!(
+            self,
+            Event::Amended { .. } | Event::Recovered { .. } | Event::ReceiptRepaired { .. }
+        )
+    }
+}

@@ -1,0 +1,1180 @@
+//! Figures for a period: how many disputes were opened, escalated, entered each
+//! stage and were resolved, and how many were open and overdue when it ended. An
+//! event belongs to the period in which it happened (`happened` if given, else when
+//! recorded), reckoned in Europe/London. Definitions are in the README; the field
+//! names are an interface that month-end scripts rely on.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::Calendar;
+use crate::domain::clock::{self, Instant};
+use crate::domain::dispute::Dispute;
+use crate::domain::event::{Event, Record};
+use crate::policy::Policy;
+
+/// Every figure a report gives, as named in JSON and CSV, with its definition: the
+/// one source of both the README's table (a test compares them) and the report's
+/// manual page.
+pub const FIGURES: &[(&str, &str)] = &[
+    ("opened", "disputes opened in the period"),
+    ("escalations", "stage moves in the period"),
+    (
+        "entered_stage",
+        "keyed by stage number: disputes that entered that stage in the period; opening a dispute counts as entering its first stage (an urgent open at stage 3 counts under \"3\")",
+    ),
+    (
+        "escalations_from_stage_1",
+        "Gloucestershire's \"number of escalations that take place from Stage 1 onwards\": the sum of `entered_stage`, every dispute counted once for each stage it reached in the period, from Stage 1",
+    ),
+    (
+        "resolved, resolved_at_stage",
+        "disputes resolved in the period, and at which stage",
+    ),
+    ("reopened", "resolved disputes reopened in the period"),
+    (
+        "open_at_end, overdue_at_end",
+        "disputes open at the end of the period's last day; disputes with a due item past its deadline then (the stage's, or an outstanding obligation's, a resolved dispute's too; see \"What each view counts\")",
+    ),
+    (
+        "median_working_days_to_resolve",
+        "over disputes resolved in the period, working days from opening to resolution (null when none)",
+    ),
+    ("by_policy", "the same figures for each policy"),
+    (
+        "by_agency",
+        "disputes opened in the period per agency raising (`raising`) and per agency challenged (`challenged`)",
+    ),
+    (
+        "breakdown",
+        "the same figures per agency raising (`raising_agency`), agency challenged (`challenged_agency`) and `category`, over disputes with anything counted in the period; agency names are reported under their canonical names (`escalate agency`)",
+    ),
+    (
+        "timeliness",
+        "stages left (escalated from or resolved at) in the period: `on_time` (at or before the stage's deadline under the current calendar, as `show` gives it), `late`, and `no_timescale` (the policy sets none), in all, `by_stage` (with `median_working_days` and `p90_working_days` spent in the stage), `by_challenged_agency` and `by_raising_agency`; `obligations_met`: duties recorded with `notify` in the period, the same three ways",
+    ),
+];
+
+/// An inclusive range of London dates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// The calendar month `YYYY-MM`.
+    pub fn month(text: &str) -> Option<Period> {
+        let from = NaiveDate::parse_from_str(&format!("{}-01", text.trim()), "%Y-%m-%d").ok()?;
+        let next = from.checked_add_months(chrono::Months::new(1))?;
+        Some(Period {
+            from,
+            to: next.pred_opt()?,
+        })
+    }
+
+    pub fn start(&self) -> Instant {
+        clock::start_of_day(self.from)
+    }
+
+    pub fn end(&self) -> Instant {
+        clock::end_of_day(self.to)
+    }
+
+    pub fn contains(&self, t: &Instant) -> bool {
+        let d = clock::london_date(t);
+        d >= self.from && d <= self.to
+    }
+}
+
+/// The figures, for all disputes or one policy.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub opened: u64,
+    pub escalations: u64,
+    /// Keyed by stage number: how many disputes entered that stage in the period
+    /// (opening at a stage counts as entering it).
+    pub entered_stage: BTreeMap<String, u64>,
+    /// The GSCB figure, "escalations from Stage 1 onwards": the sum of
+    /// `entered_stage`, named so nobody sums columns by hand.
+    pub escalations_from_stage_1: u64,
+    pub resolved: u64,
+    pub resolved_at_stage: BTreeMap<String, u64>,
+    pub reopened: u64,
+    pub open_at_end: u64,
+    pub overdue_at_end: u64,
+    /// Median working days from opening to resolution, over disputes resolved in
+    /// the period; null when none were.
+    pub median_working_days_to_resolve: Option<f64>,
+    /// What the policies call the stages counted above, where that is not the
+    /// number ("4" → "4-mediation"); two policies naming one position differently
+    /// are shown together ("4a/4").
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub stage_labels: BTreeMap<String, String>,
+    #[serde(skip)]
+    days_to_resolve: Vec<i64>,
+}
+
+impl Figures {
+    fn finish(&mut self) {
+        self.escalations_from_stage_1 = self.entered_stage.values().sum();
+        let v = &mut self.days_to_resolve;
+        v.sort_unstable();
+        self.median_working_days_to_resolve = match v.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(v[n / 2] as f64),
+            n => Some((v[n / 2 - 1] + v[n / 2]) as f64 / 2.0),
+        };
+    }
+
+    fn add(&mut self, other: &Figures) {
+        self.opened += other.opened;
+        self.escalations += other.escalations;
+        for (k, v) in &other.entered_stage {
+            *self.entered_stage.entry(k.clone()).or_default() += v;
+        }
+        self.resolved += other.resolved;
+        for (k, v) in &other.resolved_at_stage {
+            *self.resolved_at_stage.entry(k.clone()).or_default() += v;
+        }
+        self.reopened += other.reopened;
+        self.open_at_end += other.open_at_end;
+        self.overdue_at_end += other.overdue_at_end;
+        self.days_to_resolve
+            .extend_from_slice(&other.days_to_resolve);
+        for (k, v) in &other.stage_labels {
+            let label = self
+                .stage_labels
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
+            if !label.split('/').any(|l| l == v) {
+                label.push('/');
+                label.push_str(v);
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ByAgency {
+    /// Disputes opened in the period, per agency raising them.
+    pub raising: BTreeMap<String, u64>,
+    /// Disputes opened in the period, per agency challenged.
+    pub challenged: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub generated_at: Instant,
+    #[serde(flatten)]
+    pub total: Figures,
+    pub by_policy: BTreeMap<String, Figures>,
+    pub by_agency: ByAgency,
+    /// The same figures per agency raising, agency challenged and category, for
+    /// disputes with anything to count in the period.
+    pub breakdown: Breakdown,
+    /// Stages left in the period against their deadlines, and obligations met.
+    pub timeliness: Timeliness,
+    /// Journals that could not be read, by dispute ID (their figures are missing).
+    pub skipped: Vec<String>,
+}
+
+/// Figures per value of each dimension a board asks about.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Breakdown {
+    pub raising_agency: BTreeMap<String, Figures>,
+    pub challenged_agency: BTreeMap<String, Figures>,
+    pub category: BTreeMap<String, Figures>,
+    /// Per data directory, when a report reads several (`--include-dir`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub directory: BTreeMap<String, Figures>,
+}
+
+impl Breakdown {
+    /// Each dimension by its name in JSON and the long CSV.
+    pub fn dimensions(&self) -> Vec<(&'static str, &BTreeMap<String, Figures>)> {
+        let mut v = vec![
+            ("raising_agency", &self.raising_agency),
+            ("challenged_agency", &self.challenged_agency),
+            ("category", &self.category),
+        ];
+        if !self.directory.is_empty() {
+            v.push(("directory", &self.directory));
+        }
+        v
+    }
+
+    fn finish(&mut self) {
+        for m in [
+            &mut self.raising_agency,
+            &mut self.challenged_agency,
+            &mut self.category,
+            &mut self.directory,
+        ] {
+            m.values_mut().for_each(Figures::finish);
+        }
+    }
+}
+
+/// An instant as numbers (seconds, nanoseconds, offset), so the cache keeps it
+/// without formatting or parsing a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub secs: i64,
+    pub nanos: u32,
+    pub offset: i32,
+}
+
+impl Stamp {
+    pub fn of(t: &Instant) -> Stamp {
+        Stamp {
+            secs: t.timestamp(),
+            nanos: t.timestamp_subsec_nanos(),
+            offset: t.offset().local_minus_utc(),
+        }
+    }
+
+    pub fn instant(&self) -> Option<Instant> {
+        let offset = chrono::FixedOffset::east_opt(self.offset)?;
+        chrono::DateTime::from_timestamp(self.secs, self.nanos).map(|t| t.with_timezone(&offset))
+    }
+
+    /// Ordered as the instants are.
+    fn order(&self) -> (i64, u32) {
+        (self.secs, self.nanos)
+    }
+}
+
+/// What kind of event a fact is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    Opened,
+    Discussed,
+    Escalated,
+    Notified,
+    Resolved,
+    Amended,
+    Reopened,
+    Recovered,
+    Other,
+}
+
+/// The few facts about one journal line that any report needs, kept in the
+/// status cache so a report over any period reads no journal that is unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact {
+    pub kind: Kind,
+    /// The stage opened at, escalated to, discussed or resolved at; 0 for others.
+    pub stage: u32,
+    /// When it happened (`happened`, else when recorded).
+    pub when: Stamp,
+    /// A notification that met one of the policy's obligations.
+    pub met_obligation: bool,
+}
+
+impl Fact {
+    /// The fact of line `r` of dispute `d` (which knows each line's time, as
+    /// corrected if it was).
+    pub fn of(d: &Dispute, r: &Record) -> Fact {
+        let (kind, stage, met) = match &r.event {
+            Event::Opened(o) => (Kind::Opened, o.stage, false),
+            Event::Discussed { stage, .. } => (Kind::Discussed, *stage, false),
+            Event::Escalated { to_stage, .. } => (Kind::Escalated, *to_stage, false),
+            Event::Notified { obligation, .. } => (Kind::Notified, 0, obligation.is_some()),
+            Event::Resolved { stage, .. } => (Kind::Resolved, *stage, false),
+            Event::Amended { .. } => (Kind::Amended, 0, false),
+            Event::Reopened { .. } => (Kind::Reopened, 0, false),
+            Event::Recovered { .. } => (Kind::Recovered, 0, false),
+            // A kind added later counts in no figure until a report asks for it.
+            #[allow(unreachable_patterns)]
+            _ => (Kind::Other, 0, false),
+        };
+        Fact {
+            kind,
+            stage,
+            when: Stamp::of(&when_of(d, r)),
+            met_obligation: met,
+        }
+    }
+}
+
+/// When line `r` of `d` happened, in every figure a report gives.
+fn when_of(d: &Dispute, r: &Record) -> Instant {
+    d.when_of(r)
+}
+
+/// What a report needs of a dispute besides its facts, also kept in the cache: a
+/// dispute that cannot matter to a period is passed over without decoding more.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Brief {
+    pub open: bool,
+    /// Open, or owing a duty the policy gives it: all a view that lists what is
+    /// still to do, or a report of what was overdue, has to look at.
+    pub pending: bool,
+    pub opened_at: Stamp,
+    /// The latest time any event happened.
+    pub latest: Stamp,
+    /// The agency raising the disagreement, and the one challenged.
+    pub from: String,
+    pub with: String,
+    pub category: Option<String>,
+}
+
+impl Brief {
+    pub fn of(d: &Dispute) -> Brief {
+        Brief {
+            open: d.is_open(),
+            pending: d.is_open() || d.outstanding().next().is_some(),
+            opened_at: Stamp::of(&d.opened_at),
+            latest: Stamp::of(&d.latest),
+            from: d.opened.from.clone(),
+            with: d.opened.with.clone(),
+            category: d.opened.category.clone(),
+        }
+    }
+}
+
+/// Which disputes count.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub policy: Option<String>,
+    /// Matches the agency raising or the agency challenged, ignoring case.
+    pub agency: Option<String>,
+}
+
+impl Filter {
+    pub fn admits(&self, b: &Brief, policy: &Policy) -> bool {
+        self.policy.as_ref().is_none_or(|p| p == &policy.id)
+            && self
+                .agency
+                .as_ref()
+                .is_none_or(|a| b.from.eq_ignore_ascii_case(a) || b.with.eq_ignore_ascii_case(a))
+    }
+}
+
+/// What measuring a dispute needs of its state when the period ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtEnd {
+    /// Not opened yet, or neither open nor owing anything with nothing after
+    /// the end: it was not open, nor overdue.
+    NotOpen,
+    /// Everything had happened by the end: its current state, still pending.
+    Current,
+    /// Something happened after the end: its lines, to replay up to the end.
+    Replay,
+}
+
+/// Measures one dispute's part of a report for a period and filter.
+#[derive(Clone, Debug)]
+pub struct Measurer {
+    period: Period,
+    filter: Filter,
+    /// The period as ordered numbers: [start, next day's start).
+    bounds: ((i64, u32), (i64, u32)),
+}
+
+impl Measurer {
+    fn new(period: Period, filter: Filter) -> Measurer {
+        let after = period
+            .to
+            .succ_opt()
+            .map_or(period.end(), clock::start_of_day);
+        Measurer {
+            period,
+            filter,
+            bounds: (
+                Stamp::of(&period.start()).order(),
+                Stamp::of(&after).order(),
+            ),
+        }
+    }
+
+    fn covers(&self, when: &Stamp) -> bool {
+        let t = when.order();
+        t >= self.bounds.0 && t < self.bounds.1
+    }
+
+    /// Whether `measure` needs a state, and which. Cost follows from this: most
+    /// disputes need none, only a dispute active across the end needs its lines.
+    pub fn at_end(&self, b: &Brief, policy: &Policy) -> AtEnd {
+        let end = (self.bounds.1 .0, self.bounds.1 .1);
+        if !self.filter.admits(b, policy) || b.opened_at.order() >= end {
+            AtEnd::NotOpen
+        } else if b.latest.order() < end {
+            if b.pending {
+                AtEnd::Current
+            } else {
+                AtEnd::NotOpen
+            }
+        } else {
+            AtEnd::Replay
+        }
+    }
+
+    /// One dispute's part of the figures, from its facts and, when `at_end` asks
+    /// for one, the dispute as it stood when the period ended (`None`: not opened
+    /// yet then).
+    pub fn measure(
+        &self,
+        b: &Brief,
+        facts: &[Fact],
+        at_end: Option<&Dispute>,
+        policy: &Policy,
+        calendar: &Calendar,
+    ) -> Option<Contribution> {
+        if !self.filter.admits(b, policy) {
+            return None;
+        }
+        let mut c = Contribution {
+            policy: policy.id.clone(),
+            figures: Figures::default(),
+            raising: None,
+            challenged: None,
+            names: [
+                b.from.clone(),
+                b.with.clone(),
+                b.category.clone().unwrap_or_else(|| NO_CATEGORY.to_owned()),
+            ],
+            timeliness: TimelinessPart::default(),
+            directory: None,
+        };
+        let f = &mut c.figures;
+        for s in &policy.stages {
+            if let Some(label) = s.label.as_ref().filter(|l| **l != s.number.to_string()) {
+                f.stage_labels.insert(s.number.to_string(), label.clone());
+            }
+        }
+        for fact in facts.iter().filter(|x| self.covers(&x.when)) {
+            match fact.kind {
+                Kind::Opened => {
+                    f.opened += 1;
+                    *f.entered_stage.entry(fact.stage.to_string()).or_default() += 1;
+                    c.raising = Some(b.from.clone());
+                    c.challenged = Some(b.with.clone());
+                }
+                Kind::Escalated => {
+                    f.escalations += 1;
+                    *f.entered_stage.entry(fact.stage.to_string()).or_default() += 1;
+                }
+                Kind::Resolved => {
+                    f.resolved += 1;
+                    *f.resolved_at_stage
+                        .entry(fact.stage.to_string())
+                        .or_default() += 1;
+                    let (Some(opened), Some(when)) = (b.opened_at.instant(), fact.when.instant())
+                    else {
+                        continue;
+                    };
+                    f.days_to_resolve.push(
+                        calendar
+                            .working_days_between(
+                                clock::london_date(&opened),
+                                clock::london_date(&when),
+                            )
+                            .max(0),
+                    );
+                }
+                Kind::Reopened => f.reopened += 1,
+                _ => {}
+            }
+        }
+        if let Some(state) = at_end {
+            if state.is_open() {
+                f.open_at_end += 1;
+            }
+            if overdue_at(state, policy, calendar, &self.period.end()) {
+                f.overdue_at_end += 1;
+            }
+        }
+        Some(c)
+    }
+}
+
+/// Whether a dispute, as it stood at `end`, was overdue then. The one place a
+/// report decides it; `at_end` asks for a state only where `Brief::pending`.
+pub fn overdue_at(state: &Dispute, policy: &Policy, calendar: &Calendar, end: &Instant) -> bool {
+    // The one notion of overdue (see `summary`): the stage deadline or any
+    // obligation still outstanding then, on a resolved dispute too.
+    state.is_pending() && state.is_overdue(policy, calendar, end)
+}
+
+/// One dispute's part of a report.
+pub struct Contribution {
+    policy: String,
+    figures: Figures,
+    raising: Option<String>,
+    challenged: Option<String>,
+    /// Agency raising, agency challenged, category: where the breakdown puts it.
+    names: [String; 3],
+    timeliness: TimelinessPart,
+    /// The data directory it came from, when a report reads several.
+    directory: Option<String>,
+}
+
+impl Contribution {
+    /// Say which data directory the dispute came from.
+    pub fn set_directory(&mut self, label: &str) {
+        self.directory = Some(label.to_owned());
+    }
+
+    /// Add the dispute's timeliness (see `Measurer::timeliness`).
+    pub fn set_timeliness(&mut self, part: TimelinessPart) {
+        self.timeliness = part;
+    }
+}
+
+/// The breakdown's value for a dispute opened without a category.
+pub const NO_CATEGORY: &str = "(none)";
+
+/// Builds a report one dispute at a time.
+pub struct Builder {
+    period: Period,
+    filter: Filter,
+    report: Report,
+}
+
+impl Builder {
+    pub fn new(period: Period, filter: Filter, generated_at: Instant) -> Builder {
+        Builder {
+            period,
+            filter,
+            report: Report {
+                from: period.from,
+                to: period.to,
+                generated_at,
+                total: Figures::default(),
+                by_policy: BTreeMap::new(),
+                by_agency: ByAgency::default(),
+                breakdown: Breakdown::default(),
+                timeliness: Timeliness::default(),
+                skipped: Vec::new(),
+            },
+        }
+    }
+
+    pub fn skip(&mut self, id: &str) {
+        self.report.skipped.push(id.to_owned());
+    }
+
+    /// What measures one dispute: the period and filter, without the totals, so
+    /// disputes can be measured on several threads while the totals grow here.
+    pub fn measurer(&self) -> Measurer {
+        Measurer::new(self.period, self.filter.clone())
+    }
+
+    /// Add one dispute's part to the totals. Policies with no events in the period
+    /// still appear (with zeros) if they match the filter, so a script sees the
+    /// same keys every month.
+    pub fn absorb(&mut self, c: Contribution) {
+        self.report
+            .timeliness
+            .add(&c.timeliness, &c.names[0], &c.names[1]);
+        // A dispute with nothing in the period would list every agency ever seen.
+        if c.figures != Figures::default() {
+            let b = &mut self.report.breakdown;
+            for (map, name) in [
+                &mut b.raising_agency,
+                &mut b.challenged_agency,
+                &mut b.category,
+            ]
+            .into_iter()
+            .zip(&c.names)
+            {
+                map.entry(name.clone()).or_default().add(&c.figures);
+            }
+            if let Some(dir) = &c.directory {
+                b.directory.entry(dir.clone()).or_default().add(&c.figures);
+            }
+        }
+        self.report
+            .by_policy
+            .entry(c.policy)
+            .or_default()
+            .add(&c.figures);
+        if let Some(a) = c.raising {
+            *self.report.by_agency.raising.entry(a).or_default() += 1;
+        }
+        if let Some(a) = c.challenged {
+            *self.report.by_agency.challenged.entry(a).or_default() += 1;
+        }
+    }
+
+    pub fn finish(mut self) -> Report {
+        let mut total = Figures::default();
+        for f in self.report.by_policy.values_mut() {
+            total.add(f);
+            f.finish();
+        }
+        total.finish();
+        self.report.total = total;
+        self.report.breakdown.finish();
+        self.report.timeliness.finish();
+        self.report
+    }
+}
+
+/// The dispute as it stood at `t`: its events up to then (they are recorded in the
+/// order they happened). `None` if it had not been opened yet. `d` must carry its
+/// lines if anything happened after `t`.
+pub fn state_at<'a>(d: &'a Dispute, policy: &Policy, t: &Instant) -> Option<Cow<'a, Dispute>> {
+    if &d.opened_at > t {
+        return None;
+    }
+    if &d.latest <= t {
+        // Everything had happened by then: the current state is the answer, and it
+        // needs no lines (so it works on a state from the status cache).
+        return Some(Cow::Borrowed(d));
+    }
+    // Events are in the order they happened (by corrected times); a correction of
+    // a time is kept whenever it was recorded, so past periods use corrected times.
+    let n = d
+        .records
+        .iter()
+        .take_while(|r| !r.event.is_happening() || d.when_of(r) <= *t)
+        .count();
+    let mut prefix: Vec<Record> = d.records[..n].to_vec();
+    prefix.extend(
+        d.records[n..]
+            .iter()
+            .filter(|r| matches!(r.event, Event::Amended { event_happened: Some(_), event, .. } if (event as usize) <= n))
+            .cloned(),
+    );
+    match prefix.len() {
+        0 => None,
+        len if len == d.records.len() => Some(Cow::Borrowed(d)),
+        _ => Dispute::fold(d.id.clone(), prefix, policy)
+            .ok()
+            .map(Cow::Owned),
+    }
+}
+
+/// How long each period of a series is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Per {
+    Month,
+    Quarter,
+    Year,
+}
+
+/// When quarters and years begin: the financial year (April), as partnership
+/// boards report, or the calendar year (January).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum YearKind {
+    #[default]
+    Financial,
+    Calendar,
+}
+
+impl YearKind {
+    fn first_month(self) -> u32 {
+        match self {
+            YearKind::Financial => 4,
+            YearKind::Calendar => 1,
+        }
+    }
+}
+
+/// The report settings everyone reporting on one data directory shares: kept in
+/// the directory (`report.toml`), so a shared directory gives one set of periods.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// `financial` (April to March, the default) or `calendar`.
+    #[serde(default)]
+    pub year: YearKind,
+}
+
+/// The settings file's name in the data directory.
+pub const SETTINGS_FILE: &str = crate::store::layout::REPORT_SETTINGS;
+
+impl Settings {
+    /// The settings of the data directory at `root`; the defaults if it has none.
+    pub fn read(root: &std::path::Path) -> crate::error::Result<Settings> {
+        let path = crate::store::layout::report_settings(root);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => {
+                return Err(crate::error::Error::usage(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )))
+            }
+        };
+        toml::from_str(&text).map_err(|e| {
+            crate::error::Error::usage(format!("{} is not valid: {e}", path.display())).with_hint(
+                "Write `year = \"financial\"` (April to March) or `year = \"calendar\"` in it.",
+            )
+        })
+    }
+}
+
+/// One period of a series: its dates, as cut by the range asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub label: String,
+    pub period: Period,
+    /// Cut short by the range's first or last day.
+    pub partial: bool,
+}
+
+/// The periods of `per` that meet `range`, in order, each cut to the range.
+pub fn slots(range: Period, per: Per, year: YearKind) -> Vec<Slot> {
+    use chrono::Datelike;
+    let len = match per {
+        Per::Month => 1,
+        Per::Quarter => 3,
+        Per::Year => 12,
+    };
+    let first = year.first_month() as i32;
+    // Months since the year's start, so a period starts where this is a multiple.
+    let offset = (range.from.month() as i32 - first).rem_euclid(len);
+    let Some(mut start) = NaiveDate::from_ymd_opt(range.from.year(), range.from.month(), 1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(offset as u32)))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while start <= range.to {
+        let Some(next) = start.checked_add_months(chrono::Months::new(len as u32)) else {
+            break;
+        };
+        let Some(last) = next.pred_opt() else { break };
+        let period = Period {
+            from: start.max(range.from),
+            to: last.min(range.to),
+        };
+        out.push(Slot {
+            label: label(start, per, year),
+            partial: period.from != start || period.to != last,
+            period,
+        });
+        start = next;
+    }
+    out
+}
+
+/// A period's name as a board paper writes it: `2026-11`, `2026-27 Q3` (financial)
+/// or `2026 Q4` (calendar), `2026-27` or `2026`.
+fn label(start: NaiveDate, per: Per, year: YearKind) -> String {
+    use chrono::Datelike;
+    let fy = |d: NaiveDate| match year {
+        YearKind::Calendar => d.year().to_string(),
+        YearKind::Financial => {
+            let y = if d.month() >= 4 {
+                d.year()
+            } else {
+                d.year() - 1
+            };
+            format!("{y}-{:02}", (y + 1).rem_euclid(100))
+        }
+    };
+    match per {
+        Per::Month => start.format("%Y-%m").to_string(),
+        Per::Year => fy(start),
+        Per::Quarter => {
+            let months_in = (start.month() as i32 - year.first_month() as i32).rem_euclid(12);
+            format!("{} Q{}", fy(start), months_in / 3 + 1)
+        }
+    }
+}
+
+/// One row of a series: a period's report with its label.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeriesRow {
+    pub label: String,
+    pub partial: bool,
+    #[serde(flatten)]
+    pub report: Report,
+}
+
+/// Several periods measured in one pass over the disputes, and the whole range.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Series {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub per: Per,
+    pub year: YearKind,
+    pub periods: Vec<SeriesRow>,
+    pub total: Report,
+}
+
+/// Builds a series: one `Builder` per period and one for the whole range.
+pub struct SeriesBuilder {
+    per: Per,
+    year: YearKind,
+    slots: Vec<Slot>,
+    /// The whole range first, then each period.
+    builders: Vec<Builder>,
+}
+
+impl SeriesBuilder {
+    pub fn new(
+        range: Period,
+        per: Per,
+        year: YearKind,
+        filter: Filter,
+        generated_at: Instant,
+    ) -> SeriesBuilder {
+        let slots = slots(range, per, year);
+        let builders = std::iter::once(range)
+            .chain(slots.iter().map(|s| s.period))
+            .map(|p| Builder::new(p, filter.clone(), generated_at))
+            .collect();
+        SeriesBuilder {
+            per,
+            year,
+            slots,
+            builders,
+        }
+    }
+
+    /// One measurer per builder, in the order `absorb` takes their parts.
+    pub fn measurers(&self) -> Vec<Measurer> {
+        self.builders.iter().map(Builder::measurer).collect()
+    }
+
+    pub fn skip(&mut self, id: &str) {
+        for b in &mut self.builders {
+            b.skip(id);
+        }
+    }
+
+    /// One dispute's parts, one per measurer.
+    pub fn absorb(&mut self, parts: Vec<Option<Contribution>>) {
+        for (b, part) in self.builders.iter_mut().zip(parts) {
+            if let Some(c) = part {
+                b.absorb(c);
+            }
+        }
+    }
+
+    pub fn finish(self) -> Series {
+        let mut reports = self.builders.into_iter().map(Builder::finish);
+        let total = reports.next().expect("the whole range has a builder");
+        Series {
+            from: total.from,
+            to: total.to,
+            per: self.per,
+            year: self.year,
+            periods: self
+                .slots
+                .into_iter()
+                .zip(reports)
+                .map(|(s, report)| SeriesRow {
+                    label: s.label,
+                    partial: s.partial,
+                    report,
+                })
+                .collect(),
+            total,
+        }
+    }
+}
+
+/// The end of a period, for replaying a dispute up to it.
+impl Measurer {
+    pub fn end(&self) -> Instant {
+        self.period.end()
+    }
+}
+
+/// One row of the long, tidy CSV: a count for one figure of one value of one
+/// dimension in one period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LongRow {
+    pub period: String,
+    pub dimension: &'static str,
+    pub value: String,
+    pub figure: String,
+    pub count: String,
+}
+
+impl Figures {
+    /// Each figure by name, stage figures as `entered_stage_N`; the median only
+    /// when there is one.
+    pub fn named(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = vec![
+            ("opened".into(), self.opened.to_string()),
+            ("escalations".into(), self.escalations.to_string()),
+            (
+                "escalations_from_stage_1".into(),
+                self.escalations_from_stage_1.to_string(),
+            ),
+        ];
+        let stages = |name: &str, m: &BTreeMap<String, u64>| {
+            m.iter()
+                .map(|(k, v)| (format!("{name}_{k}"), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        out.extend(stages("entered_stage", &self.entered_stage));
+        out.push(("resolved".into(), self.resolved.to_string()));
+        out.extend(stages("resolved_at_stage", &self.resolved_at_stage));
+        out.push(("reopened".into(), self.reopened.to_string()));
+        out.push(("open_at_end".into(), self.open_at_end.to_string()));
+        out.push(("overdue_at_end".into(), self.overdue_at_end.to_string()));
+        if let Some(m) = self.median_working_days_to_resolve {
+            out.push(("median_working_days_to_resolve".into(), m.to_string()));
+        }
+        out
+    }
+}
+
+impl Report {
+    /// The report as long rows under `period`: the total, each policy, each
+    /// breakdown, and each stage (entered and resolved at).
+    pub fn long_rows(&self, period: &str) -> Vec<LongRow> {
+        let mut out = Vec::new();
+        let mut group = |dimension: &'static str, value: &str, f: &Figures| {
+            out.extend(f.named().into_iter().map(|(figure, count)| LongRow {
+                period: period.to_owned(),
+                dimension,
+                value: value.to_owned(),
+                figure,
+                count,
+            }));
+        };
+        group("total", "", &self.total);
+        for (p, f) in &self.by_policy {
+            group("policy", p, f);
+        }
+        for (dimension, map) in self.breakdown.dimensions() {
+            for (v, f) in map {
+                group(dimension, v, f);
+            }
+        }
+        let stages: std::collections::BTreeSet<&String> = self
+            .total
+            .entered_stage
+            .keys()
+            .chain(self.total.resolved_at_stage.keys())
+            .collect();
+        for n in stages {
+            for (figure, m) in [
+                ("entered", &self.total.entered_stage),
+                ("resolved_at", &self.total.resolved_at_stage),
+            ] {
+                out.push(LongRow {
+                    period: period.to_owned(),
+                    dimension: "stage",
+                    value: n.clone(),
+                    figure: figure.to_owned(),
+                    count: m.get(n).copied().unwrap_or(0).to_string(),
+                });
+            }
+        }
+        out
+    }
+
+    /// The period as the long CSV names a whole range: `FROM/TO` (ISO 8601).
+    pub fn range_label(&self) -> String {
+        format!("{}/{}", self.from, self.to)
+    }
+}
+
+/// How a stage was left, against its deadline under the current calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timely {
+    OnTime,
+    Late,
+    /// The policy sets the stage no timescale.
+    NoTimescale,
+}
+
+/// One stage left (escalated from or resolved at) in the period.
+#[derive(Clone, Debug)]
+pub struct Left {
+    pub stage: u32,
+    pub timely: Timely,
+    pub working_days: i64,
+}
+
+/// Counts of stages left, or obligations met, by timeliness.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TimelyCounts {
+    pub on_time: u64,
+    pub late: u64,
+    pub no_timescale: u64,
+}
+
+impl TimelyCounts {
+    fn count(&mut self, t: Timely) {
+        match t {
+            Timely::OnTime => self.on_time += 1,
+            Timely::Late => self.late += 1,
+            Timely::NoTimescale => self.no_timescale += 1,
+        }
+    }
+}
+
+/// Timeliness of one stage: counts, and the working days spent in it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StageTimeliness {
+    #[serde(flatten)]
+    pub counts: TimelyCounts,
+    pub median_working_days: Option<f64>,
+    pub p90_working_days: Option<f64>,
+    #[serde(skip)]
+    days: Vec<i64>,
+}
+
+/// What a board asks first: were stages completed within the policy's timescale,
+/// how long each took, and were the duties to tell people met on time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Timeliness {
+    /// Stages left in the period (escalated from or resolved at).
+    #[serde(flatten)]
+    pub stages_left: TimelyCounts,
+    pub by_stage: BTreeMap<String, StageTimeliness>,
+    /// By the agency challenged (the one the disagreement asks to act).
+    pub by_challenged_agency: BTreeMap<String, TimelyCounts>,
+    pub by_raising_agency: BTreeMap<String, TimelyCounts>,
+    /// Obligations met (recorded with `notify`) in the period.
+    pub obligations_met: TimelyCounts,
+}
+
+/// Median (mean of the middle two) and 90th percentile (nearest rank) of `v`.
+fn median_p90(v: &mut [i64]) -> (Option<f64>, Option<f64>) {
+    v.sort_unstable();
+    let n = v.len();
+    if n == 0 {
+        return (None, None);
+    }
+    let median = if n % 2 == 1 {
+        v[n / 2] as f64
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0
+    };
+    let rank = (n * 9).div_ceil(10).max(1);
+    (Some(median), Some(v[rank - 1] as f64))
+}
+
+impl Timeliness {
+    fn add(&mut self, part: &TimelinessPart, raising: &str, challenged: &str) {
+        for l in &part.left {
+            self.stages_left.count(l.timely);
+            let s = self.by_stage.entry(l.stage.to_string()).or_default();
+            s.counts.count(l.timely);
+            s.days.push(l.working_days);
+            self.by_challenged_agency
+                .entry(challenged.to_owned())
+                .or_default()
+                .count(l.timely);
+            self.by_raising_agency
+                .entry(raising.to_owned())
+                .or_default()
+                .count(l.timely);
+        }
+        for &t in &part.obligations {
+            self.obligations_met.count(t);
+        }
+    }
+
+    fn finish(&mut self) {
+        for s in self.by_stage.values_mut() {
+            (s.median_working_days, s.p90_working_days) = median_p90(&mut s.days);
+        }
+    }
+}
+
+/// One dispute's timeliness in a period.
+#[derive(Clone, Debug, Default)]
+pub struct TimelinessPart {
+    pub left: Vec<Left>,
+    pub obligations: Vec<Timely>,
+}
+
+impl Measurer {
+    /// Whether measuring timeliness needs the dispute's state: it left a stage or
+    /// met an obligation in the period.
+    pub fn needs_state(&self, b: &Brief, facts: &[Fact], policy: &Policy) -> bool {
+        self.filter.admits(b, policy)
+            && facts.iter().any(|f| {
+                self.covers(&f.when)
+                    && (matches!(f.kind, Kind::Escalated | Kind::Resolved) || f.met_obligation)
+            })
+    }
+
+    /// The stages `d` left and the obligations it met in the period, against
+    /// their deadlines under the current calendar. `facts` are its lines' facts.
+    pub fn timeliness(
+        &self,
+        d: &Dispute,
+        facts: &[Fact],
+        policy: &Policy,
+        calendar: &Calendar,
+    ) -> TimelinessPart {
+        let mut part = TimelinessPart::default();
+        let mut current: Option<(u32, Instant)> = None;
+        for f in facts {
+            let Some(when) = f.when.instant() else {
+                continue;
+            };
+            let leaving = match f.kind {
+                Kind::Opened => {
+                    current = Some((f.stage, when));
+                    None
+                }
+                Kind::Reopened => {
+                    // A reopened dispute is back at the stage it was resolved at,
+                    // its clock started again.
+                    current = current.map(|(s, _)| (s, when));
+                    None
+                }
+                Kind::Escalated => current.replace((f.stage, when)),
+                Kind::Resolved => current,
+                _ => None,
+            };
+            let Some((stage, entered)) = leaving else {
+                continue;
+            };
+            if !self.covers(&f.when) {
+                continue;
+            }
+            let due = crate::domain::dispute::policy_due_learned(
+                policy,
+                stage,
+                (&d.facts, &d.learned),
+                entered,
+                d.clock_start(),
+                d.arose(),
+                calendar,
+            );
+            part.left.push(Left {
+                stage,
+                timely: judge(due.as_ref(), &when),
+                working_days: calendar
+                    .working_days_between(clock::london_date(&entered), clock::london_date(&when))
+                    .max(0),
+            });
+        }
+        for o in &d.obligations {
+            let Some(met) = o
+                .met_by
+                .and_then(|seq| facts.get((seq as usize).checked_sub(1)?))
+                .filter(|f| self.covers(&f.when))
+                .and_then(|f| f.when.instant())
+            else {
+                continue;
+            };
+            part.obligations
+                .push(judge(d.obligation_due(o, calendar).as_ref(), &met));
+        }
+        part
+    }
+}
+
+fn judge(due: Option<&crate::domain::deadline::Due>, when: &Instant) -> Timely {
+    match due {
+        None => Timely::NoTimescale,
+        Some(d) if d.is_overdue(when) => Timely::Late,
+        Some(_) => Timely::OnTime,
+    }
+}

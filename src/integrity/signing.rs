@@ -1,0 +1,609 @@
+//! Who wrote a line: each person's ed25519 signing key, the signatures on journal
+//! lines, and the `signers` file that says which key speaks for which name.
+//!
+//! Keys and signatures are OpenSSH's (via the `ssh-key` crate), so an auditor can
+//! check any line with `ssh-keygen -Y verify` and no escalate at all: a line's `sig`
+//! is the base64 body of an `SSH SIGNATURE` over the line's bytes before `,"sig":"`,
+//! in the namespace [`NAMESPACE`]. The private key lives in the user's own key
+//! directory, never in the (possibly shared) data directory. This module owns the
+//! key files and the signers file's format; it does not decide what to print.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use ssh_key::private::{Ed25519Keypair, KeypairData};
+use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
+
+use crate::domain::clock::Instant;
+use crate::error::{Error, Result};
+
+/// The SSHSIG namespace of a journal line: a signature made for anything else
+/// (a git commit, a file) can never pass as one.
+pub const NAMESPACE: &str = "escalate-journal";
+
+/// The private key's file name in the key directory (OpenSSH format, mode 0600).
+pub const KEY_FILE: &str = "signing-key";
+
+/// The signers file's name in the data directory.
+pub const SIGNERS_FILE: &str = crate::store::layout::SIGNERS;
+
+const PEM_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
+const PEM_END: &str = "-----END SSH SIGNATURE-----";
+/// ssh-keygen writes signature armour 70 characters wide.
+const PEM_WIDTH: usize = 70;
+
+/// A person's signing key.
+pub struct Key {
+    private: PrivateKey,
+    fingerprint: String,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key({})", self.fingerprint)
+    }
+}
+
+impl Key {
+    /// A key made from 32 seed bytes (the generator derives them from its seed, so
+    /// generated data is reproducible).
+    pub fn from_seed(seed: &[u8; 32], comment: &str) -> Key {
+        let pair = Ed25519Keypair::from_seed(seed);
+        let mut private = PrivateKey::from(pair);
+        private.set_comment(comment);
+        Key::wrap(private)
+    }
+
+    fn wrap(private: PrivateKey) -> Key {
+        let fingerprint = private.fingerprint(HashAlg::Sha256).to_string();
+        Key {
+            private,
+            fingerprint,
+        }
+    }
+
+    /// A fresh random key.
+    pub fn generate(comment: &str) -> Result<Key> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| {
+            Error::io(
+                "could not get random bytes for a signing key",
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
+        Ok(Key::from_seed(&seed, comment))
+    }
+
+    /// `SHA256:` and the unpadded base64 digest, as `ssh-keygen -l` prints it.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    pub fn public(&self) -> PublicKey {
+        self.private.public_key().clone()
+    }
+
+    /// The public key as one OpenSSH line (`ssh-ed25519 AAAA... comment`).
+    pub fn public_openssh(&self) -> String {
+        self.public().to_openssh().unwrap_or_default()
+    }
+
+    /// Sign `msg`; returns the base64 body of the `SSH SIGNATURE` armour.
+    pub fn sign(&self, msg: &[u8]) -> Result<String> {
+        let sig = self
+            .private
+            .sign(NAMESPACE, HashAlg::Sha512, msg)
+            .and_then(|s| s.to_pem(LineEnding::LF))
+            .map_err(|e| {
+                Error::io(
+                    "could not sign the line",
+                    std::io::Error::other(e.to_string()),
+                )
+            })?;
+        Ok(sig
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<String>())
+    }
+
+    fn read(path: &Path) -> Result<Key> {
+        let text = crate::store::fsutil::read_regular(path, 64 * 1024)?;
+        let private = PrivateKey::from_openssh(&text).map_err(|e| {
+            Error::refused(format!(
+                "{} is not an OpenSSH private key: {e}",
+                path.display()
+            ))
+            .with_hint("Move it aside and run `escalate key new` to make a new one.")
+        })?;
+        if !matches!(private.key_data(), KeypairData::Ed25519(_)) {
+            return Err(
+                Error::refused(format!("{} is not an ed25519 key", path.display())).with_hint(
+                    "escalate signs with ed25519 keys; run `escalate key new --replace`.",
+                ),
+            );
+        }
+        if private.is_encrypted() {
+            return Err(Error::refused(format!(
+                "{} is protected by a passphrase, which escalate cannot ask for",
+                path.display()
+            ))
+            .with_hint("escalate's key is protected by its file permissions (0600); run `escalate key new --replace`."));
+        }
+        Ok(Key::wrap(private))
+    }
+
+    fn write(&self, path: &Path) -> Result<()> {
+        let text = self.private.to_openssh(LineEnding::LF).map_err(|e| {
+            Error::io(
+                "could not encode the signing key",
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
+        crate::store::fsutil::write_new_file(path, text.as_bytes())?;
+        let public = path.with_extension("pub");
+        let _ = std::fs::remove_file(&public);
+        crate::store::fsutil::write_new_file(
+            &public,
+            format!("{}\n", self.public_openssh()).as_bytes(),
+        )
+    }
+}
+
+/// Where the user's key lives, and the key once it has been loaded.
+#[derive(Debug, Default)]
+pub struct Keyring {
+    /// The user's key directory (`None`: this system has no per-user directory and
+    /// ESCALATE_KEY_DIR is not set).
+    pub dir: Option<PathBuf>,
+    /// The data directory, where a key must never be.
+    pub data_dir: PathBuf,
+    key: OnceLock<Key>,
+    /// Things to tell the user once, after the command (a key was created).
+    notices: Mutex<Vec<String>>,
+}
+
+impl Keyring {
+    pub fn new(dir: Option<PathBuf>, data_dir: PathBuf) -> Keyring {
+        Keyring {
+            dir,
+            data_dir,
+            ..Keyring::default()
+        }
+    }
+
+    /// The private key's path, refusing a directory inside the data directory.
+    pub fn key_path(&self) -> Result<PathBuf> {
+        let Some(dir) = &self.dir else {
+            return Err(
+                Error::usage("cannot tell where to keep your signing key on this system")
+                    .with_hint("Set ESCALATE_KEY_DIR to a private directory of your own."),
+            );
+        };
+        let inside = |a: &Path, b: &Path| {
+            let a = a.canonicalize().unwrap_or_else(|_| a.to_owned());
+            let b = b.canonicalize().unwrap_or_else(|_| b.to_owned());
+            a.starts_with(b)
+        };
+        if inside(dir, &self.data_dir) {
+            return Err(Error::usage(format!(
+                "the key directory {} is inside the data directory {}, which others may share",
+                dir.display(),
+                self.data_dir.display()
+            ))
+            .with_hint("Set ESCALATE_KEY_DIR to a private directory outside the data directory."));
+        }
+        Ok(dir.join(KEY_FILE))
+    }
+
+    /// The user's key if there is one.
+    pub fn existing(&self) -> Result<Option<Key>> {
+        let path = self.key_path()?;
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            _ => Key::read(&path).map(Some),
+        }
+    }
+
+    /// Make a new key, moving an old one aside when `replace` is given.
+    pub fn create(&self, comment: &str, replace: bool) -> Result<Key> {
+        let path = self.key_path()?;
+        if std::fs::symlink_metadata(&path).is_ok() {
+            if !replace {
+                return Err(Error::refused(format!(
+                    "you already have a signing key ({})",
+                    path.display()
+                ))
+                .with_hint("Run `escalate key show` to see it, or `escalate key new --replace` to retire it and make another."));
+            }
+            let stamp = Utc::now().format("%Y%m%dT%H%M%S");
+            for p in [path.clone(), path.with_extension("pub")] {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or(KEY_FILE);
+                let aside = p.with_file_name(format!("{name}.retired-{stamp}"));
+                if p.exists() {
+                    std::fs::rename(&p, &aside).map_err(|e| {
+                        Error::io(format!("could not move {} aside", p.display()), e)
+                    })?;
+                }
+            }
+        }
+        crate::store::fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
+        let key = Key::generate(comment)?;
+        key.write(&path)?;
+        Ok(key)
+    }
+
+    /// The key to sign with, creating it (and saying so once) if there is none, so
+    /// a first recording command, a demo or a cron job never stops for a key.
+    pub fn signer(&self, comment: &str) -> Result<&Key> {
+        if let Some(k) = self.key.get() {
+            return Ok(k);
+        }
+        let key = match self.existing()? {
+            Some(k) => k,
+            None => {
+                let k = self.create(comment, false)?;
+                let path = self.key_path()?;
+                self.notices
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(format!(
+                        "created your signing key {} ({}); every line you record is signed with it. Run `escalate key show` for the line to add to the signers file.",
+                        path.display(),
+                        k.fingerprint()
+                    ));
+                k
+            }
+        };
+        Ok(self.key.get_or_init(|| key))
+    }
+
+    /// When the key was made (its file's modification time): a signers line made
+    /// later must not date the key's earlier lines out of its validity.
+    pub fn created(&self) -> Option<Instant> {
+        let modified = std::fs::metadata(self.key_path().ok()?)
+            .ok()?
+            .modified()
+            .ok()?;
+        Some(crate::domain::clock::to_london(
+            chrono::DateTime::<Utc>::from(modified),
+        ))
+    }
+
+    /// Notices gathered during the command, for the command line to print once.
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Turn the base64 body kept in a line back into a signature.
+fn decode_sig(body: &str) -> std::result::Result<SshSig, String> {
+    if body.is_empty()
+        || !body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+    {
+        return Err("its signature is not base64".into());
+    }
+    let mut pem = String::with_capacity(body.len() + 80);
+    pem.push_str(PEM_BEGIN);
+    pem.push('\n');
+    for chunk in body.as_bytes().chunks(PEM_WIDTH) {
+        pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str(PEM_END);
+    pem.push('\n');
+    SshSig::from_pem(pem).map_err(|_| "its signature is not an SSH signature".into())
+}
+
+/// Check a line's signature: `msg` is the line's bytes before `,"sig":"`, `body`
+/// the `sig` value and `signer` the fingerprint the line names. Returns the key
+/// that signed it, or what is wrong in words.
+pub fn check(msg: &[u8], body: &str, signer: &str) -> std::result::Result<PublicKey, String> {
+    let sig = decode_sig(body)?;
+    let key = PublicKey::from(sig.public_key().clone());
+    let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+    if fingerprint != signer {
+        return Err(format!(
+            "it names key {signer} but was signed by {fingerprint}"
+        ));
+    }
+    if sig.namespace() != NAMESPACE {
+        return Err(format!(
+            "its signature was made for {:?}, not for a journal line",
+            sig.namespace()
+        ));
+    }
+    key.verify(NAMESPACE, msg, &sig)
+        .map_err(|_| "its signature does not match the line (the line was changed after it was signed, or the signature belongs to another line)".to_string())?;
+    Ok(key)
+}
+
+/// One entry of the signers file.
+#[derive(Clone, Debug)]
+pub struct Signer {
+    /// The name recorded as `by` on the lines this key may sign.
+    pub name: String,
+    pub agency: Option<String>,
+    pub valid_after: Option<Instant>,
+    pub valid_before: Option<Instant>,
+    pub fingerprint: String,
+    /// The line of the signers file, for messages.
+    pub line: usize,
+}
+
+/// The signers file: which key speaks for which name, from when to when.
+#[derive(Clone, Debug, Default)]
+pub struct Signers {
+    pub entries: Vec<Signer>,
+}
+
+/// Whether the signers file allows a key to sign as a name at a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Why not, in words.
+    Refused(String),
+}
+
+impl Signers {
+    pub fn path_in(data_dir: &Path) -> PathBuf {
+        crate::store::layout::signers(data_dir)
+    }
+
+    /// Read the signers file; `None` when there is none (signers not pinned).
+    pub fn load(data_dir: &Path) -> Result<Option<Signers>> {
+        let path = Signers::path_in(data_dir);
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            _ => {}
+        }
+        let text = crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024)?;
+        Signers::parse(&text).map(Some).map_err(|(line, what)| Error::DamagedFile {
+            path: path.clone(),
+            what: format!("line {line}: {what}"),
+            hint: "Fix the line (the format is in docs/journal-format.md); `escalate key show` prints a correct line for your own key.".into(),
+        })
+    }
+
+    /// SHA-256 of the signers file's bytes, `None` when there is none, for a
+    /// checkpoint to record.
+    pub fn file_hash(data_dir: &Path) -> Option<String> {
+        crate::store::fsutil::read_file(&Signers::path_in(data_dir))
+            .ok()
+            .map(|b| crate::store::journal::line::sha256_hex(&b))
+    }
+
+    pub fn parse(text: &str) -> std::result::Result<Signers, (usize, String)> {
+        let mut entries = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            entries.push(parse_entry(line, i + 1).map_err(|what| (i + 1, what))?);
+        }
+        Ok(Signers { entries })
+    }
+
+    /// Whether `fingerprint` may sign as `name` at `at`.
+    pub fn verdict(&self, name: &str, fingerprint: &str, at: &Instant) -> Verdict {
+        let for_key: Vec<&Signer> = self
+            .entries
+            .iter()
+            .filter(|s| s.fingerprint == fingerprint)
+            .collect();
+        if for_key.is_empty() {
+            return Verdict::Refused(format!(
+                "it is signed by key {fingerprint}, which the signers file does not list"
+            ));
+        }
+        let named: Vec<&&Signer> = for_key.iter().filter(|s| s.name == name).collect();
+        if named.is_empty() {
+            let names: Vec<&str> = for_key.iter().map(|s| s.name.as_str()).collect();
+            return Verdict::Refused(format!(
+                "it is recorded by {name:?} but signed by key {fingerprint}, which the signers file lists for {}",
+                names.join(", ")
+            ));
+        }
+        if named.iter().any(|s| {
+            s.valid_after.is_none_or(|t| *at >= t) && s.valid_before.is_none_or(|t| *at < t)
+        }) {
+            return Verdict::Allowed;
+        }
+        Verdict::Refused(format!(
+            "it is signed by {name:?}'s key {fingerprint} at {}, outside the dates the signers file allows that key (line {})",
+            crate::domain::clock::human_instant(at),
+            named[0].line
+        ))
+    }
+}
+
+/// Take one token: a double-quoted string (with `\"` and `\\`) or a run without
+/// white space. Returns the token and the rest.
+fn token(s: &str) -> std::result::Result<(String, &str), String> {
+    let s = s.trim_start();
+    if let Some(rest) = s.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = rest.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => return Ok((out, &rest[i + 1..])),
+                '\\' => match chars.next() {
+                    Some((_, c)) => out.push(c),
+                    None => break,
+                },
+                c => out.push(c),
+            }
+        }
+        return Err("a quoted name is not closed".into());
+    }
+    let end = s.find(char::is_whitespace).unwrap_or(s.len());
+    Ok((s[..end].to_owned(), &s[end..]))
+}
+
+/// `YYYYMMDD[HHMM[SS]]`, UTC, as in ssh-keygen's allowed_signers.
+fn parse_time(v: &str) -> std::result::Result<Instant, String> {
+    let bad = || format!("{v:?} is not a time as YYYYMMDD or YYYYMMDDHHMM[SS]");
+    if !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let naive = match v.len() {
+        8 => NaiveDate::parse_from_str(v, "%Y%m%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        12 => NaiveDateTime::parse_from_str(v, "%Y%m%d%H%M").ok(),
+        14 => NaiveDateTime::parse_from_str(v, "%Y%m%d%H%M%S").ok(),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    Ok(crate::domain::clock::to_london(
+        Utc.from_utc_datetime(&naive),
+    ))
+}
+
+/// `"name" [options] ssh-ed25519 BASE64 [agency]`: ssh-keygen's allowed_signers
+/// line, so the file itself works with `ssh-keygen -Y verify -f signers`. Options
+/// are comma-separated `valid-after="..."`, `valid-before="..."` and
+/// `namespaces="..."`; the key's comment is the signer's agency.
+fn parse_entry(line: &str, number: usize) -> std::result::Result<Signer, String> {
+    let (name, rest) = token(line)?;
+    let name = name.trim().to_owned();
+    if name.is_empty() {
+        return Err("the name is empty".into());
+    }
+    let mut signer = Signer {
+        name,
+        agency: None,
+        valid_after: None,
+        valid_before: None,
+        fingerprint: String::new(),
+        line: number,
+    };
+    let mut rest = rest.trim_start();
+    if !rest.starts_with("ssh-") {
+        let (options, after) = options_token(rest)?;
+        for (k, v) in options {
+            match k.as_str() {
+                "valid-after" => signer.valid_after = Some(parse_time(&v)?),
+                "valid-before" => signer.valid_before = Some(parse_time(&v)?),
+                "namespaces" if v.split(',').any(|n| n == NAMESPACE) => {}
+                "namespaces" => {
+                    return Err(format!(
+                        "its namespaces do not include {NAMESPACE}, so the key may not sign journal lines"
+                    ))
+                }
+                other => return Err(format!("unknown option {other:?}")),
+            }
+        }
+        rest = after.trim_start();
+    }
+    let (kind, rest) = token(rest)?;
+    let (blob, rest) = token(rest)?;
+    let key = PublicKey::from_openssh(&format!("{kind} {blob}"))
+        .map_err(|_| "the key is not an OpenSSH public key (ssh-ed25519 AAAA...)".to_string())?;
+    signer.fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+    let agency = rest.trim();
+    signer.agency = (!agency.is_empty()).then(|| agency.to_owned());
+    Ok(signer)
+}
+
+/// Parse `k="v",k2=v2` up to the first white space outside quotes.
+#[allow(clippy::type_complexity)]
+fn options_token(s: &str) -> std::result::Result<(Vec<(String, String)>, &str), String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    loop {
+        let eq = rest
+            .find('=')
+            .ok_or_else(|| "an option has no value".to_string())?;
+        let key = rest[..eq].to_owned();
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return Err(format!("{key:?} is not an option"));
+        }
+        let after = &rest[eq + 1..];
+        let (value, tail) = if after.starts_with('"') {
+            token(after)?
+        } else {
+            let end = after
+                .find(|c: char| c == ',' || c.is_whitespace())
+                .unwrap_or(after.len());
+            (after[..end].to_owned(), &after[end..])
+        };
+        out.push((key, value));
+        match tail.strip_prefix(',') {
+            Some(more) => rest = more,
+            None => return Ok((out, tail)),
+        }
+    }
+}
+
+/// A ready-to-paste signers line for a key, valid from `from`.
+pub fn signers_line(name: &str, key: &Key, from: &Instant, agency: Option<&str>) -> String {
+    let escaped = name.replace('\\', "\\\\").replace('"', "\\\"");
+    let public = key.public_openssh();
+    let mut parts = public.split_whitespace();
+    let kind = parts.next().unwrap_or_default();
+    let blob = parts.next().unwrap_or_default();
+    let mut line = format!(
+        "\"{escaped}\" valid-after=\"{}\" {kind} {blob}",
+        from.with_timezone(&Utc).format("%Y%m%d")
+    );
+    if let Some(a) = agency.filter(|a| !a.trim().is_empty()) {
+        line.push(' ');
+        line.push_str(a.trim());
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> Key {
+        Key::from_seed(&[7; 32], "t")
+    }
+
+    #[test]
+    fn a_signature_round_trips_and_any_change_is_caught() {
+        let k = key();
+        let body = k.sign(b"hello").unwrap();
+        assert!(check(b"hello", &body, k.fingerprint()).is_ok());
+        assert!(check(b"hellO", &body, k.fingerprint()).is_err());
+        let other = Key::from_seed(&[8; 32], "o");
+        assert!(check(b"hello", &body, other.fingerprint()).is_err());
+        assert!(check(b"hello", "AAAA", k.fingerprint()).is_err());
+    }
+
+    #[test]
+    fn signers_lines_parse_and_judge() {
+        let k = key();
+        let at = crate::domain::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
+        let line = signers_line("Jo \"DSL\" Bloggs", &k, &at, None);
+        let text = format!("# comment\n{line}\n");
+        let s = Signers::parse(&text).unwrap();
+        assert_eq!(s.entries[0].name, "Jo \"DSL\" Bloggs");
+        assert_eq!(
+            s.verdict("Jo \"DSL\" Bloggs", k.fingerprint(), &at),
+            Verdict::Allowed
+        );
+        assert!(matches!(
+            s.verdict("Someone", k.fingerprint(), &at),
+            Verdict::Refused(_)
+        ));
+        let early = crate::domain::clock::parse_instant("2026-11-22T09:00:00Z").unwrap();
+        assert!(matches!(
+            s.verdict("Jo \"DSL\" Bloggs", k.fingerprint(), &early),
+            Verdict::Refused(_)
+        ));
+        let with_agency = format!(
+            "\"Jo\" valid-before=\"20270101\" {} Hollyfield Primary",
+            k.public_openssh().rsplit_once(' ').unwrap().0
+        );
+        let s = Signers::parse(&with_agency).unwrap();
+        assert_eq!(s.entries[0].agency.as_deref(), Some("Hollyfield Primary"));
+        assert!(Signers::parse("\"Jo\" bogus=1 ssh-ed25519 AAAA").is_err());
+        assert!(Signers::parse("\"Jo\" ssh-ed25519 notakey").is_err());
+    }
+}

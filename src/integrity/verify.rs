@@ -1,0 +1,347 @@
+//! Checking journals end to end for `escalate verify`: every line's seal, the `prev`
+//! chain and `seq` numbering, the head receipt, the events against the stage rules
+//! of the policy the dispute pinned, and that the pinned policy text is known and
+//! unchanged. Produces one report per dispute, so one damaged journal never hides
+//! the state of the others. Reads only; repairs are left to the next append.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::domain::event::{Event, Record};
+use crate::domain::id::DisputeId;
+use crate::error::Error;
+use crate::integrity::checkpoint::{self, Checkpoint};
+use crate::integrity::signing::{self, Signers, Verdict};
+use crate::ops::Session;
+use crate::store::fsutil;
+use crate::store::journal::line;
+
+/// Where a journal failed verification and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    /// The line number, or `None` when the problem is the file as a whole.
+    pub line: Option<usize>,
+    pub message: String,
+    /// The journal file the problem is in (for a dispute a checkpoint lists
+    /// but that is gone, where it should be).
+    pub file: String,
+}
+
+/// The result of verifying one dispute's journal.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub id: String,
+    pub ok: bool,
+    /// Complete lines read (0 when the journal could not be read).
+    pub lines: usize,
+    /// SHA-256 of the last complete line: the receipt a manager can note elsewhere.
+    pub head: Option<String>,
+    pub problem: Option<Problem>,
+    /// How many `recovered` lines the journal holds (torn writes moved aside).
+    pub recovered: usize,
+    /// The aftermath of interrupted commands, which the next append repairs.
+    pub warnings: Vec<String>,
+    /// How the journal stands against the checkpoint given with `--against`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
+    /// Whether any line is signed.
+    pub signed: bool,
+    /// The failure as an error, for the exit code and the message on stderr.
+    #[serde(skip)]
+    pub error: Option<Error>,
+}
+
+/// Check that the pinned copy of a policy, if there is one, still hashes to its
+/// name. A missing copy is a warning when the catalogue still has the text.
+fn check_pinned_copy(root: &Path, hash: &str) -> Result<Option<String>, String> {
+    let path = crate::store::layout::pinned_policy(root, hash);
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Some(format!(
+                "the pinned copy of its policy (policies/{hash}.toml) is missing; the built-in or user copy with the same hash was used"
+            )))
+        }
+        Err(e) => return Err(format!("the pinned copy of its policy could not be read: {e}")),
+    };
+    if !meta.file_type().is_file() || meta.len() > crate::store::journal::MAX_JOURNAL_BYTES {
+        return Err(format!(
+            "the pinned copy of its policy (policies/{hash}.toml) is not a regular file"
+        ));
+    }
+    match fsutil::read_file(&path).map(String::from_utf8) {
+        Ok(Ok(text)) if crate::policy::hash_text(&text) == hash => Ok(None),
+        Ok(_) => Err(format!(
+            "the pinned copy of its policy (policies/{hash}.toml) was changed: its text no longer hashes to its name"
+        )),
+        Err(e) => Err(format!("the pinned copy of its policy could not be read: {e}")),
+    }
+}
+
+/// What `verify` checks each journal against besides the journal itself.
+#[derive(Debug, Default)]
+pub struct Checks {
+    /// The signers file (`None`: signers not pinned).
+    pub signers: Option<Signers>,
+    /// A checkpoint taken earlier (`--against`).
+    pub against: Option<Checkpoint>,
+}
+
+impl Checks {
+    fn entry(&self, id: &DisputeId) -> Option<&checkpoint::Entry> {
+        let entries = &self.against.as_ref()?.entries;
+        entries
+            .binary_search_by(|e| e.id.as_str().cmp(id.as_str()))
+            .ok()
+            .map(|i| &entries[i])
+    }
+}
+
+/// Check every line's signature, and each signed line against the signers file.
+/// Returns the first problem (line, what) and warnings about what cannot be proven.
+fn check_signatures(
+    records: &[Record],
+    lines: &[Vec<u8>],
+    signers: Option<&Signers>,
+) -> (Option<(usize, String)>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut first_signed: Option<usize> = None;
+    let mut unsigned = 0usize;
+    for (i, (r, raw)) in records.iter().zip(lines).enumerate() {
+        let n = i + 1;
+        let Some(sig) = r.sig.as_deref() else {
+            if let Some(m) = first_signed {
+                return (
+                    Some((
+                        n,
+                        format!(
+                            "the line is not signed, although line {m} before it is: it was added by hand or by an older escalate"
+                        ),
+                    )),
+                    warnings,
+                );
+            }
+            // Format 2 (and line 1's nonce, which only a signing escalate writes)
+            // promises a signature: stripping it does not make a journal "old".
+            if r.v.is_some() || r.signer.is_some() || r.nonce.is_some() {
+                return (
+                    Some((
+                        n,
+                        "the line is in the signed format but has no signature".into(),
+                    )),
+                    warnings,
+                );
+            }
+            unsigned += 1;
+            continue;
+        };
+        first_signed.get_or_insert(n);
+        let signer = r.signer.as_deref().unwrap_or_default();
+        let checked = match line::signed_part(raw) {
+            Some((msg, body)) if body == sig => signing::check(msg, body, signer),
+            _ => Err("its signature is not where the format puts it".into()),
+        };
+        if let Err(what) = checked {
+            return (Some((n, what)), warnings);
+        }
+        if let Some(s) = signers {
+            if let Verdict::Refused(why) = s.verdict(&r.by, signer, &r.at) {
+                return (Some((n, why)), warnings);
+            }
+        }
+    }
+    match (unsigned, first_signed) {
+        (0, _) => {}
+        (_, None) => warnings.push(
+            "unsigned: its lines were written before escalate signed lines, so who wrote them cannot be proven (a checkpoint kept elsewhere can still prove they were not changed since)".into(),
+        ),
+        (u, Some(_)) => warnings.push(format!(
+            "lines 1 to {u} are unsigned (written before escalate signed lines); the lines after them are signed"
+        )),
+    }
+    (None, warnings)
+}
+
+/// Group- or world-accessible places a record about a child should not be.
+fn permission_warnings(root: &Path, journal: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, what) in [
+        (root.to_owned(), "the data directory"),
+        (
+            crate::store::layout::disputes(root),
+            "the disputes directory",
+        ),
+        (journal.to_owned(), "the journal"),
+    ] {
+        if let Some(mode) = std::fs::symlink_metadata(&path)
+            .ok()
+            .and_then(|m| fsutil::loose_mode(&m))
+        {
+            out.push(format!(
+                "{what} {} can be read or changed by other users (mode {mode:o}); the next change to this dispute makes it private",
+                path.display()
+            ));
+        }
+    }
+    out
+}
+
+/// Findings an earlier append recorded in the journal (a receipt that disagreed
+/// with no crash to explain it): history a reader should know, not damage.
+fn recorded_findings(records: &[Record]) -> Vec<String> {
+    records
+        .iter()
+        .filter(
+            |r| matches!(&r.event, Event::ReceiptRepaired { evidence, .. } if evidence == "none"),
+        )
+        .map(|r| {
+            format!(
+                "line {} records: {}",
+                r.seq,
+                crate::store::journal::receipt_phrase(&r.event)
+            )
+        })
+        .collect()
+}
+
+/// Verify one dispute's journal.
+pub fn verify(session: &Session, id: &DisputeId, checks: &Checks) -> Report {
+    let path = session.store.journal_path(id);
+    let mut report = Report {
+        id: id.to_string(),
+        ok: false,
+        lines: 0,
+        head: None,
+        problem: None,
+        recovered: 0,
+        warnings: Vec::new(),
+        checkpoint: None,
+        signed: false,
+        error: None,
+    };
+    let (contents, lines) = match crate::store::journal::read_with_lines(&path) {
+        Ok(read) => read,
+        Err(e) => {
+            fail(&mut report, &path, e);
+            return report;
+        }
+    };
+    let suspect = contents.suspect_receipt();
+    let loaded = match session.load_from(id.clone(), contents) {
+        Ok(l) => l,
+        Err(e) => {
+            fail(&mut report, &path, e);
+            return report;
+        }
+    };
+    let records = &loaded.dispute.records;
+    report.lines = records.len();
+    report.head = Some(loaded.head.clone());
+    report.recovered = records
+        .iter()
+        .filter(|r| matches!(r.event, Event::Recovered { .. }))
+        .count();
+    report.warnings = loaded.warnings;
+    report.warnings.extend(recorded_findings(records));
+    report
+        .warnings
+        .extend(permission_warnings(session.store.root(), &path));
+    let (signature_problem, signature_warnings) =
+        check_signatures(records, &lines, checks.signers.as_ref());
+    report.warnings.extend(signature_warnings);
+    report.signed = records.iter().any(|r| r.sig.is_some());
+    let checkpoint_problem = match checks.entry(id) {
+        Some(entry) => match checkpoint::compare(entry, records, &loaded.head) {
+            Ok(added) => {
+                report.checkpoint = Some(format!(
+                    "extends the checkpoint: {} lines then, {added} added since",
+                    entry.lines
+                ));
+                None
+            }
+            Err(p) => Some(p),
+        },
+        None if checks.against.is_some() => {
+            report.checkpoint = Some("new since the checkpoint".into());
+            None
+        }
+        None => None,
+    };
+    let pinned = check_pinned_copy(session.store.root(), &loaded.dispute.opened.policy_hash);
+    let problem = match pinned {
+        Err(what) => Some((1, what)),
+        Ok(warning) => {
+            report.warnings.extend(warning);
+            checkpoint_problem
+                .or(signature_problem)
+                .or_else(|| suspect.map(|what| (records.len(), what)))
+        }
+    };
+    match problem {
+        Some((line, what)) => fail(&mut report, &path, Error::damaged(&path, line, what)),
+        None => report.ok = true,
+    }
+    report
+}
+
+/// A dispute a checkpoint lists whose journal is gone.
+pub fn missing(session: &Session, entry: &checkpoint::Entry) -> Report {
+    let path = crate::store::layout::journal(session.store.root(), &entry.id);
+    let what = format!(
+        "the checkpoint lists it with {} lines (head {}), but its journal is gone: it was deleted or moved",
+        entry.lines, entry.head
+    );
+    let mut report = Report {
+        id: entry.id.clone(),
+        ok: false,
+        lines: 0,
+        head: None,
+        problem: None,
+        recovered: 0,
+        warnings: Vec::new(),
+        checkpoint: Some("missing".into()),
+        signed: false,
+        error: None,
+    };
+    fail(&mut report, &path, Error::damaged(&path, 0, what));
+    report
+}
+
+/// Record why a journal failed. A journal from a newer escalate is not damage:
+/// it stays a refusal (exit 1) saying what to install.
+fn fail(report: &mut Report, path: &Path, e: Error) {
+    let e = match e {
+        Error::Damaged { .. } | Error::Refused { .. } => e,
+        // Whatever stops a journal being read stops it being verified.
+        other => Error::damaged(path, 0, format!("it could not be checked: {other}")),
+    };
+    match &e {
+        Error::Damaged { line, what, .. } => {
+            report.problem = Some(Problem {
+                line: (*line > 0).then_some(*line),
+                message: what.clone(),
+                file: path.display().to_string(),
+            })
+        }
+        other => {
+            report.problem = Some(Problem {
+                line: None,
+                message: other.to_string(),
+                file: path.display().to_string(),
+            })
+        }
+    }
+    report.ok = false;
+    report.error = Some(e);
+}
+
+/// The one warning for a whole run when signed journals were checked without a
+/// signers file: signatures prove a line is unchanged since its key signed it,
+/// but not whose key that is.
+pub fn signers_not_pinned() -> String {
+    format!(
+        "signers not pinned: there is no `{}` file in the data directory, so each signature was checked but not who may sign for whom (see `escalate key show`)",
+        signing::SIGNERS_FILE
+    )
+}

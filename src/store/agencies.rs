@@ -1,0 +1,233 @@
+//! The partnership's list of agency names and their aliases (clarification 13):
+//! kept in the data directory (`agencies.toml`, shared with the directory), so a
+//! journal keeps a name exactly as it was typed and a report counts it under the
+//! canonical name in force when the report runs. Also finds names that look alike
+//! but are not aliased, for a report to warn about.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The file's name in the data directory.
+pub const FILE: &str = crate::store::layout::AGENCIES;
+const VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agency {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agencies {
+    /// The file format's version: a later one may add fields, never rename them.
+    pub version: u32,
+    #[serde(default, rename = "agency")]
+    pub agencies: Vec<Agency>,
+}
+
+impl Default for Agencies {
+    fn default() -> Self {
+        Agencies {
+            version: VERSION,
+            agencies: Vec::new(),
+        }
+    }
+}
+
+/// How names are compared when looking one up: case and spacing do not matter.
+fn key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// A name with case, punctuation and spacing taken out: "Children’s Social Care"
+/// and "childrens social-care" look alike.
+fn letters(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The initials of a name of several words ("Children's Social Care": "csc").
+fn initials(name: &str) -> Option<String> {
+    let words: Vec<&str> = name
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '/')
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect();
+    (words.len() >= 2).then(|| {
+        words
+            .iter()
+            .filter_map(|w| w.chars().find(|c| c.is_alphanumeric()))
+            .flat_map(char::to_lowercase)
+            .collect()
+    })
+}
+
+/// Whether two names probably mean the same agency.
+pub fn look_alike(a: &str, b: &str) -> bool {
+    let (la, lb) = (letters(a), letters(b));
+    !la.is_empty()
+        && (la == lb
+            || initials(a).is_some_and(|i| i == lb)
+            || initials(b).is_some_and(|i| i == la))
+}
+
+pub fn path_in(root: &Path) -> PathBuf {
+    crate::store::layout::agencies(root)
+}
+
+impl Agencies {
+    /// The list of the data directory at `root`; empty if it has none.
+    pub fn read(root: &Path) -> Result<Agencies> {
+        let path = path_in(root);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Agencies::default()),
+            Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
+        };
+        let list: Agencies = toml::from_str(&text).map_err(|e| {
+            Error::usage(format!(
+                "{} is not a valid list of agencies: {e}",
+                path.display()
+            ))
+            .with_hint("Fix the file by hand (or restore it from git), then run the command again.")
+        })?;
+        if list.version > VERSION {
+            return Err(Error::usage(format!(
+                "{} was written by a newer escalate (version {})",
+                path.display(),
+                list.version
+            ))
+            .with_hint("Update escalate to read it."));
+        }
+        Ok(list)
+    }
+
+    /// Write the list whole, atomically (temporary file, then rename).
+    pub fn write(&self, root: &Path) -> Result<()> {
+        let path = path_in(root);
+        let mut text = String::from(
+            "# Agency names and their aliases, kept by `escalate agency`. Journals keep\n# names as typed; reports count an alias under its agency's name.\n",
+        );
+        text.push_str(&toml::to_string(self).map_err(|e| Error::usage(e.to_string()))?);
+        let tmp = root.join(format!(".{FILE}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, text.as_bytes())
+            .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Error::io(format!("could not write {}", path.display()), e)
+            })?;
+        crate::store::fsutil::sync_dir(root);
+        Ok(())
+    }
+
+    /// The agency a name (or alias) belongs to.
+    pub fn find(&self, name: &str) -> Option<&Agency> {
+        let k = key(name);
+        self.agencies
+            .iter()
+            .find(|a| key(&a.name) == k || a.aliases.iter().any(|x| key(x) == k))
+    }
+
+    /// The name a report counts `name` under: its agency's, or itself as typed.
+    pub fn canonical<'a>(&'a self, name: &'a str) -> Cow<'a, str> {
+        match self.find(name) {
+            Some(a) => Cow::Borrowed(&a.name),
+            None => Cow::Borrowed(name),
+        }
+    }
+
+    pub fn add(&mut self, name: &str) -> Result<()> {
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return Err(Error::usage("an agency needs a name")
+                .with_hint("For example: escalate agency add \"Children's Social Care\""));
+        }
+        if let Some(a) = self.find(&name) {
+            return Err(
+                Error::usage(format!("{name:?} is already on the list, as {:?}", a.name))
+                    .with_hint("See the list with: escalate agency list"),
+            );
+        }
+        self.agencies.push(Agency {
+            name,
+            aliases: Vec::new(),
+        });
+        self.agencies.sort_by_key(|a| key(&a.name));
+        Ok(())
+    }
+
+    pub fn alias(&mut self, alias: &str, name: &str) -> Result<()> {
+        let alias = alias.split_whitespace().collect::<Vec<_>>().join(" ");
+        if alias.is_empty() {
+            return Err(Error::usage("an alias cannot be empty"));
+        }
+        if let Some(a) = self.find(&alias) {
+            return Err(
+                Error::usage(format!("{alias:?} already stands for {:?}", a.name))
+                    .with_hint("See the list with: escalate agency list"),
+            );
+        }
+        let k = key(name);
+        let Some(agency) = self.agencies.iter_mut().find(|a| key(&a.name) == k) else {
+            return Err(Error::usage(format!("no agency is called {name:?}"))
+                .with_hint(format!("Add it first: escalate agency add {name:?}")));
+        };
+        agency.aliases.push(alias);
+        Ok(())
+    }
+
+    /// Pairs of `names` (as a report counts them) that look alike but are not
+    /// aliased to one agency: each pair once, in name order.
+    pub fn unaliased_look_alikes(&self, names: &BTreeSet<String>) -> Vec<(String, String)> {
+        let names: Vec<&String> = names.iter().collect();
+        let mut out = Vec::new();
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                if look_alike(a, b) && self.canonical(a) != self.canonical(b) {
+                    out.push(((*a).clone(), (*b).clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_look_alike() {
+        assert!(look_alike("CSC", "Children's Social Care"));
+        assert!(look_alike(
+            "children’s social-care",
+            "Children's Social Care"
+        ));
+        assert!(look_alike("G.P.", "gp"));
+        assert!(!look_alike("CSC", "Police"));
+        assert!(!look_alike("School", "St Mary's School"));
+    }
+
+    #[test]
+    fn an_alias_counts_under_its_agency() {
+        let mut a = Agencies::default();
+        a.add("Children's Social Care").unwrap();
+        a.alias("CSC", "children's social care").unwrap();
+        assert_eq!(a.canonical("csc"), "Children's Social Care");
+        assert_eq!(a.canonical("Police"), "Police");
+        assert!(a.alias("CSC", "Children's Social Care").is_err());
+        assert!(a.alias("X", "Nobody").is_err());
+        assert!(a.add("csc").is_err());
+    }
+}

@@ -1,0 +1,539 @@
+//! The status cache: each dispute's folded state and the few facts a report needs
+//! from each of its lines, so `status`, `export` and `report` (for any period) need
+//! not read and re-check every journal every time. It is derived data and never
+//! the source of truth (like git's index):
+//!
+//! - an entry is used only while its journal's length, modification time, change
+//!   time and inode are exactly what they were when the entry was made, its
+//!   checksum matches, and the file was written by this very build of escalate;
+//! - anything stale, missing or unreadable is rebuilt from the journal, silently;
+//! - deleting `<dir>/cache/` changes no output, only the time it takes;
+//!   `status --no-cache` reads every journal, and `verify` rebuilds the cache from
+//!   the journals it has checked;
+//! - `show`, `verify` and every command that records an event read the journals.
+//!
+//! The checksum is against accidents (a torn disk block, a stray edit), not
+//! against someone with write access to the data directory, who can recompute it;
+//! `verify` is the defence there (docs/journal-format.md).
+//!
+//! The file is binary: a header, then one entry per dispute sorted by ID, each
+//! `length | CRC-32 | postcard(Head) | state`, where the state is the folded
+//! `Dispute` through `codec` (JSON for a state the codec cannot keep exactly). It
+//! is read in step with the sorted journal list a batch at a time, so memory stays
+//! bounded however many disputes there are, and rewritten (to a temporary file,
+//! then renamed) only when something changed.
+
+mod codec;
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::dispute::Dispute;
+use crate::domain::report::{Brief, Fact};
+
+const MAGIC: &[u8; 8] = b"escache\n";
+/// Changes whenever the layout below changes; a file of another format is rebuilt.
+/// (Formats up to 5 were JSON lines in `status.jsonl`; a change to what the folded
+/// state holds needs no new number, the build stamp in the header sees to it.)
+const FORMAT: u32 = 6;
+/// No entry escalate writes comes near this; a larger length means damage.
+const MAX_ENTRY: u32 = 16 << 20;
+
+/// What identifies one version of a journal file. A rewrite that keeps the length
+/// and restores the modification time still changes the change time (which no
+/// ordinary call can set) or, written as a new file, the inode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Key {
+    pub len: u64,
+    pub modified_ns: i128,
+    pub changed_ns: i128,
+    pub inode: u64,
+}
+
+fn ns(secs: i64, nanos: u32) -> i128 {
+    i128::from(secs) * 1_000_000_000 + i128::from(nanos)
+}
+
+impl Key {
+    /// The key of a journal as it is now (one `statx`); `None` if it cannot be
+    /// read or is not a regular file (then the journal itself is read, and its
+    /// error reported).
+    pub fn of(journal: &Path) -> Option<Key> {
+        let meta = std::fs::symlink_metadata(journal).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(Key {
+                len: meta.len(),
+                modified_ns: ns(meta.mtime(), meta.mtime_nsec() as u32),
+                changed_ns: ns(meta.ctime(), meta.ctime_nsec() as u32),
+                inode: meta.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+            Some(Key {
+                len: meta.len(),
+                modified_ns: ns(modified.as_secs() as i64, modified.subsec_nanos()),
+                changed_ns: 0,
+                inode: 0,
+            })
+        }
+    }
+}
+
+/// The journal directory, open: each key is one `statx` of a name relative to
+/// it, not a walk of the whole path (most of the time it takes to check a
+/// hundred thousand entries).
+pub struct Dir {
+    path: PathBuf,
+    #[cfg(target_os = "linux")]
+    fd: Option<File>,
+}
+
+impl Dir {
+    pub fn open(path: &Path) -> Dir {
+        Dir {
+            path: path.to_owned(),
+            // Only a directory: anything else in its place is not waited on.
+            #[cfg(target_os = "linux")]
+            fd: {
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)
+                    .open(path)
+                    .ok()
+            },
+        }
+    }
+
+    /// The key of the file `name` in this directory, as `Key::of` gives it.
+    pub fn key(&self, name: &str) -> Option<Key> {
+        #[cfg(target_os = "linux")]
+        if let Some(fd) = &self.fd {
+            use rustix::fs::{statx, AtFlags, FileType, StatxFlags};
+            let st = statx(fd, name, AtFlags::SYMLINK_NOFOLLOW, StatxFlags::BASIC_STATS).ok()?;
+            if FileType::from_raw_mode(st.stx_mode.into()) != FileType::RegularFile {
+                return None;
+            }
+            return Some(Key {
+                len: st.stx_size,
+                modified_ns: ns(st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec),
+                changed_ns: ns(st.stx_ctime.tv_sec, st.stx_ctime.tv_nsec),
+                inode: st.stx_ino,
+            });
+        }
+        Key::of(&self.path.join(name))
+    }
+}
+
+/// An entry's fixed part, decoded whenever the entry is looked at.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Head {
+    /// First, so an entry's ID is read without decoding the rest.
+    id: String,
+    key: Key,
+    policy_hash: String,
+    head: String,
+    warnings: Vec<String>,
+    brief: Brief,
+    facts: Vec<Fact>,
+    /// The state after this part is JSON, not postcard.
+    state_is_json: bool,
+}
+
+/// One dispute's cached state. The folded `Dispute` stays encoded until asked
+/// for: a report passes over most disputes knowing only their brief and facts.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub id: String,
+    pub key: Key,
+    pub policy_hash: String,
+    pub head: String,
+    pub warnings: Vec<String>,
+    pub brief: Brief,
+    pub facts: Vec<Fact>,
+    state_is_json: bool,
+    state: Vec<u8>,
+}
+
+impl Entry {
+    /// The entry for a dispute just read from its journal (with its lines).
+    pub fn new(
+        id: String,
+        key: Key,
+        policy_hash: String,
+        head: String,
+        warnings: Vec<String>,
+        dispute: &Dispute,
+    ) -> Entry {
+        let facts = dispute
+            .records
+            .iter()
+            .map(|r| Fact::of(dispute, r))
+            .collect();
+        let brief = Brief::of(dispute);
+        let mut state = dispute.clone_state();
+        // The quoted policy text is for people reading the policy; deadlines need
+        // only the numbers, and the quotes would be most of the file.
+        for o in &mut state.obligations {
+            if let Some(due) = &mut o.due {
+                due.source = None;
+                due.reading = None;
+            }
+        }
+        let (state_is_json, state) = match codec::encode_checked(&state) {
+            Some(bytes) => (false, bytes),
+            None => (true, serde_json::to_vec(&state).unwrap_or_default()),
+        };
+        Entry {
+            id,
+            key,
+            policy_hash,
+            head,
+            warnings,
+            brief,
+            facts,
+            state_is_json,
+            state,
+        }
+    }
+
+    /// The folded state (without its lines); `None` if it does not decode.
+    pub fn dispute(&self) -> Option<Dispute> {
+        if self.state_is_json {
+            serde_json::from_slice(&self.state).ok()
+        } else {
+            codec::decode(&self.state)
+        }
+    }
+
+    /// Whether two entries say the same, byte for byte as stored.
+    pub fn same_as(&self, other: &Entry) -> bool {
+        self.framed() == other.framed()
+    }
+
+    /// Decode a framed entry, checking its checksum.
+    pub fn parse(framed: &[u8]) -> Option<Entry> {
+        let payload = payload(framed)?;
+        let (h, state): (Head, &[u8]) = postcard::take_from_bytes(payload).ok()?;
+        Some(Entry {
+            id: h.id,
+            key: h.key,
+            policy_hash: h.policy_hash,
+            head: h.head,
+            warnings: h.warnings,
+            brief: h.brief,
+            facts: h.facts,
+            state_is_json: h.state_is_json,
+            state: state.to_vec(),
+        })
+    }
+
+    /// The entry as it is stored: length, checksum, payload.
+    fn framed(&self) -> Option<Vec<u8>> {
+        let head = Head {
+            id: self.id.clone(),
+            key: self.key,
+            policy_hash: self.policy_hash.clone(),
+            head: self.head.clone(),
+            warnings: self.warnings.clone(),
+            brief: self.brief.clone(),
+            facts: self.facts.clone(),
+            state_is_json: self.state_is_json,
+        };
+        let mut payload = postcard::to_allocvec(&head).ok()?;
+        payload.extend_from_slice(&self.state);
+        let len = u32::try_from(payload.len())
+            .ok()
+            .filter(|&n| n <= MAX_ENTRY)?;
+        let mut out = Vec::with_capacity(payload.len() + 8);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        out.extend_from_slice(&payload);
+        Some(out)
+    }
+}
+
+/// Open a file only if it is a regular one: opened without blocking and without
+/// following a link, then checked, so a FIFO in the cache's place hangs nothing.
+fn open_regular(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
+/// The payload of a framed entry if its length and checksum are right.
+fn payload(framed: &[u8]) -> Option<&[u8]> {
+    let len = u32::from_le_bytes(framed.get(..4)?.try_into().ok()?) as usize;
+    let crc = u32::from_le_bytes(framed.get(4..8)?.try_into().ok()?);
+    let payload = framed.get(8..)?;
+    (payload.len() == len && crc32fast::hash(payload) == crc).then_some(payload)
+}
+
+/// The ID of a framed entry, read from the start of its payload.
+fn entry_id(framed: &[u8]) -> Option<&str> {
+    let (id, _): (&str, _) = postcard::take_from_bytes(framed.get(8..)?).ok()?;
+    Some(id)
+}
+
+/// This build of escalate: its version and the size and time of its executable.
+/// The state is kept in the shape this build's types give it, so a cache written
+/// by any other build (a newer version, or one with fields added) is rebuilt.
+fn build() -> &'static [u8] {
+    static BUILD: OnceLock<Vec<u8>> = OnceLock::new();
+    BUILD.get_or_init(|| {
+        let exe = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .ok()
+            .map(|m| {
+                let t = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                format!("{} {t}", m.len())
+            })
+            .unwrap_or_default();
+        format!("{} {exe}\n", env!("CARGO_PKG_VERSION")).into_bytes()
+    })
+}
+
+fn header() -> Vec<u8> {
+    let mut h = MAGIC.to_vec();
+    h.extend_from_slice(&FORMAT.to_le_bytes());
+    h.extend_from_slice(build());
+    h
+}
+
+pub fn path_in(root: &Path) -> PathBuf {
+    crate::store::layout::status_cache(root)
+}
+
+/// Reads the cache in ID order alongside the journal list.
+pub struct Reader {
+    file: Option<BufReader<File>>,
+    /// The next entry, already read (framed).
+    pending: Option<Vec<u8>>,
+    /// Bytes of the file before `pending`.
+    offset: u64,
+    /// Entries passed over because no journal has their ID any more.
+    pub skipped: bool,
+}
+
+impl Reader {
+    pub fn open(path: &Path) -> Reader {
+        let mut reader = Reader {
+            file: None,
+            pending: None,
+            offset: 0,
+            skipped: false,
+        };
+        // Only a regular file: a FIFO or device in its place must not hang a
+        // command (the cache is then simply not used).
+        let Ok(file) = open_regular(path) else {
+            return reader;
+        };
+        let mut file = BufReader::with_capacity(1 << 16, file);
+        let expected = header();
+        let mut first = vec![0; expected.len()];
+        if file.read_exact(&mut first).is_ok() && first == expected {
+            reader.offset = first.len() as u64;
+            reader.file = Some(file);
+            reader.advance();
+        }
+        reader
+    }
+
+    fn advance(&mut self) {
+        if let Some(p) = &self.pending {
+            self.offset += p.len() as u64;
+        }
+        self.pending = None;
+        let Some(file) = &mut self.file else { return };
+        let mut frame = vec![0u8; 8];
+        if file.read_exact(&mut frame).is_err() {
+            self.file = None;
+            return;
+        }
+        let len = u32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]);
+        if len > MAX_ENTRY {
+            self.file = None;
+            return;
+        }
+        frame.resize(8 + len as usize, 0);
+        match file.read_exact(&mut frame[8..]) {
+            Ok(()) => self.pending = Some(frame),
+            Err(_) => self.file = None,
+        }
+    }
+
+    /// Bytes of the file before the next unread entry.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The framed entry for `id`, passing over any for IDs before it. An entry
+    /// whose ID cannot be read ends the reading: what follows is not trusted.
+    pub fn take(&mut self, id: &str) -> Option<Vec<u8>> {
+        loop {
+            let here = self.pending.as_deref().map(entry_id)?;
+            let Some(here) = here.map(str::to_owned) else {
+                self.pending = None;
+                self.file = None;
+                return None;
+            };
+            match here.as_str().cmp(id) {
+                std::cmp::Ordering::Less => {
+                    self.skipped = true;
+                    self.advance();
+                }
+                std::cmp::Ordering::Equal => {
+                    let framed = self.pending.take();
+                    if let Some(f) = &framed {
+                        self.offset += f.len() as u64;
+                    }
+                    self.advance();
+                    return framed;
+                }
+                std::cmp::Ordering::Greater => return None,
+            }
+        }
+    }
+
+    /// Whether entries remain that no journal matched, or the file could not be
+    /// read to its end.
+    pub fn has_rest(&self) -> bool {
+        self.pending.is_some()
+    }
+}
+
+/// Writes a new cache beside the old one, starting with a copy of the old one's
+/// first bytes (the entries that were still good before the first change), then
+/// renames it into place. Every failure is silent: the cache only saves time.
+pub struct Writer {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: Option<BufWriter<File>>,
+}
+
+impl Writer {
+    pub fn start(path: &Path, copy_old_upto: u64) -> Writer {
+        let tmp = path.with_extension(format!("bin.{}.tmp", std::process::id()));
+        let mut w = Writer {
+            path: path.to_owned(),
+            tmp: tmp.clone(),
+            out: None,
+        };
+        let Some(dir) = path.parent() else { return w };
+        if crate::store::fsutil::private_dir(dir).is_err() {
+            return w;
+        }
+        // The JSON cache of earlier versions is dead weight once this one exists.
+        let _ = std::fs::remove_file(dir.join("status.jsonl"));
+        let _ = std::fs::remove_file(&tmp);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let Ok(file) = options.open(&tmp) else {
+            return w;
+        };
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        let copied = (|| -> std::io::Result<()> {
+            let head = header();
+            out.write_all(&head)?;
+            let start = head.len() as u64;
+            if copy_old_upto > start {
+                let mut old = open_regular(path)?;
+                old.seek(SeekFrom::Start(start))?;
+                let want = copy_old_upto - start;
+                if std::io::copy(&mut old.take(want), &mut out)? != want {
+                    return Err(std::io::Error::other("the old cache was cut short"));
+                }
+            }
+            Ok(())
+        })();
+        if copied.is_ok() {
+            w.out = Some(out);
+        }
+        w
+    }
+
+    /// An entry kept as it was read (framed).
+    pub fn framed(&mut self, bytes: &[u8]) {
+        if let Some(out) = &mut self.out {
+            if out.write_all(bytes).is_err() {
+                self.out = None;
+            }
+        }
+    }
+
+    pub fn entry(&mut self, e: &Entry) {
+        // An entry that cannot be written leaves a gap, which is only a journal
+        // read next time.
+        if let Some(bytes) = e.framed() {
+            self.framed(&bytes);
+        }
+    }
+
+    pub fn finish(self) {
+        let done = self
+            .out
+            .map(|out| {
+                out.into_inner()
+                    .map_err(|e| e.into_error())
+                    .and_then(|f| f.sync_all())
+            })
+            .is_some_and(|r| r.is_ok());
+        if !(done && std::fs::rename(&self.tmp, &self.path).is_ok()) {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_byte_fails_the_checksum() {
+        let payload = b"\x02abrest".to_vec();
+        let mut framed = (payload.len() as u32).to_le_bytes().to_vec();
+        framed.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        framed.extend_from_slice(&payload);
+        assert!(payload_ok(&framed));
+        assert_eq!(entry_id(&framed), Some("ab"));
+        for i in 8..framed.len() {
+            let mut bad = framed.clone();
+            bad[i] ^= 0x10;
+            assert!(!payload_ok(&bad), "byte {i}");
+        }
+    }
+
+    fn payload_ok(framed: &[u8]) -> bool {
+        payload(framed).is_some()
+    }
+}

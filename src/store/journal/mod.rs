@@ -1,0 +1,968 @@
+//! The append-only journal of one dispute: a file of JSON lines that escalate only
+//! ever appends to. This module owns reading it back strictly (every line sealed,
+//! chained and numbered), appending under an exclusive lock with one write and an
+//! fsync, and creating a new journal atomically. It knows nothing of policies.
+
+pub mod head;
+pub mod line;
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant as StdInstant};
+
+use crate::domain::event::{Event, Opened, Record};
+
+use crate::domain::clock::Instant;
+use crate::error::{Error, Result};
+
+/// A journal larger than this is not one escalate wrote (a dispute with a thousand
+/// events is a few hundred kilobytes); refusing it keeps a hostile file from
+/// exhausting memory.
+pub const MAX_JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Room kept below the limit that only `notify`, `resolve` and escalate's own
+/// repair lines may use, so a dispute near its limit can always be closed: other
+/// appends are refused once they would leave less than this. A maximum-length
+/// notification is under 100 KB, so this holds at least ten.
+pub const RESERVED_BYTES: u64 = 1024 * 1024;
+
+/// Who is writing a line: the name recorded as `by`, and the key that signs it
+/// (`None` writes an unsigned line of the old format; only tests do that).
+#[derive(Clone, Copy, Debug)]
+pub struct Author<'a> {
+    pub by: &'a str,
+    pub key: Option<&'a crate::integrity::signing::Key>,
+}
+
+/// Encode a record as a line, signed when the author has a key.
+fn encode_as(record: &mut Record, key: Option<&crate::integrity::signing::Key>) -> Result<String> {
+    match key {
+        Some(k) => line::encode_signed(record, k),
+        None => {
+            let text = line::encode(record);
+            record.hash = line::seal_of(&text).to_owned();
+            Ok(text)
+        }
+    }
+}
+
+/// What a read found that shows a crash happened, if anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// A line without its line end.
+    TornWrite,
+    /// The temporary receipt an append writes before its line is still there.
+    InterruptedWrite,
+}
+
+impl Evidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::TornWrite => "torn write",
+            Evidence::InterruptedWrite => "interrupted write",
+        }
+    }
+}
+
+/// How long a command waits for another process's lock before giving up.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// A journal read back and checked.
+#[derive(Clone, Debug)]
+pub struct Contents {
+    pub records: Vec<Record>,
+    /// SHA-256 of the last complete line (the "head": a receipt for the journal).
+    pub head: String,
+    /// Bytes after the last newline: a torn write from a crash, if any.
+    pub torn_tail: Option<Vec<u8>>,
+    /// How the complete lines compare with the head receipt beside the journal.
+    pub standing: head::Standing,
+    /// Quarantine files beside the journal that no `recovered` line names yet (a
+    /// crash came between moving torn bytes aside and recording it).
+    pub unrecorded: Vec<String>,
+    /// What shows a crash, when the receipt does not name the last line.
+    pub evidence: Option<Evidence>,
+}
+
+impl Contents {
+    /// Things a person should know that do not stop the dispute being used: each is
+    /// the aftermath of an interrupted command, and the next change repairs it.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(torn) = &self.torn_tail {
+            out.push(format!(
+                "line {} is incomplete ({} bytes without a line end): a write was interrupted before it was acknowledged; the next change to this dispute moves those bytes to a quarantine file and records that it did",
+                self.records.len() + 1,
+                torn.len()
+            ));
+        }
+        match self.standing {
+            head::Standing::Matches => {}
+            _ => {
+                if let Some(w) = self.receipt_finding() {
+                    out.push(w);
+                }
+            }
+        }
+        for name in &self.unrecorded {
+            out.push(format!(
+                "the quarantine file {name} is not yet recorded in the journal; the next change to this dispute records it"
+            ));
+        }
+        out
+    }
+
+    /// What the receipt's disagreement with the journal means, in words, or `None`
+    /// when it names the last line.
+    pub fn receipt_finding(&self) -> Option<String> {
+        let n = self.records.len() as u64;
+        let found = match self.standing {
+            head::Standing::Matches => return None,
+            head::Standing::Missing => "there is no head receipt beside the journal".to_owned(),
+            head::Standing::Lost => "its head receipt is empty".to_owned(),
+            head::Standing::Behind(behind) => format!(
+                "the head receipt names line {} but the journal has {n} lines",
+                n.saturating_sub(behind)
+            ),
+        };
+        Some(match self.evidence {
+            Some(e) => format!(
+                "{found}; a crash explains it ({}: an append was interrupted before its receipt was written); the next change to this dispute records this and writes the receipt",
+                e.as_str()
+            ),
+            None => format!(
+                "{found}, and nothing shows a crash (no torn line, no leftover temporary receipt): lines may have been removed from or added to the end of the journal by hand; the next change to this dispute records this finding in the journal"
+            ),
+        })
+    }
+
+    /// The receipt disagrees with the journal and no crash explains it: a possible
+    /// removal or addition of lines, which `verify` treats as a finding (exit 3).
+    pub fn suspect_receipt(&self) -> Option<String> {
+        if self.evidence.is_some() {
+            return None;
+        }
+        self.receipt_finding()
+    }
+
+    /// How many torn writes this journal records having moved aside.
+    pub fn recovered(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| matches!(r.event, Event::Recovered { .. }))
+            .count()
+    }
+}
+
+/// What an append repaired on the way, in words: the `recovered` lines among
+/// `appended`.
+pub fn repairs(appended: &[Record]) -> Vec<String> {
+    appended
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Recovered {
+                quarantine, bytes, ..
+            } => Some(format!(
+                "an incomplete line ({bytes} bytes) left by an interrupted command was moved to {quarantine} and recorded as line {}",
+                r.seq
+            )),
+            Event::ReceiptRepaired { .. } => Some(format!(
+                "line {}: {}",
+                r.seq,
+                receipt_phrase(&r.event)
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A `receipt_repaired` line in words, for `show` and for the warning after the
+/// append that wrote it.
+pub fn receipt_phrase(event: &Event) -> String {
+    let Event::ReceiptRepaired {
+        found,
+        named,
+        lines,
+        evidence,
+    } = event
+    else {
+        return String::new();
+    };
+    let what = match (found.as_str(), named) {
+        ("behind", Some(k)) => format!("the head receipt named line {k} of {lines}"),
+        ("empty", _) => format!("the head receipt was empty ({lines} lines)"),
+        _ => format!("there was no head receipt ({lines} lines)"),
+    };
+    if evidence == "none" {
+        format!("{what}, with no sign of a crash: lines may have been removed or added by hand before this; the receipt was rewritten")
+    } else {
+        format!("{what} after an {evidence}; the receipt was rewritten")
+    }
+}
+
+/// Parse journal bytes. Any damage is an error naming the line; a torn last line
+/// (no newline) is reported in `torn_tail`, never parsed or dropped.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
+    let mut records: Vec<Record> = Vec::new();
+    let mut prev = String::new();
+    let (complete, torn) = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(i) => (&bytes[..i + 1], &bytes[i + 1..]),
+        None => (&bytes[..0], bytes),
+    };
+    let body = complete.strip_suffix(b"\n").unwrap_or(complete);
+    let lines = if body.is_empty() && complete.is_empty() {
+        None
+    } else {
+        Some(body.split(|&b| b == b'\n'))
+    };
+    for (i, raw) in lines.into_iter().flatten().enumerate() {
+        let n = i + 1;
+        if raw.is_empty() {
+            return Err(Error::damaged(path, n, "the line is empty"));
+        }
+        // Every format keeps the seal, so a sound seal on a line that declares a
+        // newer format means a newer escalate wrote it; a flipped digit does not.
+        if let Some(v) = line::version(raw).filter(|&v| v > u64::from(line::FORMAT)) {
+            if line::seal_ok(raw) {
+                return Err(Error::refused(format!(
+                    "journal {} line {n} is in format {v}, written by a newer version of escalate than this one (which reads up to format {})",
+                    path.display(),
+                    line::FORMAT
+                ))
+                .with_hint("Nothing is wrong with the journal: install the newer escalate to read it."));
+            }
+        }
+        let (record, whole) = line::decode(raw).map_err(|what| Error::damaged(path, n, what))?;
+        if record.seq != n as u64 {
+            return Err(Error::damaged(
+                path,
+                n,
+                format!("seq is {} but this is line {n}", record.seq),
+            ));
+        }
+        if record.prev != prev {
+            return Err(Error::damaged(
+                path,
+                n,
+                "prev does not match the hash of the line before (a line was changed, removed or inserted)",
+            ));
+        }
+        match (&record.event, n) {
+            (Event::Opened(_), 1) => {}
+            (_, 1) => {
+                return Err(Error::damaged(
+                    path,
+                    1,
+                    "the first line must be the `opened` event",
+                ))
+            }
+            (Event::Opened(_), _) => {
+                return Err(Error::damaged(
+                    path,
+                    n,
+                    "only the first line may be `opened`",
+                ))
+            }
+            _ => {}
+        }
+        prev = whole;
+        records.push(record);
+    }
+    if records.is_empty() && torn.is_empty() {
+        return Err(Error::damaged(path, 1, "the journal is empty"));
+    }
+    check_bound(path, &records)?;
+    if !torn.is_empty() {
+        if let Ok((r, _)) = line::decode(torn) {
+            if r.seq == records.len() as u64 + 1 && r.prev == prev {
+                return Err(Error::damaged(
+                    path,
+                    records.len() + 1,
+                    "the line is complete and sealed but its line end was removed: a crash cannot do that (a line is written with its line end in one piece), so the file was edited",
+                ));
+            }
+        }
+    }
+    Ok(Contents {
+        records,
+        head: prev,
+        torn_tail: (!torn.is_empty()).then(|| torn.to_vec()),
+        standing: head::Standing::Matches,
+        unrecorded: Vec::new(),
+        evidence: None,
+    })
+}
+
+/// A journal whose first line names its dispute must be stored under that ID: a
+/// journal copied or moved over another dispute's file is not that dispute's.
+fn check_bound(path: &Path, records: &[Record]) -> Result<()> {
+    let Some(named) = records.first().and_then(|r| r.dispute.as_deref()) else {
+        return Ok(());
+    };
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if named != stem {
+        return Err(Error::damaged(
+            path,
+            1,
+            format!(
+                "this is the journal of dispute {named:?}, stored under the name of dispute {stem}: journals were swapped, copied or renamed"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn read_checked(path: &Path, file: &mut File) -> Result<Vec<u8>> {
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    if meta.is_dir() {
+        return Err(Error::damaged(
+            path,
+            0,
+            "it is a directory, not a journal file",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(Error::damaged(path, 0, "it is not a regular file"));
+    }
+    if meta.len() > MAX_JOURNAL_BYTES {
+        return Err(Error::damaged(
+            path,
+            0,
+            format!(
+                "it is {} bytes, more than the {MAX_JOURNAL_BYTES}-byte limit for a journal",
+                meta.len()
+            ),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes)
+        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    Ok(bytes)
+}
+
+fn wait_for_lock(path: &Path, file: &File, exclusive: bool) -> Result<()> {
+    let started = StdInstant::now();
+    loop {
+        let attempt = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match attempt {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::refused(format!(
+                    "{} is in use by another escalate command; nothing was written",
+                    path.display()
+                ))
+                .with_hint("Wait for the other command to finish, then run this one again."));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("could not lock {}", path.display()), e));
+            }
+        }
+    }
+}
+
+fn open_existing(path: &Path, write: bool) -> Result<File> {
+    // Refuse links: a journal that points elsewhere could make escalate read or
+    // append to a file outside the data directory. O_NOFOLLOW makes the refusal part
+    // of the open itself (no separate lstat to race with, and one system call fewer
+    // per journal when `status` reads thousands).
+    crate::store::fsutil::open_regular(OpenOptions::new().read(true).append(write), path).map_err(
+        |e| {
+            if is_link_error(&e) {
+                Error::damaged(path, 0, "it is a symbolic link, not a journal file")
+            } else if e.kind() == std::io::ErrorKind::IsADirectory {
+                Error::damaged(path, 0, "it is a directory, not a journal file")
+            } else if e.kind() == std::io::ErrorKind::InvalidInput {
+                Error::damaged(path, 0, format!("{e}, so it is not a journal"))
+            } else {
+                Error::io(format!("could not open {}", path.display()), e)
+            }
+        },
+    )
+}
+
+/// Whether an open failed because the path is a symbolic link (O_NOFOLLOW).
+pub(crate) fn is_link_error(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// Check the parsed journal against its head receipt and the quarantine files
+/// beside it. Damage is an error; the aftermath of a crash is recorded in
+/// `contents` for `warnings`.
+fn check_surroundings(path: &Path, contents: &mut Contents) -> Result<()> {
+    let receipt = head::read(path)?;
+    if let (head::Stored::Present(r), Some(_)) = (&receipt, &contents.torn_tail) {
+        if r.seq == contents.records.len() as u64 + 1 {
+            return Err(Error::damaged(
+                path,
+                r.seq as usize,
+                "the line is incomplete, but the head receipt shows it was written in full: it was cut short or changed afterwards",
+            ));
+        }
+    }
+    contents.standing = head::compare(path, &contents.records, &contents.head, &receipt)?;
+    if contents.standing != head::Standing::Matches {
+        contents.evidence = if contents.torn_tail.is_some() {
+            Some(Evidence::TornWrite)
+        } else if head::leftover(path, &contents.records, &contents.head) {
+            Some(Evidence::InterruptedWrite)
+        } else {
+            None
+        };
+    }
+    let recorded: Vec<&str> = contents
+        .records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Recovered { quarantine, .. } => Some(quarantine.as_str()),
+            _ => None,
+        })
+        .collect();
+    contents.unrecorded = quarantine_files(path)
+        .into_iter()
+        .filter(|name| !recorded.contains(&name.as_str()))
+        .collect();
+    Ok(())
+}
+
+/// Where torn writes are set aside: a `quarantine` directory beside the journals.
+/// Its own directory, so checking for leftovers costs one failed lookup in the
+/// usual case where nothing was ever torn, not a scan of every journal's name.
+fn quarantine_dir(path: &Path) -> PathBuf {
+    crate::store::layout::quarantine_beside(path)
+}
+
+/// Whether `dir` is a directory itself, not a link to one elsewhere.
+fn real_dir(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_dir())
+}
+
+/// Whether a quarantine directory exists, asked once per directory per process:
+/// it almost never does, and asking for every journal doubled the cost of reading
+/// thousands of them. Creating one (in `Writer::quarantine`) records it here.
+fn quarantine_exists(dir: &Path, created: bool) -> bool {
+    static SEEN: OnceLock<Mutex<HashMap<PathBuf, bool>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if created {
+        seen.insert(dir.to_owned(), true);
+        return true;
+    }
+    *seen.entry(dir.to_owned()).or_insert_with(|| dir.is_dir())
+}
+
+/// The names of a journal's quarantine files, sorted.
+fn quarantine_files(path: &Path) -> Vec<String> {
+    if !quarantine_exists(&quarantine_dir(path), false) || !real_dir(&quarantine_dir(path)) {
+        return Vec::new();
+    }
+    let Some(prefix) = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| format!("{n}.torn-"))
+    else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(quarantine_dir(path)) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Open, lock (shared to read, exclusive to append) and read a journal with
+/// everything beside it checked. Returns the open file, its length and contents.
+fn open_locked(path: &Path, write: bool) -> Result<(File, u64, Contents)> {
+    let mut file = open_existing(path, write)?;
+    wait_for_lock(path, &file, write)?;
+    let bytes = read_checked(path, &mut file)?;
+    let mut contents = parse(path, &bytes)?;
+    check_surroundings(path, &mut contents)?;
+    Ok((file, bytes.len() as u64, contents))
+}
+
+/// Read a journal under a shared lock (so a half-finished append is never seen).
+pub fn read(path: &Path) -> Result<Contents> {
+    open_locked(path, false).map(|(_, _, contents)| contents)
+}
+
+/// Read a journal like `read`, also returning its complete lines' bytes (without
+/// line ends), for checks that need the exact bytes, such as signatures.
+pub fn read_with_lines(path: &Path) -> Result<(Contents, Vec<Vec<u8>>)> {
+    let mut file = open_existing(path, false)?;
+    wait_for_lock(path, &file, false)?;
+    let bytes = read_checked(path, &mut file)?;
+    let mut contents = parse(path, &bytes)?;
+    check_surroundings(path, &mut contents)?;
+    let lines = bytes
+        .split(|&b| b == b'\n')
+        .take(contents.records.len())
+        .map(<[u8]>::to_vec)
+        .collect();
+    Ok((contents, lines))
+}
+
+/// A journal open for appending, holding its exclusive lock until dropped.
+pub struct Writer {
+    path: PathBuf,
+    file: File,
+    /// The file's length when read, torn tail included.
+    len: u64,
+    pub contents: Contents,
+}
+
+impl Writer {
+    /// Lock and read a journal for appending. A torn tail or a stale receipt is left
+    /// as it is until something is actually appended, so a refused command writes
+    /// nothing at all.
+    pub fn open(path: &Path) -> Result<Writer> {
+        let (file, len, contents) = open_locked(path, true)?;
+        Ok(Writer {
+            path: path.to_owned(),
+            file,
+            len,
+            contents,
+        })
+    }
+
+    /// Append one event as the next line, first repairing what a crash left behind:
+    /// a torn tail is moved to a quarantine file and recorded, and any quarantine
+    /// file not yet recorded is recorded. Each line is one write and an fsync, then
+    /// the head receipt is replaced.
+    ///
+    /// A receipt that did not name the last line is recorded first, as a
+    /// `receipt_repaired` line, so that rewriting it never erases the finding.
+    pub fn append(
+        &mut self,
+        at: Instant,
+        happened: Option<Instant>,
+        author: Author,
+        event: Event,
+    ) -> Result<Record> {
+        self.check_room(&event)?;
+        let finding = self.receipt_event();
+        if self.contents.evidence.is_some()
+            && matches!(self.contents.standing, head::Standing::Behind(_))
+        {
+            self.catch_up_receipt()?;
+        }
+        if let Some(torn) = self.contents.torn_tail.clone() {
+            let recovered = self.quarantine(&torn)?;
+            self.write_line(at, None, author, recovered)?;
+        }
+        for name in std::mem::take(&mut self.contents.unrecorded) {
+            if let Some(recovered) = self.adopt(&name) {
+                self.write_line(at, None, author, recovered)?;
+            }
+        }
+        if let Some(finding) = finding {
+            self.write_line(at, None, author, finding)?;
+        }
+        self.write_line(at, happened, author, event)
+    }
+
+    /// The `receipt_repaired` event for a receipt that does not name the last line.
+    fn receipt_event(&self) -> Option<Event> {
+        let lines = self.contents.records.len() as u64;
+        let (found, named) = match self.contents.standing {
+            head::Standing::Matches => return None,
+            head::Standing::Missing => ("missing", None),
+            head::Standing::Lost => ("empty", None),
+            head::Standing::Behind(b) => ("behind", Some(lines - b)),
+        };
+        Some(Event::ReceiptRepaired {
+            found: found.into(),
+            named,
+            lines,
+            evidence: self
+                .contents
+                .evidence
+                .map_or("none", Evidence::as_str)
+                .into(),
+        })
+    }
+
+    /// Refuse up front an append that would take the journal past its limit, so
+    /// it never becomes too big to read; `notify` and `resolve` may use the room
+    /// kept below the limit, so a dispute can always be closed.
+    fn check_room(&self, event: &Event) -> Result<()> {
+        let closing = matches!(event, Event::Notified { .. } | Event::Resolved { .. });
+        let limit = if closing {
+            MAX_JOURNAL_BYTES
+        } else {
+            MAX_JOURNAL_BYTES - RESERVED_BYTES
+        };
+        // The envelope, signature and any repair lines are under 4 KiB.
+        let needed = serde_json::to_string(event).map_or(0, |t| t.len() as u64) + 4096;
+        if self.len + needed <= limit {
+            return Ok(());
+        }
+        Err(Error::refused(format!(
+            "dispute journal {} is {} bytes; this would take it past the {} bytes a journal may hold{}",
+            self.path.display(),
+            self.len,
+            limit,
+            if closing { "" } else { " (the last megabyte is kept for notifications and the resolution)" }
+        ))
+        .with_hint(if closing {
+            "Shorten the text; keep long documents in your case system and refer to them here."
+        } else {
+            "Keep long notes in your case system and refer to them here; `escalate notify` and `escalate resolve` still have room."
+        }))
+    }
+
+    /// Bring a receipt left behind (by a crash between a line and its receipt) up to
+    /// the last line before appending, so that it stays as close behind as one
+    /// interrupted append can leave it, whatever happens to this one.
+    fn catch_up_receipt(&mut self) -> Result<()> {
+        let receipt = head::Receipt {
+            seq: self.contents.records.len() as u64,
+            hash: self.contents.head.clone(),
+        };
+        let tmp = head::prepare(&self.path, &receipt)?;
+        head::commit(&self.path, &tmp).map_err(|e| {
+            Error::io(
+                format!(
+                    "could not bring the head receipt of {} up to date; nothing was recorded",
+                    self.path.display()
+                ),
+                e,
+            )
+        })?;
+        self.contents.standing = head::Standing::Matches;
+        Ok(())
+    }
+
+    /// Copy torn bytes to `quarantine/<journal>.torn-<seq>-<sha8>` (0600, appearing whole or
+    /// not at all), then cut them from the journal. The name is a function of the
+    /// bytes, so a crash part-way through repeats the same steps harmlessly.
+    fn quarantine(&mut self, torn: &[u8]) -> Result<Event> {
+        let sha = line::sha256_hex(torn);
+        let name = format!(
+            "{}.torn-{}-{}",
+            self.path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("journal"),
+            self.contents.records.len() + 1,
+            &sha[..8]
+        );
+        let qdir = quarantine_dir(&self.path);
+        if std::fs::symlink_metadata(&qdir).is_ok_and(|m| !m.file_type().is_dir()) {
+            return Err(Error::damaged(
+                &self.path,
+                self.contents.records.len() + 1,
+                format!(
+                    "the line is incomplete and must be set aside, but {} is not a directory (a link is never followed out of the data directory); nothing was written",
+                    qdir.display()
+                ),
+            ));
+        }
+        crate::store::fsutil::private_dir(&qdir)?;
+        quarantine_exists(&qdir, true);
+        let qpath = qdir.join(&name);
+        if let Err(e) = crate::store::fsutil::write_new_file(&qpath, torn) {
+            if std::fs::read(&qpath).ok().as_deref() != Some(torn) {
+                return Err(e);
+            }
+        }
+        let keep = self.len - torn.len() as u64;
+        self.file
+            .set_len(keep)
+            .and_then(|()| self.file.sync_all())
+            .map_err(|e| {
+                Error::io(
+                    format!(
+                        "could not set aside the incomplete last line of {}",
+                        self.path.display()
+                    ),
+                    e,
+                )
+            })?;
+        self.len = keep;
+        self.contents.torn_tail = None;
+        // A crash between writing this file and cutting the tail left it unrecorded
+        // as well as the tail torn: the line this returns records it, once.
+        self.contents.unrecorded.retain(|n| *n != name);
+        Ok(Event::Recovered {
+            quarantine: name,
+            sha256: sha,
+            bytes: torn.len() as u64,
+        })
+    }
+
+    /// The `recovered` event for a quarantine file a crash left unrecorded, if it is
+    /// one escalate could have written (a regular file within the journal limit).
+    fn adopt(&self, name: &str) -> Option<Event> {
+        let qpath = quarantine_dir(&self.path).join(name);
+        let meta = std::fs::symlink_metadata(&qpath).ok()?;
+        if !meta.file_type().is_file() || meta.len() > MAX_JOURNAL_BYTES {
+            return None;
+        }
+        let bytes = std::fs::read(&qpath).ok()?;
+        Some(Event::Recovered {
+            quarantine: name.to_owned(),
+            sha256: line::sha256_hex(&bytes),
+            bytes: bytes.len() as u64,
+        })
+    }
+
+    fn write_line(
+        &mut self,
+        at: Instant,
+        happened: Option<Instant>,
+        author: Author,
+        event: Event,
+    ) -> Result<Record> {
+        let mut record = Record {
+            v: None,
+            seq: self.contents.records.len() as u64 + 1,
+            at,
+            happened,
+            by: author.by.to_owned(),
+            event,
+            prev: self.contents.head.clone(),
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
+            hash: String::new(),
+        };
+        let line = encode_as(&mut record, author.key)?;
+        let mut bytes = line.into_bytes();
+        let head = line::sha256_hex(&bytes);
+        bytes.push(b'\n');
+        let receipt = head::prepare(
+            &self.path,
+            &head::Receipt {
+                seq: record.seq,
+                hash: head.clone(),
+            },
+        )?;
+        if let Err(e) = self
+            .file
+            .write_all(&bytes)
+            .and_then(|()| self.file.sync_data())
+        {
+            return Err(self.undo_write(&receipt, e));
+        }
+        self.len += bytes.len() as u64;
+        self.contents.head = head;
+        self.contents.records.push(record.clone());
+        head::commit(&self.path, &receipt).map_err(|e| {
+            Error::io(
+                format!(
+                    "line {} was recorded in {}, but its head receipt could not be updated (the next change will retry)",
+                    record.seq,
+                    self.path.display()
+                ),
+                e,
+            )
+        })?;
+        self.contents.standing = head::Standing::Matches;
+        self.contents.evidence = None;
+        // A journal or directory others can read was loosened by hand (verify
+        // reports it); writing to it is the moment to make it private again.
+        crate::store::fsutil::tighten(&self.path, false);
+        if let Some(disputes) = self.path.parent() {
+            crate::store::fsutil::tighten(disputes, true);
+            if let Some(root) = disputes.parent() {
+                crate::store::fsutil::tighten(root, true);
+            }
+        }
+        Ok(record)
+    }
+
+    /// A line's write failed (a full disk, a file-size limit, an I/O error): cut
+    /// whatever part of it reached the file, so the error's promise that nothing
+    /// was written is true, and remove its prepared receipt.
+    fn undo_write(&mut self, receipt: &Path, e: std::io::Error) -> Error {
+        let _ = std::fs::remove_file(receipt);
+        let cut = self
+            .file
+            .set_len(self.len)
+            .and_then(|()| self.file.sync_all());
+        match cut {
+            Ok(()) => Error::io(
+                format!(
+                    "could not write to {}; nothing was written (the journal is as it was)",
+                    self.path.display()
+                ),
+                e,
+            ),
+            Err(cut) => Error::io(
+                format!(
+                    "could not write to {} ({e}), and could not cut the partial line back ({cut}); the next change moves it to quarantine",
+                    self.path.display()
+                ),
+                cut,
+            ),
+        }
+    }
+}
+
+/// Create a new journal holding its first line, atomically: the file appears whole
+/// or not at all, and an existing journal is never overwritten. Returns the first
+/// record and the journal's head hash.
+pub fn create(
+    path: &Path,
+    at: Instant,
+    happened: Option<Instant>,
+    author: Author,
+    opened: Opened,
+) -> Result<(Record, String)> {
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|e| {
+        Error::io(
+            "could not get random bytes for a new journal",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    let mut record = Record {
+        v: None,
+        seq: 1,
+        at,
+        happened,
+        by: author.by.to_owned(),
+        event: Event::Opened(opened),
+        prev: String::new(),
+        dispute: path.file_stem().and_then(|s| s.to_str()).map(str::to_owned),
+        nonce: Some(crate::policy::hex(&nonce)),
+        signer: None,
+        sig: None,
+        hash: String::new(),
+    };
+    let mut bytes = encode_as(&mut record, author.key)?.into_bytes();
+    bytes.push(b'\n');
+    let contents = parse(path, &bytes)?;
+    let receipt = head::prepare(
+        path,
+        &head::Receipt {
+            seq: 1,
+            hash: contents.head.clone(),
+        },
+    )?;
+    if let Err(e) = crate::store::fsutil::write_new_file(path, &bytes) {
+        let _ = std::fs::remove_file(&receipt);
+        return Err(e);
+    }
+    // The journal exists now; a receipt that fails to land is reported by the next
+    // read and written by the next append, which is better than failing a command
+    // whose dispute was in fact created.
+    let _ = head::commit(path, &receipt);
+    let head = contents.head;
+    let record = contents
+        .records
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::damaged(path, 1, "the new journal did not read back"))?;
+    Ok((record, head))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A two-line journal: `opened`, then a discussion.
+    fn sample() -> Vec<u8> {
+        let at = crate::domain::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
+        let mut record = Record {
+            v: None,
+            seq: 1,
+            at,
+            happened: None,
+            by: "t".into(),
+            event: Event::Opened(Opened {
+                policy: "p".into(),
+                policy_hash: "0".repeat(64),
+                child: "c".into(),
+                from: "a".into(),
+                with: "b".into(),
+                summary: "s".into(),
+                category: None,
+                cp_plan: false,
+                looked_after: false,
+                immediate_harm: false,
+                stage: 1,
+                due: None,
+                arose: None,
+                start_reason: None,
+                due_reason: None,
+                subject_kind: None,
+                opened_as: None,
+            }),
+            prev: String::new(),
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
+            hash: String::new(),
+        };
+        let first = line::encode(&record);
+        record.seq = 2;
+        record.prev = line::sha256_hex(first.as_bytes());
+        record.event = Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: None,
+        };
+        format!("{first}\n{}\n", line::encode(&record)).into_bytes()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = parse(Path::new("x.jsonl"), &bytes);
+        }
+
+        #[test]
+        fn a_changed_byte_is_always_noticed(pos in 0usize..10_000, bit in 0u8..8) {
+            let mut bytes = sample();
+            let n = bytes.len();
+            bytes[pos % n] ^= 1 << bit;
+            // Either an error, or (the newline itself changed) a torn tail.
+            match parse(Path::new("x.jsonl"), &bytes) {
+                Err(_) => {}
+                Ok(c) => prop_assert!(c.torn_tail.is_some()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_torn_tail_is_kept_not_dropped() {
+        let mut bytes = sample();
+        assert_eq!(parse(Path::new("x"), &bytes).unwrap().records.len(), 2);
+        bytes.extend_from_slice(b"{\"seq\":3");
+        let c = parse(Path::new("x"), &bytes).unwrap();
+        assert_eq!(c.records.len(), 2);
+        assert_eq!(c.torn_tail.as_deref(), Some(&b"{\"seq\":3"[..]));
+    }
+}

@@ -1,0 +1,272 @@
+//! The data directory: where journals, pinned policy texts and calendar files live,
+//! and how a typed ID prefix becomes one dispute. Layout:
+//!
+//! ```text
+//! <dir>/disputes/<ID>.jsonl         one journal per dispute
+//! <dir>/policies/<sha256>.toml      the exact policy text each dispute pinned
+//! ```
+//!
+//! Every path inside the data directory (these, and the calendar, cache,
+//! quarantine, signers and sharing files) is named by `layout` below.
+
+pub mod agencies;
+pub mod cache;
+pub mod calendar;
+pub mod config;
+pub mod fsutil;
+pub mod journal;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::domain::id::{self, DisputeId};
+use crate::error::{Error, Result};
+
+use crate::policy::{Catalogue, LoadedPolicy, Origin};
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: PathBuf,
+    /// Pinned policy texts already read, by hash (`None`: not found or invalid).
+    pinned: Arc<Mutex<HashMap<String, Option<Arc<LoadedPolicy>>>>>,
+}
+
+impl Store {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Store {
+            root: root.into(),
+            pinned: Arc::default(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Refuse a data directory that is not there: a mistyped `--dir` or
+    /// `ESCALATE_DIR` must not read as "no disputes" (a month of zeros filed to the
+    /// board). Only commands that create data create the directory.
+    pub fn require_existing(&self) -> Result<()> {
+        if self.root.is_dir() {
+            return Ok(());
+        }
+        Err(Error::refused(format!(
+            "the data directory {} does not exist",
+            self.root.display()
+        ))
+        .with_hint(
+            "Check the path given with --dir or ESCALATE_DIR (a typing mistake?). \
+             It is created when you open your first dispute with `escalate open`.",
+        ))
+    }
+
+    pub fn disputes_dir(&self) -> PathBuf {
+        layout::disputes(&self.root)
+    }
+
+    fn policies_dir(&self) -> PathBuf {
+        layout::pinned_policies(&self.root)
+    }
+
+    pub fn journal_path(&self, id: &DisputeId) -> PathBuf {
+        layout::journal(&self.root, id)
+    }
+
+    /// Every dispute ID with a journal, sorted. A missing directory means none yet.
+    pub fn ids(&self) -> Result<Vec<DisputeId>> {
+        let dir = self.disputes_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(format!("could not list {}", dir.display()), e)),
+        };
+        let mut ids: Vec<DisputeId> = entries
+            .filter_map(|entry| entry.ok())
+            .filter_map(|entry| {
+                let name = entry.file_name();
+                let stem = name.to_str()?.strip_suffix(".jsonl")?;
+                DisputeId::from_file_stem(stem)
+            })
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// The one dispute whose ID starts with what the user typed.
+    pub fn resolve(&self, typed: &str) -> Result<DisputeId> {
+        let prefix = id::normalise_prefix(typed)?;
+        // A whole ID needs no directory listing (which grows with every dispute).
+        if let Some(whole) = DisputeId::from_file_stem(&prefix) {
+            if std::fs::symlink_metadata(self.journal_path(&whole)).is_ok() {
+                return Ok(whole);
+            }
+        }
+        let mut matches: Vec<DisputeId> = self
+            .ids()?
+            .into_iter()
+            .filter(|id| id.as_str().starts_with(&prefix))
+            .collect();
+        if matches.len() == 1 {
+            return Ok(matches.remove(0));
+        }
+        match matches.len() {
+            0 => Err(Error::refused(format!("no dispute has an ID starting {prefix}"))
+                .with_hint(format!(
+                    "Check the ID, or run `escalate status --all` to list disputes (data directory: {}).",
+                    self.root.display()
+                ))),
+            n => {
+                let shown: Vec<&str> = matches.iter().take(5).map(|id| id.as_str()).collect();
+                Err(Error::refused(format!(
+                    "{prefix} matches {n} disputes: {}{}",
+                    shown.join(", "),
+                    if n > 5 { ", ..." } else { "" }
+                ))
+                .with_hint("Type more of the ID."))
+            }
+        }
+    }
+
+    /// A fresh ID and its journal path, creating the directories first.
+    pub fn prepare_new(&self) -> Result<(DisputeId, PathBuf)> {
+        fsutil::private_dir(&self.disputes_dir())?;
+        for _ in 0..16 {
+            let id = DisputeId::random()?;
+            let path = self.journal_path(&id);
+            if !path.exists() {
+                return Ok((id, path));
+            }
+        }
+        Err(Error::refused(
+            "could not find an unused dispute ID after 16 tries",
+        ))
+    }
+
+    /// Keep the exact policy text a dispute is opened under, so the dispute keeps
+    /// its rules even if the policy file is later edited or removed.
+    pub fn pin_policy(&self, loaded: &LoadedPolicy) -> Result<()> {
+        let dir = self.policies_dir();
+        let path = layout::pinned_policy(&self.root, &loaded.hash);
+        if path.is_file() {
+            return Ok(());
+        }
+        fsutil::private_dir(&dir)?;
+        match fsutil::write_new_file(&path, loaded.text.as_bytes()) {
+            Err(_) if path.is_file() => Ok(()),
+            other => other,
+        }
+    }
+
+    /// The policy a dispute pinned: the catalogue's copy if unchanged, else the
+    /// pinned text from the data directory (read and checked once per process).
+    pub fn pinned_policy(&self, catalogue: &Catalogue, hash: &str) -> Option<Arc<LoadedPolicy>> {
+        if let Some(p) = catalogue.by_hash(hash) {
+            return Some(Arc::clone(p));
+        }
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut cache = self
+            .pinned
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(p) = cache.get(hash) {
+            return p.clone();
+        }
+        let found = fsutil::read_file_to_string(&layout::pinned_policy(&self.root, hash))
+            .ok()
+            .filter(|text| crate::policy::hash_text(text) == hash)
+            .and_then(|text| LoadedPolicy::from_text(text, Origin::Snapshot).ok())
+            .map(Arc::new);
+        cache.insert(hash.to_owned(), found.clone());
+        found
+    }
+
+    pub fn read_journal(&self, id: &DisputeId) -> Result<journal::Contents> {
+        journal::read(&self.journal_path(id))
+    }
+}
+
+/// Where each thing lives inside a data directory. Every path into it is built
+/// here, so the layout has one owner (and a second storage backend one seam).
+pub mod layout {
+    use std::fmt::Display;
+    use std::path::{Path, PathBuf};
+
+    /// The agency names and aliases.
+    pub const AGENCIES: &str = "agencies.toml";
+    /// The data directory's report settings.
+    pub const REPORT_SETTINGS: &str = "report.toml";
+    /// Marks a directory shared through git.
+    pub const REPOSITORY: &str = "escalate-repository.toml";
+    /// The partnership's signers file.
+    pub const SIGNERS: &str = "signers";
+
+    /// The journals, one `<id>.jsonl` each.
+    pub fn disputes(root: &Path) -> PathBuf {
+        root.join("disputes")
+    }
+
+    pub fn journal(root: &Path, id: impl Display) -> PathBuf {
+        disputes(root).join(format!("{id}.jsonl"))
+    }
+
+    /// Where torn writes are set aside: beside the journals.
+    pub fn quarantine_beside(journal: &Path) -> PathBuf {
+        journal
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("quarantine")
+    }
+
+    /// The policy texts disputes pinned, each named by its hash.
+    pub fn pinned_policies(root: &Path) -> PathBuf {
+        root.join("policies")
+    }
+
+    pub fn pinned_policy(root: &Path, hash: &str) -> PathBuf {
+        pinned_policies(root).join(format!("{hash}.toml"))
+    }
+
+    /// The stored calendar: import and closure days.
+    pub fn calendar(root: &Path) -> PathBuf {
+        root.join("calendar")
+    }
+
+    /// Derived data and scratch files: deleting it loses nothing.
+    pub fn cache(root: &Path) -> PathBuf {
+        root.join("cache")
+    }
+
+    pub fn status_cache(root: &Path) -> PathBuf {
+        cache(root).join("status.bin")
+    }
+
+    pub fn signers(root: &Path) -> PathBuf {
+        root.join(SIGNERS)
+    }
+
+    pub fn agencies(root: &Path) -> PathBuf {
+        root.join(AGENCIES)
+    }
+
+    pub fn report_settings(root: &Path) -> PathBuf {
+        root.join(REPORT_SETTINGS)
+    }
+
+    pub fn repository_file(root: &Path) -> PathBuf {
+        root.join(REPOSITORY)
+    }
+
+    /// A shared directory's git repository.
+    pub fn git_dir(root: &Path) -> PathBuf {
+        root.join(".git")
+    }
+
+    /// Sync's own state inside the repository (lock, scratch, backups): never
+    /// committed, never shared.
+    pub fn sync_state(root: &Path) -> PathBuf {
+        git_dir(root).join("escalate")
+    }
+}
