@@ -4,14 +4,12 @@
 //! appended to only when everything has been accepted, so a refused command leaves
 //! every byte as it was.
 
-use chrono::NaiveDate;
-
 use crate::calendar::{Calendar, Division};
 use crate::domain::clock::{self, Instant};
-use crate::domain::deadline::Due;
-use crate::domain::dispute::{self, Dispute};
+use crate::domain::dispute::Dispute;
 use crate::domain::event::{Event, Opened};
 use crate::domain::id::DisputeId;
+use crate::domain::plan::{self, Action, Effects, Situation};
 use crate::error::{Error, Result};
 use crate::policy::{Catalogue, LoadedPolicy};
 use crate::store::cache;
@@ -407,144 +405,16 @@ impl Session {
         })
     }
 
-    /// A user's `--due` must be no later than the policy's deadline.
-    pub fn check_user_due(
-        &self,
-        due: Option<NaiveDate>,
-        policy_due: Option<&Due>,
-        start: Instant,
-        stage: u32,
-    ) -> Result<()> {
-        let Some(date) = due else { return Ok(()) };
-        if date < clock::london_date(&start) {
-            return Err(Error::refused(format!(
-                "--due {} is before the stage starts ({})",
-                clock::human_date(date),
-                clock::human_date(clock::london_date(&start))
-            ))
-            .with_hint(format!(
-                "--due is the last day for this stage: give {} or later (a typing mistake in the year or month?), or leave it out to use the policy's date.",
-                clock::human_date(clock::london_date(&start))
-            )));
-        }
-        if let Some(p) = policy_due.filter(|p| date > p.date) {
-            return Err(Error::refused(format!(
-                "--due {} is later than the policy allows: stage {stage} is due by {}",
-                clock::human_date(date),
-                clock::human_date(p.date)
-            ))
-            .with_hint("A shorter timescale that protects the child is allowed; a longer one is not. Leave out --due to use the policy's date."));
-        }
-        Ok(())
-    }
-
     pub fn open(&self, req: OpenRequest) -> Result<Loaded> {
         let OpenRequest { policy, opened, at } = req;
         let happened = self.happened(at)?;
         let when = happened.unwrap_or(self.now);
         let p = &policy.policy;
-        if let Some(arose) = opened.arose {
-            if arose > when {
-                return Err(Error::refused("--arose is after the dispute was opened")
-                    .with_hint("--arose is when the disagreement first arose, on or before the time it is opened."));
-            }
-        }
-        // Every policy is about another agency's decision; within one agency its own
-        // procedure applies (gscb 1.10). The agency list says which names are one.
         let agencies =
             crate::store::agencies::Agencies::read(self.store.root()).unwrap_or_default();
-        if agencies
-            .canonical(opened.from.trim())
-            .eq_ignore_ascii_case(agencies.canonical(opened.with.trim()).trim())
-        {
-            return Err(Error::refused(format!(
-                "the agency raising the disagreement and the one challenged are the same ({})",
-                opened.with
-            ))
-            .with_hint(
-                "--with is the other agency, whose decision you disagree with; a disagreement inside one agency follows that agency's own procedure.",
-            ));
-        }
-        let facts = opened.facts();
-        if let Some(c) = &opened.category {
-            match p.category(c) {
-                None => {
-                    let list: Vec<String> = p
-                        .categories
-                        .iter()
-                        .filter(|c| !c.excluded)
-                        .map(|c| format!("{} ({})", c.id, c.name))
-                        .collect();
-                    return Err(
-                        Error::refused(format!("policy {} has no category {c:?}", p.id)).with_hint(
-                            if list.is_empty() {
-                                format!(
-                                    "Policy {} lists no categories; leave out --category.",
-                                    p.id
-                                )
-                            } else {
-                                format!("Use one of: {}.", list.join("; "))
-                            },
-                        ),
-                    );
-                }
-                Some(cat) if cat.excluded => {
-                    return Err(Error::refused(format!(
-                        "policy {} does not cover disagreements about {}: {:?}",
-                        p.id,
-                        cat.name.to_lowercase(),
-                        cat.source
-                    ))
-                    .with_hint("Follow the procedure that covers it (ask your designated safeguarding lead); this tool records disputes the policy covers."));
-                }
-                Some(_) => {}
-            }
-        }
-        if opened.stage != p.first_stage() {
-            let by_role = opened.opened_as.as_deref().is_some_and(|r| {
-                p.bypasses.iter().any(|b| {
-                    b.may_open && b.to_stage == opened.stage && b.role.eq_ignore_ascii_case(r)
-                })
-            });
-            let allowed = by_role
-                || opened.immediate_harm && p.urgent.as_ref().is_some_and(|u| u.start_at_any_stage);
-            if p.stage(opened.stage).is_none() {
-                return Err(Error::refused(format!(
-                    "policy {} has no stage {}",
-                    p.id, opened.stage
-                )));
-            }
-            if !allowed {
-                return Err(Error::refused(format!(
-                    "policy {} starts every dispute at stage {}",
-                    p.id,
-                    p.first_stage()
-                ))
-                .with_hint(if p.urgent.as_ref().is_some_and(|u| u.start_at_any_stage) {
-                    "Only a child thought to be at risk of immediate harm (--immediate-harm) may start at a later stage."
-                } else {
-                    "Leave out --stage."
-                }));
-            }
-            if opened.start_reason.is_none() {
-                return Err(
-                    Error::refused("starting past stage 1 needs a recorded reason").with_hint(
-                        "Add --reason \"...\" saying why this stage is the right place to start.",
-                    ),
-                );
-            }
-        }
-        let calendar = self.calendar_for(&policy);
-        let arose = opened.arose.unwrap_or(when);
-        let pdue = dispute::policy_due(p, opened.stage, &facts, when, when, arose, &calendar);
-        if opened.due_reason.is_some() {
-            check_agreed(p, opened.stage, opened.due, when)?;
-        } else {
-            self.check_user_due(opened.due, pdue.as_ref(), when, opened.stage)?;
-        }
-        if let Some(kind) = opened.subject_kind.as_deref() {
-            check_subject(p, kind)?;
-        }
+        plan::open(&opened, p, &self.calendar_for(&policy), when, |name| {
+            agencies.canonical(name).into_owned()
+        })?;
         self.store.pin_policy(&policy)?;
         let author = self.author()?;
         let (id, path) = self.store.prepare_new()?;
@@ -566,46 +436,54 @@ impl Session {
         clock::now_from_env().unwrap_or(self.now)
     }
 
-    /// Lock a dispute's journal, let `decide` turn its state into the next event (or
-    /// refuse), then append it. Nothing is written unless `decide` accepts.
-    pub fn record(
+    /// Lock a dispute's journal, decide the action on the dispute as it is now (the
+    /// rules in `domain::plan`), then append the event. Nothing is written unless
+    /// the action is accepted. `previewed` is what the user was shown and
+    /// confirmed, if anything: it is worked out again under the lock, and if it is
+    /// no longer the same (someone else recorded something, or the day turned),
+    /// nothing is written and the error shows what it would do now.
+    pub fn act(
         &self,
         typed_id: &str,
         at: Option<Instant>,
-        decide: impl FnOnce(&Loaded, &Calendar, Instant) -> Result<Event>,
-    ) -> Result<Loaded> {
-        self.record_line(typed_id, at, true, decide)
-    }
-
-    /// Record a note about the record (a correction): it is not an event of the
-    /// dispute, so it has no place in their order and is never refused for it.
-    pub fn record_note(
-        &self,
-        typed_id: &str,
-        decide: impl FnOnce(&Loaded, &Calendar, Instant) -> Result<Event>,
-    ) -> Result<Loaded> {
-        self.record_line(typed_id, None, false, decide)
-    }
-
-    fn record_line(
-        &self,
-        typed_id: &str,
-        at: Option<Instant>,
-        ordered: bool,
-        decide: impl FnOnce(&Loaded, &Calendar, Instant) -> Result<Event>,
+        action: Action,
+        previewed: Option<&Effects>,
     ) -> Result<Loaded> {
         let id = self.store.resolve(typed_id)?;
         let path = self.store.journal_path(&id);
         let mut writer = journal::Writer::open(&path)?;
         let now = self.now_under_lock();
-        let happened = Self::happened_by(at, &now)?;
+        let ordered = action.is_ordered();
+        let happened = if ordered {
+            Self::happened_by(at, &now)?
+        } else {
+            None
+        };
         let when = happened.unwrap_or(now);
         let mut loaded = self.load_from(id, writer.contents.clone())?;
         if ordered {
             loaded.dispute.check_when(&when, happened.is_some())?;
         }
         let calendar = self.calendar_for(&loaded.policy);
-        let event = decide(&loaded, &calendar, when)?;
+        let situation = Situation {
+            dispute: &loaded.dispute,
+            policy: &loaded.policy.policy,
+            calendar: &calendar,
+            when,
+            now,
+        };
+        let event = plan::decide(action, &situation)?;
+        if let Some(shown) = previewed {
+            let effects = plan::effects(&event, &situation)?;
+            if &effects != shown {
+                return Err(Error::refused(format!(
+                    "dispute {} changed since the plan was shown; nothing was written. The plan now:\n{}",
+                    loaded.dispute.id,
+                    crate::render::preview::effects(&loaded.policy.policy, &effects)
+                ))
+                .with_hint("Run the command again to confirm the new plan."));
+            }
+        }
         let before = writer.contents.records.len();
         writer.append(now, happened, self.author()?, event)?;
         let added = &writer.contents.records[before..];
@@ -618,128 +496,26 @@ impl Session {
         Ok(loaded)
     }
 
-    /// Escalate. `previewed` is the plan the user was shown and confirmed, if any:
-    /// it is worked out again under the journal's lock, and if it is no longer the
-    /// same (someone else recorded something, or the day turned), nothing is
-    /// written and the error shows the new plan.
-    #[allow(clippy::too_many_arguments)]
-    pub fn escalate(
+    /// What `action` would do to the dispute now, without writing anything: the
+    /// event it would append and its effects, for a confirmation to show.
+    pub fn preview(
         &self,
         typed_id: &str,
         at: Option<Instant>,
-        reason: String,
-        due: Option<NaiveDate>,
-        to: Option<u32>,
-        role: Option<String>,
-        previewed: Option<&dispute::EscalationPlan>,
-    ) -> Result<Loaded> {
-        self.record(typed_id, at, |l, calendar, when| {
-            let d = &l.dispute;
-            let p = &l.policy.policy;
-            if let Some(shown) = previewed {
-                let now =
-                    d.escalation_plan(p, (to, role.as_deref()), due, when, calendar)?;
-                if &now != shown {
-                    return Err(Error::refused(format!(
-                        "dispute {} changed since the plan was shown; nothing was written. The plan now:\n{}",
-                        d.id,
-                        describe_plan(p, &now)
-                    ))
-                    .with_hint("Run the command again to confirm the new plan."));
-                }
-            }
-            let target = d.plan_escalation(p, to, role.as_deref())?;
-            let pdue = dispute::policy_due_learned(
-                p,
-                target,
-                (&d.facts, &d.learned),
-                when,
-                d.clock_start(),
-                d.arose(),
-                calendar,
-            );
-            self.check_user_due(due, pdue.as_ref(), when, target)?;
-            let bypass_role = role.filter(|_| {
-                !p.next_choices(d.stage).iter().any(|s| s.number == target)
-                    || !d.action_recorded
-            });
-            Ok(Event::Escalated {
-                from_stage: d.stage,
-                to_stage: target,
-                reason,
-                due,
-                bypass_role,
-            })
-        })
+        action: Action,
+    ) -> Result<(Loaded, Event, Effects)> {
+        let loaded = self.load(&self.store.resolve(typed_id)?)?;
+        let when = self.happened(at)?.unwrap_or(self.now);
+        let calendar = self.calendar_for(&loaded.policy);
+        let situation = Situation {
+            dispute: &loaded.dispute,
+            policy: &loaded.policy.policy,
+            calendar: &calendar,
+            when,
+            now: self.now,
+        };
+        let event = plan::decide(action, &situation)?;
+        let effects = plan::effects(&event, &situation)?;
+        Ok((loaded, event, effects))
     }
-}
-
-/// An escalation plan in words, as the confirmation shows it.
-pub fn describe_plan(policy: &crate::policy::Policy, plan: &dispute::EscalationPlan) -> String {
-    let stage = policy.stage(plan.to).map_or(plan.to.to_string(), |st| {
-        format!("{} ({}): {}", policy.label(plan.to), st.name, st.who)
-    });
-    let mut out = format!("Next: stage {stage}\n");
-    out.push_str(&format!(
-        "Due:  {}\n",
-        plan.due
-            .as_ref()
-            .map_or("no fixed timescale".to_owned(), |d| {
-                match &d.time {
-                    Some(t) => format!("{} {t}", clock::human_date(d.date)),
-                    None => clock::human_date(d.date),
-                }
-            })
-    ));
-    for (who, action) in &plan.duties {
-        out.push_str(&format!("Then: {who} — {action}\n"));
-    }
-    out
-}
-
-/// A later date agreed by the parties: only where the policy's stage allows it,
-/// and never before the moment it is agreed.
-pub fn check_agreed(
-    policy: &crate::policy::Policy,
-    stage: u32,
-    due: Option<NaiveDate>,
-    when: Instant,
-) -> Result<()> {
-    let label = policy.label(stage);
-    if policy.stage(stage).is_none_or(|s| s.agree.is_none()) {
-        return Err(Error::refused(format!(
-            "policy {} does not let the parties agree a later date for stage {label}",
-            policy.id
-        ))
-        .with_hint("The policy's deadline stands. An earlier date can always be set: --due without --due-reason (on open or escalate)."));
-    }
-    if let Some(date) = due.filter(|d| *d < clock::london_date(&when)) {
-        return Err(Error::refused(format!(
-            "the agreed date {} has already passed",
-            clock::human_date(date)
-        ))
-        .with_hint("Give the date the parties agreed, today or later."));
-    }
-    Ok(())
-}
-
-/// A dispute about an adult only under a policy that covers adults.
-fn check_subject(policy: &crate::policy::Policy, kind: &str) -> Result<()> {
-    use crate::policy::SubjectScope;
-    let ok = match policy.subject_scope() {
-        SubjectScope::Children => kind == "child",
-        SubjectScope::Adults => kind == "adult",
-        SubjectScope::ChildrenAndAdults => true,
-    };
-    if ok {
-        return Ok(());
-    }
-    Err(Error::refused(format!(
-        "policy {} does not cover disputes about an {kind}",
-        policy.id
-    ))
-    .with_hint(match policy.subject_scope() {
-        SubjectScope::Adults => "This policy is about adults: use --subject-kind adult.",
-        _ => "This policy is about children: leave out --subject-kind.",
-    }))
 }

@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod dispute;
 pub mod event;
 pub mod id;
+pub mod plan;
 pub mod report;
 pub mod summary;
 pub mod text;

@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod ics;
 pub mod policy;
+pub mod preview;
 pub mod table;
 pub mod timeline;
 

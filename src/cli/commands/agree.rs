@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::cli::{after_change, parse_date_arg, parse_instant_arg, Ctx, Output};
 use crate::domain::clock::{self, Instant};
-use crate::domain::event::Event;
+use crate::domain::plan::Action;
 use crate::domain::text::{required, MAX_LONG};
 use crate::error::Result;
 
@@ -30,16 +30,9 @@ pub struct AgreeArgs {
 pub fn run(args: AgreeArgs, ctx: &Ctx) -> Result<Output> {
     let note = required("--note", &args.note, MAX_LONG)?;
     let due = args.due;
-    let loaded = ctx.session()?.record(&args.id, args.at, |l, _, when| {
-        let d = &l.dispute;
-        d.require_open("agree a date for it")?;
-        crate::ops::check_agreed(&l.policy.policy, d.stage, Some(due), when)?;
-        Ok(Event::DueAgreed {
-            stage: d.stage,
-            due,
-            note,
-        })
-    })?;
+    let loaded = ctx
+        .session()?
+        .act(&args.id, args.at, Action::Agree { due, note }, None)?;
     let headline = format!(
         "Recorded the agreed date for stage {} of dispute {}: due {}.",
         loaded.policy.policy.label(loaded.dispute.stage),

@@ -8,6 +8,7 @@ use clap::Args;
 use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
 use crate::domain::clock::{self, Instant};
 use crate::domain::correct::Amendment;
+use crate::domain::plan::Action;
 use crate::domain::text::{required, MAX_LONG};
 use crate::error::{Error, Result};
 
@@ -32,7 +33,6 @@ pub struct AmendArgs {
 
 pub fn run(args: AmendArgs, ctx: &Ctx) -> Result<Output> {
     let note = required("--note", &args.note, MAX_LONG)?;
-    let is_fact = args.fact.is_some();
     let (amendment, done) = match (args.event, args.happened, args.fact) {
         (_, _, Some((fact, value))) => (
             Amendment::Fact {
@@ -66,14 +66,9 @@ pub fn run(args: AmendArgs, ctx: &Ctx) -> Result<Output> {
             ))
         }
     };
-    let decide = |l: &crate::ops::Loaded, _: &_, now| l.dispute.plan_amendment(amendment, &now);
-    let loaded = if is_fact {
-        // A fact applies from when it is recorded: it takes its place among the
-        // dispute's events.
-        ctx.session()?.record(&args.id, None, decide)?
-    } else {
-        ctx.session()?.record_note(&args.id, decide)?
-    };
+    let loaded = ctx
+        .session()?
+        .act(&args.id, None, Action::Amend(amendment), None)?;
     let headline = format!("{done} on dispute {}.", loaded.dispute.id);
     after_change(ctx, &loaded, headline)
 }

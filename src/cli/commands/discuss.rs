@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
 use crate::domain::clock::Instant;
-use crate::domain::event::Event;
+use crate::domain::plan::Action;
 use crate::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
 use crate::error::Result;
 
@@ -41,14 +41,9 @@ pub fn run(args: DiscussArgs, ctx: &Ctx) -> Result<Output> {
     };
     let note = required(&ctx.prompter.field("--note"), &note, MAX_LONG)?;
     let with = optional("--with", args.with.as_deref(), MAX_SHORT)?;
-    let loaded = ctx.session()?.record(&args.id, args.at, |l, _, _| {
-        l.dispute.require_open("record a discussion")?;
-        Ok(Event::Discussed {
-            stage: l.dispute.stage,
-            note,
-            with,
-        })
-    })?;
+    let loaded = ctx
+        .session()?
+        .act(&args.id, args.at, Action::Discuss { note, with }, None)?;
     let headline = format!(
         "Recorded a discussion on dispute {} at stage {}.",
         loaded.dispute.id, loaded.dispute.stage

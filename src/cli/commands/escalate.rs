@@ -7,6 +7,8 @@ use clap::Args;
 
 use crate::cli::{after_change, parse_date_arg, parse_instant_arg, Ctx, Output};
 use crate::domain::clock::Instant;
+use crate::domain::correct::Amendment;
+use crate::domain::plan::{Action, Escalation};
 use crate::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
 use crate::error::Result;
 
@@ -59,30 +61,32 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         }
         None => None,
     };
+    let role = optional("--as", args.role.as_deref(), MAX_SHORT)?;
+    let escalation = |reason: String| {
+        Action::Escalate(Escalation {
+            reason,
+            due: args.due,
+            to,
+            role: role.clone(),
+        })
+    };
     if args.urgent {
-        record_urgency(&args, to, ctx)?;
+        record_urgency(&args, to, role.as_deref(), ctx)?;
     }
     let mut previewed = None;
     if p.interactive() && !args.yes {
-        // Show what will happen before anything is written; the escalation below
-        // works the plan out again under the journal's lock and refuses if it
-        // is no longer what was shown.
-        let s = ctx.session()?;
-        let loaded = s.load(&s.store.resolve(&args.id)?)?;
-        let policy = &loaded.policy.policy;
-        let when = args.at.unwrap_or(s.now);
-        let calendar = s.calendar_for(&loaded.policy);
-        let route = (to, args.role.as_deref());
-        // A --due that will be refused is refused before the question is asked.
-        let policy_plan = loaded
-            .dispute
-            .escalation_plan(policy, route, None, when, &calendar)?;
-        s.check_user_due(args.due, policy_plan.due.as_ref(), when, policy_plan.to)?;
-        let plan = loaded
-            .dispute
-            .escalation_plan(policy, route, args.due, when, &calendar)?;
-        eprint!("{}", crate::ops::describe_plan(policy, &plan));
-        previewed = Some(plan);
+        // Show what will happen before anything is written (a --due that will be
+        // refused is refused before the question is asked); the escalation below
+        // works it out again under the journal's lock and refuses if it is no
+        // longer what was shown. The reason changes nothing in the plan.
+        let (loaded, _, effects) =
+            ctx.session()?
+                .preview(&args.id, args.at, escalation(String::new()))?;
+        eprint!(
+            "{}",
+            crate::render::preview::effects(&loaded.policy.policy, &effects)
+        );
+        previewed = Some(effects);
     }
     let reason = match given {
         Some(r) => r,
@@ -96,16 +100,9 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         p.confirm(&format!("Escalate dispute {}?", args.id))?;
     }
     let reason = required(&p.field("--reason"), &reason, MAX_LONG)?;
-    let role = optional("--as", args.role.as_deref(), MAX_SHORT)?;
-    let loaded = ctx.session()?.escalate(
-        &args.id,
-        args.at,
-        reason,
-        args.due,
-        to,
-        role,
-        previewed.as_ref(),
-    )?;
+    let loaded = ctx
+        .session()?
+        .act(&args.id, args.at, escalation(reason), previewed.as_ref())?;
     let headline = format!(
         "Escalated dispute {} to stage {}.",
         loaded.dispute.id,
@@ -115,41 +112,38 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
 }
 
 /// `--urgent`: the fact is recorded first (as `amend --fact immediate-harm=yes`
-/// would), so the escalation that follows is planned under it. The escalation
-/// is tried under the fact before anything is written: a refused escalation
-/// must not leave the fact recorded behind it.
-fn record_urgency(args: &EscalateArgs, to: Option<u32>, ctx: &Ctx) -> Result<()> {
+/// would), so the escalation that follows is planned under it; the escalation is
+/// tried under the fact before anything is written.
+fn record_urgency(
+    args: &EscalateArgs,
+    to: Option<u32>,
+    role: Option<&str>,
+    ctx: &Ctx,
+) -> Result<()> {
     let s = ctx.session()?;
     let loaded = s.load(&s.store.resolve(&args.id)?)?;
-    let policy = &loaded.policy.policy;
-    let mut trial = loaded.dispute.clone_state();
-    trial
-        .learn(
-            policy,
-            "immediate-harm",
-            true,
-            (args.at.unwrap_or(s.now), 0),
-        )
-        .map_err(crate::error::Error::refused)?;
-    trial.plan_escalation(policy, to, args.role.as_deref())?;
+    let calendar = s.calendar_for(&loaded.policy);
+    let when = s.happened(args.at)?.unwrap_or(s.now);
+    crate::domain::plan::check_urgent_escalation(
+        &crate::domain::plan::Situation {
+            dispute: &loaded.dispute,
+            policy: &loaded.policy.policy,
+            calendar: &calendar,
+            when,
+            now: s.now,
+        },
+        to,
+        role,
+    )?;
     let note = args
         .reason
         .clone()
         .unwrap_or_else(|| "judged urgent on escalating".to_owned());
-    let amendment = crate::domain::correct::Amendment::Fact {
+    let amendment = Amendment::Fact {
         fact: "immediate-harm".to_owned(),
         value: true,
         note: required("--reason", &note, MAX_LONG)?,
     };
-    ctx.session()?.record(&args.id, args.at, |l, _, now| {
-        if l.dispute.facts.immediate_harm {
-            return Err(crate::error::Error::refused(format!(
-                "dispute {} is already recorded as urgent (immediate-harm)",
-                l.dispute.id
-            ))
-            .with_hint("Leave out --urgent."));
-        }
-        l.dispute.plan_amendment(amendment, &now)
-    })?;
+    s.act(&args.id, args.at, Action::Amend(amendment), None)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use clap::Args;
 use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
 use crate::domain::clock::Instant;
 use crate::domain::event::Event;
+use crate::domain::plan::Action;
 use crate::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
 use crate::error::Result;
 
@@ -54,19 +55,24 @@ pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
     let who = required("--who", &who, MAX_SHORT)?;
     let note = crate::cli::input::long_text("--note", args.note.clone(), args.note_file.clone())?;
     let note = optional("--note", note.as_deref(), MAX_LONG)?;
-    let mut met: Option<String> = None;
-    let loaded = ctx.session()?.record(&args.id, args.at, |l, _, _| {
-        let obligation = l.dispute.find_obligation(&who).map(|o| o.id.clone());
-        met = obligation
-            .as_ref()
-            .and_then(|id| l.dispute.obligations.iter().find(|o| &o.id == id))
-            .map(|o| o.action.clone());
-        Ok(Event::Notified {
-            who: who.clone(),
-            obligation,
-            note,
-        })
-    })?;
+    let action = Action::Notify {
+        who: who.clone(),
+        note,
+    };
+    let loaded = ctx.session()?.act(&args.id, args.at, action, None)?;
+    // The duty the new line met, if it met one.
+    let met = match loaded.dispute.records.last().map(|r| &r.event) {
+        Some(Event::Notified {
+            obligation: Some(id),
+            ..
+        }) => loaded
+            .dispute
+            .obligations
+            .iter()
+            .find(|o| &o.id == id)
+            .map(|o| o.action.clone()),
+        _ => None,
+    };
     let headline = match met {
         Some(action) => format!("Recorded on dispute {}: {action} — done.", loaded.dispute.id),
         None => format!(

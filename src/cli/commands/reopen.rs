@@ -5,6 +5,7 @@ use clap::Args;
 
 use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
 use crate::domain::clock::Instant;
+use crate::domain::plan::Action;
 use crate::domain::text::{required, MAX_LONG};
 use crate::error::Result;
 
@@ -27,7 +28,7 @@ pub fn run(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
     let reason = required("--reason", &reason, MAX_LONG)?;
     let loaded = ctx
         .session()?
-        .record(&args.id, args.at, |l, _, _| l.dispute.plan_reopen(reason))?;
+        .act(&args.id, args.at, Action::Reopen { reason }, None)?;
     let headline = format!(
         "Reopened dispute {} at stage {}.",
         loaded.dispute.id, loaded.dispute.stage

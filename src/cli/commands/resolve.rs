@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
 use crate::domain::clock::Instant;
-use crate::domain::event::Event;
+use crate::domain::plan::Action;
 use crate::domain::text::{required, MAX_LONG};
 use crate::error::Result;
 
@@ -56,20 +56,11 @@ pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
         }
     };
     let outcome = required(&p.field("--outcome"), &outcome, MAX_LONG)?;
-    let loaded = ctx.session()?.record(&args.id, args.at, |l, _, _| {
-        l.dispute.require_open("resolve it again")?;
-        if let Some(stage) = confirmed_stage.filter(|s| *s != l.dispute.stage) {
-            return Err(crate::error::Error::refused(format!(
-                "dispute {} moved from stage {stage} to stage {} since you confirmed; nothing was written",
-                l.dispute.id, l.dispute.stage
-            ))
-            .with_hint("Run the command again to resolve it at the stage it is at now."));
-        }
-        Ok(Event::Resolved {
-            stage: l.dispute.stage,
-            outcome,
-        })
-    })?;
+    let action = Action::Resolve {
+        outcome,
+        confirmed_stage,
+    };
+    let loaded = ctx.session()?.act(&args.id, args.at, action, None)?;
     let headline = format!(
         "Resolved dispute {} at stage {}.",
         loaded.dispute.id, loaded.dispute.stage

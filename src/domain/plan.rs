@@ -1,0 +1,621 @@
+//! The rules for every action on a dispute, in one place: the vocabulary of
+//! actions, and `decide`, the one pure function that turns an action on a dispute
+//! (under its policy, calendar and clock) into the event to append, or a refusal
+//! that says what to do next. Opening, which has no dispute yet, is `open`.
+//!
+//! `effects` says what an event will do (the stage it leaves the dispute at, that
+//! stage's deadline, the duties that arise) by folding it into a copy of the
+//! dispute, so a confirmation shows exactly what the append will do: the preview
+//! and the command cannot drift apart.
+
+use chrono::NaiveDate;
+
+use crate::calendar::Calendar;
+use crate::domain::clock::{self, Instant};
+use crate::domain::correct::Amendment;
+use crate::domain::deadline::Due;
+use crate::domain::dispute::{self, Dispute};
+use crate::domain::event::{Event, Opened, Record};
+use crate::error::{Error, Result};
+use crate::policy::{Policy, SubjectScope};
+
+/// Something a user asks to record on a dispute.
+#[derive(Clone, Debug)]
+pub enum Action {
+    Discuss {
+        note: String,
+        with: Option<String>,
+    },
+    /// An obligation met (or someone told who is not on the policy's list).
+    Notify {
+        who: String,
+        note: Option<String>,
+    },
+    Escalate(Escalation),
+    /// A later date the parties agreed for the current stage.
+    Agree {
+        due: NaiveDate,
+        note: String,
+    },
+    Resolve {
+        outcome: String,
+        /// The stage a confirmation named: refused if the dispute moved since.
+        confirmed_stage: Option<u32>,
+    },
+    Amend(Amendment),
+    Reopen {
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Escalation {
+    pub reason: String,
+    /// The user's earlier date for the stage it moves to.
+    pub due: Option<NaiveDate>,
+    /// The stage chosen with `--to` (a branch, or a bypass with `role`).
+    pub to: Option<u32>,
+    /// The named role escalating (`--as`).
+    pub role: Option<String>,
+}
+
+impl Action {
+    /// Whether the event takes its place in the dispute's order of events, so it
+    /// may not be dated before the latest one. A correction of the record (a note
+    /// or a corrected time) is about the record, not an event of the dispute; a
+    /// fact learned later applies from when it is recorded, so it is ordered.
+    pub fn is_ordered(&self) -> bool {
+        !matches!(
+            self,
+            Action::Amend(Amendment::Note { .. } | Amendment::Happened { .. })
+        )
+    }
+}
+
+/// The dispute an action applies to, and when.
+pub struct Situation<'a> {
+    pub dispute: &'a Dispute,
+    pub policy: &'a Policy,
+    pub calendar: &'a Calendar,
+    /// When the action happened (`--at`, else `now`).
+    pub when: Instant,
+    /// The time of the command, read under the journal's lock.
+    pub now: Instant,
+}
+
+/// The event that records `action`, or why it may not be recorded now.
+pub fn decide(action: Action, s: &Situation) -> Result<Event> {
+    let d = s.dispute;
+    match action {
+        Action::Discuss { note, with } => {
+            d.require_open("record a discussion")?;
+            Ok(Event::Discussed {
+                stage: d.stage,
+                note,
+                with,
+            })
+        }
+        Action::Notify { who, note } => Ok(Event::Notified {
+            obligation: d.find_obligation(&who).map(|o| o.id.clone()),
+            who,
+            note,
+        }),
+        Action::Escalate(e) => escalate(e, s),
+        Action::Agree { due, note } => {
+            d.require_open("agree a date for it")?;
+            check_agreed(s.policy, d.stage, Some(due), s.when)?;
+            Ok(Event::DueAgreed {
+                stage: d.stage,
+                due,
+                note,
+            })
+        }
+        Action::Resolve {
+            outcome,
+            confirmed_stage,
+        } => {
+            d.require_open("resolve it again")?;
+            if let Some(stage) = confirmed_stage.filter(|st| *st != d.stage) {
+                return Err(Error::refused(format!(
+                    "dispute {} moved from stage {stage} to stage {} since you confirmed; nothing was written",
+                    d.id, d.stage
+                ))
+                .with_hint("Run the command again to resolve it at the stage it is at now."));
+            }
+            Ok(Event::Resolved {
+                stage: d.stage,
+                outcome,
+            })
+        }
+        Action::Amend(amendment) => d.plan_amendment(amendment, &s.now),
+        Action::Reopen { reason } => d.plan_reopen(reason),
+    }
+}
+
+fn escalate(e: Escalation, s: &Situation) -> Result<Event> {
+    let (d, p) = (s.dispute, s.policy);
+    let target = d.plan_escalation(p, e.to, e.role.as_deref())?;
+    let pdue = dispute::policy_due_learned(
+        p,
+        target,
+        (&d.facts, &d.learned),
+        s.when,
+        d.clock_start(),
+        d.arose(),
+        s.calendar,
+    );
+    check_user_due(e.due, pdue.as_ref(), s.when, target)?;
+    // The role is recorded only where it did something: a bypass of a stage, or of
+    // the current stage's discussion.
+    let bypass_role = e.role.filter(|_| {
+        !p.next_choices(d.stage).iter().any(|st| st.number == target) || !d.action_recorded
+    });
+    Ok(Event::Escalated {
+        from_stage: d.stage,
+        to_stage: target,
+        reason: e.reason,
+        due: e.due,
+        bypass_role,
+    })
+}
+
+/// What recording an event will do, as a confirmation shows it. Two are the same
+/// when a person would read them the same (the deadline's date, not the second
+/// it was computed at).
+#[derive(Clone, Debug)]
+pub struct Effects {
+    /// The stage the dispute is at afterwards.
+    pub stage: u32,
+    pub due: Option<Due>,
+    /// `(who, action)` of each duty that arises.
+    pub duties: Vec<(String, String)>,
+}
+
+impl PartialEq for Effects {
+    fn eq(&self, other: &Self) -> bool {
+        let key = |e: &Effects| {
+            (
+                e.stage,
+                e.due.as_ref().map(|d| (d.date, d.immediately)),
+                e.duties.clone(),
+            )
+        };
+        key(self) == key(other)
+    }
+}
+
+/// What appending `event` would do to the dispute: it is folded into a copy, by
+/// the same code that folds the journal afterwards.
+pub fn effects(event: &Event, s: &Situation) -> Result<Effects> {
+    let mut after = s.dispute.clone();
+    let record = Record {
+        v: None,
+        seq: s.dispute.events as u64 + 1,
+        at: s.now,
+        happened: (s.when != s.now).then_some(s.when),
+        by: String::new(),
+        event: event.clone(),
+        prev: String::new(),
+        dispute: None,
+        nonce: None,
+        signer: None,
+        sig: None,
+        hash: String::new(),
+    };
+    after
+        .extend(std::slice::from_ref(&record), s.policy)
+        .map_err(|(_, what)| Error::refused(what))?;
+    let duties = after
+        .obligations
+        .iter()
+        .filter(|o| o.arose_line == record.seq && o.met_by.is_none() && o.lapsed.is_none())
+        .map(|o| (o.who.clone(), o.action.clone()))
+        .collect();
+    Ok(Effects {
+        stage: after.stage,
+        due: after.due(s.policy, s.calendar),
+        duties,
+    })
+}
+
+/// A user's `--due` must be no earlier than the stage's start and no later than
+/// the policy's deadline for it.
+pub fn check_user_due(
+    due: Option<NaiveDate>,
+    policy_due: Option<&Due>,
+    start: Instant,
+    stage: u32,
+) -> Result<()> {
+    let Some(date) = due else { return Ok(()) };
+    let first = clock::london_date(&start);
+    if date < first {
+        return Err(Error::refused(format!(
+            "--due {} is before the stage starts ({})",
+            clock::human_date(date),
+            clock::human_date(first)
+        ))
+        .with_hint(format!(
+            "--due is the last day for this stage: give {} or later (a typing mistake in the year or month?), or leave it out to use the policy's date.",
+            clock::human_date(first)
+        )));
+    }
+    if let Some(p) = policy_due.filter(|p| date > p.date) {
+        return Err(Error::refused(format!(
+            "--due {} is later than the policy allows: stage {stage} is due by {}",
+            clock::human_date(date),
+            clock::human_date(p.date)
+        ))
+        .with_hint("A shorter timescale that protects the child is allowed; a longer one is not. Leave out --due to use the policy's date."));
+    }
+    Ok(())
+}
+
+/// A later date agreed by the parties: only where the policy's stage allows it,
+/// and never before the moment it is agreed.
+pub fn check_agreed(
+    policy: &Policy,
+    stage: u32,
+    due: Option<NaiveDate>,
+    when: Instant,
+) -> Result<()> {
+    let label = policy.label(stage);
+    if policy.stage(stage).is_none_or(|s| s.agree.is_none()) {
+        return Err(Error::refused(format!(
+            "policy {} does not let the parties agree a later date for stage {label}",
+            policy.id
+        ))
+        .with_hint("The policy's deadline stands. An earlier date can always be set: --due without --due-reason (on open or escalate)."));
+    }
+    if let Some(date) = due.filter(|d| *d < clock::london_date(&when)) {
+        return Err(Error::refused(format!(
+            "the agreed date {} has already passed",
+            clock::human_date(date)
+        ))
+        .with_hint("Give the date the parties agreed, today or later."));
+    }
+    Ok(())
+}
+
+/// The rules for opening a dispute at `when` under `policy`: the first line, or
+/// why it may not be written. `canonical` maps an agency name (or alias) to its
+/// agency's name, so one agency under two names is seen as one.
+pub fn open(
+    opened: &Opened,
+    policy: &Policy,
+    calendar: &Calendar,
+    when: Instant,
+    canonical: impl Fn(&str) -> String,
+) -> Result<()> {
+    let p = policy;
+    if opened.arose.is_some_and(|arose| arose > when) {
+        return Err(
+            Error::refused("--arose is after the dispute was opened").with_hint(
+                "--arose is when the disagreement first arose, on or before the time it is opened.",
+            ),
+        );
+    }
+    // Every policy is about another agency's decision; within one agency its own
+    // procedure applies (gscb 1.10).
+    if canonical(opened.from.trim())
+        .trim()
+        .eq_ignore_ascii_case(canonical(opened.with.trim()).trim())
+    {
+        return Err(Error::refused(format!(
+            "the agency raising the disagreement and the one challenged are the same ({})",
+            opened.with
+        ))
+        .with_hint(
+            "--with is the other agency, whose decision you disagree with; a disagreement inside one agency follows that agency's own procedure.",
+        ));
+    }
+    if let Some(c) = &opened.category {
+        check_category(p, c)?;
+    }
+    if opened.stage != p.first_stage() {
+        check_late_start(p, opened)?;
+    }
+    let facts = opened.facts();
+    let arose = opened.arose.unwrap_or(when);
+    let pdue = dispute::policy_due(p, opened.stage, &facts, when, when, arose, calendar);
+    if opened.due_reason.is_some() {
+        check_agreed(p, opened.stage, opened.due, when)?;
+    } else {
+        check_user_due(opened.due, pdue.as_ref(), when, opened.stage)?;
+    }
+    if let Some(kind) = opened.subject_kind.as_deref() {
+        check_subject(p, kind)?;
+    }
+    Ok(())
+}
+
+fn check_category(p: &Policy, c: &str) -> Result<()> {
+    match p.category(c) {
+        None => {
+            let list: Vec<String> = p
+                .categories
+                .iter()
+                .filter(|c| !c.excluded)
+                .map(|c| format!("{} ({})", c.id, c.name))
+                .collect();
+            Err(
+                Error::refused(format!("policy {} has no category {c:?}", p.id)).with_hint(
+                    if list.is_empty() {
+                        format!("Policy {} lists no categories; leave out --category.", p.id)
+                    } else {
+                        format!("Use one of: {}.", list.join("; "))
+                    },
+                ),
+            )
+        }
+        Some(cat) if cat.excluded => Err(Error::refused(format!(
+            "policy {} does not cover disagreements about {}: {:?}",
+            p.id,
+            cat.name.to_lowercase(),
+            cat.source
+        ))
+        .with_hint("Follow the procedure that covers it (ask your designated safeguarding lead); this tool records disputes the policy covers.")),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Opening past the first stage: only for an urgent case where the policy allows
+/// it, or a named role the policy lets open there, and always with a reason.
+fn check_late_start(p: &Policy, opened: &Opened) -> Result<()> {
+    let by_role = opened.opened_as.as_deref().is_some_and(|r| {
+        p.bypasses
+            .iter()
+            .any(|b| b.may_open && b.to_stage == opened.stage && b.role.eq_ignore_ascii_case(r))
+    });
+    let urgent_may = p.urgent.as_ref().is_some_and(|u| u.start_at_any_stage);
+    if p.stage(opened.stage).is_none() {
+        return Err(Error::refused(format!(
+            "policy {} has no stage {}",
+            p.id, opened.stage
+        )));
+    }
+    if !(by_role || opened.immediate_harm && urgent_may) {
+        return Err(Error::refused(format!(
+            "policy {} starts every dispute at stage {}",
+            p.id,
+            p.first_stage()
+        ))
+        .with_hint(if urgent_may {
+            "Only a child thought to be at risk of immediate harm (--immediate-harm) may start at a later stage."
+        } else {
+            "Leave out --stage."
+        }));
+    }
+    if opened.start_reason.is_none() {
+        return Err(
+            Error::refused("starting past stage 1 needs a recorded reason").with_hint(
+                "Add --reason \"...\" saying why this stage is the right place to start.",
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// A dispute about an adult only under a policy that covers adults.
+fn check_subject(policy: &Policy, kind: &str) -> Result<()> {
+    let ok = match policy.subject_scope() {
+        SubjectScope::Children => kind == "child",
+        SubjectScope::Adults => kind == "adult",
+        SubjectScope::ChildrenAndAdults => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "policy {} does not cover disputes about an {kind}",
+        policy.id
+    ))
+    .with_hint(match policy.subject_scope() {
+        SubjectScope::Adults => "This policy is about adults: use --subject-kind adult.",
+        _ => "This policy is about children: leave out --subject-kind.",
+    }))
+}
+
+/// `escalate --urgent` records the fact `immediate-harm` and then escalates under
+/// it: two lines. The escalation is tried under the fact before either is
+/// written, so a refused escalation never leaves the fact recorded behind it.
+pub fn check_urgent_escalation(s: &Situation, to: Option<u32>, role: Option<&str>) -> Result<()> {
+    let d = s.dispute;
+    if d.facts.immediate_harm {
+        return Err(Error::refused(format!(
+            "dispute {} is already recorded as urgent (immediate-harm)",
+            d.id
+        ))
+        .with_hint("Leave out --urgent."));
+    }
+    let mut trial = d.clone_state();
+    trial
+        .learn(s.policy, "immediate-harm", true, (s.when, 0))
+        .map_err(Error::refused)?;
+    trial.plan_escalation(s.policy, to, role).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Division;
+    use crate::domain::id::DisputeId;
+    use crate::policy::Catalogue;
+
+    fn at(text: &str) -> Instant {
+        clock::parse_instant(text).unwrap()
+    }
+
+    fn opened(stage: u32) -> Opened {
+        Opened {
+            policy: "gscb".into(),
+            policy_hash: String::new(),
+            child: "C1".into(),
+            from: "School".into(),
+            with: "Social care".into(),
+            summary: "s".into(),
+            category: None,
+            cp_plan: false,
+            looked_after: false,
+            immediate_harm: false,
+            stage,
+            due: None,
+            arose: None,
+            start_reason: None,
+            due_reason: None,
+            subject_kind: None,
+            opened_as: None,
+        }
+    }
+
+    fn line(seq: u64, when: &str, event: Event) -> Record {
+        Record {
+            v: None,
+            seq,
+            at: at(when),
+            happened: None,
+            by: "t".into(),
+            event,
+            prev: String::new(),
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
+            hash: String::new(),
+        }
+    }
+
+    /// A gscb dispute opened Mon 30 Nov 2026, with a discussion recorded if asked.
+    fn dispute(policy: &Policy, discussed: bool) -> Dispute {
+        let mut lines = vec![line(1, "2026-11-30 09:00", Event::Opened(opened(1)))];
+        if discussed {
+            let note = "talked".to_owned();
+            let event = Event::Discussed {
+                stage: 1,
+                note,
+                with: None,
+            };
+            lines.push(line(2, "2026-11-30 10:00", event));
+        }
+        Dispute::fold(DisputeId::random().unwrap(), lines, policy).unwrap()
+    }
+
+    fn situation<'a>(d: &'a Dispute, p: &'a Policy, c: &'a Calendar) -> Situation<'a> {
+        let now = at("2026-12-01 09:00");
+        Situation {
+            dispute: d,
+            policy: p,
+            calendar: c,
+            when: now,
+            now,
+        }
+    }
+
+    fn escalation(due: Option<NaiveDate>) -> Action {
+        Action::Escalate(Escalation {
+            reason: "stuck".into(),
+            due,
+            to: None,
+            role: None,
+        })
+    }
+
+    #[test]
+    fn escalating_needs_the_stage_discussed_and_shows_what_it_will_do() {
+        let catalogue = Catalogue::builtin();
+        let p = &catalogue.get("gscb").unwrap().policy;
+        let c = Calendar::new(Division::EnglandAndWales);
+
+        let bare = dispute(p, false);
+        let err = decide(escalation(None), &situation(&bare, p, &c)).unwrap_err();
+        assert!(
+            err.to_string().contains("has nothing recorded yet"),
+            "{err}"
+        );
+
+        let d = dispute(p, true);
+        let s = situation(&d, p, &c);
+        let event = decide(escalation(None), &s).unwrap();
+        assert!(matches!(
+            event,
+            Event::Escalated {
+                from_stage: 1,
+                to_stage: 2,
+                ..
+            }
+        ));
+        // Entered Tue 1 Dec; gscb stage 2 is 5 working days: Tue 8 Dec.
+        let effects = effects(&event, &s).unwrap();
+        assert_eq!(effects.stage, 2);
+        assert_eq!(
+            effects.due.map(|d| d.date),
+            NaiveDate::from_ymd_opt(2026, 12, 8)
+        );
+    }
+
+    #[test]
+    fn a_users_date_may_be_earlier_than_the_policys_never_later() {
+        let catalogue = Catalogue::builtin();
+        let p = &catalogue.get("gscb").unwrap().policy;
+        let c = Calendar::new(Division::EnglandAndWales);
+        let d = dispute(p, true);
+        let s = situation(&d, p, &c);
+        let later = NaiveDate::from_ymd_opt(2026, 12, 9);
+        let err = decide(escalation(later), &s).unwrap_err();
+        assert!(
+            err.to_string().contains("later than the policy allows"),
+            "{err}"
+        );
+        let earlier = NaiveDate::from_ymd_opt(2026, 12, 3);
+        let event = decide(escalation(earlier), &s).unwrap();
+        assert_eq!(effects(&event, &s).unwrap().due.map(|d| d.date), earlier);
+    }
+
+    #[test]
+    fn nothing_but_a_reopening_follows_a_resolution() {
+        let catalogue = Catalogue::builtin();
+        let p = &catalogue.get("gscb").unwrap().policy;
+        let c = Calendar::new(Division::EnglandAndWales);
+        let mut d = dispute(p, true);
+        let resolved = Event::Resolved {
+            stage: 1,
+            outcome: "agreed".into(),
+        };
+        d.extend(&[line(3, "2026-11-30 11:00", resolved)], p)
+            .unwrap();
+        let s = situation(&d, p, &c);
+        let discuss = Action::Discuss {
+            note: "n".into(),
+            with: None,
+        };
+        assert!(decide(discuss, &s).is_err());
+        assert!(decide(escalation(None), &s).is_err());
+        let reopen = Action::Reopen {
+            reason: "back".into(),
+        };
+        assert!(matches!(decide(reopen, &s), Ok(Event::Reopened { .. })));
+    }
+
+    #[test]
+    fn one_agency_under_two_names_cannot_dispute_with_itself() {
+        let catalogue = Catalogue::builtin();
+        let p = &catalogue.get("gscb").unwrap().policy;
+        let c = Calendar::new(Division::EnglandAndWales);
+        let mut o = opened(1);
+        o.with = "Childrens Social Care".into();
+        let when = at("2026-11-30 09:00");
+        assert!(open(&o, p, &c, when, |n| n.to_owned()).is_ok());
+        let alias = |n: &str| {
+            if n == "Childrens Social Care" {
+                "School"
+            } else {
+                n
+            }
+            .to_owned()
+        };
+        let err = open(&o, p, &c, when, alias).unwrap_err();
+        assert!(err.to_string().contains("are the same"), "{err}");
+        // Past stage 1 only with immediate harm (gscb allows it) and a reason.
+        let late = opened(2);
+        assert!(open(&late, p, &c, when, |n| n.to_owned()).is_err());
+    }
+}
