@@ -1,9 +1,11 @@
-//! The one error type every domain and storage operation returns, and how it maps to
-//! an exit code. Messages are written for the person at the keyboard: what went wrong
-//! in their words, then (as a hint) what to do next. They name disputes by ID only,
-//! never a child, because error text ends up in logs and e-mails.
+//! The one error type every operation returns (jj's `CommandError` is the model):
+//! a kind, which picks the exit code, a message, and the hints that say what to
+//! do next. Messages are written for the person at the keyboard, in their words;
+//! they name disputes by ID only, never a child, because error text ends up in
+//! logs and e-mails.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -15,116 +17,212 @@ pub const EXIT_USAGE: i32 = 2;
 /// damaged and needs a person to look at it.
 pub const EXIT_DAMAGED: i32 = 3;
 
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The request was understood but the rules or the data say no.
-    #[error("{message}")]
-    Refused {
-        message: String,
-        hint: Option<String>,
-    },
-    /// The request itself is malformed in a way clap could not catch.
-    #[error("{message}")]
-    Usage {
-        message: String,
-        hint: Option<String>,
-    },
-    /// A journal does not read back as what escalate wrote.
-    #[error("journal {} is damaged{}: {what}", path.display(), at_line(*line))]
-    Damaged {
-        path: PathBuf,
-        line: usize,
-        what: String,
-    },
-    /// A state file in the data directory other than a journal (such as the stored
-    /// calendar) does not read back as what escalate wrote.
-    #[error("{} is damaged: {what}", path.display())]
-    DamagedFile {
-        path: PathBuf,
-        what: String,
-        hint: String,
-    },
-    /// The operating system refused a read or write.
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        #[source]
-        source: std::io::Error,
-    },
+/// What kind of failure it is: this, and only this, picks the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request was understood but the rules or the data say no (exit 1).
+    Refused,
+    /// The operating system refused a read or write (exit 1).
+    Io,
+    /// The request itself is malformed in a way clap could not catch (exit 2).
+    Usage,
+    /// Stored data does not read back as what escalate wrote (exit 3).
+    Damaged,
+    /// escalate itself went wrong; nothing was written (exit 1).
+    Internal,
 }
 
-/// Line 0 means the file as a whole (a directory, a link, too big), not one line.
-fn at_line(line: usize) -> String {
-    if line == 0 {
-        String::new()
-    } else {
-        format!(" at line {line}")
-    }
+/// Where stored data is damaged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Damage {
+    pub path: PathBuf,
+    /// The line, or `None` for the file as a whole (a directory, a link, too big).
+    pub line: Option<usize>,
+    pub what: String,
+}
+
+/// Boxed, so that a `Result` stays the size of its success value on the happy path.
+#[derive(Debug)]
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    hints: Vec<String>,
+    damage: Option<Damage>,
+    source: Option<std::io::Error>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+const JOURNAL_HINT: &str = "Nothing was changed. Run `escalate verify` for details; keep a copy of the file before anyone edits it.";
+
 impl Error {
+    fn new(kind: ErrorKind, message: String) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            message,
+            hints: Vec::new(),
+            damage: None,
+            source: None,
+        }))
+    }
+
     pub fn refused(message: impl Into<String>) -> Self {
-        Error::Refused {
-            message: message.into(),
-            hint: None,
-        }
+        Error::new(ErrorKind::Refused, message.into())
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
-        Error::Usage {
-            message: message.into(),
-            hint: None,
-        }
+        Error::new(ErrorKind::Usage, message.into())
     }
 
-    /// Attach the next step the user should take.
-    pub fn with_hint(self, text: impl Into<String>) -> Self {
-        match self {
-            Error::Refused { message, .. } => Error::Refused {
-                message,
-                hint: Some(text.into()),
-            },
-            Error::Usage { message, .. } => Error::Usage {
-                message,
-                hint: Some(text.into()),
-            },
-            other => other,
-        }
+    /// A bug in escalate rather than a problem with the request or the data.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Internal, message.into()).with_hint(
+            "This is a fault in escalate, not in what you typed; nothing was written. Please report it with the command you ran.",
+        )
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io {
-            context: context.into(),
-            source,
-        }
+        let mut e = Error::new(ErrorKind::Io, format!("{}: {source}", context.into()));
+        e.0.source = Some(source);
+        e
     }
 
+    /// Line `line` (counted from 1) of the journal at `path` is damaged.
     pub fn damaged(path: impl Into<PathBuf>, line: usize, what: impl Into<String>) -> Self {
-        Error::Damaged {
-            path: path.into(),
-            line,
-            what: what.into(),
-        }
+        Error::damaged_journal_at(path.into(), Some(line), what.into())
     }
 
-    pub fn hint(&self) -> Option<&str> {
-        match self {
-            Error::Refused { hint, .. } | Error::Usage { hint, .. } => hint.as_deref(),
-            Error::Damaged { .. } => Some(
-                "Nothing was changed. Run `escalate verify` for details; keep a copy of the file before anyone edits it.",
-            ),
-            Error::DamagedFile { hint, .. } => Some(hint),
-            Error::Io { .. } => None,
-        }
+    /// The journal at `path` is damaged as a whole (not a regular file, too big).
+    pub fn damaged_journal(path: impl Into<PathBuf>, what: impl Into<String>) -> Self {
+        Error::damaged_journal_at(path.into(), None, what.into())
+    }
+
+    fn damaged_journal_at(path: PathBuf, line: Option<usize>, what: String) -> Self {
+        let at = line.map(|n| format!(" at line {n}")).unwrap_or_default();
+        let message = format!("journal {} is damaged{at}: {what}", path.display());
+        let mut e = Error::new(ErrorKind::Damaged, message).with_hint(JOURNAL_HINT);
+        e.0.damage = Some(Damage { path, line, what });
+        e
+    }
+
+    /// A state file in the data directory other than a journal (the stored
+    /// calendar, the signers list, a checkpoint) does not read back as what
+    /// escalate wrote; `hint` says how to recover it.
+    pub fn damaged_file(
+        path: impl Into<PathBuf>,
+        what: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        let (path, what) = (path.into(), what.into());
+        let message = format!("{} is damaged: {what}", path.display());
+        let mut e = Error::new(ErrorKind::Damaged, message).with_hint(hint);
+        e.0.damage = Some(Damage {
+            path,
+            line: None,
+            what,
+        });
+        e
+    }
+
+    /// Add a next step the user can take. The first hint is the most specific;
+    /// later ones add to it.
+    pub fn with_hint(mut self, text: impl Into<String>) -> Self {
+        self.0.hints.push(text.into());
+        self
+    }
+
+    /// The same failure with its hints replaced: for a caller that knows better
+    /// what to do next than the code that found the problem.
+    pub fn with_only_hint(mut self, text: impl Into<String>) -> Self {
+        self.0.hints = vec![text.into()];
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    pub fn hints(&self) -> &[String] {
+        &self.0.hints
+    }
+
+    /// Where stored data is damaged, for an error of kind `Damaged`.
+    pub fn damage(&self) -> Option<&Damage> {
+        self.0.damage.as_ref()
+    }
+
+    /// The operating system's error behind an `Io` error.
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        self.0.source.as_ref()
+    }
+
+    /// The damaged file, if this is damage.
+    pub fn damaged_path(&self) -> Option<&Path> {
+        self.0.damage.as_ref().map(|d| d.path.as_path())
     }
 
     pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Refused { .. } | Error::Io { .. } => EXIT_REFUSED,
-            Error::Usage { .. } => EXIT_USAGE,
-            Error::Damaged { .. } | Error::DamagedFile { .. } => EXIT_DAMAGED,
+        match self.0.kind {
+            ErrorKind::Refused | ErrorKind::Io | ErrorKind::Internal => EXIT_REFUSED,
+            ErrorKind::Usage => EXIT_USAGE,
+            ErrorKind::Damaged => EXIT_DAMAGED,
         }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kind_picks_the_exit_code() {
+        assert_eq!(Error::refused("no").exit_code(), EXIT_REFUSED);
+        assert_eq!(Error::usage("no").exit_code(), EXIT_USAGE);
+        assert_eq!(Error::damaged("j", 2, "bad").exit_code(), EXIT_DAMAGED);
+        let io = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(Error::io("could not write x", io).exit_code(), EXIT_REFUSED);
+        assert_eq!(Error::internal("bug").exit_code(), EXIT_REFUSED);
+    }
+
+    #[test]
+    fn damage_names_the_file_and_the_line_only_when_there_is_one() {
+        let e = Error::damaged("/d/A.jsonl", 3, "bad seal");
+        assert_eq!(
+            e.to_string(),
+            "journal /d/A.jsonl is damaged at line 3: bad seal"
+        );
+        assert_eq!(e.damage().unwrap().line, Some(3));
+        let whole = Error::damaged_journal("/d/A.jsonl", "it is a directory");
+        assert_eq!(
+            whole.to_string(),
+            "journal /d/A.jsonl is damaged: it is a directory"
+        );
+        assert_eq!(whole.damage().unwrap().line, None);
+        assert_eq!(whole.hints(), [JOURNAL_HINT]);
+    }
+
+    #[test]
+    fn hints_accumulate_unless_replaced() {
+        let e = Error::refused("no").with_hint("first").with_hint("second");
+        assert_eq!(e.hints(), ["first", "second"]);
+        assert_eq!(e.with_only_hint("instead").hints(), ["instead"]);
     }
 }

@@ -57,9 +57,7 @@ pub fn writes_data(command: &Command) -> bool {
 /// the data directory and what to check, when the directory itself cannot be
 /// written: the low-level message names a file the command never got to create.
 pub fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
-    let Error::Io { source, .. } = e else {
-        return None;
-    };
+    let source = e.io_error()?;
     use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
     if !matches!(source.kind(), PermissionDenied | ReadOnlyFilesystem) {
         return None;

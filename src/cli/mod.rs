@@ -431,7 +431,7 @@ pub fn report(e: &Error) {
     let width = wrap::stderr_width();
     let mut stderr = std::io::stderr().lock();
     let _ = write!(stderr, "{}", wrap::wrap(&format!("error: {e}"), "", width));
-    if let Some(hint) = e.hint() {
+    for hint in e.hints() {
         let _ = write!(stderr, "{}", wrap::wrap(hint, "  ", width));
     }
 }

@@ -405,8 +405,13 @@ fn check_subject(policy: &Policy, kind: &str) -> Result<()> {
     if ok {
         return Ok(());
     }
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     Err(Error::refused(format!(
-        "policy {} does not cover disputes about an {kind}",
+        "policy {} does not cover disputes about {article} {kind}",
         policy.id
     ))
     .with_hint(match policy.subject_scope() {

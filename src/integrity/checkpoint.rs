@@ -94,10 +94,12 @@ fn is_hex64(s: &str) -> bool {
 /// Read and check a checkpoint file: its root must match its entries.
 pub fn read(path: &Path) -> Result<Checkpoint> {
     let text = crate::store::fsutil::read_regular(path, 256 * 1024 * 1024)?;
-    parse(&text).map_err(|what| Error::DamagedFile {
-        path: path.to_owned(),
-        what,
-        hint: "Use a checkpoint file exactly as `escalate verify --checkpoint` wrote it.".into(),
+    parse(&text).map_err(|what| {
+        Error::damaged_file(
+            path,
+            what,
+            "Use a checkpoint file exactly as `escalate verify --checkpoint` wrote it.",
+        )
     })
 }
 

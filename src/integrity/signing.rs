@@ -360,11 +360,11 @@ impl Signers {
             _ => {}
         }
         let text = crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024)?;
-        Signers::parse(&text).map(Some).map_err(|(line, what)| Error::DamagedFile {
-            path: path.clone(),
-            what: format!("line {line}: {what}"),
-            hint: "Fix the line (the format is in docs/journal-format.md); `escalate key show` prints a correct line for your own key.".into(),
-        })
+        Signers::parse(&text).map(Some).map_err(|(line, what)| Error::damaged_file(
+            &path,
+            format!("line {line}: {what}"),
+            "Fix the line (the format is in docs/journal-format.md); `escalate key show` prints a correct line for your own key.",
+        ))
     }
 
     /// SHA-256 of the signers file's bytes, `None` when there is none, for a

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::domain::event::{Event, Record};
 use crate::domain::id::DisputeId;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::integrity::checkpoint::{self, Checkpoint};
 use crate::integrity::signing::{self, Signers, Verdict};
 use crate::ops::Session;
@@ -304,7 +304,7 @@ pub fn missing(session: &Session, entry: &checkpoint::Entry) -> Report {
         signed: false,
         error: None,
     };
-    fail(&mut report, &path, Error::damaged(&path, 0, what));
+    fail(&mut report, &path, Error::damaged_journal(&path, what));
     report
 }
 
@@ -312,26 +312,22 @@ pub fn missing(session: &Session, entry: &checkpoint::Entry) -> Report {
 /// it stays a refusal (exit 1) saying what to install.
 fn fail(report: &mut Report, path: &Path, e: Error) {
     let e = match e {
-        Error::Damaged { .. } | Error::Refused { .. } => e,
+        e if matches!(e.kind(), ErrorKind::Damaged | ErrorKind::Refused) => e,
         // Whatever stops a journal being read stops it being verified.
-        other => Error::damaged(path, 0, format!("it could not be checked: {other}")),
+        other => Error::damaged_journal(path, format!("it could not be checked: {other}")),
     };
-    match &e {
-        Error::Damaged { line, what, .. } => {
-            report.problem = Some(Problem {
-                line: (*line > 0).then_some(*line),
-                message: what.clone(),
-                file: path.display().to_string(),
-            })
-        }
-        other => {
-            report.problem = Some(Problem {
-                line: None,
-                message: other.to_string(),
-                file: path.display().to_string(),
-            })
-        }
-    }
+    report.problem = Some(match e.damage() {
+        Some(d) => Problem {
+            line: d.line,
+            message: d.what.clone(),
+            file: path.display().to_string(),
+        },
+        None => Problem {
+            line: None,
+            message: e.to_string(),
+            file: path.display().to_string(),
+        },
+    });
     report.ok = false;
     report.error = Some(e);
 }

@@ -86,9 +86,9 @@ pub fn check_remote(session: &Session, id: &DisputeId, remote: &[u8]) -> Result<
         ))
         .with_hint("Tell whoever looks after the partnership's repository; `escalate verify --history` in a clone names the commit that changed it. Recording here still works.")
     };
-    let contents = journal::parse(&path, remote).map_err(|e| match e {
-        Error::Damaged { line, what, .. } => damaged(line, what),
-        other => other,
+    let contents = journal::parse(&path, remote).map_err(|e| match e.damage() {
+        Some(d) => damaged(d.line.unwrap_or(1), d.what.clone()),
+        None => e,
     })?;
     if contents.torn_tail.is_some() {
         return Err(damaged(

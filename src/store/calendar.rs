@@ -169,10 +169,10 @@ pub struct ReopenOutcome {
 
 fn damaged(path: &Path, what: impl Into<String>) -> Error {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    Error::DamagedFile {
-        path: path.to_owned(),
-        what: what.into(),
-        hint: format!(
+    Error::damaged_file(
+        path,
+        what,
+        format!(
             "Every deadline depends on this file, so nothing was computed or changed. \
              If {name}.bak is beside it, rename that over it to go back one change; \
              or move the file aside and {}. docs/calendar.md describes the format.",
@@ -182,7 +182,7 @@ fn damaged(path: &Path, what: impl Into<String>) -> Error {
                 "add the closure days again with `escalate calendar close`"
             }
         ),
-    }
+    )
 }
 
 fn read_limited(path: &Path) -> Result<Option<String>> {

@@ -11,7 +11,7 @@ use crate::cli::{warn, Ctx, Output};
 use std::path::PathBuf;
 
 use crate::domain::id::DisputeId;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::integrity::checkpoint;
 use crate::integrity::signing::Signers;
 use crate::integrity::verify::{missing, verify, Checks, Report};
@@ -36,17 +36,18 @@ pub struct VerifyArgs {
 /// `verify --history`: one line per breach, naming the commit; exit 3 if any.
 fn history(ctx: &Ctx) -> Result<Output> {
     let h = crate::share::history::check(ctx.root.as_path())?;
-    let rewritten = h.rewritten.as_ref().map(|c| crate::error::Error::DamagedFile {
-        path: crate::store::layout::git_dir(&ctx.root),
-        what: format!(
-            "the partnership's repository no longer contains commit {c}, which this computer synced: its history was rewritten by a forced push"
-        ),
-        hint: "Tell whoever looks after the repository; `escalate sync` says how to restore it.".into(),
+    let rewritten = h.rewritten.as_ref().map(|c| {
+        crate::error::Error::damaged_file(
+            crate::store::layout::git_dir(&ctx.root),
+            format!(
+                "the partnership's repository no longer contains commit {c}, which this computer synced: its history was rewritten by a forced push"
+            ),
+            "Tell whoever looks after the repository; `escalate sync` says how to restore it.",
+        )
     });
     let first = h.breaches.first().map(|b| {
-        crate::error::Error::damaged(
+        crate::error::Error::damaged_journal(
             ctx.root.as_path().join(&b.file),
-            0,
             format!(
                 "commit {} by {} did not only append to it: {}",
                 b.commit, b.author, b.what
@@ -104,7 +105,11 @@ fn line_for(r: &Report) -> String {
                 r.id, r.lines
             )
         }
-        (Some(p), _) if matches!(r.error, Some(Error::Refused { .. })) => {
+        (Some(p), _)
+            if r.error
+                .as_ref()
+                .is_some_and(|e| e.kind() == ErrorKind::Refused) =>
+        {
             format!("{} not checked: {}\n", r.id, p.message)
         }
         (Some(p), _) => match p.line {

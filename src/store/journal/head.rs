@@ -89,9 +89,8 @@ fn parse(text: &str) -> Option<Receipt> {
 pub fn read(journal: &Path) -> Result<Stored> {
     let path = path_for(journal);
     let not_one = || {
-        Error::damaged(
+        Error::damaged_journal(
             journal,
-            0,
             format!(
                 "its head receipt {} is not a small regular file",
                 path.display()
@@ -131,9 +130,8 @@ pub fn read(journal: &Path) -> Result<Stored> {
         .and_then(parse)
         .map(Stored::Present)
         .ok_or_else(|| {
-            Error::damaged(
+            Error::damaged_journal(
                 journal,
-                0,
                 format!("its head receipt {} is not readable as one", path.display()),
             )
         })

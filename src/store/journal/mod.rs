@@ -320,19 +320,17 @@ fn read_checked(path: &Path, file: &mut File) -> Result<Vec<u8>> {
         .metadata()
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
     if meta.is_dir() {
-        return Err(Error::damaged(
+        return Err(Error::damaged_journal(
             path,
-            0,
             "it is a directory, not a journal file",
         ));
     }
     if !meta.is_file() {
-        return Err(Error::damaged(path, 0, "it is not a regular file"));
+        return Err(Error::damaged_journal(path, "it is not a regular file"));
     }
     if meta.len() > MAX_JOURNAL_BYTES {
-        return Err(Error::damaged(
+        return Err(Error::damaged_journal(
             path,
-            0,
             format!(
                 "it is {} bytes, more than the {MAX_JOURNAL_BYTES}-byte limit for a journal",
                 meta.len()
@@ -380,11 +378,11 @@ fn open_existing(path: &Path, write: bool) -> Result<File> {
     crate::store::fsutil::open_regular(OpenOptions::new().read(true).append(write), path).map_err(
         |e| {
             if is_link_error(&e) {
-                Error::damaged(path, 0, "it is a symbolic link, not a journal file")
+                Error::damaged_journal(path, "it is a symbolic link, not a journal file")
             } else if e.kind() == std::io::ErrorKind::IsADirectory {
-                Error::damaged(path, 0, "it is a directory, not a journal file")
+                Error::damaged_journal(path, "it is a directory, not a journal file")
             } else if e.kind() == std::io::ErrorKind::InvalidInput {
-                Error::damaged(path, 0, format!("{e}, so it is not a journal"))
+                Error::damaged_journal(path, format!("{e}, so it is not a journal"))
             } else {
                 Error::io(format!("could not open {}", path.display()), e)
             }
