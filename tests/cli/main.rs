@@ -14,6 +14,7 @@ mod fidelity;
 mod format;
 mod integrity;
 mod newcomer;
+mod partnerships;
 mod policies;
 mod readme;
 mod reports;
