@@ -791,7 +791,7 @@ fn markdown(md: &str) -> String {
             continue;
         }
         if let Some(h) = trimmed.strip_prefix("## ") {
-            out.push_str(&format!(".SS \"{}\"\n", inline(&links(h)).to_uppercase()));
+            out.push_str(&format!(".SS \"{}\"\n", inline(&links(h).to_uppercase())));
             para = false;
             continue;
         }
@@ -883,6 +883,17 @@ fn links(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A heading is upper-cased before it is escaped: upper-casing the escapes
+    /// (`\(aq`, `\fB`) would make them escapes groff does not know.
+    #[test]
+    fn headings_keep_their_escapes_valid() {
+        let roff = markdown("## What the author's `policy` says\n");
+        assert!(
+            roff.contains(".SS \"WHAT THE AUTHOR\\(aqS \\fBPOLICY\\fR SAYS\""),
+            "{roff}"
+        );
+    }
 
     #[test]
     fn text_is_escaped_for_roff() {
