@@ -2,7 +2,7 @@
 //! `--note-file PATH` (`-` again meaning standard input), so a long note or one
 //! written elsewhere needs no quoting and no argument-length limit.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -10,23 +10,26 @@ use crate::error::{Error, Result};
 /// The text of a long field: the flag's own value (`-` reads standard input), or the
 /// file given with its `-file` twin. `None` when neither was given.
 pub fn long_text(
+    ui: &super::Ui,
     flag: &str,
     value: Option<String>,
     file: Option<PathBuf>,
 ) -> Result<Option<String>> {
     match (value, file) {
-        (Some(v), _) if v == "-" => read_stdin(flag).map(Some),
+        (Some(v), _) if v == "-" => read_stdin(ui, flag).map(Some),
         (Some(v), _) => Ok(Some(v)),
-        (None, Some(path)) if path.as_os_str() == "-" => read_stdin(flag).map(Some),
+        (None, Some(path)) if path.as_os_str() == "-" => read_stdin(ui, flag).map(Some),
         (None, Some(path)) => read_file(flag, &path).map(Some),
         (None, None) => Ok(None),
     }
 }
 
-fn read_stdin(flag: &str) -> Result<String> {
-    if std::io::stdin().is_terminal() {
+fn read_stdin(ui: &super::Ui, flag: &str) -> Result<String> {
+    if ui.stdin_is_terminal() {
         // Otherwise it looks as though escalate hung.
-        eprintln!("Type the text for {flag}, then press Ctrl-D at the start of a line.");
+        ui.stderr(&format!(
+            "Type the text for {flag}, then press Ctrl-D at the start of a line.\n"
+        ));
     }
     let mut bytes = Vec::new();
     std::io::stdin()

@@ -5,7 +5,6 @@
 //! format, from policies/README.md. On a terminal a page is shown as `man` shows
 //! it; piped, it is printed as roff; `--output DIR` writes `man1/` and `man5/`.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, CommandFactory};
@@ -60,13 +59,13 @@ fn collect(root: &clap::Command, cmd: &clap::Command, path: &[String], out: &mut
     }
 }
 
-pub fn run(args: ManArgs, _ctx: &Ctx) -> Result<Output> {
+pub fn run(args: ManArgs, ctx: &Ctx) -> Result<Output> {
     let pages = pages();
     if let Some(dir) = args.output {
         return write_all(&pages, &dir);
     }
     let page = find(&pages, &args.page)?;
-    if std::io::stdout().is_terminal() {
+    if ctx.ui.stdout_is_terminal() {
         show_on_terminal(page)?;
         return Ok(Output::Text(String::new()));
     }

@@ -11,12 +11,14 @@ mod man;
 mod progress;
 mod prompt;
 mod spill;
+mod ui;
 mod wrap;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+pub use ui::Ui;
 
 use commands::{
     agency, agree, amend, calendar, config, discuss, escalate, export, key, notify, open, policy,
@@ -204,8 +206,8 @@ pub struct Ctx {
     pub prompter: prompt::Prompter,
     pub json: bool,
     pub quiet: bool,
-    /// Colour is wanted on stdout.
-    pub color: bool,
+    /// The terminal: colour, width, and messages on standard error.
+    pub ui: Ui,
     /// The data directory (it may not exist yet).
     pub root: PathBuf,
     user_policies: PathBuf,
@@ -230,7 +232,7 @@ fn actor(by: Option<String>, config: &Config) -> Result<String> {
 }
 
 impl Ctx {
-    fn new(global: Global) -> Result<Ctx> {
+    fn new(global: Global, ui: Ui) -> Result<Ctx> {
         let dirs = project_dirs();
         let root = match global
             .dir
@@ -270,17 +272,10 @@ impl Ctx {
             now,
             config: std::cell::OnceCell::new(),
             session: std::cell::OnceCell::new(),
-            prompter: prompt::Prompter::new(global.no_input),
+            prompter: prompt::Prompter::new(global.no_input, &ui),
             json: global.json,
             quiet: global.quiet,
-            color: match global.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
-            },
+            ui,
         })
     }
 
@@ -303,7 +298,7 @@ impl Ctx {
         let store = Store::new(self.root.clone());
         let catalogue = Catalogue::load(Some(&self.user_policies))?;
         for (path, e) in &catalogue.broken {
-            warn(&format!(
+            self.ui.warn(&format!(
                 "the policy file {} is not used: {e}",
                 path.display()
             ));
@@ -379,10 +374,11 @@ pub fn main(mut cli: Cli) -> i32 {
         g.by.take()
             .or_else(|| env_var("ESCALATE_USER").and_then(|v| v.into_string().ok()));
     let explicit_dir = cli.global.dir.is_some();
-    let ctx = match Ctx::new(cli.global) {
+    let ui = Ui::detect(cli.global.color);
+    let ctx = match Ctx::new(cli.global, ui.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
-            report(&e);
+            ui.error(&e);
             return e.exit_code();
         }
     };
@@ -394,7 +390,7 @@ pub fn main(mut cli: Cli) -> i32 {
     };
     if let Some(session) = ctx.session.get() {
         for notice in session.keys.take_notices() {
-            note(&notice);
+            ctx.ui.note(&notice);
         }
     }
     match result {
@@ -418,21 +414,10 @@ pub fn main(mut cli: Cli) -> i32 {
                 true => datadir::unwritable_data_dir(&e, &ctx.root).unwrap_or(e),
                 false => e,
             };
-            report(&e);
+            ctx.ui.error(&e);
             ctx.prompter.finish(false);
             e.exit_code()
         }
-    }
-}
-
-/// Print an error and its next step to stderr, wrapped at word boundaries to the
-/// terminal's width (a terminal would otherwise break words, and paths, mid-way).
-pub fn report(e: &Error) {
-    let width = wrap::stderr_width();
-    let mut stderr = std::io::stderr().lock();
-    let _ = write!(stderr, "{}", wrap::wrap(&format!("error: {e}"), "", width));
-    for hint in e.hints() {
-        let _ = write!(stderr, "{}", wrap::wrap(hint, "  ", width));
     }
 }
 
@@ -473,31 +458,11 @@ fn read_date_arg(s: &str, words: clock::Words) -> std::result::Result<chrono::Na
     Ok(d)
 }
 
-/// Reprint a warning on stderr (used when some journals could not be read).
-/// (Never `eprintln!`, which panics when stderr cannot be written, as on a
-/// full disk.)
-pub fn warn(message: &str) {
-    let _ = write!(
-        std::io::stderr(),
-        "{}",
-        wrap::wrap(&format!("warning: {message}"), "", wrap::stderr_width())
-    );
-}
-
-/// Tell the user something they should know once (a key was made, a file written).
-pub fn note(message: &str) {
-    let _ = write!(
-        std::io::stderr(),
-        "{}",
-        wrap::wrap(&format!("note: {message}"), "", wrap::stderr_width())
-    );
-}
-
 /// After a change: the dispute as it now stands, as JSON or as a few lines of text
 /// beginning with `headline`.
 pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) -> Result<Output> {
     for w in &loaded.warnings {
-        warn(&format!("dispute {}: {w}", loaded.dispute.id));
+        ctx.ui.warn(&format!("dispute {}: {w}", loaded.dispute.id));
     }
     let session = ctx.session()?;
     let calendar = session.calendar_for(&loaded.policy);

@@ -4,7 +4,6 @@
 //! job's mail or a script's JSON. It appears only once a second has passed, so
 //! quick runs never flash one.
 
-use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -49,10 +48,7 @@ impl Progress {
 
     /// Whether a bar could be shown at all (so counting for it is worth doing).
     pub fn wanted(ctx: &Ctx) -> bool {
-        !ctx.json
-            && !ctx.quiet
-            && std::io::stderr().is_terminal()
-            && std::io::stdout().is_terminal()
+        !ctx.json && !ctx.quiet && ctx.ui.can_show_progress()
     }
 
     /// One more dispute done.

@@ -9,7 +9,7 @@
 //! `--note-file` and its kin.
 
 use std::cell::RefCell;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use dialoguer::theme::ColorfulTheme;
@@ -23,6 +23,7 @@ const SHOW_CURSOR: &str = "\x1b[?25h";
 
 pub struct Prompter {
     interactive: bool,
+    ui: super::Ui,
     theme: ColorfulTheme,
     /// The text last written in the editor, kept in a file until it is recorded.
     edited: RefCell<Option<Edited>>,
@@ -71,11 +72,10 @@ fn watch_interrupt() {
 }
 
 impl Prompter {
-    pub fn new(no_input: bool) -> Prompter {
-        let interactive =
-            !no_input && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    pub fn new(no_input: bool, ui: &super::Ui) -> Prompter {
         Prompter {
-            interactive,
+            interactive: !no_input && ui.can_ask(),
+            ui: ui.clone(),
             theme: ColorfulTheme::default(),
             edited: RefCell::new(None),
         }
@@ -120,6 +120,11 @@ impl Prompter {
         }
     }
 
+    /// Tell the person something between questions (on standard error).
+    pub fn tell(&self, text: &str) {
+        self.ui.stderr(text);
+    }
+
     /// How to name a field in a message: the flag, or the editor when the text
     /// came from there (the user typed no `--note`).
     pub fn field(&self, flag: &str) -> String {
@@ -144,7 +149,7 @@ impl Prompter {
             super::wrap::wrap(
                 &format!("{question} (opening your editor; save and close it to continue)"),
                 "",
-                super::wrap::stderr_width()
+                self.ui.stderr_width()
             )
         );
         let status = std::process::Command::new("sh")
@@ -213,7 +218,7 @@ impl Prompter {
         if lines.len() > MAX_LINES {
             out.push_str(&format!("  ... ({} more lines)\n", lines.len() - MAX_LINES));
         }
-        eprint!("{out}");
+        self.ui.stderr(&out);
     }
 
     /// At the end of a command: text from the editor that was recorded needs no
@@ -228,12 +233,12 @@ impl Prompter {
         }
         // The file as it can be given back with `--note-file`: the text alone.
         let _ = std::fs::write(&e.path, format!("{}\n", e.text.trim_end()));
-        eprintln!(
-            "Your text was not recorded; it is kept in {}\n  Use it again with {}-file {}",
+        self.ui.stderr(&format!(
+            "Your text was not recorded; it is kept in {}\n  Use it again with {}-file {}\n",
             e.path.display(),
             e.flag,
             e.path.display()
-        );
+        ));
     }
 
     /// Choose one of `items`; returns its index. Items are cut to the terminal's

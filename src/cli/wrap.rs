@@ -1,16 +1,6 @@
 //! Wrapping messages for the terminal: at word boundaries, to its width, so an
 //! error's hint never breaks a word or a path mid-way at 80 columns.
 
-/// The width of the terminal standard error goes to, if it goes to one.
-pub fn stderr_width() -> Option<usize> {
-    use std::io::IsTerminal;
-    std::io::stderr()
-        .is_terminal()
-        .then(|| terminal_size::terminal_size_of(std::io::stderr()))
-        .flatten()
-        .map(|(w, _)| usize::from(w.0))
-}
-
 /// `text` as lines of at most `width` columns (when known), each starting with
 /// `indent`; a word longer than a line (a long path) stands on its own line.
 pub fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {

@@ -107,21 +107,13 @@ fn paint(tone: Tone, text: &str, color: bool) -> String {
 /// Below this many columns the table gives way to the narrow layout.
 pub const NARROW: usize = 100;
 
-/// The terminal's width: `COLUMNS` if set (so a user or a test can choose), else
-/// what the terminal reports.
-pub fn terminal_width() -> Option<usize> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|w| *w > 0)
-        .or_else(|| Table::new().width().map(usize::from).filter(|w| *w > 0))
-}
-
-pub fn status(rows: &[Row], color: bool, terminal: bool) -> String {
+/// The status table for a terminal `width` columns wide (as far as is known), or
+/// plain lines when standard output is not a terminal.
+pub fn status(rows: &[Row], color: bool, terminal: bool, width: Option<usize>) -> String {
     if !terminal {
         return plain(rows, color);
     }
-    if let Some(width) = terminal_width().filter(|w| *w < NARROW) {
+    if let Some(width) = width.filter(|w| *w < NARROW) {
         return narrow(rows, color, width);
     }
     let mut table = Table::new();

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::calendar::{
     one_offs, Calendar, Difference, Division, Holiday, ImportedHolidays, OneOffAction, Origin,
 };
-use crate::cli::{parse_date_arg, warn, Ctx, Output};
+use crate::cli::{parse_date_arg, Ctx, Output};
 use crate::domain::clock::{self, human_date};
 use crate::domain::text::{required, MAX_SHORT};
 use crate::error::{Error, Result};
@@ -189,7 +189,7 @@ fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<Moved>> {
             let l = match loaded {
                 Ok(l) => l,
                 Err(e) => {
-                    progress.suspend(|| warn(&format!("dispute {id} was not checked: {e}")));
+                    progress.suspend(|| ctx.ui.warn(&format!("dispute {id} was not checked: {e}")));
                     return;
                 }
             };

@@ -30,7 +30,7 @@ pub struct DiscussArgs {
 }
 
 pub fn run(args: DiscussArgs, ctx: &Ctx) -> Result<Output> {
-    let note = crate::cli::input::long_text("--note", args.note, args.note_file)?;
+    let note = crate::cli::input::long_text(&ctx.ui, "--note", args.note, args.note_file)?;
     ctx.prompter
         .require("discuss", if note.is_none() { &["--note"] } else { &[] })?;
     let note = match note {

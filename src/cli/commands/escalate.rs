@@ -47,8 +47,12 @@ pub struct EscalateArgs {
 
 pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
     let p = &ctx.prompter;
-    let given =
-        crate::cli::input::long_text("--reason", args.reason.clone(), args.reason_file.clone())?;
+    let given = crate::cli::input::long_text(
+        &ctx.ui,
+        "--reason",
+        args.reason.clone(),
+        args.reason_file.clone(),
+    )?;
     p.require(
         "escalate",
         if given.is_none() { &["--reason"] } else { &[] },
@@ -82,10 +86,10 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         let (loaded, _, effects) =
             ctx.session()?
                 .preview(&args.id, args.at, escalation(String::new()))?;
-        eprint!(
-            "{}",
-            crate::render::preview::effects(&loaded.policy.policy, &effects)
-        );
+        ctx.ui.stderr(&crate::render::preview::effects(
+            &loaded.policy.policy,
+            &effects,
+        ));
         previewed = Some(effects);
     }
     let reason = match given {

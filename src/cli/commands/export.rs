@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap::{Args, ValueEnum};
 
-use crate::cli::{warn, Ctx, Output};
+use crate::cli::{Ctx, Output};
 use crate::domain::summary::Summary;
 use crate::error::Result;
 
@@ -76,10 +76,12 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
             },
             |id, row| match row {
                 Ok(row) => rows.extend(row),
-                Err(e) => warn(&format!("dispute {id} is left out of the export: {e}")),
+                Err(e) => ctx
+                    .ui
+                    .warn(&format!("dispute {id} is left out of the export: {e}")),
             },
         )?;
-        each_other(s, &others, |o, l| {
+        each_other(ctx, s, &others, |o, l| {
             if wanted(l) {
                 rows.push(l.summary(&o.calendar_for(&l.policy), &o.now));
             }
@@ -139,10 +141,12 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
         |id, row| match row {
             Ok(Some(line)) if written.is_ok() => written = out.write_all(line.as_bytes()),
             Ok(_) => {}
-            Err(e) => warn(&format!("dispute {id} is left out of the export: {e}")),
+            Err(e) => ctx
+                .ui
+                .warn(&format!("dispute {id} is left out of the export: {e}")),
         },
     )?;
-    each_other(s, &others, |o, l| {
+    each_other(ctx, s, &others, |o, l| {
         if wanted(l) && written.is_ok() {
             let line = render(
                 &l.summary(&o.calendar_for(&l.policy), &o.now),
@@ -172,6 +176,7 @@ pub(crate) fn journals_by_id(
 /// journals) that no directory before it had; a dispute found twice is visited
 /// once, with a warning if the journals differ.
 pub(crate) fn each_other(
+    ctx: &Ctx,
     s: &crate::ops::Session,
     others: &[crate::ops::Session],
     mut visit: impl FnMut(&crate::ops::Session, &crate::ops::Loaded),
@@ -185,6 +190,7 @@ pub(crate) fn each_other(
                 let path = o.store.journal_path(&id);
                 match loaded {
                     None => crate::cli::commands::report::warn_if_differ(
+                        &ctx.ui,
                         id.as_str(),
                         &seen[id.as_str()],
                         &path,
@@ -193,7 +199,7 @@ pub(crate) fn each_other(
                         seen.insert(id.as_str().to_owned(), path);
                         visit(o, &l);
                     }
-                    Some(Err(e)) => warn(&format!(
+                    Some(Err(e)) => ctx.ui.warn(&format!(
                         "dispute {id} in {} is left out: {e}",
                         o.store.root().display()
                     )),

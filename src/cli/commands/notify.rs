@@ -53,7 +53,8 @@ pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
         }
     };
     let who = required("--who", &who, MAX_SHORT)?;
-    let note = crate::cli::input::long_text("--note", args.note.clone(), args.note_file.clone())?;
+    let note =
+        crate::cli::input::long_text(&ctx.ui, "--note", args.note.clone(), args.note_file.clone())?;
     let note = optional("--note", note.as_deref(), MAX_LONG)?;
     let action = Action::Notify {
         who: who.clone(),

@@ -76,8 +76,12 @@ pub struct OpenArgs {
 }
 
 pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
-    args.summary =
-        crate::cli::input::long_text("--summary", args.summary.take(), args.summary_file.take())?;
+    args.summary = crate::cli::input::long_text(
+        &ctx.ui,
+        "--summary",
+        args.summary.take(),
+        args.summary_file.take(),
+    )?;
     let s = ctx.session()?;
     let p = &ctx.prompter;
     let config = ctx.config()?;
@@ -266,10 +270,11 @@ fn ask_facts(
     }
     let duties = crate::domain::dispute::duties_from_facts(policy, facts);
     if !duties.is_empty() {
-        eprintln!("Your answers create these duties:");
+        let mut text = "Your answers create these duties:\n".to_owned();
         for d in duties {
-            eprintln!("  {d}");
+            text.push_str(&format!("  {d}\n"));
         }
+        p.tell(&text);
     }
     Ok(())
 }

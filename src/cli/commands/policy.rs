@@ -2,7 +2,6 @@
 //! flowchart, and check a policy file before it is installed. Read-only: it never
 //! touches the data directory.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -110,21 +109,9 @@ fn origin_words(p: &LoadedPolicy) -> String {
     }
 }
 
-/// Table width: `COLUMNS` if set (as for `status`), the terminal's when there is
-/// one, else the renderer's default.
-fn width() -> Option<u16> {
-    if let Some(w) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<u16>().ok())
-        .filter(|w| *w > 0)
-    {
-        return Some(w);
-    }
-    if std::io::stdout().is_terminal() {
-        comfy_table::Table::new().width()
-    } else {
-        None
-    }
+/// Table width: the one standard output is laid out to, else the renderer's default.
+fn width(ctx: &Ctx) -> Option<u16> {
+    ctx.ui.stdout_width().and_then(|w| u16::try_from(w).ok())
 }
 
 fn list(ctx: &Ctx) -> Result<Output> {
@@ -146,7 +133,7 @@ fn list(ctx: &Ctx) -> Result<Output> {
     if ctx.json {
         return Ok(Output::json(rows));
     }
-    let mut out = render::list(&rows, width());
+    let mut out = render::list(&rows, width(ctx));
     out.push_str(
         "\n`escalate policy show ID` describes one; `escalate open --policy ID ...` uses it.\n",
     );
@@ -178,7 +165,7 @@ fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
             division,
             &loaded.hash,
             &origin_words(loaded),
-            width(),
+            width(ctx),
         ))),
         (Format::Mermaid, false) => Ok(Output::Text(render::mermaid(p))),
         (Format::Dot, false) => Ok(Output::Text(render::dot(p))),

@@ -23,8 +23,8 @@ pub struct ReopenArgs {
 }
 
 pub fn run(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
-    let reason =
-        crate::cli::input::long_text("--reason", Some(args.reason), None)?.unwrap_or_default();
+    let reason = crate::cli::input::long_text(&ctx.ui, "--reason", Some(args.reason), None)?
+        .unwrap_or_default();
     let reason = required("--reason", &reason, MAX_LONG)?;
     let loaded = ctx
         .session()?

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 
-use crate::cli::{parse_past_date_arg, warn, Ctx, Output};
+use crate::cli::{parse_past_date_arg, Ctx, Output};
 use crate::domain::report::{
     state_at, AtEnd, Builder, Contribution, Filter, Measurer, Period, Report, Series, SeriesBuilder,
 };
@@ -102,7 +102,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     };
     let today = crate::domain::clock::london_date(&s.now);
     if period.from > today {
-        warn(&format!(
+        ctx.ui.warn(&format!(
             "the period starts on {}, after today ({}): nothing in it has happened yet",
             crate::domain::clock::human_date(period.from),
             crate::domain::clock::human_date(today)
@@ -137,7 +137,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             |id| skipped.push(id),
         )?;
         skipped.iter().for_each(|id| series.skip(id));
-        agencies.warn_if_unknown();
+        agencies.warn_if_unknown(&ctx.ui);
         let series = series.finish();
         return Ok(match format {
             Format::Json => Output::json(&series),
@@ -177,7 +177,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         skipped.iter().for_each(|id| builder.skip(id));
         builder.finish()
     };
-    agencies.warn_if_unknown();
+    agencies.warn_if_unknown(&ctx.ui);
     Ok(match format {
         Format::Json => Output::json(&report),
         Format::Csv => Output::Text(csv(&report, max_stage(ctx.session()?), !args.no_header)),
@@ -215,9 +215,14 @@ pub(crate) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<crate::ops::S
 
 /// Warn that dispute `id` was found in two directories with different journals
 /// (`first`, counted, and `second`, left out).
-pub(crate) fn warn_if_differ(id: &str, first: &std::path::Path, second: &std::path::Path) {
+pub(crate) fn warn_if_differ(
+    ui: &crate::cli::Ui,
+    id: &str,
+    first: &std::path::Path,
+    second: &std::path::Path,
+) {
     if std::fs::read(first).ok() != std::fs::read(second).ok() {
-        warn(&format!(
+        ui.warn(&format!(
             "dispute {id} is in {} and in {}, and the two journals differ; it is counted once, from {}",
             first.display(),
             second.display(),
@@ -276,9 +281,9 @@ fn count_other(
                     seen.insert(id.as_str().to_owned(), path);
                     absorb(parts);
                 }
-                Ok(None) => warn_if_differ(id.as_str(), &seen[id.as_str()], &path),
+                Ok(None) => warn_if_differ(&ctx.ui, id.as_str(), &seen[id.as_str()], &path),
                 Err(e) => {
-                    warn(&format!(
+                    ctx.ui.warn(&format!(
                         "dispute {id} in {label} is left out of the report: {e}"
                     ));
                     skip(id.as_str().to_owned());
@@ -375,7 +380,10 @@ fn count(
         match parts {
             Ok(parts) => absorb(parts),
             Err(e) => {
-                progress.suspend(|| warn(&format!("dispute {id} is left out of the report: {e}")));
+                progress.suspend(|| {
+                    ctx.ui
+                        .warn(&format!("dispute {id} is left out of the report: {e}"))
+                });
                 skip(id.as_str().to_owned());
             }
         }
@@ -394,7 +402,7 @@ fn count(
             &mut skip,
         )?;
     }
-    agencies.warn_look_alikes(names);
+    agencies.warn_look_alikes(names, &ctx.ui);
     Ok(())
 }
 
@@ -484,7 +492,7 @@ impl<'a> AgenciesSeen<'a> {
     }
 
     /// Names counted apart that probably mean one agency: the fix is an alias.
-    fn warn_look_alikes(&self, list: &crate::store::agencies::Agencies) {
+    fn warn_look_alikes(&self, list: &crate::store::agencies::Agencies, ui: &crate::cli::Ui) {
         let all = self.all.lock().map(|n| n.clone()).unwrap_or_default();
         let pairs = list.unaliased_look_alikes(&all);
         if pairs.is_empty() {
@@ -501,20 +509,20 @@ impl<'a> AgenciesSeen<'a> {
         } else {
             format!("escalate agency add {long:?}; ")
         };
-        warn(&format!(
+        ui.warn(&format!(
             "these agency names look alike but are counted apart: {}. If they are one agency, say so once for everyone: {add}escalate agency alias {short:?} {long:?}",
             shown.join("; ")
         ));
     }
 
-    fn warn_if_unknown(&self) {
+    fn warn_if_unknown(&self, ui: &crate::cli::Ui) {
         let Some(wanted) = self.wanted else { return };
         if self.matched.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
         let names = self.names.lock().map(|n| n.clone()).unwrap_or_default();
         let shown: Vec<String> = names.iter().take(12).map(|n| format!("{n:?}")).collect();
-        warn(&format!(
+        ui.warn(&format!(
             "no dispute names the agency {wanted:?}, so its figures are all zero{}",
             if shown.is_empty() {
                 String::new()

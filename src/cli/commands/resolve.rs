@@ -29,7 +29,8 @@ pub struct ResolveArgs {
 
 pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
     let p = &ctx.prompter;
-    let given = crate::cli::input::long_text("--outcome", args.outcome, args.outcome_file)?;
+    let given =
+        crate::cli::input::long_text(&ctx.ui, "--outcome", args.outcome, args.outcome_file)?;
     p.require(
         "resolve",
         if given.is_none() { &["--outcome"] } else { &[] },

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use crate::cli::{warn, Ctx, Output};
+use crate::cli::{Ctx, Output};
 use crate::error::Result;
 
 #[derive(Debug, Args)]
@@ -17,7 +17,7 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let id = s.store.resolve(&args.id)?;
     let loaded = s.load(&id)?;
     for w in &loaded.warnings {
-        warn(&format!("dispute {id}: {w}"));
+        ctx.ui.warn(&format!("dispute {id}: {w}"));
     }
     let calendar = s.calendar_for(&loaded.policy);
     let summary = loaded.summary(&calendar, &s.now);

@@ -1,13 +1,12 @@
 //! `escalate status`: what is open, sorted by due date, overdue first, with filters
 //! for the questions people ask every morning.
 
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use clap::Args;
 
-use crate::cli::{parse_date_arg, warn, Ctx, Output};
+use crate::cli::{parse_date_arg, Ctx, Output};
 use crate::domain::clock;
 use crate::domain::summary::Summary;
 use crate::error::{Error, Result};
@@ -74,12 +73,12 @@ fn involves(agency: Option<&str>, s: &Summary, hidden: &AtomicUsize) -> bool {
 }
 
 /// Say that other agencies' disputes were left out, and how to see them.
-fn note_hidden(hidden: &AtomicUsize, agency: Option<&str>) {
+fn note_hidden(ui: &crate::cli::Ui, hidden: &AtomicUsize, agency: Option<&str>) {
     let n = hidden.load(Ordering::Relaxed);
     if let (Some(a), true) = (agency, n > 0) {
-        eprintln!(
-            "note: {n} dispute(s) not involving {a} are not shown; `escalate status --all-agencies` lists every agency's"
-        );
+        ui.note(&format!(
+            "{n} dispute(s) not involving {a} are not shown; `escalate status --all-agencies` lists every agency's"
+        ));
     }
 }
 
@@ -178,7 +177,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         |id, result| match result {
             Ok((row, warnings)) => {
                 for w in &warnings {
-                    warn(&format!("dispute {id}: {w}"));
+                    ctx.ui.warn(&format!("dispute {id}: {w}"));
                 }
                 match (row, &mut spill) {
                     (Some((key, Rendered::Json(text))), Some(file)) => {
@@ -191,7 +190,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
                 }
             }
             Err(e) => {
-                warn(&format!("dispute {id} is left out: {e}"));
+                ctx.ui.warn(&format!("dispute {id} is left out: {e}"));
                 damaged.get_or_insert(e);
             }
         },
@@ -199,7 +198,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     // Other agencies' directories: read only, from their journals, each dispute
     // once; the table is followed by which of them each came from.
     let mut from_others: Vec<(String, Vec<String>)> = Vec::new();
-    crate::cli::commands::export::each_other(s, &others, |o, l| {
+    crate::cli::commands::export::each_other(ctx, s, &others, |o, l| {
         if !(l.dispute.is_pending() || args.all) {
             return;
         }
@@ -225,7 +224,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         rows.push((key, rendered));
     })?;
     if !ctx.quiet {
-        note_hidden(&hidden, mine.as_deref());
+        note_hidden(&ctx.ui, &hidden, mine.as_deref());
     }
     if let (true, Some(e)) = (args.strict, damaged) {
         return Err(e);
@@ -278,7 +277,12 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             s.store.root().display()
         )));
     }
-    let mut text = crate::render::table::status(&rows, ctx.color, std::io::stdout().is_terminal());
+    let mut text = crate::render::table::status(
+        &rows,
+        ctx.ui.color(),
+        ctx.ui.stdout_is_terminal(),
+        ctx.ui.stdout_width(),
+    );
     if !others.is_empty() {
         text.push_str(&format!(
             "\nFrom this directory ({}): every dispute not listed below.\n",

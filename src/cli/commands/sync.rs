@@ -67,9 +67,11 @@ pub fn after_recording(ctx: &Ctx) {
     match done {
         Ok(o) => {
             for s in &o.superseded {
-                eprintln!("superseded: {s}");
+                ctx.ui.stderr(&format!("superseded: {s}\n"));
             }
         }
-        Err(e) => eprintln!("not synced (recorded here; run `escalate sync` later): {e}"),
+        Err(e) => ctx.ui.stderr(&format!(
+            "not synced (recorded here; run `escalate sync` later): {e}\n"
+        )),
     }
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use crate::cli::{warn, Ctx, Output};
+use crate::cli::{Ctx, Output};
 use std::path::PathBuf;
 
 use crate::domain::id::DisputeId;
@@ -160,7 +160,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     let mut visit = |mut r: Report| {
         progress.inc();
         for w in &r.warnings {
-            progress.suspend(|| warn(&format!("dispute {}: {w}", r.id)));
+            progress.suspend(|| ctx.ui.warn(&format!("dispute {}: {w}", r.id)));
         }
         if written.is_ok() && progress.active() && !ctx.json {
             // Each line goes out whole, with the bar moved out of its way.
@@ -204,7 +204,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     };
     drop(progress);
     for id in disagreed {
-        warn(&format!(
+        ctx.ui.warn(&format!(
             "dispute {id}: the status cache said something other than its journal (it was changed outside escalate); it was rebuilt from the journal"
         ));
     }
@@ -242,7 +242,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             }
         }
         if c.signers != Signers::file_hash(s.store.root()) {
-            warn(&format!(
+            ctx.ui.warn(&format!(
                 "the signers file is not what it was when the checkpoint was taken ({}): check every name and key added or removed since against the copy your partnership keeps",
                 c.taken
             ));
@@ -273,7 +273,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     let _ = written.and_then(|()| out.flush());
     drop(out);
     if any_signed && checks.signers.is_none() {
-        warn(&crate::integrity::verify::signers_not_pinned());
+        ctx.ui.warn(&crate::integrity::verify::signers_not_pinned());
     }
     if let Some(file) = &args.checkpoint {
         let (text, root) = checkpoint::render(
@@ -283,7 +283,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             &left_out,
         );
         checkpoint::write(file, &text)?;
-        crate::cli::note(&format!(
+        ctx.ui.note(&format!(
             "checkpoint written to {}: root {root}. Keep the file (or at least the root) somewhere others with access to the data directory cannot change it.",
             file.display()
         ));

@@ -1,0 +1,119 @@
+//! The terminal, owned in one place (jj's `ui.rs` is the model): whether each
+//! standard stream is a terminal, colour, the width text is laid out to, and the
+//! messages (errors, warnings, notes) written to standard error. Detected once
+//! per run, so every command decides the same way.
+
+use std::io::{IsTerminal, Write};
+
+use super::wrap;
+use super::ColorChoice;
+use crate::error::Error;
+
+#[derive(Clone, Debug)]
+pub struct Ui {
+    color: bool,
+    stdin_terminal: bool,
+    stdout_terminal: bool,
+    stderr_terminal: bool,
+}
+
+impl Ui {
+    pub fn detect(color: ColorChoice) -> Ui {
+        let stdout_terminal = std::io::stdout().is_terminal();
+        Ui {
+            color: match color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    stdout_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            },
+            stdin_terminal: std::io::stdin().is_terminal(),
+            stdout_terminal,
+            stderr_terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Colour is wanted on standard output.
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    pub fn stdin_is_terminal(&self) -> bool {
+        self.stdin_terminal
+    }
+
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_terminal
+    }
+
+    /// Both ends of a conversation are a person: questions may be asked.
+    pub fn can_ask(&self) -> bool {
+        self.stdin_terminal && self.stdout_terminal
+    }
+
+    /// A progress bar would be seen, and would not mix into piped output.
+    pub fn can_show_progress(&self) -> bool {
+        self.stderr_terminal && self.stdout_terminal
+    }
+
+    /// The width standard output is laid out to: `COLUMNS` if set (so a user or a
+    /// test can choose), else the terminal's when standard output is one.
+    pub fn stdout_width(&self) -> Option<usize> {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|w| *w > 0)
+            .or_else(|| {
+                self.stdout_terminal
+                    .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+                    .flatten()
+                    .map(|(w, _)| usize::from(w.0))
+            })
+    }
+
+    /// The width of the terminal standard error goes to, if it goes to one.
+    pub fn stderr_width(&self) -> Option<usize> {
+        self.stderr_terminal
+            .then(|| terminal_size::terminal_size_of(std::io::stderr()))
+            .flatten()
+            .map(|(w, _)| usize::from(w.0))
+    }
+
+    /// Print an error and its next steps, wrapped at word boundaries to the
+    /// terminal's width (a terminal would otherwise break words, and paths,
+    /// mid-way).
+    pub fn error(&self, e: &Error) {
+        let width = self.stderr_width();
+        let mut text = wrap::wrap(&format!("error: {e}"), "", width);
+        for hint in e.hints() {
+            text.push_str(&wrap::wrap(hint, "  ", width));
+        }
+        self.stderr(&text);
+    }
+
+    /// Something went wrong that did not stop the command (a journal left out).
+    pub fn warn(&self, message: &str) {
+        self.stderr(&wrap::wrap(
+            &format!("warning: {message}"),
+            "",
+            self.stderr_width(),
+        ));
+    }
+
+    /// Something the user should know once (a key was made, a file written).
+    pub fn note(&self, message: &str) {
+        self.stderr(&wrap::wrap(
+            &format!("note: {message}"),
+            "",
+            self.stderr_width(),
+        ));
+    }
+
+    /// Text for the person, not the output: on standard error, so `--json` and
+    /// `--quiet` output stay clean. (Never `eprint!`, which panics when standard
+    /// error cannot be written, as on a full disk.)
+    pub fn stderr(&self, text: &str) {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+}
