@@ -2,8 +2,8 @@
 //! `escalate::generate`):
 //!
 //! ```text
-//! cargo run --release --example generate -- --dir DIR --disputes N [--seed S]
-//! cargo run --release --example generate -- --dir DIR --lines N   # one long journal
+//! cargo run --release --features generate --example generate -- --dir DIR --disputes N [--seed S]
+//! cargo run --release --features generate --example generate -- --dir DIR --lines N   # one long journal
 //! ```
 
 use std::path::PathBuf;
