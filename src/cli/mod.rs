@@ -279,6 +279,11 @@ impl Ctx {
         })
     }
 
+    /// The user's own policies folder (in the config directory).
+    pub fn user_policies(&self) -> &std::path::Path {
+        &self.user_policies
+    }
+
     /// The settings file, read on first use.
     pub fn config(&self) -> Result<&Config> {
         if let Some(config) = self.config.get() {

@@ -268,6 +268,59 @@ impl Catalogue {
     }
 }
 
+/// A policy file's id must be its own: a file that reuses a built-in's id could
+/// not be installed (and used with --policy-file it would be mistaken for the
+/// built-in; the built-in's own text is fine), and two files with one id in the
+/// user's policies folder `user_dir` would leave one of them unused.
+pub fn check_id_is_free(path: &Path, loaded: &LoadedPolicy, user_dir: &Path) -> Result<()> {
+    let p = &loaded.policy;
+    let id_problem = |message: String| {
+        problems_error(
+            path,
+            &[Problem {
+                line: check::line_of_key(&loaded.text, "id"),
+                message,
+            }],
+        )
+    };
+    if Catalogue::builtin()
+        .policies()
+        .iter()
+        .any(|b| b.policy.id == p.id && b.hash != loaded.hash)
+    {
+        return Err(id_problem(format!(
+            "id {:?} is the id of a built-in policy; give yours its own id (e.g. add your area's name)",
+            p.id
+        )));
+    }
+    if let Some(other) = same_id_in(user_dir, path, loaded) {
+        return Err(id_problem(format!(
+            "id {:?} is also the id of {}, in your policies folder; only one of them can be used, so give one of them another id",
+            p.id,
+            other.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Another file in the configuration folder's policies with the same id and a
+/// different text: escalate would use only the first, so the two are a problem
+/// to report here, before either is relied on.
+fn same_id_in(dir: &Path, path: &Path, loaded: &LoadedPolicy) -> Option<PathBuf> {
+    let me = std::fs::canonicalize(path).ok();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths.into_iter().find(|other| {
+        std::fs::canonicalize(other).ok() != me
+            && LoadedPolicy::from_file(other)
+                .is_ok_and(|o| o.policy.id == loaded.policy.id && o.hash != loaded.hash)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

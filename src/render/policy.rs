@@ -5,7 +5,7 @@
 
 use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table};
 
-use crate::policy::{Anchor, Deadline, LimitScope, Policy, Trigger};
+use crate::policy::{Anchor, Deadline, LimitScope, LoadedPolicy, Policy, Trigger};
 
 /// Width used for tables and wrapped prose when stdout is not a terminal, so a
 /// policy printed to a file or e-mail stays readable.
@@ -764,6 +764,74 @@ pub fn dot(policy: &Policy) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// What `policy check` says of a valid policy: what it holds, in one paragraph,
+/// and how to use it (`install_dir` is the user's policies folder).
+pub fn check_summary(path: &std::path::Path, loaded: &LoadedPolicy, install_dir: &str) -> String {
+    let p = &loaded.policy;
+    let excluded = p.categories.iter().filter(|c| c.excluded).count();
+    let readings = readings(p).len();
+    let stage_names: Vec<String> = p
+        .stages
+        .iter()
+        .map(|s| format!("{} {}", s.number, s.name))
+        .collect();
+    let urgent = match &p.urgent {
+        Some(u) if u.start_at_any_stage && u.skip_required_action => {
+            "for a child at risk of immediate harm it may start at any stage and move on before a stage's discussion is recorded"
+        }
+        Some(u) if u.start_at_any_stage => {
+            "for a child at risk of immediate harm it may start at any stage"
+        }
+        Some(_) => {
+            "for a child at risk of immediate harm it may move on before a stage's discussion is recorded"
+        }
+        None => "it has no [urgent] rules, so urgent cases follow the same stages",
+    };
+    format!(
+        "{file} is a valid policy: {id} ({name}), {partnership}, {year}. It has {n} stage{s} ({stages}); \
+         {cats} categor{ies}{excluded}; {limits} limit{ls}; {obl} obligation{os}; {byp} bypass{bs}; {notes} note{ns}; \
+         and {readings} reading{rs}. Working days follow {division}, and {urgent}. \
+         To use it, copy it into {install_dir} and run `escalate open --policy {id} ...`, \
+         or run `escalate open --policy-file {file} ...`.",
+        file = path.display(),
+        id = p.id,
+        name = p.name,
+        partnership = p.partnership,
+        year = p.year.map_or_else(|| "undated".to_owned(), |y| y.to_string()),
+        n = p.stages.len(),
+        s = plural(p.stages.len()),
+        stages = stage_names.join(", "),
+        cats = p.categories.len(),
+        ies = if p.categories.len() == 1 { "y" } else { "ies" },
+        excluded = if excluded > 0 {
+            format!(" ({excluded} excluded)")
+        } else {
+            String::new()
+        },
+        limits = p.limits.len(),
+        ls = plural(p.limits.len()),
+        obl = p.obligations.len(),
+        os = plural(p.obligations.len()),
+        byp = p.bypasses.len(),
+        bs = if p.bypasses.len() == 1 { "" } else { "es" },
+        notes = p.notes.len(),
+        ns = plural(p.notes.len()),
+        rs = plural(readings),
+        division = match p.division {
+            Some(d) => format!("{} bank holidays", d.title()),
+            None => "the bank holidays of your `division` setting (England and Wales when it is not set)".to_owned(),
+        },
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::{Ctx, Output};
 use crate::error::{Error, Result};
-use crate::policy::{Catalogue, LoadedPolicy, Origin};
+use crate::policy::{LoadedPolicy, Origin};
 use crate::render::policy as render;
 
 #[derive(Debug, Args)]
@@ -194,39 +194,8 @@ struct CheckReport<'a> {
 fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
     let path = &args.file;
     let loaded = LoadedPolicy::from_file(path)?;
+    crate::policy::check_id_is_free(path, &loaded, ctx.user_policies())?;
     let p = &loaded.policy;
-    // A file that reuses a built-in's id could not be installed, and used with
-    // --policy-file it would be mistaken for the built-in; the built-in's own text is
-    // fine.
-    if Catalogue::builtin()
-        .policies()
-        .iter()
-        .any(|b| b.policy.id == p.id && b.hash != loaded.hash)
-    {
-        return Err(crate::policy::problems_error(
-            path,
-            &[crate::policy::Problem {
-                line: crate::policy::check::line_of_key(&loaded.text, "id"),
-                message: format!(
-                    "id {:?} is the id of a built-in policy; give yours its own id (e.g. add your area's name)",
-                    p.id
-                ),
-            }],
-        ));
-    }
-    if let Some(other) = same_id_in_config(path, &loaded) {
-        return Err(crate::policy::problems_error(
-            path,
-            &[crate::policy::Problem {
-                line: crate::policy::check::line_of_key(&loaded.text, "id"),
-                message: format!(
-                    "id {:?} is also the id of {}, in your policies folder; only one of them can be used, so give one of them another id",
-                    p.id,
-                    other.display()
-                ),
-            }],
-        ));
-    }
     let excluded = p.categories.iter().filter(|c| c.excluded).count();
     let readings = render::readings(p).len();
     if ctx.json {
@@ -248,88 +217,7 @@ fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
             hash: &loaded.hash,
         }));
     }
-    let stage_names: Vec<String> = p
-        .stages
-        .iter()
-        .map(|s| format!("{} {}", s.number, s.name))
-        .collect();
-    let urgent = match &p.urgent {
-        Some(u) if u.start_at_any_stage && u.skip_required_action => {
-            "for a child at risk of immediate harm it may start at any stage and move on before a stage's discussion is recorded"
-        }
-        Some(u) if u.start_at_any_stage => {
-            "for a child at risk of immediate harm it may start at any stage"
-        }
-        Some(_) => {
-            "for a child at risk of immediate harm it may move on before a stage's discussion is recorded"
-        }
-        None => "it has no [urgent] rules, so urgent cases follow the same stages",
-    };
-    let config = crate::cli::project_dirs().map_or_else(
-        || "your config directory's policies/ folder".to_owned(),
-        |d| d.config_dir().join("policies").display().to_string(),
-    );
-    let paragraph = format!(
-        "{file} is a valid policy: {id} ({name}), {partnership}, {year}. It has {n} stage{s} ({stages}); \
-         {cats} categor{ies}{excluded}; {limits} limit{ls}; {obl} obligation{os}; {byp} bypass{bs}; {notes} note{ns}; \
-         and {readings} reading{rs}. Working days follow {division}, and {urgent}. \
-         To use it, copy it into {config} and run `escalate open --policy {id} ...`, \
-         or run `escalate open --policy-file {file} ...`.",
-        file = path.display(),
-        id = p.id,
-        name = p.name,
-        partnership = p.partnership,
-        year = p.year.map_or_else(|| "undated".to_owned(), |y| y.to_string()),
-        n = p.stages.len(),
-        s = plural(p.stages.len()),
-        stages = stage_names.join(", "),
-        cats = p.categories.len(),
-        ies = if p.categories.len() == 1 { "y" } else { "ies" },
-        excluded = if excluded > 0 {
-            format!(" ({excluded} excluded)")
-        } else {
-            String::new()
-        },
-        limits = p.limits.len(),
-        ls = plural(p.limits.len()),
-        obl = p.obligations.len(),
-        os = plural(p.obligations.len()),
-        byp = p.bypasses.len(),
-        bs = if p.bypasses.len() == 1 { "" } else { "es" },
-        notes = p.notes.len(),
-        ns = plural(p.notes.len()),
-        rs = plural(readings),
-        division = match p.division {
-            Some(d) => format!("{} bank holidays", d.title()),
-            None => "the bank holidays of your `division` setting (England and Wales when it is not set)".to_owned(),
-        },
-    );
+    let install_dir = ctx.user_policies().display().to_string();
+    let paragraph = render::check_summary(path, &loaded, &install_dir);
     Ok(Output::Text(format!("{paragraph}\n")))
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
-/// Another file in the configuration folder's policies with the same id and a
-/// different text: escalate would use only the first, so the two are a problem
-/// to report here, before either is relied on.
-fn same_id_in_config(path: &std::path::Path, loaded: &LoadedPolicy) -> Option<PathBuf> {
-    let dir = crate::cli::project_dirs()?.config_dir().join("policies");
-    let me = std::fs::canonicalize(path).ok();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths.into_iter().find(|other| {
-        std::fs::canonicalize(other).ok() != me
-            && LoadedPolicy::from_file(other)
-                .is_ok_and(|o| o.policy.id == loaded.policy.id && o.hash != loaded.hash)
-    })
 }
