@@ -2,6 +2,7 @@
 //! in letters, deadlines with what is left, tables that fit the terminal. Rendering
 //! never decides anything; it only presents what the domain computed.
 
+pub mod calendar;
 pub mod csv;
 pub mod ics;
 pub mod policy;

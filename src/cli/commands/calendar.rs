@@ -12,12 +12,13 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::calendar::{
-    one_offs, Calendar, Difference, Division, Holiday, ImportedHolidays, OneOffAction, Origin,
+    one_offs, Calendar, Division, Holiday, ImportedHolidays, OneOffAction, Origin,
 };
 use crate::cli::{parse_date_arg, Ctx, Output};
 use crate::domain::clock::{self, human_date};
 use crate::domain::text::{required, MAX_SHORT};
 use crate::error::{Error, Result};
+use crate::render::calendar as render;
 use crate::store::calendar::{CalendarFiles, Calendars, LocalCalendar, MAX_FILE_BYTES};
 
 /// Longest span `add` and `between` will work over: a century is far beyond
@@ -153,21 +154,11 @@ pub fn run(args: CalendarArgs, ctx: &Ctx) -> Result<Output> {
     }
 }
 
-/// An open dispute whose deadline a calendar change moved.
-#[derive(Debug, Serialize)]
-struct Moved {
-    id: String,
-    policy: String,
-    stage: u32,
-    from: NaiveDate,
-    to: NaiveDate,
-}
-
 /// Compare every open dispute's deadline under the calendar this process
 /// started with and under `after`, so the person making the change sees
 /// what it did. A journal that cannot be read is left out with a warning:
 /// the change itself is already stored.
-fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<Moved>> {
+fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<render::Moved>> {
     let s = ctx.session()?;
     let new = Calendars::from_local(after.clone());
     let mut out = Vec::new();
@@ -199,7 +190,7 @@ fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<Moved>> {
             let now = l.dispute.due(p, &new.get(division));
             if let (Some(b), Some(a)) = (before, now) {
                 if b.date != a.date {
-                    out.push(Moved {
+                    out.push(render::Moved {
                         id: id.to_string(),
                         policy: p.id.clone(),
                         stage: l.dispute.stage,
@@ -211,28 +202,6 @@ fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<Moved>> {
         },
     )?;
     Ok(out)
-}
-
-fn moved_text(moved: &[Moved]) -> String {
-    if moved.is_empty() {
-        return "No open dispute's deadline moved.\n".to_owned();
-    }
-    let mut out = format!(
-        "Deadlines moved ({} open dispute{}):\n",
-        moved.len(),
-        if moved.len() == 1 { "" } else { "s" }
-    );
-    for m in moved {
-        out.push_str(&format!(
-            "  {} ({} stage {}): {} -> {}\n",
-            m.id,
-            m.policy,
-            m.stage,
-            human_date(m.from),
-            human_date(m.to)
-        ));
-    }
-    out
 }
 
 fn read_import_file(path: &Path) -> Result<String> {
@@ -252,25 +221,6 @@ fn read_import_file(path: &Path) -> Result<String> {
         .map_err(|_| Error::refused(format!("{} is not UTF-8 text", path.display())))
 }
 
-#[derive(Serialize)]
-struct ImportedDivision {
-    division: Division,
-    years: Vec<i32>,
-    holidays: usize,
-    calendar: String,
-}
-
-#[derive(Serialize)]
-struct ImportReport<'a> {
-    file: &'a Path,
-    stored: PathBuf,
-    changed: bool,
-    backup: Option<PathBuf>,
-    divisions: Vec<ImportedDivision>,
-    differences: Vec<Difference>,
-    moved: Vec<Moved>,
-}
-
 fn import(args: ImportArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let text = read_import_file(&args.file)?;
@@ -284,11 +234,11 @@ fn import(args: ImportArgs, ctx: &Ctx) -> Result<Output> {
         closures: s.calendars.local().closures.clone(),
     };
     let stored = CalendarFiles::new(s.store.root()).store_import(&imported)?;
-    let divisions: Vec<ImportedDivision> = Division::ALL
+    let divisions: Vec<render::ImportedDivision> = Division::ALL
         .into_iter()
         .filter_map(|d| {
             let years: Vec<i32> = imported.years(d).into_iter().collect();
-            (!years.is_empty()).then(|| ImportedDivision {
+            (!years.is_empty()).then(|| render::ImportedDivision {
                 division: d,
                 holidays: imported.holidays(d).len(),
                 calendar: after.calendar(d).describe(),
@@ -296,7 +246,7 @@ fn import(args: ImportArgs, ctx: &Ctx) -> Result<Output> {
             })
         })
         .collect();
-    let report = ImportReport {
+    let report = render::ImportReport {
         file: &args.file,
         moved: moved_deadlines(ctx, &after)?,
         stored: stored.path,
@@ -308,87 +258,7 @@ fn import(args: ImportArgs, ctx: &Ctx) -> Result<Output> {
     if ctx.json {
         return Ok(Output::json(&report));
     }
-    let mut out = format!(
-        "Imported GOV.UK bank holidays from {}.\n",
-        args.file.display()
-    );
-    out.push_str("For the years it covers the import, not the rules, decides:\n");
-    for d in &report.divisions {
-        out.push_str(&format!(
-            "  {}: {} bank holidays, {}\n",
-            d.division.title(),
-            d.holidays,
-            years_text(&d.years)
-        ));
-    }
-    if report.differences.is_empty() {
-        out.push_str("It agrees with the rules for every year it covers.\n");
-    } else {
-        out.push_str(&format!(
-            "It differs from the rules on {} day{}:\n",
-            report.differences.len(),
-            if report.differences.len() == 1 {
-                ""
-            } else {
-                "s"
-            }
-        ));
-        for d in &report.differences {
-            out.push_str(&format!("  {d}\n"));
-        }
-        out.push_str(
-            "Where they differ the import decides. If the file is older than an announced change, import a newer copy.\n",
-        );
-    }
-    out.push_str(&moved_text(&report.moved));
-    match (&report.backup, report.changed) {
-        (_, false) => out.push_str(&format!(
-            "{} already held exactly this import.\n",
-            report.stored.display()
-        )),
-        (Some(bak), true) => out.push_str(&format!(
-            "Stored in {}; the previous import is kept as {}.\n",
-            report.stored.display(),
-            bak.display()
-        )),
-        (None, true) => out.push_str(&format!("Stored in {}.\n", report.stored.display())),
-    }
-    Ok(Output::Text(out))
-}
-
-/// "2012 to 2027 except 2016": GOV.UK files cover runs of years, and a gap
-/// matters because the rules decide the missing year.
-fn years_text(years: &[i32]) -> String {
-    let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
-        return String::new();
-    };
-    if first == last {
-        return first.to_string();
-    }
-    let missing: Vec<String> = (first..=last)
-        .filter(|y| !years.contains(y))
-        .map(|y| y.to_string())
-        .collect();
-    if missing.is_empty() {
-        format!("{first} to {last}")
-    } else {
-        format!("{first} to {last} except {}", missing.join(", "))
-    }
-}
-
-fn span(from: NaiveDate, to: NaiveDate) -> String {
-    if from == to {
-        human_date(from)
-    } else {
-        format!("{} to {}", human_date(from), human_date(to))
-    }
-}
-
-fn dates(list: &[NaiveDate]) -> String {
-    list.iter()
-        .map(|d| human_date(*d))
-        .collect::<Vec<_>>()
-        .join(", ")
+    Ok(Output::Text(render::import(&report)))
 }
 
 #[derive(Serialize)]
@@ -399,7 +269,7 @@ struct CloseReport {
     unchanged: Vec<NaiveDate>,
     weekends_not_stored: Vec<NaiveDate>,
     closure_days: usize,
-    moved: Vec<Moved>,
+    moved: Vec<render::Moved>,
 }
 
 /// This agency's closure days, or (`--partnership`) the partnership's shared ones.
@@ -433,7 +303,7 @@ fn close(args: CloseArgs, ctx: &Ctx) -> Result<Output> {
     if !report.closed.is_empty() {
         out.push_str(&format!(
             "Closed {} ({} day{}): {}.\n",
-            span(args.date, to),
+            render::span(args.date, to),
             report.closed.len(),
             if report.closed.len() == 1 { "" } else { "s" },
             report.reason
@@ -443,22 +313,22 @@ fn close(args: CloseArgs, ctx: &Ctx) -> Result<Output> {
         out.push_str(&format!(
             "Already closed, reason now \"{}\": {}.\n",
             report.reason,
-            dates(&report.updated)
+            render::dates(&report.updated)
         ));
     }
     if !report.unchanged.is_empty() {
         out.push_str(&format!(
             "Already closed for that reason: {}.\n",
-            dates(&report.unchanged)
+            render::dates(&report.unchanged)
         ));
     }
     if !report.weekends_not_stored.is_empty() {
         out.push_str(&format!(
             "Not stored (weekends are never working days): {}.\n",
-            dates(&report.weekends_not_stored)
+            render::dates(&report.weekends_not_stored)
         ));
     }
-    out.push_str(&moved_text(&report.moved));
+    out.push_str(&render::moved(&report.moved));
     Ok(Output::Text(out))
 }
 
@@ -472,7 +342,7 @@ struct Reopened {
 struct ReopenReport {
     reopened: Vec<Reopened>,
     closure_days: usize,
-    moved: Vec<Moved>,
+    moved: Vec<render::Moved>,
 }
 
 fn reopen(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
@@ -502,7 +372,7 @@ fn reopen(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
             r.reason
         ));
     }
-    out.push_str(&moved_text(&report.moved));
+    out.push_str(&render::moved(&report.moved));
     Ok(Output::Text(out))
 }
 
@@ -625,42 +495,19 @@ fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     Ok(Output::Text(out))
 }
 
-#[derive(Serialize)]
-struct Skipped {
-    date: NaiveDate,
-    reason: String,
-}
-
 /// The non-working days in (from, to] other than weekends, and how many
 /// weekend days there were.
-fn skipped(cal: &Calendar, from: NaiveDate, to: NaiveDate) -> (Vec<Skipped>, usize) {
+fn skipped(cal: &Calendar, from: NaiveDate, to: NaiveDate) -> (Vec<render::Skipped>, usize) {
     let mut list = Vec::new();
     let mut weekends = 0;
     for date in from.iter_days().skip(1).take_while(|d| *d <= to) {
         if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
             weekends += 1;
         } else if let Some(reason) = cal.non_working_reason(date) {
-            list.push(Skipped { date, reason });
+            list.push(render::Skipped { date, reason });
         }
     }
     (list, weekends)
-}
-
-fn skipped_text(list: &[Skipped], weekends: usize) -> String {
-    let mut parts: Vec<String> = list
-        .iter()
-        .map(|s| format!("{} ({})", human_date(s.date), s.reason))
-        .collect();
-    if weekends > 0 {
-        parts.push(format!(
-            "{weekends} weekend day{}",
-            if weekends == 1 { "" } else { "s" }
-        ));
-    }
-    if parts.is_empty() {
-        return String::new();
-    }
-    format!("Not counted: {}.\n", parts.join("; "))
 }
 
 #[derive(Serialize)]
@@ -669,7 +516,7 @@ struct AddReport {
     working_days: u32,
     date: NaiveDate,
     calendar: String,
-    skipped: Vec<Skipped>,
+    skipped: Vec<render::Skipped>,
     weekend_days: usize,
 }
 
@@ -712,7 +559,7 @@ fn add(args: AddArgs, ctx: &Ctx) -> Result<Output> {
         "{} ({how}, {})\n{}",
         human_date(date),
         report.calendar,
-        skipped_text(&report.skipped, report.weekend_days)
+        render::skipped(&report.skipped, report.weekend_days)
     )))
 }
 
@@ -722,7 +569,7 @@ struct BetweenReport {
     to: NaiveDate,
     working_days: i64,
     calendar: String,
-    skipped: Vec<Skipped>,
+    skipped: Vec<render::Skipped>,
     weekend_days: usize,
 }
 
@@ -762,6 +609,6 @@ fn between(args: BetweenArgs, ctx: &Ctx) -> Result<Output> {
         human_date(args.from),
         human_date(args.to),
         report.calendar,
-        skipped_text(&report.skipped, report.weekend_days)
+        render::skipped(&report.skipped, report.weekend_days)
     )))
 }
