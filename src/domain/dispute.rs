@@ -21,6 +21,22 @@ pub enum State {
     Resolved,
 }
 
+impl State {
+    /// The word for the state, as JSON, CSV and messages write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Resolved => "resolved",
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An obligation the policy created for this dispute, and whether it was met.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ObligationState {
@@ -349,7 +365,7 @@ impl Dispute {
                 if !open || *stage != self.stage {
                     return Err(format!(
                         "a discussion at stage {stage} while the dispute is {} at stage {}",
-                        self.state_word(),
+                        self.state.as_str(),
                         self.stage
                     ));
                 }
@@ -367,7 +383,7 @@ impl Dispute {
                     || policy.stage(*to_stage).is_none()
                     || to_stage <= from_stage
                 {
-                    return Err(format!("an escalation from stage {from_stage} to {to_stage} while the dispute is {} at stage {}", self.state_word(), self.stage));
+                    return Err(format!("an escalation from stage {from_stage} to {to_stage} while the dispute is {} at stage {}", self.state.as_str(), self.stage));
                 }
                 for s in policy
                     .stages
@@ -415,7 +431,7 @@ impl Dispute {
                 if !open || *stage != self.stage {
                     return Err(format!(
                         "a resolution at stage {stage} while the dispute is {} at stage {}",
-                        self.state_word(),
+                        self.state.as_str(),
                         self.stage
                     ));
                 }
@@ -457,7 +473,7 @@ impl Dispute {
                 if !open || *stage != self.stage || !allowed {
                     return Err(format!(
                         "an agreed date for stage {stage}, which the policy does not allow while the dispute is {} at stage {}",
-                        self.state_word(),
+                        self.state.as_str(),
                         self.stage
                     ));
                 }
@@ -506,13 +522,6 @@ impl Dispute {
             agreed_due: self.agreed_due,
             events: self.events,
             records: Vec::new(),
-        }
-    }
-
-    fn state_word(&self) -> &'static str {
-        match self.state {
-            State::Open => "open",
-            State::Resolved => "resolved",
         }
     }
 
@@ -971,6 +980,16 @@ pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::policy::Catalogue;
+
+    #[test]
+    fn a_state_is_written_as_its_serde_name() {
+        for state in [State::Open, State::Resolved] {
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+            assert_eq!(state.to_string(), state.as_str());
+        }
+        assert_eq!(State::Resolved.as_str(), "resolved");
+    }
 
     #[test]
     fn the_facts_worth_asking_are_those_a_rule_depends_on() {
