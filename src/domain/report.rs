@@ -1229,6 +1229,44 @@ mod tests {
     }
 
     #[test]
+    fn long_rows_and_timeliness_list_stages_in_numeric_order() {
+        let mut timeliness = Timeliness::default();
+        for stage in [10, 2, 1] {
+            let part = TimelinessPart {
+                left: vec![Left {
+                    stage,
+                    timely: Timely::OnTime,
+                    working_days: 1,
+                }],
+                obligations: Vec::new(),
+            };
+            timeliness.add(&part, "Police", "Housing");
+        }
+        let report = Report {
+            from: "2026-11-01".parse().unwrap(),
+            to: "2026-11-30".parse().unwrap(),
+            generated_at: crate::domain::clock::parse_instant("2026-12-01T09:00:00Z").unwrap(),
+            total: figures(1..=11),
+            by_policy: BTreeMap::new(),
+            by_agency: ByAgency::default(),
+            breakdown: Breakdown::default(),
+            timeliness,
+            skipped: Vec::new(),
+        };
+        let stages: Vec<String> = report
+            .long_rows("2026-11")
+            .into_iter()
+            .filter(|r| r.dimension == "stage" && r.figure == "entered")
+            .map(|r| r.value)
+            .collect();
+        let expected: Vec<String> = (1..=11).map(|n| n.to_string()).collect();
+        assert_eq!(stages, expected);
+        let json = serde_json::to_string(&report.timeliness).unwrap();
+        let at = |key: &str| json.find(&format!("\"{key}\":{{\"on_time\"")).unwrap();
+        assert!(at("1") < at("2") && at("2") < at("10"), "{json}");
+    }
+
+    #[test]
     fn adding_figures_sums_each_stage() {
         let mut total = figures(1..=3);
         total.add(&figures(2..=10));
