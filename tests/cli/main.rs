@@ -19,4 +19,5 @@ mod readme;
 mod reports;
 mod scale;
 mod share;
+mod stage_order;
 mod terminal;
