@@ -63,9 +63,12 @@ fn push(
     happened: Option<Instant>,
     event: Event,
 ) {
+    // Every record here was encoded once already (signed, below), so encoding it
+    // again cannot fail.
     let prev = records
         .last()
-        .map(|r| line::sha256_hex(line::encode(r).as_bytes()))
+        .and_then(|r| line::encode(r).ok())
+        .map(|text| line::sha256_hex(text.as_bytes()))
         .unwrap_or_default();
     let first = records.is_empty();
     let mut r = Record {
@@ -266,16 +269,16 @@ pub fn long_journal(dir: &Path, lines: usize, seed: u64) -> Result<DisputeId> {
 
 fn write_journal(path: &Path, records: &[Record]) -> Result<()> {
     let mut bytes = Vec::new();
+    let mut hash = String::new();
     for r in records {
-        bytes.extend_from_slice(line::encode(r).as_bytes());
+        let text = line::encode(r)?;
+        hash = line::sha256_hex(text.as_bytes());
+        bytes.extend_from_slice(text.as_bytes());
         bytes.push(b'\n');
     }
     let receipt = head::Receipt {
         seq: records.len() as u64,
-        hash: records
-            .last()
-            .map(|r| line::sha256_hex(line::encode(r).as_bytes()))
-            .unwrap_or_default(),
+        hash,
     };
     crate::store::fsutil::write_new_file(path, &bytes)?;
     crate::store::fsutil::write_new_file(&head::path_for(path), head::render(&receipt).as_bytes())

@@ -8,7 +8,7 @@ use crate::domain::clock::{self, Instant};
 use crate::domain::dispute::{Correction, Dispute, Learned, ObligationState};
 use crate::domain::event::{Event, Record};
 use crate::error::{Error, Result};
-use crate::policy::{Policy, Trigger, FLAG_CONDITIONS};
+use crate::policy::{Flag, Policy, Trigger};
 
 /// What `amend` is asked to record.
 #[derive(Clone, Debug)]
@@ -23,7 +23,7 @@ pub enum Amendment {
     },
     /// A condition (`cp-plan`, `looked-after`, `immediate-harm`) learned later.
     Fact {
-        fact: String,
+        fact: Flag,
         value: bool,
         note: String,
     },
@@ -82,23 +82,23 @@ fn correctable(e: &Event) -> bool {
 }
 
 /// Parse `cp-plan=yes` (or `no`, `true`, `false`) as `amend --fact` takes it.
-pub fn parse_fact(text: &str) -> std::result::Result<(String, bool), String> {
+pub fn parse_fact(text: &str) -> std::result::Result<(Flag, bool), String> {
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| format!("{text:?} is not NAME=yes or NAME=no"))?;
     let name = name.trim().to_lowercase();
-    if !FLAG_CONDITIONS.contains(&name.as_str()) {
+    let Some(flag) = Flag::parse(&name) else {
         return Err(format!(
             "{name:?} is not a fact escalate records; use one of {}",
-            FLAG_CONDITIONS.join(", ")
+            Flag::names()
         ));
-    }
+    };
     let value = match value.trim().to_lowercase().as_str() {
         "yes" | "y" | "true" => true,
         "no" | "n" | "false" => false,
         other => return Err(format!("{other:?} is not yes or no")),
     };
-    Ok((name, value))
+    Ok((flag, value))
 }
 
 impl Dispute {
@@ -127,7 +127,7 @@ impl Dispute {
                 })
             }
             Amendment::Fact { fact, value, note } => {
-                let current = self.facts.holds(&fact);
+                let current = self.facts.flag(fact);
                 if current == value {
                     return Err(Error::refused(format!(
                         "dispute {} already records {fact} as {}",
@@ -136,7 +136,11 @@ impl Dispute {
                     ))
                     .with_hint("Nothing needs recording."));
                 }
-                Ok(Event::FactLearned { fact, value, note })
+                Ok(Event::FactLearned {
+                    fact: fact.name().to_owned(),
+                    value,
+                    note,
+                })
             }
         }
     }
@@ -224,21 +228,16 @@ impl Dispute {
     pub(crate) fn learn(
         &mut self,
         policy: &Policy,
-        fact: &str,
+        fact: Flag,
         value: bool,
         (when, line): (Instant, u64),
-    ) -> std::result::Result<(), String> {
+    ) {
         let before = self.facts.clone();
-        match fact {
-            "cp-plan" => self.facts.cp_plan = value,
-            "looked-after" => self.facts.looked_after = value,
-            "immediate-harm" => self.facts.immediate_harm = value,
-            other => return Err(format!("a fact {other:?}, which escalate does not know")),
-        }
+        self.facts.set(fact, value);
         self.learned.retain(|l| l.condition != fact);
-        if value && !before.holds(fact) {
+        if value && !before.flag(fact) {
             self.learned.push(Learned {
-                condition: fact.to_owned(),
+                condition: fact,
                 at: when,
             });
         }
@@ -261,7 +260,6 @@ impl Dispute {
                     .push(ObligationState::duty(o, stage, (when, line)));
             }
         }
-        Ok(())
     }
 
     /// The `reopened` event for a resolved dispute, or why it cannot be recorded.
@@ -352,13 +350,16 @@ mod tests {
 
     #[test]
     fn facts_parse_as_the_policy_names_them() {
-        assert_eq!(parse_fact("cp-plan=yes"), Ok(("cp-plan".into(), true)));
+        assert_eq!(parse_fact("cp-plan=yes"), Ok((Flag::CpPlan, true)));
         assert_eq!(
             parse_fact("Looked-After=no"),
-            Ok(("looked-after".into(), false))
+            Ok((Flag::LookedAfter, false))
         );
         assert!(parse_fact("cp-plan").is_err());
-        assert!(parse_fact("adopted=yes").is_err());
+        assert_eq!(
+            parse_fact("adopted=yes"),
+            Err("\"adopted\" is not a fact escalate records; use one of cp-plan, looked-after, immediate-harm".into())
+        );
         assert!(parse_fact("cp-plan=maybe").is_err());
     }
 }

@@ -12,13 +12,31 @@ use crate::domain::deadline::{self, Due};
 use crate::domain::event::{Event, Opened, Record};
 use crate::domain::id::DisputeId;
 use crate::error::{Error, Result};
-use crate::policy::{Anchor, Deadline, Facts, LimitScope, Obligation, Policy, Step, Trigger};
+use crate::policy::{
+    Anchor, Condition, Deadline, Facts, Flag, LimitScope, Obligation, Policy, Step, Trigger,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Open,
     Resolved,
+}
+
+impl State {
+    /// The word for the state, as JSON, CSV and messages write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Resolved => "resolved",
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An obligation the policy created for this dispute, and whether it was met.
@@ -106,7 +124,7 @@ pub struct Correction {
 /// when: deadlines that depend on it count from then, not from before it was known.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Learned {
-    pub condition: String,
+    pub condition: Flag,
     #[serde(with = "crate::domain::clock::rfc3339")]
     pub at: Instant,
 }
@@ -349,7 +367,7 @@ impl Dispute {
                 if !open || *stage != self.stage {
                     return Err(format!(
                         "a discussion at stage {stage} while the dispute is {} at stage {}",
-                        self.state_word(),
+                        self.state.as_str(),
                         self.stage
                     ));
                 }
@@ -367,7 +385,7 @@ impl Dispute {
                     || policy.stage(*to_stage).is_none()
                     || to_stage <= from_stage
                 {
-                    return Err(format!("an escalation from stage {from_stage} to {to_stage} while the dispute is {} at stage {}", self.state_word(), self.stage));
+                    return Err(format!("an escalation from stage {from_stage} to {to_stage} while the dispute is {} at stage {}", self.state.as_str(), self.stage));
                 }
                 for s in policy
                     .stages
@@ -415,7 +433,7 @@ impl Dispute {
                 if !open || *stage != self.stage {
                     return Err(format!(
                         "a resolution at stage {stage} while the dispute is {} at stage {}",
-                        self.state_word(),
+                        self.state.as_str(),
                         self.stage
                     ));
                 }
@@ -457,7 +475,7 @@ impl Dispute {
                 if !open || *stage != self.stage || !allowed {
                     return Err(format!(
                         "an agreed date for stage {stage}, which the policy does not allow while the dispute is {} at stage {}",
-                        self.state_word(),
+                        self.state.as_str(),
                         self.stage
                     ));
                 }
@@ -471,7 +489,9 @@ impl Dispute {
                 }
             }
             Event::FactLearned { fact, value, .. } => {
-                self.learn(policy, fact, *value, (when, line))?;
+                let flag = Flag::parse(fact)
+                    .ok_or_else(|| format!("a fact {fact:?}, which escalate does not know"))?;
+                self.learn(policy, flag, *value, (when, line));
             }
             Event::Recovered { .. } | Event::ReceiptRepaired { .. } => {}
             Event::Superseded { .. } | Event::Merged { .. } => {}
@@ -506,13 +526,6 @@ impl Dispute {
             agreed_due: self.agreed_due,
             events: self.events,
             records: Vec::new(),
-        }
-    }
-
-    fn state_word(&self) -> &'static str {
-        match self.state {
-            State::Open => "open",
-            State::Resolved => "resolved",
         }
     }
 
@@ -890,10 +903,10 @@ pub fn policy_due_learned(
 
 /// When a rule with conditions `when` (which hold) first applied: `None` if it held
 /// from the start, else the earliest time one of its conditions was learned.
-fn known_since(facts: &Facts, learned: &[Learned], when: &[String]) -> Option<Instant> {
+fn known_since(facts: &Facts, learned: &[Learned], when: &[Condition]) -> Option<Instant> {
     let mut since: Option<Instant> = None;
     for c in when.iter().filter(|c| facts.holds(c)) {
-        match learned.iter().find(|l| &l.condition == c) {
+        match learned.iter().find(|l| Condition::Flag(l.condition) == *c) {
             None => return None,
             Some(l) => since = Some(since.map_or(l.at, |s| s.min(l.at))),
         }
@@ -901,20 +914,20 @@ fn known_since(facts: &Facts, learned: &[Learned], when: &[String]) -> Option<In
     since
 }
 
-/// The conditions (`cp-plan`, `looked-after`, `immediate-harm`) some rule of the
+/// The facts (`cp-plan`, `looked-after`, `immediate-harm`) some rule of the
 /// policy depends on, in that order: the facts worth asking about.
-pub fn conditions_used(policy: &Policy) -> Vec<&'static str> {
-    crate::policy::FLAG_CONDITIONS
+pub fn conditions_used(policy: &Policy) -> Vec<Flag> {
+    Flag::ALL
         .into_iter()
-        .filter(|c| !rules_for(policy, c).is_empty())
+        .filter(|f| !rules_for(policy, *f).is_empty())
         .collect()
 }
 
 /// What the policy says follows from `condition`, in its own words: each duty
 /// ("Notify the Independent Reviewing Officer, on entering stage 2") and each
 /// deadline that depends on it.
-pub fn rules_for(policy: &Policy, condition: &str) -> Vec<String> {
-    let has = |when: &[String]| when.iter().any(|c| c == condition);
+pub fn rules_for(policy: &Policy, flag: Flag) -> Vec<String> {
+    let has = |when: &[Condition]| when.contains(&Condition::Flag(flag));
     let mut out: Vec<String> = policy
         .obligations
         .iter()
@@ -973,15 +986,22 @@ mod tests {
     use crate::policy::Catalogue;
 
     #[test]
+    fn a_state_is_written_as_its_serde_name() {
+        for state in [State::Open, State::Resolved] {
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+            assert_eq!(state.to_string(), state.as_str());
+        }
+        assert_eq!(State::Resolved.as_str(), "resolved");
+    }
+
+    #[test]
     fn the_facts_worth_asking_are_those_a_rule_depends_on() {
         let catalogue = Catalogue::builtin();
         let gscb = &catalogue.get("gscb").unwrap().policy;
-        assert_eq!(
-            conditions_used(gscb),
-            vec!["cp-plan", "looked-after", "immediate-harm"]
-        );
+        assert_eq!(conditions_used(gscb), Flag::ALL);
         let lscb = &catalogue.get("lscb").unwrap().policy;
-        assert!(!conditions_used(lscb).contains(&"cp-plan"));
+        assert!(!conditions_used(lscb).contains(&Flag::CpPlan));
         let facts = Facts {
             cp_plan: true,
             ..Facts::default()

@@ -433,9 +433,12 @@ pub fn check_urgent_escalation(s: &Situation, to: Option<u32>, role: Option<&str
         .with_hint("Leave out --urgent."));
     }
     let mut trial = d.clone_state();
-    trial
-        .learn(s.policy, "immediate-harm", true, (s.when, 0))
-        .map_err(Error::refused)?;
+    trial.learn(
+        s.policy,
+        crate::policy::Flag::ImmediateHarm,
+        true,
+        (s.when, 0),
+    );
     trial.plan_escalation(s.policy, to, role).map(|_| ())
 }
 

@@ -90,6 +90,10 @@ impl Period {
     }
 }
 
+/// Counts (or labels) keyed by stage number, so stage 10 comes after stage 9. JSON
+/// writes the keys as strings (`{"1": 3, "2": 1}`), as it always has.
+pub type ByStage<T> = BTreeMap<u32, T>;
+
 /// The figures, for all disputes or one policy.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Figures {
@@ -97,12 +101,12 @@ pub struct Figures {
     pub escalations: u64,
     /// Keyed by stage number: how many disputes entered that stage in the period
     /// (opening at a stage counts as entering it).
-    pub entered_stage: BTreeMap<String, u64>,
+    pub entered_stage: ByStage<u64>,
     /// The GSCB figure, "escalations from Stage 1 onwards": the sum of
     /// `entered_stage`, named so nobody sums columns by hand.
     pub escalations_from_stage_1: u64,
     pub resolved: u64,
-    pub resolved_at_stage: BTreeMap<String, u64>,
+    pub resolved_at_stage: ByStage<u64>,
     pub reopened: u64,
     pub open_at_end: u64,
     pub overdue_at_end: u64,
@@ -113,7 +117,7 @@ pub struct Figures {
     /// number ("4" → "4-mediation"); two policies naming one position differently
     /// are shown together ("4a/4").
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub stage_labels: BTreeMap<String, String>,
+    pub stage_labels: ByStage<String>,
     #[serde(skip)]
     days_to_resolve: Vec<i64>,
 }
@@ -134,11 +138,11 @@ impl Figures {
         self.opened += other.opened;
         self.escalations += other.escalations;
         for (k, v) in &other.entered_stage {
-            *self.entered_stage.entry(k.clone()).or_default() += v;
+            *self.entered_stage.entry(*k).or_default() += v;
         }
         self.resolved += other.resolved;
         for (k, v) in &other.resolved_at_stage {
-            *self.resolved_at_stage.entry(k.clone()).or_default() += v;
+            *self.resolved_at_stage.entry(*k).or_default() += v;
         }
         self.reopened += other.reopened;
         self.open_at_end += other.open_at_end;
@@ -146,10 +150,7 @@ impl Figures {
         self.days_to_resolve
             .extend_from_slice(&other.days_to_resolve);
         for (k, v) in &other.stage_labels {
-            let label = self
-                .stage_labels
-                .entry(k.clone())
-                .or_insert_with(|| v.clone());
+            let label = self.stage_labels.entry(*k).or_insert_with(|| v.clone());
             if !label.split('/').any(|l| l == v) {
                 label.push('/');
                 label.push_str(v);
@@ -447,26 +448,24 @@ impl Measurer {
         let f = &mut c.figures;
         for s in &policy.stages {
             if let Some(label) = s.label.as_ref().filter(|l| **l != s.number.to_string()) {
-                f.stage_labels.insert(s.number.to_string(), label.clone());
+                f.stage_labels.insert(s.number, label.clone());
             }
         }
         for fact in facts.iter().filter(|x| self.covers(&x.when)) {
             match fact.kind {
                 Kind::Opened => {
                     f.opened += 1;
-                    *f.entered_stage.entry(fact.stage.to_string()).or_default() += 1;
+                    *f.entered_stage.entry(fact.stage).or_default() += 1;
                     c.raising = Some(b.from.clone());
                     c.challenged = Some(b.with.clone());
                 }
                 Kind::Escalated => {
                     f.escalations += 1;
-                    *f.entered_stage.entry(fact.stage.to_string()).or_default() += 1;
+                    *f.entered_stage.entry(fact.stage).or_default() += 1;
                 }
                 Kind::Resolved => {
                     f.resolved += 1;
-                    *f.resolved_at_stage
-                        .entry(fact.stage.to_string())
-                        .or_default() += 1;
+                    *f.resolved_at_stage.entry(fact.stage).or_default() += 1;
                     let (Some(opened), Some(when)) = (b.opened_at.instant(), fact.when.instant())
                     else {
                         continue;
@@ -909,7 +908,7 @@ impl Figures {
                 self.escalations_from_stage_1.to_string(),
             ),
         ];
-        let stages = |name: &str, m: &BTreeMap<String, u64>| {
+        let stages = |name: &str, m: &ByStage<u64>| {
             m.iter()
                 .map(|(k, v)| (format!("{name}_{k}"), v.to_string()))
                 .collect::<Vec<_>>()
@@ -950,11 +949,12 @@ impl Report {
                 group(dimension, v, f);
             }
         }
-        let stages: std::collections::BTreeSet<&String> = self
+        let stages: std::collections::BTreeSet<u32> = self
             .total
             .entered_stage
             .keys()
             .chain(self.total.resolved_at_stage.keys())
+            .copied()
             .collect();
         for n in stages {
             for (figure, m) in [
@@ -964,9 +964,9 @@ impl Report {
                 out.push(LongRow {
                     period: period.to_owned(),
                     dimension: "stage",
-                    value: n.clone(),
+                    value: n.to_string(),
                     figure: figure.to_owned(),
-                    count: m.get(n).copied().unwrap_or(0).to_string(),
+                    count: m.get(&n).copied().unwrap_or(0).to_string(),
                 });
             }
         }
@@ -1032,7 +1032,7 @@ pub struct Timeliness {
     /// Stages left in the period (escalated from or resolved at).
     #[serde(flatten)]
     pub stages_left: TimelyCounts,
-    pub by_stage: BTreeMap<String, StageTimeliness>,
+    pub by_stage: ByStage<StageTimeliness>,
     /// By the agency challenged (the one the disagreement asks to act).
     pub by_challenged_agency: BTreeMap<String, TimelyCounts>,
     pub by_raising_agency: BTreeMap<String, TimelyCounts>,
@@ -1060,7 +1060,7 @@ impl Timeliness {
     fn add(&mut self, part: &TimelinessPart, raising: &str, challenged: &str) {
         for l in &part.left {
             self.stages_left.count(l.timely);
-            let s = self.by_stage.entry(l.stage.to_string()).or_default();
+            let s = self.by_stage.entry(l.stage).or_default();
             s.counts.count(l.timely);
             s.days.push(l.working_days);
             self.by_challenged_agency
@@ -1176,5 +1176,103 @@ fn judge(due: Option<&crate::domain::deadline::Due>, when: &Instant) -> Timely {
         None => Timely::NoTimescale,
         Some(d) if d.is_overdue(when) => Timely::Late,
         Some(_) => Timely::OnTime,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(stages: std::ops::RangeInclusive<u32>) -> Figures {
+        let mut f = Figures::default();
+        for n in stages {
+            f.entered_stage.insert(n, u64::from(n));
+            f.stage_labels.insert(n, format!("{n}x"));
+        }
+        f.resolved_at_stage.insert(10, 1);
+        f.resolved_at_stage.insert(2, 1);
+        f
+    }
+
+    #[test]
+    fn stage_keys_are_written_as_strings_in_numeric_order() {
+        let f = figures(1..=11);
+        let json = serde_json::to_string(&f).unwrap();
+        let entered: String = (1..=11).map(|n| format!("\"{n}\":{n},")).collect();
+        assert!(
+            json.contains(&format!(
+                "\"entered_stage\":{{{}}}",
+                entered.trim_end_matches(',')
+            )),
+            "{json}"
+        );
+        assert!(
+            json.contains("\"resolved_at_stage\":{\"2\":1,\"10\":1}"),
+            "{json}"
+        );
+        assert!(
+            json.contains("\"stage_labels\":{\"1\":\"1x\",\"2\":\"2x\","),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn named_figures_list_stage_ten_after_stage_nine() {
+        let names: Vec<String> = figures(1..=11)
+            .named()
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| name.starts_with("entered_stage_"))
+            .collect();
+        let expected: Vec<String> = (1..=11).map(|n| format!("entered_stage_{n}")).collect();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn long_rows_and_timeliness_list_stages_in_numeric_order() {
+        let mut timeliness = Timeliness::default();
+        for stage in [10, 2, 1] {
+            let part = TimelinessPart {
+                left: vec![Left {
+                    stage,
+                    timely: Timely::OnTime,
+                    working_days: 1,
+                }],
+                obligations: Vec::new(),
+            };
+            timeliness.add(&part, "Police", "Housing");
+        }
+        let report = Report {
+            from: "2026-11-01".parse().unwrap(),
+            to: "2026-11-30".parse().unwrap(),
+            generated_at: crate::domain::clock::parse_instant("2026-12-01T09:00:00Z").unwrap(),
+            total: figures(1..=11),
+            by_policy: BTreeMap::new(),
+            by_agency: ByAgency::default(),
+            breakdown: Breakdown::default(),
+            timeliness,
+            skipped: Vec::new(),
+        };
+        let stages: Vec<String> = report
+            .long_rows("2026-11")
+            .into_iter()
+            .filter(|r| r.dimension == "stage" && r.figure == "entered")
+            .map(|r| r.value)
+            .collect();
+        let expected: Vec<String> = (1..=11).map(|n| n.to_string()).collect();
+        assert_eq!(stages, expected);
+        let json = serde_json::to_string(&report.timeliness).unwrap();
+        let at = |key: &str| json.find(&format!("\"{key}\":{{\"on_time\"")).unwrap();
+        assert!(at("1") < at("2") && at("2") < at("10"), "{json}");
+    }
+
+    #[test]
+    fn adding_figures_sums_each_stage() {
+        let mut total = figures(1..=3);
+        total.add(&figures(2..=10));
+        assert_eq!(total.entered_stage.get(&2), Some(&4));
+        assert_eq!(total.entered_stage.get(&10), Some(&10));
+        assert_eq!(total.resolved_at_stage.get(&10), Some(&2));
+        assert_eq!(total.stage_labels.get(&10).map(String::as_str), Some("10x"));
     }
 }

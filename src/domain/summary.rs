@@ -5,6 +5,7 @@
 //! `--json` and the report's `overdue_at_end` present; its field names are a
 //! documented interface for scripts.
 
+use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::calendar::Calendar;
@@ -21,14 +22,12 @@ pub struct ObligationView {
     pub stage: u32,
     #[serde(with = "crate::domain::clock::rfc3339")]
     pub arose: Instant,
-    /// YYYY-MM-DD, absent when the policy gives no time limit.
-    pub due: Option<String>,
-    /// HH:MM for deadlines in clock hours.
-    pub due_time: Option<String>,
-    /// The deadline instant (RFC 3339): 23:59:59 London time for the end of a
-    /// working day, the exact time for deadlines in hours.
-    pub due_at: Option<String>,
-    pub immediately: bool,
+    /// The deadline, absent when the policy gives no time limit. Written as
+    /// `due` (YYYY-MM-DD), `due_time` (HH:MM for deadlines in clock hours),
+    /// `due_at` (the instant, RFC 3339: 23:59:59 London time for the end of a
+    /// working day, the exact time for deadlines in hours) and `immediately`.
+    #[serde(flatten, serialize_with = "obligation_due_fields")]
+    pub due: Option<Due>,
     #[serde(flatten)]
     pub standing: Standing,
     /// The journal line it arose on.
@@ -37,8 +36,6 @@ pub struct ObligationView {
     pub step: bool,
     /// The step this one follows: until that is recorded, this has no date.
     pub after: Option<String>,
-    #[serde(skip)]
-    pub due_detail: Option<Due>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -65,17 +62,14 @@ pub struct Summary {
     pub opened: Instant,
     #[serde(with = "crate::domain::clock::rfc3339")]
     pub stage_entered: Instant,
-    /// YYYY-MM-DD in Europe/London, or null when the stage has no fixed timescale.
-    pub due: Option<String>,
-    /// HH:MM for deadlines in clock hours.
-    pub due_time: Option<String>,
-    /// The stage deadline as an instant (RFC 3339 with the London offset).
-    pub due_at: Option<String>,
-    /// The policy says "immediately"/"without delay": due by the end of `due`.
-    pub due_immediately: bool,
-    /// "policy", "user" (an earlier date set with --due) or "agreed" (a later
-    /// date the parties agreed, where the policy allows it).
-    pub due_set_by: Option<&'static str>,
+    /// The stage deadline, `None` when the stage has no fixed timescale. Written as
+    /// `due` (YYYY-MM-DD in Europe/London, or null), `due_time` (HH:MM for
+    /// deadlines in clock hours), `due_at` (the instant, RFC 3339 with the London
+    /// offset) and `due_immediately` (the policy says "immediately"/"without
+    /// delay": due by the end of `due`).
+    #[serde(flatten, serialize_with = "stage_due_fields")]
+    pub due: Option<Due>,
+    pub due_set_by: Option<DueSetBy>,
     /// Any due item (the stage deadline or an outstanding obligation) is past.
     pub overdue: bool,
     /// The stage deadline is past.
@@ -87,9 +81,10 @@ pub struct Summary {
     pub days_overdue: Option<i64>,
     /// Working days since the stage's due date, when it is past.
     pub working_days_overdue: Option<i64>,
-    /// The earliest due item: its date and instant.
-    pub next_due: Option<String>,
-    pub next_due_at: Option<String>,
+    /// The earliest due item (stage deadline or obligation), for sorting. Written
+    /// as `next_due` (its date) and `next_due_at` (its instant).
+    #[serde(flatten, serialize_with = "next_due_fields")]
+    pub next_detail: Option<Due>,
     /// Open, or resolved with an obligation still outstanding: what `status` lists
     /// without `--all`.
     pub pending: bool,
@@ -105,23 +100,63 @@ pub struct Summary {
     /// SHA-256 of the journal's last line: a receipt a manager can note elsewhere.
     pub head: String,
     #[serde(skip)]
-    pub due_detail: Option<Due>,
-    #[serde(skip)]
     pub stage_standing: Standing,
-    /// The earliest due item's deadline, for sorting.
-    #[serde(skip)]
-    pub next_detail: Option<Due>,
+}
+
+/// Who set the stage deadline in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueSetBy {
+    /// The policy's own timescale.
+    Policy,
+    /// An earlier date set with `--due`.
+    User,
+    /// A later date the parties agreed, where the policy allows it.
+    Agreed,
+}
+
+/// `due`, `due_time`, `due_at` and then the flag saying "immediately" under
+/// `immediately_key`: the keys scripts have read since the first `--json`.
+fn due_fields<S: Serializer>(
+    due: &Option<Due>,
+    s: S,
+    immediately_key: &'static str,
+) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(4))?;
+    map.serialize_entry("due", &due.as_ref().map(|d| d.date))?;
+    map.serialize_entry("due_time", &due.as_ref().and_then(|d| d.time.as_deref()))?;
+    map.serialize_entry("due_at", &due.as_ref().map(Due::due_at))?;
+    map.serialize_entry(
+        immediately_key,
+        &due.as_ref().is_some_and(|d| d.immediately),
+    )?;
+    map.end()
+}
+
+fn stage_due_fields<S: Serializer>(due: &Option<Due>, s: S) -> Result<S::Ok, S::Error> {
+    due_fields(due, s, "due_immediately")
+}
+
+fn obligation_due_fields<S: Serializer>(due: &Option<Due>, s: S) -> Result<S::Ok, S::Error> {
+    due_fields(due, s, "immediately")
+}
+
+fn next_due_fields<S: Serializer>(next: &Option<Due>, s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(2))?;
+    map.serialize_entry("next_due", &next.as_ref().map(|d| d.date))?;
+    map.serialize_entry("next_due_at", &next.as_ref().map(Due::due_at))?;
+    map.end()
 }
 
 impl Summary {
     /// Whether anything is due within `n` working days (or already overdue).
     pub fn due_within(&self, n: i64) -> bool {
         let within = |st: &Standing| st.overdue || st.working_days_left.is_some_and(|l| l <= n);
-        (self.due_detail.is_some() && within(&self.stage_standing))
+        (self.due.is_some() && within(&self.stage_standing))
             || self
                 .obligations
                 .iter()
-                .any(|o| o.due_detail.is_some() && within(&o.standing))
+                .any(|o| o.due.is_some() && within(&o.standing))
     }
 
     pub fn of(
@@ -147,10 +182,6 @@ impl Summary {
                     action: o.action.clone(),
                     stage: o.stage,
                     arose: o.arose,
-                    due: due.as_ref().map(|x| x.date.to_string()),
-                    due_time: due.as_ref().and_then(|x| x.time.clone()),
-                    due_at: due.as_ref().map(Due::due_at),
-                    immediately: due.as_ref().is_some_and(|x| x.immediately),
                     standing: due
                         .as_ref()
                         .map(|x| x.standing(now, calendar))
@@ -158,14 +189,14 @@ impl Summary {
                     arose_line: o.arose_line,
                     step: o.step,
                     after: o.after.clone(),
-                    due_detail: due,
+                    due,
                 }
             })
             .collect();
         let next = crate::domain::deadline::earliest(
             due.iter()
                 .cloned()
-                .chain(obligations.iter().filter_map(|o| o.due_detail.clone())),
+                .chain(obligations.iter().filter_map(|o| o.due.clone())),
         );
         let overdue = stage_standing.overdue || obligations.iter().any(|o| o.standing.overdue);
         let o = &d.opened;
@@ -191,17 +222,13 @@ impl Summary {
             immediate_harm: d.facts.immediate_harm,
             opened: d.opened_at,
             stage_entered: d.stage_entered,
-            due: due.as_ref().map(|x| x.date.to_string()),
-            due_time: due.as_ref().and_then(|x| x.time.clone()),
-            due_at: due.as_ref().map(Due::due_at),
-            due_immediately: due.as_ref().is_some_and(|x| x.immediately),
             due_set_by: due.as_ref().map(|x| {
                 if d.agreed_due.is_some() {
-                    "agreed"
+                    DueSetBy::Agreed
                 } else if d.due_override.is_some_and(|u| u == x.date) && x.time.is_none() {
-                    "user"
+                    DueSetBy::User
                 } else {
-                    "policy"
+                    DueSetBy::Policy
                 }
             }),
             overdue,
@@ -209,8 +236,7 @@ impl Summary {
             working_days_left: stage_standing.working_days_left,
             days_overdue: stage_standing.days_overdue,
             working_days_overdue: stage_standing.working_days_overdue,
-            next_due: next.as_ref().map(|x| x.date.to_string()),
-            next_due_at: next.as_ref().map(Due::due_at),
+            next_detail: next,
             pending: d.is_pending(),
             working_days_in_stage: calendar
                 .working_days_between(clock::london_date(&d.stage_entered), today)
@@ -221,9 +247,103 @@ impl Summary {
             calendar: calendar.describe(),
             events: d.events,
             head: head.to_owned(),
-            due_detail: due,
+            due,
             stage_standing,
-            next_detail: next,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys around each typed field, to show they are written in place.
+    #[derive(Serialize)]
+    struct Stage {
+        before: u8,
+        #[serde(flatten, serialize_with = "stage_due_fields")]
+        due: Option<Due>,
+        set_by: Option<DueSetBy>,
+        #[serde(flatten, serialize_with = "next_due_fields")]
+        next: Option<Due>,
+    }
+
+    #[derive(Serialize)]
+    struct Duty {
+        #[serde(flatten, serialize_with = "obligation_due_fields")]
+        due: Option<Due>,
+        after: u8,
+    }
+
+    fn date(text: &str) -> chrono::NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_due_date_is_written_as_the_strings_it_was_before() {
+        let summer = Due::end_of(date("2026-07-01"));
+        let stage = Stage {
+            before: 1,
+            due: Some(summer.clone()),
+            set_by: Some(DueSetBy::Policy),
+            next: Some(summer),
+        };
+        assert_eq!(
+            serde_json::to_string(&stage).unwrap(),
+            r#"{"before":1,"due":"2026-07-01","due_time":null,"due_at":"2026-07-01T23:59:59+01:00","due_immediately":false,"set_by":"policy","next_due":"2026-07-01","next_due_at":"2026-07-01T23:59:59+01:00"}"#
+        );
+        let none = Stage {
+            before: 1,
+            due: None,
+            set_by: None,
+            next: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&none).unwrap(),
+            r#"{"before":1,"due":null,"due_time":null,"due_at":null,"due_immediately":false,"set_by":null,"next_due":null,"next_due_at":null}"#
+        );
+    }
+
+    #[test]
+    fn a_deadline_in_hours_keeps_its_time_and_immediately_its_flag() {
+        let by =
+            clock::to_london(chrono::DateTime::parse_from_rfc3339("2026-11-22T09:00:00Z").unwrap());
+        let hours = Due {
+            date: date("2026-11-22"),
+            by,
+            time: Some("09:00".into()),
+            immediately: false,
+        };
+        assert_eq!(
+            serde_json::to_string(&Duty {
+                due: Some(hours),
+                after: 2
+            })
+            .unwrap(),
+            r#"{"due":"2026-11-22","due_time":"09:00","due_at":"2026-11-22T09:00:00+00:00","immediately":false,"after":2}"#
+        );
+        let now = Due {
+            immediately: true,
+            ..Due::end_of(date("2026-11-23"))
+        };
+        assert_eq!(
+            serde_json::to_string(&Duty {
+                due: Some(now),
+                after: 2
+            })
+            .unwrap(),
+            r#"{"due":"2026-11-23","due_time":null,"due_at":"2026-11-23T23:59:59+00:00","immediately":true,"after":2}"#
+        );
+    }
+
+    #[test]
+    fn who_set_a_deadline_is_written_in_the_words_scripts_read() {
+        for (by, word) in [
+            (DueSetBy::Policy, "\"policy\""),
+            (DueSetBy::User, "\"user\""),
+            (DueSetBy::Agreed, "\"agreed\""),
+        ] {
+            assert_eq!(serde_json::to_string(&by).unwrap(), word);
         }
     }
 }

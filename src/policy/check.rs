@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::model::{Deadline, Policy, Trigger, FLAG_CONDITIONS, FORMAT, FORMATS};
+use super::model::{Condition, Deadline, Flag, Policy, Trigger, FORMAT, FORMATS};
 
 /// The years a source document can plausibly carry; anything else is a typing slip.
 const YEARS: std::ops::RangeInclusive<u16> = 1989..=2100;
@@ -180,13 +180,13 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         .filter(|c| !c.excluded)
         .map(|c| c.id.as_str())
         .collect();
-    let known_condition = |c: &str| {
-        FLAG_CONDITIONS.contains(&c)
-            || c.strip_prefix("category:")
-                .is_some_and(|id| usable_categories.contains(&id))
+    let known_condition = |c: &Condition| match c {
+        Condition::Flag(_) => true,
+        Condition::Category(id) => usable_categories.contains(&id.as_str()),
+        Condition::Unknown(_) => false,
     };
     let condition_help = || {
-        let mut names: Vec<String> = FLAG_CONDITIONS.iter().map(|s| s.to_string()).collect();
+        let mut names: Vec<String> = Flag::ALL.iter().map(Flag::to_string).collect();
         names.extend(usable_categories.iter().map(|id| format!("category:{id}")));
         let excluded = policy
             .categories
@@ -481,7 +481,7 @@ fn check_deadline(
     needs_source: bool,
     what: &str,
     line: Option<usize>,
-    known_condition: &dyn Fn(&str) -> bool,
+    known_condition: &dyn Fn(&Condition) -> bool,
     condition_help: &dyn Fn() -> String,
     say: &mut dyn FnMut(Option<usize>, String),
 ) {
@@ -536,10 +536,10 @@ fn check_deadline(
 
 /// Every condition in a `when` list must be one the tool can test.
 fn check_when(
-    when: &[String],
+    when: &[Condition],
     what: &str,
     line: Option<usize>,
-    known_condition: &dyn Fn(&str) -> bool,
+    known_condition: &dyn Fn(&Condition) -> bool,
     condition_help: &dyn Fn() -> String,
     say: &mut dyn FnMut(Option<usize>, String),
 ) {
@@ -547,7 +547,8 @@ fn check_when(
         say(
             line,
             format!(
-                "{what}: unknown condition {c:?} in `when`; known: {}",
+                "{what}: unknown condition {:?} in `when`; known: {}",
+                c.to_string(),
                 condition_help()
             ),
         );
@@ -600,7 +601,7 @@ fn format2_keys(policy: &Policy) -> Vec<&'static str> {
 fn check_steps(
     stage: &super::model::Stage,
     line: Option<usize>,
-    known_condition: &dyn Fn(&str) -> bool,
+    known_condition: &dyn Fn(&Condition) -> bool,
     condition_help: &dyn Fn() -> String,
     say: &mut dyn FnMut(Option<usize>, String),
 ) {

@@ -3,6 +3,7 @@
 //! named on the command line, or the snapshot a dispute pinned when it was opened.
 
 pub mod check;
+pub mod condition;
 pub mod model;
 
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Division;
+pub use crate::policy::condition::{Condition, Flag};
 
 /// The newest policy file format this build reads. Format 1 files (the format
 /// before steps, agreed deadlines, outcome duties, labels, new units and subject
@@ -108,7 +109,7 @@ pub struct Stage {
     pub branch: Option<String>,
     /// A branch taken, without `--to`, when these conditions hold ("4a, urgent").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub when: Vec<String>,
+    pub when: Vec<Condition>,
     /// Duties inside the stage, each with its own deadline (format 2).
     #[serde(default, rename = "step", skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
@@ -186,7 +187,7 @@ pub struct Deadline {
     pub from: Anchor,
     /// Conditions under which this deadline applies (any one suffices); empty = always.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub when: Vec<String>,
+    pub when: Vec<Condition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -258,7 +259,7 @@ pub struct Obligation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub when: Vec<String>,
+    pub when: Vec<Condition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<Deadline>,
     pub source: String,
@@ -317,24 +318,33 @@ pub struct Facts {
     pub category: Option<String>,
 }
 
-/// The condition names a policy may use in `when`, besides `category:<id>`.
-pub const FLAG_CONDITIONS: [&str; 3] = ["cp-plan", "looked-after", "immediate-harm"];
-
 impl Facts {
-    pub fn holds(&self, condition: &str) -> bool {
+    pub fn flag(&self, flag: Flag) -> bool {
+        match flag {
+            Flag::CpPlan => self.cp_plan,
+            Flag::LookedAfter => self.looked_after,
+            Flag::ImmediateHarm => self.immediate_harm,
+        }
+    }
+
+    pub fn set(&mut self, flag: Flag, value: bool) {
+        match flag {
+            Flag::CpPlan => self.cp_plan = value,
+            Flag::LookedAfter => self.looked_after = value,
+            Flag::ImmediateHarm => self.immediate_harm = value,
+        }
+    }
+
+    pub fn holds(&self, condition: &Condition) -> bool {
         match condition {
-            "cp-plan" => self.cp_plan,
-            "looked-after" => self.looked_after,
-            "immediate-harm" => self.immediate_harm,
-            other => match other.strip_prefix("category:") {
-                Some(id) => self.category.as_deref() == Some(id),
-                None => false,
-            },
+            Condition::Flag(flag) => self.flag(*flag),
+            Condition::Category(id) => self.category.as_ref() == Some(id),
+            Condition::Unknown(_) => false,
         }
     }
 
     /// Empty `when` always applies; otherwise any one condition suffices.
-    pub fn any(&self, when: &[String]) -> bool {
+    pub fn any(&self, when: &[Condition]) -> bool {
         when.is_empty() || when.iter().any(|c| self.holds(c))
     }
 }

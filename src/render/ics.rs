@@ -24,7 +24,7 @@ pub fn calendar(rows: &[Summary], now: &Instant) -> String {
     line(&mut out, "X-WR-CALNAME:escalate deadlines");
     let stamp = now.naive_utc().format("%Y%m%dT%H%M%SZ").to_string();
     for s in rows {
-        if let Some(due) = &s.due_detail {
+        if let Some(due) = &s.due {
             let title = format!(
                 "Stage {} due: dispute {} ({} → {})",
                 s.stage_label, s.id, s.from, s.with
@@ -44,7 +44,7 @@ pub fn calendar(rows: &[Summary], now: &Instant) -> String {
             );
         }
         for o in &s.obligations {
-            let Some(due) = &o.due_detail else {
+            let Some(due) = &o.due else {
                 continue;
             };
             let title = format!("{}: dispute {}", o.action, s.id);

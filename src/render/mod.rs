@@ -19,7 +19,7 @@ use crate::domain::summary::{ObligationView, Summary};
 /// the policy sets no timescale; for a resolved dispute, how many duties are still
 /// outstanding.
 pub fn due_phrase(s: &Summary) -> String {
-    let Some(due) = &s.due_detail else {
+    let Some(due) = &s.due else {
         return match s.state {
             crate::domain::dispute::State::Resolved => resolved_phrase(s),
             // A stage timed by its steps has their dates, not none.
@@ -77,7 +77,7 @@ pub fn deadline_phrase(due: &Due, st: &Standing) -> String {
 }
 
 pub fn obligation_phrase(o: &ObligationView) -> String {
-    let when = match &o.due_detail {
+    let when = match &o.due {
         Some(due) if due.immediately && o.standing.overdue => " (immediately: overdue)".to_owned(),
         Some(due) if due.immediately => " (immediately)".to_owned(),
         Some(due) => format!(" (due {})", deadline_phrase(due, &o.standing)),

@@ -65,16 +65,8 @@ pub fn figures(r: &Report) -> Section {
 }
 
 /// Every stage any period counted, in order.
-fn stages(s: &Series) -> Vec<String> {
-    let mut v: Vec<u32> = s
-        .total
-        .total
-        .entered_stage
-        .keys()
-        .filter_map(|k| k.parse().ok())
-        .collect();
-    v.sort_unstable();
-    v.iter().map(u32::to_string).collect()
+fn stages(s: &Series) -> Vec<u32> {
+    s.total.total.entered_stage.keys().copied().collect()
 }
 
 fn label(p: &crate::domain::report::SeriesRow) -> String {
@@ -89,7 +81,7 @@ fn label(p: &crate::domain::report::SeriesRow) -> String {
 pub fn by_stage(s: &Series) -> Section {
     let stages = stages(s);
     let categories: Vec<String> = s.periods.iter().map(label).collect();
-    let count = |r: &Report, n: &str| r.total.entered_stage.get(n).copied().unwrap_or(0);
+    let count = |r: &Report, n: &u32| r.total.entered_stage.get(n).copied().unwrap_or(0);
     let sets = stages
         .iter()
         .map(|n| Bars {
@@ -231,7 +223,7 @@ pub fn time_in_stage(s: &Series) -> Section {
         .iter()
         .map(|(n, x)| {
             vec![
-                n.clone(),
+                n.to_string(),
                 num(x.counts.on_time + x.counts.late + x.counts.no_timescale),
                 days(x.median_working_days),
                 days(x.p90_working_days),
@@ -278,7 +270,7 @@ pub fn timeliness(s: &Series) -> Section {
         .iter()
         .map(|(n, x)| {
             vec![
-                n.clone(),
+                n.to_string(),
                 num(x.counts.on_time),
                 num(x.counts.late),
                 num(x.counts.no_timescale),

@@ -5,25 +5,23 @@
 
 use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table};
 
-use crate::policy::{Anchor, Deadline, LimitScope, LoadedPolicy, Policy, Trigger};
+use crate::policy::{Anchor, Condition, Deadline, Flag, LimitScope, LoadedPolicy, Policy, Trigger};
 
 /// Width used for tables and wrapped prose when stdout is not a terminal, so a
 /// policy printed to a file or e-mail stays readable.
 const PIPE_WIDTH: u16 = 100;
 
 /// A condition (`when` entry) as a phrase: "the child has a child protection plan".
-pub fn condition_words(policy: &Policy, condition: &str) -> String {
+fn condition_words(policy: &Policy, condition: &Condition) -> String {
     match condition {
-        "cp-plan" => "the child has a child protection plan".to_owned(),
-        "looked-after" => "the child is looked after".to_owned(),
-        "immediate-harm" => "the child is at risk of immediate harm".to_owned(),
-        other => match other.strip_prefix("category:") {
-            Some(id) => match policy.category(id) {
-                Some(c) => format!("the disagreement is about {}", lower_first(&c.name)),
-                None => format!("the category is {id}"),
-            },
-            None => other.to_owned(),
+        Condition::Flag(Flag::CpPlan) => "the child has a child protection plan".to_owned(),
+        Condition::Flag(Flag::LookedAfter) => "the child is looked after".to_owned(),
+        Condition::Flag(Flag::ImmediateHarm) => "the child is at risk of immediate harm".to_owned(),
+        Condition::Category(id) => match policy.category(id) {
+            Some(c) => format!("the disagreement is about {}", lower_first(&c.name)),
+            None => format!("the category is {id}"),
         },
+        Condition::Unknown(other) => other.clone(),
     }
 }
 
@@ -38,7 +36,7 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-fn conditions_words(policy: &Policy, when: &[String]) -> String {
+fn conditions_words(policy: &Policy, when: &[Condition]) -> String {
     when.iter()
         .map(|c| condition_words(policy, c))
         .collect::<Vec<_>>()

@@ -82,10 +82,10 @@ fn tone(s: &Summary) -> Tone {
     };
     if s.overdue {
         Tone::Overdue
-    } else if (s.due_detail.is_some() && soon(&s.stage_standing))
+    } else if (s.due.is_some() && soon(&s.stage_standing))
         || s.obligations
             .iter()
-            .any(|o| o.due_detail.is_some() && soon(&o.standing))
+            .any(|o| o.due.is_some() && soon(&o.standing))
     {
         Tone::Soon
     } else {

@@ -115,7 +115,7 @@ fn forge(
     };
     match key {
         Some(k) => line::encode_signed(&mut r, k).unwrap(),
-        None => line::encode(&r),
+        None => line::encode(&r).unwrap(),
     }
 }
 
@@ -194,7 +194,7 @@ fn a_forged_line_is_caught_by_its_signature() {
                 let mut r: Record = serde_json::from_str(&signed).unwrap();
                 r.sig = Some(copied_sig.clone());
                 r.signer = serde_json::from_str::<Record>(&last).unwrap().signer;
-                line::encode(&r)
+                line::encode(&r).unwrap()
             },
             "signature does not match",
         ),
@@ -375,7 +375,7 @@ fn a_journal_rewritten_with_recomputed_hashes_is_caught() {
             }
             text.push(match key {
                 Some(k) => line::encode_signed(&mut r, k).unwrap(),
-                None => line::encode(&r),
+                None => line::encode(&r).unwrap(),
             });
         }
         write_lines(&journal, &text);
@@ -545,7 +545,7 @@ fn disguised_text_is_refused_and_old_journals_show_it_escaped() {
     r.sig = None;
     r.nonce = None;
     r.dispute = None;
-    let old = vec![line::encode(&r)];
+    let old = vec![line::encode(&r).unwrap()];
     write_lines(&journal, &old);
     write_receipt(&env, &id, &old);
     for args in [

@@ -20,4 +20,5 @@ mod readme;
 mod reports;
 mod scale;
 mod share;
+mod stage_order;
 mod terminal;

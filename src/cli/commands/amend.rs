@@ -25,7 +25,7 @@ pub struct AmendArgs {
     pub happened: Option<Instant>,
     /// A fact learned since opening: cp-plan, looked-after or immediate-harm, =yes or =no
     #[arg(long, value_name = "NAME=yes|no", value_parser = crate::domain::correct::parse_fact, conflicts_with = "event")]
-    pub fact: Option<(String, bool)>,
+    pub fact: Option<(crate::policy::Flag, bool)>,
     /// The correction, or the reason for it, in full
     #[arg(long, value_name = "TEXT")]
     pub note: String,
@@ -35,11 +35,7 @@ pub fn run(args: AmendArgs, ctx: &Ctx) -> Result<Output> {
     let note = required("--note", &args.note, MAX_LONG)?;
     let (amendment, done) = match (args.event, args.happened, args.fact) {
         (_, _, Some((fact, value))) => (
-            Amendment::Fact {
-                fact: fact.clone(),
-                value,
-                note,
-            },
+            Amendment::Fact { fact, value, note },
             format!(
                 "Recorded that {fact} is {}",
                 if value { "yes" } else { "no" }

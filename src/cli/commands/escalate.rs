@@ -144,7 +144,7 @@ fn record_urgency(
         .clone()
         .unwrap_or_else(|| "judged urgent on escalating".to_owned());
     let amendment = Amendment::Fact {
-        fact: "immediate-harm".to_owned(),
+        fact: crate::policy::Flag::ImmediateHarm,
         value: true,
         note: required("--reason", &note, MAX_LONG)?,
     };

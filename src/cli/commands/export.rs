@@ -6,6 +6,7 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use crate::cli::{Ctx, Output};
+use crate::domain::deadline::Due;
 use crate::domain::summary::Summary;
 use crate::error::Result;
 
@@ -219,7 +220,7 @@ fn csv_row(r: &Summary) -> String {
     let outstanding: Vec<String> = r
         .obligations
         .iter()
-        .map(|o| match &o.due_at {
+        .map(|o| match o.due.as_ref().map(Due::due_at) {
             Some(at) if o.standing.overdue => {
                 format!("{}: {} (due {at}, overdue)", o.who, o.action)
             }
@@ -230,7 +231,7 @@ fn csv_row(r: &Summary) -> String {
     crate::render::csv::row(&[
         r.id.clone(),
         r.policy.clone(),
-        format!("{:?}", r.state).to_lowercase(),
+        r.state.as_str().to_owned(),
         r.stage.to_string(),
         r.stage_name.clone(),
         r.child.clone(),
@@ -239,15 +240,18 @@ fn csv_row(r: &Summary) -> String {
         r.category.clone().unwrap_or_default(),
         crate::domain::clock::rfc3339::format(&r.opened),
         crate::domain::clock::rfc3339::format(&r.stage_entered),
-        r.due.clone().unwrap_or_default(),
+        r.due
+            .as_ref()
+            .map(|d| d.date.to_string())
+            .unwrap_or_default(),
         r.overdue.to_string(),
         outstanding.join("; "),
         t(&r.resolved),
         r.outcome.clone().unwrap_or_default(),
         r.head.clone(),
-        r.due_at.clone().unwrap_or_default(),
+        r.due.as_ref().map(Due::due_at).unwrap_or_default(),
         r.stage_overdue.to_string(),
-        r.next_due_at.clone().unwrap_or_default(),
+        r.next_detail.as_ref().map(Due::due_at).unwrap_or_default(),
         r.pending.to_string(),
         r.working_days_overdue
             .map(|n| n.to_string())

@@ -11,7 +11,7 @@ use crate::domain::event::Opened;
 use crate::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
 use crate::error::Result;
 use crate::ops::OpenRequest;
-use crate::policy::LoadedPolicy;
+use crate::policy::{Flag, LoadedPolicy};
 use std::sync::Arc;
 
 #[derive(Debug, Args)]
@@ -257,15 +257,14 @@ fn ask_facts(
         let i = p.select("What kind of disagreement is it?", &items)?;
         facts.category = categories.get(i).map(|c| c.id.clone());
     }
-    for condition in crate::domain::dispute::conditions_used(policy) {
-        let (given, slot) = match condition {
-            "cp-plan" => (cp_plan, &mut facts.cp_plan),
-            "looked-after" => (looked_after, &mut facts.looked_after),
-            "immediate-harm" => (immediate_harm, &mut facts.immediate_harm),
-            _ => continue,
+    for flag in crate::domain::dispute::conditions_used(policy) {
+        let given = match flag {
+            Flag::CpPlan => cp_plan,
+            Flag::LookedAfter => looked_after,
+            Flag::ImmediateHarm => immediate_harm,
         };
         if !given {
-            *slot = yes_no(&question(policy, condition))?;
+            facts.set(flag, yes_no(&question(policy, flag))?);
         }
     }
     let duties = crate::domain::dispute::duties_from_facts(policy, facts);
@@ -281,13 +280,13 @@ fn ask_facts(
 
 /// The question for a condition, with what the policy says follows from it, in its
 /// own words.
-fn question(policy: &crate::policy::Policy, condition: &str) -> String {
-    let base = match condition {
-        "cp-plan" => "Does the child have a child protection plan?",
-        "looked-after" => "Is the child looked after?",
-        _ => "Is the child thought to be at risk of immediate harm?",
+fn question(policy: &crate::policy::Policy, flag: Flag) -> String {
+    let base = match flag {
+        Flag::CpPlan => "Does the child have a child protection plan?",
+        Flag::LookedAfter => "Is the child looked after?",
+        Flag::ImmediateHarm => "Is the child thought to be at risk of immediate harm?",
     };
-    let rules: Vec<String> = crate::domain::dispute::rules_for(policy, condition);
+    let rules: Vec<String> = crate::domain::dispute::rules_for(policy, flag);
     match rules.first() {
         Some(r) => format!("{base} ({}: {r})", policy.id),
         None => base.to_owned(),

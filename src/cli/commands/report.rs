@@ -564,8 +564,8 @@ fn csv(r: &Report, stages: u32, header_row: bool) -> String {
         String::new()
     };
     let line = |name: &str, f: &crate::domain::report::Figures| {
-        let stage = |m: &std::collections::BTreeMap<String, u64>, n: u32| {
-            m.get(&n.to_string()).copied().unwrap_or(0).to_string()
+        let stage = |m: &crate::domain::report::ByStage<u64>, n: u32| {
+            m.get(&n).copied().unwrap_or(0).to_string()
         };
         let mut cells = vec![
             r.from.to_string(),
@@ -606,7 +606,7 @@ fn table(r: &Report) -> String {
         .entered_stage
         .keys()
         .chain(r.total.resolved_at_stage.keys())
-        .filter_map(|k| k.parse().ok())
+        .copied()
         .collect();
     let figures: Vec<&crate::domain::report::Figures> = std::iter::once(&r.total)
         .chain(r.by_policy.values())
@@ -620,25 +620,19 @@ fn table(r: &Report) -> String {
     add("Escalations (stage moves)".into(), &|f| {
         f.escalations.to_string()
     });
-    let named = |n: &u32| match r.total.stage_labels.get(&n.to_string()) {
+    let named = |n: &u32| match r.total.stage_labels.get(n) {
         Some(label) => format!("{n} ({label})"),
         None => n.to_string(),
     };
     for n in &stages {
-        let key = n.to_string();
         add(format!("Entered stage {}", named(n)), &|f| {
-            f.entered_stage.get(&key).copied().unwrap_or(0).to_string()
+            f.entered_stage.get(n).copied().unwrap_or(0).to_string()
         });
     }
     add("Resolved".into(), &|f| f.resolved.to_string());
     for n in &stages {
-        let key = n.to_string();
         add(format!("Resolved at stage {}", named(n)), &|f| {
-            f.resolved_at_stage
-                .get(&key)
-                .copied()
-                .unwrap_or(0)
-                .to_string()
+            f.resolved_at_stage.get(n).copied().unwrap_or(0).to_string()
         });
     }
     add("Reopened".into(), &|f| f.reopened.to_string());
@@ -830,7 +824,7 @@ fn timeliness_table(r: &Report) -> String {
     let days = |d: Option<f64>| d.map_or_else(|| "-".to_owned(), |d| d.to_string());
     for (stage, s) in &t.by_stage {
         table.add_row(vec![
-            stage.clone(),
+            stage.to_string(),
             s.counts.on_time.to_string(),
             s.counts.late.to_string(),
             s.counts.no_timescale.to_string(),

@@ -4,9 +4,11 @@
 //! caught too. The hashes are over the exact bytes on disk, not a re-serialisation,
 //! so verification never depends on how a JSON library orders or escapes fields.
 
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::domain::event::Record;
+use crate::error::{Error, Result};
 use crate::policy::hex;
 
 const HASH_KEY: &str = ",\"hash\":\"";
@@ -22,37 +24,50 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Serialise a record (its `hash` is ignored) into a sealed line, without newline.
-pub fn encode(record: &Record) -> String {
+pub fn encode(record: &Record) -> Result<String> {
     let mut unsealed = record.clone();
     unsealed.hash = String::new();
-    let mut value = serde_json::to_value(&unsealed).unwrap_or_default();
-    if let Some(map) = value.as_object_mut() {
-        map.remove("hash");
-    }
+    let open = open_body(&unsealed)?;
+    Ok(format!(
+        "{open}{HASH_KEY}{}\"}}",
+        sha256_hex(open.as_bytes())
+    ))
+}
+
+/// The record as a JSON object without `hash` and without its closing brace, ready
+/// for the signature and seal to be added. A value that does not serialise as an
+/// object is refused here: sealing `null` (or half of one) would append a line no
+/// reader accepts.
+fn open_body(record: &impl Serialize) -> Result<String> {
+    let mut value = serde_json::to_value(record).map_err(|e| unserialisable(&e.to_string()))?;
+    let Some(map) = value.as_object_mut() else {
+        return Err(unserialisable("it is not a JSON object"));
+    };
+    map.remove("hash");
     // serde_json::Value renders a map in insertion order (preserve_order), so the
     // fields appear as the struct declares them.
-    let body = value.to_string();
-    let open = &body[..body.len() - 1];
-    format!("{open}{HASH_KEY}{}\"}}", sha256_hex(open.as_bytes()))
+    let mut body = value.to_string();
+    body.pop();
+    Ok(body)
+}
+
+/// A record that cannot be written as JSON is a bug in escalate, not the user's
+/// doing: nothing is appended, and the message says so.
+fn unserialisable(why: &str) -> Error {
+    Error::internal(format!(
+        "internal error: the event could not be written as a journal line ({why}); nothing was written"
+    ))
 }
 
 /// Serialise a record as a signed line of the current format: `v`, the signer's
 /// fingerprint and the signature are filled in on `record` (so `encode` of it
 /// gives the same bytes again), and the seal covers the signature.
-pub fn encode_signed(
-    record: &mut Record,
-    key: &crate::integrity::signing::Key,
-) -> crate::error::Result<String> {
+pub fn encode_signed(record: &mut Record, key: &crate::integrity::signing::Key) -> Result<String> {
     record.v = Some(FORMAT);
     record.signer = Some(key.fingerprint().to_owned());
     record.sig = None;
     record.hash = String::new();
-    let mut value = serde_json::to_value(&*record).unwrap_or_default();
-    if let Some(map) = value.as_object_mut() {
-        map.remove("hash");
-    }
-    let body = value.to_string();
-    let open = &body[..body.len() - 1];
+    let open = open_body(&*record)?;
     let sig = key.sign(open.as_bytes())?;
     let signed = format!("{open}{SIG_KEY}{sig}\"");
     let line = format!("{signed}{HASH_KEY}{}\"}}", sha256_hex(signed.as_bytes()));
@@ -109,7 +124,7 @@ pub fn seal_of(line: &str) -> &str {
 /// Check a line's seal and parse it. Returns the record and the SHA-256 of the
 /// whole line (what the next line's `prev` must be), computed in the same pass as
 /// the seal: the line is the sealed prefix plus the seal itself.
-pub fn decode(line: &[u8]) -> Result<(Record, String), String> {
+pub fn decode(line: &[u8]) -> std::result::Result<(Record, String), String> {
     let text = std::str::from_utf8(line).map_err(|_| "the line is not UTF-8 text".to_string())?;
     if text.len() < SEAL_LEN || !text.is_char_boundary(text.len() - SEAL_LEN) {
         return Err("the line is too short to be a journal line".into());
@@ -148,4 +163,27 @@ pub fn decode(line: &[u8]) -> Result<(Record, String), String> {
         )
     })?;
     Ok((record, whole))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_that_does_not_serialise_is_an_error_not_a_null_line() {
+        // JSON object keys must be strings; serde_json refuses a map keyed by pairs.
+        let unserialisable: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let err = open_body(&unserialisable).unwrap_err();
+        assert!(err.to_string().starts_with("internal error:"), "{err}");
+        assert!(open_body(&serde_json::Value::Null).is_err());
+        assert!(open_body(&[1, 2]).is_err());
+    }
+
+    #[test]
+    fn a_record_seals_as_before_and_reads_back() {
+        let open = r#"{"seq":2,"at":"2026-11-02T09:00:00+00:00","by":"sam","kind":"discussed","stage":1,"note":"n","prev":"""#;
+        let line = format!("{open}{HASH_KEY}{}\"}}", sha256_hex(open.as_bytes()));
+        let (record, _) = decode(line.as_bytes()).unwrap();
+        assert_eq!(encode(&record).unwrap(), line);
+    }
 }

@@ -42,7 +42,7 @@ fn encode_as(record: &mut Record, key: Option<&crate::integrity::signing::Key>) 
     match key {
         Some(k) => line::encode_signed(record, k),
         None => {
-            let text = line::encode(record);
+            let text = line::encode(record)?;
             record.hash = line::seal_of(&text).to_owned();
             Ok(text)
         }
@@ -923,7 +923,7 @@ mod tests {
             sig: None,
             hash: String::new(),
         };
-        let first = line::encode(&record);
+        let first = line::encode(&record).unwrap();
         record.seq = 2;
         record.prev = line::sha256_hex(first.as_bytes());
         record.event = Event::Discussed {
@@ -931,7 +931,7 @@ mod tests {
             note: "n".into(),
             with: None,
         };
-        format!("{first}\n{}\n", line::encode(&record)).into_bytes()
+        format!("{first}\n{}\n", line::encode(&record).unwrap()).into_bytes()
     }
 
     proptest! {
