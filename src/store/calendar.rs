@@ -21,11 +21,10 @@
 //! `calendar` command renders what these functions return.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant as StdInstant};
+use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -185,30 +184,25 @@ fn damaged(path: &Path, what: impl Into<String>) -> Error {
     }
 }
 
-fn read_limited(path: &Path) -> Result<Option<String>> {
-    let mut file = match crate::store::fsutil::open_read_nonblocking(path) {
-        Ok(f) => f,
+/// A stored calendar file's text; `None` if there is none yet. Links are followed
+/// (a partnership may link its shared import in), FIFOs and devices refused.
+fn read_stored(path: &Path) -> Result<Option<String>> {
+    let bytes = match fsutil::read_limited(path, MAX_FILE_BYTES, fsutil::Links::Follow) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::IsADirectory | std::io::ErrorKind::InvalidInput
+            ) =>
+        {
+            return Err(damaged(path, "it is not a regular file"))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Err(damaged(path, e.to_string()))
+        }
         Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    if !meta.is_file() {
-        return Err(damaged(path, "it is not a regular file"));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(damaged(
-            path,
-            format!(
-                "it is {} bytes, more than the {MAX_FILE_BYTES}-byte limit",
-                meta.len()
-            ),
-        ));
-    }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
     String::from_utf8(bytes)
         .map(Some)
         .map_err(|_| damaged(path, "it is not UTF-8 text"))
@@ -261,67 +255,19 @@ fn closures_json(closures: &BTreeMap<NaiveDate, ClosureDay>) -> String {
     text
 }
 
-fn private_new_file(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-/// Replace `path` with `bytes` all at once: write and sync a temporary file in
-/// the same directory, then rename it over the old one.
-fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if bytes.is_empty() {
-        return Err(Error::refused(format!(
-            "refusing to write an empty {}",
-            path.display()
-        )));
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    // A leftover from a crashed run of a process with the same ID.
-    let _ = fs::remove_file(&tmp);
-    let written = private_new_file(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    let renamed = written.and_then(|()| fs::rename(&tmp, path));
-    if let Err(e) = renamed {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(format!("could not write {}", path.display()), e));
-    }
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 /// Keep the current contents of `path` as `<path>.bak`, then replace it.
-/// Returns where the backup went, if there was anything to keep.
+/// Returns where the backup went, if there was anything to keep. An empty file
+/// would read back as damaged, so none is ever written.
 fn replace_keeping_backup(path: &Path, old: Option<&str>, new: &str) -> Result<Option<PathBuf>> {
-    let backup = match old {
-        Some(old) => {
-            let bak = path.with_file_name(format!(
-                "{}.bak",
-                path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-            ));
-            replace_file(&bak, old.as_bytes())?;
-            Some(bak)
-        }
-        None => None,
-    };
-    replace_file(path, new.as_bytes())?;
-    Ok(backup)
-}
-
-/// An exclusive lock on the calendar directory, released when dropped.
-struct Lock {
-    _file: File,
+    let empty =
+        |path: &Path| Error::refused(format!("refusing to write an empty {}", path.display()));
+    if old.is_some_and(str::is_empty) {
+        return Err(empty(&fsutil::backup_path(path)));
+    }
+    if new.is_empty() {
+        return Err(empty(path));
+    }
+    fsutil::replace_keeping_backup(path, old.map(str::as_bytes), new.as_bytes())
 }
 
 fn weekdays(from: NaiveDate, to: NaiveDate) -> (Vec<NaiveDate>, Vec<NaiveDate>) {
@@ -401,7 +347,7 @@ impl CalendarFiles {
 
     fn read_import(&self) -> Result<(Option<String>, Option<ImportedHolidays>)> {
         let path = self.import_path();
-        let Some(text) = read_limited(&path)? else {
+        let Some(text) = read_stored(&path)? else {
             return Ok((None, None));
         };
         let imported = ImportedHolidays::parse_govuk_json(&text)
@@ -411,7 +357,7 @@ impl CalendarFiles {
 
     fn read_closures(&self) -> Result<(Option<String>, BTreeMap<NaiveDate, ClosureDay>)> {
         let path = self.closures_path();
-        match read_limited(&path)? {
+        match read_stored(&path)? {
             None => Ok((None, BTreeMap::new())),
             Some(text) => {
                 let closures = parse_closures(&path, &text)?;
@@ -428,45 +374,23 @@ impl CalendarFiles {
         Ok(LocalCalendar { imported, closures })
     }
 
-    fn lock(&self) -> Result<Lock> {
+    /// An exclusive lock on the calendar directory, released when dropped.
+    fn lock(&self) -> Result<File> {
         fsutil::private_dir(&self.dir)?;
-        let path = self.dir.join(LOCK_FILE);
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options
-            .open(&path)
-            .map_err(|e| Error::io(format!("could not open {}", path.display()), e))?;
-        let started = StdInstant::now();
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(Lock { _file: file }),
-                Err(fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                Err(fs::TryLockError::WouldBlock) => {
-                    return Err(Error::refused(format!(
-                        "the calendar in {} is being changed by another escalate command; nothing was written",
-                        self.dir.display()
-                    ))
-                    .with_hint("Wait for the other command to finish, then run this one again."))
-                }
-                Err(fs::TryLockError::Error(e)) => {
-                    return Err(Error::io(format!("could not lock {}", path.display()), e))
-                }
-            }
-        }
+        fsutil::lock_file(&self.dir.join(LOCK_FILE), LOCK_WAIT, || {
+            Error::refused(format!(
+                "the calendar in {} is being changed by another escalate command; nothing was written",
+                self.dir.display()
+            ))
+            .with_hint("Wait for the other command to finish, then run this one again.")
+        })
     }
 
     /// Store an import, replacing the previous one (kept as `.bak`).
     pub fn store_import(&self, imported: &ImportedHolidays) -> Result<Stored> {
         let _lock = self.lock()?;
         let path = self.import_path();
-        let old = read_limited(&path).ok().flatten();
+        let old = read_stored(&path).ok().flatten();
         let mut new = imported.to_govuk_json();
         new.push('\n');
         if old.as_deref() == Some(new.as_str()) {
@@ -604,6 +528,7 @@ impl CalendarFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
