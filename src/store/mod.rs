@@ -243,6 +243,13 @@ pub mod layout {
         cache(root).join("status.bin")
     }
 
+    /// This process's scratch file for `status --json` output too large to sort
+    /// in memory (it holds case details, so it stays in the private data
+    /// directory, never a shared temporary directory).
+    pub fn status_spill(root: &Path) -> PathBuf {
+        cache(root).join(format!(".status-{}.spill", std::process::id()))
+    }
+
     pub fn signers(root: &Path) -> PathBuf {
         root.join(SIGNERS)
     }
@@ -264,9 +271,72 @@ pub mod layout {
         root.join(".git")
     }
 
+    /// One of git's own files in the repository (`index.lock`, `MERGE_HEAD`, ...),
+    /// looked at to tell whether git is part-way through something.
+    pub fn git_file(root: &Path, name: &str) -> PathBuf {
+        git_dir(root).join(name)
+    }
+
+    /// A file of the shared repository, by the path git gives it (relative to the
+    /// data directory, `/`-separated: `disputes/<ID>.jsonl`, `agencies.toml`).
+    pub fn shared_file(root: &Path, path: &str) -> PathBuf {
+        root.join(path)
+    }
+
+    /// What a shared directory keeps on one computer only (written by `share`).
+    pub fn gitignore(root: &Path) -> PathBuf {
+        root.join(".gitignore")
+    }
+
+    /// How git must treat the shared files (byte for byte, never merged).
+    pub fn gitattributes(root: &Path) -> PathBuf {
+        root.join(".gitattributes")
+    }
+
     /// Sync's own state inside the repository (lock, scratch, backups): never
     /// committed, never shared.
     pub fn sync_state(root: &Path) -> PathBuf {
         git_dir(root).join("escalate")
+    }
+
+    /// Held by the one sync running in a clone.
+    pub fn sync_lock(root: &Path) -> PathBuf {
+        sync_state(root).join("sync.lock")
+    }
+
+    /// Where sync rebuilds a journal with the partnership's lines before it
+    /// replaces the real one.
+    pub fn sync_scratch_journal(root: &Path, id: impl Display) -> PathBuf {
+        sync_state(root).join("scratch").join(format!("{id}.jsonl"))
+    }
+
+    /// The journals a sync is rewriting, each kept as it was (under its own file
+    /// name) until the rewrite is done, so a crash part-way loses nothing.
+    pub fn sync_backups(root: &Path) -> PathBuf {
+        sync_state(root).join("backup")
+    }
+
+    /// Where a sync keeps `journal` while it rewrites it.
+    pub fn sync_backup_of(root: &Path, journal: &Path) -> PathBuf {
+        sync_backups(root).join(journal.file_name().unwrap_or_default())
+    }
+
+    /// The journal a backup in `sync_backups` belongs to, by the backup's name.
+    pub fn journal_of_backup(root: &Path, backup_name: &std::ffi::OsStr) -> PathBuf {
+        disputes(root).join(backup_name)
+    }
+
+    /// The files a sync hands to `git hash-object`, numbered; removed after.
+    pub fn sync_stage(root: &Path) -> PathBuf {
+        sync_state(root).join("stage")
+    }
+
+    pub fn sync_stage_file(root: &Path, n: usize) -> PathBuf {
+        sync_stage(root).join(n.to_string())
+    }
+
+    /// The git index sync builds its commit in, apart from the working tree's.
+    pub fn sync_index(root: &Path) -> PathBuf {
+        sync_state(root).join("index")
     }
 }
