@@ -32,14 +32,8 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Calendar, CalendarError, Division, ImportedHolidays};
 use crate::domain::clock::{self, Instant};
 use crate::error::{Error, Result};
-use crate::store::fsutil;
+use crate::store::{fsutil, layout};
 
-const IMPORT_FILE: &str = "bank-holidays.json";
-const CLOSURES_FILE: &str = "closures.json";
-/// Closure days closed with `--partnership`: shared with the partnership when the
-/// data directory is shared (the other file stays one agency's own).
-const PARTNERSHIP_CLOSURES_FILE: &str = "partnership-closures.json";
-const LOCK_FILE: &str = ".lock";
 const CLOSURES_FORMAT: u32 = 1;
 
 /// GOV.UK's file is about 20 KB; anything this large is not one.
@@ -131,8 +125,10 @@ impl Calendars {
 /// The calendar files of one data directory.
 #[derive(Clone, Debug)]
 pub struct CalendarFiles {
-    dir: PathBuf,
-    closures_file: &'static str,
+    root: PathBuf,
+    /// `close` and `reopen` change the partnership-wide closure days, not this
+    /// agency's own.
+    partnership: bool,
 }
 
 /// What storing an import did.
@@ -175,7 +171,7 @@ fn damaged(path: &Path, what: impl Into<String>) -> Error {
             "Every deadline depends on this file, so nothing was computed or changed. \
              If {name}.bak is beside it, rename that over it to go back one change; \
              or move the file aside and {}. docs/calendar.md describes the format.",
-            if name == IMPORT_FILE {
+            if name == layout::BANK_HOLIDAYS {
                 "run `escalate calendar import FILE` again (until then the rules decide)"
             } else {
                 "add the closure days again with `escalate calendar close`"
@@ -304,8 +300,8 @@ pub fn closure_range(from: NaiveDate, to: NaiveDate) -> Result<(Vec<NaiveDate>, 
 impl CalendarFiles {
     pub fn new(root: &Path) -> CalendarFiles {
         CalendarFiles {
-            dir: crate::store::layout::calendar(root),
-            closures_file: CLOSURES_FILE,
+            root: root.to_owned(),
+            partnership: false,
         }
     }
 
@@ -313,8 +309,8 @@ impl CalendarFiles {
     /// closure days instead of this agency's own.
     pub fn partnership(root: &Path) -> CalendarFiles {
         CalendarFiles {
-            dir: crate::store::layout::calendar(root),
-            closures_file: PARTNERSHIP_CLOSURES_FILE,
+            root: root.to_owned(),
+            partnership: true,
         }
     }
 
@@ -325,12 +321,8 @@ impl CalendarFiles {
         own: BTreeMap<NaiveDate, ClosureDay>,
     ) -> Result<BTreeMap<NaiveDate, ClosureDay>> {
         let other = CalendarFiles {
-            dir: self.dir.clone(),
-            closures_file: if self.closures_file == CLOSURES_FILE {
-                PARTNERSHIP_CLOSURES_FILE
-            } else {
-                CLOSURES_FILE
-            },
+            root: self.root.clone(),
+            partnership: !self.partnership,
         };
         let (_, mut all) = other.read_closures()?;
         all.extend(own);
@@ -338,11 +330,15 @@ impl CalendarFiles {
     }
 
     pub fn import_path(&self) -> PathBuf {
-        self.dir.join(IMPORT_FILE)
+        layout::bank_holidays(&self.root)
     }
 
     pub fn closures_path(&self) -> PathBuf {
-        self.dir.join(self.closures_file)
+        if self.partnership {
+            layout::partnership_closures(&self.root)
+        } else {
+            layout::closures(&self.root)
+        }
     }
 
     fn read_import(&self) -> Result<(Option<String>, Option<ImportedHolidays>)> {
@@ -376,11 +372,12 @@ impl CalendarFiles {
 
     /// An exclusive lock on the calendar directory, released when dropped.
     fn lock(&self) -> Result<File> {
-        fsutil::private_dir(&self.dir)?;
-        fsutil::lock_file(&self.dir.join(LOCK_FILE), LOCK_WAIT, || {
+        let dir = layout::calendar(&self.root);
+        fsutil::private_dir(&dir)?;
+        fsutil::lock_file(&layout::calendar_lock(&self.root), LOCK_WAIT, || {
             Error::refused(format!(
                 "the calendar in {} is being changed by another escalate command; nothing was written",
-                self.dir.display()
+                dir.display()
             ))
             .with_hint("Wait for the other command to finish, then run this one again.")
         })

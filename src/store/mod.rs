@@ -194,6 +194,22 @@ pub mod layout {
     use std::fmt::Display;
     use std::path::{Path, PathBuf};
 
+    /// The user's own configuration folder, which is not the data directory (that
+    /// may be shared; this never is).
+    pub mod config {
+        use std::path::{Path, PathBuf};
+
+        /// The settings `escalate config` reads and writes.
+        pub fn settings(config_dir: &Path) -> PathBuf {
+            config_dir.join("config.toml")
+        }
+
+        /// The user's own policy files, beside the built-in ones.
+        pub fn policies(config_dir: &Path) -> PathBuf {
+            config_dir.join("policies")
+        }
+    }
+
     /// The agency names and aliases.
     pub const AGENCIES: &str = "agencies.toml";
     /// The data directory's report settings.
@@ -212,12 +228,33 @@ pub mod layout {
         disputes(root).join(format!("{id}.jsonl"))
     }
 
+    /// A journal's head receipt, `<ID>.head` beside it.
+    pub fn receipt(journal: &Path) -> PathBuf {
+        journal.with_extension("head")
+    }
+
+    /// The receipt an append writes before its line (`.<ID>.head.tmp`): still
+    /// there afterwards, it proves the append was interrupted.
+    pub fn receipt_in_progress(journal: &Path) -> PathBuf {
+        let receipt = receipt(journal);
+        let name = receipt
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("journal.head");
+        journal.with_file_name(format!(".{name}.tmp"))
+    }
+
     /// Where torn writes are set aside: beside the journals.
     pub fn quarantine_beside(journal: &Path) -> PathBuf {
         journal
             .parent()
             .unwrap_or(Path::new("."))
             .join("quarantine")
+    }
+
+    /// One set-aside torn write of `journal`, by the name its recovery line records.
+    pub fn quarantined(journal: &Path, name: &str) -> PathBuf {
+        quarantine_beside(journal).join(name)
     }
 
     /// The policy texts disputes pinned, each named by its hash.
@@ -232,6 +269,31 @@ pub mod layout {
     /// The stored calendar: import and closure days.
     pub fn calendar(root: &Path) -> PathBuf {
         root.join("calendar")
+    }
+
+    /// The name of the stored GOV.UK import.
+    pub const BANK_HOLIDAYS: &str = "bank-holidays.json";
+
+    /// The last GOV.UK import, re-serialised (the one before it beside it as
+    /// `.bak`, as for each calendar file).
+    pub fn bank_holidays(root: &Path) -> PathBuf {
+        calendar(root).join(BANK_HOLIDAYS)
+    }
+
+    /// This agency's own closure days, with reasons (never shared).
+    pub fn closures(root: &Path) -> PathBuf {
+        calendar(root).join("closures.json")
+    }
+
+    /// Closure days closed with `--partnership`: shared with the partnership when
+    /// the data directory is shared.
+    pub fn partnership_closures(root: &Path) -> PathBuf {
+        calendar(root).join("partnership-closures.json")
+    }
+
+    /// Held while a calendar file is rewritten.
+    pub fn calendar_lock(root: &Path) -> PathBuf {
+        calendar(root).join(".lock")
     }
 
     /// Derived data and scratch files: deleting it loses nothing.

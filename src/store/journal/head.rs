@@ -54,17 +54,11 @@ pub enum Stored {
 }
 
 pub fn path_for(journal: &Path) -> PathBuf {
-    journal.with_extension("head")
+    crate::store::layout::receipt(journal)
 }
 
 fn temp_path_for(journal: &Path) -> PathBuf {
-    let name = journal
-        .with_extension("head")
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("journal.head")
-        .to_owned();
-    journal.with_file_name(format!(".{name}.tmp"))
+    crate::store::layout::receipt_in_progress(journal)
 }
 
 pub fn render(r: &Receipt) -> String {

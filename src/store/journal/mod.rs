@@ -421,6 +421,13 @@ fn quarantine_dir(path: &Path) -> PathBuf {
     crate::store::layout::quarantine_beside(path)
 }
 
+/// A quarantine file's bytes, if it is one escalate could have written: a regular
+/// file (not a link) within the journal limit.
+fn read_quarantined(path: &Path) -> Option<Vec<u8>> {
+    crate::store::fsutil::read_limited(path, MAX_JOURNAL_BYTES, crate::store::fsutil::Links::Refuse)
+        .ok()
+}
+
 /// Whether `dir` is a directory itself, not a link to one elsewhere.
 fn real_dir(dir: &Path) -> bool {
     std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_dir())
@@ -656,9 +663,10 @@ impl Writer {
         }
         crate::store::fsutil::private_dir(&qdir)?;
         quarantine_exists(&qdir, true);
-        let qpath = qdir.join(&name);
+        let qpath = crate::store::layout::quarantined(&self.path, &name);
         if let Err(e) = crate::store::fsutil::write_new_file(&qpath, torn) {
-            if std::fs::read(&qpath).ok().as_deref() != Some(torn) {
+            // A crash part-way through an earlier try already set these bytes aside.
+            if read_quarantined(&qpath).as_deref() != Some(torn) {
                 return Err(e);
             }
         }
@@ -690,12 +698,7 @@ impl Writer {
     /// The `recovered` event for a quarantine file a crash left unrecorded, if it is
     /// one escalate could have written (a regular file within the journal limit).
     fn adopt(&self, name: &str) -> Option<Event> {
-        let qpath = quarantine_dir(&self.path).join(name);
-        let meta = std::fs::symlink_metadata(&qpath).ok()?;
-        if !meta.file_type().is_file() || meta.len() > MAX_JOURNAL_BYTES {
-            return None;
-        }
-        let bytes = std::fs::read(&qpath).ok()?;
+        let bytes = read_quarantined(&crate::store::layout::quarantined(&self.path, name))?;
         Some(Event::Recovered {
             quarantine: name.to_owned(),
             sha256: line::sha256_hex(&bytes),
