@@ -130,7 +130,7 @@ fn rebase(
     // the appends below do not record a missing receipt into the shared journal.
     super::sync::rebuild_receipt(&tmp)?;
     let result = replan(session, id, &tmp, local_extra, received);
-    let bytes = std::fs::read(&tmp);
+    let bytes = crate::store::fsutil::read_file(&tmp);
     let _ = std::fs::remove_file(&tmp);
     let _ = std::fs::remove_file(journal::head::path_for(&tmp));
     let mut merge = result?;

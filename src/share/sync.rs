@@ -318,9 +318,13 @@ fn journal_id(path: &str) -> Option<DisputeId> {
 }
 
 fn read_local(root: &Path, path: &str) -> Option<Vec<u8>> {
-    let full = crate::store::layout::shared_file(root, path);
-    let meta = std::fs::symlink_metadata(&full).ok()?;
-    meta.is_file().then(|| std::fs::read(&full).ok()).flatten()
+    // A link is not a file escalate shares; a FIFO must not hang the sync.
+    crate::store::fsutil::read_limited(
+        &crate::store::layout::shared_file(root, path),
+        u64::MAX,
+        crate::store::fsutil::Links::Refuse,
+    )
+    .ok()
 }
 
 /// Integrate every changed path: other files first (a pinned policy must be in
@@ -420,7 +424,7 @@ fn integrate_journal(
         return Ok(bytes);
     }
     let writer = journal::Writer::open(&path)?;
-    let bytes = std::fs::read(&path)
+    let bytes = crate::store::fsutil::read_file(&path)
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
     let complete = match bytes.iter().rposition(|&b| b == b'\n') {
         Some(i) => bytes[..=i].to_vec(),
@@ -494,10 +498,10 @@ fn recover_backups(root: &Path) -> Result<()> {
         let backup = entry.path();
         let finished = journal::read(&path).is_ok();
         if !finished {
-            let old = std::fs::read(&backup)
+            let old = crate::store::fsutil::read_file(&backup)
                 .map_err(|e| Error::io(format!("could not read {}", backup.display()), e))?;
             let writer = journal::Writer::open(&path).ok();
-            let current = std::fs::read(&path).unwrap_or_default();
+            let current = crate::store::fsutil::read_file(&path).unwrap_or_default();
             write_in_place(root, &path, &current, &old)?;
             drop(writer);
         }
@@ -509,7 +513,7 @@ fn recover_backups(root: &Path) -> Result<()> {
 /// Write a journal's head receipt for the contents it now has. Receipts are not
 /// shared: each clone writes its own for what it received.
 pub fn rebuild_receipt(path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path)
+    let bytes = crate::store::fsutil::read_file(path)
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
     rebuild_receipt_from(path, &bytes)
 }
