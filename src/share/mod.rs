@@ -256,7 +256,9 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
         )
     })?;
     check_repository_text(&text, &repo_file).map_err(cleanup)?;
-    restrict(path);
+    // Records about children are private: whatever git's file modes, only the
+    // user may enter the directory.
+    fsutil::tighten(path, true);
     let g = Git::new(path);
     let head = g.ok(&["rev-parse", "HEAD"])?;
     g.ok(&["update-ref", SYNCED_REF, &head])?;
@@ -294,18 +296,6 @@ fn absolute_remote(remote: &str) -> String {
     } else {
         remote.to_owned()
     }
-}
-
-/// Records about children are private: whatever git's file modes, only the user
-/// may enter the directory.
-fn restrict(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700));
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 /// Replace a small file that is not a journal (written whole, then renamed).
