@@ -135,7 +135,7 @@ pub fn write_new_file(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Make a new directory entry durable. Best effort: not every platform can open a
 /// directory, and the file's own data is already synced.
-pub fn sync_dir(dir: &Path) {
+fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
