@@ -180,8 +180,8 @@ fn damaged(path: &Path, what: impl Into<String>) -> Error {
     }
 }
 
-/// A stored calendar file's text; `None` if there is none yet. Links are followed
-/// (a partnership may link its shared import in), FIFOs and devices refused.
+/// A stored calendar file's text; `None` if there is none yet. FIFOs and devices
+/// are refused, never waited on; links are followed, as they always have been.
 fn read_stored(path: &Path) -> Result<Option<String>> {
     let bytes = match fsutil::read_limited(path, MAX_FILE_BYTES, fsutil::Links::Follow) {
         Ok(bytes) => bytes,

@@ -13,12 +13,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use crate::store::fsutil::LockKind;
-
 use crate::domain::event::{Event, Opened, Record};
 
 use crate::domain::clock::Instant;
 use crate::error::{Error, Result};
+use crate::store::fsutil::LockKind;
 
 /// A journal larger than this is not one escalate wrote (a dispute with a thousand
 /// events is a few hundred kilobytes); refusing it keeps a hostile file from
