@@ -17,7 +17,7 @@ use crate::domain::event::{Event, Opened, Record};
 
 use crate::domain::clock::Instant;
 use crate::error::{Error, Result};
-use crate::store::fsutil::LockKind;
+use crate::store::fsutil::{is_link_error, LockKind};
 
 /// A journal larger than this is not one escalate wrote (a dispute with a thousand
 /// events is a few hundred kilobytes); refusing it keeps a hostile file from
@@ -361,7 +361,7 @@ fn open_existing(path: &Path, write: bool) -> Result<File> {
     // per journal when `status` reads thousands).
     crate::store::fsutil::open_regular(OpenOptions::new().read(true).append(write), path).map_err(
         |e| {
-            if crate::store::fsutil::is_link_error(&e) {
+            if is_link_error(&e) {
                 Error::damaged(path, 0, "it is a symbolic link, not a journal file")
             } else if e.kind() == std::io::ErrorKind::IsADirectory {
                 Error::damaged(path, 0, "it is a directory, not a journal file")
