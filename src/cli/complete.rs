@@ -138,7 +138,7 @@ fn ids(current: &OsStr, wanted: Wanted) -> Vec<CompletionCandidate> {
 /// Enough of a session to fold disputes (from the status cache where it can).
 fn session(store: crate::store::Store) -> Option<crate::ops::Session> {
     let root = store.root().to_owned();
-    let user = project_dirs().map(|d| d.config_dir().join("policies"));
+    let user = project_dirs().map(|d| crate::store::layout::config::policies(d.config_dir()));
     Some(crate::ops::Session {
         calendars: crate::store::calendar::Calendars::load(store.root()).ok()?,
         catalogue: crate::policy::Catalogue::load(user.as_deref()).ok()?,
@@ -150,7 +150,10 @@ fn session(store: crate::store::Store) -> Option<crate::ops::Session> {
         // Completion never stops for a damaged settings file.
         division_setting: project_dirs()
             .and_then(|d| {
-                crate::store::config::Config::load(&d.config_dir().join("config.toml")).ok()
+                crate::store::config::Config::load(&crate::store::layout::config::settings(
+                    d.config_dir(),
+                ))
+                .ok()
             })
             .and_then(|c| c.division),
     })
@@ -179,7 +182,7 @@ pub fn resolved_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
 /// Completes a policy id from the built-in and user policies.
 pub fn policy_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy();
-    let user = project_dirs().map(|d| d.config_dir().join("policies"));
+    let user = project_dirs().map(|d| crate::store::layout::config::policies(d.config_dir()));
     let catalogue = crate::policy::Catalogue::load(user.as_deref()).unwrap_or_default();
     catalogue
         .policies()

@@ -20,18 +20,10 @@ impl Spill {
     /// A new scratch file under `root/cache`; `None` if it cannot be made (the
     /// caller then keeps the elements in memory).
     pub fn create(root: &Path) -> Option<Spill> {
-        let dir = crate::store::layout::cache(root);
-        crate::store::fsutil::private_dir(&dir).ok()?;
-        let path = dir.join(format!(".status-{}.spill", std::process::id()));
+        let path = crate::store::layout::status_spill(root);
+        crate::store::fsutil::private_dir(path.parent()?).ok()?;
         let _ = std::fs::remove_file(&path);
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true).write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options.open(&path).ok()?;
+        let file = crate::store::fsutil::create_private(&path).ok()?;
         Some(Spill {
             path,
             file,

@@ -45,7 +45,6 @@ pub fn merge(
     local_records: &[Record],
     remote: &[u8],
     pushed: usize,
-    scratch: &Path,
 ) -> Result<Merge> {
     let path = session.store.journal_path(id);
     let ours = lines(local);
@@ -73,7 +72,7 @@ pub fn merge(
         .zip(&ours[common..])
         .map(|(r, raw)| (r, raw.strip_suffix(b"\n").unwrap_or(raw)))
         .collect();
-    rebase(session, id, remote, &extra, theirs.len() - common, scratch)
+    rebase(session, id, remote, &extra, theirs.len() - common)
 }
 
 /// Refuse the partnership's copy of a journal unless it reads back as escalate
@@ -121,10 +120,9 @@ fn rebase(
     remote: &[u8],
     local_extra: &[(&Record, &[u8])],
     received: usize,
-    scratch: &Path,
 ) -> Result<Merge> {
-    crate::store::fsutil::private_dir(scratch)?;
-    let tmp = scratch.join(format!("{id}.jsonl"));
+    let tmp = crate::store::layout::sync_scratch_journal(session.store.root(), id);
+    crate::store::fsutil::private_dir(tmp.parent().unwrap_or(Path::new(".")))?;
     let _ = std::fs::remove_file(&tmp);
     let _ = std::fs::remove_file(journal::head::path_for(&tmp));
     crate::store::fsutil::write_new_file(&tmp, remote)?;
@@ -132,7 +130,7 @@ fn rebase(
     // the appends below do not record a missing receipt into the shared journal.
     super::sync::rebuild_receipt(&tmp)?;
     let result = replan(session, id, &tmp, local_extra, received);
-    let bytes = std::fs::read(&tmp);
+    let bytes = crate::store::fsutil::read_file(&tmp);
     let _ = std::fs::remove_file(&tmp);
     let _ = std::fs::remove_file(journal::head::path_for(&tmp));
     let mut merge = result?;

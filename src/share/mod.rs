@@ -89,15 +89,25 @@ fn version_tuple(v: &str) -> Option<(u64, u64, u64)> {
     ))
 }
 
+fn unreadable(whence: &Path) -> Error {
+    Error::refused(format!(
+        "{} is not a repository file this escalate can read",
+        whence.display()
+    ))
+    .with_hint("It may have been written by a newer escalate: install the version your partnership uses. Nothing was written.")
+}
+
+/// The repository file is a few lines; anything this large is not one.
+const MAX_REPOSITORY_FILE_BYTES: u64 = 64 * 1024;
+
+/// The repository file's text, read with the size limit.
+fn read_repository_file(path: &Path) -> std::io::Result<String> {
+    fsutil::read_limited_text(path, MAX_REPOSITORY_FILE_BYTES, fsutil::Links::Follow)
+}
+
 /// Refuse if a repository file's text asks for a newer escalate than this one.
 pub fn check_repository_text(text: &str, whence: &Path) -> Result<()> {
-    let parsed: RepositoryFile = toml::from_str(text).map_err(|_| {
-        Error::refused(format!(
-            "{} is not a repository file this escalate can read",
-            whence.display()
-        ))
-        .with_hint("It may have been written by a newer escalate: install the version your partnership uses. Nothing was written.")
-    })?;
+    let parsed: RepositoryFile = toml::from_str(text).map_err(|_| unreadable(whence))?;
     let needed = version_tuple(&parsed.minimum_version);
     let ours = version_tuple(VERSION);
     if parsed.format > 1 || needed.is_none() || needed > ours {
@@ -120,9 +130,15 @@ pub fn is_shared(root: &Path) -> bool {
 /// escalate. Outside one, nothing to check.
 pub fn check_writable(root: &Path) -> Result<()> {
     let path = crate::store::layout::repository_file(root);
-    match std::fs::read_to_string(&path) {
+    match read_repository_file(&path) {
         Ok(text) if crate::store::layout::git_dir(root).exists() => {
             check_repository_text(&text, &path)
+        }
+        Err(e)
+            if e.kind() == std::io::ErrorKind::FileTooLarge
+                && crate::store::layout::git_dir(root).exists() =>
+        {
+            Err(unreadable(&path))
         }
         _ => Ok(()),
     }
@@ -156,8 +172,14 @@ pub fn init(
         return Err(e);
     }
     if listed.text().is_empty() {
-        write_file(&root.join(".gitignore"), GITIGNORE.as_bytes())?;
-        write_file(&root.join(".gitattributes"), GITATTRIBUTES.as_bytes())?;
+        write_file(
+            &crate::store::layout::gitignore(&root),
+            GITIGNORE.as_bytes(),
+        )?;
+        write_file(
+            &crate::store::layout::gitattributes(&root),
+            GITATTRIBUTES.as_bytes(),
+        )?;
         write_file(
             &crate::store::layout::repository_file(&root),
             repository_file_text().as_bytes(),
@@ -173,10 +195,11 @@ pub fn init(
         ])?;
         for name in [".gitignore", ".gitattributes", REPOSITORY_FILE] {
             if let Some(Some(bytes)) = g.blobs(&[format!("{FETCHED_REF}:{name}")])?.pop() {
+                let path = crate::store::layout::shared_file(&root, name);
                 if name == REPOSITORY_FILE {
-                    check_repository_text(&String::from_utf8_lossy(&bytes), &root.join(name))?;
+                    check_repository_text(&String::from_utf8_lossy(&bytes), &path)?;
                 }
-                write_file(&root.join(name), &bytes)?;
+                write_file(&path, &bytes)?;
             }
         }
     }
@@ -226,14 +249,16 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
         e
     };
     let repo_file = crate::store::layout::repository_file(path);
-    let text = std::fs::read_to_string(&repo_file).map_err(|_| {
+    let text = read_repository_file(&repo_file).map_err(|_| {
         cleanup(
             Error::refused(format!("{remote} is not an escalate partnership repository"))
                 .with_hint("Check the address; a new partnership starts with `escalate share init REMOTE` on an empty repository."),
         )
     })?;
     check_repository_text(&text, &repo_file).map_err(cleanup)?;
-    restrict(path);
+    // Records about children are private: whatever git's file modes, only the
+    // user may enter the directory.
+    fsutil::tighten(path, true);
     let g = Git::new(path);
     let head = g.ok(&["rev-parse", "HEAD"])?;
     g.ok(&["update-ref", SYNCED_REF, &head])?;
@@ -273,30 +298,10 @@ fn absolute_remote(remote: &str) -> String {
     }
 }
 
-/// Records about children are private: whatever git's file modes, only the user
-/// may enter the directory.
-fn restrict(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700));
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-}
-
 /// Replace a small file that is not a journal (written whole, then renamed).
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fsutil::private_dir(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.share.tmp", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    fsutil::write_new_file(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(format!("could not write {}", path.display()), e)
-    })
+    fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
+    fsutil::replace_file(path, bytes)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::git::{self, Git, Identity};
 use super::integrate;
@@ -143,33 +143,12 @@ const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 /// One sync at a time per clone: two interleaved would each take the other's
 /// integrated lines for local ones.
 fn lock_sync(root: &Path) -> Result<std::fs::File> {
-    let dir = crate::store::layout::sync_state(root);
-    crate::store::fsutil::private_dir(&dir)?;
-    let path = dir.join("sync.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(format!("could not open {}", path.display()), e))?;
-    let started = std::time::Instant::now();
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < SYNC_WAIT => {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => return Err(Error::refused(
-                "another sync of this directory is still running",
-            )
-            .with_hint(
-                "Everything recorded here is kept; run `escalate sync` again when it has finished.",
-            )),
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::io(format!("could not lock {}", path.display()), e))
-            }
-        }
-    }
+    crate::store::fsutil::private_dir(&crate::store::layout::sync_state(root))?;
+    crate::store::fsutil::lock_file(&crate::store::layout::sync_lock(root), SYNC_WAIT, || {
+        Error::refused("another sync of this directory is still running").with_hint(
+            "Everything recorded here is kept; run `escalate sync` again when it has finished.",
+        )
+    })
 }
 
 fn remote_url(g: &Git) -> String {
@@ -180,8 +159,9 @@ fn remote_url(g: &Git) -> String {
 /// Refuse to start in a directory that is not shared, or that git left part-way
 /// through an operation of its own.
 fn preflight(root: &Path) -> Result<()> {
-    let dot = crate::store::layout::git_dir(root);
-    if !dot.exists() || !crate::store::layout::repository_file(root).exists() {
+    if !crate::store::layout::git_dir(root).exists()
+        || !crate::store::layout::repository_file(root).exists()
+    {
         return Err(Error::refused(format!(
             "{} is not shared with a partnership",
             root.display()
@@ -196,7 +176,7 @@ fn preflight(root: &Path) -> Result<()> {
         ("REVERT_HEAD", "git revert --abort"),
     ];
     for (name, undo) in busy {
-        if dot.join(name).exists() {
+        if crate::store::layout::git_file(root, name).exists() {
             return Err(Error::refused(format!(
                 "the repository in {} is part-way through a git operation ({name}), perhaps left by a crash or a manual command",
                 root.display()
@@ -208,9 +188,10 @@ fn preflight(root: &Path) -> Result<()> {
             )));
         }
     }
-    if dot.join("index.lock").exists() {
+    let index_lock = crate::store::layout::git_file(root, "index.lock");
+    if index_lock.exists() {
         return Err(Error::refused("another git command is using this repository (or one crashed and left .git/index.lock)")
-            .with_hint(format!("If no git command is running, remove {}, then run `escalate sync`.", dot.join("index.lock").display())));
+            .with_hint(format!("If no git command is running, remove {}, then run `escalate sync`.", index_lock.display())));
     }
     Ok(())
 }
@@ -337,9 +318,13 @@ fn journal_id(path: &str) -> Option<DisputeId> {
 }
 
 fn read_local(root: &Path, path: &str) -> Option<Vec<u8>> {
-    let full = root.join(path);
-    let meta = std::fs::symlink_metadata(&full).ok()?;
-    meta.is_file().then(|| std::fs::read(&full).ok()).flatten()
+    // A link is not a file escalate shares; a FIFO must not hang the sync.
+    crate::store::fsutil::read_limited(
+        &crate::store::layout::shared_file(root, path),
+        u64::MAX,
+        crate::store::fsutil::Links::Refuse,
+    )
+    .ok()
 }
 
 /// Integrate every changed path: other files first (a pinned policy must be in
@@ -379,7 +364,7 @@ fn integrate_all(
     let mut results = Vec::new();
     for (t, contents, write) in decided {
         if write {
-            let full = root.join(&t.path);
+            let full = crate::store::layout::shared_file(root, &t.path);
             match &contents {
                 Some(bytes) => super::write_file(&full, bytes)?,
                 None => {
@@ -410,10 +395,9 @@ fn integrate_all(
             }
         }
     }
-    let scratch = crate::store::layout::sync_state(root).join("scratch");
     for t in journals {
         let id = journal_id(&t.path).expect("partitioned on journal_id");
-        let contents = integrate_journal(session, &id, t, &scratch, outcome)?;
+        let contents = integrate_journal(session, &id, t, outcome)?;
         results.push((t.path.clone(), Some(contents)));
     }
     let _ = g;
@@ -425,7 +409,6 @@ fn integrate_journal(
     session: &Session,
     id: &DisputeId,
     t: &Three,
-    scratch: &Path,
     outcome: &mut Outcome,
 ) -> Result<Vec<u8>> {
     let path = session.store.journal_path(id);
@@ -441,7 +424,7 @@ fn integrate_journal(
         return Ok(bytes);
     }
     let writer = journal::Writer::open(&path)?;
-    let bytes = std::fs::read(&path)
+    let bytes = crate::store::fsutil::read_file(&path)
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
     let complete = match bytes.iter().rposition(|&b| b == b'\n') {
         Some(i) => bytes[..=i].to_vec(),
@@ -461,7 +444,6 @@ fn integrate_journal(
         &writer.contents.records,
         remote,
         pushed,
-        scratch,
     )?;
     outcome.received += merge.received;
     outcome.merged_late += merge.merged_late;
@@ -480,17 +462,13 @@ fn integrate_journal(
     Ok(new)
 }
 
-fn backup_dir(root: &Path) -> PathBuf {
-    crate::store::layout::sync_state(root).join("backup")
-}
-
 /// Replace a journal's contents while its lock is held: the file is kept (the lock
 /// is on it), the bytes it shares with the new contents are left alone, the rest is
 /// written and synced, then its receipt is brought up to date. The old contents are
 /// kept in a backup until all of that is done, so a crash part-way loses nothing.
 fn write_in_place(root: &Path, path: &Path, old: &[u8], new: &[u8]) -> Result<()> {
-    let backup = backup_dir(root).join(path.file_name().unwrap_or_default());
-    crate::store::fsutil::private_dir(&backup_dir(root))?;
+    let backup = crate::store::layout::sync_backup_of(root, path);
+    crate::store::fsutil::private_dir(&crate::store::layout::sync_backups(root))?;
     let _ = std::fs::remove_file(&backup);
     crate::store::fsutil::write_new_file(&backup, old)?;
     let same = old.iter().zip(new).take_while(|(a, b)| a == b).count();
@@ -511,19 +489,19 @@ fn write_in_place(root: &Path, path: &Path, old: &[u8], new: &[u8]) -> Result<()
 /// A journal whose rewrite a crash interrupted is put back as it was before that
 /// sync began (every line it held is in the backup), unless the rewrite finished.
 fn recover_backups(root: &Path) -> Result<()> {
-    let Ok(entries) = std::fs::read_dir(backup_dir(root)) else {
+    let Ok(entries) = std::fs::read_dir(crate::store::layout::sync_backups(root)) else {
         return Ok(());
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let path = crate::store::layout::disputes(root).join(&name);
+        let path = crate::store::layout::journal_of_backup(root, &name);
         let backup = entry.path();
         let finished = journal::read(&path).is_ok();
         if !finished {
-            let old = std::fs::read(&backup)
+            let old = crate::store::fsutil::read_file(&backup)
                 .map_err(|e| Error::io(format!("could not read {}", backup.display()), e))?;
             let writer = journal::Writer::open(&path).ok();
-            let current = std::fs::read(&path).unwrap_or_default();
+            let current = crate::store::fsutil::read_file(&path).unwrap_or_default();
             write_in_place(root, &path, &current, &old)?;
             drop(writer);
         }
@@ -535,7 +513,7 @@ fn recover_backups(root: &Path) -> Result<()> {
 /// Write a journal's head receipt for the contents it now has. Receipts are not
 /// shared: each clone writes its own for what it received.
 pub fn rebuild_receipt(path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path)
+    let bytes = crate::store::fsutil::read_file(path)
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
     rebuild_receipt_from(path, &bytes)
 }
@@ -577,17 +555,19 @@ fn build_commit(
     fetched: Option<&str>,
     identity: &Identity,
 ) -> Result<Option<String>> {
-    let work = crate::store::layout::sync_state(&g.root);
-    crate::store::fsutil::private_dir(&work)?;
-    let stage = work.join("stage");
+    let stage = crate::store::layout::sync_stage(&g.root);
     let _ = std::fs::remove_dir_all(&stage);
     crate::store::fsutil::private_dir(&stage)?;
     let mut files = Vec::new();
     for (i, (_, contents)) in results.iter().enumerate() {
         if let Some(bytes) = contents {
-            let f = stage.join(i.to_string());
-            std::fs::write(&f, bytes)
-                .map_err(|e| Error::io(format!("could not write {}", f.display()), e))?;
+            let f = crate::store::layout::sync_stage_file(&g.root, i);
+            crate::store::fsutil::write_temporary(
+                &f,
+                bytes,
+                crate::store::fsutil::Durability::Unsynced,
+            )
+            .map_err(|e| Error::io(format!("could not write {}", f.display()), e))?;
             files.push(f.to_string_lossy().into_owned());
         }
     }
@@ -612,7 +592,7 @@ fn build_commit(
             None => info.push_str(&format!("0 {}\t{path}\n", "0".repeat(40))),
         }
     }
-    let ig = g.with_index(work.join("index"));
+    let ig = g.with_index(crate::store::layout::sync_index(&g.root));
     match fetched {
         Some(f) => ig.ok(&["read-tree", f])?,
         None => ig.ok(&["read-tree", "--empty"])?,

@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 /// The file's name in the data directory.
 pub const FILE: &str = crate::store::layout::AGENCIES;
 const VERSION: u32 = 1;
+/// A partnership's list is a few kilobytes; anything this large is not one.
+const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agency {
@@ -89,7 +91,11 @@ impl Agencies {
     /// The list of the data directory at `root`; empty if it has none.
     pub fn read(root: &Path) -> Result<Agencies> {
         let path = path_in(root);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::store::fsutil::read_limited_text(
+            &path,
+            MAX_FILE_BYTES,
+            crate::store::fsutil::Links::Follow,
+        ) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Agencies::default()),
             Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
@@ -112,23 +118,14 @@ impl Agencies {
         Ok(list)
     }
 
-    /// Write the list whole, atomically (temporary file, then rename).
+    /// Write the list whole, atomically (a reader sees the old list or the new one).
     pub fn write(&self, root: &Path) -> Result<()> {
         let path = path_in(root);
         let mut text = String::from(
             "# Agency names and their aliases, kept by `escalate agency`. Journals keep\n# names as typed; reports count an alias under its agency's name.\n",
         );
         text.push_str(&toml::to_string(self).map_err(|e| Error::usage(e.to_string()))?);
-        let tmp = root.join(format!(".{FILE}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, text.as_bytes())
-            .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                Error::io(format!("could not write {}", path.display()), e)
-            })?;
-        crate::store::fsutil::sync_dir(root);
-        Ok(())
+        crate::store::fsutil::replace_file(&path, text.as_bytes())
     }
 
     /// The agency a name (or alias) belongs to.

@@ -21,11 +21,10 @@
 //! `calendar` command renders what these functions return.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant as StdInstant};
+use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -33,14 +32,8 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Calendar, CalendarError, Division, ImportedHolidays};
 use crate::domain::clock::{self, Instant};
 use crate::error::{Error, Result};
-use crate::store::fsutil;
+use crate::store::{fsutil, layout};
 
-const IMPORT_FILE: &str = "bank-holidays.json";
-const CLOSURES_FILE: &str = "closures.json";
-/// Closure days closed with `--partnership`: shared with the partnership when the
-/// data directory is shared (the other file stays one agency's own).
-const PARTNERSHIP_CLOSURES_FILE: &str = "partnership-closures.json";
-const LOCK_FILE: &str = ".lock";
 const CLOSURES_FORMAT: u32 = 1;
 
 /// GOV.UK's file is about 20 KB; anything this large is not one.
@@ -132,8 +125,10 @@ impl Calendars {
 /// The calendar files of one data directory.
 #[derive(Clone, Debug)]
 pub struct CalendarFiles {
-    dir: PathBuf,
-    closures_file: &'static str,
+    root: PathBuf,
+    /// `close` and `reopen` change the partnership-wide closure days, not this
+    /// agency's own.
+    partnership: bool,
 }
 
 /// What storing an import did.
@@ -176,7 +171,7 @@ fn damaged(path: &Path, what: impl Into<String>) -> Error {
             "Every deadline depends on this file, so nothing was computed or changed. \
              If {name}.bak is beside it, rename that over it to go back one change; \
              or move the file aside and {}. docs/calendar.md describes the format.",
-            if name == IMPORT_FILE {
+            if name == layout::BANK_HOLIDAYS {
                 "run `escalate calendar import FILE` again (until then the rules decide)"
             } else {
                 "add the closure days again with `escalate calendar close`"
@@ -185,30 +180,25 @@ fn damaged(path: &Path, what: impl Into<String>) -> Error {
     )
 }
 
-fn read_limited(path: &Path) -> Result<Option<String>> {
-    let mut file = match crate::store::fsutil::open_read_nonblocking(path) {
-        Ok(f) => f,
+/// A stored calendar file's text; `None` if there is none yet. FIFOs and devices
+/// are refused, never waited on; links are followed, as they always have been.
+fn read_stored(path: &Path) -> Result<Option<String>> {
+    let bytes = match fsutil::read_limited(path, MAX_FILE_BYTES, fsutil::Links::Follow) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::IsADirectory | std::io::ErrorKind::InvalidInput
+            ) =>
+        {
+            return Err(damaged(path, "it is not a regular file"))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Err(damaged(path, e.to_string()))
+        }
         Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    if !meta.is_file() {
-        return Err(damaged(path, "it is not a regular file"));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(damaged(
-            path,
-            format!(
-                "it is {} bytes, more than the {MAX_FILE_BYTES}-byte limit",
-                meta.len()
-            ),
-        ));
-    }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
     String::from_utf8(bytes)
         .map(Some)
         .map_err(|_| damaged(path, "it is not UTF-8 text"))
@@ -261,67 +251,19 @@ fn closures_json(closures: &BTreeMap<NaiveDate, ClosureDay>) -> String {
     text
 }
 
-fn private_new_file(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-/// Replace `path` with `bytes` all at once: write and sync a temporary file in
-/// the same directory, then rename it over the old one.
-fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if bytes.is_empty() {
-        return Err(Error::refused(format!(
-            "refusing to write an empty {}",
-            path.display()
-        )));
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    // A leftover from a crashed run of a process with the same ID.
-    let _ = fs::remove_file(&tmp);
-    let written = private_new_file(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    let renamed = written.and_then(|()| fs::rename(&tmp, path));
-    if let Err(e) = renamed {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(format!("could not write {}", path.display()), e));
-    }
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 /// Keep the current contents of `path` as `<path>.bak`, then replace it.
-/// Returns where the backup went, if there was anything to keep.
+/// Returns where the backup went, if there was anything to keep. An empty file
+/// would read back as damaged, so none is ever written.
 fn replace_keeping_backup(path: &Path, old: Option<&str>, new: &str) -> Result<Option<PathBuf>> {
-    let backup = match old {
-        Some(old) => {
-            let bak = path.with_file_name(format!(
-                "{}.bak",
-                path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-            ));
-            replace_file(&bak, old.as_bytes())?;
-            Some(bak)
-        }
-        None => None,
-    };
-    replace_file(path, new.as_bytes())?;
-    Ok(backup)
-}
-
-/// An exclusive lock on the calendar directory, released when dropped.
-struct Lock {
-    _file: File,
+    let empty =
+        |path: &Path| Error::refused(format!("refusing to write an empty {}", path.display()));
+    if old.is_some_and(str::is_empty) {
+        return Err(empty(&fsutil::backup_path(path)));
+    }
+    if new.is_empty() {
+        return Err(empty(path));
+    }
+    fsutil::replace_keeping_backup(path, old.map(str::as_bytes), new.as_bytes())
 }
 
 fn weekdays(from: NaiveDate, to: NaiveDate) -> (Vec<NaiveDate>, Vec<NaiveDate>) {
@@ -358,8 +300,8 @@ pub fn closure_range(from: NaiveDate, to: NaiveDate) -> Result<(Vec<NaiveDate>, 
 impl CalendarFiles {
     pub fn new(root: &Path) -> CalendarFiles {
         CalendarFiles {
-            dir: crate::store::layout::calendar(root),
-            closures_file: CLOSURES_FILE,
+            root: root.to_owned(),
+            partnership: false,
         }
     }
 
@@ -367,8 +309,8 @@ impl CalendarFiles {
     /// closure days instead of this agency's own.
     pub fn partnership(root: &Path) -> CalendarFiles {
         CalendarFiles {
-            dir: crate::store::layout::calendar(root),
-            closures_file: PARTNERSHIP_CLOSURES_FILE,
+            root: root.to_owned(),
+            partnership: true,
         }
     }
 
@@ -379,12 +321,8 @@ impl CalendarFiles {
         own: BTreeMap<NaiveDate, ClosureDay>,
     ) -> Result<BTreeMap<NaiveDate, ClosureDay>> {
         let other = CalendarFiles {
-            dir: self.dir.clone(),
-            closures_file: if self.closures_file == CLOSURES_FILE {
-                PARTNERSHIP_CLOSURES_FILE
-            } else {
-                CLOSURES_FILE
-            },
+            root: self.root.clone(),
+            partnership: !self.partnership,
         };
         let (_, mut all) = other.read_closures()?;
         all.extend(own);
@@ -392,16 +330,20 @@ impl CalendarFiles {
     }
 
     pub fn import_path(&self) -> PathBuf {
-        self.dir.join(IMPORT_FILE)
+        layout::bank_holidays(&self.root)
     }
 
     pub fn closures_path(&self) -> PathBuf {
-        self.dir.join(self.closures_file)
+        if self.partnership {
+            layout::partnership_closures(&self.root)
+        } else {
+            layout::closures(&self.root)
+        }
     }
 
     fn read_import(&self) -> Result<(Option<String>, Option<ImportedHolidays>)> {
         let path = self.import_path();
-        let Some(text) = read_limited(&path)? else {
+        let Some(text) = read_stored(&path)? else {
             return Ok((None, None));
         };
         let imported = ImportedHolidays::parse_govuk_json(&text)
@@ -411,7 +353,7 @@ impl CalendarFiles {
 
     fn read_closures(&self) -> Result<(Option<String>, BTreeMap<NaiveDate, ClosureDay>)> {
         let path = self.closures_path();
-        match read_limited(&path)? {
+        match read_stored(&path)? {
             None => Ok((None, BTreeMap::new())),
             Some(text) => {
                 let closures = parse_closures(&path, &text)?;
@@ -428,45 +370,24 @@ impl CalendarFiles {
         Ok(LocalCalendar { imported, closures })
     }
 
-    fn lock(&self) -> Result<Lock> {
-        fsutil::private_dir(&self.dir)?;
-        let path = self.dir.join(LOCK_FILE);
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options
-            .open(&path)
-            .map_err(|e| Error::io(format!("could not open {}", path.display()), e))?;
-        let started = StdInstant::now();
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(Lock { _file: file }),
-                Err(fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                Err(fs::TryLockError::WouldBlock) => {
-                    return Err(Error::refused(format!(
-                        "the calendar in {} is being changed by another escalate command; nothing was written",
-                        self.dir.display()
-                    ))
-                    .with_hint("Wait for the other command to finish, then run this one again."))
-                }
-                Err(fs::TryLockError::Error(e)) => {
-                    return Err(Error::io(format!("could not lock {}", path.display()), e))
-                }
-            }
-        }
+    /// An exclusive lock on the calendar directory, released when dropped.
+    fn lock(&self) -> Result<File> {
+        let dir = layout::calendar(&self.root);
+        fsutil::private_dir(&dir)?;
+        fsutil::lock_file(&layout::calendar_lock(&self.root), LOCK_WAIT, || {
+            Error::refused(format!(
+                "the calendar in {} is being changed by another escalate command; nothing was written",
+                dir.display()
+            ))
+            .with_hint("Wait for the other command to finish, then run this one again.")
+        })
     }
 
     /// Store an import, replacing the previous one (kept as `.bak`).
     pub fn store_import(&self, imported: &ImportedHolidays) -> Result<Stored> {
         let _lock = self.lock()?;
         let path = self.import_path();
-        let old = read_limited(&path).ok().flatten();
+        let old = read_stored(&path).ok().flatten();
         let mut new = imported.to_govuk_json();
         new.push('\n');
         if old.as_deref() == Some(new.as_str()) {
@@ -604,6 +525,7 @@ impl CalendarFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)

@@ -3,7 +3,7 @@
 //! flags, then environment variables, then this file, then built-in defaults. The
 //! file is small and replaceable, so it is rewritten whole (atomically) on `set`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -107,19 +107,13 @@ impl Config {
         Ok(())
     }
 
-    /// Write the whole file atomically (temporary file, then rename).
+    /// Write the whole file atomically (a reader sees the old file or the new one).
     pub fn save(&self, path: &Path) -> Result<()> {
         let dir = path.parent().unwrap_or(Path::new("."));
         crate::store::fsutil::private_dir(dir)?;
         let text = toml::to_string(self)
             .map_err(|e| Error::refused(format!("could not write the config: {e}")))?;
-        let tmp: PathBuf = dir.join(format!(".config.toml.{}.tmp", std::process::id()));
-        let _ = std::fs::remove_file(&tmp);
-        crate::store::fsutil::write_new_file(&tmp, text.as_bytes())?;
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(format!("could not write {}", path.display()), e)
-        })
+        crate::store::fsutil::replace_file(path, text.as_bytes())
     }
 }
 

@@ -194,6 +194,22 @@ pub mod layout {
     use std::fmt::Display;
     use std::path::{Path, PathBuf};
 
+    /// The user's own configuration folder, which is not the data directory (that
+    /// may be shared; this never is).
+    pub mod config {
+        use std::path::{Path, PathBuf};
+
+        /// The settings `escalate config` reads and writes.
+        pub fn settings(config_dir: &Path) -> PathBuf {
+            config_dir.join("config.toml")
+        }
+
+        /// The user's own policy files, beside the built-in ones.
+        pub fn policies(config_dir: &Path) -> PathBuf {
+            config_dir.join("policies")
+        }
+    }
+
     /// The agency names and aliases.
     pub const AGENCIES: &str = "agencies.toml";
     /// The data directory's report settings.
@@ -212,12 +228,33 @@ pub mod layout {
         disputes(root).join(format!("{id}.jsonl"))
     }
 
+    /// A journal's head receipt, `<ID>.head` beside it.
+    pub fn receipt(journal: &Path) -> PathBuf {
+        journal.with_extension("head")
+    }
+
+    /// The receipt an append writes before its line (`.<ID>.head.tmp`): still
+    /// there afterwards, it proves the append was interrupted.
+    pub fn receipt_in_progress(journal: &Path) -> PathBuf {
+        let receipt = receipt(journal);
+        let name = receipt
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("journal.head");
+        journal.with_file_name(format!(".{name}.tmp"))
+    }
+
     /// Where torn writes are set aside: beside the journals.
     pub fn quarantine_beside(journal: &Path) -> PathBuf {
         journal
             .parent()
             .unwrap_or(Path::new("."))
             .join("quarantine")
+    }
+
+    /// One set-aside torn write of `journal`, by the name its recovery line records.
+    pub fn quarantined(journal: &Path, name: &str) -> PathBuf {
+        quarantine_beside(journal).join(name)
     }
 
     /// The policy texts disputes pinned, each named by its hash.
@@ -234,6 +271,31 @@ pub mod layout {
         root.join("calendar")
     }
 
+    /// The name of the stored GOV.UK import.
+    pub const BANK_HOLIDAYS: &str = "bank-holidays.json";
+
+    /// The last GOV.UK import, re-serialised (the one before it beside it as
+    /// `.bak`, as for each calendar file).
+    pub fn bank_holidays(root: &Path) -> PathBuf {
+        calendar(root).join(BANK_HOLIDAYS)
+    }
+
+    /// This agency's own closure days, with reasons (never shared).
+    pub fn closures(root: &Path) -> PathBuf {
+        calendar(root).join("closures.json")
+    }
+
+    /// Closure days closed with `--partnership`: shared with the partnership when
+    /// the data directory is shared.
+    pub fn partnership_closures(root: &Path) -> PathBuf {
+        calendar(root).join("partnership-closures.json")
+    }
+
+    /// Held while a calendar file is rewritten.
+    pub fn calendar_lock(root: &Path) -> PathBuf {
+        calendar(root).join(".lock")
+    }
+
     /// Derived data and scratch files: deleting it loses nothing.
     pub fn cache(root: &Path) -> PathBuf {
         root.join("cache")
@@ -241,6 +303,13 @@ pub mod layout {
 
     pub fn status_cache(root: &Path) -> PathBuf {
         cache(root).join("status.bin")
+    }
+
+    /// This process's scratch file for `status --json` output too large to sort
+    /// in memory (it holds case details, so it stays in the private data
+    /// directory, never a shared temporary directory).
+    pub fn status_spill(root: &Path) -> PathBuf {
+        cache(root).join(format!(".status-{}.spill", std::process::id()))
     }
 
     pub fn signers(root: &Path) -> PathBuf {
@@ -264,9 +333,72 @@ pub mod layout {
         root.join(".git")
     }
 
+    /// One of git's own files in the repository (`index.lock`, `MERGE_HEAD`, ...),
+    /// looked at to tell whether git is part-way through something.
+    pub fn git_file(root: &Path, name: &str) -> PathBuf {
+        git_dir(root).join(name)
+    }
+
+    /// A file of the shared repository, by the path git gives it (relative to the
+    /// data directory, `/`-separated: `disputes/<ID>.jsonl`, `agencies.toml`).
+    pub fn shared_file(root: &Path, path: &str) -> PathBuf {
+        root.join(path)
+    }
+
+    /// What a shared directory keeps on one computer only (written by `share`).
+    pub fn gitignore(root: &Path) -> PathBuf {
+        root.join(".gitignore")
+    }
+
+    /// How git must treat the shared files (byte for byte, never merged).
+    pub fn gitattributes(root: &Path) -> PathBuf {
+        root.join(".gitattributes")
+    }
+
     /// Sync's own state inside the repository (lock, scratch, backups): never
     /// committed, never shared.
     pub fn sync_state(root: &Path) -> PathBuf {
         git_dir(root).join("escalate")
+    }
+
+    /// Held by the one sync running in a clone.
+    pub fn sync_lock(root: &Path) -> PathBuf {
+        sync_state(root).join("sync.lock")
+    }
+
+    /// Where sync rebuilds a journal with the partnership's lines before it
+    /// replaces the real one.
+    pub fn sync_scratch_journal(root: &Path, id: impl Display) -> PathBuf {
+        sync_state(root).join("scratch").join(format!("{id}.jsonl"))
+    }
+
+    /// The journals a sync is rewriting, each kept as it was (under its own file
+    /// name) until the rewrite is done, so a crash part-way loses nothing.
+    pub fn sync_backups(root: &Path) -> PathBuf {
+        sync_state(root).join("backup")
+    }
+
+    /// Where a sync keeps `journal` while it rewrites it.
+    pub fn sync_backup_of(root: &Path, journal: &Path) -> PathBuf {
+        sync_backups(root).join(journal.file_name().unwrap_or_default())
+    }
+
+    /// The journal a backup in `sync_backups` belongs to, by the backup's name.
+    pub fn journal_of_backup(root: &Path, backup_name: &std::ffi::OsStr) -> PathBuf {
+        disputes(root).join(backup_name)
+    }
+
+    /// The files a sync hands to `git hash-object`, numbered; removed after.
+    pub fn sync_stage(root: &Path) -> PathBuf {
+        sync_state(root).join("stage")
+    }
+
+    pub fn sync_stage_file(root: &Path, n: usize) -> PathBuf {
+        sync_stage(root).join(n.to_string())
+    }
+
+    /// The git index sync builds its commit in, apart from the working tree's.
+    pub fn sync_index(root: &Path) -> PathBuf {
+        sync_state(root).join("index")
     }
 }

@@ -4,7 +4,6 @@
 //! stored by `calendar_store`; this module only turns arguments into calls and
 //! results into text or JSON, and says which open deadlines a change moved.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate, Weekday};
@@ -205,18 +204,16 @@ fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<render::Moved
 }
 
 fn read_import_file(path: &Path) -> Result<String> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::refused(format!(
-            "{} is larger than {MAX_FILE_BYTES} bytes; GOV.UK's bank-holidays.json is about 20 KB",
-            path.display()
-        )));
-    }
+    let bytes = crate::store::fsutil::read_user_file(path, MAX_FILE_BYTES).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            Error::refused(format!(
+                "{} is larger than {MAX_FILE_BYTES} bytes; GOV.UK's bank-holidays.json is about 20 KB",
+                path.display()
+            ))
+        } else {
+            Error::io(format!("could not read {}", path.display()), e)
+        }
+    })?;
     String::from_utf8(bytes)
         .map_err(|_| Error::refused(format!("{} is not UTF-8 text", path.display())))
 }

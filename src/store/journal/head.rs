@@ -8,12 +8,12 @@
 //! file), and both are warnings the next append repairs. This module owns the file's
 //! format and comparing it with a journal; it does not decide what to print.
 
-use std::fs::{self, OpenOptions};
-use std::io::{Read, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::domain::event::Record;
 use crate::error::{Error, Result};
+use crate::store::fsutil::{self, Durability, Links};
 
 /// A receipt is one short line; anything bigger is not one escalate wrote.
 const MAX_RECEIPT_BYTES: u64 = 1024;
@@ -54,17 +54,11 @@ pub enum Stored {
 }
 
 pub fn path_for(journal: &Path) -> PathBuf {
-    journal.with_extension("head")
+    crate::store::layout::receipt(journal)
 }
 
 fn temp_path_for(journal: &Path) -> PathBuf {
-    let name = journal
-        .with_extension("head")
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("journal.head")
-        .to_owned();
-    journal.with_file_name(format!(".{name}.tmp"))
+    crate::store::layout::receipt_in_progress(journal)
 }
 
 pub fn render(r: &Receipt) -> String {
@@ -97,31 +91,22 @@ pub fn read(journal: &Path) -> Result<Stored> {
             ),
         )
     };
-    let file = match crate::store::fsutil::open_regular(OpenOptions::new().read(true), &path) {
-        Ok(f) => f,
+    let bytes = match fsutil::read_limited(&path, MAX_RECEIPT_BYTES, Links::Refuse) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Stored::Absent),
         Err(e)
-            if super::is_link_error(&e)
+            if fsutil::is_link_error(&e)
                 || matches!(
                     e.kind(),
-                    std::io::ErrorKind::InvalidInput | std::io::ErrorKind::IsADirectory
+                    std::io::ErrorKind::InvalidInput
+                        | std::io::ErrorKind::IsADirectory
+                        | std::io::ErrorKind::FileTooLarge
                 ) =>
         {
             return Err(not_one())
         }
         Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
     };
-    // Read one byte past the limit rather than asking for the size first: a
-    // directory fails the read, an oversized file shows itself by its length.
-    let mut bytes = Vec::new();
-    if file
-        .take(MAX_RECEIPT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .is_err()
-        || bytes.len() as u64 > MAX_RECEIPT_BYTES
-    {
-        return Err(not_one());
-    }
     if bytes.iter().all(|&b| b == 0) {
         return Ok(Stored::Lost);
     }
@@ -194,17 +179,9 @@ pub fn compare(
 /// proof that an append was interrupted between its line and its receipt.
 pub fn leftover(journal: &Path, records: &[Record], head: &str) -> bool {
     let tmp = temp_path_for(journal);
-    let Ok(file) = crate::store::fsutil::open_regular(OpenOptions::new().read(true), &tmp) else {
+    let Ok(bytes) = fsutil::read_limited(&tmp, MAX_RECEIPT_BYTES, Links::Refuse) else {
         return false;
     };
-    let mut bytes = Vec::new();
-    if file
-        .take(MAX_RECEIPT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .is_err()
-    {
-        return false;
-    }
     if bytes.iter().all(|&b| b == 0) {
         return true;
     }
@@ -220,29 +197,18 @@ pub fn leftover(journal: &Path, records: &[Record], head: &str) -> bool {
 /// module comment.
 pub fn prepare(journal: &Path, receipt: &Receipt) -> Result<PathBuf> {
     let tmp = temp_path_for(journal);
-    // Remove first and create exclusively: a leftover (or planted) link at the
-    // temporary name is never followed.
-    let _ = fs::remove_file(&tmp);
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let written = options
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(render(receipt).as_bytes()));
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(
-            format!(
-                "could not write the head receipt for {}; nothing was recorded",
-                journal.display()
-            ),
-            e,
-        ));
-    }
+    // A leftover (or planted) link at the temporary name is removed, never followed.
+    fsutil::write_temporary(&tmp, render(receipt).as_bytes(), Durability::Unsynced).map_err(
+        |e| {
+            Error::io(
+                format!(
+                    "could not write the head receipt for {}; nothing was recorded",
+                    journal.display()
+                ),
+                e,
+            )
+        },
+    )?;
     Ok(tmp)
 }
 

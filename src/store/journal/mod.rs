@@ -8,15 +8,16 @@ pub mod line;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant as StdInstant};
+use std::time::Duration;
 
 use crate::domain::event::{Event, Opened, Record};
 
 use crate::domain::clock::Instant;
 use crate::error::{Error, Result};
+use crate::store::fsutil::{is_link_error, LockKind};
 
 /// A journal larger than this is not one escalate wrote (a dispute with a thousand
 /// events is a few hundred kilobytes); refusing it keeps a hostile file from
@@ -315,7 +316,7 @@ fn check_bound(path: &Path, records: &[Record]) -> Result<()> {
     Ok(())
 }
 
-fn read_checked(path: &Path, file: &mut File) -> Result<Vec<u8>> {
+fn read_checked(path: &Path, file: &File) -> Result<Vec<u8>> {
     let meta = file
         .metadata()
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
@@ -328,46 +329,28 @@ fn read_checked(path: &Path, file: &mut File) -> Result<Vec<u8>> {
     if !meta.is_file() {
         return Err(Error::damaged_journal(path, "it is not a regular file"));
     }
-    if meta.len() > MAX_JOURNAL_BYTES {
-        return Err(Error::damaged_journal(
-            path,
-            format!(
-                "it is {} bytes, more than the {MAX_JOURNAL_BYTES}-byte limit for a journal",
-                meta.len()
-            ),
-        ));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.read_to_end(&mut bytes)
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    Ok(bytes)
+    crate::store::fsutil::read_open_limited(file, MAX_JOURNAL_BYTES).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            Error::damaged_journal(path, format!("{e} for a journal"))
+        } else {
+            Error::io(format!("could not read {}", path.display()), e)
+        }
+    })
 }
 
 fn wait_for_lock(path: &Path, file: &File, exclusive: bool) -> Result<()> {
-    let started = StdInstant::now();
-    loop {
-        let attempt = if exclusive {
-            file.try_lock()
-        } else {
-            file.try_lock_shared()
-        };
-        match attempt {
-            Ok(()) => return Ok(()),
-            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::refused(format!(
-                    "{} is in use by another escalate command; nothing was written",
-                    path.display()
-                ))
-                .with_hint("Wait for the other command to finish, then run this one again."));
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::io(format!("could not lock {}", path.display()), e));
-            }
-        }
-    }
+    let kind = if exclusive {
+        LockKind::Exclusive
+    } else {
+        LockKind::Shared
+    };
+    crate::store::fsutil::wait_for_lock(file, path, kind, LOCK_WAIT, || {
+        Error::refused(format!(
+            "{} is in use by another escalate command; nothing was written",
+            path.display()
+        ))
+        .with_hint("Wait for the other command to finish, then run this one again.")
+    })
 }
 
 fn open_existing(path: &Path, write: bool) -> Result<File> {
@@ -388,19 +371,6 @@ fn open_existing(path: &Path, write: bool) -> Result<File> {
             }
         },
     )
-}
-
-/// Whether an open failed because the path is a symbolic link (O_NOFOLLOW).
-pub(crate) fn is_link_error(e: &std::io::Error) -> bool {
-    #[cfg(unix)]
-    {
-        e.raw_os_error() == Some(libc::ELOOP)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = e;
-        false
-    }
 }
 
 /// Check the parsed journal against its head receipt and the quarantine files
@@ -447,6 +417,13 @@ fn check_surroundings(path: &Path, contents: &mut Contents) -> Result<()> {
 /// usual case where nothing was ever torn, not a scan of every journal's name.
 fn quarantine_dir(path: &Path) -> PathBuf {
     crate::store::layout::quarantine_beside(path)
+}
+
+/// A quarantine file's bytes, if it is one escalate could have written: a regular
+/// file (not a link) within the journal limit.
+fn read_quarantined(path: &Path) -> Option<Vec<u8>> {
+    crate::store::fsutil::read_limited(path, MAX_JOURNAL_BYTES, crate::store::fsutil::Links::Refuse)
+        .ok()
 }
 
 /// Whether `dir` is a directory itself, not a link to one elsewhere.
@@ -497,9 +474,9 @@ fn quarantine_files(path: &Path) -> Vec<String> {
 /// Open, lock (shared to read, exclusive to append) and read a journal with
 /// everything beside it checked. Returns the open file, its length and contents.
 fn open_locked(path: &Path, write: bool) -> Result<(File, u64, Contents)> {
-    let mut file = open_existing(path, write)?;
+    let file = open_existing(path, write)?;
     wait_for_lock(path, &file, write)?;
-    let bytes = read_checked(path, &mut file)?;
+    let bytes = read_checked(path, &file)?;
     let mut contents = parse(path, &bytes)?;
     check_surroundings(path, &mut contents)?;
     Ok((file, bytes.len() as u64, contents))
@@ -513,9 +490,9 @@ pub fn read(path: &Path) -> Result<Contents> {
 /// Read a journal like `read`, also returning its complete lines' bytes (without
 /// line ends), for checks that need the exact bytes, such as signatures.
 pub fn read_with_lines(path: &Path) -> Result<(Contents, Vec<Vec<u8>>)> {
-    let mut file = open_existing(path, false)?;
+    let file = open_existing(path, false)?;
     wait_for_lock(path, &file, false)?;
-    let bytes = read_checked(path, &mut file)?;
+    let bytes = read_checked(path, &file)?;
     let mut contents = parse(path, &bytes)?;
     check_surroundings(path, &mut contents)?;
     let lines = bytes
@@ -684,9 +661,10 @@ impl Writer {
         }
         crate::store::fsutil::private_dir(&qdir)?;
         quarantine_exists(&qdir, true);
-        let qpath = qdir.join(&name);
+        let qpath = crate::store::layout::quarantined(&self.path, &name);
         if let Err(e) = crate::store::fsutil::write_new_file(&qpath, torn) {
-            if std::fs::read(&qpath).ok().as_deref() != Some(torn) {
+            // A crash part-way through an earlier try already set these bytes aside.
+            if read_quarantined(&qpath).as_deref() != Some(torn) {
                 return Err(e);
             }
         }
@@ -718,12 +696,7 @@ impl Writer {
     /// The `recovered` event for a quarantine file a crash left unrecorded, if it is
     /// one escalate could have written (a regular file within the journal limit).
     fn adopt(&self, name: &str) -> Option<Event> {
-        let qpath = quarantine_dir(&self.path).join(name);
-        let meta = std::fs::symlink_metadata(&qpath).ok()?;
-        if !meta.file_type().is_file() || meta.len() > MAX_JOURNAL_BYTES {
-            return None;
-        }
-        let bytes = std::fs::read(&qpath).ok()?;
+        let bytes = read_quarantined(&crate::store::layout::quarantined(&self.path, name))?;
         Some(Event::Recovered {
             quarantine: name.to_owned(),
             sha256: line::sha256_hex(&bytes),
