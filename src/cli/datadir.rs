@@ -70,7 +70,7 @@ pub fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
     .into_iter()
     .find(|d| d.is_dir())?;
     // Try the directory itself: only if it refuses is the directory the problem.
-    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    let probe = crate::store::layout::write_probe(&dir);
     let refused = match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

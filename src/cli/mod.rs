@@ -249,7 +249,7 @@ impl Ctx {
         let config_dir = dirs
             .as_ref()
             .map(|d| d.config_dir().to_owned())
-            .unwrap_or_else(|| root.join("config"));
+            .unwrap_or_else(|| crate::store::layout::config::fallback_dir(&root));
         let now: Instant = clock::now_from_env()?;
         if root.exists() && !root.is_dir() {
             return Err(Error::refused(format!(
@@ -261,8 +261,8 @@ impl Ctx {
             ));
         }
         Ok(Ctx {
-            config_path: config_dir.join("config.toml"),
-            user_policies: config_dir.join("policies"),
+            config_path: crate::store::layout::config::settings(&config_dir),
+            user_policies: crate::store::layout::config::policies(&config_dir),
             key_dir: std::env::var_os("ESCALATE_KEY_DIR")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)

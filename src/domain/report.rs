@@ -690,31 +690,6 @@ pub struct Settings {
     pub year: YearKind,
 }
 
-/// The settings file's name in the data directory.
-pub const SETTINGS_FILE: &str = crate::store::layout::REPORT_SETTINGS;
-
-impl Settings {
-    /// The settings of the data directory at `root`; the defaults if it has none.
-    pub fn read(root: &std::path::Path) -> crate::error::Result<Settings> {
-        let path = crate::store::layout::report_settings(root);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
-            Err(e) => {
-                return Err(crate::error::Error::usage(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )))
-            }
-        };
-        toml::from_str(&text).map_err(|e| {
-            crate::error::Error::usage(format!("{} is not valid: {e}", path.display())).with_hint(
-                "Write `year = \"financial\"` (April to March) or `year = \"calendar\"` in it.",
-            )
-        })
-    }
-}
-
 /// One period of a series: its dates, as cut by the range asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slot {

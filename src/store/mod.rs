@@ -33,6 +33,22 @@ pub struct Store {
 }
 
 impl Store {
+    /// The report settings everyone reporting on this directory shares
+    /// (`report.toml`); the defaults if it has none.
+    pub fn report_settings(&self) -> Result<crate::domain::report::Settings> {
+        let path = layout::report_settings(&self.root);
+        let text = match fsutil::read_limited_text(&path, 64 * 1024, fsutil::Links::Follow) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+            Err(e) => return Err(Error::usage(format!("cannot read {}: {e}", path.display()))),
+        };
+        toml::from_str(&text).map_err(|e| {
+            Error::usage(format!("{} is not valid: {e}", path.display())).with_hint(
+                "Write `year = \"financial\"` (April to March) or `year = \"calendar\"` in it.",
+            )
+        })
+    }
+
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Store {
             root: root.into(),
@@ -208,6 +224,12 @@ pub mod layout {
         pub fn policies(config_dir: &Path) -> PathBuf {
             config_dir.join("policies")
         }
+
+        /// Where the settings live on a system with no standard config directory:
+        /// inside the data directory.
+        pub fn fallback_dir(data_dir: &Path) -> PathBuf {
+            data_dir.join("config")
+        }
     }
 
     /// The agency names and aliases.
@@ -343,6 +365,11 @@ pub mod layout {
     /// data directory, `/`-separated: `disputes/<ID>.jsonl`, `agencies.toml`).
     pub fn shared_file(root: &Path, path: &str) -> PathBuf {
         root.join(path)
+    }
+
+    /// A file created and removed at once to learn whether `dir` can be written.
+    pub fn write_probe(dir: &Path) -> PathBuf {
+        dir.join(format!(".write-test-{}", std::process::id()))
     }
 
     /// What a shared directory keeps on one computer only (written by `share`).

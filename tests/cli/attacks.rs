@@ -451,6 +451,8 @@ fn a_fifo_in_place_of_any_file_never_hangs() {
         (config, 1),
         // Read by `report` (and `open`): once read with no check at all.
         (env.data().join("agencies.toml"), 0),
+        // Read by `report`: once with std::fs::read_to_string, which waits on a FIFO.
+        (env.data().join("report.toml"), 0),
     ];
     for (path, verify_code) in planted {
         let saved = std::fs::read(&path).ok();

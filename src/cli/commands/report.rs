@@ -124,7 +124,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         _ => args.per,
     };
     let report = if let Some(per) = per {
-        let settings = crate::domain::report::Settings::read(s.store.root())?;
+        let settings = s.store.report_settings()?;
         let mut series = SeriesBuilder::new(period, per.into(), settings.year, filter, s.now);
         let measurers = series.measurers();
         let mut skipped = Vec::new();

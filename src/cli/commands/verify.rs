@@ -47,7 +47,7 @@ fn history(ctx: &Ctx) -> Result<Output> {
     });
     let first = h.breaches.first().map(|b| {
         crate::error::Error::damaged_journal(
-            ctx.root.as_path().join(&b.file),
+            crate::store::layout::shared_file(&ctx.root, &b.file),
             format!(
                 "commit {} by {} did not only append to it: {}",
                 b.commit, b.author, b.what
