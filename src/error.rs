@@ -5,7 +5,7 @@
 //! logs and e-mails.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -134,13 +134,6 @@ impl Error {
         self
     }
 
-    /// The same failure with its hints replaced: for a caller that knows better
-    /// what to do next than the code that found the problem.
-    pub fn with_only_hint(mut self, text: impl Into<String>) -> Self {
-        self.0.hints = vec![text.into()];
-        self
-    }
-
     pub fn kind(&self) -> ErrorKind {
         self.0.kind
     }
@@ -157,11 +150,6 @@ impl Error {
     /// The operating system's error behind an `Io` error.
     pub fn io_error(&self) -> Option<&std::io::Error> {
         self.0.source.as_ref()
-    }
-
-    /// The damaged file, if this is damage.
-    pub fn damaged_path(&self) -> Option<&Path> {
-        self.0.damage.as_ref().map(|d| d.path.as_path())
     }
 
     pub fn exit_code(&self) -> i32 {
@@ -220,9 +208,8 @@ mod tests {
     }
 
     #[test]
-    fn hints_accumulate_unless_replaced() {
+    fn hints_accumulate() {
         let e = Error::refused("no").with_hint("first").with_hint("second");
         assert_eq!(e.hints(), ["first", "second"]);
-        assert_eq!(e.with_only_hint("instead").hints(), ["instead"]);
     }
 }

@@ -15,9 +15,8 @@ mod working_days;
 use std::fmt;
 use std::str::FromStr;
 
-pub use govuk::{Difference, DifferenceKind, ImportedHolidays};
-pub use one_offs::{one_offs, OneOff, OneOffAction};
-pub use rules::{easter_sunday, rule_holidays};
+pub use govuk::{Difference, ImportedHolidays};
+pub use one_offs::{one_offs, OneOffAction};
 pub use working_days::Calendar;
 
 /// A UK bank-holiday jurisdiction, named as GOV.UK names it.

@@ -365,10 +365,6 @@ impl Calendar {
         }
     }
 
-    pub fn division(&self) -> Division {
-        self.inner.division
-    }
-
     /// Years for which the GOV.UK import, not the rules, decides.
     pub fn imported_years(&self) -> BTreeSet<i32> {
         self.inner.imported.keys().copied().collect()

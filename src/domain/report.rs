@@ -83,11 +83,6 @@ impl Period {
     pub fn end(&self) -> Instant {
         clock::end_of_day(self.to)
     }
-
-    pub fn contains(&self, t: &Instant) -> bool {
-        let d = clock::london_date(t);
-        d >= self.from && d <= self.to
-    }
 }
 
 /// Counts (or labels) keyed by stage number, so stage 10 comes after stage 9. JSON

@@ -12,8 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// The file's name in the data directory.
-pub const FILE: &str = crate::store::layout::AGENCIES;
 const VERSION: u32 = 1;
 /// A partnership's list is a few kilobytes; anything this large is not one.
 const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;

@@ -148,14 +148,6 @@ impl Contents {
         }
         self.receipt_finding()
     }
-
-    /// How many torn writes this journal records having moved aside.
-    pub fn recovered(&self) -> usize {
-        self.records
-            .iter()
-            .filter(|r| matches!(r.event, Event::Recovered { .. }))
-            .count()
-    }
 }
 
 /// What an append repaired on the way, in words: the `recovered` lines among
