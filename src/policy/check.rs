@@ -69,62 +69,149 @@ pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
 
 /// Parse and validate policy text. All problems are returned, not just the first.
 pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
-    let policy: Policy = match toml::from_str(text) {
-        Ok(p) => p,
-        Err(e) => {
-            let line = e.span().map(|s| line_of(text, s.start));
-            let first = Problem {
-                line,
-                message: authors_words(e.message().trim()),
-            };
-            // The reader's own error names the exact line; the table-by-table
-            // check finds the others (at their table's line).
-            let at = e.span().map(|s| s.start);
-            let mut problems: Vec<Problem> = element_problems(text)
-                .into_iter()
-                .filter(|(range, _)| {
-                    at.is_none_or(|a| range.as_ref().is_none_or(|r| !r.contains(&a)))
-                })
-                .map(|(_, p)| p)
-                .filter(|p| p.message != first.message)
-                .collect();
-            problems.push(first);
-            problems.sort_by_key(|p| p.line.unwrap_or(0));
-            return Err(problems);
-        }
+    let policy: Policy = toml::from_str(text).map_err(|e| syntax_problems(text, &e))?;
+    let lines = Lines {
+        text,
+        spans: toml::from_str(text).unwrap_or_default(),
     };
-    let spans: Spans = toml::from_str(text).unwrap_or_default();
-    let at = |list: &[toml::Spanned<toml::Value>], i: usize| {
-        list.get(i).map(|s| line_of(text, s.span().start))
-    };
-    let stage_line = |i: usize| spans.stage.get(i).map(|s| line_of(text, s.span().start));
-    let deadline_line = |stage: usize, i: usize| {
-        spans
+    let conditions = Conditions::of(&policy);
+    let known = |c: &Condition| conditions.known(c);
+    let help = || conditions.help();
+    let mut problems = Vec::new();
+    let say = &mut |line: Option<usize>, message: String| problems.push(Problem { line, message });
+    check_header(&policy, say);
+    check_categories(&policy, &lines, say);
+    check_stages(&policy, &lines, &known, &help, say);
+    check_limits(&policy, &lines, &known, &help, say);
+    check_obligations(&policy, &lines, &known, &help, say);
+    check_branches(&policy, &lines, say);
+    check_bypasses(&policy, &lines, say);
+    check_step_ids(&policy, &lines, say);
+    check_notes_and_urgent(&policy, &lines, say);
+    if problems.is_empty() {
+        Ok(policy)
+    } else {
+        Err(problems)
+    }
+}
+
+/// What `say` reports a problem to: the line it is on (if known) and the message.
+type Say<'a> = &'a mut dyn FnMut(Option<usize>, String);
+type Known<'a> = &'a dyn Fn(&Condition) -> bool;
+type Help<'a> = &'a dyn Fn() -> String;
+
+/// The text and where its tables start, so a problem can name its line.
+struct Lines<'a> {
+    text: &'a str,
+    spans: Spans,
+}
+
+impl Lines<'_> {
+    fn entry(&self, list: &[toml::Spanned<toml::Value>], i: usize) -> Option<usize> {
+        list.get(i).map(|s| line_of(self.text, s.span().start))
+    }
+
+    fn stage(&self, i: usize) -> Option<usize> {
+        self.spans
+            .stage
+            .get(i)
+            .map(|s| line_of(self.text, s.span().start))
+    }
+
+    fn deadline(&self, stage: usize, i: usize) -> Option<usize> {
+        self.spans
             .stage
             .get(stage)
             .and_then(|s| s.get_ref().deadline.get(i))
-            .map(|d| line_of(text, d.span().start))
-            .or_else(|| stage_line(stage))
-    };
-    let mut problems = Vec::new();
-    let mut say = |line: Option<usize>, message: String| problems.push(Problem { line, message });
+            .map(|d| line_of(self.text, d.span().start))
+            .or_else(|| self.stage(stage))
+    }
+}
 
-    if !FORMATS.contains(&policy.format) {
+/// The conditions a `when` may name: the flags, and the categories a dispute can
+/// have. An excluded category can never be a dispute's category (`open` refuses
+/// it), so a condition naming one would silently never apply.
+struct Conditions {
+    usable: Vec<String>,
+    excluded: Vec<String>,
+}
+
+impl Conditions {
+    fn of(p: &Policy) -> Conditions {
+        let ids = |excluded: bool| {
+            p.categories
+                .iter()
+                .filter(|c| c.excluded == excluded)
+                .map(|c| c.id.clone())
+                .collect()
+        };
+        Conditions {
+            usable: ids(false),
+            excluded: ids(true),
+        }
+    }
+
+    fn known(&self, c: &Condition) -> bool {
+        match c {
+            Condition::Flag(_) => true,
+            Condition::Category(id) => self.usable.contains(id),
+            Condition::Unknown(_) => false,
+        }
+    }
+
+    fn help(&self) -> String {
+        let mut names: Vec<String> = Flag::ALL.iter().map(Flag::to_string).collect();
+        names.extend(self.usable.iter().map(|id| format!("category:{id}")));
+        let mut help = names.join(", ");
+        if !self.excluded.is_empty() {
+            help.push_str(&format!(
+                " (excluded categories cannot be used, because no dispute can have them: {})",
+                self.excluded.join(", ")
+            ));
+        }
+        help
+    }
+}
+
+/// The problems of a file the TOML reader refuses: the reader's own error names
+/// the exact line; the table-by-table check finds the others (at their table's
+/// line).
+fn syntax_problems(text: &str, e: &toml::de::Error) -> Vec<Problem> {
+    let line = e.span().map(|s| line_of(text, s.start));
+    let first = Problem {
+        line,
+        message: authors_words(e.message().trim()),
+    };
+    let at = e.span().map(|s| s.start);
+    let mut problems: Vec<Problem> = element_problems(text)
+        .into_iter()
+        .filter(|(range, _)| at.is_none_or(|a| range.as_ref().is_none_or(|r| !r.contains(&a))))
+        .map(|(_, p)| p)
+        .filter(|p| p.message != first.message)
+        .collect();
+    problems.push(first);
+    problems.sort_by_key(|p| p.line.unwrap_or(0));
+    problems
+}
+
+/// Format, id, year and the document's names.
+fn check_header(p: &Policy, say: Say) {
+    if !FORMATS.contains(&p.format) {
         say(
             None,
             format!(
                 "format = {} is not supported; this version of escalate reads format = 1 or {FORMAT}",
-                policy.format
+                p.format
             ),
         );
-    } else if policy.format == 1 {
-        for key in format2_keys(&policy) {
+    } else if p.format == 1 {
+        for key in format2_keys(p) {
             say(None, format!("{key} needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`"));
         }
     }
-    if policy.id.is_empty()
-        || policy.id.len() > 32
-        || !policy
+    if p.id.is_empty()
+        || p.id.len() > 32
+        || !p
             .id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -133,11 +220,11 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             None,
             format!(
                 "id {:?} must be 1 to 32 lower-case letters, digits or hyphens",
-                policy.id
+                p.id
             ),
         );
     }
-    if let Some(year) = policy.year.filter(|y| !YEARS.contains(y)) {
+    if let Some(year) = p.year.filter(|y| !YEARS.contains(y)) {
         say(
             None,
             format!(
@@ -148,63 +235,37 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         );
     }
     for (key, value) in [
-        ("name", &policy.name),
-        ("partnership", &policy.partnership),
-        ("document", &policy.document),
+        ("name", &p.name),
+        ("partnership", &p.partnership),
+        ("document", &p.document),
     ] {
         if value.trim().is_empty() {
             say(None, format!("{key} must not be empty"));
         }
     }
+}
 
+fn check_categories(p: &Policy, lines: &Lines, say: Say) {
     let mut category_ids = HashSet::new();
-    for (i, c) in policy.categories.iter().enumerate() {
+    for (i, c) in p.categories.iter().enumerate() {
         if !category_ids.insert(c.id.as_str()) {
             say(
-                at(&spans.category, i),
+                lines.entry(&lines.spans.category, i),
                 format!("category id {:?} is used twice", c.id),
             );
         }
         if c.id.trim().is_empty() || c.source.trim().is_empty() {
             say(
-                at(&spans.category, i),
+                lines.entry(&lines.spans.category, i),
                 "a category needs an id and the source sentence it encodes".into(),
             );
         }
     }
-    // An excluded category can never be a dispute's category (`open` refuses it), so
-    // a condition naming one would silently never apply.
-    let usable_categories: Vec<&str> = policy
-        .categories
-        .iter()
-        .filter(|c| !c.excluded)
-        .map(|c| c.id.as_str())
-        .collect();
-    let known_condition = |c: &Condition| match c {
-        Condition::Flag(_) => true,
-        Condition::Category(id) => usable_categories.contains(&id.as_str()),
-        Condition::Unknown(_) => false,
-    };
-    let condition_help = || {
-        let mut names: Vec<String> = Flag::ALL.iter().map(Flag::to_string).collect();
-        names.extend(usable_categories.iter().map(|id| format!("category:{id}")));
-        let excluded = policy
-            .categories
-            .iter()
-            .filter(|c| c.excluded)
-            .map(|c| c.id.as_str())
-            .collect::<Vec<_>>();
-        let mut help = names.join(", ");
-        if !excluded.is_empty() {
-            help.push_str(&format!(
-                " (excluded categories cannot be used, because no dispute can have them: {})",
-                excluded.join(", ")
-            ));
-        }
-        help
-    };
+}
 
-    if policy.stages.is_empty() {
+/// Stage numbers, labels, branches' conditions, steps and deadlines.
+fn check_stages(p: &Policy, lines: &Lines, known: Known, help: Help, say: Say) {
+    if p.stages.is_empty() {
         say(
             None,
             "the policy has no [[stage]] tables; it needs at least one".into(),
@@ -212,9 +273,9 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     }
     let mut expected = 1;
     let mut labels = HashSet::new();
-    for (i, stage) in policy.stages.iter().enumerate() {
-        let line = stage_line(i);
-        let label = policy.label(stage.number);
+    for (i, stage) in p.stages.iter().enumerate() {
+        let line = lines.stage(i);
+        let label = p.label(stage.number);
         if stage.label.as_deref().is_some_and(|l| {
             l.trim().is_empty() || l.len() > 20 || l.trim() != l || l.chars().any(char::is_control)
         }) {
@@ -228,7 +289,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
                 ),
             );
         }
-        check_steps(stage, line, &known_condition, &condition_help, &mut say);
+        check_steps(stage, line, known, help, say);
         if stage
             .agree
             .as_ref()
@@ -240,9 +301,9 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             &stage.when,
             &format!("stage {label}"),
             line,
-            &known_condition,
-            &condition_help,
-            &mut say,
+            known,
+            help,
+            say,
         );
         if !stage.when.is_empty() && stage.branch.is_none() {
             say(line, format!("stage {label}: `when` on a stage chooses between branches; add `branch = \"...\"` to this stage and its alternatives, or remove `when`"));
@@ -289,43 +350,52 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             only_steps_count_from_a_discussion(
                 d,
                 &format!("stage {}", stage.number),
-                deadline_line(i, j),
-                &mut say,
+                lines.deadline(i, j),
+                say,
             );
             check_deadline(
                 d,
                 true,
                 &format!("stage {}", stage.number),
-                deadline_line(i, j),
-                &known_condition,
-                &condition_help,
-                &mut say,
+                lines.deadline(i, j),
+                known,
+                help,
+                say,
             );
         }
     }
-    for (i, limit) in policy.limits.iter().enumerate() {
-        only_steps_count_from_a_discussion(&limit.deadline, "limit", at(&spans.limit, i), &mut say);
+}
+
+fn check_limits(p: &Policy, lines: &Lines, known: Known, help: Help, say: Say) {
+    for (i, limit) in p.limits.iter().enumerate() {
+        only_steps_count_from_a_discussion(
+            &limit.deadline,
+            "limit",
+            lines.entry(&lines.spans.limit, i),
+            say,
+        );
         check_deadline(
             &limit.deadline,
             true,
             "limit",
-            at(&spans.limit, i),
-            &known_condition,
-            &condition_help,
-            &mut say,
+            lines.entry(&lines.spans.limit, i),
+            known,
+            help,
+            say,
         );
         if limit.deadline.none {
             say(
-                at(&spans.limit, i),
+                lines.entry(&lines.spans.limit, i),
                 "a [[limit]] with `none = true` says nothing; remove it".into(),
             );
         }
     }
+}
 
-    let stage_exists = |n: u32| policy.stages.iter().any(|s| s.number == n);
+fn check_obligations(p: &Policy, lines: &Lines, known: Known, help: Help, say: Say) {
     let mut obligation_ids = HashSet::new();
-    for (i, o) in policy.obligations.iter().enumerate() {
-        let line = at(&spans.obligation, i);
+    for (i, o) in p.obligations.iter().enumerate() {
+        let line = lines.entry(&lines.spans.obligation, i);
         let what = format!("obligation {:?}", o.id);
         if !obligation_ids.insert(o.id.as_str()) {
             say(line, format!("{what}: the id is used twice"));
@@ -352,41 +422,29 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
                 line,
                 format!("{what}: on = \"open\" takes no stage (use on = \"enter\" for a stage)"),
             ),
-            (_, Some(n)) if !stage_exists(n) => say(line, format!("{what}: there is no stage {n}")),
+            (_, Some(n)) if p.stage(n).is_none() => say(line, format!("{what}: there is no stage {n}")),
             _ => {}
         }
-        check_when(
-            &o.when,
-            &what,
-            line,
-            &known_condition,
-            &condition_help,
-            &mut say,
-        );
+        check_when(&o.when, &what, line, known, help, say);
         if let Some(due) = &o.due {
-            only_steps_count_from_a_discussion(due, &what, line, &mut say);
-            check_deadline(
-                due,
-                false,
-                &what,
-                line,
-                &known_condition,
-                &condition_help,
-                &mut say,
-            );
+            only_steps_count_from_a_discussion(due, &what, line, say);
+            check_deadline(due, false, &what, line, known, help, say);
         }
     }
-    // A branch group's stages must follow one another, or "the stage after the
-    // group" would be another of its branches.
+}
+
+/// A branch group's stages must follow one another, or "the stage after the
+/// group" would be another of its branches.
+fn check_branches(p: &Policy, lines: &Lines, say: Say) {
     let mut closed: HashSet<&str> = HashSet::new();
-    for (pair, i) in policy.stages.windows(2).zip(1..) {
+    for (pair, i) in p.stages.windows(2).zip(1..) {
         if let Some(g) = pair[1].branch.as_deref() {
             if closed.contains(g) {
                 say(
-                    stage_line(i),
+                    lines.stage(i),
                     format!(
                         "stage {}: the stages of branch {g:?} must be written one after the other",
-                        policy.label(pair[1].number)
+                        p.label(pair[1].number)
                     ),
                 );
             }
@@ -397,19 +455,22 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             }
         }
     }
+}
+
+fn check_bypasses(p: &Policy, lines: &Lines, say: Say) {
     let mut bypasses = HashSet::new();
-    let second = policy.next_stage(policy.first_stage()).map(|s| s.number);
-    for (i, b) in policy.bypasses.iter().enumerate() {
-        if !stage_exists(b.to_stage) {
+    let second = p.next_stage(p.first_stage()).map(|s| s.number);
+    for (i, b) in p.bypasses.iter().enumerate() {
+        if p.stage(b.to_stage).is_none() {
             say(
-                at(&spans.bypass, i),
+                lines.entry(&lines.spans.bypass, i),
                 format!("bypass for {:?}: there is no stage {}", b.role, b.to_stage),
             );
-        } else if b.to_stage == policy.first_stage()
+        } else if b.to_stage == p.first_stage()
             || (Some(b.to_stage) == second && !b.without_discussion)
         {
             say(
-                at(&spans.bypass, i),
+                lines.entry(&lines.spans.bypass, i),
                 format!(
                     "bypass for {:?}: to_stage = {} skips no stage (every dispute may already move to the next stage); name a later stage",
                     b.role, b.to_stage
@@ -418,7 +479,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         }
         if !bypasses.insert((b.role.trim().to_lowercase(), b.to_stage)) {
             say(
-                at(&spans.bypass, i),
+                lines.entry(&lines.spans.bypass, i),
                 format!(
                     "bypass for {:?} to stage {} is listed twice; remove one",
                     b.role, b.to_stage
@@ -427,20 +488,24 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
         }
         if b.role.trim().is_empty() || b.source.trim().is_empty() {
             say(
-                at(&spans.bypass, i),
+                lines.entry(&lines.spans.bypass, i),
                 "a bypass needs a role and the source sentence it encodes".into(),
             );
         }
     }
-    let step_ids: Vec<&str> = policy
+}
+
+/// Step ids are unique, and no obligation shares one (`notify --who` names either).
+fn check_step_ids(p: &Policy, lines: &Lines, say: Say) {
+    let step_ids: Vec<&str> = p
         .stages
         .iter()
         .flat_map(|s| &s.steps)
         .map(|s| s.id.as_str())
         .collect();
-    for (i, o) in policy.obligations.iter().enumerate() {
+    for (i, o) in p.obligations.iter().enumerate() {
         if step_ids.contains(&o.id.as_str()) {
-            say(at(&spans.obligation, i), format!("obligation {:?}: a step has the same id; `notify --who` could not tell them apart, so rename one", o.id));
+            say(lines.entry(&lines.spans.obligation, i), format!("obligation {:?}: a step has the same id; `notify --who` could not tell them apart, so rename one", o.id));
         }
     }
     let mut seen_steps = HashSet::new();
@@ -452,27 +517,24 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
             );
         }
     }
-    for (i, n) in policy.notes.iter().enumerate() {
+}
+
+fn check_notes_and_urgent(p: &Policy, lines: &Lines, say: Say) {
+    for (i, n) in p.notes.iter().enumerate() {
         if n.text.trim().is_empty() || n.source.trim().is_empty() {
             say(
-                at(&spans.note, i),
+                lines.entry(&lines.spans.note, i),
                 "a note needs its text and the source sentence it encodes".into(),
             );
         }
     }
-    if let Some(u) = &policy.urgent {
+    if let Some(u) = &p.urgent {
         if u.source.trim().is_empty() {
             say(None, "[urgent] needs the source sentence it encodes".into());
         }
         if !u.start_at_any_stage && !u.skip_required_action {
             say(None, "[urgent] changes nothing: set start_at_any_stage = true and/or skip_required_action = true, or remove it (faster deadlines for urgent cases are deadlines with `when = [\"immediate-harm\"]`)".into());
         }
-    }
-
-    if problems.is_empty() {
-        Ok(policy)
-    } else {
-        Err(problems)
     }
 }
 
