@@ -83,6 +83,22 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// The dispute as an action finds it at `when` (the command's time `now`).
+    pub fn situation<'a>(
+        &'a self,
+        calendar: &'a Calendar,
+        when: Instant,
+        now: Instant,
+    ) -> Situation<'a> {
+        Situation {
+            dispute: &self.dispute,
+            policy: &self.policy.policy,
+            calendar,
+            when,
+            now,
+        }
+    }
+
     pub fn summary(&self, calendar: &Calendar, now: &Instant) -> crate::domain::summary::Summary {
         crate::domain::summary::Summary::of(
             &self.dispute,
@@ -465,13 +481,7 @@ impl Session {
             loaded.dispute.check_when(&when, happened.is_some())?;
         }
         let calendar = self.calendar_for(&loaded.policy);
-        let situation = Situation {
-            dispute: &loaded.dispute,
-            policy: &loaded.policy.policy,
-            calendar: &calendar,
-            when,
-            now,
-        };
+        let situation = loaded.situation(&calendar, when, now);
         let event = plan::decide(action, &situation)?;
         if let Some(shown) = previewed {
             let effects = plan::effects(&event, &situation)?;
@@ -507,13 +517,7 @@ impl Session {
         let loaded = self.load(&self.store.resolve(typed_id)?)?;
         let when = self.happened(at)?.unwrap_or(self.now);
         let calendar = self.calendar_for(&loaded.policy);
-        let situation = Situation {
-            dispute: &loaded.dispute,
-            policy: &loaded.policy.policy,
-            calendar: &calendar,
-            when,
-            now: self.now,
-        };
+        let situation = loaded.situation(&calendar, when, self.now);
         let event = plan::decide(action, &situation)?;
         let effects = plan::effects(&event, &situation)?;
         Ok((loaded, event, effects))

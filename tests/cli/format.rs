@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::support::Env;
+use crate::support::{duty, duty_ids as ids};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/fixtures/format2");
 
@@ -37,24 +38,6 @@ fn id_of(v: &Value) -> String {
 fn step(env: &Env, id: &str) -> Value {
     env.ok(&["discuss", id, "--note", "Discussed; no agreement"]);
     env.json(&["escalate", id, "--reason", "Not resolved at this stage"])
-}
-
-fn ids(v: &Value) -> Vec<String> {
-    v["obligations"]
-        .as_array()
-        .expect("obligations")
-        .iter()
-        .map(|o| o["id"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-fn duty<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["obligations"]
-        .as_array()
-        .expect("obligations")
-        .iter()
-        .find(|o| o["id"] == id)
-        .unwrap_or_else(|| panic!("no duty {id} in {v}"))
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::support::{duty, duty_ids as ids};
 use crate::support::{open_args, Env};
 
 const FIXTURES: &str = concat!(
@@ -42,24 +43,6 @@ fn checked_and_installed(env: &Env, name: &str) {
 
 fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("id").to_owned()
-}
-
-fn ids(v: &Value) -> Vec<String> {
-    v["obligations"]
-        .as_array()
-        .expect("obligations")
-        .iter()
-        .map(|o| o["id"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-fn duty<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["obligations"]
-        .as_array()
-        .expect("obligations")
-        .iter()
-        .find(|o| o["id"] == id)
-        .unwrap_or_else(|| panic!("no duty {id} in {v}"))
 }
 
 fn discuss_and_escalate(env: &Env, id: &str) -> Value {

@@ -234,3 +234,23 @@ pub fn key(p: &mut rexpect::session::PtySession, keys: &str) {
     p.send(keys).unwrap();
     p.flush().unwrap();
 }
+
+/// The ids of a dispute's duties in its `--json` view.
+pub fn duty_ids(v: &Value) -> Vec<String> {
+    v["obligations"]
+        .as_array()
+        .expect("obligations")
+        .iter()
+        .map(|o| o["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// One duty of a dispute's `--json` view, by id.
+pub fn duty<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["obligations"]
+        .as_array()
+        .expect("obligations")
+        .iter()
+        .find(|o| o["id"] == id)
+        .unwrap_or_else(|| panic!("no duty {id} in {v}"))
+}

@@ -129,13 +129,7 @@ fn record_urgency(
     let calendar = s.calendar_for(&loaded.policy);
     let when = s.happened(args.at)?.unwrap_or(s.now);
     crate::domain::plan::check_urgent_escalation(
-        &crate::domain::plan::Situation {
-            dispute: &loaded.dispute,
-            policy: &loaded.policy.policy,
-            calendar: &calendar,
-            when,
-            now: s.now,
-        },
+        &loaded.situation(&calendar, when, s.now),
         to,
         role,
     )?;
