@@ -12,7 +12,6 @@ mod progress;
 mod prompt;
 mod spill;
 mod ui;
-mod wrap;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -478,29 +477,14 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
     if ctx.quiet {
         return Ok(Output::Text(String::new()));
     }
-    let mut out = format!("{headline}\n");
-    match summary.state {
-        crate::domain::dispute::State::Open => {
-            out.push_str(&format!(
-                "Stage {} ({}): due {}.\n",
-                summary.stage_label,
-                summary.stage_name,
-                crate::render::due_phrase(&summary)
-            ));
-        }
-        crate::domain::dispute::State::Resolved if !summary.obligations.is_empty() => out.push_str(&format!(
-            "The dispute is resolved; it stays in `escalate status` until each duty below is recorded with `escalate notify {} --who ...`.\n",
-            summary.id
-        )),
-        crate::domain::dispute::State::Resolved => out.push_str("The dispute is closed.\n"),
-    }
-    for o in &summary.obligations {
-        out.push_str(&format!(
-            "Outstanding: {}\n",
-            crate::render::obligation_phrase(o)
-        ));
-    }
-    Ok(Output::Text(out))
+    let text = crate::render::change(&headline, &summary);
+    // On a terminal, wrapped between words: a duty's name broken mid-word at 80
+    // columns is hard to read.
+    let width = ctx
+        .ui
+        .stdout_width()
+        .filter(|_| ctx.ui.stdout_is_terminal());
+    Ok(Output::Text(crate::render::wrap::wrap(&text, "", width)))
 }
 
 /// A stage the user named by its number or by the policy's own label ("0", "4a").

@@ -146,7 +146,7 @@ impl Prompter {
         let _ = write!(
             std::io::stderr(),
             "{}",
-            super::wrap::wrap(
+            crate::render::wrap::wrap(
                 &format!("{question} (opening your editor; save and close it to continue)"),
                 "",
                 self.ui.stderr_width()

@@ -5,9 +5,9 @@
 
 use std::io::{IsTerminal, Write};
 
-use super::wrap;
 use super::ColorChoice;
 use crate::error::Error;
+use crate::render::wrap;
 
 #[derive(Clone, Debug)]
 pub struct Ui {

@@ -9,6 +9,7 @@ pub mod policy;
 pub mod preview;
 pub mod table;
 pub mod timeline;
+pub mod wrap;
 
 use crate::domain::clock::human_date;
 use crate::domain::deadline::{Due, Standing};
@@ -100,3 +101,28 @@ pub mod chart;
 pub mod html;
 pub mod markdown;
 pub mod pack;
+
+/// What a recording command prints: `headline`, then the dispute as it now stands
+/// (its stage and deadline, or that it is closed) and each duty still owed.
+pub fn change(headline: &str, summary: &crate::domain::summary::Summary) -> String {
+    let mut out = format!("{headline}\n");
+    match summary.state {
+        crate::domain::dispute::State::Open => {
+            out.push_str(&format!(
+                "Stage {} ({}): due {}.\n",
+                summary.stage_label,
+                summary.stage_name,
+                due_phrase(summary)
+            ));
+        }
+        crate::domain::dispute::State::Resolved if !summary.obligations.is_empty() => out.push_str(&format!(
+            "The dispute is resolved; it stays in `escalate status` until each duty below is recorded with `escalate notify {} --who ...`.\n",
+            summary.id
+        )),
+        crate::domain::dispute::State::Resolved => out.push_str("The dispute is closed.\n"),
+    }
+    for o in &summary.obligations {
+        out.push_str(&format!("Outstanding: {}\n", obligation_phrase(o)));
+    }
+    out
+}

@@ -259,6 +259,28 @@ mod pty {
         }
     }
 
+    /// What a recording command prints is wrapped between words to the terminal's
+    /// width: at 80 columns a duty's name is never broken mid-word.
+    #[test]
+    fn a_change_is_wrapped_between_words_at_80_columns() {
+        let env = Env::new();
+        let id = env.open_gscb(&["--cp-plan"]);
+        env.ok(&["discuss", &id, "--note", "spoke"]);
+        env.ok(&["escalate", &id, "--reason", "stuck", "--yes"]);
+        let mut cmd = command(&env, &["discuss", &id, "--note", "spoke again"]);
+        cmd.env("COLUMNS", "80");
+        let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+        let out = p.exp_eof().unwrap();
+        assert!(out.contains("Independent Reviewing"), "{out}");
+        for line in out.lines() {
+            assert!(
+                line.trim_end().chars().count() <= 80,
+                "too wide: {line:?}\n{out}"
+            );
+        }
+        assert!(!out.contains("Of\r\nficer"), "{out}");
+    }
+
     #[test]
     fn open_asks_for_what_is_missing() {
         let env = Env::new();
