@@ -200,9 +200,8 @@ impl Session {
 
     pub fn load_from(&self, id: DisputeId, contents: journal::Contents) -> Result<Loaded> {
         let path = self.store.journal_path(&id);
-        let Some(Event::Opened(opened)) = contents.records.first().map(|r| &r.event) else {
-            return Err(Error::damaged(path, 1, "the first line is not `opened`"));
-        };
+        let opened = crate::domain::event::opening(&contents.records)
+            .map_err(|(line, what)| Error::damaged(&path, line, what))?;
         let policy = self.store.pinned_policy(&self.catalogue, &opened.policy_hash).ok_or_else(|| {
             Error::damaged(
                 &path,

@@ -245,12 +245,8 @@ impl Dispute {
         records: Vec<Record>,
         policy: &Policy,
     ) -> std::result::Result<Dispute, (usize, String)> {
-        let first = records
-            .first()
-            .ok_or((1, "the journal has no lines".to_string()))?;
-        let Event::Opened(opened) = &first.event else {
-            return Err((1, "the first line is not `opened`".into()));
-        };
+        let opened = crate::domain::event::opening(&records)?;
+        let first = &records[0];
         if policy.stage(opened.stage).is_none() {
             return Err((
                 1,
@@ -984,6 +980,103 @@ pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::policy::Catalogue;
+
+    fn line(seq: u64, when: &str, event: Event) -> Record {
+        Record {
+            v: None,
+            seq,
+            at: clock::parse_instant(when).unwrap(),
+            happened: None,
+            by: "t".into(),
+            event,
+            prev: String::new(),
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
+            hash: String::new(),
+        }
+    }
+
+    fn opened(cp_plan: bool) -> Event {
+        Event::Opened(Opened {
+            policy: "gscb".into(),
+            policy_hash: String::new(),
+            child: "C1".into(),
+            from: "School".into(),
+            with: "Social care".into(),
+            summary: "s".into(),
+            category: None,
+            cp_plan,
+            looked_after: false,
+            immediate_harm: false,
+            stage: 1,
+            due: None,
+            arose: None,
+            start_reason: None,
+            due_reason: None,
+            subject_kind: None,
+            opened_as: None,
+        })
+    }
+
+    #[test]
+    fn the_fold_follows_the_stages_and_their_duties() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let lines = vec![
+            line(1, "2026-11-30 09:00", opened(true)),
+            line(
+                2,
+                "2026-11-30 10:00",
+                Event::Discussed {
+                    stage: 1,
+                    note: "n".into(),
+                    with: None,
+                },
+            ),
+            line(
+                3,
+                "2026-12-01 09:00",
+                Event::Escalated {
+                    from_stage: 1,
+                    to_stage: 2,
+                    reason: "r".into(),
+                    due: None,
+                    bypass_role: None,
+                },
+            ),
+        ];
+        let d = Dispute::fold(DisputeId::random().unwrap(), lines, gscb).unwrap();
+        assert_eq!((d.stage, d.is_open(), d.action_recorded), (2, true, false));
+        assert_eq!(d.events, 3);
+        // A child protection plan: entering stage 2 owes the IRO a notification.
+        let owed: Vec<&str> = d.outstanding().map(|o| o.who.as_str()).collect();
+        assert_eq!(owed, ["Independent Reviewing Officer"]);
+        // Entered Tue 1 Dec; five working days: Tue 8 Dec.
+        let calendar = Calendar::new(crate::calendar::Division::EnglandAndWales);
+        assert_eq!(
+            d.due(gscb, &calendar).map(|due| due.date),
+            NaiveDate::from_ymd_opt(2026, 12, 8)
+        );
+    }
+
+    #[test]
+    fn a_journal_must_begin_with_its_opening() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let resolved = Event::Resolved {
+            stage: 1,
+            outcome: "o".into(),
+        };
+        let id = || DisputeId::random().unwrap();
+        let err = Dispute::fold(id(), vec![line(1, "2026-11-30 09:00", resolved)], gscb);
+        assert_eq!(
+            err.unwrap_err(),
+            (1, "the first line is not `opened`".to_owned())
+        );
+        assert_eq!(Dispute::fold(id(), vec![], gscb).unwrap_err().0, 1);
+    }
 
     #[test]
     fn a_state_is_written_as_its_serde_name() {

@@ -51,6 +51,16 @@ pub struct Record {
     pub hash: String,
 }
 
+/// The `opened` event every journal starts with, or why the lines are not a
+/// journal: `(line, what)`, for the caller to name the file.
+pub fn opening(records: &[Record]) -> Result<&Opened, (usize, String)> {
+    match records.first().map(|r| &r.event) {
+        None => Err((1, "the journal has no lines".to_owned())),
+        Some(Event::Opened(opened)) => Ok(opened),
+        Some(_) => Err((1, "the first line is not `opened`".to_owned())),
+    }
+}
+
 impl Record {
     /// When the event happened: `happened` if given, else when it was recorded.
     pub fn when(&self) -> Instant {

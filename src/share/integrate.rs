@@ -95,9 +95,8 @@ pub fn check_remote(session: &Session, id: &DisputeId, remote: &[u8]) -> Result<
             "its last line is incomplete".into(),
         ));
     }
-    let Some(Event::Opened(opened)) = contents.records.first().map(|r| &r.event) else {
-        return Err(damaged(1, "the first line is not `opened`".into()));
-    };
+    let opened = crate::domain::event::opening(&contents.records)
+        .map_err(|(line, what)| damaged(line, what))?;
     let policy = session
         .store
         .pinned_policy(&session.catalogue, &opened.policy_hash)
@@ -187,9 +186,8 @@ fn replan(
 ) -> Result<Merge> {
     let mut writer = journal::Writer::open(tmp)?;
     let records = writer.contents.records.clone();
-    let Some(Event::Opened(opened)) = records.first().map(|r| &r.event) else {
-        return Err(Error::damaged(tmp, 1, "the first line is not `opened`"));
-    };
+    let opened = crate::domain::event::opening(&records)
+        .map_err(|(line, what)| Error::damaged(tmp, line, what))?;
     let policy = session
         .store
         .pinned_policy(&session.catalogue, &opened.policy_hash)
