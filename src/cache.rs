@@ -17,18 +17,21 @@
 //! `verify` is the defence there (docs/journal-format.md).
 //!
 //! The file is binary: a header, then one entry per dispute sorted by ID, each
-//! `length | CRC-32 | postcard(Head) | state`, where the state is the folded
-//! `Dispute` through `codec` (JSON for a state the codec cannot keep exactly). It
-//! is read in step with the sorted journal list a batch at a time, so memory stays
+//! `length | CRC-32 | Head | state`, where the head and the folded `Dispute` are
+//! postcard through `codec` (the state as JSON if the codec cannot keep it
+//! exactly); then the table of strings the entries share (`length | CRC-32 |
+//! postcard(strings)`), and a footer: where the table starts, and `TAIL`. It is
+//! read in step with the sorted journal list a batch at a time, so memory stays
 //! bounded however many disputes there are, and rewritten (to a temporary file,
-//! then renamed) only when something changed.
+//! then renamed) only when something changed. The table only grows, so the
+//! entries still good before the first change are copied as they are.
 
 mod codec;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
@@ -37,10 +40,15 @@ use crate::dispute::Dispute;
 use crate::report::{Brief, Fact};
 
 const MAGIC: &[u8; 8] = b"escache\n";
+/// The last bytes of the file, after where its table starts.
+const TAIL: &[u8; 8] = b"estable\n";
+/// No table escalate writes comes near this; a larger one means damage.
+const MAX_TABLE: u64 = 4 << 20;
 /// Changes whenever the layout below changes; a file of another format is rebuilt.
-/// (Formats up to 5 were JSON lines in `status.jsonl`; a change to what the folded
-/// state holds needs no new number, the build stamp in the header sees to it.)
-const FORMAT: u32 = 6;
+/// (Formats up to 5 were JSON lines in `status.jsonl`, 6 had no table; a change
+/// to what the folded state holds needs no new number, the build stamp in the
+/// header sees to it.)
+const FORMAT: u32 = 7;
 /// No entry escalate writes comes near this; a larger length means damage.
 const MAX_ENTRY: u32 = 16 << 20;
 
@@ -152,6 +160,8 @@ struct Head {
     state_is_json: bool,
 }
 
+pub use codec::Shared as Table;
+
 /// One dispute's cached state. The folded `Dispute` stays encoded until asked
 /// for: a report passes over most disputes knowing only their brief and facts.
 #[derive(Clone, Debug)]
@@ -165,6 +175,8 @@ pub struct Entry {
     pub facts: Vec<Fact>,
     state_is_json: bool,
     state: Vec<u8>,
+    /// The file's strings, which `state` refers to.
+    table: Arc<Table>,
 }
 
 impl Entry {
@@ -176,6 +188,7 @@ impl Entry {
         head: String,
         warnings: Vec<String>,
         dispute: &Dispute,
+        table: &Arc<Table>,
     ) -> Entry {
         let facts = dispute
             .records
@@ -192,7 +205,7 @@ impl Entry {
                 due.reading = None;
             }
         }
-        let (state_is_json, state) = match codec::encode_checked(&state) {
+        let (state_is_json, state) = match codec::encode_checked(&state, table) {
             Some(bytes) => (false, bytes),
             None => (true, serde_json::to_vec(&state).unwrap_or_default()),
         };
@@ -206,6 +219,7 @@ impl Entry {
             facts,
             state_is_json,
             state,
+            table: Arc::clone(table),
         }
     }
 
@@ -214,19 +228,28 @@ impl Entry {
         if self.state_is_json {
             serde_json::from_slice(&self.state).ok()
         } else {
-            codec::decode(&self.state)
+            codec::decode(&self.state, &self.table)
         }
     }
 
-    /// Whether two entries say the same, byte for byte as stored.
+    /// Whether two entries say the same (each read with its own file's strings).
     pub fn same_as(&self, other: &Entry) -> bool {
-        self.framed() == other.framed()
+        let state = |e: &Entry| e.dispute().and_then(|d| serde_json::to_vec(&d).ok());
+        self.id == other.id
+            && self.key == other.key
+            && self.policy_hash == other.policy_hash
+            && self.head == other.head
+            && self.warnings == other.warnings
+            && self.brief == other.brief
+            && self.facts == other.facts
+            && state(self).is_some()
+            && state(self) == state(other)
     }
 
-    /// Decode a framed entry, checking its checksum.
-    pub fn parse(framed: &[u8]) -> Option<Entry> {
+    /// Decode a framed entry, checking its checksum; `table` is the file's.
+    pub fn parse(framed: &[u8], table: &Arc<Table>) -> Option<Entry> {
         let payload = payload(framed)?;
-        let (h, state): (Head, &[u8]) = postcard::take_from_bytes(payload).ok()?;
+        let (h, state): (Head, &[u8]) = codec::decode_prefix(payload, table)?;
         Some(Entry {
             id: h.id,
             key: h.key,
@@ -237,6 +260,7 @@ impl Entry {
             facts: h.facts,
             state_is_json: h.state_is_json,
             state: state.to_vec(),
+            table: Arc::clone(table),
         })
     }
 
@@ -252,16 +276,12 @@ impl Entry {
             facts: self.facts.clone(),
             state_is_json: self.state_is_json,
         };
-        let mut payload = postcard::to_allocvec(&head).ok()?;
+        let mut payload = codec::encode(&head, &self.table)?;
         payload.extend_from_slice(&self.state);
-        let len = u32::try_from(payload.len())
-            .ok()
-            .filter(|&n| n <= MAX_ENTRY)?;
-        let mut out = Vec::with_capacity(payload.len() + 8);
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        Some(out)
+        if payload.len() > MAX_ENTRY as usize {
+            return None;
+        }
+        frame(&payload)
     }
 }
 
@@ -292,8 +312,41 @@ fn payload(framed: &[u8]) -> Option<&[u8]> {
 
 /// The ID of a framed entry, read from the start of its payload.
 fn entry_id(framed: &[u8]) -> Option<&str> {
-    let (id, _): (&str, _) = postcard::take_from_bytes(framed.get(8..)?).ok()?;
-    Some(id)
+    codec::first_inline(framed.get(8..)?)
+}
+
+/// `payload` with its length and checksum before it.
+fn frame(payload: &[u8]) -> Option<Vec<u8>> {
+    let len = u32::try_from(payload.len()).ok()?;
+    let mut out = Vec::with_capacity(payload.len() + 8);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    Some(out)
+}
+
+/// The table of a cache file and where its entries end, if the footer, the
+/// table's checksum and its strings are all sound.
+fn read_table(file: &mut BufReader<File>, start: u64) -> Option<(Table, u64)> {
+    let len = file.get_ref().metadata().ok()?.len();
+    let footer = len.checked_sub(16).filter(|&f| f >= start)?;
+    let mut tail = [0u8; 16];
+    file.seek(SeekFrom::Start(footer)).ok()?;
+    file.read_exact(&mut tail).ok()?;
+    if &tail[8..] != TAIL {
+        return None;
+    }
+    let end = u64::from_le_bytes(tail[..8].try_into().ok()?);
+    let size = footer
+        .checked_sub(end)
+        .filter(|&n| end >= start && (8..=MAX_TABLE).contains(&n))?;
+    file.seek(SeekFrom::Start(end)).ok()?;
+    let mut framed = vec![0u8; size as usize];
+    file.read_exact(&mut framed).ok()?;
+    let strings: Vec<String> = postcard::from_bytes(payload(&framed)?).ok()?;
+    let table = codec::Table::from_strings(strings)?;
+    file.seek(SeekFrom::Start(start)).ok()?;
+    Some((Table::new(table), end))
 }
 
 /// This build of escalate: its version and the size and time of its executable.
@@ -336,6 +389,11 @@ pub struct Reader {
     pending: Option<Vec<u8>>,
     /// Bytes of the file before `pending`.
     offset: u64,
+    /// Where the entries end (and the table starts).
+    end: u64,
+    /// The file's strings (empty if there is no usable file): new entries add
+    /// to it, so the entries kept keep their meaning.
+    table: Arc<Table>,
     /// Entries passed over because no journal has their ID any more.
     pub skipped: bool,
 }
@@ -346,6 +404,8 @@ impl Reader {
             file: None,
             pending: None,
             offset: 0,
+            end: 0,
+            table: Arc::default(),
             skipped: false,
         };
         // Only a regular file: a FIFO or device in its place must not hang a
@@ -358,10 +418,19 @@ impl Reader {
         let mut first = vec![0; expected.len()];
         if file.read_exact(&mut first).is_ok() && first == expected {
             reader.offset = first.len() as u64;
-            reader.file = Some(file);
-            reader.advance();
+            if let Some((table, end)) = read_table(&mut file, reader.offset) {
+                reader.table = Arc::new(table);
+                reader.end = end;
+                reader.file = Some(file);
+                reader.advance();
+            }
         }
         reader
+    }
+
+    /// The strings the file's entries share.
+    pub fn table(&self) -> &Arc<Table> {
+        &self.table
     }
 
     fn advance(&mut self) {
@@ -371,12 +440,12 @@ impl Reader {
         self.pending = None;
         let Some(file) = &mut self.file else { return };
         let mut frame = vec![0u8; 8];
-        if file.read_exact(&mut frame).is_err() {
+        if self.offset + 8 > self.end || file.read_exact(&mut frame).is_err() {
             self.file = None;
             return;
         }
         let len = u32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]);
-        if len > MAX_ENTRY {
+        if len > MAX_ENTRY || self.offset + 8 + u64::from(len) > self.end {
             self.file = None;
             return;
         }
@@ -434,15 +503,22 @@ pub struct Writer {
     path: PathBuf,
     tmp: PathBuf,
     out: Option<BufWriter<File>>,
+    /// Bytes written so far.
+    written: u64,
+    table: Arc<Table>,
 }
 
 impl Writer {
-    pub fn start(path: &Path, copy_old_upto: u64) -> Writer {
+    /// `table` is the old file's (the one its entries were read with), or a new
+    /// one when nothing is copied.
+    pub fn start(path: &Path, copy_old_upto: u64, table: &Arc<Table>) -> Writer {
         let tmp = path.with_extension(format!("bin.{}.tmp", std::process::id()));
         let mut w = Writer {
             path: path.to_owned(),
             tmp: tmp.clone(),
             out: None,
+            written: 0,
+            table: Arc::clone(table),
         };
         let Some(dir) = path.parent() else { return w };
         if crate::fsutil::private_dir(dir).is_err() {
@@ -462,7 +538,7 @@ impl Writer {
             return w;
         };
         let mut out = BufWriter::with_capacity(1 << 16, file);
-        let copied = (|| -> std::io::Result<()> {
+        let copied = (|| -> std::io::Result<u64> {
             let head = header();
             out.write_all(&head)?;
             let start = head.len() as u64;
@@ -474,10 +550,11 @@ impl Writer {
                     return Err(std::io::Error::other("the old cache was cut short"));
                 }
             }
-            Ok(())
+            Ok(copy_old_upto.max(start))
         })();
-        if copied.is_ok() {
+        if let Ok(written) = copied {
             w.out = Some(out);
+            w.written = written;
         }
         w
     }
@@ -488,6 +565,7 @@ impl Writer {
             if out.write_all(bytes).is_err() {
                 self.out = None;
             }
+            self.written += bytes.len() as u64;
         }
     }
 
@@ -500,14 +578,20 @@ impl Writer {
     }
 
     pub fn finish(self) {
-        let done = self
-            .out
-            .map(|out| {
-                out.into_inner()
-                    .map_err(|e| e.into_error())
-                    .and_then(|f| f.sync_all())
-            })
-            .is_some_and(|r| r.is_ok());
+        let strings = postcard::to_allocvec(self.table.read().strings())
+            .ok()
+            .and_then(|p| frame(&p));
+        let end = self.written;
+        let done = match (self.out, strings) {
+            (Some(mut out), Some(table)) => out
+                .write_all(&table)
+                .and_then(|()| out.write_all(&end.to_le_bytes()))
+                .and_then(|()| out.write_all(TAIL))
+                .and_then(|()| out.into_inner().map_err(|e| e.into_error()))
+                .and_then(|f| f.sync_all())
+                .is_ok(),
+            _ => false,
+        };
         if !(done && std::fs::rename(&self.tmp, &self.path).is_ok()) {
             let _ = std::fs::remove_file(&self.tmp);
         }
@@ -520,7 +604,7 @@ mod tests {
 
     #[test]
     fn a_changed_byte_fails_the_checksum() {
-        let payload = b"\x02abrest".to_vec();
+        let payload = b"\x01\x02abrest".to_vec();
         let mut framed = (payload.len() as u32).to_le_bytes().to_vec();
         framed.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
         framed.extend_from_slice(&payload);
@@ -531,6 +615,21 @@ mod tests {
             bad[i] ^= 0x10;
             assert!(!payload_ok(&bad), "byte {i}");
         }
+    }
+
+    #[test]
+    fn a_folded_state_with_optional_times_is_kept_in_binary() {
+        // A state as folded from a generated journal: optional times set, an
+        // obligation owed. JSON in the cache would cost a parse on every read.
+        let json = r#"{"id":"00VQN7KGB7","opened":{"policy":"lscb","policy_hash":"84d29430b4ebea187b97a0ecc61975356e5bdfbb670a87150f91a96f6256eace","child":"LCS-61928","from":"Health Visiting","with":"Police","summary":"Referral outcome disputed","category":"need-for-action","cp_plan":false,"looked_after":false,"immediate_harm":false,"stage":1},"opened_at":"2025-03-17T23:12:04+00:00","facts":{"cp_plan":false,"looked_after":false,"immediate_harm":false,"category":"need-for-action"},"state":"open","stage":4,"stage_entered":"2025-04-03T23:22:04+00:00","due_override":null,"action_recorded":true,"resolution":null,"reopened":"2025-04-02T10:00:00+01:00","obligations":[{"id":"board-manager","who":"Board Manager","action":"The Manager notifies the Board Manager","stage":3,"arose":"2025-03-29T13:28:04+00:00","arose_line":6,"due":null,"met_by":null,"met_at":"2025-03-30T13:28:04+00:00","step":false,"after":null,"lapsed":null}],"latest":"2025-04-04T11:22:04+00:00","latest_line":10,"corrections":[],"learned":[],"discussed_at":"2025-04-04T11:22:04+00:00","agreed_due":null,"events":10}"#;
+        let d: Dispute = serde_json::from_str(json).unwrap();
+        let t = Table::default();
+        let bytes = codec::encode_checked(&d, &t).expect("kept in binary, not JSON");
+        let back: Dispute = codec::decode(&bytes, &t).unwrap();
+        assert_eq!(
+            serde_json::to_string(&back).unwrap(),
+            serde_json::to_string(&d).unwrap()
+        );
     }
 
     fn payload_ok(framed: &[u8]) -> bool {
