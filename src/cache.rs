@@ -626,6 +626,17 @@ mod tests {
         let t = Table::default();
         let bytes = codec::encode_checked(&d, &t).expect("kept in binary, not JSON");
         let back: Dispute = codec::decode(&bytes, &t).unwrap();
+        // The names that repeat are in the table; the dispute's own ID is not.
+        let table = t.read();
+        for shared in [
+            "Police",
+            "need-for-action",
+            "board-manager",
+            "Board Manager",
+        ] {
+            assert!(table.strings().iter().any(|s| s == shared), "{shared}");
+        }
+        assert!(!table.strings().iter().any(|s| s == "00VQN7KGB7"));
         assert_eq!(
             serde_json::to_string(&back).unwrap(),
             serde_json::to_string(&d).unwrap()

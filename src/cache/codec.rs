@@ -29,9 +29,11 @@ use serde::ser::{
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Fields whose text repeats from dispute to dispute: kept once in the table.
-/// (Free text a person typed, a child's reference or an ID is not: it would only
-/// grow the table.)
+/// A child's reference or a dispute's ID is not (it would only grow the table);
+/// a summary or an outcome often is, and the table's bound keeps the rest.
 const SHARED: &[&str] = &[
+    "summary",
+    "outcome",
     "policy",
     "policy_hash",
     "from",
@@ -44,6 +46,10 @@ const SHARED: &[&str] = &[
     "subject_kind",
     "opened_as",
 ];
+
+/// The same for fields whose name is shared with others that are not: the
+/// policy's duty names, not the dispute's ID.
+const SHARED_IN: &[(&str, &str)] = &[("ObligationState", "id")];
 
 /// How many strings, and bytes of them, the table takes before new ones are
 /// kept in place instead: a bound on memory whatever the data.
@@ -162,24 +168,21 @@ fn time_text(digits: u64, offset: i16) -> Option<String> {
     if digits >= 100_000_000_000_000 || offset == 0 || offset.unsigned_abs() > 10_000 {
         return None;
     }
-    let d = format!("{digits:014}");
-    let (sign, o) = if offset < 0 {
-        ('-', -offset - 1)
-    } else {
-        ('+', offset - 1)
+    // Written digit by digit: this runs for every time of every state read.
+    let mut out = *b"0000-00-00T00:00:00+00:00";
+    let mut fill = |positions: &[usize], mut n: u64| {
+        for &p in positions.iter().rev() {
+            out[p] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
     };
-    let o = format!("{o:04}");
-    Some(format!(
-        "{}-{}-{}T{}:{}:{}{sign}{}:{}",
-        &d[0..4],
-        &d[4..6],
-        &d[6..8],
-        &d[8..10],
-        &d[10..12],
-        &d[12..14],
-        &o[0..2],
-        &o[2..4]
-    ))
+    fill(&[0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18], digits);
+    let o = offset.unsigned_abs() - 1;
+    fill(&[20, 21, 23, 24], u64::from(o));
+    if offset < 0 {
+        out[19] = b'-';
+    }
+    String::from_utf8(out.to_vec()).ok()
 }
 
 fn hex_of(s: &str) -> Option<[u8; 32]> {
@@ -297,6 +300,8 @@ impl<'t, S> Ser<'t, S> {
 struct Parts<'t, C> {
     c: C,
     table: &'t Shared,
+    /// The struct's name, for `SHARED_IN`.
+    name: &'static str,
 }
 
 impl<'t, C> Parts<'t, C> {
@@ -394,12 +399,16 @@ impl<'t, S: Serializer> Serializer for Ser<'t, S> {
 
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
         let table = self.table;
-        self.s.serialize_seq(len).map(|c| Parts { c, table })
+        self.s
+            .serialize_seq(len)
+            .map(|c| Parts { c, table, name: "" })
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
         let table = self.table;
-        self.s.serialize_tuple(len).map(|c| Parts { c, table })
+        self.s
+            .serialize_tuple(len)
+            .map(|c| Parts { c, table, name: "" })
     }
 
     fn serialize_tuple_struct(
@@ -410,7 +419,7 @@ impl<'t, S: Serializer> Serializer for Ser<'t, S> {
         let table = self.table;
         self.s
             .serialize_tuple_struct(name, len)
-            .map(|c| Parts { c, table })
+            .map(|c| Parts { c, table, name: "" })
     }
 
     fn serialize_tuple_variant(
@@ -423,12 +432,14 @@ impl<'t, S: Serializer> Serializer for Ser<'t, S> {
         let table = self.table;
         self.s
             .serialize_tuple_variant(name, index, variant, len)
-            .map(|c| Parts { c, table })
+            .map(|c| Parts { c, table, name: "" })
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
         let table = self.table;
-        self.s.serialize_map(len).map(|c| Parts { c, table })
+        self.s
+            .serialize_map(len)
+            .map(|c| Parts { c, table, name: "" })
     }
 
     fn serialize_struct(
@@ -439,7 +450,7 @@ impl<'t, S: Serializer> Serializer for Ser<'t, S> {
         let table = self.table;
         self.s
             .serialize_struct(name, len)
-            .map(|c| Parts { c, table })
+            .map(|c| Parts { c, table, name })
     }
 
     fn serialize_struct_variant(
@@ -452,7 +463,7 @@ impl<'t, S: Serializer> Serializer for Ser<'t, S> {
         let table = self.table;
         self.s
             .serialize_struct_variant(name, index, variant, len)
-            .map(|c| Parts { c, table })
+            .map(|c| Parts { c, table, name: "" })
     }
 
     fn is_human_readable(&self) -> bool {
@@ -507,7 +518,8 @@ macro_rules! fields {
                 key: &'static str,
                 v: &T,
             ) -> Result<(), C::Error> {
-                let full = self.full(v, SHARED.contains(&key));
+                let shared = SHARED.contains(&key) || SHARED_IN.contains(&(self.name, key));
+                let full = self.full(v, shared);
                 self.c.serialize_field(key, &full)
             }
             /// A skipped field still takes its place, as a zero.
