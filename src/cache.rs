@@ -302,6 +302,29 @@ fn open_regular(path: &Path) -> std::io::Result<File> {
     Ok(file)
 }
 
+/// Which file an open cache file is: entries refer to their own file's table, so
+/// the bytes copied from "the old file" must come from the very file read, not
+/// from one another process renamed into its place meanwhile.
+fn identity(file: &File) -> Option<(u64, u64, u64, i128, i128)> {
+    let m = file.metadata().ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((
+            m.dev(),
+            m.ino(),
+            m.len(),
+            ns(m.mtime(), m.mtime_nsec() as u32),
+            ns(m.ctime(), m.ctime_nsec() as u32),
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let t = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some((0, 0, m.len(), ns(t.as_secs() as i64, t.subsec_nanos()), 0))
+    }
+}
+
 /// The payload of a framed entry if its length and checksum are right.
 fn payload(framed: &[u8]) -> Option<&[u8]> {
     let len = u32::from_le_bytes(framed.get(..4)?.try_into().ok()?) as usize;
@@ -396,6 +419,8 @@ pub struct Reader {
     table: Arc<Table>,
     /// Entries passed over because no journal has their ID any more.
     pub skipped: bool,
+    /// Which file was read (see `identity`).
+    source: Option<(u64, u64, u64, i128, i128)>,
 }
 
 impl Reader {
@@ -407,12 +432,14 @@ impl Reader {
             end: 0,
             table: Arc::default(),
             skipped: false,
+            source: None,
         };
         // Only a regular file: a FIFO or device in its place must not hang a
         // command (the cache is then simply not used).
         let Ok(file) = open_regular(path) else {
             return reader;
         };
+        reader.source = identity(&file);
         let mut file = BufReader::with_capacity(1 << 16, file);
         let expected = header();
         let mut first = vec![0; expected.len()];
@@ -509,9 +536,9 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// `table` is the old file's (the one its entries were read with), or a new
+    /// `table` is the old file's (the one `old` read its entries with), or a new
     /// one when nothing is copied.
-    pub fn start(path: &Path, copy_old_upto: u64, table: &Arc<Table>) -> Writer {
+    pub fn start(path: &Path, copy_old_upto: u64, table: &Arc<Table>, old: &Reader) -> Writer {
         let tmp = path.with_extension(format!("bin.{}.tmp", std::process::id()));
         let mut w = Writer {
             path: path.to_owned(),
@@ -543,10 +570,15 @@ impl Writer {
             out.write_all(&head)?;
             let start = head.len() as u64;
             if copy_old_upto > start {
-                let mut old = open_regular(path)?;
-                old.seek(SeekFrom::Start(start))?;
+                let mut file = open_regular(path)?;
+                if old.source.is_none() || identity(&file) != old.source {
+                    return Err(std::io::Error::other(
+                        "the old cache was replaced meanwhile",
+                    ));
+                }
+                file.seek(SeekFrom::Start(start))?;
                 let want = copy_old_upto - start;
-                if std::io::copy(&mut old.take(want), &mut out)? != want {
+                if std::io::copy(&mut file.take(want), &mut out)? != want {
                     return Err(std::io::Error::other("the old cache was cut short"));
                 }
             }
@@ -602,6 +634,10 @@ impl Writer {
 mod tests {
     use super::*;
 
+    /// A state as folded from a generated journal: optional times set, an
+    /// obligation owed.
+    const STATE: &str = r#"{"id":"00VQN7KGB7","opened":{"policy":"lscb","policy_hash":"84d29430b4ebea187b97a0ecc61975356e5bdfbb670a87150f91a96f6256eace","child":"LCS-61928","from":"Health Visiting","with":"Police","summary":"Referral outcome disputed","category":"need-for-action","cp_plan":false,"looked_after":false,"immediate_harm":false,"stage":1},"opened_at":"2025-03-17T23:12:04+00:00","facts":{"cp_plan":false,"looked_after":false,"immediate_harm":false,"category":"need-for-action"},"state":"open","stage":4,"stage_entered":"2025-04-03T23:22:04+00:00","due_override":null,"action_recorded":true,"resolution":null,"reopened":"2025-04-02T10:00:00+01:00","obligations":[{"id":"board-manager","who":"Board Manager","action":"The Manager notifies the Board Manager","stage":3,"arose":"2025-03-29T13:28:04+00:00","arose_line":6,"due":null,"met_by":null,"met_at":"2025-03-30T13:28:04+00:00","step":false,"after":null,"lapsed":null}],"latest":"2025-04-04T11:22:04+00:00","latest_line":10,"corrections":[],"learned":[],"discussed_at":"2025-04-04T11:22:04+00:00","agreed_due":null,"events":10}"#;
+
     #[test]
     fn a_changed_byte_fails_the_checksum() {
         let payload = b"\x01\x02abrest".to_vec();
@@ -619,10 +655,8 @@ mod tests {
 
     #[test]
     fn a_folded_state_with_optional_times_is_kept_in_binary() {
-        // A state as folded from a generated journal: optional times set, an
-        // obligation owed. JSON in the cache would cost a parse on every read.
-        let json = r#"{"id":"00VQN7KGB7","opened":{"policy":"lscb","policy_hash":"84d29430b4ebea187b97a0ecc61975356e5bdfbb670a87150f91a96f6256eace","child":"LCS-61928","from":"Health Visiting","with":"Police","summary":"Referral outcome disputed","category":"need-for-action","cp_plan":false,"looked_after":false,"immediate_harm":false,"stage":1},"opened_at":"2025-03-17T23:12:04+00:00","facts":{"cp_plan":false,"looked_after":false,"immediate_harm":false,"category":"need-for-action"},"state":"open","stage":4,"stage_entered":"2025-04-03T23:22:04+00:00","due_override":null,"action_recorded":true,"resolution":null,"reopened":"2025-04-02T10:00:00+01:00","obligations":[{"id":"board-manager","who":"Board Manager","action":"The Manager notifies the Board Manager","stage":3,"arose":"2025-03-29T13:28:04+00:00","arose_line":6,"due":null,"met_by":null,"met_at":"2025-03-30T13:28:04+00:00","step":false,"after":null,"lapsed":null}],"latest":"2025-04-04T11:22:04+00:00","latest_line":10,"corrections":[],"learned":[],"discussed_at":"2025-04-04T11:22:04+00:00","agreed_due":null,"events":10}"#;
-        let d: Dispute = serde_json::from_str(json).unwrap();
+        // JSON in the cache would cost a parse on every read.
+        let d: Dispute = serde_json::from_str(STATE).unwrap();
         let t = Table::default();
         let bytes = codec::encode_checked(&d, &t).expect("kept in binary, not JSON");
         let back: Dispute = codec::decode(&bytes, &t).unwrap();
@@ -641,6 +675,66 @@ mod tests {
             serde_json::to_string(&back).unwrap(),
             serde_json::to_string(&d).unwrap()
         );
+    }
+
+    fn entry(table: &Arc<Table>, id: &str, inode: u64) -> Entry {
+        let d: Dispute = serde_json::from_str(&STATE.replace("00VQN7KGB7", id)).unwrap();
+        let key = Key {
+            len: 1,
+            modified_ns: 2,
+            changed_ns: 3,
+            inode,
+        };
+        Entry::new(
+            id.into(),
+            key,
+            "h".repeat(64),
+            "0".repeat(64),
+            vec![],
+            &d,
+            table,
+        )
+    }
+
+    #[test]
+    fn entries_are_copied_only_from_the_file_that_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache").join("status.bin");
+        let write = |ids: &[&str], inode: u64| {
+            let table = Arc::default();
+            let mut w = Writer::start(&path, 0, &table, &Reader::open(&path));
+            for id in ids {
+                w.entry(&entry(&table, id, inode));
+            }
+            w.finish();
+        };
+        write(&["00000000A0", "00000000B0"], 1);
+        let mut reader = Reader::open(&path);
+        let first = reader.take("00000000A0").unwrap();
+        assert!(Entry::parse(&first, reader.table()).is_some());
+        // Another process replaces the file meanwhile, its strings numbered
+        // otherwise; this one's writer must not copy the new file's entries
+        // under its own table.
+        write(&["00000000A0"], 2);
+        let replaced = std::fs::read(&path).unwrap();
+        let table = Arc::clone(reader.table());
+        let mut w = Writer::start(&path, reader.offset(), &table, &reader);
+        w.entry(&entry(&table, "00000000C0", 1));
+        w.finish();
+        assert_eq!(std::fs::read(&path).unwrap(), replaced);
+        // Unreplaced, the same copy goes ahead.
+        let mut reader = Reader::open(&path);
+        reader.take("00000000A0").unwrap();
+        let table = Arc::clone(reader.table());
+        let mut w = Writer::start(&path, reader.offset(), &table, &reader);
+        w.entry(&entry(&table, "00000000C0", 1));
+        w.finish();
+        let mut reader = Reader::open(&path);
+        for id in ["00000000A0", "00000000C0"] {
+            let e = Entry::parse(&reader.take(id).unwrap(), reader.table()).unwrap();
+            assert_eq!(e.dispute().unwrap().opened.with, "Police");
+            assert_eq!(e.id, id);
+        }
     }
 
     fn payload_ok(framed: &[u8]) -> bool {

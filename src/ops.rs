@@ -334,7 +334,7 @@ impl Session {
         };
         let mut writer: Option<cache::Writer> = None;
         if !use_cache {
-            writer = Some(cache::Writer::start(&path, 0, &table));
+            writer = Some(cache::Writer::start(&path, 0, &table, &reader));
         }
         let mut disagreed = Vec::new();
         let one = |(id, framed): &(&DisputeId, Option<Vec<u8>>)| {
@@ -425,7 +425,7 @@ impl Session {
             let changed =
                 reader.skipped || results.iter().any(|(_, c, _)| !matches!(c, Cached::Kept));
             if changed && writer.is_none() {
-                writer = Some(cache::Writer::start(&path, start, &table));
+                writer = Some(cache::Writer::start(&path, start, &table, &reader));
             }
             for ((id, framed), (t, cached, wrong)) in items.iter().zip(results) {
                 if wrong {
@@ -440,7 +440,12 @@ impl Session {
             }
         }
         if reader.has_rest() && writer.is_none() {
-            writer = Some(cache::Writer::start(&path, reader.offset(), &table));
+            writer = Some(cache::Writer::start(
+                &path,
+                reader.offset(),
+                &table,
+                &reader,
+            ));
         }
         if let Some(w) = writer {
             w.finish();
