@@ -936,4 +936,31 @@ mod tests {
         assert!(hex_of(&h.to_uppercase()).is_none());
         assert!(hex_of(&h[1..]).is_none());
     }
+
+    #[test]
+    fn a_full_table_keeps_new_strings_in_place() {
+        let t = Shared::default();
+        let big = Named {
+            from: "x".repeat(TABLE_BYTES),
+            with: Some("Police".into()),
+            child: "c".into(),
+            at: "a".into(),
+            hash: "h".into(),
+            note: String::new(),
+            list: vec![],
+        };
+        assert_eq!(
+            decode::<Named>(&encode_checked(&big, &t).unwrap(), &t).unwrap(),
+            big
+        );
+        assert_eq!(t.read().strings().len(), 1, "Police did not fit");
+        let small = Named {
+            from: "Health Visiting".into(),
+            ..big
+        };
+        let bytes = encode_checked(&small, &t).unwrap();
+        assert_eq!(decode::<Named>(&bytes, &t).unwrap(), small);
+        assert_eq!(t.read().strings().len(), 1);
+        assert!(String::from_utf8_lossy(&bytes).contains("Health Visiting"));
+    }
 }
