@@ -170,19 +170,28 @@ def main():
         ]
         print(f"  {'command':<24}{'median':>12}{'peak RSS':>11}   {'floor':<6}{'floor time':>12}{'ratio':>8}"
               f"{'per event':>15}{'cpu':>12}{'cpu ratio':>10}{'cpu/event':>15}")
+        status_time = None
         for name, argv, floor, fname in rows:
             shell = isinstance(argv, str)
             if not name.startswith("discuss"):
                 # Warm: the first run after generating (or a verify) builds the cache.
                 run(argv, env, shell)
             t, rss, c = measure(argv, repeat, env, shell)
+            if name == "status":
+                status_time = (t, c)
             ratio = f"{t / floor[0]:7.2f}x" if floor else ""
             ftime = fmt(floor[0]) if floor else ""
             print(f"  {name:<24}{fmt(t)}{mib(rss)}   {fname or '':<6}{ftime:>12}{ratio:>8}{per_event(t, events):>15}"
                   f"{cpu(c)}{cpu_ratio(c, floor):>10}{per_event(c or 0, events):>15}")
         for name, f in [("floor: cat", cat), ("floor: jq month", jq), ("floor: fsync append", fsync)]:
             print(f"  {name:<24}{fmt(f[0])}{mib(f[1])}{'':>31}{per_event(f[0], events):>15}{cpu(f[2])}")
-        if shutil.which("task"):
+        cache_file = os.path.join(data, "cache", "status.bin")
+        if os.path.exists(cache_file):
+            print(f"  status cache: {os.path.getsize(cache_file) / 1e6:.1f} MB "
+                  f"({os.path.getsize(cache_file) / max(n, 1):.0f} bytes a dispute)")
+        # Taskwarrior keeps every task in one file it parses whole; 10,000 tasks is
+        # the comparison the targets name (importing 100,000 takes too long).
+        if shutil.which("task") and n <= 10000:
             with tempfile.TemporaryDirectory() as t:
                 tenv = dict(os.environ, TASKDATA=t, TASKRC="/dev/null")
                 subprocess.run(["task", "rc.confirmation=off", "import", "-"], env=tenv, input="\n".join(
@@ -190,6 +199,10 @@ def main():
                     capture_output=True)
                 tl = measure(["task", "rc.verbose=nothing", "list"], repeat, tenv)
                 print(f"  {'taskwarrior task list':<24}{fmt(tl[0])}{mib(tl[1])}{'':>46}{cpu(tl[2])}")
+                if status_time:
+                    cpu_times = (f", CPU {tl[2] / status_time[1]:.1f}x"
+                                 if tl[2] and status_time[1] else "")
+                    print(f"  task list / status: wall {tl[0] / status_time[0]:.1f}x{cpu_times}")
     data, one = long_journal(work)
     env = dict(os.environ, ESCALATE_DIR=data, ESCALATE_NOW=NOW, ESCALATE_USER="bench", NO_COLOR="1")
     print(f"\none journal of {LONG_LINES} lines")

@@ -160,6 +160,22 @@ impl View {
     }
 }
 
+/// What `walk` does with each dispute.
+enum Work<'a, T> {
+    /// Hand it on as a `View`: from the cache where its journal is unchanged.
+    View(&'a (dyn Fn(&DisputeId, Result<View>) -> T + Sync)),
+    /// Let the caller read its journal, and make the entry from what it loaded.
+    Read(&'a (dyn Fn(&DisputeId) -> (T, Option<Loaded>) + Sync)),
+}
+
+impl<T> Clone for Work<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Work<'_, T> {}
+
 pub struct OpenRequest {
     pub policy: Arc<LoadedPolicy>,
     pub opened: Opened,
@@ -285,25 +301,26 @@ impl Session {
         map: impl Fn(&DisputeId, Result<View>) -> T + Sync,
         visit: impl FnMut(DisputeId, T),
     ) -> Result<()> {
-        self.walk(use_cache, map, visit).map(|_| ())
+        self.walk(use_cache, Work::View(&map), visit).map(|_| ())
     }
 
-    /// Rebuild the status cache from the journals, visiting every dispute on the
-    /// way as read from its journal (a `View` with its lines), in ID order; this is
-    /// `verify`'s pass. Returns the IDs whose entry was current by its key (so
-    /// commands were using it) but said something other than the journal does.
+    /// Rebuild the status cache from the journals, in ID order; this is `verify`'s
+    /// pass. `read` reads and checks one journal, and hands back the dispute it
+    /// loaded on the way, from which the entry is made: each journal is read once.
+    /// Returns the IDs whose entry was current by its key (so commands were using
+    /// it) but said something other than the journal does.
     pub fn rebuild_cache_with<T: Send>(
         &self,
-        map: impl Fn(&DisputeId, Result<View>) -> T + Sync,
+        read: impl Fn(&DisputeId) -> (T, Option<Loaded>) + Sync,
         visit: impl FnMut(DisputeId, T),
     ) -> Result<Vec<DisputeId>> {
-        self.walk(false, map, visit)
+        self.walk(false, Work::Read(&read), visit)
     }
 
     fn walk<T: Send>(
         &self,
         use_cache: bool,
-        map: impl Fn(&DisputeId, Result<View>) -> T + Sync,
+        work: Work<'_, T>,
         mut visit: impl FnMut(DisputeId, T),
     ) -> Result<Vec<DisputeId>> {
         enum Cached {
@@ -321,19 +338,51 @@ impl Session {
         // Without the cache, its entries are still read, to be compared with what
         // the journals say; the new file is written from the start.
         let mut reader = cache::Reader::open(&path);
+        let old = Arc::clone(reader.table());
+        // New entries add to the old file's strings, unless none of its entries
+        // is kept: then the strings no entry uses any more are left behind.
+        let table = if use_cache {
+            Arc::clone(&old)
+        } else {
+            Arc::default()
+        };
         let mut writer: Option<cache::Writer> = None;
         if !use_cache {
-            writer = Some(cache::Writer::start(&path, 0));
+            writer = Some(cache::Writer::start(&path, 0, &table, &reader));
         }
         let mut disagreed = Vec::new();
-        let work = |(id, framed): &(&DisputeId, Option<Vec<u8>>)| {
+        let one = |(id, framed): &(&DisputeId, Option<Vec<u8>>)| {
             let key = dir.key(&format!("{id}.jsonl"));
             let hit = framed
                 .as_deref()
-                .and_then(cache::Entry::parse)
+                .and_then(|f| cache::Entry::parse(f, &old))
                 // An entry is for this journal as it is now, and about this dispute.
                 .filter(|e| Some(e.key) == key && e.id == id.as_str());
             let (hit, current) = if use_cache { (hit, None) } else { (None, hit) };
+            let map = match work {
+                Work::View(map) => map,
+                Work::Read(read) => {
+                    let (t, loaded) = read(id);
+                    let fresh = match (loaded, key) {
+                        (Some(l), Some(key)) => Cached::Fresh(Box::new(cache::Entry::new(
+                            id.to_string(),
+                            key,
+                            l.policy.hash.clone(),
+                            l.head,
+                            l.warnings,
+                            &l.dispute,
+                            &table,
+                        ))),
+                        _ => Cached::Absent,
+                    };
+                    let wrong = match (&current, &fresh) {
+                        (Some(old), Cached::Fresh(new)) => !old.same_as(new),
+                        (Some(_), _) => true,
+                        _ => false,
+                    };
+                    return (t, fresh, wrong);
+                }
+            };
             if let Some(mut e) = hit {
                 if let Some(policy) = self.store.pinned_policy(&self.catalogue, &e.policy_hash) {
                     let view = View {
@@ -354,6 +403,7 @@ impl Session {
                     l.head.clone(),
                     l.warnings.clone(),
                     &l.dispute,
+                    &table,
                 ))),
                 _ => Cached::Absent,
             };
@@ -385,11 +435,11 @@ impl Session {
                 .map(|id| (id, reader.take(id.as_str())))
                 .collect();
             let mut results = Vec::with_capacity(items.len());
-            in_parallel(&items, work, |_, r| results.push(r));
+            in_parallel(&items, one, |_, r| results.push(r));
             let changed =
                 reader.skipped || results.iter().any(|(_, c, _)| !matches!(c, Cached::Kept));
             if changed && writer.is_none() {
-                writer = Some(cache::Writer::start(&path, start));
+                writer = Some(cache::Writer::start(&path, start, &table, &reader));
             }
             for ((id, framed), (t, cached, wrong)) in items.iter().zip(results) {
                 if wrong {
@@ -404,7 +454,12 @@ impl Session {
             }
         }
         if reader.has_rest() && writer.is_none() {
-            writer = Some(cache::Writer::start(&path, reader.offset()));
+            writer = Some(cache::Writer::start(
+                &path,
+                reader.offset(),
+                &table,
+                &reader,
+            ));
         }
         if let Some(w) = writer {
             w.finish();

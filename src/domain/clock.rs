@@ -396,8 +396,10 @@ pub mod rfc3339 {
         use serde::{Deserialize, Deserializer, Serializer};
 
         pub fn serialize<S: Serializer>(t: &Option<Instant>, s: S) -> Result<S::Ok, S::Error> {
+            // `serialize_some`, not a bare string: the same JSON, and a binary
+            // format (the status cache) can tell `Some` from `None` when reading.
             match t {
-                Some(t) => s.serialize_str(&super::format(t)),
+                Some(t) => s.serialize_some(&super::format(t)),
                 None => s.serialize_none(),
             }
         }

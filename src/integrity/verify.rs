@@ -207,6 +207,16 @@ fn recorded_findings(records: &[Record]) -> Vec<String> {
 
 /// Verify one dispute's journal.
 pub fn verify(session: &Session, id: &DisputeId, checks: &Checks) -> Report {
+    verify_loaded(session, id, checks).0
+}
+
+/// Verify one dispute's journal, also handing back the dispute as loaded from
+/// it (if it could be), so one reading serves both the check and the cache.
+pub fn verify_loaded(
+    session: &Session,
+    id: &DisputeId,
+    checks: &Checks,
+) -> (Report, Option<crate::ops::Loaded>) {
     let path = session.store.journal_path(id);
     let mut report = Report {
         id: id.to_string(),
@@ -224,7 +234,7 @@ pub fn verify(session: &Session, id: &DisputeId, checks: &Checks) -> Report {
         Ok(read) => read,
         Err(e) => {
             fail(&mut report, &path, e);
-            return report;
+            return (report, None);
         }
     };
     let suspect = contents.suspect_receipt();
@@ -232,7 +242,7 @@ pub fn verify(session: &Session, id: &DisputeId, checks: &Checks) -> Report {
         Ok(l) => l,
         Err(e) => {
             fail(&mut report, &path, e);
-            return report;
+            return (report, None);
         }
     };
     let records = &loaded.dispute.records;
@@ -242,7 +252,7 @@ pub fn verify(session: &Session, id: &DisputeId, checks: &Checks) -> Report {
         .iter()
         .filter(|r| matches!(r.event, Event::Recovered { .. }))
         .count();
-    report.warnings = loaded.warnings;
+    report.warnings = loaded.warnings.clone();
     report.warnings.extend(recorded_findings(records));
     report
         .warnings
@@ -282,7 +292,7 @@ pub fn verify(session: &Session, id: &DisputeId, checks: &Checks) -> Report {
         Some((line, what)) => fail(&mut report, &path, Error::damaged(&path, line, what)),
         None => report.ok = true,
     }
-    report
+    (report, Some(loaded))
 }
 
 /// A dispute a checkpoint lists whose journal is gone.

@@ -147,7 +147,10 @@ fn plain(rows: &[Row], color: bool) -> String {
             *w = (*w).max(flat(cell).chars().count());
         }
     }
-    let mut out = String::with_capacity(rows.len() * 160);
+    // Room for every line at its widest (cells, gaps, an arrow's extra bytes and a
+    // colour code): grown by doubling instead, a long status would need twice it.
+    let line_room = widths.iter().sum::<usize>() + 2 * widths.len() + 32;
+    let mut out = String::with_capacity((rows.len() + 1) * line_room);
     let mut line = |cells: [String; 7], tone: Option<Tone>| {
         let mut text = String::new();
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {

@@ -17,18 +17,21 @@
 //! `verify` is the defence there (docs/journal-format.md).
 //!
 //! The file is binary: a header, then one entry per dispute sorted by ID, each
-//! `length | CRC-32 | postcard(Head) | state`, where the state is the folded
-//! `Dispute` through `codec` (JSON for a state the codec cannot keep exactly). It
-//! is read in step with the sorted journal list a batch at a time, so memory stays
+//! `length | CRC-32 | Head | state`, where the head and the folded `Dispute` are
+//! postcard through `codec` (the state as JSON if the codec cannot keep it
+//! exactly); then the table of strings the entries share (`length | CRC-32 |
+//! postcard(strings)`), and a footer: where the table starts, and `TAIL`. It is
+//! read in step with the sorted journal list a batch at a time, so memory stays
 //! bounded however many disputes there are, and rewritten (to a temporary file,
-//! then renamed) only when something changed.
+//! then renamed) only when something changed. The table only grows, so the
+//! entries still good before the first change are copied as they are.
 
 mod codec;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
@@ -37,10 +40,15 @@ use crate::domain::dispute::Dispute;
 use crate::domain::report::{Brief, Fact};
 
 const MAGIC: &[u8; 8] = b"escache\n";
+/// The last bytes of the file, after where its table starts.
+const TAIL: &[u8; 8] = b"estable\n";
+/// No table escalate writes comes near this; a larger one means damage.
+const MAX_TABLE: u64 = 4 << 20;
 /// Changes whenever the layout below changes; a file of another format is rebuilt.
-/// (Formats up to 5 were JSON lines in `status.jsonl`; a change to what the folded
-/// state holds needs no new number, the build stamp in the header sees to it.)
-const FORMAT: u32 = 6;
+/// (Formats up to 5 were JSON lines in `status.jsonl`, 6 had no table; a change
+/// to what the folded state holds needs no new number, the build stamp in the
+/// header sees to it.)
+const FORMAT: u32 = 7;
 /// No entry escalate writes comes near this; a larger length means damage.
 const MAX_ENTRY: u32 = 16 << 20;
 
@@ -152,6 +160,8 @@ struct Head {
     state_is_json: bool,
 }
 
+pub use codec::Shared as Table;
+
 /// One dispute's cached state. The folded `Dispute` stays encoded until asked
 /// for: a report passes over most disputes knowing only their brief and facts.
 #[derive(Clone, Debug)]
@@ -165,6 +175,8 @@ pub struct Entry {
     pub facts: Vec<Fact>,
     state_is_json: bool,
     state: Vec<u8>,
+    /// The file's strings, which `state` refers to.
+    table: Arc<Table>,
 }
 
 impl Entry {
@@ -176,6 +188,7 @@ impl Entry {
         head: String,
         warnings: Vec<String>,
         dispute: &Dispute,
+        table: &Arc<Table>,
     ) -> Entry {
         let facts = dispute
             .records
@@ -192,7 +205,7 @@ impl Entry {
                 due.reading = None;
             }
         }
-        let (state_is_json, state) = match codec::encode_checked(&state) {
+        let (state_is_json, state) = match codec::encode_checked(&state, table) {
             Some(bytes) => (false, bytes),
             None => (true, serde_json::to_vec(&state).unwrap_or_default()),
         };
@@ -206,6 +219,7 @@ impl Entry {
             facts,
             state_is_json,
             state,
+            table: Arc::clone(table),
         }
     }
 
@@ -214,19 +228,28 @@ impl Entry {
         if self.state_is_json {
             serde_json::from_slice(&self.state).ok()
         } else {
-            codec::decode(&self.state)
+            codec::decode(&self.state, &self.table)
         }
     }
 
-    /// Whether two entries say the same, byte for byte as stored.
+    /// Whether two entries say the same (each read with its own file's strings).
     pub fn same_as(&self, other: &Entry) -> bool {
-        self.framed() == other.framed()
+        let state = |e: &Entry| e.dispute().and_then(|d| serde_json::to_vec(&d).ok());
+        self.id == other.id
+            && self.key == other.key
+            && self.policy_hash == other.policy_hash
+            && self.head == other.head
+            && self.warnings == other.warnings
+            && self.brief == other.brief
+            && self.facts == other.facts
+            && state(self).is_some()
+            && state(self) == state(other)
     }
 
-    /// Decode a framed entry, checking its checksum.
-    pub fn parse(framed: &[u8]) -> Option<Entry> {
+    /// Decode a framed entry, checking its checksum; `table` is the file's.
+    pub fn parse(framed: &[u8], table: &Arc<Table>) -> Option<Entry> {
         let payload = payload(framed)?;
-        let (h, state): (Head, &[u8]) = postcard::take_from_bytes(payload).ok()?;
+        let (h, state): (Head, &[u8]) = codec::decode_prefix(payload, table)?;
         Some(Entry {
             id: h.id,
             key: h.key,
@@ -237,6 +260,7 @@ impl Entry {
             facts: h.facts,
             state_is_json: h.state_is_json,
             state: state.to_vec(),
+            table: Arc::clone(table),
         })
     }
 
@@ -252,16 +276,12 @@ impl Entry {
             facts: self.facts.clone(),
             state_is_json: self.state_is_json,
         };
-        let mut payload = postcard::to_allocvec(&head).ok()?;
+        let mut payload = codec::encode(&head, &self.table)?;
         payload.extend_from_slice(&self.state);
-        let len = u32::try_from(payload.len())
-            .ok()
-            .filter(|&n| n <= MAX_ENTRY)?;
-        let mut out = Vec::with_capacity(payload.len() + 8);
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        Some(out)
+        if payload.len() > MAX_ENTRY as usize {
+            return None;
+        }
+        frame(&payload)
     }
 }
 
@@ -282,6 +302,29 @@ fn open_regular(path: &Path) -> std::io::Result<File> {
     Ok(file)
 }
 
+/// Which file an open cache file is: entries refer to their own file's table, so
+/// the bytes copied from "the old file" must come from the very file read, not
+/// from one another process renamed into its place meanwhile.
+fn identity(file: &File) -> Option<(u64, u64, u64, i128, i128)> {
+    let m = file.metadata().ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((
+            m.dev(),
+            m.ino(),
+            m.len(),
+            ns(m.mtime(), m.mtime_nsec() as u32),
+            ns(m.ctime(), m.ctime_nsec() as u32),
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let t = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some((0, 0, m.len(), ns(t.as_secs() as i64, t.subsec_nanos()), 0))
+    }
+}
+
 /// The payload of a framed entry if its length and checksum are right.
 fn payload(framed: &[u8]) -> Option<&[u8]> {
     let len = u32::from_le_bytes(framed.get(..4)?.try_into().ok()?) as usize;
@@ -292,8 +335,41 @@ fn payload(framed: &[u8]) -> Option<&[u8]> {
 
 /// The ID of a framed entry, read from the start of its payload.
 fn entry_id(framed: &[u8]) -> Option<&str> {
-    let (id, _): (&str, _) = postcard::take_from_bytes(framed.get(8..)?).ok()?;
-    Some(id)
+    codec::first_inline(framed.get(8..)?)
+}
+
+/// `payload` with its length and checksum before it.
+fn frame(payload: &[u8]) -> Option<Vec<u8>> {
+    let len = u32::try_from(payload.len()).ok()?;
+    let mut out = Vec::with_capacity(payload.len() + 8);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    Some(out)
+}
+
+/// The table of a cache file and where its entries end, if the footer, the
+/// table's checksum and its strings are all sound.
+fn read_table(file: &mut BufReader<File>, start: u64) -> Option<(Table, u64)> {
+    let len = file.get_ref().metadata().ok()?.len();
+    let footer = len.checked_sub(16).filter(|&f| f >= start)?;
+    let mut tail = [0u8; 16];
+    file.seek(SeekFrom::Start(footer)).ok()?;
+    file.read_exact(&mut tail).ok()?;
+    if &tail[8..] != TAIL {
+        return None;
+    }
+    let end = u64::from_le_bytes(tail[..8].try_into().ok()?);
+    let size = footer
+        .checked_sub(end)
+        .filter(|&n| end >= start && (8..=MAX_TABLE).contains(&n))?;
+    file.seek(SeekFrom::Start(end)).ok()?;
+    let mut framed = vec![0u8; size as usize];
+    file.read_exact(&mut framed).ok()?;
+    let strings: Vec<String> = postcard::from_bytes(payload(&framed)?).ok()?;
+    let table = codec::Table::from_strings(strings)?;
+    file.seek(SeekFrom::Start(start)).ok()?;
+    Some((Table::new(table), end))
 }
 
 /// This build of escalate: its version and the size and time of its executable.
@@ -336,8 +412,15 @@ pub struct Reader {
     pending: Option<Vec<u8>>,
     /// Bytes of the file before `pending`.
     offset: u64,
+    /// Where the entries end (and the table starts).
+    end: u64,
+    /// The file's strings (empty if there is no usable file): new entries add
+    /// to it, so the entries kept keep their meaning.
+    table: Arc<Table>,
     /// Entries passed over because no journal has their ID any more.
     pub skipped: bool,
+    /// Which file was read (see `identity`).
+    source: Option<(u64, u64, u64, i128, i128)>,
 }
 
 impl Reader {
@@ -346,22 +429,35 @@ impl Reader {
             file: None,
             pending: None,
             offset: 0,
+            end: 0,
+            table: Arc::default(),
             skipped: false,
+            source: None,
         };
         // Only a regular file: a FIFO or device in its place must not hang a
         // command (the cache is then simply not used).
         let Ok(file) = open_regular(path) else {
             return reader;
         };
+        reader.source = identity(&file);
         let mut file = BufReader::with_capacity(1 << 16, file);
         let expected = header();
         let mut first = vec![0; expected.len()];
         if file.read_exact(&mut first).is_ok() && first == expected {
             reader.offset = first.len() as u64;
-            reader.file = Some(file);
-            reader.advance();
+            if let Some((table, end)) = read_table(&mut file, reader.offset) {
+                reader.table = Arc::new(table);
+                reader.end = end;
+                reader.file = Some(file);
+                reader.advance();
+            }
         }
         reader
+    }
+
+    /// The strings the file's entries share.
+    pub fn table(&self) -> &Arc<Table> {
+        &self.table
     }
 
     fn advance(&mut self) {
@@ -371,12 +467,12 @@ impl Reader {
         self.pending = None;
         let Some(file) = &mut self.file else { return };
         let mut frame = vec![0u8; 8];
-        if file.read_exact(&mut frame).is_err() {
+        if self.offset + 8 > self.end || file.read_exact(&mut frame).is_err() {
             self.file = None;
             return;
         }
         let len = u32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]);
-        if len > MAX_ENTRY {
+        if len > MAX_ENTRY || self.offset + 8 + u64::from(len) > self.end {
             self.file = None;
             return;
         }
@@ -434,15 +530,22 @@ pub struct Writer {
     path: PathBuf,
     tmp: PathBuf,
     out: Option<BufWriter<File>>,
+    /// Bytes written so far.
+    written: u64,
+    table: Arc<Table>,
 }
 
 impl Writer {
-    pub fn start(path: &Path, copy_old_upto: u64) -> Writer {
+    /// `table` is the old file's (the one `old` read its entries with), or a new
+    /// one when nothing is copied.
+    pub fn start(path: &Path, copy_old_upto: u64, table: &Arc<Table>, old: &Reader) -> Writer {
         let tmp = path.with_extension(format!("bin.{}.tmp", std::process::id()));
         let mut w = Writer {
             path: path.to_owned(),
             tmp: tmp.clone(),
             out: None,
+            written: 0,
+            table: Arc::clone(table),
         };
         let Some(dir) = path.parent() else { return w };
         if crate::store::fsutil::private_dir(dir).is_err() {
@@ -462,22 +565,28 @@ impl Writer {
             return w;
         };
         let mut out = BufWriter::with_capacity(1 << 16, file);
-        let copied = (|| -> std::io::Result<()> {
+        let copied = (|| -> std::io::Result<u64> {
             let head = header();
             out.write_all(&head)?;
             let start = head.len() as u64;
             if copy_old_upto > start {
-                let mut old = open_regular(path)?;
-                old.seek(SeekFrom::Start(start))?;
+                let mut file = open_regular(path)?;
+                if old.source.is_none() || identity(&file) != old.source {
+                    return Err(std::io::Error::other(
+                        "the old cache was replaced meanwhile",
+                    ));
+                }
+                file.seek(SeekFrom::Start(start))?;
                 let want = copy_old_upto - start;
-                if std::io::copy(&mut old.take(want), &mut out)? != want {
+                if std::io::copy(&mut file.take(want), &mut out)? != want {
                     return Err(std::io::Error::other("the old cache was cut short"));
                 }
             }
-            Ok(())
+            Ok(copy_old_upto.max(start))
         })();
-        if copied.is_ok() {
+        if let Ok(written) = copied {
             w.out = Some(out);
+            w.written = written;
         }
         w
     }
@@ -488,6 +597,7 @@ impl Writer {
             if out.write_all(bytes).is_err() {
                 self.out = None;
             }
+            self.written += bytes.len() as u64;
         }
     }
 
@@ -500,14 +610,20 @@ impl Writer {
     }
 
     pub fn finish(self) {
-        let done = self
-            .out
-            .map(|out| {
-                out.into_inner()
-                    .map_err(|e| e.into_error())
-                    .and_then(|f| f.sync_all())
-            })
-            .is_some_and(|r| r.is_ok());
+        let strings = postcard::to_allocvec(self.table.read().strings())
+            .ok()
+            .and_then(|p| frame(&p));
+        let end = self.written;
+        let done = match (self.out, strings) {
+            (Some(mut out), Some(table)) => out
+                .write_all(&table)
+                .and_then(|()| out.write_all(&end.to_le_bytes()))
+                .and_then(|()| out.write_all(TAIL))
+                .and_then(|()| out.into_inner().map_err(|e| e.into_error()))
+                .and_then(|f| f.sync_all())
+                .is_ok(),
+            _ => false,
+        };
         if !(done && std::fs::rename(&self.tmp, &self.path).is_ok()) {
             let _ = std::fs::remove_file(&self.tmp);
         }
@@ -518,9 +634,13 @@ impl Writer {
 mod tests {
     use super::*;
 
+    /// A state as folded from a generated journal: optional times set, an
+    /// obligation owed.
+    const STATE: &str = r#"{"id":"00VQN7KGB7","opened":{"policy":"lscb","policy_hash":"84d29430b4ebea187b97a0ecc61975356e5bdfbb670a87150f91a96f6256eace","child":"LCS-61928","from":"Health Visiting","with":"Police","summary":"Referral outcome disputed","category":"need-for-action","cp_plan":false,"looked_after":false,"immediate_harm":false,"stage":1},"opened_at":"2025-03-17T23:12:04+00:00","facts":{"cp_plan":false,"looked_after":false,"immediate_harm":false,"category":"need-for-action"},"state":"open","stage":4,"stage_entered":"2025-04-03T23:22:04+00:00","due_override":null,"action_recorded":true,"resolution":null,"reopened":"2025-04-02T10:00:00+01:00","obligations":[{"id":"board-manager","who":"Board Manager","action":"The Manager notifies the Board Manager","stage":3,"arose":"2025-03-29T13:28:04+00:00","arose_line":6,"due":null,"met_by":null,"met_at":"2025-03-30T13:28:04+00:00","step":false,"after":null,"lapsed":null}],"latest":"2025-04-04T11:22:04+00:00","latest_line":10,"corrections":[],"learned":[],"discussed_at":"2025-04-04T11:22:04+00:00","agreed_due":null,"events":10}"#;
+
     #[test]
     fn a_changed_byte_fails_the_checksum() {
-        let payload = b"\x02abrest".to_vec();
+        let payload = b"\x01\x02abrest".to_vec();
         let mut framed = (payload.len() as u32).to_le_bytes().to_vec();
         framed.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
         framed.extend_from_slice(&payload);
@@ -530,6 +650,90 @@ mod tests {
             let mut bad = framed.clone();
             bad[i] ^= 0x10;
             assert!(!payload_ok(&bad), "byte {i}");
+        }
+    }
+
+    #[test]
+    fn a_folded_state_with_optional_times_is_kept_in_binary() {
+        // JSON in the cache would cost a parse on every read.
+        let d: Dispute = serde_json::from_str(STATE).unwrap();
+        let t = Table::default();
+        let bytes = codec::encode_checked(&d, &t).expect("kept in binary, not JSON");
+        let back: Dispute = codec::decode(&bytes, &t).unwrap();
+        // The names that repeat are in the table; the dispute's own ID is not.
+        let table = t.read();
+        for shared in [
+            "Police",
+            "need-for-action",
+            "board-manager",
+            "Board Manager",
+        ] {
+            assert!(table.strings().iter().any(|s| s == shared), "{shared}");
+        }
+        assert!(!table.strings().iter().any(|s| s == "00VQN7KGB7"));
+        assert_eq!(
+            serde_json::to_string(&back).unwrap(),
+            serde_json::to_string(&d).unwrap()
+        );
+    }
+
+    fn entry(table: &Arc<Table>, id: &str, inode: u64) -> Entry {
+        let d: Dispute = serde_json::from_str(&STATE.replace("00VQN7KGB7", id)).unwrap();
+        let key = Key {
+            len: 1,
+            modified_ns: 2,
+            changed_ns: 3,
+            inode,
+        };
+        Entry::new(
+            id.into(),
+            key,
+            "h".repeat(64),
+            "0".repeat(64),
+            vec![],
+            &d,
+            table,
+        )
+    }
+
+    #[test]
+    fn entries_are_copied_only_from_the_file_that_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache").join("status.bin");
+        let write = |ids: &[&str], inode: u64| {
+            let table = Arc::default();
+            let mut w = Writer::start(&path, 0, &table, &Reader::open(&path));
+            for id in ids {
+                w.entry(&entry(&table, id, inode));
+            }
+            w.finish();
+        };
+        write(&["00000000A0", "00000000B0"], 1);
+        let mut reader = Reader::open(&path);
+        let first = reader.take("00000000A0").unwrap();
+        assert!(Entry::parse(&first, reader.table()).is_some());
+        // Another process replaces the file meanwhile, its strings numbered
+        // otherwise; this one's writer must not copy the new file's entries
+        // under its own table.
+        write(&["00000000A0"], 2);
+        let replaced = std::fs::read(&path).unwrap();
+        let table = Arc::clone(reader.table());
+        let mut w = Writer::start(&path, reader.offset(), &table, &reader);
+        w.entry(&entry(&table, "00000000C0", 1));
+        w.finish();
+        assert_eq!(std::fs::read(&path).unwrap(), replaced);
+        // Unreplaced, the same copy goes ahead.
+        let mut reader = Reader::open(&path);
+        reader.take("00000000A0").unwrap();
+        let table = Arc::clone(reader.table());
+        let mut w = Writer::start(&path, reader.offset(), &table, &reader);
+        w.entry(&entry(&table, "00000000C0", 1));
+        w.finish();
+        let mut reader = Reader::open(&path);
+        for id in ["00000000A0", "00000000C0"] {
+            let e = Entry::parse(&reader.take(id).unwrap(), reader.table()).unwrap();
+            assert_eq!(e.dispute().unwrap().opened.with, "Police");
+            assert_eq!(e.id, id);
         }
     }
 

@@ -43,6 +43,19 @@ fn questions() -> Vec<Vec<String>> {
     for (from, to) in quarters {
         q.push(vec!["report", "--from", from, "--to", to, "--json"]);
     }
+    // The same series as one command each.
+    for per in ["quarter", "month"] {
+        q.push(vec![
+            "report",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "--per",
+            per,
+            "--json",
+        ]);
+    }
     q.into_iter()
         .map(|a| a.into_iter().map(String::from).collect())
         .collect()
@@ -68,15 +81,23 @@ fn generated(disputes: u64) -> Env {
     env
 }
 
-/// Rewrite the cache file's entries with `edit` applied to each payload, and the
-/// checksums recomputed (what someone with write access could do).
+/// Rewrite the cache file's entries and the table of strings they share with
+/// `edit` applied to each payload, and the checksums and the footer recomputed
+/// (what someone with write access could do).
 fn rewrite_entries(path: &Path, edit: impl Fn(&mut Vec<u8>)) {
     let bytes = std::fs::read(path).unwrap();
-    // The header is the magic, the format and one line naming the build.
+    // The header is the magic, the format and one line naming the build; the
+    // footer says where the entries end and the table starts.
     let header_end = 12 + bytes[12..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let footer = bytes.len() - 16;
+    assert_eq!(&bytes[footer + 8..], b"estable\n");
     let mut out = bytes[..header_end].to_vec();
     let mut at = header_end;
-    while at < bytes.len() {
+    let mut entries_end = None;
+    while at < footer {
+        if at == u64::from_le_bytes(bytes[footer..footer + 8].try_into().unwrap()) as usize {
+            entries_end = Some(out.len() as u64);
+        }
         let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
         let mut payload = bytes[at + 8..at + 8 + len].to_vec();
         edit(&mut payload);
@@ -85,6 +106,8 @@ fn rewrite_entries(path: &Path, edit: impl Fn(&mut Vec<u8>)) {
         out.extend_from_slice(&payload);
         at += 8 + len;
     }
+    out.extend_from_slice(&entries_end.unwrap().to_le_bytes());
+    out.extend_from_slice(b"estable\n");
     std::fs::write(path, out).unwrap();
 }
 

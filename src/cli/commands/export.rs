@@ -182,6 +182,11 @@ pub(crate) fn each_other(
     others: &[crate::ops::Session],
     mut visit: impl FnMut(&crate::ops::Session, &crate::ops::Loaded),
 ) -> Result<()> {
+    // Without other directories there is nothing to compare: listing this one
+    // again would cost `status` a second directory read and a path per dispute.
+    if others.is_empty() {
+        return Ok(());
+    }
     let mut seen = journals_by_id(s)?;
     for o in others {
         let before: std::collections::HashSet<String> = seen.keys().cloned().collect();

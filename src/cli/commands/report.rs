@@ -390,6 +390,12 @@ fn count(
     };
     s.each_view(true, measure, visit)?;
     drop(progress);
+    // Only with --include-dir: listing this directory again would cost every
+    // report a second directory read and a path per dispute.
+    if include.is_empty() {
+        agencies.warn_look_alikes(names, &ctx.ui);
+        return Ok(());
+    }
     let mut seen = crate::cli::commands::export::journals_by_id(s)?;
     for dir in include {
         count_other(

@@ -259,13 +259,16 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             .collect();
         return Ok(Output::JsonArray(items));
     }
-    let rows: Vec<crate::render::table::Row> = rows
+    let mut rows: Vec<crate::render::table::Row> = rows
         .into_iter()
         .filter_map(|(_, r)| match r {
             Rendered::Cells(row) => Some(row),
             Rendered::Json(_) => None,
         })
         .collect();
+    // Collected in place, the list keeps the room it grew to by doubling; laying
+    // out the table needs room for its text too, so give the spare back first.
+    rows.shrink_to_fit();
     if rows.is_empty() {
         let what = match (args.all, args.filtered()) {
             (_, true) => "No disputes match",

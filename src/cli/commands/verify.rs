@@ -14,7 +14,7 @@ use crate::domain::id::DisputeId;
 use crate::error::{ErrorKind, Result};
 use crate::integrity::checkpoint;
 use crate::integrity::signing::Signers;
-use crate::integrity::verify::{missing, verify, Checks, Report};
+use crate::integrity::verify::{missing, verify, verify_loaded, Checks, Report};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -197,7 +197,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         // so nothing status, export or report shows afterwards differs from them; an
         // entry that was in use and disagreed is named. Each journal is checked
         // from its own bytes (signatures need the lines as written).
-        s.rebuild_cache_with(|id, _| verify(s, id, &checks), |_, r| visit(r))?
+        s.rebuild_cache_with(|id| verify_loaded(s, id, &checks), |_, r| visit(r))?
     } else {
         crate::ops::in_parallel(&ids, |id| verify(s, id, &checks), |_, r| visit(r));
         Vec::new()
