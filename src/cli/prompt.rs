@@ -245,17 +245,25 @@ impl Prompter {
     /// width: a list item that wraps breaks words and leaves the redrawn list
     /// garbled when the selection moves.
     pub fn select(&self, question: &str, items: &[String]) -> Result<usize> {
-        let width = terminal_size::terminal_size_of(std::io::stderr())
-            .map_or(80, |(w, _)| usize::from(w.0));
-        let items: Vec<String> = items.iter().map(|i| fit(i, width - 3)).collect();
+        let width = self.ui.stderr_width().unwrap_or(80);
+        let shown: Vec<String> = items.iter().map(|i| fit(i, width - 3)).collect();
         restore_cursor_on_interrupt();
-        Select::with_theme(&self.theme)
+        let chosen = Select::with_theme(&self.theme)
             .with_prompt(question)
-            .items(&items)
+            .items(&shown)
             .default(0)
+            // The answer is repeated below, wrapped between words: dialoguer's own
+            // line would break the item mid-word at the terminal's edge.
+            .report(false)
             .interact_opt()
             .map_err(cancelled)?
-            .ok_or_else(|| Error::refused("cancelled; nothing was written"))
+            .ok_or_else(|| Error::refused("cancelled; nothing was written"))?;
+        self.ui.stderr(&crate::render::wrap::wrap(
+            &format!("\u{2714} {question} \u{b7} {}", items[chosen]),
+            "",
+            Some(width),
+        ));
+        Ok(chosen)
     }
 
     /// Choose from earlier answers, or type a new one.
