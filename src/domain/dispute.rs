@@ -979,44 +979,13 @@ pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::testing::{line, opened};
     use crate::policy::Catalogue;
 
-    fn line(seq: u64, when: &str, event: Event) -> Record {
-        Record {
-            v: None,
-            seq,
-            at: clock::parse_instant(when).unwrap(),
-            happened: None,
-            by: "t".into(),
-            event,
-            prev: String::new(),
-            dispute: None,
-            nonce: None,
-            signer: None,
-            sig: None,
-            hash: String::new(),
-        }
-    }
-
-    fn opened(cp_plan: bool) -> Event {
+    fn opened_with_plan() -> Event {
         Event::Opened(Opened {
-            policy: "gscb".into(),
-            policy_hash: String::new(),
-            child: "C1".into(),
-            from: "School".into(),
-            with: "Social care".into(),
-            summary: "s".into(),
-            category: None,
-            cp_plan,
-            looked_after: false,
-            immediate_harm: false,
-            stage: 1,
-            due: None,
-            arose: None,
-            start_reason: None,
-            due_reason: None,
-            subject_kind: None,
-            opened_as: None,
+            cp_plan: true,
+            ..opened(1)
         })
     }
 
@@ -1025,7 +994,7 @@ mod tests {
         let catalogue = Catalogue::builtin();
         let gscb = &catalogue.get("gscb").unwrap().policy;
         let lines = vec![
-            line(1, "2026-11-30 09:00", opened(true)),
+            line(1, "2026-11-30 09:00", opened_with_plan()),
             line(
                 2,
                 "2026-11-30 10:00",

@@ -12,4 +12,6 @@ pub mod id;
 pub mod plan;
 pub mod report;
 pub mod summary;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod text;

@@ -447,49 +447,11 @@ mod tests {
     use super::*;
     use crate::calendar::Division;
     use crate::domain::id::DisputeId;
+    use crate::domain::testing::{line, opened};
     use crate::policy::Catalogue;
 
     fn at(text: &str) -> Instant {
         clock::parse_instant(text).unwrap()
-    }
-
-    fn opened(stage: u32) -> Opened {
-        Opened {
-            policy: "gscb".into(),
-            policy_hash: String::new(),
-            child: "C1".into(),
-            from: "School".into(),
-            with: "Social care".into(),
-            summary: "s".into(),
-            category: None,
-            cp_plan: false,
-            looked_after: false,
-            immediate_harm: false,
-            stage,
-            due: None,
-            arose: None,
-            start_reason: None,
-            due_reason: None,
-            subject_kind: None,
-            opened_as: None,
-        }
-    }
-
-    fn line(seq: u64, when: &str, event: Event) -> Record {
-        Record {
-            v: None,
-            seq,
-            at: at(when),
-            happened: None,
-            by: "t".into(),
-            event,
-            prev: String::new(),
-            dispute: None,
-            nonce: None,
-            signer: None,
-            sig: None,
-            hash: String::new(),
-        }
     }
 
     /// A gscb dispute opened Mon 30 Nov 2026, with a discussion recorded if asked.

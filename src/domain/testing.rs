@@ -1,0 +1,46 @@
+//! Disputes for the domain's unit tests: journal lines and openings built in
+//! one place.
+
+use crate::domain::clock;
+use crate::domain::event::{Event, Opened, Record};
+
+/// Line `seq`, recorded at `when` (London time, "YYYY-MM-DD HH:MM"), unsealed.
+pub fn line(seq: u64, when: &str, event: Event) -> Record {
+    Record {
+        v: None,
+        seq,
+        at: clock::parse_instant(when).unwrap(),
+        happened: None,
+        by: "t".into(),
+        event,
+        prev: String::new(),
+        dispute: None,
+        nonce: None,
+        signer: None,
+        sig: None,
+        hash: String::new(),
+    }
+}
+
+/// A gscb dispute's opening at `stage`, between a school and social care.
+pub fn opened(stage: u32) -> Opened {
+    Opened {
+        policy: "gscb".into(),
+        policy_hash: String::new(),
+        child: "C1".into(),
+        from: "School".into(),
+        with: "Social care".into(),
+        summary: "s".into(),
+        category: None,
+        cp_plan: false,
+        looked_after: false,
+        immediate_harm: false,
+        stage,
+        due: None,
+        arose: None,
+        start_reason: None,
+        due_reason: None,
+        subject_kind: None,
+        opened_as: None,
+    }
+}
