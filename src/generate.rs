@@ -71,19 +71,12 @@ fn push(
         .map(|text| line::sha256_hex(text.as_bytes()))
         .unwrap_or_default();
     let first = records.is_empty();
+    let seq = records.len() as u64 + 1;
     let mut r = Record {
-        v: None,
-        seq: records.len() as u64 + 1,
-        at,
-        happened,
-        by: "Generator".into(),
-        event,
         prev,
         dispute: first.then(|| g.id.to_string()),
         nonce: first.then(|| format!("{:016x}{:016x}", g.rng.next(), g.rng.next())),
-        signer: None,
-        sig: None,
-        hash: String::new(),
+        ..Record::new(seq, (at, happened), "Generator", event)
     };
     // Signing an in-memory ed25519 key does not fail; if it did, the line is left
     // out (the chain stays whole) rather than written unsigned, unlike users' data.

@@ -280,20 +280,7 @@ mod tests {
     use super::*;
 
     fn record(seq: u64, event: Event) -> Record {
-        Record {
-            seq,
-            at: clock::parse_instant("2026-11-23 09:00").unwrap(),
-            happened: None,
-            by: "t".into(),
-            event,
-            prev: String::new(),
-            hash: String::new(),
-            v: None,
-            dispute: None,
-            nonce: None,
-            signer: None,
-            sig: None,
-        }
+        crate::domain::testing::line(seq, "2026-11-23 09:00", event)
     }
 
     fn discussed() -> Event {

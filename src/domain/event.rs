@@ -62,6 +62,30 @@ pub fn opening(records: &[Record]) -> Result<&Opened, (usize, String)> {
 }
 
 impl Record {
+    /// Line `seq` before it is chained, signed and sealed: the writer fills in
+    /// `prev`, the first line's `dispute` and `nonce`, the signature and the seal.
+    pub fn new(
+        seq: u64,
+        (at, happened): (Instant, Option<Instant>),
+        by: impl Into<String>,
+        event: Event,
+    ) -> Record {
+        Record {
+            v: None,
+            seq,
+            at,
+            happened,
+            by: by.into(),
+            event,
+            prev: String::new(),
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
+            hash: String::new(),
+        }
+    }
+
     /// When the event happened: `happened` if given, else when it was recorded.
     pub fn when(&self) -> Instant {
         self.happened.unwrap_or(self.at)

@@ -188,20 +188,9 @@ impl PartialEq for Effects {
 /// the same code that folds the journal afterwards.
 pub fn effects(event: &Event, s: &Situation) -> Result<Effects> {
     let mut after = s.dispute.clone();
-    let record = Record {
-        v: None,
-        seq: s.dispute.events as u64 + 1,
-        at: s.now,
-        happened: (s.when != s.now).then_some(s.when),
-        by: String::new(),
-        event: event.clone(),
-        prev: String::new(),
-        dispute: None,
-        nonce: None,
-        signer: None,
-        sig: None,
-        hash: String::new(),
-    };
+    let happened = (s.when != s.now).then_some(s.when);
+    let seq = s.dispute.events as u64 + 1;
+    let record = Record::new(seq, (s.now, happened), "", event.clone());
     after
         .extend(std::slice::from_ref(&record), s.policy)
         .map_err(|(_, what)| Error::refused(what))?;

@@ -6,20 +6,7 @@ use crate::domain::event::{Event, Opened, Record};
 
 /// Line `seq`, recorded at `when` (London time, "YYYY-MM-DD HH:MM"), unsealed.
 pub fn line(seq: u64, when: &str, event: Event) -> Record {
-    Record {
-        v: None,
-        seq,
-        at: clock::parse_instant(when).unwrap(),
-        happened: None,
-        by: "t".into(),
-        event,
-        prev: String::new(),
-        dispute: None,
-        nonce: None,
-        signer: None,
-        sig: None,
-        hash: String::new(),
-    }
+    Record::new(seq, (clock::parse_instant(when).unwrap(), None), "t", event)
 }
 
 /// A gscb dispute's opening at `stage`, between a school and social care.

@@ -703,19 +703,10 @@ impl Writer {
         author: Author,
         event: Event,
     ) -> Result<Record> {
+        let seq = self.contents.records.len() as u64 + 1;
         let mut record = Record {
-            v: None,
-            seq: self.contents.records.len() as u64 + 1,
-            at,
-            happened,
-            by: author.by.to_owned(),
-            event,
             prev: self.contents.head.clone(),
-            dispute: None,
-            nonce: None,
-            signer: None,
-            sig: None,
-            hash: String::new(),
+            ..Record::new(seq, (at, happened), author.by, event)
         };
         let line = encode_as(&mut record, author.key)?;
         let mut bytes = line.into_bytes();
@@ -808,18 +799,9 @@ pub fn create(
         )
     })?;
     let mut record = Record {
-        v: None,
-        seq: 1,
-        at,
-        happened,
-        by: author.by.to_owned(),
-        event: Event::Opened(opened),
-        prev: String::new(),
         dispute: path.file_stem().and_then(|s| s.to_str()).map(str::to_owned),
         nonce: Some(crate::policy::hex(&nonce)),
-        signer: None,
-        sig: None,
-        hash: String::new(),
+        ..Record::new(1, (at, happened), author.by, Event::Opened(opened))
     };
     let mut bytes = encode_as(&mut record, author.key)?.into_bytes();
     bytes.push(b'\n');
