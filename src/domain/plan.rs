@@ -72,6 +72,55 @@ impl Action {
     }
 }
 
+impl Action {
+    /// The action a recorded event was, so that a line recorded elsewhere can be
+    /// decided again where the dispute now stands (`sync` rebasing a local line).
+    /// `None` for lines no user action makes (the opening, recovery notes, sync's
+    /// own notes): only the fold judges those.
+    pub fn from_event(event: &Event) -> Option<Action> {
+        Some(match event.clone() {
+            Event::Discussed { note, with, .. } => Action::Discuss { note, with },
+            Event::Notified { who, note, .. } => Action::Notify { who, note },
+            Event::Escalated {
+                to_stage,
+                reason,
+                due,
+                bypass_role,
+                ..
+            } => Action::Escalate(Escalation {
+                reason,
+                due,
+                to: Some(to_stage),
+                role: bypass_role,
+            }),
+            Event::DueAgreed { due, note, .. } => Action::Agree { due, note },
+            Event::Resolved { outcome, .. } => Action::Resolve {
+                outcome,
+                confirmed_stage: None,
+            },
+            Event::Reopened { reason } => Action::Reopen { reason },
+            Event::Amended {
+                event,
+                note,
+                event_happened: Some(happened),
+            } => Action::Amend(Amendment::Happened {
+                seq: event,
+                happened,
+                note,
+            }),
+            Event::Amended { event, note, .. } => {
+                Action::Amend(Amendment::Note { seq: event, note })
+            }
+            Event::FactLearned { fact, value, note } => Action::Amend(Amendment::Fact {
+                fact: crate::policy::Flag::parse(&fact)?,
+                value,
+                note,
+            }),
+            _ => return None,
+        })
+    }
+}
+
 /// The dispute an action applies to, and when.
 pub struct Situation<'a> {
     pub dispute: &'a Dispute,
@@ -576,5 +625,28 @@ mod tests {
         // Past stage 1 only with immediate harm (gscb allows it) and a reason.
         let late = opened(2);
         assert!(open(&late, p, &c, when, |n| n.to_owned()).is_err());
+    }
+
+    /// A line recorded elsewhere is decided again as the action it was: on the
+    /// dispute it was recorded on, it gives the same line back.
+    #[test]
+    fn a_recorded_line_is_decided_again_as_the_action_it_was() {
+        let catalogue = Catalogue::builtin();
+        let p = &catalogue.get("gscb").unwrap().policy;
+        let c = Calendar::new(Division::EnglandAndWales);
+        let d = dispute(p, true);
+        let s = situation(&d, p, &c);
+        let escalated = decide(escalation(None), &s).unwrap();
+        let again = Action::from_event(&escalated).expect("an escalation is an action");
+        assert_eq!(decide(again, &s).unwrap(), escalated);
+        let discussed = Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: Some("SW".into()),
+        };
+        let again = Action::from_event(&discussed).unwrap();
+        assert_eq!(decide(again, &s).unwrap(), discussed);
+        // Lines no user action makes are left to the fold.
+        assert!(Action::from_event(&Event::Opened(opened(1))).is_none());
     }
 }

@@ -138,30 +138,19 @@ fn rebase(
     Ok(merge)
 }
 
-/// The checks a command makes before it records an escalation, beyond what a
-/// journal's replay enforces (for example that the stage has something recorded):
-/// a re-planned escalation must pass them where it now stands, as if recorded now.
+/// A local line, re-planned where the dispute now stands: the rules a command
+/// applies before recording (`domain::plan::decide`) must still allow it, as if
+/// it were recorded now, beyond what a journal's replay enforces.
 fn still_possible(
-    dispute: &Dispute,
-    policy: &crate::policy::model::Policy,
+    situation: &crate::domain::plan::Situation,
     event: &Event,
 ) -> std::result::Result<(), String> {
-    if let Event::Escalated {
-        to_stage,
-        bypass_role,
-        ..
-    } = event
-    {
-        let target = dispute
-            .plan_escalation(policy, Some(*to_stage), bypass_role.as_deref())
-            .map_err(|e| e.to_string())?;
-        if target != *to_stage {
-            return Err(format!(
-                "an escalation to stage {to_stage} is no longer the next step"
-            ));
-        }
+    match crate::domain::plan::Action::from_event(event) {
+        Some(action) => crate::domain::plan::decide(action, situation)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// An event kind as a person would say it.
@@ -199,6 +188,7 @@ fn replan(
             .with_hint("Run `escalate sync` again once its pinned policy copy has arrived; nothing was changed.")
         })?;
     let p = &policy.policy;
+    let calendar = session.calendar_for(&policy);
     let superseder = records
         .iter()
         .rev()
@@ -245,7 +235,14 @@ fn replan(
             event: event.clone(),
             ..r.clone()
         };
-        let allowed = still_possible(&dispute, p, &event).and_then(|()| {
+        let situation = crate::domain::plan::Situation {
+            dispute: &dispute,
+            policy: p,
+            calendar: &calendar,
+            when: r.when(),
+            now: session.now,
+        };
+        let allowed = still_possible(&situation, &event).and_then(|()| {
             dispute
                 .clone_state()
                 .extend(&[trial], p)
