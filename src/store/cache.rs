@@ -37,7 +37,7 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::dispute::Dispute;
-use crate::domain::report::{Brief, Fact};
+use crate::domain::report::{Brief, Fact, Snapshots};
 
 const MAGIC: &[u8; 8] = b"escache\n";
 /// The last bytes of the file, after where its table starts.
@@ -47,8 +47,8 @@ const MAX_TABLE: u64 = 4 << 20;
 /// Changes whenever the layout below changes; a file of another format is rebuilt.
 /// (Formats up to 5 were JSON lines in `status.jsonl`, 6 had no table; a change
 /// to what the folded state holds needs no new number, the build stamp in the
-/// header sees to it.)
-const FORMAT: u32 = 7;
+/// header sees to it; 8 added the snapshots.)
+const FORMAT: u32 = 8;
 /// No entry escalate writes comes near this; a larger length means damage.
 const MAX_ENTRY: u32 = 16 << 20;
 
@@ -156,6 +156,7 @@ struct Head {
     warnings: Vec<String>,
     brief: Brief,
     facts: Vec<Fact>,
+    snapshots: Snapshots,
     /// The state after this part is JSON, not postcard.
     state_is_json: bool,
 }
@@ -173,6 +174,8 @@ pub struct Entry {
     pub warnings: Vec<String>,
     pub brief: Brief,
     pub facts: Vec<Fact>,
+    /// What a report needs of the dispute as it stood at any instant.
+    pub snapshots: Snapshots,
     state_is_json: bool,
     state: Vec<u8>,
     /// The file's strings, which `state` refers to.
@@ -180,7 +183,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The entry for a dispute just read from its journal (with its lines).
+    /// The entry for a dispute just read from its journal (with its lines);
+    /// `snapshots` are made from it too (`Snapshots::of`).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: String,
         key: Key,
@@ -188,6 +193,7 @@ impl Entry {
         head: String,
         warnings: Vec<String>,
         dispute: &Dispute,
+        snapshots: Snapshots,
         table: &Arc<Table>,
     ) -> Entry {
         let facts = dispute
@@ -217,6 +223,7 @@ impl Entry {
             warnings,
             brief,
             facts,
+            snapshots,
             state_is_json,
             state,
             table: Arc::clone(table),
@@ -242,6 +249,7 @@ impl Entry {
             && self.warnings == other.warnings
             && self.brief == other.brief
             && self.facts == other.facts
+            && self.snapshots == other.snapshots
             && state(self).is_some()
             && state(self) == state(other)
     }
@@ -258,6 +266,7 @@ impl Entry {
             warnings: h.warnings,
             brief: h.brief,
             facts: h.facts,
+            snapshots: h.snapshots,
             state_is_json: h.state_is_json,
             state: state.to_vec(),
             table: Arc::clone(table),
@@ -274,6 +283,7 @@ impl Entry {
             warnings: self.warnings.clone(),
             brief: self.brief.clone(),
             facts: self.facts.clone(),
+            snapshots: self.snapshots.clone(),
             state_is_json: self.state_is_json,
         };
         let mut payload = codec::encode(&head, &self.table)?;
@@ -692,6 +702,7 @@ mod tests {
             "0".repeat(64),
             vec![],
             &d,
+            Snapshots::default(),
             table,
         )
     }
