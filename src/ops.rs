@@ -115,8 +115,6 @@ impl Loaded {
 pub struct View {
     pub brief: crate::domain::report::Brief,
     pub facts: Vec<crate::domain::report::Fact>,
-    /// From the cache: the dispute as it stood at any instant, for a report.
-    pub snapshots: Option<crate::domain::report::Snapshots>,
     pub policy: Arc<LoadedPolicy>,
     source: Source,
 }
@@ -150,6 +148,15 @@ impl View {
         match &self.source {
             Source::Read(l) => &l.warnings,
             Source::Cached(e) => &e.warnings,
+        }
+    }
+
+    /// From the cache: the dispute as it stood at any instant, as a report
+    /// needs it (read from the journal, it has its lines instead).
+    pub fn snapshots(&self) -> Option<crate::domain::report::Snapshots> {
+        match &self.source {
+            Source::Cached(e) => Some(e.snapshots()),
+            Source::Read(_) => None,
         }
     }
 
@@ -402,8 +409,8 @@ impl Session {
             // Snapshots made under another calendar (since an import or a
             // closure) are made again, once, from the journal.
             let current_calendar = |e: &cache::Entry, policy: &LoadedPolicy| {
-                e.snapshots.moments.is_none()
-                    || e.snapshots.calendar == self.calendar_for(policy).fingerprint()
+                e.snapshot_calendar
+                    .is_none_or(|c| c == self.calendar_for(policy).fingerprint())
             };
             if let Some(mut e) = hit {
                 if let Some(policy) = self
@@ -414,7 +421,6 @@ impl Session {
                     let view = View {
                         brief: e.brief.clone(),
                         facts: std::mem::take(&mut e.facts),
-                        snapshots: Some(std::mem::take(&mut e.snapshots)),
                         policy,
                         source: Source::Cached(Box::new(e)),
                     };
@@ -451,7 +457,6 @@ impl Session {
                         .map(|r| crate::domain::report::Fact::of(&l.dispute, r))
                         .collect(),
                 },
-                snapshots: None,
                 policy: Arc::clone(&l.policy),
                 source: Source::Read(Box::new(l)),
             });

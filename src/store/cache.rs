@@ -17,9 +17,10 @@
 //! `verify` is the defence there (docs/journal-format.md).
 //!
 //! The file is binary: a header, then one entry per dispute sorted by ID, each
-//! `length | CRC-32 | Head | state`, where the head and the folded `Dispute` are
-//! postcard through `codec` (the state as JSON if the codec cannot keep it
-//! exactly); then the table of strings the entries share (`length | CRC-32 |
+//! `length | CRC-32 | Head | moments | state`, where the head and the folded
+//! `Dispute` are postcard through `codec` (the state as JSON if the codec cannot
+//! keep it exactly) and the moments (`Snapshots`) plain postcard after their
+//! length; then the table of strings the entries share (`length | CRC-32 |
 //! postcard(strings)`), and a footer: where the table starts, and `TAIL`. It is
 //! read in step with the sorted journal list a batch at a time, so memory stays
 //! bounded however many disputes there are, and rewritten (to a temporary file,
@@ -156,7 +157,8 @@ struct Head {
     warnings: Vec<String>,
     brief: Brief,
     facts: Vec<Fact>,
-    snapshots: Snapshots,
+    /// The calendar the snapshots were made under; `None`: none kept.
+    snapshot_calendar: Option<u64>,
     /// The state after this part is JSON, not postcard.
     state_is_json: bool,
 }
@@ -174,8 +176,10 @@ pub struct Entry {
     pub warnings: Vec<String>,
     pub brief: Brief,
     pub facts: Vec<Fact>,
-    /// What a report needs of the dispute as it stood at any instant.
-    pub snapshots: Snapshots,
+    /// What a report needs of the dispute as it stood at any instant (see
+    /// `snapshots`): only the calendar decoded, the moments when asked for.
+    pub snapshot_calendar: Option<u64>,
+    moments: Vec<u8>,
     state_is_json: bool,
     state: Vec<u8>,
     /// The file's strings, which `state` refers to.
@@ -215,6 +219,10 @@ impl Entry {
             Some(bytes) => (false, bytes),
             None => (true, serde_json::to_vec(&state).unwrap_or_default()),
         };
+        let moments = snapshots
+            .moments
+            .as_ref()
+            .and_then(|m| postcard::to_allocvec(m).ok());
         Entry {
             id,
             key,
@@ -223,7 +231,8 @@ impl Entry {
             warnings,
             brief,
             facts,
-            snapshots,
+            snapshot_calendar: moments.as_ref().map(|_| snapshots.calendar),
+            moments: moments.unwrap_or_default(),
             state_is_json,
             state,
             table: Arc::clone(table),
@@ -239,6 +248,17 @@ impl Entry {
         }
     }
 
+    /// The snapshots kept (`moments: None` if none were, or they do not decode).
+    pub fn snapshots(&self) -> Snapshots {
+        match self.snapshot_calendar {
+            Some(calendar) => Snapshots {
+                calendar,
+                moments: postcard::from_bytes(&self.moments).ok(),
+            },
+            None => Snapshots::default(),
+        }
+    }
+
     /// Whether two entries say the same (each read with its own file's strings).
     pub fn same_as(&self, other: &Entry) -> bool {
         let state = |e: &Entry| e.dispute().and_then(|d| serde_json::to_vec(&d).ok());
@@ -249,7 +269,8 @@ impl Entry {
             && self.warnings == other.warnings
             && self.brief == other.brief
             && self.facts == other.facts
-            && self.snapshots == other.snapshots
+            && self.snapshot_calendar == other.snapshot_calendar
+            && self.moments == other.moments
             && state(self).is_some()
             && state(self) == state(other)
     }
@@ -257,7 +278,10 @@ impl Entry {
     /// Decode a framed entry, checking its checksum; `table` is the file's.
     pub fn parse(framed: &[u8], table: &Arc<Table>) -> Option<Entry> {
         let payload = payload(framed)?;
-        let (h, state): (Head, &[u8]) = codec::decode_prefix(payload, table)?;
+        let (h, rest): (Head, &[u8]) = codec::decode_prefix(payload, table)?;
+        let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        let moments = rest.get(4..4 + len)?;
+        let state = rest.get(4 + len..)?;
         Some(Entry {
             id: h.id,
             key: h.key,
@@ -266,7 +290,8 @@ impl Entry {
             warnings: h.warnings,
             brief: h.brief,
             facts: h.facts,
-            snapshots: h.snapshots,
+            snapshot_calendar: h.snapshot_calendar,
+            moments: moments.to_vec(),
             state_is_json: h.state_is_json,
             state: state.to_vec(),
             table: Arc::clone(table),
@@ -283,10 +308,14 @@ impl Entry {
             warnings: self.warnings.clone(),
             brief: self.brief.clone(),
             facts: self.facts.clone(),
-            snapshots: self.snapshots.clone(),
+            snapshot_calendar: self.snapshot_calendar,
             state_is_json: self.state_is_json,
         };
         let mut payload = codec::encode(&head, &self.table)?;
+        // The moments in plain postcard, after the head, so a command that does
+        // not need them (all but a report over past periods) skips them.
+        payload.extend_from_slice(&u32::try_from(self.moments.len()).ok()?.to_le_bytes());
+        payload.extend_from_slice(&self.moments);
         payload.extend_from_slice(&self.state);
         if payload.len() > MAX_ENTRY as usize {
             return None;

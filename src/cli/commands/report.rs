@@ -356,7 +356,11 @@ fn count(
         let ends: Vec<AtEnd> = measurers.iter().map(|m| m.at_end(&brief, p)).collect();
         let facts = std::mem::take(&mut v.facts);
         let timely = measurers.iter().any(|m| m.needs_state(&brief, &facts, p));
-        let snapshots = v.snapshots.take();
+        let snapshots = if ends.contains(&AtEnd::Replay) {
+            v.snapshots()
+        } else {
+            None
+        };
         let replay = measurers.iter().zip(&ends).any(|(m, e)| {
             *e == AtEnd::Replay
                 && snapshots
