@@ -336,4 +336,21 @@ fn a_calendar_change_moves_old_overdue_figures_alike_with_and_without_the_cache(
         was.iter().sum::<u64>() > is.iter().sum::<u64>(),
         "{was:?} then {is:?}"
     );
+    // A calendar change is not a cache that disagrees with its journals.
+    env.ok(&[
+        "calendar",
+        "close",
+        "2024-12-01",
+        "--to",
+        "2024-12-31",
+        "--reason",
+        "Office move",
+    ]);
+    let out = env.cmd(&["verify"]).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("status cache said something other"),
+        "{stderr}"
+    );
 }
