@@ -362,7 +362,8 @@ pub enum AtEnd {
     NotOpen,
     /// Everything had happened by the end: its current state, still pending.
     Current,
-    /// Something happened after the end: its lines, to replay up to the end.
+    /// Something happened after the end: its snapshots (`Snapshots::at`) or,
+    /// without them, its lines, to replay up to the end.
     Replay,
 }
 

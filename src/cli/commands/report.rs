@@ -344,7 +344,8 @@ fn count(
     let s = ctx.session()?;
     // From the cache, a dispute costs its facts; its state is decoded only if it
     // was open when a period ended, and its journal read (once) only if something
-    // happened to it after a period's end (to replay it up to then).
+    // happened to it after a period's end and the cache keeps no snapshots of it
+    // under the current calendar (to replay it up to then).
     let measure = |id: &crate::domain::id::DisputeId, view: Result<crate::ops::View>| {
         let mut v = view?;
         let policy = std::sync::Arc::clone(&v.policy);
