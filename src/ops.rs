@@ -151,6 +151,15 @@ impl View {
         }
     }
 
+    /// From the cache: the dispute as it stood at any instant, as a report
+    /// needs it (read from the journal, it has its lines instead).
+    pub fn snapshots(&self) -> Option<crate::domain::report::Snapshots> {
+        match &self.source {
+            Source::Cached(e) => Some(e.snapshots()),
+            Source::Read(_) => None,
+        }
+    }
+
     /// The dispute with its lines: from the cache, its journal is read.
     pub fn with_lines(self, s: &Session, id: &DisputeId) -> Result<Loaded> {
         match self.source {
@@ -183,6 +192,16 @@ pub struct OpenRequest {
 }
 
 impl Session {
+    /// What the status cache keeps of a dispute just read, for a report over a
+    /// period that ended before its last event (under the current calendar).
+    fn snapshots(&self, l: &Loaded) -> crate::domain::report::Snapshots {
+        crate::domain::report::Snapshots::of(
+            &l.dispute,
+            &l.policy.policy,
+            &self.calendar_for(&l.policy),
+        )
+    }
+
     /// The current calendar of a division: every deadline is computed with it.
     pub fn calendar(&self, division: Division) -> Calendar {
         self.calendars.get(division)
@@ -364,15 +383,19 @@ impl Session {
                 Work::Read(read) => {
                     let (t, loaded) = read(id);
                     let fresh = match (loaded, key) {
-                        (Some(l), Some(key)) => Cached::Fresh(Box::new(cache::Entry::new(
-                            id.to_string(),
-                            key,
-                            l.policy.hash.clone(),
-                            l.head,
-                            l.warnings,
-                            &l.dispute,
-                            &table,
-                        ))),
+                        (Some(l), Some(key)) => {
+                            let snapshots = self.snapshots(&l);
+                            Cached::Fresh(Box::new(cache::Entry::new(
+                                id.to_string(),
+                                key,
+                                l.policy.hash.clone(),
+                                l.head,
+                                l.warnings,
+                                &l.dispute,
+                                snapshots,
+                                &table,
+                            )))
+                        }
                         _ => Cached::Absent,
                     };
                     let wrong = match (&current, &fresh) {
@@ -383,8 +406,18 @@ impl Session {
                     return (t, fresh, wrong);
                 }
             };
+            // Snapshots made under another calendar (since an import or a
+            // closure) are made again, once, from the journal.
+            let current_calendar = |e: &cache::Entry, policy: &LoadedPolicy| {
+                e.snapshot_calendar
+                    .is_none_or(|c| c == self.calendar_for(policy).fingerprint())
+            };
             if let Some(mut e) = hit {
-                if let Some(policy) = self.store.pinned_policy(&self.catalogue, &e.policy_hash) {
+                if let Some(policy) = self
+                    .store
+                    .pinned_policy(&self.catalogue, &e.policy_hash)
+                    .filter(|p| current_calendar(&e, p))
+                {
                     let view = View {
                         brief: e.brief.clone(),
                         facts: std::mem::take(&mut e.facts),
@@ -403,6 +436,7 @@ impl Session {
                     l.head.clone(),
                     l.warnings.clone(),
                     &l.dispute,
+                    self.snapshots(l),
                     &table,
                 ))),
                 _ => Cached::Absent,

@@ -39,6 +39,8 @@ struct Inner {
     cum: Vec<u32>,
     /// Why each non-weekend day off in the range is off.
     reasons: HashMap<NaiveDate, String>,
+    /// See `Calendar::fingerprint`.
+    fingerprint: u64,
 }
 
 // By hand, because the derived form would print the whole day table.
@@ -131,6 +133,7 @@ impl Inner {
             last,
             cum: Vec::new(),
             reasons: HashMap::new(),
+            fingerprint: 0,
         };
         let mut reasons = HashMap::new();
         for year in FIRST_YEAR..=LAST_YEAR {
@@ -162,7 +165,22 @@ impl Inner {
         }
         inner.cum = cum;
         inner.reasons = reasons;
+        inner.fingerprint = inner.fingerprint();
         inner
+    }
+
+    /// Everything working days are reckoned from: the division, its imported
+    /// years, its closures and the day table they give.
+    fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        format!(
+            "{:?} {:?} {:?}",
+            self.division, self.imported, self.closures
+        )
+        .hash(&mut h);
+        self.cum.hash(&mut h);
+        h.finish()
     }
 
     fn bank_holidays(&self, year: i32) -> Vec<Holiday> {
@@ -363,6 +381,14 @@ impl Calendar {
                 all,
             )),
         }
+    }
+
+    /// Differs between calendars that may count working days differently, so
+    /// deadlines kept in the status cache are used only under the calendar they
+    /// were computed with. Stable within one build (which is all the cache,
+    /// stamped with its build, needs).
+    pub fn fingerprint(&self) -> u64 {
+        self.inner.fingerprint
     }
 
     /// Years for which the GOV.UK import, not the rules, decides.

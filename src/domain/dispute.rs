@@ -595,12 +595,21 @@ impl Dispute {
     /// Whether any due item (the stage deadline, or an outstanding obligation's)
     /// has passed at `now`.
     pub fn is_overdue(&self, policy: &Policy, calendar: &Calendar, now: &Instant) -> bool {
-        self.due(policy, calendar)
-            .is_some_and(|d| d.is_overdue(now))
-            || self.outstanding().any(|o| {
-                self.obligation_due(o, calendar)
-                    .is_some_and(|d| d.is_overdue(now))
-            })
+        self.dues(policy, calendar).any(|d| d.is_overdue(now))
+    }
+
+    /// Every deadline the dispute is held to as it stands: its stage's, and each
+    /// outstanding obligation's. The one list `is_overdue` judges, so the status
+    /// cache can keep the earliest of them and judge any later instant the same.
+    pub fn dues<'a>(
+        &'a self,
+        policy: &'a Policy,
+        calendar: &'a Calendar,
+    ) -> impl Iterator<Item = Due> + 'a {
+        self.due(policy, calendar).into_iter().chain(
+            self.outstanding()
+                .filter_map(move |o| self.obligation_due(o, calendar)),
+        )
     }
 
     pub fn outstanding(&self) -> impl Iterator<Item = &ObligationState> {

@@ -362,7 +362,8 @@ pub enum AtEnd {
     NotOpen,
     /// Everything had happened by the end: its current state, still pending.
     Current,
-    /// Something happened after the end: its lines, to replay up to the end.
+    /// Something happened after the end: its snapshots (`Snapshots::at`) or,
+    /// without them, its lines, to replay up to the end.
     Replay,
 }
 
@@ -420,7 +421,7 @@ impl Measurer {
         &self,
         b: &Brief,
         facts: &[Fact],
-        at_end: Option<&Dispute>,
+        at_end: Option<EndState>,
         policy: &Policy,
         calendar: &Calendar,
     ) -> Option<Contribution> {
@@ -479,10 +480,10 @@ impl Measurer {
             }
         }
         if let Some(state) = at_end {
-            if state.is_open() {
+            if state.open {
                 f.open_at_end += 1;
             }
-            if overdue_at(state, policy, calendar, &self.period.end()) {
+            if state.overdue {
                 f.overdue_at_end += 1;
             }
         }
@@ -490,12 +491,125 @@ impl Measurer {
     }
 }
 
+/// All a report takes from a dispute as it stood when a period ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EndState {
+    pub open: bool,
+    pub overdue: bool,
+}
+
+impl EndState {
+    /// `state` is the dispute as it stood at `end` (see `state_at`).
+    pub fn of(state: &Dispute, policy: &Policy, calendar: &Calendar, end: &Instant) -> EndState {
+        EndState {
+            open: state.is_open(),
+            overdue: overdue_at(state, policy, calendar, end),
+        }
+    }
+}
+
 /// Whether a dispute, as it stood at `end`, was overdue then. The one place a
 /// report decides it; `at_end` asks for a state only where `Brief::pending`.
 pub fn overdue_at(state: &Dispute, policy: &Policy, calendar: &Calendar, end: &Instant) -> bool {
-    // The one notion of overdue (see `summary`): the stage deadline or any
-    // obligation still outstanding then, on a resolved dispute too.
-    state.is_pending() && state.is_overdue(policy, calendar, end)
+    overdue_after(state, policy, calendar).is_some_and(|by| end > &by)
+}
+
+/// The last instant a dispute, as it stands, is in time: overdue at any later
+/// one. The one notion of overdue (see `summary`): the stage deadline or any
+/// obligation still outstanding, on a resolved dispute too.
+fn overdue_after(state: &Dispute, policy: &Policy, calendar: &Calendar) -> Option<Instant> {
+    if !state.is_pending() {
+        return None;
+    }
+    state.dues(policy, calendar).map(|d| d.by).min()
+}
+
+/// What `state_at` gives from one instant on (until the next moment's), reduced
+/// to what a report takes from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moment {
+    pub from: Stamp,
+    /// Opened by then.
+    pub opened: bool,
+    pub open: bool,
+    /// See `overdue_after`.
+    pub overdue_after: Option<Stamp>,
+}
+
+/// A dispute's state at any instant, as a report needs it, kept in the status
+/// cache so a period that ended before the dispute's last event needs no
+/// replay of its journal. Made by `state_at` itself at each instant where its
+/// answer can change, so the figures are the same with or without the cache.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshots {
+    /// `Calendar::fingerprint` of the calendar the deadlines were computed with.
+    pub calendar: u64,
+    /// In time order; `None` for a dispute too long to keep them for (each
+    /// moment folds a prefix of its lines, so a long journal would cost the
+    /// square of its length).
+    pub moments: Option<Vec<Moment>>,
+}
+
+/// Journals longer than this keep no snapshots: a report replays them.
+pub const MAX_SNAPSHOT_LINES: usize = 200;
+
+impl Snapshots {
+    /// The snapshots of `d` (with its lines) under `policy` and `calendar`.
+    pub fn of(d: &Dispute, policy: &Policy, calendar: &Calendar) -> Snapshots {
+        let moments = (!d.records.is_empty() && d.records.len() <= MAX_SNAPSHOT_LINES).then(|| {
+            // `state_at` changes its answer only where one of the times it
+            // compares with is passed: the opening, the latest event and each
+            // event that happened.
+            let mut times: Vec<Instant> = d
+                .records
+                .iter()
+                .filter(|r| r.event.is_happening())
+                .map(|r| d.when_of(r))
+                .chain([d.opened_at, d.latest])
+                .collect();
+            times.sort();
+            times.dedup();
+            times
+                .iter()
+                .map(|t| {
+                    let state = state_at(d, policy, t);
+                    Moment {
+                        from: Stamp::of(t),
+                        opened: state.is_some(),
+                        open: state.as_ref().is_some_and(|s| s.is_open()),
+                        overdue_after: state
+                            .and_then(|s| overdue_after(&s, policy, calendar))
+                            .map(|by| Stamp::of(&by)),
+                    }
+                })
+                .collect()
+        });
+        Snapshots {
+            calendar: calendar.fingerprint(),
+            moments,
+        }
+    }
+
+    /// The dispute as it stood at `end`, as `EndState::of(state_at(..))` gives
+    /// it (`Some(None)`: not opened yet); `None` if these snapshots cannot say
+    /// (none kept, or made under another calendar): then replay the journal.
+    pub fn at(&self, calendar: &Calendar, end: &Instant) -> Option<Option<EndState>> {
+        let moments = self
+            .moments
+            .as_ref()
+            .filter(|_| self.calendar == calendar.fingerprint())?;
+        let t = Stamp::of(end).order();
+        let n = moments.partition_point(|m| m.from.order() <= t);
+        // Before the first moment (which is no later than the opening): not
+        // opened yet.
+        let Some(m) = n.checked_sub(1).map(|i| &moments[i]) else {
+            return Some(None);
+        };
+        Some(m.opened.then_some(EndState {
+            open: m.open,
+            overdue: m.overdue_after.is_some_and(|by| t > by.order()),
+        }))
+    }
 }
 
 /// One dispute's part of a report.
@@ -1234,6 +1348,128 @@ mod tests {
         let json = serde_json::to_string(&report.timeliness).unwrap();
         let at = |key: &str| json.find(&format!("\"{key}\":{{\"on_time\"")).unwrap();
         assert!(at("1") < at("2") && at("2") < at("10"), "{json}");
+    }
+
+    fn line(seq: u64, when: &str, event: Event) -> Record {
+        Record {
+            v: None,
+            seq,
+            at: clock::parse_instant(when).unwrap(),
+            happened: None,
+            by: "t".into(),
+            event,
+            prev: String::new(),
+            dispute: None,
+            nonce: None,
+            signer: None,
+            sig: None,
+            hash: String::new(),
+        }
+    }
+
+    /// Opened with a child protection plan (the IRO is owed a notification at
+    /// stage 2), escalated, resolved: open, overdue and pending all change.
+    fn dispute(policy: &Policy) -> Dispute {
+        let opened = Event::Opened(crate::domain::event::Opened {
+            policy: "gscb".into(),
+            policy_hash: String::new(),
+            child: "C1".into(),
+            from: "School".into(),
+            with: "Social care".into(),
+            summary: "s".into(),
+            category: None,
+            cp_plan: true,
+            looked_after: false,
+            immediate_harm: false,
+            stage: 1,
+            due: None,
+            arose: None,
+            start_reason: None,
+            due_reason: None,
+            subject_kind: None,
+            opened_as: None,
+        });
+        let lines = vec![
+            line(1, "2026-01-05 09:00", opened),
+            line(
+                2,
+                "2026-01-20 10:00",
+                Event::Escalated {
+                    from_stage: 1,
+                    to_stage: 2,
+                    reason: "r".into(),
+                    due: None,
+                    bypass_role: None,
+                },
+            ),
+            line(
+                3,
+                "2026-03-02 09:00",
+                Event::Resolved {
+                    stage: 2,
+                    outcome: "o".into(),
+                },
+            ),
+        ];
+        Dispute::fold(
+            crate::domain::id::DisputeId::random().unwrap(),
+            lines,
+            policy,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn snapshots_answer_as_a_replay_does_at_any_instant() {
+        let catalogue = crate::policy::Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let calendar = Calendar::new(crate::calendar::Division::EnglandAndWales);
+        let d = dispute(gscb);
+        let snaps = Snapshots::of(&d, gscb, &calendar);
+        let replay =
+            |t: &Instant| state_at(&d, gscb, t).map(|s| EndState::of(&s, gscb, &calendar, t));
+        let at = |s: &str| clock::parse_instant(s).unwrap();
+        let ns = chrono::Duration::nanoseconds(1);
+        let mut times = vec![
+            at("2025-12-31 23:59"),
+            at("2026-01-10 12:00"),
+            at("2026-01-31 23:59"),
+            at("2026-02-28 23:59"),
+            at("2026-06-30 23:59"),
+        ];
+        for r in &d.records {
+            let t = d.when_of(r);
+            times.extend([t - ns, t, t + ns]);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for t in &times {
+            let kept = snaps.at(&calendar, t).expect("snapshots kept");
+            assert_eq!(kept, replay(t), "at {t}");
+            seen.insert(format!("{kept:?}"));
+        }
+        // Not opened, open in time, open and overdue, resolved owing the IRO.
+        assert_eq!(snaps.at(&calendar, &at("2026-01-05 08:59")), Some(None));
+        assert_eq!(
+            snaps.at(&calendar, &at("2026-01-05 09:00")),
+            Some(Some(EndState {
+                open: true,
+                overdue: false
+            }))
+        );
+        assert!(seen.len() >= 4, "{seen:?}");
+        // Deadlines under another calendar are not these: the journal is replayed.
+        let closed = calendar.clone().with_closures([(
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 6).unwrap(),
+            "Office move".to_owned(),
+        )]);
+        assert_eq!(snaps.at(&closed, &at("2026-02-28 23:59")), None);
+        // A journal too long to keep them for keeps none.
+        let mut long = dispute(gscb);
+        let first = long.records[0].clone();
+        long.records = vec![first; MAX_SNAPSHOT_LINES + 1];
+        let none = Snapshots::of(&long, gscb, &calendar);
+        assert_eq!(none.moments, None);
+        assert_eq!(none.at(&calendar, &at("2026-02-28 23:59")), None);
     }
 
     #[test]

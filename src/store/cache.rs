@@ -17,9 +17,10 @@
 //! `verify` is the defence there (docs/journal-format.md).
 //!
 //! The file is binary: a header, then one entry per dispute sorted by ID, each
-//! `length | CRC-32 | Head | state`, where the head and the folded `Dispute` are
-//! postcard through `codec` (the state as JSON if the codec cannot keep it
-//! exactly); then the table of strings the entries share (`length | CRC-32 |
+//! `length | CRC-32 | Head | moments | state`, where the head and the folded
+//! `Dispute` are postcard through `codec` (the state as JSON if the codec cannot
+//! keep it exactly) and the moments (`Snapshots`) plain postcard after their
+//! length; then the table of strings the entries share (`length | CRC-32 |
 //! postcard(strings)`), and a footer: where the table starts, and `TAIL`. It is
 //! read in step with the sorted journal list a batch at a time, so memory stays
 //! bounded however many disputes there are, and rewritten (to a temporary file,
@@ -37,7 +38,7 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::dispute::Dispute;
-use crate::domain::report::{Brief, Fact};
+use crate::domain::report::{Brief, Fact, Snapshots};
 
 const MAGIC: &[u8; 8] = b"escache\n";
 /// The last bytes of the file, after where its table starts.
@@ -47,8 +48,8 @@ const MAX_TABLE: u64 = 4 << 20;
 /// Changes whenever the layout below changes; a file of another format is rebuilt.
 /// (Formats up to 5 were JSON lines in `status.jsonl`, 6 had no table; a change
 /// to what the folded state holds needs no new number, the build stamp in the
-/// header sees to it.)
-const FORMAT: u32 = 7;
+/// header sees to it; 8 added the snapshots.)
+const FORMAT: u32 = 8;
 /// No entry escalate writes comes near this; a larger length means damage.
 const MAX_ENTRY: u32 = 16 << 20;
 
@@ -156,6 +157,8 @@ struct Head {
     warnings: Vec<String>,
     brief: Brief,
     facts: Vec<Fact>,
+    /// The calendar the snapshots were made under; `None`: none kept.
+    snapshot_calendar: Option<u64>,
     /// The state after this part is JSON, not postcard.
     state_is_json: bool,
 }
@@ -173,6 +176,10 @@ pub struct Entry {
     pub warnings: Vec<String>,
     pub brief: Brief,
     pub facts: Vec<Fact>,
+    /// What a report needs of the dispute as it stood at any instant (see
+    /// `snapshots`): only the calendar decoded, the moments when asked for.
+    pub snapshot_calendar: Option<u64>,
+    moments: Vec<u8>,
     state_is_json: bool,
     state: Vec<u8>,
     /// The file's strings, which `state` refers to.
@@ -180,7 +187,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The entry for a dispute just read from its journal (with its lines).
+    /// The entry for a dispute just read from its journal (with its lines);
+    /// `snapshots` are made from it too (`Snapshots::of`).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: String,
         key: Key,
@@ -188,6 +197,7 @@ impl Entry {
         head: String,
         warnings: Vec<String>,
         dispute: &Dispute,
+        snapshots: Snapshots,
         table: &Arc<Table>,
     ) -> Entry {
         let facts = dispute
@@ -209,6 +219,10 @@ impl Entry {
             Some(bytes) => (false, bytes),
             None => (true, serde_json::to_vec(&state).unwrap_or_default()),
         };
+        let moments = snapshots
+            .moments
+            .as_ref()
+            .and_then(|m| postcard::to_allocvec(m).ok());
         Entry {
             id,
             key,
@@ -217,6 +231,8 @@ impl Entry {
             warnings,
             brief,
             facts,
+            snapshot_calendar: moments.as_ref().map(|_| snapshots.calendar),
+            moments: moments.unwrap_or_default(),
             state_is_json,
             state,
             table: Arc::clone(table),
@@ -232,6 +248,17 @@ impl Entry {
         }
     }
 
+    /// The snapshots kept (`moments: None` if none were, or they do not decode).
+    pub fn snapshots(&self) -> Snapshots {
+        match self.snapshot_calendar {
+            Some(calendar) => Snapshots {
+                calendar,
+                moments: postcard::from_bytes(&self.moments).ok(),
+            },
+            None => Snapshots::default(),
+        }
+    }
+
     /// Whether two entries say the same (each read with its own file's strings).
     pub fn same_as(&self, other: &Entry) -> bool {
         let state = |e: &Entry| e.dispute().and_then(|d| serde_json::to_vec(&d).ok());
@@ -242,14 +269,27 @@ impl Entry {
             && self.warnings == other.warnings
             && self.brief == other.brief
             && self.facts == other.facts
+            && self.snapshots_agree(other)
             && state(self).is_some()
             && state(self) == state(other)
+    }
+
+    /// Snapshots made under another calendar are never used (`Session::walk`
+    /// makes them again), so they are no disagreement with the journal.
+    fn snapshots_agree(&self, other: &Entry) -> bool {
+        match (self.snapshot_calendar, other.snapshot_calendar) {
+            (Some(a), Some(b)) if a != b => true,
+            (a, b) => a == b && self.moments == other.moments,
+        }
     }
 
     /// Decode a framed entry, checking its checksum; `table` is the file's.
     pub fn parse(framed: &[u8], table: &Arc<Table>) -> Option<Entry> {
         let payload = payload(framed)?;
-        let (h, state): (Head, &[u8]) = codec::decode_prefix(payload, table)?;
+        let (h, rest): (Head, &[u8]) = codec::decode_prefix(payload, table)?;
+        let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        let moments = rest.get(4..4 + len)?;
+        let state = rest.get(4 + len..)?;
         Some(Entry {
             id: h.id,
             key: h.key,
@@ -258,6 +298,8 @@ impl Entry {
             warnings: h.warnings,
             brief: h.brief,
             facts: h.facts,
+            snapshot_calendar: h.snapshot_calendar,
+            moments: moments.to_vec(),
             state_is_json: h.state_is_json,
             state: state.to_vec(),
             table: Arc::clone(table),
@@ -274,9 +316,14 @@ impl Entry {
             warnings: self.warnings.clone(),
             brief: self.brief.clone(),
             facts: self.facts.clone(),
+            snapshot_calendar: self.snapshot_calendar,
             state_is_json: self.state_is_json,
         };
         let mut payload = codec::encode(&head, &self.table)?;
+        // The moments in plain postcard, after the head, so a command that does
+        // not need them (all but a report over past periods) skips them.
+        payload.extend_from_slice(&u32::try_from(self.moments.len()).ok()?.to_le_bytes());
+        payload.extend_from_slice(&self.moments);
         payload.extend_from_slice(&self.state);
         if payload.len() > MAX_ENTRY as usize {
             return None;
@@ -692,6 +739,7 @@ mod tests {
             "0".repeat(64),
             vec![],
             &d,
+            Snapshots::default(),
             table,
         )
     }

@@ -282,3 +282,75 @@ fn a_long_journal_is_shown_whole_with_each_correction_under_its_line() {
     assert_eq!(json["events"][1999]["seq"], 2000);
     assert_eq!(json["id"], id.as_str());
 }
+
+#[test]
+fn a_calendar_change_moves_old_overdue_figures_alike_with_and_without_the_cache() {
+    let env = generated(200);
+    let series = [
+        "report",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-12-31",
+        "--per",
+        "month",
+        "--json",
+    ];
+    let overdue = |text: &str| -> Vec<u64> {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        v["periods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["overdue_at_end"].as_u64().unwrap())
+            .collect()
+    };
+    env.ok(&["status"]);
+    let before = env.ok(&series);
+    // Every day of 2025 closed: deadlines counted in working days move into 2026,
+    // so fewer disputes were overdue at the end of each month of 2025.
+    env.ok(&[
+        "calendar",
+        "close",
+        "2025-01-01",
+        "--to",
+        "2025-12-31",
+        "--reason",
+        "Office move",
+    ]);
+    let cached = env.ok(&series);
+    let again = env.ok(&series);
+    std::fs::remove_dir_all(env.data().join("cache")).unwrap();
+    let fresh = env.ok(&series);
+    // (Compared whole, but only the overdue figures shown: the JSON is long.)
+    for (name, got) in [("old", &cached), ("new", &again)] {
+        assert_eq!(
+            overdue(got),
+            overdue(&fresh),
+            "the cache made under the {name} calendar"
+        );
+        assert!(*got == fresh, "the cache made under the {name} calendar");
+    }
+    let (was, is) = (overdue(&before), overdue(&fresh));
+    assert!(
+        was.iter().sum::<u64>() > is.iter().sum::<u64>(),
+        "{was:?} then {is:?}"
+    );
+    // A calendar change is not a cache that disagrees with its journals.
+    env.ok(&[
+        "calendar",
+        "close",
+        "2024-12-01",
+        "--to",
+        "2024-12-31",
+        "--reason",
+        "Office move",
+    ]);
+    let out = env.cmd(&["verify"]).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("status cache said something other"),
+        "{stderr}"
+    );
+}

@@ -5,7 +5,8 @@ use clap::{Args, ValueEnum};
 
 use crate::cli::{parse_past_date_arg, Ctx, Output};
 use crate::domain::report::{
-    state_at, AtEnd, Builder, Contribution, Filter, Measurer, Period, Report, Series, SeriesBuilder,
+    state_at, AtEnd, Builder, Contribution, EndState, Filter, Measurer, Period, Report, Series,
+    SeriesBuilder, Snapshots,
 };
 use crate::error::{Error, Result};
 
@@ -265,7 +266,7 @@ fn count_other(
             .map(|r| crate::domain::report::Fact::of(d, r))
             .collect();
         agencies.see(&brief.from, &brief.with);
-        let mut parts = measure_all(measurers, &brief, &facts, Some(d), p, &calendar);
+        let mut parts = measure_all(measurers, &brief, &facts, Some(d), None, p, &calendar);
         parts
             .iter_mut()
             .flatten()
@@ -294,24 +295,31 @@ fn count_other(
 }
 
 /// One dispute's parts, one per measurer. `dispute` is its state (with its lines
-/// if any measurer replays it), where a measurer needs one.
+/// if any measurer replays it and `snapshots` cannot say), where a measurer
+/// needs one.
 fn measure_all(
     measurers: &[Measurer],
     brief: &crate::domain::report::Brief,
     facts: &[crate::domain::report::Fact],
     dispute: Option<&crate::domain::dispute::Dispute>,
+    snapshots: Option<&Snapshots>,
     p: &crate::policy::Policy,
     calendar: &crate::calendar::Calendar,
 ) -> Vec<Option<Contribution>> {
     measurers
         .iter()
         .map(|m| {
-            let state = match (m.at_end(brief, p), dispute) {
-                (AtEnd::NotOpen, _) | (_, None) => None,
-                (AtEnd::Current, Some(d)) => Some(std::borrow::Cow::Borrowed(d)),
-                (AtEnd::Replay, Some(d)) => state_at(d, p, &m.end()),
+            let end = m.end();
+            let of = |d: &crate::domain::dispute::Dispute| EndState::of(d, p, calendar, &end);
+            let state = match m.at_end(brief, p) {
+                AtEnd::NotOpen => None,
+                AtEnd::Current => dispute.map(of),
+                AtEnd::Replay => match snapshots.and_then(|s| s.at(calendar, &end)) {
+                    Some(known) => known,
+                    None => dispute.and_then(|d| state_at(d, p, &end)).map(|s| of(&s)),
+                },
             };
-            let mut part = m.measure(brief, facts, state.as_deref(), p, calendar);
+            let mut part = m.measure(brief, facts, state, p, calendar);
             if let (Some(c), Some(d)) = (&mut part, dispute) {
                 if m.needs_state(brief, facts, p) {
                     c.set_timeliness(m.timeliness(d, facts, p, calendar));
@@ -336,7 +344,8 @@ fn count(
     let s = ctx.session()?;
     // From the cache, a dispute costs its facts; its state is decoded only if it
     // was open when a period ended, and its journal read (once) only if something
-    // happened to it after a period's end (to replay it up to then).
+    // happened to it after a period's end and the cache keeps no snapshots of it
+    // under the current calendar (to replay it up to then).
     let measure = |id: &crate::domain::id::DisputeId, view: Result<crate::ops::View>| {
         let mut v = view?;
         let policy = std::sync::Arc::clone(&v.policy);
@@ -348,7 +357,19 @@ fn count(
         let ends: Vec<AtEnd> = measurers.iter().map(|m| m.at_end(&brief, p)).collect();
         let facts = std::mem::take(&mut v.facts);
         let timely = measurers.iter().any(|m| m.needs_state(&brief, &facts, p));
-        let dispute = if ends.contains(&AtEnd::Replay) {
+        let snapshots = if ends.contains(&AtEnd::Replay) {
+            v.snapshots()
+        } else {
+            None
+        };
+        let replay = measurers.iter().zip(&ends).any(|(m, e)| {
+            *e == AtEnd::Replay
+                && snapshots
+                    .as_ref()
+                    .and_then(|s| s.at(&calendar, &m.end()))
+                    .is_none()
+        });
+        let dispute = if replay {
             Some(v.with_lines(s, id)?.dispute)
         } else if timely || ends.contains(&AtEnd::Current) {
             Some(v.loaded(s, id)?.dispute)
@@ -356,7 +377,15 @@ fn count(
             None
         };
         agencies.see(&brief.from, &brief.with);
-        let mut parts = measure_all(measurers, &brief, &facts, dispute.as_ref(), p, &calendar);
+        let mut parts = measure_all(
+            measurers,
+            &brief,
+            &facts,
+            dispute.as_ref(),
+            snapshots.as_ref(),
+            p,
+            &calendar,
+        );
         if !include.is_empty() {
             let here = s.store.root().display().to_string();
             parts
