@@ -1266,6 +1266,7 @@ fn judge(due: Option<&crate::domain::deadline::Due>, when: &Instant) -> Timely {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::testing::line;
 
     fn figures(stages: std::ops::RangeInclusive<u32>) -> Figures {
         let mut f = Figures::default();
@@ -1350,44 +1351,12 @@ mod tests {
         assert!(at("1") < at("2") && at("2") < at("10"), "{json}");
     }
 
-    fn line(seq: u64, when: &str, event: Event) -> Record {
-        Record {
-            v: None,
-            seq,
-            at: clock::parse_instant(when).unwrap(),
-            happened: None,
-            by: "t".into(),
-            event,
-            prev: String::new(),
-            dispute: None,
-            nonce: None,
-            signer: None,
-            sig: None,
-            hash: String::new(),
-        }
-    }
-
     /// Opened with a child protection plan (the IRO is owed a notification at
     /// stage 2), escalated, resolved: open, overdue and pending all change.
     fn dispute(policy: &Policy) -> Dispute {
         let opened = Event::Opened(crate::domain::event::Opened {
-            policy: "gscb".into(),
-            policy_hash: String::new(),
-            child: "C1".into(),
-            from: "School".into(),
-            with: "Social care".into(),
-            summary: "s".into(),
-            category: None,
             cp_plan: true,
-            looked_after: false,
-            immediate_harm: false,
-            stage: 1,
-            due: None,
-            arose: None,
-            start_reason: None,
-            due_reason: None,
-            subject_kind: None,
-            opened_as: None,
+            ..crate::domain::testing::opened(1)
         });
         let lines = vec![
             line(1, "2026-01-05 09:00", opened),
