@@ -370,6 +370,26 @@ impl Session {
             writer = Some(cache::Writer::start(&path, 0, &table, &reader));
         }
         let mut disagreed = Vec::new();
+        // The entry a journal read now gives (none if it could not be read).
+        let fresh = |loaded: Option<&Loaded>, key: Option<cache::Key>| match (loaded, key) {
+            (Some(l), Some(key)) => Cached::Fresh(Box::new(cache::Entry::new(
+                l.dispute.id.to_string(),
+                key,
+                l.policy.hash.clone(),
+                l.head.clone(),
+                l.warnings.clone(),
+                &l.dispute,
+                self.snapshots(l),
+                &table,
+            ))),
+            _ => Cached::Absent,
+        };
+        // Whether the old entry (kept aside by `verify`) said something else.
+        let disagrees = |current: &Option<cache::Entry>, fresh: &Cached| match (current, fresh) {
+            (Some(old), Cached::Fresh(new)) => !old.same_as(new),
+            (Some(_), _) => true,
+            _ => false,
+        };
         let one = |(id, framed): &(&DisputeId, Option<Vec<u8>>)| {
             let key = dir.key(&format!("{id}.jsonl"));
             let hit = framed
@@ -382,27 +402,8 @@ impl Session {
                 Work::View(map) => map,
                 Work::Read(read) => {
                     let (t, loaded) = read(id);
-                    let fresh = match (loaded, key) {
-                        (Some(l), Some(key)) => {
-                            let snapshots = self.snapshots(&l);
-                            Cached::Fresh(Box::new(cache::Entry::new(
-                                id.to_string(),
-                                key,
-                                l.policy.hash.clone(),
-                                l.head,
-                                l.warnings,
-                                &l.dispute,
-                                snapshots,
-                                &table,
-                            )))
-                        }
-                        _ => Cached::Absent,
-                    };
-                    let wrong = match (&current, &fresh) {
-                        (Some(old), Cached::Fresh(new)) => !old.same_as(new),
-                        (Some(_), _) => true,
-                        _ => false,
-                    };
+                    let fresh = fresh(loaded.as_ref(), key);
+                    let wrong = disagrees(&current, &fresh);
                     return (t, fresh, wrong);
                 }
             };
@@ -428,24 +429,8 @@ impl Session {
                 }
             }
             let loaded = self.load(id);
-            let fresh = match (&loaded, key) {
-                (Ok(l), Some(key)) => Cached::Fresh(Box::new(cache::Entry::new(
-                    id.to_string(),
-                    key,
-                    l.policy.hash.clone(),
-                    l.head.clone(),
-                    l.warnings.clone(),
-                    &l.dispute,
-                    self.snapshots(l),
-                    &table,
-                ))),
-                _ => Cached::Absent,
-            };
-            let wrong = match (&current, &fresh) {
-                (Some(old), Cached::Fresh(new)) => !old.same_as(new),
-                (Some(_), _) => true,
-                _ => false,
-            };
+            let fresh = fresh(loaded.as_ref().ok(), key);
+            let wrong = disagrees(&current, &fresh);
             let view = loaded.map(|l| View {
                 brief: crate::domain::report::Brief::of(&l.dispute),
                 facts: match &fresh {
