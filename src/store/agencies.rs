@@ -99,14 +99,14 @@ impl Agencies {
             Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
         };
         let list: Agencies = toml::from_str(&text).map_err(|e| {
-            Error::usage(format!(
-                "{} is not a valid list of agencies: {e}",
-                path.display()
-            ))
-            .with_hint("Fix the file by hand (or restore it from git), then run the command again.")
+            Error::damaged_file(
+                &path,
+                format!("it is not a valid list of agencies: {e}"),
+                "Fix the file by hand (or restore it from git), then run the command again.",
+            )
         })?;
         if list.version > VERSION {
-            return Err(Error::usage(format!(
+            return Err(Error::refused(format!(
                 "{} was written by a newer escalate (version {})",
                 path.display(),
                 list.version
@@ -122,7 +122,7 @@ impl Agencies {
         let mut text = String::from(
             "# Agency names and their aliases, kept by `escalate agency`. Journals keep\n# names as typed; reports count an alias under its agency's name.\n",
         );
-        text.push_str(&toml::to_string(self).map_err(|e| Error::usage(e.to_string()))?);
+        text.push_str(&toml::to_string(self).map_err(|e| Error::internal(e.to_string()))?);
         crate::store::fsutil::replace_file(&path, text.as_bytes())
     }
 
@@ -149,10 +149,11 @@ impl Agencies {
                 .with_hint("For example: escalate agency add \"Children's Social Care\""));
         }
         if let Some(a) = self.find(&name) {
-            return Err(
-                Error::usage(format!("{name:?} is already on the list, as {:?}", a.name))
-                    .with_hint("See the list with: escalate agency list"),
-            );
+            return Err(Error::refused(format!(
+                "{name:?} is already on the list, as {:?}",
+                a.name
+            ))
+            .with_hint("See the list with: escalate agency list"));
         }
         self.agencies.push(Agency {
             name,
@@ -169,13 +170,13 @@ impl Agencies {
         }
         if let Some(a) = self.find(&alias) {
             return Err(
-                Error::usage(format!("{alias:?} already stands for {:?}", a.name))
+                Error::refused(format!("{alias:?} already stands for {:?}", a.name))
                     .with_hint("See the list with: escalate agency list"),
             );
         }
         let k = key(name);
         let Some(agency) = self.agencies.iter_mut().find(|a| key(&a.name) == k) else {
-            return Err(Error::usage(format!("no agency is called {name:?}"))
+            return Err(Error::refused(format!("no agency is called {name:?}"))
                 .with_hint(format!("Add it first: escalate agency add {name:?}")));
         };
         agency.aliases.push(alias);

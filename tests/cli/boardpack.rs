@@ -397,9 +397,11 @@ fn an_alias_is_counted_under_its_agency_and_look_alikes_are_warned_about() {
     assert!(env.ok(&["agency", "list"]).contains("No agencies"));
     env.ok(&["agency", "add", "Children's Social Care"]);
     env.ok(&["agency", "alias", "CSC", "children's social care"]);
-    let err = env.fails(2, &["agency", "alias", "csc", "Children's Social Care"]);
+    // A name the list already has, or an agency it does not: refused (exit 1),
+    // as any request the data says no to; exit 2 is for a mistyped command line.
+    let err = env.fails(1, &["agency", "alias", "csc", "Children's Social Care"]);
     assert!(err.contains("already stands for"), "{err}");
-    let err = env.fails(2, &["agency", "alias", "Health", "NHS Trust"]);
+    let err = env.fails(1, &["agency", "alias", "Health", "NHS Trust"]);
     assert!(err.contains("escalate agency add \"NHS Trust\""), "{err}");
     assert_eq!(
         env.ok(&["agency", "list"]),
@@ -887,4 +889,19 @@ fn status_lists_other_directories_and_says_where_each_dispute_came_from() {
     let table = a.ok(&["status", "--include-dir", &dir_b]);
     assert!(table.contains(&format!("From {dir_b}: {own}")), "{table}");
     assert_eq!(before, b.snapshot());
+}
+
+/// A damaged agency list stops what reads it, as any damaged state file in the
+/// data directory does (exit 3), naming the file and what to do; journals are
+/// untouched.
+#[test]
+fn a_damaged_agency_list_is_named_and_stops_the_report() {
+    let env = Env::new();
+    env.open_gscb(&[]);
+    std::fs::write(env.data().join("agencies.toml"), "agencies = [oops").unwrap();
+    let journals = env.snapshot();
+    let err = env.fails(3, &["report", "--month", "2026-11"]);
+    assert!(err.contains("agencies.toml is damaged"), "{err}");
+    assert!(err.contains("Fix the file by hand"), "{err}");
+    assert_eq!(env.snapshot(), journals);
 }
