@@ -53,6 +53,23 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
             return String::new();
         };
         let labels: Vec<String> = categories.to_vec();
+        // Counts are whole: a tick at 0.5 of a dispute would mislead, so only
+        // whole-number ticks are labelled when every value is whole.
+        let whole = sets
+            .iter()
+            .flat_map(|s| &s.values)
+            .all(|v| v.fract() == 0.0);
+        let y_tick = |y: &f64| {
+            if !whole {
+                // At most two decimals: 0.6, not 0.6000000000000001.
+                let t = format!("{y:.2}");
+                t.trim_end_matches('0').trim_end_matches('.').to_owned()
+            } else if (y - y.round()).abs() < 1e-9 {
+                format!("{y:.0}")
+            } else {
+                String::new()
+            }
+        };
         let _ = chart
             .configure_mesh()
             .disable_x_mesh()
@@ -66,6 +83,7 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
                     String::new()
                 }
             })
+            .y_label_formatter(&y_tick)
             .y_desc(y_label)
             .draw();
         let k = sets.len().max(1) as f64;
@@ -124,5 +142,28 @@ mod tests {
         assert!(svg.contains("2026-11"), "{svg}");
         // The background, three bars, two legend keys and the legend's box.
         assert!(svg.matches("<rect").count() >= 6, "{svg}");
+    }
+
+    /// Counts are labelled in whole numbers only: no "0.5" of a dispute.
+    #[test]
+    fn counts_have_whole_ticks() {
+        let bars = |values: Vec<f64>| Bars {
+            name: "Opened".into(),
+            values,
+        };
+        let svg = grouped_bars(&["2026-11".into()], &[bars(vec![2.0])], "disputes");
+        let label = |t: &str| format!(">\n{t}\n</text>");
+        assert!(
+            svg.contains(&label("1")) && svg.contains(&label("2")),
+            "{svg}"
+        );
+        assert!(
+            !svg.contains(&label("0.5")) && !svg.contains(&label("1.5")),
+            "{svg}"
+        );
+        // Values that are not whole (a median of days) keep every tick.
+        let svg = grouped_bars(&["2026-11".into()], &[bars(vec![1.5])], "days");
+        assert!(svg.contains(&label("0.6")), "{svg}");
+        assert!(!svg.contains("0000000"), "{svg}");
     }
 }
