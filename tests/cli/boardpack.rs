@@ -7,21 +7,7 @@ use serde_json::Value;
 use crate::support::Env;
 
 fn open(env: &Env, from: &str, with: &str, category: Option<&str>, at: &str) -> String {
-    let mut args = vec![
-        "open",
-        "--policy",
-        "gscb",
-        "--child",
-        "C",
-        "--from",
-        from,
-        "--with",
-        with,
-        "--summary",
-        "s",
-        "--at",
-        at,
-    ];
+    let mut args = crate::support::open_between("gscb", (from, with), &["--at", at]);
     if let Some(c) = category {
         args.extend(["--category", c]);
     }

@@ -404,22 +404,7 @@ fn a_dispute_is_between_two_agencies() {
     env.ok(&["agency", "alias", "CSC", "Children's Social Care"]);
     let before = env.snapshot();
     for (from, with) in [("School", "school "), ("CSC", "Children's Social Care")] {
-        let err = env.fails(
-            1,
-            &[
-                "open",
-                "--policy",
-                "gscb",
-                "--child",
-                "C",
-                "--from",
-                from,
-                "--with",
-                with,
-                "--summary",
-                "s",
-            ],
-        );
+        let err = env.fails(1, &crate::support::open_between("gscb", (from, with), &[]));
         assert!(err.contains("are the same"), "{err}");
         assert!(err.contains("--with is the other agency"), "{err}");
     }

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use crate::support::Env;
 use crate::support::{duty, duty_ids as ids};
+use crate::support::{open_args, Env};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/fixtures/format2");
 
@@ -111,24 +111,7 @@ fn the_parties_may_agree_a_later_date_where_the_policy_allows_it() {
     let v = env.open("agreed-example", &[]);
     let id = id_of(&v);
     assert_eq!(v["due"], "2026-11-30");
-    let err = env.fails(
-        1,
-        &[
-            "open",
-            "--policy",
-            "agreed-example",
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-            "--due",
-            "2026-12-02",
-        ],
-    );
+    let err = env.fails(1, &open_args("agreed-example", &["--due", "2026-12-02"]));
     assert!(err.contains("later than the policy allows"), "{err}");
 
     let v = env.json(&[
@@ -172,23 +155,7 @@ fn the_parties_may_agree_a_later_date_where_the_policy_allows_it() {
     assert!(err.contains("does not let the parties agree"), "{err}");
     let err = env.fails(
         1,
-        &[
-            "open",
-            "--policy",
-            "gscb",
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-            "--due",
-            "2026-12-20",
-            "--due-reason",
-            "agreed",
-        ],
+        &open_args("gscb", &["--due", "2026-12-20", "--due-reason", "agreed"]),
     );
     assert!(err.contains("does not let the parties agree"), "{err}");
     // A built-in policy allows none either.
@@ -409,23 +376,7 @@ fn a_named_role_bypasses_from_any_stage_and_may_open_later() {
 
     let err = env.fails(
         1,
-        &[
-            "open",
-            "--policy",
-            "bypass-example",
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-            "--stage",
-            "3",
-            "--reason",
-            "r",
-        ],
+        &open_args("bypass-example", &["--stage", "3", "--reason", "r"]),
     );
     assert!(err.contains("starts every dispute at stage 1"), "{err}");
     let v = env.open(

@@ -16,21 +16,11 @@ fn install_second_policy(env: &Env) {
 }
 
 fn open(env: &Env, policy: &str, from: &str, with: &str, at: &str) -> String {
-    env.json(&[
-        "open",
-        "--policy",
+    env.json(&crate::support::open_between(
         policy,
-        "--child",
-        "C",
-        "--from",
-        from,
-        "--with",
-        with,
-        "--summary",
-        "s",
-        "--at",
-        at,
-    ])["id"]
+        (from, with),
+        &["--at", at],
+    ))["id"]
         .as_str()
         .unwrap()
         .to_owned()

@@ -172,6 +172,16 @@ fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
 
 /// The arguments of `open` under `policy` with placeholder details, then `extra`.
 pub fn open_args<'a>(policy: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    open_between(policy, ("A", "B"), extra)
+}
+
+/// The arguments of `open` under `policy` between the agencies `from` and
+/// `with`, with placeholder details, then `extra`.
+pub fn open_between<'a>(
+    policy: &'a str,
+    (from, with): (&'a str, &'a str),
+    extra: &[&'a str],
+) -> Vec<&'a str> {
     let mut args = vec![
         "open",
         "--policy",
@@ -179,9 +189,9 @@ pub fn open_args<'a>(policy: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
         "--child",
         "C",
         "--from",
-        "A",
+        from,
         "--with",
-        "B",
+        with,
         "--summary",
         "s",
     ];
