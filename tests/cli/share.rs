@@ -51,6 +51,32 @@ fn bare(tmp: &tempfile::TempDir) -> PathBuf {
     path
 }
 
+/// A partnership's bare repository (in `tmp`) and two agencies that will share
+/// it: a school's designated safeguarding lead and a social care team manager.
+fn partnership() -> (tempfile::TempDir, PathBuf, Env, Env) {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let school = agency("Sam (DSL)", "Hollyfield Primary");
+    let csc = agency("Chris (team manager)", "Children's Social Care");
+    (tmp, remote, school, csc)
+}
+
+/// The school opens a dispute with social care about `child`.
+fn school_case(school: &Env, child: &str) -> String {
+    open(
+        school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        child,
+    )
+}
+
+/// The school starts sharing through `remote`; social care joins it.
+fn share(school: &Env, csc: &Env, remote: &str) {
+    school.ok(&["share", "init", remote]);
+    csc.ok(&["share", "join", remote]);
+}
+
 fn open(env: &Env, from: &str, with: &str, child: &str) -> String {
     let out = env.json(&[
         "open",
@@ -135,12 +161,7 @@ fn three_agencies_record_offline_and_converge_in_either_order() {
     );
 
     // The school recorded before the partnership shared anything.
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
+    let d1 = school_case(&school, "LCS-1");
     let out = school.ok(&["share", "init", remote]);
     assert!(out.contains("now shared"), "{out}");
     csc.ok(&["share", "join", remote]);
@@ -282,19 +303,10 @@ fn three_agencies_record_offline_and_converge_in_either_order() {
 
 #[test]
 fn a_forced_push_that_rewrote_history_is_detected_by_the_other_clones() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
-    school.ok(&["share", "init", r]);
-    csc.ok(&["share", "join", r]);
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
     school.ok(&["discuss", &d1, "--note", "will be removed"]);
     school.ok(&["sync"]);
     csc.ok(&["sync"]);
@@ -321,17 +333,9 @@ fn a_forced_push_that_rewrote_history_is_detected_by_the_other_clones() {
 
 #[test]
 fn a_commit_that_edits_a_pushed_line_is_named_by_verify_history() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
+    let d1 = school_case(&school, "LCS-1");
     school.ok(&["discuss", &d1, "--note", "the original note"]);
     school.ok(&["share", "init", r]);
 
@@ -360,19 +364,10 @@ fn a_commit_that_edits_a_pushed_line_is_named_by_verify_history() {
 
 #[test]
 fn recording_continues_while_the_remote_is_unreachable_and_the_next_sync_delivers() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
-    school.ok(&["share", "init", r]);
-    csc.ok(&["share", "join", r]);
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
     school.ok(&["config", "set", "sync", "auto"]);
 
     let away = tmp.path().join("away.git");
@@ -416,12 +411,7 @@ fn an_older_escalate_refuses_to_write_to_a_repository_that_needs_a_newer_one() {
     let remote = bare(&tmp);
     let r = remote.to_str().unwrap();
     let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
+    let d1 = school_case(&school, "LCS-1");
     school.ok(&["share", "init", r]);
     let file = school.data().join("escalate-repository.toml");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -437,19 +427,10 @@ fn an_older_escalate_refuses_to_write_to_a_repository_that_needs_a_newer_one() {
 
 #[test]
 fn a_conflict_in_a_file_escalate_does_not_own_stops_sync_and_says_what_to_do() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (_tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
-    school.ok(&["share", "init", r]);
-    csc.ok(&["share", "join", r]);
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
     std::fs::write(school.data().join("signers"), "school version\n").unwrap();
     std::fs::write(csc.data().join("signers"), "social care version\n").unwrap();
     school.ok(&["sync"]);
@@ -474,12 +455,7 @@ fn a_repository_left_mid_rebase_is_refused_with_the_next_step() {
     let tmp = tempfile::tempdir().unwrap();
     let remote = bare(&tmp);
     let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
+    let d1 = school_case(&school, "LCS-1");
     school.ok(&["share", "init", remote.to_str().unwrap()]);
     std::fs::create_dir_all(school.data().join(".git").join("rebase-merge")).unwrap();
     school.ok(&["discuss", &d1, "--note", "still works"]);
@@ -489,19 +465,15 @@ fn a_repository_left_mid_rebase_is_refused_with_the_next_step() {
 
 #[test]
 fn closure_days_are_shared_only_when_closed_for_the_partnership() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (_tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
     open(
         &school,
         "Hollyfield Primary",
         "Children's Social Care",
         "LCS-1",
     );
-    school.ok(&["share", "init", r]);
-    csc.ok(&["share", "join", r]);
+    share(&school, &csc, r);
     school.ok(&[
         "calendar",
         "close",
@@ -550,19 +522,10 @@ fn as_shell(env: &Env, args: &str) -> String {
 
 #[test]
 fn a_push_race_is_retried_and_a_failed_push_is_rebased_again_later() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
-    school.ok(&["share", "init", r]);
-    csc.ok(&["share", "join", r]);
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
 
     // Social care pushes between the school's fetch and its push (from the
     // school's pre-push hook, once): the school's push loses the race, and sync
@@ -619,17 +582,9 @@ fn a_push_race_is_retried_and_a_failed_push_is_rebased_again_later() {
 
 #[test]
 fn a_second_agency_with_its_own_records_can_share_into_an_existing_repository() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (_tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
+    let d1 = school_case(&school, "LCS-1");
     let d2 = open(&csc, "Children's Social Care", "Police", "LCS-2");
     school.ok(&["share", "init", r]);
     csc.ok(&["share", "init", r]);
@@ -645,19 +600,10 @@ fn a_second_agency_with_its_own_records_can_share_into_an_existing_repository() 
 
 #[test]
 fn a_damaged_journal_in_the_partnerships_copy_changes_no_journal_here() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
-    school.ok(&["share", "init", r]);
-    csc.ok(&["share", "join", r]);
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
 
     // Plain git appends a line that escalate did not write (its seal is wrong).
     let rogue = tmp.path().join("rogue");
@@ -684,19 +630,10 @@ fn a_damaged_journal_in_the_partnerships_copy_changes_no_journal_here() {
 
 #[test]
 fn a_sync_that_crashed_while_rewriting_a_journal_is_put_right_by_the_next() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (_tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
-    school.ok(&["share", "init", r]);
-    csc.ok(&["share", "join", r]);
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
     school.ok(&["discuss", &d1, "--note", "school-1"]);
     school.ok(&["sync"]);
     csc.ok(&["discuss", &d1, "--note", "csc-1"]);
@@ -722,19 +659,10 @@ fn a_sync_that_crashed_while_rewriting_a_journal_is_put_right_by_the_next() {
 
 #[test]
 fn a_git_pull_run_by_hand_never_writes_conflict_markers_into_a_journal() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(&tmp);
+    let (_tmp, remote, school, csc) = partnership();
     let r = remote.to_str().unwrap();
-    let school = agency("Sam (DSL)", "Hollyfield Primary");
-    let csc = agency("Chris (team manager)", "Children's Social Care");
-    let d1 = open(
-        &school,
-        "Hollyfield Primary",
-        "Children's Social Care",
-        "LCS-1",
-    );
-    school.ok(&["share", "init", r]);
-    csc.ok(&["share", "join", r]);
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
     school.ok(&["discuss", &d1, "--note", "school-1"]);
     school.ok(&["sync"]);
     csc.ok(&["discuss", &d1, "--note", "csc-1"]);
