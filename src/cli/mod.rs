@@ -167,6 +167,8 @@ pub enum Output {
     /// A JSON array kept in a scratch file until it is written.
     JsonSpilled(std::cell::RefCell<spill::Spill>),
     Text(String),
+    /// Text written a line at a time as it is made (a long status list).
+    Lines(Box<dyn crate::render::Lines>),
 }
 
 impl Output {
@@ -193,6 +195,9 @@ impl Output {
             }
             Output::JsonSpilled(spill) => spill.borrow_mut().write_array(out),
             Output::Text(text) => out.write_all(text::visible(text).as_bytes()),
+            Output::Lines(lines) => {
+                lines.each_line(&mut |line| out.write_all(text::visible(line).as_bytes()))
+            }
         }
     }
 }

@@ -97,6 +97,12 @@ pub fn plural(n: i64) -> &'static str {
         "s"
     }
 }
+/// Output too long to hold as one string, handed out a line at a time (each
+/// with its line ending) for the output layer to sanitise and write.
+pub trait Lines {
+    fn each_line(&self, emit: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()>;
+}
+
 pub mod chart;
 pub mod html;
 pub mod markdown;

@@ -29,32 +29,64 @@ pub enum Tone {
 
 /// One dispute's row, rendered as soon as its summary is made so that thousands
 /// of summaries need not be held at once. Obligations are one per line in the
-/// cell; piped output joins them with "; ".
+/// cell; piped output joins them with "; ". The cells are kept end to end in one
+/// string (one allocation a row, not seven: a partnership's archive lists tens of
+/// thousands).
 pub struct Row {
-    cells: [String; 7],
+    text: String,
+    /// Where each cell ends in `text`.
+    ends: [u32; 7],
     tone: Tone,
 }
 
 impl Row {
     pub fn of(s: &Summary) -> Row {
-        let outstanding: Vec<String> = s.obligations.iter().map(obligation_phrase).collect();
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(160);
+        let mut ends = [0u32; 7];
+        // A row is far below 4 GiB; a cell end that did not fit would only
+        // shorten what is shown, never misplace another row.
+        let mut end =
+            |i: usize, text: &String| ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        text.push_str(&s.id);
+        end(0, &text);
+        text.push_str(&s.child);
+        // The column is headed "Child"; a dispute about an adult says so.
+        if s.subject_kind == "adult" {
+            text.push_str(" (adult)");
+        }
+        end(1, &text);
+        let _ = write!(text, "{} → {}", s.from, s.with);
+        end(2, &text);
+        text.push_str(&s.policy);
+        end(3, &text);
+        let _ = write!(text, "{} {}", s.stage_label, s.stage_name);
+        end(4, &text);
+        text.push_str(&due_cell(s));
+        end(5, &text);
+        for (i, o) in s.obligations.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(&obligation_phrase(o));
+        }
+        end(6, &text);
         Row {
-            cells: [
-                s.id.clone(),
-                // The column is headed "Child"; a dispute about an adult says so.
-                if s.subject_kind == "adult" {
-                    format!("{} (adult)", s.child)
-                } else {
-                    s.child.clone()
-                },
-                format!("{} → {}", s.from, s.with),
-                s.policy.clone(),
-                format!("{} {}", s.stage_label, s.stage_name),
-                due_cell(s),
-                outstanding.join("\n"),
-            ],
+            text,
+            ends,
             tone: tone(s),
         }
+    }
+
+    fn cell(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text
+            .get(start..self.ends[i] as usize)
+            .unwrap_or_default()
+    }
+
+    fn cells(&self) -> [&str; 7] {
+        std::array::from_fn(|i| self.cell(i))
     }
 }
 
@@ -108,68 +140,107 @@ fn paint(tone: Tone, text: &str, color: bool) -> String {
 pub const NARROW: usize = 100;
 
 /// The status table for a terminal `width` columns wide (as far as is known), or
-/// plain lines when standard output is not a terminal.
-pub fn status(rows: &[Row], color: bool, terminal: bool, width: Option<usize>) -> String {
+/// plain lines when standard output is not a terminal (written a line at a time:
+/// tens of thousands of rows are never one string).
+pub fn status(rows: Vec<Row>, color: bool, terminal: bool, width: Option<usize>) -> Layout {
     if !terminal {
-        return plain(rows, color);
+        return Layout::Plain(Plain::new(rows, color));
     }
     if let Some(width) = width.filter(|w| *w < NARROW) {
-        return narrow(rows, color, width);
+        return Layout::Text(narrow(&rows, color, width));
     }
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_HORIZONTAL_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(HEADER.to_vec());
-    for row in rows {
+    for row in &rows {
         table.add_row(
-            row.cells
+            row.cells()
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
                     Cell::new(if i == 5 {
                         paint(row.tone, c, color)
                     } else {
-                        c.clone()
+                        (*c).to_owned()
                     })
                 })
                 .collect::<Vec<_>>(),
         );
     }
-    format!("{table}\n")
+    Layout::Text(format!("{table}\n"))
 }
 
-fn plain(rows: &[Row], color: bool) -> String {
-    let flat = |c: &str| c.replace('\n', "; ");
-    let mut widths = HEADER.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(&row.cells) {
-            *w = (*w).max(flat(cell).chars().count());
+/// The status list as it is to be written.
+pub enum Layout {
+    /// For a terminal: one string.
+    Text(String),
+    /// For a pipe or a file: padded columns, a line at a time.
+    Plain(Plain),
+}
+
+/// Padded columns, one line a dispute; obligations joined with "; ".
+pub struct Plain {
+    rows: Vec<Row>,
+    widths: [usize; 7],
+    color: bool,
+    /// Text written after the rows.
+    pub trailer: String,
+}
+
+/// A cell's width once its line breaks are written as "; " (one character more each).
+fn flat_width(cell: &str) -> usize {
+    cell.chars().count() + cell.bytes().filter(|b| *b == b'\n').count()
+}
+
+impl Plain {
+    fn new(rows: Vec<Row>, color: bool) -> Plain {
+        let mut widths = HEADER.map(|h| h.chars().count());
+        for row in &rows {
+            for (w, cell) in widths.iter_mut().zip(row.cells()) {
+                *w = (*w).max(flat_width(cell));
+            }
+        }
+        Plain {
+            rows,
+            widths,
+            color,
+            trailer: String::new(),
         }
     }
-    // Room for every line at its widest (cells, gaps, an arrow's extra bytes and a
-    // colour code): grown by doubling instead, a long status would need twice it.
-    let line_room = widths.iter().sum::<usize>() + 2 * widths.len() + 32;
-    let mut out = String::with_capacity((rows.len() + 1) * line_room);
-    let mut line = |cells: [String; 7], tone: Option<Tone>| {
-        let mut text = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-            match (i, tone) {
-                (5, Some(t)) => text.push_str(&paint(t, cell, color)),
-                _ => text.push_str(cell),
+}
+
+impl super::Lines for Plain {
+    fn each_line(&self, emit: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
+        let mut line = String::new();
+        let mut write = |cells: [&str; 7], tone: Option<Tone>| {
+            line.clear();
+            for (i, (cell, w)) in cells.iter().zip(self.widths).enumerate() {
+                let start = line.len();
+                match (i, tone) {
+                    (5, Some(t)) => line.push_str(&paint(t, cell, self.color)),
+                    _ => line.push_str(cell),
+                }
+                if cell.contains('\n') {
+                    let flat = line[start..].replace('\n', "; ");
+                    line.truncate(start);
+                    line.push_str(&flat);
+                }
+                if i < 6 {
+                    line.extend(std::iter::repeat_n(' ', w - flat_width(cell) + 2));
+                }
             }
-            if i < 6 {
-                text.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
-            }
+            line.truncate(line.trim_end().len());
+            line.push('\n');
+            emit(&line)
+        };
+        write(HEADER, None)?;
+        for row in &self.rows {
+            write(row.cells(), Some(row.tone))?;
         }
-        out.push_str(text.trim_end());
-        out.push('\n');
-    };
-    line(HEADER.map(str::to_owned), None);
-    for row in rows {
-        line(row.cells.clone().map(|c| flat(&c)), Some(row.tone));
+        emit(&self.trailer)
     }
-    out
 }
 
 /// Each dispute on a few lines: ID, child, policy and stage; then, indented, when
@@ -181,7 +252,7 @@ fn narrow(rows: &[Row], color: bool, width: usize) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let [id, child, agencies, policy, stage, due, outstanding] = &row.cells;
+        let [id, child, agencies, policy, stage, due, outstanding] = row.cells();
         let head = format!("{id}  {child}  {policy} stage {stage}");
         for line in wrap(&head, width, 4) {
             out.push_str(&line);

@@ -280,22 +280,31 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             s.store.root().display()
         )));
     }
-    let mut text = crate::render::table::status(
-        &rows,
-        ctx.ui.color(),
-        ctx.ui.stdout_is_terminal(),
-        ctx.ui.stdout_width(),
-    );
+    let mut trailer = String::new();
     if !others.is_empty() {
-        text.push_str(&format!(
+        trailer.push_str(&format!(
             "\nFrom this directory ({}): every dispute not listed below.\n",
             s.store.root().display()
         ));
         for (dir, ids) in &from_others {
-            text.push_str(&format!("From {dir}: {}\n", ids.join(", ")));
+            trailer.push_str(&format!("From {dir}: {}\n", ids.join(", ")));
         }
     }
-    Ok(Output::Text(text))
+    use crate::render::table::Layout;
+    Ok(
+        match crate::render::table::status(
+            rows,
+            ctx.ui.color(),
+            ctx.ui.stdout_is_terminal(),
+            ctx.ui.stdout_width(),
+        ) {
+            Layout::Text(text) => Output::Text(text + &trailer),
+            Layout::Plain(mut plain) => {
+                plain.trailer = trailer;
+                Output::Lines(Box::new(plain))
+            }
+        },
+    )
 }
 
 /// A status row as JSON with the data directory it came from (`--include-dir`).
