@@ -17,20 +17,31 @@ use crate::store::journal;
 use crate::store::Store;
 use std::sync::Arc;
 
-/// How many disputes are in memory at once when visiting them all.
-const BATCH: usize = 512;
+/// How many disputes are in memory at once when visiting them all: enough that
+/// starting the worker threads for each batch costs little beside the batch.
+const BATCH: usize = 2048;
+
+/// How many threads share a batch; asked once (the standard library reads the
+/// cgroup's CPU quota from /proc and /sys each time).
+fn threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+    })
+}
 
 /// Run `work` over `ids` on every core, a batch at a time, and hand each result to
 /// `visit` in the order of `ids`. The batch bounds memory; a panic in a worker is
-/// passed on, not swallowed.
+/// passed on, not swallowed. The calling thread takes the first share of each batch
+/// itself rather than waiting idle for the others.
 pub fn in_parallel<I: Sync, T: Send>(
     ids: &[I],
     work: impl Fn(&I) -> T + Sync,
     mut visit: impl FnMut(&I, T),
 ) {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+    let threads = threads();
     let run = |part: &[I]| -> Vec<T> { part.iter().map(&work).collect() };
     for batch in ids.chunks(BATCH) {
         let results: Vec<T> = if threads == 1 || batch.len() < 2 * threads {
@@ -38,17 +49,19 @@ pub fn in_parallel<I: Sync, T: Send>(
         } else {
             let per = batch.len().div_ceil(threads);
             std::thread::scope(|scope| {
-                let workers: Vec<_> = batch
+                let (first, rest) = batch.split_at(per.min(batch.len()));
+                let workers: Vec<_> = rest
                     .chunks(per)
                     .map(|part| scope.spawn(|| run(part)))
                     .collect();
-                workers
-                    .into_iter()
-                    .flat_map(|w| {
+                let mut results = run(first);
+                for w in workers {
+                    results.extend(
                         w.join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                    })
-                    .collect()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    );
+                }
+                results
             })
         };
         for (id, r) in batch.iter().zip(results) {
@@ -391,7 +404,7 @@ impl Session {
             _ => false,
         };
         let one = |(id, framed): &(&DisputeId, Option<Vec<u8>>)| {
-            let key = dir.key(&format!("{id}.jsonl"));
+            let key = dir.journal_key(id);
             let hit = framed
                 .as_deref()
                 .and_then(|f| cache::Entry::parse(f, &old))

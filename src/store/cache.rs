@@ -126,6 +126,22 @@ impl Dir {
         }
     }
 
+    /// The key of dispute `id`'s journal (named on the stack: this runs for
+    /// every dispute on every listing).
+    pub fn journal_key(&self, id: &crate::domain::id::DisputeId) -> Option<Key> {
+        const SUFFIX: &str = ".jsonl";
+        let mut name = [0u8; crate::domain::id::LEN + SUFFIX.len()];
+        let id = id.as_str().as_bytes();
+        match name.get_mut(..id.len()) {
+            Some(head) if id.len() == crate::domain::id::LEN => {
+                head.copy_from_slice(id);
+                name[id.len()..].copy_from_slice(SUFFIX.as_bytes());
+                self.key(std::str::from_utf8(&name).ok()?)
+            }
+            _ => self.key(&format!("{}{SUFFIX}", String::from_utf8_lossy(id))),
+        }
+    }
+
     /// The key of the file `name` in this directory, as `Key::of` gives it.
     pub fn key(&self, name: &str) -> Option<Key> {
         #[cfg(target_os = "linux")]
