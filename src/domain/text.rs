@@ -98,7 +98,9 @@ pub fn visible_json(s: &str) -> Cow<'_, str> {
 }
 
 fn escape_with(s: &str, escape: impl Fn(char) -> String) -> Cow<'_, str> {
-    if !s.chars().any(is_invisible) {
+    // Every invisible character is above U+00AC: most text is passed over on one
+    // comparison a character (all output goes through here).
+    if !s.chars().any(|c| c > '\u{00AC}' && is_invisible(c)) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(
@@ -147,6 +149,15 @@ fn check(flag: &str, value: &str, max: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_invisible_character_is_below_the_fast_path_bound() {
+        // `escape_with` looks no further at characters up to U+00AC.
+        for c in '\0'..='\u{00AC}' {
+            assert!(!is_invisible(c), "U+{:04X}", c as u32);
+        }
+        assert_eq!(visible("a\u{00AD}b"), "a<U+00AD>b");
+    }
 
     #[test]
     fn unicode_is_kept_and_control_characters_refused() {

@@ -388,6 +388,43 @@ pub fn survive_file_size_limit() {
     }
 }
 
+/// The names in directory `dir` that end in `.jsonl` and whose stem `parse`
+/// accepts, in directory order. On Linux the names are read in place from large
+/// `getdents64` buffers (a partnership's archive lists hundreds of thousands of
+/// names; a string for each costs more than the listing). An error part-way is an
+/// error, never a shorter list.
+pub fn journal_stems<T>(dir: &Path, parse: impl Fn(&str) -> Option<T>) -> std::io::Result<Vec<T>> {
+    let stem = |name: &str| name.strip_suffix(".jsonl").and_then(&parse);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let fd = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)
+            .open(dir)?;
+        let mut buf = Vec::with_capacity(256 << 10);
+        let mut names = rustix::fs::RawDir::new(&fd, buf.spare_capacity_mut());
+        let mut out = Vec::new();
+        while let Some(entry) = names.next() {
+            let entry = entry.map_err(std::io::Error::from)?;
+            if let Some(t) = entry.file_name().to_str().ok().and_then(stem) {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(dir)? {
+            if let Some(t) = entry?.file_name().to_str().and_then(stem) {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

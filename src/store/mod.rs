@@ -92,20 +92,13 @@ impl Store {
     /// Every dispute ID with a journal, sorted. A missing directory means none yet.
     pub fn ids(&self) -> Result<Vec<DisputeId>> {
         let dir = self.disputes_dir();
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
+        let cannot = |e| Error::io(format!("could not list {}", dir.display()), e);
+        let mut ids = match fsutil::journal_stems(&dir, DisputeId::from_file_stem) {
+            Ok(ids) => ids,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(format!("could not list {}", dir.display()), e)),
+            Err(e) => return Err(cannot(e)),
         };
-        let mut ids: Vec<DisputeId> = entries
-            .filter_map(|entry| entry.ok())
-            .filter_map(|entry| {
-                let name = entry.file_name();
-                let stem = name.to_str()?.strip_suffix(".jsonl")?;
-                DisputeId::from_file_stem(stem)
-            })
-            .collect();
-        ids.sort();
+        ids.sort_unstable();
         Ok(ids)
     }
 
