@@ -432,8 +432,16 @@ impl Session {
                     .pinned_policy(&self.catalogue, &e.policy_hash)
                     .filter(|p| current_calendar(&e, p))
                 {
+                    // The entry's brief is not looked at again: moved, not copied.
+                    let b = &mut e.brief;
+                    let brief = crate::domain::report::Brief {
+                        from: std::mem::take(&mut b.from),
+                        with: std::mem::take(&mut b.with),
+                        category: b.category.take(),
+                        ..*b
+                    };
                     let view = View {
-                        brief: e.brief.clone(),
+                        brief,
                         facts: std::mem::take(&mut e.facts),
                         policy,
                         source: Source::Cached(Box::new(e)),

@@ -98,7 +98,13 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(cannot(e)),
         };
-        ids.sort_unstable();
+        // IDs are ten ASCII bytes of an alphabet in byte order: sorting by a number
+        // made of them is the same order without a string comparison each time.
+        ids.sort_unstable_by_key(|id| {
+            id.as_str()
+                .bytes()
+                .fold(0u128, |n, b| (n << 8) | u128::from(b))
+        });
         Ok(ids)
     }
 
@@ -420,5 +426,38 @@ pub mod layout {
     /// The git index sync builds its commit in, apart from the working tree's.
     pub fn sync_index(root: &Path) -> PathBuf {
         sync_state(root).join("index")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_listed_in_string_order_and_only_journals_count() {
+        // The status cache is read in step with this order.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        std::fs::create_dir_all(store.disputes_dir()).unwrap();
+        let names = [
+            "ZZZZZZZZZZ",
+            "0000000001",
+            "A000000000",
+            "9ZZZZZZZZZ",
+            "0000000000",
+        ];
+        for n in names {
+            std::fs::write(store.disputes_dir().join(format!("{n}.jsonl")), "").unwrap();
+            std::fs::write(store.disputes_dir().join(format!("{n}.head")), "").unwrap();
+        }
+        std::fs::write(store.disputes_dir().join("lower00000.jsonl"), "").unwrap();
+        let ids: Vec<String> = store.ids().unwrap().iter().map(|i| i.to_string()).collect();
+        let mut sorted: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert!(Store::new(dir.path().join("none"))
+            .ids()
+            .unwrap()
+            .is_empty());
     }
 }
