@@ -167,7 +167,13 @@ pub enum Output {
     /// A JSON array kept in a scratch file until it is written.
     JsonSpilled(std::cell::RefCell<spill::Spill>),
     Text(String),
+    /// Written piece by piece as it is made (`show` of a long journal); the
+    /// function makes every byte visible itself (see `show::Visible`).
+    Streamed(std::cell::RefCell<Option<Streamer>>),
 }
+
+/// What writes an `Output::Streamed`.
+pub type Streamer = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()>>;
 
 impl Output {
     /// Render straight from the typed value: no intermediate `serde_json::Value`.
@@ -193,6 +199,10 @@ impl Output {
             }
             Output::JsonSpilled(spill) => spill.borrow_mut().write_array(out),
             Output::Text(text) => out.write_all(text::visible(text).as_bytes()),
+            Output::Streamed(write) => match write.borrow_mut().take() {
+                Some(write) => write(out),
+                None => Ok(()),
+            },
         }
     }
 }

@@ -246,14 +246,37 @@ impl Dispute {
         policy: &Policy,
     ) -> std::result::Result<Dispute, (usize, String)> {
         let opened = crate::domain::event::opening(&records)?;
-        let first = &records[0];
-        if policy.stage(opened.stage).is_none() {
-            return Err((
+        Dispute::check_start(opened, policy)?;
+        let corrections = crate::domain::correct::corrections(&records)?;
+        let mut d = Dispute::start(id, &records[0], opened, corrections, policy);
+        for r in &records[1..] {
+            d.apply(r, policy).map_err(|what| (r.seq as usize, what))?;
+        }
+        d.events = records.len();
+        d.records = records;
+        Ok(d)
+    }
+
+    /// The opening's stage must be one of the policy's.
+    fn check_start(opened: &Opened, policy: &Policy) -> std::result::Result<(), (usize, String)> {
+        match policy.stage(opened.stage) {
+            Some(_) => Ok(()),
+            None => Err((
                 1,
                 format!("policy {} has no stage {}", policy.id, opened.stage),
-            ));
+            )),
         }
-        let corrections = crate::domain::correct::corrections(&records)?;
+    }
+
+    /// The state after line 1 (`first`, which opened the dispute), given the
+    /// journal's corrected times.
+    fn start(
+        id: DisputeId,
+        first: &Record,
+        opened: &Opened,
+        corrections: Vec<Correction>,
+        policy: &Policy,
+    ) -> Dispute {
         let when = corrections
             .iter()
             .find(|c| c.line == first.seq)
@@ -283,7 +306,7 @@ impl Dispute {
         }
         enter_steps(policy, opened.stage, (when, first.seq), &mut obligations);
         let agreed = opened.due_reason.is_some();
-        let mut d = Dispute {
+        Dispute {
             id,
             opened: opened.clone(),
             opened_at: when,
@@ -304,13 +327,7 @@ impl Dispute {
             learned: Vec::new(),
             events: 0,
             records: Vec::new(),
-        };
-        for r in &records[1..] {
-            d.apply(r, policy).map_err(|what| (r.seq as usize, what))?;
         }
-        d.events = records.len();
-        d.records = records;
-        Ok(d)
     }
 
     /// Carry the state forward over lines just appended, instead of replaying the
@@ -983,6 +1000,112 @@ pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
             format!("{} — {} ({when})", o.who, o.action)
         })
         .collect()
+}
+
+/// `Dispute::fold` fed one line at a time, for a journal too long to hold: the same
+/// state and the same error from the same lines, without keeping them. A corrected
+/// time moves the line it corrects, which came before it, so until the last line is
+/// seen the lines are folded as though nothing were corrected; a journal that does
+/// correct a time is folded again (`Folded::Again`) with its corrections known.
+pub struct Folding {
+    id: DisputeId,
+    /// The corrected times, when known before the first line (folding again).
+    known: Option<Vec<Correction>>,
+    seen: crate::domain::correct::Corrections,
+    /// The state so far, or the first error (`at_start`: at the opening itself).
+    state: Option<std::result::Result<Dispute, (usize, String)>>,
+    at_start: bool,
+    lines: usize,
+}
+
+/// What folding every line gave (made once per journal read; its size is no cost).
+#[allow(clippy::large_enum_variant)]
+pub enum Folded {
+    Done(Dispute),
+    /// Fold the lines again, with these corrected times (`Folding::again`).
+    Again(Vec<Correction>),
+}
+
+impl Folding {
+    pub fn new(id: DisputeId) -> Folding {
+        Folding {
+            id,
+            known: None,
+            seen: Default::default(),
+            state: None,
+            at_start: false,
+            lines: 0,
+        }
+    }
+
+    /// Folding again, with the corrected times the first folding found.
+    pub fn again(id: DisputeId, corrections: Vec<Correction>) -> Folding {
+        Folding {
+            known: Some(corrections),
+            ..Folding::new(id)
+        }
+    }
+
+    /// The next line, in order from line 1.
+    pub fn push(&mut self, r: &Record, policy: &Policy) {
+        self.lines += 1;
+        if self.known.is_none() {
+            self.seen.see(r);
+        }
+        match &mut self.state {
+            None => {
+                let started =
+                    crate::domain::event::opening(std::slice::from_ref(r)).and_then(|opened| {
+                        Dispute::check_start(opened, policy)?;
+                        let corrections = self.known.clone().unwrap_or_default();
+                        Ok(Dispute::start(
+                            self.id.clone(),
+                            r,
+                            opened,
+                            corrections,
+                            policy,
+                        ))
+                    });
+                self.at_start = started.is_err();
+                self.state = Some(started);
+            }
+            Some(Ok(d)) => {
+                if let Err(what) = d.apply(r, policy) {
+                    self.state = Some(Err((r.seq as usize, what)));
+                }
+            }
+            Some(Err(_)) => {}
+        }
+    }
+
+    /// The state after every line, or the error `fold` gives for these lines.
+    pub fn finish(self) -> std::result::Result<Folded, (usize, String)> {
+        let state = self
+            .state
+            .unwrap_or_else(|| Err((1, "the journal has no lines".to_owned())));
+        if self.at_start {
+            return state.map(Folded::Done);
+        }
+        if self.known.is_none() {
+            let corrections = self.seen.finish()?;
+            if !corrections.is_empty() {
+                return Ok(Folded::Again(corrections));
+            }
+        }
+        let mut d = state?;
+        d.events = self.lines;
+        Ok(Folded::Done(d))
+    }
+
+    /// `finish` for a folding `again`: the corrected times were known throughout.
+    pub fn finish_again(self) -> std::result::Result<Dispute, (usize, String)> {
+        let lines = self.lines;
+        let mut d = self
+            .state
+            .unwrap_or_else(|| Err((1, "the journal has no lines".to_owned())))?;
+        d.events = lines;
+        Ok(d)
+    }
 }
 
 #[cfg(test)]

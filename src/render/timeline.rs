@@ -18,15 +18,21 @@ fn indented(text: &str, indent: usize) -> String {
     text.trim_end().lines().collect::<Vec<_>>().join(&pad)
 }
 
-/// The timeline shows each line of `d` (which must carry its records) at the time
-/// it happened, corrected where a correction says so, with the time the line
-/// itself gave beside it. A `notified` line is shown with the obligation it met,
-/// in the policy's words.
+/// The whole of `show` for `d`, which must carry its records: the header, each
+/// line (see `Timeline`) and the journal's head.
 pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String {
+    let timeline = Timeline::new(d, policy, &d.records);
+    let mut out = header(s, policy);
+    for r in &d.records {
+        out.push_str(&timeline.line(r));
+    }
+    out.push_str(&footer(s));
+    out
+}
+
+/// What `show` prints before the timeline's first line.
+pub fn header(s: &Summary, policy: &crate::policy::Policy) -> String {
     let policy_name = policy.name.as_str();
-    let label = |n: u32| policy.label(n);
-    let records = &d.records;
-    let obligations = &d.obligations;
     let mut out = String::new();
     let _ = writeln!(out, "Dispute {}  ({} — {})", s.id, s.policy, policy_name);
     let who = if s.subject_kind == "adult" {
@@ -81,19 +87,59 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
         }
     }
     let _ = writeln!(out, "\nTimeline:");
-    // Indexed once, so a long journal is shown in linear time (looking these up
-    // for every line made 80,000 lines take ten seconds).
-    let mut corrections: HashMap<u64, Vec<&Record>> = HashMap::new();
-    for a in records {
-        if let Event::Amended { event, .. } = &a.event {
-            corrections.entry(*event).or_default().push(a);
+    out
+}
+
+/// What `show` prints after the timeline's last line.
+pub fn footer(s: &Summary) -> String {
+    format!("\nJournal head: {}\n", s.head)
+}
+
+/// The timeline shows each line of a dispute at the time it happened, corrected
+/// where a correction says so, with the time the line itself gave beside it, and
+/// under it the notes later lines attach to it. A `notified` line is shown with
+/// the obligation it met, in the policy's words.
+pub struct Timeline<'a> {
+    d: &'a Dispute,
+    policy: &'a crate::policy::Policy,
+    corrections: HashMap<u64, Vec<&'a Record>>,
+    met: HashMap<u64, &'a ObligationState>,
+}
+
+impl<'a> Timeline<'a> {
+    /// `amendments` holds at least the dispute's `amended` lines (others are
+    /// ignored), so each can be shown under the line it amends.
+    pub fn new(
+        d: &'a Dispute,
+        policy: &'a crate::policy::Policy,
+        amendments: impl IntoIterator<Item = &'a Record>,
+    ) -> Timeline<'a> {
+        // Indexed once, so a long journal is shown in linear time (looking these
+        // up for every line made 80,000 lines take ten seconds).
+        let mut corrections: HashMap<u64, Vec<&Record>> = HashMap::new();
+        for a in amendments {
+            if let Event::Amended { event, .. } = &a.event {
+                corrections.entry(*event).or_default().push(a);
+            }
+        }
+        let met = d
+            .obligations
+            .iter()
+            .filter_map(|o| o.met_by.map(|seq| (seq, o)))
+            .collect();
+        Timeline {
+            d,
+            policy,
+            corrections,
+            met,
         }
     }
-    let met: HashMap<u64, &ObligationState> = obligations
-        .iter()
-        .filter_map(|o| o.met_by.map(|seq| (seq, o)))
-        .collect();
-    for r in records {
+
+    /// Line `r` of the timeline, with the corrections under it.
+    pub fn line(&self, r: &Record) -> String {
+        let d = self.d;
+        let label = |n: u32| self.policy.label(n);
+        let mut out = String::new();
         let when = human_instant(&d.when_of(r));
         let mut recorded = Vec::new();
         if d.when_of(r) != r.when() {
@@ -115,9 +161,12 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
             "{:>3}. {when}{recorded}, {}: {}",
             r.seq,
             r.by,
-            indented(&describe(&r.event, met.get(&r.seq).copied(), &label), 5)
+            indented(
+                &describe(&r.event, self.met.get(&r.seq).copied(), &label),
+                5
+            )
         );
-        for a in corrections.get(&r.seq).into_iter().flatten() {
+        for a in self.corrections.get(&r.seq).into_iter().flatten() {
             if let Event::Amended {
                 note,
                 event_happened,
@@ -137,9 +186,8 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
                 );
             }
         }
+        out
     }
-    let _ = writeln!(out, "\nJournal head: {}", s.head);
-    out
 }
 
 /// One line's event in words, each stage by what the policy calls it (`label`).

@@ -1,0 +1,228 @@
+//! Reading a journal a line at a time, for a command that shows every line of a
+//! long journal (`show`) without holding them all. The first read makes every
+//! check `read` makes, in the same order and with the same errors, and keeps a few
+//! bytes per line; later reads (`Stream::replay`) give the lines again, each
+//! checked to be the very line the first read checked. The shared lock is held
+//! from the first read to the last, so no escalate command can append between them.
+
+use std::fs::File;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{BufRead, BufReader, Read, Seek};
+use std::path::{Path, PathBuf};
+
+use super::{check_end, check_file, head, open_existing, recovered, surroundings, wait_for_lock};
+use super::{Chain, Contents, MAX_JOURNAL_BYTES};
+use crate::domain::event::Record;
+use crate::error::{Error, Result};
+
+/// How much of the file is read at a time.
+const READ_BUFFER: usize = 1 << 16;
+
+/// A journal read and checked once, still open and locked.
+pub struct Stream {
+    path: PathBuf,
+    file: File,
+    /// What the first read found, without the records (see `lines`).
+    contents: Contents,
+    /// How many complete lines there are.
+    lines: usize,
+    /// The bytes before the torn tail, if any: what `replay` reads.
+    complete: u64,
+    /// Each complete line's fingerprint, under a key chosen afresh by each process
+    /// (so no one can write a different line with the same one).
+    prints: Vec<u64>,
+    key: std::hash::RandomState,
+}
+
+impl Stream {
+    /// Open, lock and read the journal at `path`, making every check `read` makes;
+    /// `visit` sees each line's record once that line has passed its own checks
+    /// (a later line may still find the journal damaged).
+    pub fn open(path: &Path, mut visit: impl FnMut(&Record)) -> Result<Stream> {
+        let file = open_existing(path, false)?;
+        wait_for_lock(path, &file, false)?;
+        let len = check_file(path, &file)?.len();
+        if len > MAX_JOURNAL_BYTES {
+            return Err(too_large(path, Some(len)));
+        }
+        // Read now, under the lock, so this line's hash can be kept when it passes;
+        // an unreadable receipt is reported where `read` reports it, after the lines.
+        let receipt = head::read(path);
+        let named = match &receipt {
+            Ok(head::Stored::Present(r)) => Some(r.seq),
+            _ => None,
+        };
+        let key = std::hash::RandomState::new();
+        let mut reader = BufReader::with_capacity(READ_BUFFER, (&file).take(MAX_JOURNAL_BYTES + 1));
+        let mut chain = Chain::new(path);
+        let (mut first, mut named_hash) = (None, None);
+        let (mut prints, mut recorded) = (Vec::new(), Vec::new());
+        let mut read = 0u64;
+        let mut line = Vec::new();
+        let torn = loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| unreadable(path, e))?;
+            read += n as u64;
+            if n == 0 || line.last() != Some(&b'\n') {
+                break std::mem::take(&mut line);
+            }
+            line.pop();
+            let record = match chain.check(&line) {
+                Ok(record) => record,
+                // Reading the whole file first, `read` finds a file grown past the
+                // limit before any line: so does this.
+                Err(e) => return Err(too_long(path, &mut reader, read).unwrap_or(e)),
+            };
+            prints.push(fingerprint(&key, &line));
+            if named == Some(chain.lines as u64) {
+                named_hash = Some(chain.prev.clone());
+            }
+            recorded.extend(recovered(&record).map(str::to_owned));
+            visit(&record);
+            if chain.lines == 1 {
+                first = Some(record);
+            }
+        };
+        if read > MAX_JOURNAL_BYTES {
+            return Err(too_large(path, None));
+        }
+        check_end(&chain, first.as_ref(), &torn)?;
+        let receipt = receipt?;
+        let recorded: Vec<&str> = recorded.iter().map(String::as_str).collect();
+        let (standing, evidence, unrecorded) = surroundings(
+            path,
+            &receipt,
+            (chain.lines, &chain.prev, |_| named_hash),
+            !torn.is_empty(),
+            &recorded,
+        )?;
+        let complete = read - torn.len() as u64;
+        Ok(Stream {
+            path: path.to_owned(),
+            file,
+            lines: chain.lines,
+            complete,
+            prints,
+            key,
+            contents: Contents {
+                records: Vec::new(),
+                head: chain.prev,
+                torn_tail: (!torn.is_empty()).then_some(torn),
+                standing,
+                unrecorded,
+                evidence,
+            },
+        })
+    }
+
+    /// How many complete lines the journal has.
+    pub fn lines(&self) -> usize {
+        self.lines
+    }
+
+    /// SHA-256 of the last complete line.
+    pub fn head(&self) -> &str {
+        &self.contents.head
+    }
+
+    /// What `Contents::warnings` says of this journal.
+    pub fn warnings(&self) -> Vec<String> {
+        self.contents.warnings_for(self.lines)
+    }
+
+    /// The complete lines again, from the first. A line that is not the one the
+    /// first read checked (the file was changed in between, by something that
+    /// ignores escalate's lock) is an error naming it, and ends the lines.
+    pub fn replay(&self) -> Result<Replay<'_>> {
+        (&self.file)
+            .rewind()
+            .map_err(|e| unreadable(&self.path, e))?;
+        Ok(Replay {
+            stream: self,
+            reader: BufReader::with_capacity(READ_BUFFER, (&self.file).take(self.complete)),
+            line: Vec::new(),
+            seen: 0,
+            failed: false,
+        })
+    }
+}
+
+/// The lines of a `Stream`, read again.
+pub struct Replay<'s> {
+    stream: &'s Stream,
+    reader: BufReader<std::io::Take<&'s File>>,
+    line: Vec<u8>,
+    seen: usize,
+    failed: bool,
+}
+
+impl Iterator for Replay<'_> {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Result<Record>> {
+        if self.failed || self.seen == self.stream.lines {
+            return None;
+        }
+        let n = self.seen + 1;
+        let got = self.next_line(n);
+        self.failed = got.is_err();
+        self.seen = n;
+        Some(got)
+    }
+}
+
+impl Replay<'_> {
+    fn next_line(&mut self, n: usize) -> Result<Record> {
+        let s = self.stream;
+        self.line.clear();
+        self.reader
+            .read_until(b'\n', &mut self.line)
+            .map_err(|e| unreadable(&s.path, e))?;
+        if self.line.pop() != Some(b'\n') || fingerprint(&s.key, &self.line) != s.prints[n - 1] {
+            return Err(changed(&s.path, n));
+        }
+        // The same bytes passed every check a moment ago; only the record is needed.
+        let text = std::str::from_utf8(&self.line).map_err(|_| changed(&s.path, n))?;
+        serde_json::from_str(text).map_err(|_| changed(&s.path, n))
+    }
+}
+
+fn fingerprint(key: &std::hash::RandomState, line: &[u8]) -> u64 {
+    let mut h = key.build_hasher();
+    h.write(line);
+    h.finish()
+}
+
+fn unreadable(path: &Path, e: std::io::Error) -> Error {
+    Error::io(format!("could not read {}", path.display()), e)
+}
+
+/// The error `read` gives a journal over the limit (its length, when known).
+fn too_large(path: &Path, len: Option<u64>) -> Error {
+    let limit = MAX_JOURNAL_BYTES;
+    Error::damaged_journal(
+        path,
+        match len {
+            Some(len) => {
+                format!("it is {len} bytes, more than the {limit}-byte limit for a journal")
+            }
+            None => format!("it is more than the {limit}-byte limit for a journal"),
+        },
+    )
+}
+
+/// Whether the file, `read` bytes of which are read, runs past the limit.
+fn too_long(path: &Path, rest: &mut impl Read, read: u64) -> Option<Error> {
+    let more = std::io::copy(rest, &mut std::io::sink()).ok()?;
+    (read + more > MAX_JOURNAL_BYTES).then(|| too_large(path, None))
+}
+
+fn changed(path: &Path, n: usize) -> Error {
+    Error::refused(format!(
+        "journal {} changed while it was being shown: line {n} is no longer the line that was checked a moment ago, so nothing from it on was shown",
+        path.display()
+    ))
+    .with_hint("Something other than escalate changed the file. Run the command again; if it says the journal is damaged, see `escalate verify`.")
+}
