@@ -1179,6 +1179,79 @@ mod tests {
         assert_eq!(Dispute::fold(id(), vec![], gscb).unwrap_err().0, 1);
     }
 
+    /// What `Folding` makes of `records`, folding again when it asks to.
+    fn folded_a_line_at_a_time(
+        records: &[Record],
+        policy: &Policy,
+    ) -> std::result::Result<Dispute, (usize, String)> {
+        let id = DisputeId::from_file_stem("AAAAAAAAAA").unwrap();
+        let mut folding = Folding::new(id.clone());
+        for r in records {
+            folding.push(r, policy);
+        }
+        match folding.finish()? {
+            Folded::Done(d) => Ok(d),
+            Folded::Again(corrections) => {
+                let mut again = Folding::again(id, corrections);
+                for r in records {
+                    again.push(r, policy);
+                }
+                again.finish_again()
+            }
+        }
+    }
+
+    #[test]
+    fn folding_a_line_at_a_time_gives_the_fold_and_its_first_error() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let discussed = |stage| Event::Discussed {
+            stage,
+            note: "n".into(),
+            with: None,
+        };
+        let amended = |event, happened: Option<&str>| Event::Amended {
+            event,
+            note: "n".into(),
+            event_happened: happened.map(|t| crate::domain::clock::parse_instant(t).unwrap()),
+        };
+        let journals: Vec<Vec<Event>> = vec![
+            vec![opened_with_plan(), discussed(1)],
+            // A corrected time moves the opening, so the duties arise earlier.
+            vec![
+                opened_with_plan(),
+                discussed(1),
+                amended(1, Some("2026-11-29 09:00")),
+                amended(2, None),
+            ],
+            // A line the policy does not allow, and later a correction no line may
+            // make: the correction is reported, as `fold` checks corrections first.
+            vec![
+                Event::Opened(opened(1)),
+                discussed(3),
+                amended(2, None),
+                amended(3, Some("2026-11-29 09:00")),
+            ],
+            vec![Event::Opened(opened(1)), discussed(3)],
+            vec![Event::Opened(opened(9)), discussed(1)],
+        ];
+        for events in journals {
+            let records: Vec<Record> = events
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| line(i as u64 + 1, "2026-11-30 09:00", e))
+                .collect();
+            let id = DisputeId::from_file_stem("AAAAAAAAAA").unwrap();
+            let whole = Dispute::fold(id, records.clone(), gscb).map(|mut d| {
+                d.records.clear();
+                serde_json::to_value(d).unwrap()
+            });
+            let streamed =
+                folded_a_line_at_a_time(&records, gscb).map(|d| serde_json::to_value(d).unwrap());
+            assert_eq!(whole, streamed, "{records:?}");
+        }
+    }
+
     #[test]
     fn a_state_is_written_as_its_serde_name() {
         for state in [State::Open, State::Resolved] {

@@ -226,3 +226,97 @@ fn changed(path: &Path, n: usize) -> Error {
     ))
     .with_hint("Something other than escalate changed the file. Run the command again; if it says the journal is damaged, see `escalate verify`.")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::Event;
+    use crate::domain::testing;
+    use crate::store::journal::line;
+
+    /// A journal of `n` lines, chained and sealed: `opened`, then discussions
+    /// noted `{tag} {seq}`.
+    fn journal(n: u64, tag: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut prev = String::new();
+        for seq in 1..=n {
+            let event = match seq {
+                1 => Event::Opened(testing::opened(1)),
+                _ => Event::Discussed {
+                    stage: 1,
+                    note: format!("{tag} {seq}"),
+                    with: None,
+                },
+            };
+            let mut r = testing::line(seq, "2026-11-23 09:00", event);
+            r.prev = prev;
+            let text = line::encode(&r).unwrap();
+            prev = line::sha256_hex(text.as_bytes());
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    fn write(dir: &Path, bytes: &[u8]) -> PathBuf {
+        let path = dir.join("T.jsonl");
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// What a whole read and a streamed one make of the same file: the lines and
+    /// warnings, or the error in words.
+    fn both(path: &Path) -> (String, String) {
+        let whole = match super::super::read(path) {
+            Ok(c) => format!("{:?} {} {:?}", c.records, c.head, c.warnings()),
+            Err(e) => e.to_string(),
+        };
+        let mut seen = Vec::new();
+        let streamed = match Stream::open(path, |r| seen.push(r.clone())) {
+            Ok(s) => {
+                let again: Vec<Record> = s.replay().unwrap().map(|r| r.unwrap()).collect();
+                assert_eq!(again, seen, "the second read gives the lines the first did");
+                format!("{seen:?} {} {:?}", s.head(), s.warnings())
+            }
+            Err(e) => e.to_string(),
+        };
+        (whole, streamed)
+    }
+
+    #[test]
+    fn a_streamed_read_finds_what_a_whole_read_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = journal(3, "note");
+        let mut cases = vec![good.clone(), Vec::new(), b"\n".to_vec()];
+        for at in (0..good.len()).step_by(7) {
+            let mut flipped = good.clone();
+            flipped[at] ^= 0x20;
+            cases.push(flipped);
+            cases.push(good[..at].to_vec());
+        }
+        cases.push([&good[..], b"{\"v\":2,\"seq\""].concat());
+        for bytes in cases {
+            let path = write(dir.path(), &bytes);
+            let (whole, streamed) = both(&path);
+            assert_eq!(whole, streamed, "{}", String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    #[test]
+    fn a_line_changed_between_the_reads_ends_the_lines_with_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), &journal(3, "note"));
+        let stream = Stream::open(&path, |_| {}).unwrap();
+        // Every line sealed and chained as escalate would write it, the same
+        // length, but not the lines that were checked.
+        std::fs::write(&path, journal(3, "text")).unwrap();
+        let mut lines = stream.replay().unwrap();
+        assert_eq!(lines.next().unwrap().unwrap().seq, 1, "line 1 is unchanged");
+        let e = lines.next().unwrap().unwrap_err().to_string();
+        assert!(
+            e.contains("changed while it was being shown: line 2 is no longer"),
+            "{e}"
+        );
+        assert!(lines.next().is_none(), "nothing after the changed line");
+    }
+}
