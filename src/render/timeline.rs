@@ -21,10 +21,19 @@ fn indented(text: &str, indent: usize) -> String {
 /// The whole of `show` for `d`, which must carry its records: the header, each
 /// line (see `Timeline`) and the journal's head.
 pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String {
-    let timeline = Timeline::new(d, policy, &d.records);
+    let timeline = Timeline::new(d, policy);
+    // Indexed once, so a long journal is shown in linear time (looking these up
+    // for every line made 80,000 lines take ten seconds).
+    let mut corrections: HashMap<u64, Vec<&Record>> = HashMap::new();
+    for a in &d.records {
+        if let Some(event) = amends(a) {
+            corrections.entry(event).or_default().push(a);
+        }
+    }
     let mut out = header(s, policy);
     for r in &d.records {
-        out.push_str(&timeline.line(r));
+        let notes = corrections.get(&r.seq).map_or(&[][..], Vec::as_slice);
+        out.push_str(&timeline.line(r, notes));
     }
     out.push_str(&footer(s));
     out
@@ -95,6 +104,14 @@ pub fn footer(s: &Summary) -> String {
     format!("\nJournal head: {}\n", s.head)
 }
 
+/// The line an `amended` line amends, which the timeline shows it under.
+pub fn amends(r: &Record) -> Option<u64> {
+    match &r.event {
+        Event::Amended { event, .. } => Some(*event),
+        _ => None,
+    }
+}
+
 /// The timeline shows each line of a dispute at the time it happened, corrected
 /// where a correction says so, with the time the line itself gave beside it, and
 /// under it the notes later lines attach to it. A `notified` line is shown with
@@ -102,41 +119,22 @@ pub fn footer(s: &Summary) -> String {
 pub struct Timeline<'a> {
     d: &'a Dispute,
     policy: &'a crate::policy::Policy,
-    corrections: HashMap<u64, Vec<&'a Record>>,
     met: HashMap<u64, &'a ObligationState>,
 }
 
 impl<'a> Timeline<'a> {
-    /// `amendments` holds at least the dispute's `amended` lines (others are
-    /// ignored), so each can be shown under the line it amends.
-    pub fn new(
-        d: &'a Dispute,
-        policy: &'a crate::policy::Policy,
-        amendments: impl IntoIterator<Item = &'a Record>,
-    ) -> Timeline<'a> {
-        // Indexed once, so a long journal is shown in linear time (looking these
-        // up for every line made 80,000 lines take ten seconds).
-        let mut corrections: HashMap<u64, Vec<&Record>> = HashMap::new();
-        for a in amendments {
-            if let Event::Amended { event, .. } = &a.event {
-                corrections.entry(*event).or_default().push(a);
-            }
-        }
+    pub fn new(d: &'a Dispute, policy: &'a crate::policy::Policy) -> Timeline<'a> {
         let met = d
             .obligations
             .iter()
             .filter_map(|o| o.met_by.map(|seq| (seq, o)))
             .collect();
-        Timeline {
-            d,
-            policy,
-            corrections,
-            met,
-        }
+        Timeline { d, policy, met }
     }
 
-    /// Line `r` of the timeline, with the corrections under it.
-    pub fn line(&self, r: &Record) -> String {
+    /// Line `r` of the timeline, with under it `corrections`: the `amended`
+    /// lines that amend it, in order.
+    pub fn line(&self, r: &Record, corrections: &[&Record]) -> String {
         let d = self.d;
         let label = |n: u32| self.policy.label(n);
         let mut out = String::new();
@@ -166,7 +164,7 @@ impl<'a> Timeline<'a> {
                 5
             )
         );
-        for a in self.corrections.get(&r.seq).into_iter().flatten() {
+        for a in corrections {
             if let Event::Amended {
                 note,
                 event_happened,

@@ -9,7 +9,7 @@ use clap::Args;
 
 use crate::cli::{Ctx, Output};
 use crate::domain::dispute::Dispute;
-use crate::domain::event::{Event, Record};
+use crate::domain::event::Record;
 use crate::domain::text;
 use crate::error::Result;
 use crate::store::journal::stream::Stream;
@@ -25,19 +25,16 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let id = s.store.resolve(&args.id)?;
     // The text shows each `amended` line under the line it amends, which comes
-    // before it: those are kept from the first read (without their seals).
-    let mut amendments = Vec::new();
+    // before it: which lines those are is kept from the first read, and each is
+    // read again where it lies when the line it amends is printed.
+    let mut amendments: Vec<(u64, usize)> = Vec::new();
     let (loaded, journal) = s.load_streaming(&id, |r| {
-        if !ctx.json && matches!(r.event, Event::Amended { .. }) {
-            amendments.push(Record {
-                prev: String::new(),
-                hash: String::new(),
-                sig: None,
-                signer: None,
-                ..r.clone()
-            });
+        if let Some(event) = crate::render::timeline::amends(r).filter(|_| !ctx.json) {
+            amendments.push((event, r.seq as usize));
         }
     })?;
+    // In the order they are printed: by the line amended, then as written.
+    amendments.sort_unstable();
     for w in &loaded.warnings {
         ctx.ui.warn(&format!("dispute {id}: {w}"));
     }
@@ -61,12 +58,20 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     }
     Ok(streamed(move |out| {
         let policy = &loaded.policy.policy;
-        let timeline = crate::render::timeline::Timeline::new(&loaded.dispute, policy, &amendments);
+        let timeline = crate::render::timeline::Timeline::new(&loaded.dispute, policy);
         let mut visible = Visible::text(out);
         visible.write_all(crate::render::timeline::header(&summary, policy).as_bytes())?;
         for r in journal.replay().map_err(std::io::Error::other)? {
             let r = r.map_err(std::io::Error::other)?;
-            visible.write_all(timeline.line(&r).as_bytes())?;
+            let first = amendments.partition_point(|&(event, _)| event < r.seq);
+            let notes = amendments[first..]
+                .iter()
+                .take_while(|&&(event, _)| event == r.seq)
+                .map(|&(_, seq)| journal.line(seq))
+                .collect::<Result<Vec<Record>>>()
+                .map_err(std::io::Error::other)?;
+            let notes: Vec<&Record> = notes.iter().collect();
+            visible.write_all(timeline.line(&r, &notes).as_bytes())?;
         }
         visible.write_all(crate::render::timeline::footer(&summary).as_bytes())
     }))

@@ -31,6 +31,8 @@ pub struct Stream {
     /// Each complete line's fingerprint, under a key chosen afresh by each process
     /// (so no one can write a different line with the same one).
     prints: Vec<u64>,
+    /// Where each complete line starts in the file, to read one again (`line`).
+    starts: Vec<u64>,
     key: std::hash::RandomState,
 }
 
@@ -56,11 +58,12 @@ impl Stream {
         let mut reader = BufReader::with_capacity(READ_BUFFER, (&file).take(MAX_JOURNAL_BYTES + 1));
         let mut chain = Chain::new(path);
         let (mut first, mut named_hash) = (None, None);
-        let (mut prints, mut recorded) = (Vec::new(), Vec::new());
+        let (mut prints, mut starts, mut recorded) = (Vec::new(), Vec::new(), Vec::new());
         let mut read = 0u64;
         let mut line = Vec::new();
         let torn = loop {
             line.clear();
+            let start = read;
             let n = reader
                 .read_until(b'\n', &mut line)
                 .map_err(|e| unreadable(path, e))?;
@@ -76,6 +79,7 @@ impl Stream {
                 Err(e) => return Err(too_long(path, &mut reader, read).unwrap_or(e)),
             };
             prints.push(fingerprint(&key, &line));
+            starts.push(start);
             if named == Some(chain.lines as u64) {
                 named_hash = Some(chain.prev.clone());
             }
@@ -105,6 +109,7 @@ impl Stream {
             lines: chain.lines,
             complete,
             prints,
+            starts,
             key,
             contents: Contents {
                 records: Vec::new(),
@@ -130,6 +135,50 @@ impl Stream {
     /// What `Contents::warnings` says of this journal.
     pub fn warnings(&self) -> Vec<String> {
         self.contents.warnings_for(self.lines)
+    }
+
+    /// Line `seq` again, read where it lies, checked as `replay` checks each line.
+    pub fn line(&self, seq: usize) -> Result<Record> {
+        let i = seq
+            .checked_sub(1)
+            .filter(|&i| i < self.lines)
+            .ok_or_else(|| changed(&self.path, seq))?;
+        let start = self.starts[i];
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.complete);
+        let mut bytes = vec![0; usize::try_from(end - start).unwrap_or(0)];
+        self.read_at(&mut bytes, start)
+            .map_err(|e| unreadable(&self.path, e))?;
+        if bytes.pop() != Some(b'\n') {
+            return Err(changed(&self.path, seq));
+        }
+        self.record(seq, &bytes)
+    }
+
+    #[cfg(unix)]
+    fn read_at(&self, bytes: &mut [u8], at: u64) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        // Leaves the file's position alone, so a `replay` under way reads on.
+        self.file.read_exact_at(bytes, at)
+    }
+
+    #[cfg(not(unix))]
+    fn read_at(&self, bytes: &mut [u8], at: u64) -> std::io::Result<()> {
+        // Another handle, so a `replay` under way reads on; whatever file it
+        // opens, its line is checked against the one the first read checked.
+        let mut file = File::open(&self.path)?;
+        file.seek(std::io::SeekFrom::Start(at))?;
+        file.read_exact(bytes)
+    }
+
+    /// The record of line `seq`, whose bytes (without the line end) are `bytes`,
+    /// if they are the bytes the first read checked.
+    fn record(&self, seq: usize, bytes: &[u8]) -> Result<Record> {
+        if fingerprint(&self.key, bytes) != self.prints[seq - 1] {
+            return Err(changed(&self.path, seq));
+        }
+        // The same bytes passed every check a moment ago; only the record is needed.
+        let text = std::str::from_utf8(bytes).map_err(|_| changed(&self.path, seq))?;
+        serde_json::from_str(text).map_err(|_| changed(&self.path, seq))
     }
 
     /// The complete lines again, from the first. A line that is not the one the
@@ -180,12 +229,10 @@ impl Replay<'_> {
         self.reader
             .read_until(b'\n', &mut self.line)
             .map_err(|e| unreadable(&s.path, e))?;
-        if self.line.pop() != Some(b'\n') || fingerprint(&s.key, &self.line) != s.prints[n - 1] {
+        if self.line.pop() != Some(b'\n') {
             return Err(changed(&s.path, n));
         }
-        // The same bytes passed every check a moment ago; only the record is needed.
-        let text = std::str::from_utf8(&self.line).map_err(|_| changed(&s.path, n))?;
-        serde_json::from_str(text).map_err(|_| changed(&s.path, n))
+        s.record(n, &self.line)
     }
 }
 
@@ -307,6 +354,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), &journal(3, "note"));
         let stream = Stream::open(&path, |_| {}).unwrap();
+        assert_eq!(stream.line(2).unwrap().seq, 2);
+        assert_eq!(stream.line(3).unwrap().seq, 3);
+        assert!(stream.line(4).is_err() && stream.line(0).is_err());
         // Every line sealed and chained as escalate would write it, the same
         // length, but not the lines that were checked.
         std::fs::write(&path, journal(3, "text")).unwrap();
@@ -318,5 +368,8 @@ mod tests {
             "{e}"
         );
         assert!(lines.next().is_none(), "nothing after the changed line");
+        assert_eq!(stream.line(1).unwrap().seq, 1);
+        let e = stream.line(3).unwrap_err().to_string();
+        assert!(e.contains("line 3 is no longer"), "{e}");
     }
 }
