@@ -164,12 +164,12 @@ pub enum Output {
     /// A JSON array written one element per line, without ever joining the
     /// elements into one string (status over tens of thousands of disputes).
     JsonArray(Vec<String>),
-    /// A JSON array kept in a scratch file until it is written.
-    JsonSpilled(std::cell::RefCell<spill::Spill>),
-    Text(String),
     /// Written piece by piece as it is made (`show` of a long journal); the
     /// function makes every byte visible itself (see `show::Visible`).
     Streamed(std::cell::RefCell<Option<Streamer>>),
+    /// A JSON array kept in a scratch file until it is written.
+    JsonSpilled(std::cell::RefCell<spill::Spill>),
+    Text(String),
 }
 
 /// What writes an `Output::Streamed`.
@@ -188,6 +188,10 @@ impl Output {
                 out.write_all(text::visible_json(text).as_bytes())?;
                 out.write_all(b"\n")
             }
+            Output::Streamed(write) => match write.borrow_mut().take() {
+                Some(write) => write(out),
+                None => Ok(()),
+            },
             Output::JsonArray(items) if items.is_empty() => out.write_all(b"[]\n"),
             Output::JsonArray(items) => {
                 out.write_all(b"[\n")?;
@@ -199,10 +203,6 @@ impl Output {
             }
             Output::JsonSpilled(spill) => spill.borrow_mut().write_array(out),
             Output::Text(text) => out.write_all(text::visible(text).as_bytes()),
-            Output::Streamed(write) => match write.borrow_mut().take() {
-                Some(write) => write(out),
-                None => Ok(()),
-            },
         }
     }
 }
