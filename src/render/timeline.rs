@@ -117,9 +117,25 @@ pub fn amends(r: &Record) -> Option<u64> {
 /// under it the notes later lines attach to it. A `notified` line is shown with
 /// the obligation it met, in the policy's words.
 pub struct Timeline<'a> {
-    d: &'a Dispute,
     policy: &'a crate::policy::Policy,
     met: HashMap<u64, &'a ObligationState>,
+    corrected: CorrectedTimes,
+}
+
+/// When each line happened, its corrected time if it has one: `Dispute::when_of`
+/// looked up once per line, not searched for (a journal that corrects thousands of
+/// times was shown in time proportional to lines times corrections).
+pub struct CorrectedTimes(HashMap<u64, crate::domain::clock::Instant>);
+
+impl CorrectedTimes {
+    pub fn of(d: &Dispute) -> CorrectedTimes {
+        // One correction a line: the latest of several is the one kept.
+        CorrectedTimes(d.corrections.iter().map(|c| (c.line, c.happened)).collect())
+    }
+
+    pub fn when_of(&self, r: &Record) -> crate::domain::clock::Instant {
+        self.0.get(&r.seq).copied().unwrap_or_else(|| r.when())
+    }
 }
 
 impl<'a> Timeline<'a> {
@@ -129,24 +145,28 @@ impl<'a> Timeline<'a> {
             .iter()
             .filter_map(|o| o.met_by.map(|seq| (seq, o)))
             .collect();
-        Timeline { d, policy, met }
+        Timeline {
+            policy,
+            met,
+            corrected: CorrectedTimes::of(d),
+        }
     }
 
     /// Line `r` of the timeline, with under it `corrections`: the `amended`
     /// lines that amend it, in order.
     pub fn line(&self, r: &Record, corrections: &[&Record]) -> String {
-        let d = self.d;
+        let when_of = self.corrected.when_of(r);
         let label = |n: u32| self.policy.label(n);
         let mut out = String::new();
-        let when = human_instant(&d.when_of(r));
+        let when = human_instant(&when_of);
         let mut recorded = Vec::new();
-        if d.when_of(r) != r.when() {
+        if when_of != r.when() {
             recorded.push(format!(
                 "corrected; the line says {}",
                 human_instant(&r.when())
             ));
         }
-        if r.happened.is_some() || d.when_of(r) != r.when() {
+        if r.happened.is_some() || when_of != r.when() {
             recorded.push(format!("recorded {}", human_instant(&r.at)));
         }
         let recorded = if recorded.is_empty() {

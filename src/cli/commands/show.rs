@@ -184,11 +184,11 @@ struct Lines<'a> {
 impl serde::Serialize for Lines<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::{Error as _, SerializeSeq};
-        let d = self.dispute;
+        let times = crate::render::timeline::CorrectedTimes::of(self.dispute);
         let mut seq = s.serialize_seq(Some(self.journal.lines()))?;
         for r in self.journal.replay().map_err(S::Error::custom)? {
             let r = r.map_err(S::Error::custom)?;
-            let corrected = d.when_of(&r);
+            let corrected = times.when_of(&r);
             if corrected == r.when() {
                 seq.serialize_element(&r)?;
                 continue;
