@@ -616,4 +616,66 @@ impl Session {
         let effects = plan::effects(&event, &situation)?;
         Ok((loaded, event, effects))
     }
+
+    /// `load`, holding one line at a time: the dispute without its lines, and its
+    /// journal still open and locked to read them again (`Stream::replay`). The
+    /// same checks and the same error as `load`, all made before this returns.
+    /// `visit` sees each line as it passes its own checks.
+    pub fn load_streaming(
+        &self,
+        id: &DisputeId,
+        mut visit: impl FnMut(&crate::domain::event::Record),
+    ) -> Result<(Loaded, journal::stream::Stream)> {
+        use crate::domain::dispute::{Folded, Folding};
+        let path = self.store.journal_path(id);
+        // Line 1 is always `opened` (the journal's own checks say so).
+        let mut opened: Option<(Opened, Option<Arc<LoadedPolicy>>)> = None;
+        let mut folding = Folding::new(id.clone());
+        let stream = journal::stream::Stream::open(&path, |r| {
+            if let (None, Event::Opened(o)) = (&opened, &r.event) {
+                let policy = self.store.pinned_policy(&self.catalogue, &o.policy_hash);
+                opened = Some((o.clone(), policy));
+            }
+            if let Some((_, Some(p))) = &opened {
+                folding.push(r, &p.policy);
+            }
+            visit(r);
+        })?;
+        let policy = match opened {
+            None => return Err(Error::damaged(&path, 1, "the journal has no lines")),
+            Some((opened, None)) => return Err(Error::damaged(
+                &path,
+                1,
+                format!(
+                    "it was opened under policy {} with hash {}, and no copy of that policy text can be found",
+                    opened.policy, opened.policy_hash
+                ),
+            )),
+            Some((_, Some(policy))) => policy,
+        };
+        let damaged = |(line, what): (usize, String)| {
+            Error::damaged(
+                &path,
+                line,
+                format!("{what}, which policy {} does not allow", policy.policy.id),
+            )
+        };
+        let dispute = match folding.finish().map_err(damaged)? {
+            Folded::Done(d) => d,
+            Folded::Again(corrections) => {
+                let mut again = Folding::again(id.clone(), corrections);
+                for r in stream.replay()? {
+                    again.push(&r?, &policy.policy);
+                }
+                again.finish_again().map_err(damaged)?
+            }
+        };
+        let loaded = Loaded {
+            dispute,
+            policy,
+            head: stream.head().to_owned(),
+            warnings: stream.warnings(),
+        };
+        Ok((loaded, stream))
+    }
 }

@@ -164,12 +164,18 @@ pub enum Output {
     /// A JSON array written one element per line, without ever joining the
     /// elements into one string (status over tens of thousands of disputes).
     JsonArray(Vec<String>),
+    /// Written piece by piece as it is made (`show` of a long journal); the
+    /// function makes every byte visible itself (see `show::Visible`).
+    Streamed(std::cell::RefCell<Option<Streamer>>),
     /// A JSON array kept in a scratch file until it is written.
     JsonSpilled(std::cell::RefCell<spill::Spill>),
     Text(String),
     /// Text written a line at a time as it is made (a long status list).
     Lines(Box<dyn crate::render::Lines>),
 }
+
+/// What writes an `Output::Streamed`.
+pub type Streamer = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()>>;
 
 impl Output {
     /// Render straight from the typed value: no intermediate `serde_json::Value`.
@@ -184,6 +190,10 @@ impl Output {
                 out.write_all(text::visible_json(text).as_bytes())?;
                 out.write_all(b"\n")
             }
+            Output::Streamed(write) => match write.borrow_mut().take() {
+                Some(write) => write(out),
+                None => Ok(()),
+            },
             Output::JsonArray(items) if items.is_empty() => out.write_all(b"[]\n"),
             Output::JsonArray(items) => {
                 out.write_all(b"[\n")?;

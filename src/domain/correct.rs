@@ -34,45 +34,94 @@ pub enum Amendment {
 /// write or a fact), and the latest correction of a line wins. An error is
 /// `(line, what)`, as for any line escalate's rules would not have written.
 pub fn corrections(records: &[Record]) -> std::result::Result<Vec<Correction>, (usize, String)> {
-    let mut out: Vec<Correction> = Vec::new();
+    let mut seen = Corrections::default();
     for r in records {
-        let Event::Amended {
+        seen.see(r);
+    }
+    seen.finish()
+}
+
+/// `corrections` for lines seen one at a time (a journal too long to hold): of each
+/// line it keeps only whether its time may be corrected.
+#[derive(Default)]
+pub struct Corrections {
+    /// For each line seen: 0 if its time may be corrected, else 1 + the index in
+    /// `kinds` of its kind (for the error naming it).
+    lines: Vec<u8>,
+    kinds: Vec<&'static str>,
+    out: Vec<Correction>,
+    error: Option<(usize, String)>,
+}
+
+impl Corrections {
+    /// The next line (lines come in order from line 1).
+    pub fn see(&mut self, r: &Record) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Event::Amended {
             event,
             event_happened: Some(happened),
             ..
         } = &r.event
-        else {
-            continue;
+        {
+            self.corrects(r.seq, *event, *happened);
+        }
+        let class = match correctable(&r.event) {
+            true => 0,
+            false => self.kind_class(r.event.kind()),
         };
-        let target = (*event >= 1 && *event < r.seq)
-            .then(|| records.iter().find(|t| t.seq == *event))
+        self.lines.push(class);
+    }
+
+    fn kind_class(&mut self, kind: &'static str) -> u8 {
+        let at = match self.kinds.iter().position(|k| *k == kind) {
+            Some(at) => at,
+            None => {
+                self.kinds.push(kind);
+                self.kinds.len() - 1
+            }
+        };
+        u8::try_from(at + 1).unwrap_or(u8::MAX)
+    }
+
+    fn corrects(&mut self, seq: u64, event: u64, happened: Instant) {
+        let target = (event >= 1 && event < seq)
+            .then(|| self.lines.get(event as usize - 1))
             .flatten();
         match target {
-            Some(t) if correctable(&t.event) => {}
-            Some(t) => {
-                return Err((
-                    r.seq as usize,
-                    format!(
-                        "a corrected time for line {event}, a `{}` line, which records no event",
-                        t.event.kind()
-                    ),
-                ))
+            Some(0) => {}
+            Some(&class) => {
+                let kind = self.kinds.get(usize::from(class) - 1).unwrap_or(&"");
+                self.error = Some((
+                    seq as usize,
+                    format!("a corrected time for line {event}, a `{kind}` line, which records no event"),
+                ));
+                return;
             }
             None => {
-                return Err((
-                    r.seq as usize,
+                self.error = Some((
+                    seq as usize,
                     format!("a corrected time for line {event}, which is not an earlier line"),
-                ))
+                ));
+                return;
             }
         }
-        out.retain(|c| c.line != *event);
-        out.push(Correction {
-            line: *event,
-            happened: *happened,
-            by: r.seq,
+        self.out.retain(|c| c.line != event);
+        self.out.push(Correction {
+            line: event,
+            happened,
+            by: seq,
         });
     }
-    Ok(out)
+
+    /// The corrected times, or the first line that corrects what it cannot.
+    pub fn finish(self) -> std::result::Result<Vec<Correction>, (usize, String)> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.out),
+        }
+    }
 }
 
 /// Lines whose time may be corrected: the events of the dispute. A fact applies

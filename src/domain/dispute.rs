@@ -246,14 +246,37 @@ impl Dispute {
         policy: &Policy,
     ) -> std::result::Result<Dispute, (usize, String)> {
         let opened = crate::domain::event::opening(&records)?;
-        let first = &records[0];
-        if policy.stage(opened.stage).is_none() {
-            return Err((
+        Dispute::check_start(opened, policy)?;
+        let corrections = crate::domain::correct::corrections(&records)?;
+        let mut d = Dispute::start(id, &records[0], opened, corrections, policy);
+        for r in &records[1..] {
+            d.apply(r, policy).map_err(|what| (r.seq as usize, what))?;
+        }
+        d.events = records.len();
+        d.records = records;
+        Ok(d)
+    }
+
+    /// The opening's stage must be one of the policy's.
+    fn check_start(opened: &Opened, policy: &Policy) -> std::result::Result<(), (usize, String)> {
+        match policy.stage(opened.stage) {
+            Some(_) => Ok(()),
+            None => Err((
                 1,
                 format!("policy {} has no stage {}", policy.id, opened.stage),
-            ));
+            )),
         }
-        let corrections = crate::domain::correct::corrections(&records)?;
+    }
+
+    /// The state after line 1 (`first`, which opened the dispute), given the
+    /// journal's corrected times.
+    fn start(
+        id: DisputeId,
+        first: &Record,
+        opened: &Opened,
+        corrections: Vec<Correction>,
+        policy: &Policy,
+    ) -> Dispute {
         let when = corrections
             .iter()
             .find(|c| c.line == first.seq)
@@ -283,7 +306,7 @@ impl Dispute {
         }
         enter_steps(policy, opened.stage, (when, first.seq), &mut obligations);
         let agreed = opened.due_reason.is_some();
-        let mut d = Dispute {
+        Dispute {
             id,
             opened: opened.clone(),
             opened_at: when,
@@ -304,13 +327,7 @@ impl Dispute {
             learned: Vec::new(),
             events: 0,
             records: Vec::new(),
-        };
-        for r in &records[1..] {
-            d.apply(r, policy).map_err(|what| (r.seq as usize, what))?;
         }
-        d.events = records.len();
-        d.records = records;
-        Ok(d)
     }
 
     /// Carry the state forward over lines just appended, instead of replaying the
@@ -985,6 +1002,112 @@ pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
         .collect()
 }
 
+/// `Dispute::fold` fed one line at a time, for a journal too long to hold: the same
+/// state and the same error from the same lines, without keeping them. A corrected
+/// time moves the line it corrects, which came before it, so until the last line is
+/// seen the lines are folded as though nothing were corrected; a journal that does
+/// correct a time is folded again (`Folded::Again`) with its corrections known.
+pub struct Folding {
+    id: DisputeId,
+    /// The corrected times, when known before the first line (folding again).
+    known: Option<Vec<Correction>>,
+    seen: crate::domain::correct::Corrections,
+    /// The state so far, or the first error (`at_start`: at the opening itself).
+    state: Option<std::result::Result<Dispute, (usize, String)>>,
+    at_start: bool,
+    lines: usize,
+}
+
+/// What folding every line gave (made once per journal read; its size is no cost).
+#[allow(clippy::large_enum_variant)]
+pub enum Folded {
+    Done(Dispute),
+    /// Fold the lines again, with these corrected times (`Folding::again`).
+    Again(Vec<Correction>),
+}
+
+impl Folding {
+    pub fn new(id: DisputeId) -> Folding {
+        Folding {
+            id,
+            known: None,
+            seen: Default::default(),
+            state: None,
+            at_start: false,
+            lines: 0,
+        }
+    }
+
+    /// Folding again, with the corrected times the first folding found.
+    pub fn again(id: DisputeId, corrections: Vec<Correction>) -> Folding {
+        Folding {
+            known: Some(corrections),
+            ..Folding::new(id)
+        }
+    }
+
+    /// The next line, in order from line 1.
+    pub fn push(&mut self, r: &Record, policy: &Policy) {
+        self.lines += 1;
+        if self.known.is_none() {
+            self.seen.see(r);
+        }
+        match &mut self.state {
+            None => {
+                let started =
+                    crate::domain::event::opening(std::slice::from_ref(r)).and_then(|opened| {
+                        Dispute::check_start(opened, policy)?;
+                        let corrections = self.known.clone().unwrap_or_default();
+                        Ok(Dispute::start(
+                            self.id.clone(),
+                            r,
+                            opened,
+                            corrections,
+                            policy,
+                        ))
+                    });
+                self.at_start = started.is_err();
+                self.state = Some(started);
+            }
+            Some(Ok(d)) => {
+                if let Err(what) = d.apply(r, policy) {
+                    self.state = Some(Err((r.seq as usize, what)));
+                }
+            }
+            Some(Err(_)) => {}
+        }
+    }
+
+    /// The state after every line, or the error `fold` gives for these lines.
+    pub fn finish(self) -> std::result::Result<Folded, (usize, String)> {
+        let state = self
+            .state
+            .unwrap_or_else(|| Err((1, "the journal has no lines".to_owned())));
+        if self.at_start {
+            return state.map(Folded::Done);
+        }
+        if self.known.is_none() {
+            let corrections = self.seen.finish()?;
+            if !corrections.is_empty() {
+                return Ok(Folded::Again(corrections));
+            }
+        }
+        let mut d = state?;
+        d.events = self.lines;
+        Ok(Folded::Done(d))
+    }
+
+    /// `finish` for a folding `again`: the corrected times were known throughout.
+    pub fn finish_again(self) -> std::result::Result<Dispute, (usize, String)> {
+        let lines = self.lines;
+        let mut d = self
+            .state
+            .unwrap_or_else(|| Err((1, "the journal has no lines".to_owned())))?;
+        d.events = lines;
+        Ok(d)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1054,6 +1177,79 @@ mod tests {
             (1, "the first line is not `opened`".to_owned())
         );
         assert_eq!(Dispute::fold(id(), vec![], gscb).unwrap_err().0, 1);
+    }
+
+    /// What `Folding` makes of `records`, folding again when it asks to.
+    fn folded_a_line_at_a_time(
+        records: &[Record],
+        policy: &Policy,
+    ) -> std::result::Result<Dispute, (usize, String)> {
+        let id = DisputeId::from_file_stem("AAAAAAAAAA").unwrap();
+        let mut folding = Folding::new(id.clone());
+        for r in records {
+            folding.push(r, policy);
+        }
+        match folding.finish()? {
+            Folded::Done(d) => Ok(d),
+            Folded::Again(corrections) => {
+                let mut again = Folding::again(id, corrections);
+                for r in records {
+                    again.push(r, policy);
+                }
+                again.finish_again()
+            }
+        }
+    }
+
+    #[test]
+    fn folding_a_line_at_a_time_gives_the_fold_and_its_first_error() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let discussed = |stage| Event::Discussed {
+            stage,
+            note: "n".into(),
+            with: None,
+        };
+        let amended = |event, happened: Option<&str>| Event::Amended {
+            event,
+            note: "n".into(),
+            event_happened: happened.map(|t| crate::domain::clock::parse_instant(t).unwrap()),
+        };
+        let journals: Vec<Vec<Event>> = vec![
+            vec![opened_with_plan(), discussed(1)],
+            // A corrected time moves the opening, so the duties arise earlier.
+            vec![
+                opened_with_plan(),
+                discussed(1),
+                amended(1, Some("2026-11-29 09:00")),
+                amended(2, None),
+            ],
+            // A line the policy does not allow, and later a correction no line may
+            // make: the correction is reported, as `fold` checks corrections first.
+            vec![
+                Event::Opened(opened(1)),
+                discussed(3),
+                amended(2, None),
+                amended(3, Some("2026-11-29 09:00")),
+            ],
+            vec![Event::Opened(opened(1)), discussed(3)],
+            vec![Event::Opened(opened(9)), discussed(1)],
+        ];
+        for events in journals {
+            let records: Vec<Record> = events
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| line(i as u64 + 1, "2026-11-30 09:00", e))
+                .collect();
+            let id = DisputeId::from_file_stem("AAAAAAAAAA").unwrap();
+            let whole = Dispute::fold(id, records.clone(), gscb).map(|mut d| {
+                d.records.clear();
+                serde_json::to_value(d).unwrap()
+            });
+            let streamed =
+                folded_a_line_at_a_time(&records, gscb).map(|d| serde_json::to_value(d).unwrap());
+            assert_eq!(whole, streamed, "{records:?}");
+        }
     }
 
     #[test]

@@ -18,15 +18,30 @@ fn indented(text: &str, indent: usize) -> String {
     text.trim_end().lines().collect::<Vec<_>>().join(&pad)
 }
 
-/// The timeline shows each line of `d` (which must carry its records) at the time
-/// it happened, corrected where a correction says so, with the time the line
-/// itself gave beside it. A `notified` line is shown with the obligation it met,
-/// in the policy's words.
+/// The whole of `show` for `d`, which must carry its records: the header, each
+/// line (see `Timeline`) and the journal's head.
 pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String {
+    let timeline = Timeline::new(d, policy);
+    // Indexed once, so a long journal is shown in linear time (looking these up
+    // for every line made 80,000 lines take ten seconds).
+    let mut corrections: HashMap<u64, Vec<&Record>> = HashMap::new();
+    for a in &d.records {
+        if let Some(event) = amends(a) {
+            corrections.entry(event).or_default().push(a);
+        }
+    }
+    let mut out = header(s, policy);
+    for r in &d.records {
+        let notes = corrections.get(&r.seq).map_or(&[][..], Vec::as_slice);
+        out.push_str(&timeline.line(r, notes));
+    }
+    out.push_str(&footer(s));
+    out
+}
+
+/// What `show` prints before the timeline's first line.
+pub fn header(s: &Summary, policy: &crate::policy::Policy) -> String {
     let policy_name = policy.name.as_str();
-    let label = |n: u32| policy.label(n);
-    let records = &d.records;
-    let obligations = &d.obligations;
     let mut out = String::new();
     let _ = writeln!(out, "Dispute {}  ({} — {})", s.id, s.policy, policy_name);
     let who = if s.subject_kind == "adult" {
@@ -81,28 +96,77 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
         }
     }
     let _ = writeln!(out, "\nTimeline:");
-    // Indexed once, so a long journal is shown in linear time (looking these up
-    // for every line made 80,000 lines take ten seconds).
-    let mut corrections: HashMap<u64, Vec<&Record>> = HashMap::new();
-    for a in records {
-        if let Event::Amended { event, .. } = &a.event {
-            corrections.entry(*event).or_default().push(a);
+    out
+}
+
+/// What `show` prints after the timeline's last line.
+pub fn footer(s: &Summary) -> String {
+    format!("\nJournal head: {}\n", s.head)
+}
+
+/// The line an `amended` line amends, which the timeline shows it under.
+pub fn amends(r: &Record) -> Option<u64> {
+    match &r.event {
+        Event::Amended { event, .. } => Some(*event),
+        _ => None,
+    }
+}
+
+/// The timeline shows each line of a dispute at the time it happened, corrected
+/// where a correction says so, with the time the line itself gave beside it, and
+/// under it the notes later lines attach to it. A `notified` line is shown with
+/// the obligation it met, in the policy's words.
+pub struct Timeline<'a> {
+    policy: &'a crate::policy::Policy,
+    met: HashMap<u64, &'a ObligationState>,
+    corrected: CorrectedTimes,
+}
+
+/// When each line happened, its corrected time if it has one: `Dispute::when_of`
+/// looked up once per line, not searched for (a journal that corrects thousands of
+/// times was shown in time proportional to lines times corrections).
+pub struct CorrectedTimes(HashMap<u64, crate::domain::clock::Instant>);
+
+impl CorrectedTimes {
+    pub fn of(d: &Dispute) -> CorrectedTimes {
+        // One correction a line: the latest of several is the one kept.
+        CorrectedTimes(d.corrections.iter().map(|c| (c.line, c.happened)).collect())
+    }
+
+    pub fn when_of(&self, r: &Record) -> crate::domain::clock::Instant {
+        self.0.get(&r.seq).copied().unwrap_or_else(|| r.when())
+    }
+}
+
+impl<'a> Timeline<'a> {
+    pub fn new(d: &'a Dispute, policy: &'a crate::policy::Policy) -> Timeline<'a> {
+        let met = d
+            .obligations
+            .iter()
+            .filter_map(|o| o.met_by.map(|seq| (seq, o)))
+            .collect();
+        Timeline {
+            policy,
+            met,
+            corrected: CorrectedTimes::of(d),
         }
     }
-    let met: HashMap<u64, &ObligationState> = obligations
-        .iter()
-        .filter_map(|o| o.met_by.map(|seq| (seq, o)))
-        .collect();
-    for r in records {
-        let when = human_instant(&d.when_of(r));
+
+    /// Line `r` of the timeline, with under it `corrections`: the `amended`
+    /// lines that amend it, in order.
+    pub fn line(&self, r: &Record, corrections: &[&Record]) -> String {
+        let when_of = self.corrected.when_of(r);
+        let label = |n: u32| self.policy.label(n);
+        let mut out = String::new();
+        let when = human_instant(&when_of);
         let mut recorded = Vec::new();
-        if d.when_of(r) != r.when() {
+        if when_of != r.when() {
             recorded.push(format!(
                 "corrected; the line says {}",
                 human_instant(&r.when())
             ));
         }
-        if r.happened.is_some() || d.when_of(r) != r.when() {
+        if r.happened.is_some() || when_of != r.when() {
             recorded.push(format!("recorded {}", human_instant(&r.at)));
         }
         let recorded = if recorded.is_empty() {
@@ -115,9 +179,12 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
             "{:>3}. {when}{recorded}, {}: {}",
             r.seq,
             r.by,
-            indented(&describe(&r.event, met.get(&r.seq).copied(), &label), 5)
+            indented(
+                &describe(&r.event, self.met.get(&r.seq).copied(), &label),
+                5
+            )
         );
-        for a in corrections.get(&r.seq).into_iter().flatten() {
+        for a in corrections {
             if let Event::Amended {
                 note,
                 event_happened,
@@ -137,9 +204,8 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
                 );
             }
         }
+        out
     }
-    let _ = writeln!(out, "\nJournal head: {}", s.head);
-    out
 }
 
 /// One line's event in words, each stage by what the policy calls it (`label`).

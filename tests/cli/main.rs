@@ -20,5 +20,6 @@ mod readme;
 mod reports;
 mod scale;
 mod share;
+mod show_stream;
 mod stage_order;
 mod terminal;

@@ -1,9 +1,18 @@
 //! `escalate show`: one dispute, its deadline, what is outstanding, and its timeline.
+//! The journal is read twice and never held whole: once to check every line and
+//! fold the dispute's state (so damage is found before anything is printed), and
+//! again, line by line, as its timeline or its lines are written out.
+
+use std::io::Write;
 
 use clap::Args;
 
 use crate::cli::{Ctx, Output};
+use crate::domain::dispute::Dispute;
+use crate::domain::event::Record;
+use crate::domain::text;
 use crate::error::Result;
+use crate::store::journal::stream::Stream;
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -15,7 +24,17 @@ pub struct ShowArgs {
 pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let id = s.store.resolve(&args.id)?;
-    let loaded = s.load(&id)?;
+    // The text shows each `amended` line under the line it amends, which comes
+    // before it: which lines those are is kept from the first read, and each is
+    // read again where it lies when the line it amends is printed.
+    let mut amendments: Vec<(u64, usize)> = Vec::new();
+    let (loaded, journal) = s.load_streaming(&id, |r| {
+        if let Some(event) = crate::render::timeline::amends(r).filter(|_| !ctx.json) {
+            amendments.push((event, r.seq as usize));
+        }
+    })?;
+    // In the order they are printed: by the line amended, then as written.
+    amendments.sort_unstable();
     for w in &loaded.warnings {
         ctx.ui.warn(&format!("dispute {id}: {w}"));
     }
@@ -26,24 +45,118 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
             Ok(serde_json::Value::Object(map)) => map,
             _ => serde_json::Map::new(),
         };
-        return Ok(Output::json(WithEvents {
-            head,
-            dispute: &loaded.dispute,
+        return Ok(streamed(move |out| {
+            let lines = Lines {
+                dispute: &loaded.dispute,
+                journal: &journal,
+            };
+            let mut visible = std::io::BufWriter::new(Visible::json(out));
+            serde_json::to_writer_pretty(&mut visible, &WithEvents { head, lines })?;
+            visible.write_all(b"\n")?;
+            visible.flush()
         }));
     }
-    Ok(Output::Text(crate::render::timeline::show(
-        &summary,
-        &loaded.dispute,
-        &loaded.policy.policy,
-    )))
+    Ok(streamed(move |out| {
+        let policy = &loaded.policy.policy;
+        let timeline = crate::render::timeline::Timeline::new(&loaded.dispute, policy);
+        let mut visible = Visible::text(out);
+        visible.write_all(crate::render::timeline::header(&summary, policy).as_bytes())?;
+        for r in journal.replay().map_err(std::io::Error::other)? {
+            let r = r.map_err(std::io::Error::other)?;
+            let first = amendments.partition_point(|&(event, _)| event < r.seq);
+            let notes = amendments[first..]
+                .iter()
+                .take_while(|&&(event, _)| event == r.seq)
+                .map(|&(_, seq)| journal.line(seq))
+                .collect::<Result<Vec<Record>>>()
+                .map_err(std::io::Error::other)?;
+            let notes: Vec<&Record> = notes.iter().collect();
+            visible.write_all(timeline.line(&r, &notes).as_bytes())?;
+        }
+        visible.write_all(crate::render::timeline::footer(&summary).as_bytes())
+    }))
+}
+
+fn streamed(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + 'static) -> Output {
+    Output::Streamed(std::cell::RefCell::new(Some(Box::new(write))))
+}
+
+/// A writer that shows every invisible character escaped, as `Output` does for
+/// text it holds whole (`text::visible`, or `text::visible_json` for JSON). Bytes
+/// may arrive split inside a character; the split character waits for the rest.
+struct Visible<'w> {
+    out: &'w mut dyn Write,
+    json: bool,
+    pending: Vec<u8>,
+}
+
+impl<'w> Visible<'w> {
+    fn text(out: &'w mut dyn Write) -> Visible<'w> {
+        Visible {
+            out,
+            json: false,
+            pending: Vec::new(),
+        }
+    }
+
+    fn json(out: &'w mut dyn Write) -> Visible<'w> {
+        Visible {
+            json: true,
+            ..Visible::text(out)
+        }
+    }
+
+    fn write_str(&mut self, s: &str) -> std::io::Result<()> {
+        let shown = match self.json {
+            true => text::visible_json(s),
+            false => text::visible(s),
+        };
+        self.out.write_all(shown.as_bytes())
+    }
+}
+
+impl Write for Visible<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            if let Ok(s) = std::str::from_utf8(buf) {
+                self.write_str(s)?;
+                return Ok(buf.len());
+            }
+        }
+        self.pending.extend_from_slice(buf);
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(s) => s.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the output is not UTF-8 text",
+                ))
+            }
+        };
+        let pending = std::mem::take(&mut self.pending);
+        let (done, rest) = pending.split_at(whole);
+        self.write_str(std::str::from_utf8(done).unwrap_or_default())?;
+        self.pending = rest.to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the output ends inside a character",
+            ));
+        }
+        self.out.flush()
+    }
 }
 
 /// The summary's fields with `events` (a count there) holding the lines
-/// themselves, written straight from the records: a `serde_json::Value` of every
-/// line of a long journal would be several times the size of the journal.
+/// themselves, written straight from the records as they are read again.
 struct WithEvents<'a> {
     head: serde_json::Map<String, serde_json::Value>,
-    dispute: &'a crate::domain::dispute::Dispute,
+    lines: Lines<'a>,
 }
 
 impl serde::Serialize for WithEvents<'_> {
@@ -52,7 +165,7 @@ impl serde::Serialize for WithEvents<'_> {
         let mut map = s.serialize_map(Some(self.head.len()))?;
         for (k, v) in &self.head {
             if k == "events" {
-                map.serialize_entry(k, &Lines(self.dispute))?;
+                map.serialize_entry(k, &self.lines)?;
             } else {
                 map.serialize_entry(k, v)?;
             }
@@ -63,20 +176,24 @@ impl serde::Serialize for WithEvents<'_> {
 
 /// Each line as written, with `corrected_happened` where a later correction gives
 /// it another time.
-struct Lines<'a>(&'a crate::domain::dispute::Dispute);
+struct Lines<'a> {
+    dispute: &'a Dispute,
+    journal: &'a Stream,
+}
 
 impl serde::Serialize for Lines<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::{Error as _, SerializeSeq};
-        let d = self.0;
-        let mut seq = s.serialize_seq(Some(d.records.len()))?;
-        for r in &d.records {
-            let corrected = d.when_of(r);
+        let times = crate::render::timeline::CorrectedTimes::of(self.dispute);
+        let mut seq = s.serialize_seq(Some(self.journal.lines()))?;
+        for r in self.journal.replay().map_err(S::Error::custom)? {
+            let r = r.map_err(S::Error::custom)?;
+            let corrected = times.when_of(&r);
             if corrected == r.when() {
-                seq.serialize_element(r)?;
+                seq.serialize_element(&r)?;
                 continue;
             }
-            let mut v = serde_json::to_value(r).map_err(S::Error::custom)?;
+            let mut v = serde_json::to_value(&r).map_err(S::Error::custom)?;
             if let Some(obj) = v.as_object_mut() {
                 obj.insert(
                     "corrected_happened".into(),

@@ -139,10 +139,12 @@ pub fn line_hash<'a>(records: &'a [Record], head: &'a str, seq: u64) -> Option<&
 /// the journal no longer has, or a different line, means lines were removed or
 /// changed after they were acknowledged: that is damage, reported at the first line
 /// the receipt vouches for that is not there as it was.
+/// `line_hash` gives the hash of any of the journal's `n` lines (`line_hash` above,
+/// for a journal held whole).
 pub fn compare(
     journal: &Path,
-    records: &[Record],
-    head: &str,
+    n: u64,
+    line_hash: impl FnOnce(u64) -> Option<String>,
     stored: &Stored,
 ) -> Result<Standing> {
     let r = match stored {
@@ -150,7 +152,6 @@ pub fn compare(
         Stored::Lost => return Ok(Standing::Lost),
         Stored::Present(r) => r,
     };
-    let n = records.len() as u64;
     if r.seq > n {
         return Err(Error::damaged(
             journal,
@@ -161,7 +162,7 @@ pub fn compare(
             ),
         ));
     }
-    if line_hash(records, head, r.seq) != Some(r.hash.as_str()) {
+    if line_hash(r.seq).as_deref() != Some(r.hash.as_str()) {
         return Err(Error::damaged(
             journal,
             r.seq as usize,
@@ -177,7 +178,7 @@ pub fn compare(
 /// Whether the temporary receipt an append writes before its line is still there
 /// and vouches for the journal's last line (or lost its bytes in a power cut): the
 /// proof that an append was interrupted between its line and its receipt.
-pub fn leftover(journal: &Path, records: &[Record], head: &str) -> bool {
+pub fn leftover(journal: &Path, lines: u64, head: &str) -> bool {
     let tmp = temp_path_for(journal);
     let Ok(bytes) = fsutil::read_limited(&tmp, MAX_RECEIPT_BYTES, Links::Refuse) else {
         return false;
@@ -188,7 +189,7 @@ pub fn leftover(journal: &Path, records: &[Record], head: &str) -> bool {
     std::str::from_utf8(&bytes)
         .ok()
         .and_then(parse)
-        .is_some_and(|r| r.seq == records.len() as u64 && r.hash == head)
+        .is_some_and(|r| r.seq == lines && r.hash == head)
 }
 
 /// Write the receipt a journal will have after its next line, under a temporary name.

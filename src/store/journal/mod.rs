@@ -5,6 +5,7 @@
 
 pub mod head;
 pub mod line;
+pub mod stream;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -92,18 +93,23 @@ impl Contents {
     /// Things a person should know that do not stop the dispute being used: each is
     /// the aftermath of an interrupted command, and the next change repairs it.
     pub fn warnings(&self) -> Vec<String> {
+        self.warnings_for(self.records.len())
+    }
+
+    /// `warnings` for a journal of `lines` complete lines (not all held here).
+    fn warnings_for(&self, lines: usize) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(torn) = &self.torn_tail {
             out.push(format!(
                 "line {} is incomplete ({} bytes without a line end): a write was interrupted before it was acknowledged; the next change to this dispute moves those bytes to a quarantine file and records that it did",
-                self.records.len() + 1,
+                lines + 1,
                 torn.len()
             ));
         }
         match self.standing {
             head::Standing::Matches => {}
             _ => {
-                if let Some(w) = self.receipt_finding() {
+                if let Some(w) = self.receipt_finding_for(lines) {
                     out.push(w);
                 }
             }
@@ -119,7 +125,11 @@ impl Contents {
     /// What the receipt's disagreement with the journal means, in words, or `None`
     /// when it names the last line.
     pub fn receipt_finding(&self) -> Option<String> {
-        let n = self.records.len() as u64;
+        self.receipt_finding_for(self.records.len())
+    }
+
+    fn receipt_finding_for(&self, lines: usize) -> Option<String> {
+        let n = lines as u64;
         let found = match self.standing {
             head::Standing::Matches => return None,
             head::Standing::Missing => "there is no head receipt beside the journal".to_owned(),
@@ -200,7 +210,7 @@ pub fn receipt_phrase(event: &Event) -> String {
 /// (no newline) is reported in `torn_tail`, never parsed or dropped.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
     let mut records: Vec<Record> = Vec::new();
-    let mut prev = String::new();
+    let mut chain = Chain::new(path);
     let (complete, torn) = match bytes.iter().rposition(|&b| b == b'\n') {
         Some(i) => (&bytes[..i + 1], &bytes[i + 1..]),
         None => (&bytes[..0], bytes),
@@ -211,8 +221,45 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
     } else {
         Some(body.split(|&b| b == b'\n'))
     };
-    for (i, raw) in lines.into_iter().flatten().enumerate() {
-        let n = i + 1;
+    for raw in lines.into_iter().flatten() {
+        records.push(chain.check(raw)?);
+    }
+    check_end(&chain, records.first(), torn)?;
+    Ok(Contents {
+        records,
+        head: chain.prev,
+        torn_tail: (!torn.is_empty()).then(|| torn.to_vec()),
+        standing: head::Standing::Matches,
+        unrecorded: Vec::new(),
+        evidence: None,
+    })
+}
+
+/// The checks each complete line gets as it is read, in order: not empty, not from
+/// a newer format, sealed, numbered, chained to the line before, and only the
+/// first an `opened`. One place for them, whether a journal is read whole or a
+/// line at a time (`stream`).
+struct Chain<'p> {
+    path: &'p Path,
+    /// How many lines have been checked.
+    lines: usize,
+    /// SHA-256 of the last line checked: what the next line's `prev` must be.
+    prev: String,
+}
+
+impl<'p> Chain<'p> {
+    fn new(path: &'p Path) -> Chain<'p> {
+        Chain {
+            path,
+            lines: 0,
+            prev: String::new(),
+        }
+    }
+
+    /// Check the next complete line (without its line end); returns its record.
+    fn check(&mut self, raw: &[u8]) -> Result<Record> {
+        let path = self.path;
+        let n = self.lines + 1;
         if raw.is_empty() {
             return Err(Error::damaged(path, n, "the line is empty"));
         }
@@ -236,7 +283,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
                 format!("seq is {} but this is line {n}", record.seq),
             ));
         }
-        if record.prev != prev {
+        if record.prev != self.prev {
             return Err(Error::damaged(
                 path,
                 n,
@@ -261,38 +308,39 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
             }
             _ => {}
         }
-        prev = whole;
-        records.push(record);
+        self.prev = whole;
+        self.lines = n;
+        Ok(record)
     }
-    if records.is_empty() && torn.is_empty() {
+}
+
+/// The checks once every complete line has been read: there is a line, the journal
+/// is the one its name says (`first` is line 1), and bytes after the last line end
+/// are a torn write, not a whole line whose line end was removed.
+fn check_end(chain: &Chain, first: Option<&Record>, torn: &[u8]) -> Result<()> {
+    let path = chain.path;
+    if chain.lines == 0 && torn.is_empty() {
         return Err(Error::damaged(path, 1, "the journal is empty"));
     }
-    check_bound(path, &records)?;
+    check_bound(path, first)?;
     if !torn.is_empty() {
         if let Ok((r, _)) = line::decode(torn) {
-            if r.seq == records.len() as u64 + 1 && r.prev == prev {
+            if r.seq == chain.lines as u64 + 1 && r.prev == chain.prev {
                 return Err(Error::damaged(
                     path,
-                    records.len() + 1,
+                    chain.lines + 1,
                     "the line is complete and sealed but its line end was removed: a crash cannot do that (a line is written with its line end in one piece), so the file was edited",
                 ));
             }
         }
     }
-    Ok(Contents {
-        records,
-        head: prev,
-        torn_tail: (!torn.is_empty()).then(|| torn.to_vec()),
-        standing: head::Standing::Matches,
-        unrecorded: Vec::new(),
-        evidence: None,
-    })
+    Ok(())
 }
 
 /// A journal whose first line names its dispute must be stored under that ID: a
 /// journal copied or moved over another dispute's file is not that dispute's.
-fn check_bound(path: &Path, records: &[Record]) -> Result<()> {
-    let Some(named) = records.first().and_then(|r| r.dispute.as_deref()) else {
+fn check_bound(path: &Path, first: Option<&Record>) -> Result<()> {
+    let Some(named) = first.and_then(|r| r.dispute.as_deref()) else {
         return Ok(());
     };
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
@@ -309,6 +357,18 @@ fn check_bound(path: &Path, records: &[Record]) -> Result<()> {
 }
 
 fn read_checked(path: &Path, file: &File) -> Result<Vec<u8>> {
+    check_file(path, file)?;
+    crate::store::fsutil::read_open_limited(file, MAX_JOURNAL_BYTES).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            Error::damaged_journal(path, format!("{e} for a journal"))
+        } else {
+            Error::io(format!("could not read {}", path.display()), e)
+        }
+    })
+}
+
+/// An open journal is a regular file (not a directory or a device).
+fn check_file(path: &Path, file: &File) -> Result<std::fs::Metadata> {
     let meta = file
         .metadata()
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
@@ -321,13 +381,7 @@ fn read_checked(path: &Path, file: &File) -> Result<Vec<u8>> {
     if !meta.is_file() {
         return Err(Error::damaged_journal(path, "it is not a regular file"));
     }
-    crate::store::fsutil::read_open_limited(file, MAX_JOURNAL_BYTES).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::FileTooLarge {
-            Error::damaged_journal(path, format!("{e} for a journal"))
-        } else {
-            Error::io(format!("could not read {}", path.display()), e)
-        }
-    })
+    Ok(meta)
 }
 
 fn wait_for_lock(path: &Path, file: &File, exclusive: bool) -> Result<()> {
@@ -370,8 +424,40 @@ fn open_existing(path: &Path, write: bool) -> Result<File> {
 /// `contents` for `warnings`.
 fn check_surroundings(path: &Path, contents: &mut Contents) -> Result<()> {
     let receipt = head::read(path)?;
-    if let (head::Stored::Present(r), Some(_)) = (&receipt, &contents.torn_tail) {
-        if r.seq == contents.records.len() as u64 + 1 {
+    let records = &contents.records;
+    let recorded: Vec<&str> = records.iter().filter_map(recovered).collect();
+    let line_hash = |seq| head::line_hash(records, &contents.head, seq).map(str::to_owned);
+    let found = surroundings(
+        path,
+        &receipt,
+        (records.len(), &contents.head, line_hash),
+        contents.torn_tail.is_some(),
+        &recorded,
+    )?;
+    (contents.standing, contents.evidence, contents.unrecorded) = found;
+    Ok(())
+}
+
+/// The quarantine file a `recovered` line records.
+fn recovered(r: &Record) -> Option<&str> {
+    match &r.event {
+        Event::Recovered { quarantine, .. } => Some(quarantine.as_str()),
+        _ => None,
+    }
+}
+
+/// `check_surroundings` for a journal of `lines` complete lines ending in `head`,
+/// `line_hash` giving any line's hash, `torn` when bytes follow the last line, and
+/// `recorded` the quarantine files its `recovered` lines name.
+fn surroundings(
+    path: &Path,
+    receipt: &head::Stored,
+    (lines, head, line_hash): (usize, &str, impl FnOnce(u64) -> Option<String>),
+    torn: bool,
+    recorded: &[&str],
+) -> Result<(head::Standing, Option<Evidence>, Vec<String>)> {
+    if let (head::Stored::Present(r), true) = (receipt, torn) {
+        if r.seq == lines as u64 + 1 {
             return Err(Error::damaged(
                 path,
                 r.seq as usize,
@@ -379,29 +465,22 @@ fn check_surroundings(path: &Path, contents: &mut Contents) -> Result<()> {
             ));
         }
     }
-    contents.standing = head::compare(path, &contents.records, &contents.head, &receipt)?;
-    if contents.standing != head::Standing::Matches {
-        contents.evidence = if contents.torn_tail.is_some() {
+    let standing = head::compare(path, lines as u64, line_hash, receipt)?;
+    let mut evidence = None;
+    if standing != head::Standing::Matches {
+        evidence = if torn {
             Some(Evidence::TornWrite)
-        } else if head::leftover(path, &contents.records, &contents.head) {
+        } else if head::leftover(path, lines as u64, head) {
             Some(Evidence::InterruptedWrite)
         } else {
             None
         };
     }
-    let recorded: Vec<&str> = contents
-        .records
-        .iter()
-        .filter_map(|r| match &r.event {
-            Event::Recovered { quarantine, .. } => Some(quarantine.as_str()),
-            _ => None,
-        })
-        .collect();
-    contents.unrecorded = quarantine_files(path)
+    let unrecorded = quarantine_files(path)
         .into_iter()
         .filter(|name| !recorded.contains(&name.as_str()))
         .collect();
-    Ok(())
+    Ok((standing, evidence, unrecorded))
 }
 
 /// Where torn writes are set aside: a `quarantine` directory beside the journals.
