@@ -49,7 +49,10 @@ pub struct Corrections {
     /// `kinds` of its kind (for the error naming it).
     lines: Vec<u8>,
     kinds: Vec<&'static str>,
-    out: Vec<Correction>,
+    /// By the line corrected: the latest correction of a line replaces the one
+    /// before, and the result comes out in line order (`Dispute::when_of`
+    /// searches it by halves; a journal may correct thousands of lines).
+    out: std::collections::BTreeMap<u64, Correction>,
     error: Option<(usize, String)>,
 }
 
@@ -107,19 +110,21 @@ impl Corrections {
                 return;
             }
         }
-        self.out.retain(|c| c.line != event);
-        self.out.push(Correction {
-            line: event,
-            happened,
-            by: seq,
-        });
+        self.out.insert(
+            event,
+            Correction {
+                line: event,
+                happened,
+                by: seq,
+            },
+        );
     }
 
     /// The corrected times, or the first line that corrects what it cannot.
     pub fn finish(self) -> std::result::Result<Vec<Correction>, (usize, String)> {
         match self.error {
             Some(e) => Err(e),
-            None => Ok(self.out),
+            None => Ok(self.out.into_values().collect()),
         }
     }
 }
@@ -382,6 +387,43 @@ mod tests {
         let (line, what) = corrections(&of_a_note).unwrap_err();
         assert_eq!(line, 3);
         assert!(what.contains("`amended`"), "{what}");
+    }
+
+    #[test]
+    fn corrections_come_out_in_line_order_and_each_line_is_found() {
+        // Corrected out of order, one line twice: `Dispute::when_of` searches by
+        // halves, so the order is what it relies on.
+        let lines = vec![
+            record(1, discussed()),
+            record(2, discussed()),
+            record(3, discussed()),
+            record(4, retime(3, "2026-11-23 08:03")),
+            record(5, retime(1, "2026-11-23 08:01")),
+            record(6, retime(3, "2026-11-23 08:33")),
+            record(7, retime(2, "2026-11-23 08:02")),
+        ];
+        let c = corrections(&lines).unwrap();
+        let order: Vec<(u64, u64)> = c.iter().map(|c| (c.line, c.by)).collect();
+        assert_eq!(order, vec![(1, 5), (2, 7), (3, 6)]);
+        let catalogue = crate::policy::Catalogue::builtin();
+        let opening = vec![crate::domain::testing::line(
+            1,
+            "2026-11-23 07:00",
+            Event::Opened(crate::domain::testing::opened(1)),
+        )];
+        let id = crate::domain::id::DisputeId::from_file_stem("0000000001").unwrap();
+        let mut d = crate::domain::dispute::Dispute::fold(
+            id,
+            opening,
+            &catalogue.get("gscb").unwrap().policy,
+        )
+        .unwrap();
+        d.corrections = c;
+        let at = |l: &Record| clock::human_instant(&d.when_of(l));
+        assert!(at(&lines[0]).contains("08:01"), "{}", at(&lines[0]));
+        assert!(at(&lines[1]).contains("08:02"), "{}", at(&lines[1]));
+        assert!(at(&lines[2]).contains("08:33"), "{}", at(&lines[2]));
+        assert!(at(&lines[3]).contains("09:00"), "{}", at(&lines[3]));
     }
 
     #[test]

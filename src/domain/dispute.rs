@@ -166,7 +166,8 @@ pub struct Dispute {
     /// The line that happened at `latest`, to name it when the clock is behind it.
     #[serde(default)]
     pub latest_line: u64,
-    /// Corrected times, one per corrected line (the latest correction wins).
+    /// Corrected times, one per corrected line (the latest correction wins), in
+    /// line order.
     #[serde(default)]
     pub corrections: Vec<Correction>,
     /// Conditions learned true after opening, with when.
@@ -363,11 +364,11 @@ impl Dispute {
     }
 
     /// When line `r` happened: its corrected time if it has one, else its own.
+    /// (`corrections` is in line order, one per line: `correct::Corrections`.)
     pub fn when_of(&self, r: &Record) -> Instant {
         self.corrections
-            .iter()
-            .find(|c| c.line == r.seq)
-            .map_or(r.when(), |c| c.happened)
+            .binary_search_by_key(&r.seq, |c| c.line)
+            .map_or(r.when(), |i| self.corrections[i].happened)
     }
 
     fn apply(&mut self, r: &Record, policy: &Policy) -> std::result::Result<(), String> {
