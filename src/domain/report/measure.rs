@@ -101,17 +101,20 @@ pub enum Need {
 #[derive(Clone, Debug)]
 pub struct Plan {
     admitted: bool,
-    /// Per period.
-    ends: Vec<AtEnd>,
-    /// Per period: whether its timeliness needs the dispute's state.
-    timely: Vec<bool>,
+    /// Per period: the state it needs, and whether its timeliness needs the
+    /// dispute's state (it left a stage or met an obligation in it).
+    each: Vec<(AtEnd, bool)>,
 }
 
 impl Plan {
     /// Whether a period ends while something was still to happen to the
     /// dispute: its snapshots may then answer for its state at that end.
     pub fn wants_snapshots(&self) -> bool {
-        self.ends.contains(&AtEnd::Replay)
+        self.each.iter().any(|(e, _)| *e == AtEnd::Replay)
+    }
+
+    fn timely(&self) -> bool {
+        self.each.iter().any(|(_, t)| *t)
     }
 }
 
@@ -126,35 +129,28 @@ impl Measurer {
     /// What measuring the dispute of `b` and `facts` takes.
     pub fn plan(&self, b: &Brief, facts: &[Fact], policy: &Policy) -> Plan {
         let admitted = self.filter.admits(b, policy);
-        let each = |f: &dyn Fn(&Window) -> bool| -> Vec<bool> {
-            self.windows.iter().map(|w| admitted && f(w)).collect()
-        };
         Plan {
             admitted,
-            ends: self
-                .windows
-                .iter()
-                .map(|w| {
-                    if admitted {
-                        w.at_end(b)
-                    } else {
-                        AtEnd::NotOpen
-                    }
-                })
-                .collect(),
-            timely: each(&|w| w.needs_state(facts)),
+            each: if admitted {
+                self.windows
+                    .iter()
+                    .map(|w| (w.at_end(b), w.needs_state(facts)))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
     /// What to decode or read of the dispute for `plan`, given its snapshots
     /// (if `Plan::wants_snapshots` and the cache keeps them).
     pub fn need(&self, plan: &Plan, snapshots: Option<&Snapshots>, calendar: &Calendar) -> Need {
-        let replay = self.windows.iter().zip(&plan.ends).any(|(w, e)| {
+        let replay = self.windows.iter().zip(&plan.each).any(|(w, (e, _))| {
             *e == AtEnd::Replay && snapshots.and_then(|s| s.at(calendar, &w.end)).is_none()
         });
         if replay {
             Need::Lines
-        } else if plan.timely.contains(&true) || plan.ends.contains(&AtEnd::Current) {
+        } else if plan.timely() || plan.each.iter().any(|(e, _)| *e == AtEnd::Current) {
             Need::State
         } else {
             Need::Nothing
@@ -180,13 +176,13 @@ impl Measurer {
         }
         let p = &policy.policy;
         let timeliness = match dispute {
-            Some(d) if plan.timely.contains(&true) => {
+            Some(d) if plan.timely() => {
                 // Only the facts of periods that ask for timeliness are judged.
                 let wanted = |f: &Fact| {
                     self.windows
                         .iter()
-                        .zip(&plan.timely)
-                        .any(|(w, t)| *t && w.covers(&f.when))
+                        .zip(&plan.each)
+                        .any(|(w, (_, t))| *t && w.covers(&f.when))
                 };
                 Some(judged(d, facts, p, calendar, wanted))
             }
@@ -195,8 +191,8 @@ impl Measurer {
         // The deadlines of the dispute as it stands, the same at every end.
         let mut current: Option<Option<Instant>> = None;
         let mut parts = Vec::new();
-        for (i, w) in self.windows.iter().enumerate() {
-            let state = match plan.ends[i] {
+        for (i, (w, &(end, timely))) in self.windows.iter().zip(&plan.each).enumerate() {
+            let state = match end {
                 AtEnd::NotOpen => None,
                 AtEnd::Current => dispute.map(|d| {
                     let by = *current.get_or_insert_with(|| overdue_after(d, p, calendar));
@@ -212,11 +208,19 @@ impl Measurer {
                         .map(|s| EndState::of(&s, p, calendar, &w.end)),
                 },
             };
+            // Most periods of a series have nothing of a dispute: no fact, and it
+            // was not open nor overdue at the end.
+            if !timely
+                && !state.is_some_and(|s| s.open || s.overdue)
+                && !facts.iter().any(|f| w.covers(&f.when))
+            {
+                continue;
+            }
             let mut part = Part {
                 counts: counts(w, &brief, facts, state, calendar),
                 timeliness: TimelinessPart::default(),
             };
-            if let (true, Some(all)) = (plan.timely[i], &timeliness) {
+            if let (true, Some(all)) = (timely, &timeliness) {
                 part.timeliness = all.of(w, facts);
             }
             if !part.is_empty() {

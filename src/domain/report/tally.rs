@@ -130,7 +130,9 @@ impl Tally {
                 slot(&mut self.breakdown[3], d).add(counts, seen, s);
             }
         }
-        slot(&mut self.by_policy, seen.id).add(counts, seen, s);
+        if counts.is_some() || !seen.labels.is_empty() {
+            slot(&mut self.by_policy, seen.id).add(counts, seen, s);
+        }
         if counts.is_some_and(|c| c.opened > 0) {
             *slot(&mut self.raising, names[0]) += 1;
             *slot(&mut self.challenged, names[1]) += 1;
@@ -250,9 +252,15 @@ impl Reports {
                 labels.insert(s.number, label.clone());
             }
         }
+        let id = self.policy_ids.of(policy.policy.id.clone());
+        // Every period lists the policy of any dispute counted, with zeros if it
+        // has nothing in it: made here once, so such a period costs nothing.
+        for t in &mut self.tallies {
+            slot(&mut t.by_policy, id);
+        }
         self.seen.push(Seen {
             policy: Arc::clone(policy),
-            id: self.policy_ids.of(policy.policy.id.clone()),
+            id,
             once: !labels.values().any(|l| l.contains('/')),
             labels,
         });
@@ -261,6 +269,10 @@ impl Reports {
 
     fn absorb(&mut self, c: Contribution) {
         let s = self.seen(&c.policy);
+        let labelled = !self.seen[s].labels.is_empty();
+        if c.parts.is_empty() && !labelled {
+            return;
+        }
         let [raising, challenged, category] = c.names;
         let names = [
             self.names.of(raising),
@@ -268,10 +280,18 @@ impl Reports {
             self.names.of(category),
         ];
         let directory = c.directory.map(|d| self.names.of(d));
+        let seen = (&self.seen[s], s);
+        if !labelled {
+            // A period the dispute has nothing in adds nothing.
+            for (i, part) in &c.parts {
+                self.tallies[*i].absorb(Some(part), seen, names, directory);
+            }
+            return;
+        }
         let mut parts = c.parts.into_iter().peekable();
         for (i, tally) in self.tallies.iter_mut().enumerate() {
             let part = parts.next_if(|(at, _)| *at == i).map(|(_, p)| p);
-            tally.absorb(part.as_ref(), (&self.seen[s], s), names, directory);
+            tally.absorb(part.as_ref(), seen, names, directory);
         }
     }
 
