@@ -47,6 +47,17 @@ struct Seen {
     once: bool,
 }
 
+impl Seen {
+    fn new(policy: &Arc<LoadedPolicy>, id: usize, labels: ByStage<String>) -> Seen {
+        Seen {
+            policy: Arc::clone(policy),
+            id,
+            once: !labels.values().any(|l| l.contains('/')),
+            labels,
+        }
+    }
+}
+
 /// The element `i` of `v`, made if it is not there yet.
 fn slot<T: Default>(v: &mut Vec<Option<T>>, i: usize) -> &mut T {
     if v.len() <= i {
@@ -258,12 +269,7 @@ impl Reports {
         for t in &mut self.tallies {
             slot(&mut t.by_policy, id);
         }
-        self.seen.push(Seen {
-            policy: Arc::clone(policy),
-            id,
-            once: !labels.values().any(|l| l.contains('/')),
-            labels,
-        });
+        self.seen.push(Seen::new(policy, id, labels));
         self.seen.len() - 1
     }
 
@@ -404,5 +410,140 @@ impl SeriesBuilder {
                 .collect(),
             total,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{Calendar, Division};
+    use crate::domain::event::Event;
+    use crate::domain::report::{Brief, Fact};
+    use crate::domain::testing::line;
+
+    fn labelled(labels: &[(u32, &str)]) -> Seen {
+        let catalogue = crate::policy::Catalogue::builtin();
+        Seen::new(
+            catalogue.get("gscb").expect("a built-in policy"),
+            0,
+            labels.iter().map(|(n, l)| (*n, (*l).to_owned())).collect(),
+        )
+    }
+
+    #[test]
+    fn labels_merged_once_per_figure_read_as_merged_for_every_dispute() {
+        let sets = [
+            labelled(&[(4, "4a"), (5, "4-mediation")]),
+            labelled(&[(5, "4/mediation")]),
+            labelled(&[(4, "4b"), (5, "mediation")]),
+        ];
+        // Dispute after dispute, as they come in ID order.
+        let order = [0, 1, 0, 2, 1, 0, 2, 2, 1];
+        let mut acc = Acc::default();
+        let mut every = ByStage::new();
+        for &s in &order {
+            acc.add(None, &sets[s], s);
+            merge_labels(&mut every, &sets[s].labels);
+        }
+        assert_eq!(acc.figures.stage_labels, every);
+        // The label with a slash is merged every time, as it always was.
+        assert_eq!(every[&5].matches("4/mediation").count(), 3);
+        assert_eq!(every[&4], "4a/4b");
+    }
+
+    /// A gscb dispute opened with a child protection plan (an IRO to notify at
+    /// stage 2), escalated, notified, resolved and reopened across three months.
+    fn dispute(policy: &crate::policy::Policy) -> crate::domain::dispute::Dispute {
+        let opened = Event::Opened(crate::domain::event::Opened {
+            cp_plan: true,
+            ..crate::domain::testing::opened(1)
+        });
+        let escalated = Event::Escalated {
+            from_stage: 1,
+            to_stage: 2,
+            reason: "r".into(),
+            due: None,
+            bypass_role: None,
+        };
+        let lines = vec![
+            line(1, "2026-01-05 09:00", opened),
+            line(2, "2026-01-28 10:00", escalated),
+            line(
+                3,
+                "2026-02-20 10:00",
+                Event::Resolved {
+                    stage: 2,
+                    outcome: "o".into(),
+                },
+            ),
+            line(
+                4,
+                "2026-03-03 10:00",
+                Event::Reopened { reason: "r".into() },
+            ),
+        ];
+        crate::domain::dispute::Dispute::fold(
+            crate::domain::id::DisputeId::random().unwrap(),
+            lines,
+            policy,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn each_period_of_a_series_is_what_it_measures_alone() {
+        let catalogue = crate::policy::Catalogue::builtin();
+        let policy = Arc::clone(catalogue.get("gscb").unwrap());
+        let calendar = Calendar::new(Division::EnglandAndWales);
+        let d = dispute(&policy.policy);
+        let facts: Vec<Fact> = d.records.iter().map(|r| Fact::of(&d, r)).collect();
+        let now = crate::domain::clock::parse_instant("2026-06-01T09:00:00Z").unwrap();
+        let feed = |m: &Measurer| {
+            let brief = Brief::of(&d);
+            let plan = m.plan(&brief, &facts, &policy.policy);
+            m.measure(&plan, brief, &facts, Some(&d), None, &policy, &calendar)
+                .expect("admitted")
+        };
+        let range = Period {
+            from: "2025-12-01".parse().unwrap(),
+            to: "2026-04-30".parse().unwrap(),
+        };
+        let mut series = SeriesBuilder::new(
+            range,
+            Per::Month,
+            YearKind::Calendar,
+            Filter::default(),
+            now,
+        );
+        series.absorb(feed(&series.measurer()));
+        let series = series.finish();
+        assert_eq!(series.periods.len(), 5);
+        let mut counted = 0;
+        for row in series.periods.iter().chain([&SeriesRow {
+            label: String::new(),
+            partial: false,
+            report: series.total.clone(),
+        }]) {
+            let period = Period {
+                from: row.report.from,
+                to: row.report.to,
+            };
+            let mut alone = Builder::new(period, Filter::default(), now);
+            alone.absorb(feed(&alone.measurer()));
+            let alone = alone.finish();
+            assert_eq!(row.report, alone, "{}", row.label);
+            counted += alone.total.opened
+                + alone.total.escalations
+                + alone.total.resolved
+                + alone.total.reopened
+                + alone.total.open_at_end;
+        }
+        // Something in each month but December, and in the whole range.
+        assert!(counted >= 8, "{counted}");
+        assert_eq!(series.total.total.opened, 1);
+        assert_eq!(
+            series.periods[0].report.by_policy["gscb"],
+            Figures::default()
+        );
     }
 }
