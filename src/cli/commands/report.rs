@@ -247,6 +247,7 @@ fn count_other(
 ) -> Result<()> {
     let other = included(dir, ctx)?;
     let names = crate::store::agencies::Agencies::read(dir)?;
+    let canonical = Canonical::new(&names);
     let label = dir.display().to_string();
     let before: std::collections::HashSet<String> = seen.keys().cloned().collect();
     let measure = |id: &crate::domain::id::DisputeId, loaded: Result<crate::ops::Loaded>| {
@@ -256,7 +257,7 @@ fn count_other(
         let l = loaded?;
         let d = &l.dispute;
         let calendar = other.calendar_for(&l.policy);
-        let brief = canonical_brief(&names, Brief::of(d));
+        let brief = canonical.brief(Brief::of(d));
         let facts: Vec<Fact> = d.records.iter().map(|r| Fact::of(d, r)).collect();
         agencies.see(&brief.from, &brief.with);
         let plan = measurer.plan(&brief, &facts, &l.policy.policy);
@@ -284,20 +285,40 @@ fn count_other(
     })
 }
 
-/// `b` with its agencies under the names a report counts them by (clarification
-/// 13: the canonical names in force now).
-fn canonical_brief(names: &crate::store::agencies::Agencies, b: Brief) -> Brief {
-    let canonical = |name: String| {
-        let c = names.canonical(&name);
-        if *c == *name {
-            return name;
+/// Agency names as a report counts them (clarification 13: the canonical names
+/// in force now), each looked up in the list once: a look-up costs more than
+/// the rest of measuring a dispute, and a few dozen names recur in every one.
+struct Canonical<'a> {
+    list: &'a crate::store::agencies::Agencies,
+    known: std::sync::RwLock<std::collections::HashMap<String, String>>,
+}
+
+impl<'a> Canonical<'a> {
+    fn new(list: &'a crate::store::agencies::Agencies) -> Self {
+        Canonical {
+            list,
+            known: Default::default(),
         }
-        c.into_owned()
-    };
-    Brief {
-        from: canonical(b.from),
-        with: canonical(b.with),
-        ..b
+    }
+
+    fn of(&self, name: String) -> String {
+        if let Some(c) = self.known.read().ok().and_then(|k| k.get(&name).cloned()) {
+            return c;
+        }
+        let c = self.list.canonical(&name).into_owned();
+        if let Ok(mut known) = self.known.write() {
+            known.insert(name, c.clone());
+        }
+        c
+    }
+
+    /// `b` with its agencies under the names a report counts them by.
+    fn brief(&self, b: Brief) -> Brief {
+        Brief {
+            from: self.of(b.from),
+            with: self.of(b.with),
+            ..b
+        }
     }
 }
 
@@ -314,6 +335,7 @@ fn count(
 ) -> Result<()> {
     let s = ctx.session()?;
     let here = s.store.root().display().to_string();
+    let canonical = Canonical::new(names);
     // From the cache, a dispute costs its facts; its state is decoded only if it
     // was open when a period ended, and its journal read (once) only if something
     // happened to it after a period's end and the cache keeps no snapshots of it
@@ -328,7 +350,7 @@ fn count(
             category: v.brief.category.take(),
             ..v.brief
         };
-        let brief = canonical_brief(names, brief);
+        let brief = canonical.brief(brief);
         let facts = std::mem::take(&mut v.facts);
         let plan = measurer.plan(&brief, &facts, &policy.policy);
         let snapshots = if plan.wants_snapshots() {
