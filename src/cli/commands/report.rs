@@ -336,10 +336,12 @@ fn count(
     let s = ctx.session()?;
     let here = s.store.root().display().to_string();
     let canonical = Canonical::new(names);
-    // From the cache, a dispute costs its facts; its state is decoded only if it
-    // was open when a period ended, and its journal read (once) only if something
-    // happened to it after a period's end and the cache keeps no snapshots of it
-    // under the current calendar (to replay it up to then).
+    // From the cache, a dispute costs its facts, and its snapshots if it was
+    // still to be dealt with when a period ended; its state is decoded only if it
+    // left a stage or met an obligation in a period, or the cache keeps no
+    // snapshots of it under the current calendar, and its journal read (once)
+    // only if then something happened to it after a period's end (to replay it
+    // up to then).
     let measure = |id: &crate::domain::id::DisputeId, view: Result<crate::ops::View>| {
         let mut v = view?;
         let policy = std::sync::Arc::clone(&v.policy);

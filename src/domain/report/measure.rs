@@ -107,10 +107,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Whether a period ends while something was still to happen to the
-    /// dispute: its snapshots may then answer for its state at that end.
+    /// Whether a period needs the dispute's state at its end: its snapshots
+    /// may answer for it (they are cheaper to decode than the state, and save
+    /// reading the journal where something happened after the end).
     pub fn wants_snapshots(&self) -> bool {
-        self.each.iter().any(|(e, _)| *e == AtEnd::Replay)
+        self.each
+            .iter()
+            .any(|(e, _)| matches!(e, AtEnd::Replay | AtEnd::Current))
     }
 
     fn timely(&self) -> bool {
@@ -145,12 +148,14 @@ impl Measurer {
     /// What to decode or read of the dispute for `plan`, given its snapshots
     /// (if `Plan::wants_snapshots` and the cache keeps them).
     pub fn need(&self, plan: &Plan, snapshots: Option<&Snapshots>, calendar: &Calendar) -> Need {
-        let replay = self.windows.iter().zip(&plan.each).any(|(w, (e, _))| {
-            *e == AtEnd::Replay && snapshots.and_then(|s| s.at(calendar, &w.end)).is_none()
-        });
-        if replay {
+        let unknown = |at: AtEnd| {
+            self.windows.iter().zip(&plan.each).any(|(w, (e, _))| {
+                *e == at && snapshots.and_then(|s| s.at(calendar, &w.end)).is_none()
+            })
+        };
+        if unknown(AtEnd::Replay) {
             Need::Lines
-        } else if plan.timely() || plan.each.iter().any(|(e, _)| *e == AtEnd::Current) {
+        } else if plan.timely() || unknown(AtEnd::Current) {
             Need::State
         } else {
             Need::Nothing
@@ -194,13 +199,17 @@ impl Measurer {
         for (i, (w, &(end, timely))) in self.windows.iter().zip(&plan.each).enumerate() {
             let state = match end {
                 AtEnd::NotOpen => None,
-                AtEnd::Current => dispute.map(|d| {
-                    let by = *current.get_or_insert_with(|| overdue_after(d, p, calendar));
-                    EndState {
-                        open: d.is_open(),
-                        overdue: by.is_some_and(|by| w.end > by),
+                // The last snapshot is the state as it stands, made the same way.
+                AtEnd::Current => match dispute {
+                    Some(d) => {
+                        let by = *current.get_or_insert_with(|| overdue_after(d, p, calendar));
+                        Some(EndState {
+                            open: d.is_open(),
+                            overdue: by.is_some_and(|by| w.end > by),
+                        })
                     }
-                }),
+                    None => snapshots.and_then(|s| s.at(calendar, &w.end)).flatten(),
+                },
                 AtEnd::Replay => match snapshots.and_then(|s| s.at(calendar, &w.end)) {
                     Some(known) => known,
                     None => dispute
