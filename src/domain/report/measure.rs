@@ -65,15 +65,17 @@ impl Window {
             AtEnd::Replay
         }
     }
+}
 
-    /// Whether timeliness in this period needs the dispute's state: it left a
-    /// stage or met an obligation in it.
-    fn needs_state(&self, facts: &[Fact]) -> bool {
-        facts.iter().any(|f| {
-            self.covers(&f.when)
-                && (matches!(f.kind, Kind::Escalated | Kind::Resolved) || f.met_obligation)
-        })
-    }
+/// What one period needs of a dispute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Each {
+    end: AtEnd,
+    /// Something of the dispute happened in the period.
+    facts: bool,
+    /// Its timeliness needs the dispute's state: it left a stage or met an
+    /// obligation in the period.
+    timely: bool,
 }
 
 /// Measures disputes for the periods of a report (one) or a series (the whole
@@ -101,9 +103,8 @@ pub enum Need {
 #[derive(Clone, Debug)]
 pub struct Plan {
     admitted: bool,
-    /// Per period: the state it needs, and whether its timeliness needs the
-    /// dispute's state (it left a stage or met an obligation in it).
-    each: Vec<(AtEnd, bool)>,
+    /// Per period.
+    each: Vec<Each>,
 }
 
 impl Plan {
@@ -113,11 +114,11 @@ impl Plan {
     pub fn wants_snapshots(&self) -> bool {
         self.each
             .iter()
-            .any(|(e, _)| matches!(e, AtEnd::Replay | AtEnd::Current))
+            .any(|e| matches!(e.end, AtEnd::Replay | AtEnd::Current))
     }
 
     fn timely(&self) -> bool {
-        self.each.iter().any(|(_, t)| *t)
+        self.each.iter().any(|e| e.timely)
     }
 }
 
@@ -135,22 +136,43 @@ impl Measurer {
         Plan {
             admitted,
             each: if admitted {
-                self.windows
-                    .iter()
-                    .map(|w| (w.at_end(b), w.needs_state(facts)))
-                    .collect()
+                self.each(b, facts)
             } else {
                 Vec::new()
             },
         }
     }
 
+    /// What each period needs of an admitted dispute: one pass over its facts
+    /// for all periods.
+    fn each(&self, b: &Brief, facts: &[Fact]) -> Vec<Each> {
+        let mut each: Vec<Each> = self
+            .windows
+            .iter()
+            .map(|w| Each {
+                end: w.at_end(b),
+                facts: false,
+                timely: false,
+            })
+            .collect();
+        for f in facts {
+            let leaves = matches!(f.kind, Kind::Escalated | Kind::Resolved) || f.met_obligation;
+            for (w, e) in self.windows.iter().zip(each.iter_mut()) {
+                if w.covers(&f.when) {
+                    e.facts = true;
+                    e.timely |= leaves;
+                }
+            }
+        }
+        each
+    }
+
     /// What to decode or read of the dispute for `plan`, given its snapshots
     /// (if `Plan::wants_snapshots` and the cache keeps them).
     pub fn need(&self, plan: &Plan, snapshots: Option<&Snapshots>, calendar: &Calendar) -> Need {
         let unknown = |at: AtEnd| {
-            self.windows.iter().zip(&plan.each).any(|(w, (e, _))| {
-                *e == at && snapshots.and_then(|s| s.at(calendar, &w.end)).is_none()
+            self.windows.iter().zip(&plan.each).any(|(w, e)| {
+                e.end == at && snapshots.and_then(|s| s.at(calendar, &w.end)).is_none()
             })
         };
         if unknown(AtEnd::Replay) {
@@ -187,7 +209,7 @@ impl Measurer {
                     self.windows
                         .iter()
                         .zip(&plan.each)
-                        .any(|(w, (_, t))| *t && w.covers(&f.when))
+                        .any(|(w, e)| e.timely && w.covers(&f.when))
                 };
                 Some(judged(d, facts, p, calendar, wanted))
             }
@@ -196,8 +218,9 @@ impl Measurer {
         // The deadlines of the dispute as it stands, the same at every end.
         let mut current: Option<Option<Instant>> = None;
         let mut parts = Vec::new();
-        for (i, (w, &(end, timely))) in self.windows.iter().zip(&plan.each).enumerate() {
-            let state = match end {
+        for (i, (w, &each)) in self.windows.iter().zip(&plan.each).enumerate() {
+            let timely = each.timely;
+            let state = match each.end {
                 AtEnd::NotOpen => None,
                 // The last snapshot is the state as it stands, made the same way.
                 AtEnd::Current => match dispute {
@@ -219,10 +242,7 @@ impl Measurer {
             };
             // Most periods of a series have nothing of a dispute: no fact, and it
             // was not open nor overdue at the end.
-            if !timely
-                && !state.is_some_and(|s| s.open || s.overdue)
-                && !facts.iter().any(|f| w.covers(&f.when))
-            {
+            if !timely && !each.facts && !state.is_some_and(|s| s.open || s.overdue) {
                 continue;
             }
             let mut part = Part {
