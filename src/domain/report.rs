@@ -372,7 +372,8 @@ pub enum AtEnd {
     /// Not opened yet, or neither open nor owing anything with nothing after
     /// the end: it was not open, nor overdue.
     NotOpen,
-    /// Everything had happened by the end: its current state, still pending.
+    /// Everything had happened by the end: its current state, still pending
+    /// (its last snapshot says the same, for less to decode).
     Current,
     /// Something happened after the end: its snapshots (`Snapshots::at`) or,
     /// without them, its lines, to replay up to the end.
@@ -399,7 +400,13 @@ impl EndState {
 /// Whether a dispute, as it stood at `end`, was overdue then. The one place a
 /// report decides it; `at_end` asks for a state only where `Brief::pending`.
 pub fn overdue_at(state: &Dispute, policy: &Policy, calendar: &Calendar, end: &Instant) -> bool {
-    overdue_after(state, policy, calendar).is_some_and(|by| end > &by)
+    overdue_by(overdue_after(state, policy, calendar), end)
+}
+
+/// Whether a dispute in time until `by` (see `overdue_after`) was overdue at
+/// `end`.
+fn overdue_by(by: Option<Instant>, end: &Instant) -> bool {
+    by.is_some_and(|by| end > &by)
 }
 
 /// The last instant a dispute, as it stands, is in time: overdue at any later

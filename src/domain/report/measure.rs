@@ -13,8 +13,8 @@ use crate::domain::dispute::Dispute;
 use crate::policy::{LoadedPolicy, Policy};
 
 use super::{
-    overdue_after, state_at, AtEnd, Brief, EndState, Fact, Filter, Kind, Left, Period, Snapshots,
-    Stamp, TimelinessPart, Timely,
+    overdue_after, overdue_by, state_at, AtEnd, Brief, EndState, Fact, Filter, Kind, Left, Period,
+    Snapshots, Stamp, TimelinessPart, Timely,
 };
 
 /// One period measured, with the instants it is compared with worked out once
@@ -228,7 +228,7 @@ impl Measurer {
                         let by = *current.get_or_insert_with(|| overdue_after(d, p, calendar));
                         Some(EndState {
                             open: d.is_open(),
-                            overdue: by.is_some_and(|by| w.end > by),
+                            overdue: overdue_by(by, &w.end),
                         })
                     }
                     None => snapshots.and_then(|s| s.at(calendar, &w.end)).flatten(),
