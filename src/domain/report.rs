@@ -16,6 +16,12 @@ use crate::domain::dispute::Dispute;
 use crate::domain::event::{Event, Record};
 use crate::policy::Policy;
 
+mod measure;
+mod tally;
+
+pub use measure::{Contribution, Measurer, Need, Plan};
+pub use tally::{Builder, SeriesBuilder};
+
 /// Every figure a report gives, as named in JSON and CSV, with its definition: the
 /// one source of both the README's table (a test compares them) and the report's
 /// manual page.
@@ -144,12 +150,18 @@ impl Figures {
         self.overdue_at_end += other.overdue_at_end;
         self.days_to_resolve
             .extend_from_slice(&other.days_to_resolve);
-        for (k, v) in &other.stage_labels {
-            let label = self.stage_labels.entry(*k).or_insert_with(|| v.clone());
-            if !label.split('/').any(|l| l == v) {
-                label.push('/');
-                label.push_str(v);
-            }
+        merge_labels(&mut self.stage_labels, &other.stage_labels);
+    }
+}
+
+/// Add `other`'s stage labels to `labels`: two policies naming one position
+/// differently are shown together ("4a/4").
+fn merge_labels(labels: &mut ByStage<String>, other: &ByStage<String>) {
+    for (k, v) in other {
+        let label = labels.entry(*k).or_insert_with(|| v.clone());
+        if !label.split('/').any(|l| l == v) {
+            label.push('/');
+            label.push_str(v);
         }
     }
 }
@@ -360,135 +372,12 @@ pub enum AtEnd {
     /// Not opened yet, or neither open nor owing anything with nothing after
     /// the end: it was not open, nor overdue.
     NotOpen,
-    /// Everything had happened by the end: its current state, still pending.
+    /// Everything had happened by the end: its current state, still pending
+    /// (its last snapshot says the same, for less to decode).
     Current,
     /// Something happened after the end: its snapshots (`Snapshots::at`) or,
     /// without them, its lines, to replay up to the end.
     Replay,
-}
-
-/// Measures one dispute's part of a report for a period and filter.
-#[derive(Clone, Debug)]
-pub struct Measurer {
-    period: Period,
-    filter: Filter,
-    /// The period as ordered numbers: [start, next day's start).
-    bounds: ((i64, u32), (i64, u32)),
-}
-
-impl Measurer {
-    fn new(period: Period, filter: Filter) -> Measurer {
-        let after = period
-            .to
-            .succ_opt()
-            .map_or(period.end(), clock::start_of_day);
-        Measurer {
-            period,
-            filter,
-            bounds: (
-                Stamp::of(&period.start()).order(),
-                Stamp::of(&after).order(),
-            ),
-        }
-    }
-
-    fn covers(&self, when: &Stamp) -> bool {
-        let t = when.order();
-        t >= self.bounds.0 && t < self.bounds.1
-    }
-
-    /// Whether `measure` needs a state, and which. Cost follows from this: most
-    /// disputes need none, only a dispute active across the end needs its lines.
-    pub fn at_end(&self, b: &Brief, policy: &Policy) -> AtEnd {
-        let end = (self.bounds.1 .0, self.bounds.1 .1);
-        if !self.filter.admits(b, policy) || b.opened_at.order() >= end {
-            AtEnd::NotOpen
-        } else if b.latest.order() < end {
-            if b.pending {
-                AtEnd::Current
-            } else {
-                AtEnd::NotOpen
-            }
-        } else {
-            AtEnd::Replay
-        }
-    }
-
-    /// One dispute's part of the figures, from its facts and, when `at_end` asks
-    /// for one, the dispute as it stood when the period ended (`None`: not opened
-    /// yet then).
-    pub fn measure(
-        &self,
-        b: &Brief,
-        facts: &[Fact],
-        at_end: Option<EndState>,
-        policy: &Policy,
-        calendar: &Calendar,
-    ) -> Option<Contribution> {
-        if !self.filter.admits(b, policy) {
-            return None;
-        }
-        let mut c = Contribution {
-            policy: policy.id.clone(),
-            figures: Figures::default(),
-            raising: None,
-            challenged: None,
-            names: [
-                b.from.clone(),
-                b.with.clone(),
-                b.category.clone().unwrap_or_else(|| NO_CATEGORY.to_owned()),
-            ],
-            timeliness: TimelinessPart::default(),
-            directory: None,
-        };
-        let f = &mut c.figures;
-        for s in &policy.stages {
-            if let Some(label) = s.label.as_ref().filter(|l| **l != s.number.to_string()) {
-                f.stage_labels.insert(s.number, label.clone());
-            }
-        }
-        for fact in facts.iter().filter(|x| self.covers(&x.when)) {
-            match fact.kind {
-                Kind::Opened => {
-                    f.opened += 1;
-                    *f.entered_stage.entry(fact.stage).or_default() += 1;
-                    c.raising = Some(b.from.clone());
-                    c.challenged = Some(b.with.clone());
-                }
-                Kind::Escalated => {
-                    f.escalations += 1;
-                    *f.entered_stage.entry(fact.stage).or_default() += 1;
-                }
-                Kind::Resolved => {
-                    f.resolved += 1;
-                    *f.resolved_at_stage.entry(fact.stage).or_default() += 1;
-                    let (Some(opened), Some(when)) = (b.opened_at.instant(), fact.when.instant())
-                    else {
-                        continue;
-                    };
-                    f.days_to_resolve.push(
-                        calendar
-                            .working_days_between(
-                                clock::london_date(&opened),
-                                clock::london_date(&when),
-                            )
-                            .max(0),
-                    );
-                }
-                Kind::Reopened => f.reopened += 1,
-                _ => {}
-            }
-        }
-        if let Some(state) = at_end {
-            if state.open {
-                f.open_at_end += 1;
-            }
-            if state.overdue {
-                f.overdue_at_end += 1;
-            }
-        }
-        Some(c)
-    }
 }
 
 /// All a report takes from a dispute as it stood when a period ended.
@@ -511,7 +400,13 @@ impl EndState {
 /// Whether a dispute, as it stood at `end`, was overdue then. The one place a
 /// report decides it; `at_end` asks for a state only where `Brief::pending`.
 pub fn overdue_at(state: &Dispute, policy: &Policy, calendar: &Calendar, end: &Instant) -> bool {
-    overdue_after(state, policy, calendar).is_some_and(|by| end > &by)
+    overdue_by(overdue_after(state, policy, calendar), end)
+}
+
+/// Whether a dispute in time until `by` (see `overdue_after`) was overdue at
+/// `end`.
+fn overdue_by(by: Option<Instant>, end: &Instant) -> bool {
+    by.is_some_and(|by| end > &by)
 }
 
 /// The last instant a dispute, as it stands, is in time: overdue at any later
@@ -612,120 +507,8 @@ impl Snapshots {
     }
 }
 
-/// One dispute's part of a report.
-pub struct Contribution {
-    policy: String,
-    figures: Figures,
-    raising: Option<String>,
-    challenged: Option<String>,
-    /// Agency raising, agency challenged, category: where the breakdown puts it.
-    names: [String; 3],
-    timeliness: TimelinessPart,
-    /// The data directory it came from, when a report reads several.
-    directory: Option<String>,
-}
-
-impl Contribution {
-    /// Say which data directory the dispute came from.
-    pub fn set_directory(&mut self, label: &str) {
-        self.directory = Some(label.to_owned());
-    }
-
-    /// Add the dispute's timeliness (see `Measurer::timeliness`).
-    pub fn set_timeliness(&mut self, part: TimelinessPart) {
-        self.timeliness = part;
-    }
-}
-
 /// The breakdown's value for a dispute opened without a category.
 pub const NO_CATEGORY: &str = "(none)";
-
-/// Builds a report one dispute at a time.
-pub struct Builder {
-    period: Period,
-    filter: Filter,
-    report: Report,
-}
-
-impl Builder {
-    pub fn new(period: Period, filter: Filter, generated_at: Instant) -> Builder {
-        Builder {
-            period,
-            filter,
-            report: Report {
-                from: period.from,
-                to: period.to,
-                generated_at,
-                total: Figures::default(),
-                by_policy: BTreeMap::new(),
-                by_agency: ByAgency::default(),
-                breakdown: Breakdown::default(),
-                timeliness: Timeliness::default(),
-                skipped: Vec::new(),
-            },
-        }
-    }
-
-    pub fn skip(&mut self, id: &str) {
-        self.report.skipped.push(id.to_owned());
-    }
-
-    /// What measures one dispute: the period and filter, without the totals, so
-    /// disputes can be measured on several threads while the totals grow here.
-    pub fn measurer(&self) -> Measurer {
-        Measurer::new(self.period, self.filter.clone())
-    }
-
-    /// Add one dispute's part to the totals. Policies with no events in the period
-    /// still appear (with zeros) if they match the filter, so a script sees the
-    /// same keys every month.
-    pub fn absorb(&mut self, c: Contribution) {
-        self.report
-            .timeliness
-            .add(&c.timeliness, &c.names[0], &c.names[1]);
-        // A dispute with nothing in the period would list every agency ever seen.
-        if c.figures != Figures::default() {
-            let b = &mut self.report.breakdown;
-            for (map, name) in [
-                &mut b.raising_agency,
-                &mut b.challenged_agency,
-                &mut b.category,
-            ]
-            .into_iter()
-            .zip(&c.names)
-            {
-                map.entry(name.clone()).or_default().add(&c.figures);
-            }
-            if let Some(dir) = &c.directory {
-                b.directory.entry(dir.clone()).or_default().add(&c.figures);
-            }
-        }
-        self.report
-            .by_policy
-            .entry(c.policy)
-            .or_default()
-            .add(&c.figures);
-        if let Some(a) = c.raising {
-            *self.report.by_agency.raising.entry(a).or_default() += 1;
-        }
-        if let Some(a) = c.challenged {
-            *self.report.by_agency.challenged.entry(a).or_default() += 1;
-        }
-    }
-
-    pub fn finish(mut self) -> Report {
-        let mut total = Figures::default();
-        for f in self.report.by_policy.values_mut() {
-            total.add(f);
-            f.finish();
-        }
-        total.finish();
-        self.report.total = total;
-        self.report.breakdown.finish();
-        self.report.timeliness.finish();
-        self.report
-    }
-}
 
 /// The dispute as it stood at `t`: its events up to then (they are recorded in the
 /// order they happened). `None` if it had not been opened yet. `d` must carry its
@@ -887,86 +670,6 @@ pub struct Series {
     pub year: YearKind,
     pub periods: Vec<SeriesRow>,
     pub total: Report,
-}
-
-/// Builds a series: one `Builder` per period and one for the whole range.
-pub struct SeriesBuilder {
-    per: Per,
-    year: YearKind,
-    slots: Vec<Slot>,
-    /// The whole range first, then each period.
-    builders: Vec<Builder>,
-}
-
-impl SeriesBuilder {
-    pub fn new(
-        range: Period,
-        per: Per,
-        year: YearKind,
-        filter: Filter,
-        generated_at: Instant,
-    ) -> SeriesBuilder {
-        let slots = slots(range, per, year);
-        let builders = std::iter::once(range)
-            .chain(slots.iter().map(|s| s.period))
-            .map(|p| Builder::new(p, filter.clone(), generated_at))
-            .collect();
-        SeriesBuilder {
-            per,
-            year,
-            slots,
-            builders,
-        }
-    }
-
-    /// One measurer per builder, in the order `absorb` takes their parts.
-    pub fn measurers(&self) -> Vec<Measurer> {
-        self.builders.iter().map(Builder::measurer).collect()
-    }
-
-    pub fn skip(&mut self, id: &str) {
-        for b in &mut self.builders {
-            b.skip(id);
-        }
-    }
-
-    /// One dispute's parts, one per measurer.
-    pub fn absorb(&mut self, parts: Vec<Option<Contribution>>) {
-        for (b, part) in self.builders.iter_mut().zip(parts) {
-            if let Some(c) = part {
-                b.absorb(c);
-            }
-        }
-    }
-
-    pub fn finish(self) -> Series {
-        let mut reports = self.builders.into_iter().map(Builder::finish);
-        let total = reports.next().expect("the whole range has a builder");
-        Series {
-            from: total.from,
-            to: total.to,
-            per: self.per,
-            year: self.year,
-            periods: self
-                .slots
-                .into_iter()
-                .zip(reports)
-                .map(|(s, report)| SeriesRow {
-                    label: s.label,
-                    partial: s.partial,
-                    report,
-                })
-                .collect(),
-            total,
-        }
-    }
-}
-
-/// The end of a period, for replaying a dispute up to it.
-impl Measurer {
-    pub fn end(&self) -> Instant {
-        self.period.end()
-    }
 }
 
 /// One row of the long, tidy CSV: a count for one figure of one value of one
@@ -1141,26 +844,6 @@ fn median_p90(v: &mut [i64]) -> (Option<f64>, Option<f64>) {
 }
 
 impl Timeliness {
-    fn add(&mut self, part: &TimelinessPart, raising: &str, challenged: &str) {
-        for l in &part.left {
-            self.stages_left.count(l.timely);
-            let s = self.by_stage.entry(l.stage).or_default();
-            s.counts.count(l.timely);
-            s.days.push(l.working_days);
-            self.by_challenged_agency
-                .entry(challenged.to_owned())
-                .or_default()
-                .count(l.timely);
-            self.by_raising_agency
-                .entry(raising.to_owned())
-                .or_default()
-                .count(l.timely);
-        }
-        for &t in &part.obligations {
-            self.obligations_met.count(t);
-        }
-    }
-
     fn finish(&mut self) {
         for s in self.by_stage.values_mut() {
             (s.median_working_days, s.p90_working_days) = median_p90(&mut s.days);
@@ -1173,94 +856,6 @@ impl Timeliness {
 pub struct TimelinessPart {
     pub left: Vec<Left>,
     pub obligations: Vec<Timely>,
-}
-
-impl Measurer {
-    /// Whether measuring timeliness needs the dispute's state: it left a stage or
-    /// met an obligation in the period.
-    pub fn needs_state(&self, b: &Brief, facts: &[Fact], policy: &Policy) -> bool {
-        self.filter.admits(b, policy)
-            && facts.iter().any(|f| {
-                self.covers(&f.when)
-                    && (matches!(f.kind, Kind::Escalated | Kind::Resolved) || f.met_obligation)
-            })
-    }
-
-    /// The stages `d` left and the obligations it met in the period, against
-    /// their deadlines under the current calendar. `facts` are its lines' facts.
-    pub fn timeliness(
-        &self,
-        d: &Dispute,
-        facts: &[Fact],
-        policy: &Policy,
-        calendar: &Calendar,
-    ) -> TimelinessPart {
-        let mut part = TimelinessPart::default();
-        let mut current: Option<(u32, Instant)> = None;
-        for f in facts {
-            let Some(when) = f.when.instant() else {
-                continue;
-            };
-            let leaving = match f.kind {
-                Kind::Opened => {
-                    current = Some((f.stage, when));
-                    None
-                }
-                Kind::Reopened => {
-                    // A reopened dispute is back at the stage it was resolved at,
-                    // its clock started again.
-                    current = current.map(|(s, _)| (s, when));
-                    None
-                }
-                Kind::Escalated => current.replace((f.stage, when)),
-                Kind::Resolved => current,
-                _ => None,
-            };
-            let Some((stage, entered)) = leaving else {
-                continue;
-            };
-            if !self.covers(&f.when) {
-                continue;
-            }
-            let due = crate::domain::dispute::policy_due_learned(
-                policy,
-                stage,
-                (&d.facts, &d.learned),
-                entered,
-                d.clock_start(),
-                d.arose(),
-                calendar,
-            );
-            part.left.push(Left {
-                stage,
-                timely: judge(due.as_ref(), &when),
-                working_days: calendar
-                    .working_days_between(clock::london_date(&entered), clock::london_date(&when))
-                    .max(0),
-            });
-        }
-        for o in &d.obligations {
-            let Some(met) = o
-                .met_by
-                .and_then(|seq| facts.get((seq as usize).checked_sub(1)?))
-                .filter(|f| self.covers(&f.when))
-                .and_then(|f| f.when.instant())
-            else {
-                continue;
-            };
-            part.obligations
-                .push(judge(d.obligation_due(o, calendar).as_ref(), &met));
-        }
-        part
-    }
-}
-
-fn judge(due: Option<&crate::domain::deadline::Due>, when: &Instant) -> Timely {
-    match due {
-        None => Timely::NoTimescale,
-        Some(d) if d.is_overdue(when) => Timely::Late,
-        Some(_) => Timely::OnTime,
-    }
 }
 
 #[cfg(test)]
@@ -1317,15 +912,9 @@ mod tests {
     fn long_rows_and_timeliness_list_stages_in_numeric_order() {
         let mut timeliness = Timeliness::default();
         for stage in [10, 2, 1] {
-            let part = TimelinessPart {
-                left: vec![Left {
-                    stage,
-                    timely: Timely::OnTime,
-                    working_days: 1,
-                }],
-                obligations: Vec::new(),
-            };
-            timeliness.add(&part, "Police", "Housing");
+            let s = timeliness.by_stage.entry(stage).or_default();
+            s.counts.count(Timely::OnTime);
+            s.days.push(1);
         }
         let report = Report {
             from: "2026-11-01".parse().unwrap(),

@@ -5,8 +5,8 @@ use clap::{Args, ValueEnum};
 
 use crate::cli::{parse_past_date_arg, Ctx, Output};
 use crate::domain::report::{
-    state_at, AtEnd, Builder, Contribution, EndState, Filter, Measurer, Period, Report, Series,
-    SeriesBuilder, Snapshots,
+    Brief, Builder, Contribution, Fact, Filter, Measurer, Need, Period, Report, Series,
+    SeriesBuilder,
 };
 use crate::error::{Error, Result};
 
@@ -127,14 +127,14 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let report = if let Some(per) = per {
         let settings = s.store.report_settings()?;
         let mut series = SeriesBuilder::new(period, per.into(), settings.year, filter, s.now);
-        let measurers = series.measurers();
+        let measurer = series.measurer();
         let mut skipped = Vec::new();
         count(
             ctx,
             &args.include_dir,
-            &measurers,
+            &measurer,
             (&names, &agencies),
-            |parts| series.absorb(parts),
+            |c| series.absorb(c),
             |id| skipped.push(id),
         )?;
         skipped.iter().for_each(|id| series.skip(id));
@@ -165,14 +165,14 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         });
     } else {
         let mut builder = Builder::new(period, filter, s.now);
-        let measurers = vec![builder.measurer()];
+        let measurer = builder.measurer();
         let mut skipped = Vec::new();
         count(
             ctx,
             &args.include_dir,
-            &measurers,
+            &measurer,
             (&names, &agencies),
-            |parts| parts.into_iter().flatten().for_each(|c| builder.absorb(c)),
+            |c| builder.absorb(c),
             |id| skipped.push(id),
         )?;
         skipped.iter().for_each(|id| builder.skip(id));
@@ -239,14 +239,15 @@ pub(crate) fn warn_if_differ(
 fn count_other(
     dir: &std::path::Path,
     ctx: &Ctx,
-    measurers: &[Measurer],
+    measurer: &Measurer,
     agencies: &AgenciesSeen,
     seen: &mut std::collections::HashMap<String, std::path::PathBuf>,
-    absorb: &mut impl FnMut(Vec<Option<Contribution>>),
+    absorb: &mut impl FnMut(Contribution),
     skip: &mut impl FnMut(String),
 ) -> Result<()> {
     let other = included(dir, ctx)?;
     let names = crate::store::agencies::Agencies::read(dir)?;
+    let canonical = Canonical::new(&names);
     let label = dir.display().to_string();
     let before: std::collections::HashSet<String> = seen.keys().cloned().collect();
     let measure = |id: &crate::domain::id::DisputeId, loaded: Result<crate::ops::Loaded>| {
@@ -255,145 +256,129 @@ fn count_other(
         }
         let l = loaded?;
         let d = &l.dispute;
-        let p = &l.policy.policy;
         let calendar = other.calendar_for(&l.policy);
-        let mut brief = crate::domain::report::Brief::of(d);
-        brief.from = names.canonical(&brief.from).into_owned();
-        brief.with = names.canonical(&brief.with).into_owned();
-        let facts: Vec<crate::domain::report::Fact> = d
-            .records
-            .iter()
-            .map(|r| crate::domain::report::Fact::of(d, r))
-            .collect();
+        let brief = canonical.brief(Brief::of(d));
+        let facts: Vec<Fact> = d.records.iter().map(|r| Fact::of(d, r)).collect();
         agencies.see(&brief.from, &brief.with);
-        let mut parts = measure_all(measurers, &brief, &facts, Some(d), None, p, &calendar);
-        parts
-            .iter_mut()
-            .flatten()
-            .for_each(|c| c.set_directory(&label));
-        Ok(Some(parts))
+        let plan = measurer.plan(&brief, &facts, &l.policy.policy);
+        let mut part = measurer.measure(&plan, brief, &facts, Some(d), None, &l.policy, &calendar);
+        if let Some(c) = &mut part {
+            c.set_directory(&label);
+        }
+        Ok(Some(part))
     };
-    other.each_mapped(
-        measure,
-        |id, parts: Result<Option<Vec<Option<Contribution>>>>| {
-            let path = other.store.journal_path(&id);
-            match parts {
-                Ok(Some(parts)) => {
-                    seen.insert(id.as_str().to_owned(), path);
-                    absorb(parts);
-                }
-                Ok(None) => warn_if_differ(&ctx.ui, id.as_str(), &seen[id.as_str()], &path),
-                Err(e) => {
-                    ctx.ui.warn(&format!(
-                        "dispute {id} in {label} is left out of the report: {e}"
-                    ));
-                    skip(id.as_str().to_owned());
-                }
+    other.each_mapped(measure, |id, part: Result<Option<Option<Contribution>>>| {
+        let path = other.store.journal_path(&id);
+        match part {
+            Ok(Some(part)) => {
+                seen.insert(id.as_str().to_owned(), path);
+                part.into_iter().for_each(&mut *absorb);
             }
-        },
-    )
+            Ok(None) => warn_if_differ(&ctx.ui, id.as_str(), &seen[id.as_str()], &path),
+            Err(e) => {
+                ctx.ui.warn(&format!(
+                    "dispute {id} in {label} is left out of the report: {e}"
+                ));
+                skip(id.as_str().to_owned());
+            }
+        }
+    })
 }
 
-/// One dispute's parts, one per measurer. `dispute` is its state (with its lines
-/// if any measurer replays it and `snapshots` cannot say), where a measurer
-/// needs one.
-fn measure_all(
-    measurers: &[Measurer],
-    brief: &crate::domain::report::Brief,
-    facts: &[crate::domain::report::Fact],
-    dispute: Option<&crate::domain::dispute::Dispute>,
-    snapshots: Option<&Snapshots>,
-    p: &crate::policy::Policy,
-    calendar: &crate::calendar::Calendar,
-) -> Vec<Option<Contribution>> {
-    measurers
-        .iter()
-        .map(|m| {
-            let end = m.end();
-            let of = |d: &crate::domain::dispute::Dispute| EndState::of(d, p, calendar, &end);
-            let state = match m.at_end(brief, p) {
-                AtEnd::NotOpen => None,
-                AtEnd::Current => dispute.map(of),
-                AtEnd::Replay => match snapshots.and_then(|s| s.at(calendar, &end)) {
-                    Some(known) => known,
-                    None => dispute.and_then(|d| state_at(d, p, &end)).map(|s| of(&s)),
-                },
-            };
-            let mut part = m.measure(brief, facts, state, p, calendar);
-            if let (Some(c), Some(d)) = (&mut part, dispute) {
-                if m.needs_state(brief, facts, p) {
-                    c.set_timeliness(m.timeliness(d, facts, p, calendar));
-                }
-            }
-            part
-        })
-        .collect()
+/// Agency names as a report counts them (clarification 13: the canonical names
+/// in force now), each looked up in the list once: a look-up costs more than
+/// the rest of measuring a dispute, and a few dozen names recur in every one.
+struct Canonical<'a> {
+    list: &'a crate::store::agencies::Agencies,
+    known: std::sync::RwLock<std::collections::HashMap<String, String>>,
 }
 
-/// Measure every dispute once for all `measurers` (one pass, however many
-/// periods): each dispute is measured on the thread that read it, its parts handed
-/// to `absorb` here in ID order; `skip` gets the IDs whose journal failed.
+impl<'a> Canonical<'a> {
+    fn new(list: &'a crate::store::agencies::Agencies) -> Self {
+        Canonical {
+            list,
+            known: Default::default(),
+        }
+    }
+
+    fn of(&self, name: String) -> String {
+        if let Some(c) = self.known.read().ok().and_then(|k| k.get(&name).cloned()) {
+            return c;
+        }
+        let c = self.list.canonical(&name).into_owned();
+        if let Ok(mut known) = self.known.write() {
+            known.insert(name, c.clone());
+        }
+        c
+    }
+
+    /// `b` with its agencies under the names a report counts them by.
+    fn brief(&self, b: Brief) -> Brief {
+        Brief {
+            from: self.of(b.from),
+            with: self.of(b.with),
+            ..b
+        }
+    }
+}
+
+/// Measure every dispute once for every period of `measurer`: each dispute is
+/// measured on the thread that read it, its part handed to `absorb` here in ID
+/// order; `skip` gets the IDs whose journal failed.
 fn count(
     ctx: &Ctx,
     include: &[std::path::PathBuf],
-    measurers: &[Measurer],
+    measurer: &Measurer,
     (names, agencies): (&crate::store::agencies::Agencies, &AgenciesSeen),
-    mut absorb: impl FnMut(Vec<Option<Contribution>>),
+    mut absorb: impl FnMut(Contribution),
     mut skip: impl FnMut(String),
 ) -> Result<()> {
     let s = ctx.session()?;
-    // From the cache, a dispute costs its facts; its state is decoded only if it
-    // was open when a period ended, and its journal read (once) only if something
-    // happened to it after a period's end and the cache keeps no snapshots of it
-    // under the current calendar (to replay it up to then).
+    let here = s.store.root().display().to_string();
+    let canonical = Canonical::new(names);
+    // From the cache, a dispute costs its facts, and its snapshots if it was
+    // still to be dealt with when a period ended; its state is decoded only if it
+    // left a stage or met an obligation in a period, or the cache keeps no
+    // snapshots of it under the current calendar, and its journal read (once)
+    // only if then something happened to it after a period's end (to replay it
+    // up to then).
     let measure = |id: &crate::domain::id::DisputeId, view: Result<crate::ops::View>| {
         let mut v = view?;
         let policy = std::sync::Arc::clone(&v.policy);
         let calendar = s.calendar_for(&policy);
-        let p = &policy.policy;
-        let mut brief = v.brief.clone();
-        brief.from = names.canonical(&brief.from).into_owned();
-        brief.with = names.canonical(&brief.with).into_owned();
-        let ends: Vec<AtEnd> = measurers.iter().map(|m| m.at_end(&brief, p)).collect();
+        let brief = Brief {
+            from: std::mem::take(&mut v.brief.from),
+            with: std::mem::take(&mut v.brief.with),
+            category: v.brief.category.take(),
+            ..v.brief
+        };
+        let brief = canonical.brief(brief);
         let facts = std::mem::take(&mut v.facts);
-        let timely = measurers.iter().any(|m| m.needs_state(&brief, &facts, p));
-        let snapshots = if ends.contains(&AtEnd::Replay) {
+        let plan = measurer.plan(&brief, &facts, &policy.policy);
+        let snapshots = if plan.wants_snapshots() {
             v.snapshots()
         } else {
             None
         };
-        let replay = measurers.iter().zip(&ends).any(|(m, e)| {
-            *e == AtEnd::Replay
-                && snapshots
-                    .as_ref()
-                    .and_then(|s| s.at(&calendar, &m.end()))
-                    .is_none()
-        });
-        let dispute = if replay {
-            Some(v.with_lines(s, id)?.dispute)
-        } else if timely || ends.contains(&AtEnd::Current) {
-            Some(v.loaded(s, id)?.dispute)
-        } else {
-            None
+        let dispute = match measurer.need(&plan, snapshots.as_ref(), &calendar) {
+            Need::Lines => Some(v.with_lines(s, id)?.dispute),
+            Need::State => Some(v.loaded(s, id)?.dispute),
+            Need::Nothing => None,
         };
         agencies.see(&brief.from, &brief.with);
-        let mut parts = measure_all(
-            measurers,
-            &brief,
+        let mut part = measurer.measure(
+            &plan,
+            brief,
             &facts,
             dispute.as_ref(),
             snapshots.as_ref(),
-            p,
+            &policy,
             &calendar,
         );
-        if !include.is_empty() {
-            let here = s.store.root().display().to_string();
-            parts
-                .iter_mut()
-                .flatten()
-                .for_each(|c| c.set_directory(&here));
+        if let (Some(c), false) = (&mut part, include.is_empty()) {
+            c.set_directory(&here);
         }
-        Ok(parts)
+        Ok(part)
     };
     let mut progress = crate::cli::progress::Progress::new(
         ctx,
@@ -404,10 +389,10 @@ fn count(
         },
         "Counting",
     );
-    let visit = |id: crate::domain::id::DisputeId, parts: Result<Vec<Option<Contribution>>>| {
+    let visit = |id: crate::domain::id::DisputeId, part: Result<Option<Contribution>>| {
         progress.inc();
-        match parts {
-            Ok(parts) => absorb(parts),
+        match part {
+            Ok(part) => part.into_iter().for_each(&mut absorb),
             Err(e) => {
                 progress.suspend(|| {
                     ctx.ui
@@ -430,7 +415,7 @@ fn count(
         count_other(
             dir,
             ctx,
-            measurers,
+            measurer,
             agencies,
             &mut seen,
             &mut absorb,
