@@ -155,15 +155,26 @@ impl Figures {
 }
 
 /// Add `other`'s stage labels to `labels`: two policies naming one position
-/// differently are shown together ("4a/4").
+/// differently are shown together ("4a/4"). A label already there, whole, is not
+/// added again, even if it has a slash of its own or is itself a merge (a
+/// period's figures merged into a total): otherwise each merge repeated it.
 fn merge_labels(labels: &mut ByStage<String>, other: &ByStage<String>) {
     for (k, v) in other {
         let label = labels.entry(*k).or_insert_with(|| v.clone());
-        if !label.split('/').any(|l| l == v) {
+        if !holds(label, v) {
             label.push('/');
             label.push_str(v);
         }
     }
+}
+
+/// Whether `v` is in the merged `label` as a whole, between slashes or its ends.
+fn holds(label: &str, v: &str) -> bool {
+    label.match_indices(v).any(|(i, _)| {
+        let end = i + v.len();
+        (i == 0 || label[..i].ends_with('/'))
+            && (end == label.len() || label[end..].starts_with('/'))
+    })
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
