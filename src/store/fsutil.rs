@@ -388,12 +388,16 @@ pub fn survive_file_size_limit() {
     }
 }
 
-/// The names in directory `dir` that end in `.jsonl` and whose stem `parse`
-/// accepts, in directory order. On Linux the names are read in place from large
-/// `getdents64` buffers (a partnership's archive lists hundreds of thousands of
-/// names; a string for each costs more than the listing). An error part-way is an
-/// error, never a shorter list.
-pub fn journal_stems<T>(dir: &Path, parse: impl Fn(&str) -> Option<T>) -> std::io::Result<Vec<T>> {
+/// Hand `each` the names in directory `dir` that end in `.jsonl` and whose stem
+/// `parse` accepts, in directory order, as they are read. On Linux the names are
+/// read in place from large `getdents64` buffers (a partnership's archive lists
+/// hundreds of thousands of names; a string for each costs more than the
+/// listing). An error part-way is an error, never a silently shorter list.
+pub fn each_journal_stem<T>(
+    dir: &Path,
+    parse: impl Fn(&str) -> Option<T>,
+    mut each: impl FnMut(T),
+) -> std::io::Result<()> {
     let stem = |name: &str| name.strip_suffix(".jsonl").and_then(&parse);
     #[cfg(target_os = "linux")]
     {
@@ -404,24 +408,22 @@ pub fn journal_stems<T>(dir: &Path, parse: impl Fn(&str) -> Option<T>) -> std::i
             .open(dir)?;
         let mut buf = Vec::with_capacity(256 << 10);
         let mut names = rustix::fs::RawDir::new(&fd, buf.spare_capacity_mut());
-        let mut out = Vec::new();
         while let Some(entry) = names.next() {
             let entry = entry.map_err(std::io::Error::from)?;
             if let Some(t) = entry.file_name().to_str().ok().and_then(stem) {
-                out.push(t);
+                each(t);
             }
         }
-        Ok(out)
+        Ok(())
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let mut out = Vec::new();
         for entry in fs::read_dir(dir)? {
             if let Some(t) = entry?.file_name().to_str().and_then(stem) {
-                out.push(t);
+                each(t);
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
