@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 /// How many disputes are in memory at once when visiting them all: enough that
 /// starting the worker threads for each batch costs little beside the batch.
-const BATCH: usize = 2048;
+const BATCH: usize = 1024;
 
 /// How many threads share a batch; asked once (the standard library reads the
 /// cgroup's CPU quota from /proc and /sys each time).
@@ -355,7 +355,10 @@ impl Session {
     /// listing alone is a tenth of a second. A key is taken before its journal
     /// is read, so a journal changed after it has an entry that no longer matches
     /// and is read again next time (as when each key was taken just before).
-    fn listed_with_keys(&self, dir: &cache::Dir) -> Result<Vec<(DisputeId, Option<cache::Key>)>> {
+    /// Each ID is kept as its `DisputeId::order_key`: sorted by it, no string is
+    /// compared, and the list holds no string (at a hundred thousand, a list of
+    /// IDs and keys is the largest thing `status` keeps from start to end).
+    fn listed_with_keys(&self, dir: &cache::Dir) -> Result<Vec<(u64, Option<cache::Key>)>> {
         const CHUNK: usize = 1024;
         let (tx, rx) = std::sync::mpsc::channel::<Vec<DisputeId>>();
         let rx = std::sync::Mutex::new(rx);
@@ -367,7 +370,7 @@ impl Session {
                 match next {
                     Ok(chunk) => out.extend(chunk.into_iter().map(|id| {
                         let key = dir.journal_key(&id);
-                        (id, key)
+                        (id.order_key(), key)
                     })),
                     Err(_) => return out,
                 }
@@ -397,7 +400,7 @@ impl Session {
                 );
             }
             listing?;
-            crate::store::sort_by_id(&mut all, |(id, _)| id);
+            all.sort_unstable_by_key(|(order, _)| *order);
             Ok(all)
         })
     }
@@ -525,9 +528,14 @@ impl Session {
         };
         for batch in listed.chunks(BATCH) {
             let start = reader.offset();
-            let items: Vec<Item<'_>> = batch
+            let ids: Vec<DisputeId> = batch
                 .iter()
-                .map(|(id, key)| (id, *key, reader.take(id.as_str())))
+                .map(|(order, _)| DisputeId::from_order_key(*order))
+                .collect();
+            let items: Vec<Item<'_>> = ids
+                .iter()
+                .zip(batch)
+                .map(|(id, (_, key))| (id, *key, reader.take(id.as_str())))
                 .collect();
             let mut results = Vec::with_capacity(items.len());
             in_parallel(&items, one, |_, r| results.push(r));

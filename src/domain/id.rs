@@ -40,6 +40,27 @@ impl DisputeId {
             .then(|| DisputeId(stem.to_owned()))
     }
 
+    /// A number that sorts as the ID does: each byte of the alphabet, from '0'
+    /// (0x30) to 'Z' (0x5A), less 0x30 fits six bits, and ten of them a u64. Exact
+    /// for the IDs `from_file_stem` takes; sorting a hundred thousand by it costs
+    /// no string comparison.
+    pub fn order_key(&self) -> u64 {
+        self.0.bytes().fold(0u64, |n, b| {
+            (n << 6) | u64::from(b.wrapping_sub(b'0') & 0x3F)
+        })
+    }
+
+    /// The ID whose `order_key` this is (for the IDs `from_file_stem` takes), so
+    /// a long list of IDs can be kept as numbers.
+    pub fn from_order_key(key: u64) -> DisputeId {
+        DisputeId(
+            (0..LEN)
+                .rev()
+                .map(|i| char::from(b'0' + ((key >> (6 * i)) & 0x3F) as u8))
+                .collect(),
+        )
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -83,6 +104,27 @@ fn bad_id(typed: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_order_key_sorts_as_the_ids_do() {
+        let mut ids: Vec<DisputeId> = (0..2000).map(|_| DisputeId::random().unwrap()).collect();
+        for edge in [
+            "0000000000",
+            "ZZZZZZZZZZ",
+            "9ZZZZZZZZZ",
+            "A000000000",
+            "0000000001",
+        ] {
+            ids.push(DisputeId::from_file_stem(edge).unwrap());
+        }
+        let mut by_key = ids.clone();
+        by_key.sort_by_key(DisputeId::order_key);
+        ids.sort();
+        assert_eq!(by_key, ids);
+        for id in &ids {
+            assert_eq!(&DisputeId::from_order_key(id.order_key()), id);
+        }
+    }
 
     #[test]
     fn random_ids_use_the_alphabet() {

@@ -93,7 +93,7 @@ impl Store {
     pub fn ids(&self) -> Result<Vec<DisputeId>> {
         let mut ids = Vec::new();
         self.each_id(|id| ids.push(id))?;
-        sort_by_id(&mut ids, |id| id);
+        ids.sort_unstable_by_key(DisputeId::order_key);
         Ok(ids)
     }
 
@@ -429,19 +429,6 @@ pub mod layout {
     pub fn sync_index(root: &Path) -> PathBuf {
         sync_state(root).join("index")
     }
-}
-
-/// Sort `items` by the dispute ID each holds, as strings sort. IDs are ten ASCII
-/// bytes of an alphabet in byte order, so a number made of them once each sorts
-/// the same, without a string comparison each time (a partnership's archive has
-/// a hundred thousand).
-pub fn sort_by_id<T>(items: &mut [T], id: impl Fn(&T) -> &DisputeId) {
-    items.sort_by_cached_key(|t| {
-        let id = id(t).as_str();
-        // Exact for the ten-byte IDs the listing takes (`from_file_stem`).
-        let number = id.bytes().fold(0u128, |n, b| (n << 8) | u128::from(b));
-        (number, id.len())
-    });
 }
 
 #[cfg(test)]
