@@ -596,6 +596,52 @@ mod pty {
     }
 }
 
+#[cfg(unix)]
+mod show_on_a_terminal {
+    use crate::support::{terminal_command as command, Env};
+    use rexpect::session::spawn_command;
+
+    #[test]
+    fn show_breaks_long_lines_between_words_at_60_columns() {
+        let env = Env::new();
+        let id = env.open_gscb(&["--cp-plan"]);
+        env.ok(&[
+            "discuss",
+            &id,
+            "--note",
+            "Spoke to the duty social worker about the referral",
+        ]);
+        env.ok(&["escalate", &id, "--reason", "No agreement at stage one"]);
+        let mut cmd = command(&env, &["show", &id]);
+        cmd.env("COLUMNS", "60").env("NO_COLOR", "1");
+        let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+        // The terminal's bytes come back one character each: decoded as UTF-8
+        // again, "—" is one column, as on a screen.
+        let raw = p.exp_eof().unwrap();
+        let text = String::from_utf8(raw.chars().map(|c| c as u8).collect()).unwrap_or(raw);
+        let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+        // Only a word longer than a line (the journal head's hash) may run over.
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.chars().count() <= 60 || l.split_whitespace().count() == 1),
+            "{text}"
+        );
+        for word in [
+            "Independent",
+            "Reviewing",
+            "Officer",
+            "referral",
+            "Escalate",
+        ] {
+            assert!(text.contains(word), "{word} is never broken: {text}");
+        }
+        // Piped, the same lines are whole (scripts read one line an event).
+        let piped = env.ok(&["show", &id]);
+        assert!(piped.lines().any(|l| l.chars().count() > 60), "{piped}");
+    }
+}
+
 /// `verify` checks that every correction refers to a real event: a correction of
 /// line 99, sealed and chained as escalate would, is damage.
 #[test]

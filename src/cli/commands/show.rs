@@ -56,11 +56,20 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
             visible.flush()
         }));
     }
+    // On a terminal, long lines break between words, not where the terminal would.
+    let width = ctx
+        .ui
+        .stdout_width()
+        .filter(|_| ctx.ui.stdout_is_terminal());
+    let fit = move |text: String| match width {
+        Some(w) if w >= 40 => crate::render::wrap::hanging(&text, w),
+        _ => text,
+    };
     Ok(streamed(move |out| {
         let policy = &loaded.policy.policy;
         let timeline = crate::render::timeline::Timeline::new(&loaded.dispute, policy);
         let mut visible = Visible::text(out);
-        visible.write_all(crate::render::timeline::header(&summary, policy).as_bytes())?;
+        visible.write_all(fit(crate::render::timeline::header(&summary, policy)).as_bytes())?;
         for r in journal.replay().map_err(std::io::Error::other)? {
             let r = r.map_err(std::io::Error::other)?;
             let first = amendments.partition_point(|&(event, _)| event < r.seq);
@@ -71,9 +80,9 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
                 .collect::<Result<Vec<Record>>>()
                 .map_err(std::io::Error::other)?;
             let notes: Vec<&Record> = notes.iter().collect();
-            visible.write_all(timeline.line(&r, &notes).as_bytes())?;
+            visible.write_all(fit(timeline.line(&r, &notes)).as_bytes())?;
         }
-        visible.write_all(crate::render::timeline::footer(&summary).as_bytes())
+        visible.write_all(fit(crate::render::timeline::footer(&summary)).as_bytes())
     }))
 }
 
