@@ -383,7 +383,8 @@ impl Session {
                 chunk.push(id);
                 if chunk.len() == CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                    // Only fails once every worker has stopped: the rest is keyed below.
+                    // Cannot fail while `rx` is in scope; if it did, the chunk
+                    // would be kept and keyed below, never dropped.
                     if let Err(e) = tx.send(full) {
                         chunk = e.0;
                     }
