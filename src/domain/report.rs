@@ -20,7 +20,7 @@ mod measure;
 mod tally;
 
 pub use measure::{Contribution, Measurer, Need, Plan};
-pub use tally::{Builder, SeriesBuilder};
+pub use tally::{Builder, Counting, SeriesBuilder};
 
 /// Every figure a report gives, as named in JSON and CSV, with its definition: the
 /// one source of both the README's table (a test compares them) and the report's

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 
 use crate::cli::{parse_past_date_arg, Ctx, Output};
 use crate::domain::report::{
-    Brief, Builder, Contribution, Fact, Filter, Measurer, Need, Period, Report, Series,
+    Brief, Builder, Contribution, Counting, Fact, Filter, Measurer, Need, Period, Report, Series,
     SeriesBuilder,
 };
 use crate::error::{Error, Result};
@@ -127,17 +127,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let report = if let Some(per) = per {
         let settings = s.store.report_settings()?;
         let mut series = SeriesBuilder::new(period, per.into(), settings.year, filter, s.now);
-        let measurer = series.measurer();
-        let mut skipped = Vec::new();
-        count(
-            ctx,
-            &args.include_dir,
-            &measurer,
-            (&names, &agencies),
-            |c| series.absorb(c),
-            |id| skipped.push(id),
-        )?;
-        skipped.iter().for_each(|id| series.skip(id));
+        tally(ctx, &args.include_dir, (&names, &agencies), &mut series)?;
         agencies.warn_if_unknown(&ctx.ui);
         let series = series.finish();
         return Ok(match format {
@@ -165,17 +155,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         });
     } else {
         let mut builder = Builder::new(period, filter, s.now);
-        let measurer = builder.measurer();
-        let mut skipped = Vec::new();
-        count(
-            ctx,
-            &args.include_dir,
-            &measurer,
-            (&names, &agencies),
-            |c| builder.absorb(c),
-            |id| skipped.push(id),
-        )?;
-        skipped.iter().for_each(|id| builder.skip(id));
+        tally(ctx, &args.include_dir, (&names, &agencies), &mut builder)?;
         builder.finish()
     };
     agencies.warn_if_unknown(&ctx.ui);
@@ -320,6 +300,28 @@ impl<'a> Canonical<'a> {
             ..b
         }
     }
+}
+
+/// Count every dispute into `into` (one period's report or a series); the
+/// disputes left out are named to it after the others are counted.
+fn tally(
+    ctx: &Ctx,
+    include: &[std::path::PathBuf],
+    names: (&crate::store::agencies::Agencies, &AgenciesSeen),
+    into: &mut impl Counting,
+) -> Result<()> {
+    let measurer = into.measurer();
+    let mut skipped = Vec::new();
+    count(
+        ctx,
+        include,
+        &measurer,
+        names,
+        |c| into.absorb(c),
+        |id| skipped.push(id),
+    )?;
+    skipped.iter().for_each(|id| into.skip(id));
+    Ok(())
 }
 
 /// Measure every dispute once for every period of `measurer`: each dispute is

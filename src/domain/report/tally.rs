@@ -312,6 +312,37 @@ impl Reports {
     }
 }
 
+/// One period's report or a series, filled a dispute at a time: `report` drives
+/// both alike.
+pub trait Counting {
+    /// What measures one dispute for every period at once: the periods and
+    /// filter, without the totals, so disputes can be measured on several threads
+    /// while the totals grow here.
+    fn measurer(&self) -> Measurer;
+    /// Add one dispute's part of every period to the totals.
+    fn absorb(&mut self, c: Contribution);
+    /// A dispute left out (its journal could not be read).
+    fn skip(&mut self, id: &str);
+}
+
+/// Both builders keep their totals in `reports`.
+macro_rules! tally_in_reports {
+    ($($builder:ty),*) => {$(
+        impl Counting for $builder {
+            fn measurer(&self) -> Measurer {
+                self.reports.measurer.clone()
+            }
+            fn absorb(&mut self, c: Contribution) {
+                self.reports.absorb(c);
+            }
+            fn skip(&mut self, id: &str) {
+                self.reports.skipped.push(id.to_owned());
+            }
+        }
+    )*};
+}
+tally_in_reports!(Builder, SeriesBuilder);
+
 /// Builds a report one dispute at a time.
 pub struct Builder {
     reports: Reports,
@@ -322,21 +353,6 @@ impl Builder {
         Builder {
             reports: Reports::new(vec![period], filter, generated_at),
         }
-    }
-
-    pub fn skip(&mut self, id: &str) {
-        self.reports.skipped.push(id.to_owned());
-    }
-
-    /// What measures one dispute: the period and filter, without the totals, so
-    /// disputes can be measured on several threads while the totals grow here.
-    pub fn measurer(&self) -> Measurer {
-        self.reports.measurer.clone()
-    }
-
-    /// Add one dispute's part to the totals.
-    pub fn absorb(&mut self, c: Contribution) {
-        self.reports.absorb(c);
     }
 
     pub fn finish(self) -> Report {
@@ -374,20 +390,6 @@ impl SeriesBuilder {
             slots,
             reports: Reports::new(periods, filter, generated_at),
         }
-    }
-
-    /// What measures one dispute for every period at once.
-    pub fn measurer(&self) -> Measurer {
-        self.reports.measurer.clone()
-    }
-
-    pub fn skip(&mut self, id: &str) {
-        self.reports.skipped.push(id.to_owned());
-    }
-
-    /// One dispute's part of every period.
-    pub fn absorb(&mut self, c: Contribution) {
-        self.reports.absorb(c);
     }
 
     pub fn finish(self) -> Series {
