@@ -917,38 +917,15 @@ mod tests {
     /// A two-line journal: `opened`, then a discussion.
     fn sample() -> Vec<u8> {
         let at = crate::domain::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
-        let mut record = Record {
-            v: None,
-            seq: 1,
-            at,
-            happened: None,
-            by: "t".into(),
-            event: Event::Opened(Opened {
-                policy: "p".into(),
-                policy_hash: "0".repeat(64),
-                child: "c".into(),
-                from: "a".into(),
-                with: "b".into(),
-                summary: "s".into(),
-                category: None,
-                cp_plan: false,
-                looked_after: false,
-                immediate_harm: false,
-                stage: 1,
-                due: None,
-                arose: None,
-                start_reason: None,
-                due_reason: None,
-                subject_kind: None,
-                opened_as: None,
-            }),
-            prev: String::new(),
-            dispute: None,
-            nonce: None,
-            signer: None,
-            sig: None,
-            hash: String::new(),
+        let opened = Opened {
+            policy: "p".into(),
+            policy_hash: "0".repeat(64),
+            child: "c".into(),
+            from: "a".into(),
+            with: "b".into(),
+            ..crate::domain::testing::opened(1)
         };
+        let mut record = Record::new(1, (at, None), "t", Event::Opened(opened));
         let first = line::encode(&record).unwrap();
         record.seq = 2;
         record.prev = line::sha256_hex(first.as_bytes());
