@@ -31,6 +31,104 @@ pub struct Git {
     unattended: bool,
 }
 
+/// Settings given to every git command escalate runs. Hooks, the file-system
+/// monitor, pagers, external diff and merge programs and submodules are all ways
+/// for a repository's settings to run a program; escalate needs none of them.
+const HARDENING: &[&str] = &[
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "core.pager=cat",
+    "core.editor=false",
+    "core.askPass=",
+    "core.alternateRefsCommand=",
+    "diff.external=",
+    "sequence.editor=false",
+    "submodule.recurse=false",
+    "fetch.recurseSubmodules=false",
+    "protocol.ext.allow=never",
+    "uploadpack.packObjectsHook=",
+    "gc.auto=0",
+    "maintenance.auto=false",
+];
+
+/// Environment variables that redirect git to other files than the data
+/// directory's own repository.
+const FOREIGN_ENVIRONMENT: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_CONFIG",
+    "GIT_PAGER",
+    "GIT_EDITOR",
+    "GIT_ASKPASS",
+];
+
+/// The ssh command from the user's own (global) git settings, read once: a
+/// repository's own `core.sshCommand` is never run, the user's is kept, and
+/// `GIT_SSH_COMMAND` in the environment still outranks both.
+fn user_ssh_command() -> &'static str {
+    static ONCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        Command::new("git")
+            .args(["config", "--global", "--get", "core.sshCommand"])
+            .env_remove("GIT_DIR")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "ssh".to_owned())
+    })
+}
+
+/// Whether the user chose an ssh command of their own (in their git settings or
+/// the environment), which then applies as it is, even to an unattended sync.
+pub fn has_own_ssh_command() -> bool {
+    user_ssh_command() != "ssh"
+        || std::env::var_os("GIT_SSH_COMMAND").is_some()
+        || std::env::var_os("GIT_SSH").is_some()
+}
+
+/// Settings a data directory's own repository may hold: what `git init`,
+/// `git clone` and escalate write, a person's name and address, and the
+/// network settings a proxy needs. Anything else (an include, a credential
+/// helper, a filter, an alias) could run a program or read another file, so
+/// sync refuses until it is removed.
+fn allowed_local_setting(key: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "core.repositoryformatversion",
+        "core.filemode",
+        "core.bare",
+        "core.logallrefupdates",
+        "core.ignorecase",
+        "core.precomposeunicode",
+        "core.symlinks",
+        "core.quotepath",
+        "remote.origin.url",
+        "remote.origin.pushurl",
+        "remote.origin.fetch",
+        "remote.origin.prune",
+        "remote.origin.tagopt",
+        "branch.main.remote",
+        "branch.main.merge",
+        "user.name",
+        "user.email",
+        "fetch.prune",
+        "push.default",
+        "init.defaultbranch",
+    ];
+    const PREFIXES: &[&str] = &["extensions.", "http.", "gc.", "pack.", "index."];
+    let key = key.to_ascii_lowercase();
+    EXACT.contains(&key.as_str()) || PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
 /// What a git command printed.
 pub struct Ran {
     pub ok: bool,
@@ -71,7 +169,28 @@ impl Git {
 
     fn command(&self, args: &[&str], identity: Option<&Identity>) -> Command {
         let mut cmd = Command::new("git");
-        cmd.arg("-C").arg(&self.root).args(args);
+        cmd.arg("-C").arg(&self.root);
+        // What a repository's own config (or a file a partner managed to plant)
+        // could turn into a program run on this computer is switched off on the
+        // command line, which outranks every config file (docs/sharing.md).
+        for setting in HARDENING {
+            cmd.arg("-c").arg(setting);
+        }
+        cmd.arg("-c")
+            .arg(format!("core.sshCommand={}", user_ssh_command()));
+        cmd.args(args);
+        // Variables that would point git at another repository, index or object
+        // store, or run an external diff, are the caller's environment, not ours.
+        for var in FOREIGN_ENVIRONMENT {
+            cmd.env_remove(var);
+        }
+        // A pushed `refs/replace/*` must not change what an object reads as.
+        cmd.env("GIT_NO_REPLACE_OBJECTS", "1");
+        // Only the transports a partnership repository is reached by: never
+        // `ext::` (runs a command) or `fd::`. A user's own list stands.
+        if std::env::var_os("GIT_ALLOW_PROTOCOL").is_none() {
+            cmd.env("GIT_ALLOW_PROTOCOL", "file:git:http:https:ssh");
+        }
         // A credential prompt would hang a command run from a script or by
         // `sync = auto`; an authentication failure is reported instead.
         cmd.env("GIT_TERMINAL_PROMPT", "0");
@@ -163,6 +282,42 @@ impl Git {
         Ok(ran.text())
     }
 
+    /// Refuse to run git in a repository whose own settings hold anything escalate
+    /// did not put there and a user would not (see `allowed_local_setting`).
+    pub fn check_local_settings(&self) -> Result<()> {
+        let ran = self.run(&["config", "--local", "--no-includes", "--list", "-z"])?;
+        if !ran.ok {
+            return Err(Error::refused(format!(
+                "git could not read the settings of the repository in {}: {}",
+                self.root.display(),
+                first_lines(&ran.stderr)
+            )));
+        }
+        let foreign: Vec<String> = ran
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                let key = e.split(|&b| b == b'\n').next().unwrap_or(e);
+                String::from_utf8_lossy(key).into_owned()
+            })
+            .filter(|k| !allowed_local_setting(k))
+            .collect();
+        let Some(first) = foreign.first() else {
+            return Ok(());
+        };
+        Err(Error::refused(format!(
+            "the repository in {} has settings escalate does not use and will not run git with: {}; nothing was changed",
+            self.root.display(),
+            foreign.iter().map(|k| k.escape_debug().to_string()).collect::<Vec<_>>().join(", ")
+        ))
+        .with_hint(format!(
+            "A setting such as this can make git run a program. If you did not add it, tell your IT security contact. Remove it with `git -C {} config --local --unset-all {}`, then run `escalate sync`. Recording here still works.",
+            self.root.display(),
+            first.escape_debug()
+        )))
+    }
+
     /// A commit (or other object) name, if it resolves.
     pub fn rev(&self, name: &str) -> Result<Option<String>> {
         let ran = self.run(&[
@@ -198,6 +353,74 @@ impl Git {
             )));
         }
         parse_batch(&ran.stdout, names.len())
+    }
+}
+
+/// One `git cat-file --batch` process answering one object at a time, so a walk
+/// over many versions of large journals holds only the pair it compares.
+pub struct BlobReader {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl BlobReader {
+    /// The contents of `name` (an object id or `rev:path`), `None` if there is no
+    /// such object; anything over `limit` bytes is refused unread.
+    pub fn read(&mut self, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        use std::io::{BufRead, Read};
+        let broken = |e: std::io::Error| Error::io("could not read stored files with git", e);
+        writeln!(self.stdin, "{name}").map_err(broken)?;
+        self.stdin.flush().map_err(broken)?;
+        let mut header = String::new();
+        self.stdout.read_line(&mut header).map_err(broken)?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            return Err(Error::refused("git stopped answering about stored files"));
+        }
+        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+            return Ok(None);
+        }
+        let size: u64 = header
+            .rsplit(' ')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| Error::refused("git's answer about stored files could not be read"))?;
+        if size > limit {
+            return Err(Error::refused(format!(
+                "a stored file is {size} bytes, more than the {limit} bytes escalate reads"
+            )));
+        }
+        let mut body = vec![0; size as usize + 1];
+        self.stdout.read_exact(&mut body).map_err(broken)?;
+        body.pop();
+        Ok(Some(body))
+    }
+}
+
+impl Drop for BlobReader {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Git {
+    /// A `BlobReader` on this repository.
+    pub fn blob_reader(&self) -> Result<BlobReader> {
+        let mut cmd = self.command(&["cat-file", "--batch"], None);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().map_err(not_installed)?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(Error::refused("could not talk to git"));
+        };
+        Ok(BlobReader {
+            child,
+            stdin,
+            stdout: std::io::BufReader::with_capacity(1 << 16, stdout),
+        })
     }
 }
 

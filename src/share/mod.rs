@@ -7,6 +7,7 @@
 
 pub mod git;
 pub mod history;
+pub mod inbound;
 pub mod integrate;
 pub mod sync;
 
@@ -52,6 +53,67 @@ pub const GITIGNORE: &str = "\
 *.key
 ";
 
+/// The `.gitignore` the first escalate that shared wrote, before closure days
+/// could be closed for the partnership: a repository may still hold it.
+const GITIGNORE_BEFORE_PARTNERSHIP_CLOSURES: &str = "\
+# Written by `escalate share`: what stays on this computer and is never shared.
+# Each clone keeps its own cache and scratch files.
+/cache/
+*.tmp
+*.spill
+# Torn writes set aside after a crash belong to the computer that crashed.
+/disputes/quarantine/
+# Head receipts: each clone keeps its own; the pushed history is the shared evidence.
+/disputes/*.head
+# Closure days are one agency's own.
+/calendar/closures.json
+/calendar/.lock
+# Settings and keys are personal.
+/config/
+/keys/
+*.key
+";
+
+/// Whether `bytes` is a version of the escalate-owned file at `path` that some
+/// escalate wrote: the only versions sync takes from the partnership.
+pub fn is_owned_text(path: &str, bytes: &[u8]) -> bool {
+    match path {
+        ".gitignore" => {
+            bytes == GITIGNORE.as_bytes()
+                || bytes == GITIGNORE_BEFORE_PARTNERSHIP_CLOSURES.as_bytes()
+        }
+        ".gitattributes" => bytes == GITATTRIBUTES.as_bytes(),
+        REPOSITORY_FILE => std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|t| toml::from_str::<RepositoryFile>(t).ok())
+            .is_some_and(|f| {
+                version_tuple(&f.minimum_version).is_some()
+                    && bytes == repository_file_text_for(f.format, &f.minimum_version).as_bytes()
+            }),
+        _ => false,
+    }
+}
+
+/// escalate's own version of an owned file, for `share repair` and sync: the
+/// repository file keeps the partnership's minimum version.
+pub fn owned_text(path: &str, current: Option<&[u8]>) -> Option<Vec<u8>> {
+    match path {
+        ".gitignore" => Some(GITIGNORE.into()),
+        ".gitattributes" => Some(GITATTRIBUTES.into()),
+        REPOSITORY_FILE => {
+            let kept = current
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .and_then(|t| toml::from_str::<RepositoryFile>(t).ok())
+                .filter(|f| f.format == 1 && version_tuple(&f.minimum_version).is_some());
+            Some(match kept {
+                Some(f) => repository_file_text_for(f.format, &f.minimum_version).into(),
+                None => repository_file_text().into(),
+            })
+        }
+        _ => None,
+    }
+}
+
 /// Journals are hashed byte for byte: git must never convert line endings in
 /// them (a user's `core.autocrlf`), nor write conflict markers into one if
 /// someone runs `git pull` by hand (`-merge` keeps this clone's file and marks the
@@ -71,10 +133,14 @@ struct RepositoryFile {
 }
 
 fn repository_file_text() -> String {
+    repository_file_text_for(1, VERSION)
+}
+
+fn repository_file_text_for(format: u32, minimum: &str) -> String {
     format!(
         "# An escalate partnership repository: shared journals of professional disagreements.\n\
          # The oldest escalate that may write to it (an older one refuses and writes nothing).\n\
-         format = 1\nminimum_version = \"{VERSION}\"\n"
+         format = {format}\nminimum_version = \"{minimum}\"\n"
     )
 }
 
@@ -193,21 +259,29 @@ pub fn init(
             REMOTE,
             &format!("+refs/heads/{BRANCH}:{FETCHED_REF}"),
         ])?;
+        // Checked as a join checks it before anything of it is taken.
+        if let Some(tip) = g.rev(FETCHED_REF)? {
+            inbound::check_commits(&g, None, &tip)?;
+            inbound::check_tip(&g, &tip, None, false)?;
+        }
         for name in [".gitignore", ".gitattributes", REPOSITORY_FILE] {
             if let Some(Some(bytes)) = g.blobs(&[format!("{FETCHED_REF}:{name}")])?.pop() {
                 let path = crate::store::layout::shared_file(&root, name);
                 if name == REPOSITORY_FILE {
                     check_repository_text(&String::from_utf8_lossy(&bytes), &path)?;
                 }
-                write_file(&path, &bytes)?;
+                fsutil::replace_beneath(&root, name, &bytes)?;
             }
         }
     }
     sync::sync(session, identity, false)
 }
 
-/// `escalate share join REMOTE [PATH]`: clone the partnership's repository into a
-/// new data directory. Returns how many disputes it holds.
+/// `escalate share join REMOTE [PATH]`: copy the partnership's repository into a
+/// new data directory. Nothing of it is written until its newest commit and every
+/// commit before it have passed the checks sync makes (`inbound`): git fetches
+/// into the repository, and escalate writes each file itself. Returns how many
+/// disputes it holds.
 pub fn join(remote: &str, path: &Path) -> Result<usize> {
     if path.exists()
         && std::fs::read_dir(path)
@@ -222,21 +296,37 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
     }
     let remote = &absolute_remote(remote);
     let path = &absolute(path);
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(p) = parent {
-        fsutil::private_dir(p)?;
-    }
-    let here = parent
-        .map(Path::to_owned)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let g = Git::new(&here);
-    let target = path.to_string_lossy().into_owned();
+    let existed = path.exists();
+    fsutil::private_dir(path)?;
+    let cleanup = |e: Error| {
+        if existed {
+            if let Ok(entries) = std::fs::read_dir(path) {
+                for entry in entries.flatten() {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        } else {
+            let _ = std::fs::remove_dir_all(path);
+        }
+        e
+    };
+    copy_partnership(remote, path).map_err(cleanup)
+}
+
+fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
+    let g = Git::new(path);
+    g.ok(&["init", "--quiet", "--initial-branch", BRANCH])?;
+    g.ok(&["remote", "add", REMOTE, remote])?;
     let ran = g.run(&[
-        "clone", "--quiet", "--origin", REMOTE, "--branch", BRANCH, remote, &target,
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        REMOTE,
+        &format!("+refs/heads/{BRANCH}:{FETCHED_REF}"),
     ])?;
     if !ran.ok {
-        let _ = std::fs::remove_dir_all(path);
-        if ran.stderr.contains("not found in upstream") {
+        if ran.stderr.contains("couldn't find remote ref") {
             return Err(Error::refused(format!(
                 "{remote} holds no partnership record yet"
             ))
@@ -244,35 +334,45 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
         }
         return Err(git::remote_failure("copy", remote, &ran.stderr));
     }
-    let cleanup = |e: Error| {
-        let _ = std::fs::remove_dir_all(path);
-        e
+    let Some(tip) = g.rev(FETCHED_REF)? else {
+        return Err(Error::refused(format!(
+            "{remote} holds no partnership record yet"
+        )));
     };
-    let repo_file = crate::store::layout::repository_file(path);
-    let text = read_repository_file(&repo_file).map_err(|_| {
-        cleanup(
-            Error::refused(format!("{remote} is not an escalate partnership repository"))
-                .with_hint("Check the address; a new partnership starts with `escalate share init REMOTE` on an empty repository."),
-        )
-    })?;
-    check_repository_text(&text, &repo_file).map_err(cleanup)?;
-    // Records about children are private: whatever git's file modes, only the
-    // user may enter the directory.
-    fsutil::tighten(path, true);
-    let g = Git::new(path);
-    let head = g.ok(&["rev-parse", "HEAD"])?;
-    g.ok(&["update-ref", SYNCED_REF, &head])?;
-    let store = crate::store::Store::new(path);
-    let ids = store.ids()?;
-    // git writes what it checks out with the user's umask; records about children
-    // are private to this user, as everywhere else in the data directory.
-    fsutil::tighten(&store.disputes_dir(), true);
-    for id in &ids {
-        let journal = store.journal_path(id);
-        fsutil::tighten(&journal, false);
-        sync::rebuild_receipt(&journal)?;
+    inbound::check_commits(&g, None, &tip)?;
+    let entries = inbound::check_tip(&g, &tip, None, false)?;
+    if !entries.iter().any(|e| e.path == REPOSITORY_FILE) {
+        return Err(Error::refused(format!("{remote} is not an escalate partnership repository"))
+            .with_hint("Check the address; a new partnership starts with `escalate share init REMOTE` on an empty repository."));
     }
-    Ok(ids.len())
+    let mut reader = g.blob_reader()?;
+    let mut disputes = 0;
+    for entry in &entries {
+        let bytes = reader
+            .read(&entry.object, crate::store::journal::MAX_JOURNAL_BYTES)?
+            .unwrap_or_default();
+        if entry.path == REPOSITORY_FILE {
+            check_repository_text(
+                &String::from_utf8_lossy(&bytes),
+                &crate::store::layout::repository_file(path),
+            )?;
+        }
+        match &entry.kind {
+            crate::store::layout::Shared::Journal(id) => {
+                let journal = crate::store::layout::journal(path, id);
+                fsutil::private_dir(&crate::store::layout::disputes(path))?;
+                crate::store::journal::replace(&journal, &bytes)?;
+                disputes += 1;
+            }
+            _ => fsutil::replace_beneath(path, &entry.path, &bytes)?,
+        }
+    }
+    drop(reader);
+    g.ok(&["update-ref", &format!("refs/heads/{BRANCH}"), &tip])?;
+    g.ok(&["update-ref", SYNCED_REF, &tip])?;
+    g.ok(&["read-tree", "--reset", &tip])?;
+    let _ = g.run(&["update-index", "-q", "--refresh"]);
+    Ok(disputes)
 }
 
 /// A path made absolute against the current directory (git runs elsewhere).

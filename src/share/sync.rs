@@ -10,7 +10,6 @@
 //! working files are that plus the lines recorded here since.
 
 use std::collections::BTreeSet;
-use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::git::{self, Git, Identity};
@@ -51,10 +50,29 @@ struct Three {
 /// Sync a shared data directory with the partnership's repository. `unattended`:
 /// nobody is waiting to answer ssh (the sync after a recording command).
 pub fn sync(session: &Session, identity: &Identity, unattended: bool) -> Result<Outcome> {
+    run(session, identity, unattended, Owned::Checked)
+}
+
+/// `escalate share repair`: a sync that puts escalate's own versions of its
+/// repository files (`.gitignore`, `.gitattributes`, the repository file) back
+/// where the partnership's copy holds others, and sends them.
+pub fn repair(session: &Session, identity: &Identity) -> Result<Outcome> {
+    run(session, identity, false, Owned::Repaired)
+}
+
+/// Whether a fetched version of an escalate-owned file that escalate did not
+/// write stops the sync (always, but for `share repair`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owned {
+    Checked,
+    Repaired,
+}
+
+fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -> Result<Outcome> {
     let root = session.store.root();
     let g = Git::new(root);
-    // The user's own `core.sshCommand`, if any, is theirs to keep.
-    let g = if unattended && !g.run(&["config", "--get", "core.sshCommand"])?.ok {
+    // The user's own ssh command, if any, is theirs to keep.
+    let g = if unattended && !git::has_own_ssh_command() {
         g.unattended()
     } else {
         g
@@ -62,7 +80,11 @@ pub fn sync(session: &Session, identity: &Identity, unattended: bool) -> Result<
     preflight(root)?;
     super::check_writable(root)?;
     let _one_at_a_time = lock_sync(root)?;
-    recover_backups(root)?;
+    // Holding the sync lock, nothing of escalate's is writing here: whatever an
+    // earlier, killed sync left part-way is put right or removed now.
+    recover(root)?;
+    refuse_git_in_progress(root)?;
+    g.check_local_settings()?;
     let mut outcome = Outcome::default();
     for _ in 0..PUSH_ATTEMPTS {
         let fetched = fetch(&g)?;
@@ -76,8 +98,13 @@ pub fn sync(session: &Session, identity: &Identity, unattended: bool) -> Result<
         }
         let synced = g.rev(SYNCED_REF)?;
         check_not_rewritten(&g, synced.as_deref(), fetched.as_deref())?;
+        if let Some(f) = fetched.as_deref().filter(|f| Some(*f) != synced.as_deref()) {
+            super::inbound::check_commits(&g, synced.as_deref(), f)?;
+            super::inbound::check_tip(&g, f, synced.as_deref(), owned == Owned::Repaired)?;
+        }
         reset_index(&g, synced.as_deref())?;
-        let paths = changed_paths(&g, synced.as_deref(), fetched.as_deref())?;
+        let recorded_here = session.store.ids()?;
+        let paths = changed_paths(&g, synced.as_deref(), fetched.as_deref(), owned)?;
         let threes = read_threes(&g, &paths, synced.as_deref(), fetched.as_deref())?;
         let results = integrate_all(session, &g, &threes, &mut outcome)?;
         if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
@@ -85,6 +112,9 @@ pub fn sync(session: &Session, identity: &Identity, unattended: bool) -> Result<
         }
         let Some(commit) = build_commit(&g, &results, fetched.as_deref(), identity)? else {
             let _ = g.run(&["update-index", "-q", "--refresh"]);
+            if let Some(f) = &fetched {
+                check_all_shared(&g, f, &recorded_here)?;
+            }
             outcome.pushed = true;
             outcome.commit = fetched;
             return Ok(outcome);
@@ -109,6 +139,7 @@ pub fn sync(session: &Session, identity: &Identity, unattended: bool) -> Result<
             // behind it, not rewritten.
             g.ok(&["update-ref", FETCHED_REF, &commit])?;
             set_base(&g, &commit)?;
+            check_all_shared(&g, &commit, &recorded_here)?;
             let _ = g.run(&["update-index", "-q", "--refresh"]);
             outcome.pushed = true;
             outcome.commit = Some(commit);
@@ -156,8 +187,8 @@ fn remote_url(g: &Git) -> String {
         .unwrap_or_else(|_| "the partnership's repository".into())
 }
 
-/// Refuse to start in a directory that is not shared, or that git left part-way
-/// through an operation of its own.
+/// Refuse to start in a directory that is not shared, or whose folders are not
+/// folders (a link there could send a journal written here elsewhere).
 fn preflight(root: &Path) -> Result<()> {
     if !crate::store::layout::git_dir(root).exists()
         || !crate::store::layout::repository_file(root).exists()
@@ -168,6 +199,30 @@ fn preflight(root: &Path) -> Result<()> {
         ))
         .with_hint("To share it: `escalate share init REMOTE` (a new partnership repository) or `escalate share join REMOTE PATH` (an existing one)."));
     }
+    for folder in [
+        "disputes",
+        "policies",
+        "calendar",
+        crate::store::layout::WITNESSES,
+        ".git",
+    ] {
+        let path = root.join(folder);
+        if let Ok(meta) = std::fs::symlink_metadata(&path) {
+            if !meta.is_dir() {
+                return Err(Error::refused(format!(
+                    "{} is a link or a file, not a folder, so sync will not write there; nothing was changed",
+                    path.display()
+                ))
+                .with_hint("If you did not make it, tell your IT security contact. Move it aside and run `escalate sync` again: the partnership's copy puts back what belongs there."));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuse to go on in a repository git left part-way through an operation of
+/// its own (a rebase, a merge) that a person started.
+fn refuse_git_in_progress(root: &Path) -> Result<()> {
     let busy = [
         ("rebase-merge", "git rebase --abort"),
         ("rebase-apply", "git rebase --abort"),
@@ -188,12 +243,125 @@ fn preflight(root: &Path) -> Result<()> {
             )));
         }
     }
-    let index_lock = crate::store::layout::git_file(root, "index.lock");
-    if index_lock.exists() {
-        return Err(Error::refused("another git command is using this repository (or one crashed and left .git/index.lock)")
-            .with_hint(format!("If no git command is running, remove {}, then run `escalate sync`.", index_lock.display())));
+    Ok(())
+}
+
+/// What a sync killed part-way can leave, put right: a journal replaced but for
+/// its receipt gets its receipt; scratch files, the commit being built and git's
+/// lock files are removed (escalate holds the sync lock, so no sync of this
+/// directory is running, and a git lock file here is one a killed sync's git
+/// left); journals backed up by an older escalate's sync are restored.
+fn recover(root: &Path) -> Result<()> {
+    use crate::store::layout;
+    let _ = std::fs::remove_dir_all(layout::sync_stage(root));
+    let _ = std::fs::remove_dir_all(
+        layout::sync_scratch_journal(root, "x")
+            .parent()
+            .unwrap_or(root),
+    );
+    let _ = std::fs::remove_file(layout::sync_index(root));
+    remove_git_locks(&layout::git_dir(root), &layout::sync_lock(root));
+    finish_replacements(root)?;
+    recover_backups(root)
+}
+
+/// Remove every `*.lock` file git keeps under `.git` (not in its object store),
+/// but `keep`, escalate's own sync lock.
+fn remove_git_locks(git_dir: &Path, keep: &Path) {
+    let mut stack = vec![git_dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                if entry.file_name() != "objects" {
+                    stack.push(path);
+                }
+            } else if kind.is_file()
+                && path != keep
+                && entry.file_name().to_string_lossy().ends_with(".lock")
+            {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+}
+
+/// Replaces of journals (`journal::replace`) that a kill interrupted: one that
+/// got as far as the journal is finished (its receipt moved into place); the
+/// rest never happened, and their files are removed.
+fn finish_replacements(root: &Path) -> Result<()> {
+    let dir = crate::store::layout::disputes(root);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.ends_with(".replace.tmp")) {
+            continue;
+        }
+        let leftover = entry.path();
+        if let Some(stem) = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".head.replace.tmp"))
+            .and_then(DisputeId::from_file_stem)
+        {
+            let journal = session_journal(root, &stem);
+            // Reading under the lock accepts this receipt only if it names the
+            // journal's lines exactly; then it becomes the receipt.
+            if let Ok(writer) = journal::Writer::open(&journal) {
+                if crate::store::journal::head::replacement_names(
+                    &journal,
+                    writer.contents.records.len() as u64,
+                    &writer.contents.head,
+                ) {
+                    std::fs::rename(&leftover, journal::head::path_for(&journal)).map_err(|e| {
+                        Error::io(format!("could not write {}", journal.display()), e)
+                    })?;
+                    continue;
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&leftover);
     }
     Ok(())
+}
+
+fn session_journal(root: &Path, id: &DisputeId) -> std::path::PathBuf {
+    crate::store::layout::journal(root, id)
+}
+
+/// After a push: every journal that was here when the sync began must be in the
+/// commit now shared, or the sync did not do its job, whatever git said.
+fn check_all_shared(g: &Git, commit: &str, recorded_here: &[DisputeId]) -> Result<()> {
+    let ran = g.run(&["ls-tree", "-r", "--name-only", "-z", commit, "disputes/"])?;
+    if !ran.ok {
+        return Err(Error::refused(format!(
+            "git could not list what was shared: {}",
+            git::first_lines(&ran.stderr)
+        )));
+    }
+    let shared: BTreeSet<String> = nul_list(&ran.stdout).into_iter().collect();
+    let missing: Vec<String> = recorded_here
+        .iter()
+        .filter(|id| !shared.contains(&format!("disputes/{id}.jsonl")))
+        .map(ToString::to_string)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "{} dispute(s) recorded here are not in what the partnership's repository now holds: {}",
+        missing.len(),
+        missing.join(", ")
+    ))
+    .with_hint("Nothing recorded here was lost. Run `escalate sync` again; if this stays, tell whoever looks after the partnership's repository."))
 }
 
 /// Fetch the partnership's branch; `None` when the repository has no branch yet.
@@ -257,7 +425,12 @@ fn nul_list(text: &[u8]) -> Vec<String> {
 }
 
 /// Every path changed here or in the partnership's copy since the last sync.
-fn changed_paths(g: &Git, synced: Option<&str>, fetched: Option<&str>) -> Result<Vec<String>> {
+fn changed_paths(
+    g: &Git,
+    synced: Option<&str>,
+    fetched: Option<&str>,
+    owned: Owned,
+) -> Result<Vec<String>> {
     let mut paths = BTreeSet::new();
     let run = |args: &[&str]| -> Result<Vec<String>> {
         let ran = g.run(args)?;
@@ -276,9 +449,24 @@ fn changed_paths(g: &Git, synced: Option<&str>, fetched: Option<&str>) -> Result
         (None, Some(f)) => paths.extend(run(&["ls-tree", "-r", "--name-only", "-z", f])?),
         _ => {}
     }
-    paths.extend(run(&["diff", "--name-only", "-z", "--no-renames"])?);
-    paths.extend(run(&["ls-files", "--others", "--exclude-standard", "-z"])?);
-    Ok(paths.into_iter().collect())
+    paths.extend(run(&[
+        "diff",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--no-ext-diff",
+    ])?);
+    // What is new here is found by escalate's own list of what it shares, never
+    // by ignore rules, which a partner's `.gitignore` could have widened to hide
+    // every new journal.
+    paths.extend(run(&["ls-files", "--others", "-z"])?);
+    if owned == Owned::Repaired {
+        paths.extend([".gitignore", ".gitattributes", REPOSITORY_FILE].map(String::from));
+    }
+    Ok(paths
+        .into_iter()
+        .filter(|p| crate::store::layout::shared(p).is_some())
+        .collect())
 }
 
 fn read_threes(
@@ -343,6 +531,18 @@ fn integrate_all(
     let mut conflicts = Vec::new();
     for t in &others {
         let local = read_local(root, &t.path);
+        if crate::store::layout::shared(&t.path) == Some(crate::store::layout::Shared::Owned) {
+            // escalate's own files: the partnership's version when escalate wrote
+            // it (`inbound` checked), otherwise escalate's own.
+            let taken = t
+                .remote
+                .clone()
+                .filter(|r| super::is_owned_text(&t.path, r))
+                .or_else(|| super::owned_text(&t.path, t.remote.as_deref().or(local.as_deref())));
+            let write = taken != local;
+            decided.push((t, taken, write));
+            continue;
+        }
         if local == t.remote || local == t.base {
             decided.push((t, t.remote.clone(), local != t.remote));
         } else if t.remote == t.base {
@@ -364,12 +564,9 @@ fn integrate_all(
     let mut results = Vec::new();
     for (t, contents, write) in decided {
         if write {
-            let full = crate::store::layout::shared_file(root, &t.path);
             match &contents {
-                Some(bytes) => super::write_file(&full, bytes)?,
-                None => {
-                    let _ = std::fs::remove_file(&full);
-                }
+                Some(bytes) => crate::store::fsutil::replace_beneath(root, &t.path, bytes)?,
+                None => crate::store::fsutil::remove_beneath(root, &t.path),
             }
         }
         results.push((t.path.clone(), contents));
@@ -418,8 +615,7 @@ fn integrate_journal(
             return Err(Error::refused(format!("dispute {id} vanished during sync")));
         };
         crate::store::fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
-        crate::store::fsutil::write_new_file(&path, &bytes)?;
-        rebuild_receipt_from(&path, &bytes)?;
+        journal::replace(&path, &bytes)?;
         outcome.received += bytes.iter().filter(|&&b| b == b'\n').count();
         return Ok(bytes);
     }
@@ -457,52 +653,33 @@ fn integrate_journal(
         ))
         .with_hint(format!("Record the next event on dispute {id} as usual (that sets the incomplete line aside in a quarantine file and records it), then run `escalate sync`. Nothing is lost meanwhile.")));
     }
-    write_in_place(session.store.root(), &path, &bytes, &new)?;
+    journal::replace(&path, &new)?;
     drop(writer);
     Ok(new)
 }
 
-/// Replace a journal's contents while its lock is held: the file is kept (the lock
-/// is on it), the bytes it shares with the new contents are left alone, the rest is
-/// written and synced, then its receipt is brought up to date. The old contents are
-/// kept in a backup until all of that is done, so a crash part-way loses nothing.
-fn write_in_place(root: &Path, path: &Path, old: &[u8], new: &[u8]) -> Result<()> {
-    let backup = crate::store::layout::sync_backup_of(root, path);
-    crate::store::fsutil::private_dir(&crate::store::layout::sync_backups(root))?;
-    let _ = std::fs::remove_file(&backup);
-    crate::store::fsutil::write_new_file(&backup, old)?;
-    let same = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let io = |e| Error::io(format!("could not write {}", path.display()), e);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .map_err(io)?;
-    file.set_len(same as u64).map_err(io)?;
-    file.seek(SeekFrom::Start(same as u64)).map_err(io)?;
-    file.write_all(&new[same..]).map_err(io)?;
-    file.sync_data().map_err(io)?;
-    rebuild_receipt_from(path, new)?;
-    let _ = std::fs::remove_file(&backup);
-    Ok(())
-}
-
-/// A journal whose rewrite a crash interrupted is put back as it was before that
-/// sync began (every line it held is in the backup), unless the rewrite finished.
+/// A journal whose rewrite by an older escalate's sync (which rewrote journals
+/// in place, keeping the old contents in a backup) a crash interrupted is put
+/// back as it was before that sync began, unless the rewrite finished. Anything
+/// else in that folder (a temporary file of a killed copy) is removed.
 fn recover_backups(root: &Path) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(crate::store::layout::sync_backups(root)) else {
         return Ok(());
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let path = crate::store::layout::journal_of_backup(root, &name);
         let backup = entry.path();
-        let finished = journal::read(&path).is_ok();
-        if !finished {
+        let is_journal = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".jsonl"))
+            .and_then(DisputeId::from_file_stem)
+            .is_some();
+        let path = crate::store::layout::journal_of_backup(root, &name);
+        if is_journal && journal::read(&path).is_err() {
             let old = crate::store::fsutil::read_file(&backup)
                 .map_err(|e| Error::io(format!("could not read {}", backup.display()), e))?;
             let writer = journal::Writer::open(&path).ok();
-            let current = crate::store::fsutil::read_file(&path).unwrap_or_default();
-            write_in_place(root, &path, &current, &old)?;
+            journal::replace(&path, &old)?;
             drop(writer);
         }
         let _ = std::fs::remove_file(&backup);

@@ -94,6 +94,99 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Replace the file at `rel` (a `/`-separated path the caller has already checked
+/// names a file escalate keeps) under `root` with `bytes`, as `replace_file` does,
+/// but walking every folder from the data directory down without following a
+/// link: a folder that is a link, or a link where the file goes, can never make
+/// this write land outside the data directory. Missing folders are made 0700.
+#[cfg(unix)]
+pub fn replace_beneath(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    use rustix::fs::{mkdirat, openat, renameat, Mode, OFlags};
+    let full = root.join(rel);
+    let io = |e: std::io::Error| Error::io(format!("could not write {}", full.display()), e);
+    let folder = OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC;
+    // The data directory itself may be a link the user made on purpose.
+    let mut dir = rustix::fs::open(root, folder, Mode::empty()).map_err(|e| io(e.into()))?;
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    if name.is_empty()
+        || parts
+            .iter()
+            .chain([&name])
+            .any(|p| p.is_empty() || *p == "." || *p == "..")
+    {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a path inside the data directory",
+        )));
+    }
+    for part in parts {
+        let next = match openat(&dir, part, folder | OFlags::NOFOLLOW, Mode::empty()) {
+            Err(rustix::io::Errno::NOENT) => {
+                mkdirat(&dir, part, Mode::from_raw_mode(0o700)).map_err(|e| io(e.into()))?;
+                openat(&dir, part, folder | OFlags::NOFOLLOW, Mode::empty())
+            }
+            other => other,
+        };
+        dir = next.map_err(|e| {
+            io(
+                if matches!(e, rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("{part} is a link or a file, not a folder"),
+                    )
+                } else {
+                    e.into()
+                },
+            )
+        })?;
+    }
+    let tmp = format!(".{name}.{}.tmp", std::process::id());
+    let _ = rustix::fs::unlinkat(&dir, tmp.as_str(), rustix::fs::AtFlags::empty());
+    let created = openat(
+        &dir,
+        tmp.as_str(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )
+    .map_err(std::io::Error::from)
+    .and_then(|fd| {
+        let mut f = File::from(fd);
+        f.write_all(bytes)?;
+        f.sync_all()
+    })
+    .and_then(|()| renameat(&dir, tmp.as_str(), &dir, name).map_err(std::io::Error::from));
+    if let Err(e) = created {
+        let _ = rustix::fs::unlinkat(&dir, tmp.as_str(), rustix::fs::AtFlags::empty());
+        return Err(io(e));
+    }
+    let _ = rustix::fs::fsync(&dir);
+    Ok(())
+}
+
+/// Remove the file at `rel` under `root`, if it is there, following no link on
+/// the way (a folder that is a link is left alone, and so is what it points to).
+pub fn remove_beneath(root: &Path, rel: &str) {
+    let full = root.join(rel);
+    let mut at = root.to_owned();
+    for part in rel.split('/') {
+        at.push(part);
+        if at != full && !fs::symlink_metadata(&at).is_ok_and(|m| m.is_dir()) {
+            return;
+        }
+    }
+    if fs::symlink_metadata(&full).is_ok_and(|m| m.is_file()) {
+        let _ = fs::remove_file(&full);
+    }
+}
+
+#[cfg(not(unix))]
+pub fn replace_beneath(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let full = root.join(rel);
+    private_dir(full.parent().unwrap_or(root))?;
+    replace_file(&full, bytes)
+}
+
 /// Where `replace_keeping_backup` keeps the version it replaced: `<path>.bak`.
 pub fn backup_path(path: &Path) -> PathBuf {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");

@@ -267,6 +267,24 @@ pub mod layout {
         journal.with_file_name(format!(".{name}.tmp"))
     }
 
+    /// A journal's whole new contents, written before it replaces the journal
+    /// (`journal::replace`, which sync uses): `.<ID>.jsonl.replace.tmp`.
+    pub fn journal_replacement(journal: &Path) -> PathBuf {
+        hidden_beside(journal, "replace.tmp")
+    }
+
+    /// The receipt of a journal's new contents, moved into place just after the
+    /// journal is replaced: `.<ID>.head.replace.tmp`. Found naming the journal
+    /// exactly, it proves a replace finished all but its last step.
+    pub fn receipt_of_replacement(journal: &Path) -> PathBuf {
+        hidden_beside(&receipt(journal), "replace.tmp")
+    }
+
+    fn hidden_beside(path: &Path, suffix: &str) -> PathBuf {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        path.with_file_name(format!(".{name}.{suffix}"))
+    }
+
     /// Where torn writes are set aside: beside the journals.
     pub fn quarantine_beside(journal: &Path) -> PathBuf {
         journal
@@ -362,6 +380,60 @@ pub mod layout {
         git_dir(root).join(name)
     }
 
+    /// What a path in a partnership's repository is, when it is one escalate
+    /// shares. Everything else in a fetched tree is refused (`share::inbound`).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum Shared {
+        /// `disputes/<ID>.jsonl`.
+        Journal(crate::domain::id::DisputeId),
+        /// `.gitignore`, `.gitattributes`, the repository file: written by
+        /// escalate only.
+        Owned,
+        /// `policies/<sha256>.toml`, a pinned policy text.
+        Policy,
+        /// `witnesses/<fingerprint>.jsonl`, the heads one member's syncs saw.
+        Witness,
+        /// Agency names, report settings, signers, the partnership's calendar.
+        Setting,
+    }
+
+    /// The folder of witness files in a shared repository.
+    pub const WITNESSES: &str = "witnesses";
+
+    /// Classify a repository path (`/`-separated, as git gives it).
+    pub fn shared(path: &str) -> Option<Shared> {
+        fn lower_hex(s: &str, min: usize, max: usize) -> bool {
+            (min..=max).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        }
+        match path {
+            ".gitignore" | ".gitattributes" | REPOSITORY => return Some(Shared::Owned),
+            AGENCIES
+            | REPORT_SETTINGS
+            | SIGNERS
+            | "calendar/bank-holidays.json"
+            | "calendar/partnership-closures.json" => return Some(Shared::Setting),
+            _ => {}
+        }
+        let (folder, name) = path.split_once('/')?;
+        match folder {
+            "disputes" => name
+                .strip_suffix(".jsonl")
+                .and_then(crate::domain::id::DisputeId::from_file_stem)
+                .map(Shared::Journal),
+            "policies" => name
+                .strip_suffix(".toml")
+                .filter(|h| lower_hex(h, 64, 64))
+                .map(|_| Shared::Policy),
+            WITNESSES => name
+                .strip_suffix(".jsonl")
+                .filter(|h| lower_hex(h, 16, 64))
+                .map(|_| Shared::Witness),
+            _ => None,
+        }
+    }
+
     /// A file of the shared repository, by the path git gives it (relative to the
     /// data directory, `/`-separated: `disputes/<ID>.jsonl`, `agencies.toml`).
     pub fn shared_file(root: &Path, path: &str) -> PathBuf {
@@ -434,6 +506,45 @@ pub mod layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_paths_escalate_shares_are_shared() {
+        use layout::{shared, Shared};
+        let id = "ABCDEFGHJK";
+        assert!(matches!(
+            shared(&format!("disputes/{id}.jsonl")),
+            Some(Shared::Journal(_))
+        ));
+        assert_eq!(shared(".gitignore"), Some(Shared::Owned));
+        assert_eq!(shared("agencies.toml"), Some(Shared::Setting));
+        assert_eq!(
+            shared(&format!("policies/{}.toml", "a".repeat(64))),
+            Some(Shared::Policy)
+        );
+        assert_eq!(
+            shared(&format!("witnesses/{}.jsonl", "0f".repeat(8))),
+            Some(Shared::Witness)
+        );
+        for bad in [
+            "x/../../etc/passwd",
+            "..",
+            "/etc/passwd",
+            "",
+            "disputes/../agencies.toml",
+            &format!("disputes/{id}.head"),
+            &format!("disputes/quarantine/{id}.jsonl.torn-1-aaaaaaaa"),
+            &format!("disputes/{}.jsonl", id.to_lowercase()),
+            "cache/status.bin",
+            "Agencies.toml",
+            &format!("policies/{}.toml", "A".repeat(64)),
+            "calendar/closures.json",
+            "config/config.toml",
+            "witnesses/../x.jsonl",
+            "disputes/sub/ABCDEFGHJK.jsonl",
+        ] {
+            assert_eq!(shared(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn ids_are_listed_in_string_order_and_only_journals_count() {

@@ -9,7 +9,7 @@ use std::process::Command;
 use crate::support::Env;
 
 /// One agency: its own data directory, config (organisation) and user.
-fn agency(user: &str, org: &str) -> Env {
+pub(crate) fn agency(user: &str, org: &str) -> Env {
     let mut env = Env::new();
     env.user = user.into();
     env.ok(&["config", "set", "organisation", org]);
@@ -17,7 +17,7 @@ fn agency(user: &str, org: &str) -> Env {
 }
 
 /// Run git with an identity from the environment and no user or system config.
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let home = dir.parent().unwrap_or(dir).join("git-home");
     let out = Command::new("git")
         .current_dir(dir)
@@ -41,7 +41,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// An empty bare repository: the partnership's.
-fn bare(tmp: &tempfile::TempDir) -> PathBuf {
+pub(crate) fn bare(tmp: &tempfile::TempDir) -> PathBuf {
     let path = tmp.path().join("partnership.git");
     std::fs::create_dir_all(&path).unwrap();
     git(
@@ -53,7 +53,7 @@ fn bare(tmp: &tempfile::TempDir) -> PathBuf {
 
 /// A partnership's bare repository (in `tmp`) and two agencies that will share
 /// it: a school's designated safeguarding lead and a social care team manager.
-fn partnership() -> (tempfile::TempDir, PathBuf, Env, Env) {
+pub(crate) fn partnership() -> (tempfile::TempDir, PathBuf, Env, Env) {
     let tmp = tempfile::tempdir().unwrap();
     let remote = bare(&tmp);
     let school = agency("Sam (DSL)", "Hollyfield Primary");
@@ -62,7 +62,7 @@ fn partnership() -> (tempfile::TempDir, PathBuf, Env, Env) {
 }
 
 /// The school opens a dispute with social care about `child`.
-fn school_case(school: &Env, child: &str) -> String {
+pub(crate) fn school_case(school: &Env, child: &str) -> String {
     open(
         school,
         "Hollyfield Primary",
@@ -72,12 +72,12 @@ fn school_case(school: &Env, child: &str) -> String {
 }
 
 /// The school starts sharing through `remote`; social care joins it.
-fn share(school: &Env, csc: &Env, remote: &str) {
+pub(crate) fn share(school: &Env, csc: &Env, remote: &str) {
     school.ok(&["share", "init", remote]);
     csc.ok(&["share", "join", remote]);
 }
 
-fn open(env: &Env, from: &str, with: &str, child: &str) -> String {
+pub(crate) fn open(env: &Env, from: &str, with: &str, child: &str) -> String {
     let out = env.json(&[
         "open",
         "--policy",
@@ -95,7 +95,7 @@ fn open(env: &Env, from: &str, with: &str, child: &str) -> String {
 }
 
 /// Every journal in a data directory, by file name.
-fn journals(env: &Env) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn journals(env: &Env) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     for e in std::fs::read_dir(env.data().join("disputes"))
         .unwrap()
@@ -109,7 +109,7 @@ fn journals(env: &Env) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn lines_of(env: &Env, id: &str) -> Vec<serde_json::Value> {
+pub(crate) fn lines_of(env: &Env, id: &str) -> Vec<serde_json::Value> {
     std::fs::read_to_string(env.journal(id))
         .unwrap()
         .lines()
@@ -119,7 +119,7 @@ fn lines_of(env: &Env, id: &str) -> Vec<serde_json::Value> {
 
 /// How many lines of a journal carry `marker`, directly or inside a superseded
 /// line, and whether it was superseded.
-fn count(env: &Env, id: &str, marker: &str) -> (usize, bool) {
+pub(crate) fn count(env: &Env, id: &str, marker: &str) -> (usize, bool) {
     let lines = lines_of(env, id);
     let hits: Vec<&serde_json::Value> = lines
         .iter()
@@ -131,7 +131,7 @@ fn count(env: &Env, id: &str, marker: &str) -> (usize, bool) {
 
 /// Run `sync` expecting it to be refused (exit 1) with every journal as it was;
 /// returns stderr. (git's own bookkeeping under .git may change: a fetch.)
-fn sync_refused(env: &Env) -> String {
+pub(crate) fn sync_refused(env: &Env) -> String {
     let before = journals(env);
     let out = env.cmd(&["sync"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -351,12 +351,18 @@ fn a_commit_that_edits_a_pushed_line_is_named_by_verify_history() {
     let bad = git(&rogue, &["rev-parse", "HEAD"]);
     git(&rogue, &["push", "--quiet", "origin", "main"]);
 
-    csc.ok(&["share", "join", r]);
-    let err = csc.fails(3, &["verify", "--history"]);
-    assert!(err.contains(bad.trim()) && err.contains("line 2"), "{err}");
-    // The school's sync refuses to take the edited line over what it pushed.
+    // Nobody takes the edited history: a joiner is refused before anything is
+    // written, and the school's sync refuses to take the edited line over what
+    // it pushed, each naming the commit.
+    let err = csc.fails(1, &["share", "join", r]);
+    let short = &bad.trim()[..12];
+    assert!(err.contains(short) && err.contains(&d1), "{err}");
+    assert!(!csc.data().join("disputes").exists(), "nothing written");
     let err = sync_refused(&school);
-    assert!(err.contains("changed or removed line 2"), "{err}");
+    assert!(
+        err.contains(short) && err.contains("changed or removed lines"),
+        "{err}"
+    );
     assert!(std::fs::read_to_string(school.journal(&d1))
         .unwrap()
         .contains("the original note"));
@@ -498,9 +504,18 @@ fn closure_days_are_shared_only_when_closed_for_the_partnership() {
     assert!(own.contains("Partnership training day") && own.contains("School inset day"));
 }
 
-/// Install a git hook in a clone (escalate runs the user's own git, hooks and all).
-fn hook(env: &Env, name: &str, script: &str) {
-    let path = env.data().join(".git").join("hooks").join(name);
+/// Install a git hook in a clone: escalate must never run it.
+pub(crate) fn hook(env: &Env, name: &str, script: &str) {
+    install_hook(&env.data().join(".git").join("hooks").join(name), script);
+}
+
+/// Install a hook in the partnership's (bare) repository: the host's own rules.
+fn bare_hook(remote: &Path, name: &str, script: &str) {
+    install_hook(&remote.join("hooks").join(name), script);
+}
+
+fn install_hook(path: &Path, script: &str) {
+    let path = path.to_owned();
     std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
     #[cfg(unix)]
     {
@@ -527,30 +542,64 @@ fn a_push_race_is_retried_and_a_failed_push_is_rebased_again_later() {
     let d1 = school_case(&school, "LCS-1");
     share(&school, &csc, r);
 
-    // Social care pushes between the school's fetch and its push (from the
-    // school's pre-push hook, once): the school's push loses the race, and sync
-    // integrates again and pushes.
+    // Social care pushes between the school's fetch and its push (from a `git`
+    // on the school's PATH that, once, runs social care's sync before a push;
+    // escalate runs no hook of the repository's): the school's push loses the
+    // race, and sync integrates again and pushes.
     let mark = tmp.path().join("raced");
     school.ok(&["discuss", &d1, "--note", "school-1"]);
     csc.ok(&["discuss", &d1, "--note", "csc-1"]);
-    hook(
-        &school,
-        "pre-push",
-        &format!(
-            "[ -e '{m}' ] && exit 0\ntouch '{m}'\n{} >/dev/null 2>&1\nexit 0",
+    let real_git = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let wrapper = tmp.path().join("wrapped-git");
+    std::fs::create_dir_all(&wrapper).unwrap();
+    std::fs::write(
+        wrapper.join("git"),
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do\n  if [ \"$a\" = push ] && [ ! -e '{m}' ]; then\n    touch '{m}'\n    {} >/dev/null 2>&1\n  fi\ndone\nexec '{}' \"$@\"\n",
             as_shell(&csc, "sync"),
+            real_git.trim(),
             m = mark.display()
         ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(wrapper.join("git"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        wrapper.display(),
+        std::env::var("PATH").unwrap_or_default()
     );
-    let out = school.ok(&["sync"]);
+    let raced = school.cmd(&["sync"]).env("PATH", &path).output().unwrap();
+    assert!(
+        raced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&raced.stderr)
+    );
+    let out = String::from_utf8_lossy(&raced.stdout).into_owned();
     assert!(mark.exists(), "the race happened");
     assert!(out.contains("merged late"), "{out}");
     csc.ok(&["sync"]);
     assert_eq!(journals(&csc), journals(&school));
 
-    // The host refuses the school's next push after it integrated: its rebased
-    // lines stay local, and are rebased again after social care's next lines.
-    hook(&school, "pre-push", "exit 1");
+    // The host refuses the school's next push after it integrated (the bare
+    // repository's own hook): its rebased lines stay local, and are rebased
+    // again after social care's next lines.
+    bare_hook(
+        &remote,
+        "pre-receive",
+        "while read old new ref; do git log -1 --format=%an \"$new\" | grep -q Sam && exit 1; done; exit 0",
+    );
     school.ok(&["discuss", &d1, "--note", "school-2"]);
     csc.ok(&["discuss", &d1, "--note", "csc-2"]);
     csc.ok(&["sync"]);
@@ -559,7 +608,7 @@ fn a_push_race_is_retried_and_a_failed_push_is_rebased_again_later() {
     assert!(!out.status.success());
     csc.ok(&["discuss", &d1, "--note", "csc-3"]);
     csc.ok(&["sync"]);
-    hook(&school, "pre-push", "exit 0");
+    bare_hook(&remote, "pre-receive", "exit 0");
     school.ok(&["sync"]);
     csc.ok(&["sync"]);
     assert_eq!(journals(&csc), journals(&school));

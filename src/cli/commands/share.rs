@@ -25,6 +25,10 @@ pub enum ShareCommand {
         /// The repository's address (a path on a shared drive, or an ssh/https URL)
         remote: String,
     },
+    /// Put escalate's own versions of the repository's settings files
+    /// (.gitignore, .gitattributes, escalate-repository.toml) back where the
+    /// partnership's copy holds others, then sync
+    Repair,
     /// Copy a partnership repository into a new data directory
     Join {
         /// The repository's address (a path on a shared drive, or an ssh/https URL)
@@ -47,6 +51,17 @@ pub fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
             );
             text.push_str(&render(&outcome));
             text.push_str("Other agencies join with `escalate share join REMOTE PATH`; run `escalate sync` to send and receive, or `escalate config set sync auto`.\n");
+            Ok(Output::Text(text))
+        }
+        ShareCommand::Repair => {
+            let outcome = crate::share::sync::repair(ctx.session()?, &identity(ctx)?)?;
+            if ctx.json {
+                return Ok(Output::json(&outcome));
+            }
+            let mut text = String::from(
+                "escalate's own .gitignore, .gitattributes and repository file are in place.\n",
+            );
+            text.push_str(&render(&outcome));
             Ok(Output::Text(text))
         }
         ShareCommand::Join { remote, path } => {

@@ -196,6 +196,17 @@ pub fn leftover(journal: &Path, lines: u64, head: &str) -> bool {
 /// Done before the line is written, so a full disk or a permission problem refuses
 /// the append instead of leaving a line without its receipt. Not synced: see the
 /// module comment.
+/// Whether a replace left the receipt of exactly `lines` lines ending in `head`
+/// beside the journal (see `journal::replace`).
+pub fn replacement_names(journal: &Path, lines: u64, head: &str) -> bool {
+    let tmp = crate::store::layout::receipt_of_replacement(journal);
+    fsutil::read_limited(&tmp, MAX_RECEIPT_BYTES, Links::Refuse)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| parse(&t))
+        .is_some_and(|r| r.seq == lines && r.hash == head)
+}
+
 pub fn prepare(journal: &Path, receipt: &Receipt) -> Result<PathBuf> {
     let tmp = temp_path_for(journal);
     // A leftover (or planted) link at the temporary name is removed, never followed.

@@ -465,7 +465,13 @@ fn surroundings(
             ));
         }
     }
-    let standing = head::compare(path, lines as u64, line_hash, receipt)?;
+    let standing = match head::compare(path, lines as u64, line_hash, receipt) {
+        Ok(head::Standing::Matches) => head::Standing::Matches,
+        // A replace (`replace`) interrupted between moving the journal and its
+        // receipt into place left the receipt of exactly these lines beside them.
+        _ if !torn && head::replacement_names(path, lines as u64, head) => head::Standing::Matches,
+        other => other?,
+    };
     let mut evidence = None;
     if standing != head::Standing::Matches {
         evidence = if torn {
@@ -553,6 +559,23 @@ fn open_locked(path: &Path, write: bool) -> Result<(File, u64, Contents)> {
     Ok((file, bytes.len() as u64, contents))
 }
 
+/// Whether `file` is still the file at `path` (not replaced since it was opened).
+fn still_at(path: &Path, file: &File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, file);
+        true
+    }
+}
+
 /// Read a journal under a shared lock (so a half-finished append is never seen).
 pub fn read(path: &Path) -> Result<Contents> {
     open_locked(path, false).map(|(_, _, contents)| contents)
@@ -574,6 +597,41 @@ pub fn read_with_lines(path: &Path) -> Result<(Contents, Vec<Vec<u8>>)> {
     Ok((contents, lines))
 }
 
+/// Put `bytes` (complete lines) in place as the journal at `path`, with their
+/// receipt, whether or not a journal is there: sync's way of taking a journal
+/// from the partnership or replacing one whose unpushed lines it rebased. The
+/// caller holds the journal's lock (`Writer`) if there is one. The new contents
+/// and their receipt are written first, then renamed into place one after the
+/// other, so a crash at any point leaves the old journal with its receipt, or
+/// the new one with its receipt beside it under the name `read` accepts.
+/// Commands that wait for the lock notice that the file was replaced (`Writer::open`).
+pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    use crate::store::fsutil::{write_temporary, Durability};
+    let io = |e| Error::io(format!("could not write {}", path.display()), e);
+    let replacement = crate::store::layout::journal_replacement(path);
+    let receipt_tmp = crate::store::layout::receipt_of_replacement(path);
+    let complete = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let receipt = (!bytes.is_empty()).then(|| head::Receipt {
+        seq: complete.split(|&b| b == b'\n').count() as u64,
+        hash: line::sha256_hex(complete.rsplit(|&b| b == b'\n').next().unwrap_or(complete)),
+    });
+    write_temporary(&replacement, bytes, Durability::Synced).map_err(io)?;
+    if let Some(r) = &receipt {
+        write_temporary(&receipt_tmp, head::render(r).as_bytes(), Durability::Synced)
+            .map_err(io)?;
+    }
+    std::fs::rename(&replacement, path).map_err(io)?;
+    if receipt.is_some() {
+        std::fs::rename(&receipt_tmp, head::path_for(path)).map_err(io)?;
+    }
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
 /// A journal open for appending, holding its exclusive lock until dropped.
 pub struct Writer {
     path: PathBuf,
@@ -588,7 +646,15 @@ impl Writer {
     /// as it is until something is actually appended, so a refused command writes
     /// nothing at all.
     pub fn open(path: &Path) -> Result<Writer> {
-        let (file, len, contents) = open_locked(path, true)?;
+        // A sync may have replaced the journal (`replace`) while this waited for
+        // the lock on the file that was there before: append only to the one at
+        // `path` now, or the line would go to a file no longer in the directory.
+        let (file, len, contents) = loop {
+            let opened = open_locked(path, true)?;
+            if still_at(path, &opened.0) {
+                break opened;
+            }
+        };
         Ok(Writer {
             path: path.to_owned(),
             file,
