@@ -316,3 +316,124 @@ fn a_file_size_limit_cuts_nothing_in_half() {
     let bytes = std::fs::read(&journal).unwrap();
     assert!(bytes.starts_with(&before[&journal]));
 }
+
+/// `escalate sync` in `env` (and every git it starts), killed before the `n`th
+/// `syscall` of any of those processes. Returns whether it was killed.
+fn sync_killed_at(env: &Env, syscall: &str, n: usize) -> bool {
+    let exe = assert_cmd::cargo::cargo_bin("escalate");
+    let out = StdCommand::new("strace")
+        .args(["-f", "-o", "/dev/null", "-e"])
+        .arg(format!("inject={syscall}:signal=KILL:when={n}"))
+        .arg(exe)
+        .arg("sync")
+        .env_clear()
+        .envs(env.vars())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run strace");
+    // A git child killed makes escalate report the failure and exit 1; escalate
+    // killed itself dies by the signal.
+    !out.status.success()
+}
+
+/// A copy of a partnership: its bare repository and one clone (`clone`'s data
+/// directory), the clone pointed at the copy.
+fn copy_partnership(remote: &Path, clone: &Env, org: &str) -> (tempfile::TempDir, Env) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = tmp.path().join("partnership.git");
+    let copied = StdCommand::new("cp")
+        .args(["-a"])
+        .arg(remote)
+        .arg(&bare)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let mut env = clone.clone_data();
+    env.user = clone.user.clone();
+    env.now(&clone.now);
+    env.ok(&["config", "set", "organisation", org]);
+    crate::share::git(
+        &env.data(),
+        &["remote", "set-url", "origin", bare.to_str().unwrap()],
+    );
+    (tmp, env)
+}
+
+/// How many times `marker` is in the partnership's copy of `id`.
+fn shared_count(bare: &Path, id: &str, marker: &str) -> usize {
+    let out = StdCommand::new("git")
+        .arg("--git-dir")
+        .arg(bare)
+        .args(["show", &format!("main:disputes/{id}.jsonl")])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).matches(marker).count()
+}
+
+/// Every point at which a kill can interrupt a sync that must rebase a local line
+/// after the partnership's and send a new dispute: the next sync completes, and
+/// every acknowledged line is in the partnership's repository exactly once. By
+/// default every eighth kill point of each system call is tried, which keeps CI
+/// to a minute or so; `ESCALATE_TEST_SYNC_STRIDE=1` tries them all (about 220).
+#[test]
+fn a_sync_killed_at_any_step_is_completed_by_the_next_and_shares_each_line_once() {
+    if !strace_available() {
+        assert!(
+            std::env::var_os("ESCALATE_TEST_WITHOUT_STRACE").is_some(),
+            "this test needs strace (apt-get install strace); set ESCALATE_TEST_WITHOUT_STRACE=1 to skip it"
+        );
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    let stride: usize = std::env::var("ESCALATE_TEST_SYNC_STRIDE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8)
+        .max(1);
+    let (_tmp, remote, school, csc) = crate::share::partnership();
+    let r = remote.to_str().unwrap();
+    let d1 = crate::share::school_case(&school, "LCS-1");
+    crate::share::share(&school, &csc, r);
+    school.ok(&["discuss", &d1, "--note", "school-1"]);
+    school.ok(&["sync"]);
+    // Social care recorded offline: a line to rebase after the school's, and a
+    // new dispute.
+    csc.ok(&["discuss", &d1, "--note", "csc-offline"]);
+    let d2 = crate::share::open(&csc, "Children's Social Care", "Police", "LCS-2");
+
+    let mut tried = 0;
+    for syscall in CHANGING {
+        for n in (1..).step_by(stride) {
+            let (tmp, env) = copy_partnership(&remote, &csc, "Children's Social Care");
+            let bare = tmp.path().join("partnership.git");
+            if !sync_killed_at(&env, syscall, n) {
+                break;
+            }
+            tried += 1;
+            let label = format!("{} #{n}", syscall.trim_start_matches('?'));
+            let out = env.cmd(&["sync"]).output().unwrap();
+            assert!(
+                out.status.success(),
+                "after a kill before {label}, the next sync failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(shared_count(&bare, &d1, "csc-offline"), 1, "{label}");
+            assert_eq!(shared_count(&bare, &d1, "school-1"), 1, "{label}");
+            assert!(
+                shared_count(&bare, &d2, "LCS-2") >= 1,
+                "{label}: new dispute not shared"
+            );
+            let out = env.cmd(&["verify"]).output().unwrap();
+            assert!(
+                out.status.success(),
+                "after a kill before {label} and a sync, verify failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let local = std::fs::read_to_string(env.journal(&d1)).unwrap();
+            assert_eq!(local.matches("csc-offline").count(), 1, "{label}");
+        }
+    }
+    eprintln!("{tried} kill points of a sync tried (every {stride})");
+    assert!(tried * stride > 100, "the sync was killed at only {tried} points");
+}
