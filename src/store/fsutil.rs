@@ -528,6 +528,38 @@ mod tests {
         tempfile::tempdir().expect("tempdir")
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_write_beneath_the_data_directory_never_goes_through_a_link() {
+        let d = dir();
+        let root = d.path().join("data");
+        let outside = d.path().join("outside");
+        fs::create_dir_all(&root).unwrap();
+        fs::create_dir_all(&outside).unwrap();
+        replace_beneath(&root, "calendar/bank-holidays.json", b"{}").unwrap();
+        assert_eq!(
+            fs::read(root.join("calendar/bank-holidays.json")).unwrap(),
+            b"{}"
+        );
+        // A folder that is a link is refused, and nothing lands where it points.
+        std::os::unix::fs::symlink(&outside, root.join("policies")).unwrap();
+        let e = replace_beneath(&root, "policies/x.toml", b"x").unwrap_err();
+        assert!(e.to_string().contains("link"), "{e}");
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        // A link where the file goes is replaced, not followed.
+        std::os::unix::fs::symlink(outside.join("target"), root.join("agencies.toml")).unwrap();
+        replace_beneath(&root, "agencies.toml", b"names").unwrap();
+        assert!(!outside.join("target").exists());
+        assert!(fs::symlink_metadata(root.join("agencies.toml"))
+            .unwrap()
+            .is_file());
+        for bad in ["../x", "a/../b", "", "a//b", "."] {
+            assert!(replace_beneath(&root, bad, b"x").is_err(), "{bad}");
+        }
+        remove_beneath(&root, "policies/x.toml");
+        assert!(root.join("policies").is_symlink());
+    }
+
     fn leftovers(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .expect("list")

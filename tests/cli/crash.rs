@@ -435,5 +435,8 @@ fn a_sync_killed_at_any_step_is_completed_by_the_next_and_shares_each_line_once(
         }
     }
     eprintln!("{tried} kill points of a sync tried (every {stride})");
-    assert!(tried * stride > 100, "the sync was killed at only {tried} points");
+    assert!(
+        tried * stride > 100,
+        "the sync was killed at only {tried} points"
+    );
 }

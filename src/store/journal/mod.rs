@@ -982,6 +982,10 @@ mod tests {
 
     /// A two-line journal: `opened`, then a discussion.
     fn sample() -> Vec<u8> {
+        sample_noting("n")
+    }
+
+    fn sample_noting(note: &str) -> Vec<u8> {
         let at = crate::domain::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
         let opened = Opened {
             policy: "p".into(),
@@ -997,7 +1001,7 @@ mod tests {
         record.prev = line::sha256_hex(first.as_bytes());
         record.event = Event::Discussed {
             stage: 1,
-            note: "n".into(),
+            note: note.into(),
             with: None,
         };
         format!("{first}\n{}\n", line::encode(&record).unwrap()).into_bytes()
@@ -1021,6 +1025,36 @@ mod tests {
                 Ok(c) => prop_assert!(c.torn_tail.is_some()),
             }
         }
+    }
+
+    #[test]
+    fn a_replace_killed_before_its_receipt_moved_reads_as_sound_and_only_then() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("ABCDEFGHJK.jsonl");
+        replace(&path, &sample()).unwrap();
+        assert_eq!(read(&path).unwrap().standing, head::Standing::Matches);
+        // The kill came after the new contents were renamed into place, before
+        // their receipt was: the old receipt contradicts the journal.
+        let new = sample_noting("rebased");
+        let receipt_tmp = crate::store::layout::receipt_of_replacement(&path);
+        let contents = parse(&path, &new).unwrap();
+        let receipt = head::Receipt {
+            seq: 2,
+            hash: contents.head.clone(),
+        };
+        std::fs::write(&receipt_tmp, head::render(&receipt)).unwrap();
+        std::fs::write(&path, &new).unwrap();
+        assert_eq!(read(&path).unwrap().standing, head::Standing::Matches);
+        // Without that receipt beside it, the same journal is damaged.
+        std::fs::remove_file(&receipt_tmp).unwrap();
+        assert!(read(&path).is_err());
+        // And one that names other lines proves nothing.
+        let other = head::Receipt {
+            seq: 1,
+            hash: contents.head,
+        };
+        std::fs::write(&receipt_tmp, head::render(&other)).unwrap();
+        assert!(read(&path).is_err());
     }
 
     #[test]
