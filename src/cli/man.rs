@@ -720,6 +720,9 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
         "escalate-share-join" => vec![
             ("Join the partnership's record in a new data directory:", "escalate share join /shared/partnership/escalate.git ~/escalate-partnership"),
         ],
+        "escalate-share-repair" => vec![
+            ("Sync stopped because the partnership's copy of .gitignore was changed; put escalate's back:", "escalate share repair"),
+        ],
         "escalate-sync" => vec![
             ("Send what you recorded and receive the other agencies' lines:", "escalate sync"),
             ("Sync after every recording command from now on:", "escalate config set sync auto"),

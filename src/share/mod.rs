@@ -74,6 +74,10 @@ const GITIGNORE_BEFORE_PARTNERSHIP_CLOSURES: &str = "\
 *.key
 ";
 
+/// The `.gitattributes` escalate wrote before it told git never to text-merge.
+const GITATTRIBUTES_BEFORE_NO_MERGE: &str =
+    "# Written by `escalate share`: store every file byte for byte.\n* -text\n";
+
 /// Whether `bytes` is a version of the escalate-owned file at `path` that some
 /// escalate wrote: the only versions sync takes from the partnership.
 pub fn is_owned_text(path: &str, bytes: &[u8]) -> bool {
@@ -82,7 +86,9 @@ pub fn is_owned_text(path: &str, bytes: &[u8]) -> bool {
             bytes == GITIGNORE.as_bytes()
                 || bytes == GITIGNORE_BEFORE_PARTNERSHIP_CLOSURES.as_bytes()
         }
-        ".gitattributes" => bytes == GITATTRIBUTES.as_bytes(),
+        ".gitattributes" => {
+            bytes == GITATTRIBUTES.as_bytes() || bytes == GITATTRIBUTES_BEFORE_NO_MERGE.as_bytes()
+        }
         REPOSITORY_FILE => std::str::from_utf8(bytes)
             .ok()
             .and_then(|t| toml::from_str::<RepositoryFile>(t).ok())
@@ -416,6 +422,32 @@ mod tests {
         let e = check_repository_text(newer, p).unwrap_err().to_string();
         assert!(e.contains("needs escalate 99.0.0"), "{e}");
         assert!(check_repository_text("format = 2\nminimum_version = \"0.0.1\"\n", p).is_err());
+    }
+
+    #[test]
+    fn every_version_of_its_own_files_escalate_wrote_is_taken_and_no_other() {
+        assert!(is_owned_text(".gitignore", GITIGNORE.as_bytes()));
+        assert!(is_owned_text(
+            ".gitignore",
+            GITIGNORE_BEFORE_PARTNERSHIP_CLOSURES.as_bytes()
+        ));
+        assert!(is_owned_text(
+            ".gitattributes",
+            GITATTRIBUTES_BEFORE_NO_MERGE.as_bytes()
+        ));
+        assert!(is_owned_text(
+            REPOSITORY_FILE,
+            repository_file_text().as_bytes()
+        ));
+        assert!(is_owned_text(
+            REPOSITORY_FILE,
+            repository_file_text_for(1, "0.2.0").as_bytes()
+        ));
+        assert!(!is_owned_text(".gitignore", b"/disputes/*.jsonl\n"));
+        assert!(!is_owned_text(".gitattributes", b"* eol=crlf\n"));
+        let odd = repository_file_text().replace("format = 1", "format = 1 # x");
+        assert!(!is_owned_text(REPOSITORY_FILE, odd.as_bytes()));
+        assert!(!is_owned_text("agencies.toml", b""));
     }
 
     #[test]
