@@ -35,7 +35,9 @@ pub fn long_text(
 
 fn too_long(what: &str) -> Error {
     Error::refused(format!(
-        "{what} is longer than the {MAX_LONG}-character limit (more than {MAX_LONG_BYTES} bytes); nothing was recorded"
+        "{what} is longer than the {}-character limit (more than {} bytes); nothing was recorded",
+        super::prompt::thousands(MAX_LONG),
+        super::prompt::thousands(MAX_LONG_BYTES)
     ))
     .with_hint("Shorten it, or keep the full document in your case system and refer to it here.")
 }
