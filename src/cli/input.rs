@@ -35,9 +35,7 @@ pub fn long_text(
 
 fn too_long(what: &str) -> Error {
     Error::refused(format!(
-        "{what} is longer than the {}-character limit (more than {} bytes); nothing was recorded",
-        super::prompt::thousands(MAX_LONG),
-        super::prompt::thousands(MAX_LONG_BYTES)
+        "{what} is more than {MAX_LONG_BYTES} bytes, too long to be recorded: the limit is {MAX_LONG} characters"
     ))
     .with_hint("Shorten it, or keep the full document in your case system and refer to it here.")
 }

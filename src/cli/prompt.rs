@@ -360,8 +360,7 @@ fn recovery_path(flag: &str) -> Result<PathBuf> {
     Ok(dir.join(format!("{name}-{stamp}-{}.txt", std::process::id())))
 }
 
-/// 20000 as "20,000", as the README writes the limit.
-pub(super) fn thousands(n: usize) -> String {
+fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

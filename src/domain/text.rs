@@ -234,8 +234,8 @@ fn check(flag: &str, value: &str, max: usize) -> Result<()> {
                 "Retype the text without it (line breaks from Windows, CR LF, are kept as line breaks).",
             ),
             '\u{1B}' => (
-                "a terminal escape character",
-                "Retype the text without it: it could move the cursor or erase lines when the record is shown.",
+                "a control character",
+                "Retype the text without it: a terminal escape could move the cursor or erase lines when the record is shown.",
             ),
             _ => ("a control character", "Retype the text without it."),
         };

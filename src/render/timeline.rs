@@ -358,3 +358,21 @@ pub fn fact_words(fact: &str, value: bool) -> String {
     };
     (if value { yes } else { no }).to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::indented;
+
+    #[test]
+    fn text_runs_on_under_itself_on_a_terminal_and_on_one_line_piped() {
+        let text = "Called\nNo answer\r\x1b[2K\n";
+        assert_eq!(
+            indented(text, 5, false),
+            "Called\n     No answer<U+000D><U+001B>[2K"
+        );
+        assert_eq!(
+            indented(text, 5, true),
+            "Called \u{21B5} No answer<U+000D><U+001B>[2K"
+        );
+    }
+}
