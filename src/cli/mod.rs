@@ -170,6 +170,9 @@ pub enum Output {
     /// A JSON array kept in a scratch file until it is written.
     JsonSpilled(std::cell::RefCell<spill::Spill>),
     Text(String),
+    /// Text whose renderer made its data visible and then coloured it: escalate's
+    /// own colours pass, nothing else (the status table on a terminal).
+    Coloured(String),
     /// Text written a line at a time as it is made (a long status list).
     Lines(Box<dyn crate::render::Lines>),
 }
@@ -184,7 +187,8 @@ impl Output {
     }
 
     pub fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
-        // Every invisible character is shown escaped, whatever a journal holds.
+        // Every control and invisible character is shown escaped, whatever a
+        // journal holds (`text::visible`).
         match self {
             Output::Json(text) => {
                 out.write_all(text::visible_json(text).as_bytes())?;
@@ -205,6 +209,10 @@ impl Output {
             }
             Output::JsonSpilled(spill) => spill.borrow_mut().write_array(out),
             Output::Text(text) => out.write_all(text::visible(text).as_bytes()),
+            Output::Coloured(text) => out.write_all(text::visible_coloured(text).as_bytes()),
+            Output::Lines(lines) if lines.coloured() => {
+                lines.each_line(&mut |line| out.write_all(text::visible_coloured(line).as_bytes()))
+            }
             Output::Lines(lines) => {
                 lines.each_line(&mut |line| out.write_all(text::visible(line).as_bytes()))
             }

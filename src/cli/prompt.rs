@@ -178,8 +178,25 @@ impl Prompter {
             }
             Ok(_) => {}
         }
-        let raw = std::fs::read_to_string(&path)
-            .map_err(|e| Error::io(format!("could not read back {}", path.display()), e))?;
+        // Read to a bound, as `--note-file` is (`cli::input`): an editor that
+        // left a huge file behind is refused, the file kept for the user.
+        let limit = (crate::domain::text::MAX_LONG_BYTES + hint.len()) as u64;
+        let raw = crate::store::fsutil::read_limited_text(
+            &path,
+            limit,
+            crate::store::fsutil::Links::Follow,
+        )
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => Error::refused(format!(
+                "the text in your editor is longer than {flag} may be (up to {} characters); nothing was recorded",
+                thousands(crate::domain::text::MAX_LONG)
+            ))
+            .with_hint(format!(
+                "Your text is kept in {}: shorten it, then give it with {flag}-file.",
+                path.display()
+            )),
+            _ => Error::io(format!("could not read back {}", path.display()), e),
+        })?;
         let text: String = raw
             .lines()
             .filter(|l| !l.trim_start().starts_with('#'))
@@ -246,7 +263,12 @@ impl Prompter {
     /// garbled when the selection moves.
     pub fn select(&self, question: &str, items: &[String]) -> Result<usize> {
         let width = self.ui.stderr_width().unwrap_or(80);
-        let shown: Vec<String> = items.iter().map(|i| fit(i, width - 3)).collect();
+        // Earlier answers come from journals and the shared agency list: shown as
+        // every output shows text, never as terminal controls.
+        let shown: Vec<String> = items
+            .iter()
+            .map(|i| fit(&crate::domain::text::one_line(i), width.saturating_sub(3)))
+            .collect();
         restore_cursor_on_interrupt();
         let chosen = Select::with_theme(&self.theme)
             .with_prompt(question)

@@ -68,7 +68,12 @@ impl Spill {
         out.write_all(b"[\n")?;
         let n = self.spans.len();
         for i in 0..n {
-            out.write_all(&self.get(i)?)?;
+            // Made visible as every other JSON output is (`Output::write_to`).
+            let item = self.get(i)?;
+            match std::str::from_utf8(&item) {
+                Ok(text) => out.write_all(crate::domain::text::visible_json(text).as_bytes())?,
+                Err(_) => out.write_all(&item)?,
+            }
             out.write_all(if i + 1 < n { b",\n" } else { b"\n" })?;
         }
         out.write_all(b"]\n")

@@ -113,7 +113,10 @@ impl Ui {
     /// Text for the person, not the output: on standard error, so `--json` and
     /// `--quiet` output stay clean. (Never `eprint!`, which panics when standard
     /// error cannot be written, as on a full disk.)
+    /// Shown as every output is (`text::visible`): a warning or error may quote a
+    /// journal's or a shared file's text.
     pub fn stderr(&self, text: &str) {
+        let text = crate::domain::text::visible(text);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 }

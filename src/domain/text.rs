@@ -3,8 +3,13 @@
 //! colleague's screen when the journal is printed) and no value too long to be a
 //! note rather than a pasted file. Bidirectional overrides and isolates, which can
 //! make text read differently from what it says (`Police \u{202E}SCIMED`), are
-//! refused too; text recorded before that rule, and any other invisible character,
-//! is shown escaped (`<U+202E>`) by [`visible`] at every output.
+//! refused too. Long text keeps its line breaks and tabs; CRLF becomes LF.
+//!
+//! Text that arrives anyway (a journal line, the agencies file or a policy written
+//! by hand or by a hostile partner through a shared repository, text recorded
+//! before a rule) is shown escaped (`<U+001B>`, `<U+202E>`) by [`visible`] at every
+//! output, and [`one_line`] keeps a line break in it from starting a line of its
+//! own where output promises one line per event.
 
 use std::borrow::Cow;
 
@@ -14,10 +19,14 @@ use crate::error::{Error, Result};
 pub const MAX_LONG: usize = 20_000;
 /// Longest name, agency, role or child reference, in characters.
 pub const MAX_SHORT: usize = 200;
+/// The most bytes `MAX_LONG` characters can take in UTF-8: what is read from
+/// standard input or a file before anything longer is refused unread.
+pub const MAX_LONG_BYTES: usize = 4 * MAX_LONG;
 
 /// Validate a required text field given as `--flag`. Multi-line text is allowed in
 /// long fields; surrounding white space is trimmed.
 pub fn required(flag: &str, value: &str, max: usize) -> Result<String> {
+    let value = long_lines(value, max);
     let value = value.trim();
     if value.is_empty() {
         // An empty value is a missing argument: bad usage (exit 2), as the README's
@@ -31,7 +40,8 @@ pub fn required(flag: &str, value: &str, max: usize) -> Result<String> {
 }
 
 pub fn optional(flag: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
-    match value.map(str::trim) {
+    let value = value.map(|v| long_lines(v, max));
+    match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => {
             check(flag, v, max)?;
@@ -50,8 +60,7 @@ pub fn is_bidi_control(c: char) -> bool {
 /// Characters that change or hide text without showing themselves: bidi
 /// controls and marks, zero-width spaces and joiners other than the zero-width
 /// joiner and non-joiner (which names in several scripts need), the BOM, fillers,
-/// line and paragraph separators. (Terminal control characters are refused at
-/// input and in journals; output's own colour codes must pass through.)
+/// line and paragraph separators. (Control characters are [`is_hidden`] too.)
 pub fn is_invisible(c: char) -> bool {
     is_bidi_control(c)
         || matches!(
@@ -78,42 +87,128 @@ pub fn is_invisible(c: char) -> bool {
         )
 }
 
-/// Text for a person to read: every invisible character shown as `<U+XXXX>`.
-/// Applied to all text output (terminal, CSV, iCalendar), so a journal written
-/// before such characters were refused cannot disguise itself.
+/// Characters that must never reach a terminal, a spreadsheet or a calendar as
+/// they are: every control character (C0, DEL, C1: ESC starts the sequences that
+/// move the cursor and erase lines, a lone CR returns to the start of the line
+/// to overwrite it) except the line feed and the tab, which text may hold, and
+/// every invisible character ([`is_invisible`]).
+pub fn is_hidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_invisible(c)
+}
+
+/// The first character in `s` that input refuses in long text (a control
+/// character other than the line feed and the tab, or a bidi control), if any:
+/// what `verify` reports in a line that holds one.
+pub fn first_refused(s: &str) -> Option<char> {
+    s.chars()
+        .find(|&c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
+}
+
+/// How a character is shown where it cannot be shown as itself.
+fn escaped(c: char) -> String {
+    format!("<U+{:04X}>", c as u32)
+}
+
+/// Text for a person to read: every control and invisible character ([`is_hidden`])
+/// shown as `<U+XXXX>` (`ESC[2K` becomes `<U+001B>[2K`), so text from a journal
+/// or a shared file can neither disguise itself nor move the cursor, erase or
+/// recolour what the terminal shows. Line feeds and tabs stay, and so does a CR
+/// directly before a line feed (CSV and iCalendar end their lines so; on a
+/// terminal it does nothing a line feed does not). Applied to all text output
+/// (terminal, CSV, Markdown, HTML, iCalendar), whatever a journal holds.
 pub fn visible(s: &str) -> Cow<'_, str> {
-    escape_with(s, |c| format!("<U+{:04X}>", c as u32))
+    escape_with(s, &[], escaped)
 }
 
-/// The same for JSON text: each invisible character becomes its `\uXXXX` escape,
-/// which decodes to the same string, so the data is unchanged but can be seen.
+/// The ANSI colours escalate itself writes in the status list (red, yellow, and
+/// back to normal): the only escape sequences [`visible_coloured`] lets through.
+pub const RED: &str = "\x1b[31m";
+pub const YELLOW: &str = "\x1b[33m";
+pub const RESET: &str = "\x1b[0m";
+
+/// [`visible`] for output that escalate coloured itself: exactly its own three
+/// colour sequences pass, every other escape is shown. The renderer must have
+/// made its data visible before colouring it (as the status table does), so no
+/// colour can come from a journal.
+pub fn visible_coloured(s: &str) -> Cow<'_, str> {
+    escape_with(s, &[RED, YELLOW, RESET], escaped)
+}
+
+/// Text as one line: [`visible`], with each line break written ` ↵ `, for output
+/// that promises one line an event or a dispute (`show` and `status` piped, a
+/// Markdown table cell) and for fields that are never more than one line (a
+/// name, an agency, a child reference) wherever they are shown.
+pub fn one_line(s: &str) -> Cow<'_, str> {
+    let shown = visible(s);
+    if !shown.contains('\n') {
+        return shown;
+    }
+    Cow::Owned(shown.replace("\r\n", "\n").replace('\n', " \u{21B5} "))
+}
+
+/// The same for JSON text: each invisible character, DEL and each C1 control
+/// becomes its `\uXXXX` escape, which decodes to the same string, so the data is
+/// unchanged but can be seen. (serde_json already escapes C0 inside strings, and
+/// outside strings JSON holds no control character but its own line breaks.)
 pub fn visible_json(s: &str) -> Cow<'_, str> {
-    escape_with(s, |c| {
-        let mut units = [0u16; 2];
-        c.encode_utf16(&mut units)
-            .iter()
-            .map(|u| format!("\\u{u:04x}"))
-            .collect()
-    })
-}
-
-fn escape_with(s: &str, escape: impl Fn(char) -> String) -> Cow<'_, str> {
-    // Every invisible character is above U+00AC: most text is passed over on one
-    // comparison a character (all output goes through here).
-    if !s.chars().any(|c| c > '\u{00AC}' && is_invisible(c)) {
+    if !s.chars().any(|c| c >= '\u{7F}' && is_hidden(c)) {
         return Cow::Borrowed(s);
     }
     Cow::Owned(
         s.chars()
             .map(|c| {
-                if is_invisible(c) {
-                    escape(c)
+                if c >= '\u{7F}' && is_hidden(c) {
+                    let mut units = [0u16; 2];
+                    c.encode_utf16(&mut units)
+                        .iter()
+                        .map(|u| format!("\\u{u:04x}"))
+                        .collect()
                 } else {
                     c.to_string()
                 }
             })
             .collect(),
     )
+}
+
+/// Whether the character at `i` in `s` is shown escaped: a hidden one that is
+/// neither a CR ending a line nor the start of one of the sequences `keep`.
+fn hides(s: &str, i: usize, c: char, keep: &[&str]) -> bool {
+    // Every invisible character is above U+00AC, and C1 ends at U+009F: most
+    // text is passed over on a comparison or two a character (all output goes
+    // through here).
+    let suspect = c < ' ' || c == '\u{7F}' || (c > '\u{7F}' && c <= '\u{9F}') || c > '\u{AC}';
+    if !suspect || !is_hidden(c) {
+        return false;
+    }
+    let rest = &s[i..];
+    !((c == '\r' && rest[1..].starts_with('\n')) || keep.iter().any(|k| rest.starts_with(k)))
+}
+
+fn escape_with<'s>(s: &'s str, keep: &[&str], escape: impl Fn(char) -> String) -> Cow<'s, str> {
+    if !s.char_indices().any(|(i, c)| hides(s, i, c, keep)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, c) in s.char_indices() {
+        if hides(s, i, c, keep) {
+            out.push_str(&escape(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Long text with its line endings made one: CRLF (a file saved on Windows, a
+/// paste) becomes LF. A CR on its own stays, for `check` to refuse: on a terminal
+/// it returns to the start of the line, to overwrite what was written. Short
+/// fields are one line, so a CRLF in one is refused as it is.
+fn long_lines(value: &str, max: usize) -> Cow<'_, str> {
+    match max > MAX_SHORT && value.contains("\r\n") {
+        true => Cow::Owned(value.replace("\r\n", "\n")),
+        false => Cow::Borrowed(value),
+    }
 }
 
 fn check(flag: &str, value: &str, max: usize) -> Result<()> {
@@ -129,11 +224,26 @@ fn check(flag: &str, value: &str, max: usize) -> Result<()> {
         .chars()
         .find(|&c| c.is_control() && !(multi_line && (c == '\n' || c == '\t')))
     {
+        let (what, hint) = match c {
+            '\n' | '\t' => (
+                "a line break or tab",
+                "Give it on one line; only notes, summaries, reasons and outcomes may run over several.",
+            ),
+            '\r' => (
+                "a carriage return on its own",
+                "Retype the text without it (line breaks from Windows, CR LF, are kept as line breaks).",
+            ),
+            '\u{1B}' => (
+                "a control character",
+                "Retype the text without it: a terminal escape could move the cursor or erase lines when the record is shown.",
+            ),
+            _ => ("a control character", "Retype the text without it."),
+        };
         return Err(Error::refused(format!(
-            "{flag} contains a control character (U+{:04X}), which cannot be recorded",
+            "{flag} contains {what} (U+{:04X}), which cannot be recorded",
             c as u32
         ))
-        .with_hint("Retype the text without it."));
+        .with_hint(hint));
     }
     let n = value.chars().count();
     if n > max {
@@ -188,5 +298,51 @@ mod tests {
         assert_eq!(visible("a\u{200B}b\u{200D}c"), "a<U+200B>b\u{200D}c");
         assert_eq!(visible_json("\"a\u{202E}b\""), "\"a\\u202eb\"");
         assert!(matches!(visible("plain\nline"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_but_line_ends_and_own_colours_kept() {
+        assert_eq!(
+            visible("ok\r\x1b[1A\x1b[2Kforged\u{9b}2J\u{7f}"),
+            "ok<U+000D><U+001B>[1A<U+001B>[2Kforged<U+009B>2J<U+007F>"
+        );
+        assert_eq!(visible("a,b\r\nc\td\n"), "a,b\r\nc\td\n");
+        assert_eq!(visible("end\r"), "end<U+000D>");
+        assert_eq!(visible("\x1b[31mred\x1b[0m"), "<U+001B>[31mred<U+001B>[0m");
+        assert_eq!(
+            visible_coloured("\x1b[31mdue\x1b[0m \x1b[8mhidden"),
+            "\x1b[31mdue\x1b[0m <U+001B>[8mhidden"
+        );
+        assert_eq!(
+            one_line("one\r\ntwo\nthree"),
+            "one \u{21B5} two \u{21B5} three"
+        );
+        assert_eq!(one_line("a\x1bb"), "a<U+001B>b");
+        // JSON keeps serde's own escapes and line breaks; DEL and C1 are escaped.
+        assert_eq!(
+            visible_json("{\n  \"a\": \"\\u001b[2K\u{9b}\u{7f}\"\n}"),
+            "{\n  \"a\": \"\\u001b[2K\\u009b\\u007f\"\n}"
+        );
+    }
+
+    #[test]
+    fn long_text_keeps_tabs_and_turns_crlf_into_lf_but_refuses_a_lone_cr() {
+        assert_eq!(
+            required("--note", "a\tb\r\nc\r\n", MAX_LONG).unwrap(),
+            "a\tb\nc"
+        );
+        assert_eq!(
+            optional("--note", Some("x\r\ny"), MAX_LONG).unwrap(),
+            Some("x\ny".to_owned())
+        );
+        let err = required("--note", "done\roverwritten", MAX_LONG).unwrap_err();
+        assert!(err.to_string().contains("U+000D"), "{err}");
+        assert!(required("--by", "a\r\nb", MAX_SHORT).is_err());
+        assert!(required("--by", "a\tb", MAX_SHORT).is_err());
+        assert!(required("--who", "a\u{85}b", MAX_SHORT).is_err());
+        assert!(required("--note", "a\u{7f}b", MAX_LONG).is_err());
+        assert_eq!(first_refused("fine\n\tok"), None);
+        assert_eq!(first_refused("x\u{202E}y"), Some('\u{202E}'));
+        assert_eq!(first_refused("x\x1by"), Some('\x1b'));
     }
 }

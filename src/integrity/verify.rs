@@ -205,6 +205,55 @@ fn recorded_findings(records: &[Record]) -> Vec<String> {
         .collect()
 }
 
+/// Lines whose text holds a character escalate refuses at input (a control
+/// character other than a line break or tab, or a bidi control): a line written by
+/// hand, by another program or by a partner's tampered escalate. Not damage (the
+/// line reads back as it was written, and its signature may hold), but worth a
+/// person's look: every output shows such text escaped, never as terminal
+/// controls. A warning per line.
+fn text_warnings(lines: &[Vec<u8>]) -> Vec<String> {
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, raw)| may_hold_refused_text(raw))
+        .filter_map(|(i, raw)| {
+            let value: serde_json::Value = serde_json::from_slice(raw).ok()?;
+            let c = first_refused_in(&value)?;
+            Some(format!(
+                "line {} holds a control character (U+{:04X}) in its text, which escalate refuses when text is typed: the line was written by other means; it is shown escaped",
+                i + 1,
+                c as u32
+            ))
+        })
+        .collect()
+}
+
+/// A cheap look at a line's bytes: false when no string in it can hold a refused
+/// character, so the rare suspect line alone is parsed again. In JSON such a
+/// character is an escape (`\u001b`, `\r`, `\b`, `\f`), DEL as it is, or a C1 or
+/// bidi control in UTF-8.
+fn may_hold_refused_text(raw: &[u8]) -> bool {
+    raw.windows(2).any(|w| {
+        matches!(
+            w,
+            [b'\\', b'u' | b'r' | b'b' | b'f'] | [0x7F, _] | [_, 0x7F] | [0xC2, 0x80..=0x9F]
+        )
+    }) || raw
+        .windows(3)
+        .any(|w| matches!(w, [0xE2, 0x80, 0xAA..=0xAE] | [0xE2, 0x81, 0xA6..=0xA9]))
+}
+
+fn first_refused_in(v: &serde_json::Value) -> Option<char> {
+    match v {
+        serde_json::Value::String(s) => crate::domain::text::first_refused(s),
+        serde_json::Value::Array(items) => items.iter().find_map(first_refused_in),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            crate::domain::text::first_refused(k).or_else(|| first_refused_in(v))
+        }),
+        _ => None,
+    }
+}
+
 /// Verify one dispute's journal.
 pub fn verify(session: &Session, id: &DisputeId, checks: &Checks) -> Report {
     verify_loaded(session, id, checks).0
@@ -254,6 +303,7 @@ pub fn verify_loaded(
         .count();
     report.warnings = loaded.warnings.clone();
     report.warnings.extend(recorded_findings(records));
+    report.warnings.extend(text_warnings(&lines));
     report
         .warnings
         .extend(permission_warnings(session.store.root(), &path));
@@ -340,6 +390,17 @@ fn fail(report: &mut Report, path: &Path, e: Error) {
     });
     report.ok = false;
     report.error = Some(e);
+}
+
+/// What `verify` says about the data directory's agency list: each name or
+/// alias holding a character input refuses (the list is shared and may be
+/// written by hand).
+pub fn agency_warnings(root: &Path) -> Vec<String> {
+    match crate::store::agencies::Agencies::read(root) {
+        Ok(list) => list.suspect_names(),
+        // A list that cannot be read is reported by the commands that use it.
+        Err(_) => Vec::new(),
+    }
 }
 
 /// The one warning for a whole run when signed journals were checked without a

@@ -52,7 +52,12 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
         let Ok(mut chart) = chart else {
             return String::new();
         };
-        let labels: Vec<String> = categories.to_vec();
+        // Shown as every output shows text (`text::visible`); plotters escapes
+        // what XML needs.
+        let labels: Vec<String> = categories
+            .iter()
+            .map(|c| crate::domain::text::one_line(c).into_owned())
+            .collect();
         // Counts are whole: a tick at 0.5 of a dispute would mislead, so only
         // whole-number ticks are labelled when every value is whole.
         let whole = sets
@@ -100,9 +105,11 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
                     Rectangle::new([(x0, 0.0), (x0 + bar, *v)], colour.filled())
                 });
             if let Ok(series) = chart.draw_series(rects) {
-                series.label(set.name.clone()).legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
-                });
+                series
+                    .label(crate::domain::text::one_line(&set.name))
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
+                    });
             }
         }
         if sets.len() > 1 {

@@ -15,9 +15,11 @@ section { break-inside: avoid; page-break-inside: avoid; }
 svg { max-width: 100%; height: auto; }
 .summary { font-style: italic; }";
 
-/// Text as HTML: `&`, `<`, `>` and quotes escaped.
+/// Text as HTML: control and invisible characters shown (`text::visible`) before
+/// `&`, `<`, `>` and quotes are escaped, so `<U+001B>` reads as text, not a tag.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    crate::domain::text::visible(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

@@ -96,8 +96,11 @@ fn event(
     line(out, "END:VEVENT");
 }
 
-/// TEXT escaping per RFC 5545 §3.3.11.
+/// TEXT escaping per RFC 5545 §3.3.11, after control and invisible characters
+/// are shown as `<U+XXXX>` (`text::visible`): a calendar shows them as every
+/// other output does rather than losing them.
 fn escape(text: &str) -> String {
+    let text = crate::domain::text::visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -105,7 +108,9 @@ fn escape(text: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
+            // Only a CR before a line feed is left by `visible`: the line break
+            // is written once.
+            '\r' => {}
             c => out.push(c),
         }
     }
@@ -146,5 +151,6 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(escape("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+        assert_eq!(escape("x\x1b[2K\r\ny\rz"), "x<U+001B>[2K\\ny<U+000D>z");
     }
 }

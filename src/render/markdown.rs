@@ -4,9 +4,10 @@
 use crate::domain::report::Series;
 use crate::render::pack::{self, Section};
 
-/// A table cell: pipes escaped, line breaks flattened.
+/// A table cell: pipes escaped, on one line, control characters shown
+/// (`text::one_line`).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    crate::domain::text::one_line(text).replace('|', "\\|")
 }
 
 fn table(s: &Section) -> String {

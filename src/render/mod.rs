@@ -101,6 +101,10 @@ pub fn plural(n: i64) -> &'static str {
 /// with its line ending) for the output layer to sanitise and write.
 pub trait Lines {
     fn each_line(&self, emit: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()>;
+    /// Whether the lines carry escalate's own colours (`Output::Coloured`).
+    fn coloured(&self) -> bool {
+        false
+    }
 }
 
 pub mod chart;

@@ -8,6 +8,7 @@ use comfy_table::{presets, Cell, ContentArrangement, Table};
 
 use super::{due_phrase, obligation_phrase};
 use crate::domain::summary::Summary;
+use crate::domain::text::{RED, RESET, YELLOW};
 
 const HEADER: [&str; 7] = [
     "ID",
@@ -48,27 +49,32 @@ impl Row {
         // shorten what is shown, never misplace another row.
         let mut end =
             |i: usize, text: &String| ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        // Every cell made visible and one line here, before it is measured or
+        // coloured: a journal's escape sequence or line break can neither move the
+        // cursor nor start a row of its own, and the only colours in the output
+        // are the due column's (`text::visible_coloured`).
+        let shown = crate::domain::text::one_line;
         text.push_str(&s.id);
         end(0, &text);
-        text.push_str(&s.child);
+        text.push_str(&shown(&s.child));
         // The column is headed "Child"; a dispute about an adult says so.
         if s.subject_kind == "adult" {
             text.push_str(" (adult)");
         }
         end(1, &text);
-        let _ = write!(text, "{} → {}", s.from, s.with);
+        let _ = write!(text, "{} → {}", shown(&s.from), shown(&s.with));
         end(2, &text);
-        text.push_str(&s.policy);
+        text.push_str(&shown(&s.policy));
         end(3, &text);
-        let _ = write!(text, "{} {}", s.stage_label, s.stage_name);
+        let _ = write!(text, "{} {}", shown(&s.stage_label), shown(&s.stage_name));
         end(4, &text);
-        text.push_str(&due_cell(s));
+        text.push_str(&shown(&due_cell(s)));
         end(5, &text);
         for (i, o) in s.obligations.iter().enumerate() {
             if i > 0 {
                 text.push('\n');
             }
-            text.push_str(&obligation_phrase(o));
+            text.push_str(&shown(&obligation_phrase(o)));
         }
         end(6, &text);
         Row {
@@ -130,8 +136,8 @@ fn tone(s: &Summary) -> Tone {
 /// NO_COLOR and the terminal check: `--color always` must win.
 fn paint(tone: Tone, text: &str, color: bool) -> String {
     match (color, tone) {
-        (true, Tone::Overdue) => format!("\x1b[31m{text}\x1b[0m"),
-        (true, Tone::Soon) => format!("\x1b[33m{text}\x1b[0m"),
+        (true, Tone::Overdue) => format!("{RED}{text}{RESET}"),
+        (true, Tone::Soon) => format!("{YELLOW}{text}{RESET}"),
         _ => text.to_owned(),
     }
 }
@@ -212,6 +218,10 @@ impl Plain {
 }
 
 impl super::Lines for Plain {
+    fn coloured(&self) -> bool {
+        self.color
+    }
+
     fn each_line(&self, emit: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()> {
         let mut line = String::new();
         let mut write = |cells: [&str; 7], tone: Option<Tone>| {

@@ -10,12 +10,21 @@ use crate::domain::clock::human_instant;
 use crate::domain::dispute::{Dispute, ObligationState};
 use crate::domain::event::{Event, Record};
 use crate::domain::summary::Summary;
+use crate::domain::text::{one_line, visible};
 
-/// Text that may run over several lines, its continuation lines indented by
-/// `indent` spaces so they stay under the first, as `show` lays out.
-fn indented(text: &str, indent: usize) -> String {
+/// Text that may run over several lines, made visible (`text::visible`): on a
+/// terminal its continuation lines indented by `indent` spaces so they stay under
+/// the first; `flat` (piped), on one line, each line break written ` ↵ `, so
+/// that every event is one line (`text::one_line`).
+fn indented(text: &str, indent: usize, flat: bool) -> String {
+    if flat {
+        return one_line(text.trim_end()).into_owned();
+    }
     let pad = format!("\n{}", " ".repeat(indent));
-    text.trim_end().lines().collect::<Vec<_>>().join(&pad)
+    visible(text.trim_end())
+        .lines()
+        .collect::<Vec<_>>()
+        .join(&pad)
 }
 
 /// The whole of `show` for `d`, which must carry its records: the header, each
@@ -30,7 +39,7 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
             corrections.entry(event).or_default().push(a);
         }
     }
-    let mut out = header(s, policy);
+    let mut out = header(s, policy, false);
     for r in &d.records {
         let notes = corrections.get(&r.seq).map_or(&[][..], Vec::as_slice);
         out.push_str(&timeline.line(r, notes));
@@ -39,24 +48,33 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
     out
 }
 
-/// What `show` prints before the timeline's first line.
-pub fn header(s: &Summary, policy: &crate::policy::Policy) -> String {
-    let policy_name = policy.name.as_str();
+/// What `show` prints before the timeline's first line; `flat` (piped), the
+/// summary on one line as every event is. A name or an agency is one line
+/// wherever it is shown, so a line break a journal holds cannot start a line
+/// that looks like escalate's own.
+pub fn header(s: &Summary, policy: &crate::policy::Policy, flat: bool) -> String {
+    let policy_name = one_line(policy.name.as_str());
     let mut out = String::new();
-    let _ = writeln!(out, "Dispute {}  ({} — {})", s.id, s.policy, policy_name);
+    let _ = writeln!(
+        out,
+        "Dispute {}  ({} — {policy_name})",
+        s.id,
+        one_line(&s.policy)
+    );
     let who = if s.subject_kind == "adult" {
         "Adult:   "
     } else {
         "Child:   "
     };
-    let _ = writeln!(out, "{who} {}", s.child);
+    let _ = writeln!(out, "{who} {}", one_line(&s.child));
     let _ = writeln!(
         out,
         "Between:  {} (raising) and {} (challenged)",
-        s.from, s.with
+        one_line(&s.from),
+        one_line(&s.with)
     );
     if let Some(c) = &s.category {
-        let _ = writeln!(out, "Category: {c}");
+        let _ = writeln!(out, "Category: {}", one_line(c));
     }
     let flags: Vec<&str> = [
         (s.cp_plan, "child protection plan"),
@@ -70,10 +88,15 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy) -> String {
     if !flags.is_empty() {
         let _ = writeln!(out, "Flags:    {}", flags.join(", "));
     }
-    let _ = writeln!(out, "Summary:  {}", indented(&s.summary, 10));
+    let _ = writeln!(out, "Summary:  {}", indented(&s.summary, 10, flat));
     match s.state {
         crate::domain::dispute::State::Open => {
-            let _ = writeln!(out, "Stage:    {} {} (open)", s.stage_label, s.stage_name);
+            let _ = writeln!(
+                out,
+                "Stage:    {} {} (open)",
+                one_line(&s.stage_label),
+                one_line(&s.stage_name)
+            );
             let _ = writeln!(out, "Due:      {}", due_phrase(s));
             // Which working days the date was counted in, so a surprising date can
             // be traced to an import or a closure day.
@@ -83,7 +106,8 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy) -> String {
             let _ = writeln!(
                 out,
                 "Stage:    {} {} (resolved)",
-                s.stage_label, s.stage_name
+                one_line(&s.stage_label),
+                one_line(&s.stage_name)
             );
         }
     }
@@ -92,7 +116,7 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy) -> String {
     } else {
         let _ = writeln!(out, "Outstanding:");
         for o in &s.obligations {
-            let _ = writeln!(out, "  - {}", obligation_phrase(o));
+            let _ = writeln!(out, "  - {}", one_line(&obligation_phrase(o)));
         }
     }
     let _ = writeln!(out, "\nTimeline:");
@@ -120,6 +144,8 @@ pub struct Timeline<'a> {
     policy: &'a crate::policy::Policy,
     met: HashMap<u64, &'a ObligationState>,
     corrected: CorrectedTimes,
+    /// Each event on one line (piped output), not continued under itself.
+    flat: bool,
 }
 
 /// When each line happened, its corrected time if it has one: `Dispute::when_of`
@@ -149,7 +175,15 @@ impl<'a> Timeline<'a> {
             policy,
             met,
             corrected: CorrectedTimes::of(d),
+            flat: false,
         }
+    }
+
+    /// Each event on exactly one line, a line break in its text written ` ↵ `
+    /// (`text::one_line`): what `show` prints when piped, for scripts and `grep`.
+    pub fn flat(mut self, flat: bool) -> Timeline<'a> {
+        self.flat = flat;
+        self
     }
 
     /// Line `r` of the timeline, with under it `corrections`: the `amended`
@@ -178,10 +212,11 @@ impl<'a> Timeline<'a> {
             out,
             "{:>3}. {when}{recorded}, {}: {}",
             r.seq,
-            r.by,
+            one_line(&r.by),
             indented(
                 &describe(&r.event, self.met.get(&r.seq).copied(), &label),
-                5
+                5,
+                self.flat
             )
         );
         for a in corrections {
@@ -199,8 +234,8 @@ impl<'a> Timeline<'a> {
                     out,
                     "     correction (line {}, {}): {}",
                     a.seq,
-                    a.by,
-                    indented(&what, 7)
+                    one_line(&a.by),
+                    indented(&what, 7, self.flat)
                 );
             }
         }
@@ -322,4 +357,22 @@ pub fn fact_words(fact: &str, value: bool) -> String {
         other => return format!("{other} is {}", if value { "yes" } else { "no" }),
     };
     (if value { yes } else { no }).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::indented;
+
+    #[test]
+    fn text_runs_on_under_itself_on_a_terminal_and_on_one_line_piped() {
+        let text = "Called\nNo answer\r\x1b[2K\n";
+        assert_eq!(
+            indented(text, 5, false),
+            "Called\n     No answer<U+000D><U+001B>[2K"
+        );
+        assert_eq!(
+            indented(text, 5, true),
+            "Called \u{21B5} No answer<U+000D><U+001B>[2K"
+        );
+    }
 }

@@ -72,6 +72,14 @@ fn initials(name: &str) -> Option<String> {
     })
 }
 
+/// A name or alias as typed, checked as every name is (`text::required`: no
+/// control or bidi character, no line break, at most `MAX_SHORT` characters: the
+/// list is shared with every agency in the partnership), its spacing made single.
+fn checked(what: &str, name: &str) -> Result<String> {
+    let name = crate::domain::text::required(what, name, crate::domain::text::MAX_SHORT)?;
+    Ok(name.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 /// Whether two names probably mean the same agency.
 pub fn look_alike(a: &str, b: &str) -> bool {
     let (la, lb) = (letters(a), letters(b));
@@ -143,11 +151,11 @@ impl Agencies {
     }
 
     pub fn add(&mut self, name: &str) -> Result<()> {
-        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-        if name.is_empty() {
+        if name.trim().is_empty() {
             return Err(Error::usage("an agency needs a name")
                 .with_hint("For example: escalate agency add \"Children's Social Care\""));
         }
+        let name = checked("the agency's name", name)?;
         if let Some(a) = self.find(&name) {
             return Err(Error::refused(format!(
                 "{name:?} is already on the list, as {:?}",
@@ -164,10 +172,10 @@ impl Agencies {
     }
 
     pub fn alias(&mut self, alias: &str, name: &str) -> Result<()> {
-        let alias = alias.split_whitespace().collect::<Vec<_>>().join(" ");
-        if alias.is_empty() {
+        if alias.trim().is_empty() {
             return Err(Error::usage("an alias cannot be empty"));
         }
+        let alias = checked("the alias", alias)?;
         if let Some(a) = self.find(&alias) {
             return Err(
                 Error::refused(format!("{alias:?} already stands for {:?}", a.name))
@@ -181,6 +189,25 @@ impl Agencies {
         };
         agency.aliases.push(alias);
         Ok(())
+    }
+
+    /// Each name and alias holding a character input refuses (a control or bidi
+    /// character: the file travels between agencies, and may have been written by
+    /// hand), for `verify` to report; every output shows them escaped.
+    pub fn suspect_names(&self) -> Vec<String> {
+        self.agencies
+            .iter()
+            .flat_map(|a| std::iter::once(&a.name).chain(&a.aliases))
+            .filter_map(|n| {
+                crate::domain::text::first_refused(n).map(|c| {
+                    format!(
+                        "the agency name {} holds a control character (U+{:04X}); it is shown escaped",
+                        crate::domain::text::one_line(n),
+                        c as u32
+                    )
+                })
+            })
+            .collect()
     }
 
     /// Pairs of `names` (as a report counts them) that look alike but are not
@@ -225,5 +252,27 @@ mod tests {
         assert!(a.alias("CSC", "Children's Social Care").is_err());
         assert!(a.alias("X", "Nobody").is_err());
         assert!(a.add("csc").is_err());
+    }
+
+    #[test]
+    fn names_holding_control_characters_are_refused() {
+        let mut a = Agencies::default();
+        for bad in [
+            "Police\x1b[2K",
+            "Police\rCSC",
+            "Police\nCSC",
+            "Police\tCSC",
+            "Police\u{9b}",
+            "Police \u{202E}SCIMED",
+        ] {
+            let err = a.add(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 1, "{bad:?}");
+        }
+        a.add("Police").unwrap();
+        assert!(a.alias("Pol\x1b", "Police").is_err());
+        assert!(a.agencies[0].aliases.is_empty());
+        a.agencies[0].aliases.push("Pol\x1b[1A".into());
+        assert_eq!(a.suspect_names().len(), 1);
+        assert!(a.suspect_names()[0].contains("Pol<U+001B>[1A"));
     }
 }

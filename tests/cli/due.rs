@@ -420,12 +420,14 @@ fn multi_line_text_keeps_the_layout_of_show() {
     let id: Value = serde_json::from_str(&id).unwrap();
     let id = id["id"].as_str().unwrap().to_owned();
     env.ok(&["discuss", &id, "--note", "Called\nNo answer"]);
+    // Piped, each event is one line (README): a line break is shown as ↵. (On a
+    // terminal, text runs on indented under itself: render::timeline's tests.)
     let show = env.ok(&["show", &id]);
     assert!(
-        show.contains("Summary:  First line\n          Second line"),
+        show.contains("Summary:  First line \u{21B5} Second line\n"),
         "{show}"
     );
-    assert!(show.contains("Called\n     No answer"), "{show}");
+    assert!(show.contains("Called \u{21B5} No answer\n"), "{show}");
 }
 
 /// Twenty `discuss` commands started together across a second boundary: each reads

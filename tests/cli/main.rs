@@ -13,6 +13,7 @@ mod due;
 mod fidelity;
 mod format;
 mod hostile;
+mod hostile_text;
 mod integrity;
 mod newcomer;
 mod partnerships;

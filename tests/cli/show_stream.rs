@@ -102,8 +102,7 @@ fn show_prints_a_corrected_dispute_exactly() {
 Child:    LCS-40213
 Between:  Hollyfield Primary (raising) and Children's Social Care (challenged)
 Flags:    child protection plan
-Summary:  Referral judged
-          below threshold
+Summary:  Referral judged ↵ below threshold
 Stage:    2 Escalate to Line Manager (open)
 Due:      Mon 16 Nov 2026, overdue by 5 working days
 Calendar: England and Wales bank holidays (rules)
@@ -111,16 +110,13 @@ Outstanding: nothing
 
 Timeline:
   1. Mon 2 Nov 2026 09:00, Jo Bloggs (DSL): opened at stage 1
-  2. Tue 3 Nov 2026 08:45 (corrected; the line says Tue 3 Nov 2026 10:00; recorded Tue 3 Nov 2026 10:00), Jo Bloggs (DSL): discussed at stage 1 with Sam: Phoned the team
-     second line
-     correction (line 4, Jo Bloggs (DSL)): happened at Tue 3 Nov 2026 08:30: Earlier
-       see diary
+  2. Tue 3 Nov 2026 08:45 (corrected; the line says Tue 3 Nov 2026 10:00; recorded Tue 3 Nov 2026 10:00), Jo Bloggs (DSL): discussed at stage 1 with Sam: Phoned the team ↵ second line
+     correction (line 4, Jo Bloggs (DSL)): happened at Tue 3 Nov 2026 08:30: Earlier ↵ see diary
      correction (line 5, Jo Bloggs (DSL)): Sam is the deputy
      correction (line 7, Jo Bloggs (DSL)): happened at Tue 3 Nov 2026 08:45: No, 08:45
   3. Wed 4 Nov 2026 08:00 (recorded Wed 4 Nov 2026 10:00), Jo Bloggs (DSL): discussed at stage 1: Met again
      correction (line 6, Jo Bloggs (DSL)): Before the<U+200B>meeting
-  4. Wed 4 Nov 2026 10:00, Jo Bloggs (DSL): correction: line 2 happened at Tue 3 Nov 2026 08:30: Earlier
-     see diary
+  4. Wed 4 Nov 2026 10:00, Jo Bloggs (DSL): correction: line 2 happened at Tue 3 Nov 2026 08:30: Earlier ↵ see diary
   5. Wed 4 Nov 2026 10:00, Jo Bloggs (DSL): correction to line 2: Sam is the deputy
   6. Wed 4 Nov 2026 10:00, Jo Bloggs (DSL): correction to line 3: Before the<U+200B>meeting
   7. Wed 4 Nov 2026 10:00, Jo Bloggs (DSL): correction: line 2 happened at Tue 3 Nov 2026 08:45: No, 08:45

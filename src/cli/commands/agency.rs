@@ -38,14 +38,14 @@ pub fn run(args: AgencyArgs, ctx: &Ctx) -> Result<Output> {
         AgencyCommand::List => return Ok(render(&list, ctx.json)),
         AgencyCommand::Add { name } => {
             list.add(name)?;
-            format!("Added {:?}.", name.trim())
+            format!("Added \"{}\".", name.trim())
         }
         AgencyCommand::Alias { alias, name } => {
             list.alias(alias, name)?;
             format!(
-                "Reports now count {:?} as {:?}; journals keep the name as typed.",
+                "Reports now count \"{}\" as \"{}\"; journals keep the name as typed.",
                 alias.trim(),
-                list.canonical(name)
+                crate::domain::text::one_line(&list.canonical(name))
             )
         }
     };
@@ -68,11 +68,14 @@ fn render(list: &Agencies, json: bool) -> Output {
                 .to_owned(),
         );
     }
+    // One line an agency, whatever a shared file holds (`text::one_line`).
+    let shown = crate::domain::text::one_line;
     let mut out = String::new();
     for a in &list.agencies {
-        out.push_str(&a.name);
+        out.push_str(&shown(&a.name));
         if !a.aliases.is_empty() {
-            out.push_str(&format!(" (also: {})", a.aliases.join(", ")));
+            let aliases: Vec<_> = a.aliases.iter().map(|x| shown(x)).collect();
+            out.push_str(&format!(" (also: {})", aliases.join(", ")));
         }
         out.push('\n');
     }

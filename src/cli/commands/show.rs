@@ -57,19 +57,20 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
         }));
     }
     // On a terminal, long lines break between words, not where the terminal would.
-    let width = ctx
-        .ui
-        .stdout_width()
-        .filter(|_| ctx.ui.stdout_is_terminal());
+    let terminal = ctx.ui.stdout_is_terminal();
+    let width = ctx.ui.stdout_width().filter(|_| terminal);
     let fit = move |text: String| match width {
         Some(w) if w >= 40 => crate::render::wrap::hanging(&text, w),
         _ => text,
     };
     Ok(streamed(move |out| {
         let policy = &loaded.policy.policy;
-        let timeline = crate::render::timeline::Timeline::new(&loaded.dispute, policy);
+        // Piped, each event is one line; on a terminal, text runs on under itself.
+        let flat = !terminal;
+        let timeline = crate::render::timeline::Timeline::new(&loaded.dispute, policy).flat(flat);
         let mut visible = Visible::text(out);
-        visible.write_all(fit(crate::render::timeline::header(&summary, policy)).as_bytes())?;
+        visible
+            .write_all(fit(crate::render::timeline::header(&summary, policy, flat)).as_bytes())?;
         for r in journal.replay().map_err(std::io::Error::other)? {
             let r = r.map_err(std::io::Error::other)?;
             let first = amendments.partition_point(|&(event, _)| event < r.seq);

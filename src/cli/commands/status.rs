@@ -298,6 +298,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             ctx.ui.stdout_is_terminal(),
             ctx.ui.stdout_width(),
         ) {
+            Layout::Text(text) if ctx.ui.color() => Output::Coloured(text + &trailer),
             Layout::Text(text) => Output::Text(text + &trailer),
             Layout::Plain(mut plain) => {
                 plain.trailer = trailer;

@@ -11,6 +11,8 @@ use crate::cli::{Ctx, Output};
 use std::path::PathBuf;
 
 use crate::domain::id::DisputeId;
+// Written straight to standard output, not through `Output`: shown the same way.
+use crate::domain::text::visible;
 use crate::error::{ErrorKind, Result};
 use crate::integrity::checkpoint;
 use crate::integrity::signing::Signers;
@@ -165,17 +167,22 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         if written.is_ok() && progress.active() && !ctx.json {
             // Each line goes out whole, with the bar moved out of its way.
             written = progress.suspend(|| {
-                out.write_all(line_for(&r).as_bytes())
+                out.write_all(visible(&line_for(&r)).as_bytes())
                     .and_then(|()| out.flush())
             });
         } else if written.is_ok() {
             written = if ctx.json {
                 let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
                 out.write_all(sep).and_then(|()| {
-                    out.write_all(serde_json::to_string(&r).unwrap_or_default().as_bytes())
+                    out.write_all(
+                        crate::domain::text::visible_json(
+                            &serde_json::to_string(&r).unwrap_or_default(),
+                        )
+                        .as_bytes(),
+                    )
                 })
             } else {
-                out.write_all(line_for(&r).as_bytes())
+                out.write_all(visible(&line_for(&r)).as_bytes())
             };
         }
         count += 1;
@@ -220,7 +227,12 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
                 written = if ctx.json {
                     let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
                     out.write_all(sep).and_then(|()| {
-                        out.write_all(serde_json::to_string(&r).unwrap_or_default().as_bytes())
+                        out.write_all(
+                            crate::domain::text::visible_json(
+                                &serde_json::to_string(&r).unwrap_or_default(),
+                            )
+                            .as_bytes(),
+                        )
                     })
                 } else {
                     out.write_all(
@@ -272,6 +284,9 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     // A closed pipe is the reader's choice; the exit code still says what was found.
     let _ = written.and_then(|()| out.flush());
     drop(out);
+    for w in crate::integrity::verify::agency_warnings(s.store.root()) {
+        ctx.ui.warn(&w);
+    }
     if any_signed && checks.signers.is_none() {
         ctx.ui.warn(&crate::integrity::verify::signers_not_pinned());
     }
