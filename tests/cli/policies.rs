@@ -194,6 +194,36 @@ fn bscb_immediate_harm_is_escalated_the_same_working_day() {
     assert!(err.contains("nothing recorded yet"), "{err}");
 }
 
+/// Issue 30 item 19: "escalated on the same working day" is about escalating, and
+/// stage 5, the final meeting, has nowhere to escalate to.
+#[test]
+fn bscb_immediate_harm_same_day_rule_stops_before_the_final_meeting() {
+    let mut env = Env::new();
+    // Opened Thu 24 Dec 2026 (a working day) for a child at immediate risk.
+    env.now("2026-12-24T10:00:00Z");
+    let v = open(&env, "bscb", &["--immediate-harm"]);
+    let id = id_of(&v);
+    assert_eq!(v["due"], "2026-12-24");
+    // Escalated through on Tue 29 Dec (Fri 25 Dec and Mon 28 Dec, the Boxing Day
+    // substitute, are bank holidays): stages 2 to 4 are each due that day.
+    env.now("2026-12-29T09:00:00Z");
+    for stage in 2..=4 {
+        let v = step(&env, &id);
+        assert_eq!(
+            (v["stage"].as_u64(), v["due"].as_str()),
+            (Some(stage), Some("2026-12-29"))
+        );
+    }
+    // Stage 5: only the one working week from Thu 24 Dec bounds it: Tue 29,
+    // Wed 30, Thu 31 Dec, (Fri 1 Jan a bank holiday) Mon 4, Tue 5 Jan.
+    let v = step(&env, &id);
+    assert_eq!(v["stage"], 5);
+    assert_eq!(v["due"], "2027-01-05", "not due the day it was entered");
+    env.now("2026-12-30T09:00:00Z");
+    let rows = env.json(&["status"]);
+    assert_eq!(rows[0]["overdue"], false, "{rows}");
+}
+
 #[test]
 fn lscb_has_no_fixed_timescales_and_tells_the_board_manager() {
     let mut env = Env::new();
