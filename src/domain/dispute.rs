@@ -654,6 +654,12 @@ impl Dispute {
             (None, Anchor::Arose) => self.arose(),
             (None, Anchor::Discussed) => self.discussed_at.filter(|_| o.stage == self.stage)?,
         };
+        // A time limit that applies only because of a fact recorded after the duty
+        // arose counts from when the fact was recorded, as a stage's deadline does
+        // (cumbria: "child protection" learned after the formal process began would
+        // otherwise be overdue the moment it was recorded).
+        let anchor =
+            anchor.max(known_since(&self.facts, &self.learned, &spec.when).unwrap_or(anchor));
         deadline::compute(spec, anchor, calendar)
     }
 

@@ -547,6 +547,43 @@ fn cumbria_formal_process_is_seven_working_days_after_an_urgency_assessment() {
     assert_eq!(obligation_ids(&v), Vec::<String>::new());
 }
 
+/// Issue 30 item 22: child protection recorded after the formal process began
+/// starts the urgency assessment's 24 hours then, not at the stage's entry.
+#[test]
+fn cumbria_child_protection_learned_later_counts_24_hours_from_then() {
+    let mut env = Env::new();
+    env.now("2026-11-23T09:00:00Z");
+    let id = id_of(&open(&env, "cumbria", &[]));
+    for _ in 0..4 {
+        step(&env, &id);
+    }
+    // Stage 5 entered Mon 23 Nov 09:00; child protection recorded Wed 25 Nov 11:30.
+    env.now("2026-11-25T11:30:00Z");
+    let v = env.json(&[
+        "amend",
+        &id,
+        "--fact",
+        "cp-plan=yes",
+        "--note",
+        "A child protection plan was made yesterday",
+    ]);
+    let duty = crate::support::duty(&v, "urgency-assessment");
+    assert_eq!(duty["due"], "2026-11-26", "24 hours from Wed 11:30: {duty}");
+    assert_eq!(duty["overdue"], false, "not overdue the moment it arises");
+    env.now("2026-11-26T11:30:00Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(
+        crate::support::duty(&v, "urgency-assessment")["overdue"],
+        false
+    );
+    env.now("2026-11-26T11:31:00Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(
+        crate::support::duty(&v, "urgency-assessment")["overdue"],
+        true
+    );
+}
+
 #[test]
 fn cumbria_executive_lead_sets_a_shorter_timescale() {
     let mut env = Env::new();
