@@ -74,7 +74,15 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy) -> String {
     match s.state {
         crate::domain::dispute::State::Open => {
             let _ = writeln!(out, "Stage:    {} {} (open)", s.stage_label, s.stage_name);
-            let _ = writeln!(out, "Due:      {}", due_phrase(s));
+            // A date a user set says so: the policy did not give it.
+            let set_by = match s.due_set_by {
+                Some(crate::domain::summary::DueSetBy::User) => {
+                    " (a date set to protect the child)"
+                }
+                Some(crate::domain::summary::DueSetBy::Agreed) => " (a date the parties agreed)",
+                _ => "",
+            };
+            let _ = writeln!(out, "Due:      {}{set_by}", due_phrase(s));
             // Which working days the date was counted in, so a surprising date can
             // be traced to an import or a closure day.
             let _ = writeln!(out, "Calendar: {}", s.calendar);
@@ -180,7 +188,19 @@ impl<'a> Timeline<'a> {
             r.seq,
             r.by,
             indented(
-                &describe(&r.event, self.met.get(&r.seq).copied(), &label),
+                &match &r.event {
+                    // Where the stage lets no one agree a later date, the date was
+                    // accepted as an earlier one that protects the child.
+                    Event::DueAgreed { stage, due, note }
+                        if self.policy.stage(*stage).is_some_and(|s| s.agree.is_none()) =>
+                    {
+                        format!(
+                            "set a date for stage {} to protect the child: due {due}: {note}",
+                            label(*stage)
+                        )
+                    }
+                    event => describe(event, self.met.get(&r.seq).copied(), &label),
+                },
                 5
             )
         );
@@ -215,6 +235,9 @@ fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> Str
             let mut s = format!("opened at stage {}", label(o.stage));
             if let Some(d) = o.due {
                 let _ = write!(s, ", due set to {d}");
+                if let Some(why) = &o.due_reason {
+                    let _ = write!(s, " ({why})");
+                }
             }
             if let Some(r) = &o.start_reason {
                 let _ = write!(s, " because: {r}");

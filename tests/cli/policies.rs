@@ -584,6 +584,86 @@ fn cumbria_child_protection_learned_later_counts_24_hours_from_then() {
     );
 }
 
+/// Issue 30 item 23 (clarification 5): an earlier date that protects the child,
+/// with its reason, at opening or at any point of a stage, under any policy; a
+/// later one still only where the policy lets the parties agree one.
+#[test]
+fn an_earlier_date_with_a_reason_is_accepted_under_every_policy() {
+    let mut env = Env::new();
+    // Mon 30 Nov 2026: gscb stage 1 is due Mon 7 Dec.
+    env.now("2026-11-30T09:00:00Z");
+    let v = open(
+        &env,
+        "gscb",
+        &[
+            "--due",
+            "2026-12-03",
+            "--due-reason",
+            "child goes home Thursday",
+        ],
+    );
+    let id = id_of(&v);
+    assert_eq!(
+        (v["due"].as_str(), v["due_set_by"].as_str()),
+        (Some("2026-12-03"), Some("user"))
+    );
+    let text = env.ok(&["show", &id]);
+    assert!(
+        text.contains("Thu 3 Dec 2026") && text.contains("(a date set to protect the child)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("due set to 2026-12-03 (child goes home Thursday)"),
+        "{text}"
+    );
+    let err = env.fails(
+        1,
+        &open_args("gscb", &["--due", "2026-12-08", "--due-reason", "agreed"]),
+    );
+    assert!(
+        err.contains("later than the policy allows")
+            && err.contains("does not let the parties agree"),
+        "{err}"
+    );
+
+    // cumbria: the Executive Manager/Lead sets a shorter timescale after the formal
+    // process began (entered Mon 30 Nov: 7 working days is Wed 9 Dec).
+    let id = id_of(&open(&env, "cumbria", &[]));
+    for _ in 0..4 {
+        step(&env, &id);
+    }
+    env.now("2026-12-01T15:00:00Z");
+    assert_eq!(env.json(&["show", &id])["due"], "2026-12-09");
+    let err = env.fails(1, &["agree", &id, "--due", "2026-12-10", "--note", "n"]);
+    assert!(err.contains("does not let the parties agree"), "{err}");
+    let err = env.fails(1, &["agree", &id, "--due", "2026-11-30", "--note", "n"]);
+    assert!(err.contains("has already passed"), "{err}");
+    let out = env.ok(&[
+        "agree",
+        &id,
+        "--due",
+        "2026-12-03",
+        "--note",
+        "Executive Lead: the child protection conference is on Friday",
+    ]);
+    assert!(
+        out.contains("Recorded a date to protect the child for stage 5"),
+        "{out}"
+    );
+    let v = env.json(&["show", &id]);
+    assert_eq!(
+        (v["due"].as_str(), v["due_set_by"].as_str()),
+        (Some("2026-12-03"), Some("user"))
+    );
+    let text = env.ok(&["show", &id]);
+    assert!(
+        text.contains("set a date for stage 5 to protect the child: due 2026-12-03"),
+        "{text}"
+    );
+    env.now("2026-12-04T00:00:01Z");
+    assert_eq!(env.json(&["show", &id])["overdue"], true);
+}
+
 #[test]
 fn cumbria_executive_lead_sets_a_shorter_timescale() {
     let mut env = Env::new();
