@@ -101,6 +101,20 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy) -> String {
         let _ = writeln!(out, "Outstanding:");
         for o in &s.obligations {
             let _ = writeln!(out, "  - {}", obligation_phrase(o));
+            // "Immediately" on a weekend or bank holiday: say what it means then.
+            if let Some((shut, due)) = o
+                .due
+                .as_ref()
+                .filter(|d| d.immediately && !o.standing.overdue)
+                .and_then(|d| d.shut_on.map(|s| (s, d.date)))
+            {
+                let _ = writeln!(
+                    out,
+                    "    It arose on {}, a day the office is shut: \"immediately\" means as soon as it opens, by the end of {} at the latest. If your agency has out-of-hours safeguarding cover, use it now.",
+                    crate::domain::clock::human_date(shut),
+                    crate::domain::clock::human_date(due)
+                );
+            }
         }
     }
     let _ = writeln!(out, "\nTimeline:");

@@ -547,6 +547,36 @@ fn cumbria_formal_process_is_seven_working_days_after_an_urgency_assessment() {
     assert_eq!(obligation_ids(&v), Vec::<String>::new());
 }
 
+/// Issue 30 item 21: "informed immediately" on Christmas Day is said plainly: the
+/// office is shut, so it is due by the end of the next working day.
+#[test]
+fn gscb_immediately_on_a_day_the_office_is_shut_is_said_plainly() {
+    let mut env = Env::new();
+    // Fri 25 Dec 2026; Mon 28 Dec is the Boxing Day substitute: Tue 29 Dec opens.
+    env.now("2026-12-25T10:00:00Z");
+    let id = id_of(&open(&env, "gscb", &["--immediate-harm"]));
+    let text = env.ok(&["show", &id]);
+    assert!(
+        text.contains("It arose on Fri 25 Dec 2026, a day the office is shut")
+            && text.contains("as soon as it opens, by the end of Tue 29 Dec 2026"),
+        "{text}"
+    );
+    let v = env.json(&["show", &id]);
+    assert_eq!(crate::support::duty(&v, "dsl")["due"], "2026-12-29");
+    env.now("2026-12-29T23:59:00Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(crate::support::duty(&v, "dsl")["overdue"], false);
+    env.now("2026-12-30T00:00:01Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(crate::support::duty(&v, "dsl")["overdue"], true);
+    // A working day needs no such words.
+    env.now("2026-12-29T10:00:00Z");
+    let id = id_of(&open(&env, "gscb", &["--immediate-harm"]));
+    assert!(!env.ok(&["show", &id]).contains("office is shut"));
+    let reading = env.ok(&["policy", "show", "gscb"]);
+    assert!(reading.contains("On a day the office is shut"), "{reading}");
+}
+
 /// Issue 30 item 22: child protection recorded after the formal process began
 /// starts the urgency assessment's 24 hours then, not at the stage's entry.
 #[test]
