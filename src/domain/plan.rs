@@ -454,7 +454,32 @@ fn check_late_start(p: &Policy, opened: &Opened) -> Result<()> {
             p.id, opened.stage
         )));
     }
-    if !(by_role || opened.immediate_harm && urgent_may) {
+    let openers: Vec<&str> = p
+        .bypasses
+        .iter()
+        .filter(|b| b.may_open && b.to_stage == opened.stage)
+        .map(|b| b.role.as_str())
+        .collect();
+    let allowed = by_role || opened.immediate_harm && urgent_may;
+    if !allowed && !openers.is_empty() {
+        let names: Vec<String> = openers.iter().map(|r| format!("{r:?}")).collect();
+        return Err(Error::refused(format!(
+            "under policy {}, only {} may open a dispute at stage {}{}",
+            p.id,
+            names.join(" or "),
+            p.label(opened.stage),
+            opened
+                .opened_as
+                .as_deref()
+                .map_or_else(String::new, |r| format!(", not {r:?}"))
+        ))
+        .with_hint(format!(
+            "Open it at stage {} (leave out --stage), or, if you act as that role, say so: --as {}.",
+            p.label(p.first_stage()),
+            names[0]
+        )));
+    }
+    if !allowed {
         return Err(Error::refused(format!(
             "policy {} starts every dispute at stage {}",
             p.id,

@@ -945,7 +945,7 @@ fn malformed_policies_fail_with_the_line_and_what_to_change() {
         (
             "unknown-key.toml",
             MINI.replace("who = \"W\"\naction = \"A\"\nsource = \"S\"\n\n[[stage.deadline]]\nnone", "who = \"W\"\naction = \"A\"\nsource = \"S\"\ncolour = \"red\"\n\n[[stage.deadline]]\nnone"),
-            vec!["line 25: unknown field `colour`"],
+            vec!["line 25: [[stage]] table 2: unknown field `colour`"],
         ),
         (
             "gap.toml",
@@ -1107,4 +1107,135 @@ fn user_policies_are_used_by_id_but_may_not_reuse_a_built_in_id() {
         ],
     );
     assert!(err.contains("already a built-in policy"), "{err}");
+}
+
+/// Issue 30 item 24: `policy check` lists every problem in one run, each once, at
+/// its own line.
+#[test]
+fn policy_check_lists_every_problem_once_at_its_own_line() {
+    let env = Env::new();
+    let problems = |err: &str| -> Vec<String> {
+        err.lines()
+            .filter(|l| l.starts_with("  ") && l.contains(".toml: "))
+            .map(|l| l.split_once(".toml: ").unwrap().1.to_owned())
+            .collect()
+    };
+    // A bad division no longer hides a built-in id clash, nor a bad subject both.
+    let text = MINI
+        .replace("\"mini\"", "\"gscb\"")
+        .replace("format = 1", "format = 2")
+        .replace(
+            "document = \"Mini document\"",
+            "document = \"Mini document\"\ndivision = \"wales\"\nsubject = \"kids\"",
+        );
+    let (err, _) = check_fails(&env, "header.toml", &text);
+    let found = problems(&err);
+    assert_eq!(found.len(), 3, "{err}");
+    assert!(
+        found[0].starts_with("line 2: id \"gscb\" is the id of a built-in policy"),
+        "{err}"
+    );
+    assert!(found[1].starts_with("line 7: division: `wales`"), "{err}");
+    assert!(found[2].starts_with("line 8: subject: `kids`"), "{err}");
+    assert!(err.contains("has 3 problems"), "{err}");
+
+    // A step before any stage: said at the step, not "duplicate key" at the stage.
+    let text = MINI.replace(
+        "format = 1",
+        "format = 2",
+    ).replace(
+        "document = \"Mini document\"\n",
+        "document = \"Mini document\"\n\n[[stage.step]]\nid = \"x\"\nwho = \"W\"\naction = \"A\"\ndue = { working_days = 1 }\nsource = \"S\"\n",
+    );
+    let (err, _) = check_fails(&env, "early-step.toml", &text);
+    let found = problems(&err);
+    assert_eq!(found.len(), 1, "{err}");
+    assert!(
+        found[0].starts_with("line 8: [[stage.step]] comes before any [[stage]]"),
+        "{err}"
+    );
+    assert!(!err.contains("duplicate key"), "{err}");
+
+    // One typo is one problem, at its own line.
+    let text = MINI.replace("working_days = 5\n", "working_days = 5\nsorce = \"S\"\n");
+    let (err, _) = check_fails(&env, "typo.toml", &text);
+    let found = problems(&err);
+    assert_eq!(found.len(), 1, "{err}");
+    assert!(
+        found[0].starts_with("line 17: [[stage]] table 1, a deadline: unknown field `sorce`"),
+        "{err}"
+    );
+    assert!(err.contains("has 1 problem:"), "{err}");
+
+    // Format 2 keys in a format 1 file, each at its line.
+    let text = MINI
+        .replace(
+            "document = \"Mini document\"",
+            "document = \"Mini document\"\nsubject = \"adults\"",
+        )
+        .replace("name = \"Two\"", "name = \"Two\"\nlabel = \"2a\"");
+    let (err, _) = check_fails(&env, "format1.toml", &text);
+    let found = problems(&err);
+    assert_eq!(
+        found,
+        [
+            "line 7: subject needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`",
+            "line 23: label needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`",
+        ],
+        "{err}"
+    );
+
+    // A step's problem is at the step, not at its stage.
+    let text = format!(
+        "{}\n[[stage.step]]\nid = \"x\"\nwho = \"W\"\naction = \"A\"\nafter = \"nothing\"\ndue = {{ working_days = 1 }}\nsource = \"S\"\n",
+        MINI.replace("format = 1", "format = 2")
+    );
+    let (err, _) = check_fails(&env, "step.toml", &text);
+    let found = problems(&err);
+    assert_eq!(found.len(), 1, "{err}");
+    assert!(
+        found[0].starts_with("line 30: stage 2 step \"x\": after = \"nothing\""),
+        "{err}"
+    );
+}
+
+/// Issue 30 item 24: a policy whose urgency is an urgent branch is not said to
+/// have "no [urgent] rules"; a stage only another role may open says who may.
+#[test]
+fn policy_check_names_an_urgent_branch_and_open_names_who_may_open_later() {
+    let env = Env::new();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/fixtures/format2");
+    let out = env.ok(&["policy", "check", &format!("{fixtures}/branches.toml")]);
+    assert!(!out.contains("no [urgent] rules"), "{out}");
+    assert!(
+        out.contains("a child at risk of immediate harm takes the urgent branch: stage 4a"),
+        "{out}"
+    );
+
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(format!("{fixtures}/bypass.toml"), dir.join("bypass.toml")).unwrap();
+    let err = env.fails(
+        1,
+        &open_args(
+            "bypass-example",
+            &["--stage", "3", "--as", "Team manager", "--reason", "r"],
+        ),
+    );
+    assert!(
+        err.contains("only \"Independent Reviewing Officer\" may open a dispute at stage 3, not \"Team manager\"")
+            && !err.contains("starts every dispute"),
+        "{err}"
+    );
+    env.json(&open_args(
+        "bypass-example",
+        &[
+            "--stage",
+            "3",
+            "--as",
+            "Independent Reviewing Officer",
+            "--reason",
+            "r",
+        ],
+    ));
 }

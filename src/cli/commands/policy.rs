@@ -191,9 +191,35 @@ struct CheckReport<'a> {
     hash: &'a str,
 }
 
+/// A file with problems may also have an id that is taken: one run lists both.
+fn every_problem(path: &std::path::Path, e: Error, ctx: &Ctx) -> Error {
+    let Some(text) = crate::store::fsutil::read_file(path)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return e;
+    };
+    let Err(mut problems) = crate::policy::check::parse(&text) else {
+        return e;
+    };
+    if let Some(id) = crate::policy::written_id(&text) {
+        problems.extend(crate::policy::id_problems(
+            path,
+            &text,
+            &id,
+            ctx.user_policies(),
+        ));
+    }
+    problems.sort_by_key(|p| p.line.unwrap_or(0));
+    crate::policy::problems_error(path, &problems)
+}
+
 fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
     let path = &args.file;
-    let loaded = LoadedPolicy::from_file(path)?;
+    let loaded = match LoadedPolicy::from_file(path) {
+        Ok(loaded) => loaded,
+        Err(e) => return Err(every_problem(path, e, ctx)),
+    };
     crate::policy::check_id_is_free(path, &loaded, ctx.user_policies())?;
     let p = &loaded.policy;
     let excluded = p.categories.iter().filter(|c| c.excluded).count();
