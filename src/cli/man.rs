@@ -564,7 +564,7 @@ const FILES: [(&str, &str); 8] = [
         "An imported GOV.UK bank-holiday list and local closure days.",
     ),
     (
-        "DIR/cache/status.jsonl",
+        "DIR/cache/status.bin",
         "Derived state that makes `status` fast; safe to delete at any time.",
     ),
     (

@@ -346,7 +346,10 @@ fn check_stages(p: &Policy, lines: &Lines, known: Known, help: Help, say: Say) {
         let line = lines.stage(i);
         let label = p.label(stage.number);
         if stage.label.as_deref().is_some_and(|l| {
-            l.trim().is_empty() || l.len() > 20 || l.trim() != l || l.chars().any(char::is_control)
+            l.trim().is_empty()
+                || l.chars().count() > 20
+                || l.trim() != l
+                || l.chars().any(char::is_control)
         }) {
             say(line, format!("stage {}: label {label:?} must be 1 to 20 characters, without spaces at either end (e.g. \"0\", \"4a\")", stage.number));
         }

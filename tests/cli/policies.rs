@@ -1239,3 +1239,60 @@ fn policy_check_names_an_urgent_branch_and_open_names_who_may_open_later() {
         ],
     ));
 }
+
+/// Issue 30 item 25: `policy show FILE` reads a policy before it is installed
+/// (it said "there is no policy called ..."), and lists a broken file's problems.
+#[test]
+fn policy_show_previews_a_file_before_it_is_installed() {
+    let env = Env::new();
+    let path = env.tmp.path().join("our-area.toml");
+    std::fs::write(&path, MINI).unwrap();
+    let file = path.display().to_string();
+    let text = env.ok(&["policy", "show", &file]);
+    assert!(
+        text.contains("Mini Partnership") && text.contains(&file),
+        "{text}"
+    );
+    let v = env.json(&["policy", "show", &file]);
+    assert_eq!(
+        (v["id"].as_str(), v["origin"].as_str()),
+        (Some("mini"), Some(file.as_str()))
+    );
+    // Not installed: the id alone still means nothing.
+    let err = env.fails(1, &["policy", "show", "mini"]);
+    assert!(err.contains("there is no policy called \"mini\""), "{err}");
+    std::fs::write(&path, MINI.replace("number = 2", "number = 3")).unwrap();
+    let err = env.fails(1, &["policy", "show", &file]);
+    assert!(err.contains("stage 2 is missing"), "{err}");
+}
+
+/// Issue 30 item 25: the manual names the status cache as it is, and the policy
+/// page says what a broken file in the policies folder does (warns; escalate runs).
+#[test]
+fn the_manual_says_what_the_files_are_and_do() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let man = std::path::Path::new(root).join("man");
+    for entry in std::fs::read_dir(&man).unwrap() {
+        let path = entry.unwrap().path();
+        let page = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !page.contains("status.jsonl"),
+            "{} names status.jsonl",
+            path.display()
+        );
+    }
+    let top = std::fs::read_to_string(man.join("escalate.1")).unwrap();
+    assert!(
+        top.contains("cache/status.bin"),
+        "escalate.1 does not name the cache"
+    );
+    let format = std::fs::read_to_string(format!("{root}/policies/README.md")).unwrap();
+    assert!(
+        !format.contains("escalate refuses to run"),
+        "policies/README.md"
+    );
+    assert!(
+        format.contains("does not stop\nescalate: every command warns"),
+        "policies/README.md"
+    );
+}

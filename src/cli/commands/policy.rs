@@ -41,7 +41,7 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Policy ID (see `escalate policy list`)
+    /// Policy ID (see `escalate policy list`), or a policy file (a path with a `/`, or ending in .toml) to read before installing it
     pub id: String,
     /// How to show it: text for people, or a flowchart (mermaid for GitHub, dot for Graphviz)
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -140,9 +140,27 @@ fn list(ctx: &Ctx) -> Result<Output> {
     Ok(Output::Text(out))
 }
 
+/// Whether `policy show` was given a file rather than an id: a path, a `.toml`
+/// name, or a name no policy has that is a file here.
+fn names_a_file(arg: &str, known: bool) -> bool {
+    arg.contains(std::path::MAIN_SEPARATOR)
+        || arg.contains('/')
+        || arg.ends_with(".toml")
+        || (!known && std::path::Path::new(arg).is_file())
+}
+
 fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
-    let loaded = s.catalogue.get(&args.id)?;
+    let known = s.catalogue.get(&args.id).is_ok();
+    // A file is read as `policy check` reads it, so a file with problems lists
+    // them all rather than being shown in part.
+    let file;
+    let loaded = if names_a_file(&args.id, known) {
+        file = LoadedPolicy::from_file(std::path::Path::new(&args.id))?;
+        &file
+    } else {
+        s.catalogue.get(&args.id)?.as_ref()
+    };
     let p = &loaded.policy;
     let division = s.division_of(p);
     match (args.format, ctx.json) {
