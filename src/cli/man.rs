@@ -564,7 +564,7 @@ const FILES: [(&str, &str); 8] = [
         "An imported GOV.UK bank-holiday list and local closure days.",
     ),
     (
-        "DIR/cache/status.jsonl",
+        "DIR/cache/status.bin",
         "Derived state that makes `status` fast; safe to delete at any time.",
     ),
     (
@@ -581,7 +581,7 @@ const FILES: [(&str, &str); 8] = [
 fn description(name: &str, about: &str) -> String {
     let text = match name {
         "escalate" => "escalate keeps one append-only journal per child-safeguarding professional disagreement (a dispute) and follows the escalation policy of your local Safeguarding Partnership: its stages in order, each within so many working days, with the people to notify on the way and every decision recorded in writing.\n\nIt shows what is due and overdue (`status`), one dispute in full (`show`), and counts escalations for the month-end report (`report`). Deadlines count working days: Monday to Friday less the bank holidays of the policy's division and any closure days you record.\n\nDates may be written `2026-11-30` or `30/11/2026` (day first), or `today`, `yesterday` (and `tomorrow` for a deadline); times in the past (`--at`, `--arose`, `report --from` and `--to`) may also be a weekday, `friday` being the most recent Friday (today if it is one) and `last friday` the one before today, with a time after them (`yesterday 14:30`). Anything but the ISO form is read back in words on standard error before it is recorded.\n\nLong text (`--note`, `--summary`, `--outcome`, `--reason`) may be up to 20,000 characters; `-` reads it from standard input, and `--note-file PATH` (and its kin) from a file.\n\nLeave flags off on a terminal and escalate asks for them; without a terminal, or with `--no-input`, a missing flag is a usage error naming every one missing.",
-        "escalate-open" => "Start a dispute under a policy: the child's reference in your records (never a name), the agency raising it (`--from`, or `organisation` in the config) and the agency whose decision is disputed (`--with`), and what it is about. The first stage's deadline runs from when the dispute was opened (`--at` if it was earlier than now).\n\nFacts about the child (`--cp-plan`, `--looked-after`, `--immediate-harm`) and the kind of disagreement (`--category`) decide which deadlines and obligations apply under the policy. `--due` sets an earlier deadline than the policy's, never a later one.",
+        "escalate-open" => "Start a dispute under a policy: the child's reference in your records (never a name), the agency raising it (`--from`, or `organisation` in the config) and the agency whose decision is disputed (`--with`), and what it is about. The first stage's deadline runs from when the dispute was opened (`--at` if it was earlier than now).\n\nFacts about the child (`--cp-plan`, `--looked-after`, `--immediate-harm`) and the kind of disagreement (`--category`) decide which deadlines and obligations apply under the policy. `--due` sets an earlier deadline than the policy's (with `--due-reason` saying why, if you like); a later one only where the policy lets the parties agree one, and then with `--due-reason`.",
         "escalate-discuss" => "Record a discussion at the dispute's current stage: most stages require one before the dispute may be escalated.",
         "escalate-escalate" => "Move a dispute to the next stage, recording why it was not resolved at this one. On a terminal escalate first shows the next stage, its deadline and what it will require, then asks for confirmation (`--yes` skips it).",
         "escalate-notify" => "Record that someone was told, meeting an outstanding obligation (`--who` takes the obligation's id or its role).",
@@ -703,7 +703,8 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
             ("fish:", "escalate completions fish | source"),
         ],
         "escalate-agree" => vec![
-            ("Both agencies agreed to take until Friday, as the policy allows:", "escalate agree 7K3M --due 04/12/2026 --note \"Agreed with the CSC team manager by phone\""),
+            ("The child goes home on Thursday: an earlier date, under any policy:", "escalate agree 7K3M --due 03/12/2026 --note \"Child goes home Thursday; the plan must be agreed before then\""),
+            ("Both agencies agreed to take until Friday, where the policy lets them:", "escalate agree 7K3M --due 04/12/2026 --note \"Agreed with the CSC team manager by phone\""),
         ],
         "escalate-policy-new" => vec![
             ("Start your area's policy from a commented skeleton, then check it:", "escalate policy new our-area.toml\nescalate policy check our-area.toml"),

@@ -106,7 +106,7 @@ pub enum Command {
     Amend(amend::AmendArgs),
     /// Reopen a resolved dispute
     Reopen(reopen::ReopenArgs),
-    /// Record a later date the parties agreed for the current stage (where the policy allows it)
+    /// Set the current stage's date, with the reason: earlier, to protect the child, or later as the parties agreed (where the policy allows it)
     Agree(agree::AgreeArgs),
     /// List open disputes by due date
     Status(status::StatusArgs),

@@ -23,6 +23,10 @@ pub struct Due {
     /// The policy says "immediately" (or "without delay").
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub immediately: bool,
+    /// For "immediately": the day it arose when that was not a working day (the
+    /// office shut), so the words can say why it is due on a later date.
+    #[serde(skip)]
+    pub shut_on: Option<NaiveDate>,
 }
 
 impl Due {
@@ -32,6 +36,7 @@ impl Due {
             by: clock::end_of_day(date),
             time: None,
             immediately: false,
+            shut_on: None,
         }
     }
 
@@ -95,9 +100,11 @@ pub fn compute(spec: &Deadline, anchor: Instant, calendar: &Calendar) -> Option<
     // "Without delay" is read as "immediately" (policies/README.md), in its own words
     // on screen.
     if spec.immediately || spec.without_delay {
+        let due = calendar.same_working_day(day);
         candidates.push(Due {
             immediately: true,
-            ..Due::end_of(calendar.same_working_day(day))
+            shut_on: (due != day).then_some(day),
+            ..Due::end_of(due)
         });
     }
     if let Some(h) = spec.hours {
@@ -108,6 +115,7 @@ pub fn compute(spec: &Deadline, anchor: Instant, calendar: &Calendar) -> Option<
             by,
             time: Some(local.format("%H:%M").to_string()),
             immediately: false,
+            shut_on: None,
         });
     }
     earliest(candidates)
@@ -238,5 +246,8 @@ mod tests {
         let due = compute(&delay, at("2026-11-21 09:00"), &cal).unwrap();
         assert!(due.immediately);
         assert_eq!(due.date, date("2026-11-23"));
+        assert_eq!(due.shut_on, Some(date("2026-11-21")), "the office was shut");
+        let monday = compute(&delay, at("2026-11-23 09:00"), &cal).unwrap();
+        assert_eq!(monday.shut_on, None);
     }
 }

@@ -306,7 +306,13 @@ impl Dispute {
             );
         }
         enter_steps(policy, opened.stage, (when, first.seq), &mut obligations);
-        let agreed = opened.due_reason.is_some();
+        // A date with a reason replaces the policy's only where the stage lets the
+        // parties agree one; anywhere else it was accepted as an earlier date that
+        // protects the child, and the earlier of it and the policy's stands.
+        let agreed = opened.due_reason.is_some()
+            && policy
+                .stage(opened.stage)
+                .is_some_and(|s| s.agree.is_some());
         Dispute {
             id,
             opened: opened.clone(),
@@ -485,15 +491,22 @@ impl Dispute {
                 enter_steps(policy, self.stage, (when, line), &mut self.obligations);
             }
             Event::DueAgreed { stage, due, .. } => {
-                let allowed = policy.stage(*stage).is_some_and(|s| s.agree.is_some());
-                if !open || *stage != self.stage || !allowed {
+                if !open || *stage != self.stage {
                     return Err(format!(
-                        "an agreed date for stage {stage}, which the policy does not allow while the dispute is {} at stage {}",
+                        "a date for stage {stage} while the dispute is {} at stage {}",
                         self.state.as_str(),
                         self.stage
                     ));
                 }
-                self.agreed_due = Some(*due);
+                // Where the parties may agree a later date, the date set replaces
+                // the policy's. Anywhere else it was accepted as no later than the
+                // policy's (an earlier date that protects the child), and the
+                // earlier of the two stands, whatever the calendar does later.
+                if policy.stage(*stage).is_some_and(|s| s.agree.is_some()) {
+                    self.agreed_due = Some(*due);
+                } else {
+                    self.due_override = Some(*due);
+                }
             }
             Event::Amended { event, .. } => {
                 if *event == 0 || *event >= r.seq {
@@ -654,6 +667,12 @@ impl Dispute {
             (None, Anchor::Arose) => self.arose(),
             (None, Anchor::Discussed) => self.discussed_at.filter(|_| o.stage == self.stage)?,
         };
+        // A time limit that applies only because of a fact recorded after the duty
+        // arose counts from when the fact was recorded, as a stage's deadline does
+        // (cumbria: "child protection" learned after the formal process began would
+        // otherwise be overdue the moment it was recorded).
+        let anchor =
+            anchor.max(known_since(&self.facts, &self.learned, &spec.when).unwrap_or(anchor));
         deadline::compute(spec, anchor, calendar)
     }
 

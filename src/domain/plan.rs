@@ -151,8 +151,24 @@ pub fn decide(action: Action, s: &Situation) -> Result<Event> {
         }),
         Action::Escalate(e) => escalate(e, s),
         Action::Agree { due, note } => {
-            d.require_open("agree a date for it")?;
-            check_agreed(s.policy, d.stage, Some(due), s.when)?;
+            d.require_open("set a date for it")?;
+            let pdue = dispute::policy_due_learned(
+                s.policy,
+                d.stage,
+                (&d.facts, &d.learned),
+                d.stage_entered,
+                d.clock_start(),
+                d.arose(),
+                s.calendar,
+            );
+            check_stage_date(
+                s.policy,
+                d.stage,
+                due,
+                pdue.as_ref(),
+                s.when,
+                DateFrom::Agree,
+            )?;
             Ok(Event::DueAgreed {
                 stage: d.stage,
                 due,
@@ -193,7 +209,9 @@ fn escalate(e: Escalation, s: &Situation) -> Result<Event> {
         d.arose(),
         s.calendar,
     );
-    check_user_due(e.due, pdue.as_ref(), s.when, target)?;
+    if let Some(due) = e.due {
+        check_stage_date(p, target, due, pdue.as_ref(), s.when, DateFrom::Due)?;
+    }
     // The role is recorded only where it did something: a bypass of a stage, or of
     // the current stage's discussion.
     let bypass_role = e.role.filter(|_| {
@@ -256,62 +274,84 @@ pub fn effects(event: &Event, s: &Situation) -> Result<Effects> {
     })
 }
 
-/// A user's `--due` must be no earlier than the stage's start and no later than
-/// the policy's deadline for it.
-pub fn check_user_due(
-    due: Option<NaiveDate>,
-    policy_due: Option<&Due>,
-    start: Instant,
-    stage: u32,
-) -> Result<()> {
-    let Some(date) = due else { return Ok(()) };
-    let first = clock::london_date(&start);
-    if date < first {
-        return Err(Error::refused(format!(
-            "--due {} is before the stage starts ({})",
-            clock::human_date(date),
-            clock::human_date(first)
-        ))
-        .with_hint(format!(
-            "--due is the last day for this stage: give {} or later (a typing mistake in the year or month?), or leave it out to use the policy's date.",
-            clock::human_date(first)
-        )));
-    }
-    if let Some(p) = policy_due.filter(|p| date > p.date) {
-        return Err(Error::refused(format!(
-            "--due {} is later than the policy allows: stage {stage} is due by {}",
-            clock::human_date(date),
-            clock::human_date(p.date)
-        ))
-        .with_hint("A shorter timescale that protects the child is allowed; a longer one is not. Leave out --due to use the policy's date."));
-    }
-    Ok(())
+/// Where a date for a stage came from, for the words of a refusal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateFrom {
+    /// `--due` on `open` or `escalate`, without a reason.
+    Due,
+    /// `open --due DATE --due-reason TEXT`.
+    DueWithReason,
+    /// `escalate agree ID --due DATE --note TEXT`.
+    Agree,
 }
 
-/// A later date agreed by the parties: only where the policy's stage allows it,
-/// and never before the moment it is agreed.
-pub fn check_agreed(
+/// A date a user sets for a stage (clarification 5): never before the stage (or
+/// the moment it is set) starts; an *earlier* date than the policy's, one that
+/// protects the child, at any point of a stage under any policy; a *later* one
+/// only where the stage has `[stage.agree]`, and then only with the reason.
+pub fn check_stage_date(
     policy: &Policy,
     stage: u32,
-    due: Option<NaiveDate>,
-    when: Instant,
+    date: NaiveDate,
+    policy_due: Option<&Due>,
+    start: Instant,
+    from: DateFrom,
 ) -> Result<()> {
+    let first = clock::london_date(&start);
+    if date < first {
+        let what = if from == DateFrom::Agree {
+            format!(
+                "the date {} has already passed (today is {})",
+                clock::human_date(date),
+                clock::human_date(first)
+            )
+        } else {
+            format!(
+                "--due {} is before the stage starts ({})",
+                clock::human_date(date),
+                clock::human_date(first)
+            )
+        };
+        return Err(Error::refused(what)
+        .with_hint(format!(
+            "The date is the last day for this stage: give {} or later (a typing mistake in the year or month?){}.",
+            clock::human_date(first),
+            if from == DateFrom::Agree { "" } else { ", or leave out --due to use the policy's date" }
+        )));
+    }
+    let Some(p) = policy_due.filter(|p| date > p.date) else {
+        return Ok(());
+    };
     let label = policy.label(stage);
-    if policy.stage(stage).is_none_or(|s| s.agree.is_none()) {
-        return Err(Error::refused(format!(
-            "policy {} does not let the parties agree a later date for stage {label}",
+    let agree = policy.stage(stage).is_some_and(|s| s.agree.is_some());
+    if agree && from != DateFrom::Due {
+        return Ok(());
+    }
+    let flag = if from == DateFrom::Agree {
+        "the date"
+    } else {
+        "--due"
+    };
+    let later = format!(
+        "{flag} {} is later than the policy allows: stage {label} is due by {}",
+        clock::human_date(date),
+        clock::human_date(p.date)
+    );
+    Err(if agree {
+        Error::refused(later).with_hint(format!(
+            "Policy {} lets the parties agree a later date for stage {label}, with the reason: `open ... --due DATE --due-reason \"...\"`, or `escalate agree ID --due DATE --note \"...\"` at that stage.",
             policy.id
         ))
-        .with_hint("The policy's deadline stands. An earlier date can always be set: --due without --due-reason (on open or escalate)."));
-    }
-    if let Some(date) = due.filter(|d| *d < clock::london_date(&when)) {
-        return Err(Error::refused(format!(
-            "the agreed date {} has already passed",
-            clock::human_date(date)
+    } else {
+        Error::refused(format!(
+            "{later}, and policy {} does not let the parties agree a later date for it",
+            policy.id
         ))
-        .with_hint("Give the date the parties agreed, today or later."));
-    }
-    Ok(())
+        .with_hint(format!(
+            "An earlier date that protects the child can be set at any point of a stage, with a reason; a later one only where the policy lets the parties agree one. Give {} or earlier, or leave the date out to keep the policy's.",
+            clock::human_date(p.date)
+        ))
+    })
 }
 
 /// The rules for opening a dispute at `when` under `policy`: the first line, or
@@ -355,10 +395,13 @@ pub fn open(
     let facts = opened.facts();
     let arose = opened.arose.unwrap_or(when);
     let pdue = dispute::policy_due(p, opened.stage, &facts, when, when, arose, calendar);
-    if opened.due_reason.is_some() {
-        check_agreed(p, opened.stage, opened.due, when)?;
-    } else {
-        check_user_due(opened.due, pdue.as_ref(), when, opened.stage)?;
+    if let Some(due) = opened.due {
+        let from = if opened.due_reason.is_some() {
+            DateFrom::DueWithReason
+        } else {
+            DateFrom::Due
+        };
+        check_stage_date(p, opened.stage, due, pdue.as_ref(), when, from)?;
     }
     if let Some(kind) = opened.subject_kind.as_deref() {
         check_subject(p, kind)?;
@@ -411,7 +454,32 @@ fn check_late_start(p: &Policy, opened: &Opened) -> Result<()> {
             p.id, opened.stage
         )));
     }
-    if !(by_role || opened.immediate_harm && urgent_may) {
+    let openers: Vec<&str> = p
+        .bypasses
+        .iter()
+        .filter(|b| b.may_open && b.to_stage == opened.stage)
+        .map(|b| b.role.as_str())
+        .collect();
+    let allowed = by_role || opened.immediate_harm && urgent_may;
+    if !allowed && !openers.is_empty() {
+        let names: Vec<String> = openers.iter().map(|r| format!("{r:?}")).collect();
+        return Err(Error::refused(format!(
+            "under policy {}, only {} may open a dispute at stage {}{}",
+            p.id,
+            names.join(" or "),
+            p.label(opened.stage),
+            opened
+                .opened_as
+                .as_deref()
+                .map_or_else(String::new, |r| format!(", not {r:?}"))
+        ))
+        .with_hint(format!(
+            "Open it at stage {} (leave out --stage), or, if you act as that role, say so: --as {}.",
+            p.label(p.first_stage()),
+            names[0]
+        )));
+    }
+    if !allowed {
         return Err(Error::refused(format!(
             "policy {} starts every dispute at stage {}",
             p.id,

@@ -313,6 +313,7 @@ mod tests {
             by,
             time: Some("09:00".into()),
             immediately: false,
+            shut_on: None,
         };
         assert_eq!(
             serde_json::to_string(&Duty {

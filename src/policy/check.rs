@@ -44,11 +44,14 @@ struct Spans {
     note: Vec<toml::Spanned<toml::Value>>,
 }
 
-/// A stage's deadlines have their own tables, so a problem with one can name its line.
+/// A stage's deadlines and steps have their own tables, so a problem with one can
+/// name its line.
 #[derive(Deserialize, Default)]
 struct StageSpans {
     #[serde(default)]
     deadline: Vec<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    step: Vec<toml::Spanned<toml::Value>>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -79,7 +82,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     let help = || conditions.help();
     let mut problems = Vec::new();
     let say = &mut |line: Option<usize>, message: String| problems.push(Problem { line, message });
-    check_header(&policy, say);
+    check_header(&policy, &lines, say);
     check_categories(&policy, &lines, say);
     check_stages(&policy, &lines, &known, &help, say);
     check_limits(&policy, &lines, &known, &help, say);
@@ -126,6 +129,57 @@ impl Lines<'_> {
             .map(|d| line_of(self.text, d.span().start))
             .or_else(|| self.stage(stage))
     }
+
+    fn step(&self, stage: usize, i: usize) -> Option<usize> {
+        self.spans
+            .stage
+            .get(stage)
+            .and_then(|s| s.get_ref().step.get(i))
+            .map(|d| line_of(self.text, d.span().start))
+            .or_else(|| self.stage(stage))
+    }
+
+    /// The line of `key = ...` in the table whose header is on line `from`
+    /// (inline tables such as `due = { key = ... }` included), else `from`: a
+    /// problem with one key names that key's line, not its table's.
+    fn key(&self, from: Option<usize>, key: &str) -> Option<usize> {
+        let start = from?;
+        let found = self
+            .text
+            .lines()
+            .enumerate()
+            .skip(start)
+            .take_while(|(_, l)| !l.trim_start().starts_with('['))
+            .find(|(_, l)| assigns(l, key))
+            .map(|(i, _)| i + 1);
+        found.or(from)
+    }
+
+    /// The line of a sub-table header (`[stage.agree]`) after line `from`, before
+    /// the next `[[stage]]`.
+    fn header(&self, from: Option<usize>, header: &str) -> Option<usize> {
+        let start = from?;
+        let found = self
+            .text
+            .lines()
+            .enumerate()
+            .skip(start)
+            .take_while(|(_, l)| l.trim() != "[[stage]]")
+            .find(|(_, l)| l.trim() == header)
+            .map(|(i, _)| i + 1);
+        found.or(from)
+    }
+}
+
+/// Whether `line` sets `key`: `key = ...` at its start, or inside an inline table.
+fn assigns(line: &str, key: &str) -> bool {
+    let code = line.split('#').next().unwrap_or("");
+    code.match_indices(key).any(|(at, _)| {
+        let before = code[..at].trim_end();
+        let after = code[at + key.len()..].trim_start();
+        (before.is_empty() || before.ends_with('{') || before.ends_with(','))
+            && after.starts_with('=')
+    })
 }
 
 /// The conditions a `when` may name: the flags, and the categories a dispute can
@@ -177,25 +231,40 @@ impl Conditions {
 /// the exact line; the table-by-table check finds the others (at their table's
 /// line).
 fn syntax_problems(text: &str, e: &toml::de::Error) -> Vec<Problem> {
+    if let Some(misplaced) = part_before_its_stage(text) {
+        // The reader's own words ("duplicate key", at the [[stage]] that follows)
+        // say nothing an author can act on.
+        return vec![misplaced];
+    }
     let line = e.span().map(|s| line_of(text, s.start));
-    let first = Problem {
+    let said = authors_words(e.message().trim());
+    let mut first = Problem {
         line,
-        message: authors_words(e.message().trim()),
+        message: said.clone(),
     };
     let at = e.span().map(|s| s.start);
-    let mut problems: Vec<Problem> = element_problems(text)
-        .into_iter()
-        .filter(|(range, _)| at.is_none_or(|a| range.as_ref().is_none_or(|r| !r.contains(&a))))
-        .map(|(_, p)| p)
-        .filter(|p| p.message != first.message)
-        .collect();
+    let mut problems: Vec<Problem> = Vec::new();
+    for found in element_problems(text) {
+        // The reader and the table-by-table check found the same mistake: one
+        // problem, at the reader's exact line, in the words that name its table.
+        if found.said == said {
+            first.message = found.problem.message;
+            continue;
+        }
+        if at.is_some_and(|a| found.range.as_ref().is_some_and(|r| r.contains(&a))) {
+            continue;
+        }
+        if found.problem.message != first.message {
+            problems.push(found.problem);
+        }
+    }
     problems.push(first);
     problems.sort_by_key(|p| p.line.unwrap_or(0));
     problems
 }
 
 /// Format, id, year and the document's names.
-fn check_header(p: &Policy, say: Say) {
+fn check_header(p: &Policy, lines: &Lines, say: Say) {
     if !FORMATS.contains(&p.format) {
         say(
             None,
@@ -205,8 +274,8 @@ fn check_header(p: &Policy, say: Say) {
             ),
         );
     } else if p.format == 1 {
-        for key in format2_keys(p) {
-            say(None, format!("{key} needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`"));
+        for (key, line) in format2_keys(p, lines) {
+            say(line, format!("{key} needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`"));
         }
     }
     if p.id.is_empty()
@@ -277,7 +346,10 @@ fn check_stages(p: &Policy, lines: &Lines, known: Known, help: Help, say: Say) {
         let line = lines.stage(i);
         let label = p.label(stage.number);
         if stage.label.as_deref().is_some_and(|l| {
-            l.trim().is_empty() || l.len() > 20 || l.trim() != l || l.chars().any(char::is_control)
+            l.trim().is_empty()
+                || l.chars().count() > 20
+                || l.trim() != l
+                || l.chars().any(char::is_control)
         }) {
             say(line, format!("stage {}: label {label:?} must be 1 to 20 characters, without spaces at either end (e.g. \"0\", \"4a\")", stage.number));
         }
@@ -289,7 +361,7 @@ fn check_stages(p: &Policy, lines: &Lines, known: Known, help: Help, say: Say) {
                 ),
             );
         }
-        check_steps(stage, line, known, help, say);
+        check_steps(stage, &|j| lines.step(i, j), known, help, say);
         if stage
             .agree
             .as_ref()
@@ -509,12 +581,17 @@ fn check_step_ids(p: &Policy, lines: &Lines, say: Say) {
         }
     }
     let mut seen_steps = HashSet::new();
-    for id in &step_ids {
-        if !seen_steps.insert(*id) {
-            say(
-                None,
-                format!("step id {id:?} is used twice; give each step its own id"),
-            );
+    for (i, stage) in p.stages.iter().enumerate() {
+        for (j, step) in stage.steps.iter().enumerate() {
+            if !seen_steps.insert(step.id.as_str()) {
+                say(
+                    lines.step(i, j),
+                    format!(
+                        "step id {:?} is used twice; give each step its own id",
+                        step.id
+                    ),
+                );
+            }
         }
     }
 }
@@ -617,43 +694,73 @@ fn check_when(
     }
 }
 
-/// The format-2 keys a policy uses, by name, for a file that says `format = 1`.
-fn format2_keys(policy: &Policy) -> Vec<&'static str> {
-    let mut keys = Vec::new();
-    let mut add = |used: bool, key: &'static str| {
-        if used && !keys.contains(&key) {
-            keys.push(key);
+/// Records a format-2 key: whether it is used, its name, and how to find its line.
+type Add<'a> = dyn FnMut(bool, &'static str, &dyn Fn() -> Option<usize>) + 'a;
+
+/// The format-2 keys a policy uses, by name, each with the line it is first used
+/// on, for a file that says `format = 1`.
+fn format2_keys(policy: &Policy, lines: &Lines) -> Vec<(&'static str, Option<usize>)> {
+    let mut keys: Vec<(&'static str, Option<usize>)> = Vec::new();
+    let mut add = |used: bool, key: &'static str, line: &dyn Fn() -> Option<usize>| {
+        if used && !keys.iter().any(|(k, _)| *k == key) {
+            keys.push((key, line()));
         }
     };
-    add(policy.subject.is_some(), "subject");
-    for s in &policy.stages {
-        add(!s.steps.is_empty(), "[[stage.step]]");
-        add(s.agree.is_some(), "[stage.agree]");
-        add(s.label.is_some(), "label");
-        add(s.branch.is_some(), "branch");
-        add(!s.when.is_empty(), "when on a stage");
-    }
-    let deadlines = policy
-        .stages
-        .iter()
-        .flat_map(|s| &s.deadlines)
-        .chain(policy.limits.iter().map(|l| &l.deadline))
-        .chain(policy.obligations.iter().filter_map(|o| o.due.as_ref()));
-    for d in deadlines {
-        add(d.calendar_days.is_some(), "calendar_days");
-        add(d.stated_hours.is_some(), "stated_hours");
-        add(d.without_delay, "without_delay");
+    add(policy.subject.is_some(), "subject", &|| {
+        line_of_key(lines.text, "subject")
+    });
+    let deadline_keys = |d: &Deadline, at: Option<usize>, add: &mut Add| {
+        add(d.calendar_days.is_some(), "calendar_days", &|| {
+            lines.key(at, "calendar_days")
+        });
+        add(d.stated_hours.is_some(), "stated_hours", &|| {
+            lines.key(at, "stated_hours")
+        });
+        add(d.without_delay, "without_delay", &|| {
+            lines.key(at, "without_delay")
+        });
         add(
             d.from == super::model::Anchor::Discussed,
             "from = \"discussed\"",
+            &|| lines.key(at, "from"),
         );
+    };
+    for (i, s) in policy.stages.iter().enumerate() {
+        let at = lines.stage(i);
+        add(!s.steps.is_empty(), "[[stage.step]]", &|| lines.step(i, 0));
+        add(s.agree.is_some(), "[stage.agree]", &|| {
+            lines.header(at, "[stage.agree]")
+        });
+        add(s.label.is_some(), "label", &|| lines.key(at, "label"));
+        add(s.branch.is_some(), "branch", &|| lines.key(at, "branch"));
+        add(!s.when.is_empty(), "when on a stage", &|| {
+            lines.key(at, "when")
+        });
+        for (j, d) in s.deadlines.iter().enumerate() {
+            deadline_keys(d, lines.deadline(i, j), &mut add);
+        }
+        for (j, step) in s.steps.iter().enumerate() {
+            deadline_keys(&step.due, lines.step(i, j), &mut add);
+        }
     }
-    for o in &policy.obligations {
-        add(o.on == Trigger::ResolveAt, "on = \"resolve-at\"");
+    for (i, l) in policy.limits.iter().enumerate() {
+        deadline_keys(&l.deadline, lines.entry(&lines.spans.limit, i), &mut add);
     }
-    for b in &policy.bypasses {
-        add(b.without_discussion, "without_discussion");
-        add(b.may_open, "may_open");
+    for (i, o) in policy.obligations.iter().enumerate() {
+        let at = lines.entry(&lines.spans.obligation, i);
+        if let Some(d) = &o.due {
+            deadline_keys(d, at, &mut add);
+        }
+        add(o.on == Trigger::ResolveAt, "on = \"resolve-at\"", &|| {
+            lines.key(at, "on")
+        });
+    }
+    for (i, b) in policy.bypasses.iter().enumerate() {
+        let at = lines.entry(&lines.spans.bypass, i);
+        add(b.without_discussion, "without_discussion", &|| {
+            lines.key(at, "without_discussion")
+        });
+        add(b.may_open, "may_open", &|| lines.key(at, "may_open"));
     }
     keys
 }
@@ -662,13 +769,14 @@ fn format2_keys(policy: &Policy) -> Vec<&'static str> {
 /// same stage, and a timescale each.
 fn check_steps(
     stage: &super::model::Stage,
-    line: Option<usize>,
+    step_line: &dyn Fn(usize) -> Option<usize>,
     known_condition: &dyn Fn(&Condition) -> bool,
     condition_help: &dyn Fn() -> String,
     say: &mut dyn FnMut(Option<usize>, String),
 ) {
     let mut earlier: Vec<&str> = Vec::new();
-    for step in &stage.steps {
+    for (j, step) in stage.steps.iter().enumerate() {
+        let line = step_line(j);
         let what = format!("stage {} step {:?}", stage.number, step.id);
         if step.id.trim().is_empty()
             || step.who.trim().is_empty()
@@ -738,11 +846,47 @@ fn authors_words(message: &str) -> String {
     format!("{given}, but {wanted}")
 }
 
+/// One problem `element_problems` found: where its table is, the problem, and
+/// what the reader said of it (without the table's name), to tell when the
+/// reader's own error is the same mistake.
+struct ElementProblem {
+    range: Option<std::ops::Range<usize>>,
+    problem: Problem,
+    said: String,
+}
+
+/// A `[[stage.step]]`, `[[stage.deadline]]` or `[stage.agree]` written before any
+/// `[[stage]]`: it belongs to the stage above it, and there is none.
+fn part_before_its_stage(text: &str) -> Option<Problem> {
+    for (i, line) in text.lines().enumerate() {
+        let head = line.split('#').next().unwrap_or("").trim();
+        if head == "[[stage]]" {
+            return None;
+        }
+        let part = head
+            .strip_prefix("[[stage.")
+            .and_then(|r| r.strip_suffix("]]"))
+            .or_else(|| {
+                head.strip_prefix("[stage.")
+                    .and_then(|r| r.strip_suffix(']'))
+            });
+        if let Some(part) = part {
+            return Some(Problem {
+                line: Some(i + 1),
+                message: format!(
+                    "{head} comes before any [[stage]]; it belongs to the [[stage]] written above it, so move it below the stage whose {part} it is"
+                ),
+            });
+        }
+    }
+    None
+}
+
 /// Every table of a file that reads as TOML, checked one by one, so a file with
 /// several mistyped values hears of all of them in one run, each with the lines
 /// its table spans. Empty when the file is not TOML at all (the reader's one
 /// error is then all there is to say).
-fn element_problems(text: &str) -> Vec<(Option<std::ops::Range<usize>>, Problem)> {
+fn element_problems(text: &str) -> Vec<ElementProblem> {
     use super::model::{Bypass, Category, Limit, Note, Obligation, Stage, Step};
     use serde::de::DeserializeOwned;
     use toml::{Spanned, Value};
@@ -774,20 +918,22 @@ fn element_problems(text: &str) -> Vec<(Option<std::ops::Range<usize>>, Problem)
         #[serde(default)]
         stage: Vec<Parts>,
     }
-    type Found = Vec<(Option<std::ops::Range<usize>>, Problem)>;
+    type Found = Vec<ElementProblem>;
     fn check<T: DeserializeOwned>(value: &Spanned<Value>, what: &str, text: &str, out: &mut Found) {
         if let Err(e) = value.get_ref().clone().try_into::<T>() {
-            out.push((
-                Some(value.span()),
-                Problem {
+            let said = authors_words(e.message().trim());
+            out.push(ElementProblem {
+                range: Some(value.span()),
+                problem: Problem {
                     line: Some(line_of(text, value.span().start)),
-                    message: format!("{what}: {}", authors_words(e.message().trim())),
+                    message: format!("{what}: {said}"),
                 },
-            ));
+                said,
+            });
         }
     }
 
-    let Ok(mut top) = toml::from_str::<toml::Table>(text) else {
+    let Ok(top) = toml::from_str::<toml::Table>(text) else {
         return Vec::new();
     };
     let elements: Elements = toml::from_str(text).unwrap_or_default();
@@ -836,19 +982,55 @@ fn element_problems(text: &str) -> Vec<(Option<std::ops::Range<usize>>, Problem)
     for n in &elements.note {
         check::<Note>(n, "a note", text, &mut out);
     }
-    // The top of the file, with the tables above set aside.
-    for key in ["obligation", "category", "limit", "bypass", "note"] {
-        top.remove(key);
+    // The top of the file, key by key, so one mistyped value does not hide
+    // another (a bad `division` hid a bad `subject`).
+    let spans: std::collections::BTreeMap<String, Spanned<Value>> =
+        toml::from_str(text).unwrap_or_default();
+    let tables = ["stage", "obligation", "category", "limit", "bypass", "note"];
+    for (key, value) in &spans {
+        let what = key.as_str();
+        match what {
+            "format" => check::<u32>(value, what, text, &mut out),
+            "year" => check::<u16>(value, what, text, &mut out),
+            "id" | "name" | "partnership" | "document" => {
+                check::<String>(value, what, text, &mut out)
+            }
+            "division" => check::<crate::calendar::Division>(value, what, text, &mut out),
+            "subject" => check::<super::model::SubjectScope>(value, what, text, &mut out),
+            "urgent" => check::<super::model::Urgent>(value, "[urgent]", text, &mut out),
+            _ if tables.contains(&what) => {}
+            _ => {
+                // The reader's own words for it, so that it and this are one problem.
+                let alone: toml::Table = [(key.clone(), value.get_ref().clone())]
+                    .into_iter()
+                    .collect();
+                let Err(e) = Value::Table(alone).try_into::<Policy>() else {
+                    continue;
+                };
+                let said = authors_words(e.message().trim());
+                out.push(ElementProblem {
+                    range: Some(value.span()),
+                    problem: Problem {
+                        line: Some(line_of(text, value.span().start)),
+                        message: said.clone(),
+                    },
+                    said,
+                });
+            }
+        }
     }
-    top.insert("stage".into(), Value::Array(Vec::new()));
-    if let Err(e) = Value::Table(top).try_into::<Policy>() {
-        out.push((
-            None,
-            Problem {
-                line: None,
-                message: authors_words(e.message().trim()),
-            },
-        ));
+    for key in ["format", "id", "name", "partnership", "document", "stage"] {
+        if !top.contains_key(key) {
+            let said = format!("missing field `{key}`");
+            out.push(ElementProblem {
+                range: None,
+                problem: Problem {
+                    line: None,
+                    message: said.clone(),
+                },
+                said,
+            });
+        }
     }
     out
 }

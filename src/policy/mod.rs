@@ -274,40 +274,52 @@ impl Catalogue {
 /// built-in; the built-in's own text is fine), and two files with one id in the
 /// user's policies folder `user_dir` would leave one of them unused.
 pub fn check_id_is_free(path: &Path, loaded: &LoadedPolicy, user_dir: &Path) -> Result<()> {
-    let p = &loaded.policy;
-    let id_problem = |message: String| {
-        problems_error(
-            path,
-            &[Problem {
-                line: check::line_of_key(&loaded.text, "id"),
-                message,
-            }],
-        )
+    let problems = id_problems(path, &loaded.text, &loaded.policy.id, user_dir);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems_error(path, &problems))
+    }
+}
+
+/// What is wrong with a policy file's id (`id`, as written in `text`), with its
+/// line: a built-in's id, or another file's in the policies folder. Also asked of
+/// a file with other problems, so that one run lists them all.
+pub fn id_problems(path: &Path, text: &str, id: &str, user_dir: &Path) -> Vec<Problem> {
+    let hash = hash_text(text);
+    let problem = |message: String| Problem {
+        line: check::line_of_key(text, "id"),
+        message,
     };
     if Catalogue::builtin()
         .policies()
         .iter()
-        .any(|b| b.policy.id == p.id && b.hash != loaded.hash)
+        .any(|b| b.policy.id == id && b.hash != hash)
     {
-        return Err(id_problem(format!(
-            "id {:?} is the id of a built-in policy; give yours its own id (e.g. add your area's name)",
-            p.id
-        )));
+        return vec![problem(format!(
+            "id {id:?} is the id of a built-in policy; give yours its own id (e.g. add your area's name)"
+        ))];
     }
-    if let Some(other) = same_id_in(user_dir, path, loaded) {
-        return Err(id_problem(format!(
-            "id {:?} is also the id of {}, in your policies folder; only one of them can be used, so give one of them another id",
-            p.id,
+    match same_id_in(user_dir, path, id, &hash) {
+        Some(other) => vec![problem(format!(
+            "id {id:?} is also the id of {}, in your policies folder; only one of them can be used, so give one of them another id",
             other.display()
-        )));
+        ))],
+        None => Vec::new(),
     }
-    Ok(())
+}
+
+/// The `id` a policy text gives, if it reads as TOML at all (for a file with
+/// other problems).
+pub fn written_id(text: &str) -> Option<String> {
+    let top: toml::Table = toml::from_str(text).ok()?;
+    top.get("id")?.as_str().map(str::to_owned)
 }
 
 /// Another file in the configuration folder's policies with the same id and a
 /// different text: escalate would use only the first, so the two are a problem
 /// to report here, before either is relied on.
-fn same_id_in(dir: &Path, path: &Path, loaded: &LoadedPolicy) -> Option<PathBuf> {
+fn same_id_in(dir: &Path, path: &Path, id: &str, hash: &str) -> Option<PathBuf> {
     let me = std::fs::canonicalize(path).ok();
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
@@ -317,8 +329,7 @@ fn same_id_in(dir: &Path, path: &Path, loaded: &LoadedPolicy) -> Option<PathBuf>
     paths.sort();
     paths.into_iter().find(|other| {
         std::fs::canonicalize(other).ok() != me
-            && LoadedPolicy::from_file(other)
-                .is_ok_and(|o| o.policy.id == loaded.policy.id && o.hash != loaded.hash)
+            && LoadedPolicy::from_file(other).is_ok_and(|o| o.policy.id == id && o.hash != hash)
     })
 }
 

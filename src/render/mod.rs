@@ -59,7 +59,13 @@ pub fn deadline_phrase(due: &Due, st: &Standing) -> String {
         date = format!("{date} {t}");
     }
     if due.immediately {
-        date = format!("immediately (by the end of {date})");
+        date = match due.shut_on {
+            Some(shut) => format!(
+                "immediately (it arose on {}, when the office was shut: by the end of the next working day, {date})",
+                human_date(shut)
+            ),
+            None => format!("immediately (by the end of {date})"),
+        };
     }
     if st.overdue {
         match st.working_days_overdue {

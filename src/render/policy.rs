@@ -785,7 +785,34 @@ pub fn check_summary(path: &std::path::Path, loaded: &LoadedPolicy, install_dir:
         Some(_) => {
             "for a child at risk of immediate harm it may move on before a stage's discussion is recorded"
         }
-        None => "it has no [urgent] rules, so urgent cases follow the same stages",
+        None => "",
+    };
+    // Without an [urgent] table, urgency can still change the path (an urgent
+    // branch) or the timescales: say which, never "the same stages" of a policy
+    // with an urgent branch.
+    let urgent_stage = |s: &&crate::policy::Stage| {
+        s.branch.is_some()
+            && s.when.contains(&crate::policy::Condition::Flag(
+                crate::policy::Flag::ImmediateHarm,
+            ))
+    };
+    let branches: Vec<String> = p
+        .stages
+        .iter()
+        .filter(urgent_stage)
+        .map(|s| format!("stage {} ({})", p.label(s.number), s.name))
+        .collect();
+    let urgent = match (urgent, branches.as_slice()) {
+        ("", []) => "it has no [urgent] rules, so urgent cases follow the same stages".to_owned(),
+        ("", _) => format!(
+            "it has no [urgent] table, but a child at risk of immediate harm takes the urgent branch: {}",
+            branches.join(", ")
+        ),
+        (u, []) => u.to_owned(),
+        (u, _) => format!(
+            "{u}, and takes the urgent branch: {}",
+            branches.join(", ")
+        ),
     };
     format!(
         "{file} is a valid policy: {id} ({name}), {partnership}, {year}. It has {n} stage{s} ({stages}); \

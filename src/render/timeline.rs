@@ -97,7 +97,15 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy, flat: bool) -> String
                 one_line(&s.stage_label),
                 one_line(&s.stage_name)
             );
-            let _ = writeln!(out, "Due:      {}", due_phrase(s));
+            // A date a user set says so: the policy did not give it.
+            let set_by = match s.due_set_by {
+                Some(crate::domain::summary::DueSetBy::User) => {
+                    " (a date set to protect the child)"
+                }
+                Some(crate::domain::summary::DueSetBy::Agreed) => " (a date the parties agreed)",
+                _ => "",
+            };
+            let _ = writeln!(out, "Due:      {}{set_by}", due_phrase(s));
             // Which working days the date was counted in, so a surprising date can
             // be traced to an import or a closure day.
             let _ = writeln!(out, "Calendar: {}", s.calendar);
@@ -117,6 +125,20 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy, flat: bool) -> String
         let _ = writeln!(out, "Outstanding:");
         for o in &s.obligations {
             let _ = writeln!(out, "  - {}", one_line(&obligation_phrase(o)));
+            // "Immediately" on a weekend or bank holiday: say what it means then.
+            if let Some((shut, due)) = o
+                .due
+                .as_ref()
+                .filter(|d| d.immediately && !o.standing.overdue)
+                .and_then(|d| d.shut_on.map(|s| (s, d.date)))
+            {
+                let _ = writeln!(
+                    out,
+                    "    It arose on {}, a day the office is shut: \"immediately\" means as soon as it opens, by the end of {} at the latest. If your agency has out-of-hours safeguarding cover, use it now.",
+                    crate::domain::clock::human_date(shut),
+                    crate::domain::clock::human_date(due)
+                );
+            }
         }
     }
     let _ = writeln!(out, "\nTimeline:");
@@ -214,7 +236,19 @@ impl<'a> Timeline<'a> {
             r.seq,
             one_line(&r.by),
             indented(
-                &describe(&r.event, self.met.get(&r.seq).copied(), &label),
+                &match &r.event {
+                    // Where the stage lets no one agree a later date, the date was
+                    // accepted as an earlier one that protects the child.
+                    Event::DueAgreed { stage, due, note }
+                        if self.policy.stage(*stage).is_some_and(|s| s.agree.is_none()) =>
+                    {
+                        format!(
+                            "set a date for stage {} to protect the child: due {due}: {note}",
+                            label(*stage)
+                        )
+                    }
+                    event => describe(event, self.met.get(&r.seq).copied(), &label),
+                },
                 5,
                 self.flat
             )
@@ -250,6 +284,9 @@ fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> Str
             let mut s = format!("opened at stage {}", label(o.stage));
             if let Some(d) = o.due {
                 let _ = write!(s, ", due set to {d}");
+                if let Some(why) = &o.due_reason {
+                    let _ = write!(s, " ({why})");
+                }
             }
             if let Some(r) = &o.start_reason {
                 let _ = write!(s, " because: {r}");

@@ -366,3 +366,32 @@ fn the_missing_principles_and_duties_are_shown() {
     let v = step(&env, &id);
     assert_eq!(obligation_ids(&v), ["tac-officer"]);
 }
+
+/// Issue 30 item 20: five sentences the audit found missing are notes, each quoted
+/// whole (the sources test above checks the words are the document's).
+#[test]
+fn the_lost_notes_are_quoted_whole() {
+    let env = crate::support::Env::new();
+    for (policy, sentence) in [
+        ("gscb", "The primary and paramount consideration is the safety of children."),
+        ("gscb", "1.6 Where professionals consider the practice of other professionals is placing a child/children at risk of harm, they must be assertive, act swiftly and ensure that they challenge the relevant professionals is in line with this policy."),
+        ("gscb", "c. The line managers involved could consider whether it would be helpful to convene a professionals meeting to obtain the views of other agencies as relevant. Any professionals meeting will need to adhere to the information sharing guidance set out in the Gloucestershire Safeguarding Procedures."),
+        ("gscb", "b. Again, at this stage, a professionals meeting could be held engaging other agencies considered if deemed appropriate by the involved managers."),
+        ("lscb", "All workers should feel able to challenge decision-making and to see this as their right and responsibility in order to promote the best multi-agency safeguarding practice."),
+        ("lscb", "It should be recognised that differences in status and/or experience may affect the confidence of some workers to pursue this unsupported."),
+    ] {
+        let v = env.json(&["policy", "show", policy]);
+        let notes = v["note"].as_array().expect("notes");
+        assert!(
+            notes.iter().any(|n| n["source"] == sentence),
+            "{policy} has no note quoting {sentence:?}"
+        );
+    }
+    let text = shown(&env, "gscb");
+    for words in [
+        "be assertive, act swiftly",
+        "At stage 3 too, a professionals meeting",
+    ] {
+        assert!(text.contains(words), "policy show gscb lacks {words:?}");
+    }
+}

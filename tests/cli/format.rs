@@ -378,7 +378,10 @@ fn a_named_role_bypasses_from_any_stage_and_may_open_later() {
         1,
         &open_args("bypass-example", &["--stage", "3", "--reason", "r"]),
     );
-    assert!(err.contains("starts every dispute at stage 1"), "{err}");
+    assert!(
+        err.contains("only \"Independent Reviewing Officer\" may open a dispute at stage 3"),
+        "{err}"
+    );
     let v = env.open(
         "bypass-example",
         &[

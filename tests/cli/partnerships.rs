@@ -444,13 +444,25 @@ fn west_yorkshire_lets_the_professionals_agree_their_own_time_scale() {
     assert_eq!(v["due"], "2026-12-24");
     assert_eq!(v["due_set_by"], "agreed");
 
-    // The first line managers: the text lets no one agree a date for them.
+    // The first line managers: the text gives them no date and lets no one agree
+    // one, but a date that protects the child may be set, with its reason
+    // (clarification 5; issue 30 item 23).
     env.now("2026-12-14T10:00:00Z");
     let v = discuss_and_escalate(&env, &id);
     assert_eq!(v["stage"], 2);
     assert_eq!(v["due"], Value::Null);
-    let err = env.fails(1, &["agree", &id, "--due", "2026-12-18", "--note", "n"]);
-    assert!(err.contains("does not let the parties agree"), "{err}");
+    let v = env.json(&[
+        "agree",
+        &id,
+        "--due",
+        "2026-12-18",
+        "--note",
+        "Decide before the child's review on the 21st",
+    ]);
+    assert_eq!(
+        (v["due"].as_str(), v["due_set_by"].as_str()),
+        (Some("2026-12-18"), Some("user"))
+    );
 }
 
 /// West Midlands (13.13, 2024): managers, then senior managers, one at a time,

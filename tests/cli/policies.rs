@@ -194,6 +194,36 @@ fn bscb_immediate_harm_is_escalated_the_same_working_day() {
     assert!(err.contains("nothing recorded yet"), "{err}");
 }
 
+/// Issue 30 item 19: "escalated on the same working day" is about escalating, and
+/// stage 5, the final meeting, has nowhere to escalate to.
+#[test]
+fn bscb_immediate_harm_same_day_rule_stops_before_the_final_meeting() {
+    let mut env = Env::new();
+    // Opened Thu 24 Dec 2026 (a working day) for a child at immediate risk.
+    env.now("2026-12-24T10:00:00Z");
+    let v = open(&env, "bscb", &["--immediate-harm"]);
+    let id = id_of(&v);
+    assert_eq!(v["due"], "2026-12-24");
+    // Escalated through on Tue 29 Dec (Fri 25 Dec and Mon 28 Dec, the Boxing Day
+    // substitute, are bank holidays): stages 2 to 4 are each due that day.
+    env.now("2026-12-29T09:00:00Z");
+    for stage in 2..=4 {
+        let v = step(&env, &id);
+        assert_eq!(
+            (v["stage"].as_u64(), v["due"].as_str()),
+            (Some(stage), Some("2026-12-29"))
+        );
+    }
+    // Stage 5: only the one working week from Thu 24 Dec bounds it: Tue 29,
+    // Wed 30, Thu 31 Dec, (Fri 1 Jan a bank holiday) Mon 4, Tue 5 Jan.
+    let v = step(&env, &id);
+    assert_eq!(v["stage"], 5);
+    assert_eq!(v["due"], "2027-01-05", "not due the day it was entered");
+    env.now("2026-12-30T09:00:00Z");
+    let rows = env.json(&["status"]);
+    assert_eq!(rows[0]["overdue"], false, "{rows}");
+}
+
 #[test]
 fn lscb_has_no_fixed_timescales_and_tells_the_board_manager() {
     let mut env = Env::new();
@@ -517,6 +547,153 @@ fn cumbria_formal_process_is_seven_working_days_after_an_urgency_assessment() {
     assert_eq!(obligation_ids(&v), Vec::<String>::new());
 }
 
+/// Issue 30 item 21: "informed immediately" on Christmas Day is said plainly: the
+/// office is shut, so it is due by the end of the next working day.
+#[test]
+fn gscb_immediately_on_a_day_the_office_is_shut_is_said_plainly() {
+    let mut env = Env::new();
+    // Fri 25 Dec 2026; Mon 28 Dec is the Boxing Day substitute: Tue 29 Dec opens.
+    env.now("2026-12-25T10:00:00Z");
+    let id = id_of(&open(&env, "gscb", &["--immediate-harm"]));
+    let text = env.ok(&["show", &id]);
+    assert!(
+        text.contains("It arose on Fri 25 Dec 2026, a day the office is shut")
+            && text.contains("as soon as it opens, by the end of Tue 29 Dec 2026"),
+        "{text}"
+    );
+    let v = env.json(&["show", &id]);
+    assert_eq!(crate::support::duty(&v, "dsl")["due"], "2026-12-29");
+    env.now("2026-12-29T23:59:00Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(crate::support::duty(&v, "dsl")["overdue"], false);
+    env.now("2026-12-30T00:00:01Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(crate::support::duty(&v, "dsl")["overdue"], true);
+    // A working day needs no such words.
+    env.now("2026-12-29T10:00:00Z");
+    let id = id_of(&open(&env, "gscb", &["--immediate-harm"]));
+    assert!(!env.ok(&["show", &id]).contains("office is shut"));
+    let reading = env.ok(&["policy", "show", "gscb"]);
+    assert!(reading.contains("On a day the office is shut"), "{reading}");
+}
+
+/// Issue 30 item 22: child protection recorded after the formal process began
+/// starts the urgency assessment's 24 hours then, not at the stage's entry.
+#[test]
+fn cumbria_child_protection_learned_later_counts_24_hours_from_then() {
+    let mut env = Env::new();
+    env.now("2026-11-23T09:00:00Z");
+    let id = id_of(&open(&env, "cumbria", &[]));
+    for _ in 0..4 {
+        step(&env, &id);
+    }
+    // Stage 5 entered Mon 23 Nov 09:00; child protection recorded Wed 25 Nov 11:30.
+    env.now("2026-11-25T11:30:00Z");
+    let v = env.json(&[
+        "amend",
+        &id,
+        "--fact",
+        "cp-plan=yes",
+        "--note",
+        "A child protection plan was made yesterday",
+    ]);
+    let duty = crate::support::duty(&v, "urgency-assessment");
+    assert_eq!(duty["due"], "2026-11-26", "24 hours from Wed 11:30: {duty}");
+    assert_eq!(duty["overdue"], false, "not overdue the moment it arises");
+    env.now("2026-11-26T11:30:00Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(
+        crate::support::duty(&v, "urgency-assessment")["overdue"],
+        false
+    );
+    env.now("2026-11-26T11:31:00Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(
+        crate::support::duty(&v, "urgency-assessment")["overdue"],
+        true
+    );
+}
+
+/// Issue 30 item 23 (clarification 5): an earlier date that protects the child,
+/// with its reason, at opening or at any point of a stage, under any policy; a
+/// later one still only where the policy lets the parties agree one.
+#[test]
+fn an_earlier_date_with_a_reason_is_accepted_under_every_policy() {
+    let mut env = Env::new();
+    // Mon 30 Nov 2026: gscb stage 1 is due Mon 7 Dec.
+    env.now("2026-11-30T09:00:00Z");
+    let v = open(
+        &env,
+        "gscb",
+        &[
+            "--due",
+            "2026-12-03",
+            "--due-reason",
+            "child goes home Thursday",
+        ],
+    );
+    let id = id_of(&v);
+    assert_eq!(
+        (v["due"].as_str(), v["due_set_by"].as_str()),
+        (Some("2026-12-03"), Some("user"))
+    );
+    let text = env.ok(&["show", &id]);
+    assert!(
+        text.contains("Thu 3 Dec 2026") && text.contains("(a date set to protect the child)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("due set to 2026-12-03 (child goes home Thursday)"),
+        "{text}"
+    );
+    let err = env.fails(
+        1,
+        &open_args("gscb", &["--due", "2026-12-08", "--due-reason", "agreed"]),
+    );
+    assert!(
+        err.contains("later than the policy allows")
+            && err.contains("does not let the parties agree"),
+        "{err}"
+    );
+
+    // cumbria: the Executive Manager/Lead sets a shorter timescale after the formal
+    // process began (entered Mon 30 Nov: 7 working days is Wed 9 Dec).
+    let id = id_of(&open(&env, "cumbria", &[]));
+    for _ in 0..4 {
+        step(&env, &id);
+    }
+    env.now("2026-12-01T15:00:00Z");
+    assert_eq!(env.json(&["show", &id])["due"], "2026-12-09");
+    let err = env.fails(1, &["agree", &id, "--due", "2026-12-10", "--note", "n"]);
+    assert!(err.contains("does not let the parties agree"), "{err}");
+    let err = env.fails(1, &["agree", &id, "--due", "2026-11-30", "--note", "n"]);
+    assert!(err.contains("has already passed"), "{err}");
+    let out = env.ok(&[
+        "agree",
+        &id,
+        "--due",
+        "2026-12-03",
+        "--note",
+        "Executive Lead: the child protection conference is on Friday",
+    ]);
+    assert!(
+        out.contains("Recorded a date to protect the child for stage 5"),
+        "{out}"
+    );
+    let v = env.json(&["show", &id]);
+    assert_eq!(
+        (v["due"].as_str(), v["due_set_by"].as_str()),
+        (Some("2026-12-03"), Some("user"))
+    );
+    let text = env.ok(&["show", &id]);
+    assert!(
+        text.contains("set a date for stage 5 to protect the child: due 2026-12-03"),
+        "{text}"
+    );
+    env.now("2026-12-04T00:00:01Z");
+    assert_eq!(env.json(&["show", &id])["overdue"], true);
+}
+
 #[test]
 fn cumbria_executive_lead_sets_a_shorter_timescale() {
     let mut env = Env::new();
@@ -768,7 +945,7 @@ fn malformed_policies_fail_with_the_line_and_what_to_change() {
         (
             "unknown-key.toml",
             MINI.replace("who = \"W\"\naction = \"A\"\nsource = \"S\"\n\n[[stage.deadline]]\nnone", "who = \"W\"\naction = \"A\"\nsource = \"S\"\ncolour = \"red\"\n\n[[stage.deadline]]\nnone"),
-            vec!["line 25: unknown field `colour`"],
+            vec!["line 25: [[stage]] table 2: unknown field `colour`"],
         ),
         (
             "gap.toml",
@@ -930,4 +1107,192 @@ fn user_policies_are_used_by_id_but_may_not_reuse_a_built_in_id() {
         ],
     );
     assert!(err.contains("already a built-in policy"), "{err}");
+}
+
+/// Issue 30 item 24: `policy check` lists every problem in one run, each once, at
+/// its own line.
+#[test]
+fn policy_check_lists_every_problem_once_at_its_own_line() {
+    let env = Env::new();
+    let problems = |err: &str| -> Vec<String> {
+        err.lines()
+            .filter(|l| l.starts_with("  ") && l.contains(".toml: "))
+            .map(|l| l.split_once(".toml: ").unwrap().1.to_owned())
+            .collect()
+    };
+    // A bad division no longer hides a built-in id clash, nor a bad subject both.
+    let text = MINI
+        .replace("\"mini\"", "\"gscb\"")
+        .replace("format = 1", "format = 2")
+        .replace(
+            "document = \"Mini document\"",
+            "document = \"Mini document\"\ndivision = \"wales\"\nsubject = \"kids\"",
+        );
+    let (err, _) = check_fails(&env, "header.toml", &text);
+    let found = problems(&err);
+    assert_eq!(found.len(), 3, "{err}");
+    assert!(
+        found[0].starts_with("line 2: id \"gscb\" is the id of a built-in policy"),
+        "{err}"
+    );
+    assert!(found[1].starts_with("line 7: division: `wales`"), "{err}");
+    assert!(found[2].starts_with("line 8: subject: `kids`"), "{err}");
+    assert!(err.contains("has 3 problems"), "{err}");
+
+    // A step before any stage: said at the step, not "duplicate key" at the stage.
+    let text = MINI.replace(
+        "format = 1",
+        "format = 2",
+    ).replace(
+        "document = \"Mini document\"\n",
+        "document = \"Mini document\"\n\n[[stage.step]]\nid = \"x\"\nwho = \"W\"\naction = \"A\"\ndue = { working_days = 1 }\nsource = \"S\"\n",
+    );
+    let (err, _) = check_fails(&env, "early-step.toml", &text);
+    let found = problems(&err);
+    assert_eq!(found.len(), 1, "{err}");
+    assert!(
+        found[0].starts_with("line 8: [[stage.step]] comes before any [[stage]]"),
+        "{err}"
+    );
+    assert!(!err.contains("duplicate key"), "{err}");
+
+    // One typo is one problem, at its own line.
+    let text = MINI.replace("working_days = 5\n", "working_days = 5\nsorce = \"S\"\n");
+    let (err, _) = check_fails(&env, "typo.toml", &text);
+    let found = problems(&err);
+    assert_eq!(found.len(), 1, "{err}");
+    assert!(
+        found[0].starts_with("line 17: [[stage]] table 1, a deadline: unknown field `sorce`"),
+        "{err}"
+    );
+    assert!(err.contains("has 1 problem:"), "{err}");
+
+    // Format 2 keys in a format 1 file, each at its line.
+    let text = MINI
+        .replace(
+            "document = \"Mini document\"",
+            "document = \"Mini document\"\nsubject = \"adults\"",
+        )
+        .replace("name = \"Two\"", "name = \"Two\"\nlabel = \"2a\"");
+    let (err, _) = check_fails(&env, "format1.toml", &text);
+    let found = problems(&err);
+    assert_eq!(
+        found,
+        [
+            "line 7: subject needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`",
+            "line 23: label needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`",
+        ],
+        "{err}"
+    );
+
+    // A step's problem is at the step, not at its stage.
+    let text = format!(
+        "{}\n[[stage.step]]\nid = \"x\"\nwho = \"W\"\naction = \"A\"\nafter = \"nothing\"\ndue = {{ working_days = 1 }}\nsource = \"S\"\n",
+        MINI.replace("format = 1", "format = 2")
+    );
+    let (err, _) = check_fails(&env, "step.toml", &text);
+    let found = problems(&err);
+    assert_eq!(found.len(), 1, "{err}");
+    assert!(
+        found[0].starts_with("line 30: stage 2 step \"x\": after = \"nothing\""),
+        "{err}"
+    );
+}
+
+/// Issue 30 item 24: a policy whose urgency is an urgent branch is not said to
+/// have "no [urgent] rules"; a stage only another role may open says who may.
+#[test]
+fn policy_check_names_an_urgent_branch_and_open_names_who_may_open_later() {
+    let env = Env::new();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/fixtures/format2");
+    let out = env.ok(&["policy", "check", &format!("{fixtures}/branches.toml")]);
+    assert!(!out.contains("no [urgent] rules"), "{out}");
+    assert!(
+        out.contains("a child at risk of immediate harm takes the urgent branch: stage 4a"),
+        "{out}"
+    );
+
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(format!("{fixtures}/bypass.toml"), dir.join("bypass.toml")).unwrap();
+    let err = env.fails(
+        1,
+        &open_args(
+            "bypass-example",
+            &["--stage", "3", "--as", "Team manager", "--reason", "r"],
+        ),
+    );
+    assert!(
+        err.contains("only \"Independent Reviewing Officer\" may open a dispute at stage 3, not \"Team manager\"")
+            && !err.contains("starts every dispute"),
+        "{err}"
+    );
+    env.json(&open_args(
+        "bypass-example",
+        &[
+            "--stage",
+            "3",
+            "--as",
+            "Independent Reviewing Officer",
+            "--reason",
+            "r",
+        ],
+    ));
+}
+
+/// Issue 30 item 25: `policy show FILE` reads a policy before it is installed
+/// (it said "there is no policy called ..."), and lists a broken file's problems.
+#[test]
+fn policy_show_previews_a_file_before_it_is_installed() {
+    let env = Env::new();
+    let path = env.tmp.path().join("our-area.toml");
+    std::fs::write(&path, MINI).unwrap();
+    let file = path.display().to_string();
+    let text = env.ok(&["policy", "show", &file]);
+    assert!(
+        text.contains("Mini Partnership") && text.contains(&file),
+        "{text}"
+    );
+    let v = env.json(&["policy", "show", &file]);
+    assert_eq!(
+        (v["id"].as_str(), v["origin"].as_str()),
+        (Some("mini"), Some(file.as_str()))
+    );
+    // Not installed: the id alone still means nothing.
+    let err = env.fails(1, &["policy", "show", "mini"]);
+    assert!(err.contains("there is no policy called \"mini\""), "{err}");
+    std::fs::write(&path, MINI.replace("number = 2", "number = 3")).unwrap();
+    let err = env.fails(1, &["policy", "show", &file]);
+    assert!(err.contains("stage 2 is missing"), "{err}");
+}
+
+/// Issue 30 item 25: the manual names the status cache as it is, and the policy
+/// page says what a broken file in the policies folder does (warns; escalate runs).
+#[test]
+fn the_manual_says_what_the_files_are_and_do() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let man = std::path::Path::new(root).join("man");
+    for entry in std::fs::read_dir(&man).unwrap() {
+        let path = entry.unwrap().path();
+        let page = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !page.contains("status.jsonl"),
+            "{} names status.jsonl",
+            path.display()
+        );
+    }
+    let top = std::fs::read_to_string(man.join("escalate.1")).unwrap();
+    assert!(
+        top.contains("cache/status.bin"),
+        "escalate.1 does not name the cache"
+    );
+    let format = std::fs::read_to_string(format!("{root}/policies/README.md")).unwrap();
+    assert!(
+        !format.contains("escalate refuses to run"),
+        "policies/README.md"
+    );
+    assert!(
+        format.contains("does not stop\nescalate: every command warns"),
+        "policies/README.md"
+    );
 }

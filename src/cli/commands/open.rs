@@ -52,10 +52,10 @@ pub struct OpenArgs {
     /// The child is thought to be at risk of immediate harm
     #[arg(long)]
     pub immediate_harm: bool,
-    /// An earlier deadline for the first stage (later only as agreed, with --due-reason)
+    /// An earlier deadline for the first stage, to protect the child (later only where the policy lets the parties agree one, with --due-reason)
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub due: Option<NaiveDate>,
-    /// Why --due is a later date the parties agreed (where the policy allows it)
+    /// Why this date: what makes an earlier one necessary, or who agreed a later one
     #[arg(long, value_name = "TEXT", requires = "due")]
     pub due_reason: Option<String>,
     /// When the dispute was really opened, if earlier than now

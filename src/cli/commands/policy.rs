@@ -41,7 +41,7 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Policy ID (see `escalate policy list`)
+    /// Policy ID (see `escalate policy list`), or a policy file (a path with a `/`, or ending in .toml) to read before installing it
     pub id: String,
     /// How to show it: text for people, or a flowchart (mermaid for GitHub, dot for Graphviz)
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -140,9 +140,27 @@ fn list(ctx: &Ctx) -> Result<Output> {
     Ok(Output::Text(out))
 }
 
+/// Whether `policy show` was given a file rather than an id: a path, a `.toml`
+/// name, or a name no policy has that is a file here.
+fn names_a_file(arg: &str, known: bool) -> bool {
+    arg.contains(std::path::MAIN_SEPARATOR)
+        || arg.contains('/')
+        || arg.ends_with(".toml")
+        || (!known && std::path::Path::new(arg).is_file())
+}
+
 fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
-    let loaded = s.catalogue.get(&args.id)?;
+    let known = s.catalogue.get(&args.id).is_ok();
+    // A file is read as `policy check` reads it, so a file with problems lists
+    // them all rather than being shown in part.
+    let file;
+    let loaded = if names_a_file(&args.id, known) {
+        file = LoadedPolicy::from_file(std::path::Path::new(&args.id))?;
+        &file
+    } else {
+        s.catalogue.get(&args.id)?.as_ref()
+    };
     let p = &loaded.policy;
     let division = s.division_of(p);
     match (args.format, ctx.json) {
@@ -191,9 +209,35 @@ struct CheckReport<'a> {
     hash: &'a str,
 }
 
+/// A file with problems may also have an id that is taken: one run lists both.
+fn every_problem(path: &std::path::Path, e: Error, ctx: &Ctx) -> Error {
+    let Some(text) = crate::store::fsutil::read_file(path)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return e;
+    };
+    let Err(mut problems) = crate::policy::check::parse(&text) else {
+        return e;
+    };
+    if let Some(id) = crate::policy::written_id(&text) {
+        problems.extend(crate::policy::id_problems(
+            path,
+            &text,
+            &id,
+            ctx.user_policies(),
+        ));
+    }
+    problems.sort_by_key(|p| p.line.unwrap_or(0));
+    crate::policy::problems_error(path, &problems)
+}
+
 fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
     let path = &args.file;
-    let loaded = LoadedPolicy::from_file(path)?;
+    let loaded = match LoadedPolicy::from_file(path) {
+        Ok(loaded) => loaded,
+        Err(e) => return Err(every_problem(path, e, ctx)),
+    };
     crate::policy::check_id_is_free(path, &loaded, ctx.user_policies())?;
     let p = &loaded.policy;
     let excluded = p.categories.iter().filter(|c| c.excluded).count();
