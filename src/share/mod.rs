@@ -9,6 +9,7 @@ pub mod git;
 pub mod history;
 pub mod integrate;
 pub mod sync;
+pub mod witness;
 
 use std::path::{Path, PathBuf};
 

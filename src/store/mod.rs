@@ -368,6 +368,28 @@ pub mod layout {
         root.join(path)
     }
 
+    /// The shared folder of witnesses: one file per member, each line a signed
+    /// record of a head that member saw in the partnership's repository.
+    pub const WITNESSES: &str = "witnesses";
+
+    /// A member's witness file as git names it: `witnesses/<hex>.jsonl`, `<hex>`
+    /// the 64 lowercase hex digits of the SHA-256 of the member's public key (the
+    /// digest `ssh-keygen -l` prints in base64).
+    pub fn witness_path(key_hex: &str) -> String {
+        format!("{WITNESSES}/{key_hex}.jsonl")
+    }
+
+    /// The key digest a shared path is the witness file of, if it is one: exactly
+    /// `witnesses/` + 64 characters of `[0-9a-f]` + `.jsonl`, nothing else.
+    pub fn witness_key_of(path: &str) -> Option<&str> {
+        let hex = path
+            .strip_prefix(WITNESSES)?
+            .strip_prefix('/')?
+            .strip_suffix(".jsonl")?;
+        (hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then_some(hex)
+    }
+
     /// A file created and removed at once to learn whether `dir` can be written.
     pub fn write_probe(dir: &Path) -> PathBuf {
         dir.join(format!(".write-test-{}", std::process::id()))

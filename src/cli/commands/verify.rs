@@ -33,26 +33,51 @@ pub struct VerifyArgs {
     pub history: bool,
 }
 
-/// `verify --history`: one line per breach, naming the commit; exit 3 if any.
+/// `verify --history`: one line per breach and per witness the history does not
+/// honour, each naming the commit and the file; exit 3 if any.
 fn history(ctx: &Ctx) -> Result<Output> {
+    use crate::error::Error;
+    use crate::store::layout;
     let h = crate::share::history::check(ctx.root.as_path())?;
+    let short = |c: &str| c[..c.len().min(12)].to_owned();
     let rewritten = h.rewritten.as_ref().map(|c| {
-        crate::error::Error::damaged_file(
-            crate::store::layout::git_dir(&ctx.root),
+        Error::damaged_file(
+            layout::git_dir(&ctx.root),
             format!(
                 "the partnership's repository no longer contains commit {c}, which this computer synced: its history was rewritten by a forced push"
             ),
             "Tell whoever looks after the repository; `escalate sync` says how to restore it.",
         )
     });
+    let against = |b: &crate::share::history::Breach| match &b.parent {
+        Some(p) => format!(" (compared with its parent {})", short(p)),
+        None => String::new(),
+    };
     let first = h.breaches.first().map(|b| {
-        crate::error::Error::damaged_journal(
-            crate::store::layout::shared_file(&ctx.root, &b.file),
+        Error::damaged_journal(
+            layout::shared_file(&ctx.root, &b.file),
             format!(
-                "commit {} by {} did not only append to it: {}",
-                b.commit, b.author, b.what
+                "commit {} by {}{} did not only append to it: {}",
+                b.commit,
+                b.author,
+                against(b),
+                b.what
             ),
         )
+    });
+    let witnessed = h.witnesses.first().map(|w| {
+        let what = format!("{} line {}: {}", w.file, w.line, w.what);
+        match w.journals.first() {
+            Some(j) => Error::damaged_journal(
+                layout::shared_file(&ctx.root, &j.file),
+                format!("{}; witness {what}", j.what),
+            ),
+            None => Error::damaged_file(
+                layout::shared_file(&ctx.root, &w.file),
+                what,
+                "Tell whoever looks after the repository. Any member's clone that synced before the rewrite still holds the history as it was.",
+            ),
+        }
     });
     let out = if ctx.json {
         Output::json(&h)
@@ -60,19 +85,29 @@ fn history(ctx: &Ctx) -> Result<Output> {
         let mut text = String::new();
         for b in &h.breaches {
             text.push_str(&format!(
-                "commit {} ({}) changed {} other than by appending: {}\n",
-                b.commit, b.author, b.file, b.what
+                "commit {} ({}) changed {} other than by appending{}: {}\n",
+                b.commit,
+                b.author,
+                b.file,
+                against(b),
+                b.what
             ));
         }
-        if h.breaches.is_empty() && h.rewritten.is_none() {
+        for w in &h.witnesses {
+            text.push_str(&format!("witness {} line {}: {}\n", w.file, w.line, w.what));
+            for j in &w.journals {
+                text.push_str(&format!("  {}: {}\n", j.file, j.what));
+            }
+        }
+        if h.breaches.is_empty() && h.rewritten.is_none() && h.witnesses.is_empty() {
             text.push_str(&format!(
-                "history ok: {} commit(s), {} journal change(s), every one only appended lines\n",
+                "history ok: {} commit(s), {} file change(s), every one only appended lines; every witnessed head is in it\n",
                 h.commits, h.changes
             ));
         }
         Output::Text(text)
     };
-    match first.or(rewritten) {
+    match first.or(witnessed).or(rewritten) {
         Some(e) => {
             let mut stdout = std::io::stdout().lock();
             let _ = out.write_to(&mut stdout);
