@@ -14,7 +14,7 @@
 //! the new version's first bytes with a digest. This module reads git; it writes
 //! nothing and prints nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
@@ -291,55 +291,74 @@ enum Verdict {
     Missing,
 }
 
+/// A version of a file as the walk keeps it: its length and SHA-256.
+type Digest32 = (usize, [u8; 32]);
+
 /// Judge every (old, new) pair of versions, reading each version once, in the
 /// order the history made them, keeping only its length and digest.
 fn judge_all(g: &Git, changes: &[Change]) -> Result<HashMap<(String, String), Verdict>> {
-    let mut news_seen: HashSet<&str> = HashSet::new();
+    // Each version is read where its digest is first needed and again only when
+    // a later change compares it with a version made after that read (a merge
+    // that brings back an old version of a journal).
     let mut prefetch: Vec<String> = Vec::new();
-    let mut prefetched: HashSet<&str> = HashSet::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut olds_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut slots: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut latest_slot: HashMap<&str, usize> = HashMap::new();
+    // The slot after which a version's digest is known (`None`: before all).
+    let mut known_at: HashMap<&str, Option<usize>> = HashMap::new();
     for c in changes {
-        if let (Some(o), Some(n)) = (&c.old, &c.new) {
-            // A version first met as the old side (a shallow or partial history)
-            // is read before the others.
-            if !news_seen.contains(o.as_str()) && prefetched.insert(o) {
-                prefetch.push(o.clone());
+        let Some(n) = c.new.as_deref() else { continue };
+        let Some(o) = c.old.as_deref() else {
+            if !latest_slot.contains_key(n) {
+                slots.push((n, Vec::new()));
+                latest_slot.insert(n, slots.len() - 1);
+                known_at.entry(n).or_insert(Some(slots.len() - 1));
             }
-            let olds = olds_of.entry(n).or_default();
-            if !olds.contains(&o.as_str()) {
-                olds.push(o);
+            continue;
+        };
+        let ko = match known_at.get(o) {
+            Some(k) => *k,
+            None => {
+                // First met as the old side (a shallow or partial history).
+                prefetch.push(o.to_owned());
+                known_at.insert(o, None);
+                None
             }
-        }
-        if let Some(n) = &c.new {
-            if news_seen.insert(n) {
-                order.push(n.clone());
+        };
+        let slot = match latest_slot.get(n) {
+            Some(&s) if ko.is_none_or(|k| s > k) => s,
+            _ => {
+                slots.push((n, Vec::new()));
+                let s = slots.len() - 1;
+                latest_slot.insert(n, s);
+                known_at.entry(n).or_insert(Some(s));
+                s
             }
+        };
+        if !slots[slot].1.contains(&o) {
+            slots[slot].1.push(o);
         }
     }
     let first_new = prefetch.len();
     let mut names = prefetch;
-    names.extend(order);
-    let mut facts: HashMap<String, (usize, [u8; 32])> = HashMap::new();
+    names.extend(slots.iter().map(|(n, _)| (*n).to_owned()));
+    let mut facts: HashMap<String, Digest32> = HashMap::new();
     let mut verdicts = HashMap::new();
     for_each_blob(g, &names, |i, bytes| {
         let name = &names[i];
+        let wanted: &[&str] = match i.checked_sub(first_new) {
+            Some(slot) => &slots[slot].1,
+            None => &[],
+        };
         let Some(bytes) = bytes else {
-            if let Some(olds) = olds_of.get(name.as_str()).filter(|_| i >= first_new) {
-                for o in olds {
-                    verdicts.insert((o.to_string(), name.clone()), Verdict::Missing);
-                }
+            for o in wanted {
+                verdicts.insert((o.to_string(), name.clone()), Verdict::Missing);
             }
             return Ok(());
         };
-        let mut olds: Vec<(&str, Option<(usize, [u8; 32])>)> = if i >= first_new {
-            olds_of
-                .get(name.as_str())
-                .map(|v| v.iter().map(|o| (*o, facts.get(*o).copied())).collect())
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
+        let mut olds: Vec<(&str, Option<Digest32>)> = wanted
+            .iter()
+            .map(|o| (*o, facts.get(*o).copied()))
+            .collect();
         olds.sort_by_key(|(_, f)| f.map_or(0, |f| f.0));
         // One pass: the digest of each old version's length of prefix is taken on
         // the way to the digest of the whole.
@@ -432,7 +451,7 @@ pub fn for_each_blob(
         let bad = || Error::refused("git's answer about stored files could not be read");
         let mut header = Vec::new();
         let mut buf = Vec::new();
-        for i in 0..names.len() {
+        for (i, name) in names.iter().enumerate() {
             header.clear();
             reader.read_until(b'\n', &mut header).map_err(io)?;
             let text = String::from_utf8_lossy(&header);
@@ -451,8 +470,7 @@ pub fn for_each_blob(
                 .ok_or_else(bad)?;
             if size > MAX_JOURNAL_BYTES {
                 return Err(Error::refused(format!(
-                    "the shared history holds a version of a file of {size} bytes ({}), larger than any journal escalate writes",
-                    names[i]
+                    "the shared history holds a version of a file of {size} bytes ({name}), larger than any journal escalate writes"
                 ))
                 .with_hint("Tell whoever looks after the repository: escalate never writes such a file."));
             }
@@ -573,7 +591,9 @@ mod tests {
         let good = commit(&g, &[(j, "1\n2\n")], &[&base]);
         // A history that cut line 2, made to look new: it starts again.
         let cut = commit(&g, &[(j, "1\n"), ("agencies.toml", "x\n")], &[]);
-        let merge = commit(&g, &[(j, "1\n3\n")], &[&cut, &good]);
+        // The merge keeps the cut history's journal: a version the walk met
+        // before the one it is now compared with.
+        let merge = commit(&g, &[(j, "1\n"), ("agencies.toml", "x\n")], &[&cut, &good]);
         let w = walk(&g, &[&merge]).unwrap();
         assert_eq!(w.commits, 4);
         assert_eq!(w.breaches.len(), 1, "{:?}", w.breaches);

@@ -252,6 +252,10 @@ pub fn include(results: &mut Vec<(String, Option<Vec<u8>>)>, (path, bytes): (Str
     }
 }
 
+/// A journal as today's history gives it: complete lines, and the hashes of the
+/// lines a witness named.
+type Today = Option<(u64, HashMap<u64, String>)>;
+
 /// What a witness line said about itself, before it is judged.
 struct Seen {
     file: String,
@@ -371,7 +375,7 @@ pub fn check(g: &Git, tip: &str, signers: Option<&Signers>) -> Result<Vec<Findin
         }
     }
     let names: Vec<String> = wanted.iter().map(|p| format!("{tip}:{p}")).collect();
-    let mut today: HashMap<String, Option<(u64, HashMap<u64, String>)>> = HashMap::new();
+    let mut today: HashMap<String, Today> = HashMap::new();
     for_each_blob(g, &names, |i, bytes| {
         let path = &wanted[i];
         let state = bytes.map(|b| {
@@ -392,7 +396,7 @@ pub fn check(g: &Git, tip: &str, signers: Option<&Signers>) -> Result<Vec<Findin
         let exists = g
             .run(&["cat-file", "-e", &format!("{}^{{commit}}", s.head)])?
             .ok;
-        let who = format!("{} ({})", s.by, s.agency);
+        let who = format!("{} of {}", s.by, s.agency);
         let what = if exists {
             format!(
                 "{who} saw commit {} in the partnership's repository at {}, and the branch's history no longer contains it: the history was rewritten",
@@ -478,7 +482,7 @@ mod tests {
         }
         // A journal line's signature (another namespace) cannot pass as a witness.
         let journal_sig = key()
-            .sign(text[..text.rfind(SIG_KEY).unwrap()].as_bytes())
+            .sign(&text.as_bytes()[..text.rfind(SIG_KEY).unwrap()])
             .unwrap();
         let sig_at = text.rfind(SIG_KEY).unwrap() + SIG_KEY.len();
         let swapped = format!("{}{journal_sig}\"}}", &text[..sig_at]);

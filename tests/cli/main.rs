@@ -12,6 +12,7 @@ mod crash;
 mod due;
 mod fidelity;
 mod format;
+mod history;
 mod integrity;
 mod newcomer;
 mod partnerships;
