@@ -318,6 +318,20 @@ pub fn check_in(
     signer: &str,
 ) -> std::result::Result<PublicKey, String> {
     let sig = decode_sig(body)?;
+    // The armour has fields no signature covers (its version) and base64 has
+    // spare bits: only the one encoding escalate writes counts, so a signed record
+    // cannot be altered by a byte and still verify.
+    let canonical = sig
+        .to_pem(LineEnding::LF)
+        .map(|p| {
+            p.lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<String>()
+        })
+        .map_err(|_| "its signature is not an SSH signature".to_string())?;
+    if canonical != body {
+        return Err("its signature is not encoded as escalate writes it: it was altered".into());
+    }
     let key = PublicKey::from(sig.public_key().clone());
     let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
     if fingerprint != signer {

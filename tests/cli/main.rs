@@ -7,6 +7,7 @@ mod architecture;
 mod attacks;
 mod boardpack;
 mod calendar;
+mod checkpoint;
 mod core;
 mod crash;
 mod due;

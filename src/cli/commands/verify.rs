@@ -27,9 +27,12 @@ pub struct VerifyArgs {
     /// Check that every dispute in the checkpoint FILE still exists and extends exactly what it recorded, and list what is new
     #[arg(long, value_name = "FILE")]
     pub against: Option<PathBuf>,
+    /// With --against: the checkpoint's root as kept elsewhere (a board paper, an e-mail), all 64 hex digits; a checkpoint file whose root differs is refused (exit 3)
+    #[arg(long, value_name = "HASH", requires = "against")]
+    pub root: Option<String>,
     /// In a shared directory: check the repository's history instead, proving every
     /// commit only appended lines to journals
-    #[arg(long, conflicts_with_all = ["ids", "checkpoint", "against"])]
+    #[arg(long, conflicts_with_all = ["ids", "checkpoint", "against", "root"])]
     pub history: bool,
 }
 
@@ -117,6 +120,52 @@ fn history(ctx: &Ctx) -> Result<Output> {
     }
 }
 
+/// What `--against` says about the checkpoint itself, on standard error: what an
+/// old one cannot prove, whether its taker's key is allowed, and whether the
+/// calendar changed since (a retroactive change moves deadlines that had passed).
+fn against_notes(
+    ctx: &Ctx,
+    s: &crate::ops::Session,
+    c: &checkpoint::Checkpoint,
+    signers: &Option<Signers>,
+) {
+    if let Some(limits) = c.limits() {
+        ctx.ui.warn(&limits);
+    }
+    if let (Some(list), Some(by), Some(fingerprint)) = (signers, &c.by, c.fingerprint()) {
+        let at = chrono::DateTime::parse_from_rfc3339(&c.taken).ok();
+        if let Some(at) = at {
+            if let crate::integrity::signing::Verdict::Refused(why) =
+                list.verdict(by, &fingerprint, &at)
+            {
+                ctx.ui.warn(&format!(
+                    "the checkpoint is validly signed, but not by a key the signers file allows: {why}; check who took it"
+                ));
+            }
+        }
+    }
+    if c.version >= 2 {
+        let until = chrono::DateTime::parse_from_rfc3339(&c.taken)
+            .map(|t| crate::domain::clock::london_date(&t))
+            .unwrap_or_else(|_| crate::domain::clock::london_date(&s.now));
+        let now = checkpoint::calendar_state(s.store.root(), &s.calendars, until);
+        let (files, retroactive) = checkpoint::calendar_changes(&c.calendar, &now);
+        if retroactive {
+            ctx.ui.warn(&format!(
+                "calendar changed since the checkpoint taken {}: days on or before it are not the working days they were then ({}), so deadlines that had already passed are counted differently now. Check `escalate calendar` (and the partnership's repository, if shared) for who changed it and why",
+                c.taken,
+                if files.is_empty() { "calendar".to_owned() } else { files.join(", ") }
+            ));
+        } else if !files.is_empty() {
+            ctx.ui.note(&format!(
+                "calendar changed since the checkpoint taken {} ({}), but only after it: no day up to the checkpoint changed",
+                c.taken,
+                files.join(", ")
+            ));
+        }
+    }
+}
+
 fn line_for(r: &Report) -> String {
     match (&r.problem, &r.head) {
         (None, Some(head)) => {
@@ -159,11 +208,37 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     if args.history {
         return history(ctx);
     }
+    let kept_root = match args.root.as_deref() {
+        Some(typed) => Some(checkpoint::parse_root(typed).ok_or_else(|| {
+            crate::error::Error::usage(format!("--root {typed:?} is not a checkpoint root"))
+                .with_hint(
+                    "Give all 64 hex digits of the root, as `verify --checkpoint` printed it.",
+                )
+        })?),
+        None => None,
+    };
     let s = ctx.session()?;
     let checks = Checks {
         signers: Signers::load(s.store.root())?,
         against: args.against.as_deref().map(checkpoint::read).transpose()?,
     };
+    if let (Some(c), Some(kept), Some(file)) = (&checks.against, &kept_root, &args.against) {
+        // Before anything is compared with it: a checkpoint that is not the one
+        // whose root was kept elsewhere proves nothing.
+        if c.root != *kept {
+            return Err(crate::error::Error::damaged_file(
+                file,
+                format!(
+                    "its root is {}, not {kept}, the root you gave: the checkpoint was changed since that root was noted, or it is another checkpoint",
+                    c.root
+                ),
+                "Find the checkpoint file whose root is the one kept elsewhere; nothing was compared with this one.",
+            ));
+        }
+    }
+    if let Some(c) = &checks.against {
+        against_notes(ctx, s, c, &checks.signers);
+    }
     let all = args.ids.is_empty();
     let ids: Vec<DisputeId> = if all {
         s.store.ids()?
@@ -283,10 +358,15 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             ));
         }
         if !ctx.json {
+            let advice = if kept_root.is_some() {
+                "the root you gave".to_owned()
+            } else {
+                "compare that root with the one you noted or sent".to_owned()
+            };
             written = written.and_then(|()| {
                 out.write_all(
                     format!(
-                        "Compared with the checkpoint taken {} (root {}): compare that root with the one you noted or sent.\n",
+                        "Compared with the checkpoint taken {} (root {}): {advice}.\n",
                         c.taken, c.root
                     )
                     .as_bytes(),
@@ -311,12 +391,22 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         ctx.ui.warn(&crate::integrity::verify::signers_not_pinned());
     }
     if let Some(file) = &args.checkpoint {
+        let when = crate::domain::clock::rfc3339::format(&s.now);
         let (text, root) = checkpoint::render(
-            &crate::domain::clock::rfc3339::format(&s.now),
+            &checkpoint::Taker {
+                taken: &when,
+                by: &s.actor,
+                key: s.keys.signer(&s.actor)?,
+            },
             taken,
             Signers::file_hash(s.store.root()).as_deref(),
+            &checkpoint::calendar_state(
+                s.store.root(),
+                &s.calendars,
+                crate::domain::clock::london_date(&s.now),
+            ),
             &left_out,
-        );
+        )?;
         checkpoint::write(file, &text)?;
         ctx.ui.note(&format!(
             "checkpoint written to {}: root {root}. Keep the file (or at least the root) somewhere others with access to the data directory cannot change it.",
