@@ -73,7 +73,8 @@ pub fn is_append_only(path: &str) -> bool {
     let journal = path
         .strip_prefix("disputes/")
         .and_then(|rest| rest.strip_suffix(".jsonl"))
-        .is_some_and(|stem| !stem.is_empty() && !stem.contains('/'));
+        .and_then(crate::domain::id::DisputeId::from_file_stem)
+        .is_some();
     journal || crate::store::layout::witness_key_of(path).is_some()
 }
 

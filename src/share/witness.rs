@@ -101,6 +101,14 @@ fn verify_line(bytes: &[u8]) -> std::result::Result<Option<(Line, PublicKey)>, S
     if line.v > FORMAT {
         return Ok(None);
     }
+    // Names reach git as arguments and requests: only a commit name, only paths
+    // escalate shares.
+    if !is_commit_id(&line.head) {
+        return Err("its head is not a commit name".into());
+    }
+    if !line.journals.keys().all(|p| is_append_only(p)) {
+        return Err("it names a file that is not a journal".into());
+    }
     let text = std::str::from_utf8(bytes).map_err(|_| "it is not text")?;
     let at = text.rfind(SIG_KEY).ok_or("it is not signed")?;
     let sig = text[at + SIG_KEY.len()..]
@@ -113,6 +121,11 @@ fn verify_line(bytes: &[u8]) -> std::result::Result<Option<(Line, PublicKey)>, S
     let fingerprint = public.fingerprint(HashAlg::Sha256).to_string();
     signing::check_in(NAMESPACE, &bytes[..at], sig, &fingerprint)?;
     Ok(Some((line, public)))
+}
+
+/// A full commit name: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits.
+fn is_commit_id(s: &str) -> bool {
+    matches!(s.len(), 40 | 64) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Complete lines of a journal version and the hash of line `n` (1-based), as a
@@ -179,7 +192,8 @@ pub fn record(
     let last: Option<Line> = existing
         .split(|&b| b == b'\n')
         .rfind(|l| !l.is_empty())
-        .and_then(|l| serde_json::from_slice(l).ok());
+        .and_then(|l| serde_json::from_slice::<Line>(l).ok())
+        .filter(|l| is_commit_id(&l.head));
     let since = match &last {
         Some(l) if l.head == head || g.is_ancestor(&head, &l.head)? => return Ok(None),
         Some(l) if g.rev(&l.head)?.is_some() => Some(l.head.clone()),
@@ -487,6 +501,21 @@ mod tests {
         let sig_at = text.rfind(SIG_KEY).unwrap() + SIG_KEY.len();
         let swapped = format!("{}{journal_sig}\"}}", &text[..sig_at]);
         assert!(verify_line(swapped.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_validly_signed_line_naming_something_git_would_read_as_an_option_does_not_count() {
+        let text = sign(line("--output=/tmp/x"), &key()).unwrap();
+        assert!(verify_line(text.as_bytes())
+            .unwrap_err()
+            .contains("commit name"));
+        let mut l = line(&"a".repeat(40));
+        l.journals
+            .insert("disputes/x\nHEAD:y.jsonl".into(), (1, "h".into()));
+        let text = sign(l, &key()).unwrap();
+        assert!(verify_line(text.as_bytes())
+            .unwrap_err()
+            .contains("not a journal"));
     }
 
     #[test]
