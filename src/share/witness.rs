@@ -72,6 +72,27 @@ pub struct Finding {
     pub journals: Vec<Lost>,
 }
 
+impl Finding {
+    /// The finding as an error (exit 3) for a data directory at `root`: naming
+    /// the first journal that lost lines the witness saw, else the witness file.
+    /// `verify --history` returns it; a `share join` that checks the clone's
+    /// history can too.
+    pub fn to_error(&self, root: &Path) -> Error {
+        let what = format!("{} line {}: {}", self.file, self.line, self.what);
+        match self.journals.first() {
+            Some(j) => Error::damaged_journal(
+                layout::shared_file(root, &j.file),
+                format!("{}; witness {what}", j.what),
+            ),
+            None => Error::damaged_file(
+                layout::shared_file(root, &self.file),
+                what,
+                "Tell whoever looks after the repository. Any member's clone that synced before the rewrite still holds the history as it was.",
+            ),
+        }
+    }
+}
+
 /// A journal that lost lines a witness saw.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Lost {

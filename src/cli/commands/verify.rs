@@ -68,20 +68,7 @@ fn history(ctx: &Ctx) -> Result<Output> {
             ),
         )
     });
-    let witnessed = h.witnesses.first().map(|w| {
-        let what = format!("{} line {}: {}", w.file, w.line, w.what);
-        match w.journals.first() {
-            Some(j) => Error::damaged_journal(
-                layout::shared_file(&ctx.root, &j.file),
-                format!("{}; witness {what}", j.what),
-            ),
-            None => Error::damaged_file(
-                layout::shared_file(&ctx.root, &w.file),
-                what,
-                "Tell whoever looks after the repository. Any member's clone that synced before the rewrite still holds the history as it was.",
-            ),
-        }
-    });
+    let witnessed = h.witnesses.first().map(|w| w.to_error(&ctx.root));
     let out = if ctx.json {
         Output::json(&h)
     } else {
