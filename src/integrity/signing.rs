@@ -91,9 +91,15 @@ impl Key {
 
     /// Sign `msg`; returns the base64 body of the `SSH SIGNATURE` armour.
     pub fn sign(&self, msg: &[u8]) -> Result<String> {
+        self.sign_in(NAMESPACE, msg)
+    }
+
+    /// Sign `msg` in another SSHSIG namespace (a witness, a checkpoint), so that
+    /// a signature made for one kind of record can never pass as another.
+    pub fn sign_in(&self, namespace: &str, msg: &[u8]) -> Result<String> {
         let sig = self
             .private
-            .sign(NAMESPACE, HashAlg::Sha512, msg)
+            .sign(namespace, HashAlg::Sha512, msg)
             .and_then(|s| s.to_pem(LineEnding::LF))
             .map_err(|e| {
                 Error::io(
@@ -301,7 +307,31 @@ fn decode_sig(body: &str) -> std::result::Result<SshSig, String> {
 /// the `sig` value and `signer` the fingerprint the line names. Returns the key
 /// that signed it, or what is wrong in words.
 pub fn check(msg: &[u8], body: &str, signer: &str) -> std::result::Result<PublicKey, String> {
+    check_in(NAMESPACE, msg, body, signer)
+}
+
+/// [`check`] for a signature made with [`Key::sign_in`] in `namespace`.
+pub fn check_in(
+    namespace: &str,
+    msg: &[u8],
+    body: &str,
+    signer: &str,
+) -> std::result::Result<PublicKey, String> {
     let sig = decode_sig(body)?;
+    // The armour has fields no signature covers (its version) and base64 has
+    // spare bits: only the one encoding escalate writes counts, so a signed record
+    // cannot be altered by a byte and still verify.
+    let canonical = sig
+        .to_pem(LineEnding::LF)
+        .map(|p| {
+            p.lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<String>()
+        })
+        .map_err(|_| "its signature is not an SSH signature".to_string())?;
+    if canonical != body {
+        return Err("its signature is not encoded as escalate writes it: it was altered".into());
+    }
     let key = PublicKey::from(sig.public_key().clone());
     let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
     if fingerprint != signer {
@@ -309,13 +339,18 @@ pub fn check(msg: &[u8], body: &str, signer: &str) -> std::result::Result<Public
             "it names key {signer} but was signed by {fingerprint}"
         ));
     }
-    if sig.namespace() != NAMESPACE {
+    if sig.namespace() != namespace {
         return Err(format!(
-            "its signature was made for {:?}, not for a journal line",
-            sig.namespace()
+            "its signature was made for {:?}, not for {}",
+            sig.namespace(),
+            if namespace == NAMESPACE {
+                "a journal line".to_owned()
+            } else {
+                format!("{namespace:?}")
+            }
         ));
     }
-    key.verify(NAMESPACE, msg, &sig)
+    key.verify(namespace, msg, &sig)
         .map_err(|_| "its signature does not match the line (the line was changed after it was signed, or the signature belongs to another line)".to_string())?;
     Ok(key)
 }

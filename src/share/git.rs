@@ -253,6 +253,17 @@ impl Git {
         })
     }
 
+    /// Start git with its input and output piped, for answers too large to hold at
+    /// once (`cat-file --batch` over every version of a journal is read a blob at a
+    /// time). Its messages are dropped: the caller judges by what it reads.
+    pub fn spawn(&self, args: &[&str]) -> Result<std::process::Child> {
+        let mut cmd = self.command(args, None);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        cmd.spawn().map_err(not_installed)
+    }
+
     pub fn run(&self, args: &[&str]) -> Result<Ran> {
         self.run_with(args, b"", None)
     }

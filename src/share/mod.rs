@@ -10,6 +10,7 @@ pub mod history;
 pub mod inbound;
 pub mod integrate;
 pub mod sync;
+pub mod witness;
 
 use std::path::{Path, PathBuf};
 

@@ -106,7 +106,21 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
         let recorded_here = session.store.ids()?;
         let paths = changed_paths(&g, synced.as_deref(), fetched.as_deref(), owned)?;
         let threes = read_threes(&g, &paths, synced.as_deref(), fetched.as_deref())?;
-        let results = integrate_all(session, &g, &threes, &mut outcome)?;
+        let mut results = integrate_all(session, &g, &threes, &mut outcome)?;
+        // --- witness (issue #25 item 9): this member's signed line saying it saw
+        // the partnership's head; it goes into this sync's commit. ---
+        if let Some(w) = super::witness::record(
+            root,
+            &g,
+            fetched.as_deref(),
+            session.keys.signer(&session.actor)?,
+            &session.actor,
+            &identity.organisation,
+            &session.now,
+        )? {
+            super::witness::include(&mut results, w);
+        }
+        // --- end witness ---
         if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
             set_base(&g, f)?;
         }
@@ -586,7 +600,7 @@ fn integrate_all(
                     return Err(Error::refused(format!(
                         "the partnership's copy of dispute {id} changed or removed line {line}, which had already been shared; no journal was changed here"
                     ))
-                    .with_hint("Shared lines are never changed. Tell whoever looks after the repository: `escalate verify --history` names the commit that did it. Recording here still works."));
+                    .with_hint("Shared lines are never changed. Tell whoever looks after the repository: `escalate verify --history` names the commit that did it (it checks the partnership's copy as fetched, too). Recording here still works."));
                 }
                 integrate::check_remote(session, &id, remote)?;
             }

@@ -397,9 +397,6 @@ pub mod layout {
         Setting,
     }
 
-    /// The folder of witness files in a shared repository.
-    pub const WITNESSES: &str = "witnesses";
-
     /// Classify a repository path (`/`-separated, as git gives it).
     pub fn shared(path: &str) -> Option<Shared> {
         fn lower_hex(s: &str, min: usize, max: usize) -> bool {
@@ -426,10 +423,7 @@ pub mod layout {
                 .strip_suffix(".toml")
                 .filter(|h| lower_hex(h, 64, 64))
                 .map(|_| Shared::Policy),
-            WITNESSES => name
-                .strip_suffix(".jsonl")
-                .filter(|h| lower_hex(h, 16, 64))
-                .map(|_| Shared::Witness),
+            WITNESSES => witness_key_of(path).map(|_| Shared::Witness),
             _ => None,
         }
     }
@@ -438,6 +432,28 @@ pub mod layout {
     /// data directory, `/`-separated: `disputes/<ID>.jsonl`, `agencies.toml`).
     pub fn shared_file(root: &Path, path: &str) -> PathBuf {
         root.join(path)
+    }
+
+    /// The shared folder of witnesses: one file per member, each line a signed
+    /// record of a head that member saw in the partnership's repository.
+    pub const WITNESSES: &str = "witnesses";
+
+    /// A member's witness file as git names it: `witnesses/<hex>.jsonl`, `<hex>`
+    /// the 64 lowercase hex digits of the SHA-256 of the member's public key (the
+    /// digest `ssh-keygen -l` prints in base64).
+    pub fn witness_path(key_hex: &str) -> String {
+        format!("{WITNESSES}/{key_hex}.jsonl")
+    }
+
+    /// The key digest a shared path is the witness file of, if it is one: exactly
+    /// `witnesses/` + 64 characters of `[0-9a-f]` + `.jsonl`, nothing else.
+    pub fn witness_key_of(path: &str) -> Option<&str> {
+        let hex = path
+            .strip_prefix(WITNESSES)?
+            .strip_prefix('/')?
+            .strip_suffix(".jsonl")?;
+        (hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then_some(hex)
     }
 
     /// A file created and removed at once to learn whether `dir` can be written.

@@ -311,13 +311,18 @@ fn a_forced_push_that_rewrote_history_is_detected_by_the_other_clones() {
     school.ok(&["sync"]);
     csc.ok(&["sync"]);
 
-    // Someone with plain git removes the last commit and forces the push.
+    // Someone with plain git removes the commit that added the line (and the
+    // witness commits after it) and forces the push.
     let rogue = tmp.path().join("rogue");
     git(
         tmp.path(),
         &["clone", "--quiet", r, rogue.to_str().unwrap()],
     );
-    git(&rogue, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    let added = git(&rogue, &["rev-list", "-1", "HEAD", "--", "disputes/"]);
+    git(
+        &rogue,
+        &["reset", "--quiet", "--hard", &format!("{}~1", added.trim())],
+    );
     git(&rogue, &["push", "--quiet", "--force", "origin", "main"]);
 
     for e in [&csc, &school] {

@@ -29,58 +29,129 @@ pub struct VerifyArgs {
     /// Check that every dispute in the checkpoint FILE still exists and extends exactly what it recorded, and list what is new
     #[arg(long, value_name = "FILE")]
     pub against: Option<PathBuf>,
+    /// With --against: the checkpoint's root as kept elsewhere (a board paper, an e-mail), all 64 hex digits; a checkpoint file whose root differs is refused (exit 3)
+    #[arg(long, value_name = "HASH", requires = "against")]
+    pub root: Option<String>,
     /// In a shared directory: check the repository's history instead, proving every
     /// commit only appended lines to journals
-    #[arg(long, conflicts_with_all = ["ids", "checkpoint", "against"])]
+    #[arg(long, conflicts_with_all = ["ids", "checkpoint", "against", "root"])]
     pub history: bool,
 }
 
-/// `verify --history`: one line per breach, naming the commit; exit 3 if any.
+/// `verify --history`: one line per breach and per witness the history does not
+/// honour, each naming the commit and the file; exit 3 if any.
 fn history(ctx: &Ctx) -> Result<Output> {
+    use crate::error::Error;
+    use crate::store::layout;
     let h = crate::share::history::check(ctx.root.as_path())?;
+    let short = |c: &str| c[..c.len().min(12)].to_owned();
     let rewritten = h.rewritten.as_ref().map(|c| {
-        crate::error::Error::damaged_file(
-            crate::store::layout::git_dir(&ctx.root),
+        Error::damaged_file(
+            layout::git_dir(&ctx.root),
             format!(
                 "the partnership's repository no longer contains commit {c}, which this computer synced: its history was rewritten by a forced push"
             ),
             "Tell whoever looks after the repository; `escalate sync` says how to restore it.",
         )
     });
+    let against = |b: &crate::share::history::Breach| match &b.parent {
+        Some(p) => format!(" (compared with its parent {})", short(p)),
+        None => String::new(),
+    };
     let first = h.breaches.first().map(|b| {
-        crate::error::Error::damaged_journal(
-            crate::store::layout::shared_file(&ctx.root, &b.file),
+        Error::damaged_journal(
+            layout::shared_file(&ctx.root, &b.file),
             format!(
-                "commit {} by {} did not only append to it: {}",
-                b.commit, b.author, b.what
+                "commit {} by {}{} did not only append to it: {}",
+                b.commit,
+                b.author,
+                against(b),
+                b.what
             ),
         )
     });
+    let witnessed = h.witnesses.first().map(|w| w.to_error(&ctx.root));
     let out = if ctx.json {
         Output::json(&h)
     } else {
         let mut text = String::new();
         for b in &h.breaches {
             text.push_str(&format!(
-                "commit {} ({}) changed {} other than by appending: {}\n",
-                b.commit, b.author, b.file, b.what
+                "commit {} ({}) changed {} other than by appending{}: {}\n",
+                b.commit,
+                b.author,
+                b.file,
+                against(b),
+                b.what
             ));
         }
-        if h.breaches.is_empty() && h.rewritten.is_none() {
+        for w in &h.witnesses {
+            text.push_str(&format!("witness {} line {}: {}\n", w.file, w.line, w.what));
+            for j in &w.journals {
+                text.push_str(&format!("  {}: {}\n", j.file, j.what));
+            }
+        }
+        if h.breaches.is_empty() && h.rewritten.is_none() && h.witnesses.is_empty() {
             text.push_str(&format!(
-                "history ok: {} commit(s), {} journal change(s), every one only appended lines\n",
+                "history ok: {} commit(s), {} file change(s), every one only appended lines; every witnessed head is in it\n",
                 h.commits, h.changes
             ));
         }
         Output::Text(text)
     };
-    match first.or(rewritten) {
+    match first.or(witnessed).or(rewritten) {
         Some(e) => {
             let mut stdout = std::io::stdout().lock();
             let _ = out.write_to(&mut stdout);
             Err(e)
         }
         None => Ok(out),
+    }
+}
+
+/// What `--against` says about the checkpoint itself, on standard error: what an
+/// old one cannot prove, whether its taker's key is allowed, and whether the
+/// calendar changed since (a retroactive change moves deadlines that had passed).
+fn against_notes(
+    ctx: &Ctx,
+    s: &crate::ops::Session,
+    c: &checkpoint::Checkpoint,
+    signers: &Option<Signers>,
+) {
+    if let Some(limits) = c.limits() {
+        ctx.ui.warn(&limits);
+    }
+    if let (Some(list), Some(by), Some(fingerprint)) = (signers, &c.by, c.fingerprint()) {
+        let at = chrono::DateTime::parse_from_rfc3339(&c.taken).ok();
+        if let Some(at) = at {
+            if let crate::integrity::signing::Verdict::Refused(why) =
+                list.verdict(by, &fingerprint, &at)
+            {
+                ctx.ui.warn(&format!(
+                    "the checkpoint is validly signed, but not by a key the signers file allows: {why}; check who took it"
+                ));
+            }
+        }
+    }
+    if c.version >= 2 {
+        let until = chrono::DateTime::parse_from_rfc3339(&c.taken)
+            .map(|t| crate::domain::clock::london_date(&t))
+            .unwrap_or_else(|_| crate::domain::clock::london_date(&s.now));
+        let now = checkpoint::calendar_state(s.store.root(), &s.calendars, until);
+        let (files, retroactive) = checkpoint::calendar_changes(&c.calendar, &now);
+        if retroactive {
+            ctx.ui.warn(&format!(
+                "calendar changed since the checkpoint taken {}: days on or before it are not the working days they were then ({}), so deadlines that had already passed are counted differently now. Check `escalate calendar` (and the partnership's repository, if shared) for who changed it and why",
+                c.taken,
+                if files.is_empty() { "calendar".to_owned() } else { files.join(", ") }
+            ));
+        } else if !files.is_empty() {
+            ctx.ui.note(&format!(
+                "calendar changed since the checkpoint taken {} ({}), but only after it: no day up to the checkpoint changed",
+                c.taken,
+                files.join(", ")
+            ));
+        }
     }
 }
 
@@ -126,11 +197,37 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     if args.history {
         return history(ctx);
     }
+    let kept_root = match args.root.as_deref() {
+        Some(typed) => Some(checkpoint::parse_root(typed).ok_or_else(|| {
+            crate::error::Error::usage(format!("--root {typed:?} is not a checkpoint root"))
+                .with_hint(
+                    "Give all 64 hex digits of the root, as `verify --checkpoint` printed it.",
+                )
+        })?),
+        None => None,
+    };
     let s = ctx.session()?;
     let checks = Checks {
         signers: Signers::load(s.store.root())?,
         against: args.against.as_deref().map(checkpoint::read).transpose()?,
     };
+    if let (Some(c), Some(kept), Some(file)) = (&checks.against, &kept_root, &args.against) {
+        // Before anything is compared with it: a checkpoint that is not the one
+        // whose root was kept elsewhere proves nothing.
+        if c.root != *kept {
+            return Err(crate::error::Error::damaged_file(
+                file,
+                format!(
+                    "its root is {}, not {kept}, the root you gave: the checkpoint was changed since that root was noted, or it is another checkpoint",
+                    c.root
+                ),
+                "Find the checkpoint file whose root is the one kept elsewhere; nothing was compared with this one.",
+            ));
+        }
+    }
+    if let Some(c) = &checks.against {
+        against_notes(ctx, s, c, &checks.signers);
+    }
     let all = args.ids.is_empty();
     let ids: Vec<DisputeId> = if all {
         s.store.ids()?
@@ -260,10 +357,15 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             ));
         }
         if !ctx.json {
+            let advice = if kept_root.is_some() {
+                "the root you gave".to_owned()
+            } else {
+                "compare that root with the one you noted or sent".to_owned()
+            };
             written = written.and_then(|()| {
                 out.write_all(
                     format!(
-                        "Compared with the checkpoint taken {} (root {}): compare that root with the one you noted or sent.\n",
+                        "Compared with the checkpoint taken {} (root {}): {advice}.\n",
                         c.taken, c.root
                     )
                     .as_bytes(),
@@ -291,12 +393,22 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         ctx.ui.warn(&crate::integrity::verify::signers_not_pinned());
     }
     if let Some(file) = &args.checkpoint {
+        let when = crate::domain::clock::rfc3339::format(&s.now);
         let (text, root) = checkpoint::render(
-            &crate::domain::clock::rfc3339::format(&s.now),
+            &checkpoint::Taker {
+                taken: &when,
+                by: &s.actor,
+                key: s.keys.signer(&s.actor)?,
+            },
             taken,
             Signers::file_hash(s.store.root()).as_deref(),
+            &checkpoint::calendar_state(
+                s.store.root(),
+                &s.calendars,
+                crate::domain::clock::london_date(&s.now),
+            ),
             &left_out,
-        );
+        )?;
         checkpoint::write(file, &text)?;
         ctx.ui.note(&format!(
             "checkpoint written to {}: root {root}. Keep the file (or at least the root) somewhere others with access to the data directory cannot change it.",
