@@ -90,12 +90,17 @@ pub fn is_owned_text(path: &str, bytes: &[u8]) -> bool {
         ".gitattributes" => {
             bytes == GITATTRIBUTES.as_bytes() || bytes == GITATTRIBUTES_BEFORE_NO_MERGE.as_bytes()
         }
+        // Only its two settings are ever read: any file holding exactly those,
+        // well formed, is one escalate could have written.
         REPOSITORY_FILE => std::str::from_utf8(bytes)
             .ok()
-            .and_then(|t| toml::from_str::<RepositoryFile>(t).ok())
-            .is_some_and(|f| {
-                version_tuple(&f.minimum_version).is_some()
-                    && bytes == repository_file_text_for(f.format, &f.minimum_version).as_bytes()
+            .and_then(|t| toml::from_str::<toml::Table>(t).ok())
+            .is_some_and(|t| {
+                t.len() == 2
+                    && t.get("format").and_then(toml::Value::as_integer) == Some(1)
+                    && t.get("minimum_version")
+                        .and_then(toml::Value::as_str)
+                        .is_some_and(|v| version_tuple(v).is_some())
             }),
         _ => false,
     }
@@ -446,8 +451,16 @@ mod tests {
         ));
         assert!(!is_owned_text(".gitignore", b"/disputes/*.jsonl\n"));
         assert!(!is_owned_text(".gitattributes", b"* eol=crlf\n"));
-        let odd = repository_file_text().replace("format = 1", "format = 1 # x");
+        assert!(is_owned_text(
+            REPOSITORY_FILE,
+            b"format = 1\nminimum_version = \"0.0.1\"\n"
+        ));
+        let odd = repository_file_text().replace("format = 1", "format = 1\nhooks = \"x\"");
         assert!(!is_owned_text(REPOSITORY_FILE, odd.as_bytes()));
+        assert!(!is_owned_text(
+            REPOSITORY_FILE,
+            b"format = 1\nminimum_version = \"x\"\n"
+        ));
         assert!(!is_owned_text("agencies.toml", b""));
     }
 

@@ -538,9 +538,10 @@ mod tests {
             Some(Shared::Policy)
         );
         assert_eq!(
-            shared(&format!("witnesses/{}.jsonl", "0f".repeat(8))),
+            shared(&format!("witnesses/{}.jsonl", "0f".repeat(32))),
             Some(Shared::Witness)
         );
+        assert_eq!(shared(&format!("witnesses/{}.jsonl", "0f".repeat(8))), None);
         for bad in [
             "x/../../etc/passwd",
             "..",

@@ -179,13 +179,13 @@ fn a_merge_whose_first_parent_is_a_rewritten_history_is_named() {
     let merge = git(&r, &["rev-parse", "HEAD"]);
     git(&r, &["push", "--quiet", "origin", "cut:main"]);
 
-    // A member who joins afterwards is told, with the commit and the journal.
+    // A member who would join afterwards is refused before anything is written,
+    // with the commit and the dispute (every parent of the merge is checked).
     let bm = agency("Pat (business manager)", "Partnership office");
-    bm.ok(&["share", "join", &remote]);
-    let (stdout, stderr) = history_fails(&bm);
-    assert!(stderr.contains(&merge), "{stderr}");
-    assert!(stderr.contains(&format!("{id}.jsonl")), "{stderr}");
-    assert!(stdout.contains("compared with its parent"), "{stdout}");
+    let err = bm.fails(1, &["share", "join", &remote]);
+    assert!(err.contains(&merge.trim()[..12]), "{err}");
+    assert!(err.contains(&id), "{err}");
+    assert!(!bm.data().join("disputes").exists(), "{err}");
 
     // An existing member's sync refuses it and points at `verify --history`,
     // which then names the commit the sync refused.
@@ -295,12 +295,12 @@ fn a_hundred_commits_are_checked_and_the_one_that_edited_a_line_is_named() {
         "{out}"
     );
 
+    // The same walk a join makes before it writes anything names the one commit
+    // of the hundred that edited a line.
     let (remote, commits) = long_history(&tmp.path().join("edited"), 100, Some(60));
     let env = agency("Pat (business manager)", "Partnership office");
-    env.ok(&["share", "join", &remote]);
-    let (stdout, stderr) = history_fails(&env);
-    assert!(stderr.contains(&commits[59]), "{stderr}");
-    assert!(stderr.contains("AAAAAAAAAA.jsonl"), "{stderr}");
-    assert!(stdout.contains("line 3"), "{stdout}");
-    assert_eq!(stdout.lines().count(), 1, "one breach, one line: {stdout}");
+    let err = env.fails(1, &["share", "join", &remote]);
+    assert!(err.contains(&commits[59][..12]), "{err}");
+    assert!(err.contains("AAAAAAAAAA"), "{err}");
+    assert!(!env.data().join("disputes").exists(), "{err}");
 }
