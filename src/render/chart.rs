@@ -21,9 +21,32 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(213, 94, 0),
 ];
 
+/// The chart's width in SVG pixels: the pack shows it 170 mm wide (about 640
+/// CSS pixels), so text is printed at about the size it is drawn.
+pub const WIDTH: u32 = 640;
+/// The size of every piece of text in a chart, in SVG pixels: 15 px drawn 640
+/// wide and shown 170 mm wide prints at about 11 pt (never under 10).
+pub const FONT_PX: u32 = 15;
+
+/// Which categories are labelled on the x axis: every one when they fit side by
+/// side, else every k-th (from the first) so labels never run into each other.
+pub fn label_every(categories: &[String], plot_px: u32) -> usize {
+    let n = categories.len().max(1);
+    // A character of the axis font takes a little over half its height.
+    let widest = categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(1) as u32;
+    let label_px = (widest * FONT_PX * 6 / 10 + FONT_PX).max(1);
+    let fit = (plot_px / label_px).max(1) as usize;
+    n.div_ceil(fit)
+}
+
 /// A grouped bar chart: for each category, one bar per set, side by side, each
 /// bar an SVG `rect` filled with its set's colour (a zero draws none). The table
-/// after the chart carries the exact numbers.
+/// after the chart carries the exact numbers. One unit only: `y_label` says
+/// what every bar counts.
 pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> String {
     let mut svg = String::new();
     let max = sets
@@ -38,16 +61,19 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
     } else {
         1.1
     };
-    let width = (120 + 60 * n * sets.len().max(1)).clamp(480, 900) as u32;
+    let width = WIDTH;
+    let every = label_every(categories, width - 80);
+    // plotters' SVG writes a font's size divided by 1.24.
+    let font = || ("sans-serif", f64::from(FONT_PX) * 1.24).into_font();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, 300)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width, 320)).into_drawing_area();
         if root.fill(&WHITE).is_err() {
             return String::new();
         }
         let chart = ChartBuilder::on(&root)
             .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
             .build_cartesian_2d(0.0..n as f64, 0.0..max * headroom);
         let Ok(mut chart) = chart else {
             return String::new();
@@ -77,13 +103,15 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
             .x_labels(n * 2 + 1)
             .x_label_formatter(&|x| {
                 let i = x.floor();
-                if (x - i - 0.5).abs() < 1e-6 {
+                if (x - i - 0.5).abs() < 1e-6 && (i as usize) % every == 0 {
                     labels.get(i as usize).cloned().unwrap_or_default()
                 } else {
                     String::new()
                 }
             })
             .y_label_formatter(&y_tick)
+            .label_style(font())
+            .axis_desc_style(font())
             .y_desc(y_label)
             .draw();
         let k = sets.len().max(1) as f64;
@@ -111,6 +139,7 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
                 .position(SeriesLabelPosition::UpperRight)
                 .background_style(WHITE.mix(0.8))
                 .border_style(BLACK)
+                .label_font(font())
                 .draw();
         }
         let _ = root.present();
@@ -144,6 +173,45 @@ mod tests {
         assert!(svg.matches("<rect").count() >= 6, "{svg}");
     }
 
+    /// Text prints at 10 pt or more, and many periods thin their labels.
+    #[test]
+    fn text_is_large_and_many_labels_are_thinned() {
+        let months: Vec<String> = (1..=36).map(|m| format!("2026-{m:02}")).collect();
+        let svg = grouped_bars(
+            &months,
+            &[Bars {
+                name: "Stage 1".into(),
+                values: vec![1.0; 36],
+            }],
+            "stage entries",
+        );
+        let sizes: Vec<u32> = svg
+            .split("font-size=\"")
+            .skip(1)
+            .filter_map(|s| {
+                s.split('"')
+                    .next()?
+                    .trim_end_matches("px")
+                    .parse::<f64>()
+                    .ok()
+            })
+            .map(|f| f as u32)
+            .collect();
+        assert!(
+            !sizes.is_empty() && sizes.iter().all(|s| *s >= FONT_PX),
+            "{sizes:?}"
+        );
+        // 640 pixels shown 170 mm wide: a pixel prints at 170/640 mm; 10 pt is 3.53 mm.
+        assert!(f64::from(FONT_PX) * 170.0 / f64::from(WIDTH) >= 3.53);
+        let shown = months
+            .iter()
+            .filter(|m| svg.contains(&format!(">\n{m}\n</text>")))
+            .count();
+        assert!(shown > 3 && shown < 36, "{shown} of 36 labels shown");
+        assert!(svg.contains(">\n2026-01\n</text>"), "the first is labelled");
+        assert_eq!(label_every(&months[..4], 560), 1);
+    }
+
     /// Counts are labelled in whole numbers only: no "0.5" of a dispute.
     #[test]
     fn counts_have_whole_ticks() {
@@ -164,6 +232,11 @@ mod tests {
         // Values that are not whole (a median of days) keep every tick.
         let svg = grouped_bars(&["2026-11".into()], &[bars(vec![1.5])], "days");
         assert!(svg.contains(&label("0.6")), "{svg}");
-        assert!(!svg.contains("0000000"), "{svg}");
+        // (Text, not the attributes: a font size may be 15.000000000000002.)
+        assert!(
+            !svg.lines()
+                .any(|l| !l.starts_with('<') && l.contains("0000000")),
+            "{svg}"
+        );
     }
 }

@@ -663,20 +663,23 @@ fn the_board_pack_in_markdown_has_each_table_and_its_sentence() {
         "md",
     ]);
     assert!(
-        md.starts_with("# Professional disagreements: Thu 1 Oct 2026 to Thu 31 Dec 2026\n"),
+        md.starts_with("# Gloucestershire Safeguarding Children Board: professional disagreements, Thu 1 Oct 2026 to Thu 31 Dec 2026\n"),
         "{md}"
     );
     for want in [
-        "| Escalations from stage 1 onwards (escalations_from_stage_1) | 7 |",
+        "| Stage entries from stage 1 onwards (a dispute counts once for each stage it entered) | 7 |",
+        "| Disputes raised | 3 |",
         "| 2026-10 | 1 | 2 | 0 | 3 |",
         "| Total | 3 | 3 | 1 | 7 |",
         // Stages left: D's 1 (on time), A's 1 and 2 (late), B's 1 (on time) and
         // 2 (late), C's 1 (on time).
-        "| 1 | 3 | 1 | 0 |",
-        "| 2 | 0 | 2 | 0 |",
+        "| Stage 1 | 3 | 1 | 0 |",
+        "| Stage 2 | 0 | 2 | 0 |",
         "3 of 6 stages left were within the policy's timescale (50%).",
-        "7 stages were entered over 3 periods; the most in 2026-10 (3).",
-        "| Children's Social Care | 1 | 3 | 0 | 1 |",
+        "7 stage entries over 3 periods; the most in 2026-10 (3).",
+        "| Children's Social Care | 1 | 3 | 0 |",
+        // Three raised, one each: all three named, none hidden.
+        "Most were raised by GP, Police and School: 1 each of the 3 disputes raised.",
     ] {
         assert!(md.contains(want), "{want} missing from\n{md}");
     }

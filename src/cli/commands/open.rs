@@ -179,6 +179,7 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         )?;
     }
     let opened = Opened {
+        fields: Default::default(),
         policy: policy.policy.id.clone(),
         policy_hash: policy.hash.clone(),
         child: required("--child", &child, MAX_SHORT)?,
