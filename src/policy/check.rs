@@ -297,7 +297,10 @@ fn check_fields(p: &Policy, lines: &Lines, say: Say) {
         if f.values.is_empty() {
             say(
                 line,
-                format!("field {:?} needs values = [...]: the values it may take", f.id),
+                format!(
+                    "field {:?} needs values = [...]: the values it may take",
+                    f.id
+                ),
             );
         }
         let mut seen = HashSet::new();
@@ -305,7 +308,10 @@ fn check_fields(p: &Policy, lines: &Lines, say: Say) {
             if v.trim().is_empty() {
                 say(line, format!("field {:?} has an empty value", f.id));
             } else if !seen.insert(v.trim().to_lowercase()) {
-                say(line, format!("field {:?} lists the value {v:?} twice", f.id));
+                say(
+                    line,
+                    format!("field {:?} lists the value {v:?} twice", f.id),
+                );
             }
         }
     }

@@ -245,8 +245,10 @@ fn fields(
     for (id, value) in given {
         let (id, value) = crate::domain::plan::field_value(policy, id, value)?;
         if out.insert(id.clone(), value).is_some() {
-            return Err(crate::error::Error::usage(format!("--field {id} is given twice"))
-                .with_hint("Give each field once."));
+            return Err(
+                crate::error::Error::usage(format!("--field {id} is given twice"))
+                    .with_hint("Give each field once."),
+            );
         }
     }
     if p.interactive() {
