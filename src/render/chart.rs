@@ -103,7 +103,7 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
             .x_labels(n * 2 + 1)
             .x_label_formatter(&|x| {
                 let i = x.floor();
-                if (x - i - 0.5).abs() < 1e-6 && (i as usize) % every == 0 {
+                if (x - i - 0.5).abs() < 1e-6 && (i as usize).is_multiple_of(every) {
                     labels.get(i as usize).cloned().unwrap_or_default()
                 } else {
                     String::new()

@@ -33,6 +33,9 @@ pub struct Section {
     pub chart: Option<(Vec<String>, Vec<Bars>, &'static str)>,
 }
 
+/// One figure of a report, to show this period's beside the previous one's.
+type Figure = fn(&Figures) -> u64;
+
 fn num(x: u64) -> String {
     x.to_string()
 }
@@ -152,7 +155,7 @@ impl Pack<'_> {
     pub fn figures(&self) -> Section {
         let f = &self.total().total;
         let p = self.previous().map(|p| &p.total);
-        let rows: Vec<(&str, fn(&Figures) -> u64)> = vec![
+        let rows: Vec<(&str, Figure)> = vec![
             ("Disputes raised", |f| f.opened),
             (
                 "Stage entries from stage 1 onwards (a dispute counts once for each stage it entered)",
