@@ -49,8 +49,12 @@ pub const FIGURES: &[(&str, &str)] = &[
     ),
     ("reopened", "resolved disputes reopened in the period"),
     (
-        "open_at_end, open_overdue_at_end, overdue_at_end",
-        "disputes open at the end of the period's last day; of those, the ones past a deadline then (never more than `open_at_end`); and every dispute with a due item past its deadline then, open or not (the stage's, or an outstanding obligation's, a resolved dispute's too; see \"What each view counts\")",
+        "open_at_end, overdue_at_end",
+        "disputes open at the end of the period's last day; disputes with a due item past its deadline then, open or not (the stage's, or an outstanding obligation's, a resolved dispute's too, so it may exceed `open_at_end`; see \"What each view counts\")",
+    ),
+    (
+        "open_overdue_at_end",
+        "disputes open at the end of the period's last day and past a deadline then: never more than `open_at_end`",
     ),
     (
         "median_working_days_to_resolve",

@@ -28,6 +28,44 @@ pub const WIDTH: u32 = 640;
 /// wide and shown 170 mm wide prints at about 11 pt (never under 10).
 pub const FONT_PX: u32 = 15;
 
+/// Charts with more categories than this are of periods: their labels are
+/// thinned. Fewer are names (agencies, reasons): each keeps a label, shortened.
+const NAMED: usize = 12;
+
+/// A label cut to `max` characters, ending in an ellipsis when it was longer
+/// (the table under the chart has it whole).
+fn shorten(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        return label.to_owned();
+    }
+    let kept: String = label.chars().take(max.saturating_sub(1).max(1)).collect();
+    format!("{}…", kept.trim_end())
+}
+
+/// The x axis's labels: every category named, shortened to fit its slot, when
+/// there are few; when there are many (periods), every k-th from the first.
+pub fn axis_labels(categories: &[String], plot_px: u32) -> Vec<String> {
+    let n = categories.len().max(1);
+    if n <= NAMED {
+        // A character takes a little over half the font's height; keep a gap.
+        let max =
+            (plot_px as usize / n).saturating_sub(FONT_PX as usize) * 10 / (FONT_PX as usize * 6);
+        return categories.iter().map(|c| shorten(c, max.max(4))).collect();
+    }
+    let every = label_every(categories, plot_px);
+    categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i.is_multiple_of(every) {
+                c.clone()
+            } else {
+                String::new()
+            }
+        })
+        .collect()
+}
+
 /// Which categories are labelled on the x axis: every one when they fit side by
 /// side, else every k-th (from the first) so labels never run into each other.
 pub fn label_every(categories: &[String], plot_px: u32) -> usize {
@@ -62,7 +100,7 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
         1.1
     };
     let width = WIDTH;
-    let every = label_every(categories, width - 80);
+    let labels = axis_labels(categories, width - 80);
     // plotters' SVG writes a font's size divided by 1.24.
     let font = || ("sans-serif", f64::from(FONT_PX) * 1.24).into_font();
     {
@@ -78,7 +116,6 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
         let Ok(mut chart) = chart else {
             return String::new();
         };
-        let labels: Vec<String> = categories.to_vec();
         // Counts are whole: a tick at 0.5 of a dispute would mislead, so only
         // whole-number ticks are labelled when every value is whole.
         let whole = sets
@@ -103,7 +140,7 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
             .x_labels(n * 2 + 1)
             .x_label_formatter(&|x| {
                 let i = x.floor();
-                if (x - i - 0.5).abs() < 1e-6 && (i as usize).is_multiple_of(every) {
+                if (x - i - 0.5).abs() < 1e-6 {
                     labels.get(i as usize).cloned().unwrap_or_default()
                 } else {
                     String::new()
@@ -210,6 +247,22 @@ mod tests {
         assert!(shown > 3 && shown < 36, "{shown} of 36 labels shown");
         assert!(svg.contains(">\n2026-01\n</text>"), "the first is labelled");
         assert_eq!(label_every(&months[..4], 560), 1);
+        // A few long names each keep a label, shortened to fit.
+        let names: Vec<String> = [
+            "Children's Social Care",
+            "GP practice",
+            "Hollyfield Primary",
+            "Police",
+        ]
+        .map(String::from)
+        .to_vec();
+        let labels = axis_labels(&names, 560);
+        assert_eq!(labels[1], "GP practice");
+        assert_eq!(labels[3], "Police");
+        assert!(
+            labels[0].starts_with("Children") && labels[0].ends_with('…'),
+            "{labels:?}"
+        );
     }
 
     /// Counts are labelled in whole numbers only: no "0.5" of a dispute.

@@ -569,6 +569,13 @@ pub fn headless(browser: &std::path::Path, page: &std::path::Path, args: &[&str]
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start chromium");
+    // Read the DOM as it comes: a page larger than the pipe's buffer would
+    // otherwise leave Chromium blocked writing it, and never exiting.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut out).map(|_| out)
+    });
     let started = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > std::time::Duration::from_secs(60) {
@@ -577,8 +584,8 @@ pub fn headless(browser: &std::path::Path, page: &std::path::Path, args: &[&str]
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let out = reader.join().unwrap().unwrap();
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The filled, coloured `rect`s (bars and legend keys) of one section of a DOM.
@@ -620,13 +627,17 @@ fn the_board_pack_renders_its_charts_in_a_browser() {
     let page = env.tmp.path().join("pack.html");
     std::fs::write(&page, &html).unwrap();
     let dom = headless(&browser, &page, &["--dump-dom"]);
-    assert_eq!(dom.matches("<svg").count(), 4, "{dom}");
+    // Highest stage, agency raising, agency challenged, reason, stage entries
+    // by period, time in stage, timeliness.
+    assert_eq!(dom.matches("<svg").count(), 7, "{dom}");
     // By stage: two bars a month (Oct: stages 1 and 2; Nov: 1 and 2; Dec: 1 and
     // 3) and three legend keys.
     assert_eq!(coloured_rects(&dom, "by-stage"), 6 + 3);
-    // By agency challenged (CSC, Children's Social Care): opened and stage
-    // entries for each, and two keys.
-    assert_eq!(coloured_rects(&dom, "by-agency"), 4 + 2);
+    // By agency challenged (CSC, Children's Social Care): disputes raised, one
+    // unit, so one bar each and no key.
+    assert_eq!(coloured_rects(&dom, "by-agency"), 2);
+    // The highest stage each of the three raised reached: 1, 2 and 3.
+    assert_eq!(coloured_rects(&dom, "highest-stage"), 3);
     // Timeliness: each stage left has a bar for on time or late.
     assert!(coloured_rects(&dom, "timeliness") >= 3 + 2, "{dom}");
     assert!(dom.contains("Children&#39;s Social Care") || dom.contains("Children's Social Care"));

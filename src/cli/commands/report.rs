@@ -913,7 +913,7 @@ fn table(r: &Report) -> String {
     }
     notes.push_str(&recorded_notes(r));
     format!(
-        "Escalations {} to {}{} (Europe/London)\nGenerated {}\n\n{t}\n\nEscalations from stage 1 onwards (stage entries: each dispute once for each stage it entered): {entered}\n\
+        "Escalations {} to {}{} (Europe/London)\nGenerated {}\n\n{t}\n\nEscalations from stage 1 onwards (stage entries): {entered}\n\
 Anything overdue at end counts a resolved dispute that still owes a duty too.\n{notes}",
         crate::domain::clock::human_date(r.from),
         crate::domain::clock::human_date(r.to),
