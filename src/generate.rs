@@ -124,6 +124,7 @@ fn dispute(
         .map(|c| c.id.clone())
         .collect::<Vec<_>>();
     let opened = Opened {
+        fields: Default::default(),
         policy: p.id.clone(),
         policy_hash: policy.hash.clone(),
         child: format!("LCS-{:05}", rng.below(100_000)),

@@ -497,6 +497,7 @@ impl Session {
                         from: std::mem::take(&mut b.from),
                         with: std::mem::take(&mut b.with),
                         category: b.category.take(),
+                        fields: std::mem::take(&mut b.fields),
                         ..*b
                     };
                     let view = View {

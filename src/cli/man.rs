@@ -674,6 +674,8 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
             ("Last month's figures as a table:", "escalate report --month 2026-11"),
             ("A month-end cron job appending to one CSV file (write the header once without --no-header):", "5 7 1 * * escalate report --month \"last month\" --format csv --no-header >> escalations.csv"),
             ("Since last Monday:", "escalate report --from \"last monday\" --to today"),
+            ("The year's board pack against last year, with the business unit's commentary:", "escalate report --from 2026-04-01 --to 2027-03-31 --per quarter --compare previous --commentary notes.md --format html > pack.html"),
+            ("March's figures as the board was given them on 2 April:", "escalate report --month 2026-03 --as-recorded-at 2026-04-02T09:00"),
         ],
         "escalate-export" => vec![
             ("Open deadlines for a shared calendar:", "escalate export --format ics > deadlines.ics"),

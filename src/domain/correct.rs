@@ -27,6 +27,13 @@ pub enum Amendment {
         value: bool,
         note: String,
     },
+    /// A policy-defined field's value corrected (`amend --field ID=VALUE`);
+    /// `plan::decide` checks it against the policy.
+    Field {
+        field: String,
+        value: String,
+        note: String,
+    },
 }
 
 /// The corrected times a journal records, checked: every correction refers to an
@@ -196,6 +203,7 @@ impl Dispute {
                     note,
                 })
             }
+            Amendment::Field { field, value, note } => Ok(Event::FieldSet { field, value, note }),
         }
     }
 

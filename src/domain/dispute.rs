@@ -180,6 +180,10 @@ pub struct Dispute {
     /// (`escalate agree`, `open --due --due-reason`); it replaces the policy's.
     #[serde(default)]
     pub agreed_due: Option<NaiveDate>,
+    /// The values of the policy's fields: as given at opening, as corrected by
+    /// `field_set` lines since.
+    #[serde(default)]
+    pub fields: std::collections::BTreeMap<String, String>,
     /// How many journal lines there are (also when `records` was not kept).
     pub events: usize,
     /// The journal's lines; empty when the state came from the status cache.
@@ -332,6 +336,7 @@ impl Dispute {
             latest_line: first.seq,
             corrections,
             learned: Vec::new(),
+            fields: opened.fields.clone(),
             events: 0,
             records: Vec::new(),
         }
@@ -520,6 +525,9 @@ impl Dispute {
                     .ok_or_else(|| format!("a fact {fact:?}, which escalate does not know"))?;
                 self.learn(policy, flag, *value, (when, line));
             }
+            Event::FieldSet { field, value, .. } => {
+                self.fields.insert(field.clone(), value.clone());
+            }
             Event::Recovered { .. } | Event::ReceiptRepaired { .. } => {}
             Event::Superseded { .. } | Event::Merged { .. } => {}
         }
@@ -551,6 +559,7 @@ impl Dispute {
             learned: self.learned.clone(),
             discussed_at: self.discussed_at,
             agreed_due: self.agreed_due,
+            fields: self.fields.clone(),
             events: self.events,
             records: Vec::new(),
         }

@@ -139,6 +139,10 @@ pub struct Opened {
     /// The named role that opened the dispute past stage 1 (a policy bypass).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened_as: Option<String>,
+    /// Values of the fields the policy defines (`open --field ID=VALUE`), by
+    /// field ID. Left out when none were given, so older journals read as before.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -198,6 +202,15 @@ pub enum Event {
     },
     Reopened {
         reason: String,
+    },
+    /// A policy-defined field's value corrected (`amend --field ID=VALUE`): it
+    /// replaces the value given at opening (or by an earlier correction) from
+    /// this line on, in every view and report. A note about the record, not
+    /// something that happened in the dispute.
+    FieldSet {
+        field: String,
+        value: String,
+        note: String,
     },
     /// A torn last line (a crash mid-write) was moved aside before this append.
     Recovered {
@@ -264,6 +277,7 @@ impl Event {
             Event::Amended { .. } => "amended",
             Event::FactLearned { .. } => "fact_learned",
             Event::Reopened { .. } => "reopened",
+            Event::FieldSet { .. } => "field_set",
             Event::Recovered { .. } => "recovered",
             Event::Superseded { .. } => "superseded",
             Event::Merged { .. } => "merged",
@@ -278,7 +292,10 @@ impl Event {
     pub fn is_happening(&self) -> bool {
         !matches!(
             self,
-            Event::Amended { .. } | Event::Recovered { .. } | Event::ReceiptRepaired { .. }
+            Event::Amended { .. }
+                | Event::Recovered { .. }
+                | Event::ReceiptRepaired { .. }
+                | Event::FieldSet { .. }
         )
     }
 }

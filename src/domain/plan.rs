@@ -67,7 +67,9 @@ impl Action {
     pub fn is_ordered(&self) -> bool {
         !matches!(
             self,
-            Action::Amend(Amendment::Note { .. } | Amendment::Happened { .. })
+            Action::Amend(
+                Amendment::Note { .. } | Amendment::Happened { .. } | Amendment::Field { .. }
+            )
         )
     }
 }
@@ -110,6 +112,9 @@ impl Action {
             }),
             Event::Amended { event, note, .. } => {
                 Action::Amend(Amendment::Note { seq: event, note })
+            }
+            Event::FieldSet { field, value, note } => {
+                Action::Amend(Amendment::Field { field, value, note })
             }
             Event::FactLearned { fact, value, note } => Action::Amend(Amendment::Fact {
                 fact: crate::policy::Flag::parse(&fact)?,
@@ -191,6 +196,17 @@ pub fn decide(action: Action, s: &Situation) -> Result<Event> {
                 stage: d.stage,
                 outcome,
             })
+        }
+        Action::Amend(Amendment::Field { field, value, note }) => {
+            let (field, value) = field_value(s.policy, &field, &value)?;
+            if d.fields.get(&field) == Some(&value) {
+                return Err(Error::refused(format!(
+                    "dispute {} already records {field} as {value:?}",
+                    d.id
+                ))
+                .with_hint("Nothing needs recording."));
+            }
+            Ok(Event::FieldSet { field, value, note })
         }
         Action::Amend(amendment) => d.plan_amendment(amendment, &s.now),
         Action::Reopen { reason } => d.plan_reopen(reason),
@@ -389,6 +405,9 @@ pub fn open(
     if let Some(c) = &opened.category {
         check_category(p, c)?;
     }
+    for (id, value) in &opened.fields {
+        field_value(p, id, value)?;
+    }
     if opened.stage != p.first_stage() {
         check_late_start(p, opened)?;
     }
@@ -407,6 +426,42 @@ pub fn open(
         check_subject(p, kind)?;
     }
     Ok(())
+}
+
+/// A field's ID and value as `--field ID=VALUE` gives them, checked against the
+/// policy's `[[field]]` list: the ID and value as the policy spells them, or
+/// why not, naming what is allowed.
+pub fn field_value(p: &Policy, id: &str, value: &str) -> Result<(String, String)> {
+    let Some(f) = p.field(id) else {
+        let ids: Vec<String> = p
+            .fields
+            .iter()
+            .map(|f| format!("{} ({})", f.id, f.label))
+            .collect();
+        return Err(
+            Error::refused(format!("policy {} has no field {:?}", p.id, id.trim())).with_hint(
+                if ids.is_empty() {
+                    format!("Policy {} defines no fields; leave out --field.", p.id)
+                } else {
+                    format!("Its fields are: {}.", ids.join("; "))
+                },
+            ),
+        );
+    };
+    match f.value(value) {
+        Some(v) => Ok((f.id.clone(), v.to_owned())),
+        None => Err(Error::refused(format!(
+            "{:?} is not a value {} allows for {}",
+            value.trim(),
+            p.id,
+            f.label.to_lowercase()
+        ))
+        .with_hint(format!(
+            "Give one of: {} (as --field {}=VALUE).",
+            f.values.join(", "),
+            f.id
+        ))),
+    }
 }
 
 fn check_category(p: &Policy, c: &str) -> Result<()> {

@@ -26,7 +26,14 @@ pub use tally::{Builder, Counting, SeriesBuilder};
 /// one source of both the README's table (a test compares them) and the report's
 /// manual page.
 pub const FIGURES: &[(&str, &str)] = &[
-    ("opened", "disputes opened in the period"),
+    (
+        "opened",
+        "disputes raised (opened) in the period, each counted once: the unit a board publishes",
+    ),
+    (
+        "highest_stage",
+        "keyed by stage number: of the disputes raised in the period, how many reached that stage as their highest by the period's end (they add up to `opened`)",
+    ),
     ("escalations", "stage moves in the period"),
     (
         "entered_stage",
@@ -43,7 +50,11 @@ pub const FIGURES: &[(&str, &str)] = &[
     ("reopened", "resolved disputes reopened in the period"),
     (
         "open_at_end, overdue_at_end",
-        "disputes open at the end of the period's last day; disputes with a due item past its deadline then (the stage's, or an outstanding obligation's, a resolved dispute's too; see \"What each view counts\")",
+        "disputes open at the end of the period's last day; disputes with a due item past its deadline then, open or not (the stage's, or an outstanding obligation's, a resolved dispute's too, so it may exceed `open_at_end`; see \"What each view counts\")",
+    ),
+    (
+        "open_overdue_at_end",
+        "disputes open at the end of the period's last day and past a deadline then: never more than `open_at_end`",
     ),
     (
         "median_working_days_to_resolve",
@@ -51,12 +62,24 @@ pub const FIGURES: &[(&str, &str)] = &[
     ),
     ("by_policy", "the same figures for each policy"),
     (
+        "in_progress",
+        "true when the period had not ended when the report was made: its end-of-period figures are as things stand, not final",
+    ),
+    (
+        "recorded_after_end",
+        "lines that happened by the period's end but were recorded after it (they changed its figures since it ended; `--as-recorded-at` reproduces the figures as they were)",
+    ),
+    (
+        "previous",
+        "with `--compare previous`: the same report for the period before (the previous calendar month, quarter or year when the period is one, else as many days just before)",
+    ),
+    (
         "by_agency",
         "disputes opened in the period per agency raising (`raising`) and per agency challenged (`challenged`)",
     ),
     (
         "breakdown",
-        "the same figures per agency raising (`raising_agency`), agency challenged (`challenged_agency`) and `category`, over disputes with anything counted in the period; agency names are reported under their canonical names (`escalate agency`)",
+        "the same figures per agency raising (`raising_agency`), agency challenged (`challenged_agency`), `category` and each field the policy defines (`field`, by field ID: its `label` and `values`), over disputes with anything counted in the period; agency names are reported under their canonical names (`escalate agency`), and an agency with none in the period is listed with zeros when it is in the comparison period or the agency list",
     ),
     (
         "timeliness",
@@ -98,7 +121,11 @@ pub type ByStage<T> = BTreeMap<u32, T>;
 /// The figures, for all disputes or one policy.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Figures {
+    /// Disputes raised in the period, each once: the unit boards publish.
     pub opened: u64,
+    /// Of the disputes raised in the period, how many had reached each stage as
+    /// their highest by its end: each counted once, so they add up to `opened`.
+    pub highest_stage: ByStage<u64>,
     pub escalations: u64,
     /// Keyed by stage number: how many disputes entered that stage in the period
     /// (opening at a stage counts as entering it).
@@ -110,6 +137,10 @@ pub struct Figures {
     pub resolved_at_stage: ByStage<u64>,
     pub reopened: u64,
     pub open_at_end: u64,
+    /// Open at the end and past a deadline then: never more than `open_at_end`.
+    pub open_overdue_at_end: u64,
+    /// Any dispute with a due item past at the end, a resolved one owing a duty
+    /// too (so it may be more than `open_at_end`).
     pub overdue_at_end: u64,
     /// Median working days from opening to resolution, over disputes resolved in
     /// the period; null when none were.
@@ -137,6 +168,9 @@ impl Figures {
 
     fn add(&mut self, other: &Figures) {
         self.opened += other.opened;
+        for (k, v) in &other.highest_stage {
+            *self.highest_stage.entry(*k).or_default() += v;
+        }
         self.escalations += other.escalations;
         for (k, v) in &other.entered_stage {
             *self.entered_stage.entry(*k).or_default() += v;
@@ -147,6 +181,7 @@ impl Figures {
         }
         self.reopened += other.reopened;
         self.open_at_end += other.open_at_end;
+        self.open_overdue_at_end += other.open_overdue_at_end;
         self.overdue_at_end += other.overdue_at_end;
         self.days_to_resolve
             .extend_from_slice(&other.days_to_resolve);
@@ -191,6 +226,20 @@ pub struct Report {
     pub to: NaiveDate,
     #[serde(with = "crate::domain::clock::rfc3339")]
     pub generated_at: Instant,
+    /// The period had not ended when the report was made: its end-of-period
+    /// figures are as things stood then (`partial` is a series period cut short
+    /// by `--from`/`--to`, another thing).
+    pub in_progress: bool,
+    /// `--as-recorded-at`: only lines recorded by then were counted.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::clock::rfc3339::option"
+    )]
+    pub as_recorded_at: Option<Instant>,
+    /// Lines that happened by the period's end but were recorded after it: each
+    /// changed the figures after the period ended.
+    pub recorded_after_end: u64,
     #[serde(flatten)]
     pub total: Figures,
     pub by_policy: BTreeMap<String, Figures>,
@@ -202,6 +251,9 @@ pub struct Report {
     pub timeliness: Timeliness,
     /// Journals that could not be read, by dispute ID (their figures are missing).
     pub skipped: Vec<String>,
+    /// `--compare previous`: the same report for the period before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Box<Report>>,
 }
 
 /// Figures per value of each dimension a board asks about.
@@ -210,21 +262,38 @@ pub struct Breakdown {
     pub raising_agency: BTreeMap<String, Figures>,
     pub challenged_agency: BTreeMap<String, Figures>,
     pub category: BTreeMap<String, Figures>,
+    /// What the policies call each category, by its ID (for people reading).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub category_names: BTreeMap<String, String>,
+    /// Per field a policy defines (`[[field]]`), by its ID.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub field: BTreeMap<String, FieldBreakdown>,
     /// Per data directory, when a report reads several (`--include-dir`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub directory: BTreeMap<String, Figures>,
 }
 
+/// One policy-defined field's breakdown: its label and figures per value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FieldBreakdown {
+    pub label: String,
+    pub values: BTreeMap<String, Figures>,
+}
+
 impl Breakdown {
-    /// Each dimension by its name in JSON and the long CSV.
-    pub fn dimensions(&self) -> Vec<(&'static str, &BTreeMap<String, Figures>)> {
-        let mut v = vec![
-            ("raising_agency", &self.raising_agency),
-            ("challenged_agency", &self.challenged_agency),
-            ("category", &self.category),
+    /// Each dimension by its name in JSON and the long CSV (a field's is
+    /// `field:ID`).
+    pub fn dimensions(&self) -> Vec<(Cow<'static, str>, &BTreeMap<String, Figures>)> {
+        let mut v: Vec<(Cow<'static, str>, &BTreeMap<String, Figures>)> = vec![
+            ("raising_agency".into(), &self.raising_agency),
+            ("challenged_agency".into(), &self.challenged_agency),
+            ("category".into(), &self.category),
         ];
+        for (id, f) in &self.field {
+            v.push((format!("field:{id}").into(), &f.values));
+        }
         if !self.directory.is_empty() {
-            v.push(("directory", &self.directory));
+            v.push(("directory".into(), &self.directory));
         }
         v
     }
@@ -237,6 +306,19 @@ impl Breakdown {
             &mut self.directory,
         ] {
             m.values_mut().for_each(Figures::finish);
+        }
+        for f in self.field.values_mut() {
+            f.values.values_mut().for_each(Figures::finish);
+        }
+    }
+
+    /// List every agency `other` has (with zeros here), so a board sees the
+    /// agencies with none this period beside last period's.
+    pub fn list_agencies<'a>(&mut self, names: impl IntoIterator<Item = &'a str> + Clone) {
+        for m in [&mut self.raising_agency, &mut self.challenged_agency] {
+            for n in names.clone() {
+                m.entry(n.to_owned()).or_default();
+            }
         }
     }
 }
@@ -293,6 +375,9 @@ pub struct Fact {
     pub stage: u32,
     /// When it happened (`happened`, else when recorded).
     pub when: Stamp,
+    /// When the line was recorded (its `at`), so a report can say which lines
+    /// were recorded after its period ended.
+    pub recorded: Stamp,
     /// A notification that met one of the policy's obligations.
     pub met_obligation: bool,
 }
@@ -318,6 +403,7 @@ impl Fact {
             kind,
             stage,
             when: Stamp::of(&when_of(d, r)),
+            recorded: Stamp::of(&r.at),
             met_obligation: met,
         }
     }
@@ -343,6 +429,9 @@ pub struct Brief {
     pub from: String,
     pub with: String,
     pub category: Option<String>,
+    /// The values of the fields the policy defines (`open --field`, as
+    /// corrected by `amend --field`), by field ID.
+    pub fields: BTreeMap<String, String>,
 }
 
 impl Brief {
@@ -355,6 +444,7 @@ impl Brief {
             from: d.opened.from.clone(),
             with: d.opened.with.clone(),
             category: d.opened.category.clone(),
+            fields: d.fields.clone(),
         }
     }
 }
@@ -556,6 +646,69 @@ pub fn state_at<'a>(d: &'a Dispute, policy: &Policy, t: &Instant) -> Option<Cow<
     }
 }
 
+/// The dispute as its lines recorded by `t` (their `at`) give it: what a
+/// report made at `t` counted, whenever the lines are read (a line recorded
+/// offline before `t` and shared later counts too). `Ok(None)`: not opened by
+/// then. `d` must carry its lines. An error says why those lines do not fold.
+pub fn as_recorded_at<'a>(
+    d: &'a Dispute,
+    policy: &Policy,
+    t: &Instant,
+) -> std::result::Result<Option<Cow<'a, Dispute>>, String> {
+    if d.records.iter().all(|r| &r.at <= t) {
+        return Ok(Some(Cow::Borrowed(d)));
+    }
+    if d.records.first().is_none_or(|r| &r.at > t) {
+        return Ok(None);
+    }
+    let kept: Vec<Record> = d.records.iter().filter(|r| &r.at <= t).cloned().collect();
+    Dispute::fold(d.id.clone(), kept, policy)
+        .map(|d| Some(Cow::Owned(d)))
+        .map_err(|(line, what)| {
+            format!("its lines recorded by then do not agree (line {line}: {what})")
+        })
+}
+
+/// The period before `p` a board compares it with: when `p` is whole months
+/// (a calendar month, a quarter, a financial or calendar year), as many months
+/// just before; otherwise as many days ending the day before it starts.
+pub fn previous(p: Period) -> Period {
+    use chrono::{Datelike, Months};
+    let months =
+        (p.to.year() - p.from.year()) * 12 + p.to.month() as i32 - p.from.month() as i32 + 1;
+    let whole = p.from.day() == 1 && p.to.succ_opt().is_some_and(|d| d.day() == 1);
+    if whole && months > 0 {
+        let back = Months::new(months as u32);
+        if let (Some(from), Some(to)) = (p.from.checked_sub_months(back), p.from.pred_opt()) {
+            return Period { from, to };
+        }
+    }
+    let days = (p.to - p.from).num_days();
+    let to = p.from.pred_opt().unwrap_or(p.from);
+    Period {
+        from: to - chrono::Duration::days(days),
+        to,
+    }
+}
+
+/// The name a board paper gives `p`, if it is a whole month, quarter or year
+/// (`2026-11`, `2026-27 Q3`, `2026-27`); else its dates.
+pub fn period_name(p: Period, year: YearKind) -> String {
+    for per in [Per::Month, Per::Quarter, Per::Year] {
+        let s = slots(p, per, year);
+        if let [only] = s.as_slice() {
+            if !only.partial && only.period == p {
+                return only.label.clone();
+            }
+        }
+    }
+    format!(
+        "{} to {}",
+        clock::human_date(p.from),
+        clock::human_date(p.to)
+    )
+}
+
 /// How long each period of a series is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -591,6 +744,10 @@ pub struct Settings {
     /// `financial` (April to March, the default) or `calendar`.
     #[serde(default)]
     pub year: YearKind,
+    /// The partnership the board pack names, when its disputes are under
+    /// several policies (one policy's own `partnership` names it otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partnership: Option<String>,
 }
 
 /// One period of a series: its dates, as cut by the range asked for.
@@ -688,7 +845,7 @@ pub struct Series {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LongRow {
     pub period: String,
-    pub dimension: &'static str,
+    pub dimension: String,
     pub value: String,
     pub figure: String,
     pub count: String,
@@ -711,11 +868,16 @@ impl Figures {
                 .map(|(k, v)| (format!("{name}_{k}"), v.to_string()))
                 .collect::<Vec<_>>()
         };
+        out.extend(stages("highest_stage", &self.highest_stage));
         out.extend(stages("entered_stage", &self.entered_stage));
         out.push(("resolved".into(), self.resolved.to_string()));
         out.extend(stages("resolved_at_stage", &self.resolved_at_stage));
         out.push(("reopened".into(), self.reopened.to_string()));
         out.push(("open_at_end".into(), self.open_at_end.to_string()));
+        out.push((
+            "open_overdue_at_end".into(),
+            self.open_overdue_at_end.to_string(),
+        ));
         out.push(("overdue_at_end".into(), self.overdue_at_end.to_string()));
         if let Some(m) = self.median_working_days_to_resolve {
             out.push(("median_working_days_to_resolve".into(), m.to_string()));
@@ -729,10 +891,10 @@ impl Report {
     /// breakdown, and each stage (entered and resolved at).
     pub fn long_rows(&self, period: &str) -> Vec<LongRow> {
         let mut out = Vec::new();
-        let mut group = |dimension: &'static str, value: &str, f: &Figures| {
+        let mut group = |dimension: &str, value: &str, f: &Figures| {
             out.extend(f.named().into_iter().map(|(figure, count)| LongRow {
                 period: period.to_owned(),
-                dimension,
+                dimension: dimension.to_owned(),
                 value: value.to_owned(),
                 figure,
                 count,
@@ -744,7 +906,7 @@ impl Report {
         }
         for (dimension, map) in self.breakdown.dimensions() {
             for (v, f) in map {
-                group(dimension, v, f);
+                group(&dimension, v, f);
             }
         }
         let stages: std::collections::BTreeSet<u32> = self
@@ -761,7 +923,7 @@ impl Report {
             ] {
                 out.push(LongRow {
                     period: period.to_owned(),
-                    dimension: "stage",
+                    dimension: "stage".to_owned(),
                     value: n.to_string(),
                     figure: figure.to_owned(),
                     count: m.get(&n).copied().unwrap_or(0).to_string(),
@@ -931,6 +1093,10 @@ mod tests {
             from: "2026-11-01".parse().unwrap(),
             to: "2026-11-30".parse().unwrap(),
             generated_at: crate::domain::clock::parse_instant("2026-12-01T09:00:00Z").unwrap(),
+            in_progress: false,
+            as_recorded_at: None,
+            recorded_after_end: 0,
+            previous: None,
             total: figures(1..=11),
             by_policy: BTreeMap::new(),
             by_agency: ByAgency::default(),

@@ -12,6 +12,7 @@ pub fn line(seq: u64, when: &str, event: Event) -> Record {
 /// A gscb dispute's opening at `stage`, between a school and social care.
 pub fn opened(stage: u32) -> Opened {
     Opened {
+        fields: Default::default(),
         policy: "gscb".into(),
         policy_hash: String::new(),
         child: "C1".into(),

@@ -42,6 +42,8 @@ struct Spans {
     bypass: Vec<toml::Spanned<toml::Value>>,
     #[serde(default)]
     note: Vec<toml::Spanned<toml::Value>>,
+    #[serde(default)]
+    field: Vec<toml::Spanned<toml::Value>>,
 }
 
 /// A stage's deadlines and steps have their own tables, so a problem with one can
@@ -91,6 +93,7 @@ pub fn parse(text: &str) -> Result<Policy, Vec<Problem>> {
     check_bypasses(&policy, &lines, say);
     check_step_ids(&policy, &lines, say);
     check_notes_and_urgent(&policy, &lines, say);
+    check_fields(&policy, &lines, say);
     if problems.is_empty() {
         Ok(policy)
     } else {
@@ -328,6 +331,57 @@ fn check_categories(p: &Policy, lines: &Lines, say: Say) {
                 lines.entry(&lines.spans.category, i),
                 "a category needs an id and the source sentence it encodes".into(),
             );
+        }
+    }
+}
+
+/// The fields a partnership reports by (`[[field]]`): each needs an ID `open
+/// --field ID=VALUE` can name, a label, the values it allows (none twice) and
+/// the source sentence.
+fn check_fields(p: &Policy, lines: &Lines, say: Say) {
+    let mut ids = HashSet::new();
+    for (i, f) in p.fields.iter().enumerate() {
+        let line = lines.entry(&lines.spans.field, i);
+        let id = f.id.trim();
+        if id.is_empty() || id.contains(['=', ' ', ',']) {
+            say(
+                line,
+                format!("field id {:?} must be one word (letters, digits, - or _), as `open --field ID=VALUE` names it", f.id),
+            );
+        } else if !ids.insert(id.to_lowercase()) {
+            say(line, format!("field id {:?} is used twice", f.id));
+        }
+        if ["category", "policy", "agency", "stage"].contains(&id.to_lowercase().as_str()) {
+            say(
+                line,
+                format!("field id {:?} is a name reports already use; choose another (for example \"level-of-need\")", f.id),
+            );
+        }
+        if f.label.trim().is_empty() || f.source.trim().is_empty() {
+            say(
+                line,
+                format!("field {:?} needs a label (what reports call it) and the source sentence it encodes", f.id),
+            );
+        }
+        if f.values.is_empty() {
+            say(
+                line,
+                format!(
+                    "field {:?} needs values = [...]: the values it may take",
+                    f.id
+                ),
+            );
+        }
+        let mut seen = HashSet::new();
+        for v in &f.values {
+            if v.trim().is_empty() {
+                say(line, format!("field {:?} has an empty value", f.id));
+            } else if !seen.insert(v.trim().to_lowercase()) {
+                say(
+                    line,
+                    format!("field {:?} lists the value {v:?} twice", f.id),
+                );
+            }
         }
     }
 }
@@ -762,6 +816,9 @@ fn format2_keys(policy: &Policy, lines: &Lines) -> Vec<(&'static str, Option<usi
         });
         add(b.may_open, "may_open", &|| lines.key(at, "may_open"));
     }
+    add(!policy.fields.is_empty(), "[[field]]", &|| {
+        lines.entry(&lines.spans.field, 0)
+    });
     keys
 }
 
@@ -887,7 +944,7 @@ fn part_before_its_stage(text: &str) -> Option<Problem> {
 /// its table spans. Empty when the file is not TOML at all (the reader's one
 /// error is then all there is to say).
 fn element_problems(text: &str) -> Vec<ElementProblem> {
-    use super::model::{Bypass, Category, Limit, Note, Obligation, Stage, Step};
+    use super::model::{Bypass, Category, Field, Limit, Note, Obligation, Stage, Step};
     use serde::de::DeserializeOwned;
     use toml::{Spanned, Value};
 
@@ -905,6 +962,8 @@ fn element_problems(text: &str) -> Vec<ElementProblem> {
         bypass: Vec<Spanned<Value>>,
         #[serde(default)]
         note: Vec<Spanned<Value>>,
+        #[serde(default)]
+        field: Vec<Spanned<Value>>,
     }
     #[derive(Deserialize, Default)]
     struct Parts {
@@ -982,11 +1041,22 @@ fn element_problems(text: &str) -> Vec<ElementProblem> {
     for n in &elements.note {
         check::<Note>(n, "a note", text, &mut out);
     }
+    for f in &elements.field {
+        check::<Field>(f, "a field", text, &mut out);
+    }
     // The top of the file, key by key, so one mistyped value does not hide
     // another (a bad `division` hid a bad `subject`).
     let spans: std::collections::BTreeMap<String, Spanned<Value>> =
         toml::from_str(text).unwrap_or_default();
-    let tables = ["stage", "obligation", "category", "limit", "bypass", "note"];
+    let tables = [
+        "stage",
+        "obligation",
+        "category",
+        "limit",
+        "bypass",
+        "note",
+        "field",
+    ];
     for (key, value) in &spans {
         let what = key.as_str();
         match what {

@@ -43,6 +43,10 @@ pub struct Policy {
     pub subject: Option<SubjectScope>,
     #[serde(default, rename = "category", skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<Category>,
+    /// Facts the partnership reports by, recorded at opening (format 2): a
+    /// level of need, say. Reports break down by each, as by category.
+    #[serde(default, rename = "field", skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
     #[serde(rename = "stage")]
     pub stages: Vec<Stage>,
     /// Limits that apply to every stage or to the whole dispute.
@@ -82,6 +86,35 @@ pub struct Category {
     pub excluded: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reading: Option<String>,
+}
+
+/// A fact about a dispute the partnership reports by, with the values it may
+/// take (`open --field ID=VALUE`, corrected with `amend --field`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub id: String,
+    /// What reports and prompts call it ("Level of need").
+    pub label: String,
+    /// The values it may take, in the order reports list them.
+    pub values: Vec<String>,
+    pub source: String,
+    /// Ask for it at `open` when it is not given and a person is there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ask: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+}
+
+impl Field {
+    /// The allowed value `typed` names (any case), if it names one.
+    pub fn value(&self, typed: &str) -> Option<&str> {
+        let t = typed.trim();
+        self.values
+            .iter()
+            .find(|v| v.eq_ignore_ascii_case(t))
+            .map(String::as_str)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -416,6 +449,11 @@ impl Policy {
     /// Whom disputes under this policy are about.
     pub fn subject_scope(&self) -> SubjectScope {
         self.subject.unwrap_or_default()
+    }
+
+    pub fn field(&self, id: &str) -> Option<&Field> {
+        let id = id.trim();
+        self.fields.iter().find(|f| f.id.eq_ignore_ascii_case(id))
     }
 
     pub fn category(&self, id: &str) -> Option<&Category> {

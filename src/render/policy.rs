@@ -392,6 +392,22 @@ pub fn show(
         out.push_str(&finish(&table));
     }
 
+    if !policy.fields.is_empty() {
+        out.push_str("\nFields reported by (`open --field ID=VALUE`)\n");
+        let mut table = new_table(width);
+        table.set_header(vec!["ID", "Field", "Values", "Asked at open"]);
+        keep_whole(&mut table, 0);
+        for f in &policy.fields {
+            table.add_row(vec![
+                f.id.clone(),
+                f.label.clone(),
+                f.values.join(", "),
+                if f.ask { "yes" } else { "no" }.to_owned(),
+            ]);
+        }
+        out.push_str(&finish(&table));
+    }
+
     if !policy.notes.is_empty() {
         out.push_str("\nNotes (duties the tool shows but cannot enforce)\n");
         for n in &policy.notes {
@@ -457,6 +473,9 @@ pub fn readings(policy: &Policy) -> Vec<(String, String, Option<String>)> {
     };
     for c in &policy.categories {
         push(format!("Category {}", c.id), &c.reading, Some(&c.source));
+    }
+    for f in &policy.fields {
+        push(format!("Field {}", f.id), &f.reading, Some(&f.source));
     }
     for s in &policy.stages {
         push(format!("Stage {}", s.number), &s.reading, Some(&s.source));

@@ -349,6 +349,9 @@ fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> Str
             if *value { "yes" } else { "no" }
         ),
         Event::Reopened { reason } => format!("reopened: {reason}"),
+        Event::FieldSet { field, value, note } => {
+            format!("correction: {field} is {value}: {note}")
+        }
         Event::Recovered {
             quarantine, bytes, ..
         } => {

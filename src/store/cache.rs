@@ -48,8 +48,9 @@ const MAX_TABLE: u64 = 4 << 20;
 /// Changes whenever the layout below changes; a file of another format is rebuilt.
 /// (Formats up to 5 were JSON lines in `status.jsonl`, 6 had no table; a change
 /// to what the folded state holds needs no new number, the build stamp in the
-/// header sees to it; 8 added the snapshots.)
-const FORMAT: u32 = 8;
+/// header sees to it; 8 added the snapshots; 9 the recorded time of each fact and
+/// the policy fields of each brief.)
+const FORMAT: u32 = 9;
 /// No entry escalate writes comes near this; a larger length means damage.
 const MAX_ENTRY: u32 = 16 << 20;
 

@@ -569,6 +569,13 @@ pub fn headless(browser: &std::path::Path, page: &std::path::Path, args: &[&str]
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start chromium");
+    // Read the DOM as it comes: a page larger than the pipe's buffer would
+    // otherwise leave Chromium blocked writing it, and never exiting.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut out).map(|_| out)
+    });
     let started = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > std::time::Duration::from_secs(60) {
@@ -577,8 +584,8 @@ pub fn headless(browser: &std::path::Path, page: &std::path::Path, args: &[&str]
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let out = reader.join().unwrap().unwrap();
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The filled, coloured `rect`s (bars and legend keys) of one section of a DOM.
@@ -620,13 +627,17 @@ fn the_board_pack_renders_its_charts_in_a_browser() {
     let page = env.tmp.path().join("pack.html");
     std::fs::write(&page, &html).unwrap();
     let dom = headless(&browser, &page, &["--dump-dom"]);
-    assert_eq!(dom.matches("<svg").count(), 4, "{dom}");
+    // Highest stage, agency raising, agency challenged, reason, stage entries
+    // by period, time in stage, timeliness.
+    assert_eq!(dom.matches("<svg").count(), 7, "{dom}");
     // By stage: two bars a month (Oct: stages 1 and 2; Nov: 1 and 2; Dec: 1 and
     // 3) and three legend keys.
     assert_eq!(coloured_rects(&dom, "by-stage"), 6 + 3);
-    // By agency challenged (CSC, Children's Social Care): opened and stage
-    // entries for each, and two keys.
-    assert_eq!(coloured_rects(&dom, "by-agency"), 4 + 2);
+    // By agency challenged (CSC, Children's Social Care): disputes raised, one
+    // unit, so one bar each and no key.
+    assert_eq!(coloured_rects(&dom, "by-agency"), 2);
+    // The highest stage each of the three raised reached: 1, 2 and 3.
+    assert_eq!(coloured_rects(&dom, "highest-stage"), 3);
     // Timeliness: each stage left has a bar for on time or late.
     assert!(coloured_rects(&dom, "timeliness") >= 3 + 2, "{dom}");
     assert!(dom.contains("Children&#39;s Social Care") || dom.contains("Children's Social Care"));
@@ -663,20 +674,23 @@ fn the_board_pack_in_markdown_has_each_table_and_its_sentence() {
         "md",
     ]);
     assert!(
-        md.starts_with("# Professional disagreements: Thu 1 Oct 2026 to Thu 31 Dec 2026\n"),
+        md.starts_with("# Gloucestershire Safeguarding Children Board: professional disagreements, Thu 1 Oct 2026 to Thu 31 Dec 2026\n"),
         "{md}"
     );
     for want in [
-        "| Escalations from stage 1 onwards (escalations_from_stage_1) | 7 |",
+        "| Stage entries from stage 1 onwards (a dispute counts once for each stage it entered) | 7 |",
+        "| Disputes raised | 3 |",
         "| 2026-10 | 1 | 2 | 0 | 3 |",
         "| Total | 3 | 3 | 1 | 7 |",
         // Stages left: D's 1 (on time), A's 1 and 2 (late), B's 1 (on time) and
         // 2 (late), C's 1 (on time).
-        "| 1 | 3 | 1 | 0 |",
-        "| 2 | 0 | 2 | 0 |",
+        "| Stage 1 | 3 | 1 | 0 |",
+        "| Stage 2 | 0 | 2 | 0 |",
         "3 of 6 stages left were within the policy's timescale (50%).",
-        "7 stages were entered over 3 periods; the most in 2026-10 (3).",
-        "| Children's Social Care | 1 | 3 | 0 | 1 |",
+        "7 stage entries over 3 periods; the most in 2026-10 (3).",
+        "| Children's Social Care | 1 | 3 | 0 |",
+        // Three raised, one each: all three named, none hidden.
+        "Most were raised by GP, Police and School: 1 each of the 3 disputes raised.",
     ] {
         assert!(md.contains(want), "{want} missing from\n{md}");
     }
@@ -890,4 +904,439 @@ fn a_damaged_agency_list_is_named_and_stops_the_report() {
     assert!(err.contains("agencies.toml is damaged"), "{err}");
     assert!(err.contains("Fix the file by hand"), "{err}");
     assert_eq!(env.snapshot(), journals);
+}
+
+// Issue 29: what a partnership board publishes.
+
+/// Raise a gscb dispute at `at` and take it to `highest` (discussing before
+/// each escalation); resolve it a day later if `resolve`.
+fn raise(env: &Env, (from, with): (&str, &str), at: &str, highest: u32, extra: &[&str]) -> String {
+    let mut args = crate::support::open_between("gscb", (from, with), &["--at", at]);
+    args.extend_from_slice(extra);
+    let id = env.json(&args)["id"].as_str().unwrap().to_owned();
+    let day: chrono::DateTime<chrono::FixedOffset> =
+        chrono::DateTime::parse_from_rfc3339(at).unwrap();
+    for stage in 1..highest {
+        let h = |n: i64| (day + chrono::Duration::hours(n)).to_rfc3339();
+        act(env, "discuss", &id, &h(2 * i64::from(stage)));
+        act(env, "escalate", &id, &h(2 * i64::from(stage) + 1));
+    }
+    id
+}
+
+/// Four disputes raised in 2025-26 (highest stages 1, 2, 3, 3) and two in
+/// 2024-25; one of this year's resolved owing the designated safeguarding
+/// lead's immediate duty, so it is overdue but not open.
+fn two_years() -> Env {
+    let mut env = Env::new();
+    env.now("2026-06-01T09:00:00Z");
+    raise(&env, ("School", "CSC"), "2024-06-03T10:00:00+01:00", 1, &[]);
+    raise(&env, ("GP", "CSC"), "2024-09-02T10:00:00+01:00", 2, &[]);
+    let owing = raise(
+        &env,
+        ("School", "CSC"),
+        "2025-05-05T10:00:00+01:00",
+        1,
+        &["--immediate-harm"],
+    );
+    act(&env, "resolve", &owing, "2025-05-06T10:00:00+01:00");
+    raise(&env, ("GP", "Police"), "2025-07-07T10:00:00+01:00", 2, &[]);
+    raise(
+        &env,
+        ("School", "Police"),
+        "2025-10-06T10:00:00+01:00",
+        3,
+        &[],
+    );
+    raise(&env, ("GP", "CSC"), "2026-01-05T10:00:00Z", 3, &[]);
+    env
+}
+
+const YEAR: [&str; 5] = ["report", "--from", "2025-04-01", "--to", "2026-03-31"];
+
+#[test]
+fn a_year_counts_each_dispute_raised_once_with_the_highest_stage_it_reached() {
+    let env = two_years();
+    let y = env.json(&YEAR);
+    assert_eq!(y["opened"], 4);
+    assert_eq!(
+        y["highest_stage"],
+        serde_json::json!({"1": 1, "2": 1, "3": 2})
+    );
+    // Stage entries are another unit: 1 + 2 + 3 + 3.
+    assert_eq!(y["escalations_from_stage_1"], 9);
+    assert_eq!(y["in_progress"], false);
+    assert!(y.get("previous").is_none(), "{y}");
+    // Open at the end: the five unresolved (two from last year), all past
+    // their deadlines; the resolved one still owes its duty, so "anything
+    // overdue" is one more than are open.
+    assert_eq!(y["open_at_end"], 5);
+    assert_eq!(y["open_overdue_at_end"], 5);
+    assert_eq!(y["overdue_at_end"], 6);
+    let mut args = YEAR.to_vec();
+    args.extend(["--compare", "previous"]);
+    let c = env.json(&args);
+    assert_eq!(c["opened"], 4);
+    assert_eq!(c["previous"]["opened"], 2);
+    assert_eq!(c["previous"]["from"], "2024-04-01");
+    assert_eq!(c["previous"]["to"], "2025-03-31");
+    assert_eq!(
+        c["previous"]["highest_stage"],
+        serde_json::json!({"1": 1, "2": 1})
+    );
+    // Police were challenged this year only: listed last year with zeros.
+    assert_eq!(
+        c["previous"]["breakdown"]["challenged_agency"]["Police"]["opened"],
+        0
+    );
+    for r in [&c, &c["previous"]] {
+        assert!(
+            r["open_overdue_at_end"].as_u64() <= r["open_at_end"].as_u64(),
+            "{r}"
+        );
+        for f in r["breakdown"]["raising_agency"]
+            .as_object()
+            .unwrap()
+            .values()
+        {
+            assert!(f["open_overdue_at_end"].as_u64() <= f["open_at_end"].as_u64());
+        }
+    }
+    // A month compares with the month before; other periods with as many days.
+    let m = env.json(&["report", "--month", "2025-10", "--compare", "previous"]);
+    assert_eq!(
+        (&m["previous"]["from"], &m["previous"]["to"]),
+        (&"2025-09-01".into(), &"2025-09-30".into())
+    );
+    let d = env.json(&[
+        "report",
+        "--from",
+        "2025-10-06",
+        "--to",
+        "2025-10-12",
+        "--compare",
+        "previous",
+    ]);
+    assert_eq!(
+        (&d["previous"]["from"], &d["previous"]["to"]),
+        (&"2025-09-29".into(), &"2025-10-05".into())
+    );
+    // The long CSV carries the new figures and the previous period; the wide
+    // CSV keeps its frozen columns and refuses what it cannot hold.
+    let mut long = args.clone();
+    long.extend(["--format", "csv-long"]);
+    let long = env.ok(&long);
+    assert!(
+        long.contains("2025-04-01/2026-03-31,total,,highest_stage_3,2\r\n"),
+        "{long}"
+    );
+    assert!(
+        long.contains("2024-04-01/2025-03-31,total,,opened,2\r\n"),
+        "{long}"
+    );
+    let mut wide = YEAR.to_vec();
+    wide.extend(["--format", "csv"]);
+    assert!(!env.ok(&wide).contains("highest"));
+    wide.extend(["--compare", "previous"]);
+    env.fails(2, &wide);
+    // The table labels both units and the comparison.
+    let mut table = args.clone();
+    table.truncate(5);
+    table.extend(["--compare", "previous"]);
+    let t = env.ok(&table);
+    for want in [
+        "| Disputes raised",
+        "highest stage reached: 3",
+        "| previous period",
+        "+2",
+        "Open and past a deadline at end",
+    ] {
+        assert!(t.contains(want), "{want} missing from\n{t}");
+    }
+}
+
+#[test]
+fn the_pack_names_the_partnership_the_raisers_the_highest_stage_the_comparison_and_the_commentary()
+{
+    let env = two_years();
+    let notes = env.tmp.path().join("commentary.md");
+    std::fs::write(
+        &notes,
+        "# From the business unit\n\nEscalations **doubled** this year.\n\n<script>alert(1)</script>\n",
+    )
+    .unwrap();
+    let mut args = YEAR.to_vec();
+    let path = notes.display().to_string();
+    args.extend([
+        "--per",
+        "quarter",
+        "--compare",
+        "previous",
+        "--format",
+        "html",
+        "--commentary",
+        &path,
+    ]);
+    let html = env.ok(&args);
+    for want in [
+        "<h1>Gloucestershire Safeguarding Children Board: professional disagreements, Tue 1 Apr 2025 to Tue 31 Mar 2026</h1>",
+        "Disputes raised, by agency raising",
+        "<td>School</td>",
+        "Disputes raised, by the highest stage reached",
+        "Of the 4 disputes raised, 1 went no further than stage 1, 1 went no further than stage 2 and 2 went no further than stage 3.",
+        "<th>Disputes raised, 2024-25</th>",
+        "Escalations <strong>doubled</strong> this year.",
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+        // GP and School raised two each; CSC and Police were challenged twice each.
+        "Most were raised by GP and School: 2 each of the 4 disputes raised.",
+        "Disagreements were most often with CSC and Police: 2 each of the 4 disputes raised.",
+        "(against 2 in 2024-25)",
+    ] {
+        assert!(html.contains(want), "{want} missing from\n{html}");
+    }
+    assert!(!html.contains("<script"), "raw HTML passed through");
+    for internal in [
+        "escalations_from_stage_1",
+        "open_at_end",
+        "overdue_at_end",
+        "entered_stage",
+        "highest_stage",
+        "(none)",
+    ] {
+        assert!(!html.contains(internal), "{internal} in the pack");
+    }
+    // Every chart counts one thing: its axis says which.
+    assert!(
+        html.contains(">\ndisputes raised\n</text>") && html.contains(">\nstage entries\n</text>")
+    );
+    // A several-policy directory names its partnership in report.toml.
+    std::fs::write(
+        env.data().join("report.toml"),
+        "partnership = \"Anyshire Safeguarding Partnership\"\n",
+    )
+    .unwrap();
+    let md = env.ok(&[
+        "report",
+        "--from",
+        "2025-04-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "md",
+    ]);
+    assert!(
+        md.starts_with("# Anyshire Safeguarding Partnership: professional disagreements"),
+        "{md}"
+    );
+    // --commentary is for the pack only.
+    env.fails(
+        2,
+        &[
+            "report",
+            "--from",
+            "2025-04-01",
+            "--to",
+            "2026-03-31",
+            "--commentary",
+            &path,
+        ],
+    );
+}
+
+#[test]
+fn markdown_escapes_what_it_prints() {
+    let mut env = Env::new();
+    env.now("2026-12-01T09:00:00Z");
+    raise(
+        &env,
+        ("<b>School</b>", "CSC *central*"),
+        "2026-11-02T10:00:00Z",
+        1,
+        &[],
+    );
+    let md = env.ok(&[
+        "report",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--format",
+        "md",
+    ]);
+    assert!(md.contains("| \\<b\\>School\\</b\\> | 1 |"), "{md}");
+    assert!(md.contains("CSC \\*central\\*"), "{md}");
+    assert!(!md.contains("<b>"), "{md}");
+}
+
+#[test]
+fn a_period_not_ended_is_in_progress_and_a_late_backdated_line_is_reproducible() {
+    let mut env = Env::new();
+    env.now("2026-03-25T12:00:00Z");
+    raise(&env, ("School", "CSC"), "2026-03-24T10:00:00Z", 1, &[]);
+    let march = ["report", "--month", "2026-03"];
+    let now = env.json(&march);
+    assert_eq!(
+        (now["in_progress"].clone(), now["opened"].clone()),
+        (true.into(), 1.into())
+    );
+    assert!(env.ok(&march).contains("(to date)"));
+    let mut pack = march.to_vec();
+    pack.extend(["--format", "html"]);
+    assert!(env.ok(&pack).contains("(to date)</h1>"));
+    // Recorded on 10 April, dated in March: March's figures change, with a warning.
+    env.now("2026-04-10T12:00:00+01:00");
+    raise(&env, ("GP", "CSC"), "2026-03-20T10:00:00Z", 1, &[]);
+    let out = env.cmd(&march).arg("--json").output().unwrap();
+    let later: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (later["in_progress"].clone(), later["opened"].clone()),
+        (false.into(), 2.into())
+    );
+    assert_eq!(later["recorded_after_end"], 1);
+    let warning = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        warning.contains(
+            "1 line that happened in or before the period was recorded after the period ended"
+        ) && warning.contains("--as-recorded-at"),
+        "{warning}"
+    );
+    // As recorded by 1 April: the figure the board was given.
+    let mut given = march.to_vec();
+    given.extend(["--as-recorded-at", "2026-04-01T09:00:00+01:00"]);
+    let out = env.cmd(&given).arg("--json").output().unwrap();
+    let given: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(given["opened"], 1);
+    assert_eq!(given["as_recorded_at"], "2026-04-01T09:00:00+01:00");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("--as-recorded-at"));
+    env.fails(
+        2,
+        &[
+            "report",
+            "--month",
+            "2026-03",
+            "--as-recorded-at",
+            "2027-01-01T00:00:00Z",
+        ],
+    );
+}
+
+/// gscb's text as a user policy with a level-of-need field.
+fn install_levels(env: &Env) {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/gscb.toml"))
+        .unwrap()
+        .replacen("format = 1", "format = 2", 1)
+        .replacen("id = \"gscb\"", "id = \"gscb-levels\"", 1)
+        + "\n[[field]]\nid = \"level-of-need\"\nlabel = \"Level of need\"\nvalues = [\"Level 1\", \"Level 2\", \"Level 3\", \"Level 4\"]\nask = true\nsource = \"Escalations are reported by level of need.\"\n";
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("gscb-levels.toml"), text).unwrap();
+}
+
+#[test]
+fn a_policy_field_is_checked_given_at_open_corrected_and_reported() {
+    let mut env = Env::new();
+    env.now("2026-12-01T09:00:00Z");
+    install_levels(&env);
+    let path = env.config().join("policies/gscb-levels.toml");
+    let check = env.ok(&["policy", "check", path.to_str().unwrap()]);
+    assert!(check.contains("is a valid policy: gscb-levels"), "{check}");
+    let show = env.ok(&["policy", "show", "gscb-levels"]);
+    assert!(
+        show.contains("level-of-need") && show.contains("Level 1, Level 2"),
+        "{show}"
+    );
+    let open = |from: &str, field: &str| {
+        crate::support::open_between(
+            "gscb-levels",
+            (from, "CSC"),
+            &["--at", "2026-11-02T10:00:00Z", "--field"],
+        )
+        .into_iter()
+        .map(str::to_owned)
+        .chain([field.to_owned()])
+        .collect::<Vec<String>>()
+    };
+    let refused = env.fails(
+        1,
+        &open("School", "level-of-need=5")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        refused.contains("Level 1, Level 2, Level 3, Level 4"),
+        "{refused}"
+    );
+    let a = env.json(
+        &open("School", "Level-Of-Need=level 3")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let a = a["id"].as_str().unwrap().to_owned();
+    env.json(
+        &open("GP", "level-of-need=Level 3")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let month = ["report", "--month", "2026-11"];
+    let levels = |r: &Value| r["breakdown"]["field"]["level-of-need"].clone();
+    let r = env.json(&month);
+    assert_eq!(levels(&r)["label"], "Level of need");
+    assert_eq!(levels(&r)["values"]["Level 3"]["opened"], 2);
+    assert_eq!(levels(&r)["values"]["Level 1"]["opened"], 0);
+    // Corrected: the opening line stays as it was, the report follows the correction.
+    let journal = std::fs::read(env.journal(&a)).unwrap();
+    env.ok(&[
+        "amend",
+        &a,
+        "--field",
+        "level-of-need=Level 2",
+        "--note",
+        "Agreed level 2 at the strategy meeting",
+    ]);
+    assert!(std::fs::read(env.journal(&a))
+        .unwrap()
+        .starts_with(&journal));
+    env.fails(
+        1,
+        &[
+            "amend",
+            &a,
+            "--field",
+            "level-of-need=Level 9",
+            "--note",
+            "n",
+        ],
+    );
+    let r = env.json(&month);
+    assert_eq!(levels(&r)["values"]["Level 2"]["opened"], 1);
+    assert_eq!(levels(&r)["values"]["Level 3"]["opened"], 1);
+    let mut long = month.to_vec();
+    long.extend(["--format", "csv-long"]);
+    assert!(env
+        .ok(&long)
+        .contains(",field:level-of-need,Level 2,opened,1\r\n"));
+    let mut md = month.to_vec();
+    md.extend(["--format", "md"]);
+    let md = env.ok(&md);
+    assert!(
+        md.contains("## Disputes raised, by level of need") && md.contains("| Level 3 | 1 |"),
+        "{md}"
+    );
+    // The built-in gscb defines no field: --field is refused with why.
+    let err = env.fails(
+        1,
+        &crate::support::open_args("gscb", &["--field", "level-of-need=Level 1"]),
+    );
+    assert!(err.contains("defines no fields"), "{err}");
+    // A field in a format 1 file is refused by policy check.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("format = 2", "format = 1", 1);
+    let old = env.tmp.path().join("old.toml");
+    std::fs::write(&old, text).unwrap();
+    let err = env.fails(1, &["policy", "check", old.to_str().unwrap()]);
+    assert!(err.contains("[[field]]"), "{err}");
 }

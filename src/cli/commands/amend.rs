@@ -18,7 +18,7 @@ pub struct AmendArgs {
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::dispute_ids))]
     pub id: String,
     /// Line number of the event being corrected (as `show` numbers them)
-    #[arg(long, value_name = "SEQ", required_unless_present = "fact")]
+    #[arg(long, value_name = "SEQ", required_unless_present_any = ["fact", "field"])]
     pub event: Option<u64>,
     /// When that event really happened (every view and deadline then uses this time)
     #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg, requires = "event")]
@@ -26,6 +26,9 @@ pub struct AmendArgs {
     /// A fact learned since opening: cp-plan, looked-after or immediate-harm, =yes or =no
     #[arg(long, value_name = "NAME=yes|no", value_parser = crate::domain::correct::parse_fact, conflicts_with = "event")]
     pub fact: Option<(crate::policy::Flag, bool)>,
+    /// A field the policy reports by, corrected: ID=VALUE (as `open --field`)
+    #[arg(long, value_name = "ID=VALUE", value_parser = crate::cli::commands::open::parse_field, conflicts_with_all = ["event", "fact"])]
+    pub field: Option<(String, String)>,
     /// The correction, or the reason for it, in full
     #[arg(long, value_name = "TEXT")]
     pub note: String,
@@ -33,6 +36,17 @@ pub struct AmendArgs {
 
 pub fn run(args: AmendArgs, ctx: &Ctx) -> Result<Output> {
     let note = required("--note", &args.note, MAX_LONG)?;
+    if let Some((field, value)) = args.field {
+        let done = format!("Recorded that {field} is {value}");
+        let loaded = ctx.session()?.act(
+            &args.id,
+            None,
+            Action::Amend(Amendment::Field { field, value, note }),
+            None,
+        )?;
+        let headline = format!("{done} on dispute {}.", loaded.dispute.id);
+        return after_change(ctx, &loaded, headline);
+    }
     let (amendment, done) = match (args.event, args.happened, args.fact) {
         (_, _, Some((fact, value))) => (
             Amendment::Fact { fact, value, note },
@@ -58,7 +72,7 @@ pub fn run(args: AmendArgs, ctx: &Ctx) -> Result<Output> {
         ),
         (None, _, None) => {
             return Err(Error::usage(
-                "escalate amend needs --event SEQ or --fact NAME=yes|no",
+                "escalate amend needs --event SEQ, --fact NAME=yes|no or --field ID=VALUE",
             ))
         }
     };

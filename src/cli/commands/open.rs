@@ -43,6 +43,10 @@ pub struct OpenArgs {
     /// Kind of disagreement, from the policy's list (`escalate policy show ID`)
     #[arg(long, value_name = "ID")]
     pub category: Option<String>,
+    /// A field the policy reports by, as ID=VALUE (repeatable; `escalate policy
+    /// show ID` lists them and their values)
+    #[arg(long = "field", value_name = "ID=VALUE", value_parser = parse_field)]
+    pub fields: Vec<(String, String)>,
     /// The child has a child protection plan
     #[arg(long)]
     pub cp_plan: bool,
@@ -178,7 +182,9 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
             (args.cp_plan, args.looked_after, args.immediate_harm),
         )?;
     }
+    let fields = fields(p, &policy.policy, &args.fields)?;
     let opened = Opened {
+        fields,
         policy: policy.policy.id.clone(),
         policy_hash: policy.hash.clone(),
         child: required("--child", &child, MAX_SHORT)?,
@@ -213,6 +219,54 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         loaded.dispute.id, loaded.policy.policy.id, loaded.policy.policy.partnership
     );
     after_change(ctx, &loaded, headline)
+}
+
+/// `ID=VALUE`, as `--field` takes it (checked against the policy later).
+pub fn parse_field(text: &str) -> std::result::Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((id, value)) if !id.trim().is_empty() && !value.trim().is_empty() => {
+            Ok((id.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "{text:?} is not ID=VALUE (for example level-of-need=3); `escalate policy show` lists a policy's fields"
+        )),
+    }
+}
+
+/// The policy's fields as given with `--field`, each checked and spelled as the
+/// policy spells it; a field marked `ask = true` and not given is asked for
+/// when a person is at the terminal.
+fn fields(
+    p: &crate::cli::prompt::Prompter,
+    policy: &crate::policy::Policy,
+    given: &[(String, String)],
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (id, value) in given {
+        let (id, value) = crate::domain::plan::field_value(policy, id, value)?;
+        if out.insert(id.clone(), value).is_some() {
+            return Err(
+                crate::error::Error::usage(format!("--field {id} is given twice"))
+                    .with_hint("Give each field once."),
+            );
+        }
+    }
+    if p.interactive() {
+        let asked: Vec<&crate::policy::Field> = policy
+            .fields
+            .iter()
+            .filter(|f| f.ask && !out.contains_key(&f.id))
+            .collect();
+        for f in asked {
+            let mut items = f.values.clone();
+            items.push("Not known yet".to_owned());
+            let i = p.select(&format!("{}?", f.label), &items)?;
+            if let Some(v) = f.values.get(i) {
+                out.insert(f.id.clone(), v.clone());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Agencies to offer at the prompt: those named in earlier disputes, most used

@@ -74,6 +74,24 @@ pub struct ReportArgs {
     /// With --format csv: leave out the header row, to append months to one file
     #[arg(long)]
     pub no_header: bool,
+    /// Add the period before, to compare: the previous month, quarter or year
+    /// when the period is one, else as many days just before
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub compare: Option<CompareArg>,
+    /// The business unit's commentary (a Markdown file), printed in the board
+    /// pack under its own heading
+    #[arg(long, value_name = "FILE")]
+    pub commentary: Option<std::path::PathBuf>,
+    /// Count only lines recorded by this time, to reproduce the figures a board
+    /// was given (a line recorded offline before it and shared later counts too)
+    #[arg(long, value_name = "DATETIME", value_parser = crate::cli::parse_instant_arg)]
+    pub as_recorded_at: Option<crate::domain::clock::Instant>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CompareArg {
+    /// The period just before
+    Previous,
 }
 
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
@@ -96,6 +114,36 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         return Err(Error::usage("--no-header is for --format csv or csv-long")
             .with_hint("Add --format csv, or leave out --no-header."));
     }
+    if args.commentary.is_some() && !matches!(format, Format::Html | Format::Md) {
+        return Err(
+            Error::usage("--commentary is for the board pack (--format html or md)")
+                .with_hint("Add --format html (or md), or leave out --commentary."),
+        );
+    }
+    if matches!(format, Format::Csv) && args.compare.is_some() {
+        return Err(Error::usage(
+            "--compare adds figures the wide CSV has no columns for (its columns are frozen)",
+        )
+        .with_hint("Use --format csv-long or --json, which carry the previous period as well."));
+    }
+    if let Some(t) = &args.as_recorded_at {
+        if t > &s.now {
+            return Err(Error::usage(format!(
+                "--as-recorded-at {} is in the future",
+                crate::domain::clock::human_instant(t)
+            ))
+            .with_hint(
+                "Give the time the figures were first given (the board pack's \"Generated\" time).",
+            ));
+        }
+    }
+    // Read before counting, so a wrong path costs nothing.
+    let commentary = match &args.commentary {
+        Some(path) => {
+            crate::cli::input::long_text(&ctx.ui, "--commentary", None, Some(path.clone()))?
+        }
+        None => None,
+    };
     // Policy ids ignore case, as everywhere else.
     let policy = match &args.policy {
         Some(p) => Some(s.catalogue.get(p)?.policy.id.clone()),
@@ -119,17 +167,40 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             .as_deref()
             .map(|a| names.canonical(a).into_owned()),
     };
+    let previous = args
+        .compare
+        .map(|_| crate::domain::report::previous(period));
+    let listed: Vec<&str> = names.agencies.iter().map(|a| a.name.as_str()).collect();
+    let cut = args.as_recorded_at;
     // The board pack is a series: by month unless --per says otherwise.
     let per = match format {
         Format::Html | Format::Md => Some(args.per.unwrap_or(PerArg::Month)),
         _ => args.per,
     };
+    let settings = s.store.report_settings()?;
     let report = if let Some(per) = per {
-        let settings = s.store.report_settings()?;
-        let mut series = SeriesBuilder::new(period, per.into(), settings.year, filter, s.now);
-        tally(ctx, &args.include_dir, (&names, &agencies), &mut series)?;
+        let mut series =
+            SeriesBuilder::new(period, per.into(), settings.year, (filter, previous), s.now);
+        tally(
+            ctx,
+            &args.include_dir,
+            (&names, &agencies),
+            cut,
+            &mut series,
+        )?;
         agencies.warn_if_unknown(&ctx.ui);
-        let series = series.finish();
+        let mut series = series.finish();
+        settle(&mut series.total, &listed, cut);
+        for p in &mut series.periods {
+            p.report.as_recorded_at = cut;
+        }
+        warn_if_recorded_after(ctx, &series.total, cut);
+        let pack = || crate::render::pack::Pack {
+            series: &series,
+            partnership: partnership(s, &settings, &series.total),
+            commentary: commentary.clone(),
+            year: settings.year,
+        };
         return Ok(match format {
             Format::Json => Output::json(&series),
             Format::Csv => Output::Text(series_csv(
@@ -142,11 +213,18 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
                     .periods
                     .iter()
                     .map(|p| (p.label.clone(), &p.report))
-                    .chain([(series.total.range_label(), &series.total)]),
+                    .chain([(series.total.range_label(), &series.total)])
+                    .chain(
+                        series
+                            .total
+                            .previous
+                            .as_deref()
+                            .map(|r| (r.range_label(), r)),
+                    ),
                 !args.no_header,
             )),
-            Format::Html => Output::Text(crate::render::html::render(&series)),
-            Format::Md => Output::Text(crate::render::markdown::render(&series)),
+            Format::Html => Output::Text(crate::render::html::render(&pack())),
+            Format::Md => Output::Text(crate::render::markdown::render(&pack())),
             Format::Table => Output::Text(
                 series_table(&series)
                     + &breakdown_tables(&series.total)
@@ -154,22 +232,104 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             ),
         });
     } else {
-        let mut builder = Builder::new(period, filter, s.now);
-        tally(ctx, &args.include_dir, (&names, &agencies), &mut builder)?;
-        builder.finish()
+        let mut builder = Builder::new(period, previous, filter, s.now);
+        tally(
+            ctx,
+            &args.include_dir,
+            (&names, &agencies),
+            cut,
+            &mut builder,
+        )?;
+        let mut report = builder.finish();
+        settle(&mut report, &listed, cut);
+        report
     };
     agencies.warn_if_unknown(&ctx.ui);
+    warn_if_recorded_after(ctx, &report, cut);
     Ok(match format {
         Format::Json => Output::json(&report),
         Format::Csv => Output::Text(csv(&report, max_stage(ctx.session()?), !args.no_header)),
-        Format::CsvLong => {
-            Output::Text(long_csv([(report.range_label(), &report)], !args.no_header))
-        }
+        Format::CsvLong => Output::Text(long_csv(
+            [(report.range_label(), &report)]
+                .into_iter()
+                .chain(report.previous.as_deref().map(|r| (r.range_label(), r))),
+            !args.no_header,
+        )),
         // The board pack's formats are a series, answered above.
         Format::Html | Format::Md | Format::Table => {
             Output::Text(table(&report) + &breakdown_tables(&report) + &timeliness_table(&report))
         }
     })
+}
+
+/// What is the same for a report and its comparison: the cut-off it was
+/// counted at, and every agency (and category) either period names, or the
+/// agency list does, listed in both (with zeros where it has none).
+fn settle(r: &mut Report, listed: &[&str], cut: Option<crate::domain::clock::Instant>) {
+    r.as_recorded_at = cut;
+    let Some(p) = r.previous.as_deref_mut() else {
+        r.breakdown.list_agencies(listed.iter().copied());
+        return;
+    };
+    p.as_recorded_at = cut;
+    let (now, before) = (&mut r.breakdown, &mut p.breakdown);
+    for (a, b) in [
+        (&mut now.raising_agency, &mut before.raising_agency),
+        (&mut now.challenged_agency, &mut before.challenged_agency),
+        (&mut now.category, &mut before.category),
+    ] {
+        for k in a.keys() {
+            b.entry(k.clone()).or_default();
+        }
+        for k in b.keys() {
+            a.entry(k.clone()).or_default();
+        }
+    }
+    now.list_agencies(listed.iter().copied());
+    before.list_agencies(listed.iter().copied());
+}
+
+/// Without `--as-recorded-at`, a period that has ended whose figures were
+/// changed by lines recorded after it ended says so, and how to get the
+/// figures as they were.
+fn warn_if_recorded_after(ctx: &Ctx, r: &Report, cut: Option<crate::domain::clock::Instant>) {
+    if cut.is_some() || r.in_progress || r.recorded_after_end == 0 {
+        return;
+    }
+    let n = r.recorded_after_end;
+    ctx.ui.warn(&format!(
+        "{n} {} recorded after the period ended ({}), so these figures may differ from any given before then. To reproduce figures as they were given, add --as-recorded-at with the time they were made (the pack's \"Generated\" time)",
+        if n == 1 { "line that happened in or before the period was" } else { "lines that happened in or before the period were" },
+        crate::domain::clock::human_date(r.to)
+    ));
+}
+
+/// The partnership the board pack names: the data directory's `partnership`
+/// setting, else the one policy's the disputes are under.
+fn partnership(
+    s: &crate::ops::Session,
+    settings: &crate::domain::report::Settings,
+    r: &Report,
+) -> Option<String> {
+    if let Some(p) = settings
+        .partnership
+        .as_ref()
+        .filter(|p| !p.trim().is_empty())
+    {
+        return Some(p.trim().to_owned());
+    }
+    let mut named: Vec<String> = r
+        .by_policy
+        .keys()
+        .filter_map(|id| s.catalogue.get(id).ok())
+        .map(|p| p.policy.partnership.clone())
+        .collect();
+    named.sort();
+    named.dedup();
+    match named.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
 }
 
 /// Another agency's data directory, to read only (`--include-dir`): its disputes
@@ -218,7 +378,7 @@ pub(crate) fn warn_if_differ(
 /// left out, with a warning if the two journals differ.
 fn count_other(
     dir: &std::path::Path,
-    ctx: &Ctx,
+    (ctx, cut): (&Ctx, Option<crate::domain::clock::Instant>),
     measurer: &Measurer,
     agencies: &AgenciesSeen,
     seen: &mut std::collections::HashMap<String, std::path::PathBuf>,
@@ -237,6 +397,14 @@ fn count_other(
         let l = loaded?;
         let d = &l.dispute;
         let calendar = other.calendar_for(&l.policy);
+        if let Some(t) = &cut {
+            let mut part =
+                cut_and_measure(d, t, measurer, &canonical, agencies, (&l.policy, &calendar))?;
+            if let Some(c) = &mut part {
+                c.set_directory(&label);
+            }
+            return Ok(Some(part));
+        }
         let brief = canonical.brief(Brief::of(d));
         let facts: Vec<Fact> = d.records.iter().map(|r| Fact::of(d, r)).collect();
         agencies.see(&brief.from, &brief.with);
@@ -263,6 +431,31 @@ fn count_other(
             }
         }
     })
+}
+
+/// Measure `d` (with its lines) as its lines recorded by `t` give it
+/// (`--as-recorded-at`); `None` if it had not been opened by then.
+fn cut_and_measure(
+    d: &crate::domain::dispute::Dispute,
+    t: &crate::domain::clock::Instant,
+    measurer: &Measurer,
+    canonical: &Canonical,
+    agencies: &AgenciesSeen,
+    (policy, calendar): (
+        &std::sync::Arc<crate::policy::LoadedPolicy>,
+        &crate::calendar::Calendar,
+    ),
+) -> Result<Option<Contribution>> {
+    let Some(d) = crate::domain::report::as_recorded_at(d, &policy.policy, t)
+        .map_err(|what| Error::refused(format!("dispute {}: {what}", d.id)))?
+    else {
+        return Ok(None);
+    };
+    let brief = canonical.brief(Brief::of(&d));
+    let facts: Vec<Fact> = d.records.iter().map(|r| Fact::of(&d, r)).collect();
+    agencies.see(&brief.from, &brief.with);
+    let plan = measurer.plan(&brief, &facts, &policy.policy);
+    Ok(measurer.measure(&plan, brief, &facts, Some(&d), None, policy, calendar))
 }
 
 /// Agency names as a report counts them (clarification 13: the canonical names
@@ -308,13 +501,14 @@ fn tally(
     ctx: &Ctx,
     include: &[std::path::PathBuf],
     names: (&crate::store::agencies::Agencies, &AgenciesSeen),
+    cut: Option<crate::domain::clock::Instant>,
     into: &mut impl Counting,
 ) -> Result<()> {
     let measurer = into.measurer();
     let mut skipped = Vec::new();
     count(
         ctx,
-        include,
+        (include, cut),
         &measurer,
         names,
         |c| into.absorb(c),
@@ -329,7 +523,7 @@ fn tally(
 /// order; `skip` gets the IDs whose journal failed.
 fn count(
     ctx: &Ctx,
-    include: &[std::path::PathBuf],
+    (include, cut): (&[std::path::PathBuf], Option<crate::domain::clock::Instant>),
     measurer: &Measurer,
     (names, agencies): (&crate::store::agencies::Agencies, &AgenciesSeen),
     mut absorb: impl FnMut(Contribution),
@@ -348,10 +542,29 @@ fn count(
         let mut v = view?;
         let policy = std::sync::Arc::clone(&v.policy);
         let calendar = s.calendar_for(&policy);
+        if let Some(t) = &cut {
+            // As recorded by then: from the journal's lines, whatever the cache says.
+            let l = v.with_lines(s, id)?;
+            let part = cut_and_measure(
+                &l.dispute,
+                t,
+                measurer,
+                &canonical,
+                agencies,
+                (&l.policy, &calendar),
+            )?;
+            return Ok(part.map(|mut c| {
+                if !include.is_empty() {
+                    c.set_directory(&here);
+                }
+                c
+            }));
+        }
         let brief = Brief {
             from: std::mem::take(&mut v.brief.from),
             with: std::mem::take(&mut v.brief.with),
             category: v.brief.category.take(),
+            fields: std::mem::take(&mut v.brief.fields),
             ..v.brief
         };
         let brief = canonical.brief(brief);
@@ -416,7 +629,7 @@ fn count(
     for dir in include {
         count_other(
             dir,
-            ctx,
+            (ctx, cut),
             measurer,
             agencies,
             &mut seen,
@@ -620,7 +833,11 @@ fn table(r: &Report) -> String {
     use comfy_table::{presets, Table};
     let mut t = Table::new();
     t.load_style(presets::ASCII_MARKDOWN);
+    let prev = r.previous.as_deref();
     let mut header = vec!["".to_owned(), "total".to_owned()];
+    if prev.is_some() {
+        header.extend(["previous period".to_owned(), "change".to_owned()]);
+    }
     header.extend(r.by_policy.keys().cloned());
     t.set_header(header);
     let stages: std::collections::BTreeSet<u32> = r
@@ -628,50 +845,102 @@ fn table(r: &Report) -> String {
         .entered_stage
         .keys()
         .chain(r.total.resolved_at_stage.keys())
+        .chain(r.total.highest_stage.keys())
+        .chain(prev.into_iter().flat_map(|p| p.total.highest_stage.keys()))
         .copied()
         .collect();
-    let figures: Vec<&crate::domain::report::Figures> = std::iter::once(&r.total)
-        .chain(r.by_policy.values())
-        .collect();
+    let figures: Vec<&crate::domain::report::Figures> = r.by_policy.values().collect();
     let mut add = |label: String, get: &dyn Fn(&crate::domain::report::Figures) -> String| {
-        let mut cells = vec![label];
+        let mut cells = vec![label, get(&r.total)];
+        if let Some(p) = prev {
+            let (now, before) = (get(&r.total), get(&p.total));
+            let change = match (now.parse::<i64>(), before.parse::<i64>()) {
+                (Ok(a), Ok(b)) if a >= b => format!("+{}", a - b),
+                (Ok(a), Ok(b)) => (a - b).to_string(),
+                _ => String::new(),
+            };
+            cells.extend([before, change]);
+        }
         cells.extend(figures.iter().map(|f| get(f)));
         t.add_row(cells);
     };
-    add("Opened".into(), &|f| f.opened.to_string());
-    add("Escalations (stage moves)".into(), &|f| {
-        f.escalations.to_string()
-    });
+    let stage = |m: &crate::domain::report::ByStage<u64>, n: &u32| {
+        m.get(n).copied().unwrap_or(0).to_string()
+    };
+    add("Disputes raised".into(), &|f| f.opened.to_string());
     let named = |n: &u32| match r.total.stage_labels.get(n) {
         Some(label) => format!("{n} ({label})"),
         None => n.to_string(),
     };
     for n in &stages {
+        add(format!("  highest stage reached: {}", named(n)), &|f| {
+            stage(&f.highest_stage, n)
+        });
+    }
+    add("Stage moves".into(), &|f| f.escalations.to_string());
+    for n in &stages {
         add(format!("Entered stage {}", named(n)), &|f| {
-            f.entered_stage.get(n).copied().unwrap_or(0).to_string()
+            stage(&f.entered_stage, n)
         });
     }
     add("Resolved".into(), &|f| f.resolved.to_string());
     for n in &stages {
         add(format!("Resolved at stage {}", named(n)), &|f| {
-            f.resolved_at_stage.get(n).copied().unwrap_or(0).to_string()
+            stage(&f.resolved_at_stage, n)
         });
     }
     add("Reopened".into(), &|f| f.reopened.to_string());
     add("Open at end".into(), &|f| f.open_at_end.to_string());
-    add("Overdue at end".into(), &|f| f.overdue_at_end.to_string());
+    add("Open and past a deadline at end".into(), &|f| {
+        f.open_overdue_at_end.to_string()
+    });
+    add("Anything overdue at end".into(), &|f| {
+        f.overdue_at_end.to_string()
+    });
     add("Median working days to resolve".into(), &|f| {
         f.median_working_days_to_resolve
             .map(|m| m.to_string())
             .unwrap_or_else(|| "-".into())
     });
     let entered: u64 = r.total.entered_stage.values().sum();
+    let mut notes = String::new();
+    if let Some(p) = prev {
+        notes.push_str(&format!(
+            "Previous period: {} to {}.\n",
+            crate::domain::clock::human_date(p.from),
+            crate::domain::clock::human_date(p.to)
+        ));
+    }
+    notes.push_str(&recorded_notes(r));
     format!(
-        "Escalations {} to {} (Europe/London)\nGenerated {}\n\n{t}\n\nEscalations from stage 1 onwards (disputes entering any stage): {entered}\n",
+        "Escalations {} to {}{} (Europe/London)\nGenerated {}\n\n{t}\n\nEscalations from stage 1 onwards (stage entries): {entered}\n\
+Anything overdue at end counts a resolved dispute that still owes a duty too.\n{notes}",
         crate::domain::clock::human_date(r.from),
         crate::domain::clock::human_date(r.to),
+        if r.in_progress { " (to date)" } else { "" },
         crate::domain::clock::human_instant(&r.generated_at),
     )
+}
+
+/// What a table says about when its lines were recorded: the cut-off it was
+/// counted at, or how many lines came in after the period ended.
+fn recorded_notes(r: &Report) -> String {
+    if let Some(t) = &r.as_recorded_at {
+        return format!(
+            "Counted as recorded by {}.\n",
+            crate::domain::clock::human_instant(t)
+        );
+    }
+    if r.in_progress {
+        return "The period has not ended: figures are to date.\n".to_owned();
+    }
+    match r.recorded_after_end {
+        0 => String::new(),
+        n => format!(
+            "{n} {} recorded after the period ended; --as-recorded-at TIME gives\nthe figures as recorded by then.\n",
+            if n == 1 { "line was" } else { "lines were" }
+        ),
+    }
 }
 
 /// A series in the wide CSV: each period's rows as `--month` gives them (the
@@ -699,17 +968,24 @@ fn series_table(series: &Series) -> String {
     t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
     t.set_width(80);
     t.set_header(vec![
-        "Period", "Opened", "Moves", "Stage 1+", "Resolved", "Open", "Overdue", "Median",
+        "Period",
+        "Raised",
+        "Entries",
+        "Resolved",
+        "Open",
+        "Open late",
+        "Overdue",
+        "Median",
     ]);
     let row = |label: String, r: &Report| {
         let f = &r.total;
         vec![
             label,
             f.opened.to_string(),
-            f.escalations.to_string(),
             f.escalations_from_stage_1.to_string(),
             f.resolved.to_string(),
             f.open_at_end.to_string(),
+            f.open_overdue_at_end.to_string(),
             f.overdue_at_end.to_string(),
             f.median_working_days_to_resolve
                 .map_or_else(|| "-".to_owned(), |m| m.to_string()),
@@ -717,7 +993,10 @@ fn series_table(series: &Series) -> String {
     };
     let mut partial = Vec::new();
     for p in &series.periods {
-        let label = if p.partial {
+        let label = if p.report.in_progress {
+            partial.push(format!("{} is not over: its figures are to date", p.label));
+            format!("{}*", p.label)
+        } else if p.partial {
             partial.push(format!(
                 "{} is partial ({} to {})",
                 p.label,
@@ -731,6 +1010,18 @@ fn series_table(series: &Series) -> String {
         t.add_row(row(label, &p.report));
     }
     t.add_row(row("Total".to_owned(), &series.total));
+    if let Some(p) = series.total.previous.as_deref() {
+        t.add_row(row(
+            crate::domain::report::period_name(
+                Period {
+                    from: p.from,
+                    to: p.to,
+                },
+                series.year,
+            ),
+            p,
+        ));
+    }
     let per = match series.per {
         crate::domain::report::Per::Month => "month",
         crate::domain::report::Per::Quarter => "quarter",
@@ -747,10 +1038,11 @@ fn series_table(series: &Series) -> String {
         partial.iter().map(|p| format!("* {p}.\n")).collect()
     };
     format!(
-        "Escalations by {per}, {} to {} (Europe/London)\n{year}Generated {}\n\n{t}\n\n{notes}Moves: escalations (stage moves). Stage 1+: escalations_from_stage_1.\nOpen, Overdue: at the period's end. Median: working days to resolve.\n",
+        "Escalations by {per}, {} to {} (Europe/London)\n{year}Generated {}\n\n{t}\n\n{notes}{}Raised: disputes raised. Entries: stage entries from stage 1 onwards, each\ndispute once for each stage it entered. Open, Open late (open and past a\ndeadline), Overdue (anything overdue, a resolved dispute's duty too): at the\nperiod's end. Median: working days to resolve.\n",
         crate::domain::clock::human_date(series.from),
         crate::domain::clock::human_date(series.to),
         crate::domain::clock::human_instant(&series.total.generated_at),
+        recorded_notes(&series.total),
     )
 }
 
@@ -792,17 +1084,22 @@ fn breakdown_tables(r: &Report) -> String {
         let mut t = Table::new();
         t.load_style(presets::ASCII_MARKDOWN);
         t.set_header(vec![
-            match dimension {
-                "raising_agency" => "Agency raising",
-                "challenged_agency" => "Agency challenged",
-                "directory" => "Data directory",
-                _ => "Category",
+            match dimension.as_ref() {
+                "raising_agency" => "Agency raising".to_owned(),
+                "challenged_agency" => "Agency challenged".to_owned(),
+                "directory" => "Data directory".to_owned(),
+                "category" => "Category".to_owned(),
+                d => r
+                    .breakdown
+                    .field
+                    .get(d.trim_start_matches("field:"))
+                    .map_or_else(|| d.to_owned(), |f| f.label.clone()),
             },
-            "Opened",
-            "Moves",
-            "Stage 1+",
-            "Resolved",
-            "Overdue",
+            "Raised".to_owned(),
+            "Moves".to_owned(),
+            "Stage entries".to_owned(),
+            "Resolved".to_owned(),
+            "Overdue".to_owned(),
         ]);
         // Long agency names wrap, so the table still fits an 80-column terminal.
         t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
@@ -820,7 +1117,9 @@ fn breakdown_tables(r: &Report) -> String {
         out.push_str(&format!("\n{t}\n"));
     }
     if !out.is_empty() {
-        out.push_str("\nMoves: escalations (stage moves). Stage 1+: escalations_from_stage_1.\n");
+        out.push_str(
+            "\nRaised: disputes raised. Moves: stage moves. Stage entries: from stage 1\nonwards.\n",
+        );
     }
     out
 }

@@ -44,6 +44,11 @@ impl Window {
         }
     }
 
+    /// A line that happened by the period's end but was recorded after it.
+    fn recorded_after_end(&self, f: &Fact) -> bool {
+        f.when.order() < self.bounds.1 && f.recorded.order() >= self.bounds.1
+    }
+
     fn covers(&self, when: &Stamp) -> bool {
         let t = when.order();
         t >= self.bounds.0 && t < self.bounds.1
@@ -241,13 +246,18 @@ impl Measurer {
                 },
             };
             // Most periods of a series have nothing of a dispute: no fact, and it
-            // was not open nor overdue at the end.
-            if !timely && !each.facts && !state.is_some_and(|s| s.open || s.overdue) {
+            // was not open nor overdue at the end (nor changed since it ended).
+            if !timely
+                && !each.facts
+                && !state.is_some_and(|s| s.open || s.overdue)
+                && !facts.iter().any(|f| w.recorded_after_end(f))
+            {
                 continue;
             }
             let mut part = Part {
                 counts: counts(w, &brief, facts, state, calendar),
                 timeliness: TimelinessPart::default(),
+                recorded_after_end: facts.iter().filter(|f| w.recorded_after_end(f)).count() as u64,
             };
             if let (true, Some(all)) = (timely, &timeliness) {
                 part.timeliness = all.of(w, facts);
@@ -260,8 +270,20 @@ impl Measurer {
             from,
             with,
             category,
+            fields,
             ..
         } = brief;
+        let fields = p
+            .fields
+            .iter()
+            .map(|f| {
+                let value = fields.get(&f.id).cloned();
+                (
+                    f.id.clone(),
+                    value.unwrap_or_else(|| super::NO_CATEGORY.to_owned()),
+                )
+            })
+            .collect();
         Some(Contribution {
             policy: Arc::clone(policy),
             names: [
@@ -269,6 +291,7 @@ impl Measurer {
                 with,
                 category.unwrap_or_else(|| super::NO_CATEGORY.to_owned()),
             ],
+            fields,
             directory: None,
             parts,
         })
@@ -290,6 +313,13 @@ fn counts(
             Kind::Opened => {
                 c.opened += 1;
                 c.entered.push(fact.stage);
+                // The highest stage it reached by the period's end, once.
+                c.highest = facts
+                    .iter()
+                    .filter(|f| matches!(f.kind, Kind::Opened | Kind::Escalated))
+                    .filter(|f| f.when.order() < w.bounds.1)
+                    .map(|f| f.stage)
+                    .max();
             }
             Kind::Escalated => {
                 c.escalations += 1;
@@ -317,6 +347,7 @@ fn counts(
     }
     if let Some(state) = at_end {
         c.open_at_end = state.open;
+        c.open_overdue_at_end = state.open && state.overdue;
         c.overdue_at_end = state.overdue;
     }
     c
@@ -326,6 +357,8 @@ fn counts(
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Counts {
     pub(super) opened: u64,
+    /// Opened in the period: the highest stage reached by its end.
+    pub(super) highest: Option<u32>,
     pub(super) escalations: u64,
     /// The stage of each opening and escalation.
     pub(super) entered: Vec<u32>,
@@ -334,6 +367,7 @@ pub(super) struct Counts {
     pub(super) resolved_at: Vec<u32>,
     pub(super) reopened: u64,
     pub(super) open_at_end: bool,
+    pub(super) open_overdue_at_end: bool,
     pub(super) overdue_at_end: bool,
     pub(super) days_to_resolve: Vec<i64>,
 }
@@ -350,11 +384,14 @@ impl Counts {
 pub(super) struct Part {
     pub(super) counts: Counts,
     pub(super) timeliness: TimelinessPart,
+    /// Its lines that happened by the period's end but were recorded after it.
+    pub(super) recorded_after_end: u64,
 }
 
 impl Part {
     fn is_empty(&self) -> bool {
         self.counts.is_zero()
+            && self.recorded_after_end == 0
             && self.timeliness.left.is_empty()
             && self.timeliness.obligations.is_empty()
     }
@@ -366,6 +403,9 @@ pub struct Contribution {
     pub(super) policy: Arc<LoadedPolicy>,
     /// Agency raising, agency challenged, category: where the breakdown puts it.
     pub(super) names: [String; 3],
+    /// The value of each field its policy defines, by field ID (`(none)` when
+    /// not given), in the policy's order.
+    pub(super) fields: Vec<(String, String)>,
     /// The data directory it came from, when a report reads several.
     pub(super) directory: Option<String>,
     /// By the period's place in the measurer, in order.

@@ -78,6 +78,9 @@ impl Acc {
         if let Some(c) = counts {
             let f = &mut self.figures;
             f.opened += c.opened;
+            if let Some(n) = c.highest {
+                *f.highest_stage.entry(n).or_default() += 1;
+            }
             f.escalations += c.escalations;
             for n in &c.entered {
                 *f.entered_stage.entry(*n).or_default() += 1;
@@ -88,6 +91,7 @@ impl Acc {
             }
             f.reopened += c.reopened;
             f.open_at_end += u64::from(c.open_at_end);
+            f.open_overdue_at_end += u64::from(c.open_overdue_at_end);
             f.overdue_at_end += u64::from(c.overdue_at_end);
             f.days_to_resolve.extend_from_slice(&c.days_to_resolve);
         }
@@ -107,6 +111,9 @@ struct Tally {
     by_policy: Vec<Option<Acc>>,
     /// Agency raising, agency challenged, category, data directory.
     breakdown: [Vec<Option<Acc>>; 4],
+    /// By the numbers of a field's ID and its value's name.
+    fields: BTreeMap<(usize, usize), Acc>,
+    recorded_after_end: u64,
     raising: Vec<Option<u64>>,
     challenged: Vec<Option<u64>>,
     stages_left: TimelyCounts,
@@ -125,10 +132,12 @@ impl Tally {
         part: Option<&Part>,
         (seen, s): (&Seen, usize),
         names: [usize; 3],
+        fields: &[(usize, usize)],
         directory: Option<usize>,
     ) {
         if let Some(p) = part {
             self.add_timeliness(&p.timeliness, names);
+            self.recorded_after_end += p.recorded_after_end;
         }
         let counts = part.map(|p| &p.counts).filter(|c| !c.is_zero());
         // A dispute with nothing in the period would list every agency ever
@@ -139,6 +148,9 @@ impl Tally {
             }
             if let Some(d) = directory {
                 slot(&mut self.breakdown[3], d).add(counts, seen, s);
+            }
+            for key in fields {
+                self.fields.entry(*key).or_default().add(counts, seen, s);
             }
         }
         if counts.is_some() || !seen.labels.is_empty() {
@@ -196,8 +208,15 @@ impl Tally {
             raising_agency,
             challenged_agency,
             category,
+            category_names: r.category_names(),
+            field: r.field_breakdowns(),
             directory,
         };
+        for ((field, value), acc) in self.fields {
+            if let Some(b) = breakdown.field.get_mut(&r.names.names[field]) {
+                b.values.insert(r.names.names[value].clone(), acc.figures);
+            }
+        }
         breakdown.finish();
         let mut timeliness = Timeliness {
             stages_left: self.stages_left,
@@ -211,6 +230,10 @@ impl Tally {
             from: period.from,
             to: period.to,
             generated_at,
+            in_progress: period.end() > generated_at,
+            as_recorded_at: None,
+            recorded_after_end: self.recorded_after_end,
+            previous: None,
             total,
             by_policy,
             by_agency: ByAgency {
@@ -246,6 +269,37 @@ impl Reports {
             names: Names::default(),
             skipped: Vec::new(),
         }
+    }
+
+    /// Every category name the policies met give, by category ID.
+    fn category_names(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for s in &self.seen {
+            for c in &s.policy.policy.categories {
+                out.entry(c.id.clone()).or_insert_with(|| c.name.clone());
+            }
+        }
+        out
+    }
+
+    /// An empty breakdown for each field the policies met define, every value
+    /// they allow listed with zeros (a board reads the levels with none too).
+    fn field_breakdowns(&self) -> BTreeMap<String, super::FieldBreakdown> {
+        let mut out: BTreeMap<String, super::FieldBreakdown> = BTreeMap::new();
+        for s in &self.seen {
+            for f in &s.policy.policy.fields {
+                let b = out
+                    .entry(f.id.clone())
+                    .or_insert_with(|| super::FieldBreakdown {
+                        label: f.label.clone(),
+                        values: BTreeMap::new(),
+                    });
+                for v in &f.values {
+                    b.values.entry(v.clone()).or_default();
+                }
+            }
+        }
+        out
     }
 
     /// The number of a policy text, met for the first time or again.
@@ -286,18 +340,23 @@ impl Reports {
             self.names.of(category),
         ];
         let directory = c.directory.map(|d| self.names.of(d));
+        let fields: Vec<(usize, usize)> = c
+            .fields
+            .into_iter()
+            .map(|(f, v)| (self.names.of(f), self.names.of(v)))
+            .collect();
         let seen = (&self.seen[s], s);
         if !labelled {
             // A period the dispute has nothing in adds nothing.
             for (i, part) in &c.parts {
-                self.tallies[*i].absorb(Some(part), seen, names, directory);
+                self.tallies[*i].absorb(Some(part), seen, names, &fields, directory);
             }
             return;
         }
         let mut parts = c.parts.into_iter().peekable();
         for (i, tally) in self.tallies.iter_mut().enumerate() {
             let part = parts.next_if(|(at, _)| *at == i).map(|(_, p)| p);
-            tally.absorb(part.as_ref(), seen, names, directory);
+            tally.absorb(part.as_ref(), seen, names, &fields, directory);
         }
     }
 
@@ -343,23 +402,33 @@ macro_rules! tally_in_reports {
 }
 tally_in_reports!(Builder, SeriesBuilder);
 
-/// Builds a report one dispute at a time.
+/// Builds a report one dispute at a time (and the previous period's, to
+/// compare, in the same pass).
 pub struct Builder {
     reports: Reports,
 }
 
 impl Builder {
-    pub fn new(period: Period, filter: Filter, generated_at: Instant) -> Builder {
+    pub fn new(
+        period: Period,
+        previous: Option<Period>,
+        filter: Filter,
+        generated_at: Instant,
+    ) -> Builder {
         Builder {
-            reports: Reports::new(vec![period], filter, generated_at),
+            reports: Reports::new(
+                std::iter::once(period).chain(previous).collect(),
+                filter,
+                generated_at,
+            ),
         }
     }
 
     pub fn finish(self) -> Report {
-        self.reports
-            .finish()
-            .pop()
-            .expect("a report has one period")
+        let mut reports = self.reports.finish().into_iter();
+        let mut report = reports.next().expect("a report has its period");
+        report.previous = reports.next().map(Box::new);
+        report
     }
 }
 
@@ -377,12 +446,13 @@ impl SeriesBuilder {
         range: Period,
         per: Per,
         year: YearKind,
-        filter: Filter,
+        (filter, previous): (Filter, Option<Period>),
         generated_at: Instant,
     ) -> SeriesBuilder {
         let slots = slots(range, per, year);
         let periods = std::iter::once(range)
             .chain(slots.iter().map(|s| s.period))
+            .chain(previous)
             .collect();
         SeriesBuilder {
             per,
@@ -393,8 +463,12 @@ impl SeriesBuilder {
     }
 
     pub fn finish(self) -> Series {
-        let mut reports = self.reports.finish().into_iter();
-        let total = reports.next().expect("the whole range has a report");
+        let compared = self.reports.measurer.windows.len() > self.slots.len() + 1;
+        let mut all = self.reports.finish();
+        let previous = if compared { all.pop() } else { None };
+        let mut reports = all.into_iter();
+        let mut total = reports.next().expect("the whole range has a report");
+        total.previous = previous.map(Box::new);
         Series {
             from: total.from,
             to: total.to,
@@ -519,7 +593,7 @@ mod tests {
             range,
             Per::Month,
             YearKind::Calendar,
-            Filter::default(),
+            (Filter::default(), None),
             now,
         );
         series.absorb(feed(&series.measurer()));
@@ -535,7 +609,7 @@ mod tests {
                 from: row.report.from,
                 to: row.report.to,
             };
-            let mut alone = Builder::new(period, Filter::default(), now);
+            let mut alone = Builder::new(period, None, Filter::default(), now);
             alone.absorb(feed(&alone.measurer()));
             let alone = alone.finish();
             assert_eq!(row.report, alone, "{}", row.label);

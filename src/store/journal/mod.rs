@@ -988,6 +988,7 @@ mod tests {
     fn sample_noting(note: &str) -> Vec<u8> {
         let at = crate::domain::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
         let opened = Opened {
+            fields: Default::default(),
             policy: "p".into(),
             policy_hash: "0".repeat(64),
             child: "c".into(),
