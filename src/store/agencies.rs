@@ -183,6 +183,24 @@ impl Agencies {
         Ok(())
     }
 
+    /// The one test every agency filter uses (`status --agency`, a shared
+    /// directory's own organisation, `report --agency`): a name matches `wanted`
+    /// when both are the same agency on this list, by its name or any alias,
+    /// whatever the case and spacing.
+    pub fn matcher(&self, wanted: &str) -> Matcher {
+        let keys = match self.find(wanted) {
+            Some(a) => std::iter::once(&a.name)
+                .chain(&a.aliases)
+                .map(|n| key(n))
+                .collect(),
+            None => BTreeSet::from([key(wanted)]),
+        };
+        Matcher {
+            wanted: wanted.trim().to_owned(),
+            keys,
+        }
+    }
+
     /// Pairs of `names` (as a report counts them) that look alike but are not
     /// aliased to one agency: each pair once, in name order.
     pub fn unaliased_look_alikes(&self, names: &BTreeSet<String>) -> Vec<(String, String)> {
@@ -196,6 +214,31 @@ impl Agencies {
             }
         }
         out
+    }
+}
+
+/// An agency as a filter names it, with every name it goes by (`Agencies::matcher`).
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    wanted: String,
+    /// The compared forms of the agency's name and aliases.
+    keys: BTreeSet<String>,
+}
+
+impl Matcher {
+    /// The name as it was asked for.
+    pub fn wanted(&self) -> &str {
+        &self.wanted
+    }
+
+    /// Whether `name` (as a journal keeps it, or its canonical name) is this agency.
+    pub fn matches(&self, name: &str) -> bool {
+        self.keys.contains(&key(name))
+    }
+
+    /// Whether a dispute between `from` and `with` involves this agency.
+    pub fn involves(&self, from: &str, with: &str) -> bool {
+        self.matches(from) || self.matches(with)
     }
 }
 
@@ -225,5 +268,18 @@ mod tests {
         assert!(a.alias("CSC", "Children's Social Care").is_err());
         assert!(a.alias("X", "Nobody").is_err());
         assert!(a.add("csc").is_err());
+    }
+
+    #[test]
+    fn a_filter_by_alias_or_name_finds_both() {
+        let mut a = Agencies::default();
+        a.add("Children's Social Care").unwrap();
+        a.alias("CSC", "Children's Social Care").unwrap();
+        for wanted in ["csc", "children's  social care"] {
+            let m = a.matcher(wanted);
+            assert!(m.matches("CSC") && m.matches("Children's Social Care"));
+            assert!(!m.matches("Police"));
+        }
+        assert!(a.matcher("Police").matches(" police "));
     }
 }

@@ -109,9 +109,9 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             crate::domain::clock::human_date(today)
         ));
     }
-    let agencies = AgenciesSeen::new(args.agency.as_deref());
     // Clarification 13: names are counted under the canonical names in force now.
     let names = crate::store::agencies::Agencies::read(s.store.root())?;
+    let agencies = AgenciesSeen::new(args.agency.as_deref().map(|a| names.matcher(a)));
     let filter = Filter {
         policy,
         agency: args
@@ -477,16 +477,17 @@ fn month(typed: &str, today: NaiveDate) -> Result<Period> {
 
 /// The agencies named in the disputes a report went through, so that an `--agency`
 /// that matches none (a typing mistake) is not silently a report of zeros.
-struct AgenciesSeen<'a> {
-    wanted: Option<&'a str>,
+struct AgenciesSeen {
+    /// `--agency`, by its name or any alias.
+    wanted: Option<crate::store::agencies::Matcher>,
     matched: std::sync::atomic::AtomicBool,
     names: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// Every name counted, to find those that look alike but are not aliased.
     all: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
-impl<'a> AgenciesSeen<'a> {
-    fn new(wanted: Option<&'a str>) -> Self {
+impl AgenciesSeen {
+    fn new(wanted: Option<crate::store::agencies::Matcher>) -> Self {
         AgenciesSeen {
             wanted,
             matched: false.into(),
@@ -503,9 +504,9 @@ impl<'a> AgenciesSeen<'a> {
                 }
             }
         }
-        let Some(wanted) = self.wanted else { return };
+        let Some(wanted) = &self.wanted else { return };
         let names = [from, with];
-        if names.iter().any(|n| n.eq_ignore_ascii_case(wanted)) {
+        if wanted.involves(from, with) {
             self.matched
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         } else if let Ok(mut seen) = self.names.lock() {
@@ -538,7 +539,9 @@ impl<'a> AgenciesSeen<'a> {
     }
 
     fn warn_if_unknown(&self, ui: &crate::cli::Ui) {
-        let Some(wanted) = self.wanted else { return };
+        let Some(wanted) = self.wanted.as_ref().map(|m| m.wanted()) else {
+            return;
+        };
         if self.matched.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
