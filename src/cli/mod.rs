@@ -8,8 +8,10 @@ mod complete;
 mod datadir;
 mod input;
 mod man;
+mod pager;
 mod progress;
 mod prompt;
+mod sink;
 mod spill;
 mod ui;
 
@@ -415,17 +417,14 @@ pub fn main(mut cli: Cli) -> i32 {
     match result {
         Ok(output) => {
             ctx.prompter.finish(true);
-            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            match output.write_to(&mut stdout).and_then(|()| stdout.flush()) {
-                // A closed pipe (`escalate status | head`) is the reader's choice, not a failure.
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "escalate: could not write the output: {e}"
-                    );
-                    crate::error::EXIT_REFUSED
+            let mut stdout = sink::stdout();
+            let written = output.write_to(&mut stdout);
+            match sink::finish(&mut stdout, written) {
+                Err(e) => {
+                    ctx.ui.error(&e);
+                    e.exit_code()
                 }
-                _ => EXIT_OK,
+                Ok(()) => EXIT_OK,
             }
         }
         Err(e) => {

@@ -82,3 +82,152 @@ fn a_members_default_status_counts_a_dispute_recorded_under_an_alias() {
     let listed = env.json(&["status"]);
     assert_eq!(ids(&listed), vec![id], "{listed}");
 }
+
+// 2. A write error on standard output other than a closed pipe is a failure.
+
+/// Run with standard output going to /dev/full (every write fails: no space).
+fn to_full_disk(env: &Env, args: &[&str]) -> std::process::Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("escalate"))
+        .env_clear()
+        .envs(env.vars())
+        .args(args)
+        .stdout(full)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_command_fails_when_its_output_cannot_be_written() {
+    let env = Env::new();
+    env.open_gscb(&[]);
+    for args in [
+        &["export", "--format", "jsonl"][..],
+        &["export", "--format", "csv"],
+        &["export", "--format", "ics"],
+        &["verify"],
+        &["verify", "--json"],
+        &["status"],
+        &["policy", "show", "gscb"],
+        &["man", "open"],
+    ] {
+        let out = to_full_disk(&env, args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let err = stderr_of(&out);
+        assert!(
+            err.contains("could not write the output"),
+            "{args:?}: {err}"
+        );
+    }
+    // A closed pipe is still the reader's choice.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("escalate"))
+        .env_clear()
+        .envs(env.vars())
+        .args(["export", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert!(child.wait().unwrap().success());
+}
+
+// 3. The manual piped is text; long policy text is paged on a terminal.
+
+#[test]
+fn the_manual_piped_is_the_text_man_prints_and_roff_on_request() {
+    let env = Env::new();
+    let page = env.ok(&["man", "open"]);
+    assert!(!page.contains(".TH") && !page.contains("\\-"), "{page}");
+    assert!(
+        page.contains("escalate-open - open a new dispute"),
+        "{page}"
+    );
+    let roff = env.ok(&["man", "open", "--roff"]);
+    assert!(roff.starts_with(".TH"), "{roff}");
+}
+
+// 18. The README's install instructions for the manual are true.
+
+#[test]
+fn installed_pages_are_found_by_man_as_the_output_says() {
+    let env = Env::new();
+    let dir = env.tmp.path().join("share").join("man");
+    let said = env.ok(&["man", "--output", dir.to_str().unwrap()]);
+    let line = format!("export MANPATH=\"{}:$MANPATH\"", dir.display());
+    assert!(said.contains(&line), "{said}");
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains("escalate man --output ~/.local/share/man")
+            && readme.contains("export MANPATH=\"$HOME/.local/share/man:$MANPATH\""),
+        "README's install lines"
+    );
+    if which_man() {
+        // As the startup line leaves it when MANPATH was unset.
+        let out = std::process::Command::new("man")
+            .args(["-w", "escalate"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", env.tmp.path())
+            .env("MANPATH", format!("{}:", dir.display()))
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("man1/escalate.1"),
+            "{out:?}"
+        );
+    }
+}
+
+fn which_man() -> bool {
+    std::process::Command::new("man")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+mod pty {
+    //! Driven in a real pseudo-terminal at 80 columns.
+    use rexpect::session::spawn_command;
+
+    use crate::support::{terminal_command, Env};
+
+    /// The binary on an 80-column, 24-line terminal.
+    pub fn at_80(env: &Env, args: &[&str]) -> std::process::Command {
+        let mut cmd = terminal_command(env, args);
+        cmd.env("COLUMNS", "80").env("LINES", "24");
+        cmd
+    }
+
+    #[test]
+    fn policy_show_is_paged_on_a_terminal_and_never_when_piped() {
+        let env = Env::new();
+        let paged = env.tmp.path().join("paged");
+        let pager = format!("cat > '{}'", paged.display());
+        let mut cmd = at_80(&env, &["policy", "show", "gscb"]);
+        cmd.env("ESCALATE_PAGER", &pager);
+        let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+        let shown = p.exp_eof().unwrap();
+        let text = std::fs::read_to_string(&paged).expect("the pager ran");
+        assert!(
+            text.contains("Stage") && text.lines().count() > 24,
+            "{text}"
+        );
+        assert!(
+            !shown.contains("Stage"),
+            "printed as well as paged: {shown}"
+        );
+        std::fs::remove_file(&paged).unwrap();
+        // Piped: printed, no pager.
+        let out = env
+            .cmd(&["policy", "show", "gscb"])
+            .env("ESCALATE_PAGER", &pager)
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Stage"));
+        assert!(!paged.exists());
+    }
+}

@@ -74,8 +74,9 @@ fn history(ctx: &Ctx) -> Result<Output> {
     };
     match first.or(rewritten) {
         Some(e) => {
-            let mut stdout = std::io::stdout().lock();
-            let _ = out.write_to(&mut stdout);
+            let mut stdout = crate::cli::sink::stdout();
+            let written = out.write_to(&mut stdout);
+            let _ = crate::cli::sink::finish(&mut stdout, written);
             Err(e)
         }
         None => Ok(out),
@@ -145,7 +146,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     // Journals are checked on every core and each result is printed as it comes
     // (in ID order), so checking a hundred thousand holds only one batch in memory.
     // The sound journals are all reported before a failure becomes exit 3.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = crate::cli::sink::stdout();
     let mut first: Option<crate::error::Error> = None;
     let mut count = 0usize;
     let mut taken: Vec<checkpoint::Entry> = Vec::new();
@@ -269,8 +270,8 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             (false, _) => Ok(()),
         };
     }
-    // A closed pipe is the reader's choice; the exit code still says what was found.
-    let _ = written.and_then(|()| out.flush());
+    // A damaged journal's exit 3 wins over a failed write: it is what was found.
+    let unwritten = crate::cli::sink::finish(&mut out, written).err();
     drop(out);
     if any_signed && checks.signers.is_none() {
         ctx.ui.warn(&crate::integrity::verify::signers_not_pinned());
@@ -288,7 +289,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             file.display()
         ));
     }
-    match first {
+    match first.or(unwritten) {
         Some(e) => Err(e),
         None => Ok(Output::Text(String::new())),
     }
