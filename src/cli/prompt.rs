@@ -8,7 +8,6 @@
 //! (cancelled, refused, an error), the message names the file to use again with
 //! `--note-file` and its kin.
 
-use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -25,8 +24,15 @@ pub struct Prompter {
     interactive: bool,
     ui: super::Ui,
     theme: ColorfulTheme,
-    /// The text last written in the editor, kept in a file until it is recorded.
-    edited: RefCell<Option<Edited>>,
+}
+
+/// The text last written in the editor, kept in a file until it is recorded.
+/// Not the prompter's own: Ctrl-C is handled on another thread, which must keep
+/// the text too.
+static EDITED: std::sync::Mutex<Option<Edited>> = std::sync::Mutex::new(None);
+
+fn edited() -> std::sync::MutexGuard<'static, Option<Edited>> {
+    EDITED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 struct Edited {
@@ -37,9 +43,48 @@ struct Edited {
     text: String,
 }
 
-fn cancelled(_: dialoguer::Error) -> Error {
+/// A prompt that ended without an answer. Ctrl-C (the terminal's read reports
+/// it as interrupted, and raises SIGINT as well) ends the command as an
+/// interrupted one, whichever kind of prompt it was.
+fn cancelled(e: dialoguer::Error) -> Error {
+    let dialoguer::Error::IO(io) = &e;
+    if io.kind() == std::io::ErrorKind::Interrupted {
+        interrupted();
+    }
     restore_cursor();
     Error::refused("cancelled; nothing was written")
+}
+
+/// End at Ctrl-C: the cursor shown again, the text from the editor kept (and
+/// where it is said), and exit 130 as an interrupted command does. Once, from
+/// whichever of the prompt and the signal watcher sees it first.
+fn interrupted() -> ! {
+    static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if ENDING.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        // The other one is ending the process.
+        loop {
+            std::thread::park();
+        }
+    }
+    restore_cursor();
+    let mut text = String::from("\ncancelled; nothing was written\n");
+    if let Some(e) = edited().take() {
+        text.push_str(&keep(&e));
+    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    std::process::exit(130);
+}
+
+/// Keep text that was not recorded in its file, as it can be given back with
+/// `--note-file` and its kin; returns what to tell the user.
+fn keep(e: &Edited) -> String {
+    let _ = std::fs::write(&e.path, format!("{}\n", e.text.trim_end()));
+    format!(
+        "Your text was not recorded; it is kept in {}\n  Use it again with {}-file {}\n",
+        e.path.display(),
+        e.flag,
+        e.path.display()
+    )
 }
 
 fn restore_cursor() {
@@ -64,9 +109,7 @@ fn watch_interrupt() {
     };
     std::thread::spawn(move || {
         if signals.forever().next().is_some() {
-            restore_cursor();
-            eprintln!("\ncancelled; nothing was written");
-            std::process::exit(130);
+            interrupted();
         }
     });
 }
@@ -77,7 +120,6 @@ impl Prompter {
             interactive: !no_input && ui.can_ask(),
             ui: ui.clone(),
             theme: ColorfulTheme::default(),
-            edited: RefCell::new(None),
         }
     }
 
@@ -128,7 +170,7 @@ impl Prompter {
     /// How to name a field in a message: the flag, or the editor when the text
     /// came from there (the user typed no `--note`).
     pub fn field(&self, flag: &str) -> String {
-        match &*self.edited.borrow() {
+        match &*edited() {
             Some(e) if e.flag == flag => format!("the text from your editor (for {flag})"),
             _ => flag.to_owned(),
         }
@@ -192,7 +234,7 @@ impl Prompter {
                 "nothing was typed; cancelled, nothing was written",
             )));
         }
-        *self.edited.borrow_mut() = Some(Edited {
+        *edited() = Some(Edited {
             flag: flag.to_owned(),
             path,
             text: text.clone(),
@@ -224,21 +266,14 @@ impl Prompter {
     /// At the end of a command: text from the editor that was recorded needs no
     /// keeping; text that was not is in its file, and the user is told where.
     pub fn finish(&self, recorded: bool) {
-        let Some(e) = self.edited.borrow_mut().take() else {
+        let Some(e) = edited().take() else {
             return;
         };
         if recorded {
             let _ = std::fs::remove_file(&e.path);
             return;
         }
-        // The file as it can be given back with `--note-file`: the text alone.
-        let _ = std::fs::write(&e.path, format!("{}\n", e.text.trim_end()));
-        self.ui.stderr(&format!(
-            "Your text was not recorded; it is kept in {}\n  Use it again with {}-file {}\n",
-            e.path.display(),
-            e.flag,
-            e.path.display()
-        ));
+        self.ui.stderr(&keep(&e));
     }
 
     /// Choose one of `items`; returns its index. Items are cut to the terminal's

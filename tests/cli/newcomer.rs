@@ -821,20 +821,20 @@ fn manual_pages_are_a_real_manual() {
 }
 
 #[test]
-fn man_writes_sections_and_prints_roff_when_piped() {
+fn man_writes_sections_and_prints_roff_on_request() {
     let env = Env::new();
     let dir = env.tmp.path().join("share-man");
     env.ok(&["man", "--output", dir.to_str().unwrap()]);
     assert!(dir.join("man1/escalate-open.1").is_file());
     assert!(dir.join("man5/escalate-policy.5").is_file());
-    let open = env.ok(&["man", "open"]);
+    let open = env.ok(&["man", "open", "--roff"]);
     assert!(open.starts_with(".TH \"ESCALATE\\-OPEN\" \"1\""), "{open}");
     assert_eq!(
         env.ok(&["man", "calendar", "import"]),
         env.ok(&["man", "escalate-calendar-import"])
     );
     assert!(env
-        .ok(&["man", "policy.5"])
+        .ok(&["man", "policy.5", "--roff"])
         .contains(".TH \"ESCALATE\\-POLICY\" \"5\""));
     let err = env.fails(2, &["man", "opne"]);
     assert!(err.contains("no manual page \"opne\""), "{err}");

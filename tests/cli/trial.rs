@@ -230,4 +230,160 @@ mod pty {
         assert!(String::from_utf8_lossy(&out.stdout).contains("Stage"));
         assert!(!paged.exists());
     }
+
+    /// The exit code of a finished session.
+    fn exit_code(p: &rexpect::session::PtySession) -> Option<i32> {
+        match p.process().wait().unwrap() {
+            rexpect::process::WaitStatus::Exited(_, code) => Some(code),
+            other => panic!("not exited: {other:?}"),
+        }
+    }
+
+    // 11. `escalate --urgent` answered "no" writes nothing.
+
+    #[test]
+    fn an_urgent_escalation_answered_no_writes_nothing() {
+        let env = Env::new();
+        let id = env.open_gscb(&[]);
+        env.ok(&["discuss", &id, "--note", "n"]);
+        let before = env.snapshot();
+        let mut p = spawn_command(
+            at_80(
+                &env,
+                &["escalate", &id, "--urgent", "--reason", "Bruising seen"],
+            ),
+            Some(20_000),
+        )
+        .unwrap();
+        p.exp_string("Escalate dispute").unwrap();
+        crate::support::key(&mut p, "n\r");
+        p.exp_string("cancelled; nothing was written").unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(before, env.snapshot(), "a line was written");
+        // Answered yes: both lines, the fact first.
+        let mut p = spawn_command(
+            at_80(
+                &env,
+                &["escalate", &id, "--urgent", "--reason", "Bruising seen"],
+            ),
+            Some(20_000),
+        )
+        .unwrap();
+        p.exp_string("Escalate dispute").unwrap();
+        crate::support::key(&mut p, "y\r");
+        p.exp_string("Escalated dispute").unwrap();
+        p.exp_eof().unwrap();
+        let v = env.json(&["show", &id]);
+        assert_eq!(v["stage"], 2);
+        assert_eq!(v["immediate_harm"], true);
+    }
+
+    // 12. `resolve` asks on a terminal, as `escalate` does; --yes does not.
+
+    #[test]
+    fn resolve_with_an_outcome_asks_on_a_terminal() {
+        let env = Env::new();
+        let id = env.open_gscb(&[]);
+        let before = env.snapshot();
+        let mut p = spawn_command(
+            at_80(&env, &["resolve", &id, "--outcome", "Assessment agreed"]),
+            Some(20_000),
+        )
+        .unwrap();
+        p.exp_string("Outcome to record:").unwrap();
+        p.exp_string("Resolve dispute").unwrap();
+        crate::support::key(&mut p, "n\r");
+        p.exp_string("cancelled; nothing was written").unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(before, env.snapshot());
+        let mut p = spawn_command(
+            at_80(
+                &env,
+                &["resolve", &id, "--outcome", "Assessment agreed", "--yes"],
+            ),
+            Some(20_000),
+        )
+        .unwrap();
+        p.exp_string("Resolved dispute").unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(env.json(&["show", &id])["state"], "resolved");
+    }
+
+    // 13. Ctrl-C at any prompt exits 130, and keeps text from the editor.
+
+    #[test]
+    fn ctrl_c_exits_130_at_a_list_prompt_as_at_a_text_prompt() {
+        let env = Env::new();
+        // The prompt's own error and the interrupt raced: a few tries show it.
+        for _ in 0..5 {
+            let mut p = spawn_command(at_80(&env, &["open"]), Some(20_000)).unwrap();
+            p.exp_string("Which escalation policy applies?").unwrap();
+            crate::support::key(&mut p, "\x03");
+            let rest = p.exp_eof().unwrap();
+            assert_eq!(exit_code(&p), Some(130), "list prompt: {rest}");
+            assert!(!rest.contains("error:"), "{rest}");
+        }
+
+        let mut p =
+            spawn_command(at_80(&env, &["open", "--policy", "gscb"]), Some(20_000)).unwrap();
+        p.exp_string("Child's reference").unwrap();
+        crate::support::key(&mut p, "\x03");
+        p.exp_eof().unwrap();
+        assert_eq!(exit_code(&p), Some(130), "text prompt");
+    }
+
+    #[test]
+    fn ctrl_c_at_a_confirmation_keeps_the_text_from_the_editor() {
+        use std::os::unix::fs::PermissionsExt;
+        let env = Env::new();
+        let id = env.open_gscb(&[]);
+        let editor = env.tmp.path().join("fake-editor");
+        std::fs::write(
+            &editor,
+            "#!/bin/sh\nprintf '%s\\n' 'CSC agreed' >> \"$1\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut cmd = at_80(&env, &["resolve", &id]);
+        cmd.env("EDITOR", &editor);
+        let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+        p.exp_string("Resolve dispute").unwrap();
+        crate::support::key(&mut p, "\x03");
+        let rest = p.exp_eof().unwrap();
+        assert_eq!(exit_code(&p), Some(130));
+        let at = rest.find("it is kept in ").expect("names the file") + 14;
+        let path = rest[at..].lines().next().unwrap().trim();
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "CSC agreed\n");
+        assert!(rest.contains("--outcome-file"), "{rest}");
+    }
+
+    // 15. The loser of two escalations is told who won.
+
+    #[test]
+    fn an_escalation_that_loses_a_race_says_who_escalated_first() {
+        let env = Env::new();
+        let id = env.open_gscb(&[]);
+        env.ok(&["discuss", &id, "--note", "n"]);
+        let mut p = spawn_command(
+            at_80(&env, &["escalate", &id, "--reason", "r"]),
+            Some(20_000),
+        )
+        .unwrap();
+        p.exp_string("Escalate dispute").unwrap();
+        env.cmd(&["escalate", &id, "--reason", "colleague"])
+            .env("ESCALATE_USER", "Chris (team manager)")
+            .assert()
+            .success();
+        let before = env.snapshot();
+        crate::support::key(&mut p, "y\r");
+        let rest = p.exp_eof().unwrap();
+        assert!(
+            rest.contains(
+                "already escalated to stage 2 by Chris (team manager) at Mon 23 Nov 2026"
+            ),
+            "{rest}"
+        );
+        assert!(!rest.contains("nothing recorded yet"), "{rest}");
+        assert_eq!(before, env.snapshot());
+    }
 }
