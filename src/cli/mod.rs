@@ -396,6 +396,7 @@ pub fn main(mut cli: Cli) -> i32 {
             .or_else(|| env_var("ESCALATE_USER").and_then(|v| v.into_string().ok()));
     let explicit_dir = cli.global.dir.is_some();
     let ui = Ui::detect(cli.global.color);
+    say_readings(&ui, cli.global.quiet);
     let ctx = match Ctx::new(cli.global, ui.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
@@ -410,8 +411,11 @@ pub fn main(mut cli: Cli) -> i32 {
         Err(e) => Err(e),
     };
     if let Some(session) = ctx.session.get() {
+        // --quiet: the ID and errors only (`escalate key show` shows the key).
         for notice in session.keys.take_notices() {
-            ctx.ui.note(&notice);
+            if !ctx.quiet {
+                ctx.ui.note(&notice);
+            }
         }
     }
     match result {
@@ -445,11 +449,29 @@ fn now_for_parsing() -> Instant {
     clock::now_from_env().unwrap_or_else(|_| clock::to_london(chrono::Utc::now()))
 }
 
+/// How dates typed in words were read, kept from parsing (before the `Ui` and
+/// `--quiet` are known) until `main` says them.
+static READINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 /// Say in words how a date typed in any form but ISO was read, on stderr (so
-/// `--json` and `--quiet` output stay clean), before anything is recorded.
+/// `--json` output stays clean), before anything is recorded; never with
+/// `--quiet`, which prints the ID and errors only.
 fn echo_reading(typed: &str, words: &str) {
     if !clock::is_iso(typed) {
-        eprintln!("Reading {:?} as {words}.", typed.trim());
+        if let Ok(mut said) = READINGS.lock() {
+            said.push(format!("Reading {:?} as {words}.\n", typed.trim()));
+        }
+    }
+}
+
+/// Print the readings kept by `echo_reading` (unless `quiet`), and forget them.
+pub(crate) fn say_readings(ui: &Ui, quiet: bool) {
+    let said = READINGS
+        .lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default();
+    if !quiet {
+        said.iter().for_each(|line| ui.stderr(line));
     }
 }
 

@@ -228,14 +228,19 @@ fn dates_as_people_write_them_are_read_back_in_words() {
     );
     let err = env.fails(2, &["report", "--month", "13/2026"]);
     assert!(err.contains("MM/YYYY"), "{err}");
-    // Plain ISO dates are not echoed; a weekday is no deadline.
+    // Plain ISO dates are not echoed; a weekday as a deadline is the coming one
+    // (issue 30 item 6).
     let out = env
         .cmd(&["report", "--from", "2026-11-01", "--to", "2026-11-30"])
         .output()
         .unwrap();
     assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
-    let err = env.fails(2, &["escalate", &id, "--reason", "r", "--due", "friday"]);
-    assert!(err.contains("give the date"), "{err}");
+    let out = env
+        .cmd(&["escalate", &id, "--reason", "r", "--due", "friday"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(stderr_of(&out).contains("Reading \"friday\" as Fri 4 Dec 2026."));
 }
 
 // 8. Long text from files and standard input, with its limit stated.

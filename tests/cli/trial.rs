@@ -150,6 +150,74 @@ fn the_manual_piped_is_the_text_man_prints_and_roff_on_request() {
     assert!(roff.starts_with(".TH"), "{roff}");
 }
 
+// 4. Quiet means the ID and errors only.
+
+#[test]
+fn quiet_does_not_echo_how_a_date_was_read() {
+    let env = Env::new();
+    let mut args = crate::support::open_args("gscb", &["--at", "yesterday", "--quiet"]);
+    let out = env.cmd(&args).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(stderr_of(&out), "", "quiet printed more than the ID");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 10);
+    // Without --quiet the reading is echoed.
+    args.pop();
+    let out = env.cmd(&args).output().unwrap();
+    assert!(stderr_of(&out).contains("Reading \"yesterday\" as Sun 22 Nov 2026"));
+    let out = env
+        .cmd(&["report", "--month", "last month", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+}
+
+// 6. Times as people say them, always echoed; a bad time is a bad time.
+
+#[test]
+fn times_and_weekdays_as_people_say_them_are_read_and_echoed() {
+    let env = Env::new(); // Monday 23 November 2026, 09:00
+    let out = env
+        .cmd(&crate::support::open_args(
+            "gscb",
+            &["--at", "yesterday 4pm"],
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stderr_of(&out).contains("Reading \"yesterday 4pm\" as Sun 22 Nov 2026 16:00."),
+        "{}",
+        stderr_of(&out)
+    );
+    let id = env.open_gscb(&["--at", "today 9am"]);
+    env.ok(&["discuss", &id, "--note", "n"]);
+    for (typed, shown, date) in [
+        ("friday", "Fri 27 Nov 2026", "2026-11-27"),
+        ("next friday", "Fri 27 Nov 2026", "2026-11-27"),
+    ] {
+        let out = env
+            .cmd(&["escalate", &id, "--reason", "r", "--due", typed, "--json"])
+            .output()
+            .unwrap();
+        // The first escalates; the second is refused by the policy (stage 2
+        // has no discussion yet), after the date was read.
+        assert!(
+            stderr_of(&out).contains(&format!("Reading {typed:?} as {shown}.")),
+            "{typed}: {out:?}"
+        );
+        if out.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(v["due"], date, "{v}");
+        }
+    }
+    let err = env.fails(
+        2,
+        &["discuss", &id, "--note", "n", "--at", "yesterday 25:00"],
+    );
+    assert!(err.contains("\"25:00\" is not a time of day"), "{err}");
+    assert!(!err.contains("is not a date"), "{err}");
+}
+
 // 18. The README's install instructions for the manual are true.
 
 #[test]

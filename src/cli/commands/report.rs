@@ -79,7 +79,11 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let period = match (&args.month, args.from, args.to) {
-        (Some(m), _, _) => month(m, crate::domain::clock::london_date(&s.now))?,
+        (Some(m), _, _) => month(
+            m,
+            crate::domain::clock::london_date(&s.now),
+            (&ctx.ui, ctx.quiet),
+        )?,
         (None, Some(from), Some(to)) if from <= to => Period { from, to },
         (None, Some(_), Some(_)) => {
             return Err(Error::usage("--from is after --to")
@@ -442,7 +446,7 @@ fn max_stage(s: &crate::ops::Session) -> u32 {
 /// The period of a month as people write it: `2026-11`, `11/2026`, `this month`,
 /// `last month` (the one a month-end job wants, without `date` arithmetic). A
 /// month named in words is read back on stderr, as other dates are.
-fn month(typed: &str, today: NaiveDate) -> Result<Period> {
+fn month(typed: &str, today: NaiveDate, (ui, quiet): (&crate::cli::Ui, bool)) -> Result<Period> {
     use chrono::Datelike;
     let text = typed.trim().to_lowercase();
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -465,12 +469,12 @@ fn month(typed: &str, today: NaiveDate) -> Result<Period> {
             "Write the month as YYYY-MM (2026-11) or MM/YYYY (11/2026), or say `last month`.",
         )
     })?;
-    if ym.is_some() {
-        eprintln!(
-            "Reading {:?} as {}.",
+    if ym.is_some() && !quiet {
+        ui.stderr(&format!(
+            "Reading {:?} as {}.\n",
             typed.trim(),
             period.from.format("%B %Y")
-        );
+        ));
     }
     Ok(period)
 }
