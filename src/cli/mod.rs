@@ -13,6 +13,7 @@ mod progress;
 mod prompt;
 mod sink;
 mod spill;
+mod suggest;
 mod ui;
 
 use std::io::Write;

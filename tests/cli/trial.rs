@@ -218,6 +218,36 @@ fn times_and_weekdays_as_people_say_them_are_read_and_echoed() {
     assert!(!err.contains("is not a date"), "{err}");
 }
 
+// 7. A near miss of an outstanding duty is named, never silently recorded.
+
+#[test]
+fn notify_names_the_duty_a_mistyped_who_nearly_matches() {
+    let env = Env::new();
+    let id = env.open_gscb(&["--cp-plan"]);
+    env.ok(&["discuss", &id, "--note", "n"]);
+    env.ok(&["escalate", &id, "--reason", "r"]);
+    let err = env.fails(1, &["notify", &id, "--who", "ior", "--note", "phoned"]);
+    assert!(err.contains("did you mean --who iro?"), "{err}");
+    // Someone else entirely is recorded as told, as before.
+    let said = env.ok(&["notify", &id, "--who", "Police", "--note", "phoned"]);
+    assert!(said.contains("meets none of the outstanding"), "{said}");
+    let said = env.ok(&["notify", &id, "--who", "iro", "--note", "phoned"]);
+    assert!(said.contains("done"), "{said}");
+}
+
+// 8. A mistyped setting is answered with the one meant.
+
+#[test]
+fn config_suggests_the_setting_meant() {
+    let env = Env::new();
+    let err = env.fails(1, &["config", "set", "nmae", "Jo"]);
+    assert!(err.contains("did you mean name?"), "{err}");
+    let err = env.fails(1, &["config", "get", "organsation"]);
+    assert!(err.contains("did you mean organisation?"), "{err}");
+    let err = env.fails(1, &["config", "set", "colour", "x"]);
+    assert!(err.contains("there is no setting called"), "{err}");
+}
+
 // 18. The README's install instructions for the manual are true.
 
 #[test]
@@ -423,6 +453,29 @@ mod pty {
         let path = rest[at..].lines().next().unwrap().trim();
         assert_eq!(std::fs::read_to_string(path).unwrap(), "CSC agreed\n");
         assert!(rest.contains("--outcome-file"), "{rest}");
+    }
+
+    #[test]
+    fn notify_asks_about_a_near_miss_on_a_terminal() {
+        let env = Env::new();
+        let id = env.open_gscb(&["--cp-plan"]);
+        env.ok(&["discuss", &id, "--note", "n"]);
+        env.ok(&["escalate", &id, "--reason", "r"]);
+        let mut p = spawn_command(
+            at_80(&env, &["notify", &id, "--who", "ior", "--note", "phoned"]),
+            Some(20_000),
+        )
+        .unwrap();
+        p.exp_string("Did you mean iro?").unwrap();
+        crate::support::key(&mut p, "\r");
+        p.exp_string("done").unwrap();
+        p.exp_eof().unwrap();
+        let events = env.json(&["show", &id])["events"].clone();
+        let last = events.as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (last["who"].as_str(), last["obligation"].as_str()),
+            (Some("iro"), Some("iro"))
+        );
     }
 
     // 15. The loser of two escalations is told who won.
