@@ -406,11 +406,15 @@ pub fn main(mut cli: Cli) -> i32 {
         }
     };
     let writes = datadir::writes_data(&cli.command);
+    let creating = datadir::creating(&cli.command, &ctx);
     let result = match datadir::before(&cli.command, &ctx, explicit_dir) {
         Ok(Some(output)) => Ok(output),
         Ok(None) => dispatch(cli.command, &ctx),
         Err(e) => Err(e),
     };
+    if creating && result.is_ok() && ctx.root.exists() {
+        datadir::created(&ctx);
+    }
     if let Some(session) = ctx.session.get() {
         // --quiet: the ID and errors only (`escalate key show` shows the key).
         for notice in session.keys.take_notices() {

@@ -248,6 +248,44 @@ fn config_suggests_the_setting_meant() {
     assert!(err.contains("there is no setting called"), "{err}");
 }
 
+// 9. `open` in a data directory that did not exist says it made one.
+
+#[test]
+fn open_in_a_new_data_directory_says_so_and_where_the_others_are() {
+    let env = Env::new();
+    let default = env.tmp.path().join("xdg-data").join("escalate");
+    let out = env
+        .cmd(&crate::support::open_args("gscb", &[]))
+        .env_remove("ESCALATE_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stderr_of(&out).contains(&format!(
+            "created a new data directory at {}",
+            default.display()
+        )),
+        "{}",
+        stderr_of(&out)
+    );
+    let typo = env.tmp.path().join("dta");
+    let mut args = crate::support::open_args("gscb", &[]);
+    args.push("--quiet");
+    let out = env.cmd(&args).env("ESCALATE_DIR", &typo).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(&format!(
+            "created a new data directory at {}",
+            typo.display()
+        )) && err.contains(&format!("your other disputes are in {}", default.display())),
+        "{err}"
+    );
+    // The next one in the same directory says nothing.
+    let out = env.cmd(&args).env("ESCALATE_DIR", &typo).output().unwrap();
+    assert_eq!(stderr_of(&out), "");
+}
+
 // 18. The README's install instructions for the manual are true.
 
 #[test]
