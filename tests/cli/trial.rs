@@ -286,6 +286,28 @@ fn open_in_a_new_data_directory_says_so_and_where_the_others_are() {
     assert_eq!(stderr_of(&out), "");
 }
 
+// 10. A line dated after this computer's clock is flagged.
+
+#[test]
+fn show_and_verify_flag_a_line_dated_after_the_clock() {
+    let mut env = Env::new();
+    let id = env.open_gscb(&[]);
+    env.now("2026-11-20T09:00:00Z");
+    for args in [vec!["show", &id], vec!["verify"], vec!["verify", &id]] {
+        let out = env.cmd(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let err = stderr_of(&out);
+        assert!(
+            err.contains("line 1 is dated Mon 23 Nov 2026 09:00, after this computer's clock (Fri 20 Nov 2026 09:00)"),
+            "{args:?}: {err}"
+        );
+    }
+    // A clock a minute or two apart is not worth a word.
+    env.now("2026-11-23T08:58:00Z");
+    let out = env.cmd(&["show", &id]).output().unwrap();
+    assert!(!stderr_of(&out).contains("after this computer's clock"));
+}
+
 // 18. The README's install instructions for the manual are true.
 
 #[test]

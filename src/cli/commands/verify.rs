@@ -14,7 +14,7 @@ use crate::domain::id::DisputeId;
 use crate::error::{ErrorKind, Result};
 use crate::integrity::checkpoint;
 use crate::integrity::signing::Signers;
-use crate::integrity::verify::{missing, verify, verify_loaded, Checks, Report};
+use crate::integrity::verify::{missing, verify_loaded, Checks, Report};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -81,6 +81,55 @@ fn history(ctx: &Ctx) -> Result<Output> {
         }
         None => Ok(out),
     }
+}
+
+/// How far a line's time may run ahead of this computer's clock before it is
+/// said: the clocks of the computers sharing a directory differ a little.
+const CLOCK_SLACK_MINUTES: i64 = 5;
+
+/// The line of a journal dated furthest after `now` (recorded, or said to have
+/// happened), beyond the slack: a wrong clock here or where it was written,
+/// or a line written by hand.
+#[derive(Default)]
+pub(crate) struct Ahead(Option<(u64, crate::domain::clock::Instant)>);
+
+impl Ahead {
+    pub(crate) fn see(
+        &mut self,
+        r: &crate::domain::event::Record,
+        now: &crate::domain::clock::Instant,
+    ) {
+        let when = r.happened.map_or(r.at, |h| h.max(r.at));
+        let slack = chrono::Duration::minutes(CLOCK_SLACK_MINUTES);
+        if when > *now + slack && self.0.is_none_or(|(_, t)| when > t) {
+            self.0 = Some((r.seq, when));
+        }
+    }
+
+    /// The warning to give, if any line was ahead.
+    pub(crate) fn warning(&self, now: &crate::domain::clock::Instant) -> Option<String> {
+        use crate::domain::clock::human_instant;
+        self.0.map(|(seq, at)| {
+            format!(
+                "line {seq} is dated {}, after this computer's clock ({}): check the date and time here and on the computer that recorded it; deadlines and reports read it as written",
+                human_instant(&at),
+                human_instant(now)
+            )
+        })
+    }
+}
+
+/// `report` with a warning if any line of its journal is dated after `now`.
+fn with_ahead(
+    (mut report, loaded): (Report, Option<crate::ops::Loaded>),
+    now: &crate::domain::clock::Instant,
+) -> (Report, Option<crate::ops::Loaded>) {
+    if let Some(l) = &loaded {
+        let mut ahead = Ahead::default();
+        l.dispute.records.iter().for_each(|r| ahead.see(r, now));
+        report.warnings.extend(ahead.warning(now));
+    }
+    (report, loaded)
 }
 
 fn line_for(r: &Report) -> String {
@@ -198,9 +247,16 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         // so nothing status, export or report shows afterwards differs from them; an
         // entry that was in use and disagreed is named. Each journal is checked
         // from its own bytes (signatures need the lines as written).
-        s.rebuild_cache_with(|id| verify_loaded(s, id, &checks), |_, r| visit(r))?
+        s.rebuild_cache_with(
+            |id| with_ahead(verify_loaded(s, id, &checks), &s.now),
+            |_, r| visit(r),
+        )?
     } else {
-        crate::ops::in_parallel(&ids, |id| verify(s, id, &checks), |_, r| visit(r));
+        crate::ops::in_parallel(
+            &ids,
+            |id| with_ahead(verify_loaded(s, id, &checks), &s.now).0,
+            |_, r| visit(r),
+        );
         Vec::new()
     };
     drop(progress);
