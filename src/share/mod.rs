@@ -242,7 +242,12 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
             ))
             .with_hint("The first agency starts it with `escalate share init REMOTE`; join after that."));
         }
-        return Err(git::remote_failure("copy", remote, &ran.stderr));
+        return Err(git::remote_failure_then(
+            "copy",
+            remote,
+            &ran.stderr,
+            Some("escalate share join"),
+        ));
     }
     let cleanup = |e: Error| {
         let _ = std::fs::remove_dir_all(path);

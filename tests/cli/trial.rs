@@ -308,6 +308,55 @@ fn show_and_verify_flag_a_line_dated_after_the_clock() {
     assert!(!stderr_of(&out).contains("after this computer's clock"));
 }
 
+// 16. share join with a wrong address; the commit author's email.
+
+#[test]
+fn share_join_with_a_wrong_address_says_what_to_check() {
+    let env = Env::new();
+    let wrong = env.tmp.path().join("no-such-partnership.git");
+    let dest = env.tmp.path().join("joined");
+    let err = env.fails(
+        1,
+        &[
+            "share",
+            "join",
+            wrong.to_str().unwrap(),
+            dest.to_str().unwrap(),
+        ],
+    );
+    assert!(!err.contains("DIR"), "{err}");
+    assert!(
+        err.contains("escalate share join") && err.contains("typing mistake"),
+        "{err}"
+    );
+}
+
+#[test]
+fn commits_carry_a_placeholder_email_not_the_agency_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = tmp.path().join("partnership.git");
+    std::fs::create_dir_all(&remote).unwrap();
+    git(
+        &remote,
+        &["init", "--quiet", "--bare", "--initial-branch", "main"],
+    );
+    let mut env = Env::new();
+    env.user = "Sam (DSL)".into();
+    env.ok(&["config", "set", "organisation", "Hollyfield Primary"]);
+    env.ok(&["share", "init", remote.to_str().unwrap()]);
+    env.open_gscb(&[]);
+    env.ok(&["sync"]);
+    let out = std::process::Command::new("git")
+        .args(["log", "-1", "--format=%an <%ae>"])
+        .current_dir(&remote)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "Sam (DSL) <sam-dsl@hollyfield-primary.invalid>"
+    );
+}
+
 // 18. The README's install instructions for the manual are true.
 
 #[test]
