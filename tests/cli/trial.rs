@@ -357,6 +357,29 @@ fn commits_carry_a_placeholder_email_not_the_agency_name() {
     );
 }
 
+// 5. One JSON convention: every --json document is pretty-printed.
+
+#[test]
+fn status_json_is_pretty_like_every_other_json_document() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    env.open_gscb(&[]);
+    for args in [
+        vec!["status", "--json"],
+        vec!["status", "--json", "--no-cache"],
+        vec!["show", &id, "--json"],
+        vec!["report", "--month", "2026-11", "--json"],
+    ] {
+        let out = env.ok(&args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            out,
+            serde_json::to_string_pretty(&v).unwrap() + "\n",
+            "{args:?}"
+        );
+    }
+}
+
 // 18. The README's install instructions for the manual are true.
 
 #[test]

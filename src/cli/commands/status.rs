@@ -168,7 +168,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
                     let rendered = if json && !others.is_empty() {
                         Rendered::Json(with_directory(&summary, s.store.root()))
                     } else if json {
-                        Rendered::Json(serde_json::to_string(&summary).unwrap_or_default())
+                        Rendered::Json(element(&summary))
                     } else {
                         Rendered::Cells(crate::render::table::Row::of(&summary))
                     };
@@ -252,7 +252,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         rows.sort_by_key(|(key, _)| *key);
     }
     if json {
-        // One JSON array, one dispute per line.
+        // One JSON array, pretty-printed like every other --json output.
         let items: Vec<String> = rows
             .into_iter()
             .filter_map(|(_, r)| match r {
@@ -310,11 +310,27 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     )
 }
 
+/// A status row as an element of the JSON array: pretty-printed and indented
+/// as one `serde_json::to_string_pretty` of the whole array would be, as every
+/// other `--json` output is, while each row is still made on its own thread.
+fn element(value: &impl serde::Serialize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("  ");
+        out.push_str(line);
+    }
+    out
+}
+
 /// A status row as JSON with the data directory it came from (`--include-dir`).
 fn with_directory(summary: &Summary, dir: &std::path::Path) -> String {
     let mut v = serde_json::to_value(summary).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
         o.insert("directory".into(), dir.display().to_string().into());
     }
-    serde_json::to_string(&v).unwrap_or_default()
+    element(&v)
 }
