@@ -142,7 +142,7 @@ impl Prompter {
     pub fn line(&self, question: &str) -> Result<String> {
         restore_cursor_on_interrupt();
         Input::<String>::with_theme(&self.theme)
-            .with_prompt(question)
+            .with_prompt(self.prompt(question, "Answer"))
             .validate_with(|s: &String| {
                 if s.trim().is_empty() {
                     Err("please type something")
@@ -165,6 +165,32 @@ impl Prompter {
     /// Tell the person something between questions (on standard error).
     pub fn tell(&self, text: &str) {
         self.ui.stderr(text);
+    }
+
+    /// `tell`, each line broken between words to the terminal's width, its
+    /// continuation indented under it: a duty's name or a note is never split
+    /// mid-word by the terminal.
+    pub fn tell_wrapped(&self, text: &str) {
+        match self.ui.stderr_width() {
+            Some(width) => self.ui.stderr(&crate::render::wrap::hanging(text, width)),
+            None => self.ui.stderr(text),
+        }
+    }
+
+    /// `question` as the prompt when it fits on one line with the theme's marks
+    /// and room to answer; otherwise printed above, wrapped between words, with
+    /// `short` as the prompt. dialoguer clears a redrawn prompt by lines, and
+    /// one the terminal wrapped leaves half-lines behind.
+    fn prompt(&self, question: &str, short: &str) -> String {
+        // "? " before, " › " or " (y/n)" after, and room to type.
+        const MARKS: usize = 16;
+        let width = self.ui.stderr_width().unwrap_or(80);
+        if crate::render::wrap::columns(question) + MARKS <= width {
+            return question.to_owned();
+        }
+        self.ui
+            .stderr(&crate::render::wrap::wrap(question, "", Some(width)));
+        short.to_owned()
     }
 
     /// How to name a field in a message: the flag, or the editor when the text
@@ -260,7 +286,7 @@ impl Prompter {
         if lines.len() > MAX_LINES {
             out.push_str(&format!("  ... ({} more lines)\n", lines.len() - MAX_LINES));
         }
-        self.ui.stderr(&out);
+        self.tell_wrapped(&out);
     }
 
     /// At the end of a command: text from the editor that was recorded needs no
@@ -284,7 +310,7 @@ impl Prompter {
         let shown: Vec<String> = items.iter().map(|i| fit(i, width - 3)).collect();
         restore_cursor_on_interrupt();
         let chosen = Select::with_theme(&self.theme)
-            .with_prompt(question)
+            .with_prompt(self.prompt(question, "Choose one"))
             .items(&shown)
             .default(0)
             // The answer is repeated below, wrapped between words: dialoguer's own
@@ -320,7 +346,7 @@ impl Prompter {
     pub fn confirm(&self, question: &str) -> Result<()> {
         restore_cursor_on_interrupt();
         let yes = Confirm::with_theme(&self.theme)
-            .with_prompt(question)
+            .with_prompt(self.prompt(question, "Go ahead?"))
             .default(false)
             .wait_for_newline(true)
             .interact_opt()
@@ -334,7 +360,7 @@ impl Prompter {
 
 /// `text` in at most `width` columns, ending "…" where it was cut.
 fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    if crate::render::wrap::columns(text) <= width {
         return text.to_owned();
     }
     let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();

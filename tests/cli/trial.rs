@@ -380,6 +380,49 @@ fn status_json_is_pretty_like_every_other_json_document() {
     }
 }
 
+// 14. Wrapping by display width, between words.
+
+#[test]
+fn policy_show_at_80_columns_keeps_every_word_whole() {
+    let env = Env::new();
+    for id in ["gscb", "bscb", "lscb", "cscp", "cumbria"] {
+        let text = env
+            .cmd(&["policy", "show", id])
+            .env("COLUMNS", "80")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout).into_owned();
+        for line in text.lines() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= 80,
+                "{id}: too wide: {line}"
+            );
+        }
+        let v = env.json(&["policy", "show", id]);
+        for stage in v["stage"].as_array().unwrap() {
+            for field in ["name", "who", "action"] {
+                for word in stage[field].as_str().unwrap_or("").split_whitespace() {
+                    let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+                    if word.chars().count() >= 4 {
+                        assert!(text.contains(word), "{id}: {word:?} is split:\n{text}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn policy_list_piped_is_plain_columns_not_a_box() {
+    let env = Env::new();
+    let text = env.ok(&["policy", "list"]);
+    assert!(!text.contains('─') && !text.contains('═'), "{text}");
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("gscb")),
+        "{text}"
+    );
+}
+
 // 18. The README's install instructions for the manual are true.
 
 #[test]
@@ -610,6 +653,57 @@ mod pty {
         );
     }
 
+    #[test]
+    fn the_plan_before_escalating_is_wrapped_between_words_at_80_columns() {
+        let env = Env::new();
+        let id = env.open_gscb(&["--cp-plan"]);
+        env.ok(&["discuss", &id, "--note", "n"]);
+        let mut p = spawn_command(
+            at_80(&env, &["escalate", &id, "--reason", "r"]),
+            Some(20_000),
+        )
+        .unwrap();
+        let shown = p.exp_string("Escalate dispute").unwrap();
+        crate::support::key(&mut p, "n\r");
+        p.exp_eof().unwrap();
+        assert!(shown.contains("Then: Independent Reviewing"), "{shown}");
+        for line in shown.lines() {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line.trim_end()) <= 80,
+                "too wide: {line:?}\n{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_question_wider_than_the_terminal_is_asked_above_a_short_prompt() {
+        let env = Env::new();
+        let id = env.open_gscb(&[]);
+        let mut cmd = at_80(&env, &["resolve", &id, "--outcome", "Agreed"]);
+        cmd.env("COLUMNS", "60");
+        let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+        p.exp_string("with this outcome?").unwrap();
+        p.exp_string("Go ahead?").unwrap();
+        crate::support::key(&mut p, "n\r");
+        p.exp_eof().unwrap();
+    }
+
+    #[test]
+    fn status_at_130_columns_leaves_out_an_empty_outstanding_column() {
+        let env = Env::new();
+        env.open_gscb(&[]);
+        let mut cmd = at_80(&env, &["status"]);
+        cmd.env("COLUMNS", "130").env("NO_COLOR", "1");
+        let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+        let text = p.exp_eof().unwrap();
+        assert!(
+            text.contains("Due") && !text.contains("Outstanding"),
+            "{text}"
+        );
+        // The due phrase is on one line.
+        assert!(text.contains("5 working days left"), "{text}");
+    }
+
     // 15. The loser of two escalations is told who won.
 
     #[test]
@@ -630,6 +724,8 @@ mod pty {
         let before = env.snapshot();
         crate::support::key(&mut p, "y\r");
         let rest = p.exp_eof().unwrap();
+        // The message is wrapped to the terminal's 80 columns.
+        let rest = rest.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(
             rest.contains(
                 "already escalated to stage 2 by Chris (team manager) at Mon 23 Nov 2026"

@@ -109,7 +109,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         let mut actions = urgency("")?;
         actions.push(escalation(String::new()));
         let (loaded, effects) = ctx.session()?.preview_all(&args.id, args.at, actions)?;
-        ctx.ui.stderr(&crate::render::preview::effects(
+        ctx.prompter.tell_wrapped(&crate::render::preview::effects(
             &loaded.policy.policy,
             &effects,
         ));
