@@ -423,6 +423,47 @@ fn policy_list_piped_is_plain_columns_not_a_box() {
     );
 }
 
+// 17. The demo leaves nothing behind, its signing key included.
+
+#[test]
+fn the_demo_leaves_no_key_or_settings_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TMPDIR", tmp.path())
+        .env(
+            "ESCALATE_DEMO_BIN",
+            assert_cmd::cargo::cargo_bin("escalate"),
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let left: Vec<_> = walk(tmp.path());
+    assert_eq!(left, vec![home.clone()], "the demo left files behind");
+    let script = include_str!("../../scripts/demo");
+    assert!(
+        !script.contains("a minute or two"),
+        "the first build takes longer"
+    );
+}
+
+/// Every path under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        out.push(e.path());
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        }
+    }
+    out
+}
+
 // 18. The README's install instructions for the manual are true.
 
 #[test]
