@@ -624,26 +624,30 @@ impl Session {
         action: Action,
         previewed: Option<&Effects>,
     ) -> Result<Loaded> {
+        self.act_all(typed_id, at, vec![action], previewed)
+    }
+
+    /// `act` for several actions that stand or fall together (`escalate
+    /// --urgent`: the immediate-harm fact, then the escalation planned under it):
+    /// each is decided on the dispute as the ones before it leave it, all under
+    /// one lock, and nothing is written unless every one is accepted and the
+    /// last one's effects are still `previewed`.
+    pub fn act_all(
+        &self,
+        typed_id: &str,
+        at: Option<Instant>,
+        actions: Vec<Action>,
+        previewed: Option<&Effects>,
+    ) -> Result<Loaded> {
         let id = self.store.resolve(typed_id)?;
         let path = self.store.journal_path(&id);
         let mut writer = journal::Writer::open(&path)?;
         let now = self.now_under_lock();
-        let ordered = action.is_ordered();
-        let happened = if ordered {
-            Self::happened_by(at, &now)?
-        } else {
-            None
-        };
-        let when = happened.unwrap_or(now);
         let mut loaded = self.load_from(id, writer.contents.clone())?;
-        if ordered {
-            loaded.dispute.check_when(&when, happened.is_some())?;
-        }
         let calendar = self.calendar_for(&loaded.policy);
-        let situation = loaded.situation(&calendar, when, now);
-        let event = plan::decide(action, &situation)?;
-        if let Some(shown) = previewed {
-            let effects = plan::effects(&event, &situation)?;
+        let (events, effects) =
+            plan_all(&loaded, &calendar, at, now, actions, previewed.is_some())?;
+        if let (Some(shown), Some(effects)) = (previewed, effects) {
             if &effects != shown {
                 return Err(Error::refused(format!(
                     "dispute {} changed since the plan was shown; nothing was written. The plan now:\n{}",
@@ -654,7 +658,9 @@ impl Session {
             }
         }
         let before = writer.contents.records.len();
-        writer.append(now, happened, self.author()?, event)?;
+        for (event, happened) in events {
+            writer.append(now, happened, self.author()?, event)?;
+        }
         let added = &writer.contents.records[before..];
         loaded.warnings = journal::repairs(added);
         loaded
@@ -680,6 +686,21 @@ impl Session {
         let event = plan::decide(action, &situation)?;
         let effects = plan::effects(&event, &situation)?;
         Ok((loaded, event, effects))
+    }
+
+    /// `preview` of several actions taken together (`act_all`): the dispute as
+    /// it stands, and the effects of the last action after the ones before it.
+    pub fn preview_all(
+        &self,
+        typed_id: &str,
+        at: Option<Instant>,
+        actions: Vec<Action>,
+    ) -> Result<(Loaded, Effects)> {
+        let loaded = self.load(&self.store.resolve(typed_id)?)?;
+        let calendar = self.calendar_for(&loaded.policy);
+        let (_, effects) = plan_all(&loaded, &calendar, at, self.now, actions, true)?;
+        let effects = effects.ok_or_else(|| Error::internal("nothing to preview"))?;
+        Ok((loaded, effects))
     }
 
     /// `load`, holding one line at a time: the dispute without its lines, and its
@@ -743,4 +764,59 @@ impl Session {
         };
         Ok((loaded, stream))
     }
+}
+
+/// An event decided and not yet written, with when it happened (`--at`).
+type Planned = (Event, Option<Instant>);
+
+/// Decide `actions` in turn on `loaded`'s dispute, each on the dispute as the
+/// ones before it would leave it (folded into a copy, as `plan::effects` does),
+/// without writing: the events with when each happened, and (if `with_effects`)
+/// the last one's effects, what a confirmation shows. A single action is decided
+/// on the dispute itself, uncopied.
+fn plan_all(
+    loaded: &Loaded,
+    calendar: &Calendar,
+    at: Option<Instant>,
+    now: Instant,
+    actions: Vec<Action>,
+    with_effects: bool,
+) -> Result<(Vec<Planned>, Option<Effects>)> {
+    let mut dispute = std::borrow::Cow::Borrowed(&loaded.dispute);
+    let policy = &loaded.policy.policy;
+    let mut events = Vec::new();
+    let mut effects = None;
+    let count = actions.len();
+    for (i, action) in actions.into_iter().enumerate() {
+        let ordered = action.is_ordered();
+        let happened = if ordered {
+            Session::happened_by(at, &now)?
+        } else {
+            None
+        };
+        let when = happened.unwrap_or(now);
+        if ordered {
+            dispute.check_when(&when, happened.is_some())?;
+        }
+        let situation = plan::Situation {
+            dispute: &dispute,
+            policy,
+            calendar,
+            when,
+            now,
+        };
+        let event = plan::decide(action, &situation)?;
+        if i + 1 < count {
+            let seq = dispute.events as u64 + 1;
+            let record = crate::domain::event::Record::new(seq, (now, happened), "", event.clone());
+            dispute
+                .to_mut()
+                .extend(std::slice::from_ref(&record), policy)
+                .map_err(|(_, what)| Error::refused(what))?;
+        } else if with_effects {
+            effects = Some(plan::effects(&event, &situation)?);
+        }
+        events.push((event, happened));
+    }
+    Ok((events, effects))
 }

@@ -45,6 +45,36 @@ pub fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option
     Ok(None)
 }
 
+/// Whether `open` is about to create the data directory itself, to be said
+/// once it has (a mistyped `--dir` or `ESCALATE_DIR` would otherwise start a
+/// second, empty set of journals without a word).
+pub fn creating(command: &Command, ctx: &Ctx) -> bool {
+    matches!(command, Command::Open(_)) && !ctx.root.exists()
+}
+
+/// After `open` created the data directory: say where, and where the disputes
+/// already kept on this machine are, if the default directory holds some.
+pub fn created(ctx: &Ctx) {
+    let here = ctx.root.display();
+    let default = super::project_dirs().map(|d| d.data_dir().to_owned());
+    let elsewhere = default.filter(|d| {
+        *d != ctx.root
+            && std::fs::read_dir(crate::store::layout::disputes(d))
+                .is_ok_and(|mut entries| entries.next().is_some())
+    });
+    match elsewhere {
+        // Said even with --quiet: disputes kept apart by a typing mistake.
+        Some(d) => ctx.ui.warn(&format!(
+            "created a new data directory at {here}; your other disputes are in {} (if {here} is a typing mistake, give --dir or ESCALATE_DIR again: nothing else was written there)",
+            d.display()
+        )),
+        None if !ctx.quiet => ctx.ui.note(&format!(
+            "created a new data directory at {here}; give the same --dir or ESCALATE_DIR to work with its disputes"
+        )),
+        None => {}
+    }
+}
+
 /// Commands that record something in the data directory.
 pub fn writes_data(command: &Command) -> bool {
     match command {

@@ -3,7 +3,8 @@
 //! needs around them: a description, the global options, exit status, environment,
 //! files and examples, the report's figures, and escalate-policy(5), the policy file
 //! format, from policies/README.md. On a terminal a page is shown as `man` shows
-//! it; piped, it is printed as roff; `--output DIR` writes `man1/` and `man5/`.
+//! it; piped, as the text `man` would print (`--roff` gives the source);
+//! `--output DIR` writes `man1/` and `man5/`.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,9 @@ pub struct ManArgs {
     /// Write every page into DIR/man1/ and DIR/man5/ instead of showing one
     #[arg(long, value_name = "DIR", conflicts_with = "page")]
     pub output: Option<PathBuf>,
+    /// Print the page's roff source (what `man` reads) instead of formatted text
+    #[arg(long, conflicts_with = "output")]
+    pub roff: bool,
 }
 
 /// One manual page.
@@ -65,11 +69,42 @@ pub fn run(args: ManArgs, ctx: &Ctx) -> Result<Output> {
         return write_all(&pages, &dir);
     }
     let page = find(&pages, &args.page)?;
+    if args.roff {
+        return Ok(Output::Text(page.roff.clone()));
+    }
     if ctx.ui.stdout_is_terminal() {
         show_on_terminal(page)?;
         return Ok(Output::Text(String::new()));
     }
-    Ok(Output::Text(page.roff.clone()))
+    // Piped (`escalate man open | less`, `> open.txt`): the text `man` would
+    // print, never the roff a reader cannot read.
+    Ok(Output::Text(
+        formatted_by_groff(&page.roff).unwrap_or_else(|| plain(&page.roff)),
+    ))
+}
+
+/// The page formatted as `man` formats it for a pipe: groff's text with no
+/// bold or underlining by overstriking (which would print as stray characters).
+fn formatted_by_groff(roff: &str) -> Option<String> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = std::process::Command::new("groff")
+        // No hyphenation either: piped text is searched for whole words.
+        .args(["-man", "-Tutf8", "-P-cbou", "-rHY=0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let roff = roff.to_owned();
+    // Written from a thread: a page larger than the pipe's buffer would
+    // otherwise wait for groff, which waits for us to read its output.
+    let feeder = std::thread::spawn(move || stdin.write_all(roff.as_bytes()));
+    let out = child.wait_with_output().ok()?;
+    feeder.join().ok()?.ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    (out.status.success() && !text.trim().is_empty()).then_some(text)
 }
 
 fn find<'a>(pages: &'a [Page], words: &[String]) -> Result<&'a Page> {
@@ -103,10 +138,12 @@ fn write_all(pages: &[Page], dir: &Path) -> Result<Output> {
         std::fs::write(&path, &page.roff)
             .map_err(|e| Error::io(format!("could not write {}", path.display()), e))?;
     }
+    // man-db looks beside the folders on PATH, and in MANPATH: a folder of its
+    // own is found only once it is named there.
+    let shown = dir.display().to_string();
     Ok(Output::Text(format!(
-        "Wrote {} manual pages to {} (man1/ and man5/); add it to MANPATH to read them with man.\n",
+        "Wrote {} manual pages to {shown} (man1/ and man5/).\nTo read them with `man escalate`, put this line in your shell's startup file (~/.bashrc or ~/.zshrc), then open a new terminal:\n  export MANPATH=\"{shown}:$MANPATH\"\n",
         pages.len(),
-        dir.display()
     )))
 }
 
@@ -122,8 +159,9 @@ fn show_on_terminal(page: &Page) -> Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     if shown.is_none() {
         use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(plain(&page.roff).as_bytes());
+        let mut out = super::sink::stdout();
+        let written = out.write_all(plain(&page.roff).as_bytes());
+        super::sink::finish(&mut out, written)?;
     }
     Ok(())
 }
@@ -580,7 +618,7 @@ const FILES: [(&str, &str); 8] = [
 /// The DESCRIPTION of each page: what a person needs before the options.
 fn description(name: &str, about: &str) -> String {
     let text = match name {
-        "escalate" => "escalate keeps one append-only journal per child-safeguarding professional disagreement (a dispute) and follows the escalation policy of your local Safeguarding Partnership: its stages in order, each within so many working days, with the people to notify on the way and every decision recorded in writing.\n\nIt shows what is due and overdue (`status`), one dispute in full (`show`), and counts escalations for the month-end report (`report`). Deadlines count working days: Monday to Friday less the bank holidays of the policy's division and any closure days you record.\n\nDates may be written `2026-11-30` or `30/11/2026` (day first), or `today`, `yesterday` (and `tomorrow` for a deadline); times in the past (`--at`, `--arose`, `report --from` and `--to`) may also be a weekday, `friday` being the most recent Friday (today if it is one) and `last friday` the one before today, with a time after them (`yesterday 14:30`). Anything but the ISO form is read back in words on standard error before it is recorded.\n\nLong text (`--note`, `--summary`, `--outcome`, `--reason`) may be up to 20,000 characters; `-` reads it from standard input, and `--note-file PATH` (and its kin) from a file.\n\nLeave flags off on a terminal and escalate asks for them; without a terminal, or with `--no-input`, a missing flag is a usage error naming every one missing.",
+        "escalate" => "escalate keeps one append-only journal per child-safeguarding professional disagreement (a dispute) and follows the escalation policy of your local Safeguarding Partnership: its stages in order, each within so many working days, with the people to notify on the way and every decision recorded in writing.\n\nIt shows what is due and overdue (`status`), one dispute in full (`show`), and counts escalations for the month-end report (`report`). Deadlines count working days: Monday to Friday less the bank holidays of the policy's division and any closure days you record.\n\nDates may be written `2026-11-30` or `30/11/2026` (day first), or `today`, `yesterday`, `tomorrow`, or a weekday: for times in the past (`--at`, `--arose`, `report --from` and `--to`) `friday` is the most recent Friday, and for dates ahead (`--due`, `--as-of`) the coming one (today, either way, if it is a Friday); `last friday` is the one before today and `next friday` the first after it. A time follows the day as `14:30`, `4pm` or `9:30am` (`yesterday 4pm`; a time alone is today's). Anything but the ISO form is read back in words on standard error before it is recorded (not with `--quiet`).\n\nLong text (`--note`, `--summary`, `--outcome`, `--reason`) may be up to 20,000 characters; `-` reads it from standard input, and `--note-file PATH` (and its kin) from a file.\n\nLeave flags off on a terminal and escalate asks for them; without a terminal, or with `--no-input`, a missing flag is a usage error naming every one missing.",
         "escalate-open" => "Start a dispute under a policy: the child's reference in your records (never a name), the agency raising it (`--from`, or `organisation` in the config) and the agency whose decision is disputed (`--with`), and what it is about. The first stage's deadline runs from when the dispute was opened (`--at` if it was earlier than now).\n\nFacts about the child (`--cp-plan`, `--looked-after`, `--immediate-harm`) and the kind of disagreement (`--category`) decide which deadlines and obligations apply under the policy. `--due` sets an earlier deadline than the policy's (with `--due-reason` saying why, if you like); a later one only where the policy lets the parties agree one, and then with `--due-reason`.",
         "escalate-discuss" => "Record a discussion at the dispute's current stage: most stages require one before the dispute may be escalated.",
         "escalate-escalate" => "Move a dispute to the next stage, recording why it was not resolved at this one. On a terminal escalate first shows the next stage, its deadline and what it will require, then asks for confirmation (`--yes` skips it).",
@@ -598,7 +636,7 @@ fn description(name: &str, about: &str) -> String {
         "escalate-config" => "Read or change your settings: `name` (recorded on every event), `policy` (the default for `open`), `organisation` (the default `open --from`) and `division` (for the calendar commands).",
         "escalate-completions" => "Print a Tab-completion script for bash, zsh, fish, elvish or PowerShell. Completion offers your real dispute IDs (open ones where a command takes only those, resolved ones for `reopen`, from the `--dir` on the command line if given) and policy ids.",
         "escalate-agency" => "The partnership's agency names and their aliases, kept in the data directory (agencies.toml, shared with the directory when it is shared). A journal keeps a name exactly as typed; reports count an alias under its agency's canonical name, and warn about names that look alike (by case, punctuation or initials) but are not aliased.",
-        "escalate-man" => "Show a manual page. On a terminal the page is shown as `man` shows it (through your pager); piped, it is printed as roff. `--output DIR` writes every page into DIR/man1/ and DIR/man5/.",
+        "escalate-man" => "Show a manual page. On a terminal the page is shown as `man` shows it (through your pager); piped, it is printed as the formatted text `man` would print (`--roff` prints the page's roff source instead). `--output DIR` writes every page into DIR/man1/ and DIR/man5/; `man escalate` finds them once DIR is on MANPATH (`export MANPATH=\"DIR:$MANPATH\"`; when MANPATH was unset, the colon left at the end keeps the system's own pages).",
         _ => "",
     };
     if text.is_empty() {

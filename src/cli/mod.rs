@@ -8,9 +8,12 @@ mod complete;
 mod datadir;
 mod input;
 mod man;
+mod pager;
 mod progress;
 mod prompt;
+mod sink;
 mod spill;
+mod suggest;
 mod ui;
 
 use std::io::Write;
@@ -402,6 +405,7 @@ pub fn main(mut cli: Cli) -> i32 {
             .or_else(|| env_var("ESCALATE_USER").and_then(|v| v.into_string().ok()));
     let explicit_dir = cli.global.dir.is_some();
     let ui = Ui::detect(cli.global.color);
+    say_readings(&ui, cli.global.quiet);
     let ctx = match Ctx::new(cli.global, ui.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
@@ -410,30 +414,34 @@ pub fn main(mut cli: Cli) -> i32 {
         }
     };
     let writes = datadir::writes_data(&cli.command);
+    let creating = datadir::creating(&cli.command, &ctx);
     let result = match datadir::before(&cli.command, &ctx, explicit_dir) {
         Ok(Some(output)) => Ok(output),
         Ok(None) => dispatch(cli.command, &ctx),
         Err(e) => Err(e),
     };
+    if creating && result.is_ok() && ctx.root.exists() {
+        datadir::created(&ctx);
+    }
     if let Some(session) = ctx.session.get() {
+        // --quiet: the ID and errors only (`escalate key show` shows the key).
         for notice in session.keys.take_notices() {
-            ctx.ui.note(&notice);
+            if !ctx.quiet {
+                ctx.ui.note(&notice);
+            }
         }
     }
     match result {
         Ok(output) => {
             ctx.prompter.finish(true);
-            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            match output.write_to(&mut stdout).and_then(|()| stdout.flush()) {
-                // A closed pipe (`escalate status | head`) is the reader's choice, not a failure.
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "escalate: could not write the output: {e}"
-                    );
-                    crate::error::EXIT_REFUSED
+            let mut stdout = sink::stdout();
+            let written = output.write_to(&mut stdout);
+            match sink::finish(&mut stdout, written) {
+                Err(e) => {
+                    ctx.ui.error(&e);
+                    e.exit_code()
                 }
-                _ => EXIT_OK,
+                Ok(()) => EXIT_OK,
             }
         }
         Err(e) => {
@@ -454,11 +462,29 @@ fn now_for_parsing() -> Instant {
     clock::now_from_env().unwrap_or_else(|_| clock::to_london(chrono::Utc::now()))
 }
 
+/// How dates typed in words were read, kept from parsing (before the `Ui` and
+/// `--quiet` are known) until `main` says them.
+static READINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 /// Say in words how a date typed in any form but ISO was read, on stderr (so
-/// `--json` and `--quiet` output stay clean), before anything is recorded.
+/// `--json` output stays clean), before anything is recorded; never with
+/// `--quiet`, which prints the ID and errors only.
 fn echo_reading(typed: &str, words: &str) {
     if !clock::is_iso(typed) {
-        eprintln!("Reading {:?} as {words}.", typed.trim());
+        if let Ok(mut said) = READINGS.lock() {
+            said.push(format!("Reading {:?} as {words}.\n", typed.trim()));
+        }
+    }
+}
+
+/// Print the readings kept by `echo_reading` (unless `quiet`), and forget them.
+pub(crate) fn say_readings(ui: &Ui, quiet: bool) {
+    let said = READINGS
+        .lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default();
+    if !quiet {
+        said.iter().for_each(|line| ui.stderr(line));
     }
 }
 

@@ -8,7 +8,6 @@
 //! (cancelled, refused, an error), the message names the file to use again with
 //! `--note-file` and its kin.
 
-use std::cell::RefCell;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -25,8 +24,15 @@ pub struct Prompter {
     interactive: bool,
     ui: super::Ui,
     theme: ColorfulTheme,
-    /// The text last written in the editor, kept in a file until it is recorded.
-    edited: RefCell<Option<Edited>>,
+}
+
+/// The text last written in the editor, kept in a file until it is recorded.
+/// Not the prompter's own: Ctrl-C is handled on another thread, which must keep
+/// the text too.
+static EDITED: std::sync::Mutex<Option<Edited>> = std::sync::Mutex::new(None);
+
+fn edited() -> std::sync::MutexGuard<'static, Option<Edited>> {
+    EDITED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 struct Edited {
@@ -37,9 +43,48 @@ struct Edited {
     text: String,
 }
 
-fn cancelled(_: dialoguer::Error) -> Error {
+/// A prompt that ended without an answer. Ctrl-C (the terminal's read reports
+/// it as interrupted, and raises SIGINT as well) ends the command as an
+/// interrupted one, whichever kind of prompt it was.
+fn cancelled(e: dialoguer::Error) -> Error {
+    let dialoguer::Error::IO(io) = &e;
+    if io.kind() == std::io::ErrorKind::Interrupted {
+        interrupted();
+    }
     restore_cursor();
     Error::refused("cancelled; nothing was written")
+}
+
+/// End at Ctrl-C: the cursor shown again, the text from the editor kept (and
+/// where it is said), and exit 130 as an interrupted command does. Once, from
+/// whichever of the prompt and the signal watcher sees it first.
+fn interrupted() -> ! {
+    static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if ENDING.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        // The other one is ending the process.
+        loop {
+            std::thread::park();
+        }
+    }
+    restore_cursor();
+    let mut text = String::from("\ncancelled; nothing was written\n");
+    if let Some(e) = edited().take() {
+        text.push_str(&keep(&e));
+    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    std::process::exit(130);
+}
+
+/// Keep text that was not recorded in its file, as it can be given back with
+/// `--note-file` and its kin; returns what to tell the user.
+fn keep(e: &Edited) -> String {
+    let _ = std::fs::write(&e.path, format!("{}\n", e.text.trim_end()));
+    format!(
+        "Your text was not recorded; it is kept in {}\n  Use it again with {}-file {}\n",
+        e.path.display(),
+        e.flag,
+        e.path.display()
+    )
 }
 
 fn restore_cursor() {
@@ -64,9 +109,7 @@ fn watch_interrupt() {
     };
     std::thread::spawn(move || {
         if signals.forever().next().is_some() {
-            restore_cursor();
-            eprintln!("\ncancelled; nothing was written");
-            std::process::exit(130);
+            interrupted();
         }
     });
 }
@@ -77,7 +120,6 @@ impl Prompter {
             interactive: !no_input && ui.can_ask(),
             ui: ui.clone(),
             theme: ColorfulTheme::default(),
-            edited: RefCell::new(None),
         }
     }
 
@@ -100,7 +142,7 @@ impl Prompter {
     pub fn line(&self, question: &str) -> Result<String> {
         restore_cursor_on_interrupt();
         Input::<String>::with_theme(&self.theme)
-            .with_prompt(question)
+            .with_prompt(self.prompt(question, "Answer"))
             .validate_with(|s: &String| {
                 if s.trim().is_empty() {
                     Err("please type something")
@@ -125,10 +167,36 @@ impl Prompter {
         self.ui.stderr(text);
     }
 
+    /// `tell`, each line broken between words to the terminal's width, its
+    /// continuation indented under it: a duty's name or a note is never split
+    /// mid-word by the terminal.
+    pub fn tell_wrapped(&self, text: &str) {
+        match self.ui.stderr_width() {
+            Some(width) => self.ui.stderr(&crate::render::wrap::hanging(text, width)),
+            None => self.ui.stderr(text),
+        }
+    }
+
+    /// `question` as the prompt when it fits on one line with the theme's marks
+    /// and room to answer; otherwise printed above, wrapped between words, with
+    /// `short` as the prompt. dialoguer clears a redrawn prompt by lines, and
+    /// one the terminal wrapped leaves half-lines behind.
+    fn prompt(&self, question: &str, short: &str) -> String {
+        // "? " before, " › " or " (y/n)" after, and room to type.
+        const MARKS: usize = 16;
+        let width = self.ui.stderr_width().unwrap_or(80);
+        if crate::render::wrap::columns(question) + MARKS <= width {
+            return question.to_owned();
+        }
+        self.ui
+            .stderr(&crate::render::wrap::wrap(question, "", Some(width)));
+        short.to_owned()
+    }
+
     /// How to name a field in a message: the flag, or the editor when the text
     /// came from there (the user typed no `--note`).
     pub fn field(&self, flag: &str) -> String {
-        match &*self.edited.borrow() {
+        match &*edited() {
             Some(e) if e.flag == flag => format!("the text from your editor (for {flag})"),
             _ => flag.to_owned(),
         }
@@ -209,7 +277,7 @@ impl Prompter {
                 "nothing was typed; cancelled, nothing was written",
             )));
         }
-        *self.edited.borrow_mut() = Some(Edited {
+        *edited() = Some(Edited {
             flag: flag.to_owned(),
             path,
             text: text.clone(),
@@ -235,27 +303,20 @@ impl Prompter {
         if lines.len() > MAX_LINES {
             out.push_str(&format!("  ... ({} more lines)\n", lines.len() - MAX_LINES));
         }
-        self.ui.stderr(&out);
+        self.tell_wrapped(&out);
     }
 
     /// At the end of a command: text from the editor that was recorded needs no
     /// keeping; text that was not is in its file, and the user is told where.
     pub fn finish(&self, recorded: bool) {
-        let Some(e) = self.edited.borrow_mut().take() else {
+        let Some(e) = edited().take() else {
             return;
         };
         if recorded {
             let _ = std::fs::remove_file(&e.path);
             return;
         }
-        // The file as it can be given back with `--note-file`: the text alone.
-        let _ = std::fs::write(&e.path, format!("{}\n", e.text.trim_end()));
-        self.ui.stderr(&format!(
-            "Your text was not recorded; it is kept in {}\n  Use it again with {}-file {}\n",
-            e.path.display(),
-            e.flag,
-            e.path.display()
-        ));
+        self.ui.stderr(&keep(&e));
     }
 
     /// Choose one of `items`; returns its index. Items are cut to the terminal's
@@ -271,7 +332,7 @@ impl Prompter {
             .collect();
         restore_cursor_on_interrupt();
         let chosen = Select::with_theme(&self.theme)
-            .with_prompt(question)
+            .with_prompt(self.prompt(question, "Choose one"))
             .items(&shown)
             .default(0)
             // The answer is repeated below, wrapped between words: dialoguer's own
@@ -307,7 +368,7 @@ impl Prompter {
     pub fn confirm(&self, question: &str) -> Result<()> {
         restore_cursor_on_interrupt();
         let yes = Confirm::with_theme(&self.theme)
-            .with_prompt(question)
+            .with_prompt(self.prompt(question, "Go ahead?"))
             .default(false)
             .wait_for_newline(true)
             .interact_opt()
@@ -321,7 +382,7 @@ impl Prompter {
 
 /// `text` in at most `width` columns, ending "…" where it was cut.
 fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    if crate::render::wrap::columns(text) <= width {
         return text.to_owned();
     }
     let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();

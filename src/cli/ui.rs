@@ -72,12 +72,19 @@ impl Ui {
             })
     }
 
-    /// The width of the terminal standard error goes to, if it goes to one.
+    /// The width of the terminal standard error goes to, if it goes to one:
+    /// `COLUMNS` if set, as for standard output, else the terminal's.
     pub fn stderr_width(&self) -> Option<usize> {
-        self.stderr_terminal
-            .then(|| terminal_size::terminal_size_of(std::io::stderr()))
-            .flatten()
-            .map(|(w, _)| usize::from(w.0))
+        if !self.stderr_terminal {
+            return None;
+        }
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|w| *w > 0)
+            .or_else(|| {
+                terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| usize::from(w.0))
+            })
     }
 
     /// Print an error and its next steps, wrapped at word boundaries to the

@@ -80,7 +80,7 @@ pub fn parse_instant(text: &str) -> std::result::Result<Instant, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(to_london(t));
     }
-    if let Some((day, time)) = split_time(text) {
+    if let Some((day, time)) = split_time(text)? {
         let date = parse_date(day)?;
         return at_local(date, time, text);
     }
@@ -98,19 +98,82 @@ pub fn parse_instant(text: &str) -> std::result::Result<Instant, String> {
 
 const INSTANT_FORMS: &str =
     "expected a date (2026-11-30 or 30/11/2026, today, yesterday, a weekday \
-     such as friday), optionally with a time (HH:MM), or RFC 3339 such as 2026-12-01T09:30:00Z";
+     such as friday), optionally with a time (16:30, 4pm, 9:30am), or RFC 3339 such as 2026-12-01T09:30:00Z";
 
 fn clocks_forward(text: &str) -> String {
     format!("{text} does not exist in London (the clocks go forward then)")
 }
 
-/// "DAY HH:MM[:SS]": the day part and the time, when the text ends in a time.
-fn split_time(text: &str) -> Option<(&str, NaiveTime)> {
-    let (day, time) = text.rsplit_once(' ')?;
-    let time = NaiveTime::parse_from_str(time, "%H:%M:%S")
-        .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M"))
-        .ok()?;
-    Some((day.trim(), time))
+/// "DAY TIME": the day part and the time, when the text ends in a time
+/// ([`parse_time`]; "4 pm" too). Ending in something meant as a time that is not
+/// one ("yesterday 25:00", "today 4.75pm") is an error about the time, not the day.
+fn split_time(text: &str) -> std::result::Result<Option<(&str, NaiveTime)>, String> {
+    let Some((mut day, last)) = text.rsplit_once(' ') else {
+        return Ok(None);
+    };
+    let mut time = last.to_owned();
+    if matches!(last.to_lowercase().as_str(), "am" | "pm") {
+        let Some((before, hour)) = day.rsplit_once(' ') else {
+            return Ok(None);
+        };
+        day = before;
+        time = format!("{hour}{last}");
+    }
+    match parse_time(&time) {
+        Some(t) => Ok(Some((day.trim(), t))),
+        None if looks_like_time(&time) => Err(bad_time(&time)),
+        None => Ok(None),
+    }
+}
+
+/// A time of day as people say it: 16:30, 16:30:15, 4pm, 4:30pm, 9.30am, noon,
+/// midnight. An hour alone needs am or pm ("16" is not a time).
+pub fn parse_time(text: &str) -> Option<NaiveTime> {
+    let t = text.trim().to_lowercase();
+    match t.as_str() {
+        "noon" | "midday" => return NaiveTime::from_hms_opt(12, 0, 0),
+        "midnight" => return Some(NaiveTime::MIN),
+        _ => {}
+    }
+    let (clock, pm) = match (t.strip_suffix("am"), t.strip_suffix("pm")) {
+        (Some(c), _) => (c.trim(), Some(false)),
+        (_, Some(c)) => (c.trim(), Some(true)),
+        _ => (t.as_str(), None),
+    };
+    let parts: Vec<&str> = clock.split([':', '.']).collect();
+    let digits = |p: &&str| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.len() > 3 || !parts.iter().all(digits) || parts[1..].iter().any(|p| p.len() != 2) {
+        return None;
+    }
+    if parts.len() == 1 && pm.is_none() {
+        return None;
+    }
+    let n: Vec<u32> = parts.iter().filter_map(|p| p.parse().ok()).collect();
+    let hour = match pm {
+        Some(_) if !(1..=12).contains(&n[0]) => return None,
+        Some(pm) => n[0] % 12 + if pm { 12 } else { 0 },
+        None => n[0],
+    };
+    NaiveTime::from_hms_opt(
+        hour,
+        n.get(1).copied().unwrap_or(0),
+        n.get(2).copied().unwrap_or(0),
+    )
+}
+
+/// Text that is plainly meant as a time of day, so a failure to read it is about
+/// the time.
+fn looks_like_time(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    t.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && (t.contains(':') || t.contains('.') || t.ends_with("am") || t.ends_with("pm"))
+}
+
+fn bad_time(text: &str) -> String {
+    format!(
+        "{:?} is not a time of day: write it 16:30, or with am or pm (4pm, 9:30am)",
+        text.trim()
+    )
 }
 
 fn at_local(date: NaiveDate, time: NaiveTime, text: &str) -> std::result::Result<Instant, String> {
@@ -164,13 +227,16 @@ pub fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
     ))
 }
 
-/// Whether a typed date may name a day by how people say it relative to today.
+/// Which way a bare weekday name points from today. Either way `today`,
+/// `yesterday`, `tomorrow`, `last friday` (the Friday before today) and `next
+/// friday` (the first Friday after today) are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Words {
-    /// `today`, `yesterday`, `tomorrow`.
+    /// A date ahead (`--due`, as taskwarrior's `due:friday`): `friday` is the
+    /// coming Friday, today if today is one.
     Days,
-    /// Those and, for times in the past, weekday names: `friday` is the most
-    /// recent Friday (today if today is one), `last friday` the one before today.
+    /// A time in the past (`--at`, `report --from`): `friday` is the most recent
+    /// Friday, today if today is one.
     Past,
 }
 
@@ -190,24 +256,22 @@ pub fn read_date(
         "tomorrow" => return today.succ_opt().ok_or_else(|| "no such day".into()),
         _ => {}
     }
-    let (last, name) = match lower.strip_prefix("last ") {
-        Some(rest) => (true, rest),
-        None => (false, lower.as_str()),
+    // Which way to step from today, and whether today itself may be the day.
+    let (back, from_today, name) = match (lower.strip_prefix("last "), lower.strip_prefix("next "))
+    {
+        (Some(rest), _) => (true, false, rest),
+        (_, Some(rest)) => (false, false, rest),
+        _ => (words == Words::Past, true, lower.as_str()),
     };
     if let Some(day) = weekday(name) {
-        if words != Words::Past {
-            return Err(format!(
-                "{:?}: a weekday name is read only for times in the past (--at, --from, --to); give the date",
-                text.trim()
-            ));
-        }
-        let mut d = if last {
-            today.pred_opt().unwrap_or(today)
-        } else {
+        let step = |d: NaiveDate| if back { d.pred_opt() } else { d.succ_opt() };
+        let mut d = if from_today {
             today
+        } else {
+            step(today).ok_or("no such day")?
         };
         while chrono::Datelike::weekday(&d) != day {
-            d = d.pred_opt().ok_or("no such day")?;
+            d = step(d).ok_or("no such day")?;
         }
         return Ok(d);
     }
@@ -216,12 +280,12 @@ pub fn read_date(
             e
         } else {
             format!(
-                "{:?} is not a date: write it YYYY-MM-DD or DD/MM/YYYY, or today, yesterday{}",
+                "{:?} is not a date: write it YYYY-MM-DD or DD/MM/YYYY, or today, {}, or a weekday such as friday or next friday",
                 text.trim(),
                 if words == Words::Past {
-                    ", or a weekday such as friday"
+                    "yesterday"
                 } else {
-                    ", tomorrow"
+                    "tomorrow"
                 }
             )
         }
@@ -248,16 +312,22 @@ fn weekday(name: &str) -> Option<chrono::Weekday> {
 /// ([`read_date`] with weekday names) optionally followed by a time HH:MM.
 pub fn read_instant(text: &str, now: &Instant) -> std::result::Result<Instant, String> {
     let trimmed = text.trim();
+    let today = london_date(now);
+    // A time alone ("4pm", "9:30") is today's.
+    let joined = trimmed.split_whitespace().collect::<String>();
+    if let Some(time) = parse_time(&joined).filter(|_| !trimmed.contains(['-', '/'])) {
+        return at_local(today, time, trimmed);
+    }
     if trimmed.chars().next().is_some_and(|c| c.is_ascii_digit()) {
         return parse_instant(trimmed);
     }
-    let today = london_date(now);
-    let (day, time) = match split_time(trimmed) {
+    let (day, time) = match split_time(trimmed)? {
         Some((day, time)) => (day, Some(time)),
         None => (trimmed, None),
     };
     let date = read_date(day, today, Words::Past).map_err(|e| {
-        if weekday(day.trim_start_matches("last ").trim()).is_none() && !day.contains(' ') {
+        let name = day.trim_start_matches("last ").trim_start_matches("next ");
+        if weekday(name.trim()).is_none() && !day.contains(' ') {
             INSTANT_FORMS.to_owned()
         } else {
             e
@@ -348,7 +418,13 @@ mod tests {
         assert_eq!(past("monday").unwrap(), today);
         assert_eq!(past("last monday").unwrap(), d(2026, 11, 23));
         assert_eq!(past("Last Fri").unwrap(), d(2026, 11, 27));
-        assert!(read_date("friday", today, Words::Days).is_err());
+        // Ahead (--due): the coming Friday; "next" and "last" step from today.
+        let ahead = |t| read_date(t, today, Words::Days);
+        assert_eq!(ahead("friday").unwrap(), d(2026, 12, 4));
+        assert_eq!(ahead("monday").unwrap(), today);
+        assert_eq!(ahead("next monday").unwrap(), d(2026, 12, 7));
+        assert_eq!(ahead("next friday").unwrap(), d(2026, 12, 4));
+        assert_eq!(ahead("last friday").unwrap(), d(2026, 11, 27));
         assert!(past("someday").is_err());
         let now = parse_instant("2026-11-30T12:00:00Z").unwrap();
         assert_eq!(
@@ -360,6 +436,37 @@ mod tests {
             "2026-11-30T09:40:00+00:00"
         );
         assert!(is_iso("2026-11-30 09:00") && !is_iso("30/11/2026"));
+    }
+
+    #[test]
+    fn times_as_people_say_them() {
+        let now = parse_instant("2026-11-30T12:00:00Z").unwrap(); // a Monday
+        let read = |t| read_instant(t, &now).map(|i| i.to_rfc3339());
+        assert_eq!(read("yesterday 4pm").unwrap(), "2026-11-29T16:00:00+00:00");
+        assert_eq!(read("yesterday 4 pm").unwrap(), "2026-11-29T16:00:00+00:00");
+        assert_eq!(read("today 9am").unwrap(), "2026-11-30T09:00:00+00:00");
+        assert_eq!(read("Friday 9.30AM").unwrap(), "2026-11-27T09:30:00+00:00");
+        assert_eq!(read("friday 12pm").unwrap(), "2026-11-27T12:00:00+00:00");
+        assert_eq!(read("friday 12am").unwrap(), "2026-11-27T00:00:00+00:00");
+        assert_eq!(read("10am").unwrap(), "2026-11-30T10:00:00+00:00");
+        assert_eq!(read("monday noon").unwrap(), "2026-11-30T12:00:00+00:00");
+        assert_eq!(
+            read("30/11/2026 4:15pm").unwrap(),
+            "2026-11-30T16:15:00+00:00"
+        );
+        // A bad time is named as a time, not as a date.
+        for bad in [
+            "yesterday 25:00",
+            "today 13pm",
+            "today 9:7",
+            "yesterday 4.75pm",
+        ] {
+            let e = read(bad).unwrap_err();
+            assert!(e.contains("is not a time of day"), "{bad}: {e}");
+        }
+        let e = parse_instant("2026-11-30 24:30").unwrap_err();
+        assert!(e.contains("not a time of day"), "{e}");
+        assert!(read("yesterday evening").is_err());
     }
 
     #[test]

@@ -57,6 +57,10 @@ pub struct Escalation {
     pub to: Option<u32>,
     /// The named role escalating (`--as`).
     pub role: Option<String>,
+    /// The stage the user escalates from, as they saw it before the journal was
+    /// locked: if someone else moved the dispute on meanwhile, the refusal says
+    /// who and when (not what the new stage lacks). `None`: whatever stage it is at.
+    pub from: Option<u32>,
 }
 
 impl Action {
@@ -94,6 +98,7 @@ impl Action {
                 due,
                 to: Some(to_stage),
                 role: bypass_role,
+                from: None,
             }),
             Event::DueAgreed { due, note, .. } => Action::Agree { due, note },
             Event::Resolved { outcome, .. } => Action::Resolve {
@@ -215,6 +220,9 @@ pub fn decide(action: Action, s: &Situation) -> Result<Event> {
 
 fn escalate(e: Escalation, s: &Situation) -> Result<Event> {
     let (d, p) = (s.dispute, s.policy);
+    if let Some(from) = e.from.filter(|from| *from != d.stage) {
+        return Err(moved_on(d, p, from));
+    }
     let target = d.plan_escalation(p, e.to, e.role.as_deref())?;
     let pdue = dispute::policy_due_learned(
         p,
@@ -288,6 +296,36 @@ pub fn effects(event: &Event, s: &Situation) -> Result<Effects> {
         due: after.due(s.policy, s.calendar),
         duties,
     })
+}
+
+/// The refusal of an escalation from stage `from` when the dispute is no longer
+/// there: who moved it on, and when (two people escalating at once).
+fn moved_on(d: &Dispute, p: &Policy, from: u32) -> Error {
+    let last = d.records.iter().rev().find(|r| {
+        matches!(
+            r.event,
+            Event::Escalated { .. } | Event::Resolved { .. } | Event::Reopened { .. }
+        )
+    });
+    let what = match last.map(|r| (&r.event, r)) {
+        Some((Event::Escalated { to_stage, .. }, r)) => format!(
+            "dispute {} was already escalated to stage {} by {} at {}",
+            d.id,
+            p.label(*to_stage),
+            r.by,
+            clock::human_instant(&r.happened.unwrap_or(r.at))
+        ),
+        _ => format!(
+            "dispute {} moved from stage {} to stage {}",
+            d.id,
+            p.label(from),
+            p.label(d.stage)
+        ),
+    };
+    Error::refused(format!("{what}; nothing was written")).with_hint(format!(
+        "See where it stands with `escalate show {}`; escalate it again only if it must go further.",
+        d.id
+    ))
 }
 
 /// Where a date for a stage came from, for the words of a refusal.
@@ -647,6 +685,7 @@ mod tests {
             due,
             to: None,
             role: None,
+            from: None,
         })
     }
 

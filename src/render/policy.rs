@@ -3,7 +3,7 @@
 //! bypasses; every reading with the sentence it interprets), and the flowcharts
 //! (mermaid, Graphviz dot). It only presents a checked policy; it decides nothing.
 
-use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table};
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table, Width};
 
 use crate::policy::{Anchor, Condition, Deadline, Flag, LimitScope, LoadedPolicy, Policy, Trigger};
 
@@ -148,7 +148,43 @@ fn keep_whole(table: &mut Table, column: usize) {
     }
 }
 
-fn finish(table: &Table) -> String {
+/// The longest word a column may be given room for whole; longer ones (a path)
+/// may break.
+const LONGEST_WORD: usize = 24;
+
+fn finish(table: &mut Table) -> String {
+    // However narrow the terminal, a column is never narrower than its longest
+    // word: comfy-table would otherwise split "supervisor" as "supervi sor".
+    let mut longest: Vec<usize> = Vec::new();
+    let rows = table.header().into_iter().chain(table.row_iter());
+    for row in rows {
+        for (i, cell) in row.cell_iter().enumerate() {
+            let word = cell
+                .content()
+                .split_whitespace()
+                .map(super::wrap::columns)
+                .max()
+                .unwrap_or(0);
+            if longest.len() <= i {
+                longest.resize(i + 1, 0);
+            }
+            longest[i] = longest[i].max(word.min(LONGEST_WORD));
+        }
+    }
+    // Three columns of padding and rule a column.
+    let needed: usize = longest.iter().map(|w| w + 3).sum();
+    if let Some(width) = table.width().map(usize::from) {
+        if needed > width && table.column_count() > 2 {
+            return stacked(table, width);
+        }
+    }
+    for (column, word) in table.column_iter_mut().zip(longest) {
+        if column.constraint().is_none() {
+            // A constraint's width includes the cell's padding (one space a side).
+            let word = u16::try_from(word + 2).unwrap_or(u16::MAX);
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(word)));
+        }
+    }
     let mut out: String = table
         .to_string()
         .lines()
@@ -156,6 +192,41 @@ fn finish(table: &Table) -> String {
         .collect::<Vec<_>>()
         .join("\n");
     out.push('\n');
+    out
+}
+
+/// A table too wide for `width` columns with every word whole, as one block a
+/// row: its first cell, then each other cell under its heading, wrapped between
+/// words (as the narrow `status` list is).
+fn stacked(table: &Table, width: usize) -> String {
+    let header: Vec<String> = table
+        .header()
+        .map(|h| h.cell_iter().map(|c| c.content()).collect())
+        .unwrap_or_default();
+    let mut out = String::new();
+    for row in table.row_iter() {
+        out.push('\n');
+        for (i, cell) in row.cell_iter().enumerate() {
+            let text = cell
+                .content()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if text.is_empty() {
+                continue;
+            }
+            let line = match header.get(i) {
+                Some(h) if !h.is_empty() => format!("{h}: {text}"),
+                _ => text,
+            };
+            let (first, rest) = if i == 0 {
+                ("", "    ")
+            } else {
+                ("  ", "      ")
+            };
+            out.push_str(&hang(&line, first, rest, width));
+        }
+    }
     out
 }
 
@@ -171,7 +242,9 @@ fn hang(text: &str, first: &str, rest: &str, width: usize) -> String {
     let mut indent = first;
     let mut line = String::from(first);
     for word in text.split_whitespace() {
-        if line.len() > indent.len() && line.chars().count() + 1 + word.chars().count() > width {
+        if line.len() > indent.len()
+            && super::wrap::columns(&line) + 1 + super::wrap::columns(word) > width
+        {
             out.push_str(line.trim_end());
             out.push('\n');
             indent = rest;
@@ -204,6 +277,13 @@ pub struct ListRow<'a> {
 
 pub fn list(rows: &[ListRow<'_>], width: Option<u16>) -> String {
     let mut table = new_table(width);
+    if width.is_none() {
+        // Piped: plain columns, a policy a line, as `status` prints, not a box
+        // drawn to an imagined 100-column terminal.
+        table
+            .load_style(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled);
+    }
     table.set_header(vec!["ID", "Partnership", "Stages", "Year", "From", "Name"]);
     keep_whole(&mut table, 0);
     for r in rows {
@@ -217,7 +297,7 @@ pub fn list(rows: &[ListRow<'_>], width: Option<u16>) -> String {
             r.name.to_owned(),
         ]);
     }
-    finish(&table)
+    finish(&mut table)
 }
 
 /// The text of `escalate policy show`.
@@ -230,18 +310,26 @@ pub fn show(
 ) -> String {
     let prose = usize::from(width.unwrap_or(PIPE_WIDTH));
     let mut out = String::new();
-    out.push_str(&format!("{}: {}\n", policy.id, policy.name));
-    out.push_str(&format!(
-        "{} ({})\n",
-        policy.partnership,
-        policy
-            .year
-            .map_or_else(|| "undated".to_owned(), |y| y.to_string())
+    out.push_str(&wrap(&format!("{}: {}", policy.id, policy.name), "", prose));
+    out.push_str(&wrap(
+        &format!(
+            "{} ({})",
+            policy.partnership,
+            policy
+                .year
+                .map_or_else(|| "undated".to_owned(), |y| y.to_string())
+        ),
+        "",
+        prose,
     ));
     out.push_str(&wrap(&format!("Source: {}", policy.document), "", prose));
-    out.push_str(&format!(
-        "Working days: {} bank holidays. From: {origin}. Hash: {hash}\n",
-        division.title()
+    out.push_str(&wrap(
+        &format!(
+            "Working days: {} bank holidays. From: {origin}. Hash: {hash}",
+            division.title()
+        ),
+        "",
+        prose,
     ));
     if let Some(scope) = policy.subject {
         let whom = match scope {
@@ -254,7 +342,12 @@ pub fn show(
         out.push_str(&format!("Covers disagreements about {whom}.\n"));
     }
 
-    out.push_str("\nStages (each needs a discussion recorded with `escalate discuss` before it may be left)\n");
+    out.push('\n');
+    out.push_str(&wrap(
+        "Stages (each needs a discussion recorded with `escalate discuss` before it may be left)",
+        "",
+        prose,
+    ));
     let mut table = new_table(width);
     table.set_header(vec!["Stage", "Name", "Who", "Required action", "Deadline"]);
     for s in &policy.stages {
@@ -282,7 +375,7 @@ pub fn show(
             deadline,
         ]);
     }
-    out.push_str(&finish(&table));
+    out.push_str(&finish(&mut table));
     out.push_str(&steps_section(policy, width));
 
     if !policy.limits.is_empty() {
@@ -336,7 +429,7 @@ pub fn show(
             }
             table.add_row(vec![b.role.clone(), to]);
         }
-        out.push_str(&finish(&table));
+        out.push_str(&finish(&mut table));
     }
 
     if !policy.obligations.is_empty() {
@@ -370,7 +463,7 @@ pub fn show(
                 due,
             ]);
         }
-        out.push_str(&finish(&table));
+        out.push_str(&finish(&mut table));
     }
 
     if !policy.categories.is_empty() {
@@ -389,7 +482,7 @@ pub fn show(
                 },
             ]);
         }
-        out.push_str(&finish(&table));
+        out.push_str(&finish(&mut table));
     }
 
     if !policy.fields.is_empty() {
@@ -405,7 +498,7 @@ pub fn show(
                 if f.ask { "yes" } else { "no" }.to_owned(),
             ]);
         }
-        out.push_str(&finish(&table));
+        out.push_str(&finish(&mut table));
     }
 
     if !policy.notes.is_empty() {
@@ -459,7 +552,7 @@ fn steps_section(policy: &Policy, width: Option<u16>) -> String {
             ]);
         }
     }
-    out.push_str(&finish(&table));
+    out.push_str(&finish(&mut table));
     out
 }
 

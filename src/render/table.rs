@@ -155,14 +155,33 @@ pub fn status(rows: Vec<Row>, color: bool, terminal: bool, width: Option<usize>)
     if let Some(width) = width.filter(|w| *w < NARROW) {
         return Layout::Text(narrow(&rows, color, width));
     }
+    // With nothing outstanding anywhere, the column is left out rather than
+    // keeping room the Due column then wraps for want of.
+    let columns = if rows.iter().any(|r| !r.cell(6).is_empty()) {
+        7
+    } else {
+        6
+    };
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_HORIZONTAL_ONLY)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(HEADER.to_vec());
+        .set_header(HEADER[..columns].to_vec());
+    // The width the caller found (COLUMNS, or the terminal's): comfy-table's own
+    // look at the terminal does not know COLUMNS.
+    if let Some(width) = width.and_then(|w| u16::try_from(w).ok()) {
+        table.set_width(width);
+    }
+    // The ID is typed back, and the due phrase is what the list is read for:
+    // other columns wrap first.
+    for i in [0, 5] {
+        if let Some(c) = table.column_mut(i) {
+            c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
+    }
     for row in &rows {
         table.add_row(
-            row.cells()
+            row.cells()[..columns]
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
@@ -197,12 +216,12 @@ pub struct Plain {
 
 /// A cell's width once its line breaks are written as "; " (one character more each).
 fn flat_width(cell: &str) -> usize {
-    cell.chars().count() + cell.bytes().filter(|b| *b == b'\n').count()
+    super::wrap::columns(cell) + cell.bytes().filter(|b| *b == b'\n').count()
 }
 
 impl Plain {
     fn new(rows: Vec<Row>, color: bool) -> Plain {
-        let mut widths = HEADER.map(|h| h.chars().count());
+        let mut widths = HEADER.map(super::wrap::columns);
         for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row.cells()) {
                 *w = (*w).max(flat_width(cell));
@@ -294,8 +313,8 @@ fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
     let mut line = text[..lead].to_owned();
     let mut empty = true;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let len = line.chars().count();
-        let need = word.chars().count() + usize::from(!empty);
+        let len = super::wrap::columns(&line);
+        let need = super::wrap::columns(word) + usize::from(!empty);
         if !empty && len + need > width {
             lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
             empty = true;

@@ -1,5 +1,13 @@
 //! Wrapping messages for the terminal: at word boundaries, to its width, so an
-//! error's hint never breaks a word or a path mid-way at 80 columns.
+//! error's hint never breaks a word or a path mid-way at 80 columns. Widths are
+//! the columns text takes on a terminal (`unicode-width`), not its characters.
+
+use unicode_width::UnicodeWidthStr;
+
+/// The columns `text` takes on a terminal.
+pub fn columns(text: &str) -> usize {
+    text.width()
+}
 
 /// `text` as lines of at most `width` columns (when known), each starting with
 /// `indent`; a word longer than a line (a long path) stands on its own line.
@@ -14,8 +22,7 @@ pub fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {
         let lead = format!("{indent}{}", &para[..para.len() - para.trim_start().len()]);
         let mut line = lead.clone();
         for word in para.split_whitespace() {
-            let fits =
-                line.trim().is_empty() || line.chars().count() + 1 + word.chars().count() < width;
+            let fits = line.trim().is_empty() || columns(&line) + 1 + columns(word) < width;
             if !fits {
                 out.push_str(line.trim_end());
                 out.push('\n');
@@ -43,7 +50,7 @@ pub fn hanging(text: &str, width: usize) -> String {
             Some(body) => (body, "\n"),
             None => (line, ""),
         };
-        if body.chars().count() <= width {
+        if columns(body) <= width {
             out.push_str(line);
             continue;
         }
@@ -54,7 +61,7 @@ pub fn hanging(text: &str, width: usize) -> String {
         let mut rest = body;
         let mut prefix = "";
         loop {
-            let room = width.saturating_sub(prefix.chars().count());
+            let room = width.saturating_sub(columns(prefix));
             match cut(rest, room, prefix.is_empty().then_some(lead.len())) {
                 Some((head, tail)) => {
                     out.push_str(prefix);
@@ -80,7 +87,7 @@ pub fn hanging(text: &str, width: usize) -> String {
 /// fits or no space leaves anything (one long word runs over). Spaces in the
 /// first `skip` bytes (a line's own indentation) are no place to break.
 fn cut(text: &str, room: usize, skip: Option<usize>) -> Option<(&str, &str)> {
-    if text.chars().count() <= room {
+    if columns(text) <= room {
         return None;
     }
     let skip = skip.unwrap_or(0);
@@ -96,7 +103,7 @@ fn cut(text: &str, room: usize, skip: Option<usize>) -> Option<(&str, &str)> {
             continue;
         }
         first.get_or_insert((head, tail));
-        if head.chars().count() <= room {
+        if columns(head) <= room {
             best = Some((head, tail));
         } else {
             break;

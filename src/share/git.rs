@@ -19,6 +19,27 @@ pub struct Identity {
     pub when: i64,
 }
 
+impl Identity {
+    /// The commit's email: git wants one where escalate knows only a name and
+    /// an agency, so a placeholder that says both and can never be mailed
+    /// (`.invalid` is reserved, RFC 2606): "Sam (DSL)" of "Hollyfield Primary"
+    /// is `sam-dsl@hollyfield-primary.invalid`.
+    pub fn email(&self) -> String {
+        fn slug(text: &str) -> String {
+            let words: Vec<String> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            match words.join("-") {
+                w if w.is_empty() => "unknown".to_owned(),
+                w => w,
+            }
+        }
+        format!("{}@{}.invalid", slug(&self.name), slug(&self.organisation))
+    }
+}
+
 /// A git working tree (the data directory).
 #[derive(Clone, Debug)]
 pub struct Git {
@@ -210,11 +231,12 @@ impl Git {
         }
         if let Some(id) = identity {
             let date = format!("{} +0000", id.when);
+            let email = id.email();
             cmd.env("GIT_AUTHOR_NAME", &id.name)
-                .env("GIT_AUTHOR_EMAIL", &id.organisation)
+                .env("GIT_AUTHOR_EMAIL", &email)
                 .env("GIT_AUTHOR_DATE", &date)
                 .env("GIT_COMMITTER_NAME", &id.name)
-                .env("GIT_COMMITTER_EMAIL", &id.organisation)
+                .env("GIT_COMMITTER_EMAIL", &email)
                 .env("GIT_COMMITTER_DATE", &date);
         }
         cmd
@@ -488,8 +510,16 @@ pub fn first_lines(stderr: &str) -> String {
     }
 }
 
-/// Why talking to the remote failed, in the user's words, with the next step.
+/// Why talking to the remote failed, in the user's words, with the next step
+/// for a data directory that is already shared (`escalate sync`).
 pub fn remote_failure(doing: &str, remote: &str, stderr: &str) -> Error {
+    remote_failure_then(doing, remote, stderr, None)
+}
+
+/// `remote_failure`, with `again` the command to run once it is put right when
+/// it is not `escalate sync` (`share join` with a mistyped address: nothing was
+/// shared yet, and the address to check is the one just typed).
+pub fn remote_failure_then(doing: &str, remote: &str, stderr: &str, again: Option<&str>) -> Error {
     let lower = stderr.to_lowercase();
     let (what, next) = if lower.contains("authentication")
         || lower.contains("permission denied")
@@ -507,7 +537,7 @@ pub fn remote_failure(doing: &str, remote: &str, stderr: &str) -> Error {
     {
         (
             "the partnership's repository could not be found",
-            "Check the address (`git -C DIR remote -v`); ask whoever runs the repository if it moved. Then run `escalate sync`.",
+            "Check the address (`git remote -v`, run in the data directory); ask whoever runs the repository if it moved. Then run `escalate sync`.",
         )
     } else if lower.contains("remote rejected") || lower.contains("hook declined") {
         (
@@ -520,11 +550,17 @@ pub fn remote_failure(doing: &str, remote: &str, stderr: &str) -> Error {
             "Keep recording as usual: nothing is lost. Run `escalate sync` when you are connected.",
         )
     };
+    let hint = match again {
+        None => format!("Everything recorded here is kept. {next}"),
+        Some(cmd) => format!(
+            "Check the address {remote} for a typing mistake, or ask whoever runs the partnership's repository for it; then run `{cmd}` again with it."
+        ),
+    };
     Error::refused(format!(
         "could not {doing} {remote}: {what} ({})",
         first_lines(stderr)
     ))
-    .with_hint(format!("Everything recorded here is kept. {next}"))
+    .with_hint(hint)
 }
 
 #[cfg(test)]
@@ -552,6 +588,16 @@ mod tests {
         if std::env::var_os("GIT_SSH_COMMAND").is_none() && std::env::var_os("GIT_SSH").is_none() {
             assert!(ssh(&g.unattended()).unwrap().contains("BatchMode=yes"));
         }
+    }
+
+    #[test]
+    fn the_commit_email_is_a_placeholder_naming_person_and_agency() {
+        let id = Identity {
+            name: "Sam (DSL)".into(),
+            organisation: "Children's Social Care".into(),
+            when: 0,
+        };
+        assert_eq!(id.email(), "sam-dsl@children-s-social-care.invalid");
     }
 
     #[test]

@@ -344,7 +344,12 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
             ))
             .with_hint("The first agency starts it with `escalate share init REMOTE`; join after that."));
         }
-        return Err(git::remote_failure("copy", remote, &ran.stderr));
+        return Err(git::remote_failure_then(
+            "copy",
+            remote,
+            &ran.stderr,
+            Some("escalate share join"),
+        ));
     }
     let Some(tip) = g.rev(FETCHED_REF)? else {
         return Err(Error::refused(format!(

@@ -210,6 +210,24 @@ impl Agencies {
             .collect()
     }
 
+    /// The one test every agency filter uses (`status --agency`, a shared
+    /// directory's own organisation, `report --agency`): a name matches `wanted`
+    /// when both are the same agency on this list, by its name or any alias,
+    /// whatever the case and spacing.
+    pub fn matcher(&self, wanted: &str) -> Matcher {
+        let keys = match self.find(wanted) {
+            Some(a) => std::iter::once(&a.name)
+                .chain(&a.aliases)
+                .map(|n| key(n))
+                .collect(),
+            None => BTreeSet::from([key(wanted)]),
+        };
+        Matcher {
+            wanted: wanted.trim().to_owned(),
+            keys,
+        }
+    }
+
     /// Pairs of `names` (as a report counts them) that look alike but are not
     /// aliased to one agency: each pair once, in name order.
     pub fn unaliased_look_alikes(&self, names: &BTreeSet<String>) -> Vec<(String, String)> {
@@ -223,6 +241,31 @@ impl Agencies {
             }
         }
         out
+    }
+}
+
+/// An agency as a filter names it, with every name it goes by (`Agencies::matcher`).
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    wanted: String,
+    /// The compared forms of the agency's name and aliases.
+    keys: BTreeSet<String>,
+}
+
+impl Matcher {
+    /// The name as it was asked for.
+    pub fn wanted(&self) -> &str {
+        &self.wanted
+    }
+
+    /// Whether `name` (as a journal keeps it, or its canonical name) is this agency.
+    pub fn matches(&self, name: &str) -> bool {
+        self.keys.contains(&key(name))
+    }
+
+    /// Whether a dispute between `from` and `with` involves this agency.
+    pub fn involves(&self, from: &str, with: &str) -> bool {
+        self.matches(from) || self.matches(with)
     }
 }
 
@@ -274,5 +317,18 @@ mod tests {
         a.agencies[0].aliases.push("Pol\x1b[1A".into());
         assert_eq!(a.suspect_names().len(), 1);
         assert!(a.suspect_names()[0].contains("Pol<U+001B>[1A"));
+    }
+
+    #[test]
+    fn a_filter_by_alias_or_name_finds_both() {
+        let mut a = Agencies::default();
+        a.add("Children's Social Care").unwrap();
+        a.alias("CSC", "Children's Social Care").unwrap();
+        for wanted in ["csc", "children's  social care"] {
+            let m = a.matcher(wanted);
+            assert!(m.matches("CSC") && m.matches("Children's Social Care"));
+            assert!(!m.matches("Police"));
+        }
+        assert!(a.matcher("Police").matches(" police "));
     }
 }

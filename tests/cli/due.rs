@@ -549,8 +549,8 @@ mod pty {
         env.ok(&["discuss", &id, "--note", "n"]);
         let before = env.snapshot();
         key(&mut p, "y\r");
-        p.exp_string("changed since the plan was shown").unwrap();
-        p.exp_string("Next: stage 3").unwrap();
+        // Issue 30 item 15: the escalation confirmed was from stage 1.
+        p.exp_string("already escalated to stage 2 by").unwrap();
         p.exp_eof().unwrap();
         assert_eq!(before, env.snapshot());
     }

@@ -27,3 +27,4 @@ mod share;
 mod show_stream;
 mod stage_order;
 mod terminal;
+mod trial;

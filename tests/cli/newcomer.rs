@@ -228,14 +228,19 @@ fn dates_as_people_write_them_are_read_back_in_words() {
     );
     let err = env.fails(2, &["report", "--month", "13/2026"]);
     assert!(err.contains("MM/YYYY"), "{err}");
-    // Plain ISO dates are not echoed; a weekday is no deadline.
+    // Plain ISO dates are not echoed; a weekday as a deadline is the coming one
+    // (issue 30 item 6).
     let out = env
         .cmd(&["report", "--from", "2026-11-01", "--to", "2026-11-30"])
         .output()
         .unwrap();
     assert!(stderr_of(&out).is_empty(), "{}", stderr_of(&out));
-    let err = env.fails(2, &["escalate", &id, "--reason", "r", "--due", "friday"]);
-    assert!(err.contains("give the date"), "{err}");
+    let out = env
+        .cmd(&["escalate", &id, "--reason", "r", "--due", "friday"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(stderr_of(&out).contains("Reading \"friday\" as Fri 4 Dec 2026."));
 }
 
 // 8. Long text from files and standard input, with its limit stated.
@@ -821,20 +826,20 @@ fn manual_pages_are_a_real_manual() {
 }
 
 #[test]
-fn man_writes_sections_and_prints_roff_when_piped() {
+fn man_writes_sections_and_prints_roff_on_request() {
     let env = Env::new();
     let dir = env.tmp.path().join("share-man");
     env.ok(&["man", "--output", dir.to_str().unwrap()]);
     assert!(dir.join("man1/escalate-open.1").is_file());
     assert!(dir.join("man5/escalate-policy.5").is_file());
-    let open = env.ok(&["man", "open"]);
+    let open = env.ok(&["man", "open", "--roff"]);
     assert!(open.starts_with(".TH \"ESCALATE\\-OPEN\" \"1\""), "{open}");
     assert_eq!(
         env.ok(&["man", "calendar", "import"]),
         env.ok(&["man", "escalate-calendar-import"])
     );
     assert!(env
-        .ok(&["man", "policy.5"])
+        .ok(&["man", "policy.5", "--roff"])
         .contains(".TH \"ESCALATE\\-POLICY\" \"5\""));
     let err = env.fails(2, &["man", "opne"]);
     assert!(err.contains("no manual page \"opne\""), "{err}");

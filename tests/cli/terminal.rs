@@ -60,7 +60,7 @@ fn committed_manual_pages_match_the_binary() {
         let b = std::fs::read_to_string(repo("man").join(name)).unwrap();
         assert!(a == b, "man/{name} is out of date: {REGENERATE}");
     }
-    let main = env.ok(&["man"]);
+    let main = env.ok(&["man", "--roff"]);
     assert!(
         main.contains(".TH \"ESCALATE\" \"1\"") && main.contains("EXIT STATUS"),
         "{main}"

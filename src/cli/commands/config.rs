@@ -24,8 +24,34 @@ pub enum Action {
     List,
 }
 
+/// A mistyped setting's name ("nmae") is answered with the one meant.
+fn check_key(key: &str) -> Result<()> {
+    let keys = crate::store::config::KEYS.map(|(k, _)| k);
+    if keys.contains(&key) {
+        return Ok(());
+    }
+    match crate::cli::suggest::closest(key, keys) {
+        Some(near) => {
+            let shown: String = key.chars().filter(|c| !c.is_control()).take(40).collect();
+            Err(crate::error::Error::refused(format!(
+                "there is no setting called {shown:?}; did you mean {near}?"
+            ))
+            .with_hint(format!(
+                "escalate config set {near} VALUE (the settings: {}).",
+                keys.join(", ")
+            )))
+        }
+        // The full list, from the settings themselves.
+        None => Ok(()),
+    }
+}
+
 pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<Output> {
     let path = &ctx.config_path;
+    match &args.action {
+        Action::Get { key } | Action::Set { key, .. } => check_key(key)?,
+        _ => {}
+    }
     match args.action {
         Action::Path => Ok(if ctx.json {
             Output::json(serde_json::json!({ "path": path }))

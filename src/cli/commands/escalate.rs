@@ -57,12 +57,12 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         "escalate",
         if given.is_none() { &["--reason"] } else { &[] },
     )?;
+    // The dispute as the user escalates it: the stage it is at now is the one
+    // escalated from, so that losing a race to a colleague is said as such.
+    let s = ctx.session()?;
+    let seen = s.load(&s.store.resolve(&args.id)?)?;
     let to = match &args.to {
-        Some(name) => {
-            let s = ctx.session()?;
-            let loaded = s.load(&s.store.resolve(&args.id)?)?;
-            Some(crate::cli::stage_arg(&loaded.policy.policy, name)?)
-        }
+        Some(name) => Some(crate::cli::stage_arg(&seen.policy.policy, name)?),
         None => None,
     };
     let role = optional("--as", args.role.as_deref(), MAX_SHORT)?;
@@ -72,10 +72,33 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
             due: args.due,
             to,
             role: role.clone(),
+            from: Some(seen.dispute.stage),
         })
     };
+    // --urgent: the immediate-harm fact, then the escalation planned under it;
+    // both are decided before anything is written, and written together.
+    let urgency = |reason: &str| -> Result<Vec<Action>> {
+        if !args.urgent {
+            return Ok(Vec::new());
+        }
+        let note = match reason.trim() {
+            "" => "judged urgent on escalating",
+            r => r,
+        };
+        Ok(vec![Action::Amend(Amendment::Fact {
+            fact: crate::policy::Flag::ImmediateHarm,
+            value: true,
+            note: required("--reason", note, MAX_LONG)?,
+        })])
+    };
     if args.urgent {
-        record_urgency(&args, to, role.as_deref(), ctx)?;
+        let calendar = s.calendar_for(&seen.policy);
+        let when = s.happened(args.at)?.unwrap_or(s.now);
+        crate::domain::plan::check_urgent_escalation(
+            &seen.situation(&calendar, when, s.now),
+            to,
+            role.as_deref(),
+        )?;
     }
     let mut previewed = None;
     if p.interactive() && !args.yes {
@@ -83,10 +106,10 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         // refused is refused before the question is asked); the escalation below
         // works it out again under the journal's lock and refuses if it is no
         // longer what was shown. The reason changes nothing in the plan.
-        let (loaded, _, effects) =
-            ctx.session()?
-                .preview(&args.id, args.at, escalation(String::new()))?;
-        ctx.ui.stderr(&crate::render::preview::effects(
+        let mut actions = urgency("")?;
+        actions.push(escalation(String::new()));
+        let (loaded, effects) = ctx.session()?.preview_all(&args.id, args.at, actions)?;
+        ctx.prompter.tell_wrapped(&crate::render::preview::effects(
             &loaded.policy.policy,
             &effects,
         ));
@@ -104,44 +127,15 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
         p.confirm(&format!("Escalate dispute {}?", args.id))?;
     }
     let reason = required(&p.field("--reason"), &reason, MAX_LONG)?;
+    let mut actions = urgency(&reason)?;
+    actions.push(escalation(reason));
     let loaded = ctx
         .session()?
-        .act(&args.id, args.at, escalation(reason), previewed.as_ref())?;
+        .act_all(&args.id, args.at, actions, previewed.as_ref())?;
     let headline = format!(
         "Escalated dispute {} to stage {}.",
         loaded.dispute.id,
         loaded.policy.policy.label(loaded.dispute.stage)
     );
     after_change(ctx, &loaded, headline)
-}
-
-/// `--urgent`: the fact is recorded first (as `amend --fact immediate-harm=yes`
-/// would), so the escalation that follows is planned under it; the escalation is
-/// tried under the fact before anything is written.
-fn record_urgency(
-    args: &EscalateArgs,
-    to: Option<u32>,
-    role: Option<&str>,
-    ctx: &Ctx,
-) -> Result<()> {
-    let s = ctx.session()?;
-    let loaded = s.load(&s.store.resolve(&args.id)?)?;
-    let calendar = s.calendar_for(&loaded.policy);
-    let when = s.happened(args.at)?.unwrap_or(s.now);
-    crate::domain::plan::check_urgent_escalation(
-        &loaded.situation(&calendar, when, s.now),
-        to,
-        role,
-    )?;
-    let note = args
-        .reason
-        .clone()
-        .unwrap_or_else(|| "judged urgent on escalating".to_owned());
-    let amendment = Amendment::Fact {
-        fact: crate::policy::Flag::ImmediateHarm,
-        value: true,
-        note: required("--reason", &note, MAX_LONG)?,
-    };
-    s.act(&args.id, args.at, Action::Amend(amendment), None)?;
-    Ok(())
 }

@@ -123,7 +123,7 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     // JSON lines and CSV are in ID order, the order disputes are visited in: each
     // line is rendered on the thread that read the dispute and written as it comes,
     // so exporting a partnership's whole archive holds one batch in memory.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = crate::cli::sink::stdout();
     let mut written = match args.format {
         Format::Csv if tagged => {
             let mut header = CSV_COLUMNS.to_vec();
@@ -156,8 +156,7 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
             written = out.write_all(line.as_bytes());
         }
     })?;
-    // A closed pipe is the reader's choice, as for every other command.
-    let _ = written.and_then(|()| out.flush());
+    crate::cli::sink::finish(&mut out, written)?;
     Ok(Output::Text(String::new()))
 }
 

@@ -34,7 +34,7 @@ pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
     ctx.prompter
         .require("notify", if args.who.is_none() { &["--who"] } else { &[] })?;
     let who = match &args.who {
-        Some(w) => w.clone(),
+        Some(w) => near_miss(w, &args.id, ctx)?,
         None => {
             let id = ctx.session()?.store.resolve(&args.id)?;
             let loaded = ctx.session()?.load(&id)?;
@@ -82,4 +82,52 @@ pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
         ),
     };
     after_change(ctx, &loaded, headline)
+}
+
+/// `--who` as given, unless it meets no outstanding duty and is a letter or two
+/// from one that it would (`dls` for `dsl`): on a terminal the user is asked
+/// which they meant; otherwise nothing is written and the message names it.
+fn near_miss(who: &str, typed_id: &str, ctx: &Ctx) -> Result<String> {
+    let s = ctx.session()?;
+    let loaded = s.load(&s.store.resolve(typed_id)?)?;
+    let d = &loaded.dispute;
+    if d.find_obligation(who).is_some() {
+        return Ok(who.to_owned());
+    }
+    let outstanding: Vec<_> = d.outstanding().collect();
+    let names = outstanding
+        .iter()
+        .flat_map(|o| [o.id.as_str(), o.who.as_str()]);
+    let Some(near) = crate::cli::suggest::closest(who, names) else {
+        return Ok(who.to_owned());
+    };
+    let Some(duty) = outstanding.iter().find(|o| o.id == near || o.who == near) else {
+        return Ok(who.to_owned());
+    };
+    if ctx.prompter.interactive() {
+        let items = [
+            format!("{} ({}) — {}", duty.id, duty.who, duty.action),
+            format!("{who}, as typed: it meets none of the outstanding duties"),
+        ];
+        let i = ctx.prompter.select(
+            &format!(
+                "--who {who} meets no outstanding duty. Did you mean {}?",
+                duty.id
+            ),
+            &items,
+        )?;
+        return Ok(if i == 0 {
+            duty.id.clone()
+        } else {
+            who.to_owned()
+        });
+    }
+    Err(crate::error::Error::refused(format!(
+        "--who {who:?} meets none of the outstanding duties of dispute {}; did you mean --who {}? ({}: {}); nothing was written",
+        d.id, duty.id, duty.who, duty.action
+    ))
+    .with_hint(format!(
+        "Give --who {} to record that duty as met; if someone else was told, give their role in full.",
+        duty.id
+    )))
 }

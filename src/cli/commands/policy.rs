@@ -178,13 +178,10 @@ fn show(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
             Error::usage("--json shows the policy as data, not as a flowchart")
                 .with_hint("Leave out --json for --format mermaid or --format dot."),
         ),
-        (Format::Text, false) => Ok(Output::Text(render::show(
-            p,
-            division,
-            &loaded.hash,
-            &origin_words(loaded),
-            width(ctx),
-        ))),
+        (Format::Text, false) => Ok(crate::cli::pager::page(
+            ctx,
+            render::show(p, division, &loaded.hash, &origin_words(loaded), width(ctx)),
+        )),
         (Format::Mermaid, false) => Ok(Output::Text(render::mermaid(p))),
         (Format::Dot, false) => Ok(Output::Text(render::dot(p))),
     }

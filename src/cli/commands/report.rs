@@ -97,7 +97,11 @@ pub enum CompareArg {
 pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let period = match (&args.month, args.from, args.to) {
-        (Some(m), _, _) => month(m, crate::domain::clock::london_date(&s.now))?,
+        (Some(m), _, _) => month(
+            m,
+            crate::domain::clock::london_date(&s.now),
+            (&ctx.ui, ctx.quiet),
+        )?,
         (None, Some(from), Some(to)) if from <= to => Period { from, to },
         (None, Some(_), Some(_)) => {
             return Err(Error::usage("--from is after --to")
@@ -157,9 +161,9 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
             crate::domain::clock::human_date(today)
         ));
     }
-    let agencies = AgenciesSeen::new(args.agency.as_deref());
     // Clarification 13: names are counted under the canonical names in force now.
     let names = crate::store::agencies::Agencies::read(s.store.root())?;
+    let agencies = AgenciesSeen::new(args.agency.as_deref().map(|a| names.matcher(a)));
     let filter = Filter {
         policy,
         agency: args
@@ -655,7 +659,7 @@ fn max_stage(s: &crate::ops::Session) -> u32 {
 /// The period of a month as people write it: `2026-11`, `11/2026`, `this month`,
 /// `last month` (the one a month-end job wants, without `date` arithmetic). A
 /// month named in words is read back on stderr, as other dates are.
-fn month(typed: &str, today: NaiveDate) -> Result<Period> {
+fn month(typed: &str, today: NaiveDate, (ui, quiet): (&crate::cli::Ui, bool)) -> Result<Period> {
     use chrono::Datelike;
     let text = typed.trim().to_lowercase();
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -678,28 +682,29 @@ fn month(typed: &str, today: NaiveDate) -> Result<Period> {
             "Write the month as YYYY-MM (2026-11) or MM/YYYY (11/2026), or say `last month`.",
         )
     })?;
-    if ym.is_some() {
-        eprintln!(
-            "Reading {:?} as {}.",
+    if ym.is_some() && !quiet {
+        ui.stderr(&format!(
+            "Reading {:?} as {}.\n",
             typed.trim(),
             period.from.format("%B %Y")
-        );
+        ));
     }
     Ok(period)
 }
 
 /// The agencies named in the disputes a report went through, so that an `--agency`
 /// that matches none (a typing mistake) is not silently a report of zeros.
-struct AgenciesSeen<'a> {
-    wanted: Option<&'a str>,
+struct AgenciesSeen {
+    /// `--agency`, by its name or any alias.
+    wanted: Option<crate::store::agencies::Matcher>,
     matched: std::sync::atomic::AtomicBool,
     names: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// Every name counted, to find those that look alike but are not aliased.
     all: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
-impl<'a> AgenciesSeen<'a> {
-    fn new(wanted: Option<&'a str>) -> Self {
+impl AgenciesSeen {
+    fn new(wanted: Option<crate::store::agencies::Matcher>) -> Self {
         AgenciesSeen {
             wanted,
             matched: false.into(),
@@ -716,9 +721,9 @@ impl<'a> AgenciesSeen<'a> {
                 }
             }
         }
-        let Some(wanted) = self.wanted else { return };
+        let Some(wanted) = &self.wanted else { return };
         let names = [from, with];
-        if names.iter().any(|n| n.eq_ignore_ascii_case(wanted)) {
+        if wanted.involves(from, with) {
             self.matched
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         } else if let Ok(mut seen) = self.names.lock() {
@@ -751,7 +756,9 @@ impl<'a> AgenciesSeen<'a> {
     }
 
     fn warn_if_unknown(&self, ui: &crate::cli::Ui) {
-        let Some(wanted) = self.wanted else { return };
+        let Some(wanted) = self.wanted.as_ref().map(|m| m.wanted()) else {
+            return;
+        };
         if self.matched.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }

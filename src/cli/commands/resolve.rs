@@ -25,6 +25,9 @@ pub struct ResolveArgs {
     /// When it was resolved, if earlier than now
     #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg)]
     pub at: Option<Instant>,
+    /// Do not ask for confirmation on a terminal
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
@@ -35,26 +38,31 @@ pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
         "resolve",
         if given.is_none() { &["--outcome"] } else { &[] },
     )?;
-    // The stage the confirmation named, checked again under the journal's lock.
+    // On a terminal, closing a dispute is confirmed as escalating one is, with
+    // the outcome given or typed; the stage the confirmation named is checked
+    // again under the journal's lock.
     let mut confirmed_stage = None;
-    let outcome = match given {
-        Some(o) => o,
-        None => {
-            let id = ctx.session()?.store.resolve(&args.id)?;
-            let loaded = ctx.session()?.load(&id)?;
-            loaded.dispute.require_open("resolve it again")?;
-            let o = p.long_text(
+    let outcome = if p.interactive() && !args.yes {
+        let id = ctx.session()?.store.resolve(&args.id)?;
+        let loaded = ctx.session()?.load(&id)?;
+        loaded.dispute.require_open("resolve it again")?;
+        let o = match given {
+            Some(o) => o,
+            None => p.long_text(
                 "The agreed outcome, and how outstanding issues will be pursued",
                 "--outcome",
-            )?;
-            p.show_text("Outcome to record", &o);
-            p.confirm(&format!(
-                "Resolve dispute {id} at stage {} with this outcome?",
-                loaded.dispute.stage
-            ))?;
-            confirmed_stage = Some(loaded.dispute.stage);
-            o
-        }
+            )?,
+        };
+        p.show_text("Outcome to record", &o);
+        p.confirm(&format!(
+            "Resolve dispute {id} at stage {} with this outcome?",
+            loaded.dispute.stage
+        ))?;
+        confirmed_stage = Some(loaded.dispute.stage);
+        o
+    } else {
+        // `require` above: without a terminal the outcome was given.
+        given.unwrap_or_default()
     };
     let outcome = required(&p.field("--outcome"), &outcome, MAX_LONG)?;
     let action = Action::Resolve {

@@ -28,11 +28,16 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     // before it: which lines those are is kept from the first read, and each is
     // read again where it lies when the line it amends is printed.
     let mut amendments: Vec<(u64, usize)> = Vec::new();
+    let mut ahead = crate::cli::commands::verify::Ahead::default();
     let (loaded, journal) = s.load_streaming(&id, |r| {
         if let Some(event) = crate::render::timeline::amends(r).filter(|_| !ctx.json) {
             amendments.push((event, r.seq as usize));
         }
+        ahead.see(r, &s.now);
     })?;
+    if let Some(w) = ahead.warning(&s.now) {
+        ctx.ui.warn(&format!("dispute {id}: {w}"));
+    }
     // In the order they are printed: by the line amended, then as written.
     amendments.sort_unstable();
     for w in &loaded.warnings {

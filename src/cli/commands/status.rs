@@ -10,6 +10,7 @@ use crate::cli::{parse_date_arg, Ctx, Output};
 use crate::domain::clock;
 use crate::domain::summary::Summary;
 use crate::error::{Error, Result};
+use crate::store::agencies::Matcher;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -62,10 +63,10 @@ fn own_agency(args: &StatusArgs, ctx: &Ctx) -> Result<Option<String>> {
     Ok(ctx.config()?.organisation.clone())
 }
 
-/// Whether a dispute involves `agency` (any, when `None`); counts those it hides.
-fn involves(agency: Option<&str>, s: &Summary, hidden: &AtomicUsize) -> bool {
-    let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
-    let shown = agency.is_none_or(|a| eq(a, &s.from) || eq(a, &s.with));
+/// Whether a dispute involves `agency` (any, when `None`), by its name or an
+/// alias; counts those it hides.
+fn involves(agency: Option<&Matcher>, s: &Summary, hidden: &AtomicUsize) -> bool {
+    let shown = agency.is_none_or(|a| a.involves(&s.from, &s.with));
     if !shown {
         hidden.fetch_add(1, Ordering::Relaxed);
     }
@@ -73,9 +74,9 @@ fn involves(agency: Option<&str>, s: &Summary, hidden: &AtomicUsize) -> bool {
 }
 
 /// Say that other agencies' disputes were left out, and how to see them.
-fn note_hidden(ui: &crate::cli::Ui, hidden: &AtomicUsize, agency: Option<&str>) {
+fn note_hidden(ui: &crate::cli::Ui, hidden: &AtomicUsize, agency: Option<&Matcher>) {
     let n = hidden.load(Ordering::Relaxed);
-    if let (Some(a), true) = (agency, n > 0) {
+    if let (Some(a), true) = (agency.map(Matcher::wanted), n > 0) {
         ui.note(&format!(
             "{n} dispute(s) not involving {a} are not shown; `escalate status --all-agencies` lists every agency's"
         ));
@@ -83,15 +84,13 @@ fn note_hidden(ui: &crate::cli::Ui, hidden: &AtomicUsize, agency: Option<&str>) 
 }
 
 impl StatusArgs {
-    fn admits(&self, s: &Summary) -> bool {
+    /// `agency` is `--agency` as a matcher over the directory's aliases.
+    fn admits(&self, s: &Summary, agency: Option<&Matcher>) -> bool {
         let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
         (!self.overdue || s.overdue)
             && self.due_within.is_none_or(|n| s.due_within(i64::from(n)))
             && self.policy.as_deref().is_none_or(|p| eq(p, &s.policy))
-            && self
-                .agency
-                .as_deref()
-                .is_none_or(|a| eq(a, &s.from) || eq(a, &s.with))
+            && agency.is_none_or(|a| a.involves(&s.from, &s.with))
             && self.stage.as_deref().is_none_or(|n| {
                 n.trim().parse::<u32>().ok() == Some(s.stage) || eq(n, &s.stage_label)
             })
@@ -116,7 +115,10 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         .map(|d| crate::cli::commands::report::included(d, ctx))
         .collect::<Result<Vec<_>>>()?;
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
-    let mine = own_agency(&args, ctx)?;
+    // Clarification 13: an alias and its agency's name are one agency to every filter.
+    let names = crate::store::agencies::Agencies::read(s.store.root())?;
+    let mine = own_agency(&args, ctx)?.map(|a| names.matcher(&a));
+    let wanted = args.agency.as_deref().map(|a| names.matcher(a));
     let hidden = AtomicUsize::new(0);
     // Each row is rendered on the thread that read it (compact JSON, or table
     // cells) and kept with its sort key; whole summaries of every open dispute
@@ -154,7 +156,8 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
                 let summary = (l.dispute.is_pending() || args.all)
                     .then(|| l.summary(&s.calendar_for(&l.policy), &now))
                     .filter(|summary| {
-                        args.admits(summary) && involves(mine.as_deref(), summary, &hidden)
+                        args.admits(summary, wanted.as_ref())
+                            && involves(mine.as_ref(), summary, &hidden)
                     });
                 let row = summary.map(|summary| {
                     let key: Key = (
@@ -165,7 +168,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
                     let rendered = if json && !others.is_empty() {
                         Rendered::Json(with_directory(&summary, s.store.root()))
                     } else if json {
-                        Rendered::Json(serde_json::to_string(&summary).unwrap_or_default())
+                        Rendered::Json(element(&summary))
                     } else {
                         Rendered::Cells(crate::render::table::Row::of(&summary))
                     };
@@ -203,7 +206,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             return;
         }
         let summary = l.summary(&o.calendar_for(&l.policy), &now);
-        if !(args.admits(&summary) && involves(mine.as_deref(), &summary, &hidden)) {
+        if !(args.admits(&summary, wanted.as_ref()) && involves(mine.as_ref(), &summary, &hidden)) {
             return;
         }
         let key: Key = (
@@ -224,7 +227,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         rows.push((key, rendered));
     })?;
     if !ctx.quiet {
-        note_hidden(&ctx.ui, &hidden, mine.as_deref());
+        note_hidden(&ctx.ui, &hidden, mine.as_ref());
     }
     if let (true, Some(e)) = (args.strict, damaged) {
         return Err(e);
@@ -249,7 +252,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         rows.sort_by_key(|(key, _)| *key);
     }
     if json {
-        // One JSON array, one dispute per line.
+        // One JSON array, pretty-printed like every other --json output.
         let items: Vec<String> = rows
             .into_iter()
             .filter_map(|(_, r)| match r {
@@ -308,11 +311,27 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     )
 }
 
+/// A status row as an element of the JSON array: pretty-printed and indented
+/// as one `serde_json::to_string_pretty` of the whole array would be, as every
+/// other `--json` output is, while each row is still made on its own thread.
+fn element(value: &impl serde::Serialize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("  ");
+        out.push_str(line);
+    }
+    out
+}
+
 /// A status row as JSON with the data directory it came from (`--include-dir`).
 fn with_directory(summary: &Summary, dir: &std::path::Path) -> String {
     let mut v = serde_json::to_value(summary).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
         o.insert("directory".into(), dir.display().to_string().into());
     }
-    serde_json::to_string(&v).unwrap_or_default()
+    element(&v)
 }

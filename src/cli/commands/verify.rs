@@ -16,7 +16,7 @@ use crate::domain::text::visible;
 use crate::error::{ErrorKind, Result};
 use crate::integrity::checkpoint;
 use crate::integrity::signing::Signers;
-use crate::integrity::verify::{missing, verify, verify_loaded, Checks, Report};
+use crate::integrity::verify::{missing, verify_loaded, Checks, Report};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -101,8 +101,9 @@ fn history(ctx: &Ctx) -> Result<Output> {
     };
     match first.or(witnessed).or(rewritten) {
         Some(e) => {
-            let mut stdout = std::io::stdout().lock();
-            let _ = out.write_to(&mut stdout);
+            let mut stdout = crate::cli::sink::stdout();
+            let written = out.write_to(&mut stdout);
+            let _ = crate::cli::sink::finish(&mut stdout, written);
             Err(e)
         }
         None => Ok(out),
@@ -153,6 +154,55 @@ fn against_notes(
             ));
         }
     }
+}
+
+/// How far a line's time may run ahead of this computer's clock before it is
+/// said: the clocks of the computers sharing a directory differ a little.
+const CLOCK_SLACK_MINUTES: i64 = 5;
+
+/// The line of a journal dated furthest after `now` (recorded, or said to have
+/// happened), beyond the slack: a wrong clock here or where it was written,
+/// or a line written by hand.
+#[derive(Default)]
+pub(crate) struct Ahead(Option<(u64, crate::domain::clock::Instant)>);
+
+impl Ahead {
+    pub(crate) fn see(
+        &mut self,
+        r: &crate::domain::event::Record,
+        now: &crate::domain::clock::Instant,
+    ) {
+        let when = r.happened.map_or(r.at, |h| h.max(r.at));
+        let slack = chrono::Duration::minutes(CLOCK_SLACK_MINUTES);
+        if when > *now + slack && self.0.is_none_or(|(_, t)| when > t) {
+            self.0 = Some((r.seq, when));
+        }
+    }
+
+    /// The warning to give, if any line was ahead.
+    pub(crate) fn warning(&self, now: &crate::domain::clock::Instant) -> Option<String> {
+        use crate::domain::clock::human_instant;
+        self.0.map(|(seq, at)| {
+            format!(
+                "line {seq} is dated {}, after this computer's clock ({}): check the date and time here and on the computer that recorded it; deadlines and reports read it as written",
+                human_instant(&at),
+                human_instant(now)
+            )
+        })
+    }
+}
+
+/// `report` with a warning if any line of its journal is dated after `now`.
+fn with_ahead(
+    (mut report, loaded): (Report, Option<crate::ops::Loaded>),
+    now: &crate::domain::clock::Instant,
+) -> (Report, Option<crate::ops::Loaded>) {
+    if let Some(l) = &loaded {
+        let mut ahead = Ahead::default();
+        l.dispute.records.iter().for_each(|r| ahead.see(r, now));
+        report.warnings.extend(ahead.warning(now));
+    }
+    (report, loaded)
 }
 
 fn line_for(r: &Report) -> String {
@@ -244,7 +294,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     // Journals are checked on every core and each result is printed as it comes
     // (in ID order), so checking a hundred thousand holds only one batch in memory.
     // The sound journals are all reported before a failure becomes exit 3.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = crate::cli::sink::stdout();
     let mut first: Option<crate::error::Error> = None;
     let mut count = 0usize;
     let mut taken: Vec<checkpoint::Entry> = Vec::new();
@@ -301,9 +351,16 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         // so nothing status, export or report shows afterwards differs from them; an
         // entry that was in use and disagreed is named. Each journal is checked
         // from its own bytes (signatures need the lines as written).
-        s.rebuild_cache_with(|id| verify_loaded(s, id, &checks), |_, r| visit(r))?
+        s.rebuild_cache_with(
+            |id| with_ahead(verify_loaded(s, id, &checks), &s.now),
+            |_, r| visit(r),
+        )?
     } else {
-        crate::ops::in_parallel(&ids, |id| verify(s, id, &checks), |_, r| visit(r));
+        crate::ops::in_parallel(
+            &ids,
+            |id| with_ahead(verify_loaded(s, id, &checks), &s.now).0,
+            |_, r| visit(r),
+        );
         Vec::new()
     };
     drop(progress);
@@ -383,8 +440,8 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             (false, _) => Ok(()),
         };
     }
-    // A closed pipe is the reader's choice; the exit code still says what was found.
-    let _ = written.and_then(|()| out.flush());
+    // A damaged journal's exit 3 wins over a failed write: it is what was found.
+    let unwritten = crate::cli::sink::finish(&mut out, written).err();
     drop(out);
     for w in crate::integrity::verify::agency_warnings(s.store.root()) {
         ctx.ui.warn(&w);
@@ -415,7 +472,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             file.display()
         ));
     }
-    match first {
+    match first.or(unwritten) {
         Some(e) => Err(e),
         None => Ok(Output::Text(String::new())),
     }
