@@ -6,7 +6,7 @@
 
 use crate::calendar::{Calendar, Division};
 use crate::domain::clock::{self, Instant};
-use crate::domain::dispute::Dispute;
+use crate::domain::dispute::{Dispute, Uncounted};
 use crate::domain::event::{Event, Opened};
 use crate::domain::id::DisputeId;
 use crate::domain::plan::{self, Action, Effects, Situation};
@@ -164,6 +164,15 @@ impl View {
         }
     }
 
+    /// The journal's lines that do not count (`Dispute::uncounted`), without
+    /// decoding the state.
+    pub fn uncounted(&self) -> &[Uncounted] {
+        match &self.source {
+            Source::Read(l) => &l.dispute.uncounted,
+            Source::Cached(e) => &e.uncounted,
+        }
+    }
+
     /// From the cache: the dispute as it stood at any instant, as a report
     /// needs it (read from the journal, it has its lines instead).
     pub fn snapshots(&self) -> Option<crate::domain::report::Snapshots> {
@@ -246,7 +255,39 @@ impl Session {
         }
     }
 
-    pub fn load_from(&self, id: DisputeId, contents: journal::Contents) -> Result<Loaded> {
+    /// The lines of a journal that do not count (signature, key or missing
+    /// signature: `integrity::verify::LineCheck`), judged against the signers file.
+    /// Line 1 opens the dispute: without it there is nothing to count, so a
+    /// journal whose first line does not count is damaged.
+    fn uncounted<L: AsRef<[u8]>>(
+        &self,
+        path: &std::path::Path,
+        records: &[crate::domain::event::Record],
+        lines: &[L],
+    ) -> Result<Vec<Uncounted>> {
+        let signers = self.keys.signers()?;
+        let bad = crate::integrity::verify::check_line_signatures(records, lines, signers);
+        if let Some(first) = bad.first().filter(|b| b.line == 1) {
+            return Err(first_line_uncounted(path, first));
+        }
+        Ok(bad
+            .iter()
+            .map(|b| Uncounted {
+                line: b.line,
+                why: b.why,
+            })
+            .collect())
+    }
+
+    /// Fold a journal read whole (`contents`, with each line's exact bytes,
+    /// `lines`): lines that do not count are folded as stand-ins that change
+    /// nothing (`Dispute::fold_counted`).
+    pub fn load_from<L: AsRef<[u8]>>(
+        &self,
+        id: DisputeId,
+        contents: journal::Contents,
+        lines: &[L],
+    ) -> Result<Loaded> {
         let path = self.store.journal_path(&id);
         let opened = crate::domain::event::opening(&contents.records)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
@@ -260,15 +301,21 @@ impl Session {
                 ),
             )
         })?;
+        let uncounted = self.uncounted(&path, &contents.records, lines)?;
         let warnings = contents.warnings();
         let dispute =
-            Dispute::fold(id, contents.records, &policy.policy).map_err(|(line, what)| {
-                Error::damaged(
-                    &path,
-                    line,
-                    format!("{what}, which policy {} does not allow", policy.policy.id),
-                )
-            })?;
+            Dispute::fold_counted(id, contents.records, &policy.policy, uncounted.clone())
+                .map_err(|(line, what)| {
+                    Error::damaged(
+                        &path,
+                        line,
+                        format!(
+                            "{what}, which policy {} does not allow{}",
+                            policy.policy.id,
+                            uncounted_before(&uncounted, line)
+                        ),
+                    )
+                })?;
         Ok(Loaded {
             dispute,
             policy,
@@ -278,8 +325,8 @@ impl Session {
     }
 
     pub fn load(&self, id: &DisputeId) -> Result<Loaded> {
-        let contents = self.store.read_journal(id)?;
-        self.load_from(id.clone(), contents)
+        let (contents, lines) = journal::read_with_lines(&self.store.journal_path(id))?;
+        self.load_from(id.clone(), contents, &lines)
     }
 
     /// Visit every dispute in ID order, each loaded or with the error that stopped
@@ -421,12 +468,22 @@ impl Session {
             /// The journal could not be read: no entry.
             Absent,
         }
+        // Every verdict the cache keeps is judged against this signers file.
+        self.keys.signers()?;
+        // Without the key that authenticates the cache, no entry is believed and
+        // none is written: every journal is read (a key chosen now only makes
+        // every entry fail).
+        let (seal, keep) = match self.keys.cache_key() {
+            Some(key) => (cache::Seal::new(&key, self.keys.signers_hash()), true),
+            None => (cache::Seal::new(&[0; 32], "no key"), false),
+        };
+        let use_cache = use_cache && keep;
         let dir = cache::Dir::open(&self.store.disputes_dir());
         let listed = self.listed_with_keys(&dir)?;
         let path = cache::path_in(self.store.root());
         // Without the cache, its entries are still read, to be compared with what
         // the journals say; the new file is written from the start.
-        let mut reader = cache::Reader::open(&path);
+        let mut reader = cache::Reader::open(&path, &seal);
         let old = Arc::clone(reader.table());
         // New entries add to the old file's strings, unless none of its entries
         // is kept: then the strings no entry uses any more are left behind.
@@ -436,8 +493,8 @@ impl Session {
             Arc::default()
         };
         let mut writer: Option<cache::Writer> = None;
-        if !use_cache {
-            writer = Some(cache::Writer::start(&path, 0, &table, &reader));
+        if !use_cache && keep {
+            writer = Some(cache::Writer::start(&path, 0, &table, &reader, &seal));
         }
         let mut disagreed = Vec::new();
         // The entry a journal read now gives (none if it could not be read).
@@ -466,7 +523,7 @@ impl Session {
             let key = *key;
             let hit = framed
                 .as_deref()
-                .and_then(|f| cache::Entry::parse(f, &old))
+                .and_then(|f| cache::Entry::parse(f, &old, &seal))
                 // An entry is for this journal as it is now, and about this dispute.
                 .filter(|e| Some(e.key) == key && e.id == id.as_str());
             let (hit, current) = if use_cache { (hit, None) } else { (None, hit) };
@@ -542,8 +599,8 @@ impl Session {
             in_parallel(&items, one, |_, r| results.push(r));
             let changed =
                 reader.skipped || results.iter().any(|(_, c, _)| !matches!(c, Cached::Kept));
-            if changed && writer.is_none() {
-                writer = Some(cache::Writer::start(&path, start, &table, &reader));
+            if changed && writer.is_none() && keep {
+                writer = Some(cache::Writer::start(&path, start, &table, &reader, &seal));
             }
             for ((id, _, framed), (t, cached, wrong)) in items.iter().zip(results) {
                 if wrong {
@@ -557,12 +614,13 @@ impl Session {
                 visit((*id).clone(), t);
             }
         }
-        if reader.has_rest() && writer.is_none() {
+        if reader.has_rest() && writer.is_none() && keep {
             writer = Some(cache::Writer::start(
                 &path,
                 reader.offset(),
                 &table,
                 &reader,
+                &seal,
             ));
         }
         if let Some(w) = writer {
@@ -634,7 +692,10 @@ impl Session {
             None
         };
         let when = happened.unwrap_or(now);
-        let mut loaded = self.load_from(id, writer.contents.clone())?;
+        // The lines' exact bytes, for their signatures: read again under the
+        // writer's lock, so they are the lines just read.
+        let lines = journal_lines(&path, writer.contents.records.len());
+        let mut loaded = self.load_from(id, writer.contents.clone(), &lines)?;
         if ordered {
             loaded.dispute.check_when(&when, happened.is_some())?;
         }
@@ -695,16 +756,38 @@ impl Session {
         // Line 1 is always `opened` (the journal's own checks say so).
         let mut opened: Option<(Opened, Option<Arc<LoadedPolicy>>)> = None;
         let mut folding = Folding::new(id.clone());
-        let stream = journal::stream::Stream::open(&path, |r| {
+        let mut check = crate::integrity::verify::LineCheck::new(self.keys.signers()?);
+        let mut bad: Vec<crate::integrity::verify::BadLine> = Vec::new();
+        let stream = journal::stream::Stream::open(&path, |r, raw| {
             if let (None, Event::Opened(o)) = (&opened, &r.event) {
                 let policy = self.store.pinned_policy(&self.catalogue, &o.policy_hash);
                 opened = Some((o.clone(), policy));
             }
+            let counts = match check.check(r, raw) {
+                Some(b) => {
+                    bad.push(b);
+                    false
+                }
+                None => true,
+            };
             if let Some((_, Some(p))) = &opened {
-                folding.push(r, &p.policy);
+                match counts {
+                    true => folding.push(r, &p.policy),
+                    false => folding.push(&crate::domain::dispute::stand_in(r.clone()), &p.policy),
+                }
             }
             visit(r);
         })?;
+        if let Some(first) = bad.first().filter(|b| b.line == 1) {
+            return Err(first_line_uncounted(&path, first));
+        }
+        let uncounted: Vec<Uncounted> = bad
+            .iter()
+            .map(|b| Uncounted {
+                line: b.line,
+                why: b.why,
+            })
+            .collect();
         let policy = match opened {
             None => return Err(Error::damaged(&path, 1, "the journal has no lines")),
             Some((opened, None)) => return Err(Error::damaged(
@@ -721,19 +804,28 @@ impl Session {
             Error::damaged(
                 &path,
                 line,
-                format!("{what}, which policy {} does not allow", policy.policy.id),
+                format!(
+                    "{what}, which policy {} does not allow{}",
+                    policy.policy.id,
+                    uncounted_before(&uncounted, line)
+                ),
             )
         };
-        let dispute = match folding.finish().map_err(damaged)? {
+        let mut dispute = match folding.finish().map_err(damaged)? {
             Folded::Done(d) => d,
             Folded::Again(corrections) => {
                 let mut again = Folding::again(id.clone(), corrections);
                 for r in stream.replay()? {
-                    again.push(&r?, &policy.policy);
+                    let r = r?;
+                    match uncounted.binary_search_by_key(&r.seq, |u| u.line) {
+                        Ok(_) => again.push(&crate::domain::dispute::stand_in(r), &policy.policy),
+                        Err(_) => again.push(&r, &policy.policy),
+                    }
                 }
                 again.finish_again().map_err(damaged)?
             }
         };
+        dispute.uncounted = uncounted;
         let loaded = Loaded {
             dispute,
             policy,
@@ -741,5 +833,50 @@ impl Session {
             warnings: stream.warnings(),
         };
         Ok((loaded, stream))
+    }
+}
+
+/// A journal's first `n` lines as they are on disk (without line ends), read
+/// while its lock is held; fewer if the file cannot be read (the lines missing
+/// then do not count: `check_line_signatures`).
+fn journal_lines(path: &std::path::Path, n: usize) -> Vec<Vec<u8>> {
+    crate::store::fsutil::read_file(path)
+        .map(|bytes| {
+            bytes
+                .split(|&b| b == b'\n')
+                .take(n)
+                .map(<[u8]>::to_vec)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A journal whose opening line does not count: there is no dispute to show.
+fn first_line_uncounted(path: &std::path::Path, bad: &crate::integrity::verify::BadLine) -> Error {
+    Error::damaged(
+        path,
+        1,
+        format!(
+            "line 1, which opened the dispute, does not count ({}): {}",
+            bad.why.words(),
+            bad.detail
+        ),
+    )
+}
+
+/// Words added to a fold's complaint about line `line` when lines before it did
+/// not count: the journal may be consistent with them, and the reader should know.
+fn uncounted_before(uncounted: &[Uncounted], line: usize) -> String {
+    let before: Vec<String> = uncounted
+        .iter()
+        .filter(|u| (u.line as usize) < line)
+        .map(|u| format!("line {} ({})", u.line, u.why.words()))
+        .collect();
+    match before.len() {
+        0 => String::new(),
+        _ => format!(
+            "; it may follow from {} before it, which does not count",
+            before.join(", ")
+        ),
     }
 }

@@ -23,3 +23,4 @@ mod share;
 mod show_stream;
 mod stage_order;
 mod terminal;
+mod unverified;
