@@ -836,6 +836,88 @@ impl Session {
     }
 }
 
+/// A deadline of an open dispute that a change of calendar moves (a bank-holiday
+/// import or a closure day fetched from the partnership): `sync` lists these
+/// ("bank holidays changed by X: 4 deadlines move: ID from ... to ...").
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Moved {
+    pub id: String,
+    /// The stage the dispute is at.
+    pub stage: u32,
+    /// `None` for the stage's deadline; else the duty or step whose deadline moves.
+    pub duty: Option<String>,
+    pub from: crate::domain::deadline::Due,
+    pub to: crate::domain::deadline::Due,
+}
+
+/// The deadlines of `d` (open, or still owing a duty) that fall otherwise under
+/// `new` than under `old`: the stage's and each outstanding duty's. Pure.
+pub fn deadline_moves(
+    d: &Dispute,
+    policy: &crate::policy::Policy,
+    old: &Calendar,
+    new: &Calendar,
+) -> Vec<Moved> {
+    let moved =
+        |duty: Option<String>, from: Option<crate::domain::deadline::Due>, to| match (from, to) {
+            (Some(from), Some(to)) if from != to => Some(Moved {
+                id: d.id.to_string(),
+                stage: d.stage,
+                duty,
+                from,
+                to,
+            }),
+            _ => None,
+        };
+    let mut out = Vec::new();
+    if d.is_open() {
+        out.extend(moved(None, d.due(policy, old), d.due(policy, new)));
+    }
+    for o in d.outstanding() {
+        out.extend(moved(
+            Some(o.id.clone()),
+            d.obligation_due(o, old),
+            d.obligation_due(o, new),
+        ));
+    }
+    out
+}
+
+impl Session {
+    /// Every deadline of every pending dispute that moves from the calendars
+    /// `old` to `new` (each policy counts in its own division's), in ID order.
+    /// Reads disputes through the status cache; a dispute that cannot be read is
+    /// left out here (every view names it).
+    pub fn calendar_moves(
+        &self,
+        old: &crate::store::calendar::Calendars,
+        new: &crate::store::calendar::Calendars,
+    ) -> Result<Vec<Moved>> {
+        let mut out = Vec::new();
+        self.each_view(
+            true,
+            |id, view| -> Vec<Moved> {
+                let Ok(view) = view else { return Vec::new() };
+                if !view.brief.pending {
+                    return Vec::new();
+                }
+                let Ok(l) = view.loaded(self, id) else {
+                    return Vec::new();
+                };
+                let division = self.division_of(&l.policy.policy);
+                deadline_moves(
+                    &l.dispute,
+                    &l.policy.policy,
+                    &old.get(division),
+                    &new.get(division),
+                )
+            },
+            |_, moved| out.extend(moved),
+        )?;
+        Ok(out)
+    }
+}
+
 /// A journal's first `n` lines as they are on disk (without line ends), read
 /// while its lock is held; fewer if the file cannot be read (the lines missing
 /// then do not count: `check_line_signatures`).
@@ -878,5 +960,51 @@ fn uncounted_before(uncounted: &[Uncounted], line: usize) -> String {
             "; it may follow from {} before it, which does not count",
             before.join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Division;
+    use crate::domain::testing::{line, opened};
+    use chrono::NaiveDate;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+    }
+
+    #[test]
+    fn a_calendar_change_lists_each_deadline_it_moves() {
+        let catalogue = crate::policy::Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let lines = vec![line(1, "2026-11-30 09:00", Event::Opened(opened(1)))];
+        let d = Dispute::fold(
+            DisputeId::from_file_stem("0000000001").unwrap(),
+            lines,
+            gscb,
+        )
+        .unwrap();
+        let old = Calendar::new(Division::EnglandAndWales);
+        assert!(deadline_moves(&d, gscb, &old, &old).is_empty());
+        // The first week of December closed: the stage's deadline moves later.
+        let new = old
+            .clone()
+            .with_closures((1..=4).map(|n| (day(n), "closed".to_owned())));
+        let moved = deadline_moves(&d, gscb, &old, &new);
+        let stage = moved
+            .iter()
+            .find(|m| m.duty.is_none())
+            .expect("the stage's");
+        assert_eq!((stage.id.as_str(), stage.stage), ("0000000001", 1));
+        assert!(stage.from.date < stage.to.date, "{moved:?}");
+        assert_eq!(Some(&stage.from), d.due(gscb, &old).as_ref());
+        assert_eq!(Some(&stage.to), d.due(gscb, &new).as_ref());
+        // A day closed after every deadline moves none.
+        let later = old.clone().with_closures([(
+            NaiveDate::from_ymd_opt(2027, 6, 1).unwrap(),
+            "closed".to_owned(),
+        )]);
+        assert!(deadline_moves(&d, gscb, &old, &later).is_empty());
     }
 }

@@ -432,3 +432,83 @@ pub fn signers_not_pinned() -> String {
         signing::SIGNERS_FILE
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testing::{line as record, opened};
+    use crate::integrity::signing::{signers_line, Key};
+
+    /// Signed lines 1 to `n` (an opening, then discussions), chained: each
+    /// record with its exact bytes.
+    fn journal(keys: &[&Key]) -> (Vec<Record>, Vec<String>) {
+        let (mut records, mut lines) = (Vec::new(), Vec::<String>::new());
+        for (i, key) in keys.iter().enumerate() {
+            let event = match i {
+                0 => Event::Opened(opened(1)),
+                _ => Event::Discussed {
+                    stage: 1,
+                    note: format!("talk {i}"),
+                    with: None,
+                },
+            };
+            let mut r = record(i as u64 + 1, "2026-11-30 09:00", event);
+            r.prev = lines
+                .last()
+                .map(|l| line::sha256_hex(l.as_bytes()))
+                .unwrap_or_default();
+            lines.push(line::encode_signed(&mut r, key).unwrap());
+            records.push(r);
+        }
+        (records, lines)
+    }
+
+    #[test]
+    fn fetched_lines_are_named_with_their_key_and_why() {
+        let (own, other) = (Key::from_seed(&[1; 32], "o"), Key::from_seed(&[2; 32], "x"));
+        let at = crate::domain::clock::parse_instant("2026-01-01T00:00:00Z").unwrap();
+        let signers = Signers::parse(&signers_line("t", &own, &at, None)).unwrap();
+        let (records, mut lines) = journal(&[&own, &own, &other, &own]);
+        assert!(check_line_signatures(&records, &lines, None).is_empty());
+        // Line 2 changed after it was signed.
+        lines[1] = lines[1].replace("talk 1", "talk 9");
+        let bad = check_line_signatures(&records, &lines, Some(&signers));
+        let found: Vec<(u64, Doubt)> = bad.iter().map(|b| (b.line, b.why)).collect();
+        assert_eq!(
+            found,
+            [(2, Doubt::SignatureFails), (3, Doubt::KeyNotAllowed)]
+        );
+        assert_eq!(bad[1].key.as_deref(), Some(other.fingerprint()));
+        assert!(bad[1].detail.contains("does not list"), "{}", bad[1].detail);
+        // Without a signers file any key that signed correctly is allowed.
+        let found: Vec<u64> = check_line_signatures(&records, &lines, None)
+            .iter()
+            .map(|b| b.line)
+            .collect();
+        assert_eq!(found, [2]);
+        // A line whose bytes were not given does not count.
+        let bad = check_line_signatures(&records, &lines[..3], None);
+        assert_eq!(
+            bad.last().map(|b| (b.line, b.why)),
+            Some((4, Doubt::SignatureFails))
+        );
+    }
+
+    #[test]
+    fn an_unsigned_line_after_a_signed_one_does_not_count() {
+        let own = Key::from_seed(&[1; 32], "o");
+        let (mut records, mut lines) = journal(&[&own, &own]);
+        let mut r = record(3, "2026-11-30 10:00", Event::Opened(opened(1)));
+        r.event = Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: None,
+        };
+        r.prev = line::sha256_hex(lines[1].as_bytes());
+        lines.push(line::encode(&r).unwrap());
+        records.push(r);
+        let bad = check_line_signatures(&records, &lines, None);
+        assert_eq!(bad.len(), 1);
+        assert_eq!((bad[0].line, bad[0].why), (3, Doubt::NotSigned));
+    }
+}
