@@ -255,28 +255,84 @@ impl Session {
         }
     }
 
+    /// What authenticates derived data (the status cache, a long journal's
+    /// judgement): `None` without a cache key, or before the signers file is read.
+    fn seal(&self) -> Option<cache::Seal> {
+        self.keys.signers().ok()?;
+        Some(cache::Seal::new(
+            &self.keys.cache_key()?,
+            self.keys.signers_hash(),
+        ))
+    }
+
     /// The lines of a journal that do not count (signature, key or missing
     /// signature: `integrity::verify::LineCheck`), judged against the signers file.
-    /// Line 1 opens the dispute: without it there is nothing to count, so a
-    /// journal whose first line does not count is damaged.
+    /// A long journal's lines judged before (`cache::judged`) are not judged
+    /// again. Line 1 opens the dispute: without it there is nothing to count, so
+    /// a journal whose first line does not count is damaged.
     fn uncounted<L: AsRef<[u8]>>(
         &self,
-        path: &std::path::Path,
-        records: &[crate::domain::event::Record],
+        id: &DisputeId,
+        contents: &journal::Contents,
         lines: &[L],
     ) -> Result<Vec<Uncounted>> {
+        use cache::judged::{Judged, MIN_LINES};
+        let path = self.store.journal_path(id);
+        let records = &contents.records;
         let signers = self.keys.signers()?;
-        let bad = crate::integrity::verify::check_line_signatures(records, lines, signers);
-        if let Some(first) = bad.first().filter(|b| b.line == 1) {
-            return Err(first_line_uncounted(path, first));
-        }
-        Ok(bad
+        let seal = (records.len() >= MIN_LINES && lines.len() == records.len())
+            .then(|| self.seal())
+            .flatten();
+        // The hash of line n: the next line's `prev`, or the head for the last.
+        let hash_of = |n: usize| match n.cmp(&records.len()) {
+            std::cmp::Ordering::Less => Some(records[n].prev.as_str()),
+            std::cmp::Ordering::Equal => Some(contents.head.as_str()),
+            std::cmp::Ordering::Greater => None,
+        };
+        let prior = seal
+            .as_ref()
+            .and_then(|seal| Judged::read(self.store.root(), id.as_str(), seal))
+            .filter(|j| j.lines >= 1 && hash_of(j.lines as usize) == Some(j.head.as_str()));
+        let (start, state, mut uncounted) = match &prior {
+            Some(j) => (
+                j.lines as usize,
+                (j.first_signed, j.unsigned),
+                j.uncounted.clone(),
+            ),
+            None => (0, (None, 0), Vec::new()),
+        };
+        let mut check = crate::integrity::verify::LineCheck::resume(signers, state);
+        let mut bad: Vec<crate::integrity::verify::BadLine> = records[start..]
             .iter()
-            .map(|b| Uncounted {
-                line: b.line,
-                why: b.why,
-            })
-            .collect())
+            .zip(lines.iter().skip(start))
+            .filter_map(|(r, raw)| check.check(r, raw.as_ref()))
+            .collect();
+        // A line whose bytes could not be read again cannot be checked.
+        bad.extend(crate::integrity::verify::check_line_signatures::<&[u8]>(
+            &records[lines.len().max(start)..],
+            &[],
+            None,
+        ));
+        if let Some(first) = bad.first().filter(|b| b.line == 1) {
+            return Err(first_line_uncounted(&path, first));
+        }
+        uncounted.extend(bad.iter().map(|b| Uncounted {
+            line: b.line,
+            why: b.why,
+        }));
+        if let Some(seal) = seal.filter(|_| start < records.len()) {
+            let (first_signed, unsigned) = check.state();
+            Judged {
+                id: id.to_string(),
+                lines: records.len() as u64,
+                head: contents.head.clone(),
+                first_signed,
+                unsigned,
+                uncounted: uncounted.clone(),
+            }
+            .write(self.store.root(), &seal);
+        }
+        Ok(uncounted)
     }
 
     /// Fold a journal read whole (`contents`, with each line's exact bytes,
@@ -301,7 +357,7 @@ impl Session {
                 ),
             )
         })?;
-        let uncounted = self.uncounted(&path, &contents.records, lines)?;
+        let uncounted = self.uncounted(&id, &contents, lines)?;
         let warnings = contents.warnings();
         let dispute =
             Dispute::fold_counted(id, contents.records, &policy.policy, uncounted.clone())
@@ -751,24 +807,64 @@ impl Session {
         id: &DisputeId,
         mut visit: impl FnMut(&crate::domain::event::Record),
     ) -> Result<(Loaded, journal::stream::Stream)> {
+        match self.load_streaming_judged(id, &mut visit, true)? {
+            Some(done) => Ok(done),
+            // The judgement kept was for lines no longer there: read again, and
+            // judge every line (the lines are the same: `visit` has seen them).
+            None => self
+                .load_streaming_judged(id, &mut |_| {}, false)?
+                .ok_or_else(|| Error::internal("a journal was judged twice")),
+        }
+    }
+
+    /// `load_streaming`, taking the judgement of a long journal's first lines from
+    /// `cache::judged` when `reuse`; `None` if that judgement turned out to be for
+    /// other lines (then nothing is returned, and the caller reads again).
+    fn load_streaming_judged(
+        &self,
+        id: &DisputeId,
+        visit: &mut dyn FnMut(&crate::domain::event::Record),
+        reuse: bool,
+    ) -> Result<Option<(Loaded, journal::stream::Stream)>> {
         use crate::domain::dispute::{Folded, Folding};
+        use cache::judged::{Judged, MIN_LINES};
         let path = self.store.journal_path(id);
         // Line 1 is always `opened` (the journal's own checks say so).
         let mut opened: Option<(Opened, Option<Arc<LoadedPolicy>>)> = None;
         let mut folding = Folding::new(id.clone());
-        let mut check = crate::integrity::verify::LineCheck::new(self.keys.signers()?);
+        let signers = self.keys.signers()?;
+        let seal = self.seal();
+        let prior = seal
+            .as_ref()
+            .filter(|_| reuse)
+            .and_then(|seal| Judged::read(self.store.root(), id.as_str(), seal))
+            .filter(|j| j.lines >= 1);
+        let (known, state, mut uncounted) = match &prior {
+            Some(j) => (j.lines, (j.first_signed, j.unsigned), j.uncounted.clone()),
+            None => (0, (None, 0), Vec::new()),
+        };
+        let mut check = crate::integrity::verify::LineCheck::resume(signers, state);
         let mut bad: Vec<crate::integrity::verify::BadLine> = Vec::new();
+        // Whether the line after the judged ones chains to the line judged last.
+        let mut prefix_holds: Option<bool> = None;
         let stream = journal::stream::Stream::open(&path, |r, raw| {
             if let (None, Event::Opened(o)) = (&opened, &r.event) {
                 let policy = self.store.pinned_policy(&self.catalogue, &o.policy_hash);
                 opened = Some((o.clone(), policy));
             }
-            let counts = match check.check(r, raw) {
-                Some(b) => {
-                    bad.push(b);
-                    false
+            let counts = if r.seq <= known {
+                uncounted.binary_search_by_key(&r.seq, |u| u.line).is_err()
+            } else {
+                if r.seq == known + 1 {
+                    prefix_holds = prior.as_ref().map(|j| j.head == r.prev);
                 }
-                None => true,
+                match check.check(r, raw) {
+                    Some(b) => {
+                        bad.push(b);
+                        false
+                    }
+                    None => true,
+                }
             };
             if let Some((_, Some(p))) = &opened {
                 match counts {
@@ -778,16 +874,37 @@ impl Session {
             }
             visit(r);
         })?;
+        if let Some(j) = &prior {
+            let holds = match (j.lines as usize).cmp(&stream.lines()) {
+                std::cmp::Ordering::Less => prefix_holds == Some(true),
+                std::cmp::Ordering::Equal => j.head == stream.head(),
+                std::cmp::Ordering::Greater => false,
+            };
+            if !holds {
+                return Ok(None);
+            }
+        }
         if let Some(first) = bad.first().filter(|b| b.line == 1) {
             return Err(first_line_uncounted(&path, first));
         }
-        let uncounted: Vec<Uncounted> = bad
-            .iter()
-            .map(|b| Uncounted {
-                line: b.line,
-                why: b.why,
-            })
-            .collect();
+        uncounted.extend(bad.iter().map(|b| Uncounted {
+            line: b.line,
+            why: b.why,
+        }));
+        if let Some(seal) =
+            seal.filter(|_| stream.lines() >= MIN_LINES && (known as usize) < stream.lines())
+        {
+            let (first_signed, unsigned) = check.state();
+            Judged {
+                id: id.to_string(),
+                lines: stream.lines() as u64,
+                head: stream.head().to_owned(),
+                first_signed,
+                unsigned,
+                uncounted: uncounted.clone(),
+            }
+            .write(self.store.root(), &seal);
+        }
         let policy = match opened {
             None => return Err(Error::damaged(&path, 1, "the journal has no lines")),
             Some((opened, None)) => return Err(Error::damaged(
@@ -832,7 +949,7 @@ impl Session {
             head: stream.head().to_owned(),
             warnings: stream.warnings(),
         };
-        Ok((loaded, stream))
+        Ok(Some((loaded, stream)))
     }
 }
 

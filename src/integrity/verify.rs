@@ -134,6 +134,22 @@ impl<'s> LineCheck<'s> {
         }
     }
 
+    /// A check that carries on after lines already judged: `state` is what
+    /// `state()` gave after them.
+    pub fn resume(signers: Option<&'s Signers>, state: (Option<u64>, usize)) -> LineCheck<'s> {
+        LineCheck {
+            signers,
+            first_signed: state.0,
+            unsigned: state.1,
+        }
+    }
+
+    /// What the judging of later lines depends on: the first signed line, and
+    /// how many unsigned lines came before it.
+    pub fn state(&self) -> (Option<u64>, usize) {
+        (self.first_signed, self.unsigned)
+    }
+
     /// The next line, its record and its exact bytes (no line end): `None` if it
     /// counts.
     pub fn check(&mut self, r: &Record, raw: &[u8]) -> Option<BadLine> {

@@ -38,6 +38,7 @@
 //! is `length | tag | postcard(lineage, strings)`.)
 
 mod codec;
+pub mod judged;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};

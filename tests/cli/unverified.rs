@@ -283,3 +283,50 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn a_long_journal_is_judged_once_and_its_judgement_cannot_be_forged() {
+    let env = Env::new();
+    let id = escalate::generate::long_journal(&env.data(), 400, 9)
+        .unwrap()
+        .to_string();
+    let judged = env
+        .data()
+        .join("cache")
+        .join("lines")
+        .join(format!("{id}.bin"));
+    let state = |env: &Env| env.json(&["show", &id])["state"].clone();
+    assert_eq!(state(&env), "open");
+    assert!(
+        judged.is_file(),
+        "show keeps the judgement of a long journal"
+    );
+    let kept = std::fs::read(&judged).unwrap();
+
+    // A forged resolution appended afterwards is judged (only it is new).
+    forge_resolution(&env, &id, &Key::from_seed(&[42; 32], "x"), true);
+    let shown = env.json(&["show", &id]);
+    assert_eq!(shown["state"], "open");
+    assert_eq!(shown["not_counted"][0]["line"], 401);
+    assert_eq!(status_ids(&env, &["--no-cache"]), std::slice::from_ref(&id));
+    let status = env.json(&["status"]);
+    assert_eq!(status[0]["not_counted"][0]["why"], "signature_fails");
+
+    // A judgement that says line 401 counts, written without the user's key
+    // (the old file's tag kept, its payload changed), is not believed.
+    let mut forged = std::fs::read(&judged).unwrap();
+    assert_ne!(forged, kept);
+    let n = forged.len();
+    forged[n - 1] ^= 0x01;
+    std::fs::write(&judged, &forged).unwrap();
+    assert_eq!(env.json(&["show", &id])["not_counted"][0]["line"], 401);
+    // The true judgement from before the forged line covers only the lines
+    // before it: the new line is still judged.
+    std::fs::write(&judged, &kept).unwrap();
+    assert_eq!(env.json(&["show", &id])["not_counted"][0]["line"], 401);
+    assert_eq!(
+        env.json(&["status", "--no-cache"])[0]["not_counted"][0]["line"],
+        401
+    );
+    env.fails(3, &["verify", &id]);
+}
