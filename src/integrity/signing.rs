@@ -279,19 +279,47 @@ impl Keyring {
         ))
     }
 
-    /// The signers file (`None`: signers not pinned), read once per command. A
-    /// damaged file is an error each time it is asked for: who may sign for whom
-    /// cannot be guessed.
+    /// The signers file (`None`: signers not pinned), read once per command.
+    /// A damaged or unreadable file never stops anyone recording or reading:
+    /// lines are then judged by their signatures alone, and the command says so
+    /// once (`verify` exits 3 on the file itself).
     pub fn signers(&self) -> Result<Option<&Signers>> {
-        if let Some((s, _)) = self.signers.get() {
-            return Ok(s.as_ref());
-        }
-        let loaded = Signers::load_with_hash(&self.data_dir)?;
-        let (s, _) = self.signers.get_or_init(|| match loaded {
-            Some((s, hash)) => (Some(s), hash),
-            None => (None, "none".into()),
+        let (s, _) = self.signers.get_or_init(|| {
+            let path = Signers::path_in(&self.data_dir);
+            if let Err(e) = std::fs::symlink_metadata(&path) {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    return (None, "none".into());
+                }
+            }
+            let text = match crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024) {
+                Ok(text) => text,
+                Err(e) => {
+                    self.notice(format!(
+                        "the signers file could not be read ({e}), so lines were checked against their signatures only; run `escalate verify`"
+                    ));
+                    return (None, "unreadable".into());
+                }
+            };
+            let hash = crate::store::journal::line::sha256_hex(text.as_bytes());
+            match Signers::parse(&text) {
+                Ok(s) => (Some(s), hash),
+                Err((line, what)) => {
+                    self.notice(format!(
+                        "the signers file {} is damaged at line {line} ({what}), so lines were checked against their signatures only, not who may sign for whom; run `escalate verify`",
+                        path.display()
+                    ));
+                    (None, format!("damaged {hash}"))
+                }
+            }
         });
         Ok(s.as_ref())
+    }
+
+    fn notice(&self, text: String) {
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(text);
     }
 
     /// SHA-256 of the signers file `signers` read ("none" without one, or before

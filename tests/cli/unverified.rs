@@ -330,3 +330,36 @@ fn a_long_journal_is_judged_once_and_its_judgement_cannot_be_forged() {
     );
     env.fails(3, &["verify", &id]);
 }
+
+#[test]
+fn a_damaged_signers_file_stops_no_one_and_is_named() {
+    let (env, tampered, unallowed, clean) = forged();
+    std::fs::write(env.data().join("signers"), "not a signers line\n").unwrap();
+    // Recording and reading go on; lines are judged by their signatures alone.
+    env.ok(&["discuss", &clean, "--note", "Spoke again"]);
+    let out = env.cmd(&["status", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("signers file") && err.contains("damaged"),
+        "{err}"
+    );
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |id: &str| {
+        status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row(&tampered)["not_counted"][0]["why"], "signature_fails");
+    // Unjudgeable who may sign: the validly signed line counts, and resolves it.
+    assert!(status
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["id"] != unallowed.as_str()));
+    env.fails(3, &["verify"]);
+}
