@@ -6,7 +6,7 @@
 
 use crate::calendar::{Calendar, Division};
 use crate::domain::clock::{self, Instant};
-use crate::domain::dispute::Dispute;
+use crate::domain::dispute::{Dispute, Uncounted};
 use crate::domain::event::{Event, Opened};
 use crate::domain::id::DisputeId;
 use crate::domain::plan::{self, Action, Effects, Situation};
@@ -164,6 +164,15 @@ impl View {
         }
     }
 
+    /// The journal's lines that do not count (`Dispute::uncounted`), without
+    /// decoding the state.
+    pub fn uncounted(&self) -> &[Uncounted] {
+        match &self.source {
+            Source::Read(l) => &l.dispute.uncounted,
+            Source::Cached(e) => &e.uncounted,
+        }
+    }
+
     /// From the cache: the dispute as it stood at any instant, as a report
     /// needs it (read from the journal, it has its lines instead).
     pub fn snapshots(&self) -> Option<crate::domain::report::Snapshots> {
@@ -246,7 +255,95 @@ impl Session {
         }
     }
 
-    pub fn load_from(&self, id: DisputeId, contents: journal::Contents) -> Result<Loaded> {
+    /// What authenticates derived data (the status cache, a long journal's
+    /// judgement): `None` without a cache key, or before the signers file is read.
+    fn seal(&self) -> Option<cache::Seal> {
+        self.keys.signers().ok()?;
+        Some(cache::Seal::new(
+            &self.keys.cache_key()?,
+            self.keys.signers_hash(),
+        ))
+    }
+
+    /// The lines of a journal that do not count (signature, key or missing
+    /// signature: `integrity::verify::LineCheck`), judged against the signers file.
+    /// A long journal's lines judged before (`cache::judged`) are not judged
+    /// again. Line 1 opens the dispute: without it there is nothing to count, so
+    /// a journal whose first line does not count is damaged.
+    fn uncounted<L: AsRef<[u8]>>(
+        &self,
+        id: &DisputeId,
+        contents: &journal::Contents,
+        lines: &[L],
+    ) -> Result<Vec<Uncounted>> {
+        use cache::judged::{Judged, MIN_LINES};
+        let path = self.store.journal_path(id);
+        let records = &contents.records;
+        let signers = self.keys.signers()?;
+        let seal = (records.len() >= MIN_LINES && lines.len() == records.len())
+            .then(|| self.seal())
+            .flatten();
+        // The hash of line n: the next line's `prev`, or the head for the last.
+        let hash_of = |n: usize| match n.cmp(&records.len()) {
+            std::cmp::Ordering::Less => Some(records[n].prev.as_str()),
+            std::cmp::Ordering::Equal => Some(contents.head.as_str()),
+            std::cmp::Ordering::Greater => None,
+        };
+        let prior = seal
+            .as_ref()
+            .and_then(|seal| Judged::read(self.store.root(), id.as_str(), seal))
+            .filter(|j| j.lines >= 1 && hash_of(j.lines as usize) == Some(j.head.as_str()));
+        let (start, state, mut uncounted) = match &prior {
+            Some(j) => (
+                j.lines as usize,
+                (j.first_signed, j.unsigned),
+                j.uncounted.clone(),
+            ),
+            None => (0, (None, 0), Vec::new()),
+        };
+        let mut check = crate::integrity::verify::LineCheck::resume(signers, state);
+        let mut bad: Vec<crate::integrity::verify::BadLine> = records[start..]
+            .iter()
+            .zip(lines.iter().skip(start))
+            .filter_map(|(r, raw)| check.check(r, raw.as_ref()))
+            .collect();
+        // A line whose bytes could not be read again cannot be checked.
+        bad.extend(crate::integrity::verify::check_line_signatures::<&[u8]>(
+            &records[lines.len().max(start)..],
+            &[],
+            None,
+        ));
+        if let Some(first) = bad.first().filter(|b| b.line == 1) {
+            return Err(first_line_uncounted(&path, first));
+        }
+        uncounted.extend(bad.iter().map(|b| Uncounted {
+            line: b.line,
+            why: b.why,
+        }));
+        if let Some(seal) = seal.filter(|_| start < records.len()) {
+            let (first_signed, unsigned) = check.state();
+            Judged {
+                id: id.to_string(),
+                lines: records.len() as u64,
+                head: contents.head.clone(),
+                first_signed,
+                unsigned,
+                uncounted: uncounted.clone(),
+            }
+            .write(self.store.root(), &seal);
+        }
+        Ok(uncounted)
+    }
+
+    /// Fold a journal read whole (`contents`, with each line's exact bytes,
+    /// `lines`): lines that do not count are folded as stand-ins that change
+    /// nothing (`Dispute::fold_counted`).
+    pub fn load_from<L: AsRef<[u8]>>(
+        &self,
+        id: DisputeId,
+        contents: journal::Contents,
+        lines: &[L],
+    ) -> Result<Loaded> {
         let path = self.store.journal_path(&id);
         let opened = crate::domain::event::opening(&contents.records)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
@@ -260,15 +357,21 @@ impl Session {
                 ),
             )
         })?;
+        let uncounted = self.uncounted(&id, &contents, lines)?;
         let warnings = contents.warnings();
         let dispute =
-            Dispute::fold(id, contents.records, &policy.policy).map_err(|(line, what)| {
-                Error::damaged(
-                    &path,
-                    line,
-                    format!("{what}, which policy {} does not allow", policy.policy.id),
-                )
-            })?;
+            Dispute::fold_counted(id, contents.records, &policy.policy, uncounted.clone())
+                .map_err(|(line, what)| {
+                    Error::damaged(
+                        &path,
+                        line,
+                        format!(
+                            "{what}, which policy {} does not allow{}",
+                            policy.policy.id,
+                            uncounted_before(&uncounted, line)
+                        ),
+                    )
+                })?;
         Ok(Loaded {
             dispute,
             policy,
@@ -278,8 +381,8 @@ impl Session {
     }
 
     pub fn load(&self, id: &DisputeId) -> Result<Loaded> {
-        let contents = self.store.read_journal(id)?;
-        self.load_from(id.clone(), contents)
+        let (contents, lines) = journal::read_with_lines(&self.store.journal_path(id))?;
+        self.load_from(id.clone(), contents, &lines)
     }
 
     /// Visit every dispute in ID order, each loaded or with the error that stopped
@@ -421,12 +524,22 @@ impl Session {
             /// The journal could not be read: no entry.
             Absent,
         }
+        // Every verdict the cache keeps is judged against this signers file.
+        self.keys.signers()?;
+        // Without the key that authenticates the cache, no entry is believed and
+        // none is written: every journal is read (a key chosen now only makes
+        // every entry fail).
+        let (seal, keep) = match self.keys.cache_key() {
+            Some(key) => (cache::Seal::new(&key, self.keys.signers_hash()), true),
+            None => (cache::Seal::new(&[0; 32], "no key"), false),
+        };
+        let use_cache = use_cache && keep;
         let dir = cache::Dir::open(&self.store.disputes_dir());
         let listed = self.listed_with_keys(&dir)?;
         let path = cache::path_in(self.store.root());
         // Without the cache, its entries are still read, to be compared with what
         // the journals say; the new file is written from the start.
-        let mut reader = cache::Reader::open(&path);
+        let mut reader = cache::Reader::open(&path, &seal);
         let old = Arc::clone(reader.table());
         // New entries add to the old file's strings, unless none of its entries
         // is kept: then the strings no entry uses any more are left behind.
@@ -436,8 +549,8 @@ impl Session {
             Arc::default()
         };
         let mut writer: Option<cache::Writer> = None;
-        if !use_cache {
-            writer = Some(cache::Writer::start(&path, 0, &table, &reader));
+        if !use_cache && keep {
+            writer = Some(cache::Writer::start(&path, 0, &table, &reader, &seal));
         }
         let mut disagreed = Vec::new();
         // The entry a journal read now gives (none if it could not be read).
@@ -466,7 +579,7 @@ impl Session {
             let key = *key;
             let hit = framed
                 .as_deref()
-                .and_then(|f| cache::Entry::parse(f, &old))
+                .and_then(|f| cache::Entry::parse(f, &old, &seal))
                 // An entry is for this journal as it is now, and about this dispute.
                 .filter(|e| Some(e.key) == key && e.id == id.as_str());
             let (hit, current) = if use_cache { (hit, None) } else { (None, hit) };
@@ -543,8 +656,8 @@ impl Session {
             in_parallel(&items, one, |_, r| results.push(r));
             let changed =
                 reader.skipped || results.iter().any(|(_, c, _)| !matches!(c, Cached::Kept));
-            if changed && writer.is_none() {
-                writer = Some(cache::Writer::start(&path, start, &table, &reader));
+            if changed && writer.is_none() && keep {
+                writer = Some(cache::Writer::start(&path, start, &table, &reader, &seal));
             }
             for ((id, _, framed), (t, cached, wrong)) in items.iter().zip(results) {
                 if wrong {
@@ -558,12 +671,13 @@ impl Session {
                 visit((*id).clone(), t);
             }
         }
-        if reader.has_rest() && writer.is_none() {
+        if reader.has_rest() && writer.is_none() && keep {
             writer = Some(cache::Writer::start(
                 &path,
                 reader.offset(),
                 &table,
                 &reader,
+                &seal,
             ));
         }
         if let Some(w) = writer {
@@ -643,7 +757,10 @@ impl Session {
         let path = self.store.journal_path(&id);
         let mut writer = journal::Writer::open(&path)?;
         let now = self.now_under_lock();
-        let mut loaded = self.load_from(id, writer.contents.clone())?;
+        // The lines' exact bytes, for their signatures: read again under the
+        // writer's lock, so they are the lines just read.
+        let lines = journal_lines(&path, writer.contents.records.len());
+        let mut loaded = self.load_from(id, writer.contents.clone(), &lines)?;
         let calendar = self.calendar_for(&loaded.policy);
         let (events, effects) =
             plan_all(&loaded, &calendar, at, now, actions, previewed.is_some())?;
@@ -712,21 +829,104 @@ impl Session {
         id: &DisputeId,
         mut visit: impl FnMut(&crate::domain::event::Record),
     ) -> Result<(Loaded, journal::stream::Stream)> {
+        match self.load_streaming_judged(id, &mut visit, true)? {
+            Some(done) => Ok(done),
+            // The judgement kept was for lines no longer there: read again, and
+            // judge every line (the lines are the same: `visit` has seen them).
+            None => self
+                .load_streaming_judged(id, &mut |_| {}, false)?
+                .ok_or_else(|| Error::internal("a journal was judged twice")),
+        }
+    }
+
+    /// `load_streaming`, taking the judgement of a long journal's first lines from
+    /// `cache::judged` when `reuse`; `None` if that judgement turned out to be for
+    /// other lines (then nothing is returned, and the caller reads again).
+    fn load_streaming_judged(
+        &self,
+        id: &DisputeId,
+        visit: &mut dyn FnMut(&crate::domain::event::Record),
+        reuse: bool,
+    ) -> Result<Option<(Loaded, journal::stream::Stream)>> {
         use crate::domain::dispute::{Folded, Folding};
+        use cache::judged::{Judged, MIN_LINES};
         let path = self.store.journal_path(id);
         // Line 1 is always `opened` (the journal's own checks say so).
         let mut opened: Option<(Opened, Option<Arc<LoadedPolicy>>)> = None;
         let mut folding = Folding::new(id.clone());
-        let stream = journal::stream::Stream::open(&path, |r| {
+        let signers = self.keys.signers()?;
+        let seal = self.seal();
+        let prior = seal
+            .as_ref()
+            .filter(|_| reuse)
+            .and_then(|seal| Judged::read(self.store.root(), id.as_str(), seal))
+            .filter(|j| j.lines >= 1);
+        let (known, state, mut uncounted) = match &prior {
+            Some(j) => (j.lines, (j.first_signed, j.unsigned), j.uncounted.clone()),
+            None => (0, (None, 0), Vec::new()),
+        };
+        let mut check = crate::integrity::verify::LineCheck::resume(signers, state);
+        let mut bad: Vec<crate::integrity::verify::BadLine> = Vec::new();
+        // Whether the line after the judged ones chains to the line judged last.
+        let mut prefix_holds: Option<bool> = None;
+        let stream = journal::stream::Stream::open(&path, |r, raw| {
             if let (None, Event::Opened(o)) = (&opened, &r.event) {
                 let policy = self.store.pinned_policy(&self.catalogue, &o.policy_hash);
                 opened = Some((o.clone(), policy));
             }
+            let counts = if r.seq <= known {
+                uncounted.binary_search_by_key(&r.seq, |u| u.line).is_err()
+            } else {
+                if r.seq == known + 1 {
+                    prefix_holds = prior.as_ref().map(|j| j.head == r.prev);
+                }
+                match check.check(r, raw) {
+                    Some(b) => {
+                        bad.push(b);
+                        false
+                    }
+                    None => true,
+                }
+            };
             if let Some((_, Some(p))) = &opened {
-                folding.push(r, &p.policy);
+                match counts {
+                    true => folding.push(r, &p.policy),
+                    false => folding.push(&crate::domain::dispute::stand_in(r.clone()), &p.policy),
+                }
             }
             visit(r);
         })?;
+        if let Some(j) = &prior {
+            let holds = match (j.lines as usize).cmp(&stream.lines()) {
+                std::cmp::Ordering::Less => prefix_holds == Some(true),
+                std::cmp::Ordering::Equal => j.head == stream.head(),
+                std::cmp::Ordering::Greater => false,
+            };
+            if !holds {
+                return Ok(None);
+            }
+        }
+        if let Some(first) = bad.first().filter(|b| b.line == 1) {
+            return Err(first_line_uncounted(&path, first));
+        }
+        uncounted.extend(bad.iter().map(|b| Uncounted {
+            line: b.line,
+            why: b.why,
+        }));
+        if let Some(seal) =
+            seal.filter(|_| stream.lines() >= MIN_LINES && (known as usize) < stream.lines())
+        {
+            let (first_signed, unsigned) = check.state();
+            Judged {
+                id: id.to_string(),
+                lines: stream.lines() as u64,
+                head: stream.head().to_owned(),
+                first_signed,
+                unsigned,
+                uncounted: uncounted.clone(),
+            }
+            .write(self.store.root(), &seal);
+        }
         let policy = match opened {
             None => return Err(Error::damaged(&path, 1, "the journal has no lines")),
             Some((opened, None)) => return Err(Error::damaged(
@@ -743,26 +943,208 @@ impl Session {
             Error::damaged(
                 &path,
                 line,
-                format!("{what}, which policy {} does not allow", policy.policy.id),
+                format!(
+                    "{what}, which policy {} does not allow{}",
+                    policy.policy.id,
+                    uncounted_before(&uncounted, line)
+                ),
             )
         };
-        let dispute = match folding.finish().map_err(damaged)? {
+        let mut dispute = match folding.finish().map_err(damaged)? {
             Folded::Done(d) => d,
             Folded::Again(corrections) => {
                 let mut again = Folding::again(id.clone(), corrections);
                 for r in stream.replay()? {
-                    again.push(&r?, &policy.policy);
+                    let r = r?;
+                    match uncounted.binary_search_by_key(&r.seq, |u| u.line) {
+                        Ok(_) => again.push(&crate::domain::dispute::stand_in(r), &policy.policy),
+                        Err(_) => again.push(&r, &policy.policy),
+                    }
                 }
                 again.finish_again().map_err(damaged)?
             }
         };
+        dispute.uncounted = uncounted;
         let loaded = Loaded {
             dispute,
             policy,
             head: stream.head().to_owned(),
             warnings: stream.warnings(),
         };
-        Ok((loaded, stream))
+        Ok(Some((loaded, stream)))
+    }
+}
+
+/// A deadline of an open dispute that a change of calendar moves (a bank-holiday
+/// import or a closure day fetched from the partnership): `sync` lists these
+/// ("bank holidays changed by X: 4 deadlines move: ID from ... to ...").
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Moved {
+    pub id: String,
+    /// The stage the dispute is at.
+    pub stage: u32,
+    /// `None` for the stage's deadline; else the duty or step whose deadline moves.
+    pub duty: Option<String>,
+    pub from: crate::domain::deadline::Due,
+    pub to: crate::domain::deadline::Due,
+}
+
+/// The deadlines of `d` (open, or still owing a duty) that fall otherwise under
+/// `new` than under `old`: the stage's and each outstanding duty's. Pure.
+pub fn deadline_moves(
+    d: &Dispute,
+    policy: &crate::policy::Policy,
+    old: &Calendar,
+    new: &Calendar,
+) -> Vec<Moved> {
+    let moved =
+        |duty: Option<String>, from: Option<crate::domain::deadline::Due>, to| match (from, to) {
+            (Some(from), Some(to)) if from != to => Some(Moved {
+                id: d.id.to_string(),
+                stage: d.stage,
+                duty,
+                from,
+                to,
+            }),
+            _ => None,
+        };
+    let mut out = Vec::new();
+    if d.is_open() {
+        out.extend(moved(None, d.due(policy, old), d.due(policy, new)));
+    }
+    for o in d.outstanding() {
+        out.extend(moved(
+            Some(o.id.clone()),
+            d.obligation_due(o, old),
+            d.obligation_due(o, new),
+        ));
+    }
+    out
+}
+
+impl Session {
+    /// Every deadline of every pending dispute that moves from the calendars
+    /// `old` to `new` (each policy counts in its own division's), in ID order.
+    /// Reads disputes through the status cache; a dispute that cannot be read is
+    /// left out here (every view names it).
+    pub fn calendar_moves(
+        &self,
+        old: &crate::store::calendar::Calendars,
+        new: &crate::store::calendar::Calendars,
+    ) -> Result<Vec<Moved>> {
+        let mut out = Vec::new();
+        self.each_view(
+            true,
+            |id, view| -> Vec<Moved> {
+                let Ok(view) = view else { return Vec::new() };
+                if !view.brief.pending {
+                    return Vec::new();
+                }
+                let Ok(l) = view.loaded(self, id) else {
+                    return Vec::new();
+                };
+                let division = self.division_of(&l.policy.policy);
+                deadline_moves(
+                    &l.dispute,
+                    &l.policy.policy,
+                    &old.get(division),
+                    &new.get(division),
+                )
+            },
+            |_, moved| out.extend(moved),
+        )?;
+        Ok(out)
+    }
+}
+
+/// A journal's first `n` lines as they are on disk (without line ends), read
+/// while its lock is held; fewer if the file cannot be read (the lines missing
+/// then do not count: `check_line_signatures`).
+fn journal_lines(path: &std::path::Path, n: usize) -> Vec<Vec<u8>> {
+    crate::store::fsutil::read_file(path)
+        .map(|bytes| {
+            bytes
+                .split(|&b| b == b'\n')
+                .take(n)
+                .map(<[u8]>::to_vec)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A journal whose opening line does not count: there is no dispute to show.
+fn first_line_uncounted(path: &std::path::Path, bad: &crate::integrity::verify::BadLine) -> Error {
+    Error::damaged(
+        path,
+        1,
+        format!(
+            "line 1, which opened the dispute, does not count ({}): {}",
+            bad.why.words(),
+            bad.detail
+        ),
+    )
+}
+
+/// Words added to a fold's complaint about line `line` when lines before it did
+/// not count: the journal may be consistent with them, and the reader should know.
+fn uncounted_before(uncounted: &[Uncounted], line: usize) -> String {
+    let before: Vec<String> = uncounted
+        .iter()
+        .filter(|u| (u.line as usize) < line)
+        .map(|u| format!("line {} ({})", u.line, u.why.words()))
+        .collect();
+    match before.len() {
+        0 => String::new(),
+        _ => format!(
+            "; it may follow from {} before it, which does not count",
+            before.join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Division;
+    use crate::domain::testing::{line, opened};
+    use chrono::NaiveDate;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+    }
+
+    #[test]
+    fn a_calendar_change_lists_each_deadline_it_moves() {
+        let catalogue = crate::policy::Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let lines = vec![line(1, "2026-11-30 09:00", Event::Opened(opened(1)))];
+        let d = Dispute::fold(
+            DisputeId::from_file_stem("0000000001").unwrap(),
+            lines,
+            gscb,
+        )
+        .unwrap();
+        let old = Calendar::new(Division::EnglandAndWales);
+        assert!(deadline_moves(&d, gscb, &old, &old).is_empty());
+        // The first week of December closed: the stage's deadline moves later.
+        let new = old
+            .clone()
+            .with_closures((1..=4).map(|n| (day(n), "closed".to_owned())));
+        let moved = deadline_moves(&d, gscb, &old, &new);
+        let stage = moved
+            .iter()
+            .find(|m| m.duty.is_none())
+            .expect("the stage's");
+        assert_eq!((stage.id.as_str(), stage.stage), ("0000000001", 1));
+        assert!(stage.from.date < stage.to.date, "{moved:?}");
+        assert_eq!(Some(&stage.from), d.due(gscb, &old).as_ref());
+        assert_eq!(Some(&stage.to), d.due(gscb, &new).as_ref());
+        // A day closed after every deadline moves none.
+        let later = old.clone().with_closures([(
+            NaiveDate::from_ymd_opt(2027, 6, 1).unwrap(),
+            "closed".to_owned(),
+        )]);
+        assert!(deadline_moves(&d, gscb, &old, &later).is_empty());
     }
 }
 

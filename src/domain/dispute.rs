@@ -186,9 +186,64 @@ pub struct Dispute {
     pub fields: std::collections::BTreeMap<String, String>,
     /// How many journal lines there are (also when `records` was not kept).
     pub events: usize,
-    /// The journal's lines; empty when the state came from the status cache.
+    /// Lines that do not count (see `Doubt`): left out of everything above and
+    /// of `records`, kept here so every view can say so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncounted: Vec<Uncounted>,
+    /// The journal's lines that count; empty when the state came from the status
+    /// cache.
     #[serde(skip)]
     pub records: Vec<Record>,
+}
+
+/// Why a journal line does not count. The line stays in the journal (nothing is
+/// ever rewritten) and is shown, marked; the dispute is folded without it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Doubt {
+    /// Its signature does not verify (the line was changed after it was signed,
+    /// or the signature is not one).
+    SignatureFails,
+    /// It is signed correctly, by a key the signers file does not allow for that
+    /// name at that time.
+    KeyNotAllowed,
+    /// It should be signed (it follows a signed line, or is in the signed format)
+    /// and is not.
+    NotSigned,
+}
+
+impl Doubt {
+    /// The words after "not counted: ".
+    pub fn words(self) -> &'static str {
+        match self {
+            Doubt::SignatureFails => "signature does not verify",
+            Doubt::KeyNotAllowed => "key not allowed",
+            Doubt::NotSigned => "not signed",
+        }
+    }
+}
+
+/// What the fold sees in place of a line that does not count: the same line
+/// (number, chain, seal, who and when it says) recording nothing that happened,
+/// as a journal's own bookkeeping lines do. No figure, deadline or state comes
+/// from it, and a later fold of the same lines (a report's replay up to a
+/// period's end) leaves it out again. Never written anywhere.
+pub fn stand_in(mut r: Record) -> Record {
+    const NOT_COUNTED: &str = "not counted";
+    r.event = Event::ReceiptRepaired {
+        found: NOT_COUNTED.into(),
+        named: None,
+        lines: 0,
+        evidence: NOT_COUNTED.into(),
+    };
+    r
+}
+
+/// A line left out of the fold, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uncounted {
+    pub line: u64,
+    pub why: Doubt,
 }
 
 impl Opened {
@@ -260,6 +315,39 @@ impl Dispute {
         d.events = records.len();
         d.records = records;
         Ok(d)
+    }
+
+    /// `fold` over the lines that count: each line in `uncounted` (in line order)
+    /// is folded as a stand-in that changes nothing (`stand_in`), so every line
+    /// keeps its place and number, and the dispute remembers which they were.
+    pub fn fold_counted(
+        id: DisputeId,
+        records: Vec<Record>,
+        policy: &Policy,
+        uncounted: Vec<Uncounted>,
+    ) -> std::result::Result<Dispute, (usize, String)> {
+        if uncounted.is_empty() {
+            return Dispute::fold(id, records, policy);
+        }
+        let counted = records
+            .into_iter()
+            .map(
+                |r| match uncounted.binary_search_by_key(&r.seq, |u| u.line) {
+                    Ok(_) => stand_in(r),
+                    Err(_) => r,
+                },
+            )
+            .collect();
+        let mut d = Dispute::fold(id, counted, policy)?;
+        d.uncounted = uncounted;
+        Ok(d)
+    }
+
+    /// Whether line `seq` counts.
+    pub fn counts(&self, seq: u64) -> bool {
+        self.uncounted
+            .binary_search_by_key(&seq, |u| u.line)
+            .is_err()
     }
 
     /// The opening's stage must be one of the policy's.
@@ -338,6 +426,7 @@ impl Dispute {
             learned: Vec::new(),
             fields: opened.fields.clone(),
             events: 0,
+            uncounted: Vec::new(),
             records: Vec::new(),
         }
     }
@@ -561,6 +650,7 @@ impl Dispute {
             agreed_due: self.agreed_due,
             fields: self.fields.clone(),
             events: self.events,
+            uncounted: self.uncounted.clone(),
             records: Vec::new(),
         }
     }

@@ -96,6 +96,11 @@ pub struct Summary {
     pub resolved: Option<Instant>,
     pub outcome: Option<String>,
     pub calendar: String,
+    /// Journal lines that do not count (signature fails, key not allowed, not
+    /// signed), in line order: nothing above comes from them. Absent when every
+    /// line counts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_counted: Vec<crate::domain::dispute::Uncounted>,
     pub events: usize,
     /// SHA-256 of the journal's last line: a receipt a manager can note elsewhere.
     pub head: String,
@@ -246,6 +251,7 @@ impl Summary {
             outcome: d.resolution.as_ref().map(|r| r.outcome.clone()),
             calendar: calendar.describe(),
             events: d.events,
+            not_counted: d.uncounted.clone(),
             head: head.to_owned(),
             due,
             stage_standing,

@@ -25,6 +25,9 @@ pub const NAMESPACE: &str = "escalate-journal";
 /// The private key's file name in the key directory (OpenSSH format, mode 0600).
 pub const KEY_FILE: &str = "signing-key";
 
+/// The status cache's authentication key, beside the signing key (mode 0600).
+pub const CACHE_KEY_FILE: &str = "cache-key";
+
 /// The signers file's name in the data directory.
 pub const SIGNERS_FILE: &str = crate::store::layout::SIGNERS;
 
@@ -167,6 +170,12 @@ pub struct Keyring {
     key: OnceLock<Key>,
     /// Things to tell the user once, after the command (a key was created).
     notices: Mutex<Vec<String>>,
+    /// The data directory's signers file as first read (with the SHA-256 of its
+    /// bytes; `None`: there is none), so every line a command judges is judged
+    /// against the same file.
+    signers: OnceLock<(Option<Signers>, String)>,
+    /// The key that authenticates the status cache (`cache_key`).
+    cache_key: OnceLock<Option<[u8; 32]>>,
 }
 
 impl Keyring {
@@ -274,6 +283,91 @@ impl Keyring {
         Some(crate::domain::clock::to_london(
             chrono::DateTime::<Utc>::from(modified),
         ))
+    }
+
+    /// The signers file (`None`: signers not pinned), read once per command.
+    /// A damaged or unreadable file never stops anyone recording or reading:
+    /// lines are then judged by their signatures alone, and the command says so
+    /// once (`verify` exits 3 on the file itself).
+    pub fn signers(&self) -> Result<Option<&Signers>> {
+        let (s, _) = self.signers.get_or_init(|| {
+            let path = Signers::path_in(&self.data_dir);
+            if let Err(e) = std::fs::symlink_metadata(&path) {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    return (None, "none".into());
+                }
+            }
+            let text = match crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024) {
+                Ok(text) => text,
+                Err(e) => {
+                    self.notice(format!(
+                        "the signers file could not be read ({e}), so lines were checked against their signatures only; run `escalate verify`"
+                    ));
+                    return (None, "unreadable".into());
+                }
+            };
+            let hash = crate::store::journal::line::sha256_hex(text.as_bytes());
+            match Signers::parse(&text) {
+                Ok(s) => (Some(s), hash),
+                Err((line, what)) => {
+                    self.notice(format!(
+                        "the signers file {} is damaged at line {line} ({what}), so lines were checked against their signatures only, not who may sign for whom; run `escalate verify`",
+                        path.display()
+                    ));
+                    (None, format!("damaged {hash}"))
+                }
+            }
+        });
+        Ok(s.as_ref())
+    }
+
+    fn notice(&self, text: String) {
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(text);
+    }
+
+    /// SHA-256 of the signers file `signers` read ("none" without one, or before
+    /// it is read): what every cached verdict depends on.
+    pub fn signers_hash(&self) -> &str {
+        self.signers.get().map_or("none", |(_, h)| h.as_str())
+    }
+
+    /// The key that authenticates the status cache: 32 random bytes in the key
+    /// directory (beside the signing key, outside the data directory), made on
+    /// first use. Someone who can write to the data directory but not to this
+    /// directory cannot make a cache entry escalate believes. `None` when there is
+    /// no key directory or the key cannot be read or made: then no cache is
+    /// trusted or written, and every journal is read.
+    pub fn cache_key(&self) -> Option<[u8; 32]> {
+        *self.cache_key.get_or_init(|| {
+            let dir = self.key_path().ok()?.parent()?.to_owned();
+            let path = dir.join(CACHE_KEY_FILE);
+            if let Ok(bytes) =
+                crate::store::fsutil::read_limited(&path, 64, crate::store::fsutil::Links::Refuse)
+            {
+                return <[u8; 32]>::try_from(bytes.as_slice()).ok();
+            }
+            if std::fs::symlink_metadata(&path).is_ok() {
+                // Something is there that is not a key: leave it for the user.
+                return None;
+            }
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).ok()?;
+            crate::store::fsutil::private_dir(&dir).ok()?;
+            match crate::store::fsutil::write_new_file(&path, &key) {
+                Ok(()) => Some(key),
+                // Another escalate made it first: use theirs.
+                Err(_) => crate::store::fsutil::read_limited(
+                    &path,
+                    64,
+                    crate::store::fsutil::Links::Refuse,
+                )
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()),
+            }
+        })
     }
 
     /// Notices gathered during the command, for the command line to print once.
@@ -400,6 +494,23 @@ impl Signers {
             format!("line {line}: {what}"),
             "Fix the line (the format is in docs/journal-format.md); `escalate key show` prints a correct line for your own key.",
         ))
+    }
+
+    /// `load`, with the SHA-256 of the bytes it parsed.
+    pub fn load_with_hash(data_dir: &Path) -> Result<Option<(Signers, String)>> {
+        let path = Signers::path_in(data_dir);
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            _ => {}
+        }
+        let text = crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024)?;
+        let hash = crate::store::journal::line::sha256_hex(text.as_bytes());
+        let signers = Signers::parse(&text).map_err(|(line, what)| Error::damaged_file(
+            &path,
+            format!("line {line}: {what}"),
+            "Fix the line (the format is in docs/journal-format.md); `escalate key show` prints a correct line for your own key.",
+        ))?;
+        Ok(Some((signers, hash)))
     }
 
     /// SHA-256 of the signers file's bytes, `None` when there is none, for a

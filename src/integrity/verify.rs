@@ -98,6 +98,143 @@ impl Checks {
     }
 }
 
+/// Why a line does not count: the words views print after "not counted: ".
+pub use crate::domain::dispute::Doubt;
+
+/// A line whose signature fails, whose key is not allowed, or that should be
+/// signed and is not. Such a line is kept in the journal and shown, marked, but
+/// never counts: no view, figure or deadline is worked out from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BadLine {
+    /// The line's number (`seq`).
+    pub line: u64,
+    /// The fingerprint the line names, if it names one.
+    pub key: Option<String>,
+    pub why: Doubt,
+    /// What is wrong, in words (as `verify` prints it).
+    pub detail: String,
+}
+
+/// Checks a journal's lines in order, one at a time, so a streamed reading (`show`)
+/// and a whole one (`verify`, the status cache, `sync`) judge each line alike.
+/// The order matters only for unsigned lines: those before the first signed line
+/// were written before escalate signed lines and count; one after it does not.
+pub struct LineCheck<'s> {
+    signers: Option<&'s Signers>,
+    first_signed: Option<u64>,
+    unsigned: usize,
+}
+
+impl<'s> LineCheck<'s> {
+    pub fn new(signers: Option<&'s Signers>) -> LineCheck<'s> {
+        LineCheck {
+            signers,
+            first_signed: None,
+            unsigned: 0,
+        }
+    }
+
+    /// A check that carries on after lines already judged: `state` is what
+    /// `state()` gave after them.
+    pub fn resume(signers: Option<&'s Signers>, state: (Option<u64>, usize)) -> LineCheck<'s> {
+        LineCheck {
+            signers,
+            first_signed: state.0,
+            unsigned: state.1,
+        }
+    }
+
+    /// What the judging of later lines depends on: the first signed line, and
+    /// how many unsigned lines came before it.
+    pub fn state(&self) -> (Option<u64>, usize) {
+        (self.first_signed, self.unsigned)
+    }
+
+    /// The next line, its record and its exact bytes (no line end): `None` if it
+    /// counts.
+    pub fn check(&mut self, r: &Record, raw: &[u8]) -> Option<BadLine> {
+        let bad = |why, detail: String| {
+            Some(BadLine {
+                line: r.seq,
+                key: r.signer.clone(),
+                why,
+                detail,
+            })
+        };
+        let Some(sig) = r.sig.as_deref() else {
+            if let Some(m) = self.first_signed {
+                return bad(Doubt::NotSigned, format!(
+                    "the line is not signed, although line {m} before it is: it was added by hand or by an older escalate"
+                ));
+            }
+            // Format 2 (and line 1's nonce, which only a signing escalate writes)
+            // promises a signature: stripping it does not make a journal "old".
+            if r.v.is_some() || r.signer.is_some() || r.nonce.is_some() {
+                return bad(
+                    Doubt::NotSigned,
+                    "the line is in the signed format but has no signature".into(),
+                );
+            }
+            self.unsigned += 1;
+            return None;
+        };
+        self.first_signed.get_or_insert(r.seq);
+        let signer = r.signer.as_deref().unwrap_or_default();
+        let checked = match line::signed_part(raw) {
+            Some((msg, body)) if body == sig => signing::check(msg, body, signer),
+            _ => Err("its signature is not where the format puts it".into()),
+        };
+        if let Err(what) = checked {
+            return bad(Doubt::SignatureFails, what);
+        }
+        if let Some(s) = self.signers {
+            if let Verdict::Refused(why) = s.verdict(&r.by, signer, &r.at) {
+                return bad(Doubt::KeyNotAllowed, why);
+            }
+        }
+        None
+    }
+
+    /// What cannot be proven about the lines that counted (unsigned ones).
+    pub fn warnings(&self) -> Vec<String> {
+        match (self.unsigned, self.first_signed) {
+            (0, _) => Vec::new(),
+            (_, None) => vec![
+                "unsigned: its lines were written before escalate signed lines, so who wrote them cannot be proven (a checkpoint kept elsewhere can still prove they were not changed since)".into(),
+            ],
+            (u, Some(_)) => vec![format!(
+                "lines 1 to {u} are unsigned (written before escalate signed lines); the lines after them are signed"
+            )],
+        }
+    }
+}
+
+/// Every line of a journal that does not count, in line order: `records` and
+/// their exact bytes (`lines`, without line ends) from line 1, and the signers
+/// file if there is one (without it, any key that signed a line correctly is
+/// allowed). `sync` calls this on a fetched journal as it integrates it and names
+/// each line it returns; `verify` fails (exit 3) on the first.
+pub fn check_line_signatures<L: AsRef<[u8]>>(
+    records: &[Record],
+    lines: &[L],
+    signers: Option<&Signers>,
+) -> Vec<BadLine> {
+    let mut check = LineCheck::new(signers);
+    let mut bad: Vec<BadLine> = records
+        .iter()
+        .zip(lines)
+        .filter_map(|(r, raw)| check.check(r, raw.as_ref()))
+        .collect();
+    // A line whose bytes were not given cannot be checked, so it does not count.
+    bad.extend(records.iter().skip(lines.len()).map(|r| BadLine {
+        line: r.seq,
+        key: r.signer.clone(),
+        why: Doubt::SignatureFails,
+        detail: "its bytes were not given to be checked".into(),
+    }));
+    bad
+}
+
 /// Check every line's signature, and each signed line against the signers file.
 /// Returns the first problem (line, what) and warnings about what cannot be proven.
 fn check_signatures(
@@ -105,62 +242,13 @@ fn check_signatures(
     lines: &[Vec<u8>],
     signers: Option<&Signers>,
 ) -> (Option<(usize, String)>, Vec<String>) {
-    let mut warnings = Vec::new();
-    let mut first_signed: Option<usize> = None;
-    let mut unsigned = 0usize;
-    for (i, (r, raw)) in records.iter().zip(lines).enumerate() {
-        let n = i + 1;
-        let Some(sig) = r.sig.as_deref() else {
-            if let Some(m) = first_signed {
-                return (
-                    Some((
-                        n,
-                        format!(
-                            "the line is not signed, although line {m} before it is: it was added by hand or by an older escalate"
-                        ),
-                    )),
-                    warnings,
-                );
-            }
-            // Format 2 (and line 1's nonce, which only a signing escalate writes)
-            // promises a signature: stripping it does not make a journal "old".
-            if r.v.is_some() || r.signer.is_some() || r.nonce.is_some() {
-                return (
-                    Some((
-                        n,
-                        "the line is in the signed format but has no signature".into(),
-                    )),
-                    warnings,
-                );
-            }
-            unsigned += 1;
-            continue;
-        };
-        first_signed.get_or_insert(n);
-        let signer = r.signer.as_deref().unwrap_or_default();
-        let checked = match line::signed_part(raw) {
-            Some((msg, body)) if body == sig => signing::check(msg, body, signer),
-            _ => Err("its signature is not where the format puts it".into()),
-        };
-        if let Err(what) = checked {
-            return (Some((n, what)), warnings);
-        }
-        if let Some(s) = signers {
-            if let Verdict::Refused(why) = s.verdict(&r.by, signer, &r.at) {
-                return (Some((n, why)), warnings);
-            }
+    let mut check = LineCheck::new(signers);
+    for (r, raw) in records.iter().zip(lines) {
+        if let Some(bad) = check.check(r, raw) {
+            return (Some((bad.line as usize, bad.detail)), Vec::new());
         }
     }
-    match (unsigned, first_signed) {
-        (0, _) => {}
-        (_, None) => warnings.push(
-            "unsigned: its lines were written before escalate signed lines, so who wrote them cannot be proven (a checkpoint kept elsewhere can still prove they were not changed since)".into(),
-        ),
-        (u, Some(_)) => warnings.push(format!(
-            "lines 1 to {u} are unsigned (written before escalate signed lines); the lines after them are signed"
-        )),
-    }
-    (None, warnings)
+    (None, check.warnings())
 }
 
 /// Group- or world-accessible places a record about a child should not be.
@@ -287,9 +375,18 @@ pub fn verify_loaded(
         }
     };
     let suspect = contents.suspect_receipt();
-    let loaded = match session.load_from(id.clone(), contents) {
+    // A journal rewritten since a checkpoint may also fail to load (its opening
+    // re-signed by a key not allowed): the checkpoint's finding says more.
+    let rewritten = checks
+        .entry(id)
+        .and_then(|e| checkpoint::compare(e, &contents.records, &contents.head).err());
+    let loaded = match session.load_from(id.clone(), contents, &lines) {
         Ok(l) => l,
         Err(e) => {
+            let e = match rewritten {
+                Some((line, what)) => Error::damaged(&path, line, what),
+                None => e,
+            };
             fail(&mut report, &path, e);
             return (report, None);
         }
@@ -411,4 +508,84 @@ pub fn signers_not_pinned() -> String {
         "signers not pinned: there is no `{}` file in the data directory, so each signature was checked but not who may sign for whom (see `escalate key show`)",
         signing::SIGNERS_FILE
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testing::{line as record, opened};
+    use crate::integrity::signing::{signers_line, Key};
+
+    /// Signed lines 1 to `n` (an opening, then discussions), chained: each
+    /// record with its exact bytes.
+    fn journal(keys: &[&Key]) -> (Vec<Record>, Vec<String>) {
+        let (mut records, mut lines) = (Vec::new(), Vec::<String>::new());
+        for (i, key) in keys.iter().enumerate() {
+            let event = match i {
+                0 => Event::Opened(opened(1)),
+                _ => Event::Discussed {
+                    stage: 1,
+                    note: format!("talk {i}"),
+                    with: None,
+                },
+            };
+            let mut r = record(i as u64 + 1, "2026-11-30 09:00", event);
+            r.prev = lines
+                .last()
+                .map(|l| line::sha256_hex(l.as_bytes()))
+                .unwrap_or_default();
+            lines.push(line::encode_signed(&mut r, key).unwrap());
+            records.push(r);
+        }
+        (records, lines)
+    }
+
+    #[test]
+    fn fetched_lines_are_named_with_their_key_and_why() {
+        let (own, other) = (Key::from_seed(&[1; 32], "o"), Key::from_seed(&[2; 32], "x"));
+        let at = crate::domain::clock::parse_instant("2026-01-01T00:00:00Z").unwrap();
+        let signers = Signers::parse(&signers_line("t", &own, &at, None)).unwrap();
+        let (records, mut lines) = journal(&[&own, &own, &other, &own]);
+        assert!(check_line_signatures(&records, &lines, None).is_empty());
+        // Line 2 changed after it was signed.
+        lines[1] = lines[1].replace("talk 1", "talk 9");
+        let bad = check_line_signatures(&records, &lines, Some(&signers));
+        let found: Vec<(u64, Doubt)> = bad.iter().map(|b| (b.line, b.why)).collect();
+        assert_eq!(
+            found,
+            [(2, Doubt::SignatureFails), (3, Doubt::KeyNotAllowed)]
+        );
+        assert_eq!(bad[1].key.as_deref(), Some(other.fingerprint()));
+        assert!(bad[1].detail.contains("does not list"), "{}", bad[1].detail);
+        // Without a signers file any key that signed correctly is allowed.
+        let found: Vec<u64> = check_line_signatures(&records, &lines, None)
+            .iter()
+            .map(|b| b.line)
+            .collect();
+        assert_eq!(found, [2]);
+        // A line whose bytes were not given does not count.
+        let bad = check_line_signatures(&records, &lines[..3], None);
+        assert_eq!(
+            bad.last().map(|b| (b.line, b.why)),
+            Some((4, Doubt::SignatureFails))
+        );
+    }
+
+    #[test]
+    fn an_unsigned_line_after_a_signed_one_does_not_count() {
+        let own = Key::from_seed(&[1; 32], "o");
+        let (mut records, mut lines) = journal(&[&own, &own]);
+        let mut r = record(3, "2026-11-30 10:00", Event::Opened(opened(1)));
+        r.event = Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: None,
+        };
+        r.prev = line::sha256_hex(lines[1].as_bytes());
+        lines.push(line::encode(&r).unwrap());
+        records.push(r);
+        let bad = check_line_signatures(&records, &lines, None);
+        assert_eq!(bad.len(), 1);
+        assert_eq!((bad[0].line, bad[0].why), (3, Doubt::NotSigned));
+    }
 }

@@ -119,6 +119,19 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy, flat: bool) -> String
             );
         }
     }
+    if !s.not_counted.is_empty() {
+        let lines: Vec<String> = s
+            .not_counted
+            .iter()
+            .map(|u| format!("line {} ({})", u.line, u.why.words()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Not counted: {}: left out of this dispute's state and every figure; `escalate verify {}` says why",
+            indented(&lines.join(", "), 13, flat),
+            s.id
+        );
+    }
     if s.obligations.is_empty() {
         let _ = writeln!(out, "Outstanding: nothing");
     } else {
@@ -164,6 +177,8 @@ pub fn amends(r: &Record) -> Option<u64> {
 /// the obligation it met, in the policy's words.
 pub struct Timeline<'a> {
     policy: &'a crate::policy::Policy,
+    /// The lines that do not count, marked where they are shown.
+    uncounted: &'a [crate::domain::dispute::Uncounted],
     met: HashMap<u64, &'a ObligationState>,
     corrected: CorrectedTimes,
     /// Each event on one line (piped output), not continued under itself.
@@ -195,6 +210,7 @@ impl<'a> Timeline<'a> {
             .collect();
         Timeline {
             policy,
+            uncounted: &d.uncounted,
             met,
             corrected: CorrectedTimes::of(d),
             flat: false,
@@ -253,6 +269,13 @@ impl<'a> Timeline<'a> {
                 self.flat
             )
         );
+        if let Ok(i) = self.uncounted.binary_search_by_key(&r.seq, |u| u.line) {
+            let _ = writeln!(
+                out,
+                "     NOT COUNTED: {}; nothing above or in any figure comes from this line",
+                self.uncounted[i].why.words()
+            );
+        }
         for a in corrections {
             if let Event::Amended {
                 note,

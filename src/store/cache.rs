@@ -5,19 +5,28 @@
 //!
 //! - an entry is used only while its journal's length, modification time, change
 //!   time and inode are exactly what they were when the entry was made, its
-//!   checksum matches, and the file was written by this very build of escalate;
+//!   authentication tag matches, and the file was written by this very build of
+//!   escalate;
 //! - anything stale, missing or unreadable is rebuilt from the journal, silently;
 //! - deleting `<dir>/cache/` changes no output, only the time it takes;
 //!   `status --no-cache` reads every journal, and `verify` rebuilds the cache from
 //!   the journals it has checked;
 //! - `show`, `verify` and every command that records an event read the journals.
 //!
-//! The checksum is against accidents (a torn disk block, a stray edit), not
-//! against someone with write access to the data directory, who can recompute it;
-//! `verify` is the defence there (docs/journal-format.md).
+//! Each entry keeps which of its journal's lines do not count (a signature that
+//! fails, a key the signers file does not allow), worked out when the journal was
+//! read, so views are honest about them without checking a signature of an
+//! unchanged journal. That is only safe if the cache cannot be forged: every
+//! entry and the table carry an HMAC-SHA256 tag (the first 16 bytes) under a key
+//! kept in the user's key directory, outside the data directory
+//! (`Keyring::cache_key`), over the signers file's hash, the table's lineage and
+//! the bytes. Someone who can write to the data directory but not to that key
+//! directory can delete or damage the cache, never make an entry escalate
+//! believes: an entry moved to another dispute, edited, or kept from before the
+//! signers file changed fails its tag and is rebuilt from the journal.
 //!
 //! The file is binary: a header, then one entry per dispute sorted by ID, each
-//! `length | CRC-32 | Head | moments | state`, where the head and the folded
+//! `length | tag | Head | moments | state`, where the head and the folded
 //! `Dispute` are postcard through `codec` (the state as JSON if the codec cannot
 //! keep it exactly) and the moments (`Snapshots`) plain postcard after their
 //! length; then the table of strings the entries share (`length | CRC-32 |
@@ -25,9 +34,11 @@
 //! read in step with the sorted journal list a batch at a time, so memory stays
 //! bounded however many disputes there are, and rewritten (to a temporary file,
 //! then renamed) only when something changed. The table only grows, so the
-//! entries still good before the first change are copied as they are.
+//! entries still good before the first change are copied as they are. (The table
+//! is `length | tag | postcard(lineage, strings)`.)
 
 mod codec;
+pub mod judged;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -37,7 +48,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::dispute::Dispute;
+use crate::domain::dispute::{Dispute, Uncounted};
 use crate::domain::report::{Brief, Fact, Snapshots};
 
 const MAGIC: &[u8; 8] = b"escache\n";
@@ -49,8 +60,68 @@ const MAX_TABLE: u64 = 4 << 20;
 /// (Formats up to 5 were JSON lines in `status.jsonl`, 6 had no table; a change
 /// to what the folded state holds needs no new number, the build stamp in the
 /// header sees to it; 8 added the snapshots; 9 the recorded time of each fact and
-/// the policy fields of each brief.)
-const FORMAT: u32 = 9;
+/// the policy fields of each brief; 10 replaced each CRC-32 with an
+/// authentication tag and added the lines that do not count.)
+const FORMAT: u32 = 10;
+/// Bytes of an HMAC-SHA256 tag kept (RFC 2104 allows half or more of the hash).
+const TAG: usize = 16;
+/// Bytes before an entry's payload: its length and its tag.
+const FRAME: usize = 4 + TAG;
+
+type Hmac = hmac::Hmac<sha2::Sha256>;
+
+/// What authenticates the cache: the key (from outside the data directory) and
+/// the signers file every cached verdict was judged against.
+#[derive(Clone)]
+pub struct Seal {
+    mac: Hmac,
+}
+
+impl std::fmt::Debug for Seal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Seal")
+    }
+}
+
+impl Seal {
+    /// `signers`: the SHA-256 of the signers file the verdicts were made under.
+    pub fn new(key: &[u8; 32], signers: &str) -> Seal {
+        use hmac::Mac;
+        let mut mac = <Hmac as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+        mac.update(b"escalate status cache\0");
+        mac.update(&FORMAT.to_le_bytes());
+        mac.update(signers.as_bytes());
+        mac.update(b"\0");
+        Seal { mac }
+    }
+
+    /// The tag of `payload`, which is an entry (`b'E'`) or the table (`b'T'`) of
+    /// the table with `lineage`.
+    fn tag(&self, what: u8, lineage: &[u8; 16], payload: &[u8]) -> [u8; TAG] {
+        use hmac::Mac;
+        let mut mac = self.mac.clone();
+        mac.update(&[what]);
+        mac.update(lineage);
+        mac.update(payload);
+        let full = mac.finalize().into_bytes();
+        let mut tag = [0u8; TAG];
+        tag.copy_from_slice(&full[..TAG]);
+        tag
+    }
+
+    /// Whether `tag` is `payload`'s, compared in constant time.
+    fn checks(&self, what: u8, lineage: &[u8; 16], payload: &[u8], tag: &[u8]) -> bool {
+        use hmac::Mac;
+        let mut mac = self.mac.clone();
+        mac.update(&[what]);
+        mac.update(lineage);
+        mac.update(payload);
+        mac.verify_truncated_left(tag).is_ok()
+    }
+}
+
+const ENTRY: u8 = b'E';
+const TABLE: u8 = b'T';
 /// No entry escalate writes comes near this; a larger length means damage.
 const MAX_ENTRY: u32 = 16 << 20;
 
@@ -178,6 +249,8 @@ struct Head {
     snapshot_calendar: Option<u64>,
     /// The state after this part is JSON, not postcard.
     state_is_json: bool,
+    /// The journal's lines that do not count, in line order.
+    uncounted: Vec<Uncounted>,
 }
 
 pub use codec::Shared as Table;
@@ -196,6 +269,9 @@ pub struct Entry {
     /// What a report needs of the dispute as it stood at any instant (see
     /// `snapshots`): only the calendar decoded, the moments when asked for.
     pub snapshot_calendar: Option<u64>,
+    /// The journal's lines that do not count (also in the state), readable
+    /// without decoding it.
+    pub uncounted: Vec<Uncounted>,
     moments: Vec<u8>,
     state_is_json: bool,
     state: Vec<u8>,
@@ -249,6 +325,7 @@ impl Entry {
             brief,
             facts,
             snapshot_calendar: moments.as_ref().map(|_| snapshots.calendar),
+            uncounted: dispute.uncounted.clone(),
             moments: moments.unwrap_or_default(),
             state_is_json,
             state,
@@ -286,6 +363,7 @@ impl Entry {
             && self.warnings == other.warnings
             && self.brief == other.brief
             && self.facts == other.facts
+            && self.uncounted == other.uncounted
             && self.snapshots_agree(other)
             && state(self).is_some()
             && state(self) == state(other)
@@ -300,9 +378,9 @@ impl Entry {
         }
     }
 
-    /// Decode a framed entry, checking its checksum; `table` is the file's.
-    pub fn parse(framed: &[u8], table: &Arc<Table>) -> Option<Entry> {
-        let payload = payload(framed)?;
+    /// Decode a framed entry, checking its tag; `table` is the file's.
+    pub fn parse(framed: &[u8], table: &Arc<Table>, seal: &Seal) -> Option<Entry> {
+        let payload = payload(framed, seal, ENTRY, table.lineage())?;
         let (h, rest): (Head, &[u8]) = codec::decode_prefix(payload, table)?;
         let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
         let moments = rest.get(4..4 + len)?;
@@ -316,6 +394,7 @@ impl Entry {
             brief: h.brief,
             facts: h.facts,
             snapshot_calendar: h.snapshot_calendar,
+            uncounted: h.uncounted,
             moments: moments.to_vec(),
             state_is_json: h.state_is_json,
             state: state.to_vec(),
@@ -323,8 +402,8 @@ impl Entry {
         })
     }
 
-    /// The entry as it is stored: length, checksum, payload.
-    fn framed(&self) -> Option<Vec<u8>> {
+    /// The entry as it is stored: length, tag, payload.
+    fn framed(&self, seal: &Seal) -> Option<Vec<u8>> {
         let head = Head {
             id: self.id.clone(),
             key: self.key,
@@ -335,6 +414,7 @@ impl Entry {
             facts: self.facts.clone(),
             snapshot_calendar: self.snapshot_calendar,
             state_is_json: self.state_is_json,
+            uncounted: self.uncounted.clone(),
         };
         let mut payload = codec::encode(&head, &self.table)?;
         // The moments in plain postcard, after the head, so a command that does
@@ -345,7 +425,7 @@ impl Entry {
         if payload.len() > MAX_ENTRY as usize {
             return None;
         }
-        frame(&payload)
+        frame(&payload, seal, ENTRY, self.table.lineage())
     }
 }
 
@@ -389,32 +469,33 @@ fn identity(file: &File) -> Option<(u64, u64, u64, i128, i128)> {
     }
 }
 
-/// The payload of a framed entry if its length and checksum are right.
-fn payload(framed: &[u8]) -> Option<&[u8]> {
+/// The payload of a framed entry or table if its length and tag are right.
+fn payload<'f>(framed: &'f [u8], seal: &Seal, what: u8, lineage: &[u8; 16]) -> Option<&'f [u8]> {
     let len = u32::from_le_bytes(framed.get(..4)?.try_into().ok()?) as usize;
-    let crc = u32::from_le_bytes(framed.get(4..8)?.try_into().ok()?);
-    let payload = framed.get(8..)?;
-    (payload.len() == len && crc32fast::hash(payload) == crc).then_some(payload)
+    let tag = framed.get(4..FRAME)?;
+    let payload = framed.get(FRAME..)?;
+    (payload.len() == len && seal.checks(what, lineage, payload, tag)).then_some(payload)
 }
 
-/// The ID of a framed entry, read from the start of its payload.
+/// The ID of a framed entry, read from the start of its payload (not yet
+/// authenticated: only to find the entry a journal's ID matches).
 fn entry_id(framed: &[u8]) -> Option<&str> {
-    codec::first_inline(framed.get(8..)?)
+    codec::first_inline(framed.get(FRAME..)?)
 }
 
-/// `payload` with its length and checksum before it.
-fn frame(payload: &[u8]) -> Option<Vec<u8>> {
+/// `payload` with its length and tag before it.
+fn frame(payload: &[u8], seal: &Seal, what: u8, lineage: &[u8; 16]) -> Option<Vec<u8>> {
     let len = u32::try_from(payload.len()).ok()?;
-    let mut out = Vec::with_capacity(payload.len() + 8);
+    let mut out = Vec::with_capacity(payload.len() + FRAME);
     out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(&seal.tag(what, lineage, payload));
     out.extend_from_slice(payload);
     Some(out)
 }
 
 /// The table of a cache file and where its entries end, if the footer, the
-/// table's checksum and its strings are all sound.
-fn read_table(file: &mut BufReader<File>, start: u64) -> Option<(Table, u64)> {
+/// table's tag and its strings are all sound.
+fn read_table(file: &mut BufReader<File>, start: u64, seal: &Seal) -> Option<(Table, u64)> {
     let len = file.get_ref().metadata().ok()?.len();
     let footer = len.checked_sub(16).filter(|&f| f >= start)?;
     let mut tail = [0u8; 16];
@@ -430,10 +511,17 @@ fn read_table(file: &mut BufReader<File>, start: u64) -> Option<(Table, u64)> {
     file.seek(SeekFrom::Start(end)).ok()?;
     let mut framed = vec![0u8; size as usize];
     file.read_exact(&mut framed).ok()?;
-    let strings: Vec<String> = postcard::from_bytes(payload(&framed)?).ok()?;
+    // The lineage comes first, unauthenticated until the tag over it and the
+    // strings is checked.
+    let lineage: [u8; 16] = framed.get(FRAME..FRAME + 16)?.try_into().ok()?;
+    let (read_lineage, strings): ([u8; 16], Vec<String>) =
+        postcard::from_bytes(payload(&framed, seal, TABLE, &lineage)?).ok()?;
+    if read_lineage != lineage {
+        return None;
+    }
     let table = codec::Table::from_strings(strings)?;
     file.seek(SeekFrom::Start(start)).ok()?;
-    Some((Table::new(table), end))
+    Some((Table::new(table, lineage), end))
 }
 
 /// This build of escalate: its version and the size and time of its executable.
@@ -488,7 +576,8 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub fn open(path: &Path) -> Reader {
+    /// The cache at `path`, read only as far as `seal` authenticates it.
+    pub fn open(path: &Path, seal: &Seal) -> Reader {
         let mut reader = Reader {
             file: None,
             pending: None,
@@ -509,7 +598,7 @@ impl Reader {
         let mut first = vec![0; expected.len()];
         if file.read_exact(&mut first).is_ok() && first == expected {
             reader.offset = first.len() as u64;
-            if let Some((table, end)) = read_table(&mut file, reader.offset) {
+            if let Some((table, end)) = read_table(&mut file, reader.offset, seal) {
                 reader.table = Arc::new(table);
                 reader.end = end;
                 reader.file = Some(file);
@@ -530,18 +619,18 @@ impl Reader {
         }
         self.pending = None;
         let Some(file) = &mut self.file else { return };
-        let mut frame = vec![0u8; 8];
-        if self.offset + 8 > self.end || file.read_exact(&mut frame).is_err() {
+        let mut frame = vec![0u8; FRAME];
+        if self.offset + FRAME as u64 > self.end || file.read_exact(&mut frame).is_err() {
             self.file = None;
             return;
         }
         let len = u32::from_le_bytes([frame[0], frame[1], frame[2], frame[3]]);
-        if len > MAX_ENTRY || self.offset + 8 + u64::from(len) > self.end {
+        if len > MAX_ENTRY || self.offset + FRAME as u64 + u64::from(len) > self.end {
             self.file = None;
             return;
         }
-        frame.resize(8 + len as usize, 0);
-        match file.read_exact(&mut frame[8..]) {
+        frame.resize(FRAME + len as usize, 0);
+        match file.read_exact(&mut frame[FRAME..]) {
             Ok(()) => self.pending = Some(frame),
             Err(_) => self.file = None,
         }
@@ -597,12 +686,19 @@ pub struct Writer {
     /// Bytes written so far.
     written: u64,
     table: Arc<Table>,
+    seal: Seal,
 }
 
 impl Writer {
     /// `table` is the old file's (the one `old` read its entries with), or a new
     /// one when nothing is copied.
-    pub fn start(path: &Path, copy_old_upto: u64, table: &Arc<Table>, old: &Reader) -> Writer {
+    pub fn start(
+        path: &Path,
+        copy_old_upto: u64,
+        table: &Arc<Table>,
+        old: &Reader,
+        seal: &Seal,
+    ) -> Writer {
         let tmp = path.with_extension(format!("bin.{}.tmp", std::process::id()));
         let mut w = Writer {
             path: path.to_owned(),
@@ -610,6 +706,7 @@ impl Writer {
             out: None,
             written: 0,
             table: Arc::clone(table),
+            seal: seal.clone(),
         };
         let Some(dir) = path.parent() else { return w };
         if crate::store::fsutil::private_dir(dir).is_err() {
@@ -668,15 +765,16 @@ impl Writer {
     pub fn entry(&mut self, e: &Entry) {
         // An entry that cannot be written leaves a gap, which is only a journal
         // read next time.
-        if let Some(bytes) = e.framed() {
+        if let Some(bytes) = e.framed(&self.seal) {
             self.framed(&bytes);
         }
     }
 
     pub fn finish(self) {
-        let strings = postcard::to_allocvec(self.table.read().strings())
+        let lineage = *self.table.lineage();
+        let strings = postcard::to_allocvec(&(lineage, self.table.read().strings()))
             .ok()
-            .and_then(|p| frame(&p));
+            .and_then(|p| frame(&p, &self.seal, TABLE, &lineage));
         let end = self.written;
         let done = match (self.out, strings) {
             (Some(mut out), Some(table)) => out
@@ -694,6 +792,47 @@ impl Writer {
     }
 }
 
+/// Rewrite a cache file's entries and table with `edit` applied to each payload,
+/// every tag made again with the user's own cache key from `key_dir`: what only
+/// someone holding that key can do. For the tests that prove a command read the
+/// cache (by changing what it says); not in the shipped binary.
+#[cfg(feature = "generate")]
+pub fn reseal_for_tests(root: &Path, key_dir: &Path, edit: impl Fn(&mut Vec<u8>)) -> Option<()> {
+    let key: [u8; 32] = std::fs::read(key_dir.join(crate::integrity::signing::CACHE_KEY_FILE))
+        .ok()?
+        .try_into()
+        .ok()?;
+    let signers = crate::integrity::signing::Signers::load_with_hash(root)
+        .ok()?
+        .map_or_else(|| "none".to_owned(), |(_, hash)| hash);
+    let seal = Seal::new(&key, &signers);
+    let path = path_in(root);
+    let bytes = std::fs::read(&path).ok()?;
+    let header_end = 12 + bytes.get(12..)?.iter().position(|&b| b == b'\n')? + 1;
+    let footer = bytes.len().checked_sub(16)?;
+    let end = u64::from_le_bytes(bytes.get(footer..footer + 8)?.try_into().ok()?) as usize;
+    let lineage: [u8; 16] = bytes.get(end + FRAME..end + FRAME + 16)?.try_into().ok()?;
+    let mut out = bytes[..header_end].to_vec();
+    let mut at = header_end;
+    let mut entries_end = 0;
+    while at < footer {
+        let what = if at == end {
+            entries_end = out.len() as u64;
+            TABLE
+        } else {
+            ENTRY
+        };
+        let len = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
+        let mut payload = bytes.get(at + FRAME..at + FRAME + len)?.to_vec();
+        edit(&mut payload);
+        out.extend_from_slice(&frame(&payload, &seal, what, &lineage)?);
+        at += FRAME + len;
+    }
+    out.extend_from_slice(&entries_end.to_le_bytes());
+    out.extend_from_slice(TAIL);
+    std::fs::write(&path, out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -702,19 +841,39 @@ mod tests {
     /// obligation owed.
     const STATE: &str = r#"{"id":"00VQN7KGB7","opened":{"policy":"lscb","policy_hash":"84d29430b4ebea187b97a0ecc61975356e5bdfbb670a87150f91a96f6256eace","child":"LCS-61928","from":"Health Visiting","with":"Police","summary":"Referral outcome disputed","category":"need-for-action","cp_plan":false,"looked_after":false,"immediate_harm":false,"stage":1},"opened_at":"2025-03-17T23:12:04+00:00","facts":{"cp_plan":false,"looked_after":false,"immediate_harm":false,"category":"need-for-action"},"state":"open","stage":4,"stage_entered":"2025-04-03T23:22:04+00:00","due_override":null,"action_recorded":true,"resolution":null,"reopened":"2025-04-02T10:00:00+01:00","obligations":[{"id":"board-manager","who":"Board Manager","action":"The Manager notifies the Board Manager","stage":3,"arose":"2025-03-29T13:28:04+00:00","arose_line":6,"due":null,"met_by":null,"met_at":"2025-03-30T13:28:04+00:00","step":false,"after":null,"lapsed":null}],"latest":"2025-04-04T11:22:04+00:00","latest_line":10,"corrections":[],"learned":[],"discussed_at":"2025-04-04T11:22:04+00:00","agreed_due":null,"events":10}"#;
 
+    fn seal() -> Seal {
+        Seal::new(&[9; 32], "none")
+    }
+
     #[test]
-    fn a_changed_byte_fails_the_checksum() {
-        let payload = b"\x01\x02abrest".to_vec();
-        let mut framed = (payload.len() as u32).to_le_bytes().to_vec();
-        framed.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        framed.extend_from_slice(&payload);
-        assert!(payload_ok(&framed));
+    fn a_changed_byte_fails_the_tag() {
+        let lineage = [1u8; 16];
+        let framed = frame(b"\x01\x02abrest", &seal(), ENTRY, &lineage).unwrap();
+        assert!(payload(&framed, &seal(), ENTRY, &lineage).is_some());
         assert_eq!(entry_id(&framed), Some("ab"));
-        for i in 8..framed.len() {
+        for i in 4..framed.len() {
             let mut bad = framed.clone();
             bad[i] ^= 0x10;
-            assert!(!payload_ok(&bad), "byte {i}");
+            assert!(
+                payload(&bad, &seal(), ENTRY, &lineage).is_none(),
+                "byte {i}"
+            );
         }
+    }
+
+    #[test]
+    fn a_tag_holds_only_under_its_key_signers_lineage_and_kind() {
+        // Recomputing a checksum was all a forger needed before; a tag needs the
+        // key, and an entry is bound to the signers file its verdicts were made
+        // under and to its own file's strings.
+        let lineage = [1u8; 16];
+        let framed = frame(b"\x01\x02abrest", &seal(), ENTRY, &lineage).unwrap();
+        let other_key = Seal::new(&[8; 32], "none");
+        let other_signers = Seal::new(&[9; 32], "f00d");
+        assert!(payload(&framed, &other_key, ENTRY, &lineage).is_none());
+        assert!(payload(&framed, &other_signers, ENTRY, &lineage).is_none());
+        assert!(payload(&framed, &seal(), ENTRY, &[2; 16]).is_none());
+        assert!(payload(&framed, &seal(), TABLE, &lineage).is_none());
     }
 
     #[test]
@@ -767,42 +926,38 @@ mod tests {
         let path = dir.path().join("cache").join("status.bin");
         let write = |ids: &[&str], inode: u64| {
             let table = Arc::default();
-            let mut w = Writer::start(&path, 0, &table, &Reader::open(&path));
+            let mut w = Writer::start(&path, 0, &table, &Reader::open(&path, &seal()), &seal());
             for id in ids {
                 w.entry(&entry(&table, id, inode));
             }
             w.finish();
         };
         write(&["00000000A0", "00000000B0"], 1);
-        let mut reader = Reader::open(&path);
+        let mut reader = Reader::open(&path, &seal());
         let first = reader.take("00000000A0").unwrap();
-        assert!(Entry::parse(&first, reader.table()).is_some());
+        assert!(Entry::parse(&first, reader.table(), &seal()).is_some());
         // Another process replaces the file meanwhile, its strings numbered
         // otherwise; this one's writer must not copy the new file's entries
         // under its own table.
         write(&["00000000A0"], 2);
         let replaced = std::fs::read(&path).unwrap();
         let table = Arc::clone(reader.table());
-        let mut w = Writer::start(&path, reader.offset(), &table, &reader);
+        let mut w = Writer::start(&path, reader.offset(), &table, &reader, &seal());
         w.entry(&entry(&table, "00000000C0", 1));
         w.finish();
         assert_eq!(std::fs::read(&path).unwrap(), replaced);
         // Unreplaced, the same copy goes ahead.
-        let mut reader = Reader::open(&path);
+        let mut reader = Reader::open(&path, &seal());
         reader.take("00000000A0").unwrap();
         let table = Arc::clone(reader.table());
-        let mut w = Writer::start(&path, reader.offset(), &table, &reader);
+        let mut w = Writer::start(&path, reader.offset(), &table, &reader, &seal());
         w.entry(&entry(&table, "00000000C0", 1));
         w.finish();
-        let mut reader = Reader::open(&path);
+        let mut reader = Reader::open(&path, &seal());
         for id in ["00000000A0", "00000000C0"] {
-            let e = Entry::parse(&reader.take(id).unwrap(), reader.table()).unwrap();
+            let e = Entry::parse(&reader.take(id).unwrap(), reader.table(), &seal()).unwrap();
             assert_eq!(e.dispute().unwrap().opened.with, "Police");
             assert_eq!(e.id, id);
         }
-    }
-
-    fn payload_ok(framed: &[u8]) -> bool {
-        payload(framed).is_some()
     }
 }

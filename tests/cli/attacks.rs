@@ -205,8 +205,9 @@ fn a_forged_line_is_caught_by_its_signature() {
         text.push(forged);
         write_lines(&journal, &text);
         write_receipt(&env, &id, &text);
-        // The forgery reads as resolved: that is what makes it an attack.
-        assert_eq!(env.json(&["show", &id])["state"], "resolved");
+        // The forgery would read as resolved, which is what makes it an attack;
+        // a line that does not verify never counts (issue 25), so it reads open.
+        assert_eq!(env.json(&["show", &id])["state"], "open");
         let (code, out) = verify(&env, &[]);
         assert_eq!(code, Some(3), "{why}: {out}");
         assert!(out.contains(why), "{why}: {out}");
@@ -380,11 +381,19 @@ fn a_journal_rewritten_with_recomputed_hashes_is_caught() {
         }
         write_lines(&journal, &text);
         write_receipt(&env, &id, &text);
-        assert_eq!(
-            env.json(&["show", &id])["summary"],
-            "Nothing of concern",
-            "the rewrite reads back"
-        );
+        match key {
+            None => assert_eq!(
+                env.json(&["show", &id])["summary"],
+                "Nothing of concern",
+                "the rewrite reads back"
+            ),
+            // Signed by a key the signers file does not list, its opening does
+            // not count, so there is no dispute to show (issue 25).
+            Some(_) => {
+                let err = env.fails(3, &["show", &id]);
+                assert!(err.contains("does not count"), "{err}");
+            }
+        }
         match key {
             // Looks like a journal from before signing: a warning only, but the
             // checkpoint sees line 3 is not what it was.

@@ -671,15 +671,17 @@ fn verify_checks_every_correction_refers_to_a_real_event() {
     };
     let text = std::fs::read_to_string(&journal).unwrap();
     let last = text.lines().last().unwrap();
-    let mut v: serde_json::Map<String, Value> = serde_json::from_str(last).unwrap();
-    v.insert("seq".into(), 3.into());
-    v.insert("event".into(), 99.into());
-    v.insert("prev".into(), hex(last.as_bytes()).into());
-    v.remove("hash");
-    let body = Value::Object(v).to_string();
-    let open = &body[..body.len() - 1];
-    let line = format!("{open},\"hash\":\"{}\"}}\n", hex(open.as_bytes()));
-    std::fs::write(&journal, text + &line).unwrap();
+    // Signed afresh (any key may sign while the signers file is absent): a line
+    // whose signature fails does not count, and its correction is never looked at.
+    let mut r: escalate::domain::event::Record = serde_json::from_str(last).unwrap();
+    r.seq = 3;
+    if let escalate::domain::event::Event::Amended { event, .. } = &mut r.event {
+        *event = 99;
+    }
+    r.prev = hex(last.as_bytes());
+    let key = escalate::integrity::signing::Key::from_seed(&[3; 32], "k");
+    let line = escalate::store::journal::line::encode_signed(&mut r, &key).unwrap();
+    std::fs::write(&journal, text + &line + "\n").unwrap();
     let _ = std::fs::remove_file(journal.with_extension("head"));
     let err = env.fails(3, &["verify", &id]);
     assert!(

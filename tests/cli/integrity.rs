@@ -278,6 +278,8 @@ fn a_removed_last_line_is_detected_by_the_head_receipt() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     config.sort();
+    // Besides the signing key, the key that authenticates the status cache.
+    config.retain(|name| name != "cache-key");
     assert_eq!(config, ["signing-key", "signing-key.pub"]);
     assert!(!env.tmp.path().join("xdg-data").exists());
 }
@@ -362,7 +364,17 @@ fn verify_checks_the_stage_rules_and_the_pinned_policy() {
     // replaying the journal under the pinned policy: resolve it, then forge a
     // second resolution by copying that line with the next seq and a fresh seal.
     env.ok(&["resolve", &id, "--outcome", "Agreed"]);
-    append_resealed(&env.journal(&id), |_| {});
+    // Signed afresh (any key may sign while the signers file is absent): a
+    // copied signature would make the line not count, and the rules never see it.
+    let journal = env.journal(&id);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let last = text.lines().last().unwrap();
+    let mut r: escalate::domain::event::Record = serde_json::from_str(last).unwrap();
+    r.seq += 1;
+    r.prev = escalate::store::journal::line::sha256_hex(last.as_bytes());
+    let key = escalate::integrity::signing::Key::from_seed(&[3; 32], "k");
+    let line = escalate::store::journal::line::encode_signed(&mut r, &key).unwrap();
+    std::fs::write(&journal, format!("{text}{line}\n")).unwrap();
     std::fs::remove_file(head_path(&env, &id)).unwrap();
     let err = env.fails(3, &["verify"]);
     assert!(err.contains("damaged at line 3"), "{err}");

@@ -28,3 +28,4 @@ mod show_stream;
 mod stage_order;
 mod terminal;
 mod trial;
+mod unverified;

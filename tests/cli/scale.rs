@@ -3,8 +3,6 @@
 //! answers with the status cache fresh, reused, stale after an append, damaged,
 //! forged or deleted, and as `status --no-cache` gives.
 
-use std::path::Path;
-
 use crate::support::Env;
 
 const CACHE: &str = "status.bin";
@@ -82,33 +80,12 @@ fn generated(disputes: u64) -> Env {
 }
 
 /// Rewrite the cache file's entries and the table of strings they share with
-/// `edit` applied to each payload, and the checksums and the footer recomputed
-/// (what someone with write access could do).
-fn rewrite_entries(path: &Path, edit: impl Fn(&mut Vec<u8>)) {
-    let bytes = std::fs::read(path).unwrap();
-    // The header is the magic, the format and one line naming the build; the
-    // footer says where the entries end and the table starts.
-    let header_end = 12 + bytes[12..].iter().position(|&b| b == b'\n').unwrap() + 1;
-    let footer = bytes.len() - 16;
-    assert_eq!(&bytes[footer + 8..], b"estable\n");
-    let mut out = bytes[..header_end].to_vec();
-    let mut at = header_end;
-    let mut entries_end = None;
-    while at < footer {
-        if at == u64::from_le_bytes(bytes[footer..footer + 8].try_into().unwrap()) as usize {
-            entries_end = Some(out.len() as u64);
-        }
-        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        let mut payload = bytes[at + 8..at + 8 + len].to_vec();
-        edit(&mut payload);
-        out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        at += 8 + len;
-    }
-    out.extend_from_slice(&entries_end.unwrap().to_le_bytes());
-    out.extend_from_slice(b"estable\n");
-    std::fs::write(path, out).unwrap();
+/// `edit` applied to each payload, and the tags made again with the user's own
+/// cache key (what only someone holding that key could do: see tests/cli/
+/// unverified.rs for what a forger without it gets).
+fn rewrite_entries(env: &Env, edit: impl Fn(&mut Vec<u8>)) {
+    escalate::store::cache::reseal_for_tests(&env.data(), &env.config(), edit)
+        .expect("the cache and its key are there");
 }
 
 fn replace_all(bytes: &mut [u8], from: &[u8], to: &[u8]) -> usize {
@@ -189,7 +166,7 @@ fn old_periods_and_series_come_from_the_cache_alone() {
     // impossible, so make them unreadable instead) would only show errors; instead
     // prove the cache is used by changing what it says, with the checksums
     // recomputed: the figures for old periods follow the cache.
-    rewrite_entries(&env.data().join("cache").join(CACHE), |p| {
+    rewrite_entries(&env, |p| {
         replace_all(p, real.as_bytes(), forged_name.as_bytes());
     });
     let forged = env.json(&["report", "--month", "2025-03", "--agency", forged_name]);
@@ -211,7 +188,7 @@ fn old_periods_and_series_come_from_the_cache_alone() {
         .ok(&["status", "--all", "--json", "--no-cache"])
         .contains(forged_name));
     // --no-cache rebuilt the cache; forge it again for verify to find.
-    rewrite_entries(&env.data().join("cache").join(CACHE), |p| {
+    rewrite_entries(&env, |p| {
         replace_all(p, real.as_bytes(), forged_name.as_bytes());
     });
     let out = env.cmd(&["verify"]).output().unwrap();

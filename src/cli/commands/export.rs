@@ -76,7 +76,12 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
                 loaded.map(|l| wanted(&l).then(|| l.summary(&s.calendar_for(&l.policy), &s.now)))
             },
             |id, row| match row {
-                Ok(row) => rows.extend(row),
+                Ok(row) => {
+                    if let Some(r) = &row {
+                        crate::cli::commands::warn_uncounted(&ctx.ui, &id, &r.not_counted);
+                    }
+                    rows.extend(row)
+                }
                 Err(e) => ctx
                     .ui
                     .warn(&format!("dispute {id} is left out of the export: {e}")),
@@ -136,12 +141,18 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     s.each_state(
         |_, loaded| {
             loaded.map(|l| {
-                wanted(&l).then(|| render(&l.summary(&s.calendar_for(&l.policy), &s.now), &here))
+                let row = wanted(&l)
+                    .then(|| render(&l.summary(&s.calendar_for(&l.policy), &s.now), &here));
+                (row, l.dispute.uncounted)
             })
         },
         |id, row| match row {
-            Ok(Some(line)) if written.is_ok() => written = out.write_all(line.as_bytes()),
-            Ok(_) => {}
+            Ok((row, uncounted)) => {
+                crate::cli::commands::warn_uncounted(&ctx.ui, &id, &uncounted);
+                if let (Some(line), true) = (row, written.is_ok()) {
+                    written = out.write_all(line.as_bytes());
+                }
+            }
             Err(e) => ctx
                 .ui
                 .warn(&format!("dispute {id} is left out of the export: {e}")),

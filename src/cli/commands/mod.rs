@@ -21,3 +21,23 @@ pub mod show;
 pub mod status;
 pub mod sync;
 pub mod verify;
+
+/// The one warning every view gives for a dispute with lines that do not count
+/// (`show`, `status`, `report`, `export`): which lines, why, and where to look.
+pub fn warn_uncounted(
+    ui: &crate::cli::Ui,
+    id: &crate::domain::id::DisputeId,
+    uncounted: &[crate::domain::dispute::Uncounted],
+) {
+    if uncounted.is_empty() {
+        return;
+    }
+    let lines: Vec<String> = uncounted
+        .iter()
+        .map(|u| format!("line {} ({})", u.line, u.why.words()))
+        .collect();
+    ui.warn(&format!(
+        "dispute {id}: not counted: {}; what it shows and every figure leave them out. Run `escalate verify {id}` to see why, and ask whoever keeps the signers file",
+        lines.join(", ")
+    ));
+}

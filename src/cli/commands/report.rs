@@ -544,6 +544,7 @@ fn count(
     // up to then).
     let measure = |id: &crate::domain::id::DisputeId, view: Result<crate::ops::View>| {
         let mut v = view?;
+        let uncounted = v.uncounted().to_vec();
         let policy = std::sync::Arc::clone(&v.policy);
         let calendar = s.calendar_for(&policy);
         if let Some(t) = &cut {
@@ -557,12 +558,13 @@ fn count(
                 agencies,
                 (&l.policy, &calendar),
             )?;
-            return Ok(part.map(|mut c| {
+            let part = part.map(|mut c| {
                 if !include.is_empty() {
                     c.set_directory(&here);
                 }
                 c
-            }));
+            });
+            return Ok((part, uncounted));
         }
         let brief = Brief {
             from: std::mem::take(&mut v.brief.from),
@@ -597,7 +599,7 @@ fn count(
         if let (Some(c), false) = (&mut part, include.is_empty()) {
             c.set_directory(&here);
         }
-        Ok(part)
+        Ok((part, uncounted))
     };
     let mut progress = crate::cli::progress::Progress::new(
         ctx,
@@ -608,19 +610,28 @@ fn count(
         },
         "Counting",
     );
-    let visit = |id: crate::domain::id::DisputeId, part: Result<Option<Contribution>>| {
-        progress.inc();
-        match part {
-            Ok(part) => part.into_iter().for_each(&mut absorb),
-            Err(e) => {
-                progress.suspend(|| {
-                    ctx.ui
-                        .warn(&format!("dispute {id} is left out of the report: {e}"))
-                });
-                skip(id.as_str().to_owned());
+    let visit =
+        |id: crate::domain::id::DisputeId,
+         part: Result<(Option<Contribution>, Vec<crate::domain::dispute::Uncounted>)>| {
+            progress.inc();
+            match part {
+                Ok((part, uncounted)) => {
+                    if !uncounted.is_empty() {
+                        progress.suspend(|| {
+                            crate::cli::commands::warn_uncounted(&ctx.ui, &id, &uncounted)
+                        });
+                    }
+                    part.into_iter().for_each(&mut absorb)
+                }
+                Err(e) => {
+                    progress.suspend(|| {
+                        ctx.ui
+                            .warn(&format!("dispute {id} is left out of the report: {e}"))
+                    });
+                    skip(id.as_str().to_owned());
+                }
             }
-        }
-    };
+        };
     s.each_view(true, measure, visit)?;
     drop(progress);
     // Only with --include-dir: listing this directory again would cost every

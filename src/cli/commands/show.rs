@@ -43,6 +43,7 @@ pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     for w in &loaded.warnings {
         ctx.ui.warn(&format!("dispute {id}: {w}"));
     }
+    crate::cli::commands::warn_uncounted(&ctx.ui, &id, &loaded.dispute.uncounted);
     let calendar = s.calendar_for(&loaded.policy);
     let summary = loaded.summary(&calendar, &s.now);
     if ctx.json {
@@ -204,16 +205,31 @@ impl serde::Serialize for Lines<'_> {
         for r in self.journal.replay().map_err(S::Error::custom)? {
             let r = r.map_err(S::Error::custom)?;
             let corrected = times.when_of(&r);
-            if corrected == r.when() {
+            let uncounted = self
+                .dispute
+                .uncounted
+                .binary_search_by_key(&r.seq, |u| u.line)
+                .ok()
+                .map(|i| self.dispute.uncounted[i].why);
+            if corrected == r.when() && uncounted.is_none() {
                 seq.serialize_element(&r)?;
                 continue;
             }
             let mut v = serde_json::to_value(&r).map_err(S::Error::custom)?;
             if let Some(obj) = v.as_object_mut() {
-                obj.insert(
-                    "corrected_happened".into(),
-                    crate::domain::clock::rfc3339::format(&corrected).into(),
-                );
+                if corrected != r.when() {
+                    obj.insert(
+                        "corrected_happened".into(),
+                        crate::domain::clock::rfc3339::format(&corrected).into(),
+                    );
+                }
+                // Why the line does not count (`Doubt`, snake case).
+                if let Some(why) = uncounted {
+                    obj.insert(
+                        "not_counted".into(),
+                        serde_json::to_value(why).map_err(S::Error::custom)?,
+                    );
+                }
             }
             seq.serialize_element(&v)?;
         }

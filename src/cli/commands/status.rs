@@ -149,7 +149,9 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             // A dispute neither open nor owing anything is not listed without
             // --all: its state need not be decoded (most of a partnership's archive).
             let view = match view {
-                Ok(v) if !args.all && !v.brief.pending => return Ok((None, v.warnings().to_vec())),
+                Ok(v) if !args.all && !v.brief.pending => {
+                    return Ok((None, v.warnings().to_vec(), v.uncounted().to_vec()))
+                }
                 other => other,
             };
             view.and_then(|v| v.loaded(s, id)).map(|l| {
@@ -174,14 +176,16 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
                     };
                     (key, rendered)
                 });
-                (row, l.warnings)
+                let uncounted = l.dispute.uncounted.clone();
+                (row, l.warnings, uncounted)
             })
         },
         |id, result| match result {
-            Ok((row, warnings)) => {
+            Ok((row, warnings, uncounted)) => {
                 for w in &warnings {
                     ctx.ui.warn(&format!("dispute {id}: {w}"));
                 }
+                crate::cli::commands::warn_uncounted(&ctx.ui, &id, &uncounted);
                 match (row, &mut spill) {
                     (Some((key, Rendered::Json(text))), Some(file)) => {
                         match file.push(text.as_bytes()) {

@@ -103,13 +103,36 @@ impl Table {
 }
 
 /// The table as the threads that encode and decode entries share it: reading
-/// takes no turn, adding a string does.
-#[derive(Debug, Default)]
-pub struct Shared(RwLock<Table>);
+/// takes no turn, adding a string does. `lineage` names this table and the
+/// tables grown from it: an entry's authentication covers it, so an entry is
+/// never read against another file's strings (entries refer to strings by
+/// number, and two caches built afresh number them differently).
+#[derive(Debug)]
+pub struct Shared(RwLock<Table>, [u8; 16]);
+
+impl Default for Shared {
+    /// An empty table with a new lineage.
+    fn default() -> Shared {
+        let mut lineage = [0u8; 16];
+        if getrandom::fill(&mut lineage).is_err() {
+            // Only tells tables apart: the time and process will do.
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            lineage[..8].copy_from_slice(&(t as u64).to_le_bytes());
+            lineage[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+        }
+        Shared(RwLock::default(), lineage)
+    }
+}
 
 impl Shared {
-    pub fn new(table: Table) -> Shared {
-        Shared(RwLock::new(table))
+    pub fn new(table: Table, lineage: [u8; 16]) -> Shared {
+        Shared(RwLock::new(table), lineage)
+    }
+
+    pub fn lineage(&self) -> &[u8; 16] {
+        &self.1
     }
 
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {

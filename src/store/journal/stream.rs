@@ -40,7 +40,7 @@ impl Stream {
     /// Open, lock and read the journal at `path`, making every check `read` makes;
     /// `visit` sees each line's record once that line has passed its own checks
     /// (a later line may still find the journal damaged).
-    pub fn open(path: &Path, mut visit: impl FnMut(&Record)) -> Result<Stream> {
+    pub fn open(path: &Path, mut visit: impl FnMut(&Record, &[u8])) -> Result<Stream> {
         let file = open_existing(path, false)?;
         wait_for_lock(path, &file, false)?;
         let len = check_file(path, &file)?.len();
@@ -84,7 +84,7 @@ impl Stream {
                 named_hash = Some(chain.prev.clone());
             }
             recorded.extend(recovered(&record).map(str::to_owned));
-            visit(&record);
+            visit(&record, &line);
             if chain.lines == 1 {
                 first = Some(record);
             }
@@ -319,7 +319,7 @@ mod tests {
             Err(e) => e.to_string(),
         };
         let mut seen = Vec::new();
-        let streamed = match Stream::open(path, |r| seen.push(r.clone())) {
+        let streamed = match Stream::open(path, |r, _| seen.push(r.clone())) {
             Ok(s) => {
                 let again: Vec<Record> = s.replay().unwrap().map(|r| r.unwrap()).collect();
                 assert_eq!(again, seen, "the second read gives the lines the first did");
@@ -353,7 +353,7 @@ mod tests {
     fn a_line_changed_between_the_reads_ends_the_lines_with_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), &journal(3, "note"));
-        let stream = Stream::open(&path, |_| {}).unwrap();
+        let stream = Stream::open(&path, |_, _| {}).unwrap();
         assert_eq!(stream.line(2).unwrap().seq, 2);
         assert_eq!(stream.line(3).unwrap().seq, 3);
         assert!(stream.line(4).is_err() && stream.line(0).is_err());
