@@ -1102,52 +1102,6 @@ fn uncounted_before(uncounted: &[Uncounted], line: usize) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::calendar::Division;
-    use crate::domain::testing::{line, opened};
-    use chrono::NaiveDate;
-
-    fn day(d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
-    }
-
-    #[test]
-    fn a_calendar_change_lists_each_deadline_it_moves() {
-        let catalogue = crate::policy::Catalogue::builtin();
-        let gscb = &catalogue.get("gscb").unwrap().policy;
-        let lines = vec![line(1, "2026-11-30 09:00", Event::Opened(opened(1)))];
-        let d = Dispute::fold(
-            DisputeId::from_file_stem("0000000001").unwrap(),
-            lines,
-            gscb,
-        )
-        .unwrap();
-        let old = Calendar::new(Division::EnglandAndWales);
-        assert!(deadline_moves(&d, gscb, &old, &old).is_empty());
-        // The first week of December closed: the stage's deadline moves later.
-        let new = old
-            .clone()
-            .with_closures((1..=4).map(|n| (day(n), "closed".to_owned())));
-        let moved = deadline_moves(&d, gscb, &old, &new);
-        let stage = moved
-            .iter()
-            .find(|m| m.duty.is_none())
-            .expect("the stage's");
-        assert_eq!((stage.id.as_str(), stage.stage), ("0000000001", 1));
-        assert!(stage.from.date < stage.to.date, "{moved:?}");
-        assert_eq!(Some(&stage.from), d.due(gscb, &old).as_ref());
-        assert_eq!(Some(&stage.to), d.due(gscb, &new).as_ref());
-        // A day closed after every deadline moves none.
-        let later = old.clone().with_closures([(
-            NaiveDate::from_ymd_opt(2027, 6, 1).unwrap(),
-            "closed".to_owned(),
-        )]);
-        assert!(deadline_moves(&d, gscb, &old, &later).is_empty());
-    }
-}
-
 /// An event decided and not yet written, with when it happened (`--at`).
 type Planned = (Event, Option<Instant>);
 
@@ -1201,4 +1155,50 @@ fn plan_all(
         events.push((event, happened));
     }
     Ok((events, effects))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Division;
+    use crate::domain::testing::{line, opened};
+    use chrono::NaiveDate;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+    }
+
+    #[test]
+    fn a_calendar_change_lists_each_deadline_it_moves() {
+        let catalogue = crate::policy::Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let lines = vec![line(1, "2026-11-30 09:00", Event::Opened(opened(1)))];
+        let d = Dispute::fold(
+            DisputeId::from_file_stem("0000000001").unwrap(),
+            lines,
+            gscb,
+        )
+        .unwrap();
+        let old = Calendar::new(Division::EnglandAndWales);
+        assert!(deadline_moves(&d, gscb, &old, &old).is_empty());
+        // The first week of December closed: the stage's deadline moves later.
+        let new = old
+            .clone()
+            .with_closures((1..=4).map(|n| (day(n), "closed".to_owned())));
+        let moved = deadline_moves(&d, gscb, &old, &new);
+        let stage = moved
+            .iter()
+            .find(|m| m.duty.is_none())
+            .expect("the stage's");
+        assert_eq!((stage.id.as_str(), stage.stage), ("0000000001", 1));
+        assert!(stage.from.date < stage.to.date, "{moved:?}");
+        assert_eq!(Some(&stage.from), d.due(gscb, &old).as_ref());
+        assert_eq!(Some(&stage.to), d.due(gscb, &new).as_ref());
+        // A day closed after every deadline moves none.
+        let later = old.clone().with_closures([(
+            NaiveDate::from_ymd_opt(2027, 6, 1).unwrap(),
+            "closed".to_owned(),
+        )]);
+        assert!(deadline_moves(&d, gscb, &old, &later).is_empty());
+    }
 }
