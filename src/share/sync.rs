@@ -38,6 +38,25 @@ pub struct Outcome {
     pub superseded: Vec<String>,
     /// The commit now shared, if any.
     pub commit: Option<String>,
+    /// Received lines whose signature fails or whose key is not allowed: kept,
+    /// shown marked, never counted.
+    pub not_counted: Vec<NotCounted>,
+    /// Deadlines of disputes still to be dealt with that the partnership's
+    /// calendar (bank holidays, partnership closure days) moved.
+    pub calendar_moved: Vec<crate::ops::Moved>,
+}
+
+/// A received line that does not count, and where it came from.
+#[derive(Debug, serde::Serialize)]
+pub struct NotCounted {
+    pub dispute: String,
+    pub line: u64,
+    /// The key it names, if any.
+    pub key: Option<String>,
+    pub why: crate::integrity::verify::Doubt,
+    pub detail: String,
+    /// The newest commit that changed that journal in what was received.
+    pub commit: Option<String>,
 }
 
 /// The state of one shared file: at the last sync, in the partnership's copy, here.
@@ -575,6 +594,12 @@ fn integrate_all(
             root.display()
         )));
     }
+    let calendar_changes = decided
+        .iter()
+        .any(|(t, _, write)| *write && t.path.starts_with("calendar/"));
+    let old_calendars = calendar_changes
+        .then(|| crate::store::calendar::Calendars::load(root).ok())
+        .flatten();
     let mut results = Vec::new();
     for (t, contents, write) in decided {
         if write {
@@ -606,13 +631,80 @@ fn integrate_all(
             }
         }
     }
+    // The signers file as it now is (it may just have arrived), for the lines
+    // received below.
+    let signers = crate::integrity::signing::Signers::load(root)
+        .ok()
+        .flatten();
     for t in journals {
         let id = journal_id(&t.path).expect("partitioned on journal_id");
         let contents = integrate_journal(session, &id, t, outcome)?;
+        if t.remote.is_some() && t.remote != t.base {
+            let from = t
+                .base
+                .as_ref()
+                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+            name_not_counted(session, g, &id, &contents, from, signers.as_ref(), outcome);
+        }
         results.push((t.path.clone(), Some(contents)));
+    }
+    if let Some(old) = old_calendars {
+        // Deadlines are worked out from the calendar as it now is (clarification
+        // 5): a partner's import moves them, and this says which.
+        if let Ok(new) = crate::store::calendar::Calendars::load(root) {
+            outcome.calendar_moved = session.calendar_moves(&old, &new).unwrap_or_default();
+        }
     }
     let _ = g;
     Ok(results)
+}
+
+/// Name each line received into `contents` (lines after the first `from`) that
+/// does not count: its signature fails, or its key is not allowed. It is kept
+/// (the partnership's lines are never refused for this: a vandal's push must not
+/// stop everyone's sync) and every view leaves it out.
+fn name_not_counted(
+    session: &Session,
+    g: &Git,
+    id: &DisputeId,
+    contents: &[u8],
+    from: usize,
+    signers: Option<&crate::integrity::signing::Signers>,
+    outcome: &mut Outcome,
+) {
+    let path = session.store.journal_path(id);
+    let Ok(parsed) = journal::parse(&path, contents) else {
+        return;
+    };
+    let lines: Vec<&[u8]> = contents
+        .split(|&b| b == b'\n')
+        .take(parsed.records.len())
+        .collect();
+    let bad: Vec<_> =
+        crate::integrity::verify::check_line_signatures(&parsed.records, &lines, signers)
+            .into_iter()
+            .filter(|b| b.line as usize > from)
+            .collect();
+    if bad.is_empty() {
+        return;
+    }
+    let journal = format!("disputes/{id}.jsonl");
+    let commit = g
+        .run(&["log", "-1", "--format=%H", FETCHED_REF, "--", &journal])
+        .ok()
+        .filter(|r| r.ok)
+        .map(|r| r.text())
+        .filter(|c| !c.is_empty());
+    outcome
+        .not_counted
+        .extend(bad.into_iter().map(|b| NotCounted {
+            dispute: id.to_string(),
+            line: b.line,
+            key: b.key,
+            why: b.why,
+            detail: b.detail,
+            commit: commit.clone(),
+        }));
 }
 
 /// Integrate one journal under its exclusive lock; returns its shared contents.

@@ -403,3 +403,91 @@ fn a_folder_that_is_a_link_stops_sync_before_it_writes_through_it() {
     assert!(err.contains("not a folder"), "{err}");
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
+
+#[test]
+fn a_pushed_line_by_a_key_not_allowed_is_named_by_sync_and_counts_nowhere() {
+    let (tmp, remote, school, csc) = partnership();
+    let r = remote.to_str().unwrap();
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
+    csc.ok(&["discuss", &d1, "--note", "csc-1"]);
+    // The partnership pins who may sign: the school's and social care's keys.
+    let line = |env: &crate::support::Env| {
+        env.json(&["key", "show"])["signers_line"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let signers = format!("{}\n{}\n", line(&school), line(&csc));
+    std::fs::write(school.data().join("signers"), signers).unwrap();
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+
+    // Someone whose key is not on the list joins and resolves the dispute.
+    let mallory = agency("Mallory", "Nobody's agency");
+    let dir = tmp.path().join("mallory");
+    mallory.ok(&["share", "join", r, dir.to_str().unwrap()]);
+    let out = mallory
+        .cmd(&["resolve", &d1, "--outcome", "closed by a stranger", "--yes"])
+        .env("ESCALATE_DIR", &dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = mallory
+        .cmd(&["sync"])
+        .env("ESCALATE_DIR", &dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Social care's sync takes it (a vandal's push must not stop anyone's sync),
+    // names it, and it counts nowhere.
+    let out = csc.ok(&["sync"]);
+    assert!(
+        out.contains(&format!("Not counted: dispute {d1} line")),
+        "{out}"
+    );
+    assert!(
+        out.contains("from commit") && out.contains("key SHA256:"),
+        "{out}"
+    );
+    let shown = csc.json(&["show", &d1]);
+    assert_ne!(shown["state"], "resolved", "{shown}");
+    let status = csc.ok(&["status"]);
+    assert!(status.contains(&d1), "the dispute is still open: {status}");
+    csc.fails(3, &["verify"]);
+}
+
+#[test]
+fn a_partnership_closure_day_that_moves_a_deadline_is_listed_by_sync() {
+    let (_tmp, remote, school, csc) = partnership();
+    let r = remote.to_str().unwrap();
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
+    let due = csc.json(&["show", &d1])["due"].as_str().unwrap().to_owned();
+    // A partnership training day on the day the stage is due moves it on.
+    school.ok(&[
+        "calendar",
+        "close",
+        &due,
+        "--reason",
+        "Partnership training day",
+        "--partnership",
+    ]);
+    school.ok(&["sync"]);
+    let out = csc.ok(&["sync"]);
+    assert!(
+        out.contains("calendar changed: 1 deadline(s) move") && out.contains(&d1),
+        "{out}"
+    );
+    let moved = csc.json(&["show", &d1])["due"].as_str().unwrap().to_owned();
+    assert_ne!(moved, due);
+}

@@ -27,6 +27,43 @@ pub fn identity(ctx: &Ctx) -> Result<Identity> {
 /// What a sync did, for people.
 pub fn render(o: &Outcome) -> String {
     let mut text = String::new();
+    for n in &o.not_counted {
+        text.push_str(&format!(
+            "Not counted: dispute {} line {}{}{}: {} ({}); it is kept and shown marked, and counts nowhere. `escalate verify {}` names it too.\n",
+            n.dispute,
+            n.line,
+            n.commit
+                .as_deref()
+                .map(|c| format!(", from commit {}", &c[..c.len().min(12)]))
+                .unwrap_or_default(),
+            n.key
+                .as_deref()
+                .map(|k| format!(", key {k}"))
+                .unwrap_or_default(),
+            n.why.words(),
+            n.detail,
+            n.dispute
+        ));
+    }
+    if !o.calendar_moved.is_empty() {
+        text.push_str(&format!(
+            "The partnership's calendar changed: {} deadline(s) move:\n",
+            o.calendar_moved.len()
+        ));
+        for m in &o.calendar_moved {
+            text.push_str(&format!(
+                "  {} stage {}{}: from {} to {}\n",
+                m.id,
+                m.stage,
+                m.duty
+                    .as_deref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default(),
+                crate::domain::clock::human_date(m.from.date),
+                crate::domain::clock::human_date(m.to.date)
+            ));
+        }
+    }
     for s in &o.superseded {
         text.push_str(&format!("Superseded: {s}\n"));
     }
