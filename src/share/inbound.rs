@@ -130,17 +130,16 @@ fn check_owned(g: &Git, tip: &str, base: Option<&str>, entries: &[Entry]) -> Res
         if unchanged || super::is_owned_text(&entry.path, &bytes) {
             continue;
         }
-        return Err(refusal(
-            g,
-            tip,
-            base,
+        let (commit, author) = culprit(g, tip, base, entry.path.as_bytes());
+        return Err(refused(
             entry.path.as_bytes(),
             "a version of a file only escalate writes that escalate did not write",
+            &commit,
+            &author,
         )
-        .with_hint(format!(
-            "Whoever looks after the partnership's repository can undo that commit, or anyone in the partnership can put escalate's own version back with `escalate share repair`. Until then nothing is taken from the repository or sent to it; recording here still works. ({})",
-            entry.path
-        )));
+        .with_hint(
+            "Anyone in the partnership can put escalate's own version back with `escalate share repair` (or whoever looks after the repository can undo that commit). Until then nothing is taken from the repository or sent to it; recording here still works.",
+        ));
     }
     Ok(())
 }
@@ -148,15 +147,19 @@ fn check_owned(g: &Git, tip: &str, base: Option<&str>, entries: &[Entry]) -> Res
 /// The refusal for `path` in `tip`, naming the commit that brought it.
 fn refusal(g: &Git, tip: &str, base: Option<&str>, path: &[u8], what: &str) -> Error {
     let (commit, author) = culprit(g, tip, base, path);
+    refused(path, what, &commit, &author).with_hint(format!(
+        "Tell whoever looks after the partnership's repository: that commit needs undoing (`git revert {}`, then a push). Recording here still works, and the first `escalate sync` after the fix sends everything that waited.",
+        &commit[..commit.len().min(12)]
+    ))
+}
+
+/// "The repository holds `what` at `path`, from `commit` by `author`".
+fn refused(path: &[u8], what: &str, commit: &str, author: &str) -> Error {
     Error::refused(format!(
         "the partnership's repository holds {what} at \"{}\", from commit {} by {}; escalate takes nothing from the repository while it does, and nothing was changed here",
         shown(path),
         &commit[..commit.len().min(12)],
         author
-    ))
-    .with_hint(format!(
-        "Tell whoever looks after the partnership's repository: that commit needs undoing (`git revert {}`, then a push). Recording here still works, and the first `escalate sync` after the fix sends everything that waited.",
-        &commit[..commit.len().min(12)]
     ))
 }
 
