@@ -48,20 +48,26 @@ fn strace_available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// `escalate discuss ID --note NOTE` in `env`, killed before the `n`th `syscall`.
-/// Returns None when it was killed, Some(code) when it got to its end first.
-fn discuss_killed_at(env: &Env, id: &str, note: &str, syscall: &str, n: usize) -> Option<i32> {
+/// `escalate ARGS` in `env` (and every process it starts), killed before the
+/// `n`th `syscall` of any of them; what strace passed on.
+fn killed_at(env: &Env, args: &[&str], syscall: &str, n: usize) -> std::process::Output {
     let exe = assert_cmd::cargo::cargo_bin("escalate");
-    let out = StdCommand::new("strace")
+    StdCommand::new("strace")
         .args(["-f", "-o", "/dev/null", "-e"])
         .arg(format!("inject={syscall}:signal=KILL:when={n}"))
         .arg(exe)
-        .args(["discuss", id, "--note", note])
+        .args(args)
         .env_clear()
         .envs(env.vars())
         .stdin(Stdio::null())
         .output()
-        .expect("run strace");
+        .expect("run strace")
+}
+
+/// `escalate discuss ID --note NOTE` in `env`, killed before the `n`th `syscall`.
+/// Returns None when it was killed, Some(code) when it got to its end first.
+fn discuss_killed_at(env: &Env, id: &str, note: &str, syscall: &str, n: usize) -> Option<i32> {
+    let out = killed_at(env, &["discuss", id, "--note", note], syscall, n);
     // strace passes a tracee's death by signal on as its own.
     let code = out.status.code();
     assert!(
@@ -318,22 +324,11 @@ fn a_file_size_limit_cuts_nothing_in_half() {
 }
 
 /// `escalate sync` in `env` (and every git it starts), killed before the `n`th
-/// `syscall` of any of those processes. Returns whether it was killed.
+/// `syscall` of any of those processes. Returns whether it was killed: a git
+/// child killed makes escalate report the failure and exit 1; escalate killed
+/// itself dies by the signal.
 fn sync_killed_at(env: &Env, syscall: &str, n: usize) -> bool {
-    let exe = assert_cmd::cargo::cargo_bin("escalate");
-    let out = StdCommand::new("strace")
-        .args(["-f", "-o", "/dev/null", "-e"])
-        .arg(format!("inject={syscall}:signal=KILL:when={n}"))
-        .arg(exe)
-        .arg("sync")
-        .env_clear()
-        .envs(env.vars())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run strace");
-    // A git child killed makes escalate report the failure and exit 1; escalate
-    // killed itself dies by the signal.
-    !out.status.success()
+    !killed_at(env, &["sync"], syscall, n).status.success()
 }
 
 /// A copy of a partnership: its bare repository and one clone (`clone`'s data

@@ -11,6 +11,15 @@ use std::path::{Path, PathBuf};
 use crate::share::{
     agency, count, git, hook, journals, partnership, school_case, share, sync_refused,
 };
+use crate::support::Env;
+
+/// A school and social care sharing one dispute through a bare repository.
+fn shared_case() -> (tempfile::TempDir, PathBuf, Env, Env, String) {
+    let (tmp, remote, school, csc) = partnership();
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, remote.to_str().unwrap());
+    (tmp, remote, school, csc, d1)
+}
 
 /// A clone a rogue partner pushes from with plain git.
 fn rogue(tmp: &Path, remote: &str) -> PathBuf {
@@ -158,10 +167,8 @@ fn files_below(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn a_path_that_climbs_out_of_the_data_directory_is_refused_named_and_runs_nothing() {
-    let (tmp, remote, school, csc) = partnership();
+    let (tmp, remote, school, csc, d1) = shared_case();
     let r = remote.to_str().unwrap();
-    let d1 = school_case(&school, "LCS-1");
-    share(&school, &csc, r);
 
     // The partner aims at a git config beside social care's data directory,
     // one that would run a command the next time git looks at the repository.
@@ -231,10 +238,8 @@ fn a_path_that_climbs_out_of_the_data_directory_is_refused_named_and_runs_nothin
 
 #[test]
 fn links_submodules_executables_large_files_and_local_only_files_are_refused() {
-    let (tmp, remote, school, csc) = partnership();
+    let (tmp, remote, school, csc, d1) = shared_case();
     let r = remote.to_str().unwrap();
-    let d1 = school_case(&school, "LCS-1");
-    share(&school, &csc, r);
     let journal = format!("{d1}.jsonl");
     let receipt = format!("{d1}.head");
     let big = vec![b'x'; 64 * 1024 * 1024 + 1];
@@ -347,10 +352,7 @@ fn an_edited_gitignore_is_refused_until_share_repair_puts_escalates_back() {
 
 #[test]
 fn settings_and_hooks_in_a_clone_never_run() {
-    let (tmp, remote, school, csc) = partnership();
-    let r = remote.to_str().unwrap();
-    let d1 = school_case(&school, "LCS-1");
-    share(&school, &csc, r);
+    let (tmp, _remote, school, csc, d1) = shared_case();
     let marker = tmp.path().join("ran");
     let touch = format!("touch '{}'", marker.display());
 
@@ -406,10 +408,8 @@ fn a_folder_that_is_a_link_stops_sync_before_it_writes_through_it() {
 
 #[test]
 fn a_pushed_line_by_a_key_not_allowed_is_named_by_sync_and_counts_nowhere() {
-    let (tmp, remote, school, csc) = partnership();
+    let (tmp, remote, school, csc, d1) = shared_case();
     let r = remote.to_str().unwrap();
-    let d1 = school_case(&school, "LCS-1");
-    share(&school, &csc, r);
     csc.ok(&["discuss", &d1, "--note", "csc-1"]);
     // The partnership pins who may sign: the school's and social care's keys.
     let line = |env: &crate::support::Env| {
@@ -468,10 +468,7 @@ fn a_pushed_line_by_a_key_not_allowed_is_named_by_sync_and_counts_nowhere() {
 
 #[test]
 fn a_partnership_closure_day_that_moves_a_deadline_is_listed_by_sync() {
-    let (_tmp, remote, school, csc) = partnership();
-    let r = remote.to_str().unwrap();
-    let d1 = school_case(&school, "LCS-1");
-    share(&school, &csc, r);
+    let (_tmp, _remote, school, csc, d1) = shared_case();
     let due = csc.json(&["show", &d1])["due"].as_str().unwrap().to_owned();
     // A partnership training day on the day the stage is due moves it on.
     school.ok(&[
