@@ -363,7 +363,7 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
             .with_hint("Check the address; a new partnership starts with `escalate share init REMOTE` on an empty repository."));
     }
     let mut reader = g.blob_reader()?;
-    let mut disputes = 0;
+    let mut journals = Vec::new();
     for entry in &entries {
         let bytes = reader
             .read(&entry.object, crate::store::journal::MAX_JOURNAL_BYTES)?
@@ -376,15 +376,17 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
         }
         match &entry.kind {
             crate::store::layout::Shared::Journal(id) => {
-                let journal = crate::store::layout::journal(path, id);
-                fsutil::private_dir(&crate::store::layout::disputes(path))?;
-                crate::store::journal::replace(&journal, &bytes)?;
-                disputes += 1;
+                journals.push((crate::store::layout::journal(path, id), bytes));
             }
             _ => fsutil::replace_beneath(path, &entry.path, &bytes)?,
         }
     }
     drop(reader);
+    let disputes = journals.len();
+    if disputes > 0 {
+        fsutil::private_dir(&crate::store::layout::disputes(path))?;
+        crate::store::journal::replace_all(&journals)?;
+    }
     g.ok(&["update-ref", &format!("refs/heads/{BRANCH}"), &tip])?;
     g.ok(&["update-ref", SYNCED_REF, &tip])?;
     g.ok(&["read-tree", "--reset", &tip])?;

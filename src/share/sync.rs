@@ -143,7 +143,22 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
         if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
             set_base(&g, f)?;
         }
-        let Some(commit) = build_commit(&g, &results, fetched.as_deref(), identity)? else {
+        // Only what differs from the partnership's copy goes into the commit: a
+        // sync that only received writes nothing for git to hash again.
+        let theirs: std::collections::HashMap<&str, Option<&[u8]>> = threes
+            .iter()
+            .map(|t| (t.path.as_str(), t.remote.as_deref()))
+            .collect();
+        let to_send: Vec<(String, Option<Vec<u8>>)> = results
+            .iter()
+            .filter(|(p, bytes)| {
+                theirs
+                    .get(p.as_str())
+                    .is_none_or(|r| *r != bytes.as_deref())
+            })
+            .cloned()
+            .collect();
+        let Some(commit) = build_commit(&g, &to_send, fetched.as_deref(), identity)? else {
             let _ = g.run(&["update-index", "-q", "--refresh"]);
             if let Some(f) = &fetched {
                 check_all_shared(&g, f, &recorded_here)?;
@@ -152,15 +167,7 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             outcome.commit = fetched;
             return Ok(outcome);
         };
-        outcome.sent = results
-            .iter()
-            .filter(|(p, bytes)| {
-                threes
-                    .iter()
-                    .find(|t| &t.path == p)
-                    .is_some_and(|t| t.remote.as_deref() != bytes.as_deref())
-            })
-            .count();
+        outcome.sent = to_send.len();
         let pushed = g.run(&[
             "push",
             "--quiet",
@@ -636,9 +643,10 @@ fn integrate_all(
     let signers = crate::integrity::signing::Signers::load(root)
         .ok()
         .flatten();
+    let mut arrived = Vec::new();
     for t in journals {
         let id = journal_id(&t.path).expect("partitioned on journal_id");
-        let contents = integrate_journal(session, &id, t, outcome)?;
+        let contents = integrate_journal(session, &id, t, outcome, &mut arrived)?;
         if t.remote.is_some() && t.remote != t.base {
             let from = t
                 .base
@@ -648,6 +656,9 @@ fn integrate_all(
         }
         results.push((t.path.clone(), Some(contents)));
     }
+    // Disputes new to this clone, written together: a partnership that joins
+    // late, or an agency back after a week offline, receives thousands.
+    journal::replace_all(&arrived)?;
     if let Some(old) = old_calendars {
         // Deadlines are worked out from the calendar as it now is (clarification
         // 5): a partner's import moves them, and this says which.
@@ -708,11 +719,14 @@ fn name_not_counted(
 }
 
 /// Integrate one journal under its exclusive lock; returns its shared contents.
+/// A journal new to this clone is added to `arrived`, to be written with the
+/// others (`journal::replace_all`).
 fn integrate_journal(
     session: &Session,
     id: &DisputeId,
     t: &Three,
     outcome: &mut Outcome,
+    arrived: &mut Vec<(std::path::PathBuf, Vec<u8>)>,
 ) -> Result<Vec<u8>> {
     let path = session.store.journal_path(id);
     if !path.exists() {
@@ -721,8 +735,8 @@ fn integrate_journal(
             return Err(Error::refused(format!("dispute {id} vanished during sync")));
         };
         crate::store::fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
-        journal::replace(&path, &bytes)?;
         outcome.received += bytes.iter().filter(|&&b| b == b'\n').count();
+        arrived.push((path, bytes.clone()));
         return Ok(bytes);
     }
     let writer = journal::Writer::open(&path)?;

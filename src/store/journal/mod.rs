@@ -610,11 +610,7 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |e| Error::io(format!("could not write {}", path.display()), e);
     let replacement = crate::store::layout::journal_replacement(path);
     let receipt_tmp = crate::store::layout::receipt_of_replacement(path);
-    let complete = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    let receipt = (!bytes.is_empty()).then(|| head::Receipt {
-        seq: complete.split(|&b| b == b'\n').count() as u64,
-        hash: line::sha256_hex(complete.rsplit(|&b| b == b'\n').next().unwrap_or(complete)),
-    });
+    let receipt = receipt_of(bytes);
     write_temporary(&replacement, bytes, Durability::Synced).map_err(io)?;
     if let Some(r) = &receipt {
         write_temporary(&receipt_tmp, head::render(r).as_bytes(), Durability::Synced)
@@ -630,6 +626,73 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `replace` for many journals of one directory at once (a sync receiving a
+/// partnership's new disputes): every new file and receipt is written, then the
+/// file system is flushed once, then each is renamed into place, then it is
+/// flushed again. Each journal goes through the same states as with `replace`,
+/// with two flushes in all instead of three for each journal.
+pub fn replace_all(items: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    if items.len() > 1 {
+        return replace_many(items);
+    }
+    for (path, bytes) in items {
+        replace(path, bytes)?;
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn replace_many(items: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+    use crate::store::fsutil::{write_temporary, Durability};
+    let flush = |dir: &Path| -> Result<()> {
+        let d = File::open(dir)
+            .map_err(|e| Error::io(format!("could not open {}", dir.display()), e))?;
+        rustix::fs::syncfs(&d)
+            .map_err(|e| Error::io(format!("could not flush {}", dir.display()), e.into()))
+    };
+    let dir = items[0].0.parent().unwrap_or(Path::new("."));
+    for (path, bytes) in items {
+        let io = |e| Error::io(format!("could not write {}", path.display()), e);
+        write_temporary(
+            &crate::store::layout::journal_replacement(path),
+            bytes,
+            Durability::Unsynced,
+        )
+        .map_err(io)?;
+        if let Some(r) = receipt_of(bytes) {
+            write_temporary(
+                &crate::store::layout::receipt_of_replacement(path),
+                head::render(&r).as_bytes(),
+                Durability::Unsynced,
+            )
+            .map_err(io)?;
+        }
+    }
+    flush(dir)?;
+    for (path, bytes) in items {
+        let io = |e| Error::io(format!("could not write {}", path.display()), e);
+        std::fs::rename(crate::store::layout::journal_replacement(path), path).map_err(io)?;
+        if !bytes.is_empty() {
+            std::fs::rename(
+                crate::store::layout::receipt_of_replacement(path),
+                head::path_for(path),
+            )
+            .map_err(io)?;
+        }
+    }
+    flush(dir)
+}
+
+/// The receipt of a journal holding exactly `bytes` (complete lines).
+fn receipt_of(bytes: &[u8]) -> Option<head::Receipt> {
+    let complete = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    (!bytes.is_empty()).then(|| head::Receipt {
+        seq: complete.split(|&b| b == b'\n').count() as u64,
+        hash: line::sha256_hex(complete.rsplit(|&b| b == b'\n').next().unwrap_or(complete)),
+    })
 }
 
 /// A journal open for appending, holding its exclusive lock until dropped.
