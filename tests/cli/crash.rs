@@ -366,7 +366,7 @@ fn shared_count(bare: &Path, id: &str, marker: &str) -> usize {
 }
 
 /// Every point at which a kill can interrupt a sync that must rebase a local line
-/// after the partnership's and send a new dispute: the next sync completes, and
+/// after the partnership's, receive two new disputes and send one: the next sync completes, and
 /// every acknowledged line is in the partnership's repository exactly once. By
 /// default every eighth kill point of each system call is tried, which keeps CI
 /// to a minute or so; `ESCALATE_TEST_SYNC_STRIDE=1` tries them all (about 220).
@@ -390,6 +390,11 @@ fn a_sync_killed_at_any_step_is_completed_by_the_next_and_shares_each_line_once(
     let d1 = crate::share::school_case(&school, "LCS-1");
     crate::share::share(&school, &csc, r);
     school.ok(&["discuss", &d1, "--note", "school-1"]);
+    // Two disputes new to social care, written together when they arrive.
+    let arriving = [
+        crate::share::school_case(&school, "LCS-3"),
+        crate::share::school_case(&school, "LCS-4"),
+    ];
     school.ok(&["sync"]);
     // Social care recorded offline: a line to rebase after the school's, and a
     // new dispute.
@@ -427,6 +432,9 @@ fn a_sync_killed_at_any_step_is_completed_by_the_next_and_shares_each_line_once(
             );
             let local = std::fs::read_to_string(env.journal(&d1)).unwrap();
             assert_eq!(local.matches("csc-offline").count(), 1, "{label}");
+            for id in &arriving {
+                env.ok(&["show", id]);
+            }
         }
     }
     eprintln!("{tried} kill points of a sync tried (every {stride})");
