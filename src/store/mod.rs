@@ -488,15 +488,10 @@ pub mod layout {
         sync_state(root).join("scratch").join(format!("{id}.jsonl"))
     }
 
-    /// The journals a sync is rewriting, each kept as it was (under its own file
-    /// name) until the rewrite is done, so a crash part-way loses nothing.
+    /// Where an older escalate's sync kept each journal it was rewriting in
+    /// place; a sync now only restores and removes what a crash left there.
     pub fn sync_backups(root: &Path) -> PathBuf {
         sync_state(root).join("backup")
-    }
-
-    /// Where a sync keeps `journal` while it rewrites it.
-    pub fn sync_backup_of(root: &Path, journal: &Path) -> PathBuf {
-        sync_backups(root).join(journal.file_name().unwrap_or_default())
     }
 
     /// The journal a backup in `sync_backups` belongs to, by the backup's name.
