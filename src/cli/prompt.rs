@@ -364,6 +364,20 @@ impl Prompter {
         }
     }
 
+    /// A yes/no question that defaults to no; Esc cancels and writes nothing. A
+    /// question too long for one line is printed above a short prompt, as for
+    /// every other prompt.
+    pub fn yes_no(&self, question: &str) -> Result<bool> {
+        restore_cursor_on_interrupt();
+        Confirm::with_theme(&self.theme)
+            .with_prompt(self.prompt(question, "Yes or no?"))
+            .default(false)
+            .wait_for_newline(true)
+            .interact_opt()
+            .map_err(cancelled)?
+            .ok_or_else(|| Error::refused("cancelled; nothing was written"))
+    }
+
     /// Ask yes/no, defaulting to no; "no" cancels.
     pub fn confirm(&self, question: &str) -> Result<()> {
         restore_cursor_on_interrupt();

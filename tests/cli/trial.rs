@@ -592,6 +592,59 @@ mod pty {
         assert_eq!(v["immediate_harm"], true);
     }
 
+    // 14. A yes/no question wider than the terminal (`open`'s facts, with what
+    // the policy says follows from them) is printed above a short prompt, so
+    // the redrawn prompt leaves no half-line behind.
+
+    #[test]
+    fn a_long_yes_no_question_at_80_columns_leaves_no_half_line() {
+        let env = Env::new();
+        let mut p = spawn_command(
+            at_80(
+                &env,
+                &[
+                    "open",
+                    "--policy",
+                    "gscb",
+                    "--child",
+                    "LCS-13",
+                    "--from",
+                    "Hollyfield Primary",
+                    "--with",
+                    "Children's Social Care",
+                    "--category",
+                    "levels-of-need",
+                ],
+            ),
+            Some(20_000),
+        )
+        .unwrap();
+        p.exp_string("What is the disagreement about?").unwrap();
+        crate::support::key(&mut p, "Below threshold\r");
+        // Three facts gscb asks about, each answered "no".
+        let mut rest = String::new();
+        for _ in 0..3 {
+            rest.push_str(&p.exp_string("Yes or no?").unwrap());
+            crate::support::key(&mut p, "\r");
+        }
+        rest.push_str(&p.exp_eof().unwrap());
+        // Colour codes stand between a prompt's mark and its text.
+        let mut plain = String::new();
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                chars.by_ref().find(|c| c.is_ascii_alphabetic());
+            } else {
+                plain.push(c);
+            }
+        }
+        let rest = plain;
+        assert!(
+            !rest.contains("? Does the child") && !rest.contains("? Is the child"),
+            "a question was drawn as the prompt and left behind: {rest}"
+        );
+    }
+
     // 12. `resolve` asks on a terminal, as `escalate` does; --yes does not.
 
     #[test]

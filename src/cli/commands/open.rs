@@ -318,7 +318,7 @@ fn ask_facts(
             Flag::ImmediateHarm => immediate_harm,
         };
         if !given {
-            facts.set(flag, yes_no(&question(policy, flag))?);
+            facts.set(flag, p.yes_no(&question(policy, flag))?);
         }
     }
     let duties = crate::domain::dispute::duties_from_facts(policy, facts);
@@ -345,15 +345,4 @@ fn question(policy: &crate::policy::Policy, flag: Flag) -> String {
         Some(r) => format!("{base} ({}: {r})", policy.id),
         None => base.to_owned(),
     }
-}
-
-/// A yes/no question that defaults to no; cancelling writes nothing.
-fn yes_no(question: &str) -> Result<bool> {
-    dialoguer::Confirm::with_theme(&dialoguer::theme::ColorfulTheme::default())
-        .with_prompt(question)
-        .default(false)
-        .wait_for_newline(true)
-        .interact_opt()
-        .map_err(|_| crate::error::Error::refused("cancelled; nothing was written"))?
-        .ok_or_else(|| crate::error::Error::refused("cancelled; nothing was written"))
 }
