@@ -687,6 +687,25 @@ impl Session {
     }
 
     /// Who records: the actor, signing with their key (created on first use).
+    /// Said after recording when the signers file does not allow this user's
+    /// key for their name now: the line is kept but counts nowhere until it
+    /// does, and a new colleague should hear that at once, not at month end.
+    pub fn own_line_not_counted(&self) -> Option<String> {
+        self.own_key_refused().map(|why| format!(
+            "the line was recorded but does not count, and nor will any you record, until the signers file allows your key ({why}): send the line `escalate key show` prints to whoever keeps the signers file"
+        ))
+    }
+
+    /// Why the signers file does not allow this user's key for their name now.
+    fn own_key_refused(&self) -> Option<String> {
+        let signers = self.keys.signers().ok().flatten()?;
+        let key = self.keys.signer(&self.actor).ok()?;
+        match signers.verdict(&self.actor, key.fingerprint(), &self.now) {
+            crate::integrity::signing::Verdict::Allowed => None,
+            crate::integrity::signing::Verdict::Refused(why) => Some(why),
+        }
+    }
+
     pub fn author(&self) -> Result<journal::Author<'_>> {
         Ok(journal::Author {
             by: &self.actor,
@@ -704,6 +723,14 @@ impl Session {
         plan::open(&opened, p, &self.calendar_for(&policy), when, |name| {
             agencies.canonical(name).into_owned()
         })?;
+        // A journal whose first line does not count is damaged for everyone:
+        // better to refuse than to write one.
+        if let Some(why) = self.own_key_refused() {
+            return Err(Error::refused(format!(
+                "the signers file does not allow your key ({why}), so a dispute opened with it would not count; nothing was written"
+            ))
+            .with_hint("Send the line `escalate key show` prints to whoever keeps the signers file; once it lists your key, run the command again."));
+        }
         self.store.pin_policy(&policy)?;
         let author = self.author()?;
         let (id, path) = self.store.prepare_new()?;
@@ -780,6 +807,7 @@ impl Session {
         }
         let added = &writer.contents.records[before..];
         loaded.warnings = journal::repairs(added);
+        loaded.warnings.extend(self.own_line_not_counted());
         loaded
             .dispute
             .extend(added, &loaded.policy.policy)

@@ -363,3 +363,51 @@ fn a_damaged_signers_file_stops_no_one_and_is_named() {
         .all(|s| s["id"] != unallowed.as_str()));
     env.fails(3, &["verify"]);
 }
+
+#[test]
+fn a_colleague_whose_key_is_not_listed_is_told_at_once() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    // The signers file lists the first user's key only.
+    let line = env.json(&["key", "show"])["signers_line"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    std::fs::write(env.data().join("signers"), format!("{line}\n")).unwrap();
+    // A new colleague, with a key of their own, records in the same directory.
+    let mut colleague = Env::new();
+    colleague.user = "Jo (new DSL)".into();
+    let here = |args: &[&str]| {
+        colleague
+            .cmd(args)
+            .env("ESCALATE_DIR", env.data())
+            .output()
+            .unwrap()
+    };
+    let out = here(&["discuss", &id, "--note", "n"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("does not count") && err.contains("key show"),
+        "{err}"
+    );
+    let before = env.snapshot();
+    let out = here(&[
+        "open",
+        "--policy",
+        "gscb",
+        "--child",
+        "X-1",
+        "--from",
+        "School",
+        "--with",
+        "CSC",
+        "--summary",
+        "s",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(before, env.snapshot());
+    env.ok(&["show", &id]);
+}
