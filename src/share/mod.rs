@@ -250,18 +250,13 @@ pub fn init(
         return Err(e);
     }
     if listed.text().is_empty() {
-        write_file(
-            &crate::store::layout::gitignore(&root),
-            GITIGNORE.as_bytes(),
-        )?;
-        write_file(
-            &crate::store::layout::gitattributes(&root),
-            GITATTRIBUTES.as_bytes(),
-        )?;
-        write_file(
-            &crate::store::layout::repository_file(&root),
-            repository_file_text().as_bytes(),
-        )?;
+        for (name, text) in [
+            (".gitignore", GITIGNORE.to_owned()),
+            (".gitattributes", GITATTRIBUTES.to_owned()),
+            (REPOSITORY_FILE, repository_file_text()),
+        ] {
+            fsutil::replace_beneath(&root, name, text.as_bytes())?;
+        }
     } else {
         // The partnership already shares: take its settings files as they are, then
         // add what this directory holds on the next sync.
@@ -415,12 +410,6 @@ fn absolute_remote(remote: &str) -> String {
     } else {
         remote.to_owned()
     }
-}
-
-/// Replace a small file that is not a journal (written whole, then renamed).
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
-    fsutil::replace_file(path, bytes)
 }
 
 #[cfg(test)]

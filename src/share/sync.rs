@@ -352,7 +352,7 @@ fn finish_replacements(root: &Path) -> Result<()> {
             .and_then(|n| n.strip_suffix(".head.replace.tmp"))
             .and_then(DisputeId::from_file_stem)
         {
-            let journal = session_journal(root, &stem);
+            let journal = crate::store::layout::journal(root, &stem);
             // Reading under the lock accepts this receipt only if it names the
             // journal's lines exactly; then it becomes the receipt.
             if let Ok(writer) = journal::Writer::open(&journal) {
@@ -371,10 +371,6 @@ fn finish_replacements(root: &Path) -> Result<()> {
         let _ = std::fs::remove_file(&leftover);
     }
     Ok(())
-}
-
-fn session_journal(root: &Path, id: &DisputeId) -> std::path::PathBuf {
-    crate::store::layout::journal(root, id)
 }
 
 /// After a push: every journal that was here when the sync began must be in the
