@@ -318,7 +318,23 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
         }
         e
     };
-    copy_partnership(remote, path).map_err(cleanup)
+    let disputes = copy_partnership(remote, path).map_err(cleanup)?;
+    // A newcomer has none of the history that was there before a forced push:
+    // the members' witnesses are what can tell them lines were cut. The copy
+    // is kept (it reads as it is), and the join says so (exit 3).
+    let g = Git::new(path);
+    let signers = crate::integrity::signing::Signers::load(path)
+        .ok()
+        .flatten();
+    if let Some(first) =
+        witness::check(&g, &format!("refs/heads/{BRANCH}"), signers.as_ref())?.first()
+    {
+        return Err(first.to_error(path).with_hint(format!(
+            "The partnership's record was copied into {}, but its history no longer holds lines a member saw shared: tell whoever looks after the repository; `escalate verify --history` there names every one.",
+            path.display()
+        )));
+    }
+    Ok(disputes)
 }
 
 fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {

@@ -137,9 +137,14 @@ fn a_member_who_joins_after_a_forced_push_that_cut_lines_is_told_which_journal()
     git(&r, &["commit", "--quiet", "-am", "tidy"]);
     git(&r, &["push", "--quiet", "--force", "origin", "main"]);
 
-    // A member who joins now has nothing of the old history but the witness.
+    // A member who joins now has nothing of the old history but the witness:
+    // the join itself says so, naming the journal, and keeps the copy.
     let bm = agency("Pat (business manager)", "Partnership office");
-    bm.ok(&["share", "join", &remote]);
+    let out = bm.cmd(&["share", "join", &remote]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains(&format!("{id}.jsonl")), "{err}");
+    assert!(err.contains("verify --history"), "{err}");
     let (stdout, stderr) = history_fails(&bm);
     assert!(stderr.contains(&format!("{id}.jsonl")), "{stderr}");
     assert!(stderr.contains("cut"), "{stderr}");
