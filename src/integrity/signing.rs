@@ -444,9 +444,49 @@ pub fn check_in(
             }
         ));
     }
-    key.verify(namespace, msg, &sig)
+    verify_sig(&key, namespace, msg, &sig)
         .map_err(|_| "its signature does not match the line (the line was changed after it was signed, or the signature belongs to another line)".to_string())?;
     Ok(key)
+}
+
+/// `PublicKey::verify`, with an ed25519 key decompressed once per thread rather
+/// than once per line: a journal's lines are mostly signed by a handful of keys.
+/// What is verified is the same: the SSHSIG signed data (namespace, the hash
+/// algorithm, the message's hash) under the key the signature carries.
+fn verify_sig(
+    key: &PublicKey,
+    namespace: &str,
+    msg: &[u8],
+    sig: &SshSig,
+) -> std::result::Result<(), ()> {
+    use ed25519_dalek::Verifier;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static KEYS: RefCell<HashMap<[u8; 32], ed25519_dalek::VerifyingKey>> =
+            RefCell::new(HashMap::new());
+    }
+    let ssh_key::public::KeyData::Ed25519(public) = sig.public_key() else {
+        return key.verify(namespace, msg, sig).map_err(|_| ());
+    };
+    let signature = ed25519_dalek::Signature::try_from(sig.signature()).map_err(|_| ())?;
+    let data = SshSig::signed_data(namespace, sig.hash_alg(), msg).map_err(|_| ())?;
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        let verifying = match keys.get(&public.0) {
+            Some(k) => *k,
+            None => {
+                let k = ed25519_dalek::VerifyingKey::try_from(public).map_err(|_| ())?;
+                // A bound, so a journal signed by many keys cannot grow it for ever.
+                if keys.len() >= 4096 {
+                    keys.clear();
+                }
+                keys.insert(public.0, k);
+                k
+            }
+        };
+        verifying.verify(&data, &signature).map_err(|_| ())
+    })
 }
 
 /// One entry of the signers file.
@@ -720,6 +760,30 @@ mod tests {
         let other = Key::from_seed(&[8; 32], "o");
         assert!(check(b"hello", &body, other.fingerprint()).is_err());
         assert!(check(b"hello", "AAAA", k.fingerprint()).is_err());
+    }
+
+    #[test]
+    fn a_key_remembered_from_an_earlier_line_still_catches_every_change() {
+        let k = key();
+        let body = k.sign(b"line one").unwrap();
+        // The first check decompresses and keeps the key; the rest reuse it.
+        for _ in 0..3 {
+            assert!(check(b"line one", &body, k.fingerprint()).is_ok());
+            assert!(check(b"line onE", &body, k.fingerprint()).is_err());
+        }
+        let witness = k.sign_in("escalate-witness", b"line one").unwrap();
+        assert!(check(b"line one", &witness, k.fingerprint()).is_err());
+        assert!(check_in("escalate-witness", b"line one", &witness, k.fingerprint()).is_ok());
+        // Agrees with ssh-key's own verification, line for line.
+        let sig = decode_sig(&body).unwrap();
+        let public = PublicKey::from(sig.public_key().clone());
+        for msg in [&b"line one"[..], b"line two", b""] {
+            assert_eq!(
+                verify_sig(&public, NAMESPACE, msg, &sig).is_ok(),
+                public.verify(NAMESPACE, msg, &sig).is_ok(),
+                "{msg:?}"
+            );
+        }
     }
 
     #[test]
