@@ -606,76 +606,71 @@ pub fn read_with_lines(path: &Path) -> Result<(Contents, Vec<Vec<u8>>)> {
 /// the new one with its receipt beside it under the name `read` accepts.
 /// Commands that wait for the lock notice that the file was replaced (`Writer::open`).
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    use crate::store::fsutil::{write_temporary, Durability};
-    let io = |e| Error::io(format!("could not write {}", path.display()), e);
-    let replacement = crate::store::layout::journal_replacement(path);
-    let receipt_tmp = crate::store::layout::receipt_of_replacement(path);
-    let receipt = receipt_of(bytes);
-    write_temporary(&replacement, bytes, Durability::Synced).map_err(io)?;
-    if let Some(r) = &receipt {
-        write_temporary(&receipt_tmp, head::render(r).as_bytes(), Durability::Synced)
-            .map_err(io)?;
-    }
-    std::fs::rename(&replacement, path).map_err(io)?;
-    if receipt.is_some() {
-        std::fs::rename(&receipt_tmp, head::path_for(path)).map_err(io)?;
-    }
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
+    replace_all(&[(path, bytes)])
 }
 
 /// `replace` for many journals of one directory at once (a sync receiving a
-/// partnership's new disputes): every new file and receipt is written, then the
-/// file system is flushed once, then each is renamed into place, then it is
-/// flushed again. Each journal goes through the same states as with `replace`,
-/// with two flushes in all instead of three for each journal.
-pub fn replace_all(items: &[(PathBuf, Vec<u8>)]) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    if items.len() > 1 {
-        return replace_many(items);
-    }
-    for (path, bytes) in items {
-        replace(path, bytes)?;
-    }
-    Ok(())
-}
-
-#[cfg(target_os = "linux")]
-fn replace_many(items: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+/// partnership's new disputes): every new file and receipt is written, then made
+/// durable, then each is renamed into place, then the directory is made durable.
+/// Each journal goes through the same states as with `replace`. On Linux, more
+/// than one journal is made durable with one flush of the file system before the
+/// renames and one after, instead of three fsyncs each.
+pub fn replace_all<P: AsRef<Path>, B: AsRef<[u8]>>(items: &[(P, B)]) -> Result<()> {
     use crate::store::fsutil::{write_temporary, Durability};
-    let flush = |dir: &Path| -> Result<()> {
-        let d = File::open(dir)
-            .map_err(|e| Error::io(format!("could not open {}", dir.display()), e))?;
-        rustix::fs::syncfs(&d)
-            .map_err(|e| Error::io(format!("could not flush {}", dir.display()), e.into()))
+    let Some(first) = items.first() else {
+        return Ok(());
     };
-    let dir = items[0].0.parent().unwrap_or(Path::new("."));
+    let dir = first.0.as_ref().parent().unwrap_or(Path::new("."));
+    let batch = cfg!(target_os = "linux") && items.len() > 1;
+    let durability = if batch {
+        Durability::Unsynced
+    } else {
+        Durability::Synced
+    };
+    let flush = || -> Result<()> {
+        let d = match File::open(dir) {
+            Ok(d) => d,
+            Err(e) if batch => {
+                return Err(Error::io(format!("could not open {}", dir.display()), e))
+            }
+            // Best effort, as for every new directory entry.
+            Err(_) => return Ok(()),
+        };
+        #[cfg(target_os = "linux")]
+        if batch {
+            return rustix::fs::syncfs(&d)
+                .map_err(|e| Error::io(format!("could not flush {}", dir.display()), e.into()));
+        }
+        // Best effort, as for every new directory entry.
+        let _ = d.sync_all();
+        Ok(())
+    };
     for (path, bytes) in items {
+        let (path, bytes) = (path.as_ref(), bytes.as_ref());
         let io = |e| Error::io(format!("could not write {}", path.display()), e);
         write_temporary(
             &crate::store::layout::journal_replacement(path),
             bytes,
-            Durability::Unsynced,
+            durability,
         )
         .map_err(io)?;
         if let Some(r) = receipt_of(bytes) {
             write_temporary(
                 &crate::store::layout::receipt_of_replacement(path),
                 head::render(&r).as_bytes(),
-                Durability::Unsynced,
+                durability,
             )
             .map_err(io)?;
         }
     }
-    flush(dir)?;
+    if batch {
+        flush()?;
+    }
     for (path, bytes) in items {
+        let path = path.as_ref();
         let io = |e| Error::io(format!("could not write {}", path.display()), e);
         std::fs::rename(crate::store::layout::journal_replacement(path), path).map_err(io)?;
-        if !bytes.is_empty() {
+        if !bytes.as_ref().is_empty() {
             std::fs::rename(
                 crate::store::layout::receipt_of_replacement(path),
                 head::path_for(path),
@@ -683,7 +678,7 @@ fn replace_many(items: &[(PathBuf, Vec<u8>)]) -> Result<()> {
             .map_err(io)?;
         }
     }
-    flush(dir)
+    flush()
 }
 
 /// The receipt of a journal holding exactly `bytes` (complete lines).
