@@ -76,8 +76,16 @@ pub fn merge(
 }
 
 /// Refuse the partnership's copy of a journal unless it reads back as escalate
-/// wrote it (seals, chain, the dispute's policy), before any of it is written here.
-pub fn check_remote(session: &Session, id: &DisputeId, remote: &[u8]) -> Result<()> {
+/// wrote it (seals, chain, the dispute's policy), before any of it is written
+/// here. Returns the lines after the first `received_after` (the ones received)
+/// whose signature fails or whose key `signers` does not allow: they are taken,
+/// and count nowhere.
+pub fn check_remote(
+    session: &Session,
+    id: &DisputeId,
+    remote: &[u8],
+    (received_after, signers): (usize, Option<&crate::integrity::signing::Signers>),
+) -> Result<Vec<crate::integrity::verify::BadLine>> {
     let path = session.store.journal_path(id);
     let damaged = |line: usize, what: String| {
         Error::refused(format!(
@@ -106,8 +114,16 @@ pub fn check_remote(session: &Session, id: &DisputeId, remote: &[u8]) -> Result<
                 "the policy it was opened under is not in the repository".into(),
             )
         })?;
+    let lines: Vec<&[u8]> = remote
+        .split(|&b| b == b'\n')
+        .take(contents.records.len())
+        .collect();
+    let bad = crate::integrity::verify::check_line_signatures(&contents.records, &lines, signers)
+        .into_iter()
+        .filter(|b| b.line as usize > received_after)
+        .collect();
     Dispute::fold(id.clone(), contents.records, &policy.policy)
-        .map(|_| ())
+        .map(|_| bad)
         .map_err(|(line, what)| damaged(line, what))
 }
 

@@ -149,14 +149,13 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             .iter()
             .map(|t| (t.path.as_str(), t.remote.as_deref()))
             .collect();
-        let to_send: Vec<(String, Option<Vec<u8>>)> = results
+        let to_send: Vec<&(String, Option<Vec<u8>>)> = results
             .iter()
             .filter(|(p, bytes)| {
                 theirs
                     .get(p.as_str())
                     .is_none_or(|r| *r != bytes.as_deref())
             })
-            .cloned()
             .collect();
         let Some(commit) = build_commit(&g, &to_send, fetched.as_deref(), identity)? else {
             let _ = g.run(&["update-index", "-q", "--refresh"]);
@@ -294,11 +293,7 @@ fn refuse_git_in_progress(root: &Path) -> Result<()> {
 fn recover(root: &Path) -> Result<()> {
     use crate::store::layout;
     let _ = std::fs::remove_dir_all(layout::sync_stage(root));
-    let _ = std::fs::remove_dir_all(
-        layout::sync_scratch_journal(root, "x")
-            .parent()
-            .unwrap_or(root),
-    );
+    let _ = std::fs::remove_dir_all(layout::sync_scratch(root));
     let _ = std::fs::remove_file(layout::sync_index(root));
     remove_git_locks(&layout::git_dir(root), &layout::sync_lock(root));
     finish_replacements(root)?;
@@ -613,6 +608,11 @@ fn integrate_all(
         }
         results.push((t.path.clone(), contents));
     }
+    // The signers file as it now is (it may just have arrived), for the lines
+    // received.
+    let signers = crate::integrity::signing::Signers::load(root)
+        .ok()
+        .flatten();
     // Every journal the partnership changed is checked before any is written, so
     // a damaged copy there changes no journal here.
     for t in &journals {
@@ -630,26 +630,24 @@ fn integrate_all(
                     ))
                     .with_hint("Shared lines are never changed. Tell whoever looks after the repository: `escalate verify --history` names the commit that did it (it checks the partnership's copy as fetched, too). Recording here still works."));
                 }
-                integrate::check_remote(session, &id, remote)?;
+                let received_after = t
+                    .base
+                    .as_ref()
+                    .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+                let bad = integrate::check_remote(
+                    session,
+                    &id,
+                    remote,
+                    (received_after, signers.as_ref()),
+                )?;
+                name_not_counted(g, &id, bad, outcome);
             }
         }
     }
-    // The signers file as it now is (it may just have arrived), for the lines
-    // received below.
-    let signers = crate::integrity::signing::Signers::load(root)
-        .ok()
-        .flatten();
     let mut arrived = Vec::new();
     for t in journals {
         let id = journal_id(&t.path).expect("partitioned on journal_id");
         let contents = integrate_journal(session, &id, t, outcome, &mut arrived)?;
-        if t.remote.is_some() && t.remote != t.base {
-            let from = t
-                .base
-                .as_ref()
-                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
-            name_not_counted(session, g, &id, &contents, from, signers.as_ref(), outcome);
-        }
         results.push((t.path.clone(), Some(contents)));
     }
     // Disputes new to this clone, written together: a partnership that joins
@@ -666,32 +664,16 @@ fn integrate_all(
     Ok(results)
 }
 
-/// Name each line received into `contents` (lines after the first `from`) that
-/// does not count: its signature fails, or its key is not allowed. It is kept
-/// (the partnership's lines are never refused for this: a vandal's push must not
-/// stop everyone's sync) and every view leaves it out.
+/// Name each received line that does not count (`bad`: its signature fails, or
+/// its key is not allowed), with the commit that brought it. It is kept (the
+/// partnership's lines are never refused for this: a vandal's push must not stop
+/// everyone's sync) and every view leaves it out.
 fn name_not_counted(
-    session: &Session,
     g: &Git,
     id: &DisputeId,
-    contents: &[u8],
-    from: usize,
-    signers: Option<&crate::integrity::signing::Signers>,
+    bad: Vec<crate::integrity::verify::BadLine>,
     outcome: &mut Outcome,
 ) {
-    let path = session.store.journal_path(id);
-    let Ok(parsed) = journal::parse(&path, contents) else {
-        return;
-    };
-    let lines: Vec<&[u8]> = contents
-        .split(|&b| b == b'\n')
-        .take(parsed.records.len())
-        .collect();
-    let bad: Vec<_> =
-        crate::integrity::verify::check_line_signatures(&parsed.records, &lines, signers)
-            .into_iter()
-            .filter(|b| b.line as usize > from)
-            .collect();
     if bad.is_empty() {
         return;
     }
@@ -844,7 +826,7 @@ fn set_base(g: &Git, commit: &str) -> Result<()> {
 /// when it would change nothing.
 fn build_commit(
     g: &Git,
-    results: &[(String, Option<Vec<u8>>)],
+    results: &[&(String, Option<Vec<u8>>)],
     fetched: Option<&str>,
     identity: &Identity,
 ) -> Result<Option<String>> {

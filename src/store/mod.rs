@@ -485,7 +485,12 @@ pub mod layout {
     /// Where sync rebuilds a journal with the partnership's lines before it
     /// replaces the real one.
     pub fn sync_scratch_journal(root: &Path, id: impl Display) -> PathBuf {
-        sync_state(root).join("scratch").join(format!("{id}.jsonl"))
+        sync_scratch(root).join(format!("{id}.jsonl"))
+    }
+
+    /// The folder of those journals: what a killed sync left there is removed.
+    pub fn sync_scratch(root: &Path) -> PathBuf {
+        sync_state(root).join("scratch")
     }
 
     /// Where an older escalate's sync kept each journal it was rewriting in
