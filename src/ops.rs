@@ -347,31 +347,15 @@ impl Session {
         let path = self.store.journal_path(&id);
         let opened = crate::domain::event::opening(&contents.records)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
-        let policy = self.store.pinned_policy(&self.catalogue, &opened.policy_hash).ok_or_else(|| {
-            Error::damaged(
-                &path,
-                1,
-                format!(
-                    "it was opened under policy {} with hash {}, and no copy of that policy text can be found",
-                    opened.policy, opened.policy_hash
-                ),
-            )
-        })?;
+        let policy = self
+            .store
+            .pinned_policy(&self.catalogue, &opened.policy_hash)
+            .ok_or_else(|| policy_missing(&path, opened))?;
         let uncounted = self.uncounted(&id, &contents, lines)?;
         let warnings = contents.warnings();
         let dispute =
             Dispute::fold_counted(id, contents.records, &policy.policy, uncounted.clone())
-                .map_err(|(line, what)| {
-                    Error::damaged(
-                        &path,
-                        line,
-                        format!(
-                            "{what}, which policy {} does not allow{}",
-                            policy.policy.id,
-                            uncounted_before(&uncounted, line)
-                        ),
-                    )
-                })?;
+                .map_err(|found| not_allowed(&path, &policy.policy, &uncounted, found))?;
         Ok(Loaded {
             dispute,
             policy,
@@ -957,27 +941,10 @@ impl Session {
         }
         let policy = match opened {
             None => return Err(Error::damaged(&path, 1, "the journal has no lines")),
-            Some((opened, None)) => return Err(Error::damaged(
-                &path,
-                1,
-                format!(
-                    "it was opened under policy {} with hash {}, and no copy of that policy text can be found",
-                    opened.policy, opened.policy_hash
-                ),
-            )),
+            Some((opened, None)) => return Err(policy_missing(&path, &opened)),
             Some((_, Some(policy))) => policy,
         };
-        let damaged = |(line, what): (usize, String)| {
-            Error::damaged(
-                &path,
-                line,
-                format!(
-                    "{what}, which policy {} does not allow{}",
-                    policy.policy.id,
-                    uncounted_before(&uncounted, line)
-                ),
-            )
-        };
+        let damaged = |found| not_allowed(&path, &policy.policy, &uncounted, found);
         let mut dispute = match folding.finish().map_err(damaged)? {
             Folded::Done(d) => d,
             Folded::Again(corrections) => {
@@ -1109,6 +1076,36 @@ fn first_line_uncounted(path: &std::path::Path, bad: &crate::integrity::verify::
             "line 1, which opened the dispute, does not count ({}): {}",
             bad.why.words(),
             bad.detail
+        ),
+    )
+}
+
+/// A journal whose pinned policy text cannot be found anywhere.
+fn policy_missing(path: &std::path::Path, opened: &crate::domain::event::Opened) -> Error {
+    Error::damaged(
+        path,
+        1,
+        format!(
+            "it was opened under policy {} with hash {}, and no copy of that policy text can be found",
+            opened.policy, opened.policy_hash
+        ),
+    )
+}
+
+/// A fold's complaint about a line its policy does not allow, as damage.
+fn not_allowed(
+    path: &std::path::Path,
+    policy: &crate::policy::Policy,
+    uncounted: &[Uncounted],
+    (line, what): (usize, String),
+) -> Error {
+    Error::damaged(
+        path,
+        line,
+        format!(
+            "{what}, which policy {} does not allow{}",
+            policy.id,
+            uncounted_before(uncounted, line)
         ),
     )
 }
