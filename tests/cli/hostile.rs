@@ -427,26 +427,11 @@ fn a_pushed_line_by_a_key_not_allowed_is_named_by_sync_and_counts_nowhere() {
     let mallory = agency("Mallory", "Nobody's agency");
     let dir = tmp.path().join("mallory");
     mallory.ok(&["share", "join", r, dir.to_str().unwrap()]);
-    let out = mallory
-        .cmd(&["resolve", &d1, "--outcome", "closed by a stranger", "--yes"])
-        .env("ESCALATE_DIR", &dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    mallory.ok_in(
+        &dir,
+        &["resolve", &d1, "--outcome", "closed by a stranger", "--yes"],
     );
-    let out = mallory
-        .cmd(&["sync"])
-        .env("ESCALATE_DIR", &dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    mallory.ok_in(&dir, &["sync"]);
 
     // Social care's sync takes it (a vandal's push must not stop anyone's sync),
     // names it, and it counts nowhere.

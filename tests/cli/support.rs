@@ -69,6 +69,27 @@ impl Env {
         env
     }
 
+    /// This person (their config, key and name) running escalate on another
+    /// data directory: a colleague sharing it, or a clone of their own elsewhere.
+    pub fn cmd_in(&self, dir: &std::path::Path, args: &[&str]) -> Command {
+        let mut cmd = self.cmd(args);
+        cmd.env("ESCALATE_DIR", dir);
+        cmd
+    }
+
+    /// `cmd_in`, expecting success; returns stdout.
+    pub fn ok_in(&self, dir: &std::path::Path, args: &[&str]) -> String {
+        let out = self.cmd_in(dir, args).output().expect("run escalate");
+        assert!(
+            out.status.success(),
+            "escalate {args:?} in {} failed with {:?}\nstderr:\n{}",
+            dir.display(),
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
     /// Run and expect success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.cmd(args).output().expect("run escalate");

@@ -377,13 +377,7 @@ fn a_colleague_whose_key_is_not_listed_is_told_at_once() {
     // A new colleague, with a key of their own, records in the same directory.
     let mut colleague = Env::new();
     colleague.user = "Jo (new DSL)".into();
-    let here = |args: &[&str]| {
-        colleague
-            .cmd(args)
-            .env("ESCALATE_DIR", env.data())
-            .output()
-            .unwrap()
-    };
+    let here = |args: &[&str]| colleague.cmd_in(&env.data(), args).output().unwrap();
     let out = here(&["discuss", &id, "--note", "n"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
