@@ -1,5 +1,5 @@
 //! Writes a realistic data directory for benchmarks and scale tests (see
-//! `escalate::generate`):
+//! `escalate_core::generate`):
 //!
 //! ```text
 //! cargo run --release --features generate --example generate -- --dir DIR --disputes N [--seed S]
@@ -48,7 +48,7 @@ fn main() {
         }
     };
     if let Some(lines) = o.lines {
-        match escalate::generate::long_journal(&o.dir, lines, o.seed) {
+        match escalate_core::generate::long_journal(&o.dir, lines, o.seed) {
             Ok(id) => println!("{id}"),
             Err(e) => {
                 eprintln!("generate: {e}");
@@ -57,7 +57,7 @@ fn main() {
         }
         return;
     }
-    match escalate::generate::generate(&o.dir, o.disputes, o.seed) {
+    match escalate_core::generate::generate(&o.dir, o.disputes, o.seed) {
         Ok(events) => println!(
             "Wrote {} disputes ({events} events) to {}",
             o.disputes,

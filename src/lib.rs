@@ -1,21 +1,11 @@
-//! escalate: a case tracker for child-safeguarding professional disagreements.
+//! escalate: the command line of a case tracker for child-safeguarding professional
+//! disagreements.
 //!
-//! The library holds the domain (policies, the working-day calendar, deadlines,
-//! dispute state) and its storage (journals in a data directory); the `escalate`
-//! binary's `cli` module is a thin layer over it that parses arguments and renders.
+//! The domain (policies, calendar, deadlines, dispute state, the store, integrity,
+//! sharing and report figures) is the `escalate-core` crate; this crate owns every
+//! word the user sees: arguments, prompts, hints and rendering, and the one sink
+//! that writes to standard output.
 #![forbid(unsafe_code)]
 
-pub mod calendar;
 pub mod cli;
-pub mod domain;
-pub mod error;
-#[cfg(feature = "generate")]
-pub mod generate;
-pub mod integrity;
-pub mod ops;
-pub mod policy;
 pub mod render;
-pub mod share;
-pub mod store;
-
-pub use error::{Error, Result};

@@ -9,10 +9,10 @@ use clap::Args;
 use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::Shells;
 
-use crate::domain::dispute::State;
+use escalate_core::domain::dispute::State;
 
 use super::{project_dirs, Ctx, Output};
-use crate::error::{Error, Result};
+use escalate_core::error::{Error, Result};
 
 /// The environment variable the registration scripts set to ask for completions.
 pub const VAR: &str = "COMPLETE";
@@ -97,7 +97,7 @@ fn ids(current: &OsStr, wanted: Wanted) -> Vec<CompletionCandidate> {
     let Some(dir) = data_dir() else {
         return Vec::new();
     };
-    let store = crate::store::Store::new(dir);
+    let store = escalate_core::store::Store::new(dir);
     if wanted == Wanted::Any {
         return store
             .ids()
@@ -136,23 +136,24 @@ fn ids(current: &OsStr, wanted: Wanted) -> Vec<CompletionCandidate> {
 }
 
 /// Enough of a session to fold disputes (from the status cache where it can).
-fn session(store: crate::store::Store) -> Option<crate::ops::Session> {
+fn session(store: escalate_core::store::Store) -> Option<escalate_core::ops::Session> {
     let root = store.root().to_owned();
-    let user = project_dirs().map(|d| crate::store::layout::config::policies(d.config_dir()));
-    Some(crate::ops::Session {
-        calendars: crate::store::calendar::Calendars::load(store.root()).ok()?,
-        catalogue: crate::policy::Catalogue::load(user.as_deref()).ok()?,
+    let user =
+        project_dirs().map(|d| escalate_core::store::layout::config::policies(d.config_dir()));
+    Some(escalate_core::ops::Session {
+        calendars: escalate_core::store::calendar::Calendars::load(store.root()).ok()?,
+        catalogue: escalate_core::policy::Catalogue::load(user.as_deref()).ok()?,
         store,
-        now: crate::domain::clock::now_from_env().ok()?,
+        now: escalate_core::domain::clock::now_from_env().ok()?,
         actor: String::new(),
         // Completion only reads; it never signs.
-        keys: crate::integrity::signing::Keyring::new(None, root),
+        keys: escalate_core::integrity::signing::Keyring::new(None, root),
         // Completion never stops for a damaged settings file.
         division_setting: project_dirs()
             .and_then(|d| {
-                crate::store::config::Config::load(&crate::store::layout::config::settings(
-                    d.config_dir(),
-                ))
+                escalate_core::store::config::Config::load(
+                    &escalate_core::store::layout::config::settings(d.config_dir()),
+                )
                 .ok()
             })
             .and_then(|c| c.division),
@@ -182,8 +183,9 @@ pub fn resolved_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
 /// Completes a policy id from the built-in and user policies.
 pub fn policy_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy();
-    let user = project_dirs().map(|d| crate::store::layout::config::policies(d.config_dir()));
-    let catalogue = crate::policy::Catalogue::load(user.as_deref()).unwrap_or_default();
+    let user =
+        project_dirs().map(|d| escalate_core::store::layout::config::policies(d.config_dir()));
+    let catalogue = escalate_core::policy::Catalogue::load(user.as_deref()).unwrap_or_default();
     catalogue
         .policies()
         .into_iter()
@@ -198,7 +200,8 @@ pub fn policy_ids(current: &OsStr) -> Vec<CompletionCandidate> {
 /// canonical names, and an alias typed so far offers its agency's name.
 pub fn agency_names(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy().to_lowercase();
-    let Some(list) = data_dir().and_then(|d| crate::store::agencies::Agencies::read(&d).ok())
+    let Some(list) =
+        data_dir().and_then(|d| escalate_core::store::agencies::Agencies::read(&d).ok())
     else {
         return Vec::new();
     };

@@ -3,7 +3,7 @@
 //! a directory the system will not let escalate write is named with what to check.
 
 use super::{Command, Ctx, Output};
-use crate::error::{Error, Result};
+use escalate_core::error::{Error, Result};
 
 /// Commands that need disputes to exist already: they refuse a data directory that
 /// is not there rather than report an empty one.
@@ -24,7 +24,7 @@ fn needs_existing_data(command: &Command) -> bool {
 /// error naming it; the default one missing is a fresh install, and `status` says
 /// how to begin.
 pub fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option<Output>> {
-    let store = crate::store::Store::new(ctx.root.clone());
+    let store = escalate_core::store::Store::new(ctx.root.clone());
     if !needs_existing_data(command) || store.root().exists() {
         return Ok(None);
     }
@@ -59,7 +59,7 @@ pub fn created(ctx: &Ctx) {
     let default = super::project_dirs().map(|d| d.data_dir().to_owned());
     let elsewhere = default.filter(|d| {
         *d != ctx.root
-            && std::fs::read_dir(crate::store::layout::disputes(d))
+            && std::fs::read_dir(escalate_core::store::layout::disputes(d))
                 .is_ok_and(|mut entries| entries.next().is_some())
     });
     match elsewhere {
@@ -93,14 +93,14 @@ pub fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
         return None;
     }
     let dir = [
-        crate::store::layout::disputes(root),
-        crate::store::layout::calendar(root),
+        escalate_core::store::layout::disputes(root),
+        escalate_core::store::layout::calendar(root),
         root.to_owned(),
     ]
     .into_iter()
     .find(|d| d.is_dir())?;
     // Try the directory itself: only if it refuses is the directory the problem.
-    let probe = crate::store::layout::write_probe(&dir);
+    let probe = escalate_core::store::layout::write_probe(&dir);
     let refused = match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

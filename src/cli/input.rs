@@ -13,8 +13,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::domain::text::{MAX_LONG, MAX_LONG_BYTES};
-use crate::error::{Error, Result};
+use escalate_core::domain::text::{MAX_LONG, MAX_LONG_BYTES};
+use escalate_core::error::{Error, Result};
 
 /// The text of a long field: the flag's own value (`-` reads standard input), or the
 /// file given with its `-file` twin. `None` when neither was given.
@@ -65,10 +65,10 @@ fn read_bounded(from: impl Read) -> std::io::Result<Option<Vec<u8>>> {
 
 fn read_file(flag: &str, path: &Path) -> Result<String> {
     let shown = path.display();
-    let bytes = crate::store::fsutil::read_limited(
+    let bytes = escalate_core::store::fsutil::read_limited(
         path,
         MAX_LONG_BYTES as u64,
-        crate::store::fsutil::Links::Follow,
+        escalate_core::store::fsutil::Links::Follow,
     )
     .map_err(|e| {
         let reason = match e.kind() {

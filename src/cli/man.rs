@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, CommandFactory};
 
 use super::{Ctx, Output};
-use crate::error::{Error, Result};
+use escalate_core::error::{Error, Result};
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
@@ -151,7 +151,7 @@ fn write_all(pages: &[Page], dir: &Path) -> Result<Output> {
 /// groff into the pager, else the plain text of the page.
 fn show_on_terminal(page: &Page) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("escalate-man-{}", std::process::id()));
-    crate::store::fsutil::private_dir(&dir)?;
+    escalate_core::store::fsutil::private_dir(&dir)?;
     let file = dir.join(page.file_name());
     let shown = std::fs::write(&file, &page.roff)
         .ok()
@@ -659,7 +659,7 @@ fn extra_sections(name: &str) -> Vec<(&'static str, String)> {
 
 fn report_figures() -> String {
     let mut out = paragraphs("Each figure, as named in JSON and CSV:");
-    for (figure, meaning) in crate::domain::report::FIGURES {
+    for (figure, meaning) in escalate_core::domain::report::FIGURES {
         // The one definition is written as a table cell; the page gives sentences.
         let mut chars = meaning.chars();
         let sentence = chars

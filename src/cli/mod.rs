@@ -27,13 +27,13 @@ use commands::{
     reopen, report, resolve, share, show, status, sync, verify,
 };
 
-use crate::domain::clock::{self, Instant};
-use crate::domain::text;
-use crate::error::{Error, Result, EXIT_OK};
-use crate::ops::Session;
-use crate::policy::Catalogue;
-use crate::store::config::Config;
-use crate::store::Store;
+use escalate_core::domain::clock::{self, Instant};
+use escalate_core::domain::text;
+use escalate_core::error::{Error, Result, EXIT_OK};
+use escalate_core::ops::Session;
+use escalate_core::policy::Catalogue;
+use escalate_core::store::config::Config;
+use escalate_core::store::Store;
 
 /// Track child-safeguarding professional disagreements under your area's
 /// escalation policy: stages, working-day deadlines and obligations, in an
@@ -274,7 +274,7 @@ impl Ctx {
         let config_dir = dirs
             .as_ref()
             .map(|d| d.config_dir().to_owned())
-            .unwrap_or_else(|| crate::store::layout::config::fallback_dir(&root));
+            .unwrap_or_else(|| escalate_core::store::layout::config::fallback_dir(&root));
         let now: Instant = clock::now_from_env()?;
         if root.exists() && !root.is_dir() {
             return Err(Error::refused(format!(
@@ -286,8 +286,8 @@ impl Ctx {
             ));
         }
         Ok(Ctx {
-            config_path: crate::store::layout::config::settings(&config_dir),
-            user_policies: crate::store::layout::config::policies(&config_dir),
+            config_path: escalate_core::store::layout::config::settings(&config_dir),
+            user_policies: escalate_core::store::layout::config::policies(&config_dir),
             key_dir: std::env::var_os("ESCALATE_KEY_DIR")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
@@ -334,8 +334,11 @@ impl Ctx {
             ));
         }
         let session = Session {
-            calendars: crate::store::calendar::Calendars::load(store.root())?,
-            keys: crate::integrity::signing::Keyring::new(self.key_dir.clone(), self.root.clone()),
+            calendars: escalate_core::store::calendar::Calendars::load(store.root())?,
+            keys: escalate_core::integrity::signing::Keyring::new(
+                self.key_dir.clone(),
+                self.root.clone(),
+            ),
             store,
             catalogue,
             now: self.now,
@@ -351,7 +354,7 @@ impl Ctx {
 fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
     let records = command.records();
     if records {
-        crate::share::check_writable(&ctx.root)?;
+        escalate_core::share::check_writable(&ctx.root)?;
     }
     let output = run_command(command, ctx)?;
     if records {
@@ -394,7 +397,7 @@ fn env_var(name: &str) -> Option<std::ffi::OsString> {
 
 /// Run a parsed command line; returns the process exit code.
 pub fn main(mut cli: Cli) -> i32 {
-    crate::store::fsutil::survive_file_size_limit();
+    escalate_core::store::fsutil::survive_file_size_limit();
     let g = &mut cli.global;
     g.dir = g
         .dir
@@ -513,7 +516,11 @@ fn read_date_arg(s: &str, words: clock::Words) -> std::result::Result<chrono::Na
 
 /// After a change: the dispute as it now stands, as JSON or as a few lines of text
 /// beginning with `headline`.
-pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) -> Result<Output> {
+pub fn after_change(
+    ctx: &Ctx,
+    loaded: &escalate_core::ops::Loaded,
+    headline: String,
+) -> Result<Output> {
     for w in &loaded.warnings {
         ctx.ui.warn(&format!("dispute {}: {w}", loaded.dispute.id));
     }
@@ -537,7 +544,7 @@ pub fn after_change(ctx: &Ctx, loaded: &crate::ops::Loaded, headline: String) ->
 }
 
 /// A stage the user named by its number or by the policy's own label ("0", "4a").
-pub fn stage_arg(policy: &crate::policy::Policy, name: &str) -> Result<u32> {
+pub fn stage_arg(policy: &escalate_core::policy::Policy, name: &str) -> Result<u32> {
     policy.stage_named(name).ok_or_else(|| {
         let known: Vec<String> = policy
             .stages
@@ -545,7 +552,7 @@ pub fn stage_arg(policy: &crate::policy::Policy, name: &str) -> Result<u32> {
             .map(|s| policy.label(s.number))
             .collect();
         let shown: String = name.chars().filter(|c| !c.is_control()).take(20).collect();
-        crate::error::Error::refused(format!("policy {} has no stage {shown}", policy.id))
+        escalate_core::error::Error::refused(format!("policy {} has no stage {shown}", policy.id))
             .with_hint(format!("Its stages are: {}.", known.join(", ")))
     })
 }

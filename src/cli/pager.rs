@@ -32,7 +32,7 @@ pub fn page(ctx: &Ctx, text: String) -> Output {
     };
     if let Some(mut stdin) = child.stdin.take() {
         // The reader quitting the pager early closes the pipe: that is their choice.
-        let _ = stdin.write_all(crate::domain::text::visible(&text).as_bytes());
+        let _ = stdin.write_all(escalate_core::domain::text::visible(&text).as_bytes());
     }
     match child.wait() {
         Ok(status) if status.success() => Output::Text(String::new()),

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, Input, Select};
 
-use crate::error::{Error, Result};
+use escalate_core::error::{Error, Result};
 
 /// Shows the terminal's cursor again: the list and yes/no prompts hide it while
 /// they draw.
@@ -207,9 +207,9 @@ impl Prompter {
         let hint = format!(
             "\n# {question}\n# Write above or below these lines; lines starting with # are left out.\n\
              # Up to {} characters. Save and close the editor to go on; leave it empty to cancel.\n",
-            thousands(crate::domain::text::MAX_LONG)
+            thousands(escalate_core::domain::text::MAX_LONG)
         );
-        crate::store::fsutil::write_new_file(&path, hint.as_bytes())?;
+        escalate_core::store::fsutil::write_new_file(&path, hint.as_bytes())?;
         // Wrapped between words, as every other message is, never mid-word.
         let _ = write!(
             std::io::stderr(),
@@ -248,16 +248,16 @@ impl Prompter {
         }
         // Read to a bound, as `--note-file` is (`cli::input`): an editor that
         // left a huge file behind is refused, the file kept for the user.
-        let limit = (crate::domain::text::MAX_LONG_BYTES + hint.len()) as u64;
-        let raw = crate::store::fsutil::read_limited_text(
+        let limit = (escalate_core::domain::text::MAX_LONG_BYTES + hint.len()) as u64;
+        let raw = escalate_core::store::fsutil::read_limited_text(
             &path,
             limit,
-            crate::store::fsutil::Links::Follow,
+            escalate_core::store::fsutil::Links::Follow,
         )
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::FileTooLarge => Error::refused(format!(
                 "the text in your editor is longer than {flag} may be (up to {} characters); nothing was recorded",
-                thousands(crate::domain::text::MAX_LONG)
+                thousands(escalate_core::domain::text::MAX_LONG)
             ))
             .with_hint(format!(
                 "Your text is kept in {}: shorten it, then give it with {flag}-file.",
@@ -328,7 +328,12 @@ impl Prompter {
         // every output shows text, never as terminal controls.
         let shown: Vec<String> = items
             .iter()
-            .map(|i| fit(&crate::domain::text::one_line(i), width.saturating_sub(3)))
+            .map(|i| {
+                fit(
+                    &escalate_core::domain::text::one_line(i),
+                    width.saturating_sub(3),
+                )
+            })
             .collect();
         restore_cursor_on_interrupt();
         let chosen = Select::with_theme(&self.theme)
@@ -429,7 +434,7 @@ fn recovery_path(flag: &str) -> Result<PathBuf> {
         .and_then(|d| d.state_dir().map(|s| s.to_owned()))
         .unwrap_or_else(|| std::env::temp_dir().join("escalate"))
         .join("unsent");
-    crate::store::fsutil::private_dir(&dir)?;
+    escalate_core::store::fsutil::private_dir(&dir)?;
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let name = flag.trim_start_matches('-');
     Ok(dir.join(format!("{name}-{stamp}-{}.txt", std::process::id())))

@@ -7,7 +7,7 @@
 
 use std::io::{BufWriter, StdoutLock, Write};
 
-use crate::error::{Error, Result};
+use escalate_core::error::{Error, Result};
 
 /// Standard output, buffered; pass what writing to it returned to `finish`.
 pub fn stdout() -> BufWriter<StdoutLock<'static>> {

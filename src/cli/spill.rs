@@ -20,10 +20,10 @@ impl Spill {
     /// A new scratch file under `root/cache`; `None` if it cannot be made (the
     /// caller then keeps the elements in memory).
     pub fn create(root: &Path) -> Option<Spill> {
-        let path = crate::store::layout::status_spill(root);
-        crate::store::fsutil::private_dir(path.parent()?).ok()?;
+        let path = escalate_core::store::layout::status_spill(root);
+        escalate_core::store::fsutil::private_dir(path.parent()?).ok()?;
         let _ = std::fs::remove_file(&path);
-        let file = crate::store::fsutil::create_private(&path).ok()?;
+        let file = escalate_core::store::fsutil::create_private(&path).ok()?;
         Some(Spill {
             path,
             file,
@@ -71,7 +71,9 @@ impl Spill {
             // Made visible as every other JSON output is (`Output::write_to`).
             let item = self.get(i)?;
             match std::str::from_utf8(&item) {
-                Ok(text) => out.write_all(crate::domain::text::visible_json(text).as_bytes())?,
+                Ok(text) => {
+                    out.write_all(escalate_core::domain::text::visible_json(text).as_bytes())?
+                }
                 Err(_) => out.write_all(&item)?,
             }
             out.write_all(if i + 1 < n { b",\n" } else { b"\n" })?;

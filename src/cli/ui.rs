@@ -6,8 +6,8 @@
 use std::io::{IsTerminal, Write};
 
 use super::ColorChoice;
-use crate::error::Error;
 use crate::render::wrap;
+use escalate_core::error::Error;
 
 #[derive(Clone, Debug)]
 pub struct Ui {
@@ -93,6 +93,9 @@ impl Ui {
     pub fn error(&self, e: &Error) {
         let width = self.stderr_width();
         let mut text = wrap::wrap(&format!("error: {e}"), "", width);
+        if let Some(escalate_core::error::Detail::PlanChanged(plan)) = e.detail() {
+            text.push_str(&crate::render::preview::effects(&plan.0, &plan.1));
+        }
         for hint in e.hints() {
             text.push_str(&wrap::wrap(hint, "  ", width));
         }
@@ -123,7 +126,7 @@ impl Ui {
     /// Shown as every output is (`text::visible`): a warning or error may quote a
     /// journal's or a shared file's text.
     pub fn stderr(&self, text: &str) {
-        let text = crate::domain::text::visible(text);
+        let text = escalate_core::domain::text::visible(text);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 }

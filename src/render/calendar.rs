@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::calendar::{Difference, Division};
-use crate::domain::clock::human_date;
+use escalate_core::calendar::{Difference, Division};
+use escalate_core::domain::clock::human_date;
 
 /// An open dispute whose deadline a calendar change moved.
 #[derive(Debug, Serialize)]

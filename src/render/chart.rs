@@ -104,7 +104,7 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
     // XML needs.
     let shown: Vec<String> = categories
         .iter()
-        .map(|c| crate::domain::text::one_line(c).into_owned())
+        .map(|c| escalate_core::domain::text::one_line(c).into_owned())
         .collect();
     let labels = axis_labels(&shown, width - 80);
     // plotters' SVG writes a font's size divided by 1.24.
@@ -172,7 +172,7 @@ pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> Stri
                 });
             if let Ok(series) = chart.draw_series(rects) {
                 series
-                    .label(crate::domain::text::one_line(&set.name))
+                    .label(escalate_core::domain::text::one_line(&set.name))
                     .legend(move |(x, y)| {
                         Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled())
                     });

@@ -20,7 +20,7 @@ figure.chart svg { width: 170mm; max-width: 100%; }";
 /// Text as HTML: control and invisible characters shown (`text::visible`) before
 /// `&`, `<`, `>` and quotes are escaped, so `<U+001B>` reads as text, not a tag.
 pub fn escape(text: &str) -> String {
-    crate::domain::text::visible(text)
+    escalate_core::domain::text::visible(text)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -113,7 +113,7 @@ pub fn render(pack: &Pack) -> String {
     let mut body = format!(
         "<h1>{}</h1>\n<p>Generated {} (Europe/London).</p>\n",
         escape(&title),
-        escape(&crate::domain::clock::human_instant(
+        escape(&escalate_core::domain::clock::human_instant(
             &pack.series.total.generated_at
         ))
     );

@@ -10,9 +10,9 @@
 
 use std::fmt::Write;
 
-use crate::domain::clock::Instant;
-use crate::domain::deadline::Due;
-use crate::domain::summary::Summary;
+use escalate_core::domain::clock::Instant;
+use escalate_core::domain::deadline::Due;
+use escalate_core::domain::summary::Summary;
 
 pub fn calendar(rows: &[Summary], now: &Instant) -> String {
     let mut out = String::new();
@@ -100,7 +100,7 @@ fn event(
 /// are shown as `<U+XXXX>` (`text::visible`): a calendar shows them as every
 /// other output does rather than losing them.
 fn escape(text: &str) -> String {
-    let text = crate::domain::text::visible(text);
+    let text = escalate_core::domain::text::visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

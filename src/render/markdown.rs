@@ -11,7 +11,7 @@ use crate::render::pack::{Pack, Section};
 /// parentheses cannot make a link); on one line, control characters shown
 /// (`text::one_line`).
 pub fn escape(text: &str) -> String {
-    let flat = crate::domain::text::one_line(text);
+    let flat = escalate_core::domain::text::one_line(text);
     let mut out = String::with_capacity(flat.len());
     for c in flat.chars() {
         match c {
@@ -49,7 +49,7 @@ pub fn render(pack: &Pack) -> String {
     let mut out = format!(
         "# {}\n\nGenerated {} (Europe/London).\n",
         escape(&pack.title()),
-        crate::domain::clock::human_instant(&pack.series.total.generated_at)
+        escalate_core::domain::clock::human_instant(&pack.series.total.generated_at)
     );
     for note in pack.notes() {
         out.push_str(&format!("\n{}\n", escape(&note)));

@@ -11,9 +11,9 @@ pub mod table;
 pub mod timeline;
 pub mod wrap;
 
-use crate::domain::clock::human_date;
-use crate::domain::deadline::{Due, Standing};
-use crate::domain::summary::{ObligationView, Summary};
+use escalate_core::domain::clock::human_date;
+use escalate_core::domain::deadline::{Due, Standing};
+use escalate_core::domain::summary::{ObligationView, Summary};
 
 /// "Tue 29 Dec 2026, 3 working days left", "Sun 22 Nov 2026 09:00, no working day
 /// left", "due today", "overdue by 2 working days", or the age in working days when
@@ -22,9 +22,9 @@ use crate::domain::summary::{ObligationView, Summary};
 pub fn due_phrase(s: &Summary) -> String {
     let Some(due) = &s.due else {
         return match s.state {
-            crate::domain::dispute::State::Resolved => resolved_phrase(s),
+            escalate_core::domain::dispute::State::Resolved => resolved_phrase(s),
             // A stage timed by its steps has their dates, not none.
-            crate::domain::dispute::State::Open
+            escalate_core::domain::dispute::State::Open
                 if s.obligations.iter().any(|o| o.step && o.stage == s.stage) =>
             {
                 format!(
@@ -33,7 +33,7 @@ pub fn due_phrase(s: &Summary) -> String {
                     plural(s.working_days_in_stage)
                 )
             }
-            crate::domain::dispute::State::Open => format!(
+            escalate_core::domain::dispute::State::Open => format!(
                 "no fixed timescale; {} working day{} at this stage",
                 s.working_days_in_stage,
                 plural(s.working_days_in_stage)
@@ -120,10 +120,10 @@ pub mod pack;
 
 /// What a recording command prints: `headline`, then the dispute as it now stands
 /// (its stage and deadline, or that it is closed) and each duty still owed.
-pub fn change(headline: &str, summary: &crate::domain::summary::Summary) -> String {
+pub fn change(headline: &str, summary: &escalate_core::domain::summary::Summary) -> String {
     let mut out = format!("{headline}\n");
     match summary.state {
-        crate::domain::dispute::State::Open => {
+        escalate_core::domain::dispute::State::Open => {
             out.push_str(&format!(
                 "Stage {} ({}): due {}.\n",
                 summary.stage_label,
@@ -131,11 +131,11 @@ pub fn change(headline: &str, summary: &crate::domain::summary::Summary) -> Stri
                 due_phrase(summary)
             ));
         }
-        crate::domain::dispute::State::Resolved if !summary.obligations.is_empty() => out.push_str(&format!(
+        escalate_core::domain::dispute::State::Resolved if !summary.obligations.is_empty() => out.push_str(&format!(
             "The dispute is resolved; it stays in `escalate status` until each duty below is recorded with `escalate notify {} --who ...`.\n",
             summary.id
         )),
-        crate::domain::dispute::State::Resolved => out.push_str("The dispute is closed.\n"),
+        escalate_core::domain::dispute::State::Resolved => out.push_str("The dispute is closed.\n"),
     }
     for o in &summary.obligations {
         out.push_str(&format!("Outstanding: {}\n", obligation_phrase(o)));

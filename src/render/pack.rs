@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::report::{ByStage, Figures, Report, Series, YearKind};
 use crate::render::chart::Bars;
+use escalate_core::domain::report::{ByStage, Figures, Report, Series, YearKind};
 
 /// What the pack shows: the series `report` measured, and what the business
 /// unit adds.
@@ -92,8 +92,8 @@ impl Pack<'_> {
     /// What the comparison period is called in a column's heading.
     fn previous_name(&self) -> Option<String> {
         self.previous().map(|p| {
-            crate::domain::report::period_name(
-                crate::domain::report::Period {
+            escalate_core::domain::report::period_name(
+                escalate_core::domain::report::Period {
                     from: p.from,
                     to: p.to,
                 },
@@ -115,8 +115,8 @@ impl Pack<'_> {
     pub fn title(&self) -> String {
         let dates = format!(
             "{} to {}",
-            crate::domain::clock::human_date(self.series.from),
-            crate::domain::clock::human_date(self.series.to)
+            escalate_core::domain::clock::human_date(self.series.from),
+            escalate_core::domain::clock::human_date(self.series.to)
         );
         let dates = if self.total().in_progress {
             format!("{dates} (to date)")
@@ -353,7 +353,7 @@ impl Pack<'_> {
             keys.extend(b.keys().filter(|k| !now.contains_key(*k)));
         }
         // Sorted by name, with "not given" last.
-        keys.sort_by_key(|k| (k.as_str() == crate::domain::report::NO_CATEGORY, *k));
+        keys.sort_by_key(|k| (k.as_str() == escalate_core::domain::report::NO_CATEGORY, *k));
         let get = |m: &BTreeMap<String, Figures>, k: &str| m.get(k).map_or(0, |f| f.opened);
         let mut header = self.counted_header(first, "Disputes raised");
         header.push("Stage entries".into());
@@ -441,7 +441,7 @@ impl Pack<'_> {
         ];
         let names = &b.category_names;
         let reason = |k: &str| {
-            if k == crate::domain::report::NO_CATEGORY {
+            if k == escalate_core::domain::report::NO_CATEGORY {
                 "Not given".to_owned()
             } else {
                 names.get(k).cloned().unwrap_or_else(|| k.to_owned())
@@ -462,7 +462,7 @@ impl Pack<'_> {
             ),
         ));
         let not_given = |k: &str| {
-            if k == crate::domain::report::NO_CATEGORY {
+            if k == escalate_core::domain::report::NO_CATEGORY {
                 "Not given".to_owned()
             } else {
                 k.to_owned()
@@ -555,7 +555,7 @@ impl Pack<'_> {
         let t = &self.total().timeliness;
         let labels = &self.total().total.stage_labels;
         let categories: Vec<String> = t.by_stage.keys().map(|n| stage_name(labels, *n)).collect();
-        let set = |name: &str, get: fn(&crate::domain::report::TimelyCounts) -> u64| Bars {
+        let set = |name: &str, get: fn(&escalate_core::domain::report::TimelyCounts) -> u64| Bars {
             name: name.into(),
             values: t.by_stage.values().map(|x| get(&x.counts) as f64).collect(),
         };
@@ -626,14 +626,14 @@ impl Pack<'_> {
         if let (Some(p), Some(name)) = (self.previous(), self.previous_name()) {
             out.push(format!(
                 "Compared with {name} ({} to {}).",
-                crate::domain::clock::human_date(p.from),
-                crate::domain::clock::human_date(p.to)
+                escalate_core::domain::clock::human_date(p.from),
+                escalate_core::domain::clock::human_date(p.to)
             ));
         }
         if let Some(t) = &self.total().as_recorded_at {
             out.push(format!(
                 "Counted as recorded by {}: lines recorded later are left out.",
-                crate::domain::clock::human_instant(t)
+                escalate_core::domain::clock::human_instant(t)
             ));
         }
         out
@@ -648,7 +648,7 @@ fn stage_name(labels: &ByStage<String>, n: u32) -> String {
     }
 }
 
-fn label(p: &crate::domain::report::SeriesRow) -> String {
+fn label(p: &escalate_core::domain::report::SeriesRow) -> String {
     if p.report.in_progress {
         format!("{} (to date)", p.label)
     } else if p.partial {

@@ -5,7 +5,9 @@
 
 use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table, Width};
 
-use crate::policy::{Anchor, Condition, Deadline, Flag, LimitScope, LoadedPolicy, Policy, Trigger};
+use escalate_core::policy::{
+    Anchor, Condition, Deadline, Flag, LimitScope, LoadedPolicy, Policy, Trigger,
+};
 
 /// Width used for tables and wrapped prose when stdout is not a terminal, so a
 /// policy printed to a file or e-mail stays readable.
@@ -303,7 +305,7 @@ pub fn list(rows: &[ListRow<'_>], width: Option<u16>) -> String {
 /// The text of `escalate policy show`.
 pub fn show(
     policy: &Policy,
-    division: crate::calendar::Division,
+    division: escalate_core::calendar::Division,
     hash: &str,
     origin: &str,
     width: Option<u16>,
@@ -333,9 +335,9 @@ pub fn show(
     ));
     if let Some(scope) = policy.subject {
         let whom = match scope {
-            crate::policy::SubjectScope::Children => "children",
-            crate::policy::SubjectScope::Adults => "adults (`open --subject-kind adult`)",
-            crate::policy::SubjectScope::ChildrenAndAdults => {
+            escalate_core::policy::SubjectScope::Children => "children",
+            escalate_core::policy::SubjectScope::Adults => "adults (`open --subject-kind adult`)",
+            escalate_core::policy::SubjectScope::ChildrenAndAdults => {
                 "children and adults (`open --subject-kind adult` for an adult)"
             }
         };
@@ -902,10 +904,10 @@ pub fn check_summary(path: &std::path::Path, loaded: &LoadedPolicy, install_dir:
     // Without an [urgent] table, urgency can still change the path (an urgent
     // branch) or the timescales: say which, never "the same stages" of a policy
     // with an urgent branch.
-    let urgent_stage = |s: &&crate::policy::Stage| {
+    let urgent_stage = |s: &&escalate_core::policy::Stage| {
         s.branch.is_some()
-            && s.when.contains(&crate::policy::Condition::Flag(
-                crate::policy::Flag::ImmediateHarm,
+            && s.when.contains(&escalate_core::policy::Condition::Flag(
+                escalate_core::policy::Flag::ImmediateHarm,
             ))
     };
     let branches: Vec<String> = p

@@ -1,9 +1,9 @@
 //! What an action will do, in words, as a confirmation shows it before anything
 //! is written.
 
-use crate::domain::clock;
-use crate::domain::plan::Effects;
-use crate::policy::Policy;
+use escalate_core::domain::clock;
+use escalate_core::domain::plan::Effects;
+use escalate_core::policy::Policy;
 
 /// The stage a dispute will be at, its deadline and the duties that arise.
 pub fn effects(policy: &Policy, effects: &Effects) -> String {

@@ -7,8 +7,8 @@
 use comfy_table::{presets, Cell, ContentArrangement, Table};
 
 use super::{due_phrase, obligation_phrase};
-use crate::domain::summary::Summary;
-use crate::domain::text::{RED, RESET, YELLOW};
+use escalate_core::domain::summary::Summary;
+use escalate_core::domain::text::{RED, RESET, YELLOW};
 
 const HEADER: [&str; 7] = [
     "ID",
@@ -53,7 +53,7 @@ impl Row {
         // coloured: a journal's escape sequence or line break can neither move the
         // cursor nor start a row of its own, and the only colours in the output
         // are the due column's (`text::visible_coloured`).
-        let shown = crate::domain::text::one_line;
+        let shown = escalate_core::domain::text::one_line;
         text.push_str(&s.id);
         end(0, &text);
         text.push_str(&shown(&s.child));
@@ -101,7 +101,7 @@ impl Row {
 fn due_cell(s: &Summary) -> String {
     let late = s.obligations.iter().filter(|o| o.standing.overdue).count();
     match (s.state, late) {
-        (crate::domain::dispute::State::Open, n) if n > 0 && !s.stage_overdue => {
+        (escalate_core::domain::dispute::State::Open, n) if n > 0 && !s.stage_overdue => {
             format!(
                 "{}; {n} dut{} overdue",
                 due_phrase(s),
@@ -115,7 +115,7 @@ fn due_cell(s: &Summary) -> String {
 /// Red when any due item is past, yellow when one falls today or on the next
 /// working day.
 fn tone(s: &Summary) -> Tone {
-    let soon = |st: &crate::domain::deadline::Standing| {
+    let soon = |st: &escalate_core::domain::deadline::Standing| {
         st.due_today || st.working_days_left.is_some_and(|n| n <= 1)
     };
     if s.overdue {

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::{due_phrase, obligation_phrase};
-use crate::domain::clock::human_instant;
-use crate::domain::dispute::{Dispute, ObligationState};
-use crate::domain::event::{Event, Record};
-use crate::domain::summary::Summary;
-use crate::domain::text::{one_line, visible};
+use escalate_core::domain::clock::human_instant;
+use escalate_core::domain::dispute::{Dispute, ObligationState};
+use escalate_core::domain::event::{Event, Record};
+use escalate_core::domain::summary::Summary;
+use escalate_core::domain::text::{one_line, visible};
 
 /// Text that may run over several lines, made visible (`text::visible`): on a
 /// terminal its continuation lines indented by `indent` spaces so they stay under
@@ -29,7 +29,7 @@ fn indented(text: &str, indent: usize, flat: bool) -> String {
 
 /// The whole of `show` for `d`, which must carry its records: the header, each
 /// line (see `Timeline`) and the journal's head.
-pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String {
+pub fn show(s: &Summary, d: &Dispute, policy: &escalate_core::policy::Policy) -> String {
     let timeline = Timeline::new(d, policy);
     // Indexed once, so a long journal is shown in linear time (looking these up
     // for every line made 80,000 lines take ten seconds).
@@ -52,7 +52,7 @@ pub fn show(s: &Summary, d: &Dispute, policy: &crate::policy::Policy) -> String 
 /// summary on one line as every event is. A name or an agency is one line
 /// wherever it is shown, so a line break a journal holds cannot start a line
 /// that looks like escalate's own.
-pub fn header(s: &Summary, policy: &crate::policy::Policy, flat: bool) -> String {
+pub fn header(s: &Summary, policy: &escalate_core::policy::Policy, flat: bool) -> String {
     let policy_name = one_line(policy.name.as_str());
     let mut out = String::new();
     let _ = writeln!(
@@ -90,7 +90,7 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy, flat: bool) -> String
     }
     let _ = writeln!(out, "Summary:  {}", indented(&s.summary, 10, flat));
     match s.state {
-        crate::domain::dispute::State::Open => {
+        escalate_core::domain::dispute::State::Open => {
             let _ = writeln!(
                 out,
                 "Stage:    {} {} (open)",
@@ -99,10 +99,12 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy, flat: bool) -> String
             );
             // A date a user set says so: the policy did not give it.
             let set_by = match s.due_set_by {
-                Some(crate::domain::summary::DueSetBy::User) => {
+                Some(escalate_core::domain::summary::DueSetBy::User) => {
                     " (a date set to protect the child)"
                 }
-                Some(crate::domain::summary::DueSetBy::Agreed) => " (a date the parties agreed)",
+                Some(escalate_core::domain::summary::DueSetBy::Agreed) => {
+                    " (a date the parties agreed)"
+                }
                 _ => "",
             };
             let _ = writeln!(out, "Due:      {}{set_by}", due_phrase(s));
@@ -110,7 +112,7 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy, flat: bool) -> String
             // be traced to an import or a closure day.
             let _ = writeln!(out, "Calendar: {}", s.calendar);
         }
-        crate::domain::dispute::State::Resolved => {
+        escalate_core::domain::dispute::State::Resolved => {
             let _ = writeln!(
                 out,
                 "Stage:    {} {} (resolved)",
@@ -148,8 +150,8 @@ pub fn header(s: &Summary, policy: &crate::policy::Policy, flat: bool) -> String
                 let _ = writeln!(
                     out,
                     "    It arose on {}, a day the office is shut: \"immediately\" means as soon as it opens, by the end of {} at the latest. If your agency has out-of-hours safeguarding cover, use it now.",
-                    crate::domain::clock::human_date(shut),
-                    crate::domain::clock::human_date(due)
+                    escalate_core::domain::clock::human_date(shut),
+                    escalate_core::domain::clock::human_date(due)
                 );
             }
         }
@@ -176,9 +178,9 @@ pub fn amends(r: &Record) -> Option<u64> {
 /// under it the notes later lines attach to it. A `notified` line is shown with
 /// the obligation it met, in the policy's words.
 pub struct Timeline<'a> {
-    policy: &'a crate::policy::Policy,
+    policy: &'a escalate_core::policy::Policy,
     /// The lines that do not count, marked where they are shown.
-    uncounted: &'a [crate::domain::dispute::Uncounted],
+    uncounted: &'a [escalate_core::domain::dispute::Uncounted],
     met: HashMap<u64, &'a ObligationState>,
     corrected: CorrectedTimes,
     /// Each event on one line (piped output), not continued under itself.
@@ -188,7 +190,7 @@ pub struct Timeline<'a> {
 /// When each line happened, its corrected time if it has one: `Dispute::when_of`
 /// looked up once per line, not searched for (a journal that corrects thousands of
 /// times was shown in time proportional to lines times corrections).
-pub struct CorrectedTimes(HashMap<u64, crate::domain::clock::Instant>);
+pub struct CorrectedTimes(HashMap<u64, escalate_core::domain::clock::Instant>);
 
 impl CorrectedTimes {
     pub fn of(d: &Dispute) -> CorrectedTimes {
@@ -196,13 +198,13 @@ impl CorrectedTimes {
         CorrectedTimes(d.corrections.iter().map(|c| (c.line, c.happened)).collect())
     }
 
-    pub fn when_of(&self, r: &Record) -> crate::domain::clock::Instant {
+    pub fn when_of(&self, r: &Record) -> escalate_core::domain::clock::Instant {
         self.0.get(&r.seq).copied().unwrap_or_else(|| r.when())
     }
 }
 
 impl<'a> Timeline<'a> {
-    pub fn new(d: &'a Dispute, policy: &'a crate::policy::Policy) -> Timeline<'a> {
+    pub fn new(d: &'a Dispute, policy: &'a escalate_core::policy::Policy) -> Timeline<'a> {
         let met = d
             .obligations
             .iter()
@@ -389,13 +391,13 @@ fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> Str
             ..
         } => format!(
             "superseded: {was} recorded by {recorded_by} on {} could not stand after line {superseded_by} ({reason})",
-            crate::domain::clock::human_instant(recorded_at)
+            escalate_core::domain::clock::human_instant(recorded_at)
         ),
         Event::Merged { lines, after } => format!(
             "merged late: line(s) {} were recorded offline and added after line {after}",
             lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
         ),
-        Event::ReceiptRepaired { .. } => crate::store::journal::receipt_phrase(e),
+        Event::ReceiptRepaired { .. } => escalate_core::store::journal::receipt_phrase(e),
         Event::DueAgreed { stage, due, note } => {
             format!(
                 "agreed a later date for stage {}: due {due}: {note}",

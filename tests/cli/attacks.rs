@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use escalate::domain::event::{Event, Record};
-use escalate::store::journal::line;
+use escalate_core::domain::event::{Event, Record};
+use escalate_core::store::journal::line;
 use serde_json::Value;
 
 use crate::support::Env;
@@ -95,7 +95,7 @@ fn head_path(env: &Env, id: &str) -> PathBuf {
 fn forge(
     last: &str,
     event: Event,
-    key: Option<&escalate::integrity::signing::Key>,
+    key: Option<&escalate_core::integrity::signing::Key>,
     by: &str,
 ) -> String {
     let prev: Record = serde_json::from_str(last).unwrap();
@@ -174,7 +174,7 @@ fn a_forged_line_is_caught_by_its_signature() {
         outcome: "Agreed".into(),
     };
     let victim = env.user.clone();
-    let intruder = escalate::integrity::signing::Key::from_seed(&[9; 32], "intruder");
+    let intruder = escalate_core::integrity::signing::Key::from_seed(&[9; 32], "intruder");
     // Unsigned, signed by a key the signers file does not list, and a signature
     // copied from another line: each with a receipt written to match.
     let last = lines(&journal).pop().unwrap();
@@ -353,7 +353,7 @@ fn a_journal_rewritten_with_recomputed_hashes_is_caught() {
     let (id, cp) = setup(&env);
     let journal = env.journal(&id);
     let original = lines(&journal);
-    let intruder = escalate::integrity::signing::Key::from_seed(&[5; 32], "intruder");
+    let intruder = escalate_core::integrity::signing::Key::from_seed(&[5; 32], "intruder");
     // Re-sealed and re-chained, first unsigned (as if from before signing), then
     // re-signed with the intruder's key; the receipt rewritten to match each time.
     for key in [None, Some(&intruder)] {
@@ -489,18 +489,18 @@ fn a_fifo_in_place_of_any_file_never_hangs() {
 
 #[test]
 fn an_append_past_the_limit_is_refused_up_front_and_closing_still_fits() {
-    const MAX: u64 = escalate::store::journal::MAX_JOURNAL_BYTES;
+    const MAX: u64 = escalate_core::store::journal::MAX_JOURNAL_BYTES;
     let env = Env::new();
     let id = env.open_gscb(&[]);
     let journal = env.journal(&id);
     // Fill the journal with maximum-length notes, signed with the user's own key,
     // until it is inside the last megabyte kept for closing.
-    let keys = escalate::integrity::signing::Keyring::new(Some(env.config()), env.data());
+    let keys = escalate_core::integrity::signing::Keyring::new(Some(env.config()), env.data());
     let key = keys.existing().unwrap().unwrap();
     let mut text = lines(&journal);
     let mut size: u64 = text.iter().map(|l| l.len() as u64 + 1).sum();
-    let note: String = "😟".repeat(escalate::domain::text::MAX_LONG);
-    while size < MAX - escalate::store::journal::RESERVED_BYTES + 200_000 {
+    let note: String = "😟".repeat(escalate_core::domain::text::MAX_LONG);
+    while size < MAX - escalate_core::store::journal::RESERVED_BYTES + 200_000 {
         let last = text.last().unwrap();
         let next = forge(
             last,
@@ -653,9 +653,9 @@ fn a_newer_format_asks_for_a_newer_escalate_never_damage() {
 fn an_edited_signers_file_is_flagged_against_the_checkpoint() {
     let env = Env::new();
     let (id, cp) = setup(&env);
-    let intruder = escalate::integrity::signing::Key::from_seed(&[3; 32], "intruder");
-    let at = escalate::domain::clock::parse_instant("2026-01-01T00:00:00Z").unwrap();
-    let extra = escalate::integrity::signing::signers_line(&env.user, &intruder, &at, None);
+    let intruder = escalate_core::integrity::signing::Key::from_seed(&[3; 32], "intruder");
+    let at = escalate_core::domain::clock::parse_instant("2026-01-01T00:00:00Z").unwrap();
+    let extra = escalate_core::integrity::signing::signers_line(&env.user, &intruder, &at, None);
     let signers = env.data().join("signers");
     let mut text = std::fs::read_to_string(&signers).unwrap();
     text.push_str(&extra);

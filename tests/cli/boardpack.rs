@@ -257,10 +257,10 @@ fn a_series_in_the_wide_csv_keeps_the_frozen_columns() {
     );
 }
 
-/// The README's table of figures, as `escalate::domain::report::FIGURES` renders it.
+/// The README's table of figures, as `escalate_core::domain::report::FIGURES` renders it.
 fn figures_table() -> String {
     let mut out = String::from("| figure | definition |\n|---|---|\n");
-    for (names, meaning) in escalate::domain::report::FIGURES {
+    for (names, meaning) in escalate_core::domain::report::FIGURES {
         let names: Vec<String> = names.split(", ").map(|n| format!("`{n}`")).collect();
         out.push_str(&format!("| {} | {meaning} |\n", names.join(", ")));
     }
@@ -277,7 +277,7 @@ fn the_readme_defines_each_figure_as_the_manual_page_does() {
         "README.md's table of figures is not the one src/domain/report.rs FIGURES gives; replace it with:\n{table}"
     );
     let page = crate::support::Env::new().ok(&["man", "report"]);
-    for (names, _) in escalate::domain::report::FIGURES {
+    for (names, _) in escalate_core::domain::report::FIGURES {
         assert!(page.contains(names.split(", ").next().unwrap()), "{names}");
     }
 }
@@ -446,7 +446,11 @@ fn the_agency_list_is_shared_with_the_directory() {
             .unwrap()
     };
     git(&["init", "--quiet"]);
-    std::fs::write(repo.path().join(".gitignore"), escalate::share::GITIGNORE).unwrap();
+    std::fs::write(
+        repo.path().join(".gitignore"),
+        escalate_core::share::GITIGNORE,
+    )
+    .unwrap();
     for file in ["agencies.toml", "report.toml"] {
         std::fs::write(repo.path().join(file), "").unwrap();
         let ignored = git(&["check-ignore", "--quiet", file]);

@@ -97,7 +97,7 @@ fn a_checkpoint_remade_by_someone_else_is_caught_by_the_root_kept_elsewhere() {
         let parts: Vec<&str> = line.split(' ').collect();
         if let [id, n, head] = parts.as_slice() {
             if head.len() == 64 && *n != "left" {
-                entries.push(escalate::integrity::checkpoint::Entry {
+                entries.push(escalate_core::integrity::checkpoint::Entry {
                     id: (*id).to_owned(),
                     lines: 1,
                     head: (*head).to_owned(),
@@ -105,9 +105,9 @@ fn a_checkpoint_remade_by_someone_else_is_caught_by_the_root_kept_elsewhere() {
             }
         }
     }
-    let intruder = escalate::integrity::signing::Key::from_seed(&[9; 32], "intruder");
-    let (forged, forged_root) = escalate::integrity::checkpoint::render(
-        &escalate::integrity::checkpoint::Taker {
+    let intruder = escalate_core::integrity::signing::Key::from_seed(&[9; 32], "intruder");
+    let (forged, forged_root) = escalate_core::integrity::checkpoint::render(
+        &escalate_core::integrity::checkpoint::Taker {
             taken: "2026-11-23T09:00:00+00:00",
             by: "Jo Bloggs (DSL)",
             key: &intruder,
@@ -161,7 +161,7 @@ fn a_format_1_checkpoint_still_reads_and_says_what_it_cannot_prove() {
         body.push_str(e);
         body.push('\n');
     }
-    let root = escalate::store::journal::line::sha256_hex(body.as_bytes());
+    let root = escalate_core::store::journal::line::sha256_hex(body.as_bytes());
     let old = env.tmp.path().join("old.txt");
     std::fs::write(
         &old,

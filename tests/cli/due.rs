@@ -673,14 +673,14 @@ fn verify_checks_every_correction_refers_to_a_real_event() {
     let last = text.lines().last().unwrap();
     // Signed afresh (any key may sign while the signers file is absent): a line
     // whose signature fails does not count, and its correction is never looked at.
-    let mut r: escalate::domain::event::Record = serde_json::from_str(last).unwrap();
+    let mut r: escalate_core::domain::event::Record = serde_json::from_str(last).unwrap();
     r.seq = 3;
-    if let escalate::domain::event::Event::Amended { event, .. } = &mut r.event {
+    if let escalate_core::domain::event::Event::Amended { event, .. } = &mut r.event {
         *event = 99;
     }
     r.prev = hex(last.as_bytes());
-    let key = escalate::integrity::signing::Key::from_seed(&[3; 32], "k");
-    let line = escalate::store::journal::line::encode_signed(&mut r, &key).unwrap();
+    let key = escalate_core::integrity::signing::Key::from_seed(&[3; 32], "k");
+    let line = escalate_core::store::journal::line::encode_signed(&mut r, &key).unwrap();
     std::fs::write(&journal, text + &line + "\n").unwrap();
     let _ = std::fs::remove_file(journal.with_extension("head"));
     let err = env.fails(3, &["verify", &id]);

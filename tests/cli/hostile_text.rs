@@ -10,8 +10,8 @@ use std::io::Write as _;
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use escalate::domain::event::{Event, Record};
-use escalate::store::journal::line;
+use escalate_core::domain::event::{Event, Record};
+use escalate_core::store::journal::line;
 use serde_json::Value;
 
 use crate::support::Env;
@@ -23,8 +23,8 @@ const NOTE: &str =
 const CHILD: &str = "LCS\x1b[31m-1\r";
 const AGENCY: &str = "Pol\x1b[2Kice \u{202E}CSC";
 
-fn user_key(env: &Env) -> escalate::integrity::signing::Key {
-    escalate::integrity::signing::Keyring::new(Some(env.config()), env.data())
+fn user_key(env: &Env) -> escalate_core::integrity::signing::Key {
+    escalate_core::integrity::signing::Keyring::new(Some(env.config()), env.data())
         .existing()
         .unwrap()
         .unwrap()
@@ -333,7 +333,11 @@ fn note_files_must_be_regular_files_and_are_read_to_a_bound() {
     // A regular file one byte past the bound is refused unread; text at the
     // limit is recorded, CRLF as LF and tabs kept.
     let big = env.tmp.path().join("big.txt");
-    std::fs::write(&big, "a".repeat(escalate::domain::text::MAX_LONG_BYTES + 1)).unwrap();
+    std::fs::write(
+        &big,
+        "a".repeat(escalate_core::domain::text::MAX_LONG_BYTES + 1),
+    )
+    .unwrap();
     let err = env.fails(1, &["discuss", &id, "--note-file", big.to_str().unwrap()]);
     assert!(err.contains("the limit is 20000 characters"), "{err}");
     let windows = env.tmp.path().join("minutes.txt");

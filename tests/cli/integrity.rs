@@ -369,11 +369,11 @@ fn verify_checks_the_stage_rules_and_the_pinned_policy() {
     let journal = env.journal(&id);
     let text = std::fs::read_to_string(&journal).unwrap();
     let last = text.lines().last().unwrap();
-    let mut r: escalate::domain::event::Record = serde_json::from_str(last).unwrap();
+    let mut r: escalate_core::domain::event::Record = serde_json::from_str(last).unwrap();
     r.seq += 1;
-    r.prev = escalate::store::journal::line::sha256_hex(last.as_bytes());
-    let key = escalate::integrity::signing::Key::from_seed(&[3; 32], "k");
-    let line = escalate::store::journal::line::encode_signed(&mut r, &key).unwrap();
+    r.prev = escalate_core::store::journal::line::sha256_hex(last.as_bytes());
+    let key = escalate_core::integrity::signing::Key::from_seed(&[3; 32], "k");
+    let line = escalate_core::store::journal::line::encode_signed(&mut r, &key).unwrap();
     std::fs::write(&journal, format!("{text}{line}\n")).unwrap();
     std::fs::remove_file(head_path(&env, &id)).unwrap();
     let err = env.fails(3, &["verify"]);

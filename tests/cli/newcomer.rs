@@ -946,7 +946,7 @@ fn the_demo_says_what_it_does_and_shows_the_whole_first_dispute() {
 #[test]
 fn long_commands_show_progress_on_a_terminal_only() {
     let env = Env::new();
-    escalate::generate::generate(&env.data(), 200, 7).unwrap();
+    escalate_core::generate::generate(&env.data(), 200, 7).unwrap();
     let run_in_pty = |args: &[&str]| {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("escalate"));
         cmd.env_clear()

@@ -71,7 +71,7 @@ fn answers(env: &Env) -> Vec<String> {
 
 fn generated(disputes: u64) -> Env {
     let env = Env::new();
-    let events = escalate::generate::generate(&env.data(), disputes, 11).unwrap();
+    let events = escalate_core::generate::generate(&env.data(), disputes, 11).unwrap();
     assert!(
         events > 5 * disputes as usize,
         "several events a dispute: {events}"
@@ -84,7 +84,7 @@ fn generated(disputes: u64) -> Env {
 /// cache key (what only someone holding that key could do: see tests/cli/
 /// unverified.rs for what a forger without it gets).
 fn rewrite_entries(env: &Env, edit: impl Fn(&mut Vec<u8>)) {
-    escalate::store::cache::reseal_for_tests(&env.data(), &env.config(), edit)
+    escalate_core::store::cache::reseal_for_tests(&env.data(), &env.config(), edit)
         .expect("the cache and its key are there");
 }
 
@@ -229,7 +229,7 @@ fn a_same_length_edit_with_its_time_restored_is_still_noticed() {
 #[test]
 fn a_long_journal_is_shown_whole_with_each_correction_under_its_line() {
     let env = Env::new();
-    let id = escalate::generate::long_journal(&env.data(), 2000, 3).unwrap();
+    let id = escalate_core::generate::long_journal(&env.data(), 2000, 3).unwrap();
     env.ok(&["verify"]);
     let text = env.ok(&["show", id.as_str()]);
     let lines: Vec<&str> = text.lines().collect();

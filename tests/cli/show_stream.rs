@@ -191,7 +191,7 @@ fn a_torn_last_line_is_warned_about_and_every_complete_line_shown() {
 /// A generated journal of `lines` lines (a correction every seventh line).
 fn long(lines: usize) -> (Env, String) {
     let env = Env::new();
-    let id = escalate::generate::long_journal(&env.data(), lines, 5).unwrap();
+    let id = escalate_core::generate::long_journal(&env.data(), lines, 5).unwrap();
     (env, id.as_str().to_owned())
 }
 

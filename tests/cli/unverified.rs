@@ -4,9 +4,9 @@
 //! and makes `verify` exit 3. And a status cache forged without the user's cache
 //! key (entries swapped between disputes, checksums recomputed) is not believed.
 
-use escalate::domain::event::{Event, Record};
-use escalate::integrity::signing::Key;
-use escalate::store::journal::line;
+use escalate_core::domain::event::{Event, Record};
+use escalate_core::integrity::signing::Key;
+use escalate_core::store::journal::line;
 
 use crate::support::Env;
 
@@ -287,7 +287,7 @@ fn crc32(bytes: &[u8]) -> u32 {
 #[test]
 fn a_long_journal_is_judged_once_and_its_judgement_cannot_be_forged() {
     let env = Env::new();
-    let id = escalate::generate::long_journal(&env.data(), 400, 9)
+    let id = escalate_core::generate::long_journal(&env.data(), 400, 9)
         .unwrap()
         .to_string();
     let judged = env

@@ -1,11 +1,11 @@
 //! `escalate agency`: the partnership's agency names and their aliases, kept in
-//! the data directory by `crate::store::agencies`; this module parses and renders.
+//! the data directory by `escalate_core::store::agencies`; this module parses and renders.
 
 use clap::{Args, Subcommand};
 
 use crate::cli::{Ctx, Output};
-use crate::error::Result;
-use crate::store::agencies::Agencies;
+use escalate_core::error::Result;
+use escalate_core::store::agencies::Agencies;
 
 #[derive(Debug, Args)]
 pub struct AgencyArgs {
@@ -45,11 +45,11 @@ pub fn run(args: AgencyArgs, ctx: &Ctx) -> Result<Output> {
             format!(
                 "Reports now count \"{}\" as \"{}\"; journals keep the name as typed.",
                 alias.trim(),
-                crate::domain::text::one_line(&list.canonical(name))
+                escalate_core::domain::text::one_line(&list.canonical(name))
             )
         }
     };
-    crate::store::fsutil::private_dir(root)?;
+    escalate_core::store::fsutil::private_dir(root)?;
     list.write(root)?;
     Ok(if ctx.json {
         render(&list, true)
@@ -69,7 +69,7 @@ fn render(list: &Agencies, json: bool) -> Output {
         );
     }
     // One line an agency, whatever a shared file holds (`text::one_line`).
-    let shown = crate::domain::text::one_line;
+    let shown = escalate_core::domain::text::one_line;
     let mut out = String::new();
     for a in &list.agencies {
         out.push_str(&shown(&a.name));

@@ -8,10 +8,10 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use crate::cli::{after_change, parse_date_arg, parse_instant_arg, Ctx, Output};
-use crate::domain::clock::{self, Instant};
-use crate::domain::plan::Action;
-use crate::domain::text::{required, MAX_LONG};
-use crate::error::Result;
+use escalate_core::domain::clock::{self, Instant};
+use escalate_core::domain::plan::Action;
+use escalate_core::domain::text::{required, MAX_LONG};
+use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
 pub struct AgreeArgs {

@@ -6,11 +6,11 @@
 use clap::Args;
 
 use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
-use crate::domain::clock::{self, Instant};
-use crate::domain::correct::Amendment;
-use crate::domain::plan::Action;
-use crate::domain::text::{required, MAX_LONG};
-use crate::error::{Error, Result};
+use escalate_core::domain::clock::{self, Instant};
+use escalate_core::domain::correct::Amendment;
+use escalate_core::domain::plan::Action;
+use escalate_core::domain::text::{required, MAX_LONG};
+use escalate_core::error::{Error, Result};
 
 #[derive(Debug, Args)]
 pub struct AmendArgs {
@@ -24,8 +24,8 @@ pub struct AmendArgs {
     #[arg(long, value_name = "DATETIME", value_parser = parse_instant_arg, requires = "event")]
     pub happened: Option<Instant>,
     /// A fact learned since opening: cp-plan, looked-after or immediate-harm, =yes or =no
-    #[arg(long, value_name = "NAME=yes|no", value_parser = crate::domain::correct::parse_fact, conflicts_with = "event")]
-    pub fact: Option<(crate::policy::Flag, bool)>,
+    #[arg(long, value_name = "NAME=yes|no", value_parser = escalate_core::domain::correct::parse_fact, conflicts_with = "event")]
+    pub fact: Option<(escalate_core::policy::Flag, bool)>,
     /// A field the policy reports by, corrected: ID=VALUE (as `open --field`)
     #[arg(long, value_name = "ID=VALUE", value_parser = crate::cli::commands::open::parse_field, conflicts_with_all = ["event", "fact"])]
     pub field: Option<(String, String)>,

@@ -10,15 +10,15 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::calendar::{
+use crate::cli::{parse_date_arg, Ctx, Output};
+use crate::render::calendar as render;
+use escalate_core::calendar::{
     one_offs, Calendar, Division, Holiday, ImportedHolidays, OneOffAction, Origin,
 };
-use crate::cli::{parse_date_arg, Ctx, Output};
-use crate::domain::clock::{self, human_date};
-use crate::domain::text::{required, MAX_SHORT};
-use crate::error::{Error, Result};
-use crate::render::calendar as render;
-use crate::store::calendar::{CalendarFiles, Calendars, LocalCalendar, MAX_FILE_BYTES};
+use escalate_core::domain::clock::{self, human_date};
+use escalate_core::domain::text::{required, MAX_SHORT};
+use escalate_core::error::{Error, Result};
+use escalate_core::store::calendar::{CalendarFiles, Calendars, LocalCalendar, MAX_FILE_BYTES};
 
 /// Longest span `add` and `between` will work over: a century is far beyond
 /// any escalation deadline, and listing what was skipped stays quick.
@@ -204,7 +204,7 @@ fn moved_deadlines(ctx: &Ctx, after: &LocalCalendar) -> Result<Vec<render::Moved
 }
 
 fn read_import_file(path: &Path) -> Result<String> {
-    let bytes = crate::store::fsutil::read_user_file(path, MAX_FILE_BYTES).map_err(|e| {
+    let bytes = escalate_core::store::fsutil::read_user_file(path, MAX_FILE_BYTES).map_err(|e| {
         if e.kind() == std::io::ErrorKind::FileTooLarge {
             Error::refused(format!(
                 "{} is larger than {MAX_FILE_BYTES} bytes; GOV.UK's bank-holidays.json is about 20 KB",

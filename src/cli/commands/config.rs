@@ -3,8 +3,8 @@
 use clap::{Args, Subcommand};
 
 use crate::cli::{Ctx, Output};
-use crate::error::Result;
-use crate::store::config::KEYS;
+use escalate_core::error::Result;
+use escalate_core::store::config::KEYS;
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
@@ -26,14 +26,14 @@ pub enum Action {
 
 /// A mistyped setting's name ("nmae") is answered with the one meant.
 fn check_key(key: &str) -> Result<()> {
-    let keys = crate::store::config::KEYS.map(|(k, _)| k);
+    let keys = escalate_core::store::config::KEYS.map(|(k, _)| k);
     if keys.contains(&key) {
         return Ok(());
     }
     match crate::cli::suggest::closest(key, keys) {
         Some(near) => {
             let shown: String = key.chars().filter(|c| !c.is_control()).take(40).collect();
-            Err(crate::error::Error::refused(format!(
+            Err(escalate_core::error::Error::refused(format!(
                 "there is no setting called {shown:?}; did you mean {near}?"
             ))
             .with_hint(format!(

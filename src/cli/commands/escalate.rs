@@ -6,11 +6,11 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use crate::cli::{after_change, parse_date_arg, parse_instant_arg, Ctx, Output};
-use crate::domain::clock::Instant;
-use crate::domain::correct::Amendment;
-use crate::domain::plan::{Action, Escalation};
-use crate::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
-use crate::error::Result;
+use escalate_core::domain::clock::Instant;
+use escalate_core::domain::correct::Amendment;
+use escalate_core::domain::plan::{Action, Escalation};
+use escalate_core::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
+use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
 pub struct EscalateArgs {
@@ -86,7 +86,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
             r => r,
         };
         Ok(vec![Action::Amend(Amendment::Fact {
-            fact: crate::policy::Flag::ImmediateHarm,
+            fact: escalate_core::policy::Flag::ImmediateHarm,
             value: true,
             note: required("--reason", note, MAX_LONG)?,
         })])
@@ -94,7 +94,7 @@ pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
     if args.urgent {
         let calendar = s.calendar_for(&seen.policy);
         let when = s.happened(args.at)?.unwrap_or(s.now);
-        crate::domain::plan::check_urgent_escalation(
+        escalate_core::domain::plan::check_urgent_escalation(
             &seen.situation(&calendar, when, s.now),
             to,
             role.as_deref(),

@@ -6,9 +6,9 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use crate::cli::{Ctx, Output};
-use crate::domain::deadline::Due;
-use crate::domain::summary::Summary;
-use crate::error::Result;
+use escalate_core::domain::deadline::Due;
+use escalate_core::domain::summary::Summary;
+use escalate_core::error::Result;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -61,7 +61,7 @@ const CSV_COLUMNS: [&str; 22] = [
 
 pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
-    let wanted = |l: &crate::ops::Loaded| {
+    let wanted = |l: &escalate_core::ops::Loaded| {
         l.dispute.is_pending() || (args.all && !matches!(args.format, Format::Ics))
     };
     let others = args
@@ -121,8 +121,8 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     let render = |r: &Summary, dir: &str| {
         let line = render_raw(r, dir);
         match args.format {
-            Format::Csv => crate::domain::text::visible(&line).into_owned(),
-            _ => crate::domain::text::visible_json(&line).into_owned(),
+            Format::Csv => escalate_core::domain::text::visible(&line).into_owned(),
+            _ => escalate_core::domain::text::visible_json(&line).into_owned(),
         }
     };
     // JSON lines and CSV are in ID order, the order disputes are visited in: each
@@ -174,7 +174,7 @@ pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
 /// Each dispute of a directory by ID, with its journal's path: what a reading of
 /// several directories has seen so far.
 pub(crate) fn journals_by_id(
-    s: &crate::ops::Session,
+    s: &escalate_core::ops::Session,
 ) -> Result<std::collections::HashMap<String, std::path::PathBuf>> {
     Ok(s.store
         .ids()?
@@ -188,9 +188,9 @@ pub(crate) fn journals_by_id(
 /// once, with a warning if the journals differ.
 pub(crate) fn each_other(
     ctx: &Ctx,
-    s: &crate::ops::Session,
-    others: &[crate::ops::Session],
-    mut visit: impl FnMut(&crate::ops::Session, &crate::ops::Loaded),
+    s: &escalate_core::ops::Session,
+    others: &[escalate_core::ops::Session],
+    mut visit: impl FnMut(&escalate_core::ops::Session, &escalate_core::ops::Loaded),
 ) -> Result<()> {
     // Without other directories there is nothing to compare: listing this one
     // again would cost `status` a second directory read and a path per dispute.
@@ -227,9 +227,9 @@ pub(crate) fn each_other(
 }
 
 fn csv_row(r: &Summary) -> String {
-    let t = |i: &Option<crate::domain::clock::Instant>| {
+    let t = |i: &Option<escalate_core::domain::clock::Instant>| {
         i.as_ref()
-            .map(crate::domain::clock::rfc3339::format)
+            .map(escalate_core::domain::clock::rfc3339::format)
             .unwrap_or_default()
     };
     let outstanding: Vec<String> = r
@@ -253,8 +253,8 @@ fn csv_row(r: &Summary) -> String {
         r.from.clone(),
         r.with.clone(),
         r.category.clone().unwrap_or_default(),
-        crate::domain::clock::rfc3339::format(&r.opened),
-        crate::domain::clock::rfc3339::format(&r.stage_entered),
+        escalate_core::domain::clock::rfc3339::format(&r.opened),
+        escalate_core::domain::clock::rfc3339::format(&r.stage_entered),
         r.due
             .as_ref()
             .map(|d| d.date.to_string())

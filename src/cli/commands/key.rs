@@ -1,13 +1,13 @@
 //! `escalate key`: make and show the user's signing key, and print the line that
 //! adds it to the data directory's signers file. The key itself is handled by
-//! `crate::integrity::signing`; this module only parses and prints.
+//! `escalate_core::integrity::signing`; this module only parses and prints.
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::cli::{Ctx, Output};
-use crate::error::{Error, Result};
-use crate::integrity::signing::{self, Key};
+use escalate_core::error::{Error, Result};
+use escalate_core::integrity::signing::{self, Key};
 
 #[derive(Debug, Args)]
 pub struct KeyArgs {

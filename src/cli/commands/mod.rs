@@ -26,8 +26,8 @@ pub mod verify;
 /// (`show`, `status`, `report`, `export`): which lines, why, and where to look.
 pub fn warn_uncounted(
     ui: &crate::cli::Ui,
-    id: &crate::domain::id::DisputeId,
-    uncounted: &[crate::domain::dispute::Uncounted],
+    id: &escalate_core::domain::id::DisputeId,
+    uncounted: &[escalate_core::domain::dispute::Uncounted],
 ) {
     if uncounted.is_empty() {
         return;

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
-use crate::domain::clock::Instant;
-use crate::domain::event::Event;
-use crate::domain::plan::Action;
-use crate::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
-use crate::error::Result;
+use escalate_core::domain::clock::Instant;
+use escalate_core::domain::event::Event;
+use escalate_core::domain::plan::Action;
+use escalate_core::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
+use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
 pub struct NotifyArgs {
@@ -122,7 +122,7 @@ fn near_miss(who: &str, typed_id: &str, ctx: &Ctx) -> Result<String> {
             who.to_owned()
         });
     }
-    Err(crate::error::Error::refused(format!(
+    Err(escalate_core::error::Error::refused(format!(
         "--who {who:?} meets none of the outstanding duties of dispute {}; did you mean --who {}? ({}: {}); nothing was written",
         d.id, duty.id, duty.who, duty.action
     ))

@@ -6,12 +6,12 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use crate::cli::{after_change, parse_date_arg, parse_instant_arg, Ctx, Output};
-use crate::domain::clock::Instant;
-use crate::domain::event::Opened;
-use crate::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
-use crate::error::Result;
-use crate::ops::OpenRequest;
-use crate::policy::{Flag, LoadedPolicy};
+use escalate_core::domain::clock::Instant;
+use escalate_core::domain::event::Opened;
+use escalate_core::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
+use escalate_core::error::Result;
+use escalate_core::ops::OpenRequest;
+use escalate_core::policy::{Flag, LoadedPolicy};
 use std::sync::Arc;
 
 #[derive(Debug, Args)]
@@ -139,11 +139,13 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     let child = match args.child {
         Some(c) => c,
         None => p.line(match policy.policy.subject_scope() {
-            crate::policy::SubjectScope::Children => {
+            escalate_core::policy::SubjectScope::Children => {
                 "Child's reference in your records (not a name)"
             }
-            crate::policy::SubjectScope::Adults => "Adult's reference in your records (not a name)",
-            crate::policy::SubjectScope::ChildrenAndAdults => {
+            escalate_core::policy::SubjectScope::Adults => {
+                "Adult's reference in your records (not a name)"
+            }
+            escalate_core::policy::SubjectScope::ChildrenAndAdults => {
                 "Reference of the child or adult in your records (not a name)"
             }
         })?,
@@ -168,7 +170,7 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         Some(t) => t,
         None => p.long_text("What is the disagreement about?", "--summary")?,
     };
-    let mut facts = crate::policy::Facts {
+    let mut facts = escalate_core::policy::Facts {
         cp_plan: args.cp_plan,
         looked_after: args.looked_after,
         immediate_harm: args.immediate_harm,
@@ -238,21 +240,21 @@ pub fn parse_field(text: &str) -> std::result::Result<(String, String), String> 
 /// when a person is at the terminal.
 fn fields(
     p: &crate::cli::prompt::Prompter,
-    policy: &crate::policy::Policy,
+    policy: &escalate_core::policy::Policy,
     given: &[(String, String)],
 ) -> Result<std::collections::BTreeMap<String, String>> {
     let mut out = std::collections::BTreeMap::new();
     for (id, value) in given {
-        let (id, value) = crate::domain::plan::field_value(policy, id, value)?;
+        let (id, value) = escalate_core::domain::plan::field_value(policy, id, value)?;
         if out.insert(id.clone(), value).is_some() {
             return Err(
-                crate::error::Error::usage(format!("--field {id} is given twice"))
+                escalate_core::error::Error::usage(format!("--field {id} is given twice"))
                     .with_hint("Give each field once."),
             );
         }
     }
     if p.interactive() {
-        let asked: Vec<&crate::policy::Field> = policy
+        let asked: Vec<&escalate_core::policy::Field> = policy
             .fields
             .iter()
             .filter(|f| f.ask && !out.contains_key(&f.id))
@@ -272,8 +274,8 @@ fn fields(
 /// Agencies to offer at the prompt: those named in earlier disputes, most used
 /// first, each under its name in the partnership's agency list (an alias counts
 /// as the agency it stands for), then the rest of that list.
-fn agencies_used(s: &crate::ops::Session) -> Vec<String> {
-    let known = crate::store::agencies::Agencies::read(s.store.root()).unwrap_or_default();
+fn agencies_used(s: &escalate_core::ops::Session) -> Vec<String> {
+    let known = escalate_core::store::agencies::Agencies::read(s.store.root()).unwrap_or_default();
     let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let _ = s.each(|_, loaded| {
         if let Ok(l) = loaded {
@@ -299,11 +301,11 @@ fn agencies_used(s: &crate::ops::Session) -> Vec<String> {
 /// who answers prompts instead of typing flags.
 fn ask_facts(
     p: &crate::cli::prompt::Prompter,
-    policy: &crate::policy::Policy,
-    facts: &mut crate::policy::Facts,
+    policy: &escalate_core::policy::Policy,
+    facts: &mut escalate_core::policy::Facts,
     (cp_plan, looked_after, immediate_harm): (bool, bool, bool),
 ) -> Result<()> {
-    let categories: Vec<&crate::policy::Category> =
+    let categories: Vec<&escalate_core::policy::Category> =
         policy.categories.iter().filter(|c| !c.excluded).collect();
     if facts.category.is_none() && !categories.is_empty() {
         let mut items: Vec<String> = categories.iter().map(|c| c.name.clone()).collect();
@@ -311,7 +313,7 @@ fn ask_facts(
         let i = p.select("What kind of disagreement is it?", &items)?;
         facts.category = categories.get(i).map(|c| c.id.clone());
     }
-    for flag in crate::domain::dispute::conditions_used(policy) {
+    for flag in escalate_core::domain::dispute::conditions_used(policy) {
         let given = match flag {
             Flag::CpPlan => cp_plan,
             Flag::LookedAfter => looked_after,
@@ -321,7 +323,7 @@ fn ask_facts(
             facts.set(flag, p.yes_no(&question(policy, flag))?);
         }
     }
-    let duties = crate::domain::dispute::duties_from_facts(policy, facts);
+    let duties = escalate_core::domain::dispute::duties_from_facts(policy, facts);
     if !duties.is_empty() {
         let mut text = "Your answers create these duties:\n".to_owned();
         for d in duties {
@@ -334,13 +336,13 @@ fn ask_facts(
 
 /// The question for a condition, with what the policy says follows from it, in its
 /// own words.
-fn question(policy: &crate::policy::Policy, flag: Flag) -> String {
+fn question(policy: &escalate_core::policy::Policy, flag: Flag) -> String {
     let base = match flag {
         Flag::CpPlan => "Does the child have a child protection plan?",
         Flag::LookedAfter => "Is the child looked after?",
         Flag::ImmediateHarm => "Is the child thought to be at risk of immediate harm?",
     };
-    let rules: Vec<String> = crate::domain::dispute::rules_for(policy, flag);
+    let rules: Vec<String> = escalate_core::domain::dispute::rules_for(policy, flag);
     match rules.first() {
         Some(r) => format!("{base} ({}: {r})", policy.id),
         None => base.to_owned(),

@@ -8,9 +8,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use crate::cli::{Ctx, Output};
-use crate::error::{Error, Result};
-use crate::policy::{LoadedPolicy, Origin};
 use crate::render::policy as render;
+use escalate_core::error::{Error, Result};
+use escalate_core::policy::{LoadedPolicy, Origin};
 
 #[derive(Debug, Args)]
 #[command(
@@ -71,7 +71,7 @@ pub fn run(args: PolicyArgs, ctx: &Ctx) -> Result<Output> {
 }
 
 /// The skeleton every new policy starts from; a test keeps it valid.
-pub const SKELETON: &str = include_str!("../../policy/skeleton.toml");
+pub const SKELETON: &str = include_str!("policy-skeleton.toml");
 
 fn new(args: NewArgs) -> Result<Output> {
     let Some(path) = args.file else {
@@ -208,17 +208,17 @@ struct CheckReport<'a> {
 
 /// A file with problems may also have an id that is taken: one run lists both.
 fn every_problem(path: &std::path::Path, e: Error, ctx: &Ctx) -> Error {
-    let Some(text) = crate::store::fsutil::read_file(path)
+    let Some(text) = escalate_core::store::fsutil::read_file(path)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
     else {
         return e;
     };
-    let Err(mut problems) = crate::policy::check::parse(&text) else {
+    let Err(mut problems) = escalate_core::policy::check::parse(&text) else {
         return e;
     };
-    if let Some(id) = crate::policy::written_id(&text) {
-        problems.extend(crate::policy::id_problems(
+    if let Some(id) = escalate_core::policy::written_id(&text) {
+        problems.extend(escalate_core::policy::id_problems(
             path,
             &text,
             &id,
@@ -226,7 +226,7 @@ fn every_problem(path: &std::path::Path, e: Error, ctx: &Ctx) -> Error {
         ));
     }
     problems.sort_by_key(|p| p.line.unwrap_or(0));
-    crate::policy::problems_error(path, &problems)
+    escalate_core::policy::problems_error(path, &problems)
 }
 
 fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
@@ -235,7 +235,7 @@ fn check(args: CheckArgs, ctx: &Ctx) -> Result<Output> {
         Ok(loaded) => loaded,
         Err(e) => return Err(every_problem(path, e, ctx)),
     };
-    crate::policy::check_id_is_free(path, &loaded, ctx.user_policies())?;
+    escalate_core::policy::check_id_is_free(path, &loaded, ctx.user_policies())?;
     let p = &loaded.policy;
     let excluded = p.categories.iter().filter(|c| c.excluded).count();
     let readings = render::readings(p).len();

@@ -4,11 +4,11 @@ use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 
 use crate::cli::{parse_past_date_arg, Ctx, Output};
-use crate::domain::report::{
+use escalate_core::domain::report::{
     Brief, Builder, Contribution, Counting, Fact, Filter, Measurer, Need, Period, Report, Series,
     SeriesBuilder,
 };
-use crate::error::{Error, Result};
+use escalate_core::error::{Error, Result};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -31,12 +31,12 @@ pub enum PerArg {
     Year,
 }
 
-impl From<PerArg> for crate::domain::report::Per {
+impl From<PerArg> for escalate_core::domain::report::Per {
     fn from(p: PerArg) -> Self {
         match p {
-            PerArg::Month => crate::domain::report::Per::Month,
-            PerArg::Quarter => crate::domain::report::Per::Quarter,
-            PerArg::Year => crate::domain::report::Per::Year,
+            PerArg::Month => escalate_core::domain::report::Per::Month,
+            PerArg::Quarter => escalate_core::domain::report::Per::Quarter,
+            PerArg::Year => escalate_core::domain::report::Per::Year,
         }
     }
 }
@@ -85,7 +85,7 @@ pub struct ReportArgs {
     /// Count only lines recorded by this time, to reproduce the figures a board
     /// was given (a line recorded offline before it and shared later counts too)
     #[arg(long, value_name = "DATETIME", value_parser = crate::cli::parse_instant_arg)]
-    pub as_recorded_at: Option<crate::domain::clock::Instant>,
+    pub as_recorded_at: Option<escalate_core::domain::clock::Instant>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -99,7 +99,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let period = match (&args.month, args.from, args.to) {
         (Some(m), _, _) => month(
             m,
-            crate::domain::clock::london_date(&s.now),
+            escalate_core::domain::clock::london_date(&s.now),
             (&ctx.ui, ctx.quiet),
         )?,
         (None, Some(from), Some(to)) if from <= to => Period { from, to },
@@ -134,7 +134,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         if t > &s.now {
             return Err(Error::usage(format!(
                 "--as-recorded-at {} is in the future",
-                crate::domain::clock::human_instant(t)
+                escalate_core::domain::clock::human_instant(t)
             ))
             .with_hint(
                 "Give the time the figures were first given (the board pack's \"Generated\" time).",
@@ -153,16 +153,16 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
         Some(p) => Some(s.catalogue.get(p)?.policy.id.clone()),
         None => None,
     };
-    let today = crate::domain::clock::london_date(&s.now);
+    let today = escalate_core::domain::clock::london_date(&s.now);
     if period.from > today {
         ctx.ui.warn(&format!(
             "the period starts on {}, after today ({}): nothing in it has happened yet",
-            crate::domain::clock::human_date(period.from),
-            crate::domain::clock::human_date(today)
+            escalate_core::domain::clock::human_date(period.from),
+            escalate_core::domain::clock::human_date(today)
         ));
     }
     // Clarification 13: names are counted under the canonical names in force now.
-    let names = crate::store::agencies::Agencies::read(s.store.root())?;
+    let names = escalate_core::store::agencies::Agencies::read(s.store.root())?;
     let agencies = AgenciesSeen::new(args.agency.as_deref().map(|a| names.matcher(a)));
     let filter = Filter {
         policy,
@@ -173,7 +173,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     };
     let previous = args
         .compare
-        .map(|_| crate::domain::report::previous(period));
+        .map(|_| escalate_core::domain::report::previous(period));
     let listed: Vec<&str> = names.agencies.iter().map(|a| a.name.as_str()).collect();
     let cut = args.as_recorded_at;
     // The board pack is a series: by month unless --per says otherwise.
@@ -269,7 +269,7 @@ pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
 /// What is the same for a report and its comparison: the cut-off it was
 /// counted at, and every agency (and category) either period names, or the
 /// agency list does, listed in both (with zeros where it has none).
-fn settle(r: &mut Report, listed: &[&str], cut: Option<crate::domain::clock::Instant>) {
+fn settle(r: &mut Report, listed: &[&str], cut: Option<escalate_core::domain::clock::Instant>) {
     r.as_recorded_at = cut;
     let Some(p) = r.previous.as_deref_mut() else {
         r.breakdown.list_agencies(listed.iter().copied());
@@ -296,7 +296,11 @@ fn settle(r: &mut Report, listed: &[&str], cut: Option<crate::domain::clock::Ins
 /// Without `--as-recorded-at`, a period that has ended whose figures were
 /// changed by lines recorded after it ended says so, and how to get the
 /// figures as they were.
-fn warn_if_recorded_after(ctx: &Ctx, r: &Report, cut: Option<crate::domain::clock::Instant>) {
+fn warn_if_recorded_after(
+    ctx: &Ctx,
+    r: &Report,
+    cut: Option<escalate_core::domain::clock::Instant>,
+) {
     if cut.is_some() || r.in_progress || r.recorded_after_end == 0 {
         return;
     }
@@ -304,15 +308,15 @@ fn warn_if_recorded_after(ctx: &Ctx, r: &Report, cut: Option<crate::domain::cloc
     ctx.ui.warn(&format!(
         "{n} {} recorded after the period ended ({}), so these figures may differ from any given before then. To reproduce figures as they were given, add --as-recorded-at with the time they were made (the pack's \"Generated\" time)",
         if n == 1 { "line that happened in or before the period was" } else { "lines that happened in or before the period were" },
-        crate::domain::clock::human_date(r.to)
+        escalate_core::domain::clock::human_date(r.to)
     ));
 }
 
 /// The partnership the board pack names: the data directory's `partnership`
 /// setting, else the one policy's the disputes are under.
 fn partnership(
-    s: &crate::ops::Session,
-    settings: &crate::domain::report::Settings,
+    s: &escalate_core::ops::Session,
+    settings: &escalate_core::domain::report::Settings,
     r: &Report,
 ) -> Option<String> {
     if let Some(p) = settings
@@ -338,22 +342,22 @@ fn partnership(
 
 /// Another agency's data directory, to read only (`--include-dir`): its disputes
 /// are loaded from their journals with the policy texts they pinned there.
-pub(crate) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<crate::ops::Session> {
-    if !crate::store::layout::disputes(dir).is_dir() {
+pub(crate) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<escalate_core::ops::Session> {
+    if !escalate_core::store::layout::disputes(dir).is_dir() {
         return Err(Error::usage(format!(
             "--include-dir {} is not a data directory (it has no disputes folder)",
             dir.display()
         ))
         .with_hint("Give the path of another agency's escalate data directory (the folder that holds disputes/)."));
     }
-    Ok(crate::ops::Session {
-        store: crate::store::Store::new(dir),
-        catalogue: crate::policy::Catalogue::builtin(),
+    Ok(escalate_core::ops::Session {
+        store: escalate_core::store::Store::new(dir),
+        catalogue: escalate_core::policy::Catalogue::builtin(),
         now: ctx.session()?.now,
         actor: ctx.session()?.actor.clone(),
-        calendars: crate::store::calendar::Calendars::load(dir)?,
+        calendars: escalate_core::store::calendar::Calendars::load(dir)?,
         // Read only: nothing is ever signed in another agency's directory.
-        keys: crate::integrity::signing::Keyring::new(None, dir.to_owned()),
+        keys: escalate_core::integrity::signing::Keyring::new(None, dir.to_owned()),
         division_setting: ctx.config()?.division,
     })
 }
@@ -382,7 +386,7 @@ pub(crate) fn warn_if_differ(
 /// left out, with a warning if the two journals differ.
 fn count_other(
     dir: &std::path::Path,
-    (ctx, cut): (&Ctx, Option<crate::domain::clock::Instant>),
+    (ctx, cut): (&Ctx, Option<escalate_core::domain::clock::Instant>),
     measurer: &Measurer,
     agencies: &AgenciesSeen,
     seen: &mut std::collections::HashMap<String, std::path::PathBuf>,
@@ -390,11 +394,12 @@ fn count_other(
     skip: &mut impl FnMut(String),
 ) -> Result<()> {
     let other = included(dir, ctx)?;
-    let names = crate::store::agencies::Agencies::read(dir)?;
+    let names = escalate_core::store::agencies::Agencies::read(dir)?;
     let canonical = Canonical::new(&names);
     let label = dir.display().to_string();
     let before: std::collections::HashSet<String> = seen.keys().cloned().collect();
-    let measure = |id: &crate::domain::id::DisputeId, loaded: Result<crate::ops::Loaded>| {
+    let measure = |id: &escalate_core::domain::id::DisputeId,
+                   loaded: Result<escalate_core::ops::Loaded>| {
         if before.contains(id.as_str()) {
             return Ok(None);
         }
@@ -440,17 +445,17 @@ fn count_other(
 /// Measure `d` (with its lines) as its lines recorded by `t` give it
 /// (`--as-recorded-at`); `None` if it had not been opened by then.
 fn cut_and_measure(
-    d: &crate::domain::dispute::Dispute,
-    t: &crate::domain::clock::Instant,
+    d: &escalate_core::domain::dispute::Dispute,
+    t: &escalate_core::domain::clock::Instant,
     measurer: &Measurer,
     canonical: &Canonical,
     agencies: &AgenciesSeen,
     (policy, calendar): (
-        &std::sync::Arc<crate::policy::LoadedPolicy>,
-        &crate::calendar::Calendar,
+        &std::sync::Arc<escalate_core::policy::LoadedPolicy>,
+        &escalate_core::calendar::Calendar,
     ),
 ) -> Result<Option<Contribution>> {
-    let Some(d) = crate::domain::report::as_recorded_at(d, &policy.policy, t)
+    let Some(d) = escalate_core::domain::report::as_recorded_at(d, &policy.policy, t)
         .map_err(|what| Error::refused(format!("dispute {}: {what}", d.id)))?
     else {
         return Ok(None);
@@ -466,12 +471,12 @@ fn cut_and_measure(
 /// in force now), each looked up in the list once: a look-up costs more than
 /// the rest of measuring a dispute, and a few dozen names recur in every one.
 struct Canonical<'a> {
-    list: &'a crate::store::agencies::Agencies,
+    list: &'a escalate_core::store::agencies::Agencies,
     known: std::sync::RwLock<std::collections::HashMap<String, String>>,
 }
 
 impl<'a> Canonical<'a> {
-    fn new(list: &'a crate::store::agencies::Agencies) -> Self {
+    fn new(list: &'a escalate_core::store::agencies::Agencies) -> Self {
         Canonical {
             list,
             known: Default::default(),
@@ -504,8 +509,8 @@ impl<'a> Canonical<'a> {
 fn tally(
     ctx: &Ctx,
     include: &[std::path::PathBuf],
-    names: (&crate::store::agencies::Agencies, &AgenciesSeen),
-    cut: Option<crate::domain::clock::Instant>,
+    names: (&escalate_core::store::agencies::Agencies, &AgenciesSeen),
+    cut: Option<escalate_core::domain::clock::Instant>,
     into: &mut impl Counting,
 ) -> Result<()> {
     let measurer = into.measurer();
@@ -527,9 +532,12 @@ fn tally(
 /// order; `skip` gets the IDs whose journal failed.
 fn count(
     ctx: &Ctx,
-    (include, cut): (&[std::path::PathBuf], Option<crate::domain::clock::Instant>),
+    (include, cut): (
+        &[std::path::PathBuf],
+        Option<escalate_core::domain::clock::Instant>,
+    ),
     measurer: &Measurer,
-    (names, agencies): (&crate::store::agencies::Agencies, &AgenciesSeen),
+    (names, agencies): (&escalate_core::store::agencies::Agencies, &AgenciesSeen),
     mut absorb: impl FnMut(Contribution),
     mut skip: impl FnMut(String),
 ) -> Result<()> {
@@ -542,7 +550,8 @@ fn count(
     // snapshots of it under the current calendar, and its journal read (once)
     // only if then something happened to it after a period's end (to replay it
     // up to then).
-    let measure = |id: &crate::domain::id::DisputeId, view: Result<crate::ops::View>| {
+    let measure = |id: &escalate_core::domain::id::DisputeId,
+                   view: Result<escalate_core::ops::View>| {
         let mut v = view?;
         let uncounted = v.uncounted().to_vec();
         let policy = std::sync::Arc::clone(&v.policy);
@@ -610,28 +619,29 @@ fn count(
         },
         "Counting",
     );
-    let visit =
-        |id: crate::domain::id::DisputeId,
-         part: Result<(Option<Contribution>, Vec<crate::domain::dispute::Uncounted>)>| {
-            progress.inc();
-            match part {
-                Ok((part, uncounted)) => {
-                    if !uncounted.is_empty() {
-                        progress.suspend(|| {
-                            crate::cli::commands::warn_uncounted(&ctx.ui, &id, &uncounted)
-                        });
-                    }
-                    part.into_iter().for_each(&mut absorb)
+    let visit = |id: escalate_core::domain::id::DisputeId,
+                 part: Result<(
+        Option<Contribution>,
+        Vec<escalate_core::domain::dispute::Uncounted>,
+    )>| {
+        progress.inc();
+        match part {
+            Ok((part, uncounted)) => {
+                if !uncounted.is_empty() {
+                    progress
+                        .suspend(|| crate::cli::commands::warn_uncounted(&ctx.ui, &id, &uncounted));
                 }
-                Err(e) => {
-                    progress.suspend(|| {
-                        ctx.ui
-                            .warn(&format!("dispute {id} is left out of the report: {e}"))
-                    });
-                    skip(id.as_str().to_owned());
-                }
+                part.into_iter().for_each(&mut absorb)
             }
-        };
+            Err(e) => {
+                progress.suspend(|| {
+                    ctx.ui
+                        .warn(&format!("dispute {id} is left out of the report: {e}"))
+                });
+                skip(id.as_str().to_owned());
+            }
+        }
+    };
     s.each_view(true, measure, visit)?;
     drop(progress);
     // Only with --include-dir: listing this directory again would cost every
@@ -658,7 +668,7 @@ fn count(
 
 /// The highest stage number any known policy has: CSV columns stay the same from
 /// month to month whatever happened.
-fn max_stage(s: &crate::ops::Session) -> u32 {
+fn max_stage(s: &escalate_core::ops::Session) -> u32 {
     s.catalogue
         .policies()
         .into_iter()
@@ -707,7 +717,7 @@ fn month(typed: &str, today: NaiveDate, (ui, quiet): (&crate::cli::Ui, bool)) ->
 /// that matches none (a typing mistake) is not silently a report of zeros.
 struct AgenciesSeen {
     /// `--agency`, by its name or any alias.
-    wanted: Option<crate::store::agencies::Matcher>,
+    wanted: Option<escalate_core::store::agencies::Matcher>,
     matched: std::sync::atomic::AtomicBool,
     names: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// Every name counted, to find those that look alike but are not aliased.
@@ -715,7 +725,7 @@ struct AgenciesSeen {
 }
 
 impl AgenciesSeen {
-    fn new(wanted: Option<crate::store::agencies::Matcher>) -> Self {
+    fn new(wanted: Option<escalate_core::store::agencies::Matcher>) -> Self {
         AgenciesSeen {
             wanted,
             matched: false.into(),
@@ -743,7 +753,11 @@ impl AgenciesSeen {
     }
 
     /// Names counted apart that probably mean one agency: the fix is an alias.
-    fn warn_look_alikes(&self, list: &crate::store::agencies::Agencies, ui: &crate::cli::Ui) {
+    fn warn_look_alikes(
+        &self,
+        list: &escalate_core::store::agencies::Agencies,
+        ui: &crate::cli::Ui,
+    ) {
         let all = self.all.lock().map(|n| n.clone()).unwrap_or_default();
         let pairs = list.unaliased_look_alikes(&all);
         if pairs.is_empty() {
@@ -816,8 +830,8 @@ fn csv(r: &Report, stages: u32, header_row: bool) -> String {
     } else {
         String::new()
     };
-    let line = |name: &str, f: &crate::domain::report::Figures| {
-        let stage = |m: &crate::domain::report::ByStage<u64>, n: u32| {
+    let line = |name: &str, f: &escalate_core::domain::report::Figures| {
+        let stage = |m: &escalate_core::domain::report::ByStage<u64>, n: u32| {
             m.get(&n).copied().unwrap_or(0).to_string()
         };
         let mut cells = vec![
@@ -867,22 +881,23 @@ fn table(r: &Report) -> String {
         .chain(prev.into_iter().flat_map(|p| p.total.highest_stage.keys()))
         .copied()
         .collect();
-    let figures: Vec<&crate::domain::report::Figures> = r.by_policy.values().collect();
-    let mut add = |label: String, get: &dyn Fn(&crate::domain::report::Figures) -> String| {
-        let mut cells = vec![label, get(&r.total)];
-        if let Some(p) = prev {
-            let (now, before) = (get(&r.total), get(&p.total));
-            let change = match (now.parse::<i64>(), before.parse::<i64>()) {
-                (Ok(a), Ok(b)) if a >= b => format!("+{}", a - b),
-                (Ok(a), Ok(b)) => (a - b).to_string(),
-                _ => String::new(),
-            };
-            cells.extend([before, change]);
-        }
-        cells.extend(figures.iter().map(|f| get(f)));
-        t.add_row(cells);
-    };
-    let stage = |m: &crate::domain::report::ByStage<u64>, n: &u32| {
+    let figures: Vec<&escalate_core::domain::report::Figures> = r.by_policy.values().collect();
+    let mut add =
+        |label: String, get: &dyn Fn(&escalate_core::domain::report::Figures) -> String| {
+            let mut cells = vec![label, get(&r.total)];
+            if let Some(p) = prev {
+                let (now, before) = (get(&r.total), get(&p.total));
+                let change = match (now.parse::<i64>(), before.parse::<i64>()) {
+                    (Ok(a), Ok(b)) if a >= b => format!("+{}", a - b),
+                    (Ok(a), Ok(b)) => (a - b).to_string(),
+                    _ => String::new(),
+                };
+                cells.extend([before, change]);
+            }
+            cells.extend(figures.iter().map(|f| get(f)));
+            t.add_row(cells);
+        };
+    let stage = |m: &escalate_core::domain::report::ByStage<u64>, n: &u32| {
         m.get(n).copied().unwrap_or(0).to_string()
     };
     add("Disputes raised".into(), &|f| f.opened.to_string());
@@ -925,18 +940,18 @@ fn table(r: &Report) -> String {
     if let Some(p) = prev {
         notes.push_str(&format!(
             "Previous period: {} to {}.\n",
-            crate::domain::clock::human_date(p.from),
-            crate::domain::clock::human_date(p.to)
+            escalate_core::domain::clock::human_date(p.from),
+            escalate_core::domain::clock::human_date(p.to)
         ));
     }
     notes.push_str(&recorded_notes(r));
     format!(
         "Escalations {} to {}{} (Europe/London)\nGenerated {}\n\n{t}\n\nEscalations from stage 1 onwards (stage entries): {entered}\n\
 Anything overdue at end counts a resolved dispute that still owes a duty too.\n{notes}",
-        crate::domain::clock::human_date(r.from),
-        crate::domain::clock::human_date(r.to),
+        escalate_core::domain::clock::human_date(r.from),
+        escalate_core::domain::clock::human_date(r.to),
         if r.in_progress { " (to date)" } else { "" },
-        crate::domain::clock::human_instant(&r.generated_at),
+        escalate_core::domain::clock::human_instant(&r.generated_at),
     )
 }
 
@@ -946,7 +961,7 @@ fn recorded_notes(r: &Report) -> String {
     if let Some(t) = &r.as_recorded_at {
         return format!(
             "Counted as recorded by {}.\n",
-            crate::domain::clock::human_instant(t)
+            escalate_core::domain::clock::human_instant(t)
         );
     }
     if r.in_progress {
@@ -1018,8 +1033,8 @@ fn series_table(series: &Series) -> String {
             partial.push(format!(
                 "{} is partial ({} to {})",
                 p.label,
-                crate::domain::clock::human_date(p.report.from),
-                crate::domain::clock::human_date(p.report.to)
+                escalate_core::domain::clock::human_date(p.report.from),
+                escalate_core::domain::clock::human_date(p.report.to)
             ));
             format!("{}*", p.label)
         } else {
@@ -1030,7 +1045,7 @@ fn series_table(series: &Series) -> String {
     t.add_row(row("Total".to_owned(), &series.total));
     if let Some(p) = series.total.previous.as_deref() {
         t.add_row(row(
-            crate::domain::report::period_name(
+            escalate_core::domain::report::period_name(
                 Period {
                     from: p.from,
                     to: p.to,
@@ -1041,14 +1056,16 @@ fn series_table(series: &Series) -> String {
         ));
     }
     let per = match series.per {
-        crate::domain::report::Per::Month => "month",
-        crate::domain::report::Per::Quarter => "quarter",
-        crate::domain::report::Per::Year => "year",
+        escalate_core::domain::report::Per::Month => "month",
+        escalate_core::domain::report::Per::Quarter => "quarter",
+        escalate_core::domain::report::Per::Year => "year",
     };
     let year = match (series.per, series.year) {
-        (crate::domain::report::Per::Month, _) => "",
-        (_, crate::domain::report::YearKind::Financial) => "Financial years, April to March.\n",
-        (_, crate::domain::report::YearKind::Calendar) => "Calendar years.\n",
+        (escalate_core::domain::report::Per::Month, _) => "",
+        (_, escalate_core::domain::report::YearKind::Financial) => {
+            "Financial years, April to March.\n"
+        }
+        (_, escalate_core::domain::report::YearKind::Calendar) => "Calendar years.\n",
     };
     let notes = if partial.is_empty() {
         String::new()
@@ -1057,9 +1074,9 @@ fn series_table(series: &Series) -> String {
     };
     format!(
         "Escalations by {per}, {} to {} (Europe/London)\n{year}Generated {}\n\n{t}\n\n{notes}{}Raised: disputes raised. Entries: stage entries from stage 1 onwards, each\ndispute once for each stage it entered. Open, Open late (open and past a\ndeadline), Overdue (anything overdue, a resolved dispute's duty too): at the\nperiod's end. Median: working days to resolve.\n",
-        crate::domain::clock::human_date(series.from),
-        crate::domain::clock::human_date(series.to),
-        crate::domain::clock::human_instant(&series.total.generated_at),
+        escalate_core::domain::clock::human_date(series.from),
+        escalate_core::domain::clock::human_date(series.to),
+        escalate_core::domain::clock::human_instant(&series.total.generated_at),
         recorded_notes(&series.total),
     )
 }

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::cli::{after_change, parse_instant_arg, Ctx, Output};
-use crate::domain::clock::Instant;
-use crate::domain::plan::Action;
-use crate::domain::text::{required, MAX_LONG};
-use crate::error::Result;
+use escalate_core::domain::clock::Instant;
+use escalate_core::domain::plan::Action;
+use escalate_core::domain::text::{required, MAX_LONG};
+use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
 pub struct ResolveArgs {

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 
 use crate::cli::commands::sync::{identity, render};
 use crate::cli::{Ctx, Output};
-use crate::error::Result;
+use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
 pub struct ShareArgs {
@@ -41,7 +41,7 @@ pub enum ShareCommand {
 pub fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
     match args.command {
         ShareCommand::Init { remote } => {
-            let outcome = crate::share::init(ctx.session()?, &remote, &identity(ctx)?)?;
+            let outcome = escalate_core::share::init(ctx.session()?, &remote, &identity(ctx)?)?;
             if ctx.json {
                 return Ok(Output::json(&outcome));
             }
@@ -54,7 +54,7 @@ pub fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
             Ok(Output::Text(text))
         }
         ShareCommand::Repair => {
-            let outcome = crate::share::sync::repair(ctx.session()?, &identity(ctx)?)?;
+            let outcome = escalate_core::share::sync::repair(ctx.session()?, &identity(ctx)?)?;
             if ctx.json {
                 return Ok(Output::json(&outcome));
             }
@@ -67,7 +67,7 @@ pub fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
         ShareCommand::Join { remote, path } => {
             let given = path.is_some();
             let path = path.unwrap_or_else(|| ctx.root.as_path().to_owned());
-            let count = crate::share::join(&remote, &path)?;
+            let count = escalate_core::share::join(&remote, &path)?;
             if ctx.json {
                 return Ok(Output::json(serde_json::json!({
                     "dir": path.display().to_string(),

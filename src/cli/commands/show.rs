@@ -8,11 +8,11 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::{Ctx, Output};
-use crate::domain::dispute::Dispute;
-use crate::domain::event::Record;
-use crate::domain::text;
-use crate::error::Result;
-use crate::store::journal::stream::Stream;
+use escalate_core::domain::dispute::Dispute;
+use escalate_core::domain::event::Record;
+use escalate_core::domain::text;
+use escalate_core::error::Result;
+use escalate_core::store::journal::stream::Stream;
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -220,7 +220,7 @@ impl serde::Serialize for Lines<'_> {
                 if corrected != r.when() {
                     obj.insert(
                         "corrected_happened".into(),
-                        crate::domain::clock::rfc3339::format(&corrected).into(),
+                        escalate_core::domain::clock::rfc3339::format(&corrected).into(),
                     );
                 }
                 // Why the line does not count (`Doubt`, snake case).

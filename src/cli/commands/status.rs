@@ -7,10 +7,10 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use crate::cli::{parse_date_arg, Ctx, Output};
-use crate::domain::clock;
-use crate::domain::summary::Summary;
-use crate::error::{Error, Result};
-use crate::store::agencies::Matcher;
+use escalate_core::domain::clock;
+use escalate_core::domain::summary::Summary;
+use escalate_core::error::{Error, Result};
+use escalate_core::store::agencies::Matcher;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -57,7 +57,10 @@ pub struct StatusArgs {
 /// to know): the configured organisation, unless --all-agencies or --agency says
 /// otherwise.
 fn own_agency(args: &StatusArgs, ctx: &Ctx) -> Result<Option<String>> {
-    if args.all_agencies || args.agency.is_some() || !crate::share::is_shared(ctx.root.as_path()) {
+    if args.all_agencies
+        || args.agency.is_some()
+        || !escalate_core::share::is_shared(ctx.root.as_path())
+    {
         return Ok(None);
     }
     Ok(ctx.config()?.organisation.clone())
@@ -116,7 +119,7 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
         .collect::<Result<Vec<_>>>()?;
     let now = args.as_of.map(clock::start_of_day).unwrap_or(s.now);
     // Clarification 13: an alias and its agency's name are one agency to every filter.
-    let names = crate::store::agencies::Agencies::read(s.store.root())?;
+    let names = escalate_core::store::agencies::Agencies::read(s.store.root())?;
     let mine = own_agency(&args, ctx)?.map(|a| names.matcher(&a));
     let wanted = args.agency.as_deref().map(|a| names.matcher(a));
     let hidden = AtomicUsize::new(0);
@@ -125,8 +128,8 @@ pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     // would not fit the memory budget at partnership-archive scale.
     type Key = (
         bool,
-        Option<crate::domain::clock::Instant>,
-        crate::domain::clock::Instant,
+        Option<escalate_core::domain::clock::Instant>,
+        escalate_core::domain::clock::Instant,
     );
     enum Rendered {
         Json(String),

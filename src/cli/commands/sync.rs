@@ -4,9 +4,9 @@
 use clap::Args;
 
 use crate::cli::{Ctx, Output};
-use crate::error::{Error, Result};
-use crate::share::git::Identity;
-use crate::share::sync::Outcome;
+use escalate_core::error::{Error, Result};
+use escalate_core::share::git::Identity;
+use escalate_core::share::sync::Outcome;
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {}
@@ -59,8 +59,8 @@ pub fn render(o: &Outcome) -> String {
                     .as_deref()
                     .map(|d| format!(" ({d})"))
                     .unwrap_or_default(),
-                crate::domain::clock::human_date(m.from.date),
-                crate::domain::clock::human_date(m.to.date)
+                escalate_core::domain::clock::human_date(m.from.date),
+                escalate_core::domain::clock::human_date(m.to.date)
             ));
         }
     }
@@ -83,7 +83,7 @@ pub fn render(o: &Outcome) -> String {
 }
 
 pub fn run(_args: SyncArgs, ctx: &Ctx) -> Result<Output> {
-    let outcome = crate::share::sync::sync(ctx.session()?, &identity(ctx)?, false)?;
+    let outcome = escalate_core::share::sync::sync(ctx.session()?, &identity(ctx)?, false)?;
     if ctx.json {
         return Ok(Output::json(&outcome));
     }
@@ -97,10 +97,11 @@ pub fn after_recording(ctx: &Ctx) {
     let auto = ctx
         .config()
         .is_ok_and(|c| c.sync.as_deref() == Some("auto"));
-    if !auto || !crate::share::is_shared(ctx.root.as_path()) {
+    if !auto || !escalate_core::share::is_shared(ctx.root.as_path()) {
         return;
     }
-    let done = identity(ctx).and_then(|id| crate::share::sync::sync(ctx.session()?, &id, true));
+    let done =
+        identity(ctx).and_then(|id| escalate_core::share::sync::sync(ctx.session()?, &id, true));
     match done {
         Ok(o) => {
             for s in &o.superseded {

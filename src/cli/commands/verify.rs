@@ -10,13 +10,13 @@ use clap::Args;
 use crate::cli::{Ctx, Output};
 use std::path::PathBuf;
 
-use crate::domain::id::DisputeId;
+use escalate_core::domain::id::DisputeId;
 // Written straight to standard output, not through `Output`: shown the same way.
-use crate::domain::text::visible;
-use crate::error::{ErrorKind, Result};
-use crate::integrity::checkpoint;
-use crate::integrity::signing::Signers;
-use crate::integrity::verify::{missing, verify_loaded, Checks, Report};
+use escalate_core::domain::text::visible;
+use escalate_core::error::{ErrorKind, Result};
+use escalate_core::integrity::checkpoint;
+use escalate_core::integrity::signing::Signers;
+use escalate_core::integrity::verify::{missing, verify_loaded, Checks, Report};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -41,9 +41,9 @@ pub struct VerifyArgs {
 /// `verify --history`: one line per breach and per witness the history does not
 /// honour, each naming the commit and the file; exit 3 if any.
 fn history(ctx: &Ctx) -> Result<Output> {
-    use crate::error::Error;
-    use crate::store::layout;
-    let h = crate::share::history::check(ctx.root.as_path())?;
+    use escalate_core::error::Error;
+    use escalate_core::store::layout;
+    let h = escalate_core::share::history::check(ctx.root.as_path())?;
     let short = |c: &str| c[..c.len().min(12)].to_owned();
     let rewritten = h.rewritten.as_ref().map(|c| {
         Error::damaged_file(
@@ -54,7 +54,7 @@ fn history(ctx: &Ctx) -> Result<Output> {
             "Tell whoever looks after the repository; `escalate sync` says how to restore it.",
         )
     });
-    let against = |b: &crate::share::history::Breach| match &b.parent {
+    let against = |b: &escalate_core::share::history::Breach| match &b.parent {
         Some(p) => format!(" (compared with its parent {})", short(p)),
         None => String::new(),
     };
@@ -115,7 +115,7 @@ fn history(ctx: &Ctx) -> Result<Output> {
 /// calendar changed since (a retroactive change moves deadlines that had passed).
 fn against_notes(
     ctx: &Ctx,
-    s: &crate::ops::Session,
+    s: &escalate_core::ops::Session,
     c: &checkpoint::Checkpoint,
     signers: &Option<Signers>,
 ) {
@@ -125,7 +125,7 @@ fn against_notes(
     if let (Some(list), Some(by), Some(fingerprint)) = (signers, &c.by, c.fingerprint()) {
         let at = chrono::DateTime::parse_from_rfc3339(&c.taken).ok();
         if let Some(at) = at {
-            if let crate::integrity::signing::Verdict::Refused(why) =
+            if let escalate_core::integrity::signing::Verdict::Refused(why) =
                 list.verdict(by, &fingerprint, &at)
             {
                 ctx.ui.warn(&format!(
@@ -136,8 +136,8 @@ fn against_notes(
     }
     if c.version >= 2 {
         let until = chrono::DateTime::parse_from_rfc3339(&c.taken)
-            .map(|t| crate::domain::clock::london_date(&t))
-            .unwrap_or_else(|_| crate::domain::clock::london_date(&s.now));
+            .map(|t| escalate_core::domain::clock::london_date(&t))
+            .unwrap_or_else(|_| escalate_core::domain::clock::london_date(&s.now));
         let now = checkpoint::calendar_state(s.store.root(), &s.calendars, until);
         let (files, retroactive) = checkpoint::calendar_changes(&c.calendar, &now);
         if retroactive {
@@ -164,13 +164,13 @@ const CLOCK_SLACK_MINUTES: i64 = 5;
 /// happened), beyond the slack: a wrong clock here or where it was written,
 /// or a line written by hand.
 #[derive(Default)]
-pub(crate) struct Ahead(Option<(u64, crate::domain::clock::Instant)>);
+pub(crate) struct Ahead(Option<(u64, escalate_core::domain::clock::Instant)>);
 
 impl Ahead {
     pub(crate) fn see(
         &mut self,
-        r: &crate::domain::event::Record,
-        now: &crate::domain::clock::Instant,
+        r: &escalate_core::domain::event::Record,
+        now: &escalate_core::domain::clock::Instant,
     ) {
         let when = r.happened.map_or(r.at, |h| h.max(r.at));
         let slack = chrono::Duration::minutes(CLOCK_SLACK_MINUTES);
@@ -180,8 +180,8 @@ impl Ahead {
     }
 
     /// The warning to give, if any line was ahead.
-    pub(crate) fn warning(&self, now: &crate::domain::clock::Instant) -> Option<String> {
-        use crate::domain::clock::human_instant;
+    pub(crate) fn warning(&self, now: &escalate_core::domain::clock::Instant) -> Option<String> {
+        use escalate_core::domain::clock::human_instant;
         self.0.map(|(seq, at)| {
             format!(
                 "line {seq} is dated {}, after this computer's clock ({}): check the date and time here and on the computer that recorded it; deadlines and reports read it as written",
@@ -194,9 +194,9 @@ impl Ahead {
 
 /// `report` with a warning if any line of its journal is dated after `now`.
 fn with_ahead(
-    (mut report, loaded): (Report, Option<crate::ops::Loaded>),
-    now: &crate::domain::clock::Instant,
-) -> (Report, Option<crate::ops::Loaded>) {
+    (mut report, loaded): (Report, Option<escalate_core::ops::Loaded>),
+    now: &escalate_core::domain::clock::Instant,
+) -> (Report, Option<escalate_core::ops::Loaded>) {
     if let Some(l) = &loaded {
         let mut ahead = Ahead::default();
         l.dispute.records.iter().for_each(|r| ahead.see(r, now));
@@ -249,7 +249,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     }
     let kept_root = match args.root.as_deref() {
         Some(typed) => Some(checkpoint::parse_root(typed).ok_or_else(|| {
-            crate::error::Error::usage(format!("--root {typed:?} is not a checkpoint root"))
+            escalate_core::error::Error::usage(format!("--root {typed:?} is not a checkpoint root"))
                 .with_hint(
                     "Give all 64 hex digits of the root, as `verify --checkpoint` printed it.",
                 )
@@ -265,7 +265,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         // Before anything is compared with it: a checkpoint that is not the one
         // whose root was kept elsewhere proves nothing.
         if c.root != *kept {
-            return Err(crate::error::Error::damaged_file(
+            return Err(escalate_core::error::Error::damaged_file(
                 file,
                 format!(
                     "its root is {}, not {kept}, the root you gave: the checkpoint was changed since that root was noted, or it is another checkpoint",
@@ -295,7 +295,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     // (in ID order), so checking a hundred thousand holds only one batch in memory.
     // The sound journals are all reported before a failure becomes exit 3.
     let mut out = crate::cli::sink::stdout();
-    let mut first: Option<crate::error::Error> = None;
+    let mut first: Option<escalate_core::error::Error> = None;
     let mut count = 0usize;
     let mut taken: Vec<checkpoint::Entry> = Vec::new();
     let mut any_signed = false;
@@ -322,7 +322,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
                 let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
                 out.write_all(sep).and_then(|()| {
                     out.write_all(
-                        crate::domain::text::visible_json(
+                        escalate_core::domain::text::visible_json(
                             &serde_json::to_string(&r).unwrap_or_default(),
                         )
                         .as_bytes(),
@@ -356,7 +356,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             |_, r| visit(r),
         )?
     } else {
-        crate::ops::in_parallel(
+        escalate_core::ops::in_parallel(
             &ids,
             |id| with_ahead(verify_loaded(s, id, &checks), &s.now).0,
             |_, r| visit(r),
@@ -382,7 +382,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
                     let sep: &[u8] = if count == 0 { b"\n" } else { b",\n" };
                     out.write_all(sep).and_then(|()| {
                         out.write_all(
-                            crate::domain::text::visible_json(
+                            escalate_core::domain::text::visible_json(
                                 &serde_json::to_string(&r).unwrap_or_default(),
                             )
                             .as_bytes(),
@@ -443,14 +443,15 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     // A damaged journal's exit 3 wins over a failed write: it is what was found.
     let unwritten = crate::cli::sink::finish(&mut out, written).err();
     drop(out);
-    for w in crate::integrity::verify::agency_warnings(s.store.root()) {
+    for w in escalate_core::integrity::verify::agency_warnings(s.store.root()) {
         ctx.ui.warn(&w);
     }
     if any_signed && checks.signers.is_none() {
-        ctx.ui.warn(&crate::integrity::verify::signers_not_pinned());
+        ctx.ui
+            .warn(&escalate_core::integrity::verify::signers_not_pinned());
     }
     if let Some(file) = &args.checkpoint {
-        let when = crate::domain::clock::rfc3339::format(&s.now);
+        let when = escalate_core::domain::clock::rfc3339::format(&s.now);
         let (text, root) = checkpoint::render(
             &checkpoint::Taker {
                 taken: &when,
@@ -462,7 +463,7 @@ pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
             &checkpoint::calendar_state(
                 s.store.root(),
                 &s.calendars,
-                crate::domain::clock::london_date(&s.now),
+                escalate_core::domain::clock::london_date(&s.now),
             ),
             &left_out,
         )?;

@@ -51,7 +51,16 @@ struct Inner {
     message: String,
     hints: Vec<String>,
     damage: Option<Damage>,
+    detail: Option<Detail>,
     source: Option<std::io::Error>,
+}
+
+/// Values an error carries for the command line to show in its own words.
+#[derive(Debug)]
+pub enum Detail {
+    /// What a confirmed action would now do, when the dispute changed between the
+    /// preview and the confirmation: the policy it is judged under and the effects.
+    PlanChanged(Box<(crate::policy::Policy, crate::domain::plan::Effects)>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -65,6 +74,7 @@ impl Error {
             message,
             hints: Vec::new(),
             damage: None,
+            detail: None,
             source: None,
         }))
     }
@@ -132,6 +142,16 @@ impl Error {
     pub fn with_hint(mut self, text: impl Into<String>) -> Self {
         self.0.hints.push(text.into());
         self
+    }
+
+    /// Attach values the command line shows beside the message.
+    pub fn with_detail(mut self, detail: Detail) -> Self {
+        self.0.detail = Some(detail);
+        self
+    }
+
+    pub fn detail(&self) -> Option<&Detail> {
+        self.0.detail.as_ref()
     }
 
     pub fn kind(&self) -> ErrorKind {

@@ -778,10 +778,13 @@ impl Session {
         if let (Some(shown), Some(effects)) = (previewed, effects) {
             if &effects != shown {
                 return Err(Error::refused(format!(
-                    "dispute {} changed since the plan was shown; nothing was written. The plan now:\n{}",
+                    "dispute {} changed since the plan was shown; nothing was written. The plan now:",
                     loaded.dispute.id,
-                    crate::render::preview::effects(&loaded.policy.policy, &effects)
                 ))
+                .with_detail(crate::error::Detail::PlanChanged(Box::new((
+                    loaded.policy.policy.clone(),
+                    effects,
+                ))))
                 .with_hint("Run the command again to confirm the new plan."));
             }
         }

@@ -18,11 +18,11 @@ use crate::error::{Error, Result};
 
 /// The policies shipped with escalate, one per seed document.
 const BUILTIN: &[(&str, &str)] = &[
-    ("gscb", include_str!("../../policies/gscb.toml")),
-    ("bscb", include_str!("../../policies/bscb.toml")),
-    ("lscb", include_str!("../../policies/lscb.toml")),
-    ("cscp", include_str!("../../policies/cscp.toml")),
-    ("cumbria", include_str!("../../policies/cumbria.toml")),
+    ("gscb", include_str!("../../../policies/gscb.toml")),
+    ("bscb", include_str!("../../../policies/bscb.toml")),
+    ("lscb", include_str!("../../../policies/lscb.toml")),
+    ("cscp", include_str!("../../../policies/cscp.toml")),
+    ("cumbria", include_str!("../../../policies/cumbria.toml")),
 ];
 
 /// Where a loaded policy came from.
