@@ -15,17 +15,17 @@ use super::{project_dirs, Ctx, Output};
 use escalate_core::error::{Error, Result};
 
 /// The environment variable the registration scripts set to ask for completions.
-pub const VAR: &str = "COMPLETE";
+pub(super) const VAR: &str = "COMPLETE";
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// bash, zsh, fish, elvish or powershell
     #[arg(value_name = "SHELL")]
     pub shell: String,
 }
 
 /// The registration script for one shell.
-pub fn script(shell: &str) -> Result<String> {
+pub(super) fn script(shell: &str) -> Result<String> {
     let shells = Shells::builtins();
     let completer = shells.completer(shell).ok_or_else(|| {
         Error::usage(format!("escalate cannot complete for the shell {shell:?}")).with_hint(
@@ -42,7 +42,7 @@ pub fn script(shell: &str) -> Result<String> {
     String::from_utf8(buf).map_err(|_| Error::refused("the completion script is not UTF-8"))
 }
 
-pub fn run(args: CompletionsArgs, _ctx: &Ctx) -> Result<Output> {
+pub(super) fn run(args: CompletionsArgs, _ctx: &Ctx) -> Result<Output> {
     Ok(Output::Text(script(&args.shell)?))
 }
 
@@ -161,27 +161,27 @@ fn session(store: escalate_core::store::Store) -> Option<escalate_core::ops::Ses
 }
 
 /// Completes any dispute ID from the journals in the data directory.
-pub fn dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
+pub(super) fn dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     ids(current, Wanted::Any)
 }
 
 /// Completes the IDs of open disputes (for discuss, escalate, resolve).
-pub fn open_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
+pub(super) fn open_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     ids(current, Wanted::Open)
 }
 
 /// Completes the IDs of disputes someone may still need notifying on.
-pub fn notifiable_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
+pub(super) fn notifiable_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     ids(current, Wanted::Notifiable)
 }
 
 /// Completes the IDs of resolved disputes (for reopen).
-pub fn resolved_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
+pub(super) fn resolved_dispute_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     ids(current, Wanted::Resolved)
 }
 
 /// Completes a policy id from the built-in and user policies.
-pub fn policy_ids(current: &OsStr) -> Vec<CompletionCandidate> {
+pub(super) fn policy_ids(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy();
     let user =
         project_dirs().map(|d| escalate_core::store::layout::config::policies(d.config_dir()));
@@ -198,7 +198,7 @@ pub fn policy_ids(current: &OsStr) -> Vec<CompletionCandidate> {
 
 /// Completes an agency from the data directory's list (`escalate agency`): the
 /// canonical names, and an alias typed so far offers its agency's name.
-pub fn agency_names(current: &OsStr) -> Vec<CompletionCandidate> {
+pub(super) fn agency_names(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy().to_lowercase();
     let Some(list) =
         data_dir().and_then(|d| escalate_core::store::agencies::Agencies::read(&d).ok())

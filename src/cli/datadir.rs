@@ -23,7 +23,7 @@ fn needs_existing_data(command: &Command) -> bool {
 /// Before a command runs: an explicitly given data directory that is missing is an
 /// error naming it; the default one missing is a fresh install, and `status` says
 /// how to begin.
-pub fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option<Output>> {
+pub(super) fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option<Output>> {
     let store = escalate_core::store::Store::new(ctx.root.clone());
     if !needs_existing_data(command) || store.root().exists() {
         return Ok(None);
@@ -48,13 +48,13 @@ pub fn before(command: &Command, ctx: &Ctx, explicit_dir: bool) -> Result<Option
 /// Whether `open` is about to create the data directory itself, to be said
 /// once it has (a mistyped `--dir` or `ESCALATE_DIR` would otherwise start a
 /// second, empty set of journals without a word).
-pub fn creating(command: &Command, ctx: &Ctx) -> bool {
+pub(super) fn creating(command: &Command, ctx: &Ctx) -> bool {
     matches!(command, Command::Open(_)) && !ctx.root.exists()
 }
 
 /// After `open` created the data directory: say where, and where the disputes
 /// already kept on this machine are, if the default directory holds some.
-pub fn created(ctx: &Ctx) {
+pub(super) fn created(ctx: &Ctx) {
     let here = ctx.root.display();
     let default = super::project_dirs().map(|d| d.data_dir().to_owned());
     let elsewhere = default.filter(|d| {
@@ -76,7 +76,7 @@ pub fn created(ctx: &Ctx) {
 }
 
 /// Commands that record something in the data directory.
-pub fn writes_data(command: &Command) -> bool {
+pub(super) fn writes_data(command: &Command) -> bool {
     match command {
         Command::Calendar(args) => args.writes(),
         other => other.records(),
@@ -86,7 +86,7 @@ pub fn writes_data(command: &Command) -> bool {
 /// A write refused by the system ("Read-only file system (os error 30)") names
 /// the data directory and what to check, when the directory itself cannot be
 /// written: the low-level message names a file the command never got to create.
-pub fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
+pub(super) fn unwritable_data_dir(e: &Error, root: &std::path::Path) -> Option<Error> {
     let source = e.io_error()?;
     use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
     if !matches!(source.kind(), PermissionDenied | ReadOnlyFilesystem) {

@@ -18,7 +18,7 @@ use escalate_core::error::{Error, Result};
 
 /// The text of a long field: the flag's own value (`-` reads standard input), or the
 /// file given with its `-file` twin. `None` when neither was given.
-pub fn long_text(
+pub(super) fn long_text(
     ui: &super::Ui,
     flag: &str,
     value: Option<String>,

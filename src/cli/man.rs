@@ -14,7 +14,7 @@ use super::{Ctx, Output};
 use escalate_core::error::{Error, Result};
 
 #[derive(Debug, Args)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// The page to show: a command (`open`, `calendar import`), `escalate-open`, or
     /// `policy.5` for the policy file format [default: escalate(1)]
     #[arg(value_name = "PAGE", num_args = 0..)]
@@ -28,7 +28,7 @@ pub struct ManArgs {
 }
 
 /// One manual page.
-pub struct Page {
+pub(super) struct Page {
     /// `escalate-open`.
     pub name: String,
     pub section: u8,
@@ -37,13 +37,13 @@ pub struct Page {
 
 impl Page {
     /// `escalate-open.1`.
-    pub fn file_name(&self) -> String {
+    pub(super) fn file_name(&self) -> String {
         format!("{}.{}", self.name, self.section)
     }
 }
 
 /// Every page: escalate(1), one per command, and escalate-policy(5).
-pub fn pages() -> Vec<Page> {
+pub(super) fn pages() -> Vec<Page> {
     let root = super::Cli::command();
     let mut out = Vec::new();
     collect(&root, &root, &[], &mut out);
@@ -63,7 +63,7 @@ fn collect(root: &clap::Command, cmd: &clap::Command, path: &[String], out: &mut
     }
 }
 
-pub fn run(args: ManArgs, ctx: &Ctx) -> Result<Output> {
+pub(super) fn run(args: ManArgs, ctx: &Ctx) -> Result<Output> {
     let pages = pages();
     if let Some(dir) = args.output {
         return write_all(&pages, &dir);

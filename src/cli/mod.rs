@@ -20,7 +20,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-pub use ui::Ui;
+pub(crate) use ui::Ui;
 
 use commands::{
     agency, agree, amend, calendar, config, discuss, escalate, export, key, notify, open, policy,
@@ -43,7 +43,7 @@ use escalate_core::store::Store;
 #[command(
     after_help = "Exit codes: 0 success; 1 refused or failed (nothing written); 2 bad usage; 3 a journal or stored calendar file is damaged.\n\nThe manual: `escalate man`, or `escalate man open` for one command."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
@@ -53,7 +53,7 @@ pub struct Cli {
 /// Options every command takes: listed apart from each command's own in `--help`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
-pub struct Global {
+pub(crate) struct Global {
     // The environment variables are read in `Ctx::new`, not by clap: clap counts a
     // value from the environment as typed, and then prints `--dir <PATH>` in every
     // usage line as though it were required.
@@ -85,7 +85,7 @@ pub struct Global {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
@@ -94,7 +94,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 // Parsed once per run; the size of the largest arguments costs nothing.
 #[allow(clippy::large_enum_variant)]
-pub enum Command {
+pub(crate) enum Command {
     /// Open a new dispute under a policy
     Open(open::OpenArgs),
     /// Record a discussion at the dispute's current stage
@@ -161,7 +161,7 @@ impl Command {
 }
 
 /// What a command produces: JSON for scripts, or text for people.
-pub enum Output {
+pub(crate) enum Output {
     /// One pretty-printed JSON document (without its final newline).
     Json(String),
     /// A JSON array written one element per line, without ever joining the
@@ -181,15 +181,15 @@ pub enum Output {
 }
 
 /// What writes an `Output::Streamed`.
-pub type Streamer = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()>>;
+pub(crate) type Streamer = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()>>;
 
 impl Output {
     /// Render straight from the typed value: no intermediate `serde_json::Value`.
-    pub fn json(value: impl serde::Serialize) -> Output {
+    pub(crate) fn json(value: impl serde::Serialize) -> Output {
         Output::Json(serde_json::to_string_pretty(&value).unwrap_or_else(|_| "null".to_owned()))
     }
 
-    pub fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
+    pub(crate) fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
         // Every control and invisible character is shown escaped, whatever a
         // journal holds (`text::visible`).
         match self {
@@ -226,7 +226,7 @@ impl Output {
 /// What every command knows about where and how it runs. The settings file, the
 /// user's policies and the stored calendar are read only when a command first asks
 /// for them, so `man`, `completions` and `policy check` work beside a damaged one.
-pub struct Ctx {
+pub(crate) struct Ctx {
     pub config_path: PathBuf,
     pub prompter: prompt::Prompter,
     pub json: bool,
@@ -305,12 +305,12 @@ impl Ctx {
     }
 
     /// The user's own policies folder (in the config directory).
-    pub fn user_policies(&self) -> &std::path::Path {
+    pub(crate) fn user_policies(&self) -> &std::path::Path {
         &self.user_policies
     }
 
     /// The settings file, read on first use.
-    pub fn config(&self) -> Result<&Config> {
+    pub(crate) fn config(&self) -> Result<&Config> {
         if let Some(config) = self.config.get() {
             return Ok(config);
         }
@@ -319,7 +319,7 @@ impl Ctx {
     }
 
     /// The data directory with the policies and calendar, read on first use.
-    pub fn session(&self) -> Result<&Session> {
+    pub(crate) fn session(&self) -> Result<&Session> {
         if let Some(session) = self.session.get() {
             return Ok(session);
         }
@@ -396,7 +396,7 @@ fn env_var(name: &str) -> Option<std::ffi::OsString> {
 }
 
 /// Run a parsed command line; returns the process exit code.
-pub fn main(mut cli: Cli) -> i32 {
+pub(crate) fn main(mut cli: Cli) -> i32 {
     escalate_core::store::fsutil::survive_file_size_limit();
     let g = &mut cli.global;
     g.dir = g
@@ -492,19 +492,19 @@ pub(crate) fn say_readings(ui: &Ui, quiet: bool) {
 }
 
 /// Parse `--at`/`--arose` values for clap: times in the past, so weekday names too.
-pub fn parse_instant_arg(s: &str) -> std::result::Result<Instant, String> {
+pub(crate) fn parse_instant_arg(s: &str) -> std::result::Result<Instant, String> {
     let t = clock::read_instant(s, &now_for_parsing())?;
     echo_reading(s, &clock::human_instant(&t));
     Ok(t)
 }
 
 /// Parse `--due`/`--as-of` and calendar dates for clap (today, tomorrow, ...).
-pub fn parse_date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+pub(crate) fn parse_date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
     read_date_arg(s, clock::Words::Days)
 }
 
 /// Parse a date that is in the past (`report --from/--to`): weekday names too.
-pub fn parse_past_date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
+pub(crate) fn parse_past_date_arg(s: &str) -> std::result::Result<chrono::NaiveDate, String> {
     read_date_arg(s, clock::Words::Past)
 }
 
@@ -516,7 +516,7 @@ fn read_date_arg(s: &str, words: clock::Words) -> std::result::Result<chrono::Na
 
 /// After a change: the dispute as it now stands, as JSON or as a few lines of text
 /// beginning with `headline`.
-pub fn after_change(
+pub(crate) fn after_change(
     ctx: &Ctx,
     loaded: &escalate_core::ops::Loaded,
     headline: String,
@@ -544,7 +544,7 @@ pub fn after_change(
 }
 
 /// A stage the user named by its number or by the policy's own label ("0", "4a").
-pub fn stage_arg(policy: &escalate_core::policy::Policy, name: &str) -> Result<u32> {
+pub(crate) fn stage_arg(policy: &escalate_core::policy::Policy, name: &str) -> Result<u32> {
     policy.stage_named(name).ok_or_else(|| {
         let known: Vec<String> = policy
             .stages

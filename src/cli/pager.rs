@@ -10,7 +10,7 @@ use super::{Ctx, Output};
 
 /// `text` for standard output: when it is taller than the terminal and a pager
 /// showed it, nothing is left to print; otherwise all of it.
-pub fn page(ctx: &Ctx, text: String) -> Output {
+pub(super) fn page(ctx: &Ctx, text: String) -> Output {
     if !ctx.ui.stdout_is_terminal() || ctx.json || fits(&text) {
         return Output::Text(text);
     }

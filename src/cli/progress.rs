@@ -14,7 +14,7 @@ use super::Ctx;
 /// `ESCALATE_PROGRESS_DELAY_MS` so a small data directory shows one.
 const DELAY: Duration = Duration::from_secs(1);
 
-pub struct Progress {
+pub(super) struct Progress {
     bar: Option<ProgressBar>,
     started: Instant,
     delay: Duration,
@@ -23,7 +23,7 @@ pub struct Progress {
 
 impl Progress {
     /// A bar counting `len` disputes, labelled `what` ("Checking").
-    pub fn new(ctx: &Ctx, len: usize, what: &str) -> Progress {
+    pub(super) fn new(ctx: &Ctx, len: usize, what: &str) -> Progress {
         let bar = Progress::wanted(ctx).then(|| {
             let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
             if let Ok(style) =
@@ -47,12 +47,12 @@ impl Progress {
     }
 
     /// Whether a bar could be shown at all (so counting for it is worth doing).
-    pub fn wanted(ctx: &Ctx) -> bool {
+    pub(super) fn wanted(ctx: &Ctx) -> bool {
         !ctx.json && !ctx.quiet && ctx.ui.can_show_progress()
     }
 
     /// One more dispute done.
-    pub fn inc(&mut self) {
+    pub(super) fn inc(&mut self) {
         let Some(bar) = &self.bar else { return };
         if !self.shown && self.started.elapsed() >= self.delay {
             bar.set_draw_target(ProgressDrawTarget::stderr());
@@ -62,14 +62,14 @@ impl Progress {
     }
 
     /// Run `f` (which prints) with the bar out of the way.
-    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+    pub(super) fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
         match &self.bar {
             Some(bar) if self.shown => bar.suspend(f),
             _ => f(),
         }
     }
 
-    pub fn active(&self) -> bool {
+    pub(super) fn active(&self) -> bool {
         self.shown
     }
 }

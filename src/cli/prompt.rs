@@ -20,7 +20,7 @@ use escalate_core::error::{Error, Result};
 /// they draw.
 const SHOW_CURSOR: &str = "\x1b[?25h";
 
-pub struct Prompter {
+pub(crate) struct Prompter {
     interactive: bool,
     ui: super::Ui,
     theme: ColorfulTheme,
@@ -115,7 +115,7 @@ fn watch_interrupt() {
 }
 
 impl Prompter {
-    pub fn new(no_input: bool, ui: &super::Ui) -> Prompter {
+    pub(crate) fn new(no_input: bool, ui: &super::Ui) -> Prompter {
         Prompter {
             interactive: !no_input && ui.can_ask(),
             ui: ui.clone(),
@@ -123,12 +123,12 @@ impl Prompter {
         }
     }
 
-    pub fn interactive(&self) -> bool {
+    pub(crate) fn interactive(&self) -> bool {
         self.interactive
     }
 
     /// Refuse, naming every missing flag, unless prompts are possible.
-    pub fn require(&self, command: &str, flags: &[&str]) -> Result<()> {
+    pub(crate) fn require(&self, command: &str, flags: &[&str]) -> Result<()> {
         if flags.is_empty() || self.interactive {
             return Ok(());
         }
@@ -139,7 +139,7 @@ impl Prompter {
     }
 
     /// One line of text, required.
-    pub fn line(&self, question: &str) -> Result<String> {
+    pub(crate) fn line(&self, question: &str) -> Result<String> {
         restore_cursor_on_interrupt();
         Input::<String>::with_theme(&self.theme)
             .with_prompt(self.prompt(question, "Answer"))
@@ -155,7 +155,7 @@ impl Prompter {
     }
 
     /// Longer text for `flag`: in $VISUAL/$EDITOR if set, else one line.
-    pub fn long_text(&self, question: &str, flag: &str) -> Result<String> {
+    pub(crate) fn long_text(&self, question: &str, flag: &str) -> Result<String> {
         match editor_command() {
             None => self.line(question),
             Some(editor) => self.edit(question, flag, &editor),
@@ -163,14 +163,14 @@ impl Prompter {
     }
 
     /// Tell the person something between questions (on standard error).
-    pub fn tell(&self, text: &str) {
+    pub(crate) fn tell(&self, text: &str) {
         self.ui.stderr(text);
     }
 
     /// `tell`, each line broken between words to the terminal's width, its
     /// continuation indented under it: a duty's name or a note is never split
     /// mid-word by the terminal.
-    pub fn tell_wrapped(&self, text: &str) {
+    pub(crate) fn tell_wrapped(&self, text: &str) {
         match self.ui.stderr_width() {
             Some(width) => self.ui.stderr(&crate::render::wrap::hanging(text, width)),
             None => self.ui.stderr(text),
@@ -195,7 +195,7 @@ impl Prompter {
 
     /// How to name a field in a message: the flag, or the editor when the text
     /// came from there (the user typed no `--note`).
-    pub fn field(&self, flag: &str) -> String {
+    pub(crate) fn field(&self, flag: &str) -> String {
         match &*edited() {
             Some(e) if e.flag == flag => format!("the text from your editor (for {flag})"),
             _ => flag.to_owned(),
@@ -293,7 +293,7 @@ impl Prompter {
     }
 
     /// Show on stderr the text about to be recorded, before a confirmation.
-    pub fn show_text(&self, label: &str, text: &str) {
+    pub(crate) fn show_text(&self, label: &str, text: &str) {
         const MAX_LINES: usize = 20;
         let lines: Vec<&str> = text.trim().lines().collect();
         let mut out = format!("{label}:\n");
@@ -308,7 +308,7 @@ impl Prompter {
 
     /// At the end of a command: text from the editor that was recorded needs no
     /// keeping; text that was not is in its file, and the user is told where.
-    pub fn finish(&self, recorded: bool) {
+    pub(crate) fn finish(&self, recorded: bool) {
         let Some(e) = edited().take() else {
             return;
         };
@@ -322,7 +322,7 @@ impl Prompter {
     /// Choose one of `items`; returns its index. Items are cut to the terminal's
     /// width: a list item that wraps breaks words and leaves the redrawn list
     /// garbled when the selection moves.
-    pub fn select(&self, question: &str, items: &[String]) -> Result<usize> {
+    pub(crate) fn select(&self, question: &str, items: &[String]) -> Result<usize> {
         let width = self.ui.stderr_width().unwrap_or(80);
         // Earlier answers come from journals and the shared agency list: shown as
         // every output shows text, never as terminal controls.
@@ -355,7 +355,7 @@ impl Prompter {
     }
 
     /// Choose from earlier answers, or type a new one.
-    pub fn choose_or_type(&self, question: &str, earlier: &[String]) -> Result<String> {
+    pub(crate) fn choose_or_type(&self, question: &str, earlier: &[String]) -> Result<String> {
         if earlier.is_empty() {
             return self.line(question);
         }
@@ -372,7 +372,7 @@ impl Prompter {
     /// A yes/no question that defaults to no; Esc cancels and writes nothing. A
     /// question too long for one line is printed above a short prompt, as for
     /// every other prompt.
-    pub fn yes_no(&self, question: &str) -> Result<bool> {
+    pub(crate) fn yes_no(&self, question: &str) -> Result<bool> {
         restore_cursor_on_interrupt();
         Confirm::with_theme(&self.theme)
             .with_prompt(self.prompt(question, "Yes or no?"))
@@ -384,7 +384,7 @@ impl Prompter {
     }
 
     /// Ask yes/no, defaulting to no; "no" cancels.
-    pub fn confirm(&self, question: &str) -> Result<()> {
+    pub(crate) fn confirm(&self, question: &str) -> Result<()> {
         restore_cursor_on_interrupt();
         let yes = Confirm::with_theme(&self.theme)
             .with_prompt(self.prompt(question, "Go ahead?"))

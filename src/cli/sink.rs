@@ -10,17 +10,17 @@ use std::io::{BufWriter, StdoutLock, Write};
 use escalate_core::error::{Error, Result};
 
 /// Standard output, buffered; pass what writing to it returned to `finish`.
-pub fn stdout() -> BufWriter<StdoutLock<'static>> {
+pub(super) fn stdout() -> BufWriter<StdoutLock<'static>> {
     BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
 }
 
 /// Flush `out` after `written`, and say what the outcome means.
-pub fn finish(out: &mut impl Write, written: std::io::Result<()>) -> Result<()> {
+pub(super) fn finish(out: &mut impl Write, written: std::io::Result<()>) -> Result<()> {
     outcome(written.and_then(|()| out.flush()))
 }
 
 /// What a write to standard output returning `written` means.
-pub fn outcome(written: std::io::Result<()>) -> Result<()> {
+pub(super) fn outcome(written: std::io::Result<()>) -> Result<()> {
     match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Error::io("could not write the output", e).with_hint(

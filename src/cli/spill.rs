@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-pub struct Spill {
+pub(crate) struct Spill {
     path: PathBuf,
     file: File,
     len: u64,
@@ -19,7 +19,7 @@ pub struct Spill {
 impl Spill {
     /// A new scratch file under `root/cache`; `None` if it cannot be made (the
     /// caller then keeps the elements in memory).
-    pub fn create(root: &Path) -> Option<Spill> {
+    pub(crate) fn create(root: &Path) -> Option<Spill> {
         let path = escalate_core::store::layout::status_spill(root);
         escalate_core::store::fsutil::private_dir(path.parent()?).ok()?;
         let _ = std::fs::remove_file(&path);
@@ -33,7 +33,7 @@ impl Spill {
     }
 
     /// Append one element; returns its index.
-    pub fn push(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.file.write_all(bytes)?;
         self.spans.push((self.len, bytes.len()));
         self.len += bytes.len() as u64;
@@ -41,7 +41,7 @@ impl Spill {
     }
 
     /// Read element `i` back.
-    pub fn get(&mut self, i: usize) -> std::io::Result<Vec<u8>> {
+    pub(crate) fn get(&mut self, i: usize) -> std::io::Result<Vec<u8>> {
         let (offset, len) = self
             .spans
             .get(i)
@@ -54,14 +54,14 @@ impl Spill {
     }
 
     /// Put the elements in this order (indices as `push` returned them).
-    pub fn order(&mut self, indices: &[usize]) {
+    pub(crate) fn order(&mut self, indices: &[usize]) {
         self.spans = indices
             .iter()
             .filter_map(|&i| self.spans.get(i).copied())
             .collect();
     }
 
-    pub fn write_array(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+    pub(crate) fn write_array(&mut self, out: &mut impl Write) -> std::io::Result<()> {
         if self.spans.is_empty() {
             return out.write_all(b"[]\n");
         }

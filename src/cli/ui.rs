@@ -10,7 +10,7 @@ use crate::render::wrap;
 use escalate_core::error::Error;
 
 #[derive(Clone, Debug)]
-pub struct Ui {
+pub(crate) struct Ui {
     color: bool,
     stdin_terminal: bool,
     stdout_terminal: bool,
@@ -18,7 +18,7 @@ pub struct Ui {
 }
 
 impl Ui {
-    pub fn detect(color: ColorChoice) -> Ui {
+    pub(crate) fn detect(color: ColorChoice) -> Ui {
         let stdout_terminal = std::io::stdout().is_terminal();
         Ui {
             color: match color {
@@ -35,31 +35,31 @@ impl Ui {
     }
 
     /// Colour is wanted on standard output.
-    pub fn color(&self) -> bool {
+    pub(crate) fn color(&self) -> bool {
         self.color
     }
 
-    pub fn stdin_is_terminal(&self) -> bool {
+    pub(crate) fn stdin_is_terminal(&self) -> bool {
         self.stdin_terminal
     }
 
-    pub fn stdout_is_terminal(&self) -> bool {
+    pub(crate) fn stdout_is_terminal(&self) -> bool {
         self.stdout_terminal
     }
 
     /// Both ends of a conversation are a person: questions may be asked.
-    pub fn can_ask(&self) -> bool {
+    pub(crate) fn can_ask(&self) -> bool {
         self.stdin_terminal && self.stdout_terminal
     }
 
     /// A progress bar would be seen, and would not mix into piped output.
-    pub fn can_show_progress(&self) -> bool {
+    pub(crate) fn can_show_progress(&self) -> bool {
         self.stderr_terminal && self.stdout_terminal
     }
 
     /// The width standard output is laid out to: `COLUMNS` if set (so a user or a
     /// test can choose), else the terminal's when standard output is one.
-    pub fn stdout_width(&self) -> Option<usize> {
+    pub(crate) fn stdout_width(&self) -> Option<usize> {
         std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.trim().parse::<usize>().ok())
@@ -74,7 +74,7 @@ impl Ui {
 
     /// The width of the terminal standard error goes to, if it goes to one:
     /// `COLUMNS` if set, as for standard output, else the terminal's.
-    pub fn stderr_width(&self) -> Option<usize> {
+    pub(crate) fn stderr_width(&self) -> Option<usize> {
         if !self.stderr_terminal {
             return None;
         }
@@ -90,7 +90,7 @@ impl Ui {
     /// Print an error and its next steps, wrapped at word boundaries to the
     /// terminal's width (a terminal would otherwise break words, and paths,
     /// mid-way).
-    pub fn error(&self, e: &Error) {
+    pub(crate) fn error(&self, e: &Error) {
         let width = self.stderr_width();
         let mut text = wrap::wrap(&format!("error: {e}"), "", width);
         if let Some(escalate_core::error::Detail::PlanChanged(plan)) = e.detail() {
@@ -103,7 +103,7 @@ impl Ui {
     }
 
     /// Something went wrong that did not stop the command (a journal left out).
-    pub fn warn(&self, message: &str) {
+    pub(crate) fn warn(&self, message: &str) {
         self.stderr(&wrap::wrap(
             &format!("warning: {message}"),
             "",
@@ -112,7 +112,7 @@ impl Ui {
     }
 
     /// Something the user should know once (a key was made, a file written).
-    pub fn note(&self, message: &str) {
+    pub(crate) fn note(&self, message: &str) {
         self.stderr(&wrap::wrap(
             &format!("note: {message}"),
             "",
@@ -125,7 +125,7 @@ impl Ui {
     /// error cannot be written, as on a full disk.)
     /// Shown as every output is (`text::visible`): a warning or error may quote a
     /// journal's or a shared file's text.
-    pub fn stderr(&self, text: &str) {
+    pub(crate) fn stderr(&self, text: &str) {
         let text = escalate_core::domain::text::visible(text);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }

@@ -11,7 +11,7 @@ use escalate_core::domain::clock::human_date;
 
 /// An open dispute whose deadline a calendar change moved.
 #[derive(Debug, Serialize)]
-pub struct Moved {
+pub(crate) struct Moved {
     pub id: String,
     pub policy: String,
     pub stage: u32,
@@ -20,7 +20,7 @@ pub struct Moved {
 }
 
 #[derive(Serialize)]
-pub struct ImportedDivision {
+pub(crate) struct ImportedDivision {
     pub division: Division,
     pub years: Vec<i32>,
     pub holidays: usize,
@@ -28,7 +28,7 @@ pub struct ImportedDivision {
 }
 
 #[derive(Serialize)]
-pub struct ImportReport<'a> {
+pub(crate) struct ImportReport<'a> {
     pub file: &'a Path,
     pub stored: PathBuf,
     pub changed: bool,
@@ -39,13 +39,13 @@ pub struct ImportReport<'a> {
 }
 
 #[derive(Serialize)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     pub date: NaiveDate,
     pub reason: String,
 }
 
 /// What `calendar import` did, in words.
-pub fn import(report: &ImportReport) -> String {
+pub(crate) fn import(report: &ImportReport) -> String {
     let mut out = format!(
         "Imported GOV.UK bank holidays from {}.\n",
         report.file.display()
@@ -94,7 +94,7 @@ pub fn import(report: &ImportReport) -> String {
     out
 }
 
-pub fn moved(moved: &[Moved]) -> String {
+pub(crate) fn moved(moved: &[Moved]) -> String {
     if moved.is_empty() {
         return "No open dispute's deadline moved.\n".to_owned();
     }
@@ -118,7 +118,7 @@ pub fn moved(moved: &[Moved]) -> String {
 
 /// "2012 to 2027 except 2016": GOV.UK files cover runs of years, and a gap
 /// matters because the rules decide the missing year.
-pub fn years(years: &[i32]) -> String {
+pub(crate) fn years(years: &[i32]) -> String {
     let (Some(&first), Some(&last)) = (years.first(), years.last()) else {
         return String::new();
     };
@@ -136,7 +136,7 @@ pub fn years(years: &[i32]) -> String {
     }
 }
 
-pub fn span(from: NaiveDate, to: NaiveDate) -> String {
+pub(crate) fn span(from: NaiveDate, to: NaiveDate) -> String {
     if from == to {
         human_date(from)
     } else {
@@ -144,14 +144,14 @@ pub fn span(from: NaiveDate, to: NaiveDate) -> String {
     }
 }
 
-pub fn dates(list: &[NaiveDate]) -> String {
+pub(crate) fn dates(list: &[NaiveDate]) -> String {
     list.iter()
         .map(|d| human_date(*d))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-pub fn skipped(list: &[Skipped], weekends: usize) -> String {
+pub(crate) fn skipped(list: &[Skipped], weekends: usize) -> String {
     let mut parts: Vec<String> = list
         .iter()
         .map(|s| format!("{} ({})", human_date(s.date), s.reason))

@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 
 /// One set of bars: its name (the legend) and a value per category.
-pub struct Bars {
+pub(crate) struct Bars {
     pub name: String,
     pub values: Vec<f64>,
 }
@@ -23,10 +23,10 @@ const PALETTE: [RGBColor; 6] = [
 
 /// The chart's width in SVG pixels: the pack shows it 170 mm wide (about 640
 /// CSS pixels), so text is printed at about the size it is drawn.
-pub const WIDTH: u32 = 640;
+pub(crate) const WIDTH: u32 = 640;
 /// The size of every piece of text in a chart, in SVG pixels: 15 px drawn 640
 /// wide and shown 170 mm wide prints at about 11 pt (never under 10).
-pub const FONT_PX: u32 = 15;
+pub(crate) const FONT_PX: u32 = 15;
 
 /// Charts with more categories than this are of periods: their labels are
 /// thinned. Fewer are names (agencies, reasons): each keeps a label, shortened.
@@ -44,7 +44,7 @@ fn shorten(label: &str, max: usize) -> String {
 
 /// The x axis's labels: every category named, shortened to fit its slot, when
 /// there are few; when there are many (periods), every k-th from the first.
-pub fn axis_labels(categories: &[String], plot_px: u32) -> Vec<String> {
+pub(crate) fn axis_labels(categories: &[String], plot_px: u32) -> Vec<String> {
     let n = categories.len().max(1);
     if n <= NAMED {
         // A character takes a little over half the font's height; keep a gap.
@@ -68,7 +68,7 @@ pub fn axis_labels(categories: &[String], plot_px: u32) -> Vec<String> {
 
 /// Which categories are labelled on the x axis: every one when they fit side by
 /// side, else every k-th (from the first) so labels never run into each other.
-pub fn label_every(categories: &[String], plot_px: u32) -> usize {
+pub(crate) fn label_every(categories: &[String], plot_px: u32) -> usize {
     let n = categories.len().max(1);
     // A character of the axis font takes a little over half its height.
     let widest = categories
@@ -85,7 +85,7 @@ pub fn label_every(categories: &[String], plot_px: u32) -> usize {
 /// bar an SVG `rect` filled with its set's colour (a zero draws none). The table
 /// after the chart carries the exact numbers. One unit only: `y_label` says
 /// what every bar counts.
-pub fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> String {
+pub(crate) fn grouped_bars(categories: &[String], sets: &[Bars], y_label: &str) -> String {
     let mut svg = String::new();
     let max = sets
         .iter()

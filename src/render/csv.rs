@@ -3,7 +3,7 @@
 //! typed value can never run as a formula in Excel or LibreOffice.
 
 /// One CSV row from cells, ending in CRLF as RFC 4180 asks.
-pub fn row<S: AsRef<str>>(cells: &[S]) -> String {
+pub(crate) fn row<S: AsRef<str>>(cells: &[S]) -> String {
     let mut out = cells
         .iter()
         .map(|c| cell(c.as_ref()))
@@ -14,7 +14,7 @@ pub fn row<S: AsRef<str>>(cells: &[S]) -> String {
 }
 
 /// A text cell: quoted when needed, defused when it looks like a formula.
-pub fn cell(value: &str) -> String {
+pub(crate) fn cell(value: &str) -> String {
     let defused = match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') if value.parse::<f64>().is_err() => {
             format!("'{value}")

@@ -19,7 +19,7 @@ figure.chart svg { width: 170mm; max-width: 100%; }";
 
 /// Text as HTML: control and invisible characters shown (`text::visible`) before
 /// `&`, `<`, `>` and quotes are escaped, so `<U+001B>` reads as text, not a tag.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     escalate_core::domain::text::visible(text)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -48,7 +48,7 @@ fn table(s: &Section) -> String {
 /// The business unit's commentary, Markdown as HTML: paragraphs, headings
 /// (`#`), bulleted lists (`-`, `*`) and `**bold**`/`*emphasis*`; every other
 /// character is text (escaped first, so no raw HTML gets through).
-pub fn commentary(markdown: &str) -> String {
+pub(crate) fn commentary(markdown: &str) -> String {
     let mut out = String::new();
     let text = markdown.replace("\r\n", "\n");
     for block in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
@@ -108,7 +108,7 @@ fn inline(text: &str) -> String {
     pairs(&em, "_", "em")
 }
 
-pub fn render(pack: &Pack) -> String {
+pub(crate) fn render(pack: &Pack) -> String {
     let title = pack.title();
     let mut body = format!(
         "<h1>{}</h1>\n<p>Generated {} (Europe/London).</p>\n",

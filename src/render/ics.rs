@@ -14,7 +14,7 @@ use escalate_core::domain::clock::Instant;
 use escalate_core::domain::deadline::Due;
 use escalate_core::domain::summary::Summary;
 
-pub fn calendar(rows: &[Summary], now: &Instant) -> String {
+pub(crate) fn calendar(rows: &[Summary], now: &Instant) -> String {
     let mut out = String::new();
     line(&mut out, "BEGIN:VCALENDAR");
     line(&mut out, "VERSION:2.0");

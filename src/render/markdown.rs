@@ -10,7 +10,7 @@ use crate::render::pack::{Pack, Section};
 /// HTML gives a meaning mid-line is backslash-escaped (brackets escaped, so
 /// parentheses cannot make a link); on one line, control characters shown
 /// (`text::one_line`).
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let flat = escalate_core::domain::text::one_line(text);
     let mut out = String::with_capacity(flat.len());
     for c in flat.chars() {
@@ -45,7 +45,7 @@ fn table(s: &Section) -> String {
     out
 }
 
-pub fn render(pack: &Pack) -> String {
+pub(crate) fn render(pack: &Pack) -> String {
     let mut out = format!(
         "# {}\n\nGenerated {} (Europe/London).\n",
         escape(&pack.title()),

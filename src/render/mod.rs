@@ -2,14 +2,14 @@
 //! in letters, deadlines with what is left, tables that fit the terminal. Rendering
 //! never decides anything; it only presents what the domain computed.
 
-pub mod calendar;
-pub mod csv;
-pub mod ics;
-pub mod policy;
-pub mod preview;
-pub mod table;
-pub mod timeline;
-pub mod wrap;
+pub(crate) mod calendar;
+pub(crate) mod csv;
+pub(crate) mod ics;
+pub(crate) mod policy;
+pub(crate) mod preview;
+pub(crate) mod table;
+pub(crate) mod timeline;
+pub(crate) mod wrap;
 
 use escalate_core::domain::clock::human_date;
 use escalate_core::domain::deadline::{Due, Standing};
@@ -19,7 +19,7 @@ use escalate_core::domain::summary::{ObligationView, Summary};
 /// left", "due today", "overdue by 2 working days", or the age in working days when
 /// the policy sets no timescale; for a resolved dispute, how many duties are still
 /// outstanding.
-pub fn due_phrase(s: &Summary) -> String {
+pub(crate) fn due_phrase(s: &Summary) -> String {
     let Some(due) = &s.due else {
         return match s.state {
             escalate_core::domain::dispute::State::Resolved => resolved_phrase(s),
@@ -44,7 +44,7 @@ pub fn due_phrase(s: &Summary) -> String {
 }
 
 /// "resolved", or "resolved — 1 outstanding" (", overdue" when one is late).
-pub fn resolved_phrase(s: &Summary) -> String {
+pub(crate) fn resolved_phrase(s: &Summary) -> String {
     match s.obligations.len() {
         0 => "resolved".to_owned(),
         n if s.overdue => format!("resolved — {n} outstanding, overdue"),
@@ -53,7 +53,7 @@ pub fn resolved_phrase(s: &Summary) -> String {
 }
 
 /// The date (with the time when it is not the end of the day) and how it stands.
-pub fn deadline_phrase(due: &Due, st: &Standing) -> String {
+pub(crate) fn deadline_phrase(due: &Due, st: &Standing) -> String {
     let mut date = human_date(due.date);
     if let Some(t) = &due.time {
         date = format!("{date} {t}");
@@ -83,7 +83,7 @@ pub fn deadline_phrase(due: &Due, st: &Standing) -> String {
     }
 }
 
-pub fn obligation_phrase(o: &ObligationView) -> String {
+pub(crate) fn obligation_phrase(o: &ObligationView) -> String {
     let when = match &o.due {
         Some(due) if due.immediately && o.standing.overdue => " (immediately: overdue)".to_owned(),
         Some(due) if due.immediately => " (immediately)".to_owned(),
@@ -96,7 +96,7 @@ pub fn obligation_phrase(o: &ObligationView) -> String {
     format!("{} — {}{when}", o.who, o.action)
 }
 
-pub fn plural(n: i64) -> &'static str {
+pub(crate) fn plural(n: i64) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -105,7 +105,7 @@ pub fn plural(n: i64) -> &'static str {
 }
 /// Output too long to hold as one string, handed out a line at a time (each
 /// with its line ending) for the output layer to sanitise and write.
-pub trait Lines {
+pub(crate) trait Lines {
     fn each_line(&self, emit: &mut dyn FnMut(&str) -> std::io::Result<()>) -> std::io::Result<()>;
     /// Whether the lines carry escalate's own colours (`Output::Coloured`).
     fn coloured(&self) -> bool {
@@ -113,14 +113,14 @@ pub trait Lines {
     }
 }
 
-pub mod chart;
-pub mod html;
-pub mod markdown;
-pub mod pack;
+pub(crate) mod chart;
+pub(crate) mod html;
+pub(crate) mod markdown;
+pub(crate) mod pack;
 
 /// What a recording command prints: `headline`, then the dispute as it now stands
 /// (its stage and deadline, or that it is closed) and each duty still owed.
-pub fn change(headline: &str, summary: &escalate_core::domain::summary::Summary) -> String {
+pub(crate) fn change(headline: &str, summary: &escalate_core::domain::summary::Summary) -> String {
     let mut out = format!("{headline}\n");
     match summary.state {
         escalate_core::domain::dispute::State::Open => {

@@ -12,7 +12,7 @@ use escalate_core::domain::report::{ByStage, Figures, Report, Series, YearKind};
 
 /// What the pack shows: the series `report` measured, and what the business
 /// unit adds.
-pub struct Pack<'a> {
+pub(crate) struct Pack<'a> {
     pub series: &'a Series,
     /// The partnership the title names.
     pub partnership: Option<String>,
@@ -23,7 +23,7 @@ pub struct Pack<'a> {
 }
 
 /// One section: a table, the sentence that sums it up, and the bars to draw.
-pub struct Section {
+pub(crate) struct Section {
     pub id: String,
     pub title: String,
     pub header: Vec<String>,
@@ -58,7 +58,7 @@ fn change(now: u64, before: u64) -> String {
 }
 
 /// "A", "A and B", "A, B and C".
-pub fn and_list(names: &[String]) -> String {
+pub(crate) fn and_list(names: &[String]) -> String {
     match names {
         [] => String::new(),
         [one] => one.clone(),
@@ -67,7 +67,7 @@ pub fn and_list(names: &[String]) -> String {
 }
 
 /// Every name with the largest count (above zero), in order: ties are all named.
-pub fn most<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Option<(Vec<String>, u64)> {
+pub(crate) fn most<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Option<(Vec<String>, u64)> {
     let counts: Vec<(&str, u64)> = counts.into_iter().collect();
     let top = counts.iter().map(|(_, n)| *n).max().filter(|n| *n > 0)?;
     Some((
@@ -112,7 +112,7 @@ impl Pack<'_> {
     }
 
     /// The pack's title.
-    pub fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         let dates = format!(
             "{} to {}",
             escalate_core::domain::clock::human_date(self.series.from),
@@ -152,7 +152,7 @@ impl Pack<'_> {
     }
 
     /// The headline figures for the whole range.
-    pub fn figures(&self) -> Section {
+    pub(crate) fn figures(&self) -> Section {
         let f = &self.total().total;
         let p = self.previous().map(|p| &p.total);
         let rows: Vec<(&str, Figure)> = vec![
@@ -213,7 +213,7 @@ impl Pack<'_> {
     }
 
     /// The disputes raised, by the highest stage each reached: each once.
-    pub fn highest_stage(&self) -> Section {
+    pub(crate) fn highest_stage(&self) -> Section {
         let f = &self.total().total;
         let before = self.previous().map(|p| &p.total.highest_stage);
         let mut stages: Vec<u32> = f.highest_stage.keys().copied().collect();
@@ -272,7 +272,7 @@ impl Pack<'_> {
     }
 
     /// Stage entries per period, by stage.
-    pub fn by_stage(&self) -> Section {
+    pub(crate) fn by_stage(&self) -> Section {
         let s = self.series;
         let stages: Vec<u32> = s.total.total.entered_stage.keys().copied().collect();
         let labels = &s.total.total.stage_labels;
@@ -405,7 +405,7 @@ impl Pack<'_> {
 
     /// The breakdowns a board reads: agency raising, agency challenged, reason,
     /// and each field the policy defines.
-    pub fn breakdowns(&self) -> Vec<Section> {
+    pub(crate) fn breakdowns(&self) -> Vec<Section> {
         let b = &self.total().breakdown;
         let before = self.previous().map(|p| &p.breakdown);
         let same = |k: &str| k.to_owned();
@@ -486,7 +486,7 @@ impl Pack<'_> {
     }
 
     /// Working days spent in each stage left in the range.
-    pub fn time_in_stage(&self) -> Section {
+    pub(crate) fn time_in_stage(&self) -> Section {
         let t = &self.total().timeliness.by_stage;
         let labels = &self.total().total.stage_labels;
         let categories: Vec<String> = t.keys().map(|n| stage_name(labels, *n)).collect();
@@ -551,7 +551,7 @@ impl Pack<'_> {
     }
 
     /// Stages left on time, late, or without a timescale.
-    pub fn timeliness(&self) -> Section {
+    pub(crate) fn timeliness(&self) -> Section {
         let t = &self.total().timeliness;
         let labels = &self.total().total.stage_labels;
         let categories: Vec<String> = t.by_stage.keys().map(|n| stage_name(labels, *n)).collect();
@@ -607,7 +607,7 @@ impl Pack<'_> {
     }
 
     /// Every section, in the order a board paper reads them.
-    pub fn sections(&self) -> Vec<Section> {
+    pub(crate) fn sections(&self) -> Vec<Section> {
         let mut v = vec![self.figures(), self.highest_stage()];
         v.extend(self.breakdowns());
         v.push(self.by_stage());
@@ -618,7 +618,7 @@ impl Pack<'_> {
 
     /// Notes under the title: what "to date" means, the comparison, and a
     /// reproduced figure's cut-off.
-    pub fn notes(&self) -> Vec<String> {
+    pub(crate) fn notes(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.total().in_progress {
             out.push("The period has not ended: figures are to date, and \"at the end\" means as things stood when this was made.".to_owned());

@@ -48,7 +48,7 @@ fn conditions_words(policy: &Policy, when: &[Condition]) -> String {
 /// A timescale in words, e.g. "24 hours or 2 working days, whichever is earlier,
 /// counted from when the disagreement arose, if the child is at risk of immediate
 /// harm". `default_from` names what `from = "entered"` means where it is used.
-pub fn deadline_words(policy: &Policy, d: &Deadline, default_from: &str) -> String {
+pub(crate) fn deadline_words(policy: &Policy, d: &Deadline, default_from: &str) -> String {
     deadline_phrase(policy, d, default_from, false)
 }
 
@@ -267,7 +267,7 @@ fn hang(text: &str, first: &str, rest: &str, width: usize) -> String {
 /// One row of `escalate policy list`, and its `--json` element (the table leaves
 /// out the hash, which is for scripts).
 #[derive(serde::Serialize)]
-pub struct ListRow<'a> {
+pub(crate) struct ListRow<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub partnership: &'a str,
@@ -277,7 +277,7 @@ pub struct ListRow<'a> {
     pub hash: &'a str,
 }
 
-pub fn list(rows: &[ListRow<'_>], width: Option<u16>) -> String {
+pub(crate) fn list(rows: &[ListRow<'_>], width: Option<u16>) -> String {
     let mut table = new_table(width);
     if width.is_none() {
         // Piped: plain columns, a policy a line, as `status` prints, not a box
@@ -303,7 +303,7 @@ pub fn list(rows: &[ListRow<'_>], width: Option<u16>) -> String {
 }
 
 /// The text of `escalate policy show`.
-pub fn show(
+pub(crate) fn show(
     policy: &Policy,
     division: escalate_core::calendar::Division,
     hash: &str,
@@ -559,7 +559,7 @@ fn steps_section(policy: &Policy, width: Option<u16>) -> String {
 }
 
 /// Every `reading` in the policy with what it belongs to and the sentence it reads.
-pub fn readings(policy: &Policy) -> Vec<(String, String, Option<String>)> {
+pub(crate) fn readings(policy: &Policy) -> Vec<(String, String, Option<String>)> {
     let mut out = Vec::new();
     let mut push = |what: String, reading: &Option<String>, source: Option<&str>| {
         if let Some(r) = reading {
@@ -632,7 +632,7 @@ pub fn readings(policy: &Policy) -> Vec<(String, String, Option<String>)> {
 /// Text for a mermaid label inside `["..."]` or `|...|`: mermaid reads entity codes
 /// (`#quot;`) there, so characters that would end the label or start markup are
 /// written as codes, and line breaks as `<br/>`.
-pub fn mermaid_escape(text: &str) -> String {
+pub(crate) fn mermaid_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -657,7 +657,7 @@ pub fn mermaid_escape(text: &str) -> String {
 
 /// Text for a Graphviz double-quoted string: backslash and quote escaped, line
 /// breaks as `\n` (centred lines).
-pub fn dot_escape(text: &str) -> String {
+pub(crate) fn dot_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -821,7 +821,7 @@ fn chart(policy: &Policy) -> Chart {
 }
 
 /// A mermaid flowchart (renders in GitHub markdown inside a ```mermaid block).
-pub fn mermaid(policy: &Policy) -> String {
+pub(crate) fn mermaid(policy: &Policy) -> String {
     let c = chart(policy);
     let mut out = String::from("flowchart TD\n");
     for (id, label) in &c.extra_nodes {
@@ -845,7 +845,7 @@ pub fn mermaid(policy: &Policy) -> String {
 }
 
 /// A Graphviz digraph (`dot -Tsvg`).
-pub fn dot(policy: &Policy) -> String {
+pub(crate) fn dot(policy: &Policy) -> String {
     let c = chart(policy);
     let mut out = format!(
         "digraph \"{}\" {{\n    rankdir=TB;\n    node [shape=box, fontname=\"Helvetica\"];\n    edge [fontname=\"Helvetica\", fontsize=10];\n",
@@ -880,7 +880,7 @@ pub fn dot(policy: &Policy) -> String {
 
 /// What `policy check` says of a valid policy: what it holds, in one paragraph,
 /// and how to use it (`install_dir` is the user's policies folder).
-pub fn check_summary(path: &std::path::Path, loaded: &LoadedPolicy, install_dir: &str) -> String {
+pub(crate) fn check_summary(path: &std::path::Path, loaded: &LoadedPolicy, install_dir: &str) -> String {
     let p = &loaded.policy;
     let excluded = p.categories.iter().filter(|c| c.excluded).count();
     let readings = readings(p).len();

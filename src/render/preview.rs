@@ -6,7 +6,7 @@ use escalate_core::domain::plan::Effects;
 use escalate_core::policy::Policy;
 
 /// The stage a dispute will be at, its deadline and the duties that arise.
-pub fn effects(policy: &Policy, effects: &Effects) -> String {
+pub(crate) fn effects(policy: &Policy, effects: &Effects) -> String {
     let stage = policy
         .stage(effects.stage)
         .map_or(effects.stage.to_string(), |st| {

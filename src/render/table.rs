@@ -22,7 +22,7 @@ const HEADER: [&str; 7] = [
 
 /// How urgent a row's deadline is, for colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tone {
+pub(crate) enum Tone {
     Overdue,
     Soon,
     Calm,
@@ -33,7 +33,7 @@ pub enum Tone {
 /// cell; piped output joins them with "; ". The cells are kept end to end in one
 /// string (one allocation a row, not seven: a partnership's archive lists tens of
 /// thousands).
-pub struct Row {
+pub(crate) struct Row {
     text: String,
     /// Where each cell ends in `text`.
     ends: [u32; 7],
@@ -41,7 +41,7 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn of(s: &Summary) -> Row {
+    pub(crate) fn of(s: &Summary) -> Row {
         use std::fmt::Write as _;
         let mut text = String::with_capacity(160);
         let mut ends = [0u32; 7];
@@ -143,12 +143,12 @@ fn paint(tone: Tone, text: &str, color: bool) -> String {
 }
 
 /// Below this many columns the table gives way to the narrow layout.
-pub const NARROW: usize = 100;
+pub(crate) const NARROW: usize = 100;
 
 /// The status table for a terminal `width` columns wide (as far as is known), or
 /// plain lines when standard output is not a terminal (written a line at a time:
 /// tens of thousands of rows are never one string).
-pub fn status(rows: Vec<Row>, color: bool, terminal: bool, width: Option<usize>) -> Layout {
+pub(crate) fn status(rows: Vec<Row>, color: bool, terminal: bool, width: Option<usize>) -> Layout {
     if !terminal {
         return Layout::Plain(Plain::new(rows, color));
     }
@@ -198,7 +198,7 @@ pub fn status(rows: Vec<Row>, color: bool, terminal: bool, width: Option<usize>)
 }
 
 /// The status list as it is to be written.
-pub enum Layout {
+pub(crate) enum Layout {
     /// For a terminal: one string.
     Text(String),
     /// For a pipe or a file: padded columns, a line at a time.
@@ -206,7 +206,7 @@ pub enum Layout {
 }
 
 /// Padded columns, one line a dispute; obligations joined with "; ".
-pub struct Plain {
+pub(crate) struct Plain {
     rows: Vec<Row>,
     widths: [usize; 7],
     color: bool,

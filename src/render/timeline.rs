@@ -27,32 +27,11 @@ fn indented(text: &str, indent: usize, flat: bool) -> String {
         .join(&pad)
 }
 
-/// The whole of `show` for `d`, which must carry its records: the header, each
-/// line (see `Timeline`) and the journal's head.
-pub fn show(s: &Summary, d: &Dispute, policy: &escalate_core::policy::Policy) -> String {
-    let timeline = Timeline::new(d, policy);
-    // Indexed once, so a long journal is shown in linear time (looking these up
-    // for every line made 80,000 lines take ten seconds).
-    let mut corrections: HashMap<u64, Vec<&Record>> = HashMap::new();
-    for a in &d.records {
-        if let Some(event) = amends(a) {
-            corrections.entry(event).or_default().push(a);
-        }
-    }
-    let mut out = header(s, policy, false);
-    for r in &d.records {
-        let notes = corrections.get(&r.seq).map_or(&[][..], Vec::as_slice);
-        out.push_str(&timeline.line(r, notes));
-    }
-    out.push_str(&footer(s));
-    out
-}
-
 /// What `show` prints before the timeline's first line; `flat` (piped), the
 /// summary on one line as every event is. A name or an agency is one line
 /// wherever it is shown, so a line break a journal holds cannot start a line
 /// that looks like escalate's own.
-pub fn header(s: &Summary, policy: &escalate_core::policy::Policy, flat: bool) -> String {
+pub(crate) fn header(s: &Summary, policy: &escalate_core::policy::Policy, flat: bool) -> String {
     let policy_name = one_line(policy.name.as_str());
     let mut out = String::new();
     let _ = writeln!(
@@ -161,12 +140,12 @@ pub fn header(s: &Summary, policy: &escalate_core::policy::Policy, flat: bool) -
 }
 
 /// What `show` prints after the timeline's last line.
-pub fn footer(s: &Summary) -> String {
+pub(crate) fn footer(s: &Summary) -> String {
     format!("\nJournal head: {}\n", s.head)
 }
 
 /// The line an `amended` line amends, which the timeline shows it under.
-pub fn amends(r: &Record) -> Option<u64> {
+pub(crate) fn amends(r: &Record) -> Option<u64> {
     match &r.event {
         Event::Amended { event, .. } => Some(*event),
         _ => None,
@@ -177,7 +156,7 @@ pub fn amends(r: &Record) -> Option<u64> {
 /// where a correction says so, with the time the line itself gave beside it, and
 /// under it the notes later lines attach to it. A `notified` line is shown with
 /// the obligation it met, in the policy's words.
-pub struct Timeline<'a> {
+pub(crate) struct Timeline<'a> {
     policy: &'a escalate_core::policy::Policy,
     /// The lines that do not count, marked where they are shown.
     uncounted: &'a [escalate_core::domain::dispute::Uncounted],
@@ -190,21 +169,21 @@ pub struct Timeline<'a> {
 /// When each line happened, its corrected time if it has one: `Dispute::when_of`
 /// looked up once per line, not searched for (a journal that corrects thousands of
 /// times was shown in time proportional to lines times corrections).
-pub struct CorrectedTimes(HashMap<u64, escalate_core::domain::clock::Instant>);
+pub(crate) struct CorrectedTimes(HashMap<u64, escalate_core::domain::clock::Instant>);
 
 impl CorrectedTimes {
-    pub fn of(d: &Dispute) -> CorrectedTimes {
+    pub(crate) fn of(d: &Dispute) -> CorrectedTimes {
         // One correction a line: the latest of several is the one kept.
         CorrectedTimes(d.corrections.iter().map(|c| (c.line, c.happened)).collect())
     }
 
-    pub fn when_of(&self, r: &Record) -> escalate_core::domain::clock::Instant {
+    pub(crate) fn when_of(&self, r: &Record) -> escalate_core::domain::clock::Instant {
         self.0.get(&r.seq).copied().unwrap_or_else(|| r.when())
     }
 }
 
 impl<'a> Timeline<'a> {
-    pub fn new(d: &'a Dispute, policy: &'a escalate_core::policy::Policy) -> Timeline<'a> {
+    pub(crate) fn new(d: &'a Dispute, policy: &'a escalate_core::policy::Policy) -> Timeline<'a> {
         let met = d
             .obligations
             .iter()
@@ -221,14 +200,14 @@ impl<'a> Timeline<'a> {
 
     /// Each event on exactly one line, a line break in its text written ` ↵ `
     /// (`text::one_line`): what `show` prints when piped, for scripts and `grep`.
-    pub fn flat(mut self, flat: bool) -> Timeline<'a> {
+    pub(crate) fn flat(mut self, flat: bool) -> Timeline<'a> {
         self.flat = flat;
         self
     }
 
     /// Line `r` of the timeline, with under it `corrections`: the `amended`
     /// lines that amend it, in order.
-    pub fn line(&self, r: &Record, corrections: &[&Record]) -> String {
+    pub(crate) fn line(&self, r: &Record, corrections: &[&Record]) -> String {
         let when_of = self.corrected.when_of(r);
         let label = |n: u32| self.policy.label(n);
         let mut out = String::new();
@@ -408,7 +387,7 @@ fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> Str
 }
 
 /// A fact in words: "the child has a child protection plan".
-pub fn fact_words(fact: &str, value: bool) -> String {
+pub(crate) fn fact_words(fact: &str, value: bool) -> String {
     let (yes, no) = match fact {
         "cp-plan" => (
             "the child has a child protection plan",

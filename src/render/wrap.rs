@@ -5,13 +5,13 @@
 use unicode_width::UnicodeWidthStr;
 
 /// The columns `text` takes on a terminal.
-pub fn columns(text: &str) -> usize {
+pub(crate) fn columns(text: &str) -> usize {
     text.width()
 }
 
 /// `text` as lines of at most `width` columns (when known), each starting with
 /// `indent`; a word longer than a line (a long path) stands on its own line.
-pub fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {
+pub(crate) fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {
     let mut out = String::new();
     for para in text.lines() {
         let Some(width) = width.filter(|w| *w > indent.len() + 20) else {
@@ -43,7 +43,7 @@ pub fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {
 /// continuation lines indented four more than it (a timeline line, a header
 /// field): for a terminal, which would otherwise break words mid-way. A word
 /// longer than a line runs over rather than being split.
-pub fn hanging(text: &str, width: usize) -> String {
+pub(crate) fn hanging(text: &str, width: usize) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for line in text.split_inclusive('\n') {
         let (body, end) = match line.strip_suffix('\n') {

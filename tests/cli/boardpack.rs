@@ -553,7 +553,7 @@ fn chromium() -> Option<std::path::PathBuf> {
 
 /// Run headless Chromium on `page` with `args`, in a fresh profile, with no
 /// network services; returns its stdout. Killed if it takes over a minute.
-pub fn headless(browser: &std::path::Path, page: &std::path::Path, args: &[&str]) -> String {
+pub(crate) fn headless(browser: &std::path::Path, page: &std::path::Path, args: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(browser)
         .args([

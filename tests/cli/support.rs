@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-pub struct Env {
+pub(crate) struct Env {
     pub tmp: tempfile::TempDir,
     pub now: String,
     pub user: String,
 }
 
 impl Env {
-    pub fn new() -> Env {
+    pub(crate) fn new() -> Env {
         let env = Env {
             tmp: tempfile::tempdir().expect("temporary directory"),
             now: "2026-11-23T09:00:00Z".into(),
@@ -29,21 +29,21 @@ impl Env {
     }
 
     /// Pin "now" for the commands that follow.
-    pub fn now(&mut self, now: &str) -> &mut Env {
+    pub(crate) fn now(&mut self, now: &str) -> &mut Env {
         self.now = now.into();
         self
     }
 
-    pub fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.tmp.path().join("data")
     }
 
-    pub fn config(&self) -> PathBuf {
+    pub(crate) fn config(&self) -> PathBuf {
         self.tmp.path().join("config").join("escalate")
     }
 
     /// The whole environment a command runs with (after clearing the caller's).
-    pub fn vars(&self) -> Vec<(&'static str, OsString)> {
+    pub(crate) fn vars(&self) -> Vec<(&'static str, OsString)> {
         vec![
             ("PATH", std::env::var_os("PATH").unwrap_or_default()),
             ("HOME", self.tmp.path().join("home").into()),
@@ -56,14 +56,14 @@ impl Env {
         ]
     }
 
-    pub fn cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("escalate").expect("the escalate binary");
         cmd.env_clear().envs(self.vars()).args(args).write_stdin("");
         cmd
     }
 
     /// A copy of this environment's data directory in a new environment.
-    pub fn clone_data(&self) -> Env {
+    pub(crate) fn clone_data(&self) -> Env {
         let env = Env::new();
         copy_dir(&self.data(), &env.data());
         env
@@ -71,14 +71,14 @@ impl Env {
 
     /// This person (their config, key and name) running escalate on another
     /// data directory: a colleague sharing it, or a clone of their own elsewhere.
-    pub fn cmd_in(&self, dir: &std::path::Path, args: &[&str]) -> Command {
+    pub(crate) fn cmd_in(&self, dir: &std::path::Path, args: &[&str]) -> Command {
         let mut cmd = self.cmd(args);
         cmd.env("ESCALATE_DIR", dir);
         cmd
     }
 
     /// `cmd_in`, expecting success; returns stdout.
-    pub fn ok_in(&self, dir: &std::path::Path, args: &[&str]) -> String {
+    pub(crate) fn ok_in(&self, dir: &std::path::Path, args: &[&str]) -> String {
         let out = self.cmd_in(dir, args).output().expect("run escalate");
         assert!(
             out.status.success(),
@@ -91,7 +91,7 @@ impl Env {
     }
 
     /// Run and expect success; returns stdout.
-    pub fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.cmd(args).output().expect("run escalate");
         assert!(
             out.status.success(),
@@ -104,7 +104,7 @@ impl Env {
     }
 
     /// Run with --json and parse the one document it prints.
-    pub fn json(&self, args: &[&str]) -> Value {
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
         let mut all = args.to_vec();
         all.push("--json");
         let out = self.ok(&all);
@@ -113,7 +113,7 @@ impl Env {
 
     /// Run and expect exit `code`; returns stderr. Checks that nothing in the data
     /// directory changed.
-    pub fn fails(&self, code: i32, args: &[&str]) -> String {
+    pub(crate) fn fails(&self, code: i32, args: &[&str]) -> String {
         let before = self.snapshot();
         let out = self.cmd(args).output().expect("run escalate");
         assert_eq!(
@@ -135,7 +135,7 @@ impl Env {
 
     /// Open a dispute under `policy` with the usual details plus `extra`; returns
     /// what `open --json` printed.
-    pub fn open(&self, policy: &str, extra: &[&str]) -> Value {
+    pub(crate) fn open(&self, policy: &str, extra: &[&str]) -> Value {
         let mut args = vec![
             "open",
             "--policy",
@@ -154,7 +154,7 @@ impl Env {
     }
 
     /// Open a GSCB dispute with the usual details plus `extra`; returns its ID.
-    pub fn open_gscb(&self, extra: &[&str]) -> String {
+    pub(crate) fn open_gscb(&self, extra: &[&str]) -> String {
         self.open("gscb", extra)["id"]
             .as_str()
             .expect("id")
@@ -163,13 +163,13 @@ impl Env {
 
     /// Every file under the data directory with its bytes, except the status
     /// cache: it is derived data that any read may refresh, never a record.
-    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+    pub(crate) fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut files = BTreeMap::new();
         collect(&self.data(), &mut files);
         files
     }
 
-    pub fn journal(&self, id: &str) -> PathBuf {
+    pub(crate) fn journal(&self, id: &str) -> PathBuf {
         self.data().join("disputes").join(format!("{id}.jsonl"))
     }
 }
@@ -192,13 +192,13 @@ fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
 }
 
 /// The arguments of `open` under `policy` with placeholder details, then `extra`.
-pub fn open_args<'a>(policy: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn open_args<'a>(policy: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     open_between(policy, ("A", "B"), extra)
 }
 
 /// The arguments of `open` under `policy` between the agencies `from` and
 /// `with`, with placeholder details, then `extra`.
-pub fn open_between<'a>(
+pub(crate) fn open_between<'a>(
     policy: &'a str,
     (from, with): (&'a str, &'a str),
     extra: &[&'a str],
@@ -221,7 +221,7 @@ pub fn open_between<'a>(
 }
 
 /// Create a directory readable only by its owner, as escalate does.
-pub fn private_dir(path: &Path) {
+pub(crate) fn private_dir(path: &Path) {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -230,7 +230,7 @@ pub fn private_dir(path: &Path) {
         .expect("create a private directory");
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -245,7 +245,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// The binary in this environment as a terminal user runs it, for driving in a
 /// pseudo-terminal (rexpect): a terminal type, and neither `PATH` nor `NO_COLOR`.
-pub fn terminal_command(env: &Env, args: &[&str]) -> std::process::Command {
+pub(crate) fn terminal_command(env: &Env, args: &[&str]) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("escalate"));
     cmd.env_clear()
         .env("TERM", "xterm")
@@ -260,14 +260,14 @@ pub fn terminal_command(env: &Env, args: &[&str]) -> std::process::Command {
 
 /// Send keys to a menu or yes/no question. They switch the terminal to raw mode
 /// after drawing, flushing anything typed before: give them a moment first.
-pub fn key(p: &mut rexpect::session::PtySession, keys: &str) {
+pub(crate) fn key(p: &mut rexpect::session::PtySession, keys: &str) {
     std::thread::sleep(std::time::Duration::from_millis(400));
     p.send(keys).unwrap();
     p.flush().unwrap();
 }
 
 /// The ids of a dispute's duties in its `--json` view.
-pub fn duty_ids(v: &Value) -> Vec<String> {
+pub(crate) fn duty_ids(v: &Value) -> Vec<String> {
     v["obligations"]
         .as_array()
         .expect("obligations")
@@ -277,7 +277,7 @@ pub fn duty_ids(v: &Value) -> Vec<String> {
 }
 
 /// One duty of a dispute's `--json` view, by id.
-pub fn duty<'a>(v: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn duty<'a>(v: &'a Value, id: &str) -> &'a Value {
     v["obligations"]
         .as_array()
         .expect("obligations")

@@ -510,7 +510,7 @@ mod pty {
     use crate::support::{terminal_command, Env};
 
     /// The binary on an 80-column, 24-line terminal.
-    pub fn at_80(env: &Env, args: &[&str]) -> std::process::Command {
+    pub(super) fn at_80(env: &Env, args: &[&str]) -> std::process::Command {
         let mut cmd = terminal_command(env, args);
         cmd.env("COLUMNS", "80").env("LINES", "24");
         cmd

@@ -29,7 +29,7 @@ const ST_ANDREW_FROM: i32 = 2007;
 
 /// Easter Sunday by the Anonymous Gregorian (Meeus/Jones/Butcher) algorithm.
 /// None only for years chrono cannot represent.
-pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
+pub(super) fn easter_sunday(year: i32) -> Option<NaiveDate> {
     let y = i64::from(year);
     let a = y.rem_euclid(19);
     let b = y.div_euclid(100);
@@ -50,7 +50,7 @@ pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
 
 /// Bank holidays of a division in a year from the rules plus the one-off
 /// table. Sorted by date.
-pub fn rule_holidays(division: Division, year: i32) -> Vec<Holiday> {
+pub(super) fn rule_holidays(division: Division, year: i32) -> Vec<Holiday> {
     let mut days = standing_rules(division, year);
     one_offs::apply(division, year, &mut days);
     days.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.name.cmp(&b.name)));

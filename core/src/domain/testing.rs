@@ -5,12 +5,12 @@ use crate::domain::clock;
 use crate::domain::event::{Event, Opened, Record};
 
 /// Line `seq`, recorded at `when` (London time, "YYYY-MM-DD HH:MM"), unsealed.
-pub fn line(seq: u64, when: &str, event: Event) -> Record {
+pub(crate) fn line(seq: u64, when: &str, event: Event) -> Record {
     Record::new(seq, (clock::parse_instant(when).unwrap(), None), "t", event)
 }
 
 /// A gscb dispute's opening at `stage`, between a school and social care.
-pub fn opened(stage: u32) -> Opened {
+pub(crate) fn opened(stage: u32) -> Opened {
     Opened {
         fields: Default::default(),
         policy: "gscb".into(),

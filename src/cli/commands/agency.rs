@@ -8,13 +8,13 @@ use escalate_core::error::Result;
 use escalate_core::store::agencies::Agencies;
 
 #[derive(Debug, Args)]
-pub struct AgencyArgs {
+pub(crate) struct AgencyArgs {
     #[command(subcommand)]
     pub command: AgencyCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum AgencyCommand {
+pub(crate) enum AgencyCommand {
     /// Add an agency's canonical name (the one reports use)
     Add {
         /// The name, as reports should print it
@@ -31,7 +31,7 @@ pub enum AgencyCommand {
     List,
 }
 
-pub fn run(args: AgencyArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: AgencyArgs, ctx: &Ctx) -> Result<Output> {
     let root = ctx.root.as_path();
     let mut list = Agencies::read(root)?;
     let said = match &args.command {

@@ -14,7 +14,7 @@ use escalate_core::domain::text::{required, MAX_LONG};
 use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
-pub struct AgreeArgs {
+pub(crate) struct AgreeArgs {
     /// Dispute ID (any unique start of it)
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::dispute_ids))]
     pub id: String,
@@ -29,7 +29,7 @@ pub struct AgreeArgs {
     pub at: Option<Instant>,
 }
 
-pub fn run(args: AgreeArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: AgreeArgs, ctx: &Ctx) -> Result<Output> {
     let note = required("--note", &args.note, MAX_LONG)?;
     let due = args.due;
     let loaded = ctx

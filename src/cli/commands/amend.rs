@@ -13,7 +13,7 @@ use escalate_core::domain::text::{required, MAX_LONG};
 use escalate_core::error::{Error, Result};
 
 #[derive(Debug, Args)]
-pub struct AmendArgs {
+pub(crate) struct AmendArgs {
     /// Dispute ID (any unique start of it)
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::dispute_ids))]
     pub id: String,
@@ -34,7 +34,7 @@ pub struct AmendArgs {
     pub note: String,
 }
 
-pub fn run(args: AmendArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: AmendArgs, ctx: &Ctx) -> Result<Output> {
     let note = required("--note", &args.note, MAX_LONG)?;
     if let Some((field, value)) = args.field {
         let done = format!("Recorded that {field} is {value}");

@@ -26,14 +26,14 @@ const MAX_SPAN_DAYS: i64 = 36_525;
 const MAX_WORKING_DAYS: u32 = 25_000;
 
 #[derive(Debug, Args)]
-pub struct CalendarArgs {
+pub(crate) struct CalendarArgs {
     #[command(subcommand)]
     pub command: CalendarCommand,
 }
 
 impl CalendarArgs {
     /// Whether the command changes the stored calendar.
-    pub fn writes(&self) -> bool {
+    pub(crate) fn writes(&self) -> bool {
         matches!(
             self.command,
             CalendarCommand::Import(_) | CalendarCommand::Close(_) | CalendarCommand::Reopen(_)
@@ -42,7 +42,7 @@ impl CalendarArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum CalendarCommand {
+pub(crate) enum CalendarCommand {
     /// Import GOV.UK's bank-holidays.json; for the years it covers it replaces the rules
     Import(ImportArgs),
     /// Mark local closure days (e.g. offices closed between Christmas and New Year)
@@ -58,14 +58,14 @@ pub enum CalendarCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// A bank-holidays.json file in GOV.UK's format (https://www.gov.uk/bank-holidays.json)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
-pub struct CloseArgs {
+pub(crate) struct CloseArgs {
     /// First day closed
     #[arg(value_name = "DATE", value_parser = parse_date_arg)]
     pub date: NaiveDate,
@@ -81,7 +81,7 @@ pub struct CloseArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ReopenArgs {
+pub(crate) struct ReopenArgs {
     /// Closure day to remove
     #[arg(value_name = "DATE", value_parser = parse_date_arg)]
     pub date: NaiveDate,
@@ -94,7 +94,7 @@ pub struct ReopenArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// Year to list [default: this year]
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i32).range(1000..=9999))]
     pub year: Option<i32>,
@@ -104,7 +104,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct AddArgs {
+pub(crate) struct AddArgs {
     /// The day counting starts from (not itself counted)
     #[arg(value_name = "DATE", value_parser = parse_date_arg)]
     pub date: NaiveDate,
@@ -117,7 +117,7 @@ pub struct AddArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct BetweenArgs {
+pub(crate) struct BetweenArgs {
     /// Start (not counted)
     #[arg(value_name = "FROM", value_parser = parse_date_arg)]
     pub from: NaiveDate,
@@ -142,7 +142,7 @@ fn parse_division_arg(s: &str) -> std::result::Result<Division, String> {
     s.parse::<Division>().map_err(|e| e.to_string())
 }
 
-pub fn run(args: CalendarArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: CalendarArgs, ctx: &Ctx) -> Result<Output> {
     match args.command {
         CalendarCommand::Import(a) => import(a, ctx),
         CalendarCommand::Close(a) => close(a, ctx),

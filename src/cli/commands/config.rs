@@ -7,13 +7,13 @@ use escalate_core::error::Result;
 use escalate_core::store::config::KEYS;
 
 #[derive(Debug, Args)]
-pub struct ConfigArgs {
+pub(crate) struct ConfigArgs {
     #[command(subcommand)]
     pub action: Action,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Action {
+pub(crate) enum Action {
     /// Print a setting (name, policy, organisation, division)
     Get { key: String },
     /// Change a setting; an empty value clears it
@@ -46,7 +46,7 @@ fn check_key(key: &str) -> Result<()> {
     }
 }
 
-pub fn run(args: ConfigArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: ConfigArgs, ctx: &Ctx) -> Result<Output> {
     let path = &ctx.config_path;
     match &args.action {
         Action::Get { key } | Action::Set { key, .. } => check_key(key)?,

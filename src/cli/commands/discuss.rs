@@ -11,7 +11,7 @@ use escalate_core::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
 use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
-pub struct DiscussArgs {
+pub(crate) struct DiscussArgs {
     /// Dispute ID (any unique start of it)
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::open_dispute_ids))]
     pub id: String,
@@ -29,7 +29,7 @@ pub struct DiscussArgs {
     pub at: Option<Instant>,
 }
 
-pub fn run(args: DiscussArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: DiscussArgs, ctx: &Ctx) -> Result<Output> {
     let note = crate::cli::input::long_text(&ctx.ui, "--note", args.note, args.note_file)?;
     ctx.prompter
         .require("discuss", if note.is_none() { &["--note"] } else { &[] })?;

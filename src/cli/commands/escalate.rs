@@ -13,7 +13,7 @@ use escalate_core::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
 use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
-pub struct EscalateArgs {
+pub(crate) struct EscalateArgs {
     /// Dispute ID (any unique start of it)
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::open_dispute_ids))]
     pub id: String,
@@ -45,7 +45,7 @@ pub struct EscalateArgs {
     pub yes: bool,
 }
 
-pub fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
     let p = &ctx.prompter;
     let given = crate::cli::input::long_text(
         &ctx.ui,

@@ -11,7 +11,7 @@ use escalate_core::domain::summary::Summary;
 use escalate_core::error::Result;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// One JSON object per dispute per line
     Jsonl,
     /// A header row and one row per dispute
@@ -21,7 +21,7 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// What to write
     #[arg(long, value_enum)]
     pub format: Format,
@@ -59,7 +59,7 @@ const CSV_COLUMNS: [&str; 22] = [
     "working_days_overdue",
 ];
 
-pub fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let wanted = |l: &escalate_core::ops::Loaded| {
         l.dispute.is_pending() || (args.all && !matches!(args.format, Format::Ics))

@@ -10,13 +10,13 @@ use escalate_core::error::{Error, Result};
 use escalate_core::integrity::signing::{self, Key};
 
 #[derive(Debug, Args)]
-pub struct KeyArgs {
+pub(crate) struct KeyArgs {
     #[command(subcommand)]
     pub command: KeyCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum KeyCommand {
+pub(crate) enum KeyCommand {
     /// Make your signing key (your first recording command does this if you have none)
     New {
         /// Retire your current key (kept beside it, renamed) and make a new one
@@ -65,7 +65,7 @@ fn render(ctx: &Ctx, headline: &str, key: &Key) -> Result<Output> {
     )))
 }
 
-pub fn run(args: KeyArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: KeyArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let keys = &s.keys;
     match args.command {

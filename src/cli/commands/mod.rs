@@ -1,30 +1,30 @@
 //! One file per subcommand: its arguments (the doc comments are its help) and a
 //! `run` that parses, calls the library and renders. Rules live in the library.
 
-pub mod agency;
-pub mod agree;
-pub mod amend;
-pub mod calendar;
-pub mod config;
-pub mod discuss;
-pub mod escalate;
-pub mod export;
-pub mod key;
-pub mod notify;
-pub mod open;
-pub mod policy;
-pub mod reopen;
-pub mod report;
-pub mod resolve;
-pub mod share;
-pub mod show;
-pub mod status;
-pub mod sync;
-pub mod verify;
+pub(super) mod agency;
+pub(super) mod agree;
+pub(super) mod amend;
+pub(super) mod calendar;
+pub(super) mod config;
+pub(super) mod discuss;
+pub(super) mod escalate;
+pub(super) mod export;
+pub(super) mod key;
+pub(super) mod notify;
+pub(super) mod open;
+pub(super) mod policy;
+pub(super) mod reopen;
+pub(super) mod report;
+pub(super) mod resolve;
+pub(super) mod share;
+pub(super) mod show;
+pub(super) mod status;
+pub(super) mod sync;
+pub(super) mod verify;
 
 /// The one warning every view gives for a dispute with lines that do not count
 /// (`show`, `status`, `report`, `export`): which lines, why, and where to look.
-pub fn warn_uncounted(
+pub(super) fn warn_uncounted(
     ui: &crate::cli::Ui,
     id: &escalate_core::domain::id::DisputeId,
     uncounted: &[escalate_core::domain::dispute::Uncounted],

@@ -12,7 +12,7 @@ use escalate_core::domain::text::{optional, required, MAX_LONG, MAX_SHORT};
 use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
-pub struct NotifyArgs {
+pub(crate) struct NotifyArgs {
     /// Dispute ID (any unique start of it)
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::notifiable_dispute_ids))]
     pub id: String,
@@ -30,7 +30,7 @@ pub struct NotifyArgs {
     pub at: Option<Instant>,
 }
 
-pub fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: NotifyArgs, ctx: &Ctx) -> Result<Output> {
     ctx.prompter
         .require("notify", if args.who.is_none() { &["--who"] } else { &[] })?;
     let who = match &args.who {

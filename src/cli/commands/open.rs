@@ -15,7 +15,7 @@ use escalate_core::policy::{Flag, LoadedPolicy};
 use std::sync::Arc;
 
 #[derive(Debug, Args)]
-pub struct OpenArgs {
+pub(crate) struct OpenArgs {
     /// Policy to follow (see `escalate policy list`)
     #[arg(long, value_name = "ID", add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::policy_ids))]
     pub policy: Option<String>,
@@ -79,7 +79,7 @@ pub struct OpenArgs {
     pub reason: Option<String>,
 }
 
-pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
     args.summary = crate::cli::input::long_text(
         &ctx.ui,
         "--summary",
@@ -224,7 +224,7 @@ pub fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
 }
 
 /// `ID=VALUE`, as `--field` takes it (checked against the policy later).
-pub fn parse_field(text: &str) -> std::result::Result<(String, String), String> {
+pub(crate) fn parse_field(text: &str) -> std::result::Result<(String, String), String> {
     match text.split_once('=') {
         Some((id, value)) if !id.trim().is_empty() && !value.trim().is_empty() => {
             Ok((id.trim().to_owned(), value.trim().to_owned()))

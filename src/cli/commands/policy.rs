@@ -16,13 +16,13 @@ use escalate_core::policy::{LoadedPolicy, Origin};
 #[command(
     after_help = "The policy file format, key by key: `escalate man policy.5` (escalate-policy(5)). Start a new file with `escalate policy new FILE`."
 )]
-pub struct PolicyArgs {
+pub(crate) struct PolicyArgs {
     #[command(subcommand)]
     pub command: PolicyCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum PolicyCommand {
+pub(crate) enum PolicyCommand {
     /// List the policies you can use with `open --policy ID`
     List,
     /// Show a policy: stages, deadlines, obligations, categories and every reading
@@ -34,13 +34,13 @@ pub enum PolicyCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// Where to write it (never over an existing file); without it, print it
     pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// Policy ID (see `escalate policy list`), or a policy file (a path with a `/`, or ending in .toml) to read before installing it
     pub id: String,
     /// How to show it: text for people, or a flowchart (mermaid for GitHub, dot for Graphviz)
@@ -49,19 +49,19 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Mermaid,
     Dot,
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The policy file (TOML) to check
     pub file: PathBuf,
 }
 
-pub fn run(args: PolicyArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: PolicyArgs, ctx: &Ctx) -> Result<Output> {
     match args.command {
         PolicyCommand::List => list(ctx),
         PolicyCommand::Show(a) => show(a, ctx),
@@ -71,7 +71,7 @@ pub fn run(args: PolicyArgs, ctx: &Ctx) -> Result<Output> {
 }
 
 /// The skeleton every new policy starts from; a test keeps it valid.
-pub const SKELETON: &str = include_str!("policy-skeleton.toml");
+pub(crate) const SKELETON: &str = include_str!("policy-skeleton.toml");
 
 fn new(args: NewArgs) -> Result<Output> {
     let Some(path) = args.file else {

@@ -10,7 +10,7 @@ use escalate_core::domain::text::{required, MAX_LONG};
 use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
-pub struct ReopenArgs {
+pub(crate) struct ReopenArgs {
     /// Dispute ID (any unique start of it)
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::resolved_dispute_ids))]
     pub id: String,
@@ -22,7 +22,7 @@ pub struct ReopenArgs {
     pub at: Option<Instant>,
 }
 
-pub fn run(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: ReopenArgs, ctx: &Ctx) -> Result<Output> {
     let reason = crate::cli::input::long_text(&ctx.ui, "--reason", Some(args.reason), None)?
         .unwrap_or_default();
     let reason = required("--reason", &reason, MAX_LONG)?;

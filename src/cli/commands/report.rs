@@ -11,7 +11,7 @@ use escalate_core::domain::report::{
 use escalate_core::error::{Error, Result};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Table,
     Json,
     Csv,
@@ -42,7 +42,7 @@ impl From<PerArg> for escalate_core::domain::report::Per {
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// The calendar month to report: YYYY-MM, MM/YYYY, `this month` or `last month`
     #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["from", "to"], required_unless_present_any = ["from", "to"])]
     pub month: Option<String>,
@@ -89,12 +89,12 @@ pub struct ReportArgs {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum CompareArg {
+pub(crate) enum CompareArg {
     /// The period just before
     Previous,
 }
 
-pub fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let period = match (&args.month, args.from, args.to) {
         (Some(m), _, _) => month(

@@ -11,7 +11,7 @@ use escalate_core::domain::text::{required, MAX_LONG};
 use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
-pub struct ResolveArgs {
+pub(crate) struct ResolveArgs {
     /// Dispute ID (any unique start of it)
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::open_dispute_ids))]
     pub id: String,
@@ -30,7 +30,7 @@ pub struct ResolveArgs {
     pub yes: bool,
 }
 
-pub fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: ResolveArgs, ctx: &Ctx) -> Result<Output> {
     let p = &ctx.prompter;
     let given =
         crate::cli::input::long_text(&ctx.ui, "--outcome", args.outcome, args.outcome_file)?;

@@ -11,13 +11,13 @@ use crate::cli::{Ctx, Output};
 use escalate_core::error::Result;
 
 #[derive(Debug, Args)]
-pub struct ShareArgs {
+pub(crate) struct ShareArgs {
     #[command(subcommand)]
     pub command: ShareCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ShareCommand {
+pub(crate) enum ShareCommand {
     /// Share this data directory through a partnership repository (an empty bare
     /// repository, or one the partnership already uses): commits what is here and
     /// pushes it
@@ -38,7 +38,7 @@ pub enum ShareCommand {
     },
 }
 
-pub fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
     match args.command {
         ShareCommand::Init { remote } => {
             let outcome = escalate_core::share::init(ctx.session()?, &remote, &identity(ctx)?)?;

@@ -15,13 +15,13 @@ use escalate_core::error::Result;
 use escalate_core::store::journal::stream::Stream;
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// Dispute ID (any unique start of it)
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::dispute_ids))]
     pub id: String,
 }
 
-pub fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let id = s.store.resolve(&args.id)?;
     // The text shows each `amended` line under the line it amends, which comes

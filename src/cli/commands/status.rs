@@ -13,7 +13,7 @@ use escalate_core::error::{Error, Result};
 use escalate_core::store::agencies::Matcher;
 
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// Show the position at the start of this date instead of now
     #[arg(long, value_name = "DATE", value_parser = parse_date_arg)]
     pub as_of: Option<NaiveDate>,
@@ -110,7 +110,7 @@ impl StatusArgs {
     }
 }
 
-pub fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
     let others = args
         .include_dir

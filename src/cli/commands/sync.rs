@@ -9,10 +9,10 @@ use escalate_core::share::git::Identity;
 use escalate_core::share::sync::Outcome;
 
 #[derive(Debug, Args)]
-pub struct SyncArgs {}
+pub(crate) struct SyncArgs {}
 
 /// Who commits: the configured name and organisation (the agency).
-pub fn identity(ctx: &Ctx) -> Result<Identity> {
+pub(crate) fn identity(ctx: &Ctx) -> Result<Identity> {
     let organisation = ctx.config()?.organisation.clone().ok_or_else(|| {
         Error::refused("sharing needs to know your agency, and no organisation is set")
             .with_hint("Set it once: `escalate config set organisation \"Your agency\"`.")
@@ -25,7 +25,7 @@ pub fn identity(ctx: &Ctx) -> Result<Identity> {
 }
 
 /// What a sync did, for people.
-pub fn render(o: &Outcome) -> String {
+pub(crate) fn render(o: &Outcome) -> String {
     let mut text = String::new();
     for n in &o.not_counted {
         text.push_str(&format!(
@@ -82,7 +82,7 @@ pub fn render(o: &Outcome) -> String {
     text
 }
 
-pub fn run(_args: SyncArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(_args: SyncArgs, ctx: &Ctx) -> Result<Output> {
     let outcome = escalate_core::share::sync::sync(ctx.session()?, &identity(ctx)?, false)?;
     if ctx.json {
         return Ok(Output::json(&outcome));
@@ -92,7 +92,7 @@ pub fn run(_args: SyncArgs, ctx: &Ctx) -> Result<Output> {
 
 /// After a recording command with `sync = auto`: sync, and when that is not
 /// possible say so in one line on stderr; the recorded event is safe either way.
-pub fn after_recording(ctx: &Ctx) {
+pub(crate) fn after_recording(ctx: &Ctx) {
     // The recording command has read the settings already.
     let auto = ctx
         .config()

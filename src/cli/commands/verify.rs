@@ -19,7 +19,7 @@ use escalate_core::integrity::signing::Signers;
 use escalate_core::integrity::verify::{missing, verify_loaded, Checks, Report};
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Dispute IDs (any unique start of each) [default: every dispute]
     #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::complete::dispute_ids))]
     pub ids: Vec<String>,
@@ -243,7 +243,7 @@ fn line_for(r: &Report) -> String {
     }
 }
 
-pub fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
+pub(crate) fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     if args.history {
         return history(ctx);
     }

@@ -237,7 +237,7 @@ fn hex_text(bytes: &[u8; 32]) -> String {
 
 /// `value` as postcard, skipped fields written as a zero byte and strings as
 /// `Text` against `table`.
-pub fn encode<T: Serialize + ?Sized>(value: &T, table: &Shared) -> Option<Vec<u8>> {
+pub(super) fn encode<T: Serialize + ?Sized>(value: &T, table: &Shared) -> Option<Vec<u8>> {
     postcard::to_allocvec(&Full {
         value,
         table,
@@ -246,12 +246,12 @@ pub fn encode<T: Serialize + ?Sized>(value: &T, table: &Shared) -> Option<Vec<u8
     .ok()
 }
 
-pub fn decode<T: DeserializeOwned>(bytes: &[u8], table: &Shared) -> Option<T> {
+pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8], table: &Shared) -> Option<T> {
     decode_prefix(bytes, table).and_then(|(value, rest)| rest.is_empty().then_some(value))
 }
 
 /// A value from the start of `bytes`, and the bytes after it.
-pub fn decode_prefix<'b, T: DeserializeOwned>(
+pub(super) fn decode_prefix<'b, T: DeserializeOwned>(
     bytes: &'b [u8],
     table: &Shared,
 ) -> Option<(T, &'b [u8])> {
@@ -266,7 +266,7 @@ pub fn decode_prefix<'b, T: DeserializeOwned>(
 }
 
 /// The first string of an encoding (an entry's ID), if it is kept in place.
-pub fn first_inline(bytes: &[u8]) -> Option<&str> {
+pub(super) fn first_inline(bytes: &[u8]) -> Option<&str> {
     match postcard::take_from_bytes::<Text>(bytes).ok()?.0 {
         Text::Inline(s) => Some(s),
         Text::Empty => Some(""),
@@ -276,7 +276,7 @@ pub fn first_inline(bytes: &[u8]) -> Option<&str> {
 
 /// `value` as postcard only if it reads back as exactly what was written, judged
 /// by the JSON both give (a misread zero can re-encode to the same bytes).
-pub fn encode_checked<T: Serialize + DeserializeOwned>(
+pub(super) fn encode_checked<T: Serialize + DeserializeOwned>(
     value: &T,
     table: &Shared,
 ) -> Option<Vec<u8>> {
