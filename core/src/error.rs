@@ -10,12 +10,12 @@ use std::path::PathBuf;
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
 /// Exit code when a command is refused or fails; nothing was written.
-pub const EXIT_REFUSED: i32 = 1;
+pub(crate) const EXIT_REFUSED: i32 = 1;
 /// Exit code for bad usage (unknown flag, missing argument).
-pub const EXIT_USAGE: i32 = 2;
+pub(crate) const EXIT_USAGE: i32 = 2;
 /// Exit code when a journal (or other stored state, such as the calendar files) is
 /// damaged and needs a person to look at it.
-pub const EXIT_DAMAGED: i32 = 3;
+pub(crate) const EXIT_DAMAGED: i32 = 3;
 
 /// What kind of failure it is: this, and only this, picks the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

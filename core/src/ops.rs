@@ -338,7 +338,7 @@ impl Session {
     /// Fold a journal read whole (`contents`, with each line's exact bytes,
     /// `lines`): lines that do not count are folded as stand-ins that change
     /// nothing (`Dispute::fold_counted`).
-    pub fn load_from<L: AsRef<[u8]>>(
+    pub(crate) fn load_from<L: AsRef<[u8]>>(
         &self,
         id: DisputeId,
         contents: journal::Contents,
@@ -674,7 +674,7 @@ impl Session {
     /// Said after recording when the signers file does not allow this user's
     /// key for their name now: the line is kept but counts nowhere until it
     /// does, and a new colleague should hear that at once, not at month end.
-    pub fn own_line_not_counted(&self) -> Option<String> {
+    pub(crate) fn own_line_not_counted(&self) -> Option<String> {
         self.own_key_refused().map(|why| format!(
             "the line was recorded but does not count, and nor will any you record, until the signers file allows your key ({why}): send the line `escalate key show` prints to whoever keeps the signers file"
         ))
@@ -690,7 +690,7 @@ impl Session {
         }
     }
 
-    pub fn author(&self) -> Result<journal::Author<'_>> {
+    pub(crate) fn author(&self) -> Result<journal::Author<'_>> {
         Ok(journal::Author {
             by: &self.actor,
             key: Some(self.keys.signer(&self.actor)?),
@@ -803,25 +803,8 @@ impl Session {
         Ok(loaded)
     }
 
-    /// What `action` would do to the dispute now, without writing anything: the
-    /// event it would append and its effects, for a confirmation to show.
-    pub fn preview(
-        &self,
-        typed_id: &str,
-        at: Option<Instant>,
-        action: Action,
-    ) -> Result<(Loaded, Event, Effects)> {
-        let loaded = self.load(&self.store.resolve(typed_id)?)?;
-        let when = self.happened(at)?.unwrap_or(self.now);
-        let calendar = self.calendar_for(&loaded.policy);
-        let situation = loaded.situation(&calendar, when, self.now);
-        let event = plan::decide(action, &situation)?;
-        let effects = plan::effects(&event, &situation)?;
-        Ok((loaded, event, effects))
-    }
-
-    /// `preview` of several actions taken together (`act_all`): the dispute as
-    /// it stands, and the effects of the last action after the ones before it.
+    /// What several actions taken together (`act_all`) would do, without writing
+    /// anything: the dispute as it stands, and the effects of the last action after the ones before it.
     pub fn preview_all(
         &self,
         typed_id: &str,
@@ -989,7 +972,7 @@ pub struct Moved {
 
 /// The deadlines of `d` (open, or still owing a duty) that fall otherwise under
 /// `new` than under `old`: the stage's and each outstanding duty's. Pure.
-pub fn deadline_moves(
+pub(crate) fn deadline_moves(
     d: &Dispute,
     policy: &crate::policy::Policy,
     old: &Calendar,
@@ -1025,7 +1008,7 @@ impl Session {
     /// `old` to `new` (each policy counts in its own division's), in ID order.
     /// Reads disputes through the status cache; a dispute that cannot be read is
     /// left out here (every view names it).
-    pub fn calendar_moves(
+    pub(crate) fn calendar_moves(
         &self,
         old: &crate::store::calendar::Calendars,
         new: &crate::store::calendar::Calendars,

@@ -31,7 +31,10 @@ fn distance(a: &str, b: &str) -> usize {
 
 /// The candidate nearest to `typed`, if it is near: one edit for short names,
 /// two for names of eight characters or more. Never `typed` itself.
-pub(super) fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(super) fn closest<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let t = typed.trim().to_lowercase();
     let allowed = if t.chars().count() >= 8 { 2 } else { 1 };
     candidates

@@ -67,7 +67,9 @@ pub(crate) fn and_list(names: &[String]) -> String {
 }
 
 /// Every name with the largest count (above zero), in order: ties are all named.
-pub(crate) fn most<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Option<(Vec<String>, u64)> {
+pub(crate) fn most<'a>(
+    counts: impl IntoIterator<Item = (&'a str, u64)>,
+) -> Option<(Vec<String>, u64)> {
     let counts: Vec<(&str, u64)> = counts.into_iter().collect();
     let top = counts.iter().map(|(_, n)| *n).max().filter(|n| *n > 0)?;
     Some((

@@ -880,7 +880,11 @@ pub(crate) fn dot(policy: &Policy) -> String {
 
 /// What `policy check` says of a valid policy: what it holds, in one paragraph,
 /// and how to use it (`install_dir` is the user's policies folder).
-pub(crate) fn check_summary(path: &std::path::Path, loaded: &LoadedPolicy, install_dir: &str) -> String {
+pub(crate) fn check_summary(
+    path: &std::path::Path,
+    loaded: &LoadedPolicy,
+    install_dir: &str,
+) -> String {
     let p = &loaded.policy;
     let excluded = p.categories.iter().filter(|c| c.excluded).count();
     let readings = readings(p).len();

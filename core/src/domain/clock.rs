@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use crate::error::{Error, Result};
 
 /// The time zone every deadline and report period is reckoned in.
-pub const ZONE: Tz = London;
+pub(crate) const ZONE: Tz = London;
 
 /// Environment variable that pins "now".
 pub const NOW_ENV: &str = "ESCALATE_NOW";
@@ -55,7 +55,7 @@ pub fn start_of_day(d: NaiveDate) -> Instant {
 }
 
 /// End of a London calendar day: the last instant that still belongs to it.
-pub fn end_of_day(d: NaiveDate) -> Instant {
+pub(crate) fn end_of_day(d: NaiveDate) -> Instant {
     match d.succ_opt() {
         Some(next) => start_of_day(next) - chrono::Duration::nanoseconds(1),
         None => start_of_day(d),
@@ -128,7 +128,7 @@ fn split_time(text: &str) -> std::result::Result<Option<(&str, NaiveTime)>, Stri
 
 /// A time of day as people say it: 16:30, 16:30:15, 4pm, 4:30pm, 9.30am, noon,
 /// midnight. An hour alone needs am or pm ("16" is not a time).
-pub fn parse_time(text: &str) -> Option<NaiveTime> {
+pub(crate) fn parse_time(text: &str) -> Option<NaiveTime> {
     let t = text.trim().to_lowercase();
     match t.as_str() {
         "noon" | "midday" => return NaiveTime::from_hms_opt(12, 0, 0),
@@ -191,7 +191,7 @@ fn looks_like_date(text: &str) -> bool {
 
 /// Parse a calendar date written YYYY-MM-DD or DD/MM/YYYY (the British order). A
 /// well-formed date that is not in the calendar (31 November) is named as such.
-pub fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
+pub(crate) fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
     let text = text.trim();
     let parts: Option<(i32, u32, u32)> = if let Some((y, rest)) = text.split_once('-') {
         rest.split_once('-')
@@ -489,11 +489,11 @@ pub mod rfc3339 {
         t.to_rfc3339_opts(SecondsFormat::Secs, false)
     }
 
-    pub fn serialize<S: Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format(t))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Instant, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         DateTime::parse_from_rfc3339(&text).map_err(serde::de::Error::custom)
     }
@@ -502,7 +502,10 @@ pub mod rfc3339 {
         use super::Instant;
         use serde::{Deserialize, Deserializer, Serializer};
 
-        pub fn serialize<S: Serializer>(t: &Option<Instant>, s: S) -> Result<S::Ok, S::Error> {
+        pub(crate) fn serialize<S: Serializer>(
+            t: &Option<Instant>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             // `serialize_some`, not a bare string: the same JSON, and a binary
             // format (the status cache) can tell `Some` from `None` when reading.
             match t {
@@ -511,7 +514,9 @@ pub mod rfc3339 {
             }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Instant>, D::Error> {
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Instant>, D::Error> {
             let text = <Option<std::borrow::Cow<'de, str>>>::deserialize(d)?;
             text.map(|t| chrono::DateTime::parse_from_rfc3339(&t).map_err(serde::de::Error::custom))
                 .transpose()

@@ -40,7 +40,9 @@ pub enum Amendment {
 /// earlier line that records something that happened (not a note, a recovered
 /// write or a fact), and the latest correction of a line wins. An error is
 /// `(line, what)`, as for any line escalate's rules would not have written.
-pub fn corrections(records: &[Record]) -> std::result::Result<Vec<Correction>, (usize, String)> {
+pub(crate) fn corrections(
+    records: &[Record],
+) -> std::result::Result<Vec<Correction>, (usize, String)> {
     let mut seen = Corrections::default();
     for r in records {
         seen.see(r);
@@ -51,7 +53,7 @@ pub fn corrections(records: &[Record]) -> std::result::Result<Vec<Correction>, (
 /// `corrections` for lines seen one at a time (a journal too long to hold): of each
 /// line it keeps only whether its time may be corrected.
 #[derive(Default)]
-pub struct Corrections {
+pub(crate) struct Corrections {
     /// For each line seen: 0 if its time may be corrected, else 1 + the index in
     /// `kinds` of its kind (for the error naming it).
     lines: Vec<u8>,
@@ -65,7 +67,7 @@ pub struct Corrections {
 
 impl Corrections {
     /// The next line (lines come in order from line 1).
-    pub fn see(&mut self, r: &Record) {
+    pub(crate) fn see(&mut self, r: &Record) {
         if self.error.is_some() {
             return;
         }
@@ -128,7 +130,7 @@ impl Corrections {
     }
 
     /// The corrected times, or the first line that corrects what it cannot.
-    pub fn finish(self) -> std::result::Result<Vec<Correction>, (usize, String)> {
+    pub(crate) fn finish(self) -> std::result::Result<Vec<Correction>, (usize, String)> {
         match self.error {
             Some(e) => Err(e),
             None => Ok(self.out.into_values().collect()),
@@ -165,7 +167,7 @@ pub fn parse_fact(text: &str) -> std::result::Result<(Flag, bool), String> {
 impl Dispute {
     /// The `amended` (or `fact_learned`) event, or why it cannot be recorded.
     /// `now` is the time of the command, read under the journal's lock.
-    pub fn plan_amendment(&self, amendment: Amendment, now: &Instant) -> Result<Event> {
+    pub(crate) fn plan_amendment(&self, amendment: Amendment, now: &Instant) -> Result<Event> {
         match amendment {
             Amendment::Note { seq, note } => {
                 self.line(seq)?;
@@ -325,7 +327,7 @@ impl Dispute {
     }
 
     /// The `reopened` event for a resolved dispute, or why it cannot be recorded.
-    pub fn plan_reopen(&self, reason: String) -> Result<Event> {
+    pub(crate) fn plan_reopen(&self, reason: String) -> Result<Event> {
         if self.is_open() {
             return Err(Error::refused(format!(
                 "dispute {} is open at stage {}; only a resolved dispute can be reopened",

@@ -85,7 +85,7 @@ pub struct Standing {
 
 /// The deadline one timescale gives when counted from `anchor`. `None` for a
 /// timescale of `none = true`. Where one table gives several, the earliest applies.
-pub fn compute(spec: &Deadline, anchor: Instant, calendar: &Calendar) -> Option<Due> {
+pub(crate) fn compute(spec: &Deadline, anchor: Instant, calendar: &Calendar) -> Option<Due> {
     let day = clock::london_date(&anchor);
     let mut candidates: Vec<Due> = Vec::new();
     if let Some(n) = spec.working_days {
@@ -121,7 +121,7 @@ pub fn compute(spec: &Deadline, anchor: Instant, calendar: &Calendar) -> Option<
     earliest(candidates)
 }
 
-pub fn earliest(dues: impl IntoIterator<Item = Due>) -> Option<Due> {
+pub(crate) fn earliest(dues: impl IntoIterator<Item = Due>) -> Option<Due> {
     dues.into_iter().min_by(|a, b| a.by.cmp(&b.by))
 }
 

@@ -74,7 +74,11 @@ pub struct ObligationState {
 
 impl ObligationState {
     /// The duty an obligation creates when it arises at `stage`.
-    pub fn duty(o: &Obligation, stage: u32, (arose, line): (Instant, u64)) -> ObligationState {
+    pub(crate) fn duty(
+        o: &Obligation,
+        stage: u32,
+        (arose, line): (Instant, u64),
+    ) -> ObligationState {
         ObligationState {
             id: o.id.clone(),
             who: o.who.clone(),
@@ -228,7 +232,7 @@ impl Doubt {
 /// as a journal's own bookkeeping lines do. No figure, deadline or state comes
 /// from it, and a later fold of the same lines (a report's replay up to a
 /// period's end) leaves it out again. Never written anywhere.
-pub fn stand_in(mut r: Record) -> Record {
+pub(crate) fn stand_in(mut r: Record) -> Record {
     const NOT_COUNTED: &str = "not counted";
     r.event = Event::ReceiptRepaired {
         found: NOT_COUNTED.into(),
@@ -247,7 +251,7 @@ pub struct Uncounted {
 }
 
 impl Opened {
-    pub fn facts(&self) -> Facts {
+    pub(crate) fn facts(&self) -> Facts {
         Facts {
             cp_plan: self.cp_plan,
             looked_after: self.looked_after,
@@ -300,7 +304,7 @@ fn lapse_steps(out: &mut [ObligationState], line: u64) {
 impl Dispute {
     /// Replay a journal. An event the policy does not allow where it stands is an
     /// error `(line, what)`: the file was not written by escalate's rules.
-    pub fn fold(
+    pub(crate) fn fold(
         id: DisputeId,
         records: Vec<Record>,
         policy: &Policy,
@@ -320,7 +324,7 @@ impl Dispute {
     /// `fold` over the lines that count: each line in `uncounted` (in line order)
     /// is folded as a stand-in that changes nothing (`stand_in`), so every line
     /// keeps its place and number, and the dispute remembers which they were.
-    pub fn fold_counted(
+    pub(crate) fn fold_counted(
         id: DisputeId,
         records: Vec<Record>,
         policy: &Policy,
@@ -341,13 +345,6 @@ impl Dispute {
         let mut d = Dispute::fold(id, counted, policy)?;
         d.uncounted = uncounted;
         Ok(d)
-    }
-
-    /// Whether line `seq` counts.
-    pub fn counts(&self, seq: u64) -> bool {
-        self.uncounted
-            .binary_search_by_key(&seq, |u| u.line)
-            .is_err()
     }
 
     /// The opening's stage must be one of the policy's.
@@ -433,7 +430,7 @@ impl Dispute {
 
     /// Carry the state forward over lines just appended, instead of replaying the
     /// whole journal again.
-    pub fn extend(
+    pub(crate) fn extend(
         &mut self,
         records: &[Record],
         policy: &Policy,
@@ -465,7 +462,7 @@ impl Dispute {
 
     /// When line `r` happened: its corrected time if it has one, else its own.
     /// (`corrections` is in line order, one per line: `correct::Corrections`.)
-    pub fn when_of(&self, r: &Record) -> Instant {
+    pub(crate) fn when_of(&self, r: &Record) -> Instant {
         self.corrections
             .binary_search_by_key(&r.seq, |c| c.line)
             .map_or(r.when(), |i| self.corrections[i].happened)
@@ -628,7 +625,7 @@ impl Dispute {
     }
 
     /// A copy of the state without the journal's lines (cheap to keep).
-    pub fn clone_state(&self) -> Dispute {
+    pub(crate) fn clone_state(&self) -> Dispute {
         Dispute {
             id: self.id.clone(),
             opened: self.opened.clone(),
@@ -655,13 +652,13 @@ impl Dispute {
         }
     }
 
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.state == State::Open
     }
 
     /// Whom the dispute is about: what was recorded at opening, else what the
     /// policy covers ("adult" only for a policy about adults alone).
-    pub fn subject_kind(&self, policy: &Policy) -> &str {
+    pub(crate) fn subject_kind(&self, policy: &Policy) -> &str {
         match self.opened.subject_kind.as_deref() {
             Some(kind) => kind,
             None if policy.subject_scope() == crate::policy::SubjectScope::Adults => "adult",
@@ -680,13 +677,13 @@ impl Dispute {
     /// again. Measuring a reopened dispute's whole-dispute limit from its first
     /// opening would make it overdue the moment it came back, by however long it
     /// had been resolved, and no action could meet that date.
-    pub fn clock_start(&self) -> Instant {
+    pub(crate) fn clock_start(&self) -> Instant {
         self.reopened.unwrap_or(self.opened_at)
     }
 
     /// When the disagreement arose, for deadlines counted from then (see
     /// `clock_start` for a reopened dispute).
-    pub fn arose(&self) -> Instant {
+    pub(crate) fn arose(&self) -> Instant {
         self.reopened
             .or(self.opened.arose)
             .unwrap_or(self.opened_at)
@@ -722,16 +719,10 @@ impl Dispute {
         }
     }
 
-    /// Whether any due item (the stage deadline, or an outstanding obligation's)
-    /// has passed at `now`.
-    pub fn is_overdue(&self, policy: &Policy, calendar: &Calendar, now: &Instant) -> bool {
-        self.dues(policy, calendar).any(|d| d.is_overdue(now))
-    }
-
     /// Every deadline the dispute is held to as it stands: its stage's, and each
-    /// outstanding obligation's. The one list `is_overdue` judges, so the status
+    /// outstanding obligation's. The one list overdue is judged by, so the status
     /// cache can keep the earliest of them and judge any later instant the same.
-    pub fn dues<'a>(
+    pub(crate) fn dues<'a>(
         &'a self,
         policy: &'a Policy,
         calendar: &'a Calendar,
@@ -748,7 +739,7 @@ impl Dispute {
             .filter(|o| o.met_by.is_none() && o.lapsed.is_none())
     }
 
-    pub fn obligation_due(&self, o: &ObligationState, calendar: &Calendar) -> Option<Due> {
+    pub(crate) fn obligation_due(&self, o: &ObligationState, calendar: &Calendar) -> Option<Due> {
         // A `when` on the due itself makes the time limit conditional while the
         // duty stands regardless (cumbria: the urgency assessment always, within 24
         // hours only for child protection).
@@ -779,7 +770,7 @@ impl Dispute {
     /// corrected times). `given` says the time came from `--at`; otherwise it is the
     /// clock, and an earlier event dated after it was recorded with a clock that was
     /// wrong: the error names it and the command that corrects it.
-    pub fn check_when(&self, when: &Instant, given: bool) -> Result<()> {
+    pub(crate) fn check_when(&self, when: &Instant, given: bool) -> Result<()> {
         if when >= &self.latest {
             return Ok(());
         }
@@ -824,7 +815,7 @@ impl Dispute {
     }
 
     /// The stage an escalation would move to, or why it may not happen now.
-    pub fn plan_escalation(
+    pub(crate) fn plan_escalation(
         &self,
         policy: &Policy,
         to: Option<u32>,
@@ -979,7 +970,7 @@ impl Dispute {
 
 /// The deadline for a stage entered at `entered`, before any user override: the
 /// earliest of the stage's own deadlines and the policy's limits that apply.
-pub fn policy_due(
+pub(crate) fn policy_due(
     policy: &Policy,
     stage: u32,
     facts: &Facts,
@@ -1002,7 +993,7 @@ pub fn policy_due(
 /// `policy_due` for a dispute some of whose facts were learned later: a deadline
 /// that applies only because of them counts from when they were recorded, never
 /// from before anyone knew.
-pub fn policy_due_learned(
+pub(crate) fn policy_due_learned(
     policy: &Policy,
     stage: u32,
     (facts, learned): (&Facts, &[Learned]),
@@ -1126,7 +1117,7 @@ pub fn duties_from_facts(policy: &Policy, facts: &Facts) -> Vec<String> {
 /// time moves the line it corrects, which came before it, so until the last line is
 /// seen the lines are folded as though nothing were corrected; a journal that does
 /// correct a time is folded again (`Folded::Again`) with its corrections known.
-pub struct Folding {
+pub(crate) struct Folding {
     id: DisputeId,
     /// The corrected times, when known before the first line (folding again).
     known: Option<Vec<Correction>>,
@@ -1139,14 +1130,14 @@ pub struct Folding {
 
 /// What folding every line gave (made once per journal read; its size is no cost).
 #[allow(clippy::large_enum_variant)]
-pub enum Folded {
+pub(crate) enum Folded {
     Done(Dispute),
     /// Fold the lines again, with these corrected times (`Folding::again`).
     Again(Vec<Correction>),
 }
 
 impl Folding {
-    pub fn new(id: DisputeId) -> Folding {
+    pub(crate) fn new(id: DisputeId) -> Folding {
         Folding {
             id,
             known: None,
@@ -1158,7 +1149,7 @@ impl Folding {
     }
 
     /// Folding again, with the corrected times the first folding found.
-    pub fn again(id: DisputeId, corrections: Vec<Correction>) -> Folding {
+    pub(crate) fn again(id: DisputeId, corrections: Vec<Correction>) -> Folding {
         Folding {
             known: Some(corrections),
             ..Folding::new(id)
@@ -1166,7 +1157,7 @@ impl Folding {
     }
 
     /// The next line, in order from line 1.
-    pub fn push(&mut self, r: &Record, policy: &Policy) {
+    pub(crate) fn push(&mut self, r: &Record, policy: &Policy) {
         self.lines += 1;
         if self.known.is_none() {
             self.seen.see(r);
@@ -1198,7 +1189,7 @@ impl Folding {
     }
 
     /// The state after every line, or the error `fold` gives for these lines.
-    pub fn finish(self) -> std::result::Result<Folded, (usize, String)> {
+    pub(crate) fn finish(self) -> std::result::Result<Folded, (usize, String)> {
         let state = self
             .state
             .unwrap_or_else(|| Err((1, "the journal has no lines".to_owned())));
@@ -1217,7 +1208,7 @@ impl Folding {
     }
 
     /// `finish` for a folding `again`: the corrected times were known throughout.
-    pub fn finish_again(self) -> std::result::Result<Dispute, (usize, String)> {
+    pub(crate) fn finish_again(self) -> std::result::Result<Dispute, (usize, String)> {
         let lines = self.lines;
         let mut d = self
             .state

@@ -53,7 +53,7 @@ pub struct Record {
 
 /// The `opened` event every journal starts with, or why the lines are not a
 /// journal: `(line, what)`, for the caller to name the file.
-pub fn opening(records: &[Record]) -> Result<&Opened, (usize, String)> {
+pub(crate) fn opening(records: &[Record]) -> Result<&Opened, (usize, String)> {
     match records.first().map(|r| &r.event) {
         None => Err((1, "the journal has no lines".to_owned())),
         Some(Event::Opened(opened)) => Ok(opened),
@@ -267,7 +267,7 @@ pub enum Event {
 }
 
 impl Event {
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Event::Opened(_) => "opened",
             Event::Discussed { .. } => "discussed",
@@ -289,7 +289,7 @@ impl Event {
     /// Whether the line records something that happened in the dispute (and so
     /// has a place in its order of events), rather than a note about the record
     /// itself (a correction, a recovered write).
-    pub fn is_happening(&self) -> bool {
+    pub(crate) fn is_happening(&self) -> bool {
         !matches!(
             self,
             Event::Amended { .. }

@@ -9,7 +9,7 @@ use std::fmt;
 use crate::error::{Error, Result};
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-pub const LEN: usize = 10;
+pub(crate) const LEN: usize = 10;
 
 #[derive(
     Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -18,7 +18,7 @@ pub const LEN: usize = 10;
 pub struct DisputeId(String);
 
 impl DisputeId {
-    pub fn random() -> Result<Self> {
+    pub(crate) fn random() -> Result<Self> {
         let mut bytes = [0u8; LEN];
         getrandom::fill(&mut bytes).map_err(|e| {
             Error::io(
@@ -35,7 +35,7 @@ impl DisputeId {
     }
 
     /// An ID read back from a file name; `None` if it is not one escalate would make.
-    pub fn from_file_stem(stem: &str) -> Option<Self> {
+    pub(crate) fn from_file_stem(stem: &str) -> Option<Self> {
         (stem.len() == LEN && stem.bytes().all(|b| ALPHABET.contains(&b)))
             .then(|| DisputeId(stem.to_owned()))
     }
@@ -44,7 +44,7 @@ impl DisputeId {
     /// (0x30) to 'Z' (0x5A), less 0x30 fits six bits, and ten of them a u64. Exact
     /// for the IDs `from_file_stem` takes; sorting a hundred thousand by it costs
     /// no string comparison.
-    pub fn order_key(&self) -> u64 {
+    pub(crate) fn order_key(&self) -> u64 {
         self.0.bytes().fold(0u64, |n, b| {
             (n << 6) | u64::from(b.wrapping_sub(b'0') & 0x3F)
         })
@@ -52,7 +52,7 @@ impl DisputeId {
 
     /// The ID whose `order_key` this is (for the IDs `from_file_stem` takes), so
     /// a long list of IDs can be kept as numbers.
-    pub fn from_order_key(key: u64) -> DisputeId {
+    pub(crate) fn from_order_key(key: u64) -> DisputeId {
         DisputeId(
             (0..LEN)
                 .rev()
@@ -75,7 +75,7 @@ impl fmt::Display for DisputeId {
 /// Normalise what a person typed (or read over the phone) into the canonical
 /// alphabet: upper case, spaces and hyphens dropped, and the Crockford look-alikes
 /// O→0, I/L→1. Anything else is refused before it can get near the file system.
-pub fn normalise_prefix(typed: &str) -> Result<String> {
+pub(crate) fn normalise_prefix(typed: &str) -> Result<String> {
     let mut out = String::new();
     for c in typed.chars() {
         let c = match c.to_ascii_uppercase() {

@@ -13,5 +13,5 @@ pub mod plan;
 pub mod report;
 pub mod summary;
 #[cfg(test)]
-pub(crate) mod testing;
+pub mod testing;
 pub mod text;

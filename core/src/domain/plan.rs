@@ -68,7 +68,7 @@ impl Action {
     /// may not be dated before the latest one. A correction of the record (a note
     /// or a corrected time) is about the record, not an event of the dispute; a
     /// fact learned later applies from when it is recorded, so it is ordered.
-    pub fn is_ordered(&self) -> bool {
+    pub(crate) fn is_ordered(&self) -> bool {
         !matches!(
             self,
             Action::Amend(
@@ -83,7 +83,7 @@ impl Action {
     /// decided again where the dispute now stands (`sync` rebasing a local line).
     /// `None` for lines no user action makes (the opening, recovery notes, sync's
     /// own notes): only the fold judges those.
-    pub fn from_event(event: &Event) -> Option<Action> {
+    pub(crate) fn from_event(event: &Event) -> Option<Action> {
         Some(match event.clone() {
             Event::Discussed { note, with, .. } => Action::Discuss { note, with },
             Event::Notified { who, note, .. } => Action::Notify { who, note },
@@ -143,7 +143,7 @@ pub struct Situation<'a> {
 }
 
 /// The event that records `action`, or why it may not be recorded now.
-pub fn decide(action: Action, s: &Situation) -> Result<Event> {
+pub(crate) fn decide(action: Action, s: &Situation) -> Result<Event> {
     let d = s.dispute;
     match action {
         Action::Discuss { note, with } => {
@@ -277,7 +277,7 @@ impl PartialEq for Effects {
 
 /// What appending `event` would do to the dispute: it is folded into a copy, by
 /// the same code that folds the journal afterwards.
-pub fn effects(event: &Event, s: &Situation) -> Result<Effects> {
+pub(crate) fn effects(event: &Event, s: &Situation) -> Result<Effects> {
     let mut after = s.dispute.clone();
     let happened = (s.when != s.now).then_some(s.when);
     let seq = s.dispute.events as u64 + 1;
@@ -330,7 +330,7 @@ fn moved_on(d: &Dispute, p: &Policy, from: u32) -> Error {
 
 /// Where a date for a stage came from, for the words of a refusal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DateFrom {
+pub(crate) enum DateFrom {
     /// `--due` on `open` or `escalate`, without a reason.
     Due,
     /// `open --due DATE --due-reason TEXT`.
@@ -343,7 +343,7 @@ pub enum DateFrom {
 /// the moment it is set) starts; an *earlier* date than the policy's, one that
 /// protects the child, at any point of a stage under any policy; a *later* one
 /// only where the stage has `[stage.agree]`, and then only with the reason.
-pub fn check_stage_date(
+pub(crate) fn check_stage_date(
     policy: &Policy,
     stage: u32,
     date: NaiveDate,
@@ -411,7 +411,7 @@ pub fn check_stage_date(
 /// The rules for opening a dispute at `when` under `policy`: the first line, or
 /// why it may not be written. `canonical` maps an agency name (or alias) to its
 /// agency's name, so one agency under two names is seen as one.
-pub fn open(
+pub(crate) fn open(
     opened: &Opened,
     policy: &Policy,
     calendar: &Calendar,

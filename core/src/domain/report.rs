@@ -105,11 +105,11 @@ impl Period {
         })
     }
 
-    pub fn start(&self) -> Instant {
+    pub(crate) fn start(&self) -> Instant {
         clock::start_of_day(self.from)
     }
 
-    pub fn end(&self) -> Instant {
+    pub(crate) fn end(&self) -> Instant {
         clock::end_of_day(self.to)
     }
 }
@@ -341,7 +341,7 @@ impl Stamp {
         }
     }
 
-    pub fn instant(&self) -> Option<Instant> {
+    pub(crate) fn instant(&self) -> Option<Instant> {
         let offset = chrono::FixedOffset::east_opt(self.offset)?;
         chrono::DateTime::from_timestamp(self.secs, self.nanos).map(|t| t.with_timezone(&offset))
     }
@@ -458,7 +458,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn admits(&self, b: &Brief, policy: &Policy) -> bool {
+    pub(crate) fn admits(&self, b: &Brief, policy: &Policy) -> bool {
         self.policy.as_ref().is_none_or(|p| p == &policy.id)
             && self
                 .agency
@@ -469,7 +469,7 @@ impl Filter {
 
 /// What measuring a dispute needs of its state when the period ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AtEnd {
+pub(crate) enum AtEnd {
     /// Not opened yet, or neither open nor owing anything with nothing after
     /// the end: it was not open, nor overdue.
     NotOpen,
@@ -483,14 +483,19 @@ pub enum AtEnd {
 
 /// All a report takes from a dispute as it stood when a period ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EndState {
+pub(crate) struct EndState {
     pub open: bool,
     pub overdue: bool,
 }
 
 impl EndState {
     /// `state` is the dispute as it stood at `end` (see `state_at`).
-    pub fn of(state: &Dispute, policy: &Policy, calendar: &Calendar, end: &Instant) -> EndState {
+    pub(crate) fn of(
+        state: &Dispute,
+        policy: &Policy,
+        calendar: &Calendar,
+        end: &Instant,
+    ) -> EndState {
         EndState {
             open: state.is_open(),
             overdue: overdue_at(state, policy, calendar, end),
@@ -500,7 +505,12 @@ impl EndState {
 
 /// Whether a dispute, as it stood at `end`, was overdue then. The one place a
 /// report decides it; `at_end` asks for a state only where `Brief::pending`.
-pub fn overdue_at(state: &Dispute, policy: &Policy, calendar: &Calendar, end: &Instant) -> bool {
+pub(crate) fn overdue_at(
+    state: &Dispute,
+    policy: &Policy,
+    calendar: &Calendar,
+    end: &Instant,
+) -> bool {
     overdue_by(overdue_after(state, policy, calendar), end)
 }
 
@@ -547,7 +557,7 @@ pub struct Snapshots {
 }
 
 /// Journals longer than this keep no snapshots: a report replays them.
-pub const MAX_SNAPSHOT_LINES: usize = 200;
+pub(crate) const MAX_SNAPSHOT_LINES: usize = 200;
 
 impl Snapshots {
     /// The snapshots of `d` (with its lines) under `policy` and `calendar`.
@@ -589,7 +599,7 @@ impl Snapshots {
     /// The dispute as it stood at `end`, as `EndState::of(state_at(..))` gives
     /// it (`Some(None)`: not opened yet); `None` if these snapshots cannot say
     /// (none kept, or made under another calendar): then replay the journal.
-    pub fn at(&self, calendar: &Calendar, end: &Instant) -> Option<Option<EndState>> {
+    pub(crate) fn at(&self, calendar: &Calendar, end: &Instant) -> Option<Option<EndState>> {
         let moments = self
             .moments
             .as_ref()
@@ -614,7 +624,11 @@ pub const NO_CATEGORY: &str = "(none)";
 /// The dispute as it stood at `t`: its events up to then (they are recorded in the
 /// order they happened). `None` if it had not been opened yet. `d` must carry its
 /// lines if anything happened after `t`.
-pub fn state_at<'a>(d: &'a Dispute, policy: &Policy, t: &Instant) -> Option<Cow<'a, Dispute>> {
+pub(crate) fn state_at<'a>(
+    d: &'a Dispute,
+    policy: &Policy,
+    t: &Instant,
+) -> Option<Cow<'a, Dispute>> {
     if &d.opened_at > t {
         return None;
     }
@@ -752,7 +766,7 @@ pub struct Settings {
 
 /// One period of a series: its dates, as cut by the range asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Slot {
+pub(crate) struct Slot {
     pub label: String,
     pub period: Period,
     /// Cut short by the range's first or last day.
@@ -760,7 +774,7 @@ pub struct Slot {
 }
 
 /// The periods of `per` that meet `range`, in order, each cut to the range.
-pub fn slots(range: Period, per: Per, year: YearKind) -> Vec<Slot> {
+pub(crate) fn slots(range: Period, per: Per, year: YearKind) -> Vec<Slot> {
     use chrono::Datelike;
     let len = match per {
         Per::Month => 1,
@@ -854,7 +868,7 @@ pub struct LongRow {
 impl Figures {
     /// Each figure by name, stage figures as `entered_stage_N`; the median only
     /// when there is one.
-    pub fn named(&self) -> Vec<(String, String)> {
+    pub(crate) fn named(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = vec![
             ("opened".into(), self.opened.to_string()),
             ("escalations".into(), self.escalations.to_string()),
@@ -941,7 +955,7 @@ impl Report {
 
 /// How a stage was left, against its deadline under the current calendar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Timely {
+pub(crate) enum Timely {
     OnTime,
     Late,
     /// The policy sets the stage no timescale.
@@ -950,7 +964,7 @@ pub enum Timely {
 
 /// One stage left (escalated from or resolved at) in the period.
 #[derive(Clone, Debug)]
-pub struct Left {
+pub(crate) struct Left {
     pub stage: u32,
     pub timely: Timely,
     pub working_days: i64,
@@ -1026,7 +1040,7 @@ impl Timeliness {
 
 /// One dispute's timeliness in a period.
 #[derive(Clone, Debug, Default)]
-pub struct TimelinessPart {
+pub(crate) struct TimelinessPart {
     pub left: Vec<Left>,
     pub obligations: Vec<Timely>,
 }

@@ -53,7 +53,7 @@ pub fn optional(flag: &str, value: Option<&str>, max: usize) -> Result<Option<St
 /// Bidirectional embeddings, overrides and isolates (U+202A to U+202E, U+2066 to
 /// U+2069): they reorder the text around them on screen, so what is recorded can
 /// read as something else.
-pub fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
@@ -61,7 +61,7 @@ pub fn is_bidi_control(c: char) -> bool {
 /// controls and marks, zero-width spaces and joiners other than the zero-width
 /// joiner and non-joiner (which names in several scripts need), the BOM, fillers,
 /// line and paragraph separators. (Control characters are [`is_hidden`] too.)
-pub fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     is_bidi_control(c)
         || matches!(
             c,
@@ -92,14 +92,14 @@ pub fn is_invisible(c: char) -> bool {
 /// move the cursor and erase lines, a lone CR returns to the start of the line
 /// to overwrite it) except the line feed and the tab, which text may hold, and
 /// every invisible character ([`is_invisible`]).
-pub fn is_hidden(c: char) -> bool {
+pub(crate) fn is_hidden(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || is_invisible(c)
 }
 
 /// The first character in `s` that input refuses in long text (a control
 /// character other than the line feed and the tab, or a bidi control), if any:
 /// what `verify` reports in a line that holds one.
-pub fn first_refused(s: &str) -> Option<char> {
+pub(crate) fn first_refused(s: &str) -> Option<char> {
     s.chars()
         .find(|&c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
 }

@@ -27,7 +27,7 @@ const MAGIC_V1: &str = "escalate-checkpoint 1";
 /// signs every byte up to and including it.
 const MAGIC: &str = "escalate-checkpoint 2";
 /// The SSHSIG namespace of a checkpoint's signature.
-pub const NAMESPACE: &str = "escalate-checkpoint";
+pub(crate) const NAMESPACE: &str = "escalate-checkpoint";
 
 /// One dispute as a checkpoint saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -237,7 +237,7 @@ pub fn read(path: &Path) -> Result<Checkpoint> {
     })
 }
 
-pub fn parse(text: &str) -> std::result::Result<Checkpoint, String> {
+pub(crate) fn parse(text: &str) -> std::result::Result<Checkpoint, String> {
     match text.split('\n').next() {
         Some(MAGIC) => parse_v2(text),
         Some(MAGIC_V1) => parse_v1(text),
@@ -410,7 +410,7 @@ pub fn parse_root(typed: &str) -> Option<String> {
 /// How a journal stands against a checkpoint's entry: `Ok(added)` when it holds
 /// every line the checkpoint saw, unchanged, and `added` more; otherwise the line
 /// at which it departs and what is wrong.
-pub fn compare(
+pub(crate) fn compare(
     entry: &Entry,
     records: &[Record],
     head_hash: &str,

@@ -20,16 +20,16 @@ use crate::error::{Error, Result};
 
 /// The SSHSIG namespace of a journal line: a signature made for anything else
 /// (a git commit, a file) can never pass as one.
-pub const NAMESPACE: &str = "escalate-journal";
+pub(crate) const NAMESPACE: &str = "escalate-journal";
 
 /// The private key's file name in the key directory (OpenSSH format, mode 0600).
-pub const KEY_FILE: &str = "signing-key";
+pub(crate) const KEY_FILE: &str = "signing-key";
 
 /// The status cache's authentication key, beside the signing key (mode 0600).
-pub const CACHE_KEY_FILE: &str = "cache-key";
+pub(crate) const CACHE_KEY_FILE: &str = "cache-key";
 
 /// The signers file's name in the data directory.
-pub const SIGNERS_FILE: &str = crate::store::layout::SIGNERS;
+pub(crate) const SIGNERS_FILE: &str = crate::store::layout::SIGNERS;
 
 const PEM_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
 const PEM_END: &str = "-----END SSH SIGNATURE-----";
@@ -67,7 +67,7 @@ impl Key {
     }
 
     /// A fresh random key.
-    pub fn generate(comment: &str) -> Result<Key> {
+    pub(crate) fn generate(comment: &str) -> Result<Key> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| {
             Error::io(
@@ -83,7 +83,7 @@ impl Key {
         &self.fingerprint
     }
 
-    pub fn public(&self) -> PublicKey {
+    pub(crate) fn public(&self) -> PublicKey {
         self.private.public_key().clone()
     }
 
@@ -93,13 +93,13 @@ impl Key {
     }
 
     /// Sign `msg`; returns the base64 body of the `SSH SIGNATURE` armour.
-    pub fn sign(&self, msg: &[u8]) -> Result<String> {
+    pub(crate) fn sign(&self, msg: &[u8]) -> Result<String> {
         self.sign_in(NAMESPACE, msg)
     }
 
     /// Sign `msg` in another SSHSIG namespace (a witness, a checkpoint), so that
     /// a signature made for one kind of record can never pass as another.
-    pub fn sign_in(&self, namespace: &str, msg: &[u8]) -> Result<String> {
+    pub(crate) fn sign_in(&self, namespace: &str, msg: &[u8]) -> Result<String> {
         let sig = self
             .private
             .sign(namespace, HashAlg::Sha512, msg)
@@ -289,7 +289,7 @@ impl Keyring {
     /// A damaged or unreadable file never stops anyone recording or reading:
     /// lines are then judged by their signatures alone, and the command says so
     /// once (`verify` exits 3 on the file itself).
-    pub fn signers(&self) -> Result<Option<&Signers>> {
+    pub(crate) fn signers(&self) -> Result<Option<&Signers>> {
         let (s, _) = self.signers.get_or_init(|| {
             let path = Signers::path_in(&self.data_dir);
             if let Err(e) = std::fs::symlink_metadata(&path) {
@@ -330,7 +330,7 @@ impl Keyring {
 
     /// SHA-256 of the signers file `signers` read ("none" without one, or before
     /// it is read): what every cached verdict depends on.
-    pub fn signers_hash(&self) -> &str {
+    pub(crate) fn signers_hash(&self) -> &str {
         self.signers.get().map_or("none", |(_, h)| h.as_str())
     }
 
@@ -340,7 +340,7 @@ impl Keyring {
     /// directory cannot make a cache entry escalate believes. `None` when there is
     /// no key directory or the key cannot be read or made: then no cache is
     /// trusted or written, and every journal is read.
-    pub fn cache_key(&self) -> Option<[u8; 32]> {
+    pub(crate) fn cache_key(&self) -> Option<[u8; 32]> {
         *self.cache_key.get_or_init(|| {
             let dir = self.key_path().ok()?.parent()?.to_owned();
             let path = dir.join(CACHE_KEY_FILE);
@@ -400,12 +400,16 @@ fn decode_sig(body: &str) -> std::result::Result<SshSig, String> {
 /// Check a line's signature: `msg` is the line's bytes before `,"sig":"`, `body`
 /// the `sig` value and `signer` the fingerprint the line names. Returns the key
 /// that signed it, or what is wrong in words.
-pub fn check(msg: &[u8], body: &str, signer: &str) -> std::result::Result<PublicKey, String> {
+pub(crate) fn check(
+    msg: &[u8],
+    body: &str,
+    signer: &str,
+) -> std::result::Result<PublicKey, String> {
     check_in(NAMESPACE, msg, body, signer)
 }
 
 /// [`check`] for a signature made with [`Key::sign_in`] in `namespace`.
-pub fn check_in(
+pub(crate) fn check_in(
     namespace: &str,
     msg: &[u8],
     body: &str,
@@ -537,7 +541,7 @@ impl Signers {
     }
 
     /// `load`, with the SHA-256 of the bytes it parsed.
-    pub fn load_with_hash(data_dir: &Path) -> Result<Option<(Signers, String)>> {
+    pub(crate) fn load_with_hash(data_dir: &Path) -> Result<Option<(Signers, String)>> {
         let path = Signers::path_in(data_dir);
         match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -561,7 +565,7 @@ impl Signers {
             .map(|b| crate::store::journal::line::sha256_hex(&b))
     }
 
-    pub fn parse(text: &str) -> std::result::Result<Signers, (usize, String)> {
+    pub(crate) fn parse(text: &str) -> std::result::Result<Signers, (usize, String)> {
         let mut entries = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();

@@ -105,7 +105,7 @@ pub use crate::domain::dispute::Doubt;
 /// signed and is not. Such a line is kept in the journal and shown, marked, but
 /// never counts: no view, figure or deadline is worked out from it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct BadLine {
+pub(crate) struct BadLine {
     /// The line's number (`seq`).
     pub line: u64,
     /// The fingerprint the line names, if it names one.
@@ -119,14 +119,14 @@ pub struct BadLine {
 /// and a whole one (`verify`, the status cache, `sync`) judge each line alike.
 /// The order matters only for unsigned lines: those before the first signed line
 /// were written before escalate signed lines and count; one after it does not.
-pub struct LineCheck<'s> {
+pub(crate) struct LineCheck<'s> {
     signers: Option<&'s Signers>,
     first_signed: Option<u64>,
     unsigned: usize,
 }
 
 impl<'s> LineCheck<'s> {
-    pub fn new(signers: Option<&'s Signers>) -> LineCheck<'s> {
+    pub(crate) fn new(signers: Option<&'s Signers>) -> LineCheck<'s> {
         LineCheck {
             signers,
             first_signed: None,
@@ -136,7 +136,10 @@ impl<'s> LineCheck<'s> {
 
     /// A check that carries on after lines already judged: `state` is what
     /// `state()` gave after them.
-    pub fn resume(signers: Option<&'s Signers>, state: (Option<u64>, usize)) -> LineCheck<'s> {
+    pub(crate) fn resume(
+        signers: Option<&'s Signers>,
+        state: (Option<u64>, usize),
+    ) -> LineCheck<'s> {
         LineCheck {
             signers,
             first_signed: state.0,
@@ -146,13 +149,13 @@ impl<'s> LineCheck<'s> {
 
     /// What the judging of later lines depends on: the first signed line, and
     /// how many unsigned lines came before it.
-    pub fn state(&self) -> (Option<u64>, usize) {
+    pub(crate) fn state(&self) -> (Option<u64>, usize) {
         (self.first_signed, self.unsigned)
     }
 
     /// The next line, its record and its exact bytes (no line end): `None` if it
     /// counts.
-    pub fn check(&mut self, r: &Record, raw: &[u8]) -> Option<BadLine> {
+    pub(crate) fn check(&mut self, r: &Record, raw: &[u8]) -> Option<BadLine> {
         let bad = |why, detail: String| {
             Some(BadLine {
                 line: r.seq,
@@ -196,7 +199,7 @@ impl<'s> LineCheck<'s> {
     }
 
     /// What cannot be proven about the lines that counted (unsigned ones).
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         match (self.unsigned, self.first_signed) {
             (0, _) => Vec::new(),
             (_, None) => vec![
@@ -214,7 +217,7 @@ impl<'s> LineCheck<'s> {
 /// file if there is one (without it, any key that signed a line correctly is
 /// allowed). `sync` calls this on a fetched journal as it integrates it and names
 /// each line it returns; `verify` fails (exit 3) on the first.
-pub fn check_line_signatures<L: AsRef<[u8]>>(
+pub(crate) fn check_line_signatures<L: AsRef<[u8]>>(
     records: &[Record],
     lines: &[L],
     signers: Option<&Signers>,
@@ -340,11 +343,6 @@ fn first_refused_in(v: &serde_json::Value) -> Option<char> {
         }),
         _ => None,
     }
-}
-
-/// Verify one dispute's journal.
-pub fn verify(session: &Session, id: &DisputeId, checks: &Checks) -> Report {
-    verify_loaded(session, id, checks).0
 }
 
 /// Verify one dispute's journal, also handing back the dispute as loaded from

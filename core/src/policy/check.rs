@@ -66,7 +66,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// The line of a top-level `key = ...` in policy text, for problems found after
 /// parsing (such as an id that is already taken).
-pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
+pub(crate) fn line_of_key(text: &str, key: &str) -> Option<usize> {
     let top: std::collections::BTreeMap<String, toml::Spanned<toml::Value>> =
         toml::from_str(text).ok()?;
     top.get(key).map(|v| line_of(text, v.span().start))

@@ -44,13 +44,13 @@ pub struct LoadedPolicy {
     pub origin: Origin,
 }
 
-pub fn hash_text(text: &str) -> String {
+pub(crate) fn hash_text(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Lower-case hex. A table rather than `format!`: every journal line is hashed
 /// twice when read, and formatting per byte was a tenth of `status`'s time.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -61,7 +61,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 impl LoadedPolicy {
-    pub fn from_text(text: String, origin: Origin) -> Result<Self, Vec<Problem>> {
+    pub(crate) fn from_text(text: String, origin: Origin) -> Result<Self, Vec<Problem>> {
         let policy = check::parse(&text)?;
         Ok(LoadedPolicy {
             hash: hash_text(&text),
@@ -261,7 +261,7 @@ impl Catalogue {
         )
     }
 
-    pub fn by_hash(&self, hash: &str) -> Option<&Arc<LoadedPolicy>> {
+    pub(crate) fn by_hash(&self, hash: &str) -> Option<&Arc<LoadedPolicy>> {
         match self.builtins.iter().find(|b| b.hash() == hash) {
             Some(b) => b.loaded(),
             None => self.user.iter().find(|p| p.hash == hash),

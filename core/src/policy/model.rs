@@ -12,10 +12,10 @@ pub use crate::policy::condition::{Condition, Flag};
 /// before steps, agreed deadlines, outcome duties, labels, new units and subject
 /// kinds) stay valid and mean exactly what they meant; the new keys need format 2,
 /// so an older escalate refuses a file it would misread instead of ignoring keys.
-pub const FORMAT: u32 = 2;
+pub(crate) const FORMAT: u32 = 2;
 
 /// Every format this build reads.
-pub const FORMATS: std::ops::RangeInclusive<u32> = 1..=FORMAT;
+pub(crate) const FORMATS: std::ops::RangeInclusive<u32> = 1..=FORMAT;
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -352,7 +352,7 @@ pub struct Facts {
 }
 
 impl Facts {
-    pub fn flag(&self, flag: Flag) -> bool {
+    pub(crate) fn flag(&self, flag: Flag) -> bool {
         match flag {
             Flag::CpPlan => self.cp_plan,
             Flag::LookedAfter => self.looked_after,
@@ -368,7 +368,7 @@ impl Facts {
         }
     }
 
-    pub fn holds(&self, condition: &Condition) -> bool {
+    pub(crate) fn holds(&self, condition: &Condition) -> bool {
         match condition {
             Condition::Flag(flag) => self.flag(*flag),
             Condition::Category(id) => self.category.as_ref() == Some(id),
@@ -377,7 +377,7 @@ impl Facts {
     }
 
     /// Empty `when` always applies; otherwise any one condition suffices.
-    pub fn any(&self, when: &[Condition]) -> bool {
+    pub(crate) fn any(&self, when: &[Condition]) -> bool {
         when.is_empty() || when.iter().any(|c| self.holds(c))
     }
 }

@@ -24,7 +24,7 @@ impl Identity {
     /// an agency, so a placeholder that says both and can never be mailed
     /// (`.invalid` is reserved, RFC 2606): "Sam (DSL)" of "Hollyfield Primary"
     /// is `sam-dsl@hollyfield-primary.invalid`.
-    pub fn email(&self) -> String {
+    pub(crate) fn email(&self) -> String {
         fn slug(text: &str) -> String {
             let words: Vec<String> = text
                 .split(|c: char| !c.is_alphanumeric())
@@ -42,7 +42,7 @@ impl Identity {
 
 /// A git working tree (the data directory).
 #[derive(Clone, Debug)]
-pub struct Git {
+pub(crate) struct Git {
     pub root: PathBuf,
     /// An index other than the working tree's, for building a commit without
     /// touching what the user sees.
@@ -111,7 +111,7 @@ fn user_ssh_command() -> &'static str {
 
 /// Whether the user chose an ssh command of their own (in their git settings or
 /// the environment), which then applies as it is, even to an unattended sync.
-pub fn has_own_ssh_command() -> bool {
+pub(crate) fn has_own_ssh_command() -> bool {
     user_ssh_command() != "ssh"
         || std::env::var_os("GIT_SSH_COMMAND").is_some()
         || std::env::var_os("GIT_SSH").is_some()
@@ -151,20 +151,20 @@ fn allowed_local_setting(key: &str) -> bool {
 }
 
 /// What a git command printed.
-pub struct Ran {
+pub(crate) struct Ran {
     pub ok: bool,
     pub stdout: Vec<u8>,
     pub stderr: String,
 }
 
 impl Ran {
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.stdout).trim().to_owned()
     }
 }
 
 impl Git {
-    pub fn new(root: &Path) -> Git {
+    pub(crate) fn new(root: &Path) -> Git {
         Git {
             // Absolute, so paths handed to git (scratch files) mean the same to it.
             root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned()),
@@ -174,13 +174,13 @@ impl Git {
     }
 
     /// The same tree, never waiting for a person to answer ssh.
-    pub fn unattended(mut self) -> Git {
+    pub(crate) fn unattended(mut self) -> Git {
         self.unattended = true;
         self
     }
 
     /// The same tree, with git's index kept in `index` instead.
-    pub fn with_index(&self, index: PathBuf) -> Git {
+    pub(crate) fn with_index(&self, index: PathBuf) -> Git {
         Git {
             root: self.root.clone(),
             index: Some(index),
@@ -244,7 +244,7 @@ impl Git {
 
     /// Run git, giving it `input` on stdin; a failure to start is an error, a
     /// failing exit is returned for the caller to judge.
-    pub fn run_with(
+    pub(crate) fn run_with(
         &self,
         args: &[&str],
         input: &[u8],
@@ -278,7 +278,7 @@ impl Git {
     /// Start git with its input and output piped, for answers too large to hold at
     /// once (`cat-file --batch` over every version of a journal is read a blob at a
     /// time). Its messages are dropped: the caller judges by what it reads.
-    pub fn spawn(&self, args: &[&str]) -> Result<std::process::Child> {
+    pub(crate) fn spawn(&self, args: &[&str]) -> Result<std::process::Child> {
         let mut cmd = self.command(args, None);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -286,16 +286,16 @@ impl Git {
         cmd.spawn().map_err(not_installed)
     }
 
-    pub fn run(&self, args: &[&str]) -> Result<Ran> {
+    pub(crate) fn run(&self, args: &[&str]) -> Result<Ran> {
         self.run_with(args, b"", None)
     }
 
     /// Run git and require success; its own message becomes the error.
-    pub fn ok(&self, args: &[&str]) -> Result<String> {
+    pub(crate) fn ok(&self, args: &[&str]) -> Result<String> {
         self.ok_with(args, b"", None)
     }
 
-    pub fn ok_with(
+    pub(crate) fn ok_with(
         &self,
         args: &[&str],
         input: &[u8],
@@ -317,7 +317,7 @@ impl Git {
 
     /// Refuse to run git in a repository whose own settings hold anything escalate
     /// did not put there and a user would not (see `allowed_local_setting`).
-    pub fn check_local_settings(&self) -> Result<()> {
+    pub(crate) fn check_local_settings(&self) -> Result<()> {
         let ran = self.run(&["config", "--local", "--no-includes", "--list", "-z"])?;
         if !ran.ok {
             return Err(Error::refused(format!(
@@ -352,7 +352,7 @@ impl Git {
     }
 
     /// A commit (or other object) name, if it resolves.
-    pub fn rev(&self, name: &str) -> Result<Option<String>> {
+    pub(crate) fn rev(&self, name: &str) -> Result<Option<String>> {
         let ran = self.run(&[
             "rev-parse",
             "--verify",
@@ -363,13 +363,13 @@ impl Git {
     }
 
     /// Whether `older` is an ancestor of (or equal to) `newer`.
-    pub fn is_ancestor(&self, older: &str, newer: &str) -> Result<bool> {
+    pub(crate) fn is_ancestor(&self, older: &str, newer: &str) -> Result<bool> {
         Ok(self.run(&["merge-base", "--is-ancestor", older, newer])?.ok)
     }
 
     /// The contents of many objects (`rev:path` names) with one git process;
     /// `None` for each that does not exist.
-    pub fn blobs(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>> {
+    pub(crate) fn blobs(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>> {
         if names.is_empty() {
             return Ok(Vec::new());
         }
@@ -391,7 +391,7 @@ impl Git {
 
 /// One `git cat-file --batch` process answering one object at a time, so a walk
 /// over many versions of large journals holds only the pair it compares.
-pub struct BlobReader {
+pub(crate) struct BlobReader {
     child: std::process::Child,
     stdin: std::process::ChildStdin,
     stdout: std::io::BufReader<std::process::ChildStdout>,
@@ -400,7 +400,7 @@ pub struct BlobReader {
 impl BlobReader {
     /// The contents of `name` (an object id or `rev:path`), `None` if there is no
     /// such object; anything over `limit` bytes is refused unread.
-    pub fn read(&mut self, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn read(&mut self, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
         use std::io::{BufRead, Read};
         let broken = |e: std::io::Error| Error::io("could not read stored files with git", e);
         writeln!(self.stdin, "{name}").map_err(broken)?;
@@ -440,7 +440,7 @@ impl Drop for BlobReader {
 
 impl Git {
     /// A `BlobReader` on this repository.
-    pub fn blob_reader(&self) -> Result<BlobReader> {
+    pub(crate) fn blob_reader(&self) -> Result<BlobReader> {
         let mut cmd = self.command(&["cat-file", "--batch"], None);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -497,7 +497,7 @@ fn not_installed(e: std::io::Error) -> Error {
 }
 
 /// The first few lines of git's message, without its hint lines.
-pub fn first_lines(stderr: &str) -> String {
+pub(crate) fn first_lines(stderr: &str) -> String {
     let lines: Vec<&str> = stderr
         .lines()
         .filter(|l| !l.starts_with("hint:") && !l.trim().is_empty())
@@ -512,14 +512,19 @@ pub fn first_lines(stderr: &str) -> String {
 
 /// Why talking to the remote failed, in the user's words, with the next step
 /// for a data directory that is already shared (`escalate sync`).
-pub fn remote_failure(doing: &str, remote: &str, stderr: &str) -> Error {
+pub(crate) fn remote_failure(doing: &str, remote: &str, stderr: &str) -> Error {
     remote_failure_then(doing, remote, stderr, None)
 }
 
 /// `remote_failure`, with `again` the command to run once it is put right when
 /// it is not `escalate sync` (`share join` with a mistyped address: nothing was
 /// shared yet, and the address to check is the one just typed).
-pub fn remote_failure_then(doing: &str, remote: &str, stderr: &str, again: Option<&str>) -> Error {
+pub(crate) fn remote_failure_then(
+    doing: &str,
+    remote: &str,
+    stderr: &str,
+    again: Option<&str>,
+) -> Error {
     let lower = stderr.to_lowercase();
     let (what, next) = if lower.contains("authentication")
         || lower.contains("permission denied")

@@ -54,7 +54,7 @@ pub struct History {
 
 /// What the walk over some tips found (without the witnesses).
 #[derive(Debug, Default)]
-pub struct Walk {
+pub(crate) struct Walk {
     pub commits: usize,
     pub changes: usize,
     pub breaches: Vec<Breach>,
@@ -69,7 +69,7 @@ struct Change {
 }
 
 /// Whether a shared path is append-only: a journal or a member's witness file.
-pub fn is_append_only(path: &str) -> bool {
+pub(crate) fn is_append_only(path: &str) -> bool {
     let journal = path
         .strip_prefix("disputes/")
         .and_then(|rest| rest.strip_suffix(".jsonl"))
@@ -135,7 +135,7 @@ pub fn check(root: &Path) -> Result<History> {
 }
 
 /// Check every commit reachable from `tips` against every one of its parents.
-pub fn walk(g: &Git, tips: &[&str]) -> Result<Walk> {
+pub(crate) fn walk(g: &Git, tips: &[&str]) -> Result<Walk> {
     let mut args = vec!["rev-list", "--parents", "--topo-order", "--reverse"];
     args.extend(tips);
     args.push("--");
@@ -420,7 +420,7 @@ fn describe(g: &Git, c: &Change, v: Verdict, detailed: bool) -> Result<String> {
 /// Read many objects with one `git cat-file --batch`, handing each to `each` in
 /// turn (`None` for one git does not hold), so only one is in memory at a time.
 /// A version larger than a journal may be is refused, never read.
-pub fn for_each_blob(
+pub(crate) fn for_each_blob(
     g: &Git,
     names: &[String],
     mut each: impl FnMut(usize, Option<&[u8]>) -> Result<()>,

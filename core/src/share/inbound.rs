@@ -17,7 +17,7 @@ use crate::store::layout::{self, Shared};
 
 /// One file of a fetched commit's tree.
 #[derive(Clone, Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub path: String,
     pub kind: Shared,
     /// The blob's object name.
@@ -61,7 +61,12 @@ fn shown(path: &[u8]) -> String {
 /// files. `base` is the commit this clone last took, whose versions of
 /// escalate's own files stand; `repair` lets those files differ (sync then
 /// writes escalate's versions back).
-pub fn check_tip(g: &Git, tip: &str, base: Option<&str>, repair: bool) -> Result<Vec<Entry>> {
+pub(crate) fn check_tip(
+    g: &Git,
+    tip: &str,
+    base: Option<&str>,
+    repair: bool,
+) -> Result<Vec<Entry>> {
     let ran = g.run(&["ls-tree", "-r", "-l", "-z", "--full-tree", tip])?;
     if !ran.ok {
         return Err(Error::refused(format!(
@@ -200,7 +205,7 @@ struct Change {
 /// Check every commit in `base..tip` only appended lines to journals: none
 /// removed, none changed in a way that cuts or alters a line already there, for
 /// every parent of a merge. Memory stays at one pair of journal versions.
-pub fn check_commits(g: &Git, base: Option<&str>, tip: &str) -> Result<()> {
+pub(crate) fn check_commits(g: &Git, base: Option<&str>, tip: &str) -> Result<()> {
     let not_base = base.map(|b| format!("^{b}"));
     let mut args = vec!["rev-list", "--reverse", "--topo-order", tip];
     if let Some(nb) = &not_base {

@@ -19,7 +19,7 @@ use crate::store::journal;
 
 /// What integrating one journal produced.
 #[derive(Debug, Default)]
-pub struct Merge {
+pub(crate) struct Merge {
     /// The journal's new complete contents, when they differ from the local file.
     pub bytes: Option<Vec<u8>>,
     /// Lines received from the partnership.
@@ -38,7 +38,7 @@ fn lines(bytes: &[u8]) -> Vec<&[u8]> {
 /// Integrate `local` (the complete lines of this clone's journal, read under its
 /// lock) with `remote` (the partnership's copy). `pushed` is how many of the local
 /// lines are known to be in pushed history; none of them may differ.
-pub fn merge(
+pub(crate) fn merge(
     session: &Session,
     id: &DisputeId,
     local: &[u8],
@@ -80,7 +80,7 @@ pub fn merge(
 /// here. Returns the lines after the first `received_after` (the ones received)
 /// whose signature fails or whose key `signers` does not allow: they are taken,
 /// and count nowhere.
-pub fn check_remote(
+pub(crate) fn check_remote(
     session: &Session,
     id: &DisputeId,
     remote: &[u8],

@@ -19,17 +19,17 @@ use crate::store::fsutil;
 use git::Git;
 
 /// The branch every clone shares.
-pub const BRANCH: &str = "main";
+pub(crate) const BRANCH: &str = "main";
 /// The remote every clone talks to.
-pub const REMOTE: &str = "origin";
+pub(crate) const REMOTE: &str = "origin";
 /// The file recording which escalate may write to the repository.
-pub const REPOSITORY_FILE: &str = crate::store::layout::REPOSITORY;
+pub(crate) const REPOSITORY_FILE: &str = crate::store::layout::REPOSITORY;
 /// The last partnership commit this clone integrated: pushed history, and the
 /// base that says which local lines were never pushed.
-pub const SYNCED_REF: &str = "refs/escalate/synced";
+pub(crate) const SYNCED_REF: &str = "refs/escalate/synced";
 /// Where `sync` fetches the partnership's branch to, so a forced push can be
 /// compared with what this clone had before git's own refs move.
-pub const FETCHED_REF: &str = "refs/escalate/fetched";
+pub(crate) const FETCHED_REF: &str = "refs/escalate/fetched";
 
 /// What is kept on one computer only. Journals, pinned policies, the
 /// partnership's own policy files, the bank-holiday import, agency names and the
@@ -81,7 +81,7 @@ const GITATTRIBUTES_BEFORE_NO_MERGE: &str =
 
 /// Whether `bytes` is a version of the escalate-owned file at `path` that some
 /// escalate wrote: the only versions sync takes from the partnership.
-pub fn is_owned_text(path: &str, bytes: &[u8]) -> bool {
+pub(crate) fn is_owned_text(path: &str, bytes: &[u8]) -> bool {
     match path {
         ".gitignore" => {
             bytes == GITIGNORE.as_bytes()
@@ -108,7 +108,7 @@ pub fn is_owned_text(path: &str, bytes: &[u8]) -> bool {
 
 /// escalate's own version of an owned file, for `share repair` and sync: the
 /// repository file keeps the partnership's minimum version.
-pub fn owned_text(path: &str, current: Option<&[u8]>) -> Option<Vec<u8>> {
+pub(crate) fn owned_text(path: &str, current: Option<&[u8]>) -> Option<Vec<u8>> {
     match path {
         ".gitignore" => Some(GITIGNORE.into()),
         ".gitattributes" => Some(GITATTRIBUTES.into()),
@@ -130,11 +130,11 @@ pub fn owned_text(path: &str, current: Option<&[u8]>) -> Option<Vec<u8>> {
 /// them (a user's `core.autocrlf`), nor write conflict markers into one if
 /// someone runs `git pull` by hand (`-merge` keeps this clone's file and marks the
 /// conflict, which `sync` then reports).
-pub const GITATTRIBUTES: &str =
+pub(crate) const GITATTRIBUTES: &str =
     "# Written by `escalate share`: store every file byte for byte, never text-merge.\n* -text -merge\n";
 
 /// The version of escalate this is.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The repository file as read.
 #[derive(Debug, serde::Deserialize, serde::Serialize)]
@@ -184,7 +184,7 @@ fn read_repository_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// Refuse if a repository file's text asks for a newer escalate than this one.
-pub fn check_repository_text(text: &str, whence: &Path) -> Result<()> {
+pub(crate) fn check_repository_text(text: &str, whence: &Path) -> Result<()> {
     let parsed: RepositoryFile = toml::from_str(text).map_err(|_| unreadable(whence))?;
     let needed = version_tuple(&parsed.minimum_version);
     let ours = version_tuple(VERSION);

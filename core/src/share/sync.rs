@@ -787,7 +787,7 @@ fn recover_backups(root: &Path) -> Result<()> {
 
 /// Write a journal's head receipt for the contents it now has. Receipts are not
 /// shared: each clone writes its own for what it received.
-pub fn rebuild_receipt(path: &Path) -> Result<()> {
+pub(crate) fn rebuild_receipt(path: &Path) -> Result<()> {
     let bytes = crate::store::fsutil::read_file(path)
         .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
     rebuild_receipt_from(path, &bytes)

@@ -27,19 +27,19 @@ use crate::store::layout;
 
 /// The SSHSIG namespace of a witness line: no journal line, checkpoint or git
 /// signature can pass as one.
-pub const NAMESPACE: &str = "escalate-witness";
+pub(crate) const NAMESPACE: &str = "escalate-witness";
 /// The witness line format this escalate writes and checks.
-pub const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 1;
 /// A witness lists at most this many journals' states; more (a member's first
 /// witness of a large partnership) and it records the head alone, which still
 /// proves a cut, without naming the journals.
-pub const MAX_JOURNALS: usize = 1000;
+pub(crate) const MAX_JOURNALS: usize = 1000;
 
 const SIG_KEY: &str = ",\"sig\":\"";
 
 /// One witness line. Fields in this order; `sig` last, over the bytes before it.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Line {
+pub(crate) struct Line {
     pub v: u32,
     /// The newest commit of the partnership's branch that changed anything but
     /// witnesses, as this member fetched it.
@@ -101,7 +101,7 @@ pub struct Lost {
 }
 
 /// The hex digest that names a member's witness file.
-pub fn key_hex(public: &PublicKey) -> String {
+pub(crate) fn key_hex(public: &PublicKey) -> String {
     crate::policy::hex(public.fingerprint(HashAlg::Sha256).as_bytes())
 }
 
@@ -175,7 +175,7 @@ fn nul_list(out: &[u8]) -> Vec<String> {
 /// include in the sync's commit, `None` when this member already witnessed the
 /// newest change (a commit that changed only witnesses is never witnessed, so
 /// members' syncs settle instead of witnessing each other's witnesses for ever).
-pub fn record(
+pub(crate) fn record(
     root: &Path,
     g: &Git,
     fetched: Option<&str>,
@@ -280,7 +280,10 @@ pub fn record(
 
 /// Put a witness file's new contents among a sync's results, replacing what the
 /// sync had for that path (the same file with fewer lines).
-pub fn include(results: &mut Vec<(String, Option<Vec<u8>>)>, (path, bytes): (String, Vec<u8>)) {
+pub(crate) fn include(
+    results: &mut Vec<(String, Option<Vec<u8>>)>,
+    (path, bytes): (String, Vec<u8>),
+) {
     match results.iter_mut().find(|(p, _)| *p == path) {
         Some(r) => r.1 = Some(bytes),
         None => results.push((path, Some(bytes))),
@@ -306,7 +309,7 @@ struct Seen {
 /// named after (and, with a signers file, a key it allows for that name), and its
 /// head part of `tip`'s history. Where a head is not, the journals that no longer
 /// hold what the witness saw are named.
-pub fn check(g: &Git, tip: &str, signers: Option<&Signers>) -> Result<Vec<Finding>> {
+pub(crate) fn check(g: &Git, tip: &str, signers: Option<&Signers>) -> Result<Vec<Finding>> {
     let listed = g.run(&["ls-tree", "-r", "-z", tip, "--", layout::WITNESSES])?;
     let mut files = Vec::new();
     for entry in nul_list(&listed.stdout) {

@@ -81,7 +81,7 @@ fn checked(what: &str, name: &str) -> Result<String> {
 }
 
 /// Whether two names probably mean the same agency.
-pub fn look_alike(a: &str, b: &str) -> bool {
+pub(crate) fn look_alike(a: &str, b: &str) -> bool {
     let (la, lb) = (letters(a), letters(b));
     !la.is_empty()
         && (la == lb
@@ -89,7 +89,7 @@ pub fn look_alike(a: &str, b: &str) -> bool {
             || initials(b).is_some_and(|i| i == la))
 }
 
-pub fn path_in(root: &Path) -> PathBuf {
+pub(crate) fn path_in(root: &Path) -> PathBuf {
     crate::store::layout::agencies(root)
 }
 
@@ -194,7 +194,7 @@ impl Agencies {
     /// Each name and alias holding a character input refuses (a control or bidi
     /// character: the file travels between agencies, and may have been written by
     /// hand), for `verify` to report; every output shows them escaped.
-    pub fn suspect_names(&self) -> Vec<String> {
+    pub(crate) fn suspect_names(&self) -> Vec<String> {
         self.agencies
             .iter()
             .flat_map(|a| std::iter::once(&a.name).chain(&a.aliases))
@@ -259,7 +259,7 @@ impl Matcher {
     }
 
     /// Whether `name` (as a journal keeps it, or its canonical name) is this agency.
-    pub fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         self.keys.contains(&key(name))
     }
 

@@ -73,7 +73,7 @@ type Hmac = hmac::Hmac<sha2::Sha256>;
 /// What authenticates the cache: the key (from outside the data directory) and
 /// the signers file every cached verdict was judged against.
 #[derive(Clone)]
-pub struct Seal {
+pub(crate) struct Seal {
     mac: Hmac,
 }
 
@@ -85,7 +85,7 @@ impl std::fmt::Debug for Seal {
 
 impl Seal {
     /// `signers`: the SHA-256 of the signers file the verdicts were made under.
-    pub fn new(key: &[u8; 32], signers: &str) -> Seal {
+    pub(crate) fn new(key: &[u8; 32], signers: &str) -> Seal {
         use hmac::Mac;
         let mut mac = <Hmac as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
         mac.update(b"escalate status cache\0");
@@ -129,7 +129,7 @@ const MAX_ENTRY: u32 = 16 << 20;
 /// and restores the modification time still changes the change time (which no
 /// ordinary call can set) or, written as a new file, the inode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Key {
+pub(crate) struct Key {
     pub len: u64,
     pub modified_ns: i128,
     pub changed_ns: i128,
@@ -144,7 +144,7 @@ impl Key {
     /// The key of a journal as it is now (one `statx`); `None` if it cannot be
     /// read or is not a regular file (then the journal itself is read, and its
     /// error reported).
-    pub fn of(journal: &Path) -> Option<Key> {
+    pub(crate) fn of(journal: &Path) -> Option<Key> {
         let meta = std::fs::symlink_metadata(journal).ok()?;
         if !meta.is_file() {
             return None;
@@ -175,14 +175,14 @@ impl Key {
 /// The journal directory, open: each key is one `statx` of a name relative to
 /// it, not a walk of the whole path (most of the time it takes to check a
 /// hundred thousand entries).
-pub struct Dir {
+pub(crate) struct Dir {
     path: PathBuf,
     #[cfg(target_os = "linux")]
     fd: Option<File>,
 }
 
 impl Dir {
-    pub fn open(path: &Path) -> Dir {
+    pub(crate) fn open(path: &Path) -> Dir {
         Dir {
             path: path.to_owned(),
             // Only a directory: anything else in its place is not waited on.
@@ -200,7 +200,7 @@ impl Dir {
 
     /// The key of dispute `id`'s journal (named on the stack: this runs for
     /// every dispute on every listing).
-    pub fn journal_key(&self, id: &crate::domain::id::DisputeId) -> Option<Key> {
+    pub(crate) fn journal_key(&self, id: &crate::domain::id::DisputeId) -> Option<Key> {
         const SUFFIX: &str = ".jsonl";
         let mut name = [0u8; crate::domain::id::LEN + SUFFIX.len()];
         let id = id.as_str().as_bytes();
@@ -215,7 +215,7 @@ impl Dir {
     }
 
     /// The key of the file `name` in this directory, as `Key::of` gives it.
-    pub fn key(&self, name: &str) -> Option<Key> {
+    pub(crate) fn key(&self, name: &str) -> Option<Key> {
         #[cfg(target_os = "linux")]
         if let Some(fd) = &self.fd {
             use rustix::fs::{statx, AtFlags, FileType, StatxFlags};
@@ -258,7 +258,7 @@ pub use codec::Shared as Table;
 /// One dispute's cached state. The folded `Dispute` stays encoded until asked
 /// for: a report passes over most disputes knowing only their brief and facts.
 #[derive(Clone, Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub id: String,
     pub key: Key,
     pub policy_hash: String,
@@ -283,7 +283,7 @@ impl Entry {
     /// The entry for a dispute just read from its journal (with its lines);
     /// `snapshots` are made from it too (`Snapshots::of`).
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         id: String,
         key: Key,
         policy_hash: String,
@@ -334,7 +334,7 @@ impl Entry {
     }
 
     /// The folded state (without its lines); `None` if it does not decode.
-    pub fn dispute(&self) -> Option<Dispute> {
+    pub(crate) fn dispute(&self) -> Option<Dispute> {
         if self.state_is_json {
             serde_json::from_slice(&self.state).ok()
         } else {
@@ -343,7 +343,7 @@ impl Entry {
     }
 
     /// The snapshots kept (`moments: None` if none were, or they do not decode).
-    pub fn snapshots(&self) -> Snapshots {
+    pub(crate) fn snapshots(&self) -> Snapshots {
         match self.snapshot_calendar {
             Some(calendar) => Snapshots {
                 calendar,
@@ -354,7 +354,7 @@ impl Entry {
     }
 
     /// Whether two entries say the same (each read with its own file's strings).
-    pub fn same_as(&self, other: &Entry) -> bool {
+    pub(crate) fn same_as(&self, other: &Entry) -> bool {
         let state = |e: &Entry| e.dispute().and_then(|d| serde_json::to_vec(&d).ok());
         self.id == other.id
             && self.key == other.key
@@ -379,7 +379,7 @@ impl Entry {
     }
 
     /// Decode a framed entry, checking its tag; `table` is the file's.
-    pub fn parse(framed: &[u8], table: &Arc<Table>, seal: &Seal) -> Option<Entry> {
+    pub(crate) fn parse(framed: &[u8], table: &Arc<Table>, seal: &Seal) -> Option<Entry> {
         let payload = payload(framed, seal, ENTRY, table.lineage())?;
         let (h, rest): (Head, &[u8]) = codec::decode_prefix(payload, table)?;
         let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
@@ -553,12 +553,12 @@ fn header() -> Vec<u8> {
     h
 }
 
-pub fn path_in(root: &Path) -> PathBuf {
+pub(crate) fn path_in(root: &Path) -> PathBuf {
     crate::store::layout::status_cache(root)
 }
 
 /// Reads the cache in ID order alongside the journal list.
-pub struct Reader {
+pub(crate) struct Reader {
     file: Option<BufReader<File>>,
     /// The next entry, already read (framed).
     pending: Option<Vec<u8>>,
@@ -577,7 +577,7 @@ pub struct Reader {
 
 impl Reader {
     /// The cache at `path`, read only as far as `seal` authenticates it.
-    pub fn open(path: &Path, seal: &Seal) -> Reader {
+    pub(crate) fn open(path: &Path, seal: &Seal) -> Reader {
         let mut reader = Reader {
             file: None,
             pending: None,
@@ -609,7 +609,7 @@ impl Reader {
     }
 
     /// The strings the file's entries share.
-    pub fn table(&self) -> &Arc<Table> {
+    pub(crate) fn table(&self) -> &Arc<Table> {
         &self.table
     }
 
@@ -637,13 +637,13 @@ impl Reader {
     }
 
     /// Bytes of the file before the next unread entry.
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.offset
     }
 
     /// The framed entry for `id`, passing over any for IDs before it. An entry
     /// whose ID cannot be read ends the reading: what follows is not trusted.
-    pub fn take(&mut self, id: &str) -> Option<Vec<u8>> {
+    pub(crate) fn take(&mut self, id: &str) -> Option<Vec<u8>> {
         loop {
             let here = self.pending.as_deref().map(entry_id)?;
             let Some(here) = here.map(str::to_owned) else {
@@ -671,7 +671,7 @@ impl Reader {
 
     /// Whether entries remain that no journal matched, or the file could not be
     /// read to its end.
-    pub fn has_rest(&self) -> bool {
+    pub(crate) fn has_rest(&self) -> bool {
         self.pending.is_some()
     }
 }
@@ -679,7 +679,7 @@ impl Reader {
 /// Writes a new cache beside the old one, starting with a copy of the old one's
 /// first bytes (the entries that were still good before the first change), then
 /// renames it into place. Every failure is silent: the cache only saves time.
-pub struct Writer {
+pub(crate) struct Writer {
     path: PathBuf,
     tmp: PathBuf,
     out: Option<BufWriter<File>>,
@@ -692,7 +692,7 @@ pub struct Writer {
 impl Writer {
     /// `table` is the old file's (the one `old` read its entries with), or a new
     /// one when nothing is copied.
-    pub fn start(
+    pub(crate) fn start(
         path: &Path,
         copy_old_upto: u64,
         table: &Arc<Table>,
@@ -753,7 +753,7 @@ impl Writer {
     }
 
     /// An entry kept as it was read (framed).
-    pub fn framed(&mut self, bytes: &[u8]) {
+    pub(crate) fn framed(&mut self, bytes: &[u8]) {
         if let Some(out) = &mut self.out {
             if out.write_all(bytes).is_err() {
                 self.out = None;
@@ -762,7 +762,7 @@ impl Writer {
         }
     }
 
-    pub fn entry(&mut self, e: &Entry) {
+    pub(crate) fn entry(&mut self, e: &Entry) {
         // An entry that cannot be written leaves a gap, which is only a journal
         // read next time.
         if let Some(bytes) = e.framed(&self.seal) {
@@ -770,7 +770,7 @@ impl Writer {
         }
     }
 
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         let lineage = *self.table.lineage();
         let strings = postcard::to_allocvec(&(lineage, self.table.read().strings()))
             .ok()

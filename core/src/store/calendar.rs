@@ -41,7 +41,7 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Longest closure range accepted in one command, in calendar days (inclusive).
 /// A year and a day covers any real office closure; a longer one is a typo.
-pub const MAX_CLOSURE_DAYS: i64 = 366;
+pub(crate) const MAX_CLOSURE_DAYS: i64 = 366;
 
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
@@ -274,7 +274,10 @@ fn weekdays(from: NaiveDate, to: NaiveDate) -> (Vec<NaiveDate>, Vec<NaiveDate>) 
 
 /// Check a closure range: not backwards, and not longer than
 /// `MAX_CLOSURE_DAYS`. Returns its (weekdays, weekend days).
-pub fn closure_range(from: NaiveDate, to: NaiveDate) -> Result<(Vec<NaiveDate>, Vec<NaiveDate>)> {
+pub(crate) fn closure_range(
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Vec<NaiveDate>, Vec<NaiveDate>)> {
     if to < from {
         return Err(Error::refused(format!(
             "--to {} is before {}",
@@ -329,11 +332,11 @@ impl CalendarFiles {
         Ok(all)
     }
 
-    pub fn import_path(&self) -> PathBuf {
+    pub(crate) fn import_path(&self) -> PathBuf {
         layout::bank_holidays(&self.root)
     }
 
-    pub fn closures_path(&self) -> PathBuf {
+    pub(crate) fn closures_path(&self) -> PathBuf {
         if self.partnership {
             layout::partnership_closures(&self.root)
         } else {
@@ -363,7 +366,7 @@ impl CalendarFiles {
     }
 
     /// Everything stored, checked.
-    pub fn read(&self) -> Result<LocalCalendar> {
+    pub(crate) fn read(&self) -> Result<LocalCalendar> {
         let (_, imported) = self.read_import()?;
         let (_, closures) = self.read_closures()?;
         let closures = self.with_other_closures(closures)?;

@@ -53,7 +53,7 @@ fn temporary_beside(path: &Path) -> PathBuf {
 
 /// Whether a temporary file's bytes must be on disk before it is moved into place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Durability {
+pub(crate) enum Durability {
     /// Written and synced: after a power cut the file is the old one or the new one.
     Synced,
     /// Written only, for a file whose loss a later step detects and repairs (the
@@ -63,7 +63,11 @@ pub enum Durability {
 
 /// Write `bytes` to a new private file at `tmp`. A leftover there (from a crashed
 /// run, or planted) is removed first, never followed. On failure nothing is left.
-pub fn write_temporary(tmp: &Path, bytes: &[u8], durability: Durability) -> std::io::Result<()> {
+pub(crate) fn write_temporary(
+    tmp: &Path,
+    bytes: &[u8],
+    durability: Durability,
+) -> std::io::Result<()> {
     let _ = fs::remove_file(tmp);
     let written = create_private(tmp).and_then(|mut f| {
         f.write_all(bytes)?;
@@ -82,7 +86,7 @@ pub fn write_temporary(tmp: &Path, bytes: &[u8], durability: Durability) -> std:
 /// directory is written and synced, renamed over the old file, and the directory
 /// synced. A reader sees the old file or the new one, never half of one; if
 /// anything fails the old file is untouched. The directory must exist.
-pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temporary_beside(path);
     let renamed =
         write_temporary(&tmp, bytes, Durability::Synced).and_then(|()| fs::rename(&tmp, path));
@@ -100,7 +104,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
 /// link: a folder that is a link, or a link where the file goes, can never make
 /// this write land outside the data directory. Missing folders are made 0700.
 #[cfg(unix)]
-pub fn replace_beneath(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) fn replace_beneath(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     use rustix::fs::{mkdirat, openat, renameat, Mode, OFlags};
     let full = root.join(rel);
     let io = |e: std::io::Error| Error::io(format!("could not write {}", full.display()), e);
@@ -166,7 +170,7 @@ pub fn replace_beneath(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
 
 /// Remove the file at `rel` under `root`, if it is there, following no link on
 /// the way (a folder that is a link is left alone, and so is what it points to).
-pub fn remove_beneath(root: &Path, rel: &str) {
+pub(crate) fn remove_beneath(root: &Path, rel: &str) {
     let full = root.join(rel);
     let mut at = root.to_owned();
     for part in rel.split('/') {
@@ -188,7 +192,7 @@ pub fn replace_beneath(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
 }
 
 /// Where `replace_keeping_backup` keeps the version it replaced: `<path>.bak`.
-pub fn backup_path(path: &Path) -> PathBuf {
+pub(crate) fn backup_path(path: &Path) -> PathBuf {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     path.with_file_name(format!("{name}.bak"))
 }
@@ -196,7 +200,7 @@ pub fn backup_path(path: &Path) -> PathBuf {
 /// Keep `old` (the current contents of `path`, if it has any) as `<path>.bak`,
 /// then replace `path` with `new`, so one mistaken change can be undone by
 /// renaming one file. Returns where the backup went.
-pub fn replace_keeping_backup(
+pub(crate) fn replace_keeping_backup(
     path: &Path,
     old: Option<&[u8]>,
     new: &[u8],
@@ -236,7 +240,7 @@ fn sync_dir(dir: &Path) {
 
 /// Shared (many readers) or exclusive (one writer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockKind {
+pub(crate) enum LockKind {
     Shared,
     Exclusive,
 }
@@ -247,7 +251,7 @@ const LOCK_POLL: Duration = Duration::from_millis(10);
 /// Lock an open file, trying again for up to `wait` while another process holds
 /// it, then giving up with `busy()`: the caller's words for who is in the way and
 /// what to do. The lock is released when the file is closed.
-pub fn wait_for_lock(
+pub(crate) fn wait_for_lock(
     file: &File,
     path: &Path,
     kind: LockKind,
@@ -276,7 +280,7 @@ pub fn wait_for_lock(
 /// Take an exclusive lock on a lock file (created private if missing; its
 /// contents are never read), waiting as `wait_for_lock` does. Held until the
 /// returned file is dropped.
-pub fn lock_file(path: &Path, wait: Duration, busy: impl FnOnce() -> Error) -> Result<File> {
+pub(crate) fn lock_file(path: &Path, wait: Duration, busy: impl FnOnce() -> Error) -> Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -295,7 +299,7 @@ pub fn lock_file(path: &Path, wait: Duration, busy: impl FnOnce() -> Error) -> R
 /// component and without blocking: a FIFO or device planted in the data directory
 /// would otherwise hang the open or the read. The check is on the open file
 /// (fstat), so nothing can be swapped in between looking and opening.
-pub fn open_regular(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
+pub(crate) fn open_regular(options: &mut OpenOptions, path: &Path) -> std::io::Result<File> {
     open_checked(options, path, Links::Refuse)
 }
 
@@ -336,7 +340,7 @@ fn open_checked(options: &mut OpenOptions, path: &Path, links: Links) -> std::io
 }
 
 /// Whether an open failed because the path is a symbolic link (`Links::Refuse`).
-pub fn is_link_error(e: &std::io::Error) -> bool {
+pub(crate) fn is_link_error(e: &std::io::Error) -> bool {
     #[cfg(unix)]
     {
         e.raw_os_error() == Some(libc::ELOOP)
@@ -361,7 +365,7 @@ pub fn read_limited(path: &Path, limit: u64, links: Links) -> std::io::Result<Ve
 
 /// Read the rest of an open file (one opened and locked by the caller) if it is
 /// at most `limit` bytes; `FileTooLarge` as `read_limited` says otherwise.
-pub fn read_open_limited(file: &File, limit: u64) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_open_limited(file: &File, limit: u64) -> std::io::Result<Vec<u8>> {
     let len = file.metadata()?.len();
     let too_big = |len: Option<u64>| {
         std::io::Error::new(
@@ -393,7 +397,7 @@ pub fn read_user_file(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 
 /// Read a small text file that must be a regular file (not a link) no larger than
 /// `limit`.
-pub fn read_regular(path: &Path, limit: u64) -> Result<String> {
+pub(crate) fn read_regular(path: &Path, limit: u64) -> Result<String> {
     let error = |e| Error::io(format!("could not read {}", path.display()), e);
     let bytes = read_limited(path, limit, Links::Refuse).map_err(|e| {
         if e.kind() == std::io::ErrorKind::FileTooLarge {
@@ -431,13 +435,13 @@ pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// `std::fs::read_to_string` with the same protection as `read_file`.
-pub fn read_file_to_string(path: &Path) -> std::io::Result<String> {
+pub(crate) fn read_file_to_string(path: &Path) -> std::io::Result<String> {
     String::from_utf8(read_file(path)?)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }
 
 /// Permission bits that let anyone but the owner in, if any (Unix only).
-pub fn loose_mode(meta: &fs::Metadata) -> Option<u32> {
+pub(crate) fn loose_mode(meta: &fs::Metadata) -> Option<u32> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -453,7 +457,7 @@ pub fn loose_mode(meta: &fs::Metadata) -> Option<u32> {
 
 /// Take group and world access away from a file or directory we own. Best effort:
 /// a file someone else owns is reported by `verify`, not fought over here.
-pub fn tighten(path: &Path, dir: bool) {
+pub(crate) fn tighten(path: &Path, dir: bool) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -486,7 +490,7 @@ pub fn survive_file_size_limit() {
 /// read in place from large `getdents64` buffers (a partnership's archive lists
 /// hundreds of thousands of names; a string for each costs more than the
 /// listing). An error part-way is an error, never a silently shorter list.
-pub fn each_journal_stem<T>(
+pub(crate) fn each_journal_stem<T>(
     dir: &Path,
     parse: impl Fn(&str) -> Option<T>,
     mut each: impl FnMut(T),

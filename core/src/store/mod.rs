@@ -77,7 +77,7 @@ impl Store {
         ))
     }
 
-    pub fn disputes_dir(&self) -> PathBuf {
+    pub(crate) fn disputes_dir(&self) -> PathBuf {
         layout::disputes(&self.root)
     }
 
@@ -100,7 +100,7 @@ impl Store {
     /// Hand each dispute ID with a journal to `each` as the listing reads it (in
     /// the directory's order, not sorted), so work on the first can start while
     /// the rest are being listed. A missing directory means none yet.
-    pub fn each_id(&self, each: impl FnMut(DisputeId)) -> Result<()> {
+    pub(crate) fn each_id(&self, each: impl FnMut(DisputeId)) -> Result<()> {
         let dir = self.disputes_dir();
         match fsutil::each_journal_stem(&dir, DisputeId::from_file_stem, each) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -146,7 +146,7 @@ impl Store {
     }
 
     /// A fresh ID and its journal path, creating the directories first.
-    pub fn prepare_new(&self) -> Result<(DisputeId, PathBuf)> {
+    pub(crate) fn prepare_new(&self) -> Result<(DisputeId, PathBuf)> {
         fsutil::private_dir(&self.disputes_dir())?;
         for _ in 0..16 {
             let id = DisputeId::random()?;
@@ -162,7 +162,7 @@ impl Store {
 
     /// Keep the exact policy text a dispute is opened under, so the dispute keeps
     /// its rules even if the policy file is later edited or removed.
-    pub fn pin_policy(&self, loaded: &LoadedPolicy) -> Result<()> {
+    pub(crate) fn pin_policy(&self, loaded: &LoadedPolicy) -> Result<()> {
         let dir = self.policies_dir();
         let path = layout::pinned_policy(&self.root, &loaded.hash);
         if path.is_file() {
@@ -177,7 +177,11 @@ impl Store {
 
     /// The policy a dispute pinned: the catalogue's copy if unchanged, else the
     /// pinned text from the data directory (read and checked once per process).
-    pub fn pinned_policy(&self, catalogue: &Catalogue, hash: &str) -> Option<Arc<LoadedPolicy>> {
+    pub(crate) fn pinned_policy(
+        &self,
+        catalogue: &Catalogue,
+        hash: &str,
+    ) -> Option<Arc<LoadedPolicy>> {
         if let Some(p) = catalogue.by_hash(hash) {
             return Some(Arc::clone(p));
         }
@@ -198,10 +202,6 @@ impl Store {
             .map(Arc::new);
         cache.insert(hash.to_owned(), found.clone());
         found
-    }
-
-    pub fn read_journal(&self, id: &DisputeId) -> Result<journal::Contents> {
-        journal::read(&self.journal_path(id))
     }
 }
 
@@ -234,11 +234,11 @@ pub mod layout {
     }
 
     /// The agency names and aliases.
-    pub const AGENCIES: &str = "agencies.toml";
+    pub(crate) const AGENCIES: &str = "agencies.toml";
     /// The data directory's report settings.
-    pub const REPORT_SETTINGS: &str = "report.toml";
+    pub(crate) const REPORT_SETTINGS: &str = "report.toml";
     /// Marks a directory shared through git.
-    pub const REPOSITORY: &str = "escalate-repository.toml";
+    pub(crate) const REPOSITORY: &str = "escalate-repository.toml";
     /// The partnership's signers file.
     pub const SIGNERS: &str = "signers";
 
@@ -247,18 +247,18 @@ pub mod layout {
         root.join("disputes")
     }
 
-    pub fn journal(root: &Path, id: impl Display) -> PathBuf {
+    pub(crate) fn journal(root: &Path, id: impl Display) -> PathBuf {
         disputes(root).join(format!("{id}.jsonl"))
     }
 
     /// A journal's head receipt, `<ID>.head` beside it.
-    pub fn receipt(journal: &Path) -> PathBuf {
+    pub(crate) fn receipt(journal: &Path) -> PathBuf {
         journal.with_extension("head")
     }
 
     /// The receipt an append writes before its line (`.<ID>.head.tmp`): still
     /// there afterwards, it proves the append was interrupted.
-    pub fn receipt_in_progress(journal: &Path) -> PathBuf {
+    pub(crate) fn receipt_in_progress(journal: &Path) -> PathBuf {
         let receipt = receipt(journal);
         let name = receipt
             .file_name()
@@ -269,14 +269,14 @@ pub mod layout {
 
     /// A journal's whole new contents, written before it replaces the journal
     /// (`journal::replace`, which sync uses): `.<ID>.jsonl.replace.tmp`.
-    pub fn journal_replacement(journal: &Path) -> PathBuf {
+    pub(crate) fn journal_replacement(journal: &Path) -> PathBuf {
         hidden_beside(journal, "replace.tmp")
     }
 
     /// The receipt of a journal's new contents, moved into place just after the
     /// journal is replaced: `.<ID>.head.replace.tmp`. Found naming the journal
     /// exactly, it proves a replace finished all but its last step.
-    pub fn receipt_of_replacement(journal: &Path) -> PathBuf {
+    pub(crate) fn receipt_of_replacement(journal: &Path) -> PathBuf {
         hidden_beside(&receipt(journal), "replace.tmp")
     }
 
@@ -286,7 +286,7 @@ pub mod layout {
     }
 
     /// Where torn writes are set aside: beside the journals.
-    pub fn quarantine_beside(journal: &Path) -> PathBuf {
+    pub(crate) fn quarantine_beside(journal: &Path) -> PathBuf {
         journal
             .parent()
             .unwrap_or(Path::new("."))
@@ -294,16 +294,16 @@ pub mod layout {
     }
 
     /// One set-aside torn write of `journal`, by the name its recovery line records.
-    pub fn quarantined(journal: &Path, name: &str) -> PathBuf {
+    pub(crate) fn quarantined(journal: &Path, name: &str) -> PathBuf {
         quarantine_beside(journal).join(name)
     }
 
     /// The policy texts disputes pinned, each named by its hash.
-    pub fn pinned_policies(root: &Path) -> PathBuf {
+    pub(crate) fn pinned_policies(root: &Path) -> PathBuf {
         root.join("policies")
     }
 
-    pub fn pinned_policy(root: &Path, hash: &str) -> PathBuf {
+    pub(crate) fn pinned_policy(root: &Path, hash: &str) -> PathBuf {
         pinned_policies(root).join(format!("{hash}.toml"))
     }
 
@@ -313,36 +313,36 @@ pub mod layout {
     }
 
     /// The name of the stored GOV.UK import.
-    pub const BANK_HOLIDAYS: &str = "bank-holidays.json";
+    pub(crate) const BANK_HOLIDAYS: &str = "bank-holidays.json";
 
     /// The last GOV.UK import, re-serialised (the one before it beside it as
     /// `.bak`, as for each calendar file).
-    pub fn bank_holidays(root: &Path) -> PathBuf {
+    pub(crate) fn bank_holidays(root: &Path) -> PathBuf {
         calendar(root).join(BANK_HOLIDAYS)
     }
 
     /// This agency's own closure days, with reasons (never shared).
-    pub fn closures(root: &Path) -> PathBuf {
+    pub(crate) fn closures(root: &Path) -> PathBuf {
         calendar(root).join("closures.json")
     }
 
     /// Closure days closed with `--partnership`: shared with the partnership when
     /// the data directory is shared.
-    pub fn partnership_closures(root: &Path) -> PathBuf {
+    pub(crate) fn partnership_closures(root: &Path) -> PathBuf {
         calendar(root).join("partnership-closures.json")
     }
 
     /// Held while a calendar file is rewritten.
-    pub fn calendar_lock(root: &Path) -> PathBuf {
+    pub(crate) fn calendar_lock(root: &Path) -> PathBuf {
         calendar(root).join(".lock")
     }
 
     /// Derived data and scratch files: deleting it loses nothing.
-    pub fn cache(root: &Path) -> PathBuf {
+    pub(crate) fn cache(root: &Path) -> PathBuf {
         root.join("cache")
     }
 
-    pub fn status_cache(root: &Path) -> PathBuf {
+    pub(crate) fn status_cache(root: &Path) -> PathBuf {
         cache(root).join("status.bin")
     }
 
@@ -353,19 +353,19 @@ pub mod layout {
         cache(root).join(format!(".status-{}.spill", std::process::id()))
     }
 
-    pub fn signers(root: &Path) -> PathBuf {
+    pub(crate) fn signers(root: &Path) -> PathBuf {
         root.join(SIGNERS)
     }
 
-    pub fn agencies(root: &Path) -> PathBuf {
+    pub(crate) fn agencies(root: &Path) -> PathBuf {
         root.join(AGENCIES)
     }
 
-    pub fn report_settings(root: &Path) -> PathBuf {
+    pub(crate) fn report_settings(root: &Path) -> PathBuf {
         root.join(REPORT_SETTINGS)
     }
 
-    pub fn repository_file(root: &Path) -> PathBuf {
+    pub(crate) fn repository_file(root: &Path) -> PathBuf {
         root.join(REPOSITORY)
     }
 
@@ -376,14 +376,14 @@ pub mod layout {
 
     /// One of git's own files in the repository (`index.lock`, `MERGE_HEAD`, ...),
     /// looked at to tell whether git is part-way through something.
-    pub fn git_file(root: &Path, name: &str) -> PathBuf {
+    pub(crate) fn git_file(root: &Path, name: &str) -> PathBuf {
         git_dir(root).join(name)
     }
 
     /// What a path in a partnership's repository is, when it is one escalate
     /// shares. Everything else in a fetched tree is refused (`share::inbound`).
     #[derive(Clone, Debug, PartialEq, Eq)]
-    pub enum Shared {
+    pub(crate) enum Shared {
         /// `disputes/<ID>.jsonl`.
         Journal(crate::domain::id::DisputeId),
         /// `.gitignore`, `.gitattributes`, the repository file: written by
@@ -398,7 +398,7 @@ pub mod layout {
     }
 
     /// Classify a repository path (`/`-separated, as git gives it).
-    pub fn shared(path: &str) -> Option<Shared> {
+    pub(crate) fn shared(path: &str) -> Option<Shared> {
         fn lower_hex(s: &str, min: usize, max: usize) -> bool {
             (min..=max).contains(&s.len())
                 && s.bytes()
@@ -436,18 +436,18 @@ pub mod layout {
 
     /// The shared folder of witnesses: one file per member, each line a signed
     /// record of a head that member saw in the partnership's repository.
-    pub const WITNESSES: &str = "witnesses";
+    pub(crate) const WITNESSES: &str = "witnesses";
 
     /// A member's witness file as git names it: `witnesses/<hex>.jsonl`, `<hex>`
     /// the 64 lowercase hex digits of the SHA-256 of the member's public key (the
     /// digest `ssh-keygen -l` prints in base64).
-    pub fn witness_path(key_hex: &str) -> String {
+    pub(crate) fn witness_path(key_hex: &str) -> String {
         format!("{WITNESSES}/{key_hex}.jsonl")
     }
 
     /// The key digest a shared path is the witness file of, if it is one: exactly
     /// `witnesses/` + 64 characters of `[0-9a-f]` + `.jsonl`, nothing else.
-    pub fn witness_key_of(path: &str) -> Option<&str> {
+    pub(crate) fn witness_key_of(path: &str) -> Option<&str> {
         let hex = path
             .strip_prefix(WITNESSES)?
             .strip_prefix('/')?
@@ -461,60 +461,50 @@ pub mod layout {
         dir.join(format!(".write-test-{}", std::process::id()))
     }
 
-    /// What a shared directory keeps on one computer only (written by `share`).
-    pub fn gitignore(root: &Path) -> PathBuf {
-        root.join(".gitignore")
-    }
-
-    /// How git must treat the shared files (byte for byte, never merged).
-    pub fn gitattributes(root: &Path) -> PathBuf {
-        root.join(".gitattributes")
-    }
-
     /// Sync's own state inside the repository (lock, scratch, backups): never
     /// committed, never shared.
-    pub fn sync_state(root: &Path) -> PathBuf {
+    pub(crate) fn sync_state(root: &Path) -> PathBuf {
         git_dir(root).join("escalate")
     }
 
     /// Held by the one sync running in a clone.
-    pub fn sync_lock(root: &Path) -> PathBuf {
+    pub(crate) fn sync_lock(root: &Path) -> PathBuf {
         sync_state(root).join("sync.lock")
     }
 
     /// Where sync rebuilds a journal with the partnership's lines before it
     /// replaces the real one.
-    pub fn sync_scratch_journal(root: &Path, id: impl Display) -> PathBuf {
+    pub(crate) fn sync_scratch_journal(root: &Path, id: impl Display) -> PathBuf {
         sync_scratch(root).join(format!("{id}.jsonl"))
     }
 
     /// The folder of those journals: what a killed sync left there is removed.
-    pub fn sync_scratch(root: &Path) -> PathBuf {
+    pub(crate) fn sync_scratch(root: &Path) -> PathBuf {
         sync_state(root).join("scratch")
     }
 
     /// Where an older escalate's sync kept each journal it was rewriting in
     /// place; a sync now only restores and removes what a crash left there.
-    pub fn sync_backups(root: &Path) -> PathBuf {
+    pub(crate) fn sync_backups(root: &Path) -> PathBuf {
         sync_state(root).join("backup")
     }
 
     /// The journal a backup in `sync_backups` belongs to, by the backup's name.
-    pub fn journal_of_backup(root: &Path, backup_name: &std::ffi::OsStr) -> PathBuf {
+    pub(crate) fn journal_of_backup(root: &Path, backup_name: &std::ffi::OsStr) -> PathBuf {
         disputes(root).join(backup_name)
     }
 
     /// The files a sync hands to `git hash-object`, numbered; removed after.
-    pub fn sync_stage(root: &Path) -> PathBuf {
+    pub(crate) fn sync_stage(root: &Path) -> PathBuf {
         sync_state(root).join("stage")
     }
 
-    pub fn sync_stage_file(root: &Path, n: usize) -> PathBuf {
+    pub(crate) fn sync_stage_file(root: &Path, n: usize) -> PathBuf {
         sync_stage(root).join(n.to_string())
     }
 
     /// The git index sync builds its commit in, apart from the working tree's.
-    pub fn sync_index(root: &Path) -> PathBuf {
+    pub(crate) fn sync_index(root: &Path) -> PathBuf {
         sync_state(root).join("index")
     }
 }

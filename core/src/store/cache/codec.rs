@@ -66,7 +66,7 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn from_strings(strings: Vec<String>) -> Option<Table> {
+    pub(crate) fn from_strings(strings: Vec<String>) -> Option<Table> {
         let mut t = Table::default();
         for s in strings {
             if t.index.contains_key(&s) {
@@ -85,7 +85,7 @@ impl Table {
         i
     }
 
-    pub fn strings(&self) -> &[String] {
+    pub(crate) fn strings(&self) -> &[String] {
         &self.strings
     }
 
@@ -131,11 +131,11 @@ impl Shared {
         Shared(RwLock::new(table), lineage)
     }
 
-    pub fn lineage(&self) -> &[u8; 16] {
+    pub(crate) fn lineage(&self) -> &[u8; 16] {
         &self.1
     }
 
-    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
+    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
         self.0.read().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -16,12 +16,12 @@ use super::Seal;
 use crate::domain::dispute::Uncounted;
 
 /// Shorter journals are judged whole each time they are read (under 10 ms).
-pub const MIN_LINES: usize = 256;
+pub(crate) const MIN_LINES: usize = 256;
 
 const JUDGED: u8 = b'J';
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Judged {
+pub(crate) struct Judged {
     /// The dispute, so a file copied under another's name is not believed.
     pub id: String,
     /// How many lines were judged, from line 1.
@@ -43,7 +43,7 @@ fn path(root: &Path, id: &str) -> PathBuf {
 
 impl Judged {
     /// The judgement kept for `id`, if there is one this user's key made.
-    pub fn read(root: &Path, id: &str, seal: &Seal) -> Option<Judged> {
+    pub(crate) fn read(root: &Path, id: &str, seal: &Seal) -> Option<Judged> {
         let bytes = crate::store::fsutil::read_limited(
             &path(root, id),
             1 << 20,
@@ -60,7 +60,7 @@ impl Judged {
     }
 
     /// Keep this judgement (silently not, if it cannot be written).
-    pub fn write(&self, root: &Path, seal: &Seal) {
+    pub(crate) fn write(&self, root: &Path, seal: &Seal) {
         let Ok(payload) = postcard::to_allocvec(self) else {
             return;
         };

@@ -27,7 +27,7 @@ pub struct Receipt {
 
 /// How a journal's complete lines compare with its receipt.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Standing {
+pub(crate) enum Standing {
     /// The receipt names the last complete line.
     Matches,
     /// There is no receipt (a journal from before receipts, or a crash between
@@ -53,7 +53,7 @@ pub enum Stored {
     Present(Receipt),
 }
 
-pub fn path_for(journal: &Path) -> PathBuf {
+pub(crate) fn path_for(journal: &Path) -> PathBuf {
     crate::store::layout::receipt(journal)
 }
 
@@ -61,7 +61,7 @@ fn temp_path_for(journal: &Path) -> PathBuf {
     crate::store::layout::receipt_in_progress(journal)
 }
 
-pub fn render(r: &Receipt) -> String {
+pub(crate) fn render(r: &Receipt) -> String {
     format!("{} {}\n", r.seq, r.hash)
 }
 
@@ -80,7 +80,7 @@ fn parse(text: &str) -> Option<Receipt> {
 }
 
 /// Read a journal's receipt.
-pub fn read(journal: &Path) -> Result<Stored> {
+pub(crate) fn read(journal: &Path) -> Result<Stored> {
     let path = path_for(journal);
     let not_one = || {
         Error::damaged_journal(
@@ -124,7 +124,7 @@ pub fn read(journal: &Path) -> Result<Stored> {
 
 /// The SHA-256 of line `seq` (1-based) among `records`, whose last line hashes to
 /// `head`: each line's `prev` is the hash of the one before it.
-pub fn line_hash<'a>(records: &'a [Record], head: &'a str, seq: u64) -> Option<&'a str> {
+pub(crate) fn line_hash<'a>(records: &'a [Record], head: &'a str, seq: u64) -> Option<&'a str> {
     let n = records.len() as u64;
     if seq == 0 || seq > n {
         None
@@ -141,7 +141,7 @@ pub fn line_hash<'a>(records: &'a [Record], head: &'a str, seq: u64) -> Option<&
 /// the receipt vouches for that is not there as it was.
 /// `line_hash` gives the hash of any of the journal's `n` lines (`line_hash` above,
 /// for a journal held whole).
-pub fn compare(
+pub(crate) fn compare(
     journal: &Path,
     n: u64,
     line_hash: impl FnOnce(u64) -> Option<String>,
@@ -178,7 +178,7 @@ pub fn compare(
 /// Whether the temporary receipt an append writes before its line is still there
 /// and vouches for the journal's last line (or lost its bytes in a power cut): the
 /// proof that an append was interrupted between its line and its receipt.
-pub fn leftover(journal: &Path, lines: u64, head: &str) -> bool {
+pub(crate) fn leftover(journal: &Path, lines: u64, head: &str) -> bool {
     let tmp = temp_path_for(journal);
     let Ok(bytes) = fsutil::read_limited(&tmp, MAX_RECEIPT_BYTES, Links::Refuse) else {
         return false;
@@ -198,7 +198,7 @@ pub fn leftover(journal: &Path, lines: u64, head: &str) -> bool {
 /// module comment.
 /// Whether a replace left the receipt of exactly `lines` lines ending in `head`
 /// beside the journal (see `journal::replace`).
-pub fn replacement_names(journal: &Path, lines: u64, head: &str) -> bool {
+pub(crate) fn replacement_names(journal: &Path, lines: u64, head: &str) -> bool {
     let tmp = crate::store::layout::receipt_of_replacement(journal);
     fsutil::read_limited(&tmp, MAX_RECEIPT_BYTES, Links::Refuse)
         .ok()
@@ -207,7 +207,7 @@ pub fn replacement_names(journal: &Path, lines: u64, head: &str) -> bool {
         .is_some_and(|r| r.seq == lines && r.hash == head)
 }
 
-pub fn prepare(journal: &Path, receipt: &Receipt) -> Result<PathBuf> {
+pub(crate) fn prepare(journal: &Path, receipt: &Receipt) -> Result<PathBuf> {
     let tmp = temp_path_for(journal);
     // A leftover (or planted) link at the temporary name is removed, never followed.
     fsutil::write_temporary(&tmp, render(receipt).as_bytes(), Durability::Unsynced).map_err(
@@ -227,7 +227,7 @@ pub fn prepare(journal: &Path, receipt: &Receipt) -> Result<PathBuf> {
 /// Move a prepared receipt into place. The directory is not synced: if a power cut
 /// loses the rename, the old receipt is behind, which the next read reports and the
 /// next append repairs.
-pub fn commit(journal: &Path, tmp: &Path) -> std::io::Result<()> {
+pub(crate) fn commit(journal: &Path, tmp: &Path) -> std::io::Result<()> {
     fs::rename(tmp, path_for(journal))
 }
 

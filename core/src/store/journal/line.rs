@@ -15,7 +15,7 @@ const HASH_KEY: &str = ",\"hash\":\"";
 const SIG_KEY: &str = ",\"sig\":\"";
 
 /// The newest line format this version reads and writes (see `Record::v`).
-pub const FORMAT: u32 = 2;
+pub(crate) const FORMAT: u32 = 2;
 /// `,"hash":"` + 64 hex digits + `"}`
 const SEAL_LEN: usize = HASH_KEY.len() + 64 + 2;
 
@@ -79,7 +79,7 @@ pub fn encode_signed(record: &mut Record, key: &crate::integrity::signing::Key) 
 /// The bytes a line's signature covers and the signature itself, when it has one:
 /// everything before `,"sig":"`, which can only be the member escalate wrote,
 /// because a `"` inside a JSON string is always escaped.
-pub fn signed_part(line: &[u8]) -> Option<(&[u8], &str)> {
+pub(crate) fn signed_part(line: &[u8]) -> Option<(&[u8], &str)> {
     let text = std::str::from_utf8(line).ok()?;
     let sealed = text.get(..text.len().checked_sub(SEAL_LEN)?)?;
     let at = sealed.rfind(SIG_KEY)?;
@@ -89,7 +89,7 @@ pub fn signed_part(line: &[u8]) -> Option<(&[u8], &str)> {
 
 /// The format version a line declares (`{"v":N,...`), read before anything else so
 /// that a line from a newer escalate is never mistaken for damage.
-pub fn version(line: &[u8]) -> Option<u64> {
+pub(crate) fn version(line: &[u8]) -> Option<u64> {
     let rest = line.strip_prefix(b"{\"v\":")?;
     let end = rest.iter().position(|b| !b.is_ascii_digit())?;
     std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
@@ -98,7 +98,7 @@ pub fn version(line: &[u8]) -> Option<u64> {
 /// Whether a line's seal matches its bytes, whatever else is in it. The seal is
 /// the one rule every format keeps, so this is how a line from a newer format is
 /// told apart from damage.
-pub fn seal_ok(line: &[u8]) -> bool {
+pub(crate) fn seal_ok(line: &[u8]) -> bool {
     let Some(text) = std::str::from_utf8(line).ok() else {
         return false;
     };
@@ -116,7 +116,7 @@ pub fn seal_ok(line: &[u8]) -> bool {
 }
 
 /// The hash digits of a line `encode` produced.
-pub fn seal_of(line: &str) -> &str {
+pub(crate) fn seal_of(line: &str) -> &str {
     &line[line.len() - 66..line.len() - 2]
 }
 
@@ -124,7 +124,7 @@ pub fn seal_of(line: &str) -> &str {
 /// Check a line's seal and parse it. Returns the record and the SHA-256 of the
 /// whole line (what the next line's `prev` must be), computed in the same pass as
 /// the seal: the line is the sealed prefix plus the seal itself.
-pub fn decode(line: &[u8]) -> std::result::Result<(Record, String), String> {
+pub(crate) fn decode(line: &[u8]) -> std::result::Result<(Record, String), String> {
     let text = std::str::from_utf8(line).map_err(|_| "the line is not UTF-8 text".to_string())?;
     if text.len() < SEAL_LEN || !text.is_char_boundary(text.len() - SEAL_LEN) {
         return Err("the line is too short to be a journal line".into());

@@ -34,7 +34,7 @@ pub const RESERVED_BYTES: u64 = 1024 * 1024;
 /// Who is writing a line: the name recorded as `by`, and the key that signs it
 /// (`None` writes an unsigned line of the old format; only tests do that).
 #[derive(Clone, Copy, Debug)]
-pub struct Author<'a> {
+pub(crate) struct Author<'a> {
     pub by: &'a str,
     pub key: Option<&'a crate::integrity::signing::Key>,
 }
@@ -53,7 +53,7 @@ fn encode_as(record: &mut Record, key: Option<&crate::integrity::signing::Key>) 
 
 /// What a read found that shows a crash happened, if anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Evidence {
+pub(crate) enum Evidence {
     /// A line without its line end.
     TornWrite,
     /// The temporary receipt an append writes before its line is still there.
@@ -61,7 +61,7 @@ pub enum Evidence {
 }
 
 impl Evidence {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Evidence::TornWrite => "torn write",
             Evidence::InterruptedWrite => "interrupted write",
@@ -70,11 +70,11 @@ impl Evidence {
 }
 
 /// How long a command waits for another process's lock before giving up.
-pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// A journal read back and checked.
 #[derive(Clone, Debug)]
-pub struct Contents {
+pub(crate) struct Contents {
     pub records: Vec<Record>,
     /// SHA-256 of the last complete line (the "head": a receipt for the journal).
     pub head: String,
@@ -92,7 +92,7 @@ pub struct Contents {
 impl Contents {
     /// Things a person should know that do not stop the dispute being used: each is
     /// the aftermath of an interrupted command, and the next change repairs it.
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         self.warnings_for(self.records.len())
     }
 
@@ -124,7 +124,7 @@ impl Contents {
 
     /// What the receipt's disagreement with the journal means, in words, or `None`
     /// when it names the last line.
-    pub fn receipt_finding(&self) -> Option<String> {
+    pub(crate) fn receipt_finding(&self) -> Option<String> {
         self.receipt_finding_for(self.records.len())
     }
 
@@ -152,7 +152,7 @@ impl Contents {
 
     /// The receipt disagrees with the journal and no crash explains it: a possible
     /// removal or addition of lines, which `verify` treats as a finding (exit 3).
-    pub fn suspect_receipt(&self) -> Option<String> {
+    pub(crate) fn suspect_receipt(&self) -> Option<String> {
         if self.evidence.is_some() {
             return None;
         }
@@ -162,7 +162,7 @@ impl Contents {
 
 /// What an append repaired on the way, in words: the `recovered` lines among
 /// `appended`.
-pub fn repairs(appended: &[Record]) -> Vec<String> {
+pub(crate) fn repairs(appended: &[Record]) -> Vec<String> {
     appended
         .iter()
         .filter_map(|r| match &r.event {
@@ -208,7 +208,7 @@ pub fn receipt_phrase(event: &Event) -> String {
 
 /// Parse journal bytes. Any damage is an error naming the line; a torn last line
 /// (no newline) is reported in `torn_tail`, never parsed or dropped.
-pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
+pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
     let mut records: Vec<Record> = Vec::new();
     let mut chain = Chain::new(path);
     let (complete, torn) = match bytes.iter().rposition(|&b| b == b'\n') {
@@ -577,13 +577,13 @@ fn still_at(path: &Path, file: &File) -> bool {
 }
 
 /// Read a journal under a shared lock (so a half-finished append is never seen).
-pub fn read(path: &Path) -> Result<Contents> {
+pub(crate) fn read(path: &Path) -> Result<Contents> {
     open_locked(path, false).map(|(_, _, contents)| contents)
 }
 
 /// Read a journal like `read`, also returning its complete lines' bytes (without
 /// line ends), for checks that need the exact bytes, such as signatures.
-pub fn read_with_lines(path: &Path) -> Result<(Contents, Vec<Vec<u8>>)> {
+pub(crate) fn read_with_lines(path: &Path) -> Result<(Contents, Vec<Vec<u8>>)> {
     let file = open_existing(path, false)?;
     wait_for_lock(path, &file, false)?;
     let bytes = read_checked(path, &file)?;
@@ -605,7 +605,7 @@ pub fn read_with_lines(path: &Path) -> Result<(Contents, Vec<Vec<u8>>)> {
 /// other, so a crash at any point leaves the old journal with its receipt, or
 /// the new one with its receipt beside it under the name `read` accepts.
 /// Commands that wait for the lock notice that the file was replaced (`Writer::open`).
-pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
     replace_all(&[(path, bytes)])
 }
 
@@ -615,7 +615,7 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Each journal goes through the same states as with `replace`. On Linux, more
 /// than one journal is made durable with one flush of the file system before the
 /// renames and one after, instead of three fsyncs each.
-pub fn replace_all<P: AsRef<Path>, B: AsRef<[u8]>>(items: &[(P, B)]) -> Result<()> {
+pub(crate) fn replace_all<P: AsRef<Path>, B: AsRef<[u8]>>(items: &[(P, B)]) -> Result<()> {
     use crate::store::fsutil::{write_temporary, Durability};
     let Some(first) = items.first() else {
         return Ok(());
@@ -691,7 +691,7 @@ fn receipt_of(bytes: &[u8]) -> Option<head::Receipt> {
 }
 
 /// A journal open for appending, holding its exclusive lock until dropped.
-pub struct Writer {
+pub(crate) struct Writer {
     path: PathBuf,
     file: File,
     /// The file's length when read, torn tail included.
@@ -703,7 +703,7 @@ impl Writer {
     /// Lock and read a journal for appending. A torn tail or a stale receipt is left
     /// as it is until something is actually appended, so a refused command writes
     /// nothing at all.
-    pub fn open(path: &Path) -> Result<Writer> {
+    pub(crate) fn open(path: &Path) -> Result<Writer> {
         // A sync may have replaced the journal (`replace`) while this waited for
         // the lock on the file that was there before: append only to the one at
         // `path` now, or the line would go to a file no longer in the directory.
@@ -728,7 +728,7 @@ impl Writer {
     ///
     /// A receipt that did not name the last line is recorded first, as a
     /// `receipt_repaired` line, so that rewriting it never erases the finding.
-    pub fn append(
+    pub(crate) fn append(
         &mut self,
         at: Instant,
         happened: Option<Instant>,
@@ -987,7 +987,7 @@ impl Writer {
 /// Create a new journal holding its first line, atomically: the file appears whole
 /// or not at all, and an existing journal is never overwritten. Returns the first
 /// record and the journal's head hash.
-pub fn create(
+pub(crate) fn create(
     path: &Path,
     at: Instant,
     happened: Option<Instant>,

@@ -40,7 +40,7 @@ impl Stream {
     /// Open, lock and read the journal at `path`, making every check `read` makes;
     /// `visit` sees each line's record once that line has passed its own checks
     /// (a later line may still find the journal damaged).
-    pub fn open(path: &Path, mut visit: impl FnMut(&Record, &[u8])) -> Result<Stream> {
+    pub(crate) fn open(path: &Path, mut visit: impl FnMut(&Record, &[u8])) -> Result<Stream> {
         let file = open_existing(path, false)?;
         wait_for_lock(path, &file, false)?;
         let len = check_file(path, &file)?.len();
@@ -128,7 +128,7 @@ impl Stream {
     }
 
     /// SHA-256 of the last complete line.
-    pub fn head(&self) -> &str {
+    pub(crate) fn head(&self) -> &str {
         &self.contents.head
     }
 
