@@ -37,3 +37,20 @@ fn wide_characters_wrap_within_80_columns() {
         .collect();
     assert_eq!(words, note.split_whitespace().collect::<Vec<_>>());
 }
+
+/// An *emphasised phrase* that runs from one line of policies/README.md to the
+/// next is set in italic, not shown with its stars; help text's `code` is bold,
+/// as the rest of the page has it.
+#[test]
+fn the_manual_sets_markup_in_fonts_not_stars_or_backquotes() {
+    let env = Env::new();
+    let format = env.ok(&["man", "policy.5", "--roff"]);
+    assert!(
+        format.contains("\\fIfurther information before a referral\\fR"),
+        "{format}"
+    );
+    assert!(!format.contains("referral*"), "{format}");
+    let open = env.ok(&["man", "open", "--roff"]);
+    assert!(open.contains("\\fBescalate policy list\\fR"), "{open}");
+    assert!(!open.contains('`'), "{open}");
+}
