@@ -1,7 +1,7 @@
-//! `escalate man`: the manual. Each command's page is built by clap_mangen from the
-//! same definitions as `--help` (so flags can never drift from the commands), with
-//! the prose a manual needs around them written with the roff crate: a
-//! description, exit status, environment, files and examples (their text is in
+//! `escalate man`: the manual. Each command's options are laid out by clap_mangen
+//! from the same definitions as `--help` (so flags can never drift from the
+//! commands); the roff crate writes what a manual adds around them: synopsis,
+//! description, exit status, environment, files and examples (their prose is in
 //! man.toml), the report's figures from `FIGURES`, and escalate-policy(5), the
 //! policy file format, from policies/README.md. On a terminal a page is shown as
 //! `man` shows it; piped, as the text `man` would print (`--roff` gives the
@@ -56,10 +56,9 @@ struct Prose {
 }
 
 #[derive(serde::Deserialize, Default)]
+#[serde(default)]
 struct PageProse {
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     examples: Vec<(String, String)>,
 }
 
@@ -112,7 +111,7 @@ pub(super) fn run(args: ManArgs, ctx: &Ctx) -> Result<Output> {
     let text = std::fs::write(&file, &page.roff).ok().and_then(|()| {
         if ctx.ui.stdout_is_terminal() {
             // As `man` shows it (its pager, its width), else groff into the pager.
-            (sh("man -l \"$1\"", &file) || sh(GROFF, &file)).then(String::new)
+            (sh(MAN, &file) || sh(GROFF, &file)).then(String::new)
         } else {
             // Piped (`escalate man open | less`, `> open.txt`): the text `man`
             // would print, never the roff a reader cannot read.
@@ -125,8 +124,10 @@ pub(super) fn run(args: ManArgs, ctx: &Ctx) -> Result<Output> {
 
 // ---- finding and showing a page ------------------------------------------------
 
-/// groff into the pager. Without groff the pipeline would show nothing and
-/// still succeed: it fails instead, so that the plain text is shown.
+/// A page as `man` shows it; groff into the pager. Without man or groff the
+/// script fails quietly (and the next way is tried), rather than the shell
+/// saying so or the pipeline showing nothing and still succeeding.
+const MAN: &str = "command -v man >/dev/null || exit 127; man -l \"$1\"";
 const GROFF: &str = "command -v groff >/dev/null || exit 127; groff -man -Tutf8 \"$1\" | ${MANPAGER:-${PAGER:-less -R}}";
 
 fn sh(script: &str, file: &Path) -> bool {
@@ -356,8 +357,8 @@ fn title(roff: &mut Roff, name: &str, section: &str) {
 fn command_page(cmd: &clap::Command, name: &str, prose: &Prose) -> Page {
     let text = prose.page.get(name);
     let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
-    // clap_mangen lays out what clap knows (the synopsis, the options under
-    // their headings, the commands below this one); the roff crate the rest.
+    // clap_mangen lays out the options under their headings and the commands
+    // below this one; the roff crate writes the rest.
     let man = clap_mangen::Man::new(cmd.clone());
     let mut roff = Roff::new();
     title(&mut roff, name, "1");
