@@ -32,13 +32,24 @@ pub(crate) const FONT_PX: u32 = 15;
 /// thinned. Fewer are names (agencies, reasons): each keeps a label, shortened.
 const NAMED: usize = 12;
 
-/// A label cut to `max` characters, ending in an ellipsis when it was longer
-/// (the table under the chart has it whole).
+/// A label cut to `max` columns (a CJK character or an emoji takes two, as it
+/// takes about twice a letter's room in the SVG's font), ending in an ellipsis
+/// when it was longer (the table under the chart has it whole).
 fn shorten(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
+    if super::wrap::columns(label) <= max {
         return label.to_owned();
     }
-    let kept: String = label.chars().take(max.saturating_sub(1).max(1)).collect();
+    let room = max.saturating_sub(1).max(1);
+    let mut kept = String::new();
+    let mut used = 0;
+    for c in label.chars() {
+        let width = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if !kept.is_empty() && used + width > room {
+            break;
+        }
+        used += width;
+        kept.push(c);
+    }
     format!("{}…", kept.trim_end())
 }
 
@@ -73,7 +84,7 @@ pub(crate) fn label_every(categories: &[String], plot_px: u32) -> usize {
     // A character of the axis font takes a little over half its height.
     let widest = categories
         .iter()
-        .map(|c| c.chars().count())
+        .map(|c| super::wrap::columns(c))
         .max()
         .unwrap_or(1) as u32;
     let label_px = (widest * FONT_PX * 6 / 10 + FONT_PX).max(1);
@@ -299,5 +310,13 @@ mod tests {
                 .any(|l| !l.starts_with('<') && l.contains("0000000")),
             "{svg}"
         );
+    }
+
+    /// A wide character takes two columns of a label's room, not one.
+    #[test]
+    fn wide_labels_are_shortened_by_their_columns() {
+        assert_eq!(shorten("児童相談所の意見", 8), "児童相…");
+        assert_eq!(shorten("Police", 8), "Police");
+        assert_eq!(shorten("Children's Social Care", 8), "Childre…");
     }
 }

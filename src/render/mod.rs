@@ -5,6 +5,7 @@
 pub(crate) mod calendar;
 pub(crate) mod csv;
 pub(crate) mod ics;
+pub(crate) mod man;
 pub(crate) mod policy;
 pub(crate) mod preview;
 pub(crate) mod table;

@@ -240,25 +240,13 @@ fn wrap(text: &str, indent: &str, width: usize) -> String {
 /// Word-wrap with a hanging indent: the first line starts with `first`, the rest
 /// with `rest`, so a numbered or bulleted paragraph reads as one item.
 fn hang(text: &str, first: &str, rest: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut indent = first;
-    let mut line = String::from(first);
-    for word in text.split_whitespace() {
-        if line.len() > indent.len()
-            && super::wrap::columns(&line) + 1 + super::wrap::columns(word) > width
-        {
-            out.push_str(line.trim_end());
-            out.push('\n');
-            indent = rest;
-            line = String::from(rest);
-        }
-        if line.len() > indent.len() {
-            line.push(' ');
-        }
-        line.push_str(word);
+    let words = super::wrap::words(text);
+    if words.is_empty() {
+        return String::new();
     }
-    if line.len() > indent.len() {
-        out.push_str(&line);
+    let mut out = String::new();
+    for line in super::wrap::fill(&words, first, rest, width) {
+        out.push_str(line.trim_end());
         out.push('\n');
     }
     out

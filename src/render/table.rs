@@ -305,28 +305,17 @@ fn narrow(rows: &[Row], color: bool, width: usize) -> String {
     out
 }
 
-/// Break `text` at spaces into lines of at most `width` characters, continuation
+/// Break `text` at spaces into lines of at most `width` columns, continuation
 /// lines indented by `indent` spaces.
 fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
-    let lead = text.len() - text.trim_start().len();
-    let mut lines = Vec::new();
-    let mut line = text[..lead].to_owned();
-    let mut empty = true;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let len = super::wrap::columns(&line);
-        let need = super::wrap::columns(word) + usize::from(!empty);
-        if !empty && len + need > width {
-            lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    lines.push(line);
-    lines
+    let body = text.trim_start();
+    let lead = &text[..text.len() - body.len()];
+    let rest = " ".repeat(indent);
+    let words = super::wrap::words(body);
+    super::wrap::fill(&words, lead, &rest, width)
+        .into_iter()
+        .map(std::borrow::Cow::into_owned)
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
-//! Wrapping messages for the terminal: at word boundaries, to its width, so an
+//! Wrapping text for the terminal: at word boundaries, to its width, so an
 //! error's hint never breaks a word or a path mid-way at 80 columns. Widths are
 //! the columns text takes on a terminal (`unicode-width`), not its characters.
+//! Every word-wrapper in the command line (messages, prompts, the timeline, the
+//! narrow status list, policy tables) goes through `fill`, on textwrap.
+
+use std::borrow::Cow;
 
 use unicode_width::UnicodeWidthStr;
 
@@ -9,7 +13,35 @@ pub(crate) fn columns(text: &str) -> usize {
     text.width()
 }
 
-/// `text` as lines of at most `width` columns (when known), each starting with
+/// One line of `text` broken at spaces into lines of at most `width` columns,
+/// the first starting with `first` and the rest with `rest`. Runs of spaces inside
+/// a line are kept (they align a header's values); a word longer than a line (a
+/// path, a hash) runs over rather than being split, since it is typed or
+/// searched for whole.
+pub(crate) fn fill<'a>(
+    text: &'a str,
+    first: &'a str,
+    rest: &'a str,
+    width: usize,
+) -> Vec<Cow<'a, str>> {
+    let options = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        // Each line as full as it can be, as people wrap by hand; textwrap's
+        // optimal fit would move words back to even out the lines.
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+    textwrap::wrap(text, options)
+}
+
+/// `text`'s words with one space between each: tabs, line breaks and runs of
+/// spaces count as one.
+pub(crate) fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` as lines of fewer than `width` columns (when known), each starting with
 /// `indent`; a word longer than a line (a long path) stands on its own line.
 pub(crate) fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {
     let mut out = String::new();
@@ -20,21 +52,18 @@ pub(crate) fn wrap(text: &str, indent: &str, width: Option<usize>) -> String {
         };
         // A line of a list inside the message keeps its own indentation.
         let lead = format!("{indent}{}", &para[..para.len() - para.trim_start().len()]);
-        let mut line = lead.clone();
-        for word in para.split_whitespace() {
-            let fits = line.trim().is_empty() || columns(&line) + 1 + columns(word) < width;
-            if !fits {
-                out.push_str(line.trim_end());
-                out.push('\n');
-                line = lead.clone();
-            }
-            if !line.trim().is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
+        let words = words(para);
+        if words.is_empty() {
+            out.push_str(lead.trim_end());
+            out.push('\n');
+            continue;
         }
-        out.push_str(line.trim_end());
-        out.push('\n');
+        // One column short of the width: a line that fills the terminal exactly
+        // leaves some terminals' cursor on the next line, showing a blank one.
+        for line in fill(&words, &lead, &lead, width - 1) {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
     }
     out
 }
@@ -54,67 +83,21 @@ pub(crate) fn hanging(text: &str, width: usize) -> String {
             out.push_str(line);
             continue;
         }
-        let lead = &body[..body.len() - body.trim_start().len()];
+        // The line's own indentation is no place to break: it leads the first
+        // line, and the continuation lines hang four further in.
+        let text = body.trim_start();
+        let lead = &body[..body.len() - text.len()];
         let hang = format!("{lead}    ");
-        // The text is cut only at the space before a word that would not fit;
-        // everything else (the spaces that align a header's values) is kept.
-        let mut rest = body;
-        let mut prefix = "";
-        loop {
-            let room = width.saturating_sub(columns(prefix));
-            match cut(rest, room, prefix.is_empty().then_some(lead.len())) {
-                Some((head, tail)) => {
-                    out.push_str(prefix);
-                    out.push_str(head);
-                    out.push('\n');
-                    rest = tail;
-                    prefix = &hang;
-                }
-                None => {
-                    out.push_str(prefix);
-                    out.push_str(rest);
-                    break;
-                }
-            }
-        }
+        let lines = fill(text, lead, &hang, width);
+        out.push_str(&lines.join("\n"));
         out.push_str(end);
     }
     out
 }
 
-/// Where to break `text` to fit `room` columns: the text before the last run of
-/// spaces that leaves a fitting head, and the text after it; `None` if it all
-/// fits or no space leaves anything (one long word runs over). Spaces in the
-/// first `skip` bytes (a line's own indentation) are no place to break.
-fn cut(text: &str, room: usize, skip: Option<usize>) -> Option<(&str, &str)> {
-    if columns(text) <= room {
-        return None;
-    }
-    let skip = skip.unwrap_or(0);
-    let mut best = None;
-    let mut first = None;
-    for (i, c) in text.char_indices() {
-        if c != ' ' || i <= skip || text[..i].ends_with(' ') {
-            continue;
-        }
-        let head = text[..i].trim_end();
-        let tail = text[i..].trim_start();
-        if head.trim().is_empty() || tail.is_empty() {
-            continue;
-        }
-        first.get_or_insert((head, tail));
-        if columns(head) <= room {
-            best = Some((head, tail));
-        } else {
-            break;
-        }
-    }
-    best.or(first)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{hanging, wrap};
+    use super::{columns, fill, hanging, wrap};
 
     #[test]
     fn long_lines_hang_under_themselves_and_words_stay_whole() {
@@ -164,5 +147,25 @@ mod tests {
             wrap("two problems:\n  a: b", "", Some(40)),
             "two problems:\n  a: b\n"
         );
+    }
+
+    /// A CJK character and an emoji take two columns each: counted as one (by
+    /// `chars()`), these lines would run 20 to 40 columns past the terminal.
+    #[test]
+    fn wide_characters_wrap_by_the_columns_they_take() {
+        let text = "児童相談所 と 学校 の 意見 が 合わない 😟😟 ".repeat(12);
+        for width in [80, 41] {
+            let filled = fill(text.trim(), "  ", "      ", width);
+            assert!(filled.len() > 2, "{filled:?}");
+            assert!(filled.iter().all(|l| columns(l) <= width), "{filled:?}");
+            // Full lines: the next word would not have fitted.
+            let wrapped = wrap(&text, "", Some(width));
+            assert!(wrapped.lines().all(|l| columns(l) < width), "{wrapped}");
+            let hung = hanging(&text, width);
+            assert!(hung.lines().all(|l| columns(l) <= width), "{hung}");
+            assert!(hung.lines().any(|l| columns(l) > width - 12), "{hung}");
+            let words = |t: &str| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+            assert_eq!(words(&hung), words(&text));
+        }
     }
 }

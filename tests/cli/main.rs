@@ -17,6 +17,7 @@ mod history;
 mod hostile;
 mod hostile_text;
 mod integrity;
+mod man;
 mod newcomer;
 mod partnerships;
 mod policies;

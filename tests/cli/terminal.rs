@@ -62,7 +62,7 @@ fn committed_manual_pages_match_the_binary() {
     }
     let main = env.ok(&["man", "--roff"]);
     assert!(
-        main.contains(".TH \"ESCALATE\" \"1\"") && main.contains("EXIT STATUS"),
+        main.contains(".TH ESCALATE 1 ") && main.contains("EXIT STATUS"),
         "{main}"
     );
 }

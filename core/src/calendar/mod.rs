@@ -96,15 +96,25 @@ pub enum Origin {
     Closure,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum CalendarError {
-    #[error(
-        "unknown division \"{0}\": expected one of england-and-wales, scotland, northern-ireland"
-    )]
     UnknownDivision(String),
-    #[error("cannot import GOV.UK bank holidays: {0}")]
     Import(String),
 }
+
+impl std::fmt::Display for CalendarError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CalendarError::UnknownDivision(name) => write!(
+                f,
+                "unknown division \"{name}\": expected one of england-and-wales, scotland, northern-ireland"
+            ),
+            CalendarError::Import(why) => write!(f, "cannot import GOV.UK bank holidays: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for CalendarError {}
 
 #[cfg(test)]
 mod tests {

@@ -191,7 +191,10 @@ impl Dir {
                 use std::os::unix::fs::OpenOptionsExt;
                 std::fs::OpenOptions::new()
                     .read(true)
-                    .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)
+                    .custom_flags(
+                        (rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::NONBLOCK).bits()
+                            as i32,
+                    )
                     .open(path)
                     .ok()
             },
@@ -437,7 +440,9 @@ fn open_regular(path: &Path) -> std::io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+        options.custom_flags(
+            (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOFOLLOW).bits() as i32,
+        );
     }
     let file = options.open(path)?;
     if !file.metadata()?.is_file() {

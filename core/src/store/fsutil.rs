@@ -318,8 +318,10 @@ fn open_checked(options: &mut OpenOptions, path: &Path, links: Links) -> std::io
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(match links {
-            Links::Follow => libc::O_NONBLOCK,
-            Links::Refuse => libc::O_NOFOLLOW | libc::O_NONBLOCK,
+            Links::Follow => rustix::fs::OFlags::NONBLOCK.bits() as i32,
+            Links::Refuse => {
+                (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32
+            }
         });
     }
     #[cfg(not(unix))]
@@ -343,7 +345,7 @@ fn open_checked(options: &mut OpenOptions, path: &Path, links: Links) -> std::io
 pub(crate) fn is_link_error(e: &std::io::Error) -> bool {
     #[cfg(unix)]
     {
-        e.raw_os_error() == Some(libc::ELOOP)
+        e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
     }
     #[cfg(not(unix))]
     {
@@ -501,7 +503,9 @@ pub(crate) fn each_journal_stem<T>(
         use std::os::unix::fs::OpenOptionsExt;
         let fd = OpenOptions::new()
             .read(true)
-            .custom_flags(libc::O_DIRECTORY | libc::O_NONBLOCK)
+            .custom_flags(
+                (rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+            )
             .open(dir)?;
         let mut buf = Vec::with_capacity(256 << 10);
         let mut names = rustix::fs::RawDir::new(&fd, buf.spare_capacity_mut());
