@@ -3,6 +3,7 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
+mod command_error;
 mod commands;
 mod complete;
 mod datadir;
@@ -430,7 +431,7 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
         // --quiet: the ID and errors only (`escalate key show` shows the key).
         for notice in session.keys.take_notices() {
             if !ctx.quiet {
-                ctx.ui.note(&notice);
+                ctx.ui.note(&command_error::key_notice_words(&notice));
             }
         }
     }
@@ -523,6 +524,13 @@ pub(crate) fn after_change(
 ) -> Result<Output> {
     for w in &loaded.warnings {
         ctx.ui.warn(&format!("dispute {}: {w}", loaded.dispute.id));
+    }
+    if let Some(why) = &loaded.key_not_allowed {
+        ctx.ui.warn(&format!(
+            "dispute {}: {}",
+            loaded.dispute.id,
+            command_error::key_not_allowed_words(why)
+        ));
     }
     let session = ctx.session()?;
     let calendar = session.calendar_for(&loaded.policy);
