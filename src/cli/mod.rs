@@ -396,6 +396,36 @@ fn env_var(name: &str) -> Option<std::ffi::OsString> {
     std::env::var_os(name).filter(|v| !v.is_empty())
 }
 
+/// A command line clap did not run: bad usage, said on standard error as clap
+/// says it; or `--help`, `--version` and `help`, whose text is output and goes
+/// through the sink like every command's (so `escalate --help > /dev/full`
+/// fails, where clap's own printing would report success).
+pub(crate) fn not_parsed(e: &clap::Error) -> i32 {
+    if e.use_stderr() {
+        let _ = e.print();
+        return e.exit_code();
+    }
+    let styled = e.render();
+    // As clap decides for its own output: styled only for a person.
+    let text = if std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    {
+        styled.ansi().to_string()
+    } else {
+        styled.to_string()
+    };
+    let mut stdout = sink::stdout();
+    let written = stdout.write_all(text.as_bytes());
+    match sink::finish(&mut stdout, written) {
+        Ok(()) => e.exit_code(),
+        Err(failed) => {
+            drop(stdout);
+            Ui::detect(ColorChoice::Never).error(&failed);
+            failed.exit_code()
+        }
+    }
+}
+
 /// Run a parsed command line; returns the process exit code.
 pub(crate) fn main(mut cli: Cli) -> i32 {
     escalate_core::store::fsutil::survive_file_size_limit();
