@@ -284,3 +284,78 @@ fn remote_next(problem: RemoteProblem) -> &'static str {
         RemoteProblem::Unreachable => "Keep recording as usual: nothing is lost. Run `escalate sync` when you are connected.",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_remote_says_to_sync_or_to_join_again() {
+        let hint = |problem, joining| {
+            hint_words(&Hint::Remote {
+                problem,
+                remote: "https://example.org/p.git".into(),
+                joining,
+            })
+        };
+        assert_eq!(
+            hint(RemoteProblem::Unreachable, false),
+            "Everything recorded here is kept. Keep recording as usual: nothing is lost. Run `escalate sync` when you are connected."
+        );
+        assert_eq!(
+            hint(RemoteProblem::Credentials, false),
+            "Everything recorded here is kept. Check you can reach it with your own git login (ask whoever runs the repository for access), then run `escalate sync`."
+        );
+        assert_eq!(
+            hint(RemoteProblem::NotFound, true),
+            "Check the address https://example.org/p.git for a typing mistake, or ask whoever runs the partnership's repository for it; then run `escalate share join` again with it."
+        );
+    }
+
+    #[test]
+    fn key_notices_say_what_to_run() {
+        let damaged = key_notice_words(&KeyNotice::SignersDamaged {
+            path: "/d/signers".into(),
+            line: 2,
+            what: "no key".into(),
+        });
+        assert_eq!(
+            damaged,
+            "the signers file /d/signers is damaged at line 2 (no key), so lines were checked against their signatures only, not who may sign for whom; run `escalate verify`"
+        );
+        assert!(key_not_allowed_words("it is not listed").ends_with(
+            "allows your key (it is not listed): send the line `escalate key show` prints to whoever keeps the signers file"
+        ));
+    }
+
+    #[test]
+    fn lists_are_worded_as_a_policy_names_them() {
+        let fields = Hint::PolicyFields {
+            policy: "gscb".into(),
+            fields: vec![
+                ("lead".into(), "Lead agency".into()),
+                ("x".into(), "X".into()),
+            ],
+        };
+        assert_eq!(
+            hint_words(&fields),
+            "Its fields are: lead (Lead agency); x (X)."
+        );
+        let none = Hint::PolicyFields {
+            policy: "gscb".into(),
+            fields: Vec::new(),
+        };
+        assert_eq!(
+            hint_words(&none),
+            "Policy gscb defines no fields; leave out --field."
+        );
+        let jump = Hint::OnlyRolesMayJump {
+            roles: vec!["LADO".into(), "DSL".into()],
+            stage: "3".into(),
+        };
+        assert_eq!(
+            hint_words(&jump),
+            "Only \"LADO\" or \"DSL\" may take a dispute straight to stage 3 (--as ROLE)."
+        );
+    }
+}

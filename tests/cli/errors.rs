@@ -294,6 +294,28 @@ fn a_new_key_is_announced_with_the_command_to_show_it() {
     );
 }
 
+#[test]
+fn signers_warnings_say_what_to_run() {
+    let env = Env::new();
+    env.open_gscb(&[]);
+    let out = env.cmd(&["verify"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let flat = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("warning: signers not pinned: there is no `signers` file in the data directory, so each signature was checked but not who may sign for whom (see `escalate key show`)"),
+        "{err}"
+    );
+    std::fs::write(env.data().join("signers"), "not a signers line\n").unwrap();
+    let out = env.cmd(&["status"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let flat = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("is damaged at line 1")
+            && flat.contains("so lines were checked against their signatures only, not who may sign for whom; run `escalate verify`"),
+        "{err}"
+    );
+}
+
 // 3. Every command's output goes through the one sink.
 
 /// Run with standard output going to /dev/full (every write fails: no space).
