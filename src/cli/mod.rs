@@ -448,6 +448,7 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
         }
     };
     let writes = datadir::writes_data(&cli.command);
+    let records = cli.command.records();
     let creating = datadir::creating(&cli.command, &ctx);
     let result = match datadir::before(&cli.command, &ctx, explicit_dir) {
         Ok(Some(output)) => Ok(output),
@@ -472,6 +473,15 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
             let written = output.write_to(&mut stdout);
             match sink::finish(&mut stdout, written) {
                 Err(e) => {
+                    // The line was appended before the output was written: a
+                    // person who reads only "could not write" would record
+                    // it twice (and after `open`, the new ID is what was lost).
+                    let e = match records {
+                        true => e.with_hint(
+                            "What the command recorded was recorded before its output failed: look with `escalate status` or `escalate show ID` before running it again.",
+                        ),
+                        false => e,
+                    };
                     ctx.ui.error(&e);
                     e.exit_code()
                 }

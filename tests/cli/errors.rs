@@ -381,6 +381,27 @@ fn output_that_cannot_be_written_fails_and_a_closed_pipe_does_not() {
         &["help", "open"],
         &["open", "--help"],
     ];
+    // A recording command has recorded when its output fails: it says so,
+    // or the person would record it again.
+    let before = std::fs::read_to_string(env.journal(&id))
+        .unwrap()
+        .lines()
+        .count();
+    let out = to_full_disk(&env, &["discuss", &id, "--note", "Spoke", "--with", "Sam"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let flat = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let after = std::fs::read_to_string(env.journal(&id))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(after, before + 1, "{err}");
+    assert!(
+        flat.contains("What the command recorded was recorded before its output failed: look with `escalate status` or `escalate show ID` before running it again."),
+        "{err}"
+    );
+    let out = to_full_disk(&env, &["status"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("was recorded"));
     for args in commands {
         let out = to_full_disk(&env, args);
         let err = String::from_utf8_lossy(&out.stderr);
