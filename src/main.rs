@@ -16,7 +16,9 @@ use clap::{CommandFactory, Parser};
 fn main() {
     // Answers the shell's Tab requests (COMPLETE=<shell>) and exits; otherwise a no-op.
     clap_complete::CompleteEnv::with_factory(cli::Cli::command).complete();
-    let cli = cli::Cli::parse();
-    let code = cli::main(cli);
+    let code = match cli::Cli::try_parse() {
+        Ok(cli) => cli::main(cli),
+        Err(e) => cli::not_parsed(&e),
+    };
     std::process::exit(code);
 }

@@ -1,11 +1,15 @@
 //! The one error type every operation returns (jj's `CommandError` is the model):
-//! a kind, which picks the exit code, a message, and the hints that say what to
-//! do next. Messages are written for the person at the keyboard, in their words;
-//! they name disputes by ID only, never a child, because error text ends up in
-//! logs and e-mails.
+//! a kind, which picks the exit code, a message that says what is wrong, and
+//! typed hints for what to do next. The message describes; the advice ("run
+//! `escalate verify`") is the command line's, which turns each `Hint` into words
+//! where the error is shown, so the core never names a command or a flag.
+//! Messages name disputes by ID only, never a child, because error text ends up
+//! in logs and e-mails.
 
 use std::fmt;
 use std::path::PathBuf;
+
+use chrono::NaiveDate;
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -49,7 +53,7 @@ pub struct Error(Box<Inner>);
 struct Inner {
     kind: ErrorKind,
     message: String,
-    hints: Vec<String>,
+    hints: Vec<Hint>,
     damage: Option<Damage>,
     detail: Option<Detail>,
     source: Option<std::io::Error>,
@@ -65,7 +69,301 @@ pub enum Detail {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-const JOURNAL_HINT: &str = "Nothing was changed. Run `escalate verify` for details; keep a copy of the file before anyone edits it.";
+/// What the user can do next, as a value: the command line turns each into words
+/// (`src/cli/command_error.rs`), so the core never writes command-line advice.
+/// Named by what the user should do; each carries the values its words need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hint {
+    /// Words the command line wrote itself. The core never uses this
+    /// (tests/cli/errors.rs checks).
+    Said(String),
+
+    // Faults and damage.
+    /// A fault in escalate: report it with the command that was run.
+    ReportFault,
+    /// A journal is damaged: see `verify`, keep a copy before anyone edits it.
+    VerifyThenKeepCopy,
+    /// Something other than escalate changed a journal while it was read.
+    RunAgainThenVerify,
+    /// The journal is newer than this escalate: install the newer one.
+    InstallNewerToRead,
+    /// A file escalate keeps is newer than this escalate.
+    UpdateEscalate,
+    /// Another command holds the lock.
+    WaitForOtherCommand,
+    /// The signers file has a bad line.
+    FixSignersLine,
+    /// The agencies file does not parse.
+    FixAgencyFile,
+    /// A stored calendar file is damaged; `bank_holidays` says which one.
+    RestoreCalendarFile { name: String, bank_holidays: bool },
+    /// A checkpoint file was not written by escalate as it is.
+    UseCheckpointAsWritten,
+    /// Checkpoints are never replaced.
+    NewCheckpointName,
+    /// The config file does not parse; these are its keys.
+    FixOrDeleteConfig { keys: Vec<String> },
+
+    // The data directory, IDs, settings.
+    /// The data directory does not exist.
+    CheckDataDir,
+    /// No dispute has this ID (in the data directory `root`).
+    CheckIdOrList { root: PathBuf },
+    /// More than one dispute starts with what was typed.
+    TypeMoreOfId,
+    /// What was typed is not shaped like an ID.
+    IdShape,
+    /// The year setting is not valid.
+    WriteYearSetting,
+    /// The sync setting takes `auto` or `manual`.
+    SyncSettingValues,
+    /// There is no such setting: these are (name, what it is).
+    KnownSettings { settings: Vec<(String, String)> },
+
+    // Agencies.
+    /// `agency add` needs a name.
+    AgencyAddExample,
+    /// See the agency list.
+    AgencyList,
+    /// Add the agency before giving it an alias.
+    AddAgencyFirst { name: String },
+
+    // Keys and signers.
+    /// The signers file does not allow this user's key yet.
+    SendKeyToSignersKeeper,
+    /// The key file cannot be read: move it aside, make a new one.
+    MoveKeyAsideMakeNew,
+    /// The key is not ed25519.
+    ReplaceKeyNotEd25519,
+    /// The key has a passphrase.
+    ReplaceKeyWithPassphrase,
+    /// The key directory is not private.
+    SetPrivateKeyDir,
+    /// The key directory is inside the data directory.
+    SetKeyDirOutsideData,
+    /// A key exists already.
+    ShowOrReplaceKey,
+
+    // Policies.
+    /// A policy file has problems: where the keys are described.
+    PolicyManual,
+    /// A policy file reuses another's id.
+    GivePolicyOwnId,
+    /// A user policy file is broken.
+    FixPolicyFile,
+    /// There is no such policy: these are the known ones.
+    KnownPolicies { ids: Vec<String> },
+    /// The policy defines no field of that id; these are its fields (id, label).
+    PolicyFields {
+        policy: String,
+        fields: Vec<(String, String)>,
+    },
+    /// A field takes one of these values.
+    FieldValues { field: String, values: Vec<String> },
+    /// The policy has no category of that name; these are its categories (id, name).
+    PolicyCategories {
+        policy: String,
+        categories: Vec<(String, String)>,
+    },
+    /// The policy does not cover this disagreement.
+    FollowOtherProcedure,
+
+    // Text and times.
+    /// An empty text flag.
+    GiveText { flag: String },
+    /// A text flag holds a character that cannot be recorded.
+    RetypeText(Retype),
+    /// A text flag is too long.
+    ShortenText,
+    /// The journal's room for notes is used up; `closing` when the command
+    /// closes the dispute.
+    KeepLongNotesElsewhere { closing: bool },
+    /// A time could not be read.
+    TimeFormat,
+    /// `--at` is in the future.
+    AtIsForThePast,
+    /// `--at` is before the last event.
+    GiveLaterTime,
+    /// The last line is dated after now: correct it with `amend`.
+    AmendWrongClock { id: String, line: u64 },
+
+    // Recording on a dispute.
+    /// The dispute changed between the preview and the confirmation.
+    ConfirmNewPlan,
+    /// The dispute is closed.
+    ReopenFirst { id: String },
+    /// The dispute must be resolved first.
+    ResolveFirst { id: String },
+    /// The policy wants a discussion recorded before escalating.
+    DiscussFirst { id: String },
+    /// The policy moves one stage at a time.
+    EscalateWithoutTo { id: String },
+    /// Only these roles may jump to that stage.
+    OnlyRolesMayJump { roles: Vec<String>, stage: String },
+    /// The policy branches: choose a stage (label, name).
+    ChooseBranch { choices: Vec<(String, String)> },
+    /// The dispute moved on; resolve it where it is now.
+    ResolveAtCurrentStage,
+    /// What was asked is already so.
+    NothingToRecord,
+    /// The dispute is already past that stage.
+    ShowWhereItStands { id: String },
+    /// A `--due` date before the stage starts; `agree` when it came from `agree`.
+    DueOnOrAfter { first: NaiveDate, agree: bool },
+    /// A later date the policy lets the parties agree.
+    AgreeLaterDate { policy: String, stage: String },
+    /// A later date the policy does not allow.
+    EarlierDateOnly { date: NaiveDate },
+    /// `--arose` after the opening.
+    AroseOnOrBeforeOpening,
+    /// `--with` names the raising agency.
+    WithIsOtherAgency,
+    /// Opening at a later stage needs a role.
+    OpenAtFirstStageOrAs { first: String, role: String },
+    /// Opening at a later stage needs immediate harm.
+    OnlyImmediateHarmStartsLater,
+    /// Opening at a later stage is not allowed.
+    LeaveOutStage,
+    /// Starting past stage 1 needs a reason.
+    GiveStartReason,
+    /// The subject kind does not match the policy.
+    SubjectKind { adults: bool },
+    /// The dispute is already urgent.
+    LeaveOutUrgent,
+    /// See each event's line number.
+    ShowLineNumbers { id: String },
+    /// `--happened` is in the future.
+    HappenedIsPast,
+    /// A correction would put events out of order.
+    CorrectThatFirst,
+    /// `reopen` on an open dispute.
+    RecordDiscussOrEscalate,
+
+    // The calendar.
+    /// A closure ends before it starts.
+    ClosureFromThenTo,
+    /// A closure is very long.
+    CheckClosureDates,
+    /// Not a closure day: these are that year's.
+    ClosureDaysThatYear { days: Vec<String> },
+
+    // Sharing.
+    /// git is not installed.
+    InstallGit,
+    /// A git command failed in the repository `root`.
+    CheckRepositoryThenSync { root: PathBuf },
+    /// The repository has git settings escalate will not run with.
+    RemoveGitSetting { root: PathBuf, key: String },
+    /// The remote at `remote` failed; `joining` when its address was just typed
+    /// to join (check it and join again), else sync again once put right.
+    Remote {
+        problem: RemoteProblem,
+        remote: String,
+        joining: bool,
+    },
+    /// The repository holds a file escalate never writes.
+    TellKeeperNotOurs,
+    /// A witness file is damaged.
+    TellKeeperClonesHoldHistory,
+    /// The partnership's copy of a journal is damaged.
+    TellKeeperVerifyHistory,
+    /// A shared commit changed shared lines (`short` names it).
+    TellKeeperCommitChangedLines { short: String },
+    /// Shared lines were changed in the partnership's copy.
+    SharedLinesNeverChange,
+    /// `verify --history` on an unshared directory.
+    VerifyChecksJournals,
+    /// A pinned policy copy has not arrived yet.
+    SyncWhenPolicyArrives,
+    /// The sync lock is stale or busy.
+    SyncAgainInAMinute,
+    /// Another sync is running.
+    SyncWhenOtherFinishes,
+    /// The directory is not shared.
+    ShareInitOrJoin,
+    /// Something not escalate's sits in a shared folder.
+    MoveAsideThenSync,
+    /// The repository is part-way through a git operation.
+    FinishGitOperation {
+        root: PathBuf,
+        operation: GitOperation,
+    },
+    /// A sync step failed.
+    SyncAgainThenTellKeeper,
+    /// The partnership's history was rewritten.
+    RestoreRewrittenHistory { short: String, branch: String },
+    /// A file escalate does not own changed on both sides.
+    KeepPartnershipVersion {
+        root: PathBuf,
+        fetched: String,
+        file: String,
+    },
+    /// The journal ends with an incomplete line.
+    RecordNextEventThenSync { id: String },
+    /// The repository file is newer than this escalate.
+    InstallPartnershipVersion,
+    /// The repository needs a newer escalate to write.
+    InstallNewerEscalate,
+    /// `share init` on a shared directory.
+    AlreadySharedSync,
+    /// `share join` into a directory with disputes.
+    JoinIntoNewDirectory,
+    /// Joined, but the history lost lines a member saw shared.
+    JoinedButHistoryCut { path: PathBuf },
+    /// `share join` of an empty repository.
+    FirstAgencyInits,
+    /// The remote is not a partnership repository.
+    CheckAddressOrInit,
+    /// A file only escalate writes was changed: `share repair`.
+    ShareRepair,
+    /// A commit needs undoing.
+    RevertCommit { commit: String },
+}
+
+/// Why a text cannot be recorded as typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retype {
+    /// A bidirectional control character.
+    Bidi,
+    /// A line break or tab in a one-line field.
+    LineBreak,
+    /// A carriage return on its own.
+    CarriageReturn,
+    /// A terminal escape.
+    Escape,
+    /// Any other control character.
+    Control,
+}
+
+/// A git operation a person (or a crash) left part-way in the repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GitOperation {
+    Rebase,
+    Merge,
+    CherryPick,
+    Revert,
+}
+
+/// How talking to the partnership's repository failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemoteProblem {
+    Credentials,
+    NotFound,
+    Rejected,
+    Unreachable,
+}
+
+impl From<String> for Hint {
+    fn from(words: String) -> Self {
+        Hint::Said(words)
+    }
+}
+
+impl From<&str> for Hint {
+    fn from(words: &str) -> Self {
+        Hint::Said(words.to_owned())
+    }
+}
 
 impl Error {
     fn new(kind: ErrorKind, message: String) -> Self {
@@ -89,9 +387,7 @@ impl Error {
 
     /// A bug in escalate rather than a problem with the request or the data.
     pub fn internal(message: impl Into<String>) -> Self {
-        Error::new(ErrorKind::Internal, message.into()).with_hint(
-            "This is a fault in escalate, not in what you typed; nothing was written. Please report it with the command you ran.",
-        )
+        Error::new(ErrorKind::Internal, message.into()).with_hint(Hint::ReportFault)
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
@@ -113,7 +409,7 @@ impl Error {
     fn damaged_journal_at(path: PathBuf, line: Option<usize>, what: String) -> Self {
         let at = line.map(|n| format!(" at line {n}")).unwrap_or_default();
         let message = format!("journal {} is damaged{at}: {what}", path.display());
-        let mut e = Error::new(ErrorKind::Damaged, message).with_hint(JOURNAL_HINT);
+        let mut e = Error::new(ErrorKind::Damaged, message).with_hint(Hint::VerifyThenKeepCopy);
         e.0.damage = Some(Damage { path, line, what });
         e
     }
@@ -124,11 +420,11 @@ impl Error {
     pub fn damaged_file(
         path: impl Into<PathBuf>,
         what: impl Into<String>,
-        hint: impl Into<String>,
+        hint: impl Into<Hint>,
     ) -> Self {
         let (path, what) = (path.into(), what.into());
         let message = format!("{} is damaged: {what}", path.display());
-        let mut e = Error::new(ErrorKind::Damaged, message).with_hint(hint);
+        let mut e = Error::new(ErrorKind::Damaged, message).with_hint(hint.into());
         e.0.damage = Some(Damage {
             path,
             line: None,
@@ -138,9 +434,10 @@ impl Error {
     }
 
     /// Add a next step the user can take. The first hint is the most specific;
-    /// later ones add to it.
-    pub fn with_hint(mut self, text: impl Into<String>) -> Self {
-        self.0.hints.push(text.into());
+    /// later ones add to it. The core gives a typed `Hint`; the command line
+    /// may give its own words (a `String`, which becomes `Hint::Said`).
+    pub fn with_hint(mut self, hint: impl Into<Hint>) -> Self {
+        self.0.hints.push(hint.into());
         self
     }
 
@@ -158,7 +455,7 @@ impl Error {
         self.0.kind
     }
 
-    pub fn hints(&self) -> &[String] {
+    pub fn hints(&self) -> &[Hint] {
         &self.0.hints
     }
 
@@ -224,12 +521,15 @@ mod tests {
             "journal /d/A.jsonl is damaged: it is a directory"
         );
         assert_eq!(whole.damage().unwrap().line, None);
-        assert_eq!(whole.hints(), [JOURNAL_HINT]);
+        assert_eq!(whole.hints(), [Hint::VerifyThenKeepCopy]);
     }
 
     #[test]
     fn hints_accumulate() {
         let e = Error::refused("no").with_hint("first").with_hint("second");
-        assert_eq!(e.hints(), ["first", "second"]);
+        assert_eq!(
+            e.hints(),
+            [Hint::Said("first".into()), Hint::Said("second".into())]
+        );
     }
 }

@@ -10,7 +10,7 @@ use crate::domain::dispute::{Dispute, Uncounted};
 use crate::domain::event::{Event, Opened};
 use crate::domain::id::DisputeId;
 use crate::domain::plan::{self, Action, Effects, Situation};
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::policy::{Catalogue, LoadedPolicy};
 use crate::store::cache;
 use crate::store::journal;
@@ -93,6 +93,10 @@ pub struct Loaded {
     /// The aftermath of an interrupted command (see `journal::Contents::warnings`),
     /// or what this command repaired; never a reason to refuse.
     pub warnings: Vec<String>,
+    /// Why the signers file does not allow the key this command just recorded
+    /// with (`None`: it does, or nothing was recorded): the lines are kept but
+    /// count nowhere until it does.
+    pub key_not_allowed: Option<String>,
 }
 
 impl Loaded {
@@ -148,6 +152,7 @@ impl View {
                     policy: self.policy,
                     head: e.head,
                     warnings: e.warnings,
+                    key_not_allowed: None,
                 }),
                 // Damaged past its checksum, or another dispute's: the journal says.
                 None => s.load(id),
@@ -250,7 +255,7 @@ impl Session {
                 clock::human_instant(&t),
                 clock::human_instant(now)
             ))
-            .with_hint("--at records when something already happened; leave it out to use the current time.")),
+            .with_hint(Hint::AtIsForThePast)),
             other => Ok(other),
         }
     }
@@ -361,6 +366,7 @@ impl Session {
             policy,
             head: contents.head,
             warnings,
+            key_not_allowed: None,
         })
     }
 
@@ -670,17 +676,9 @@ impl Session {
         Ok(disagreed)
     }
 
-    /// Who records: the actor, signing with their key (created on first use).
-    /// Said after recording when the signers file does not allow this user's
-    /// key for their name now: the line is kept but counts nowhere until it
-    /// does, and a new colleague should hear that at once, not at month end.
-    pub(crate) fn own_line_not_counted(&self) -> Option<String> {
-        self.own_key_refused().map(|why| format!(
-            "the line was recorded but does not count, and nor will any you record, until the signers file allows your key ({why}): send the line `escalate key show` prints to whoever keeps the signers file"
-        ))
-    }
-
-    /// Why the signers file does not allow this user's key for their name now.
+    /// Why the signers file does not allow this user's key for their name now:
+    /// said after recording (`Loaded::key_not_allowed`), since a new colleague
+    /// should hear at once, not at month end, that their lines count nowhere.
     fn own_key_refused(&self) -> Option<String> {
         let signers = self.keys.signers().ok().flatten()?;
         let key = self.keys.signer(&self.actor).ok()?;
@@ -713,7 +711,7 @@ impl Session {
             return Err(Error::refused(format!(
                 "the signers file does not allow your key ({why}), so a dispute opened with it would not count; nothing was written"
             ))
-            .with_hint("Send the line `escalate key show` prints to whoever keeps the signers file; once it lists your key, run the command again."));
+            .with_hint(Hint::SendKeyToSignersKeeper));
         }
         self.store.pin_policy(&policy)?;
         let author = self.author()?;
@@ -726,6 +724,7 @@ impl Session {
             policy,
             head,
             warnings: Vec::new(),
+            key_not_allowed: None,
         })
     }
 
@@ -785,7 +784,7 @@ impl Session {
                     loaded.policy.policy.clone(),
                     effects,
                 ))))
-                .with_hint("Run the command again to confirm the new plan."));
+                .with_hint(Hint::ConfirmNewPlan));
             }
         }
         let before = writer.contents.records.len();
@@ -794,7 +793,7 @@ impl Session {
         }
         let added = &writer.contents.records[before..];
         loaded.warnings = journal::repairs(added);
-        loaded.warnings.extend(self.own_line_not_counted());
+        loaded.key_not_allowed = self.own_key_refused();
         loaded
             .dispute
             .extend(added, &loaded.policy.policy)
@@ -951,6 +950,7 @@ impl Session {
             policy,
             head: stream.head().to_owned(),
             warnings: stream.warnings(),
+            key_not_allowed: None,
         };
         Ok(Some((loaded, stream)))
     }

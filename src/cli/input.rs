@@ -37,7 +37,7 @@ fn too_long(what: &str) -> Error {
     Error::refused(format!(
         "{what} is more than {MAX_LONG_BYTES} bytes, too long to be recorded: the limit is {MAX_LONG} characters"
     ))
-    .with_hint("Shorten it, or keep the full document in your case system and refer to it here.")
+    .with_hint(escalate_core::error::Hint::ShortenText)
 }
 
 fn read_stdin(ui: &super::Ui, flag: &str) -> Result<String> {

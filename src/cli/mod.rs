@@ -3,6 +3,7 @@
 //! its own module as an `Args` struct (whose doc comments are its help) and a `run`
 //! function that calls the library and returns what to print.
 
+mod command_error;
 mod commands;
 mod complete;
 mod datadir;
@@ -395,6 +396,36 @@ fn env_var(name: &str) -> Option<std::ffi::OsString> {
     std::env::var_os(name).filter(|v| !v.is_empty())
 }
 
+/// A command line clap did not run: bad usage, said on standard error as clap
+/// says it; or `--help`, `--version` and `help`, whose text is output and goes
+/// through the sink like every command's (so `escalate --help > /dev/full`
+/// fails, where clap's own printing would report success).
+pub(crate) fn not_parsed(e: &clap::Error) -> i32 {
+    if e.use_stderr() {
+        let _ = e.print();
+        return e.exit_code();
+    }
+    let styled = e.render();
+    // As clap decides for its own output: styled only for a person.
+    let text = if std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    {
+        styled.ansi().to_string()
+    } else {
+        styled.to_string()
+    };
+    let mut stdout = sink::stdout();
+    let written = stdout.write_all(text.as_bytes());
+    match sink::finish(&mut stdout, written) {
+        Ok(()) => e.exit_code(),
+        Err(failed) => {
+            drop(stdout);
+            Ui::detect(ColorChoice::Never).error(&failed);
+            failed.exit_code()
+        }
+    }
+}
+
 /// Run a parsed command line; returns the process exit code.
 pub(crate) fn main(mut cli: Cli) -> i32 {
     escalate_core::store::fsutil::survive_file_size_limit();
@@ -417,6 +448,7 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
         }
     };
     let writes = datadir::writes_data(&cli.command);
+    let records = cli.command.records();
     let creating = datadir::creating(&cli.command, &ctx);
     let result = match datadir::before(&cli.command, &ctx, explicit_dir) {
         Ok(Some(output)) => Ok(output),
@@ -430,7 +462,7 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
         // --quiet: the ID and errors only (`escalate key show` shows the key).
         for notice in session.keys.take_notices() {
             if !ctx.quiet {
-                ctx.ui.note(&notice);
+                ctx.ui.note(&command_error::key_notice_words(&notice));
             }
         }
     }
@@ -441,6 +473,15 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
             let written = output.write_to(&mut stdout);
             match sink::finish(&mut stdout, written) {
                 Err(e) => {
+                    // The line was appended before the output was written: a
+                    // person who reads only "could not write" would record
+                    // it twice (and after `open`, the new ID is what was lost).
+                    let e = match records {
+                        true => e.with_hint(
+                            "What the command recorded was recorded before its output failed: look with `escalate status` or `escalate show ID` before running it again.",
+                        ),
+                        false => e,
+                    };
                     ctx.ui.error(&e);
                     e.exit_code()
                 }
@@ -523,6 +564,13 @@ pub(crate) fn after_change(
 ) -> Result<Output> {
     for w in &loaded.warnings {
         ctx.ui.warn(&format!("dispute {}: {w}", loaded.dispute.id));
+    }
+    if let Some(why) = &loaded.key_not_allowed {
+        ctx.ui.warn(&format!(
+            "dispute {}: {}",
+            loaded.dispute.id,
+            command_error::key_not_allowed_words(why)
+        ));
     }
     let session = ctx.session()?;
     let calendar = session.calendar_for(&loaded.policy);

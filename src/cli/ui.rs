@@ -87,7 +87,8 @@ impl Ui {
             })
     }
 
-    /// Print an error and its next steps, wrapped at word boundaries to the
+    /// Print an error and its next steps (each hint in the words
+    /// `command_error` gives it), wrapped at word boundaries to the
     /// terminal's width (a terminal would otherwise break words, and paths,
     /// mid-way).
     pub(crate) fn error(&self, e: &Error) {
@@ -97,7 +98,8 @@ impl Ui {
             text.push_str(&crate::render::preview::effects(&plan.0, &plan.1));
         }
         for hint in e.hints() {
-            text.push_str(&wrap::wrap(hint, "  ", width));
+            let words = super::command_error::hint_words(hint);
+            text.push_str(&wrap::wrap(&words, "  ", width));
         }
         self.stderr(&text);
     }

@@ -11,6 +11,7 @@ mod checkpoint;
 mod core;
 mod crash;
 mod due;
+mod errors;
 mod fidelity;
 mod format;
 mod history;

@@ -9,7 +9,7 @@ use chrono::{
 use chrono_tz::Europe::London;
 use chrono_tz::Tz;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 
 /// The time zone every deadline and report period is reckoned in.
 pub(crate) const ZONE: Tz = London;
@@ -30,7 +30,7 @@ pub fn now_from_env() -> Result<Instant> {
                 .ok_or_else(|| Error::usage(format!("{NOW_ENV} is not valid UTF-8")))?;
             parse_instant(text).map_err(|e| {
                 Error::usage(format!("{NOW_ENV}={text:?} is not a date or time: {e}"))
-                    .with_hint("Use RFC 3339 (2026-12-01T09:30:00Z) or a date (2026-12-01).")
+                    .with_hint(Hint::TimeFormat)
             })
         }
     }

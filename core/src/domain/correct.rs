@@ -7,7 +7,7 @@
 use crate::domain::clock::{self, Instant};
 use crate::domain::dispute::{Correction, Dispute, Learned, ObligationState};
 use crate::domain::event::{Event, Record};
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::policy::{Flag, Policy, Trigger};
 
 /// What `amend` is asked to record.
@@ -197,7 +197,7 @@ impl Dispute {
                         self.id,
                         if value { "yes" } else { "no" }
                     ))
-                    .with_hint("Nothing needs recording."));
+                    .with_hint(Hint::NothingToRecord));
                 }
                 Ok(Event::FactLearned {
                     fact: fact.name().to_owned(),
@@ -220,10 +220,9 @@ impl Dispute {
                     "dispute {} has no line {seq}; its lines are numbered 1 to {last}",
                     self.id
                 ))
-                .with_hint(format!(
-                    "Run `escalate show {}` to see each event's line number.",
-                    self.id
-                ))
+                .with_hint(Hint::ShowLineNumbers {
+                    id: self.id.to_string(),
+                })
             })
     }
 
@@ -238,10 +237,9 @@ impl Dispute {
                 self.id,
                 target.event.kind()
             ))
-            .with_hint(format!(
-                "Run `escalate show {}` to see each event's line number.",
-                self.id
-            )));
+            .with_hint(Hint::ShowLineNumbers {
+                id: self.id.to_string(),
+            }));
         }
         let t = clock::human_instant(happened);
         if happened > now {
@@ -249,7 +247,7 @@ impl Dispute {
                 "--happened {t} is in the future (it is now {})",
                 clock::human_instant(now)
             ))
-            .with_hint("--happened says when the event really happened, which has passed."));
+            .with_hint(Hint::HappenedIsPast));
         }
         let events = || self.records.iter().filter(|r| r.event.is_happening());
         if let Some(before) = events().rfind(|r| r.seq < seq) {
@@ -260,7 +258,7 @@ impl Dispute {
                     before.seq,
                     clock::human_instant(&b)
                 ))
-                .with_hint("Events keep the order they were recorded in; if that line's time is wrong too, correct it first."));
+                .with_hint(Hint::CorrectThatFirst));
             }
         }
         if let Some(after) = events().find(|r| r.seq > seq) {
@@ -271,7 +269,7 @@ impl Dispute {
                     after.seq,
                     clock::human_instant(&a)
                 ))
-                .with_hint("Events keep the order they were recorded in; if that line's time is wrong too, correct it first."));
+                .with_hint(Hint::CorrectThatFirst));
             }
         }
         if let (Event::Opened(o), Some(arose)) = (&target.event, self.opened.arose) {
@@ -333,7 +331,7 @@ impl Dispute {
                 "dispute {} is open at stage {}; only a resolved dispute can be reopened",
                 self.id, self.stage
             ))
-            .with_hint("Record what happened with `escalate discuss` or `escalate escalate`."));
+            .with_hint(Hint::RecordDiscussOrEscalate));
         }
         Ok(Event::Reopened { reason })
     }

@@ -11,7 +11,7 @@ use crate::domain::clock::{self, Instant};
 use crate::domain::deadline::{self, Due};
 use crate::domain::event::{Event, Opened, Record};
 use crate::domain::id::DisputeId;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::policy::{
     Anchor, Condition, Deadline, Facts, Flag, LimitScope, Obligation, Policy, Step, Trigger,
 };
@@ -782,9 +782,7 @@ impl Dispute {
                 self.latest_line,
                 clock::human_instant(&self.latest)
             ))
-            .with_hint(
-                "Events are recorded in the order they happened; give a time on or after that one.",
-            ));
+            .with_hint(Hint::GiveLaterTime));
         }
         Err(Error::refused(format!(
             "line {} of dispute {} is dated {}, after the current time ({}); a new event cannot be recorded before it",
@@ -793,10 +791,10 @@ impl Dispute {
             clock::human_instant(&self.latest),
             clock::human_instant(when)
         ))
-        .with_hint(format!(
-            "If that line was recorded with a wrong clock, correct when it happened (the line itself is kept): `escalate amend {} --event {} --happened \"YYYY-MM-DD HH:MM\" --note \"the computer's clock was wrong\"`. If the clock now is wrong, set it right and try again.",
-            self.id, self.latest_line
-        )))
+        .with_hint(Hint::AmendWrongClock {
+            id: self.id.to_string(),
+            line: self.latest_line,
+        }))
     }
 
     pub fn require_open(&self, doing: &str) -> Result<()> {
@@ -806,10 +804,9 @@ impl Dispute {
                 self.id,
                 clock::human_date(clock::london_date(&r.when))
             ))
-            .with_hint(format!(
-                "If it has come back, reopen it first: `escalate reopen {} --reason \"...\"`.",
-                self.id
-            ))),
+            .with_hint(Hint::ReopenFirst {
+                id: self.id.to_string(),
+            })),
             _ => Ok(()),
         }
     }
@@ -828,10 +825,9 @@ impl Dispute {
                 "dispute {} is already at stage {} ({current}), the last stage of {}",
                 self.id, self.stage, policy.id
             ))
-            .with_hint(format!(
-                "Record the decision with `escalate resolve {} --outcome \"...\"`.",
-                self.id
-            )));
+            .with_hint(Hint::ResolveFirst {
+                id: self.id.to_string(),
+            }));
         };
         let urgent_skip = self.facts.immediate_harm
             && policy
@@ -854,10 +850,9 @@ impl Dispute {
                 "stage {} ({current}) has nothing recorded yet: {action}",
                 policy.label(self.stage)
             ))
-            .with_hint(format!(
-                "Record it with `escalate discuss {} --note \"...\" --with \"...\"`, then escalate.",
-                self.id
-            )));
+            .with_hint(Hint::DiscussFirst {
+                id: self.id.to_string(),
+            }));
         }
         let choices = policy.next_choices(self.stage);
         let target = match to {
@@ -891,16 +886,16 @@ impl Dispute {
                     .bypasses
                     .iter()
                     .filter(|b| b.to_stage == target)
-                    .map(|b| format!("{:?}", b.role))
+                    .map(|b| b.role.clone())
                     .collect();
                 Err(Error::refused(format!(
                     "{} moves one stage at a time: dispute {} is at stage {here} and goes to stage {next_label} next",
                     policy.id, self.id
                 ))
                 .with_hint(if roles.is_empty() {
-                    format!("Run `escalate escalate {} --reason \"...\"` without --to.", self.id)
+                    Hint::EscalateWithoutTo { id: self.id.to_string() }
                 } else {
-                    format!("Only {} may take a dispute straight to stage {} (--as ROLE).", roles.join(" or "), policy.label(target))
+                    Hint::OnlyRolesMayJump { roles, stage: policy.label(target).to_string() }
                 }))
             }
         }
@@ -926,9 +921,9 @@ impl Dispute {
         match (holding.as_slice(), plain.as_slice()) {
             ([one], _) | ([], [one]) => Ok(*one),
             _ => {
-                let names: Vec<String> = choices
+                let choices: Vec<(String, String)> = choices
                     .iter()
-                    .map(|s| format!("--to {} ({})", policy.label(s.number), s.name))
+                    .map(|s| (policy.label(s.number).to_string(), s.name.clone()))
                     .collect();
                 Err(Error::refused(format!(
                     "policy {} branches after stage {}: choose where dispute {} goes",
@@ -936,10 +931,7 @@ impl Dispute {
                     policy.label(self.stage),
                     self.id
                 ))
-                .with_hint(format!(
-                    "Run the command again with {}.",
-                    names.join(" or ")
-                )))
+                .with_hint(Hint::ChooseBranch { choices }))
             }
         }
     }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 pub(crate) const LEN: usize = 10;
@@ -97,8 +97,7 @@ pub(crate) fn normalise_prefix(typed: &str) -> Result<String> {
 
 fn bad_id(typed: &str) -> Error {
     let shown: String = typed.chars().filter(|c| !c.is_control()).take(40).collect();
-    Error::usage(format!("{shown:?} is not a dispute ID"))
-        .with_hint("Dispute IDs are 10 letters and digits, e.g. 7K3M9QXA2B. Run `escalate status --all` to list them.")
+    Error::usage(format!("{shown:?} is not a dispute ID")).with_hint(Hint::IdShape)
 }
 
 #[cfg(test)]

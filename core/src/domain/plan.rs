@@ -16,7 +16,7 @@ use crate::domain::correct::Amendment;
 use crate::domain::deadline::Due;
 use crate::domain::dispute::{self, Dispute};
 use crate::domain::event::{Event, Opened, Record};
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::policy::{Policy, SubjectScope};
 
 /// Something a user asks to record on a dispute.
@@ -195,7 +195,7 @@ pub(crate) fn decide(action: Action, s: &Situation) -> Result<Event> {
                     "dispute {} moved from stage {stage} to stage {} since you confirmed; nothing was written",
                     d.id, d.stage
                 ))
-                .with_hint("Run the command again to resolve it at the stage it is at now."));
+                .with_hint(Hint::ResolveAtCurrentStage));
             }
             Ok(Event::Resolved {
                 stage: d.stage,
@@ -209,7 +209,7 @@ pub(crate) fn decide(action: Action, s: &Situation) -> Result<Event> {
                     "dispute {} already records {field} as {value:?}",
                     d.id
                 ))
-                .with_hint("Nothing needs recording."));
+                .with_hint(Hint::NothingToRecord));
             }
             Ok(Event::FieldSet { field, value, note })
         }
@@ -322,10 +322,9 @@ fn moved_on(d: &Dispute, p: &Policy, from: u32) -> Error {
             p.label(d.stage)
         ),
     };
-    Error::refused(format!("{what}; nothing was written")).with_hint(format!(
-        "See where it stands with `escalate show {}`; escalate it again only if it must go further.",
-        d.id
-    ))
+    Error::refused(format!("{what}; nothing was written")).with_hint(Hint::ShowWhereItStands {
+        id: d.id.to_string(),
+    })
 }
 
 /// Where a date for a stage came from, for the words of a refusal.
@@ -366,12 +365,10 @@ pub(crate) fn check_stage_date(
                 clock::human_date(first)
             )
         };
-        return Err(Error::refused(what)
-        .with_hint(format!(
-            "The date is the last day for this stage: give {} or later (a typing mistake in the year or month?){}.",
-            clock::human_date(first),
-            if from == DateFrom::Agree { "" } else { ", or leave out --due to use the policy's date" }
-        )));
+        return Err(Error::refused(what).with_hint(Hint::DueOnOrAfter {
+            first,
+            agree: from == DateFrom::Agree,
+        }));
     }
     let Some(p) = policy_due.filter(|p| date > p.date) else {
         return Ok(());
@@ -392,19 +389,16 @@ pub(crate) fn check_stage_date(
         clock::human_date(p.date)
     );
     Err(if agree {
-        Error::refused(later).with_hint(format!(
-            "Policy {} lets the parties agree a later date for stage {label}, with the reason: `open ... --due DATE --due-reason \"...\"`, or `escalate agree ID --due DATE --note \"...\"` at that stage.",
-            policy.id
-        ))
+        Error::refused(later).with_hint(Hint::AgreeLaterDate {
+            policy: policy.id.clone(),
+            stage: label.to_string(),
+        })
     } else {
         Error::refused(format!(
             "{later}, and policy {} does not let the parties agree a later date for it",
             policy.id
         ))
-        .with_hint(format!(
-            "An earlier date that protects the child can be set at any point of a stage, with a reason; a later one only where the policy lets the parties agree one. Give {} or earlier, or leave the date out to keep the policy's.",
-            clock::human_date(p.date)
-        ))
+        .with_hint(Hint::EarlierDateOnly { date: p.date })
     })
 }
 
@@ -420,11 +414,8 @@ pub(crate) fn open(
 ) -> Result<()> {
     let p = policy;
     if opened.arose.is_some_and(|arose| arose > when) {
-        return Err(
-            Error::refused("--arose is after the dispute was opened").with_hint(
-                "--arose is when the disagreement first arose, on or before the time it is opened.",
-            ),
-        );
+        return Err(Error::refused("--arose is after the dispute was opened")
+            .with_hint(Hint::AroseOnOrBeforeOpening));
     }
     // Every policy is about another agency's decision; within one agency its own
     // procedure applies (gscb 1.10).
@@ -436,9 +427,7 @@ pub(crate) fn open(
             "the agency raising the disagreement and the one challenged are the same ({})",
             opened.with
         ))
-        .with_hint(
-            "--with is the other agency, whose decision you disagree with; a disagreement inside one agency follows that agency's own procedure.",
-        ));
+        .with_hint(Hint::WithIsOtherAgency));
     }
     if let Some(c) = &opened.category {
         check_category(p, c)?;
@@ -471,17 +460,16 @@ pub(crate) fn open(
 /// why not, naming what is allowed.
 pub fn field_value(p: &Policy, id: &str, value: &str) -> Result<(String, String)> {
     let Some(f) = p.field(id) else {
-        let ids: Vec<String> = p
+        let fields = p
             .fields
             .iter()
-            .map(|f| format!("{} ({})", f.id, f.label))
+            .map(|f| (f.id.clone(), f.label.clone()))
             .collect();
         return Err(
             Error::refused(format!("policy {} has no field {:?}", p.id, id.trim())).with_hint(
-                if ids.is_empty() {
-                    format!("Policy {} defines no fields; leave out --field.", p.id)
-                } else {
-                    format!("Its fields are: {}.", ids.join("; "))
+                Hint::PolicyFields {
+                    policy: p.id.clone(),
+                    fields,
                 },
             ),
         );
@@ -494,29 +482,27 @@ pub fn field_value(p: &Policy, id: &str, value: &str) -> Result<(String, String)
             p.id,
             f.label.to_lowercase()
         ))
-        .with_hint(format!(
-            "Give one of: {} (as --field {}=VALUE).",
-            f.values.join(", "),
-            f.id
-        ))),
+        .with_hint(Hint::FieldValues {
+            field: f.id.clone(),
+            values: f.values.clone(),
+        })),
     }
 }
 
 fn check_category(p: &Policy, c: &str) -> Result<()> {
     match p.category(c) {
         None => {
-            let list: Vec<String> = p
+            let categories = p
                 .categories
                 .iter()
                 .filter(|c| !c.excluded)
-                .map(|c| format!("{} ({})", c.id, c.name))
+                .map(|c| (c.id.clone(), c.name.clone()))
                 .collect();
             Err(
                 Error::refused(format!("policy {} has no category {c:?}", p.id)).with_hint(
-                    if list.is_empty() {
-                        format!("Policy {} lists no categories; leave out --category.", p.id)
-                    } else {
-                        format!("Use one of: {}.", list.join("; "))
+                    Hint::PolicyCategories {
+                        policy: p.id.clone(),
+                        categories,
                     },
                 ),
             )
@@ -527,7 +513,7 @@ fn check_category(p: &Policy, c: &str) -> Result<()> {
             cat.name.to_lowercase(),
             cat.source
         ))
-        .with_hint("Follow the procedure that covers it (ask your designated safeguarding lead); this tool records disputes the policy covers.")),
+        .with_hint(Hint::FollowOtherProcedure)),
         Some(_) => Ok(()),
     }
 }
@@ -566,11 +552,10 @@ fn check_late_start(p: &Policy, opened: &Opened) -> Result<()> {
                 .as_deref()
                 .map_or_else(String::new, |r| format!(", not {r:?}"))
         ))
-        .with_hint(format!(
-            "Open it at stage {} (leave out --stage), or, if you act as that role, say so: --as {}.",
-            p.label(p.first_stage()),
-            names[0]
-        )));
+        .with_hint(Hint::OpenAtFirstStageOrAs {
+            first: p.label(p.first_stage()).to_string(),
+            role: openers[0].to_owned(),
+        }));
     }
     if !allowed {
         return Err(Error::refused(format!(
@@ -579,16 +564,15 @@ fn check_late_start(p: &Policy, opened: &Opened) -> Result<()> {
             p.first_stage()
         ))
         .with_hint(if urgent_may {
-            "Only a child thought to be at risk of immediate harm (--immediate-harm) may start at a later stage."
+            Hint::OnlyImmediateHarmStartsLater
         } else {
-            "Leave out --stage."
+            Hint::LeaveOutStage
         }));
     }
     if opened.start_reason.is_none() {
         return Err(
-            Error::refused("starting past stage 1 needs a recorded reason").with_hint(
-                "Add --reason \"...\" saying why this stage is the right place to start.",
-            ),
+            Error::refused("starting past stage 1 needs a recorded reason")
+                .with_hint(Hint::GiveStartReason),
         );
     }
     Ok(())
@@ -613,9 +597,8 @@ fn check_subject(policy: &Policy, kind: &str) -> Result<()> {
         "policy {} does not cover disputes about {article} {kind}",
         policy.id
     ))
-    .with_hint(match policy.subject_scope() {
-        SubjectScope::Adults => "This policy is about adults: use --subject-kind adult.",
-        _ => "This policy is about children: leave out --subject-kind.",
+    .with_hint(Hint::SubjectKind {
+        adults: policy.subject_scope() == SubjectScope::Adults,
     }))
 }
 
@@ -629,7 +612,7 @@ pub fn check_urgent_escalation(s: &Situation, to: Option<u32>, role: Option<&str
             "dispute {} is already recorded as urgent (immediate-harm)",
             d.id
         ))
-        .with_hint("Leave out --urgent."));
+        .with_hint(Hint::LeaveOutUrgent));
     }
     let mut trial = d.clone_state();
     trial.learn(

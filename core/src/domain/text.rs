@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result, Retype};
 
 /// Longest note, summary, reason or outcome, in characters.
 pub const MAX_LONG: usize = 20_000;
@@ -31,9 +31,11 @@ pub fn required(flag: &str, value: &str, max: usize) -> Result<String> {
     if value.is_empty() {
         // An empty value is a missing argument: bad usage (exit 2), as the README's
         // exit-code table says.
-        return Err(Error::usage(format!("{flag} is empty")).with_hint(format!(
-            "Give {flag} some text: it is part of the written record."
-        )));
+        return Err(
+            Error::usage(format!("{flag} is empty")).with_hint(Hint::GiveText {
+                flag: flag.to_owned(),
+            }),
+        );
     }
     check(flag, value, max)?;
     Ok(value.to_owned())
@@ -218,39 +220,29 @@ fn check(flag: &str, value: &str, max: usize) -> Result<()> {
             "{flag} contains a bidirectional control character (U+{:04X}), which can make text read as something it is not, so it cannot be recorded",
             c as u32
         ))
-        .with_hint("Retype the text without it; right-to-left scripts display correctly without it."));
+        .with_hint(Hint::RetypeText(Retype::Bidi)));
     }
     if let Some(c) = value
         .chars()
         .find(|&c| c.is_control() && !(multi_line && (c == '\n' || c == '\t')))
     {
-        let (what, hint) = match c {
-            '\n' | '\t' => (
-                "a line break or tab",
-                "Give it on one line; only notes, summaries, reasons and outcomes may run over several.",
-            ),
-            '\r' => (
-                "a carriage return on its own",
-                "Retype the text without it (line breaks from Windows, CR LF, are kept as line breaks).",
-            ),
-            '\u{1B}' => (
-                "a control character",
-                "Retype the text without it: a terminal escape could move the cursor or erase lines when the record is shown.",
-            ),
-            _ => ("a control character", "Retype the text without it."),
+        let (what, retype) = match c {
+            '\n' | '\t' => ("a line break or tab", Retype::LineBreak),
+            '\r' => ("a carriage return on its own", Retype::CarriageReturn),
+            '\u{1B}' => ("a control character", Retype::Escape),
+            _ => ("a control character", Retype::Control),
         };
         return Err(Error::refused(format!(
             "{flag} contains {what} (U+{:04X}), which cannot be recorded",
             c as u32
         ))
-        .with_hint(hint));
+        .with_hint(Hint::RetypeText(retype)));
     }
     let n = value.chars().count();
     if n > max {
         return Err(
-            Error::refused(format!("{flag} is {n} characters long; the limit is {max}")).with_hint(
-                "Shorten it, or keep the full document in your case system and refer to it here.",
-            ),
+            Error::refused(format!("{flag} is {n} characters long; the limit is {max}"))
+                .with_hint(Hint::ShortenText),
         );
     }
     Ok(())

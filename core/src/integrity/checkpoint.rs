@@ -15,7 +15,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::event::Record;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::integrity::signing::{self, Key};
 use crate::store::journal::head;
 use crate::store::journal::line::sha256_hex;
@@ -214,7 +214,7 @@ pub fn calendar_changes(
 pub fn write(path: &Path, text: &str) -> Result<()> {
     if std::fs::symlink_metadata(path).is_ok() {
         return Err(Error::refused(format!("{} already exists", path.display()))
-            .with_hint("Give a new file name for each checkpoint (for example one per month); an old checkpoint is evidence, so escalate never replaces one."));
+            .with_hint(Hint::NewCheckpointName));
     }
     crate::store::fsutil::write_new_file(path, text.as_bytes())
 }
@@ -228,13 +228,7 @@ fn is_hex64(s: &str) -> bool {
 /// Read and check a checkpoint file: its root must match its entries.
 pub fn read(path: &Path) -> Result<Checkpoint> {
     let text = crate::store::fsutil::read_regular(path, 256 * 1024 * 1024)?;
-    parse(&text).map_err(|what| {
-        Error::damaged_file(
-            path,
-            what,
-            "Use a checkpoint file exactly as `escalate verify --checkpoint` wrote it.",
-        )
-    })
+    parse(&text).map_err(|what| Error::damaged_file(path, what, Hint::UseCheckpointAsWritten))
 }
 
 pub(crate) fn parse(text: &str) -> std::result::Result<Checkpoint, String> {

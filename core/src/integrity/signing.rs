@@ -16,7 +16,7 @@ use ssh_key::private::{Ed25519Keypair, KeypairData};
 use ssh_key::{HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
 
 use crate::domain::clock::Instant;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 
 /// The SSHSIG namespace of a journal line: a signature made for anything else
 /// (a git commit, a file) can never pass as one.
@@ -27,9 +27,6 @@ pub(crate) const KEY_FILE: &str = "signing-key";
 
 /// The status cache's authentication key, beside the signing key (mode 0600).
 pub(crate) const CACHE_KEY_FILE: &str = "cache-key";
-
-/// The signers file's name in the data directory.
-pub(crate) const SIGNERS_FILE: &str = crate::store::layout::SIGNERS;
 
 const PEM_BEGIN: &str = "-----BEGIN SSH SIGNATURE-----";
 const PEM_END: &str = "-----END SSH SIGNATURE-----";
@@ -123,13 +120,12 @@ impl Key {
                 "{} is not an OpenSSH private key: {e}",
                 path.display()
             ))
-            .with_hint("Move it aside and run `escalate key new` to make a new one.")
+            .with_hint(Hint::MoveKeyAsideMakeNew)
         })?;
         if !matches!(private.key_data(), KeypairData::Ed25519(_)) {
             return Err(
-                Error::refused(format!("{} is not an ed25519 key", path.display())).with_hint(
-                    "escalate signs with ed25519 keys; run `escalate key new --replace`.",
-                ),
+                Error::refused(format!("{} is not an ed25519 key", path.display()))
+                    .with_hint(Hint::ReplaceKeyNotEd25519),
             );
         }
         if private.is_encrypted() {
@@ -137,7 +133,7 @@ impl Key {
                 "{} is protected by a passphrase, which escalate cannot ask for",
                 path.display()
             ))
-            .with_hint("escalate's key is protected by its file permissions (0600); run `escalate key new --replace`."));
+            .with_hint(Hint::ReplaceKeyWithPassphrase));
         }
         Ok(Key::wrap(private))
     }
@@ -159,6 +155,24 @@ impl Key {
     }
 }
 
+/// Something about keys the user should hear once, after the command; the
+/// command line puts it in words (with what to do next).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyNotice {
+    /// A signing key was made at `path` for this user.
+    Created { path: PathBuf, fingerprint: String },
+    /// The signers file could not be read, so lines were checked against their
+    /// signatures only.
+    SignersUnreadable { why: String },
+    /// The signers file is damaged at `line`, so lines were checked against
+    /// their signatures only, not who may sign for whom.
+    SignersDamaged {
+        path: PathBuf,
+        line: usize,
+        what: String,
+    },
+}
+
 /// Where the user's key lives, and the key once it has been loaded.
 #[derive(Debug, Default)]
 pub struct Keyring {
@@ -169,7 +183,7 @@ pub struct Keyring {
     pub data_dir: PathBuf,
     key: OnceLock<Key>,
     /// Things to tell the user once, after the command (a key was created).
-    notices: Mutex<Vec<String>>,
+    notices: Mutex<Vec<KeyNotice>>,
     /// The data directory's signers file as first read (with the SHA-256 of its
     /// bytes; `None`: there is none), so every line a command judges is judged
     /// against the same file.
@@ -192,7 +206,7 @@ impl Keyring {
         let Some(dir) = &self.dir else {
             return Err(
                 Error::usage("cannot tell where to keep your signing key on this system")
-                    .with_hint("Set ESCALATE_KEY_DIR to a private directory of your own."),
+                    .with_hint(Hint::SetPrivateKeyDir),
             );
         };
         let inside = |a: &Path, b: &Path| {
@@ -206,7 +220,7 @@ impl Keyring {
                 dir.display(),
                 self.data_dir.display()
             ))
-            .with_hint("Set ESCALATE_KEY_DIR to a private directory outside the data directory."));
+            .with_hint(Hint::SetKeyDirOutsideData));
         }
         Ok(dir.join(KEY_FILE))
     }
@@ -229,7 +243,7 @@ impl Keyring {
                     "you already have a signing key ({})",
                     path.display()
                 ))
-                .with_hint("Run `escalate key show` to see it, or `escalate key new --replace` to retire it and make another."));
+                .with_hint(Hint::ShowOrReplaceKey));
             }
             let stamp = Utc::now().format("%Y%m%dT%H%M%S");
             for p in [path.clone(), path.with_extension("pub")] {
@@ -262,11 +276,10 @@ impl Keyring {
                 self.notices
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .push(format!(
-                        "created your signing key {} ({}); every line you record is signed with it. Run `escalate key show` for the line to add to the signers file.",
-                        path.display(),
-                        k.fingerprint()
-                    ));
+                    .push(KeyNotice::Created {
+                        path,
+                        fingerprint: k.fingerprint().to_string(),
+                    });
                 k
             }
         };
@@ -300,9 +313,7 @@ impl Keyring {
             let text = match crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024) {
                 Ok(text) => text,
                 Err(e) => {
-                    self.notice(format!(
-                        "the signers file could not be read ({e}), so lines were checked against their signatures only; run `escalate verify`"
-                    ));
+                    self.notice(KeyNotice::SignersUnreadable { why: e.to_string() });
                     return (None, "unreadable".into());
                 }
             };
@@ -310,10 +321,11 @@ impl Keyring {
             match Signers::parse(&text) {
                 Ok(s) => (Some(s), hash),
                 Err((line, what)) => {
-                    self.notice(format!(
-                        "the signers file {} is damaged at line {line} ({what}), so lines were checked against their signatures only, not who may sign for whom; run `escalate verify`",
-                        path.display()
-                    ));
+                    self.notice(KeyNotice::SignersDamaged {
+                        path: path.clone(),
+                        line,
+                        what: what.clone(),
+                    });
                     (None, format!("damaged {hash}"))
                 }
             }
@@ -321,11 +333,11 @@ impl Keyring {
         Ok(s.as_ref())
     }
 
-    fn notice(&self, text: String) {
+    fn notice(&self, notice: KeyNotice) {
         self.notices
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(text);
+            .push(notice);
     }
 
     /// SHA-256 of the signers file `signers` read ("none" without one, or before
@@ -371,7 +383,7 @@ impl Keyring {
     }
 
     /// Notices gathered during the command, for the command line to print once.
-    pub fn take_notices(&self) -> Vec<String> {
+    pub fn take_notices(&self) -> Vec<KeyNotice> {
         std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
@@ -533,11 +545,9 @@ impl Signers {
             _ => {}
         }
         let text = crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024)?;
-        Signers::parse(&text).map(Some).map_err(|(line, what)| Error::damaged_file(
-            &path,
-            format!("line {line}: {what}"),
-            "Fix the line (the format is in docs/journal-format.md); `escalate key show` prints a correct line for your own key.",
-        ))
+        Signers::parse(&text).map(Some).map_err(|(line, what)| {
+            Error::damaged_file(&path, format!("line {line}: {what}"), Hint::FixSignersLine)
+        })
     }
 
     /// `load`, with the SHA-256 of the bytes it parsed.
@@ -549,11 +559,9 @@ impl Signers {
         }
         let text = crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024)?;
         let hash = crate::store::journal::line::sha256_hex(text.as_bytes());
-        let signers = Signers::parse(&text).map_err(|(line, what)| Error::damaged_file(
-            &path,
-            format!("line {line}: {what}"),
-            "Fix the line (the format is in docs/journal-format.md); `escalate key show` prints a correct line for your own key.",
-        ))?;
+        let signers = Signers::parse(&text).map_err(|(line, what)| {
+            Error::damaged_file(&path, format!("line {line}: {what}"), Hint::FixSignersLine)
+        })?;
         Ok(Some((signers, hash)))
     }
 

@@ -498,16 +498,6 @@ pub fn agency_warnings(root: &Path) -> Vec<String> {
     }
 }
 
-/// The one warning for a whole run when signed journals were checked without a
-/// signers file: signatures prove a line is unchanged since its key signed it,
-/// but not whose key that is.
-pub fn signers_not_pinned() -> String {
-    format!(
-        "signers not pinned: there is no `{}` file in the data directory, so each signature was checked but not who may sign for whom (see `escalate key show`)",
-        signing::SIGNERS_FILE
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

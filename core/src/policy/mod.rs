@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 pub use check::Problem;
 pub use model::*;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 
 /// The policies shipped with escalate, one per seed document.
 const BUILTIN: &[(&str, &str)] = &[
@@ -96,7 +96,7 @@ pub fn problems_error(path: &Path, problems: &[Problem]) -> Error {
         if problems.len() == 1 { "" } else { "s" },
         list.join("\n")
     ))
-    .with_hint("Every key is described, with examples, in `escalate man policy.5` (policies/README.md in escalate's source); `escalate policy show gscb` shows a complete policy.")
+    .with_hint(Hint::PolicyManual)
 }
 
 /// A built-in policy, hashed and parsed only when something asks for it: every
@@ -107,8 +107,9 @@ struct Builtin {
     id: &'static str,
     text: &'static str,
     hash: OnceLock<String>,
-    /// `None` if the text does not check, which the test suite rules out.
-    loaded: OnceLock<Option<Arc<LoadedPolicy>>>,
+    /// The problems if the text does not check, which the test suite rules
+    /// out; `Catalogue::get` reports them as a fault in escalate.
+    loaded: OnceLock<Result<Arc<LoadedPolicy>, String>>,
 }
 
 impl Builtin {
@@ -116,21 +117,16 @@ impl Builtin {
         self.hash.get_or_init(|| hash_text(self.text))
     }
 
+    fn load(&self) -> &Result<Arc<LoadedPolicy>, String> {
+        self.loaded.get_or_init(|| {
+            LoadedPolicy::from_text(self.text.to_owned(), Origin::Builtin)
+                .map(Arc::new)
+                .map_err(|problems| format!("{problems:?}"))
+        })
+    }
+
     fn loaded(&self) -> Option<&Arc<LoadedPolicy>> {
-        self.loaded
-            .get_or_init(
-                || match LoadedPolicy::from_text(self.text.to_owned(), Origin::Builtin) {
-                    Ok(p) => Some(Arc::new(p)),
-                    Err(problems) => {
-                        eprintln!(
-                            "escalate: built-in policy {} is invalid (a bug): {problems:?}",
-                            self.id
-                        );
-                        None
-                    }
-                },
-            )
-            .as_ref()
+        self.load().as_ref().ok()
     }
 }
 
@@ -154,9 +150,7 @@ fn clash(path: &Path, id: &str, other: &LoadedPolicy) -> Error {
         "policy file {} uses id {id:?}, which is already {whose}",
         path.display()
     ))
-    .with_hint(
-        "Give your policy its own id (e.g. add your area's name) and use that with --policy.",
-    )
+    .with_hint(Hint::GivePolicyOwnId)
 }
 
 impl Catalogue {
@@ -238,26 +232,32 @@ impl Catalogue {
         if let Some(p) = self.get_known(id) {
             return Ok(p);
         }
+        if let Some(b) = self.builtins.iter().find(|b| b.id.eq_ignore_ascii_case(id)) {
+            if let Err(problems) = b.load() {
+                return Err(Error::internal(format!(
+                    "built-in policy {} is invalid: {problems}",
+                    b.id
+                )));
+            }
+        }
         if let Some((_, e)) = self
             .broken
             .iter()
             .find(|(path, _)| path.file_stem().is_some_and(|s| s == id))
         {
             return Err(Error::refused(format!("policy {id:?} cannot be used: {e}"))
-                .with_hint("Fix the file (`escalate policy check FILE` lists every problem), then try again."));
+                .with_hint(Hint::FixPolicyFile));
         }
-        let ids: Vec<&str> = self
+        let ids = self
             .builtins
             .iter()
-            .map(|b| b.id)
-            .chain(self.user.iter().map(|p| p.policy.id.as_str()))
+            .map(|b| b.id.to_owned())
+            .chain(self.user.iter().map(|p| p.policy.id.clone()))
             .collect();
         let shown: String = id.chars().filter(|c| !c.is_control()).take(40).collect();
         Err(
-            Error::refused(format!("there is no policy called {shown:?}")).with_hint(format!(
-                "Known policies: {}. `escalate policy list` describes them.",
-                ids.join(", ")
-            )),
+            Error::refused(format!("there is no policy called {shown:?}"))
+                .with_hint(Hint::KnownPolicies { ids }),
         )
     }
 

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, RemoteProblem, Result};
 
 /// Who a commit is by: the configured name and organisation (the agency).
 #[derive(Clone, Debug)]
@@ -309,8 +309,9 @@ impl Git {
                 self.root.display(),
                 first_lines(&ran.stderr)
             ))
-            .with_hint("Nothing recorded was lost. Check the repository with `git -C DIR status`, then run `escalate sync` again."
-                .replace("DIR", &self.root.display().to_string())));
+            .with_hint(Hint::CheckRepositoryThenSync {
+                root: self.root.clone(),
+            }));
         }
         Ok(ran.text())
     }
@@ -344,11 +345,10 @@ impl Git {
             self.root.display(),
             foreign.iter().map(|k| k.escape_debug().to_string()).collect::<Vec<_>>().join(", ")
         ))
-        .with_hint(format!(
-            "A setting such as this can make git run a program. If you did not add it, tell your IT security contact. Remove it with `git -C {} config --local --unset-all {}`, then run `escalate sync`. Recording here still works.",
-            self.root.display(),
-            first.escape_debug()
-        )))
+        .with_hint(Hint::RemoveGitSetting {
+            root: self.root.clone(),
+            key: first.clone(),
+        }))
     }
 
     /// A commit (or other object) name, if it resolves.
@@ -490,7 +490,7 @@ fn parse_batch(out: &[u8], n: usize) -> Result<Vec<Option<Vec<u8>>>> {
 fn not_installed(e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::NotFound {
         Error::refused("sharing needs the git program, and it is not installed")
-            .with_hint("Install git (https://git-scm.com/downloads), then run the command again. Recording on this computer works without it.")
+            .with_hint(Hint::InstallGit)
     } else {
         Error::io("could not run git", e)
     }
@@ -513,27 +513,22 @@ pub(crate) fn first_lines(stderr: &str) -> String {
 /// Why talking to the remote failed, in the user's words, with the next step
 /// for a data directory that is already shared (`escalate sync`).
 pub(crate) fn remote_failure(doing: &str, remote: &str, stderr: &str) -> Error {
-    remote_failure_then(doing, remote, stderr, None)
+    remote_failure_then(doing, remote, stderr, false)
 }
 
-/// `remote_failure`, with `again` the command to run once it is put right when
-/// it is not `escalate sync` (`share join` with a mistyped address: nothing was
-/// shared yet, and the address to check is the one just typed).
-pub(crate) fn remote_failure_then(
-    doing: &str,
-    remote: &str,
-    stderr: &str,
-    again: Option<&str>,
-) -> Error {
+/// `remote_failure`, `joining` when the address was just typed to join (nothing
+/// was shared yet, so the next step is to check that address and join again,
+/// not to sync).
+pub(crate) fn remote_failure_then(doing: &str, remote: &str, stderr: &str, joining: bool) -> Error {
     let lower = stderr.to_lowercase();
-    let (what, next) = if lower.contains("authentication")
+    let (what, problem) = if lower.contains("authentication")
         || lower.contains("permission denied")
         || lower.contains("could not read username")
         || lower.contains("403")
     {
         (
             "the partnership's repository refused your credentials",
-            "Check you can reach it with your own git login (ask whoever runs the repository for access), then run `escalate sync`.",
+            RemoteProblem::Credentials,
         )
     } else if lower.contains("does not appear to be a git repository")
         || lower.contains("not found")
@@ -542,30 +537,28 @@ pub(crate) fn remote_failure_then(
     {
         (
             "the partnership's repository could not be found",
-            "Check the address (`git remote -v`, run in the data directory); ask whoever runs the repository if it moved. Then run `escalate sync`.",
+            RemoteProblem::NotFound,
         )
     } else if lower.contains("remote rejected") || lower.contains("hook declined") {
         (
             "the partnership's repository refused it",
-            "Ask whoever runs the repository why (git's message is above), then run `escalate sync`.",
+            RemoteProblem::Rejected,
         )
     } else {
         (
             "the partnership's repository could not be reached (no network?)",
-            "Keep recording as usual: nothing is lost. Run `escalate sync` when you are connected.",
+            RemoteProblem::Unreachable,
         )
-    };
-    let hint = match again {
-        None => format!("Everything recorded here is kept. {next}"),
-        Some(cmd) => format!(
-            "Check the address {remote} for a typing mistake, or ask whoever runs the partnership's repository for it; then run `{cmd}` again with it."
-        ),
     };
     Error::refused(format!(
         "could not {doing} {remote}: {what} ({})",
         first_lines(stderr)
     ))
-    .with_hint(hint)
+    .with_hint(Hint::Remote {
+        problem,
+        remote: remote.to_owned(),
+        joining,
+    })
 }
 
 #[cfg(test)]
@@ -607,19 +600,26 @@ mod tests {
 
     #[test]
     fn failures_are_told_apart() {
+        let problem = |e: &Error| match e.hints() {
+            [Hint::Remote { problem, .. }] => *problem,
+            other => panic!("{other:?}"),
+        };
         let auth = remote_failure("fetch from", "r", "fatal: Authentication failed for 'x'");
         assert!(auth.to_string().contains("credentials"));
+        assert_eq!(problem(&auth), RemoteProblem::Credentials);
         let gone = remote_failure(
             "fetch from",
             "r",
             "fatal: '/x' does not appear to be a git repository",
         );
         assert!(gone.to_string().contains("could not be found"));
+        assert_eq!(problem(&gone), RemoteProblem::NotFound);
         let net = remote_failure(
             "fetch from",
             "r",
             "fatal: unable to access: Could not resolve host",
         );
         assert!(net.to_string().contains("no network"));
+        assert_eq!(problem(&net), RemoteProblem::Unreachable);
     }
 }

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use super::git::{self, Git};
 use super::witness;
 use super::SYNCED_REF;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::store::journal::MAX_JOURNAL_BYTES;
 
 /// A commit that did something other than append.
@@ -87,7 +87,7 @@ pub fn check(root: &Path) -> Result<History> {
             "{} is not shared with a partnership, so it has no history to check",
             root.display()
         ))
-        .with_hint("`escalate verify` checks the journals themselves."));
+        .with_hint(Hint::VerifyChecksJournals));
     }
     let g = Git::new(root);
     let main = match g.rev(SYNCED_REF)? {
@@ -473,7 +473,7 @@ pub(crate) fn for_each_blob(
                 return Err(Error::refused(format!(
                     "the shared history holds a version of a file of {size} bytes ({name}), larger than any journal escalate writes"
                 ))
-                .with_hint("Tell whoever looks after the repository: escalate never writes such a file."));
+                .with_hint(Hint::TellKeeperNotOurs));
             }
             buf.clear();
             (&mut reader)

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use super::git::{self, Git};
 use crate::domain::id::DisputeId;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::store::journal::MAX_JOURNAL_BYTES;
 use crate::store::layout::{self, Shared};
 
@@ -142,9 +142,7 @@ fn check_owned(g: &Git, tip: &str, base: Option<&str>, entries: &[Entry]) -> Res
             &commit,
             &author,
         )
-        .with_hint(
-            "Anyone in the partnership can put escalate's own version back with `escalate share repair` (or whoever looks after the repository can undo that commit). Until then nothing is taken from the repository or sent to it; recording here still works.",
-        ));
+        .with_hint(Hint::ShareRepair));
     }
     Ok(())
 }
@@ -152,10 +150,9 @@ fn check_owned(g: &Git, tip: &str, base: Option<&str>, entries: &[Entry]) -> Res
 /// The refusal for `path` in `tip`, naming the commit that brought it.
 fn refusal(g: &Git, tip: &str, base: Option<&str>, path: &[u8], what: &str) -> Error {
     let (commit, author) = culprit(g, tip, base, path);
-    refused(path, what, &commit, &author).with_hint(format!(
-        "Tell whoever looks after the partnership's repository: that commit needs undoing (`git revert {}`, then a push). Recording here still works, and the first `escalate sync` after the fix sends everything that waited.",
-        &commit[..commit.len().min(12)]
-    ))
+    refused(path, what, &commit, &author).with_hint(Hint::RevertCommit {
+        commit: commit[..commit.len().min(12)].to_owned(),
+    })
 }
 
 /// "The repository holds `what` at `path`, from `commit` by `author`".
@@ -280,9 +277,9 @@ pub(crate) fn check_commits(g: &Git, base: Option<&str>, tip: &str) -> Result<()
             "commit {short} in the partnership's repository, by {}, {what} {id}; shared lines are never changed, so escalate takes nothing from the repository and nothing was changed here",
             author.escape_debug()
         ))
-        .with_hint(format!(
-            "Tell whoever looks after the partnership's repository; `escalate verify --history` in any clone shows it too. Recording here still works. ({short})"
-        )));
+        .with_hint(Hint::TellKeeperCommitChangedLines {
+            short: short.to_owned(),
+        }));
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::domain::dispute::Dispute;
 use crate::domain::event::{Event, Record};
 use crate::domain::id::DisputeId;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::ops::Session;
 use crate::store::journal;
 
@@ -91,7 +91,7 @@ pub(crate) fn check_remote(
         Error::refused(format!(
             "the partnership's copy of dispute {id} is damaged at line {line}: {what}; no journal was changed here"
         ))
-        .with_hint("Tell whoever looks after the partnership's repository; `escalate verify --history` in a clone names the commit that changed it. Recording here still works.")
+        .with_hint(Hint::TellKeeperVerifyHistory)
     };
     let contents = journal::parse(&path, remote).map_err(|e| match e.damage() {
         Some(d) => damaged(d.line.unwrap_or(1), d.what.clone()),
@@ -201,7 +201,7 @@ fn replan(
                 "dispute {id} uses a policy this computer does not have (hash {})",
                 opened.policy_hash
             ))
-            .with_hint("Run `escalate sync` again once its pinned policy copy has arrived; nothing was changed.")
+            .with_hint(Hint::SyncWhenPolicyArrives)
         })?;
     let p = &policy.policy;
     let calendar = session.calendar_for(&policy);

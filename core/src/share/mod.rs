@@ -14,7 +14,7 @@ pub mod witness;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::store::fsutil;
 use git::Git;
 
@@ -172,7 +172,7 @@ fn unreadable(whence: &Path) -> Error {
         "{} is not a repository file this escalate can read",
         whence.display()
     ))
-    .with_hint("It may have been written by a newer escalate: install the version your partnership uses. Nothing was written.")
+    .with_hint(Hint::InstallPartnershipVersion)
 }
 
 /// The repository file is a few lines; anything this large is not one.
@@ -193,7 +193,7 @@ pub(crate) fn check_repository_text(text: &str, whence: &Path) -> Result<()> {
             "this shared directory needs escalate {} or newer to write to it; this is escalate {VERSION}, so nothing was written",
             parsed.minimum_version
         ))
-        .with_hint("Install the newer escalate (ask whoever looks after it in your partnership), then run the command again. Reading with `show`, `status` and `report` still works."));
+        .with_hint(Hint::InstallNewerEscalate));
     }
     Ok(())
 }
@@ -231,11 +231,10 @@ pub fn init(
 ) -> Result<sync::Outcome> {
     let root = session.store.root().to_owned();
     if crate::store::layout::git_dir(&root).exists() {
-        return Err(Error::refused(format!(
-            "{} is already a git working tree",
-            root.display()
-        ))
-        .with_hint("If it is already shared, run `escalate sync`; to share another directory, give it with --dir."));
+        return Err(
+            Error::refused(format!("{} is already a git working tree", root.display()))
+                .with_hint(Hint::AlreadySharedSync),
+        );
     }
     fsutil::private_dir(&root)?;
     let remote = &absolute_remote(remote);
@@ -299,7 +298,7 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
             "{} already exists and is not empty",
             path.display()
         ))
-        .with_hint("Join into a new directory (give a PATH that does not exist yet), or, to share the disputes already there, run `escalate share init REMOTE` in it."));
+        .with_hint(Hint::JoinIntoNewDirectory));
     }
     let remote = &absolute_remote(remote);
     let path = &absolute(path);
@@ -329,10 +328,9 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
     if let Some(first) =
         witness::check(&g, &format!("refs/heads/{BRANCH}"), signers.as_ref())?.first()
     {
-        return Err(first.to_error(path).with_hint(format!(
-            "The partnership's record was copied into {}, but its history no longer holds lines a member saw shared: tell whoever looks after the repository; `escalate verify --history` there names every one.",
-            path.display()
-        )));
+        return Err(first.to_error(path).with_hint(Hint::JoinedButHistoryCut {
+            path: path.to_owned(),
+        }));
     }
     Ok(disputes)
 }
@@ -350,17 +348,12 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
     ])?;
     if !ran.ok {
         if ran.stderr.contains("couldn't find remote ref") {
-            return Err(Error::refused(format!(
-                "{remote} holds no partnership record yet"
-            ))
-            .with_hint("The first agency starts it with `escalate share init REMOTE`; join after that."));
+            return Err(
+                Error::refused(format!("{remote} holds no partnership record yet"))
+                    .with_hint(Hint::FirstAgencyInits),
+            );
         }
-        return Err(git::remote_failure_then(
-            "copy",
-            remote,
-            &ran.stderr,
-            Some("escalate share join"),
-        ));
+        return Err(git::remote_failure_then("copy", remote, &ran.stderr, true));
     }
     let Some(tip) = g.rev(FETCHED_REF)? else {
         return Err(Error::refused(format!(
@@ -370,8 +363,10 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
     inbound::check_commits(&g, None, &tip)?;
     let entries = inbound::check_tip(&g, &tip, None, false)?;
     if !entries.iter().any(|e| e.path == REPOSITORY_FILE) {
-        return Err(Error::refused(format!("{remote} is not an escalate partnership repository"))
-            .with_hint("Check the address; a new partnership starts with `escalate share init REMOTE` on an empty repository."));
+        return Err(Error::refused(format!(
+            "{remote} is not an escalate partnership repository"
+        ))
+        .with_hint(Hint::CheckAddressOrInit));
     }
     let mut reader = g.blob_reader()?;
     let mut journals = Vec::new();

@@ -16,7 +16,7 @@ use super::git::{self, Git, Identity};
 use super::integrate;
 use super::{BRANCH, FETCHED_REF, REMOTE, REPOSITORY_FILE, SYNCED_REF};
 use crate::domain::id::DisputeId;
-use crate::error::{Error, Result};
+use crate::error::{Error, GitOperation, Hint, Result};
 use crate::ops::Session;
 use crate::store::journal;
 
@@ -203,7 +203,7 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
     Err(Error::refused(format!(
         "other agencies kept pushing while this sync ran ({PUSH_ATTEMPTS} attempts)"
     ))
-    .with_hint("Everything recorded here is kept. Run `escalate sync` again in a minute."))
+    .with_hint(Hint::SyncAgainInAMinute))
 }
 
 /// How long a sync waits for another sync in the same directory (with `sync =
@@ -215,9 +215,8 @@ const SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 fn lock_sync(root: &Path) -> Result<std::fs::File> {
     crate::store::fsutil::private_dir(&crate::store::layout::sync_state(root))?;
     crate::store::fsutil::lock_file(&crate::store::layout::sync_lock(root), SYNC_WAIT, || {
-        Error::refused("another sync of this directory is still running").with_hint(
-            "Everything recorded here is kept; run `escalate sync` again when it has finished.",
-        )
+        Error::refused("another sync of this directory is still running")
+            .with_hint(Hint::SyncWhenOtherFinishes)
     })
 }
 
@@ -236,7 +235,7 @@ fn preflight(root: &Path) -> Result<()> {
             "{} is not shared with a partnership",
             root.display()
         ))
-        .with_hint("To share it: `escalate share init REMOTE` (a new partnership repository) or `escalate share join REMOTE PATH` (an existing one)."));
+        .with_hint(Hint::ShareInitOrJoin));
     }
     for folder in [
         "disputes",
@@ -252,7 +251,7 @@ fn preflight(root: &Path) -> Result<()> {
                     "{} is a link or a file, not a folder, so sync will not write there; nothing was changed",
                     path.display()
                 ))
-                .with_hint("If you did not make it, tell your IT security contact. Move it aside and run `escalate sync` again: the partnership's copy puts back what belongs there."));
+                .with_hint(Hint::MoveAsideThenSync));
             }
         }
     }
@@ -263,23 +262,22 @@ fn preflight(root: &Path) -> Result<()> {
 /// its own (a rebase, a merge) that a person started.
 fn refuse_git_in_progress(root: &Path) -> Result<()> {
     let busy = [
-        ("rebase-merge", "git rebase --abort"),
-        ("rebase-apply", "git rebase --abort"),
-        ("MERGE_HEAD", "git merge --abort"),
-        ("CHERRY_PICK_HEAD", "git cherry-pick --abort"),
-        ("REVERT_HEAD", "git revert --abort"),
+        ("rebase-merge", GitOperation::Rebase),
+        ("rebase-apply", GitOperation::Rebase),
+        ("MERGE_HEAD", GitOperation::Merge),
+        ("CHERRY_PICK_HEAD", GitOperation::CherryPick),
+        ("REVERT_HEAD", GitOperation::Revert),
     ];
-    for (name, undo) in busy {
+    for (name, operation) in busy {
         if crate::store::layout::git_file(root, name).exists() {
             return Err(Error::refused(format!(
                 "the repository in {} is part-way through a git operation ({name}), perhaps left by a crash or a manual command",
                 root.display()
             ))
-            .with_hint(format!(
-                "Recording here still works and nothing is lost. Finish or undo it with `git -C {} {}`, then run `escalate sync`.",
-                root.display(),
-                undo.trim_start_matches("git ")
-            )));
+            .with_hint(Hint::FinishGitOperation {
+                root: root.to_owned(),
+                operation,
+            }));
         }
     }
     Ok(())
@@ -392,7 +390,7 @@ fn check_all_shared(g: &Git, commit: &str, recorded_here: &[DisputeId]) -> Resul
         missing.len(),
         missing.join(", ")
     ))
-    .with_hint("Nothing recorded here was lost. Run `escalate sync` again; if this stays, tell whoever looks after the partnership's repository."))
+    .with_hint(Hint::SyncAgainThenTellKeeper))
 }
 
 /// Fetch the partnership's branch; `None` when the repository has no branch yet.
@@ -433,9 +431,10 @@ fn check_not_rewritten(g: &Git, synced: Option<&str>, fetched: Option<&str>) -> 
     Err(Error::refused(format!(
         "the partnership's repository history was rewritten (a forced push): commit {short}, which this computer synced before, is no longer in it; shared lines may have been changed or removed, so nothing was changed here"
     ))
-    .with_hint(format!(
-        "Tell whoever looks after the repository. This computer still holds the history as it was (commit {short}); it can be restored with `git push --force origin {short}:{BRANCH}` once the partnership agrees. Recording here still works."
-    )))
+    .with_hint(Hint::RestoreRewrittenHistory {
+        short: short.to_owned(),
+        branch: BRANCH.to_owned(),
+    }))
 }
 
 /// Keep git's index at the last synced tree, so that `git diff` lists exactly the
@@ -587,10 +586,11 @@ fn integrate_all(
             "{} changed both here and in the partnership's copy since the last sync, and escalate does not merge files it does not own; nothing was changed",
             conflicts.join(", ")
         ))
-        .with_hint(format!(
-            "Recording here still works. Keep the partnership's version with `git -C {} checkout {FETCHED_REF} -- {first}` (make your change again afterwards if it is still needed), then run `escalate sync`.",
-            root.display()
-        )));
+        .with_hint(Hint::KeepPartnershipVersion {
+            root: root.to_owned(),
+            fetched: FETCHED_REF.to_owned(),
+            file: first.clone(),
+        }));
     }
     let calendar_changes = decided
         .iter()
@@ -628,7 +628,7 @@ fn integrate_all(
                     return Err(Error::refused(format!(
                         "the partnership's copy of dispute {id} changed or removed line {line}, which had already been shared; no journal was changed here"
                     ))
-                    .with_hint("Shared lines are never changed. Tell whoever looks after the repository: `escalate verify --history` names the commit that did it (it checks the partnership's copy as fetched, too). Recording here still works."));
+                    .with_hint(Hint::SharedLinesNeverChange));
                 }
                 let received_after = t
                     .base
@@ -749,7 +749,7 @@ fn integrate_journal(
         return Err(Error::refused(format!(
             "dispute {id} ends with an incomplete line left by an interrupted command, so sync cannot add the partnership's lines to it yet; nothing was changed"
         ))
-        .with_hint(format!("Record the next event on dispute {id} as usual (that sets the incomplete line aside in a quarantine file and records it), then run `escalate sync`. Nothing is lost meanwhile.")));
+        .with_hint(Hint::RecordNextEventThenSync { id: id.to_string() }));
     }
     journal::replace(&path, &new)?;
     drop(writer);

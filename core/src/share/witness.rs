@@ -20,7 +20,7 @@ use ssh_key::{HashAlg, PublicKey};
 use super::git::Git;
 use super::history::{for_each_blob, is_append_only};
 use crate::domain::clock::Instant;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::integrity::signing::{self, Key, Signers, Verdict};
 use crate::store::journal::line::sha256_hex;
 use crate::store::layout;
@@ -87,7 +87,7 @@ impl Finding {
             None => Error::damaged_file(
                 layout::shared_file(root, &self.file),
                 what,
-                "Tell whoever looks after the repository. Any member's clone that synced before the rewrite still holds the history as it was.",
+                Hint::TellKeeperClonesHoldHistory,
             ),
         }
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 
 const VERSION: u32 = 1;
 /// A partnership's list is a few kilobytes; anything this large is not one.
@@ -110,7 +110,7 @@ impl Agencies {
             Error::damaged_file(
                 &path,
                 format!("it is not a valid list of agencies: {e}"),
-                "Fix the file by hand (or restore it from git), then run the command again.",
+                Hint::FixAgencyFile,
             )
         })?;
         if list.version > VERSION {
@@ -119,7 +119,7 @@ impl Agencies {
                 path.display(),
                 list.version
             ))
-            .with_hint("Update escalate to read it."));
+            .with_hint(Hint::UpdateEscalate));
         }
         Ok(list)
     }
@@ -152,8 +152,7 @@ impl Agencies {
 
     pub fn add(&mut self, name: &str) -> Result<()> {
         if name.trim().is_empty() {
-            return Err(Error::usage("an agency needs a name")
-                .with_hint("For example: escalate agency add \"Children's Social Care\""));
+            return Err(Error::usage("an agency needs a name").with_hint(Hint::AgencyAddExample));
         }
         let name = checked("the agency's name", name)?;
         if let Some(a) = self.find(&name) {
@@ -161,7 +160,7 @@ impl Agencies {
                 "{name:?} is already on the list, as {:?}",
                 a.name
             ))
-            .with_hint("See the list with: escalate agency list"));
+            .with_hint(Hint::AgencyList));
         }
         self.agencies.push(Agency {
             name,
@@ -179,13 +178,18 @@ impl Agencies {
         if let Some(a) = self.find(&alias) {
             return Err(
                 Error::refused(format!("{alias:?} already stands for {:?}", a.name))
-                    .with_hint("See the list with: escalate agency list"),
+                    .with_hint(Hint::AgencyList),
             );
         }
         let k = key(name);
         let Some(agency) = self.agencies.iter_mut().find(|a| key(&a.name) == k) else {
-            return Err(Error::refused(format!("no agency is called {name:?}"))
-                .with_hint(format!("Add it first: escalate agency add {name:?}")));
+            return Err(
+                Error::refused(format!("no agency is called {name:?}")).with_hint(
+                    Hint::AddAgencyFirst {
+                        name: name.to_owned(),
+                    },
+                ),
+            );
         };
         agency.aliases.push(alias);
         Ok(())

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, CalendarError, Division, ImportedHolidays};
 use crate::domain::clock::{self, Instant};
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::store::{fsutil, layout};
 
 const CLOSURES_FORMAT: u32 = 1;
@@ -167,16 +167,10 @@ fn damaged(path: &Path, what: impl Into<String>) -> Error {
     Error::damaged_file(
         path,
         what,
-        format!(
-            "Every deadline depends on this file, so nothing was computed or changed. \
-             If {name}.bak is beside it, rename that over it to go back one change; \
-             or move the file aside and {}. docs/calendar.md describes the format.",
-            if name == layout::BANK_HOLIDAYS {
-                "run `escalate calendar import FILE` again (until then the rules decide)"
-            } else {
-                "add the closure days again with `escalate calendar close`"
-            }
-        ),
+        Hint::RestoreCalendarFile {
+            name: name.to_owned(),
+            bank_holidays: name == layout::BANK_HOLIDAYS,
+        },
     )
 }
 
@@ -284,7 +278,7 @@ pub(crate) fn closure_range(
             clock::human_date(to),
             clock::human_date(from)
         ))
-        .with_hint("Give the first closure day, then --to the last one (inclusive)."));
+        .with_hint(Hint::ClosureFromThenTo));
     }
     let days = (to - from).num_days() + 1;
     if days > MAX_CLOSURE_DAYS {
@@ -293,9 +287,7 @@ pub(crate) fn closure_range(
             clock::human_date(from),
             clock::human_date(to)
         ))
-        .with_hint(
-            "Check the dates; close a longer period in several steps if it is really meant.",
-        ));
+        .with_hint(Hint::CheckClosureDates));
     }
     Ok(weekdays(from, to))
 }
@@ -382,7 +374,7 @@ impl CalendarFiles {
                 "the calendar in {} is being changed by another escalate command; nothing was written",
                 dir.display()
             ))
-            .with_hint("Wait for the other command to finish, then run this one again.")
+            .with_hint(Hint::WaitForOtherCommand)
         })
     }
 
@@ -494,11 +486,7 @@ impl CalendarFiles {
                 .take(10)
                 .map(|d| clock::human_date(*d))
                 .collect();
-            Error::refused(what).with_hint(if nearby.is_empty() {
-                "There are no closure days that year; `escalate calendar show` lists the non-working days.".to_owned()
-            } else {
-                format!("Closure days that year: {}.", nearby.join(", "))
-            })
+            Error::refused(what).with_hint(Hint::ClosureDaysThatYear { days: nearby })
         };
         // Checked before taking the lock so that a refusal creates no lock file.
         let (_, current) = self.read_closures()?;

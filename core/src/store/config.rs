@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Division;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,10 +53,9 @@ impl Config {
                 path.display(),
                 e.message().trim()
             ))
-            .with_hint(format!(
-                "Fix or delete the file; keys are {}.",
-                KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
-            ))
+            .with_hint(Hint::FixOrDeleteConfig {
+                keys: KEYS.iter().map(|(k, _)| (*k).to_owned()).collect(),
+            })
         })
     }
 
@@ -98,7 +97,7 @@ impl Config {
                             "sync can be auto or manual, not {:?}",
                             value.chars().take(40).collect::<String>()
                         ))
-                        .with_hint("`escalate config set sync auto` syncs after every recording command; `manual` only when you run `escalate sync`."))
+                        .with_hint(Hint::SyncSettingValues))
                     }
                 }
             }
@@ -119,11 +118,10 @@ impl Config {
 
 fn unknown_key(key: &str) -> Error {
     let shown: String = key.chars().filter(|c| !c.is_control()).take(40).collect();
-    Error::refused(format!("there is no setting called {shown:?}")).with_hint(format!(
-        "Settings: {}.",
-        KEYS.iter()
-            .map(|(k, what)| format!("{k} ({what})"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    ))
+    Error::refused(format!("there is no setting called {shown:?}")).with_hint(Hint::KnownSettings {
+        settings: KEYS
+            .iter()
+            .map(|(k, what)| ((*k).to_owned(), (*what).to_owned()))
+            .collect(),
+    })
 }

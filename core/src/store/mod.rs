@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::domain::id::{self, DisputeId};
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 
 use crate::policy::{Catalogue, LoadedPolicy, Origin};
 
@@ -43,9 +43,8 @@ impl Store {
             Err(e) => return Err(Error::usage(format!("cannot read {}: {e}", path.display()))),
         };
         toml::from_str(&text).map_err(|e| {
-            Error::usage(format!("{} is not valid: {e}", path.display())).with_hint(
-                "Write `year = \"financial\"` (April to March) or `year = \"calendar\"` in it.",
-            )
+            Error::usage(format!("{} is not valid: {e}", path.display()))
+                .with_hint(Hint::WriteYearSetting)
         })
     }
 
@@ -71,10 +70,7 @@ impl Store {
             "the data directory {} does not exist",
             self.root.display()
         ))
-        .with_hint(
-            "Check the path given with --dir or ESCALATE_DIR (a typing mistake?). \
-             It is created when you open your first dispute with `escalate open`.",
-        ))
+        .with_hint(Hint::CheckDataDir))
     }
 
     pub(crate) fn disputes_dir(&self) -> PathBuf {
@@ -128,11 +124,13 @@ impl Store {
             return Ok(matches.remove(0));
         }
         match matches.len() {
-            0 => Err(Error::refused(format!("no dispute has an ID starting {prefix}"))
-                .with_hint(format!(
-                    "Check the ID, or run `escalate status --all` to list disputes (data directory: {}).",
-                    self.root.display()
-                ))),
+            0 => Err(
+                Error::refused(format!("no dispute has an ID starting {prefix}")).with_hint(
+                    Hint::CheckIdOrList {
+                        root: self.root.clone(),
+                    },
+                ),
+            ),
             n => {
                 let shown: Vec<&str> = matches.iter().take(5).map(|id| id.as_str()).collect();
                 Err(Error::refused(format!(
@@ -140,7 +138,7 @@ impl Store {
                     shown.join(", "),
                     if n > 5 { ", ..." } else { "" }
                 ))
-                .with_hint("Type more of the ID."))
+                .with_hint(Hint::TypeMoreOfId))
             }
         }
     }

@@ -447,8 +447,12 @@ pub(crate) fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         ctx.ui.warn(&w);
     }
     if any_signed && checks.signers.is_none() {
-        ctx.ui
-            .warn(&escalate_core::integrity::verify::signers_not_pinned());
+        // Signatures prove a line is unchanged since its key signed it, but
+        // not whose key that is: said once for the whole run.
+        ctx.ui.warn(&format!(
+            "signers not pinned: there is no `{}` file in the data directory, so each signature was checked but not who may sign for whom (see `escalate key show`)",
+            escalate_core::store::layout::SIGNERS
+        ));
     }
     if let Some(file) = &args.checkpoint {
         let when = escalate_core::domain::clock::rfc3339::format(&s.now);

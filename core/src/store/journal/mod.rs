@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::domain::event::{Event, Opened, Record};
 
 use crate::domain::clock::Instant;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 use crate::store::fsutil::{is_link_error, LockKind};
 
 /// A journal larger than this is not one escalate wrote (a dispute with a thousand
@@ -272,7 +272,7 @@ impl<'p> Chain<'p> {
                     path.display(),
                     line::FORMAT
                 ))
-                .with_hint("Nothing is wrong with the journal: install the newer escalate to read it."));
+                .with_hint(Hint::InstallNewerToRead));
             }
         }
         let (record, whole) = line::decode(raw).map_err(|what| Error::damaged(path, n, what))?;
@@ -395,7 +395,7 @@ fn wait_for_lock(path: &Path, file: &File, exclusive: bool) -> Result<()> {
             "{} is in use by another escalate command; nothing was written",
             path.display()
         ))
-        .with_hint("Wait for the other command to finish, then run this one again.")
+        .with_hint(Hint::WaitForOtherCommand)
     })
 }
 
@@ -800,11 +800,7 @@ impl Writer {
             limit,
             if closing { "" } else { " (the last megabyte is kept for notifications and the resolution)" }
         ))
-        .with_hint(if closing {
-            "Shorten the text; keep long documents in your case system and refer to them here."
-        } else {
-            "Keep long notes in your case system and refer to them here; `escalate notify` and `escalate resolve` still have room."
-        }))
+        .with_hint(Hint::KeepLongNotesElsewhere { closing }))
     }
 
     /// Bring a receipt left behind (by a crash between a line and its receipt) up to

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::{check_end, check_file, head, open_existing, recovered, surroundings, wait_for_lock};
 use super::{Chain, Contents, MAX_JOURNAL_BYTES};
 use crate::domain::event::Record;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Result};
 
 /// How much of the file is read at a time.
 const READ_BUFFER: usize = 1 << 16;
@@ -271,7 +271,7 @@ fn changed(path: &Path, n: usize) -> Error {
         "journal {} changed while it was being shown: line {n} is no longer the line that was checked a moment ago, so nothing from it on was shown",
         path.display()
     ))
-    .with_hint("Something other than escalate changed the file. Run the command again; if it says the journal is damaged, see `escalate verify`.")
+    .with_hint(Hint::RunAgainThenVerify)
 }
 
 #[cfg(test)]
