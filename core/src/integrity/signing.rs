@@ -550,21 +550,6 @@ impl Signers {
         })
     }
 
-    /// `load`, with the SHA-256 of the bytes it parsed.
-    pub(crate) fn load_with_hash(data_dir: &Path) -> Result<Option<(Signers, String)>> {
-        let path = Signers::path_in(data_dir);
-        match std::fs::symlink_metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            _ => {}
-        }
-        let text = crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024)?;
-        let hash = crate::store::journal::line::sha256_hex(text.as_bytes());
-        let signers = Signers::parse(&text).map_err(|(line, what)| {
-            Error::damaged_file(&path, format!("line {line}: {what}"), Hint::FixSignersLine)
-        })?;
-        Ok(Some((signers, hash)))
-    }
-
     /// SHA-256 of the signers file's bytes, `None` when there is none, for a
     /// checkpoint to record.
     pub fn file_hash(data_dir: &Path) -> Option<String> {
