@@ -120,7 +120,7 @@ mod pty {
     }
 
     /// gscb's category (the first) and its three conditions, each "no" (the
-    /// default); tests/cli/due.rs answers them.
+    /// default); `open_asks_for_the_category_and_every_condition` answers them.
     fn answer_facts_no(p: &mut rexpect::session::PtySession) {
         p.exp_string("What kind of disagreement").unwrap();
         key(p, "\r");

@@ -49,7 +49,7 @@ fn status_lists_overdue_disputes_first() {
     assert_eq!(rows[0]["overdue"], true);
     assert_eq!(rows[0]["days_overdue"], 14);
     assert_eq!(rows[1]["id"], fresh.as_str());
-    // Its stage is not late, but a duty is: the dispute is overdue (tests/cli/due.rs).
+    // Its stage is not late, but a duty is: the dispute is overdue (deadlines.rs).
     assert_eq!(rows[1]["overdue"], true);
     assert_eq!(rows[1]["stage_overdue"], false);
     assert_eq!(rows[1]["working_days_left"], 4);
