@@ -134,6 +134,14 @@ fn a_data_directory_that_cannot_be_written_is_named_with_what_to_check() {
     let id = env.open_gscb(&[]);
     let before = env.snapshot();
     let Some(out) = run_without_write_access(&env, &crate::support::open_args("gscb", &[])) else {
+        // As root the test runs escalate as "nobody", who cannot reach a binary
+        // built in root's home directory (mode 700). CI must check this message,
+        // so there the build directory has to be somewhere "nobody" can reach.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "under CI escalate must run without write access: as root, build outside root's \
+             home directory (set CARGO_TARGET_DIR) so that the user nobody can run the binary"
+        );
         eprintln!("skipped: cannot run escalate without write access here");
         return;
     };
