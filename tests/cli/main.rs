@@ -20,6 +20,7 @@ mod discuss;
 mod escalate;
 mod export;
 mod fidelity;
+mod help;
 mod history;
 mod hostile;
 mod hostile_text;

@@ -5,6 +5,7 @@
 
 use crate::support::quarter::{act, open_dated, quarter};
 use crate::support::reports::{november, open_under_policy};
+use crate::support::snapshot::redact;
 use crate::support::Env;
 use serde_json::{json, Value};
 
@@ -1267,11 +1268,20 @@ fn an_empty_month_is_zeros_not_an_error() {
         lines[1].starts_with("2026-02-01,2026-02-28,total,0,0,"),
         "{csv}"
     );
-    env.ok(&["report", "--month", "2026-02"]);
+    insta::assert_snapshot!(env.ok(&["report", "--month", "2026-02"]));
     env.fails(2, &["report", "--month", "2026-13"]);
     env.fails(2, &["report", "--from", "2026-03-02", "--to", "2026-03-01"]);
     env.fails(2, &["report"]);
     env.fails(1, &["report", "--month", "2026-02", "--policy", "nope"]);
+}
+
+#[test]
+fn the_month_table_is_what_a_board_reads() {
+    let mut env = Env::new();
+    let ids = november(&mut env);
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let table = env.ok(&["report", "--month", "2026-11"]);
+    insta::assert_snapshot!(redact(&table, &ids));
 }
 
 #[test]

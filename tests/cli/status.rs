@@ -7,6 +7,7 @@ use crate::support::duties::{ids, obligation, with_duty_policy};
 use crate::support::programs::stdout_of;
 use crate::support::quarter::{open_dated, quarter};
 use crate::support::reports::november;
+use crate::support::snapshot::redact;
 use crate::support::Env;
 use serde_json::Value;
 
@@ -75,11 +76,9 @@ fn status_lists_overdue_disputes_first() {
     let rows = env.json(&["status", "--as-of", "2026-11-05"]);
     assert_eq!(rows[0]["overdue"], false);
     assert_eq!(rows[0]["working_days_left"], 2);
+    // The table: the late one first, "overdue by 10 working days".
     let text = env.ok(&["status"]);
-    assert!(
-        text.contains(&late) && text.contains("overdue by 10 working days"),
-        "{text}"
-    );
+    insta::assert_snapshot!(redact(&text, &[&late, &fresh]));
 }
 
 #[test]
@@ -145,6 +144,15 @@ fn a_fresh_install_says_there_are_no_disputes_yet_and_how_to_start() {
         .unwrap();
     assert_eq!(stdout_of(&json), "[]\n");
     assert!(!env.tmp.path().join("xdg-data").exists());
+}
+
+#[test]
+fn the_table_has_a_line_for_each_dispute_with_its_stage_and_what_is_due() {
+    let mut env = Env::new();
+    let ids = november(&mut env);
+    env.now("2026-11-20T09:00:00Z");
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    insta::assert_snapshot!(redact(&env.ok(&["status", "--all"]), &ids));
 }
 
 #[test]

@@ -296,4 +296,5 @@ pub(crate) mod pty;
 pub(crate) mod quarter;
 pub(crate) mod reports;
 pub(crate) mod sharing;
+pub(crate) mod snapshot;
 pub(crate) mod terminal;
