@@ -51,7 +51,7 @@ fn ids(v: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-// 1. One alias-aware matcher for every agency filter.
+// One alias-aware matcher for every agency filter.
 
 #[test]
 fn status_and_report_find_a_dispute_by_its_agency_alias() {

@@ -27,7 +27,7 @@ fn completion_offers_the_canonical_agency_names() {
     }
 }
 
-// 9. Completion in real shells: --dir on the command line, and only the disputes
+// Completion in real shells: --dir on the command line, and only the disputes
 // a command takes.
 
 /// Ask `shell` (a real bash, zsh or fish, running the registration script escalate

@@ -92,7 +92,7 @@ fn settings_sit_under_flags_and_environment() {
     );
 }
 
-// 8. A mistyped setting is answered with the one meant.
+// A mistyped setting is answered with the one meant.
 
 #[test]
 fn config_suggests_the_setting_meant() {

@@ -22,7 +22,7 @@ fn a_data_directory_that_is_a_file_is_refused_clearly() {
     assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
 
-// 1. A mistyped data directory is an error, never an empty report.
+// A mistyped data directory is an error, never an empty report.
 
 #[test]
 fn a_missing_data_directory_given_explicitly_is_an_error_naming_it() {
@@ -74,7 +74,7 @@ fn a_missing_data_directory_given_explicitly_is_an_error_naming_it() {
     assert!(out.status.success(), "{out:?}");
 }
 
-// 10. System errors that say what to do next.
+// System errors that say what to do next.
 
 /// Run escalate as someone who may read the data directory but not write it: the
 /// user "nobody" when the tests run as root (where permissions do not bite), else
@@ -160,7 +160,7 @@ fn a_data_directory_that_cannot_be_written_is_named_with_what_to_check() {
     assert_eq!(before, env.snapshot());
 }
 
-// 9. `open` in a data directory that did not exist says it made one.
+// `open` in a data directory that did not exist says it made one.
 
 #[test]
 fn open_in_a_new_data_directory_says_so_and_where_the_others_are() {

@@ -4,7 +4,7 @@
 use crate::support::programs::stderr_of;
 use crate::support::Env;
 
-// 14. Dates as people write them, read back in words.
+// Dates as people write them, read back in words.
 
 #[test]
 fn dates_as_people_write_them_are_read_back_in_words() {
@@ -67,7 +67,7 @@ fn dates_as_people_write_them_are_read_back_in_words() {
     assert!(stderr_of(&out).contains("Reading \"friday\" as Fri 4 Dec 2026."));
 }
 
-// 4. Quiet means the ID and errors only.
+// Quiet means the ID and errors only.
 
 #[test]
 fn quiet_does_not_echo_how_a_date_was_read() {
@@ -88,7 +88,7 @@ fn quiet_does_not_echo_how_a_date_was_read() {
     assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
 }
 
-// 6. Times as people say them, always echoed; a bad time is a bad time.
+// Times as people say them, always echoed; a bad time is a bad time.
 
 #[test]
 fn times_and_weekdays_as_people_say_them_are_read_and_echoed() {

@@ -31,7 +31,7 @@ fn the_demo_says_what_it_does_and_shows_the_whole_first_dispute() {
     assert!(!text.contains('\u{1b}'), "escape codes in a pipe: {text}");
 }
 
-// 17. The demo leaves nothing behind, its signing key included.
+// The demo leaves nothing behind, its signing key included.
 
 #[test]
 fn the_demo_leaves_no_key_or_settings_behind() {

@@ -5,7 +5,7 @@
 use crate::support::Env;
 use std::path::Path;
 
-// 8. Long text from files and standard input, with its limit stated.
+// Long text from files and standard input, with its limit stated.
 
 #[test]
 fn long_text_comes_from_files_and_standard_input() {

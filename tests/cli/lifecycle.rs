@@ -191,7 +191,7 @@ fn errors_never_name_the_child() {
     assert!(!err.contains("LCS-40213"), "{err}");
 }
 
-// 11. Words and codes that confused.
+// Words and codes that confused.
 
 #[test]
 fn confusing_words_and_codes_are_plain() {

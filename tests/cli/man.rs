@@ -237,7 +237,7 @@ fn committed_manual_pages_match_the_binary() {
     );
 }
 
-// 3. The manual piped is text; long policy text is paged on a terminal.
+// The manual piped is text; long policy text is paged on a terminal.
 
 #[test]
 fn the_manual_piped_is_the_text_man_prints_and_roff_on_request() {
@@ -252,7 +252,7 @@ fn the_manual_piped_is_the_text_man_prints_and_roff_on_request() {
     assert!(roff.starts_with(".TH"), "{roff}");
 }
 
-// 18. The README's install instructions for the manual are true.
+// The README's install instructions for the manual are true.
 
 #[test]
 fn installed_pages_are_found_by_man_as_the_output_says() {

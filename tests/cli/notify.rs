@@ -20,7 +20,7 @@ fn obligations_follow_the_child_s_circumstances() {
     assert_eq!(v["obligations"], serde_json::json!([]));
 }
 
-// 7. A near miss of an outstanding duty is named, never silently recorded.
+// A near miss of an outstanding duty is named, never silently recorded.
 
 #[test]
 fn notify_names_the_duty_a_mistyped_who_nearly_matches() {

@@ -21,7 +21,7 @@ fn a_dispute_is_between_two_agencies() {
     env.ok(&crate::support::open_args("gscb", &[]));
 }
 
-// 13. Setting up.
+// Setting up.
 
 #[test]
 fn setting_up_is_plain() {

@@ -736,7 +736,7 @@ fn the_manual_says_what_the_files_are_and_do() {
     );
 }
 
-// 14. Wrapping by display width, between words.
+// Wrapping by display width, between words.
 
 #[test]
 fn policy_show_at_80_columns_keeps_every_word_whole() {

@@ -1127,7 +1127,7 @@ fn a_policy_field_is_checked_given_at_open_corrected_and_reported() {
     assert!(err.contains("[[field]]"), "{err}");
 }
 
-// 2. Appending months to one CSV file.
+// Appending months to one CSV file.
 
 #[test]
 fn csv_months_append_under_one_header() {

@@ -58,7 +58,7 @@ fn a_second_agency_with_its_own_records_can_share_into_an_existing_repository() 
     assert!(attributes.contains("* -text"));
 }
 
-// 16. share join with a wrong address; the commit author's email.
+// share join with a wrong address; the commit author's email.
 
 #[test]
 fn share_join_with_a_wrong_address_says_what_to_check() {

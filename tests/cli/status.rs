@@ -202,7 +202,7 @@ fn status_filters() {
     );
 }
 
-// 5. One JSON convention: every --json document is pretty-printed.
+// One JSON convention: every --json document is pretty-printed.
 
 #[test]
 fn status_json_is_pretty_like_every_other_json_document() {

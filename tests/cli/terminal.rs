@@ -138,7 +138,7 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
 
-// 2. A write error on standard output other than a closed pipe is a failure.
+// A write error on standard output other than a closed pipe is a failure.
 
 /// Run with standard output going to /dev/full (every write fails: no space).
 fn to_full_disk(env: &Env, args: &[&str]) -> std::process::Output {

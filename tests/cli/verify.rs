@@ -505,7 +505,7 @@ fn flip_every() -> usize {
         .unwrap_or(1)
 }
 
-// 10. A line dated after this computer's clock is flagged.
+// A line dated after this computer's clock is flagged.
 
 #[test]
 fn show_and_verify_flag_a_line_dated_after_the_clock() {
