@@ -3,16 +3,17 @@
 //! plant FIFOs, fill a journal to its limit, disguise text, follow links. Each
 //! attack must be refused, or reported by `verify` with exit 3 naming the file and
 //! the line, with the signers file in place and against a checkpoint taken before.
+//! Hostile IDs, arguments and journal files never reach the file system or panic.
 
+use crate::support::journals::run;
+use crate::support::Env;
+use escalate_core::domain::event::{Event, Record};
+use escalate_core::store::journal::line;
+use proptest::prelude::*;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
-
-use escalate_core::domain::event::{Event, Record};
-use escalate_core::store::journal::line;
-use serde_json::Value;
-
-use crate::support::Env;
 
 /// A dispute with a few signed lines, the user's key in the signers file, and a
 /// checkpoint kept outside the data directory. Returns (ID, checkpoint path).
@@ -692,6 +693,12 @@ fn an_auditor_can_check_a_line_with_ssh_keygen() {
         .status()
         .is_err()
     {
+        // .ci/run installs openssh-client: a CI run that lacks it has not checked
+        // what an auditor relies on, so it fails rather than passing quietly.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI installs ssh-keygen (openssh-client): an auditor's check cannot be skipped there"
+        );
         eprintln!("skipped: ssh-keygen is not installed");
         return;
     }
@@ -733,4 +740,177 @@ fn an_auditor_can_check_a_line_with_ssh_keygen() {
     )
     .unwrap();
     assert!(!run(&changed).status.success());
+}
+
+#[test]
+fn hostile_ids_never_reach_the_file_system() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    // Something a traversal would find if an ID ever became a path.
+    std::fs::write(env.tmp.path().join("secret.jsonl"), "x").unwrap();
+    for bad in [
+        "../secret",
+        "..",
+        "../../etc/passwd",
+        "A/B",
+        "/etc/passwd",
+        "AB\u{1}CD",
+        "AB\u{1b}[2J",
+        "%2e%2e",
+        "ÄBC",
+        "12345678901",
+        "",
+    ] {
+        for cmd in [
+            vec!["show", bad],
+            vec!["verify", bad],
+            vec!["discuss", bad, "--note", "x"],
+            vec!["amend", bad, "--event", "1", "--note", "x"],
+            vec!["reopen", bad, "--reason", "x"],
+        ] {
+            let err = env.fails(2, &cmd);
+            assert!(err.contains("is not a dispute ID"), "{cmd:?}: {err}");
+            assert!(
+                !err.contains('\u{1b}'),
+                "{cmd:?}: control characters echoed"
+            );
+        }
+    }
+    env.ok(&["show", &id]);
+}
+
+#[test]
+fn arguments_that_are_not_utf8_are_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    let bad = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    let before = env.snapshot();
+    for args in [
+        vec![std::ffi::OsStr::new("show"), bad],
+        vec![
+            std::ffi::OsStr::new("discuss"),
+            std::ffi::OsStr::new(&id),
+            std::ffi::OsStr::new("--note"),
+            bad,
+        ],
+    ] {
+        let out = env.cmd(&[]).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("invalid UTF-8"), "{err}");
+    }
+    assert_eq!(before, env.snapshot());
+}
+
+/// Plant a file that is not a journal escalate wrote, and check every command that
+/// meets it names the dispute and the problem, and changes nothing.
+fn check_hostile_journal(env: &Env, id: &str, problem: &str, show_code: i32) {
+    let err = env.fails(show_code, &["show", id]);
+    assert!(err.contains(&format!("{id}.jsonl")), "show {id}: {err}");
+    assert!(err.contains(problem), "show {id}: {err}");
+    let err = env.fails(show_code, &["discuss", id, "--note", "x"]);
+    assert!(err.contains(problem), "discuss {id}: {err}");
+    let err = env.fails(3, &["verify", id]);
+    assert!(err.contains(problem), "verify {id}: {err}");
+    // status leaves it out, says why, and lists the others.
+    let before = env.snapshot();
+    let out = env.cmd(&["status", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("dispute {id} is left out")), "{err}");
+    assert!(err.contains(problem), "{err}");
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!rows.as_array().unwrap().is_empty());
+    assert_eq!(before, env.snapshot());
+}
+
+#[test]
+fn hostile_journal_files_give_a_clear_error_and_change_nothing() {
+    let env = Env::new();
+    let sound = env.open_gscb(&[]);
+    let dir = env.data().join("disputes");
+
+    let huge = "AAAAAAAAA1";
+    let f = std::fs::File::create(dir.join(format!("{huge}.jsonl"))).unwrap();
+    f.set_len(64 * 1024 * 1024 + 1).unwrap();
+    drop(f);
+    check_hostile_journal(&env, huge, "more than the 67108864-byte limit", 3);
+    std::fs::remove_file(dir.join(format!("{huge}.jsonl"))).unwrap();
+
+    let empty = "AAAAAAAAA2";
+    std::fs::write(dir.join(format!("{empty}.jsonl")), b"").unwrap();
+    check_hostile_journal(&env, empty, "the journal is empty", 3);
+
+    let binary = "AAAAAAAAA3";
+    std::fs::write(
+        dir.join(format!("{binary}.jsonl")),
+        b"\x7fELF\x02\x01\x01\x00\xff\xfe\n\x00\x00",
+    )
+    .unwrap();
+    check_hostile_journal(&env, binary, "not UTF-8", 3);
+
+    let directory = "AAAAAAAAA4";
+    std::fs::create_dir(dir.join(format!("{directory}.jsonl"))).unwrap();
+    check_hostile_journal(&env, directory, "it is a directory, not a journal file", 3);
+
+    let link = "AAAAAAAAA5";
+    let outside = env.tmp.path().join("outside.jsonl");
+    std::fs::copy(env.journal(&sound), &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join(format!("{link}.jsonl"))).unwrap();
+    check_hostile_journal(&env, link, "it is a symbolic link", 3);
+    assert_eq!(
+        std::fs::read(&outside).unwrap(),
+        std::fs::read(env.journal(&sound)).unwrap()
+    );
+
+    let locked = "AAAAAAAAA6";
+    let path = dir.join(format!("{locked}.jsonl"));
+    std::fs::copy(env.journal(&sound), &path).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&path).is_err() {
+        // Not as root, where permissions do not bite.
+        check_hostile_journal(&env, locked, "Permission denied", 1);
+    }
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    env.ok(&["show", &sound]);
+    let (code, _) = run(&env, &["verify", &sound]);
+    assert_eq!(code, Some(0));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn arbitrary_arguments_never_panic(
+        sub in prop::sample::select(vec![
+            "open", "discuss", "escalate", "notify", "resolve", "status", "show",
+            "verify", "amend", "reopen",
+        ]),
+        args in prop::collection::vec("[^\u{0}]{0,30}", 0..5),
+        flags in prop::collection::vec(prop::sample::select(vec![
+            "--note", "--event", "--reason", "--at", "--due", "--with", "--policy",
+            "--child", "--summary", "--outcome", "--who", "--json", "--as-of", "--to",
+        ]), 0..4),
+    ) {
+        let env = Env::new();
+        let id = env.open_gscb(&[]);
+        let mut argv: Vec<String> = vec![sub.to_owned()];
+        if !args.is_empty() && args[0].len().is_multiple_of(2) {
+            argv.push(id.clone());
+        }
+        for (i, a) in args.iter().enumerate() {
+            if let Some(f) = flags.get(i) {
+                argv.push((*f).to_owned());
+            }
+            argv.push(a.clone());
+        }
+        let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let out = env.cmd(&refs).output().unwrap();
+        let code = out.status.code();
+        let err = String::from_utf8_lossy(&out.stderr);
+        prop_assert!(matches!(code, Some(0..=3)), "{argv:?}: {code:?} {err}");
+        prop_assert!(!err.contains("panicked"), "{argv:?}: {err}");
+        prop_assert!(env.cmd(&["verify"]).output().unwrap().status.code() == Some(0));
+    }
 }

@@ -1,35 +1,16 @@
 //! The working-day calendar end to end: a GOV.UK import and local closure days
-//! move the deadlines of disputes already open, a user's own `--due` still wins,
-//! a policy's division picks its calendar, the `add`/`between` sums, and every
-//! bad input or damaged calendar file is refused without writing anything.
+//! move the deadlines of disputes already open (and closure days reach the
+//! partnership only when closed for it), a policy's division picks its calendar,
+//! the `add`/`between` sums, and every bad input or damaged calendar file is
+//! refused without writing anything.
 
-use std::path::PathBuf;
-
+use crate::support::calendars::{govuk, write_file, EW_2026};
+use crate::support::sharing::{open, partnership, share};
 use crate::support::{open_args, Env};
-
-/// England and Wales 2026 as GOV.UK lists it, without Boxing Day's substitute.
-const EW_2026: &str = r#"
-    {"title":"New Year’s Day","date":"2026-01-01","notes":"","bunting":true},
-    {"title":"Good Friday","date":"2026-04-03","notes":"","bunting":false},
-    {"title":"Easter Monday","date":"2026-04-06","notes":"","bunting":true},
-    {"title":"Early May bank holiday","date":"2026-05-04","notes":"","bunting":true},
-    {"title":"Spring bank holiday","date":"2026-05-25","notes":"","bunting":true},
-    {"title":"Summer bank holiday","date":"2026-08-31","notes":"","bunting":true},
-    {"title":"Christmas Day","date":"2026-12-25","notes":"","bunting":true}"#;
+use std::path::PathBuf;
 
 const BOXING_2026: &str =
     r#"{"title":"Boxing Day","date":"2026-12-28","notes":"Substitute day","bunting":true}"#;
-
-fn govuk(events: &str) -> String {
-    format!(r#"{{"england-and-wales":{{"division":"england-and-wales","events":[{events}]}}}}"#)
-}
-
-/// A file to import, kept outside the data directory.
-fn write_file(env: &Env, name: &str, text: &str) -> PathBuf {
-    let path = env.tmp.path().join(name);
-    std::fs::write(&path, text).expect("write the import file");
-    path
-}
 
 fn due(env: &Env, id: &str) -> String {
     env.json(&["show", id])["due"]
@@ -217,27 +198,6 @@ fn closure_days_move_deadlines_and_reopening_restores_them() {
     // Reopening every day leaves an empty list, which still reads back.
     let v = env.json(&["show", &id]);
     assert_eq!(v["calendar"], "England and Wales bank holidays (rules)");
-}
-
-#[test]
-fn a_user_s_own_due_date_still_wins() {
-    let mut env = Env::new();
-    env.now("2026-12-18T11:00:00Z");
-    let id = env.open_gscb(&["--due", "2026-12-22"]);
-    env.ok(&[
-        "calendar",
-        "close",
-        "2026-12-21",
-        "--to",
-        "2026-12-23",
-        "--reason",
-        "Office move",
-    ]);
-    let fewer = write_file(&env, "fewer.json", &govuk(EW_2026));
-    env.ok(&["calendar", "import", fewer.to_str().unwrap()]);
-    let v = env.json(&["show", &id]);
-    assert_eq!(v["due"], "2026-12-22");
-    assert_eq!(v["due_set_by"], "user");
 }
 
 #[test]
@@ -472,4 +432,39 @@ fn the_division_setting_picks_the_calendar_for_calendar_commands() {
         "england-and-wales",
     ]);
     assert_eq!(v["date"], "2026-06-15");
+}
+
+#[test]
+fn closure_days_are_shared_only_when_closed_for_the_partnership() {
+    let (_tmp, remote, school, csc) = partnership();
+    let r = remote.to_str().unwrap();
+    open(
+        &school,
+        "Hollyfield Primary",
+        "Children's Social Care",
+        "LCS-1",
+    );
+    share(&school, &csc, r);
+    school.ok(&[
+        "calendar",
+        "close",
+        "2026-12-29",
+        "--reason",
+        "Partnership training day",
+        "--partnership",
+    ]);
+    school.ok(&[
+        "calendar",
+        "close",
+        "2026-12-30",
+        "--reason",
+        "School inset day",
+    ]);
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    let shown = csc.ok(&["calendar", "show", "--year", "2026"]);
+    assert!(shown.contains("Partnership training day"), "{shown}");
+    assert!(!shown.contains("School inset day"), "{shown}");
+    let own = school.ok(&["calendar", "show", "--year", "2026"]);
+    assert!(own.contains("Partnership training day") && own.contains("School inset day"));
 }

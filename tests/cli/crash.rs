@@ -347,7 +347,7 @@ fn copy_partnership(remote: &Path, clone: &Env, org: &str) -> (tempfile::TempDir
     env.user = clone.user.clone();
     env.now(&clone.now);
     env.ok(&["config", "set", "organisation", org]);
-    crate::share::git(
+    crate::support::sharing::git(
         &env.data(),
         &["remote", "set-url", "origin", bare.to_str().unwrap()],
     );
@@ -385,21 +385,21 @@ fn a_sync_killed_at_any_step_is_completed_by_the_next_and_shares_each_line_once(
         .and_then(|s| s.parse().ok())
         .unwrap_or(8)
         .max(1);
-    let (_tmp, remote, school, csc) = crate::share::partnership();
+    let (_tmp, remote, school, csc) = crate::support::sharing::partnership();
     let r = remote.to_str().unwrap();
-    let d1 = crate::share::school_case(&school, "LCS-1");
-    crate::share::share(&school, &csc, r);
+    let d1 = crate::support::sharing::school_case(&school, "LCS-1");
+    crate::support::sharing::share(&school, &csc, r);
     school.ok(&["discuss", &d1, "--note", "school-1"]);
     // Two disputes new to social care, written together when they arrive.
     let arriving = [
-        crate::share::school_case(&school, "LCS-3"),
-        crate::share::school_case(&school, "LCS-4"),
+        crate::support::sharing::school_case(&school, "LCS-3"),
+        crate::support::sharing::school_case(&school, "LCS-4"),
     ];
     school.ok(&["sync"]);
     // Social care recorded offline: a line to rebase after the school's, and a
     // new dispute.
     csc.ok(&["discuss", &d1, "--note", "csc-offline"]);
-    let d2 = crate::share::open(&csc, "Children's Social Care", "Police", "LCS-2");
+    let d2 = crate::support::sharing::open(&csc, "Children's Social Care", "Police", "LCS-2");
 
     let mut tried = 0;
     for syscall in CHANGING {

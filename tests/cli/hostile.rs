@@ -4,14 +4,14 @@
 //! oversized files, escalate's own files edited, receipts, quarantine files and
 //! caches) into a bare repository shared by clones, and check that sync and join
 //! refuse it naming the commit, write nothing anywhere, run nothing, keep
-//! recording working, and work again once the partnership undoes the commit.
+//! recording working, and work again once the partnership undoes the commit; a
+//! commit that edits a pushed line is named by `verify --history`.
 
-use std::path::{Path, PathBuf};
-
-use crate::share::{
-    agency, count, git, hook, journals, partnership, school_case, share, sync_refused,
+use crate::support::sharing::{
+    agency, count, git, install_hook, journals, partnership, school_case, share, sync_refused,
 };
 use crate::support::Env;
+use std::path::{Path, PathBuf};
 
 /// A school and social care sharing one dispute through a bare repository.
 fn shared_case() -> (tempfile::TempDir, PathBuf, Env, Env, String) {
@@ -472,4 +472,46 @@ fn a_partnership_closure_day_that_moves_a_deadline_is_listed_by_sync() {
     );
     let moved = csc.json(&["show", &d1])["due"].as_str().unwrap().to_owned();
     assert_ne!(moved, due);
+}
+
+#[test]
+fn a_commit_that_edits_a_pushed_line_is_named_by_verify_history() {
+    let (tmp, remote, school, csc) = partnership();
+    let r = remote.to_str().unwrap();
+    let d1 = school_case(&school, "LCS-1");
+    school.ok(&["discuss", &d1, "--note", "the original note"]);
+    school.ok(&["share", "init", r]);
+
+    let rogue = tmp.path().join("rogue");
+    git(
+        tmp.path(),
+        &["clone", "--quiet", r, rogue.to_str().unwrap()],
+    );
+    let path = rogue.join("disputes").join(format!("{d1}.jsonl"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("the original note", "an edited note!!")).unwrap();
+    git(&rogue, &["commit", "--quiet", "-am", "tidy"]);
+    let bad = git(&rogue, &["rev-parse", "HEAD"]);
+    git(&rogue, &["push", "--quiet", "origin", "main"]);
+
+    // Nobody takes the edited history: a joiner is refused before anything is
+    // written, and the school's sync refuses to take the edited line over what
+    // it pushed, each naming the commit.
+    let err = csc.fails(1, &["share", "join", r]);
+    let short = &bad.trim()[..12];
+    assert!(err.contains(short) && err.contains(&d1), "{err}");
+    assert!(!csc.data().join("disputes").exists(), "nothing written");
+    let err = sync_refused(&school);
+    assert!(
+        err.contains(short) && err.contains("changed or removed lines"),
+        "{err}"
+    );
+    assert!(std::fs::read_to_string(school.journal(&d1))
+        .unwrap()
+        .contains("the original note"));
+}
+
+/// Install a git hook in a clone: escalate must never run it.
+pub(crate) fn hook(env: &Env, name: &str, script: &str) {
+    install_hook(&env.data().join(".git").join("hooks").join(name), script);
 }

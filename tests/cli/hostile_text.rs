@@ -3,24 +3,25 @@
 //! bidi controls and line breaks: every output (show piped and JSON, status,
 //! report CSV, Markdown and HTML, export CSV and iCalendar, verify) shows them
 //! escaped, piped `show` keeps one line an event, and `verify` names each such
-//! line. Every input field refuses them. Long text from standard input or a file
-//! is read to a bound, and `--*-file` takes a regular file only.
+//! line. Every input field refuses them, past a limit too. Long text from standard
+//! input or a file is read to a bound, and `--*-file` takes a regular file only.
 
-use std::io::Write as _;
-use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
-
+use crate::support::journals::notes;
+use crate::support::Env;
 use escalate_core::domain::event::{Event, Record};
 use escalate_core::store::journal::line;
 use serde_json::Value;
-
-use crate::support::Env;
+use std::io::Write as _;
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
 
 /// What a hostile partner writes: cursor up, erase line, a lone CR that returns
 /// to overwrite, an OSC title change ended by BEL, a C1 CSI, and a line break.
 const NOTE: &str =
     "All agreed\r\x1b[1A\x1b[2KNothing was agreed\x1b]0;owned\x07\u{9b}2J\nsecond line";
+
 const CHILD: &str = "LCS\x1b[31m-1\r";
+
 const AGENCY: &str = "Pol\x1b[2Kice \u{202E}CSC";
 
 fn user_key(env: &Env) -> escalate_core::integrity::signing::Key {
@@ -402,4 +403,34 @@ fn standard_input_is_read_to_a_bound() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("carriage return"));
+}
+
+#[test]
+fn hostile_text_is_refused_with_the_limit() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    let long = "é".repeat(20_001);
+    let err = env.fails(1, &["discuss", &id, "--note", &long]);
+    assert!(
+        err.contains("--note is 20001 characters long; the limit is 20000"),
+        "{err}"
+    );
+    let err = env.fails(1, &["amend", &id, "--event", "1", "--note", &long]);
+    assert!(err.contains("the limit is 20000"), "{err}");
+    let err = env.fails(1, &["discuss", &id, "--note", "a\u{1b}[2Jb"]);
+    assert!(
+        err.contains("--note contains a control character (U+001B)"),
+        "{err}"
+    );
+    let name = "x".repeat(201);
+    let err = env.fails(1, &["discuss", &id, "--note", "n", "--with", &name]);
+    assert!(
+        err.contains("--with is 201 characters long; the limit is 200"),
+        "{err}"
+    );
+    // NUL cannot be passed in an argument at all (the OS refuses it); the text
+    // check refusing it is unit-tested in text.rs. Any other Unicode is kept.
+    let note = "Zoë «non» 😟 صباح";
+    env.ok(&["discuss", &id, "--note", note]);
+    assert!(notes(&env, &id).contains(&note.to_owned()));
 }

@@ -1,70 +1,497 @@
-//! The five built-in policies end to end (every stage's deadline, every obligation
-//! arising and met, every refusal the documents imply), the `policy` command, the
-//! every-key fixture, malformed policy files with their line numbers, and user
-//! policies in the config directory.
+//! The built-in policies and other partnerships' published procedures end to
+//! end: every stage's deadline, every obligation arising and met, every refusal
+//! the documents imply, walked through with pinned clocks and due dates worked out
+//! by hand (fixtures in `fixtures/partnerships/`; December 2026 is GMT, so London
+//! time is UTC; Fri 25 and Mon 28 Dec 2026 and Fri 1 Jan 2027 are bank holidays).
 
+use crate::support::policies::{id_of, obligation_ids, open, step};
+use crate::support::{duty, duty_ids as ids, open_args, Env};
 use serde_json::Value;
 
-use crate::support::{open_args, Env};
-
-const EVERY_KEY: &str = concat!(
+const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/cli/fixtures/every-key.toml"
+    "/tests/cli/fixtures/partnerships"
 );
 
-/// Open a dispute under `policy` with the usual details plus `extra`.
-fn open(env: &Env, policy: &str, extra: &[&str]) -> Value {
-    env.open(policy, extra)
+/// Every fixture in the folder, by file stem.
+const ALL: [&str; 8] = [
+    "sefton",
+    "lincolnshire",
+    "london",
+    "wirral",
+    "cheshire-west-adults",
+    "liverpool",
+    "west-yorkshire",
+    "west-midlands",
+];
+
+fn path(name: &str) -> String {
+    format!("{FIXTURES}/{name}.toml")
 }
 
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_owned()
+/// `policy check` passes the fixture as it stands, then it is installed as a user
+/// policy in the configuration folder.
+fn checked_and_installed(env: &Env, name: &str) {
+    let out = env.ok(&["policy", "check", &path(name)]);
+    assert!(out.contains("is a valid policy"), "{name}: {out}");
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(path(name), dir.join(format!("{name}.toml"))).unwrap();
 }
 
-/// Record the stage's discussion, then escalate; returns the new state.
-fn step(env: &Env, id: &str) -> Value {
+fn discuss_and_escalate(env: &Env, id: &str) -> Value {
     env.ok(&["discuss", id, "--note", "Discussed; no agreement"]);
     env.json(&["escalate", id, "--reason", "Not resolved at this stage"])
 }
 
-fn obligation_ids(v: &Value) -> Vec<String> {
-    v["obligations"]
-        .as_array()
-        .expect("obligations")
-        .iter()
-        .map(|o| o["id"].as_str().unwrap_or_default().to_owned())
-        .collect()
+fn overdue_at(env: &mut Env, id: &str, now: &str) -> bool {
+    env.now(now);
+    env.json(&["show", id])["overdue"]
+        .as_bool()
+        .expect("overdue")
 }
 
 #[test]
-fn every_built_in_policy_opens_by_id() {
+fn every_fixture_says_where_it_was_published_and_what_was_not_seen() {
     let env = Env::new();
-    for id in ["gscb", "bscb", "lscb", "cscp", "cumbria"] {
-        let v = open(&env, id, &[]);
-        assert_eq!(v["policy"], id);
-        assert_eq!(v["stage"], 1);
-    }
-    let list = env.json(&["policy", "list"]);
-    let ids: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["gscb", "bscb", "lscb", "cscp", "cumbria"]);
-    for p in list.as_array().unwrap() {
-        for key in ["name", "partnership", "stages", "year", "origin", "hash"] {
-            assert!(p.get(key).is_some(), "policy list rows carry {key}");
+    let listed: Vec<String> = {
+        let mut names: Vec<String> = std::fs::read_dir(FIXTURES)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let mut all: Vec<String> = ALL.iter().map(|s| s.to_string()).collect();
+    all.sort();
+    assert_eq!(listed, all, "every fixture is walked by a test below");
+    for name in ALL {
+        let text = std::fs::read_to_string(path(name)).unwrap();
+        for words in ["Published", "SEEN:", "NOT SEEN", "http"] {
+            assert!(text.contains(words), "{name} lacks {words:?}");
         }
+        assert!(
+            !text.contains("illustrative"),
+            "{name} must quote, not invent"
+        );
+        let out = env.ok(&["policy", "check", &path(name)]);
+        assert!(out.contains("is a valid policy"), "{name}: {out}");
     }
-    assert_eq!(list[1]["stages"], 5);
-    assert_eq!(list[1]["year"], 2020);
-    assert_eq!(list[2]["year"], Value::Null, "the lscb text is undated");
-    let text = env.ok(&["policy", "list"]);
-    assert!(
-        text.contains("cumbria") && text.contains("undated") && text.contains("2024"),
-        "{text}"
+}
+
+/// Sefton LSCB (2017): chained steps in stages 1 and 2, outcome letters that
+/// depend on the stage the dispute is resolved at, and the Business Manager told.
+#[test]
+fn sefton_chains_its_steps_and_writes_the_outcome_by_the_stage_resolved_at() {
+    let mut env = Env::new();
+    checked_and_installed(&env, "sefton");
+    // Arose Wed 2 Dec 10:00, opened Thu 3 Dec: "within 2 working days of the
+    // disagreement" → Thu 3, Fri 4 → Fri 4 Dec. "Speak" waits for the raising.
+    env.now("2026-12-03T09:00:00Z");
+    let v = env.open("sefton-2017", &["--arose", "2026-12-02T10:00:00Z"]);
+    let id = id_of(&v);
+    assert_eq!(ids(&v), ["raise", "speak"]);
+    assert_eq!(duty(&v, "raise")["due"], "2026-12-04");
+    assert_eq!(duty(&v, "speak")["due"], Value::Null);
+    assert_eq!(v["due"], Value::Null, "the stage has no date of its own");
+
+    // Raised Fri 4 Dec 11:00: "speak to the agency within 3 working days" →
+    // Mon 7, Tue 8, Wed 9 → Wed 9 Dec; overdue from Thu 10 Dec.
+    env.now("2026-12-04T11:00:00Z");
+    let v = env.json(&["notify", &id, "--who", "raise"]);
+    assert_eq!(duty(&v, "speak")["due"], "2026-12-09");
+    assert!(!overdue_at(&mut env, &id, "2026-12-09T23:00:00Z"));
+    assert!(overdue_at(&mut env, &id, "2026-12-10T00:00:01Z"));
+    env.now("2026-12-10T09:00:00Z");
+    env.ok(&["notify", &id, "--who", "speak"]);
+
+    // Stage order is the document's: no jump from Stage 1 to Stage 3.
+    env.now("2026-12-18T09:00:00Z");
+    env.ok(&["discuss", &id, "--note", "Spoke; no way forward agreed"]);
+    let err = env.fails(1, &["escalate", &id, "--reason", "r", "--to", "3"]);
+    assert!(err.contains("moves one stage at a time"), "{err}");
+
+    // Stage 2 entered Fri 18 Dec 10:00: the service managers' agreement "within 2
+    // working days" → Mon 21, Tue 22 → Tue 22 Dec; the Business Manager is told.
+    env.now("2026-12-18T10:00:00Z");
+    let v = env.json(&["escalate", &id, "--reason", "Team managers could not agree"]);
+    assert_eq!(v["stage"], 2);
+    assert_eq!(ids(&v), ["lscb-notification", "agreement", "meeting"]);
+    assert_eq!(duty(&v, "agreement")["due"], "2026-12-22");
+    assert_eq!(duty(&v, "lscb-notification")["due"], Value::Null);
+
+    // First discussions Tue 22 Dec 15:00: the meeting "within a further 5 working
+    // days" → Wed 23, Thu 24, (Fri 25, Mon 28 bank holidays) Tue 29, Wed 30,
+    // Thu 31 → Thu 31 Dec.
+    env.now("2026-12-22T15:00:00Z");
+    let v = env.json(&["notify", &id, "--who", "agreement"]);
+    assert_eq!(duty(&v, "meeting")["due"], "2026-12-31");
+
+    // Resolved at the meeting, Thu 31 Dec 14:00: the letter "within 48 hours" →
+    // Sat 2 Jan 2027 14:00, clock hours; the copy to the Business Manager is owed
+    // too, and the unmet meeting step lapses.
+    env.now("2026-12-31T14:00:00Z");
+    let v = env.json(&["resolve", &id, "--outcome", "Agreed at the meeting"]);
+    assert_eq!(
+        ids(&v),
+        ["lscb-notification", "outcome-letter-2", "lscb-copy"]
     );
+    assert_eq!(
+        duty(&v, "outcome-letter-2")["due_at"],
+        "2027-01-02T14:00:00+00:00"
+    );
+
+    // Resolved at Stage 1 on Thu 24 Dec 16:00: the team manager's letter "within a
+    // further 2 working days" → (Fri 25, Mon 28) Tue 29, Wed 30 → Wed 30 Dec; no
+    // Stage 2 duty arises.
+    env.now("2026-12-21T09:00:00Z");
+    let early = id_of(&env.open("sefton-2017", &[]));
+    env.now("2026-12-24T16:00:00Z");
+    let v = env.json(&[
+        "resolve",
+        &early,
+        "--outcome",
+        "Agreed with the team manager",
+    ]);
+    assert_eq!(ids(&v), ["outcome-letter-1"]);
+    assert_eq!(duty(&v, "outcome-letter-1")["due"], "2026-12-30");
+}
+
+/// Lincolnshire LSAB and LSCP (joint protocol for adults and children): "48 hours
+/// (two working days)" counted as working days, a stage timed from step 1, an
+/// immediate duty, and urgency judged at Step 3 leading to Step 4 a).
+#[test]
+fn lincolnshire_counts_its_48_hours_as_two_working_days_for_an_adult() {
+    let mut env = Env::new();
+    checked_and_installed(&env, "lincolnshire");
+    // Opened Fri 4 Dec 16:00 about an adult: the acknowledgement is due
+    // "immediately" (Fri 4 Dec); the action plan waits for the discussion.
+    env.now("2026-12-04T16:00:00Z");
+    let v = env.json(&open_args(
+        "lincolnshire-joint",
+        &["--subject-kind", "adult"],
+    ));
+    let id = id_of(&v);
+    assert_eq!(v["subject_kind"], "adult");
+    assert_eq!(duty(&v, "acknowledge")["due"], "2026-12-04");
+    assert_eq!(duty(&v, "acknowledge")["immediately"], true);
+    assert_eq!(duty(&v, "action-plan")["due"], Value::Null);
+    let text = env.ok(&["show", &id]);
+    assert!(text.contains("Adult:    C"), "{text}");
+
+    // Initial discussion Mon 7 Dec 10:00: "within 48 hours (two working days)" →
+    // Tue 8, Wed 9 → Wed 9 Dec (48 clock hours would be Wed 10:00; never a Sunday
+    // from a Friday either).
+    env.now("2026-12-07T10:00:00Z");
+    let v = env.json(&[
+        "discuss",
+        &id,
+        "--note",
+        "Discussed; no shared understanding",
+    ]);
+    assert_eq!(duty(&v, "action-plan")["due"], "2026-12-09");
+    assert_eq!(duty(&v, "action-plan")["due_time"], Value::Null);
+
+    // Step 2 entered Wed 9 Dec: "within five working days of step 1", counted from
+    // opening on Fri 4 Dec → Mon 7 … Fri 11 → Fri 11 Dec (not Wed 16 Dec, which
+    // counting from entering Step 2 would give).
+    env.now("2026-12-09T12:00:00Z");
+    let v = env.json(&["escalate", &id, "--reason", "Step 1 did not resolve it"]);
+    assert_eq!(v["due"], "2026-12-11");
+    assert_eq!(ids(&v), Vec::<String>::new(), "step 1's steps lapse");
+    env.ok(&["discuss", &id, "--note", "Managers liaised"]);
+    let err = env.fails(1, &["escalate", &id, "--reason", "r", "--to", "4a"]);
+    assert!(err.contains("moves one stage at a time"), "{err}");
+
+    // Step 3 entered Fri 11 Dec 15:00: the SLOE contacted immediately (Fri 11 Dec);
+    // the action plan "within 48 hours (two working days)" → Mon 14, Tue 15 →
+    // Tue 15 Dec.
+    env.now("2026-12-11T15:00:00Z");
+    let v = env.json(&["escalate", &id, "--reason", "Managers could not agree"]);
+    assert_eq!(v["stage"], 3);
+    assert_eq!(v["due"], "2026-12-15");
+    assert_eq!(duty(&v, "sloe")["due"], "2026-12-11");
+    assert_eq!(duty(&v, "sloe")["immediately"], true);
+    assert!(!overdue_at(&mut env, &id, "2026-12-11T23:00:00Z"));
+
+    // The SLOEs judge that urgent resolution is required: Step 4 a).
+    env.now("2026-12-15T09:00:00Z");
+    env.ok(&["notify", &id, "--who", "sloe"]);
+    env.ok(&[
+        "discuss",
+        &id,
+        "--note",
+        "SLOEs: urgent resolution required",
+    ]);
+    env.now("2026-12-15T10:00:00Z");
+    let v = env.json(&[
+        "escalate",
+        &id,
+        "--urgent",
+        "--reason",
+        "The adult is now at risk",
+    ]);
+    assert_eq!(v["stage_label"], "4a");
+    assert_eq!(v["immediate_harm"], true);
+}
+
+/// London (PA4, 2021): "within a working week or a timescale that protects the
+/// child from harm (whichever is less)" across Christmas, its three kinds of
+/// disagreement, and the first line managers' duty to seek advice.
+#[test]
+fn london_gives_a_working_week_that_christmas_lengthens_and_no_more() {
+    let mut env = Env::new();
+    checked_and_installed(&env, "london");
+    // Opened Mon 21 Dec 10:00: five working days → Tue 22, Wed 23, Thu 24,
+    // (Fri 25, Mon 28 bank holidays) Tue 29, Wed 30 → Wed 30 Dec.
+    env.now("2026-12-21T10:00:00Z");
+    let v = env.open("london-pa4", &["--category", "assessment"]);
+    assert_eq!(v["due"], "2026-12-30");
+    assert_eq!(v["category"], "assessment");
+    // "Whichever is less": an earlier date is kept, a later one refused.
+    let err = env.fails(1, &open_args("london-pa4", &["--due", "2026-12-31"]));
+    assert!(err.contains("later than the policy allows"), "{err}");
+    assert!(err.contains("Wed 30 Dec 2026"), "{err}");
+    let v = env.open("london-pa4", &["--due", "2026-12-24"]);
+    let id = id_of(&v);
+    assert_eq!(v["due"], "2026-12-24");
+    assert_eq!(v["due_set_by"], "user");
+    let err = env.fails(1, &open_args("london-pa4", &["--category", "threshold"]));
+    assert!(err.contains("referral"), "{err}");
+    assert!(err.contains("enquiry"), "{err}");
+    for (now, overdue) in [
+        ("2026-12-24T23:59:00Z", false),
+        ("2026-12-25T00:00:01Z", true),
+    ] {
+        assert_eq!(overdue_at(&mut env, &id, now), overdue, "at {now}");
+    }
+
+    // The first line managers: no timescale seen, but advice is owed.
+    env.now("2026-12-29T09:00:00Z");
+    let v = discuss_and_escalate(&env, &id);
+    assert_eq!(v["stage"], 2);
+    assert_eq!(v["due"], Value::Null);
+    assert_eq!(ids(&v), ["designated-advice"]);
+}
+
+/// Wirral SCB (2015): the manager contacted within one working day of the first
+/// discussion, and a proforma owed for a conflict resolved at exactly stage 2 or 3.
+#[test]
+fn wirral_reports_a_conflict_on_the_proforma_of_the_stage_it_was_resolved_at() {
+    let mut env = Env::new();
+    checked_and_installed(&env, "wirral");
+    // Opened Mon 30 Nov 09:00: a working week → Mon 7 Dec.
+    env.now("2026-11-30T09:00:00Z");
+    let v = env.open("wirral-2015", &[]);
+    let id = id_of(&v);
+    assert_eq!(v["due"], "2026-12-07");
+    assert_eq!(duty(&v, "manager")["due"], Value::Null);
+    // No stage may be left before its discussion is recorded.
+    let err = env.fails(1, &["escalate", &id, "--reason", "r"]);
+    assert!(err.contains("nothing recorded yet"), "{err}");
+    // The Lead Professional contacted Tue 1 Dec: the manager "within one working
+    // day" → Wed 2 Dec; overdue from Thu 3 Dec.
+    env.now("2026-12-01T14:00:00Z");
+    let v = env.json(&["discuss", &id, "--note", "Lead Professional: not resolved"]);
+    assert_eq!(duty(&v, "manager")["due"], "2026-12-02");
+    assert!(!overdue_at(&mut env, &id, "2026-12-02T23:59:00Z"));
+    assert!(overdue_at(&mut env, &id, "2026-12-03T00:00:01Z"));
+
+    env.now("2026-12-03T09:00:00Z");
+    let at_two = id.clone();
+    let at_three = id_of(&env.open("wirral-2015", &[]));
+    let at_four = id_of(&env.open("wirral-2015", &[]));
+    discuss_and_escalate(&env, &at_two);
+    for _ in 0..2 {
+        discuss_and_escalate(&env, &at_three);
+    }
+    for _ in 0..3 {
+        discuss_and_escalate(&env, &at_four);
+    }
+    let v = env.json(&["resolve", &at_two, "--outcome", "Safeguarding leads agreed"]);
+    assert_eq!(ids(&v), ["proforma-stage-2"]);
+    let v = env.json(&["resolve", &at_three, "--outcome", "WSCB members agreed"]);
+    assert_eq!(ids(&v), ["proforma-stage-3"]);
+    let v = env.json(&["resolve", &at_four, "--outcome", "The WSCB Chair decided"]);
+    assert_eq!(ids(&v), Vec::<String>::new());
+}
+
+/// Cheshire West and Chester LSAB: a procedure for adults only, one working week
+/// across Christmas and New Year, and the designated safeguarding lead told
+/// immediately.
+#[test]
+fn cheshire_west_covers_adults_only_and_its_week_spans_the_new_year() {
+    let mut env = Env::new();
+    checked_and_installed(&env, "cheshire-west-adults");
+    // Opened Thu 24 Dec 11:00 with immediate harm: one working week →
+    // (Fri 25, Mon 28) Tue 29, Wed 30, Thu 31, (Fri 1 Jan) Mon 4, Tue 5 →
+    // Tue 5 Jan 2027; the designated safeguarding lead immediately → Thu 24 Dec.
+    env.now("2026-12-24T11:00:00Z");
+    let v = env.open("cheshire-west-adults", &["--immediate-harm"]);
+    let id = id_of(&v);
+    assert_eq!(v["subject_kind"], "adult", "an adults-only policy");
+    assert_eq!(v["due"], "2027-01-05");
+    assert_eq!(duty(&v, "dsl")["due"], "2026-12-24");
+    assert_eq!(duty(&v, "dsl")["immediately"], true);
+    assert!(overdue_at(&mut env, &id, "2026-12-25T00:00:01Z"));
+    // The procedure is for work with adults: a dispute about a child is refused.
+    let err = env.fails(
+        1,
+        &open_args("cheshire-west-adults", &["--subject-kind", "child"]),
+    );
+    assert!(err.contains("does not cover disputes about"), "{err}");
+    assert!(err.contains("--subject-kind adult"), "{err}");
+    // Without immediate harm there is no duty to the lead.
+    let v = env.open("cheshire-west-adults", &["--category", "need-for-action"]);
+    assert_eq!(ids(&v), Vec::<String>::new());
+    assert_eq!(v["due"], "2027-01-05");
+}
+
+/// Liverpool SCP (2019): no fixed timescale, but "escalated on the same working
+/// day" once a child is thought to be at immediate risk, decided at opening or
+/// later.
+#[test]
+fn liverpool_escalates_on_the_same_working_day_once_the_risk_is_immediate() {
+    let mut env = Env::new();
+    checked_and_installed(&env, "liverpool");
+    // Opened Fri 4 Dec 17:00 without urgency: "as soon as possible" has no date.
+    env.now("2026-12-04T17:00:00Z");
+    let plain = id_of(&env.open("liverpool-2019", &[]));
+    let v = env.json(&["show", &plain]);
+    assert_eq!(v["due"], Value::Null);
+    // With immediate risk the same working day → Fri 4 Dec, even at 17:00.
+    let v = env.open("liverpool-2019", &["--immediate-harm"]);
+    assert_eq!(v["due"], "2026-12-04");
+    // Opened on Sat 26 Dec: the same working day is the next one, past the bank
+    // holiday on Mon 28 → Tue 29 Dec.
+    env.now("2026-12-26T10:00:00Z");
+    let v = env.open("liverpool-2019", &["--immediate-harm"]);
+    assert_eq!(v["due"], "2026-12-29");
+
+    // Urgency learned on Mon 7 Dec: worker to worker must still be recorded first.
+    env.now("2026-12-07T09:00:00Z");
+    let err = env.fails(1, &["escalate", &plain, "--urgent", "--reason", "r"]);
+    assert!(err.contains("nothing recorded yet"), "{err}");
+    env.ok(&[
+        "discuss",
+        &plain,
+        "--note",
+        "Worker to worker: not resolved",
+    ]);
+    env.now("2026-12-07T10:00:00Z");
+    let v = env.json(&[
+        "escalate",
+        &plain,
+        "--urgent",
+        "--reason",
+        "The child is now at immediate risk",
+    ]);
+    assert_eq!(v["stage"], 2);
+    assert_eq!(v["immediate_harm"], true);
+    assert_eq!(v["due"], "2026-12-07");
+    assert!(!overdue_at(&mut env, &plain, "2026-12-07T23:59:00Z"));
+    assert!(overdue_at(&mut env, &plain, "2026-12-08T00:00:01Z"));
+}
+
+/// West Yorkshire (2.9): the professionals' "time scale which is acceptable to both
+/// of them" is agreed and recorded; the managers' stage allows no agreement.
+#[test]
+fn west_yorkshire_lets_the_professionals_agree_their_own_time_scale() {
+    let mut env = Env::new();
+    checked_and_installed(&env, "west-yorkshire");
+    env.now("2026-12-07T09:00:00Z");
+    let v = env.open(
+        "west-yorkshire-2-9",
+        &["--category", "invoking-child-protection"],
+    );
+    let id = id_of(&v);
+    assert_eq!(v["due"], Value::Null, "no number until they agree one");
+    env.now("2026-12-08T09:00:00Z");
+    let err = env.fails(1, &["agree", &id, "--due", "2026-12-07", "--note", "n"]);
+    assert!(err.contains("has already passed"), "{err}");
+    let v = env.json(&[
+        "agree",
+        &id,
+        "--due",
+        "2026-12-11",
+        "--note",
+        "Both accept Friday 11 December",
+    ]);
+    assert_eq!(v["due"], "2026-12-11");
+    assert_eq!(v["due_set_by"], "agreed");
+    assert!(!overdue_at(&mut env, &id, "2026-12-11T23:00:00Z"));
+    assert!(overdue_at(&mut env, &id, "2026-12-12T00:00:01Z"));
+
+    // Agreed at opening instead: Thu 24 Dec, with the reason recorded.
+    env.now("2026-12-07T09:00:00Z");
+    let v = env.open(
+        "west-yorkshire-2-9",
+        &[
+            "--due",
+            "2026-12-24",
+            "--due-reason",
+            "Both accept the 24th",
+        ],
+    );
+    assert_eq!(v["due"], "2026-12-24");
+    assert_eq!(v["due_set_by"], "agreed");
+
+    // The first line managers: the text gives them no date and lets no one agree
+    // one, but a date that protects the child may be set, with its reason
+    // (clarification 5; issue 30 item 23).
+    env.now("2026-12-14T10:00:00Z");
+    let v = discuss_and_escalate(&env, &id);
+    assert_eq!(v["stage"], 2);
+    assert_eq!(v["due"], Value::Null);
+    let v = env.json(&[
+        "agree",
+        &id,
+        "--due",
+        "2026-12-18",
+        "--note",
+        "Decide before the child's review on the 21st",
+    ]);
+    assert_eq!(
+        (v["due"].as_str(), v["due_set_by"].as_str()),
+        (Some("2026-12-18"), Some("user"))
+    );
+}
+
+/// West Midlands (13.13, 2024): managers, then senior managers, one at a time,
+/// and immediate action on a concern that the child is at risk.
+#[test]
+fn west_midlands_acts_immediately_on_risk_even_over_christmas() {
+    let mut env = Env::new();
+    checked_and_installed(&env, "west-midlands");
+    // Opened on Fri 25 Dec (a bank holiday): "immediate action" is due by the end
+    // of the next working day, past Mon 28 → Tue 29 Dec.
+    env.now("2026-12-25T10:00:00Z");
+    let v = env.open("west-midlands-13-13", &["--immediate-harm"]);
+    assert_eq!(duty(&v, "immediate-action")["due"], "2026-12-29");
+    // Opened Thu 24 Dec 18:00, a working day: due that day.
+    env.now("2026-12-24T18:00:00Z");
+    let v = env.open("west-midlands-13-13", &["--immediate-harm"]);
+    let id = id_of(&v);
+    assert_eq!(duty(&v, "immediate-action")["due"], "2026-12-24");
+    assert_eq!(
+        v["due"],
+        Value::Null,
+        "a timeframe 'consistent with the degree of concern'"
+    );
+    assert!(overdue_at(&mut env, &id, "2026-12-25T00:00:01Z"));
+    // Managers first: the senior managers only after them.
+    env.now("2026-12-29T09:00:00Z");
+    env.ok(&["discuss", &id, "--note", "Agencies met; no agreement"]);
+    let err = env.fails(1, &["escalate", &id, "--reason", "r", "--to", "3"]);
+    assert!(err.contains("moves one stage at a time"), "{err}");
+    let v = env.json(&["escalate", &id, "--reason", "Brought to the managers"]);
+    assert_eq!(v["stage"], 2);
+    assert_eq!(v["stage_name"], "Managers");
+    // Without immediate risk there is no duty to act immediately.
+    let v = env.open("west-midlands-13-13", &[]);
+    assert_eq!(ids(&v), Vec::<String>::new());
 }
 
 #[test]
@@ -711,588 +1138,4 @@ fn cumbria_executive_lead_sets_a_shorter_timescale() {
     let v = env.json(&["escalate", &id, "--reason", "r", "--due", "2026-11-26"]);
     assert_eq!(v["due"], "2026-11-26");
     assert_eq!(v["due_set_by"], "user");
-}
-
-#[test]
-fn policy_show_describes_every_part_and_draws_flowcharts() {
-    let env = Env::new();
-    let v = env.json(&["policy", "show", "bscb"]);
-    assert_eq!(v["id"], "bscb");
-    assert_eq!(v["stage"].as_array().unwrap().len(), 5);
-    assert_eq!(v["hash"].as_str().unwrap().len(), 64);
-    assert_eq!(v["limit"][0]["scope"], "whole-dispute");
-    assert_eq!(v["stage"][0]["deadline"][0]["from"], "arose");
-
-    let text = env.ok(&["policy", "show", "bscb"]);
-    for needle in [
-        "Birmingham Safeguarding Children Board (2020)",
-        "Consult your",
-        "The whole dispute: 5 working days",
-        "board-chair",
-        "Readings",
-        "renumbered",
-        "gaps or weaknesses",
-    ] {
-        assert!(text.contains(needle), "missing {needle:?}:\n{text}");
-    }
-    let text = env.ok(&["policy", "show", "lscb"]);
-    assert!(text.contains("may start at any stage"), "{text}");
-
-    let mermaid = env.ok(&["policy", "show", "lscb", "--format", "mermaid"]);
-    assert!(mermaid.starts_with("flowchart TD\n"), "{mermaid}");
-    assert!(
-        mermaid.contains("urgent -.->|\"may start here\"| s3"),
-        "{mermaid}"
-    );
-    assert!(mermaid.contains("s4 -->|\"not resolved\"| s5"), "{mermaid}");
-    // A quote or markup in a label is an entity, never the end of the label.
-    let dir = env.config().join("policies");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("quoted.toml"),
-        MINI.replace("\"mini\"", "\"quoted\"").replace(
-            "name = \"One\"",
-            "name = 'Talk to the \"other\" <b>worker</b> | #1'",
-        ),
-    )
-    .unwrap();
-    let mermaid = env.ok(&["policy", "show", "quoted", "--format", "mermaid"]);
-    assert!(
-        mermaid.contains(
-            "s1[\"1. Talk to the #quot;other#quot; #lt;b#gt;worker#lt;/b#gt; #124; #35;1<br/>"
-        ),
-        "{mermaid}"
-    );
-    let dot = env.ok(&["policy", "show", "quoted", "--format", "dot"]);
-    assert!(
-        dot.contains("s1 [label=\"1. Talk to the \\\"other\\\" <b>worker</b> | #1\\n"),
-        "{dot}"
-    );
-    let dot = env.ok(&["policy", "show", "cumbria", "--format", "dot"]);
-    assert!(
-        dot.starts_with("digraph \"cumbria\" {\n") && dot.ends_with("}\n"),
-        "{dot}"
-    );
-    assert!(dot.contains("s4 -> s5 [label=\"not resolved\"];"), "{dot}");
-
-    let err = env.fails(2, &["policy", "show", "bscb", "--format", "dot", "--json"]);
-    assert!(err.contains("--json"), "{err}");
-    let err = env.fails(1, &["policy", "show", "nowhere"]);
-    assert!(err.contains("there is no policy called"), "{err}");
-}
-
-/// Install the every-key fixture as a user policy.
-fn install_every_key(env: &Env) {
-    let dir = env.config().join("policies");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(EVERY_KEY, dir.join("every-key.toml")).unwrap();
-}
-
-#[test]
-fn every_documented_key_checks_and_behaves_as_documented() {
-    let mut env = Env::new();
-    let out = env.ok(&["policy", "check", EVERY_KEY]);
-    assert!(
-        out.contains("is a valid policy: every-key") && out.contains("Scotland"),
-        "{out}"
-    );
-    let v = env.json(&["policy", "check", EVERY_KEY]);
-    assert_eq!(v["valid"], true);
-    assert_eq!(v["excluded_categories"], 1);
-    install_every_key(&env);
-
-    // Fri 27 Nov 09:00: "48 hours (two working days)", earliest wins: Sun 29 09:00.
-    env.now("2026-11-27T09:00:00Z");
-    let v = open(&env, "every-key", &["--category", "threshold"]);
-    let id = id_of(&v);
-    assert_eq!(v["due"], "2026-11-29");
-    assert_eq!(v["due_time"], "09:00");
-    // Stage 2: one working day in Scotland skips St Andrew's Day (Mon 30 Nov), but a
-    // threshold dispute goes "immediately".
-    let v = step(&env, &id);
-    assert_eq!(v["due"], "2026-11-27");
-    let plain = id_of(&open(&env, "every-key", &["--looked-after"]));
-    let v = step(&env, &plain);
-    assert_eq!(
-        v["due"], "2026-12-01",
-        "Scotland: Mon 30 Nov is St Andrew's Day"
-    );
-    assert_eq!(obligation_ids(&v), ["iro"]);
-    assert_eq!(v["obligations"][0]["due"], "2026-12-01");
-
-    // A named role takes the dispute straight to stage 4; nobody else may.
-    env.ok(&["discuss", &plain, "--note", "n"]);
-    let err = env.fails(
-        1,
-        &[
-            "escalate", &plain, "--reason", "r", "--to", "4", "--as", "Someone",
-        ],
-    );
-    assert!(
-        err.contains("moves one stage at a time") && err.contains("Partnership Chair"),
-        "{err}"
-    );
-    let v = env.json(&[
-        "escalate",
-        &plain,
-        "--reason",
-        "Chair took it",
-        "--to",
-        "4",
-        "--as",
-        "Partnership Chair",
-    ]);
-    assert_eq!(v["stage"], 4);
-    // Ten working days from opening (Fri 27 Nov), in Scotland.
-    assert_eq!(v["due"], "2026-12-14");
-    let v = env.json(&["resolve", &plain, "--outcome", "Chair decided"]);
-    assert_eq!(obligation_ids(&v), ["iro", "chair-report"]);
-
-    // Urgent: the DSL immediately, any stage with a reason, the same working day
-    // from when it arose, and the whole-dispute limit counted from then too.
-    let v = open(
-        &env,
-        "every-key",
-        &["--immediate-harm", "--arose", "2026-11-26T16:00:00Z"],
-    );
-    assert_eq!(v["due"], "2026-11-26", "the same working day it arose");
-    assert_eq!(obligation_ids(&v), ["dsl"]);
-    assert_eq!(v["obligations"][0]["immediately"], true);
-    let v = env.json(&["escalate", &id_of(&v), "--reason", "No time to wait"]);
-    assert_eq!(v["stage"], 2, "no discussion needed first");
-    let v = open(
-        &env,
-        "every-key",
-        &["--immediate-harm", "--stage", "3", "--reason", "r"],
-    );
-    assert_eq!(v["stage"], 3);
-    assert_eq!(
-        v["due"], "2026-12-30",
-        "stage 3 has no timescale of its own, so the whole-dispute limit applies: 20 Scottish working days"
-    );
-    // Opened past stage 2, a looked-after child's IRO duty arises on opening.
-    let v = open(
-        &env,
-        "every-key",
-        &[
-            "--immediate-harm",
-            "--looked-after",
-            "--stage",
-            "3",
-            "--reason",
-            "r",
-        ],
-    );
-    assert_eq!(obligation_ids(&v), ["dsl", "iro"]);
-    let v = open(&env, "every-key", &["--cp-plan"]);
-    assert_eq!(v["due_time"], "13:00", "each stage within four hours");
-
-    let err = env.fails(
-        1,
-        &open_args("every-key", &["--category", "convening-icpc"]),
-    );
-    assert!(err.contains("does not cover"), "{err}");
-}
-
-/// A small valid policy; tests break one thing at a time.
-const MINI: &str = r#"format = 1
-id = "mini"
-name = "Mini"
-partnership = "Mini Partnership"
-year = 2025
-document = "Mini document"
-
-[[stage]]
-number = 1
-name = "One"
-who = "W"
-action = "A"
-source = "S"
-
-[[stage.deadline]]
-working_days = 5
-source = "S"
-
-[[stage]]
-number = 2
-name = "Two"
-who = "W"
-action = "A"
-source = "S"
-
-[[stage.deadline]]
-none = true
-source = "S"
-"#;
-
-/// Write `text` as a policy file and run `policy check` on it, expecting failure;
-/// returns stderr.
-fn check_fails(env: &Env, name: &str, text: &str) -> (String, String) {
-    let path = env.tmp.path().join(name);
-    std::fs::write(&path, text).unwrap();
-    let p = path.display().to_string();
-    (env.fails(1, &["policy", "check", &p]), p)
-}
-
-#[test]
-fn malformed_policies_fail_with_the_line_and_what_to_change() {
-    let env = Env::new();
-    let ok = env.tmp.path().join("mini.toml");
-    std::fs::write(&ok, MINI).unwrap();
-    env.ok(&["policy", "check", &ok.display().to_string()]);
-
-    let cases: Vec<(&str, String, Vec<&str>)> = vec![
-        (
-            "unknown-key.toml",
-            MINI.replace("who = \"W\"\naction = \"A\"\nsource = \"S\"\n\n[[stage.deadline]]\nnone", "who = \"W\"\naction = \"A\"\nsource = \"S\"\ncolour = \"red\"\n\n[[stage.deadline]]\nnone"),
-            vec!["line 25: [[stage]] table 2: unknown field `colour`"],
-        ),
-        (
-            "gap.toml",
-            MINI.replace("number = 2", "number = 3"),
-            vec!["line 19: stage 2 is missing"],
-        ),
-        (
-            "order.toml",
-            MINI.replace("number = 1", "number = 2").replacen("number = 2\nname = \"Two\"", "number = 1\nname = \"Two\"", 1),
-            vec!["line 8: stage 1 is missing", "line 19: stage numbers must increase: stage 1 comes after stage 2"],
-        ),
-        (
-            "empty-deadline.toml",
-            MINI.replace("working_days = 5\n", ""),
-            vec!["line 15: stage 1: a deadline needs one of working_days"],
-        ),
-        (
-            "none-and-days.toml",
-            MINI.replace("none = true\n", "none = true\nworking_days = 3\n"),
-            vec!["line 26: stage 2: `none = true` cannot be combined with a timescale"],
-        ),
-        (
-            "unknown-when.toml",
-            MINI.replace("working_days = 5\n", "working_days = 5\nwhen = [\"child-in-need\"]\n")
-                .replace("[[stage]]\nnumber = 2", "[[stage.deadline]]\nnone = true\nsource = \"S\"\n\n[[stage]]\nnumber = 2"),
-            vec!["line 15: stage 1: unknown condition \"child-in-need\" in `when`; known: cp-plan, looked-after, immediate-harm"],
-        ),
-        (
-            "missing-stage.toml",
-            format!("{MINI}\n[[obligation]]\nid = \"chair\"\nwho = \"Chair\"\naction = \"Tell the Chair\"\non = \"enter\"\nstage = 7\nsource = \"S\"\n"),
-            vec!["line 30: obligation \"chair\": there is no stage 7"],
-        ),
-        (
-            "only-conditional.toml",
-            MINI.replace("working_days = 5\n", "working_days = 5\nwhen = [\"cp-plan\"]\n"),
-            vec!["line 8: stage 1: every deadline has a `when` condition"],
-        ),
-        (
-            "excluded-when.toml",
-            format!("{MINI}\n[[category]]\nid = \"icpc\"\nname = \"ICPC\"\nexcluded = true\nsource = \"S\"\n\n[[obligation]]\nid = \"x\"\nwho = \"X\"\naction = \"Tell X\"\non = \"open\"\nwhen = [\"category:icpc\"]\nsource = \"S\"\n"),
-            vec!["line 36: obligation \"x\": unknown condition \"category:icpc\"", "excluded categories cannot be used"],
-        ),
-        (
-            "bad-bypass.toml",
-            format!("{MINI}\n[[bypass]]\nrole = \"Chair\"\nto_stage = 2\nsource = \"S\"\n"),
-            vec!["line 30: bypass for \"Chair\": to_stage = 2 skips no stage"],
-        ),
-        (
-            "duplicate-obligation.toml",
-            format!("{MINI}\n[[obligation]]\nid = \"a\"\nwho = \"A\"\naction = \"Tell A\"\non = \"open\"\nsource = \"S\"\n\n[[obligation]]\nid = \"a\"\nwho = \"B\"\naction = \"Tell B\"\non = \"open\"\nsource = \"S\"\n"),
-            vec!["line 37: obligation \"a\": the id is used twice"],
-        ),
-        (
-            "empty-urgent.toml",
-            format!("{MINI}\n[urgent]\nsource = \"S\"\n"),
-            vec!["[urgent] changes nothing"],
-        ),
-        (
-            "builtin-id.toml",
-            MINI.replace("id = \"mini\"", "id = \"gscb\""),
-            vec!["line 2: id \"gscb\" is the id of a built-in policy"],
-        ),
-    ];
-    for (name, text, expected) in cases {
-        let (err, path) = check_fails(&env, name, &text);
-        for e in expected {
-            assert!(
-                err.contains(&format!("{path}: {e}"))
-                    || (!e.starts_with("line") && err.contains(e)),
-                "{name}: expected {e:?} in:\n{err}"
-            );
-        }
-    }
-    // Every problem is listed, not only the first.
-    let (err, _) = check_fails(
-        &env,
-        "two.toml",
-        &MINI
-            .replace("number = 2", "number = 3")
-            .replace("working_days = 5\n", ""),
-    );
-    assert!(err.contains("has 2 problems"), "{err}");
-    // A file that is not there, or not a policy at all.
-    let err = env.fails(1, &["policy", "check", "/nonexistent/policy.toml"]);
-    assert!(err.contains("could not read policy file"), "{err}");
-}
-
-#[test]
-fn user_policies_are_used_by_id_but_may_not_reuse_a_built_in_id() {
-    let env = Env::new();
-    let dir = env.config().join("policies");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("ours.toml"),
-        MINI.replace("\"mini\"", "\"our-area\""),
-    )
-    .unwrap();
-    let v = open(&env, "our-area", &[]);
-    assert_eq!(v["policy"], "our-area");
-    assert_eq!(v["due"], "2026-11-30");
-    let list = env.json(&["policy", "list"]);
-    let ours = &list.as_array().unwrap()[5];
-    assert_eq!(ours["id"], "our-area");
-    assert!(
-        ours["origin"].as_str().unwrap().ends_with("ours.toml"),
-        "{ours}"
-    );
-
-    std::fs::write(
-        dir.join("theirs.toml"),
-        MINI.replace("\"mini\"", "\"gscb\""),
-    )
-    .unwrap();
-    // The clashing file is reported on every command and never used; the rest
-    // of the catalogue keeps working.
-    let out = env.cmd(&["policy", "list", "--json"]).output().unwrap();
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("uses id \"gscb\", which is already a built-in policy"),
-        "{err}"
-    );
-    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let gscb = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["id"] == "gscb")
-        .count();
-    assert_eq!(gscb, 1);
-    let v = open(&env, "gscb", &[]);
-    assert_eq!(v["due"], "2026-11-30");
-    // A broken file named like the policy explains itself.
-    std::fs::write(
-        dir.join("broken.toml"),
-        "format = 1\nid = \"broken\"\nnonsense = 1\n",
-    )
-    .unwrap();
-    let err = env.fails(1, &open_args("broken", &[]));
-    assert!(
-        err.contains("policy \"broken\" cannot be used") && err.contains("nonsense"),
-        "{err}"
-    );
-    // --policy-file may not pass off another text under a built-in id.
-    let err = env.fails(
-        1,
-        &[
-            "open",
-            "--policy-file",
-            dir.join("theirs.toml").to_str().unwrap(),
-            "--child",
-            "C",
-            "--from",
-            "A",
-            "--with",
-            "B",
-            "--summary",
-            "s",
-        ],
-    );
-    assert!(err.contains("already a built-in policy"), "{err}");
-}
-
-/// Issue 30 item 24: `policy check` lists every problem in one run, each once, at
-/// its own line.
-#[test]
-fn policy_check_lists_every_problem_once_at_its_own_line() {
-    let env = Env::new();
-    let problems = |err: &str| -> Vec<String> {
-        err.lines()
-            .filter(|l| l.starts_with("  ") && l.contains(".toml: "))
-            .map(|l| l.split_once(".toml: ").unwrap().1.to_owned())
-            .collect()
-    };
-    // A bad division no longer hides a built-in id clash, nor a bad subject both.
-    let text = MINI
-        .replace("\"mini\"", "\"gscb\"")
-        .replace("format = 1", "format = 2")
-        .replace(
-            "document = \"Mini document\"",
-            "document = \"Mini document\"\ndivision = \"wales\"\nsubject = \"kids\"",
-        );
-    let (err, _) = check_fails(&env, "header.toml", &text);
-    let found = problems(&err);
-    assert_eq!(found.len(), 3, "{err}");
-    assert!(
-        found[0].starts_with("line 2: id \"gscb\" is the id of a built-in policy"),
-        "{err}"
-    );
-    assert!(found[1].starts_with("line 7: division: `wales`"), "{err}");
-    assert!(found[2].starts_with("line 8: subject: `kids`"), "{err}");
-    assert!(err.contains("has 3 problems"), "{err}");
-
-    // A step before any stage: said at the step, not "duplicate key" at the stage.
-    let text = MINI.replace(
-        "format = 1",
-        "format = 2",
-    ).replace(
-        "document = \"Mini document\"\n",
-        "document = \"Mini document\"\n\n[[stage.step]]\nid = \"x\"\nwho = \"W\"\naction = \"A\"\ndue = { working_days = 1 }\nsource = \"S\"\n",
-    );
-    let (err, _) = check_fails(&env, "early-step.toml", &text);
-    let found = problems(&err);
-    assert_eq!(found.len(), 1, "{err}");
-    assert!(
-        found[0].starts_with("line 8: [[stage.step]] comes before any [[stage]]"),
-        "{err}"
-    );
-    assert!(!err.contains("duplicate key"), "{err}");
-
-    // One typo is one problem, at its own line.
-    let text = MINI.replace("working_days = 5\n", "working_days = 5\nsorce = \"S\"\n");
-    let (err, _) = check_fails(&env, "typo.toml", &text);
-    let found = problems(&err);
-    assert_eq!(found.len(), 1, "{err}");
-    assert!(
-        found[0].starts_with("line 17: [[stage]] table 1, a deadline: unknown field `sorce`"),
-        "{err}"
-    );
-    assert!(err.contains("has 1 problem:"), "{err}");
-
-    // Format 2 keys in a format 1 file, each at its line.
-    let text = MINI
-        .replace(
-            "document = \"Mini document\"",
-            "document = \"Mini document\"\nsubject = \"adults\"",
-        )
-        .replace("name = \"Two\"", "name = \"Two\"\nlabel = \"2a\"");
-    let (err, _) = check_fails(&env, "format1.toml", &text);
-    let found = problems(&err);
-    assert_eq!(
-        found,
-        [
-            "line 7: subject needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`",
-            "line 23: label needs format = 2 (format 1 files keep their old meaning); change the first line to `format = 2`",
-        ],
-        "{err}"
-    );
-
-    // A step's problem is at the step, not at its stage.
-    let text = format!(
-        "{}\n[[stage.step]]\nid = \"x\"\nwho = \"W\"\naction = \"A\"\nafter = \"nothing\"\ndue = {{ working_days = 1 }}\nsource = \"S\"\n",
-        MINI.replace("format = 1", "format = 2")
-    );
-    let (err, _) = check_fails(&env, "step.toml", &text);
-    let found = problems(&err);
-    assert_eq!(found.len(), 1, "{err}");
-    assert!(
-        found[0].starts_with("line 30: stage 2 step \"x\": after = \"nothing\""),
-        "{err}"
-    );
-}
-
-/// Issue 30 item 24: a policy whose urgency is an urgent branch is not said to
-/// have "no [urgent] rules"; a stage only another role may open says who may.
-#[test]
-fn policy_check_names_an_urgent_branch_and_open_names_who_may_open_later() {
-    let env = Env::new();
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/fixtures/format2");
-    let out = env.ok(&["policy", "check", &format!("{fixtures}/branches.toml")]);
-    assert!(!out.contains("no [urgent] rules"), "{out}");
-    assert!(
-        out.contains("a child at risk of immediate harm takes the urgent branch: stage 4a"),
-        "{out}"
-    );
-
-    let dir = env.config().join("policies");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(format!("{fixtures}/bypass.toml"), dir.join("bypass.toml")).unwrap();
-    let err = env.fails(
-        1,
-        &open_args(
-            "bypass-example",
-            &["--stage", "3", "--as", "Team manager", "--reason", "r"],
-        ),
-    );
-    assert!(
-        err.contains("only \"Independent Reviewing Officer\" may open a dispute at stage 3, not \"Team manager\"")
-            && !err.contains("starts every dispute"),
-        "{err}"
-    );
-    env.json(&open_args(
-        "bypass-example",
-        &[
-            "--stage",
-            "3",
-            "--as",
-            "Independent Reviewing Officer",
-            "--reason",
-            "r",
-        ],
-    ));
-}
-
-/// Issue 30 item 25: `policy show FILE` reads a policy before it is installed
-/// (it said "there is no policy called ..."), and lists a broken file's problems.
-#[test]
-fn policy_show_previews_a_file_before_it_is_installed() {
-    let env = Env::new();
-    let path = env.tmp.path().join("our-area.toml");
-    std::fs::write(&path, MINI).unwrap();
-    let file = path.display().to_string();
-    let text = env.ok(&["policy", "show", &file]);
-    assert!(
-        text.contains("Mini Partnership") && text.contains(&file),
-        "{text}"
-    );
-    let v = env.json(&["policy", "show", &file]);
-    assert_eq!(
-        (v["id"].as_str(), v["origin"].as_str()),
-        (Some("mini"), Some(file.as_str()))
-    );
-    // Not installed: the id alone still means nothing.
-    let err = env.fails(1, &["policy", "show", "mini"]);
-    assert!(err.contains("there is no policy called \"mini\""), "{err}");
-    std::fs::write(&path, MINI.replace("number = 2", "number = 3")).unwrap();
-    let err = env.fails(1, &["policy", "show", &file]);
-    assert!(err.contains("stage 2 is missing"), "{err}");
-}
-
-/// Issue 30 item 25: the manual names the status cache as it is, and the policy
-/// page says what a broken file in the policies folder does (warns; escalate runs).
-#[test]
-fn the_manual_says_what_the_files_are_and_do() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let man = std::path::Path::new(root).join("man");
-    for entry in std::fs::read_dir(&man).unwrap() {
-        let path = entry.unwrap().path();
-        let page = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            !page.contains("status.jsonl"),
-            "{} names status.jsonl",
-            path.display()
-        );
-    }
-    let top = std::fs::read_to_string(man.join("escalate.1")).unwrap();
-    assert!(
-        top.contains("cache/status.bin"),
-        "escalate.1 does not name the cache"
-    );
-    let format = std::fs::read_to_string(format!("{root}/policies/README.md")).unwrap();
-    assert!(
-        !format.contains("escalate refuses to run"),
-        "policies/README.md"
-    );
-    assert!(
-        format.contains("does not stop\nescalate: every command warns"),
-        "policies/README.md"
-    );
 }

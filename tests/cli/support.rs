@@ -285,3 +285,16 @@ pub(crate) fn duty<'a>(v: &'a Value, id: &str) -> &'a Value {
         .find(|o| o["id"] == id)
         .unwrap_or_else(|| panic!("no duty {id} in {v}"))
 }
+
+pub(crate) mod calendars;
+pub(crate) mod duties;
+pub(crate) mod journals;
+pub(crate) mod policies;
+pub(crate) mod policy_fixtures;
+pub(crate) mod programs;
+pub(crate) mod pty;
+pub(crate) mod quarter;
+pub(crate) mod reports;
+pub(crate) mod sharing;
+pub(crate) mod snapshot;
+pub(crate) mod terminal;

@@ -1,13 +1,135 @@
-//! `show` reads a journal twice and never holds it whole (issue 19): these check
-//! that what it prints is exactly what a journal says, corrections and warnings
-//! included; that damage anywhere stops it before anything is printed; and that a
-//! journal larger than the memory it may use is still shown.
+//! `escalate show`: the deadline and obligations above the timeline, the timeline
+//! exactly as the journal says (corrections, multi-line text, IDs by any unique
+//! prefix, working days overdue), read twice and never held whole, damage stopping
+//! it before it prints, and long lines broken between words on a terminal.
 
+use crate::support::snapshot::redact;
+use crate::support::Env;
+use serde_json::Value;
 use std::path::Path;
 
-use serde_json::Value;
+#[test]
+fn ids_are_found_by_any_unique_prefix() {
+    let env = Env::new();
+    let id = env.open_gscb(&[]);
+    let v = env.json(&["show", &id[..4].to_lowercase()]);
+    assert_eq!(v["id"], id.as_str());
+    let mut ids = vec![id];
+    // With enough disputes some share a first character: that prefix is ambiguous.
+    loop {
+        let next = env.open_gscb(&[]);
+        if let Some(twin) = ids.iter().find(|i| i[..1] == next[..1]) {
+            let err = env.fails(1, &["show", &twin[..1]]);
+            assert!(
+                err.contains("matches 2 disputes") || err.contains("matches"),
+                "{err}"
+            );
+            break;
+        }
+        ids.push(next);
+    }
+}
 
-use crate::support::Env;
+#[test]
+fn overdue_text_counts_working_days() {
+    let mut env = Env::new();
+    env.now("2026-11-02T09:00:00Z");
+    let id = env.open_gscb(&[]); // due Mon 9 Nov
+    env.now("2026-11-12T09:00:00Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(v["days_overdue"], 3);
+    assert_eq!(v["working_days_overdue"], 3);
+    env.now("2026-11-16T09:00:00Z");
+    let v = env.json(&["show", &id]);
+    assert_eq!(v["days_overdue"], 7);
+    assert_eq!(v["working_days_overdue"], 5);
+    assert!(env.ok(&["show", &id]).contains("overdue by 5 working days"));
+}
+
+#[test]
+fn multi_line_text_keeps_the_layout_of_show() {
+    let env = Env::new();
+    let mut args = crate::support::open_args("gscb", &["--json"]);
+    args[10] = "First line\nSecond line";
+    let id = env.ok(&args);
+    let id: Value = serde_json::from_str(&id).unwrap();
+    let id = id["id"].as_str().unwrap().to_owned();
+    env.ok(&["discuss", &id, "--note", "Called\nNo answer"]);
+    // Piped, each event is one line (README): a line break is shown as ↵. (On a
+    // terminal, text runs on indented under itself: render::timeline's tests.)
+    let show = env.ok(&["show", &id]);
+    assert!(
+        show.contains("Summary:  First line \u{21B5} Second line\n"),
+        "{show}"
+    );
+    assert!(show.contains("Called \u{21B5} No answer\n"), "{show}");
+}
+
+#[cfg(unix)]
+mod show_on_a_terminal {
+    use crate::support::{terminal_command as command, Env};
+    use rexpect::session::spawn_command;
+
+    #[test]
+    fn show_breaks_long_lines_between_words_at_60_columns() {
+        let env = Env::new();
+        let id = env.open_gscb(&["--cp-plan"]);
+        env.ok(&[
+            "discuss",
+            &id,
+            "--note",
+            "Spoke to the duty social worker about the referral",
+        ]);
+        env.ok(&["escalate", &id, "--reason", "No agreement at stage one"]);
+        let mut cmd = command(&env, &["show", &id]);
+        cmd.env("COLUMNS", "60").env("NO_COLOR", "1");
+        let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+        // The terminal's bytes come back one character each: decoded as UTF-8
+        // again, "—" is one column, as on a screen.
+        let raw = p.exp_eof().unwrap();
+        let text = String::from_utf8(raw.chars().map(|c| c as u8).collect()).unwrap_or(raw);
+        let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+        // Only a word longer than a line (the journal head's hash) may run over.
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.chars().count() <= 60 || l.split_whitespace().count() == 1),
+            "{text}"
+        );
+        for word in [
+            "Independent",
+            "Reviewing",
+            "Officer",
+            "referral",
+            "Escalate",
+        ] {
+            assert!(text.contains(word), "{word} is never broken: {text}");
+        }
+        // Piped, the same lines are whole (scripts read one line an event).
+        let piped = env.ok(&["show", &id]);
+        assert!(piped.lines().any(|l| l.chars().count() > 60), "{piped}");
+    }
+}
+
+#[test]
+fn show_puts_the_deadline_and_obligations_above_the_timeline() {
+    let mut env = Env::new();
+    env.now("2026-11-23T16:00:00Z");
+    let id = env.open_gscb(&["--cp-plan", "--at", "2026-11-23T09:00:00Z"]);
+    env.ok(&[
+        "discuss",
+        &id,
+        "--note",
+        "Rang the SW",
+        "--with",
+        "A. Smith",
+    ]);
+    env.ok(&["escalate", &id, "--reason", "No agreement"]);
+    // The whole page: the deadline and the Independent Reviewing Officer owed
+    // above the timeline, a backdated line with both its times.
+    let text = env.ok(&["show", &id]);
+    insta::assert_snapshot!(redact(&text, &[&id]));
+}
 
 /// A dispute with a corrected time corrected again, notes under lines, a fact
 /// learned, a notification that meets a duty, a resolution and a reopening.

@@ -1,24 +1,12 @@
 //! Policy format 2 (issue 14): each of the eight concepts walked through a fixture
 //! policy in `fixtures/format2/` with pinned dates worked out by hand (December 2026
-//! is GMT, so London time is UTC), and `policy check` speaking the author's words.
+//! is GMT, so London time is UTC), and every documented key checked and behaving
+//! as documented.
 
+use crate::support::policies::{id_of, obligation_ids, open, step};
+use crate::support::policy_fixtures::install;
+use crate::support::{duty, duty_ids as ids, open_args, Env};
 use serde_json::Value;
-
-use crate::support::{duty, duty_ids as ids};
-use crate::support::{open_args, Env};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/fixtures/format2");
-
-/// Install fixture `name` as a user policy.
-fn install(env: &Env, name: &str) {
-    let dir = env.config().join("policies");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(
-        format!("{FIXTURES}/{name}.toml"),
-        dir.join(format!("{name}.toml")),
-    )
-    .unwrap();
-}
 
 /// `policy show` wide enough that no phrase is wrapped.
 fn shown(env: &Env, id: &str) -> String {
@@ -29,15 +17,6 @@ fn shown(env: &Env, id: &str) -> String {
         .unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_owned()
-}
-
-fn step(env: &Env, id: &str) -> Value {
-    env.ok(&["discuss", id, "--note", "Discussed; no agreement"]);
-    env.json(&["escalate", id, "--reason", "Not resolved at this stage"])
 }
 
 #[test]
@@ -100,68 +79,6 @@ fn steps_inside_a_stage_are_timed_from_what_was_recorded_and_chained() {
         chart.contains("step contact: 24 hours, counted from step report being recorded"),
         "{chart}"
     );
-}
-
-#[test]
-fn the_parties_may_agree_a_later_date_where_the_policy_allows_it() {
-    let mut env = Env::new();
-    install(&env, "agreed");
-    // Mon 23 Nov 09:00: a working week is Mon 30 Nov.
-    env.now("2026-11-23T09:00:00Z");
-    let v = env.open("agreed-example", &[]);
-    let id = id_of(&v);
-    assert_eq!(v["due"], "2026-11-30");
-    let err = env.fails(1, &open_args("agreed-example", &["--due", "2026-12-02"]));
-    assert!(err.contains("later than the policy allows"), "{err}");
-
-    let v = env.json(&[
-        "agree",
-        &id,
-        "--due",
-        "2026-12-04",
-        "--note",
-        "Both agreed: the assessment ends on 3 Dec",
-    ]);
-    assert_eq!(v["due"], "2026-12-04");
-    assert_eq!(v["due_set_by"], "agreed");
-    for (now, overdue) in [
-        ("2026-12-04T23:00:00Z", false),
-        ("2026-12-05T00:00:01Z", true),
-    ] {
-        env.now(now);
-        assert_eq!(env.json(&["show", &id])["overdue"], overdue, "at {now}");
-    }
-    let text = env.ok(&["show", &id]);
-    assert!(text.contains("agreed a later date for stage 1"), "{text}");
-
-    // At opening: --due with --due-reason.
-    env.now("2026-11-23T09:00:00Z");
-    let v = env.open(
-        "agreed-example",
-        &[
-            "--due",
-            "2026-12-02",
-            "--due-reason",
-            "Agreed with the health visitor",
-        ],
-    );
-    let id = id_of(&v);
-    assert_eq!(v["due"], "2026-12-02");
-    assert_eq!(v["due_set_by"], "agreed");
-    // Stage 2 allows no agreement; its ten working days run to Mon 7 Dec.
-    let v = step(&env, &id);
-    assert_eq!(v["due"], "2026-12-07");
-    let err = env.fails(1, &["agree", &id, "--due", "2026-12-20", "--note", "n"]);
-    assert!(err.contains("does not let the parties agree"), "{err}");
-    let err = env.fails(
-        1,
-        &open_args("gscb", &["--due", "2026-12-20", "--due-reason", "agreed"]),
-    );
-    assert!(err.contains("does not let the parties agree"), "{err}");
-    // A built-in policy allows none either.
-    let gscb = env.open_gscb(&[]);
-    let err = env.fails(1, &["agree", &gscb, "--due", "2026-12-20", "--note", "n"]);
-    assert!(err.contains("does not let the parties agree"), "{err}");
 }
 
 #[test]
@@ -458,135 +375,120 @@ fn a_policy_for_adults_too_words_the_subject_by_its_kind() {
     );
 }
 
-#[test]
-fn policy_check_speaks_the_authors_words_and_keeps_format_one_as_it_was() {
-    let env = Env::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ours.toml");
-    let head = "id = \"ours\"\nname = \"n\"\npartnership = \"p\"\ndocument = \"d\"\n";
-    let stage = |number: &str, extra: &str, days: &str| {
-        format!("\n[[stage]]\nnumber = {number}\n{extra}name = \"n\"\nwho = \"w\"\naction = \"a\"\nsource = \"s\"\n[[stage.deadline]]\nworking_days = {days}\nsource = \"s\"\n")
-    };
-    let write = |text: String| std::fs::write(&path, text).unwrap();
-    let file = path.to_str().unwrap();
+const EVERY_KEY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/cli/fixtures/every-key.toml"
+);
 
-    write(format!(
-        "format = 1\n{head}{}",
-        stage("1", "label = \"0\"\n", "5")
-    ));
-    let err = env.fails(1, &["policy", "check", file]);
-    assert!(err.contains("label needs format = 2"), "{err}");
-
-    write(format!(
-        "format = 2\n{head}{}{}",
-        stage("0", "", "5"),
-        stage("0", "", "5")
-    ));
-    let err = env.fails(1, &["policy", "check", file]);
-    assert!(
-        err.contains("label = \\\"0\\\"") || err.contains("label = \"0\""),
-        "{err}"
-    );
-    assert!(!err.contains("comes after stage 0"), "{err}");
-
-    write(format!("format = 2\n{head}{}", stage("1", "", "\"five\"")));
-    let err = env.fails(1, &["policy", "check", file]);
-    assert!(
-        err.contains("line 14") && err.contains("a whole number such as 5"),
-        "{err}"
-    );
-    assert!(!err.contains("expected u32"), "{err}");
-
-    write(format!(
-        "format = 2\n{head}{}",
-        stage("1", "", "5").replace("working_days = 5", "working_days = 5\nfrom = \"discussed\"")
-    ));
-    let err = env.fails(1, &["policy", "check", file]);
-    assert!(err.contains("times a step inside a stage"), "{err}");
-
-    write(format!(
-        "format = 2\n{head}{}",
-        stage("1", "label = \"0\"\n", "5")
-    ));
-    env.ok(&["policy", "check", file]);
-}
-
-#[test]
-fn the_format_reference_ships_as_a_manual_page_and_a_skeleton_starts_a_file() {
-    let env = Env::new();
-    let page = env.ok(&["man", "policy.5", "--roff"]);
-    assert!(page.starts_with(".TH ESCALATE\\-POLICY 5 "), "{page}");
-    assert!(
-        page.contains("stage.step") && page.contains("stated_hours"),
-        "{page}"
-    );
-    let command = env.ok(&["man", "escalate-policy.1", "--roff"]);
-    assert!(command.contains(".TH ESCALATE\\-POLICY 1 "), "{command}");
-    let out = env.tmp.path().join("pages");
-    env.ok(&["man", "--output", out.to_str().unwrap()]);
-    // Side by side with the other pages, or under man5/ where `man --output`
-    // sorts pages by section.
-    assert!(
-        out.join("escalate-policy.5").is_file() || out.join("man5/escalate-policy.5").is_file()
-    );
-    let help = env.ok(&["policy", "--help"]);
-    assert!(help.contains("escalate-policy(5)"), "{help}");
-
-    let file = env.tmp.path().join("ours.toml");
-    let file = file.to_str().unwrap();
-    env.ok(&["policy", "new", file]);
-    let text = std::fs::read_to_string(file).unwrap();
-    assert!(text.starts_with("# A new escalation policy"), "{text}");
-    env.ok(&["policy", "check", file]);
-    let err = env.fails(1, &["policy", "new", file]);
-    assert!(err.contains("already exists"), "{err}");
-}
-
-#[test]
-fn two_files_in_the_policies_folder_with_one_id_are_reported() {
-    let env = Env::new();
+/// Install the every-key fixture as a user policy.
+fn install_every_key(env: &Env) {
     let dir = env.config().join("policies");
     std::fs::create_dir_all(&dir).unwrap();
-    let a = dir.join("a.toml");
-    let b = dir.join("b.toml");
-    env.ok(&["policy", "new", a.to_str().unwrap()]);
-    let text = std::fs::read_to_string(&a)
-        .unwrap()
-        .replace("year = 2025", "year = 2024");
-    std::fs::write(&b, text).unwrap();
-    let err = env.fails(1, &["policy", "check", b.to_str().unwrap()]);
-    assert!(
-        err.contains("is also the id of") && err.contains("a.toml"),
-        "{err}"
-    );
+    std::fs::copy(EVERY_KEY, dir.join("every-key.toml")).unwrap();
 }
 
 #[test]
-fn every_mistyped_value_is_reported_in_one_run_at_its_line() {
-    let env = Env::new();
-    let path = env.tmp.path().join("typos.toml");
-    std::fs::write(
-        &path,
-        "format = 2\nid = \"t\"\nname = \"n\"\npartnership = \"p\"\ndocument = \"d\"\ncolour = \"red\"\n\n\
-         [[stage]]\nnumber = 1\nname = \"n\"\nwho = \"w\"\naction = \"a\"\nsource = \"s\"\n\
-         [[stage.deadline]]\nworking_days = \"five\"\nsource = \"s\"\n\n\
-         [[stage]]\nnumber = \"2\"\nname = \"n\"\nwho = \"w\"\naction = \"a\"\nsource = \"s\"\n\
-         [[stage.deadline]]\nworking_days = 5\nwhen = \"cp-plan\"\nsource = \"s\"\n\n\
-         [[obligation]]\nid = \"x\"\nwho = \"w\"\naction = \"a\"\non = \"resolved\"\nsource = \"s\"\n",
-    )
-    .unwrap();
-    let err = env.fails(1, &["policy", "check", path.to_str().unwrap()]);
-    for words in [
-        "has 5 problems",
-        "line 6: unknown field `colour`",
-        "line 14: [[stage]] table 1, a deadline: \"five\" is text in quotes, but a whole number",
-        "line 18: [[stage]] table 2: \"2\" is text in quotes",
-        "line 24: [[stage]] table 2, a deadline: \"cp-plan\" is text in quotes, but a list in square brackets",
-        "line 29: an obligation: `resolved` is not one of the values allowed here",
-    ] {
-        assert!(err.contains(words), "{words:?} missing:\n{err}");
-    }
-    for jargon in ["expected u32", "expected a sequence", "invalid type"] {
-        assert!(!err.contains(jargon), "{jargon:?} in:\n{err}");
-    }
+fn every_documented_key_checks_and_behaves_as_documented() {
+    let mut env = Env::new();
+    let out = env.ok(&["policy", "check", EVERY_KEY]);
+    assert!(
+        out.contains("is a valid policy: every-key") && out.contains("Scotland"),
+        "{out}"
+    );
+    let v = env.json(&["policy", "check", EVERY_KEY]);
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["excluded_categories"], 1);
+    install_every_key(&env);
+
+    // Fri 27 Nov 09:00: "48 hours (two working days)", earliest wins: Sun 29 09:00.
+    env.now("2026-11-27T09:00:00Z");
+    let v = open(&env, "every-key", &["--category", "threshold"]);
+    let id = id_of(&v);
+    assert_eq!(v["due"], "2026-11-29");
+    assert_eq!(v["due_time"], "09:00");
+    // Stage 2: one working day in Scotland skips St Andrew's Day (Mon 30 Nov), but a
+    // threshold dispute goes "immediately".
+    let v = step(&env, &id);
+    assert_eq!(v["due"], "2026-11-27");
+    let plain = id_of(&open(&env, "every-key", &["--looked-after"]));
+    let v = step(&env, &plain);
+    assert_eq!(
+        v["due"], "2026-12-01",
+        "Scotland: Mon 30 Nov is St Andrew's Day"
+    );
+    assert_eq!(obligation_ids(&v), ["iro"]);
+    assert_eq!(v["obligations"][0]["due"], "2026-12-01");
+
+    // A named role takes the dispute straight to stage 4; nobody else may.
+    env.ok(&["discuss", &plain, "--note", "n"]);
+    let err = env.fails(
+        1,
+        &[
+            "escalate", &plain, "--reason", "r", "--to", "4", "--as", "Someone",
+        ],
+    );
+    assert!(
+        err.contains("moves one stage at a time") && err.contains("Partnership Chair"),
+        "{err}"
+    );
+    let v = env.json(&[
+        "escalate",
+        &plain,
+        "--reason",
+        "Chair took it",
+        "--to",
+        "4",
+        "--as",
+        "Partnership Chair",
+    ]);
+    assert_eq!(v["stage"], 4);
+    // Ten working days from opening (Fri 27 Nov), in Scotland.
+    assert_eq!(v["due"], "2026-12-14");
+    let v = env.json(&["resolve", &plain, "--outcome", "Chair decided"]);
+    assert_eq!(obligation_ids(&v), ["iro", "chair-report"]);
+
+    // Urgent: the DSL immediately, any stage with a reason, the same working day
+    // from when it arose, and the whole-dispute limit counted from then too.
+    let v = open(
+        &env,
+        "every-key",
+        &["--immediate-harm", "--arose", "2026-11-26T16:00:00Z"],
+    );
+    assert_eq!(v["due"], "2026-11-26", "the same working day it arose");
+    assert_eq!(obligation_ids(&v), ["dsl"]);
+    assert_eq!(v["obligations"][0]["immediately"], true);
+    let v = env.json(&["escalate", &id_of(&v), "--reason", "No time to wait"]);
+    assert_eq!(v["stage"], 2, "no discussion needed first");
+    let v = open(
+        &env,
+        "every-key",
+        &["--immediate-harm", "--stage", "3", "--reason", "r"],
+    );
+    assert_eq!(v["stage"], 3);
+    assert_eq!(
+        v["due"], "2026-12-30",
+        "stage 3 has no timescale of its own, so the whole-dispute limit applies: 20 Scottish working days"
+    );
+    // Opened past stage 2, a looked-after child's IRO duty arises on opening.
+    let v = open(
+        &env,
+        "every-key",
+        &[
+            "--immediate-harm",
+            "--looked-after",
+            "--stage",
+            "3",
+            "--reason",
+            "r",
+        ],
+    );
+    assert_eq!(obligation_ids(&v), ["dsl", "iro"]);
+    let v = open(&env, "every-key", &["--cp-plan"]);
+    assert_eq!(v["due_time"], "13:00", "each stage within four hours");
+
+    let err = env.fails(
+        1,
+        &open_args("every-key", &["--category", "convening-icpc"]),
+    );
+    assert!(err.contains("does not cover"), "{err}");
 }

@@ -1,71 +1,13 @@
-//! The partnership's board pack (issue 18): a series of periods measured in one
-//! pass, every breakdown, the long CSV, and figures checked against hand counts on
-//! a quarter of hand-made disputes.
+//! `escalate report` and the board pack: month figures in JSON, CSV and tables
+//! (London days across BST, empty months, CSV months under one header, 80
+//! columns), series of periods, breakdowns, the long CSV, Markdown and HTML charts,
+//! several data directories, and figures checked against hand counts.
 
-use serde_json::Value;
-
+use crate::support::quarter::{act, open_dated, quarter};
+use crate::support::reports::{november, open_under_policy};
+use crate::support::snapshot::redact;
 use crate::support::Env;
-
-fn open(env: &Env, from: &str, with: &str, category: Option<&str>, at: &str) -> String {
-    let mut args = crate::support::open_between("gscb", (from, with), &["--at", at]);
-    if let Some(c) = category {
-        args.extend(["--category", c]);
-    }
-    env.json(&args)["id"].as_str().unwrap().to_owned()
-}
-
-fn act(env: &Env, verb: &str, id: &str, at: &str) {
-    let (flag, text) = match verb {
-        "discuss" => ("--note", "n"),
-        "escalate" => ("--reason", "r"),
-        _ => ("--outcome", "o"),
-    };
-    env.ok(&[verb, id, flag, text, "--at", at]);
-}
-
-/// Q3 of 2026-27 (October to December 2026, all GMT after 25 October) and one
-/// dispute opened in September. The hand count is in `quarter_by_month_*`.
-fn quarter() -> Env {
-    let mut env = Env::new();
-    env.now("2027-01-15T12:00:00Z");
-    // D: opened in September, escalated on 1 October, then nothing.
-    let d = open(&env, "School", "CSC", None, "2026-09-28T10:00:00Z");
-    act(&env, "discuss", &d, "2026-09-29T10:00:00Z");
-    act(&env, "escalate", &d, "2026-10-01T10:00:00Z");
-    // A: opened and escalated in October, resolved at stage 2 in November.
-    let a = open(
-        &env,
-        "School",
-        "CSC",
-        Some("levels-of-need"),
-        "2026-10-05T10:00:00Z",
-    );
-    act(&env, "discuss", &a, "2026-10-06T10:00:00Z");
-    act(&env, "escalate", &a, "2026-10-20T10:00:00Z");
-    act(&env, "resolve", &a, "2026-11-10T10:00:00Z");
-    // B: opened and escalated in November, escalated again on 1 December.
-    let b = open(
-        &env,
-        "GP",
-        "Children's Social Care",
-        Some("levels-of-need"),
-        "2026-11-02T10:00:00Z",
-    );
-    act(&env, "discuss", &b, "2026-11-03T10:00:00Z");
-    act(&env, "escalate", &b, "2026-11-04T10:00:00Z");
-    act(&env, "discuss", &b, "2026-11-05T10:00:00Z");
-    act(&env, "escalate", &b, "2026-12-01T10:00:00Z");
-    // C: opened and resolved at stage 1 in December.
-    let c = open(
-        &env,
-        "Police",
-        "CSC",
-        Some("need-for-action"),
-        "2026-12-07T10:00:00Z",
-    );
-    act(&env, "resolve", &c, "2026-12-08T10:00:00Z");
-    env
-}
+use serde_json::{json, Value};
 
 fn series(env: &Env, extra: &[&str]) -> Value {
     let mut args = vec!["report", "--from", "2026-10-01", "--to", "2026-12-31"];
@@ -257,31 +199,6 @@ fn a_series_in_the_wide_csv_keeps_the_frozen_columns() {
     );
 }
 
-/// The README's table of figures, as `escalate_core::domain::report::FIGURES` renders it.
-fn figures_table() -> String {
-    let mut out = String::from("| figure | definition |\n|---|---|\n");
-    for (names, meaning) in escalate_core::domain::report::FIGURES {
-        let names: Vec<String> = names.split(", ").map(|n| format!("`{n}`")).collect();
-        out.push_str(&format!("| {} | {meaning} |\n", names.join(", ")));
-    }
-    out
-}
-
-#[test]
-fn the_readme_defines_each_figure_as_the_manual_page_does() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let table = figures_table();
-    assert!(
-        readme.contains(&table),
-        "README.md's table of figures is not the one src/domain/report.rs FIGURES gives; replace it with:\n{table}"
-    );
-    let page = crate::support::Env::new().ok(&["man", "report"]);
-    for (names, _) in escalate_core::domain::report::FIGURES {
-        assert!(page.contains(names.split(", ").next().unwrap()), "{names}");
-    }
-}
-
 #[test]
 fn breakdowns_by_agency_and_category_match_a_hand_count() {
     let env = quarter();
@@ -427,34 +344,6 @@ fn an_alias_is_counted_under_its_agency_and_look_alikes_are_warned_about() {
             name,
         ]);
         assert_eq!(only["escalations"], 4, "{name}");
-    }
-}
-
-#[test]
-fn the_agency_list_is_shared_with_the_directory() {
-    // It is in the data directory, and the shared directory's .gitignore keeps
-    // out only what is this computer's own.
-    let env = Env::new();
-    env.ok(&["agency", "add", "Police"]);
-    assert!(env.data().join("agencies.toml").is_file());
-    let repo = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .current_dir(repo.path())
-            .output()
-            .unwrap()
-    };
-    git(&["init", "--quiet"]);
-    std::fs::write(
-        repo.path().join(".gitignore"),
-        escalate_core::share::GITIGNORE,
-    )
-    .unwrap();
-    for file in ["agencies.toml", "report.toml"] {
-        std::fs::write(repo.path().join(file), "").unwrap();
-        let ignored = git(&["check-ignore", "--quiet", file]);
-        assert_eq!(ignored.status.code(), Some(1), "{file} would not be shared");
     }
 }
 
@@ -706,7 +595,7 @@ fn a_report_over_several_directories_counts_each_dispute_once() {
     let mut b = Env::new();
     b.now("2027-01-15T12:00:00Z");
     // B's own dispute, challenging "Soc Care", which B's list aliases.
-    let own = open(
+    let own = open_dated(
         &b,
         "Health visiting",
         "Soc Care",
@@ -786,113 +675,6 @@ fn a_report_over_several_directories_counts_each_dispute_once() {
         ],
     );
     assert!(err.contains("is not a data directory"), "{err}");
-}
-
-#[test]
-fn completion_offers_the_canonical_agency_names() {
-    let env = Env::new();
-    env.ok(&["agency", "add", "Children's Social Care"]);
-    env.ok(&["agency", "alias", "CSC", "Children's Social Care"]);
-    env.ok(&["agency", "add", "Police"]);
-    for (typed, want) in [
-        ("Chi", "Children's Social Care"),
-        ("cs", "Children's Social Care"),
-        ("Po", "Police"),
-    ] {
-        let out = env
-            .cmd(&["--", "escalate", "open", "--with", typed])
-            .env("COMPLETE", "fish")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(text.lines().collect::<Vec<_>>(), [want], "{typed}: {text}");
-    }
-}
-
-#[test]
-fn export_includes_other_directories_and_says_where_each_dispute_came_from() {
-    let a = quarter();
-    let mut b = Env::new();
-    b.now("2027-01-15T12:00:00Z");
-    let own = open(&b, "Health visiting", "CSC", None, "2026-11-16T10:00:00Z");
-    let copied = std::fs::read_dir(a.data().join("disputes"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .unwrap();
-    std::fs::copy(
-        &copied,
-        b.data().join("disputes").join(copied.file_name().unwrap()),
-    )
-    .unwrap();
-    let before = b.snapshot();
-    let dir_b = b.data().display().to_string();
-    let plain = a.ok(&["export", "--format", "jsonl", "--all"]);
-    let lines = a.ok(&[
-        "export",
-        "--format",
-        "jsonl",
-        "--all",
-        "--include-dir",
-        &dir_b,
-    ]);
-    let rows: Vec<Value> = lines
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    // A's four, and B's own once (the copy is A's).
-    assert_eq!(rows.len(), 5, "{lines}");
-    assert_eq!(plain.lines().count(), 4);
-    let from_b: Vec<&str> = rows
-        .iter()
-        .filter(|r| r["directory"] == dir_b.as_str())
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(from_b, [own.as_str()]);
-    assert!(!plain.contains("\"directory\""));
-    let csv = a.ok(&[
-        "export",
-        "--format",
-        "csv",
-        "--all",
-        "--include-dir",
-        &dir_b,
-    ]);
-    assert!(csv
-        .lines()
-        .next()
-        .unwrap()
-        .ends_with(",working_days_overdue,directory"));
-    assert_eq!(
-        csv.lines().filter(|l| l.ends_with(&dir_b)).count(),
-        1,
-        "{csv}"
-    );
-    assert_eq!(before, b.snapshot());
-}
-
-#[test]
-fn status_lists_other_directories_and_says_where_each_dispute_came_from() {
-    let a = quarter();
-    let mut b = Env::new();
-    b.now("2027-01-15T12:00:00Z");
-    let own = open(&b, "Health visiting", "CSC", None, "2026-12-16T10:00:00Z");
-    let before = b.snapshot();
-    let dir_b = b.data().display().to_string();
-    let mine = a.json(&["status"]);
-    let all = a.json(&["status", "--include-dir", &dir_b]);
-    let (mine, all) = (mine.as_array().unwrap(), all.as_array().unwrap());
-    assert_eq!(all.len(), mine.len() + 1, "{all:?}");
-    let theirs: Vec<&Value> = all
-        .iter()
-        .filter(|r| r["directory"] == dir_b.as_str())
-        .collect();
-    assert_eq!(theirs.len(), 1);
-    assert_eq!(theirs[0]["id"], own.as_str());
-    assert!(all.iter().all(|r| r["directory"].is_string()));
-    let table = a.ok(&["status", "--include-dir", &dir_b]);
-    assert!(table.contains(&format!("From {dir_b}: {own}")), "{table}");
-    assert_eq!(before, b.snapshot());
 }
 
 /// A damaged agency list stops what reads it, as any damaged state file in the
@@ -1343,4 +1125,250 @@ fn a_policy_field_is_checked_given_at_open_corrected_and_reported() {
     std::fs::write(&old, text).unwrap();
     let err = env.fails(1, &["policy", "check", old.to_str().unwrap()]);
     assert!(err.contains("[[field]]"), "{err}");
+}
+
+// Appending months to one CSV file.
+
+#[test]
+fn csv_months_append_under_one_header() {
+    let mut env = Env::new();
+    env.open_gscb(&[]);
+    env.now("2026-12-02T09:00:00Z");
+    env.open_gscb(&[]);
+    let mut file = env.ok(&["report", "--month", "2026-11", "--format", "csv"]);
+    let december = env.ok(&[
+        "report",
+        "--month",
+        "2026-12",
+        "--format",
+        "csv",
+        "--no-header",
+    ]);
+    assert!(!december.starts_with("from,"), "{december}");
+    file.push_str(&december);
+    let lines: Vec<&str> = file.lines().collect();
+    assert_eq!(lines.iter().filter(|l| l.starts_with("from,")).count(), 1);
+    let width = lines[0].split(',').count();
+    assert!(
+        lines.iter().all(|l| l.split(',').count() == width),
+        "{file}"
+    );
+    assert!(file.contains("2026-12-01,2026-12-31,total,1,"), "{file}");
+    let err = env.fails(2, &["report", "--month", "2026-11", "--no-header"]);
+    assert!(err.contains("--format csv"), "{err}");
+}
+
+#[test]
+fn the_report_table_fits_80_columns() {
+    let env = Env::new();
+    env.open_gscb(&[]);
+    let table = env.ok(&["report", "--month", "2026-11"]);
+    for line in table.lines() {
+        assert!(line.chars().count() <= 80, "{line:?}\n{table}");
+    }
+}
+
+#[test]
+fn month_figures_in_json() {
+    let mut env = Env::new();
+    november(&mut env);
+    let r = env.json(&["report", "--month", "2026-11"]);
+    assert_eq!(r["from"], "2026-11-01");
+    assert_eq!(r["to"], "2026-11-30");
+    assert_eq!(r["generated_at"], "2026-12-15T12:00:00+00:00");
+    assert_eq!(r["opened"], 3);
+    assert_eq!(r["escalations"], 3);
+    assert_eq!(r["entered_stage"], json!({"1": 3, "2": 2, "3": 1}));
+    assert_eq!(r["resolved"], 2);
+    assert_eq!(r["resolved_at_stage"], json!({"1": 1, "3": 1}));
+    // a (overdue since 9 Nov) and c (resolved a minute into December) were open.
+    assert_eq!(r["open_at_end"], 2);
+    assert_eq!(r["overdue_at_end"], 1);
+    assert_eq!(r["median_working_days_to_resolve"], 4.0);
+    assert_eq!(r["by_policy"]["gscb"]["opened"], 1);
+    assert_eq!(r["by_policy"]["gscb"]["escalations"], 3);
+    assert_eq!(
+        r["by_policy"]["gscb"]["median_working_days_to_resolve"],
+        5.0
+    );
+    assert_eq!(r["by_policy"]["gscb-copy"]["opened"], 2);
+    assert_eq!(r["by_policy"]["gscb-copy"]["open_at_end"], 1);
+    assert_eq!(
+        r["by_agency"]["raising"],
+        json!({"GP": 1, "Police": 1, "School": 1})
+    );
+    assert_eq!(
+        r["by_agency"]["challenged"],
+        json!({"CSC": 1, "Health": 1, "Police": 1})
+    );
+
+    let f = env.json(&["report", "--month", "2026-11", "--policy", "gscb-copy"]);
+    assert_eq!(f["opened"], 2);
+    assert!(f["by_policy"].get("gscb").is_none());
+    let f = env.json(&["report", "--month", "2026-11", "--agency", "police"]);
+    assert_eq!(f["opened"], 2);
+    let f = env.json(&["report", "--from", "2026-11-30", "--to", "2026-12-01"]);
+    assert_eq!(f["opened"], 2);
+    assert_eq!(f["resolved"], 1);
+}
+
+#[test]
+fn month_figures_in_csv_sum_to_the_total() {
+    let mut env = Env::new();
+    november(&mut env);
+    let csv = env.ok(&["report", "--month", "2026-11", "--format", "csv"]);
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .map(|l| l.trim_end_matches('\r').split(',').collect())
+        .collect();
+    let header = &rows[0];
+    assert_eq!(
+        &header[..5],
+        ["from", "to", "policy", "opened", "escalations"]
+    );
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    assert_eq!(rows.len(), 4, "gscb, gscb-copy, total:\n{csv}");
+    assert_eq!(rows[3][col("policy")], "total");
+    for name in [
+        "opened",
+        "escalations",
+        "entered_stage_1",
+        "entered_stage_2",
+        "resolved",
+        "open_at_end",
+        "overdue_at_end",
+    ] {
+        let sum: u64 = rows[1..3]
+            .iter()
+            .map(|r| r[col(name)].parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(sum.to_string(), rows[3][col(name)], "{name}");
+    }
+    assert_eq!(rows[3][col("entered_stage_2")], "2");
+    assert_eq!(rows[3][col("median_working_days_to_resolve")], "4");
+}
+
+#[test]
+fn an_empty_month_is_zeros_not_an_error() {
+    let env = Env::new();
+    let r = env.json(&["report", "--month", "2026-02"]);
+    assert_eq!(r["opened"], 0);
+    assert_eq!(r["entered_stage"], json!({}));
+    assert_eq!(r["median_working_days_to_resolve"], Value::Null);
+    assert_eq!(r["by_policy"], json!({}));
+    let csv = env.ok(&["report", "--month", "2026-02", "--format", "csv"]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[1].starts_with("2026-02-01,2026-02-28,total,0,0,"),
+        "{csv}"
+    );
+    insta::assert_snapshot!(env.ok(&["report", "--month", "2026-02"]));
+    env.fails(2, &["report", "--month", "2026-13"]);
+    env.fails(2, &["report", "--from", "2026-03-02", "--to", "2026-03-01"]);
+    env.fails(2, &["report"]);
+    env.fails(1, &["report", "--month", "2026-02", "--policy", "nope"]);
+}
+
+#[test]
+fn the_month_table_is_what_a_board_reads() {
+    let mut env = Env::new();
+    let ids = november(&mut env);
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let table = env.ok(&["report", "--month", "2026-11"]);
+    insta::assert_snapshot!(redact(&table, &ids));
+}
+
+#[test]
+fn events_belong_to_the_london_day_they_happened_across_bst() {
+    let mut env = Env::new();
+    env.now("2026-04-10T12:00:00Z");
+    // 23:30 UTC on 31 March is 00:30 on 1 April in London (BST).
+    open_under_policy(&env, "gscb", "School", "CSC", "2026-03-31T23:30:00Z");
+    // 23:30 UTC on 29 March is 00:30 BST on 30 March: still March.
+    open_under_policy(&env, "gscb", "School", "CSC", "2026-03-29T23:30:00Z");
+    assert_eq!(env.json(&["report", "--month", "2026-03"])["opened"], 1);
+    assert_eq!(env.json(&["report", "--month", "2026-04"])["opened"], 1);
+    env.now("2026-11-10T12:00:00Z");
+    // After the clocks go back (25 Oct 2026) London is UTC again.
+    open_under_policy(&env, "gscb", "School", "CSC", "2026-10-31T23:30:00Z");
+    assert_eq!(env.json(&["report", "--month", "2026-10"])["opened"], 1);
+}
+
+const STAGES: u32 = 11;
+
+/// A user policy of `STAGES` stages, each of five working days.
+fn install_long_policy(env: &Env) {
+    let mut text = String::from(
+        "format = 1\nid = \"long\"\nname = \"Long\"\npartnership = \"Long Partnership\"\nyear = 2025\ndocument = \"Long document\"\n",
+    );
+    for n in 1..=STAGES {
+        text.push_str(&format!(
+            "\n[[stage]]\nnumber = {n}\nname = \"Stage {n}\"\nwho = \"W\"\naction = \"A\"\nsource = \"S\"\n\n[[stage.deadline]]\nworking_days = 5\nsource = \"S\"\n"
+        ));
+    }
+    let dir = env.config().join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("long.toml"), text).unwrap();
+}
+
+/// One dispute taken through every stage and resolved at the last, in November.
+fn through_every_stage() -> Env {
+    let mut env = Env::new();
+    install_long_policy(&env);
+    env.now("2026-11-02T09:00:00Z");
+    let id = env.open("long", &[])["id"].as_str().unwrap().to_owned();
+    for n in 1..STAGES {
+        env.now(&format!("2026-11-03T09:{:02}:00Z", 2 * n));
+        env.ok(&["discuss", &id, "--note", "n", "--with", "W"]);
+        env.now(&format!("2026-11-03T09:{:02}:30Z", 2 * n));
+        env.ok(&["escalate", &id, "--reason", "r"]);
+    }
+    env.now("2026-11-04T09:00:00Z");
+    env.ok(&["resolve", &id, "--outcome", "agreed"]);
+    env.now("2026-12-01T09:00:00Z");
+    env
+}
+
+#[test]
+fn report_figures_list_stage_ten_after_stage_nine() {
+    let env = through_every_stage();
+    let period = ["report", "--from", "2026-11-01", "--to", "2026-11-30"];
+
+    let json = env.ok(&[&period[..], &["--json"]].concat());
+    let entered: Vec<String> = (1..=STAGES).map(|n| format!("\"{n}\": 1")).collect();
+    let compact: String = json.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        compact.contains(&format!("\"entered_stage\": {{ {} }}", entered.join(", "))),
+        "{json}"
+    );
+    assert!(
+        compact.contains("\"resolved_at_stage\": { \"11\": 1 }"),
+        "{json}"
+    );
+
+    let long = env.ok(&[&period[..], &["--format", "csv-long"]].concat());
+    let stages: Vec<&str> = long
+        .lines()
+        .filter(|l| l.contains(",stage,") && l.ends_with(",1") && l.contains(",entered,"))
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    let expected: Vec<String> = (1..=STAGES).map(|n| n.to_string()).collect();
+    assert_eq!(stages, expected, "{long}");
+
+    let table = env.ok(&period);
+    let row = |n: u32| {
+        table
+            .find(&format!("Entered stage {n} "))
+            .unwrap_or_else(|| panic!("no row for stage {n}:\n{table}"))
+    };
+    assert!(
+        row(2) < row(9) && row(9) < row(10) && row(10) < row(11),
+        "{table}"
+    );
 }
