@@ -453,8 +453,9 @@ impl Brief {
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     pub policy: Option<String>,
-    /// Matches the agency raising or the agency challenged, ignoring case.
-    pub agency: Option<String>,
+    /// The agency raising or the agency challenged, by its name or any alias:
+    /// the one matcher every agency filter uses (`Agencies::matcher`).
+    pub agency: Option<crate::store::agencies::Matcher>,
 }
 
 impl Filter {
@@ -463,7 +464,7 @@ impl Filter {
             && self
                 .agency
                 .as_ref()
-                .is_none_or(|a| b.from.eq_ignore_ascii_case(a) || b.with.eq_ignore_ascii_case(a))
+                .is_none_or(|a| a.involves(&b.from, &b.with))
     }
 }
 

@@ -166,10 +166,7 @@ pub(crate) fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let agencies = AgenciesSeen::new(args.agency.as_deref().map(|a| names.matcher(a)));
     let filter = Filter {
         policy,
-        agency: args
-            .agency
-            .as_deref()
-            .map(|a| names.canonical(a).into_owned()),
+        agency: args.agency.as_deref().map(|a| names.matcher(a)),
     };
     let previous = args
         .compare
