@@ -14,6 +14,7 @@ mod due;
 mod fidelity;
 mod format;
 mod history;
+mod history_bugs;
 mod hostile;
 mod hostile_text;
 mod integrity;
