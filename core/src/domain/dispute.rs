@@ -403,6 +403,7 @@ impl Dispute {
             visits: vec![Visit {
                 stage: opened.stage,
                 entered: when,
+                entered_line: first.seq,
                 clock_start: when,
                 arose: opened.arose.unwrap_or(when),
                 protective: opened.due.filter(|_| !agreed),
@@ -519,6 +520,7 @@ impl Dispute {
                 self.visits.push(Visit {
                     stage: *to_stage,
                     entered: when,
+                    entered_line: line,
                     clock_start,
                     arose,
                     protective: *due,
@@ -592,6 +594,7 @@ impl Dispute {
                 self.visits.push(Visit {
                     stage: self.stage,
                     entered: when,
+                    entered_line: line,
                     clock_start: when,
                     arose: when,
                     protective: None,

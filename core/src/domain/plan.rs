@@ -224,6 +224,7 @@ fn escalate(e: Escalation, s: &Situation) -> Result<Event> {
     let entering = Visit {
         stage: target,
         entered: s.when,
+        entered_line: 0,
         clock_start: d.clock_start(),
         arose: d.arose(),
         protective: None,
@@ -454,6 +455,7 @@ pub(crate) fn open(
     let first = Visit {
         stage: opened.stage,
         entered: when,
+        entered_line: 0,
         clock_start: when,
         arose,
         protective: None,

@@ -58,6 +58,9 @@ pub struct Visit {
     pub stage: u32,
     #[serde(with = "crate::domain::clock::rfc3339")]
     pub entered: Instant,
+    /// The journal line that entered it (the opening, an escalation, a
+    /// reopening); 0 for a visit not yet recorded (a preview).
+    pub entered_line: u64,
     /// When the policy's clocks started, as it stood during the visit: the
     /// opening, or the reopening before it (`Dispute::clock_start`).
     #[serde(with = "crate::domain::clock::rfc3339")]
@@ -191,4 +194,154 @@ fn known_since(facts: &Facts, learned: &[Learned], when: &[Condition]) -> Option
         }
     }
     since
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Division;
+    use crate::domain::clock;
+    use crate::domain::event::Event;
+    use crate::domain::id::DisputeId;
+    use crate::domain::testing::{line, opened};
+    use crate::policy::Catalogue;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn discussed(stage: u32) -> Event {
+        Event::Discussed {
+            stage,
+            note: "n".into(),
+            with: None,
+        }
+    }
+
+    fn escalated(from_stage: u32, due: Option<&str>) -> Event {
+        Event::Escalated {
+            from_stage,
+            to_stage: from_stage + 1,
+            reason: "r".into(),
+            due: due.map(date),
+            bypass_role: None,
+        }
+    }
+
+    /// Each visit keeps its own entry, leaving and dates, and is judged by the
+    /// deadline in force while it lasted, whatever came after.
+    #[test]
+    fn every_visit_keeps_the_deadline_in_force_while_it_lasted() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let calendar = Calendar::new(Division::EnglandAndWales);
+        let mut first = opened(1);
+        first.due = Some(date("2026-11-04"));
+        let lines = vec![
+            line(1, "2026-11-02 10:00", Event::Opened(first)),
+            line(2, "2026-11-03 10:00", discussed(1)),
+            line(3, "2026-11-05 10:00", escalated(1, None)),
+            line(
+                4,
+                "2026-11-10 10:00",
+                Event::Resolved {
+                    stage: 2,
+                    outcome: "o".into(),
+                },
+            ),
+            line(
+                5,
+                "2026-11-12 10:00",
+                Event::Reopened { reason: "r".into() },
+            ),
+        ];
+        let d = Dispute::fold(DisputeId::random().unwrap(), lines, gscb).unwrap();
+        type Shape = (u32, u64, Option<(u64, Option<u32>)>);
+        let shape: Vec<Shape> = d
+            .visits
+            .iter()
+            .map(|v| (v.stage, v.entered_line, v.left.map(|l| (l.line, l.to))))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (1, 1, Some((3, Some(2)))),
+                (2, 3, Some((4, None))),
+                (2, 5, None)
+            ]
+        );
+        let facts = (&d.facts, d.learned.as_slice());
+        // Stage 1: the user's earlier date, not gscb's five working days.
+        let one = d.visits[0].due(gscb, facts, &calendar).unwrap();
+        assert_eq!(
+            (one.due.date, one.kind),
+            (date("2026-11-04"), DueKind::Protective)
+        );
+        // Stage 2 before the reopening: the policy's, counted from its entry.
+        let two = d.visits[1].due(gscb, facts, &calendar).unwrap();
+        assert_eq!(two.kind, DueKind::Policy);
+        // Reopened: the clocks start again, and the current deadline is this visit's.
+        let again = &d.visits[2];
+        assert_eq!(again.clock_start, again.entered);
+        assert!(d.visits[1].clock_start < again.clock_start);
+        let now = d.stage_due(gscb, &calendar).unwrap();
+        assert_eq!(Some(now.clone()), again.due(gscb, facts, &calendar));
+        assert!(now.due.by > two.due.by);
+        assert_eq!(d.stage_entered(), again.entered);
+    }
+
+    /// A date the parties agreed replaces the policy's; a later escalation starts
+    /// a visit with no date but the policy's.
+    #[test]
+    fn an_agreed_date_holds_for_its_visit_only() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let calendar = Calendar::new(Division::EnglandAndWales);
+        let mut v = Visit {
+            stage: 1,
+            entered: clock::parse_instant("2026-11-02 10:00").unwrap(),
+            entered_line: 1,
+            clock_start: clock::parse_instant("2026-11-02 10:00").unwrap(),
+            arose: clock::parse_instant("2026-11-02 10:00").unwrap(),
+            protective: Some(date("2026-11-03")),
+            agreed: Some(date("2026-11-20")),
+            left: None,
+        };
+        let facts = Facts::default();
+        let due = v.due(gscb, (&facts, &[]), &calendar).unwrap();
+        assert_eq!(
+            (due.due.date, due.kind),
+            (date("2026-11-20"), DueKind::Agreed)
+        );
+        v.agreed = None;
+        let due = v.due(gscb, (&facts, &[]), &calendar).unwrap();
+        assert_eq!(due.kind, DueKind::Protective);
+        // A protective date no earlier than the policy's is not what sets it.
+        v.protective = Some(date("2026-12-31"));
+        let due = v.due(gscb, (&facts, &[]), &calendar).unwrap();
+        assert_eq!(due.kind, DueKind::Policy);
+    }
+
+    /// The urgent path's shorter timescale is named as such: bscb's stage 2 has
+    /// none of its own but the same working day for a child at immediate risk.
+    #[test]
+    fn the_urgent_path_s_deadline_is_named_urgent() {
+        let catalogue = Catalogue::builtin();
+        let bscb = &catalogue.get("bscb").unwrap().policy;
+        let calendar = Calendar::new(Division::EnglandAndWales);
+        let mut first = opened(1);
+        first.policy = "bscb".into();
+        first.immediate_harm = true;
+        let lines = vec![
+            line(1, "2026-11-02 10:00", Event::Opened(first)),
+            line(2, "2026-11-02 11:00", discussed(1)),
+            line(3, "2026-11-02 12:00", escalated(1, None)),
+        ];
+        let d = Dispute::fold(DisputeId::random().unwrap(), lines, bscb).unwrap();
+        let due = d.stage_due(bscb, &calendar).unwrap();
+        assert_eq!(
+            (due.due.date, due.kind),
+            (date("2026-11-02"), DueKind::Urgent)
+        );
+    }
 }
