@@ -1,7 +1,8 @@
 //! A dispute's state, folded from its journal under its pinned policy, and the rules
 //! for what may happen next: the stage order, the action a stage requires before
-//! the dispute may leave it, deadlines, and the obligations each step creates. Pure:
-//! no files, no terminal. Refusals say what to do instead.
+//! the dispute may leave it, each visit to a stage (its deadline is worked out in
+//! `stages`), and the obligations each step creates. Pure: no files, no terminal.
+//! Refusals say what to do instead.
 
 use serde::{Deserialize, Serialize};
 

@@ -43,7 +43,7 @@ pub struct StageDue {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Leaving {
     /// When it happened (its corrected time, if corrected).
-    #[serde(with = "crate::domain::clock::rfc3339")]
+    #[serde(with = "crate::domain::clock::compact")]
     pub at: Instant,
     /// The journal line that left it.
     pub line: u64,
@@ -56,17 +56,17 @@ pub struct Leaving {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Visit {
     pub stage: u32,
-    #[serde(with = "crate::domain::clock::rfc3339")]
+    #[serde(with = "crate::domain::clock::compact")]
     pub entered: Instant,
     /// The journal line that entered it (the opening, an escalation, a
     /// reopening); 0 for a visit not yet recorded (a preview).
     pub entered_line: u64,
     /// When the policy's clocks started, as it stood during the visit: the
     /// opening, or the reopening before it (`Dispute::clock_start`).
-    #[serde(with = "crate::domain::clock::rfc3339")]
+    #[serde(with = "crate::domain::clock::compact")]
     pub clock_start: Instant,
     /// When the disagreement arose, as it stood during the visit.
-    #[serde(with = "crate::domain::clock::rfc3339")]
+    #[serde(with = "crate::domain::clock::compact")]
     pub arose: Instant,
     /// A user's earlier date for the stage (`--due`): the earlier of it and the
     /// policy's stands.
