@@ -33,9 +33,6 @@ pub(crate) struct Section {
     pub chart: Option<(Vec<String>, Vec<Bars>, &'static str)>,
 }
 
-/// One figure of a report, to show this period's beside the previous one's.
-type Figure = fn(&Figures) -> u64;
-
 fn num(x: u64) -> String {
     x.to_string()
 }
@@ -157,37 +154,26 @@ impl Pack<'_> {
     pub(crate) fn figures(&self) -> Section {
         let f = &self.total().total;
         let p = self.previous().map(|p| &p.total);
-        let rows: Vec<(&str, Figure)> = vec![
-            ("Disputes raised", |f| f.opened),
-            (
-                "Stage entries from stage 1 onwards (a dispute counts once for each stage it entered)",
-                |f| f.escalations_from_stage_1,
-            ),
-            ("Stage moves (a dispute moved on to its next stage)", |f| {
-                f.escalations
-            }),
-            ("Disputes resolved", |f| f.resolved),
-            ("Disputes reopened", |f| f.reopened),
-            ("Disputes open at the end", |f| f.open_at_end),
-            ("Of those, past a deadline", |f| f.open_overdue_at_end),
-            (
-                "Disputes with anything overdue at the end (a resolved one owing a duty too)",
-                |f| f.overdue_at_end,
-            ),
-        ];
-        let mut rows: Vec<Vec<String>> = rows
-            .into_iter()
-            .map(|(label, get)| self.counted_row(label.into(), get(f), p.map(get)))
-            .collect();
-        let mut median = vec![
-            "Median working days from raising to resolution".into(),
-            days(f.median_working_days_to_resolve),
-        ];
-        if let Some(p) = p {
-            median.push(days(p.median_working_days_to_resolve));
-            median.push(String::new());
+        let mut rows = Vec::new();
+        for figure in escalate_core::domain::report::FIGURE_TABLE {
+            use escalate_core::domain::report::Get;
+            let Some(label) = figure.shown.pack else {
+                continue;
+            };
+            match figure.get {
+                Get::Count(get) => rows.push(self.counted_row(label.into(), get(f), p.map(get))),
+                Get::Days(get) => {
+                    let mut row = vec![label.into(), days(get(f))];
+                    if let Some(p) = p {
+                        row.push(days(get(p)));
+                        row.push(String::new());
+                    }
+                    rows.push(row);
+                }
+                // The stages have sections of their own.
+                Get::ByStage(_) => {}
+            }
         }
-        rows.push(median);
         let against = match (p, self.previous_name()) {
             (Some(p), Some(name)) => format!(" (against {} in {name})", p.opened),
             _ => String::new(),

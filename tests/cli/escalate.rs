@@ -45,7 +45,7 @@ fn a_due_date_before_the_stage_starts_says_what_to_give() {
 mod pty {
     use crate::support::programs::editor_command;
     use crate::support::pty::at_80;
-    use crate::support::{key, terminal_command as command, Env};
+    use crate::support::{key, open_args, terminal_command as command, Env};
     use rexpect::session::spawn_command;
 
     #[test]
@@ -212,5 +212,37 @@ mod pty {
         );
         assert!(!rest.contains("nothing recorded yet"), "{rest}");
         assert_eq!(before, env.snapshot());
+    }
+
+    /// Answering no, or pressing Ctrl-C, at the question leaves every file as it
+    /// was: neither the urgency nor the escalation is written.
+    #[test]
+    fn a_cancelled_urgent_escalation_writes_nothing() {
+        let env = Env::new();
+        let v = env.json(&open_args("cscp", &[]));
+        let id = v["id"].as_str().unwrap().to_owned();
+        env.ok(&["discuss", &id, "--note", "n"]);
+        let before = env.snapshot();
+        let mut p = spawn_command(
+            command(&env, &["escalate", &id, "--urgent", "--reason", "r"]),
+            Some(20_000),
+        )
+        .unwrap();
+        p.exp_string("Escalate dispute").unwrap();
+        key(&mut p, "n\r");
+        p.exp_string("nothing was written").unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(before, env.snapshot(), "answering no wrote something");
+
+        let mut p =
+            spawn_command(command(&env, &["escalate", &id, "--urgent"]), Some(20_000)).unwrap();
+        p.exp_string("Why was the disagreement not resolved")
+            .unwrap();
+        p.send_control('c').unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(before, env.snapshot(), "Ctrl-C wrote something");
+        let shown = env.json(&["show", &id]);
+        assert_eq!(shown["immediate_harm"], false, "{shown}");
+        assert_eq!(shown["stage"], 1, "{shown}");
     }
 }

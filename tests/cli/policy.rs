@@ -831,7 +831,11 @@ fn wide_characters_wrap_within_80_columns() {
     let shown = String::from_utf8(out.stdout).unwrap();
     assert!(shown.contains("児童相談所"), "{shown}");
     for line in shown.lines() {
-        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{} columns: {line}", unicode_width::UnicodeWidthStr::width(line));
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 80,
+            "{} columns: {line}",
+            unicode_width::UnicodeWidthStr::width(line)
+        );
     }
     // Wrapped, not cut: every word of the note is there, in order.
     let words: Vec<&str> = shown

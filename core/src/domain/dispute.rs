@@ -1,20 +1,19 @@
 //! A dispute's state, folded from its journal under its pinned policy, and the rules
 //! for what may happen next: the stage order, the action a stage requires before
-//! the dispute may leave it, deadlines, and the obligations each step creates. Pure:
-//! no files, no terminal. Refusals say what to do instead.
+//! the dispute may leave it, each visit to a stage (its deadline is worked out in
+//! `stages`), and the obligations each step creates. Pure: no files, no terminal.
+//! Refusals say what to do instead.
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::domain::clock::{self, Instant};
-use crate::domain::deadline::{self, Due};
+use crate::domain::deadline::Due;
 use crate::domain::event::{Event, Opened, Record};
 use crate::domain::id::DisputeId;
+use crate::domain::stages::{self, Leaving, StageDue, Visit};
 use crate::error::{Error, Hint, Result};
-use crate::policy::{
-    Anchor, Condition, Deadline, Facts, Flag, LimitScope, Obligation, Policy, Step, Trigger,
-};
+use crate::policy::{Condition, Deadline, Facts, Flag, Obligation, Policy, Step, Trigger};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -150,18 +149,15 @@ pub struct Dispute {
     pub opened_at: Instant,
     pub facts: Facts,
     pub state: State,
+    /// The stage it is at (or was resolved at): the last visit's.
     pub stage: u32,
-    #[serde(with = "crate::domain::clock::rfc3339")]
-    pub stage_entered: Instant,
-    /// A user's earlier deadline for the current stage.
-    pub due_override: Option<NaiveDate>,
+    /// Every visit to a stage, in order: the last is the one it is at (or was
+    /// resolved at). What every deadline is worked out from (`stages`).
+    #[serde(default)]
+    pub visits: Vec<Visit>,
     /// The current stage's required action has been recorded since entering it.
     pub action_recorded: bool,
     pub resolution: Option<Resolution>,
-    /// When the dispute was last reopened: a disagreement that comes back starts
-    /// the policy's clocks again (see `clock_start`).
-    #[serde(with = "crate::domain::clock::rfc3339::option")]
-    pub reopened: Option<Instant>,
     pub obligations: Vec<ObligationState>,
     /// The latest time any event happened (corrected times included); a new event
     /// may not be dated before it.
@@ -180,10 +176,6 @@ pub struct Dispute {
     /// The first discussion recorded at the current stage, for steps timed from it.
     #[serde(default, with = "crate::domain::clock::rfc3339::option")]
     pub discussed_at: Option<Instant>,
-    /// A later date the parties agreed for the current stage, as the policy allows
-    /// (`escalate agree`, `open --due --due-reason`); it replaces the policy's.
-    #[serde(default)]
-    pub agreed_due: Option<NaiveDate>,
     /// The values of the policy's fields: as given at opening, as corrected by
     /// `field_set` lines since.
     #[serde(default)]
@@ -409,13 +401,19 @@ impl Dispute {
             facts,
             state: State::Open,
             stage: opened.stage,
-            stage_entered: when,
-            due_override: opened.due.filter(|_| !agreed),
-            agreed_due: opened.due.filter(|_| agreed),
+            visits: vec![Visit {
+                stage: opened.stage,
+                entered: when,
+                entered_line: first.seq,
+                clock_start: when,
+                arose: opened.arose.unwrap_or(when),
+                protective: opened.due.filter(|_| !agreed),
+                agreed: opened.due.filter(|_| agreed),
+                left: None,
+            }],
             discussed_at: None,
             action_recorded: false,
             resolution: None,
-            reopened: None,
             obligations,
             latest: when,
             latest_line: first.seq,
@@ -514,10 +512,23 @@ impl Dispute {
                 }
                 lapse_steps(&mut self.obligations, line);
                 enter_steps(policy, *to_stage, (when, line), &mut self.obligations);
+                let (clock_start, arose) = (self.clock_start(), self.arose());
+                self.leave(Leaving {
+                    at: when,
+                    line,
+                    to: Some(*to_stage),
+                });
+                self.visits.push(Visit {
+                    stage: *to_stage,
+                    entered: when,
+                    entered_line: line,
+                    clock_start,
+                    arose,
+                    protective: *due,
+                    agreed: None,
+                    left: None,
+                });
                 self.stage = *to_stage;
-                self.stage_entered = when;
-                self.due_override = *due;
-                self.agreed_due = None;
                 self.discussed_at = None;
                 self.action_recorded = false;
             }
@@ -550,6 +561,11 @@ impl Dispute {
                 }
                 self.state = State::Resolved;
                 lapse_steps(&mut self.obligations, line);
+                self.leave(Leaving {
+                    at: when,
+                    line,
+                    to: None,
+                });
                 if let Event::Resolved { outcome, .. } = &r.event {
                     self.resolution = Some(Resolution {
                         when,
@@ -574,10 +590,18 @@ impl Dispute {
                 }
                 self.state = State::Open;
                 self.resolution = None;
-                self.reopened = Some(when);
-                self.stage_entered = when;
-                self.due_override = None;
-                self.agreed_due = None;
+                // A disagreement that comes back starts the policy's clocks again,
+                // and arises again (see `clock_start`).
+                self.visits.push(Visit {
+                    stage: self.stage,
+                    entered: when,
+                    entered_line: line,
+                    clock_start: when,
+                    arose: when,
+                    protective: None,
+                    agreed: None,
+                    left: None,
+                });
                 self.discussed_at = None;
                 enter_steps(policy, self.stage, (when, line), &mut self.obligations);
             }
@@ -593,10 +617,13 @@ impl Dispute {
                 // the policy's. Anywhere else it was accepted as no later than the
                 // policy's (an earlier date that protects the child), and the
                 // earlier of the two stands, whatever the calendar does later.
-                if policy.stage(*stage).is_some_and(|s| s.agree.is_some()) {
-                    self.agreed_due = Some(*due);
-                } else {
-                    self.due_override = Some(*due);
+                let agree = policy.stage(*stage).is_some_and(|s| s.agree.is_some());
+                if let Some(v) = self.visits.last_mut() {
+                    if agree {
+                        v.agreed = Some(*due);
+                    } else {
+                        v.protective = Some(*due);
+                    }
                 }
             }
             Event::Amended { event, .. } => {
@@ -633,18 +660,15 @@ impl Dispute {
             facts: self.facts.clone(),
             state: self.state,
             stage: self.stage,
-            stage_entered: self.stage_entered,
-            due_override: self.due_override,
+            visits: self.visits.clone(),
             action_recorded: self.action_recorded,
             resolution: self.resolution.clone(),
-            reopened: self.reopened,
             obligations: self.obligations.clone(),
             latest: self.latest,
             latest_line: self.latest_line,
             corrections: self.corrections.clone(),
             learned: self.learned.clone(),
             discussed_at: self.discussed_at,
-            agreed_due: self.agreed_due,
             fields: self.fields.clone(),
             events: self.events,
             uncounted: self.uncounted.clone(),
@@ -672,51 +696,52 @@ impl Dispute {
         self.is_open() || self.outstanding().next().is_some()
     }
 
+    /// The visit to the stage the dispute is at (or was resolved at).
+    pub fn visit(&self) -> Option<&Visit> {
+        self.visits.last()
+    }
+
+    /// The visit the dispute is at ends (an escalation or a resolution).
+    fn leave(&mut self, how: Leaving) {
+        if let Some(v) = self.visits.last_mut() {
+            v.left = Some(how);
+        }
+    }
+
+    /// When the current stage was entered (or re-entered by a reopening).
+    pub fn stage_entered(&self) -> Instant {
+        self.visit().map_or(self.opened_at, |v| v.entered)
+    }
+
     /// When the policy's clocks started: the opening (and when the disagreement
     /// arose), or the latest reopening, which counts as the disagreement arising
     /// again. Measuring a reopened dispute's whole-dispute limit from its first
     /// opening would make it overdue the moment it came back, by however long it
     /// had been resolved, and no action could meet that date.
     pub(crate) fn clock_start(&self) -> Instant {
-        self.reopened.unwrap_or(self.opened_at)
+        self.visit().map_or(self.opened_at, |v| v.clock_start)
     }
 
     /// When the disagreement arose, for deadlines counted from then (see
     /// `clock_start` for a reopened dispute).
     pub(crate) fn arose(&self) -> Instant {
-        self.reopened
-            .or(self.opened.arose)
-            .unwrap_or(self.opened_at)
+        self.visit()
+            .map_or(self.opened.arose.unwrap_or(self.opened_at), |v| v.arose)
     }
 
-    /// The current deadline: the earlier of the user's date (if they set one) and
-    /// the earliest the policy gives for this stage. `None` when resolved or when the
-    /// policy sets no timescale.
-    pub fn due(&self, policy: &Policy, calendar: &Calendar) -> Option<Due> {
+    /// The current stage's deadline and what set it (`Visit::due`). `None` when
+    /// resolved or when the policy sets no timescale.
+    pub fn stage_due(&self, policy: &Policy, calendar: &Calendar) -> Option<StageDue> {
         if !self.is_open() {
             return None;
         }
-        let from_policy = policy_due_learned(
-            policy,
-            self.stage,
-            (&self.facts, &self.learned),
-            self.stage_entered,
-            self.clock_start(),
-            self.arose(),
-            calendar,
-        );
-        // The user's date was accepted as no later than the policy's; if the calendar
-        // has since changed (an import, a closure), the earlier of the two still
-        // protects the child.
-        if let Some(agreed) = self.agreed_due {
-            return Some(Due::end_of(agreed));
-        }
-        match self.due_override {
-            Some(date) => {
-                deadline::earliest([Some(Due::end_of(date)), from_policy].into_iter().flatten())
-            }
-            None => from_policy,
-        }
+        self.visit()?
+            .due(policy, (&self.facts, &self.learned), calendar)
+    }
+
+    /// The current deadline (`stage_due` without what set it).
+    pub fn due(&self, policy: &Policy, calendar: &Calendar) -> Option<Due> {
+        self.stage_due(policy, calendar).map(|s| s.due)
     }
 
     /// Every deadline the dispute is held to as it stands: its stage's, and each
@@ -739,31 +764,9 @@ impl Dispute {
             .filter(|o| o.met_by.is_none() && o.lapsed.is_none())
     }
 
+    /// The deadline of one of its duties (`stages::obligation_due`).
     pub(crate) fn obligation_due(&self, o: &ObligationState, calendar: &Calendar) -> Option<Due> {
-        // A `when` on the due itself makes the time limit conditional while the
-        // duty stands regardless (cumbria: the urgency assessment always, within 24
-        // hours only for child protection).
-        let spec = o.due.as_ref().filter(|d| self.facts.any(&d.when))?;
-        // A chained step has no date until the step before it is met.
-        let anchor = match (&o.after, spec.from) {
-            (Some(before), _) => {
-                self.obligations
-                    .iter()
-                    .find(|p| p.step && p.arose_line == o.arose_line && &p.id == before)?
-                    .met_at?
-            }
-            (None, Anchor::Entered) => o.arose,
-            (None, Anchor::Opened) => self.clock_start(),
-            (None, Anchor::Arose) => self.arose(),
-            (None, Anchor::Discussed) => self.discussed_at.filter(|_| o.stage == self.stage)?,
-        };
-        // A time limit that applies only because of a fact recorded after the duty
-        // arose counts from when the fact was recorded, as a stage's deadline does
-        // (cumbria: "child protection" learned after the formal process began would
-        // otherwise be overdue the moment it was recorded).
-        let anchor =
-            anchor.max(known_since(&self.facts, &self.learned, &spec.when).unwrap_or(anchor));
-        deadline::compute(spec, anchor, calendar)
+        stages::obligation_due(self, o, calendar)
     }
 
     /// A new event must not be dated before what the journal already records (by
@@ -958,84 +961,6 @@ impl Dispute {
             })
             .copied()
     }
-}
-
-/// The deadline for a stage entered at `entered`, before any user override: the
-/// earliest of the stage's own deadlines and the policy's limits that apply.
-pub(crate) fn policy_due(
-    policy: &Policy,
-    stage: u32,
-    facts: &Facts,
-    entered: Instant,
-    opened: Instant,
-    arose: Instant,
-    calendar: &Calendar,
-) -> Option<Due> {
-    policy_due_learned(
-        policy,
-        stage,
-        (facts, &[]),
-        entered,
-        opened,
-        arose,
-        calendar,
-    )
-}
-
-/// `policy_due` for a dispute some of whose facts were learned later: a deadline
-/// that applies only because of them counts from when they were recorded, never
-/// from before anyone knew.
-pub(crate) fn policy_due_learned(
-    policy: &Policy,
-    stage: u32,
-    (facts, learned): (&Facts, &[Learned]),
-    entered: Instant,
-    opened: Instant,
-    arose: Instant,
-    calendar: &Calendar,
-) -> Option<Due> {
-    let anchor = |from: Anchor, default: Instant| match from {
-        Anchor::Entered | Anchor::Discussed => default,
-        Anchor::Opened => opened,
-        Anchor::Arose => arose,
-    };
-    let stage_specs = policy
-        .stage(stage)
-        .into_iter()
-        .flat_map(|s| s.deadlines.iter())
-        .map(|d| (d, anchor(d.from, entered)));
-    let limit_specs = policy.limits.iter().map(|l| {
-        let default = match l.scope {
-            LimitScope::EachStage => entered,
-            LimitScope::WholeDispute => opened,
-        };
-        (&l.deadline, anchor(l.deadline.from, default))
-    });
-    deadline::earliest(
-        stage_specs
-            .chain(limit_specs)
-            .filter(|(d, _)| facts.any(&d.when))
-            .map(|(d, at)| {
-                (
-                    d,
-                    at.max(known_since(facts, learned, &d.when).unwrap_or(at)),
-                )
-            })
-            .filter_map(|(d, at)| deadline::compute(d, at, calendar)),
-    )
-}
-
-/// When a rule with conditions `when` (which hold) first applied: `None` if it held
-/// from the start, else the earliest time one of its conditions was learned.
-fn known_since(facts: &Facts, learned: &[Learned], when: &[Condition]) -> Option<Instant> {
-    let mut since: Option<Instant> = None;
-    for c in when.iter().filter(|c| facts.holds(c)) {
-        match learned.iter().find(|l| Condition::Flag(l.condition) == *c) {
-            None => return None,
-            Some(l) => since = Some(since.map_or(l.at, |s| s.min(l.at))),
-        }
-    }
-    since
 }
 
 /// The facts (`cp-plan`, `looked-after`, `immediate-harm`) some rule of the
@@ -1260,7 +1185,7 @@ mod tests {
         let calendar = Calendar::new(crate::calendar::Division::EnglandAndWales);
         assert_eq!(
             d.due(gscb, &calendar).map(|due| due.date),
-            NaiveDate::from_ymd_opt(2026, 12, 8)
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 8)
         );
     }
 

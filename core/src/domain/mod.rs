@@ -11,6 +11,7 @@ pub mod event;
 pub mod id;
 pub mod plan;
 pub mod report;
+pub mod stages;
 pub mod summary;
 #[cfg(test)]
 pub mod testing;

@@ -14,8 +14,9 @@ use crate::calendar::Calendar;
 use crate::domain::clock::{self, Instant};
 use crate::domain::correct::Amendment;
 use crate::domain::deadline::Due;
-use crate::domain::dispute::{self, Dispute};
+use crate::domain::dispute::Dispute;
 use crate::domain::event::{Event, Opened, Record};
+use crate::domain::stages::Visit;
 use crate::error::{Error, Hint, Result};
 use crate::policy::{Policy, SubjectScope};
 
@@ -162,15 +163,10 @@ pub(crate) fn decide(action: Action, s: &Situation) -> Result<Event> {
         Action::Escalate(e) => escalate(e, s),
         Action::Agree { due, note } => {
             d.require_open("set a date for it")?;
-            let pdue = dispute::policy_due_learned(
-                s.policy,
-                d.stage,
-                (&d.facts, &d.learned),
-                d.stage_entered,
-                d.clock_start(),
-                d.arose(),
-                s.calendar,
-            );
+            let pdue = d
+                .visit()
+                .and_then(|v| v.policy_due(s.policy, (&d.facts, &d.learned), s.calendar))
+                .map(|x| x.due);
             check_stage_date(
                 s.policy,
                 d.stage,
@@ -224,15 +220,20 @@ fn escalate(e: Escalation, s: &Situation) -> Result<Event> {
         return Err(moved_on(d, p, from));
     }
     let target = d.plan_escalation(p, e.to, e.role.as_deref())?;
-    let pdue = dispute::policy_due_learned(
-        p,
-        target,
-        (&d.facts, &d.learned),
-        s.when,
-        d.clock_start(),
-        d.arose(),
-        s.calendar,
-    );
+    // The visit the escalation would begin, as the fold will record it.
+    let entering = Visit {
+        stage: target,
+        entered: s.when,
+        entered_line: 0,
+        clock_start: d.clock_start(),
+        arose: d.arose(),
+        protective: None,
+        agreed: None,
+        left: None,
+    };
+    let pdue = entering
+        .policy_due(p, (&d.facts, &d.learned), s.calendar)
+        .map(|x| x.due);
     if let Some(due) = e.due {
         check_stage_date(p, target, due, pdue.as_ref(), s.when, DateFrom::Due)?;
     }
@@ -440,7 +441,17 @@ pub(crate) fn open(
     }
     let facts = opened.facts();
     let arose = opened.arose.unwrap_or(when);
-    let pdue = dispute::policy_due(p, opened.stage, &facts, when, when, arose, calendar);
+    let first = Visit {
+        stage: opened.stage,
+        entered: when,
+        entered_line: 0,
+        clock_start: when,
+        arose,
+        protective: None,
+        agreed: None,
+        left: None,
+    };
+    let pdue = first.policy_due(p, (&facts, &[]), calendar).map(|x| x.due);
     if let Some(due) = opened.due {
         let from = if opened.due_reason.is_some() {
             DateFrom::DueWithReason

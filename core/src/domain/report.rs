@@ -22,44 +22,226 @@ mod tally;
 pub use measure::{Contribution, Measurer, Need, Plan};
 pub use tally::{Builder, Counting, SeriesBuilder};
 
-/// Every figure a report gives, as named in JSON and CSV, with its definition: the
-/// one source of both the README's table (a test compares them) and the report's
-/// manual page.
-pub const FIGURES: &[(&str, &str)] = &[
-    (
-        "opened",
-        "disputes raised (opened) in the period, each counted once: the unit a board publishes",
-    ),
-    (
-        "highest_stage",
-        "keyed by stage number: of the disputes raised in the period, how many reached that stage as their highest by the period's end (they add up to `opened`)",
-    ),
-    ("escalations", "stage moves in the period"),
-    (
-        "entered_stage",
-        "keyed by stage number: disputes that entered that stage in the period; opening a dispute counts as entering its first stage (an urgent open at stage 3 counts under \"3\")",
-    ),
-    (
-        "escalations_from_stage_1",
-        "Gloucestershire's \"number of escalations that take place from Stage 1 onwards\": the sum of `entered_stage`, every dispute counted once for each stage it reached in the period, from Stage 1",
-    ),
-    (
-        "resolved, resolved_at_stage",
-        "disputes resolved in the period, and at which stage",
-    ),
-    ("reopened", "resolved disputes reopened in the period"),
-    (
-        "open_at_end, overdue_at_end",
-        "disputes open at the end of the period's last day; disputes with a due item past its deadline then, open or not (the stage's, or an outstanding obligation's, a resolved dispute's too, so it may exceed `open_at_end`; see \"What each view counts\")",
-    ),
-    (
-        "open_overdue_at_end",
-        "disputes open at the end of the period's last day and past a deadline then: never more than `open_at_end`",
-    ),
-    (
-        "median_working_days_to_resolve",
-        "over disputes resolved in the period, working days from opening to resolution (null when none)",
-    ),
+/// How a figure is read from `Figures`.
+#[derive(Clone, Copy)]
+pub enum Get {
+    /// A count.
+    Count(fn(&Figures) -> u64),
+    /// A count per stage number (`NAME_N` in CSV).
+    ByStage(fn(&Figures) -> &ByStage<u64>),
+    /// A number of days, absent when nothing was there to measure.
+    Days(fn(&Figures) -> Option<f64>),
+}
+
+/// Where a figure is shown besides JSON and the long CSV (which carry every
+/// figure), and in what words: `None` where it is not shown.
+#[derive(Clone, Copy)]
+pub struct Shown {
+    /// A row of `report`'s table; for a figure by stage, the words before each
+    /// stage's name.
+    pub table: Option<&'static str>,
+    /// A row of the board pack's table of figures.
+    pub pack: Option<&'static str>,
+    /// A column of the table with one row per period (`report --per`).
+    pub series: Option<&'static str>,
+    /// A column of the tables per agency, category and field.
+    pub breakdown: Option<&'static str>,
+    /// A column of the wide CSV, whose columns are frozen: never add one.
+    pub wide_csv: bool,
+}
+
+/// One figure of a report: its name in JSON and CSV, how it is documented, how it
+/// is read, and where it is shown. `FIGURE_TABLE` lists them all.
+#[derive(Clone, Copy)]
+pub struct Figure {
+    pub name: &'static str,
+    /// The names as the README and the manual page list them, and the
+    /// definition; `None` for a figure defined with an earlier one.
+    pub doc: Option<(&'static str, &'static str)>,
+    pub get: Get,
+    pub shown: Shown,
+}
+
+const NOWHERE: Shown = Shown {
+    table: None,
+    pack: None,
+    series: None,
+    breakdown: None,
+    wide_csv: false,
+};
+
+/// Every figure a report counts, in the order JSON writes them and every table
+/// shows them: the one place a figure is added. The JSON and CSV of `report`, its
+/// tables, the board pack, the README's table and the manual page all read it.
+pub const FIGURE_TABLE: &[Figure] = &[
+    Figure {
+        name: "opened",
+        doc: Some((
+            "opened",
+            "disputes raised (opened) in the period, each counted once: the unit a board publishes",
+        )),
+        get: Get::Count(|f| f.opened),
+        shown: Shown {
+            table: Some("Disputes raised"),
+            pack: Some("Disputes raised"),
+            series: Some("Raised"),
+            breakdown: Some("Raised"),
+            wide_csv: true,
+        },
+    },
+    Figure {
+        name: "highest_stage",
+        doc: Some((
+            "highest_stage",
+            "keyed by stage number: of the disputes raised in the period, how many reached that stage as their highest by the period's end (they add up to `opened`)",
+        )),
+        get: Get::ByStage(|f| &f.highest_stage),
+        shown: Shown {
+            table: Some("  highest stage reached: "),
+            ..NOWHERE
+        },
+    },
+    Figure {
+        name: "escalations",
+        doc: Some(("escalations", "stage moves in the period")),
+        get: Get::Count(|f| f.escalations),
+        shown: Shown {
+            table: Some("Stage moves"),
+            pack: Some("Stage moves (a dispute moved on to its next stage)"),
+            series: None,
+            breakdown: Some("Moves"),
+            wide_csv: true,
+        },
+    },
+    Figure {
+        name: "entered_stage",
+        doc: Some((
+            "entered_stage",
+            "keyed by stage number: disputes that entered that stage in the period; opening a dispute counts as entering its first stage (an urgent open at stage 3 counts under \"3\")",
+        )),
+        get: Get::ByStage(|f| &f.entered_stage),
+        shown: Shown {
+            table: Some("Entered stage "),
+            wide_csv: true,
+            ..NOWHERE
+        },
+    },
+    Figure {
+        name: "escalations_from_stage_1",
+        doc: Some((
+            "escalations_from_stage_1",
+            "Gloucestershire's \"number of escalations that take place from Stage 1 onwards\": the sum of `entered_stage`, every dispute counted once for each stage it reached in the period, from Stage 1",
+        )),
+        get: Get::Count(|f| f.escalations_from_stage_1),
+        shown: Shown {
+            table: None,
+            pack: Some(
+                "Stage entries from stage 1 onwards (a dispute counts once for each stage it entered)",
+            ),
+            series: Some("Entries"),
+            breakdown: Some("Stage entries"),
+            wide_csv: false,
+        },
+    },
+    Figure {
+        name: "resolved",
+        doc: Some((
+            "resolved, resolved_at_stage",
+            "disputes resolved in the period, and at which stage",
+        )),
+        get: Get::Count(|f| f.resolved),
+        shown: Shown {
+            table: Some("Resolved"),
+            pack: Some("Disputes resolved"),
+            series: Some("Resolved"),
+            breakdown: Some("Resolved"),
+            wide_csv: true,
+        },
+    },
+    Figure {
+        name: "resolved_at_stage",
+        doc: None,
+        get: Get::ByStage(|f| &f.resolved_at_stage),
+        shown: Shown {
+            table: Some("Resolved at stage "),
+            wide_csv: true,
+            ..NOWHERE
+        },
+    },
+    Figure {
+        name: "reopened",
+        doc: Some(("reopened", "resolved disputes reopened in the period")),
+        get: Get::Count(|f| f.reopened),
+        shown: Shown {
+            table: Some("Reopened"),
+            pack: Some("Disputes reopened"),
+            wide_csv: true,
+            ..NOWHERE
+        },
+    },
+    Figure {
+        name: "open_at_end",
+        doc: Some((
+            "open_at_end, overdue_at_end",
+            "disputes open at the end of the period's last day; disputes with a due item past its deadline then, open or not (the stage's, or an outstanding obligation's, a resolved dispute's too, so it may exceed `open_at_end`; see \"What each view counts\")",
+        )),
+        get: Get::Count(|f| f.open_at_end),
+        shown: Shown {
+            table: Some("Open at end"),
+            pack: Some("Disputes open at the end"),
+            series: Some("Open"),
+            breakdown: None,
+            wide_csv: true,
+        },
+    },
+    Figure {
+        name: "open_overdue_at_end",
+        doc: Some((
+            "open_overdue_at_end",
+            "disputes open at the end of the period's last day and past a deadline then: never more than `open_at_end`",
+        )),
+        get: Get::Count(|f| f.open_overdue_at_end),
+        shown: Shown {
+            table: Some("Open and past a deadline at end"),
+            pack: Some("Of those, past a deadline"),
+            series: Some("Open late"),
+            breakdown: None,
+            wide_csv: false,
+        },
+    },
+    Figure {
+        name: "overdue_at_end",
+        doc: None,
+        get: Get::Count(|f| f.overdue_at_end),
+        shown: Shown {
+            table: Some("Anything overdue at end"),
+            pack: Some(
+                "Disputes with anything overdue at the end (a resolved one owing a duty too)",
+            ),
+            series: Some("Overdue"),
+            breakdown: Some("Overdue"),
+            wide_csv: true,
+        },
+    },
+    Figure {
+        name: "median_working_days_to_resolve",
+        doc: Some((
+            "median_working_days_to_resolve",
+            "over disputes resolved in the period, working days from opening to resolution (null when none)",
+        )),
+        get: Get::Days(|f| f.median_working_days_to_resolve),
+        shown: Shown {
+            table: Some("Median working days to resolve"),
+            pack: Some("Median working days from raising to resolution"),
+            series: Some("Median"),
+            breakdown: None,
+            wide_csv: true,
+        },
+    },
+];
+
+/// The parts of a report besides its figures, with their definitions.
+const PARTS: &[(&str, &str)] = &[
     ("by_policy", "the same figures for each policy"),
     (
         "in_progress",
@@ -83,9 +265,44 @@ pub const FIGURES: &[(&str, &str)] = &[
     ),
     (
         "timeliness",
-        "stages left (escalated from or resolved at) in the period: `on_time` (at or before the stage's deadline under the current calendar, as `show` gives it), `late`, and `no_timescale` (the policy sets none), in all, `by_stage` (with `median_working_days` and `p90_working_days` spent in the stage), `by_challenged_agency` and `by_raising_agency`; `obligations_met`: duties recorded with `notify` in the period, the same three ways",
+        "stages left (escalated from or resolved at) in the period: `on_time` (at or before the deadline in force while it was at the stage, as `show` gave it: the policy's, a date set with `--due` or agreed with `agree`, under the current calendar), `late`, and `no_timescale` (the policy sets none), in all, `by_stage` (with `median_working_days` and `p90_working_days` spent in the stage), `by_challenged_agency` and `by_raising_agency`; `obligations_met`: duties recorded with `notify` in the period, the same three ways",
     ),
 ];
+
+const fn documented() -> usize {
+    let mut n = PARTS.len();
+    let mut i = 0;
+    while i < FIGURE_TABLE.len() {
+        if FIGURE_TABLE[i].doc.is_some() {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// Every figure and part of a report, as named in JSON and CSV, with its
+/// definition: the source of the README's table (a test compares them) and the
+/// report's manual page. Made from `FIGURE_TABLE` and the other parts.
+pub const FIGURES: &[(&str, &str)] = &{
+    let mut out = [("", ""); documented()];
+    let mut n = 0;
+    let mut i = 0;
+    while i < FIGURE_TABLE.len() {
+        if let Some(doc) = FIGURE_TABLE[i].doc {
+            out[n] = doc;
+            n += 1;
+        }
+        i += 1;
+    }
+    let mut j = 0;
+    while j < PARTS.len() {
+        out[n] = PARTS[j];
+        n += 1;
+        j += 1;
+    }
+    out
+};
 
 /// An inclusive range of London dates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,8 +335,9 @@ impl Period {
 /// writes the keys as strings (`{"1": 3, "2": 1}`), as it always has.
 pub type ByStage<T> = BTreeMap<u32, T>;
 
-/// The figures, for all disputes or one policy.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+/// The figures, for all disputes or one policy. Written as `FIGURE_TABLE`
+/// lists them, then `stage_labels`.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Figures {
     /// Disputes raised in the period, each once: the unit boards publish.
     pub opened: u64,
@@ -148,10 +366,26 @@ pub struct Figures {
     /// What the policies call the stages counted above, where that is not the
     /// number ("4" → "4-mediation"); two policies naming one position differently
     /// are shown together ("4a/4").
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub stage_labels: ByStage<String>,
-    #[serde(skip)]
     days_to_resolve: Vec<i64>,
+}
+
+impl Serialize for Figures {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for f in FIGURE_TABLE {
+            match f.get {
+                Get::Count(get) => map.serialize_entry(f.name, &get(self))?,
+                Get::ByStage(get) => map.serialize_entry(f.name, get(self))?,
+                Get::Days(get) => map.serialize_entry(f.name, &get(self))?,
+            }
+        }
+        if !self.stage_labels.is_empty() {
+            map.serialize_entry("stage_labels", &self.stage_labels)?;
+        }
+        map.end()
+    }
 }
 
 impl Figures {
@@ -453,8 +687,9 @@ impl Brief {
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     pub policy: Option<String>,
-    /// Matches the agency raising or the agency challenged, ignoring case.
-    pub agency: Option<String>,
+    /// The agency raising or the agency challenged, by its name or any alias:
+    /// the one matcher every agency filter uses (`Agencies::matcher`).
+    pub agency: Option<crate::store::agencies::Matcher>,
 }
 
 impl Filter {
@@ -463,7 +698,7 @@ impl Filter {
             && self
                 .agency
                 .as_ref()
-                .is_none_or(|a| b.from.eq_ignore_ascii_case(a) || b.with.eq_ignore_ascii_case(a))
+                .is_none_or(|a| a.involves(&b.from, &b.with))
     }
 }
 
@@ -869,32 +1104,19 @@ impl Figures {
     /// Each figure by name, stage figures as `entered_stage_N`; the median only
     /// when there is one.
     pub(crate) fn named(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = vec![
-            ("opened".into(), self.opened.to_string()),
-            ("escalations".into(), self.escalations.to_string()),
-            (
-                "escalations_from_stage_1".into(),
-                self.escalations_from_stage_1.to_string(),
-            ),
-        ];
-        let stages = |name: &str, m: &ByStage<u64>| {
-            m.iter()
-                .map(|(k, v)| (format!("{name}_{k}"), v.to_string()))
-                .collect::<Vec<_>>()
-        };
-        out.extend(stages("highest_stage", &self.highest_stage));
-        out.extend(stages("entered_stage", &self.entered_stage));
-        out.push(("resolved".into(), self.resolved.to_string()));
-        out.extend(stages("resolved_at_stage", &self.resolved_at_stage));
-        out.push(("reopened".into(), self.reopened.to_string()));
-        out.push(("open_at_end".into(), self.open_at_end.to_string()));
-        out.push((
-            "open_overdue_at_end".into(),
-            self.open_overdue_at_end.to_string(),
-        ));
-        out.push(("overdue_at_end".into(), self.overdue_at_end.to_string()));
-        if let Some(m) = self.median_working_days_to_resolve {
-            out.push(("median_working_days_to_resolve".into(), m.to_string()));
+        let mut out = Vec::new();
+        for f in FIGURE_TABLE {
+            match f.get {
+                Get::Count(get) => out.push((f.name.to_owned(), get(self).to_string())),
+                Get::ByStage(get) => out.extend(
+                    get(self)
+                        .iter()
+                        .map(|(k, v)| (format!("{}_{k}", f.name), v.to_string())),
+                ),
+                Get::Days(get) => {
+                    out.extend(get(self).map(|m| (f.name.to_owned(), m.to_string())));
+                }
+            }
         }
         out
     }
@@ -1049,6 +1271,42 @@ pub(crate) struct TimelinessPart {
 mod tests {
     use super::*;
     use crate::domain::testing::line;
+
+    /// Each figure of the table is documented (alone or with the one before it),
+    /// written in JSON under its name in the table's order, and in the long CSV.
+    #[test]
+    fn the_figure_table_feeds_the_documentation_json_and_csv() {
+        let documented: Vec<&str> = FIGURES
+            .iter()
+            .flat_map(|(names, _)| names.split(", "))
+            .collect();
+        let mut f = Figures::default();
+        f.entered_stage.insert(1, 2);
+        f.highest_stage.insert(1, 1);
+        f.resolved_at_stage.insert(2, 1);
+        f.median_working_days_to_resolve = Some(1.5);
+        let json = serde_json::to_string(&f).unwrap();
+        let mut at = 0;
+        let named = f.named();
+        for figure in FIGURE_TABLE {
+            assert!(
+                documented.contains(&figure.name),
+                "{} undocumented",
+                figure.name
+            );
+            let key = format!("\"{}\":", figure.name);
+            let found = json[at..]
+                .find(&key)
+                .unwrap_or_else(|| panic!("{} not in order in {json}", figure.name));
+            at += found + key.len();
+            assert!(
+                named.iter().any(|(n, _)| n.starts_with(figure.name)),
+                "{} not in the long CSV",
+                figure.name
+            );
+        }
+        assert_eq!(documented.len(), FIGURE_TABLE.len() + PARTS.len());
+    }
 
     fn figures(stages: std::ops::RangeInclusive<u32>) -> Figures {
         let mut f = Figures::default();

@@ -12,6 +12,7 @@ use crate::calendar::Calendar;
 use crate::domain::clock::{self, Instant};
 use crate::domain::deadline::{Due, Standing};
 use crate::domain::dispute::{Dispute, State};
+use crate::domain::stages::DueKind;
 use crate::policy::Policy;
 
 #[derive(Clone, Debug, Serialize)]
@@ -120,6 +121,18 @@ pub enum DueSetBy {
     Agreed,
 }
 
+impl DueSetBy {
+    /// As `--json` has always named it: the urgent path's timescale is the
+    /// policy's.
+    fn of(kind: DueKind) -> DueSetBy {
+        match kind {
+            DueKind::Policy | DueKind::Urgent => DueSetBy::Policy,
+            DueKind::Protective => DueSetBy::User,
+            DueKind::Agreed => DueSetBy::Agreed,
+        }
+    }
+}
+
 /// `due`, `due_time`, `due_at` and then the flag saying "immediately" under
 /// `immediately_key`: the keys scripts have read since the first `--json`.
 fn due_fields<S: Serializer>(
@@ -172,7 +185,8 @@ impl Summary {
         now: &Instant,
     ) -> Summary {
         let today = clock::london_date(now);
-        let due = d.due(policy, calendar);
+        let stage_due = d.stage_due(policy, calendar);
+        let due = stage_due.as_ref().map(|x| x.due.clone());
         let stage_standing = due
             .as_ref()
             .map(|x| x.standing(now, calendar))
@@ -226,16 +240,8 @@ impl Summary {
             looked_after: d.facts.looked_after,
             immediate_harm: d.facts.immediate_harm,
             opened: d.opened_at,
-            stage_entered: d.stage_entered,
-            due_set_by: due.as_ref().map(|x| {
-                if d.agreed_due.is_some() {
-                    DueSetBy::Agreed
-                } else if d.due_override.is_some_and(|u| u == x.date) && x.time.is_none() {
-                    DueSetBy::User
-                } else {
-                    DueSetBy::Policy
-                }
-            }),
+            stage_entered: d.stage_entered(),
+            due_set_by: stage_due.map(|x| DueSetBy::of(x.kind)),
             overdue,
             stage_overdue: stage_standing.overdue,
             working_days_left: stage_standing.working_days_left,
@@ -244,7 +250,7 @@ impl Summary {
             next_detail: next,
             pending: d.is_pending(),
             working_days_in_stage: calendar
-                .working_days_between(clock::london_date(&d.stage_entered), today)
+                .working_days_between(clock::london_date(&d.stage_entered()), today)
                 .max(0),
             obligations,
             resolved: d.resolution.as_ref().map(|r| r.when),

@@ -807,8 +807,8 @@ pub fn reseal_for_tests(root: &Path, key_dir: &Path, edit: impl Fn(&mut Vec<u8>)
         .ok()?
         .try_into()
         .ok()?;
-    let signers = crate::integrity::signing::Signers::file_hash(root)
-        .unwrap_or_else(|| "none".to_owned());
+    let signers =
+        crate::integrity::signing::Signers::file_hash(root).unwrap_or_else(|| "none".to_owned());
     let seal = Seal::new(&key, &signers);
     let path = path_in(root);
     let bytes = std::fs::read(&path).ok()?;

@@ -38,7 +38,7 @@ pub(crate) fn run(args: AgreeArgs, ctx: &Ctx) -> Result<Output> {
     let d = &loaded.dispute;
     // Where the stage lets the parties agree a date, it replaces the policy's;
     // anywhere else it was accepted as an earlier date that protects the child.
-    let what = if d.agreed_due == Some(due) {
+    let what = if d.visit().and_then(|v| v.agreed) == Some(due) {
         "the agreed date"
     } else {
         "a date to protect the child"

@@ -166,10 +166,7 @@ pub(crate) fn run(args: ReportArgs, ctx: &Ctx) -> Result<Output> {
     let agencies = AgenciesSeen::new(args.agency.as_deref().map(|a| names.matcher(a)));
     let filter = Filter {
         policy,
-        agency: args
-            .agency
-            .as_deref()
-            .map(|a| names.canonical(a).into_owned()),
+        agency: args.agency.as_deref().map(|a| names.matcher(a)),
     };
     let previous = args
         .compare
@@ -808,50 +805,37 @@ impl AgenciesSeen {
     }
 }
 
+/// The wide CSV: its frozen columns are the figures `FIGURE_TABLE` marks for it,
+/// a figure by stage as one column per stage up to `stages`.
 fn csv(r: &Report, stages: u32, header_row: bool) -> String {
     use crate::render::csv::row;
-    let mut header: Vec<String> = ["from", "to", "policy", "opened", "escalations"]
-        .map(String::from)
-        .to_vec();
-    header.extend((1..=stages).map(|n| format!("entered_stage_{n}")));
-    header.push("resolved".into());
-    header.extend((1..=stages).map(|n| format!("resolved_at_stage_{n}")));
-    header.extend(
-        [
-            "reopened",
-            "open_at_end",
-            "overdue_at_end",
-            "median_working_days_to_resolve",
-        ]
-        .map(String::from),
-    );
+    use escalate_core::domain::report::{Get, FIGURE_TABLE};
+    let columns = || FIGURE_TABLE.iter().filter(|f| f.shown.wide_csv);
+    let mut header: Vec<String> = ["from", "to", "policy"].map(String::from).to_vec();
+    for f in columns() {
+        match f.get {
+            Get::ByStage(_) => header.extend((1..=stages).map(|n| format!("{}_{n}", f.name))),
+            Get::Count(_) | Get::Days(_) => header.push(f.name.to_owned()),
+        }
+    }
     let mut out = if header_row {
         row(&header)
     } else {
         String::new()
     };
-    let line = |name: &str, f: &escalate_core::domain::report::Figures| {
-        let stage = |m: &escalate_core::domain::report::ByStage<u64>, n: u32| {
-            m.get(&n).copied().unwrap_or(0).to_string()
-        };
-        let mut cells = vec![
-            r.from.to_string(),
-            r.to.to_string(),
-            name.to_owned(),
-            f.opened.to_string(),
-            f.escalations.to_string(),
-        ];
-        cells.extend((1..=stages).map(|n| stage(&f.entered_stage, n)));
-        cells.push(f.resolved.to_string());
-        cells.extend((1..=stages).map(|n| stage(&f.resolved_at_stage, n)));
-        cells.push(f.reopened.to_string());
-        cells.push(f.open_at_end.to_string());
-        cells.push(f.overdue_at_end.to_string());
-        cells.push(
-            f.median_working_days_to_resolve
-                .map(|m| m.to_string())
-                .unwrap_or_default(),
-        );
+    let line = |name: &str, figures: &escalate_core::domain::report::Figures| {
+        let mut cells = vec![r.from.to_string(), r.to.to_string(), name.to_owned()];
+        for f in columns() {
+            match f.get {
+                Get::Count(get) => cells.push(get(figures).to_string()),
+                Get::ByStage(get) => cells.extend(
+                    (1..=stages).map(|n| get(figures).get(&n).copied().unwrap_or(0).to_string()),
+                ),
+                Get::Days(get) => {
+                    cells.push(get(figures).map(|m| m.to_string()).unwrap_or_default())
+                }
+            }
+        }
         row(&cells)
     };
     for (policy, f) in &r.by_policy {
@@ -897,44 +881,27 @@ fn table(r: &Report) -> String {
             cells.extend(figures.iter().map(|f| get(f)));
             t.add_row(cells);
         };
-    let stage = |m: &escalate_core::domain::report::ByStage<u64>, n: &u32| {
-        m.get(n).copied().unwrap_or(0).to_string()
-    };
-    add("Disputes raised".into(), &|f| f.opened.to_string());
     let named = |n: &u32| match r.total.stage_labels.get(n) {
         Some(label) => format!("{n} ({label})"),
         None => n.to_string(),
     };
-    for n in &stages {
-        add(format!("  highest stage reached: {}", named(n)), &|f| {
-            stage(&f.highest_stage, n)
-        });
+    for f in escalate_core::domain::report::FIGURE_TABLE {
+        use escalate_core::domain::report::Get;
+        let Some(label) = f.shown.table else { continue };
+        match f.get {
+            Get::Count(get) => add(label.into(), &|x| get(x).to_string()),
+            Get::ByStage(get) => {
+                for n in &stages {
+                    add(format!("{label}{}", named(n)), &|x| {
+                        get(x).get(n).copied().unwrap_or(0).to_string()
+                    });
+                }
+            }
+            Get::Days(get) => add(label.into(), &|x| {
+                get(x).map_or_else(|| "-".into(), |m| m.to_string())
+            }),
+        }
     }
-    add("Stage moves".into(), &|f| f.escalations.to_string());
-    for n in &stages {
-        add(format!("Entered stage {}", named(n)), &|f| {
-            stage(&f.entered_stage, n)
-        });
-    }
-    add("Resolved".into(), &|f| f.resolved.to_string());
-    for n in &stages {
-        add(format!("Resolved at stage {}", named(n)), &|f| {
-            stage(&f.resolved_at_stage, n)
-        });
-    }
-    add("Reopened".into(), &|f| f.reopened.to_string());
-    add("Open at end".into(), &|f| f.open_at_end.to_string());
-    add("Open and past a deadline at end".into(), &|f| {
-        f.open_overdue_at_end.to_string()
-    });
-    add("Anything overdue at end".into(), &|f| {
-        f.overdue_at_end.to_string()
-    });
-    add("Median working days to resolve".into(), &|f| {
-        f.median_working_days_to_resolve
-            .map(|m| m.to_string())
-            .unwrap_or_else(|| "-".into())
-    });
     let entered: u64 = r.total.entered_stage.values().sum();
     let mut notes = String::new();
     if let Some(p) = prev {
@@ -1000,29 +967,18 @@ fn series_table(series: &Series) -> String {
     t.load_style(presets::ASCII_MARKDOWN);
     t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
     t.set_width(80);
-    t.set_header(vec![
-        "Period",
-        "Raised",
-        "Entries",
-        "Resolved",
-        "Open",
-        "Open late",
-        "Overdue",
-        "Median",
-    ]);
+    let columns = || {
+        escalate_core::domain::report::FIGURE_TABLE
+            .iter()
+            .filter_map(|f| Some((f.shown.series?, f.get)))
+    };
+    let mut header = vec!["Period"];
+    header.extend(columns().map(|(heading, _)| heading));
+    t.set_header(header);
     let row = |label: String, r: &Report| {
-        let f = &r.total;
-        vec![
-            label,
-            f.opened.to_string(),
-            f.escalations_from_stage_1.to_string(),
-            f.resolved.to_string(),
-            f.open_at_end.to_string(),
-            f.open_overdue_at_end.to_string(),
-            f.overdue_at_end.to_string(),
-            f.median_working_days_to_resolve
-                .map_or_else(|| "-".to_owned(), |m| m.to_string()),
-        ]
+        let mut cells = vec![label];
+        cells.extend(columns().map(|(_, get)| figure_cell(get, &r.total)));
+        cells
     };
     let mut partial = Vec::new();
     for p in &series.periods {
@@ -1118,8 +1074,8 @@ fn breakdown_tables(r: &Report) -> String {
         }
         let mut t = Table::new();
         t.load_style(presets::ASCII_MARKDOWN);
-        t.set_header(vec![
-            match dimension.as_ref() {
+        t.set_header(
+            [match dimension.as_ref() {
                 "raising_agency" => "Agency raising".to_owned(),
                 "challenged_agency" => "Agency challenged".to_owned(),
                 "directory" => "Data directory".to_owned(),
@@ -1129,25 +1085,18 @@ fn breakdown_tables(r: &Report) -> String {
                     .field
                     .get(d.trim_start_matches("field:"))
                     .map_or_else(|| d.to_owned(), |f| f.label.clone()),
-            },
-            "Raised".to_owned(),
-            "Moves".to_owned(),
-            "Stage entries".to_owned(),
-            "Resolved".to_owned(),
-            "Overdue".to_owned(),
-        ]);
+            }]
+            .into_iter()
+            .chain(breakdown_columns().map(|(heading, _)| heading.to_owned()))
+            .collect::<Vec<String>>(),
+        );
         // Long agency names wrap, so the table still fits an 80-column terminal.
         t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
         t.set_width(80);
         for (value, f) in map {
-            t.add_row(vec![
-                value.clone(),
-                f.opened.to_string(),
-                f.escalations.to_string(),
-                f.escalations_from_stage_1.to_string(),
-                f.resolved.to_string(),
-                f.overdue_at_end.to_string(),
-            ]);
+            let mut cells = vec![value.clone()];
+            cells.extend(breakdown_columns().map(|(_, get)| figure_cell(get, f)));
+            t.add_row(cells);
         }
         out.push_str(&format!("\n{t}\n"));
     }
@@ -1157,6 +1106,27 @@ fn breakdown_tables(r: &Report) -> String {
         );
     }
     out
+}
+
+/// The figures the tables per agency, category and field show, with their headings.
+fn breakdown_columns() -> impl Iterator<Item = (&'static str, escalate_core::domain::report::Get)> {
+    escalate_core::domain::report::FIGURE_TABLE
+        .iter()
+        .filter_map(|f| Some((f.shown.breakdown?, f.get)))
+}
+
+/// One figure as a table cell: a count, the total of a count by stage, or days
+/// (`-` when there were none to measure).
+fn figure_cell(
+    get: escalate_core::domain::report::Get,
+    f: &escalate_core::domain::report::Figures,
+) -> String {
+    use escalate_core::domain::report::Get;
+    match get {
+        Get::Count(get) => get(f).to_string(),
+        Get::ByStage(get) => get(f).values().sum::<u64>().to_string(),
+        Get::Days(get) => get(f).map_or_else(|| "-".to_owned(), |m| m.to_string()),
+    }
 }
 
 /// Stages left in the period against their deadlines, by stage, with the working

@@ -461,48 +461,27 @@ fn judged(
         left: Vec::new(),
         obligations: Vec::new(),
     };
-    let mut current: Option<(u32, Instant)> = None;
-    for (i, f) in facts.iter().enumerate() {
-        let Some(when) = f.when.instant() else {
+    // The stages it left, each against the deadline in force while it was
+    // there: the policy's, a protective date, or a date the parties agreed.
+    for v in &d.visits {
+        let Some(left) = v.left else { continue };
+        let Some(i) = (left.line as usize).checked_sub(1) else {
             continue;
         };
-        let leaving = match f.kind {
-            Kind::Opened => {
-                current = Some((f.stage, when));
-                None
-            }
-            Kind::Reopened => {
-                // A reopened dispute is back at the stage it was resolved at, its
-                // clock started again.
-                current = current.map(|(s, _)| (s, when));
-                None
-            }
-            Kind::Escalated => current.replace((f.stage, when)),
-            Kind::Resolved => current,
-            _ => None,
-        };
-        let Some((stage, entered)) = leaving else {
-            continue;
-        };
-        if !wanted(f) {
+        if !facts.get(i).is_some_and(&wanted) {
             continue;
         }
-        let due = crate::domain::dispute::policy_due_learned(
-            policy,
-            stage,
-            (&d.facts, &d.learned),
-            entered,
-            d.clock_start(),
-            d.arose(),
-            calendar,
-        );
+        let due = v.due(policy, (&d.facts, &d.learned), calendar);
         out.left.push((
             i,
             Left {
-                stage,
-                timely: judge(due.as_ref(), &when),
+                stage: v.stage,
+                timely: judge(due.map(|s| s.due).as_ref(), &left.at),
                 working_days: calendar
-                    .working_days_between(clock::london_date(&entered), clock::london_date(&when))
+                    .working_days_between(
+                        clock::london_date(&v.entered),
+                        clock::london_date(&left.at),
+                    )
                     .max(0),
             },
         ));
