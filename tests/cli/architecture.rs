@@ -98,3 +98,78 @@ fn a_user_policy_without_a_division_follows_the_division_setting() {
     let out = env.ok(&["policy", "check", file.to_str().unwrap()]);
     assert!(out.contains("your `division` setting"), "{out}");
 }
+
+/// The top of the repository, where docs/ and both crates are.
+fn top() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every file and folder docs/architecture.md's tree names exists: a line at the
+/// left margin names a path from the top; an indented one names entries of the
+/// folder above it (several on a line, before the description's run of spaces).
+#[test]
+fn the_architecture_tree_names_only_what_is_there() {
+    let doc = std::fs::read_to_string(top().join("docs/architecture.md")).unwrap();
+    let tree = doc
+        .split("```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/architecture.md has a ```text tree");
+    let mut folder = std::path::PathBuf::new();
+    let mut named = 0;
+    for line in tree.lines() {
+        let indented = line.starts_with("  ");
+        let head = line.trim_start().split("  ").next().unwrap_or("");
+        // A continuation line of a description is indented past the names.
+        if line.starts_with("    ") || head.is_empty() {
+            continue;
+        }
+        for name in head.split(' ').filter(|n| n.contains('.') || n.ends_with('/')) {
+            let path = if indented {
+                folder.join(name)
+            } else {
+                top().join(name)
+            };
+            assert!(
+                path.exists(),
+                "docs/architecture.md names {} but it is not there",
+                path.display()
+            );
+            named += 1;
+            if !indented && name.ends_with('/') {
+                folder = path;
+            }
+        }
+    }
+    assert!(named > 40, "only {named} paths read from the tree");
+}
+
+/// escalate-core is the domain: no printing, prompting, tables or terminal
+/// crates (tests/cli/errors.rs checks it names no command and prints nothing).
+#[test]
+fn the_core_crate_depends_on_no_terminal_crate() {
+    let manifest = std::fs::read_to_string(top().join("core/Cargo.toml")).unwrap();
+    let manifest: toml::Table = manifest.parse().unwrap();
+    let deps = manifest["dependencies"].as_table().unwrap();
+    for terminal in [
+        "clap",
+        "clap_complete",
+        "clap_mangen",
+        "dialoguer",
+        "comfy-table",
+        "indicatif",
+        "terminal_size",
+        "console",
+        "textwrap",
+        "unicode-width",
+        "plotters",
+        "roff",
+    ] {
+        assert!(
+            !deps.contains_key(terminal),
+            "escalate-core depends on {terminal}"
+        );
+    }
+    let top_manifest = std::fs::read_to_string(top().join("Cargo.toml")).unwrap();
+    assert!(top_manifest.contains("escalate-core = { path = \"core\""));
+}
