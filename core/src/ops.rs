@@ -365,7 +365,7 @@ impl Session {
     }
 
     pub fn load(&self, id: &DisputeId) -> Result<Loaded> {
-        let (contents, lines) = journal::read_with_lines(&self.store.journal_path(id))?;
+        let (contents, lines) = self.store.journals().read(id)?;
         self.load_from(id.clone(), contents, &lines)
     }
 
@@ -445,7 +445,10 @@ impl Session {
     /// Each ID is kept as its `DisputeId::order_key`: sorted by it, no string is
     /// compared, and the list holds no string (at a hundred thousand, a list of
     /// IDs and keys is the largest thing `status` keeps from start to end).
-    fn listed_with_keys(&self, dir: &cache::Dir) -> Result<Vec<(u64, Option<cache::Key>)>> {
+    fn listed_with_keys(
+        &self,
+        dir: &dyn crate::store::repository::Keys,
+    ) -> Result<Vec<(u64, Option<cache::Key>)>> {
         const CHUNK: usize = 1024;
         let (tx, rx) = std::sync::mpsc::channel::<Vec<DisputeId>>();
         let rx = std::sync::Mutex::new(rx);
@@ -456,7 +459,7 @@ impl Session {
                 let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                 match next {
                     Ok(chunk) => out.extend(chunk.into_iter().map(|id| {
-                        let key = dir.journal_key(&id);
+                        let key = dir.key(&id);
                         (id.order_key(), key)
                     })),
                     Err(_) => return out,
@@ -518,8 +521,7 @@ impl Session {
             None => (cache::Seal::new(&[0; 32], "no key"), false),
         };
         let use_cache = use_cache && keep;
-        let dir = cache::Dir::open(&self.store.disputes_dir());
-        let listed = self.listed_with_keys(&dir)?;
+        let listed = self.listed_with_keys(&*self.store.journals().keys())?;
         let path = cache::path_in(self.store.root());
         // Without the cache, its entries are still read, to be compared with what
         // the journals say; the new file is written from the start.
@@ -717,8 +719,11 @@ impl Session {
         }
         self.store.pin_policy(&policy)?;
         let author = self.author()?;
-        let (id, path) = self.store.prepare_new()?;
-        let (record, head) = journal::create(&path, self.now, happened, author, opened)?;
+        let (id, record, head) = self
+            .store
+            .journals()
+            .create(self.now, happened, author, opened)?;
+        let path = self.store.journal_path(&id);
         let dispute = Dispute::fold(id, vec![record], p)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
         Ok(Loaded {
@@ -766,12 +771,12 @@ impl Session {
     ) -> Result<Loaded> {
         let id = self.store.resolve(typed_id)?;
         let path = self.store.journal_path(&id);
-        let mut writer = journal::Writer::open(&path)?;
+        let mut writer = self.store.journals().lock(&id)?;
         let now = self.now_under_lock();
         // The lines' exact bytes, for their signatures: read again under the
         // writer's lock, so they are the lines just read.
-        let lines = journal_lines(&path, writer.contents.records.len());
-        let mut loaded = self.load_from(id, writer.contents.clone(), &lines)?;
+        let lines = writer.lines(writer.contents().records.len());
+        let mut loaded = self.load_from(id, writer.contents().clone(), &lines)?;
         let calendar = self.calendar_for(&loaded.policy);
         let (events, effects) =
             plan_all(&loaded, &calendar, at, now, actions, previewed.is_some())?;
@@ -788,18 +793,18 @@ impl Session {
                 .with_hint("Run the command again to confirm the new plan."));
             }
         }
-        let before = writer.contents.records.len();
+        let before = writer.contents().records.len();
         for (event, happened) in events {
             writer.append(now, happened, self.author()?, event)?;
         }
-        let added = &writer.contents.records[before..];
+        let added = &writer.contents().records[before..];
         loaded.warnings = journal::repairs(added);
         loaded.warnings.extend(self.own_line_not_counted());
         loaded
             .dispute
             .extend(added, &loaded.policy.policy)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
-        loaded.head = writer.contents.head.clone();
+        loaded.head = writer.contents().head.clone();
         Ok(loaded)
     }
 
@@ -1038,21 +1043,6 @@ impl Session {
     }
 }
 
-/// A journal's first `n` lines as they are on disk (without line ends), read
-/// while its lock is held; fewer if the file cannot be read (the lines missing
-/// then do not count: `check_line_signatures`).
-fn journal_lines(path: &std::path::Path, n: usize) -> Vec<Vec<u8>> {
-    crate::store::fsutil::read_file(path)
-        .map(|bytes| {
-            bytes
-                .split(|&b| b == b'\n')
-                .take(n)
-                .map(<[u8]>::to_vec)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// A journal whose opening line does not count: there is no dispute to show.
 fn first_line_uncounted(path: &std::path::Path, bad: &crate::integrity::verify::BadLine) -> Error {
     Error::damaged(
@@ -1211,5 +1201,89 @@ mod tests {
             "closed".to_owned(),
         )]);
         assert!(deadline_moves(&d, gscb, &old, &later).is_empty());
+    }
+
+    /// A session whose journals are kept in memory (`store::memory`), with its
+    /// other files (keys, cache) in `dir`.
+    fn in_memory(dir: &std::path::Path) -> (Session, Arc<crate::store::memory::Memory>) {
+        let memory = Arc::new(crate::store::memory::Memory::default());
+        let journals: Arc<dyn crate::store::repository::Repository> = memory.clone();
+        let session = Session {
+            store: Store::with_journals(dir.join("data"), journals),
+            catalogue: Catalogue::builtin(),
+            now: clock::parse_instant("2026-11-30T09:00:00Z").unwrap(),
+            actor: "Tester".into(),
+            calendars: crate::store::calendar::Calendars::load(&dir.join("data")).unwrap(),
+            keys: crate::integrity::signing::Keyring::new(Some(dir.join("keys")), dir.join("data")),
+            division_setting: None,
+        };
+        (session, memory)
+    }
+
+    #[test]
+    fn a_session_opens_records_and_walks_over_the_memory_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, memory) = in_memory(dir.path());
+        let policy = Arc::clone(s.catalogue.get("gscb").unwrap());
+        let open = |child: &str| {
+            let opened = Opened {
+                policy: policy.policy.id.clone(),
+                policy_hash: policy.hash.clone(),
+                child: child.into(),
+                ..crate::domain::testing::opened(1)
+            };
+            s.open(OpenRequest {
+                policy: Arc::clone(&policy),
+                opened,
+                at: None,
+            })
+            .unwrap()
+            .dispute
+            .id
+        };
+        let (a, b) = (open("C1"), open("C2"));
+        let discuss = Action::Discuss {
+            note: "spoke".into(),
+            with: None,
+        };
+        let after = s.act(a.as_str(), None, discuss, None).unwrap();
+        assert_eq!(after.dispute.events, 2);
+        assert_eq!(s.load(&a).unwrap().head, after.head);
+        // No journal reached the disk: the store's files are only its keys and cache.
+        assert!(!crate::store::layout::disputes(s.store.root()).exists());
+        // The walk `status` makes, twice: the second from the cache.
+        for _ in 0..2 {
+            let mut seen = Vec::new();
+            s.each_state(
+                |id, l| (id.clone(), l.map(|l| l.dispute.events)),
+                |_, r| seen.push(r),
+            )
+            .unwrap();
+            let mut want = vec![(a.clone(), 2), (b.clone(), 1)];
+            want.sort_by_key(|(id, _)| id.order_key());
+            let got: Vec<(DisputeId, usize)> =
+                seen.into_iter().map(|(id, n)| (id, n.unwrap())).collect();
+            assert_eq!(got, want);
+        }
+        // A damaged journal stops only itself.
+        let bytes = memory_bytes(&memory, &b).replace("C2", "C3");
+        memory.put(&b, bytes.as_bytes());
+        let mut results = Vec::new();
+        s.each_state(
+            |_, l| l.map(|l| l.dispute.events),
+            |id, r| results.push((id, r)),
+        )
+        .unwrap();
+        for (id, r) in results {
+            match r {
+                Ok(n) => assert_eq!((id, n), (a.clone(), 2)),
+                Err(e) => assert_eq!((id, e.damage().and_then(|d| d.line)), (b.clone(), Some(1))),
+            }
+        }
+    }
+
+    fn memory_bytes(memory: &crate::store::memory::Memory, id: &DisputeId) -> String {
+        use crate::store::repository::Repository;
+        String::from_utf8(memory.bytes(id).unwrap()).unwrap()
     }
 }
