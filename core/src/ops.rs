@@ -17,53 +17,21 @@ use crate::store::journal;
 use crate::store::Store;
 use std::sync::Arc;
 
-/// How many disputes are in memory at once when visiting them all: enough that
-/// starting the worker threads for each batch costs little beside the batch.
+/// How many disputes are in memory at once when visiting them all: the
+/// results of a batch are handed on in order before the next is read.
 const BATCH: usize = 1024;
 
-/// How many threads share a batch; asked once (the standard library reads the
-/// cgroup's CPU quota from /proc and /sys each time).
-fn threads() -> usize {
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *THREADS.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8)
-    })
-}
-
-/// Run `work` over `ids` on every core, a batch at a time, and hand each result to
-/// `visit` in the order of `ids`. The batch bounds memory; a panic in a worker is
-/// passed on, not swallowed. The calling thread takes the first share of each batch
-/// itself rather than waiting idle for the others.
+/// Run `work` over `ids` on every core (rayon's pool), a batch at a time, and
+/// hand each result to `visit` in the order of `ids`. The batch bounds memory;
+/// a panic in a worker is passed on, not swallowed.
 pub fn in_parallel<I: Sync, T: Send>(
     ids: &[I],
     work: impl Fn(&I) -> T + Sync,
     mut visit: impl FnMut(&I, T),
 ) {
-    let threads = threads();
-    let run = |part: &[I]| -> Vec<T> { part.iter().map(&work).collect() };
+    use rayon::prelude::*;
     for batch in ids.chunks(BATCH) {
-        let results: Vec<T> = if threads == 1 || batch.len() < 2 * threads {
-            run(batch)
-        } else {
-            let per = batch.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let (first, rest) = batch.split_at(per.min(batch.len()));
-                let workers: Vec<_> = rest
-                    .chunks(per)
-                    .map(|part| scope.spawn(|| run(part)))
-                    .collect();
-                let mut results = run(first);
-                for w in workers {
-                    results.extend(
-                        w.join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    );
-                }
-                results
-            })
-        };
+        let results: Vec<T> = batch.par_iter().map(&work).collect();
         for (id, r) in batch.iter().zip(results) {
             visit(id, r);
         }
@@ -437,8 +405,8 @@ impl Session {
     }
 
     /// Every journal's ID with its cache key, sorted by ID. The keys (one `statx`
-    /// each) are taken on the other cores while the directory is still being
-    /// listed, and on this one once it is: at a hundred thousand disputes the
+    /// each) are taken by rayon's pool, a chunk at a time, while the directory is
+    /// still being listed: at a hundred thousand disputes the
     /// listing alone is a tenth of a second. A key is taken before its journal
     /// is read, so a journal changed after it has an entry that no longer matches
     /// and is read again next time (as when each key was taken just before).
@@ -450,50 +418,31 @@ impl Session {
         dir: &dyn crate::store::repository::Keys,
     ) -> Result<Vec<(u64, Option<cache::Key>)>> {
         const CHUNK: usize = 1024;
-        let (tx, rx) = std::sync::mpsc::channel::<Vec<DisputeId>>();
-        let rx = std::sync::Mutex::new(rx);
-        // Take chunks and key them until the listing is over and none are left.
-        let drain = || {
-            let mut out = Vec::new();
-            loop {
-                let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                match next {
-                    Ok(chunk) => out.extend(chunk.into_iter().map(|id| {
-                        let key = dir.key(&id);
-                        (id.order_key(), key)
-                    })),
-                    Err(_) => return out,
-                }
-            }
+        let keyed = std::sync::Mutex::new(Vec::new());
+        let key_all = |chunk: Vec<DisputeId>| {
+            let part: Vec<(u64, Option<cache::Key>)> = chunk
+                .into_iter()
+                .map(|id| (id.order_key(), dir.key(&id)))
+                .collect();
+            keyed.lock().unwrap_or_else(|p| p.into_inner()).extend(part);
         };
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (1..threads()).map(|_| scope.spawn(drain)).collect();
+        let listing = rayon::in_place_scope(|scope| {
             let mut chunk = Vec::with_capacity(CHUNK);
             let listing = self.store.each_id(|id| {
                 chunk.push(id);
                 if chunk.len() == CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                    // Cannot fail while `rx` is in scope; if it did, the chunk
-                    // would be kept and keyed below, never dropped.
-                    if let Err(e) = tx.send(full) {
-                        chunk = e.0;
-                    }
+                    scope.spawn(move |_| key_all(full));
                 }
             });
-            // Whatever was left over, and then the end of the listing.
-            let _ = tx.send(chunk);
-            drop(tx);
-            let mut all = drain();
-            for w in workers {
-                all.extend(
-                    w.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                );
-            }
-            listing?;
-            all.sort_unstable_by_key(|(order, _)| *order);
-            Ok(all)
-        })
+            // Whatever was left over, here while the pool finishes the rest.
+            key_all(chunk);
+            listing
+        });
+        listing?;
+        let mut all = keyed.into_inner().unwrap_or_else(|p| p.into_inner());
+        all.sort_unstable_by_key(|(order, _)| *order);
+        Ok(all)
     }
 
     fn walk<T: Send>(
