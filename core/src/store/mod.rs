@@ -621,6 +621,29 @@ mod tests {
     }
 
     #[test]
+    fn a_journal_has_one_name_in_the_directory_and_in_git() {
+        let id = DisputeId::from_file_stem("ABCDEFGHJK").unwrap();
+        let shared = layout::shared_journal(&id);
+        assert_eq!(layout::journal_of_shared(&shared), Some(id.clone()));
+        assert!(shared.starts_with(layout::JOURNALS_PATHSPEC));
+        let root = Path::new("/data");
+        assert_eq!(
+            layout::shared_file(root, &shared),
+            layout::journal(root, &id)
+        );
+        assert_eq!(
+            layout::disputes(root),
+            root.join(layout::JOURNALS_PATHSPEC.trim_end_matches('/'))
+        );
+        assert!(layout::is_calendar("calendar/bank-holidays.json"));
+        assert!(!layout::is_calendar("calendars.toml"));
+        assert_eq!(
+            layout::journal_of_shared("disputes/quarantine/X.jsonl"),
+            None
+        );
+    }
+
+    #[test]
     fn ids_are_listed_in_string_order_and_only_journals_count() {
         // The status cache is read in step with this order.
         let dir = tempfile::tempdir().unwrap();
