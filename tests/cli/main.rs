@@ -26,6 +26,7 @@ mod scale;
 mod share;
 mod show_stream;
 mod stage_order;
+mod store;
 mod terminal;
 mod trial;
 mod unverified;
