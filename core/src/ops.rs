@@ -21,6 +21,9 @@ use std::sync::Arc;
 /// results of a batch are handed on in order before the next is read.
 const BATCH: usize = 1024;
 
+/// Fewer disputes than this are visited on the calling thread.
+const SMALL: usize = 16;
+
 /// Run `work` over `ids` on every core (rayon's pool), a batch at a time, and
 /// hand each result to `visit` in the order of `ids`. The batch bounds memory;
 /// a panic in a worker is passed on, not swallowed.
@@ -31,7 +34,13 @@ pub fn in_parallel<I: Sync, T: Send>(
 ) {
     use rayon::prelude::*;
     for batch in ids.chunks(BATCH) {
-        let results: Vec<T> = batch.par_iter().map(&work).collect();
+        // A handful is not worth starting the pool's threads for (a directory
+        // of a few disputes, or a last batch as small).
+        let results: Vec<T> = if batch.len() < SMALL {
+            batch.iter().map(&work).collect()
+        } else {
+            batch.par_iter().map(&work).collect()
+        };
         for (id, r) in batch.iter().zip(results) {
             visit(id, r);
         }
