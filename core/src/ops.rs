@@ -830,7 +830,7 @@ impl Session {
         let mut bad: Vec<crate::integrity::verify::BadLine> = Vec::new();
         // Whether the line after the judged ones chains to the line judged last.
         let mut prefix_holds: Option<bool> = None;
-        let stream = journal::stream::Stream::open(&path, |r, raw| {
+        let stream = self.store.journals().stream(id, &mut |r, raw| {
             if let (None, Event::Opened(o)) = (&opened, &r.event) {
                 let policy = self.store.pinned_policy(&self.catalogue, &o.policy_hash);
                 opened = Some((o.clone(), policy));
@@ -1207,6 +1207,13 @@ mod tests {
         let after = s.act(a.as_str(), None, discuss, None).unwrap();
         assert_eq!(after.dispute.events, 2);
         assert_eq!(s.load(&a).unwrap().head, after.head);
+        // `show`'s reading, a line at a time.
+        let mut kinds = Vec::new();
+        let (streamed, stream) = s
+            .load_streaming(&a, |r| kinds.push(r.event.kind()))
+            .unwrap();
+        assert_eq!(kinds, ["opened", "discussed"]);
+        assert_eq!((streamed.head, stream.lines()), (after.head.clone(), 2));
         // No journal reached the disk: the store's files are only its keys and cache.
         assert!(!crate::store::layout::disputes(s.store.root()).exists());
         // The walk `status` makes, twice: the second from the cache.

@@ -100,6 +100,15 @@ impl Repository for Memory {
         Ok((contents, lines))
     }
 
+    fn stream(
+        &self,
+        id: &DisputeId,
+        visit: &mut dyn FnMut(&Record, &[u8]),
+    ) -> Result<journal::stream::Stream> {
+        let bytes = self.bytes(id).ok_or_else(|| missing(id))?;
+        journal::stream::Stream::of_bytes(&self.name(id), bytes, visit)
+    }
+
     fn bytes(&self, id: &DisputeId) -> Option<Vec<u8>> {
         lock(&self.journals)
             .get(id.as_str())

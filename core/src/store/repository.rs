@@ -9,8 +9,7 @@
 //! numbering, what a torn line means) are not here: both implementations hand
 //! the same bytes to `journal::parse` and append what `journal::next_line` makes.
 //!
-//! Not behind it yet: `journal::stream::Stream` (`show`, reading one line at a
-//! time) and the generator read and write files directly; pinned policy texts,
+//! Not behind it: the generator writes files directly; pinned policy texts,
 //! settings, calendars and the status cache's own file stay files under the data
 //! directory (`layout`), whatever keeps the journals.
 
@@ -43,6 +42,15 @@ pub(crate) trait Repository: std::fmt::Debug + Send + Sync {
     /// Dispute `id`'s journal read whole under a shared lock and checked, with
     /// each complete line's exact bytes (without line ends).
     fn read(&self, id: &DisputeId) -> Result<(Contents, Vec<Vec<u8>>)>;
+
+    /// Dispute `id`'s journal read a line at a time, with every check `read`
+    /// makes; `visit` sees each line as it passes its own. The journal stays
+    /// locked for reading (`Stream::replay`) until the stream is dropped.
+    fn stream(
+        &self,
+        id: &DisputeId,
+        visit: &mut dyn FnMut(&Record, &[u8]),
+    ) -> Result<journal::stream::Stream>;
 
     /// The journal's bytes as kept, torn tail and all; `None` if there is none.
     fn bytes(&self, id: &DisputeId) -> Option<Vec<u8>>;
@@ -161,6 +169,14 @@ impl Repository for Files {
 
     fn read(&self, id: &DisputeId) -> Result<(Contents, Vec<Vec<u8>>)> {
         journal::read_with_lines(&self.name(id))
+    }
+
+    fn stream(
+        &self,
+        id: &DisputeId,
+        visit: &mut dyn FnMut(&Record, &[u8]),
+    ) -> Result<journal::stream::Stream> {
+        journal::stream::Stream::open(&self.name(id), visit)
     }
 
     fn bytes(&self, id: &DisputeId) -> Option<Vec<u8>> {
@@ -422,6 +438,46 @@ mod tests {
             );
             // The others are untouched.
             assert_eq!(repo.read(&ids[1]).unwrap().0.records.len(), 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_journal_streamed_gives_what_a_whole_read_gives() {
+        for (name, s) in both() {
+            let repo = &*s.repo;
+            let id = open(repo);
+            for note in ["a", "b"] {
+                repo.lock(&id)
+                    .unwrap()
+                    .append(at(24), None, AUTHOR, discussed(note))
+                    .unwrap();
+            }
+            let (whole, lines) = repo.read(&id).unwrap();
+            let mut visited = Vec::new();
+            let stream = repo
+                .stream(&id, &mut |r, raw| visited.push((r.clone(), raw.to_vec())))
+                .unwrap();
+            let (records, raws): (Vec<Record>, Vec<Vec<u8>>) = visited.into_iter().unzip();
+            assert_eq!((records, raws), (whole.records.clone(), lines), "{name}");
+            assert_eq!(stream.lines(), 3, "{name}");
+            let again: Vec<Record> = stream.replay().unwrap().map(|r| r.unwrap()).collect();
+            assert_eq!(again, whole.records, "{name}");
+            assert_eq!(stream.line(2).unwrap(), whole.records[1], "{name}");
+            assert!(stream.warnings().is_empty(), "{name}");
+            drop(stream);
+            // Damage is found as a whole read finds it.
+            let text = String::from_utf8(repo.bytes(&id).unwrap()).unwrap();
+            (s.put)(&id, text.replacen("\"a\"", "\"A\"", 1).as_bytes());
+            let Err(e) = repo.stream(&id, &mut |_, _| {}) else {
+                panic!("{name}: a damaged journal streamed");
+            };
+            let read = repo.read(&id).unwrap_err();
+            assert_eq!(
+                e.damage().map(|d| d.line),
+                read.damage().map(|d| d.line),
+                "{name}"
+            );
+            assert_eq!(e.damage().and_then(|d| d.line), Some(2), "{name}");
         }
     }
 
