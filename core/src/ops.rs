@@ -17,52 +17,29 @@ use crate::store::journal;
 use crate::store::Store;
 use std::sync::Arc;
 
-/// How many disputes are in memory at once when visiting them all: enough that
-/// starting the worker threads for each batch costs little beside the batch.
+/// How many disputes are in memory at once when visiting them all: the
+/// results of a batch are handed on in order before the next is read.
 const BATCH: usize = 1024;
 
-/// How many threads share a batch; asked once (the standard library reads the
-/// cgroup's CPU quota from /proc and /sys each time).
-fn threads() -> usize {
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *THREADS.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8)
-    })
-}
+/// Fewer disputes than this are visited on the calling thread.
+const SMALL: usize = 16;
 
-/// Run `work` over `ids` on every core, a batch at a time, and hand each result to
-/// `visit` in the order of `ids`. The batch bounds memory; a panic in a worker is
-/// passed on, not swallowed. The calling thread takes the first share of each batch
-/// itself rather than waiting idle for the others.
+/// Run `work` over `ids` on every core (rayon's pool), a batch at a time, and
+/// hand each result to `visit` in the order of `ids`. The batch bounds memory;
+/// a panic in a worker is passed on, not swallowed.
 pub fn in_parallel<I: Sync, T: Send>(
     ids: &[I],
     work: impl Fn(&I) -> T + Sync,
     mut visit: impl FnMut(&I, T),
 ) {
-    let threads = threads();
-    let run = |part: &[I]| -> Vec<T> { part.iter().map(&work).collect() };
+    use rayon::prelude::*;
     for batch in ids.chunks(BATCH) {
-        let results: Vec<T> = if threads == 1 || batch.len() < 2 * threads {
-            run(batch)
+        // A handful is not worth starting the pool's threads for (a directory
+        // of a few disputes, or a last batch as small).
+        let results: Vec<T> = if batch.len() < SMALL {
+            batch.iter().map(&work).collect()
         } else {
-            let per = batch.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let (first, rest) = batch.split_at(per.min(batch.len()));
-                let workers: Vec<_> = rest
-                    .chunks(per)
-                    .map(|part| scope.spawn(|| run(part)))
-                    .collect();
-                let mut results = run(first);
-                for w in workers {
-                    results.extend(
-                        w.join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    );
-                }
-                results
-            })
+            batch.par_iter().map(&work).collect()
         };
         for (id, r) in batch.iter().zip(results) {
             visit(id, r);
@@ -371,7 +348,7 @@ impl Session {
     }
 
     pub fn load(&self, id: &DisputeId) -> Result<Loaded> {
-        let (contents, lines) = journal::read_with_lines(&self.store.journal_path(id))?;
+        let (contents, lines) = self.store.journals().read(id)?;
         self.load_from(id.clone(), contents, &lines)
     }
 
@@ -443,60 +420,44 @@ impl Session {
     }
 
     /// Every journal's ID with its cache key, sorted by ID. The keys (one `statx`
-    /// each) are taken on the other cores while the directory is still being
-    /// listed, and on this one once it is: at a hundred thousand disputes the
+    /// each) are taken by rayon's pool, a chunk at a time, while the directory is
+    /// still being listed: at a hundred thousand disputes the
     /// listing alone is a tenth of a second. A key is taken before its journal
     /// is read, so a journal changed after it has an entry that no longer matches
     /// and is read again next time (as when each key was taken just before).
     /// Each ID is kept as its `DisputeId::order_key`: sorted by it, no string is
     /// compared, and the list holds no string (at a hundred thousand, a list of
     /// IDs and keys is the largest thing `status` keeps from start to end).
-    fn listed_with_keys(&self, dir: &cache::Dir) -> Result<Vec<(u64, Option<cache::Key>)>> {
+    fn listed_with_keys(
+        &self,
+        dir: &dyn crate::store::repository::Keys,
+    ) -> Result<Vec<(u64, Option<cache::Key>)>> {
         const CHUNK: usize = 1024;
-        let (tx, rx) = std::sync::mpsc::channel::<Vec<DisputeId>>();
-        let rx = std::sync::Mutex::new(rx);
-        // Take chunks and key them until the listing is over and none are left.
-        let drain = || {
-            let mut out = Vec::new();
-            loop {
-                let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                match next {
-                    Ok(chunk) => out.extend(chunk.into_iter().map(|id| {
-                        let key = dir.journal_key(&id);
-                        (id.order_key(), key)
-                    })),
-                    Err(_) => return out,
-                }
-            }
+        let keyed = std::sync::Mutex::new(Vec::new());
+        let key_all = |chunk: Vec<DisputeId>| {
+            let part: Vec<(u64, Option<cache::Key>)> = chunk
+                .into_iter()
+                .map(|id| (id.order_key(), dir.key(&id)))
+                .collect();
+            keyed.lock().unwrap_or_else(|p| p.into_inner()).extend(part);
         };
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (1..threads()).map(|_| scope.spawn(drain)).collect();
+        let listing = rayon::in_place_scope(|scope| {
             let mut chunk = Vec::with_capacity(CHUNK);
             let listing = self.store.each_id(|id| {
                 chunk.push(id);
                 if chunk.len() == CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                    // Cannot fail while `rx` is in scope; if it did, the chunk
-                    // would be kept and keyed below, never dropped.
-                    if let Err(e) = tx.send(full) {
-                        chunk = e.0;
-                    }
+                    scope.spawn(move |_| key_all(full));
                 }
             });
-            // Whatever was left over, and then the end of the listing.
-            let _ = tx.send(chunk);
-            drop(tx);
-            let mut all = drain();
-            for w in workers {
-                all.extend(
-                    w.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                );
-            }
-            listing?;
-            all.sort_unstable_by_key(|(order, _)| *order);
-            Ok(all)
-        })
+            // Whatever was left over, here while the pool finishes the rest.
+            key_all(chunk);
+            listing
+        });
+        listing?;
+        let mut all = keyed.into_inner().unwrap_or_else(|p| p.into_inner());
+        all.sort_unstable_by_key(|(order, _)| *order);
+        Ok(all)
     }
 
     fn walk<T: Send>(
@@ -524,8 +485,7 @@ impl Session {
             None => (cache::Seal::new(&[0; 32], "no key"), false),
         };
         let use_cache = use_cache && keep;
-        let dir = cache::Dir::open(&self.store.disputes_dir());
-        let listed = self.listed_with_keys(&dir)?;
+        let listed = self.listed_with_keys(&*self.store.journals().keys())?;
         let path = cache::path_in(self.store.root());
         // Without the cache, its entries are still read, to be compared with what
         // the journals say; the new file is written from the start.
@@ -715,8 +675,11 @@ impl Session {
         }
         self.store.pin_policy(&policy)?;
         let author = self.author()?;
-        let (id, path) = self.store.prepare_new()?;
-        let (record, head) = journal::create(&path, self.now, happened, author, opened)?;
+        let (id, record, head) = self
+            .store
+            .journals()
+            .create(self.now, happened, author, opened)?;
+        let path = self.store.journal_path(&id);
         let dispute = Dispute::fold(id, vec![record], p)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
         Ok(Loaded {
@@ -765,12 +728,12 @@ impl Session {
     ) -> Result<Loaded> {
         let id = self.store.resolve(typed_id)?;
         let path = self.store.journal_path(&id);
-        let mut writer = journal::Writer::open(&path)?;
+        let mut writer = self.store.journals().lock(&id)?;
         let now = self.now_under_lock();
         // The lines' exact bytes, for their signatures: read again under the
         // writer's lock, so they are the lines just read.
-        let lines = journal_lines(&path, writer.contents.records.len());
-        let mut loaded = self.load_from(id, writer.contents.clone(), &lines)?;
+        let lines = writer.lines(writer.contents().records.len());
+        let mut loaded = self.load_from(id, writer.contents().clone(), &lines)?;
         let calendar = self.calendar_for(&loaded.policy);
         let (events, effects) =
             plan_all(&loaded, &calendar, at, now, actions, previewed.is_some())?;
@@ -787,18 +750,18 @@ impl Session {
                 .with_hint(Hint::ConfirmNewPlan));
             }
         }
-        let before = writer.contents.records.len();
+        let before = writer.contents().records.len();
         for (event, happened) in events {
             writer.append(now, happened, self.author()?, event)?;
         }
-        let added = &writer.contents.records[before..];
+        let added = &writer.contents().records[before..];
         loaded.warnings = journal::repairs(added);
         loaded.key_not_allowed = self.own_key_refused();
         loaded
             .dispute
             .extend(added, &loaded.policy.policy)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
-        loaded.head = writer.contents.head.clone();
+        loaded.head = writer.contents().head.clone();
         Ok(loaded)
     }
 
@@ -866,7 +829,7 @@ impl Session {
         let mut bad: Vec<crate::integrity::verify::BadLine> = Vec::new();
         // Whether the line after the judged ones chains to the line judged last.
         let mut prefix_holds: Option<bool> = None;
-        let stream = journal::stream::Stream::open(&path, |r, raw| {
+        let stream = self.store.journals().stream(id, &mut |r, raw| {
             if let (None, Event::Opened(o)) = (&opened, &r.event) {
                 let policy = self.store.pinned_policy(&self.catalogue, &o.policy_hash);
                 opened = Some((o.clone(), policy));
@@ -1038,21 +1001,6 @@ impl Session {
     }
 }
 
-/// A journal's first `n` lines as they are on disk (without line ends), read
-/// while its lock is held; fewer if the file cannot be read (the lines missing
-/// then do not count: `check_line_signatures`).
-fn journal_lines(path: &std::path::Path, n: usize) -> Vec<Vec<u8>> {
-    crate::store::fsutil::read_file(path)
-        .map(|bytes| {
-            bytes
-                .split(|&b| b == b'\n')
-                .take(n)
-                .map(<[u8]>::to_vec)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// A journal whose opening line does not count: there is no dispute to show.
 fn first_line_uncounted(path: &std::path::Path, bad: &crate::integrity::verify::BadLine) -> Error {
     Error::damaged(
@@ -1211,5 +1159,96 @@ mod tests {
             "closed".to_owned(),
         )]);
         assert!(deadline_moves(&d, gscb, &old, &later).is_empty());
+    }
+
+    /// A session whose journals are kept in memory (`store::memory`), with its
+    /// other files (keys, cache) in `dir`.
+    fn in_memory(dir: &std::path::Path) -> (Session, Arc<crate::store::memory::Memory>) {
+        let memory = Arc::new(crate::store::memory::Memory::default());
+        let journals: Arc<dyn crate::store::repository::Repository> = memory.clone();
+        let session = Session {
+            store: Store::with_journals(dir.join("data"), journals),
+            catalogue: Catalogue::builtin(),
+            now: clock::parse_instant("2026-11-30T09:00:00Z").unwrap(),
+            actor: "Tester".into(),
+            calendars: crate::store::calendar::Calendars::load(&dir.join("data")).unwrap(),
+            keys: crate::integrity::signing::Keyring::new(Some(dir.join("keys")), dir.join("data")),
+            division_setting: None,
+        };
+        (session, memory)
+    }
+
+    #[test]
+    fn a_session_opens_records_and_walks_over_the_memory_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, memory) = in_memory(dir.path());
+        let policy = Arc::clone(s.catalogue.get("gscb").unwrap());
+        let open = |child: &str| {
+            let opened = Opened {
+                policy: policy.policy.id.clone(),
+                policy_hash: policy.hash.clone(),
+                child: child.into(),
+                ..crate::domain::testing::opened(1)
+            };
+            s.open(OpenRequest {
+                policy: Arc::clone(&policy),
+                opened,
+                at: None,
+            })
+            .unwrap()
+            .dispute
+            .id
+        };
+        let (a, b) = (open("C1"), open("C2"));
+        let discuss = Action::Discuss {
+            note: "spoke".into(),
+            with: None,
+        };
+        let after = s.act(a.as_str(), None, discuss, None).unwrap();
+        assert_eq!(after.dispute.events, 2);
+        assert_eq!(s.load(&a).unwrap().head, after.head);
+        // `show`'s reading, a line at a time.
+        let mut kinds = Vec::new();
+        let (streamed, stream) = s
+            .load_streaming(&a, |r| kinds.push(r.event.kind()))
+            .unwrap();
+        assert_eq!(kinds, ["opened", "discussed"]);
+        assert_eq!((streamed.head, stream.lines()), (after.head.clone(), 2));
+        // No journal reached the disk: the store's files are only its keys and cache.
+        assert!(!crate::store::layout::disputes(s.store.root()).exists());
+        // The walk `status` makes, twice: the second from the cache.
+        for _ in 0..2 {
+            let mut seen = Vec::new();
+            s.each_state(
+                |id, l| (id.clone(), l.map(|l| l.dispute.events)),
+                |_, r| seen.push(r),
+            )
+            .unwrap();
+            let mut want = vec![(a.clone(), 2), (b.clone(), 1)];
+            want.sort_by_key(|(id, _)| id.order_key());
+            let got: Vec<(DisputeId, usize)> =
+                seen.into_iter().map(|(id, n)| (id, n.unwrap())).collect();
+            assert_eq!(got, want);
+        }
+        // A damaged journal stops only itself.
+        let bytes = memory_bytes(&memory, &b).replace("C2", "C3");
+        memory.put(&b, bytes.as_bytes());
+        let mut results = Vec::new();
+        s.each_state(
+            |_, l| l.map(|l| l.dispute.events),
+            |id, r| results.push((id, r)),
+        )
+        .unwrap();
+        for (id, r) in results {
+            match r {
+                Ok(n) => assert_eq!((id, n), (a.clone(), 2)),
+                Err(e) => assert_eq!((id, e.damage().and_then(|d| d.line)), (b.clone(), Some(1))),
+            }
+        }
+    }
+
+    fn memory_bytes(memory: &crate::store::memory::Memory, id: &DisputeId) -> String {
+        use crate::store::repository::Repository;
+        String::from_utf8(memory.bytes(id).unwrap()).unwrap()
     }
 }

@@ -124,7 +124,10 @@ fn the_architecture_tree_names_only_what_is_there() {
         if line.starts_with("    ") || head.is_empty() {
             continue;
         }
-        for name in head.split(' ').filter(|n| n.contains('.') || n.ends_with('/')) {
+        for name in head
+            .split(' ')
+            .filter(|n| n.contains('.') || n.ends_with('/'))
+        {
             let path = if indented {
                 folder.join(name)
             } else {

@@ -365,7 +365,7 @@ pub fn verify_loaded(
         signed: false,
         error: None,
     };
-    let (contents, lines) = match crate::store::journal::read_with_lines(&path) {
+    let (contents, lines) = match session.store.journals().read(id) {
         Ok(read) => read,
         Err(e) => {
             fail(&mut report, &path, e);

@@ -70,11 +70,7 @@ struct Change {
 
 /// Whether a shared path is append-only: a journal or a member's witness file.
 pub(crate) fn is_append_only(path: &str) -> bool {
-    let journal = path
-        .strip_prefix("disputes/")
-        .and_then(|rest| rest.strip_suffix(".jsonl"))
-        .and_then(crate::domain::id::DisputeId::from_file_stem)
-        .is_some();
+    let journal = crate::store::layout::journal_of_shared(path).is_some();
     journal || crate::store::layout::witness_key_of(path).is_some()
 }
 
@@ -180,7 +176,7 @@ pub(crate) fn walk(g: &Git, tips: &[&str]) -> Result<Walk> {
             "--no-abbrev",
             "-z",
             "--",
-            "disputes/",
+            crate::store::layout::JOURNALS_PATHSPEC,
             crate::store::layout::WITNESSES,
         ],
         input.as_bytes(),

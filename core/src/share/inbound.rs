@@ -10,7 +10,6 @@
 use std::collections::HashSet;
 
 use super::git::{self, Git};
-use crate::domain::id::DisputeId;
 use crate::error::{Error, Hint, Result};
 use crate::store::journal::MAX_JOURNAL_BYTES;
 use crate::store::layout::{self, Shared};
@@ -223,7 +222,7 @@ pub(crate) fn check_commits(g: &Git, base: Option<&str>, tip: &str) -> Result<()
             "--root",
             "-m",
             "--",
-            "disputes/",
+            crate::store::layout::JOURNALS_PATHSPEC,
         ],
         format!("{commits}\n").as_bytes(),
         None,
@@ -243,12 +242,7 @@ pub(crate) fn check_commits(g: &Git, base: Option<&str>, tip: &str) -> Result<()
         if c.status != b'A' && !readable.contains(&c.old) {
             continue;
         }
-        let Some(id) = c
-            .path
-            .strip_prefix("disputes/")
-            .and_then(|p| p.strip_suffix(".jsonl"))
-            .and_then(DisputeId::from_file_stem)
-        else {
+        let Some(id) = crate::store::layout::journal_of_shared(&c.path) else {
             continue;
         };
         let what = match c.status {

@@ -8,8 +8,6 @@
 //! it was, who recorded it and what superseded it. This module decides; `sync`
 //! holds the locks and writes the result in place.
 
-use std::path::Path;
-
 use crate::domain::dispute::Dispute;
 use crate::domain::event::{Event, Record};
 use crate::domain::id::DisputeId;
@@ -136,21 +134,14 @@ fn rebase(
     local_extra: &[(&Record, &[u8])],
     received: usize,
 ) -> Result<Merge> {
-    let tmp = crate::store::layout::sync_scratch_journal(session.store.root(), id);
-    crate::store::fsutil::private_dir(tmp.parent().unwrap_or(Path::new(".")))?;
-    let _ = std::fs::remove_file(&tmp);
-    let _ = std::fs::remove_file(journal::head::path_for(&tmp));
-    crate::store::fsutil::write_new_file(&tmp, remote)?;
-    // The partnership's lines are the shared evidence: a receipt for them here, so
-    // the appends below do not record a missing receipt into the shared journal.
-    super::sync::rebuild_receipt(&tmp)?;
-    let result = replan(session, id, &tmp, local_extra, received);
-    let bytes = crate::store::fsutil::read_file(&tmp);
-    let _ = std::fs::remove_file(&tmp);
-    let _ = std::fs::remove_file(journal::head::path_for(&tmp));
+    // A scratch journal holding the partnership's lines, with their receipt (they
+    // are the shared evidence), for the local lines to be appended after them.
+    let mut scratch = session.store.journals().scratch(id, remote)?;
+    let result = replan(session, id, &mut *scratch, local_extra, received);
+    let bytes = scratch.bytes();
+    drop(scratch);
     let mut merge = result?;
-    merge.bytes =
-        Some(bytes.map_err(|e| Error::io(format!("could not read {}", tmp.display()), e))?);
+    merge.bytes = Some(bytes?);
     Ok(merge)
 }
 
@@ -185,12 +176,12 @@ fn noun(kind: &str) -> &str {
 fn replan(
     session: &Session,
     id: &DisputeId,
-    tmp: &Path,
+    writer: &mut dyn crate::store::repository::Locked,
     local_extra: &[(&Record, &[u8])],
     received: usize,
 ) -> Result<Merge> {
-    let mut writer = journal::Writer::open(tmp)?;
-    let records = writer.contents.records.clone();
+    let tmp = &session.store.journal_path(id);
+    let records = writer.contents().records.clone();
     let opened = crate::domain::event::opening(&records)
         .map_err(|(line, what)| Error::damaged(tmp, line, what))?;
     let policy = session
@@ -247,7 +238,7 @@ fn replan(
             }
         }
         let trial = Record {
-            seq: writer.contents.records.len() as u64 + 1,
+            seq: writer.contents().records.len() as u64 + 1,
             event: event.clone(),
             ..r.clone()
         };

@@ -254,7 +254,10 @@ pub fn init(
             (".gitattributes", GITATTRIBUTES.to_owned()),
             (REPOSITORY_FILE, repository_file_text()),
         ] {
-            fsutil::replace_beneath(&root, name, text.as_bytes())?;
+            session
+                .store
+                .journals()
+                .write_shared(name, text.as_bytes())?;
         }
     } else {
         // The partnership already shares: take its settings files as they are, then
@@ -276,7 +279,7 @@ pub fn init(
                 if name == REPOSITORY_FILE {
                     check_repository_text(&String::from_utf8_lossy(&bytes), &path)?;
                 }
-                fsutil::replace_beneath(&root, name, &bytes)?;
+                session.store.journals().write_shared(name, &bytes)?;
             }
         }
     }
@@ -368,6 +371,7 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
         ))
         .with_hint(Hint::CheckAddressOrInit));
     }
+    let store = crate::store::Store::new(path);
     let mut reader = g.blob_reader()?;
     let mut journals = Vec::new();
     for entry in &entries {
@@ -382,17 +386,14 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
         }
         match &entry.kind {
             crate::store::layout::Shared::Journal(id) => {
-                journals.push((crate::store::layout::journal(path, id), bytes));
+                journals.push((id.clone(), bytes));
             }
-            _ => fsutil::replace_beneath(path, &entry.path, &bytes)?,
+            _ => store.journals().write_shared(&entry.path, &bytes)?,
         }
     }
     drop(reader);
     let disputes = journals.len();
-    if disputes > 0 {
-        fsutil::private_dir(&crate::store::layout::disputes(path))?;
-        crate::store::journal::replace_all(&journals)?;
-    }
+    store.journals().replace_all(&journals)?;
     g.ok(&["update-ref", &format!("refs/heads/{BRANCH}"), &tip])?;
     g.ok(&["update-ref", SYNCED_REF, &tip])?;
     g.ok(&["read-tree", "--reset", &tip])?;

@@ -18,7 +18,6 @@ use super::{BRANCH, FETCHED_REF, REMOTE, REPOSITORY_FILE, SYNCED_REF};
 use crate::domain::id::DisputeId;
 use crate::error::{Error, GitOperation, Hint, Result};
 use crate::ops::Session;
-use crate::store::journal;
 
 /// How many times a push that lost a race is retried (fetch, integrate, push).
 const PUSH_ATTEMPTS: usize = 5;
@@ -101,7 +100,7 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
     let _one_at_a_time = lock_sync(root)?;
     // Holding the sync lock, nothing of escalate's is writing here: whatever an
     // earlier, killed sync left part-way is put right or removed now.
-    recover(root)?;
+    recover(&session.store)?;
     refuse_git_in_progress(root)?;
     g.check_local_settings()?;
     let mut outcome = Outcome::default();
@@ -237,14 +236,7 @@ fn preflight(root: &Path) -> Result<()> {
         ))
         .with_hint(Hint::ShareInitOrJoin));
     }
-    for folder in [
-        "disputes",
-        "policies",
-        "calendar",
-        crate::store::layout::WITNESSES,
-        ".git",
-    ] {
-        let path = root.join(folder);
+    for path in crate::store::layout::folders_sync_writes(root) {
         if let Ok(meta) = std::fs::symlink_metadata(&path) {
             if !meta.is_dir() {
                 return Err(Error::refused(format!(
@@ -288,14 +280,14 @@ fn refuse_git_in_progress(root: &Path) -> Result<()> {
 /// lock files are removed (escalate holds the sync lock, so no sync of this
 /// directory is running, and a git lock file here is one a killed sync's git
 /// left); journals backed up by an older escalate's sync are restored.
-fn recover(root: &Path) -> Result<()> {
+fn recover(store: &crate::store::Store) -> Result<()> {
     use crate::store::layout;
+    let root = store.root();
     let _ = std::fs::remove_dir_all(layout::sync_stage(root));
     let _ = std::fs::remove_dir_all(layout::sync_scratch(root));
     let _ = std::fs::remove_file(layout::sync_index(root));
     remove_git_locks(&layout::git_dir(root), &layout::sync_lock(root));
-    finish_replacements(root)?;
-    recover_backups(root)
+    store.finish_replacements()
 }
 
 /// Remove every `*.lock` file git keeps under `.git` (not in its object store),
@@ -325,51 +317,11 @@ fn remove_git_locks(git_dir: &Path, keep: &Path) {
     }
 }
 
-/// Replaces of journals (`journal::replace`) that a kill interrupted: one that
-/// got as far as the journal is finished (its receipt moved into place); the
-/// rest never happened, and their files are removed.
-fn finish_replacements(root: &Path) -> Result<()> {
-    let dir = crate::store::layout::disputes(root);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with('.') && name.ends_with(".replace.tmp")) {
-            continue;
-        }
-        let leftover = entry.path();
-        if let Some(stem) = name
-            .strip_prefix('.')
-            .and_then(|n| n.strip_suffix(".head.replace.tmp"))
-            .and_then(DisputeId::from_file_stem)
-        {
-            let journal = crate::store::layout::journal(root, &stem);
-            // Reading under the lock accepts this receipt only if it names the
-            // journal's lines exactly; then it becomes the receipt.
-            if let Ok(writer) = journal::Writer::open(&journal) {
-                if crate::store::journal::head::replacement_names(
-                    &journal,
-                    writer.contents.records.len() as u64,
-                    &writer.contents.head,
-                ) {
-                    std::fs::rename(&leftover, journal::head::path_for(&journal)).map_err(|e| {
-                        Error::io(format!("could not write {}", journal.display()), e)
-                    })?;
-                    continue;
-                }
-            }
-        }
-        let _ = std::fs::remove_file(&leftover);
-    }
-    Ok(())
-}
-
 /// After a push: every journal that was here when the sync began must be in the
 /// commit now shared, or the sync did not do its job, whatever git said.
 fn check_all_shared(g: &Git, commit: &str, recorded_here: &[DisputeId]) -> Result<()> {
-    let ran = g.run(&["ls-tree", "-r", "--name-only", "-z", commit, "disputes/"])?;
+    let journals = crate::store::layout::JOURNALS_PATHSPEC;
+    let ran = g.run(&["ls-tree", "-r", "--name-only", "-z", commit, journals])?;
     if !ran.ok {
         return Err(Error::refused(format!(
             "git could not list what was shared: {}",
@@ -379,7 +331,7 @@ fn check_all_shared(g: &Git, commit: &str, recorded_here: &[DisputeId]) -> Resul
     let shared: BTreeSet<String> = nul_list(&ran.stdout).into_iter().collect();
     let missing: Vec<String> = recorded_here
         .iter()
-        .filter(|id| !shared.contains(&format!("disputes/{id}.jsonl")))
+        .filter(|id| !shared.contains(&crate::store::layout::shared_journal(id)))
         .map(ToString::to_string)
         .collect();
     if missing.is_empty() {
@@ -531,18 +483,7 @@ fn read_threes(
 
 /// The dispute a shared path is the journal of, if it is one.
 fn journal_id(path: &str) -> Option<DisputeId> {
-    let stem = path.strip_prefix("disputes/")?.strip_suffix(".jsonl")?;
-    DisputeId::from_file_stem(stem)
-}
-
-fn read_local(root: &Path, path: &str) -> Option<Vec<u8>> {
-    // A link is not a file escalate shares; a FIFO must not hang the sync.
-    crate::store::fsutil::read_limited(
-        &crate::store::layout::shared_file(root, path),
-        u64::MAX,
-        crate::store::fsutil::Links::Refuse,
-    )
-    .ok()
+    crate::store::layout::journal_of_shared(path)
 }
 
 /// Integrate every changed path: other files first (a pinned policy must be in
@@ -560,7 +501,7 @@ fn integrate_all(
     let mut decided = Vec::new();
     let mut conflicts = Vec::new();
     for t in &others {
-        let local = read_local(root, &t.path);
+        let local = session.store.journals().read_shared(&t.path);
         if crate::store::layout::shared(&t.path) == Some(crate::store::layout::Shared::Owned) {
             // escalate's own files: the partnership's version when escalate wrote
             // it (`inbound` checked), otherwise escalate's own.
@@ -594,7 +535,7 @@ fn integrate_all(
     }
     let calendar_changes = decided
         .iter()
-        .any(|(t, _, write)| *write && t.path.starts_with("calendar/"));
+        .any(|(t, _, write)| *write && crate::store::layout::is_calendar(&t.path));
     let old_calendars = calendar_changes
         .then(|| crate::store::calendar::Calendars::load(root).ok())
         .flatten();
@@ -602,8 +543,8 @@ fn integrate_all(
     for (t, contents, write) in decided {
         if write {
             match &contents {
-                Some(bytes) => crate::store::fsutil::replace_beneath(root, &t.path, bytes)?,
-                None => crate::store::fsutil::remove_beneath(root, &t.path),
+                Some(bytes) => session.store.journals().write_shared(&t.path, bytes)?,
+                None => session.store.journals().remove_shared(&t.path),
             }
         }
         results.push((t.path.clone(), contents));
@@ -652,7 +593,7 @@ fn integrate_all(
     }
     // Disputes new to this clone, written together: a partnership that joins
     // late, or an agency back after a week offline, receives thousands.
-    journal::replace_all(&arrived)?;
+    session.store.journals().replace_all(&arrived)?;
     if let Some(old) = old_calendars {
         // Deadlines are worked out from the calendar as it now is (clarification
         // 5): a partner's import moves them, and this says which.
@@ -677,7 +618,7 @@ fn name_not_counted(
     if bad.is_empty() {
         return;
     }
-    let journal = format!("disputes/{id}.jsonl");
+    let journal = crate::store::layout::shared_journal(id);
     let commit = g
         .run(&["log", "-1", "--format=%H", FETCHED_REF, "--", &journal])
         .ok()
@@ -704,22 +645,20 @@ fn integrate_journal(
     id: &DisputeId,
     t: &Three,
     outcome: &mut Outcome,
-    arrived: &mut Vec<(std::path::PathBuf, Vec<u8>)>,
+    arrived: &mut Vec<(DisputeId, Vec<u8>)>,
 ) -> Result<Vec<u8>> {
-    let path = session.store.journal_path(id);
-    if !path.exists() {
+    let journals = session.store.journals();
+    if !journals.contains(id) {
         // New from the partnership (or removed here: a journal is never removed).
         let Some(bytes) = t.remote.clone().or_else(|| t.base.clone()) else {
             return Err(Error::refused(format!("dispute {id} vanished during sync")));
         };
-        crate::store::fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
         outcome.received += bytes.iter().filter(|&&b| b == b'\n').count();
-        arrived.push((path, bytes.clone()));
+        arrived.push((id.clone(), bytes.clone()));
         return Ok(bytes);
     }
-    let writer = journal::Writer::open(&path)?;
-    let bytes = crate::store::fsutil::read_file(&path)
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    let mut writer = journals.lock(id)?;
+    let bytes = writer.bytes()?;
     let complete = match bytes.iter().rposition(|&b| b == b'\n') {
         Some(i) => bytes[..=i].to_vec(),
         None => Vec::new(),
@@ -735,7 +674,7 @@ fn integrate_journal(
         session,
         id,
         &complete,
-        &writer.contents.records,
+        &writer.contents().records,
         remote,
         pushed,
     )?;
@@ -751,65 +690,9 @@ fn integrate_journal(
         ))
         .with_hint(Hint::RecordNextEventThenSync { id: id.to_string() }));
     }
-    journal::replace(&path, &new)?;
+    writer.replace(&new)?;
     drop(writer);
     Ok(new)
-}
-
-/// A journal whose rewrite by an older escalate's sync (which rewrote journals
-/// in place, keeping the old contents in a backup) a crash interrupted is put
-/// back as it was before that sync began, unless the rewrite finished. Anything
-/// else in that folder (a temporary file of a killed copy) is removed.
-fn recover_backups(root: &Path) -> Result<()> {
-    let Ok(entries) = std::fs::read_dir(crate::store::layout::sync_backups(root)) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let backup = entry.path();
-        let is_journal = name
-            .to_str()
-            .and_then(|n| n.strip_suffix(".jsonl"))
-            .and_then(DisputeId::from_file_stem)
-            .is_some();
-        let path = crate::store::layout::journal_of_backup(root, &name);
-        if is_journal && journal::read(&path).is_err() {
-            let old = crate::store::fsutil::read_file(&backup)
-                .map_err(|e| Error::io(format!("could not read {}", backup.display()), e))?;
-            let writer = journal::Writer::open(&path).ok();
-            journal::replace(&path, &old)?;
-            drop(writer);
-        }
-        let _ = std::fs::remove_file(&backup);
-    }
-    Ok(())
-}
-
-/// Write a journal's head receipt for the contents it now has. Receipts are not
-/// shared: each clone writes its own for what it received.
-pub(crate) fn rebuild_receipt(path: &Path) -> Result<()> {
-    let bytes = crate::store::fsutil::read_file(path)
-        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-    rebuild_receipt_from(path, &bytes)
-}
-
-fn rebuild_receipt_from(path: &Path, bytes: &[u8]) -> Result<()> {
-    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
-        Some(i) => &bytes[..i],
-        None => return Ok(()),
-    };
-    let last = complete.rsplit(|&b| b == b'\n').next().unwrap_or(complete);
-    let receipt = journal::head::Receipt {
-        seq: complete.split(|&b| b == b'\n').count() as u64,
-        hash: journal::line::sha256_hex(last),
-    };
-    let tmp = journal::head::prepare(path, &receipt)?;
-    journal::head::commit(path, &tmp).map_err(|e| {
-        Error::io(
-            format!("could not write the receipt of {}", path.display()),
-            e,
-        )
-    })
 }
 
 /// Move the branch, the synced ref and the index to a partnership commit.

@@ -229,7 +229,7 @@ pub(crate) fn record(
             s,
             &head,
             "--",
-            "disputes/",
+            crate::store::layout::JOURNALS_PATHSPEC,
         ])?,
         None => g.run(&[
             "ls-tree",
@@ -238,7 +238,7 @@ pub(crate) fn record(
             "-z",
             &head,
             "--",
-            "disputes/",
+            crate::store::layout::JOURNALS_PATHSPEC,
         ])?,
     };
     let paths: Vec<String> = nul_list(&listed.stdout)

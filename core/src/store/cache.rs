@@ -720,14 +720,8 @@ impl Writer {
         // The JSON cache of earlier versions is dead weight once this one exists.
         let _ = std::fs::remove_file(dir.join("status.jsonl"));
         let _ = std::fs::remove_file(&tmp);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let Ok(file) = options.open(&tmp) else {
+        // Private, and never through a link planted in its place.
+        let Ok(file) = crate::store::fsutil::create_private(&tmp) else {
             return w;
         };
         let mut out = BufWriter::with_capacity(1 << 16, file);

@@ -15,6 +15,9 @@ pub mod calendar;
 pub mod config;
 pub mod fsutil;
 pub mod journal;
+#[cfg(test)]
+pub(crate) mod memory;
+pub(crate) mod repository;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,12 +27,16 @@ use crate::domain::id::{self, DisputeId};
 use crate::error::{Error, Hint, Result};
 
 use crate::policy::{Catalogue, LoadedPolicy, Origin};
+use repository::Repository;
 
 #[derive(Clone, Debug)]
 pub struct Store {
     root: PathBuf,
     /// Pinned policy texts already read, by hash (`None`: not found or invalid).
     pinned: Arc<Mutex<HashMap<String, Option<Arc<LoadedPolicy>>>>>,
+    /// Where the journals and shared files are kept: the data directory's
+    /// files, or (in tests) memory.
+    journals: Arc<dyn Repository>,
 }
 
 impl Store {
@@ -49,10 +56,40 @@ impl Store {
     }
 
     pub fn new(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        Store {
+            journals: Arc::new(repository::Files::new(&root)),
+            root,
+            pinned: Arc::default(),
+        }
+    }
+
+    /// A store whose journals `journals` keeps; its other files (pinned
+    /// policies, settings, the cache) are still under `root`.
+    #[cfg(test)]
+    pub(crate) fn with_journals(root: impl Into<PathBuf>, journals: Arc<dyn Repository>) -> Self {
         Store {
             root: root.into(),
             pinned: Arc::default(),
+            journals,
         }
+    }
+
+    /// Where the journals and shared files are kept.
+    pub(crate) fn journals(&self) -> &dyn Repository {
+        &*self.journals
+    }
+
+    /// Dispute `id`'s journal as kept, torn tail and all (`None`: it has none):
+    /// for telling whether two directories hold the same journal.
+    pub fn journal_bytes(&self, id: &DisputeId) -> Option<Vec<u8>> {
+        self.journals.bytes(id)
+    }
+
+    /// Put right what a killed replace of journals left (see
+    /// `Repository::finish_replacements`).
+    pub(crate) fn finish_replacements(&self) -> Result<()> {
+        self.journals.finish_replacements()
     }
 
     pub fn root(&self) -> &Path {
@@ -73,7 +110,8 @@ impl Store {
         .with_hint(Hint::CheckDataDir))
     }
 
-    pub(crate) fn disputes_dir(&self) -> PathBuf {
+    #[cfg(test)]
+    fn disputes_dir(&self) -> PathBuf {
         layout::disputes(&self.root)
     }
 
@@ -81,8 +119,9 @@ impl Store {
         layout::pinned_policies(&self.root)
     }
 
+    /// How messages name dispute `id`'s journal: its path, for files.
     pub fn journal_path(&self, id: &DisputeId) -> PathBuf {
-        layout::journal(&self.root, id)
+        self.journals.name(id)
     }
 
     /// Every dispute ID with a journal, sorted. A missing directory means none yet.
@@ -96,14 +135,8 @@ impl Store {
     /// Hand each dispute ID with a journal to `each` as the listing reads it (in
     /// the directory's order, not sorted), so work on the first can start while
     /// the rest are being listed. A missing directory means none yet.
-    pub(crate) fn each_id(&self, each: impl FnMut(DisputeId)) -> Result<()> {
-        let dir = self.disputes_dir();
-        match fsutil::each_journal_stem(&dir, DisputeId::from_file_stem, each) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(Error::io(format!("could not list {}", dir.display()), e))
-            }
-            _ => Ok(()),
-        }
+    pub(crate) fn each_id(&self, mut each: impl FnMut(DisputeId)) -> Result<()> {
+        self.journals.each_id(&mut each)
     }
 
     /// The one dispute whose ID starts with what the user typed.
@@ -111,7 +144,7 @@ impl Store {
         let prefix = id::normalise_prefix(typed)?;
         // A whole ID needs no directory listing (which grows with every dispute).
         if let Some(whole) = DisputeId::from_file_stem(&prefix) {
-            if std::fs::symlink_metadata(self.journal_path(&whole)).is_ok() {
+            if self.journals.contains(&whole) {
                 return Ok(whole);
             }
         }
@@ -143,19 +176,11 @@ impl Store {
         }
     }
 
-    /// A fresh ID and its journal path, creating the directories first.
+    /// A fresh ID and its journal path, creating the directories first: for the
+    /// generator, which writes journals as files itself.
+    #[cfg(feature = "generate")]
     pub(crate) fn prepare_new(&self) -> Result<(DisputeId, PathBuf)> {
-        fsutil::private_dir(&self.disputes_dir())?;
-        for _ in 0..16 {
-            let id = DisputeId::random()?;
-            let path = self.journal_path(&id);
-            if !path.exists() {
-                return Ok((id, path));
-            }
-        }
-        Err(Error::refused(
-            "could not find an unused dispute ID after 16 tries",
-        ))
+        repository::prepare_new(&self.root)
     }
 
     /// Keep the exact policy text a dispute is opened under, so the dispute keeps
@@ -240,9 +265,51 @@ pub mod layout {
     /// The partnership's signers file.
     pub const SIGNERS: &str = "signers";
 
+    /// The folder of journals, one `<id>.jsonl` each.
+    const DISPUTES: &str = "disputes";
+    /// The calendar's folder.
+    const CALENDAR: &str = "calendar";
+    /// The pinned policy texts' folder.
+    const POLICIES: &str = "policies";
+
     /// The journals, one `<id>.jsonl` each.
     pub fn disputes(root: &Path) -> PathBuf {
-        root.join("disputes")
+        root.join(DISPUTES)
+    }
+
+    /// The journals as git names them: what `git ls-tree` or `git diff` is
+    /// limited to when only journals matter.
+    pub(crate) const JOURNALS_PATHSPEC: &str = "disputes/";
+
+    /// Dispute `id`'s journal as git names it: `disputes/<ID>.jsonl`.
+    pub(crate) fn shared_journal(id: impl Display) -> String {
+        format!("{DISPUTES}/{id}.jsonl")
+    }
+
+    /// The dispute a shared path is the journal of, if it is one.
+    pub(crate) fn journal_of_shared(path: &str) -> Option<crate::domain::id::DisputeId> {
+        match shared(path) {
+            Some(Shared::Journal(id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Whether a shared path is in the calendar's folder.
+    pub(crate) fn is_calendar(path: &str) -> bool {
+        path.split_once('/')
+            .is_some_and(|(folder, _)| folder == CALENDAR)
+    }
+
+    /// The folders a sync writes into, which must be folders, not links: the
+    /// journals, pinned policies, calendar, witnesses and the git repository.
+    pub(crate) fn folders_sync_writes(root: &Path) -> [PathBuf; 5] {
+        [
+            disputes(root),
+            pinned_policies(root),
+            calendar(root),
+            root.join(WITNESSES),
+            git_dir(root),
+        ]
     }
 
     pub(crate) fn journal(root: &Path, id: impl Display) -> PathBuf {
@@ -298,7 +365,7 @@ pub mod layout {
 
     /// The policy texts disputes pinned, each named by its hash.
     pub(crate) fn pinned_policies(root: &Path) -> PathBuf {
-        root.join("policies")
+        root.join(POLICIES)
     }
 
     pub(crate) fn pinned_policy(root: &Path, hash: &str) -> PathBuf {
@@ -307,7 +374,7 @@ pub mod layout {
 
     /// The stored calendar: import and closure days.
     pub fn calendar(root: &Path) -> PathBuf {
-        root.join("calendar")
+        root.join(CALENDAR)
     }
 
     /// The name of the stored GOV.UK import.
@@ -413,11 +480,11 @@ pub mod layout {
         }
         let (folder, name) = path.split_once('/')?;
         match folder {
-            "disputes" => name
+            DISPUTES => name
                 .strip_suffix(".jsonl")
                 .and_then(crate::domain::id::DisputeId::from_file_stem)
                 .map(Shared::Journal),
-            "policies" => name
+            POLICIES => name
                 .strip_suffix(".toml")
                 .filter(|h| lower_hex(h, 64, 64))
                 .map(|_| Shared::Policy),
@@ -549,6 +616,29 @@ mod tests {
         ] {
             assert_eq!(shared(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_journal_has_one_name_in_the_directory_and_in_git() {
+        let id = DisputeId::from_file_stem("ABCDEFGHJK").unwrap();
+        let shared = layout::shared_journal(&id);
+        assert_eq!(layout::journal_of_shared(&shared), Some(id.clone()));
+        assert!(shared.starts_with(layout::JOURNALS_PATHSPEC));
+        let root = Path::new("/data");
+        assert_eq!(
+            layout::shared_file(root, &shared),
+            layout::journal(root, &id)
+        );
+        assert_eq!(
+            layout::disputes(root),
+            root.join(layout::JOURNALS_PATHSPEC.trim_end_matches('/'))
+        );
+        assert!(layout::is_calendar("calendar/bank-holidays.json"));
+        assert!(!layout::is_calendar("calendars.toml"));
+        assert_eq!(
+            layout::journal_of_shared("disputes/quarantine/X.jsonl"),
+            None
+        );
     }
 
     #[test]

@@ -171,15 +171,15 @@ pub(crate) fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
     Ok(Output::Text(String::new()))
 }
 
-/// Each dispute of a directory by ID, with its journal's path: what a reading of
-/// several directories has seen so far.
+/// Each dispute of a directory by ID, with the store that holds it: what a
+/// reading of several directories has seen so far.
 pub(crate) fn journals_by_id(
     s: &escalate_core::ops::Session,
-) -> Result<std::collections::HashMap<String, std::path::PathBuf>> {
+) -> Result<std::collections::HashMap<String, escalate_core::store::Store>> {
     Ok(s.store
         .ids()?
         .into_iter()
-        .map(|id| (id.as_str().to_owned(), s.store.journal_path(&id)))
+        .map(|id| (id.as_str().to_owned(), s.store.clone()))
         .collect())
 }
 
@@ -202,24 +202,21 @@ pub(crate) fn each_other(
         let before: std::collections::HashSet<String> = seen.keys().cloned().collect();
         o.each_mapped(
             |id, loaded| (!before.contains(id.as_str())).then_some(loaded),
-            |id, loaded| {
-                let path = o.store.journal_path(&id);
-                match loaded {
-                    None => crate::cli::commands::report::warn_if_differ(
-                        &ctx.ui,
-                        id.as_str(),
-                        &seen[id.as_str()],
-                        &path,
-                    ),
-                    Some(Ok(l)) => {
-                        seen.insert(id.as_str().to_owned(), path);
-                        visit(o, &l);
-                    }
-                    Some(Err(e)) => ctx.ui.warn(&format!(
-                        "dispute {id} in {} is left out: {e}",
-                        o.store.root().display()
-                    )),
+            |id, loaded| match loaded {
+                None => crate::cli::commands::report::warn_if_differ(
+                    &ctx.ui,
+                    &id,
+                    &seen[id.as_str()],
+                    &o.store,
+                ),
+                Some(Ok(l)) => {
+                    seen.insert(id.as_str().to_owned(), o.store.clone());
+                    visit(o, &l);
                 }
+                Some(Err(e)) => ctx.ui.warn(&format!(
+                    "dispute {id} in {} is left out: {e}",
+                    o.store.root().display()
+                )),
             },
         )?;
     }

@@ -360,14 +360,15 @@ pub(crate) fn included(dir: &std::path::Path, ctx: &Ctx) -> Result<escalate_core
 }
 
 /// Warn that dispute `id` was found in two directories with different journals
-/// (`first`, counted, and `second`, left out).
+/// (in `first`, counted, and in `second`, left out).
 pub(crate) fn warn_if_differ(
     ui: &crate::cli::Ui,
-    id: &str,
-    first: &std::path::Path,
-    second: &std::path::Path,
+    id: &escalate_core::domain::id::DisputeId,
+    first: &escalate_core::store::Store,
+    second: &escalate_core::store::Store,
 ) {
-    if std::fs::read(first).ok() != std::fs::read(second).ok() {
+    if first.journal_bytes(id) != second.journal_bytes(id) {
+        let (first, second) = (first.journal_path(id), second.journal_path(id));
         ui.warn(&format!(
             "dispute {id} is in {} and in {}, and the two journals differ; it is counted once, from {}",
             first.display(),
@@ -386,7 +387,7 @@ fn count_other(
     (ctx, cut): (&Ctx, Option<escalate_core::domain::clock::Instant>),
     measurer: &Measurer,
     agencies: &AgenciesSeen,
-    seen: &mut std::collections::HashMap<String, std::path::PathBuf>,
+    seen: &mut std::collections::HashMap<String, escalate_core::store::Store>,
     absorb: &mut impl FnMut(Contribution),
     skip: &mut impl FnMut(String),
 ) -> Result<()> {
@@ -421,22 +422,22 @@ fn count_other(
         }
         Ok(Some(part))
     };
-    other.each_mapped(measure, |id, part: Result<Option<Option<Contribution>>>| {
-        let path = other.store.journal_path(&id);
-        match part {
+    other.each_mapped(
+        measure,
+        |id, part: Result<Option<Option<Contribution>>>| match part {
             Ok(Some(part)) => {
-                seen.insert(id.as_str().to_owned(), path);
+                seen.insert(id.as_str().to_owned(), other.store.clone());
                 part.into_iter().for_each(&mut *absorb);
             }
-            Ok(None) => warn_if_differ(&ctx.ui, id.as_str(), &seen[id.as_str()], &path),
+            Ok(None) => warn_if_differ(&ctx.ui, &id, &seen[id.as_str()], &other.store),
             Err(e) => {
                 ctx.ui.warn(&format!(
                     "dispute {id} in {label} is left out of the report: {e}"
                 ));
                 skip(id.as_str().to_owned());
             }
-        }
-    })
+        },
+    )
 }
 
 /// Measure `d` (with its lines) as its lines recorded by `t` give it

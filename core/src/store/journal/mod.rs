@@ -681,6 +681,108 @@ pub(crate) fn replace_all<P: AsRef<Path>, B: AsRef<[u8]>>(items: &[(P, B)]) -> R
     flush()
 }
 
+/// Replaces of journals (`journal::replace`) that a kill interrupted: one that
+/// got as far as the journal is finished (its receipt moved into place); the
+/// rest never happened, and their files are removed. Then `recover_backups`.
+pub(crate) fn finish_replacements(root: &Path) -> Result<()> {
+    finish_interrupted(root)?;
+    recover_backups(root)
+}
+
+fn finish_interrupted(root: &Path) -> Result<()> {
+    let dir = crate::store::layout::disputes(root);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.ends_with(".replace.tmp")) {
+            continue;
+        }
+        let leftover = entry.path();
+        if let Some(stem) = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".head.replace.tmp"))
+            .and_then(crate::domain::id::DisputeId::from_file_stem)
+        {
+            let journal = crate::store::layout::journal(root, &stem);
+            // Reading under the lock accepts this receipt only if it names the
+            // journal's lines exactly; then it becomes the receipt.
+            if let Ok(writer) = Writer::open(&journal) {
+                if head::replacement_names(
+                    &journal,
+                    writer.contents.records.len() as u64,
+                    &writer.contents.head,
+                ) {
+                    std::fs::rename(&leftover, head::path_for(&journal)).map_err(|e| {
+                        Error::io(format!("could not write {}", journal.display()), e)
+                    })?;
+                    continue;
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&leftover);
+    }
+    Ok(())
+}
+
+/// A journal whose rewrite by an older escalate's sync (which rewrote journals
+/// in place, keeping the old contents in a backup) a crash interrupted is put
+/// back as it was before that sync began, unless the rewrite finished. Anything
+/// else in that folder (a temporary file of a killed copy) is removed.
+fn recover_backups(root: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(crate::store::layout::sync_backups(root)) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let backup = entry.path();
+        let is_journal = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".jsonl"))
+            .and_then(crate::domain::id::DisputeId::from_file_stem)
+            .is_some();
+        let path = crate::store::layout::journal_of_backup(root, &name);
+        if is_journal && read(&path).is_err() {
+            let old = crate::store::fsutil::read_file(&backup)
+                .map_err(|e| Error::io(format!("could not read {}", backup.display()), e))?;
+            let writer = Writer::open(&path).ok();
+            replace(&path, &old)?;
+            drop(writer);
+        }
+        let _ = std::fs::remove_file(&backup);
+    }
+    Ok(())
+}
+
+/// Write a journal's head receipt for the contents it now has. Receipts are not
+/// shared: each clone writes its own for what it received.
+pub(crate) fn rebuild_receipt(path: &Path) -> Result<()> {
+    let bytes = crate::store::fsutil::read_file(path)
+        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    rebuild_receipt_from(path, &bytes)
+}
+
+fn rebuild_receipt_from(path: &Path, bytes: &[u8]) -> Result<()> {
+    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(i) => &bytes[..i],
+        None => return Ok(()),
+    };
+    let last = complete.rsplit(|&b| b == b'\n').next().unwrap_or(complete);
+    let receipt = head::Receipt {
+        seq: complete.split(|&b| b == b'\n').count() as u64,
+        hash: line::sha256_hex(last),
+    };
+    let tmp = head::prepare(path, &receipt)?;
+    head::commit(path, &tmp).map_err(|e| {
+        Error::io(
+            format!("could not write the receipt of {}", path.display()),
+            e,
+        )
+    })
+}
+
 /// The receipt of a journal holding exactly `bytes` (complete lines).
 fn receipt_of(bytes: &[u8]) -> Option<head::Receipt> {
     let complete = bytes.strip_suffix(b"\n").unwrap_or(bytes);
@@ -902,15 +1004,7 @@ impl Writer {
         author: Author,
         event: Event,
     ) -> Result<Record> {
-        let seq = self.contents.records.len() as u64 + 1;
-        let mut record = Record {
-            prev: self.contents.head.clone(),
-            ..Record::new(seq, (at, happened), author.by, event)
-        };
-        let line = encode_as(&mut record, author.key)?;
-        let mut bytes = line.into_bytes();
-        let head = line::sha256_hex(&bytes);
-        bytes.push(b'\n');
+        let (record, bytes, head) = next_line(&self.contents, at, happened, author, event)?;
         let receipt = head::prepare(
             &self.path,
             &head::Receipt {
@@ -980,6 +1074,54 @@ impl Writer {
     }
 }
 
+/// The line that follows `contents`: numbered, chained to its last line, sealed
+/// and signed. Returns the record, the line with its line end, and its hash (the
+/// journal's new head). Every storage backend appends exactly these bytes.
+pub(crate) fn next_line(
+    contents: &Contents,
+    at: Instant,
+    happened: Option<Instant>,
+    author: Author,
+    event: Event,
+) -> Result<(Record, Vec<u8>, String)> {
+    let seq = contents.records.len() as u64 + 1;
+    let mut record = Record {
+        prev: contents.head.clone(),
+        ..Record::new(seq, (at, happened), author.by, event)
+    };
+    let line = encode_as(&mut record, author.key)?;
+    let mut bytes = line.into_bytes();
+    let head = line::sha256_hex(&bytes);
+    bytes.push(b'\n');
+    Ok((record, bytes, head))
+}
+
+/// The first line of dispute `id`'s journal, with its line end: `opened`, naming
+/// the dispute and carrying a fresh nonce, so no two journals begin alike.
+pub(crate) fn first_line(
+    id: &str,
+    at: Instant,
+    happened: Option<Instant>,
+    author: Author,
+    opened: Opened,
+) -> Result<Vec<u8>> {
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).map_err(|e| {
+        Error::io(
+            "could not get random bytes for a new journal",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    let mut record = Record {
+        dispute: (!id.is_empty()).then(|| id.to_owned()),
+        nonce: Some(crate::policy::hex(&nonce)),
+        ..Record::new(1, (at, happened), author.by, Event::Opened(opened))
+    };
+    let mut bytes = encode_as(&mut record, author.key)?.into_bytes();
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
 /// Create a new journal holding its first line, atomically: the file appears whole
 /// or not at all, and an existing journal is never overwritten. Returns the first
 /// record and the journal's head hash.
@@ -990,20 +1132,11 @@ pub(crate) fn create(
     author: Author,
     opened: Opened,
 ) -> Result<(Record, String)> {
-    let mut nonce = [0u8; 16];
-    getrandom::fill(&mut nonce).map_err(|e| {
-        Error::io(
-            "could not get random bytes for a new journal",
-            std::io::Error::other(e.to_string()),
-        )
-    })?;
-    let mut record = Record {
-        dispute: path.file_stem().and_then(|s| s.to_str()).map(str::to_owned),
-        nonce: Some(crate::policy::hex(&nonce)),
-        ..Record::new(1, (at, happened), author.by, Event::Opened(opened))
-    };
-    let mut bytes = encode_as(&mut record, author.key)?.into_bytes();
-    bytes.push(b'\n');
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let bytes = first_line(stem, at, happened, author, opened)?;
     let contents = parse(path, &bytes)?;
     let receipt = head::prepare(
         path,

@@ -21,7 +21,7 @@ const READ_BUFFER: usize = 1 << 16;
 /// A journal read and checked once, still open and locked.
 pub struct Stream {
     path: PathBuf,
-    file: File,
+    source: Source,
     /// What the first read found, without the records (see `lines`).
     contents: Contents,
     /// How many complete lines there are.
@@ -36,26 +36,37 @@ pub struct Stream {
     key: std::hash::RandomState,
 }
 
-impl Stream {
-    /// Open, lock and read the journal at `path`, making every check `read` makes;
-    /// `visit` sees each line's record once that line has passed its own checks
-    /// (a later line may still find the journal damaged).
-    pub(crate) fn open(path: &Path, mut visit: impl FnMut(&Record, &[u8])) -> Result<Stream> {
-        let file = open_existing(path, false)?;
-        wait_for_lock(path, &file, false)?;
-        let len = check_file(path, &file)?.len();
-        if len > MAX_JOURNAL_BYTES {
-            return Err(too_large(path, Some(len)));
-        }
-        // Read now, under the lock, so this line's hash can be kept when it passes;
-        // an unreadable receipt is reported where `read` reports it, after the lines.
-        let receipt = head::read(path);
-        let named = match &receipt {
-            Ok(head::Stored::Present(r)) => Some(r.seq),
-            _ => None,
-        };
+/// Where the lines are read again from: the journal's file, or (a repository
+/// that keeps no files: only the tests' memory store so far) its bytes.
+enum Source {
+    File(File),
+    #[cfg(test)]
+    Bytes(Vec<u8>),
+}
+
+/// What the first read of the lines found.
+struct Scan {
+    chain_lines: usize,
+    head: String,
+    named_hash: Option<String>,
+    prints: Vec<u64>,
+    starts: Vec<u64>,
+    recorded: Vec<String>,
+    read: u64,
+    torn: Vec<u8>,
+    key: std::hash::RandomState,
+}
+
+impl Scan {
+    /// Read and check every line from `reader`, as `read` checks them; `named`
+    /// is the line the head receipt names, whose hash is kept.
+    fn of(
+        path: &Path,
+        mut reader: impl BufRead,
+        named: Option<u64>,
+        visit: &mut dyn FnMut(&Record, &[u8]),
+    ) -> Result<Scan> {
         let key = std::hash::RandomState::new();
-        let mut reader = BufReader::with_capacity(READ_BUFFER, (&file).take(MAX_JOURNAL_BYTES + 1));
         let mut chain = Chain::new(path);
         let (mut first, mut named_hash) = (None, None);
         let (mut prints, mut starts, mut recorded) = (Vec::new(), Vec::new(), Vec::new());
@@ -93,33 +104,92 @@ impl Stream {
             return Err(too_large(path, None));
         }
         check_end(&chain, first.as_ref(), &torn)?;
-        let receipt = receipt?;
-        let recorded: Vec<&str> = recorded.iter().map(String::as_str).collect();
-        let (standing, evidence, unrecorded) = surroundings(
-            path,
-            &receipt,
-            (chain.lines, &chain.prev, |_| named_hash),
-            !torn.is_empty(),
-            &recorded,
-        )?;
-        let complete = read - torn.len() as u64;
-        Ok(Stream {
-            path: path.to_owned(),
-            file,
-            lines: chain.lines,
-            complete,
+        Ok(Scan {
+            chain_lines: chain.lines,
+            head: chain.prev,
+            named_hash,
             prints,
             starts,
+            recorded,
+            read,
+            torn,
             key,
+        })
+    }
+
+    fn into_stream(self, path: &Path, source: Source, found: Found) -> Stream {
+        let (standing, evidence, unrecorded) = found;
+        let complete = self.read - self.torn.len() as u64;
+        Stream {
+            path: path.to_owned(),
+            source,
+            lines: self.chain_lines,
+            complete,
+            prints: self.prints,
+            starts: self.starts,
+            key: self.key,
             contents: Contents {
                 records: Vec::new(),
-                head: chain.prev,
-                torn_tail: (!torn.is_empty()).then_some(torn),
+                head: self.head,
+                torn_tail: (!self.torn.is_empty()).then_some(self.torn),
                 standing,
                 unrecorded,
                 evidence,
             },
-        })
+        }
+    }
+}
+
+/// What a journal's surroundings (receipt, quarantine) say.
+type Found = (head::Standing, Option<super::Evidence>, Vec<String>);
+
+impl Stream {
+    /// Open, lock and read the journal at `path`, making every check `read` makes;
+    /// `visit` sees each line's record once that line has passed its own checks
+    /// (a later line may still find the journal damaged).
+    pub(crate) fn open(path: &Path, visit: &mut dyn FnMut(&Record, &[u8])) -> Result<Stream> {
+        let file = open_existing(path, false)?;
+        wait_for_lock(path, &file, false)?;
+        let len = check_file(path, &file)?.len();
+        if len > MAX_JOURNAL_BYTES {
+            return Err(too_large(path, Some(len)));
+        }
+        // Read now, under the lock, so this line's hash can be kept when it passes;
+        // an unreadable receipt is reported where `read` reports it, after the lines.
+        let receipt = head::read(path);
+        let named = match &receipt {
+            Ok(head::Stored::Present(r)) => Some(r.seq),
+            _ => None,
+        };
+        let reader = BufReader::with_capacity(READ_BUFFER, (&file).take(MAX_JOURNAL_BYTES + 1));
+        let scan = Scan::of(path, reader, named, visit)?;
+        let receipt = receipt?;
+        let recorded: Vec<&str> = scan.recorded.iter().map(String::as_str).collect();
+        let found = surroundings(
+            path,
+            &receipt,
+            (scan.chain_lines, &scan.head, |_| scan.named_hash.clone()),
+            !scan.torn.is_empty(),
+            &recorded,
+        )?;
+        Ok(scan.into_stream(path, Source::File(file), found))
+    }
+
+    /// A journal's `bytes` read as `open` reads its file (named `path` in
+    /// messages), for a repository that keeps no files: it has no receipt or
+    /// quarantine beside it to check.
+    #[cfg(test)]
+    pub(crate) fn of_bytes(
+        path: &Path,
+        bytes: Vec<u8>,
+        visit: &mut dyn FnMut(&Record, &[u8]),
+    ) -> Result<Stream> {
+        if bytes.len() as u64 > MAX_JOURNAL_BYTES {
+            return Err(too_large(path, Some(bytes.len() as u64)));
+        }
+        let scan = Scan::of(path, &bytes[..], None, visit)?;
+        let found = (head::Standing::Matches, None, Vec::new());
+        Ok(scan.into_stream(path, Source::Bytes(bytes), found))
     }
 
     /// How many complete lines the journal has.
@@ -154,20 +224,19 @@ impl Stream {
         self.record(seq, &bytes)
     }
 
-    #[cfg(unix)]
     fn read_at(&self, bytes: &mut [u8], at: u64) -> std::io::Result<()> {
-        use std::os::unix::fs::FileExt;
-        // Leaves the file's position alone, so a `replay` under way reads on.
-        self.file.read_exact_at(bytes, at)
-    }
-
-    #[cfg(not(unix))]
-    fn read_at(&self, bytes: &mut [u8], at: u64) -> std::io::Result<()> {
-        // Another handle, so a `replay` under way reads on; whatever file it
-        // opens, its line is checked against the one the first read checked.
-        let mut file = File::open(&self.path)?;
-        file.seek(std::io::SeekFrom::Start(at))?;
-        file.read_exact(bytes)
+        match &self.source {
+            Source::File(file) => read_file_at(file, &self.path, bytes, at),
+            #[cfg(test)]
+            Source::Bytes(all) => {
+                let start = usize::try_from(at).map_err(std::io::Error::other)?;
+                let part = all
+                    .get(start..start + bytes.len())
+                    .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
+                bytes.copy_from_slice(part);
+                Ok(())
+            }
+        }
     }
 
     /// The record of line `seq`, whose bytes (without the line end) are `bytes`,
@@ -185,12 +254,21 @@ impl Stream {
     /// first read checked (the file was changed in between, by something that
     /// ignores escalate's lock) is an error naming it, and ends the lines.
     pub fn replay(&self) -> Result<Replay<'_>> {
-        (&self.file)
-            .rewind()
-            .map_err(|e| unreadable(&self.path, e))?;
+        let reader: Box<dyn BufRead + '_> = match &self.source {
+            Source::File(file) => {
+                let mut file = file;
+                file.rewind().map_err(|e| unreadable(&self.path, e))?;
+                Box::new(BufReader::with_capacity(
+                    READ_BUFFER,
+                    file.take(self.complete),
+                ))
+            }
+            #[cfg(test)]
+            Source::Bytes(all) => Box::new(all.get(..self.complete as usize).unwrap_or(all)),
+        };
         Ok(Replay {
             stream: self,
-            reader: BufReader::with_capacity(READ_BUFFER, (&self.file).take(self.complete)),
+            reader,
             line: Vec::new(),
             seen: 0,
             failed: false,
@@ -198,10 +276,26 @@ impl Stream {
     }
 }
 
+#[cfg(unix)]
+fn read_file_at(file: &File, _path: &Path, bytes: &mut [u8], at: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    // Leaves the file's position alone, so a `replay` under way reads on.
+    file.read_exact_at(bytes, at)
+}
+
+#[cfg(not(unix))]
+fn read_file_at(_file: &File, path: &Path, bytes: &mut [u8], at: u64) -> std::io::Result<()> {
+    // Another handle, so a `replay` under way reads on; whatever file it
+    // opens, its line is checked against the one the first read checked.
+    let mut file = File::open(path)?;
+    file.seek(std::io::SeekFrom::Start(at))?;
+    file.read_exact(bytes)
+}
+
 /// The lines of a `Stream`, read again.
 pub struct Replay<'s> {
     stream: &'s Stream,
-    reader: BufReader<std::io::Take<&'s File>>,
+    reader: Box<dyn BufRead + 's>,
     line: Vec<u8>,
     seen: usize,
     failed: bool,
@@ -319,7 +413,7 @@ mod tests {
             Err(e) => e.to_string(),
         };
         let mut seen = Vec::new();
-        let streamed = match Stream::open(path, |r, _| seen.push(r.clone())) {
+        let streamed = match Stream::open(path, &mut |r, _| seen.push(r.clone())) {
             Ok(s) => {
                 let again: Vec<Record> = s.replay().unwrap().map(|r| r.unwrap()).collect();
                 assert_eq!(again, seen, "the second read gives the lines the first did");
@@ -353,7 +447,7 @@ mod tests {
     fn a_line_changed_between_the_reads_ends_the_lines_with_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), &journal(3, "note"));
-        let stream = Stream::open(&path, |_, _| {}).unwrap();
+        let stream = Stream::open(&path, &mut |_, _| {}).unwrap();
         assert_eq!(stream.line(2).unwrap().seq, 2);
         assert_eq!(stream.line(3).unwrap().seq, 3);
         assert!(stream.line(4).is_err() && stream.line(0).is_err());
