@@ -25,6 +25,7 @@ mod reports;
 mod scale;
 mod share;
 mod show_stream;
+mod speed;
 mod stage_order;
 mod terminal;
 mod trial;

@@ -156,6 +156,58 @@ impl<'s> LineCheck<'s> {
     /// The next line, its record and its exact bytes (no line end): `None` if it
     /// counts.
     pub(crate) fn check(&mut self, r: &Record, raw: &[u8]) -> Option<BadLine> {
+        self.judge(r, raw, |msg, body, signer| {
+            signing::check(msg, body, signer).map(drop)
+        })
+    }
+
+    /// [`check`](Self::check) for the next lines in order, with the same
+    /// verdicts, their signatures checked in batches (`signing::check_many`).
+    /// `records` and `lines` pair up from their starts.
+    pub(crate) fn check_all<L: AsRef<[u8]>>(
+        &mut self,
+        records: &[Record],
+        lines: &[L],
+    ) -> Vec<BadLine> {
+        let pairs = || records.iter().zip(lines.iter().map(AsRef::as_ref));
+        // The lines whose signature `judge` would check, as it would find them.
+        let mut items = Vec::new();
+        let mut at = Vec::new();
+        for (i, (r, raw)) in pairs().enumerate() {
+            if let (Some(sig), Some((msg, body))) = (r.sig.as_deref(), line::signed_part(raw)) {
+                if body == sig {
+                    items.push(signing::ToCheck {
+                        msg,
+                        body,
+                        signer: r.signer.as_deref().unwrap_or_default(),
+                    });
+                    at.push(i);
+                }
+            }
+        }
+        let mut verdicts: Vec<Option<Result<(), String>>> = vec![None; records.len()];
+        for (i, v) in at.into_iter().zip(signing::check_many(&items)) {
+            verdicts[i] = Some(v);
+        }
+        pairs()
+            .enumerate()
+            .filter_map(|(i, (r, raw))| {
+                self.judge(r, raw, |msg, body, signer| match verdicts[i].take() {
+                    Some(v) => v,
+                    None => signing::check(msg, body, signer).map(drop),
+                })
+            })
+            .collect()
+    }
+
+    /// The rules of `check`, with the signature itself checked by `verified`
+    /// (the bytes it signs, its `sig`, the fingerprint the line names).
+    fn judge(
+        &mut self,
+        r: &Record,
+        raw: &[u8],
+        verified: impl FnOnce(&[u8], &str, &str) -> Result<(), String>,
+    ) -> Option<BadLine> {
         let bad = |why, detail: String| {
             Some(BadLine {
                 line: r.seq,
@@ -184,7 +236,7 @@ impl<'s> LineCheck<'s> {
         self.first_signed.get_or_insert(r.seq);
         let signer = r.signer.as_deref().unwrap_or_default();
         let checked = match line::signed_part(raw) {
-            Some((msg, body)) if body == sig => signing::check(msg, body, signer),
+            Some((msg, body)) if body == sig => verified(msg, body, signer),
             _ => Err("its signature is not where the format puts it".into()),
         };
         if let Err(what) = checked {
@@ -222,12 +274,7 @@ pub(crate) fn check_line_signatures<L: AsRef<[u8]>>(
     lines: &[L],
     signers: Option<&Signers>,
 ) -> Vec<BadLine> {
-    let mut check = LineCheck::new(signers);
-    let mut bad: Vec<BadLine> = records
-        .iter()
-        .zip(lines)
-        .filter_map(|(r, raw)| check.check(r, raw.as_ref()))
-        .collect();
+    let mut bad = LineCheck::new(signers).check_all(records, lines);
     // A line whose bytes were not given cannot be checked, so it does not count.
     bad.extend(records.iter().skip(lines.len()).map(|r| BadLine {
         line: r.seq,
@@ -236,22 +283,6 @@ pub(crate) fn check_line_signatures<L: AsRef<[u8]>>(
         detail: "its bytes were not given to be checked".into(),
     }));
     bad
-}
-
-/// Check every line's signature, and each signed line against the signers file.
-/// Returns the first problem (line, what) and warnings about what cannot be proven.
-fn check_signatures(
-    records: &[Record],
-    lines: &[Vec<u8>],
-    signers: Option<&Signers>,
-) -> (Option<(usize, String)>, Vec<String>) {
-    let mut check = LineCheck::new(signers);
-    for (r, raw) in records.iter().zip(lines) {
-        if let Some(bad) = check.check(r, raw) {
-            return (Some((bad.line as usize, bad.detail)), Vec::new());
-        }
-    }
-    (None, check.warnings())
 }
 
 /// Group- or world-accessible places a record about a child should not be.
@@ -378,7 +409,11 @@ pub fn verify_loaded(
     let rewritten = checks
         .entry(id)
         .and_then(|e| checkpoint::compare(e, &contents.records, &contents.head).err());
-    let loaded = match session.load_from(id.clone(), contents, &lines) {
+    // Each signature is checked once, in batches: the same verdicts decide which
+    // lines the fold counts and what this report says.
+    let mut check = LineCheck::new(checks.signers.as_ref());
+    let bad = check.check_all(&contents.records, &lines);
+    let loaded = match session.load_judged(id.clone(), contents, &bad) {
         Ok(l) => l,
         Err(e) => {
             let e = match rewritten {
@@ -402,9 +437,10 @@ pub fn verify_loaded(
     report
         .warnings
         .extend(permission_warnings(session.store.root(), &path));
-    let (signature_problem, signature_warnings) =
-        check_signatures(records, &lines, checks.signers.as_ref());
-    report.warnings.extend(signature_warnings);
+    let signature_problem = bad.first().map(|b| (b.line as usize, b.detail.clone()));
+    if signature_problem.is_none() {
+        report.warnings.extend(check.warnings());
+    }
     report.signed = records.iter().any(|r| r.sig.is_some());
     let checkpoint_problem = match checks.entry(id) {
         Some(entry) => match checkpoint::compare(entry, records, &loaded.head) {
