@@ -327,27 +327,81 @@ fn recorded_findings(records: &[Record]) -> Vec<String> {
         .collect()
 }
 
-/// Lines whose text holds a character escalate refuses at input (a control
+/// How many lines `verify` holds before their signatures are checked together:
+/// a few batches, so a long journal's batches go to every core.
+const CHUNK: usize = 256;
+
+/// `verify`'s reading of one journal, a line at a time.
+struct Streamed<'s> {
+    check: LineCheck<'s>,
+    /// Every line that does not count, in line order.
+    bad: Vec<BadLine>,
+    /// What the fold and the report need of each line checked so far: not its
+    /// signature, seal or signer, which are checked and then dropped, nor its
+    /// `prev`, except the one a checkpoint compares.
+    kept: Vec<Record>,
+    /// Lines read but not yet checked, with their exact bytes.
+    pending: Vec<(Record, Vec<u8>)>,
+    /// The checkpoint's line count, whose next line's `prev` is kept.
+    checkpoint_lines: Option<u64>,
+    text_warnings: Vec<String>,
+    signed: bool,
+}
+
+impl<'s> Streamed<'s> {
+    fn new(signers: Option<&'s Signers>, checkpoint_lines: Option<u64>) -> Streamed<'s> {
+        Streamed {
+            check: LineCheck::new(signers),
+            bad: Vec::new(),
+            kept: Vec::new(),
+            pending: Vec::with_capacity(CHUNK),
+            checkpoint_lines,
+            text_warnings: Vec::new(),
+            signed: false,
+        }
+    }
+
+    fn line(&mut self, r: &Record, raw: &[u8]) {
+        self.signed |= r.sig.is_some();
+        self.text_warnings.extend(text_warning(r.seq, raw));
+        self.pending.push((r.clone(), raw.to_vec()));
+        if self.pending.len() == CHUNK {
+            self.flush();
+        }
+    }
+
+    /// Check the pending lines' signatures together, and keep what is kept.
+    fn flush(&mut self) {
+        let (records, lines): (Vec<Record>, Vec<Vec<u8>>) = self.pending.drain(..).unzip();
+        self.bad.extend(self.check.check_all(&records, &lines));
+        self.kept.extend(records.into_iter().map(|mut r| {
+            r.sig = None;
+            r.signer = None;
+            r.hash = String::new();
+            if Some(r.seq) != self.checkpoint_lines.map(|n| n + 1) {
+                r.prev = String::new();
+            }
+            r
+        }));
+    }
+}
+
+/// A line whose text holds a character escalate refuses at input (a control
 /// character other than a line break or tab, or a bidi control): a line written by
 /// hand, by another program or by a partner's tampered escalate. Not damage (the
 /// line reads back as it was written, and its signature may hold), but worth a
 /// person's look: every output shows such text escaped, never as terminal
 /// controls. A warning per line.
-fn text_warnings(lines: &[Vec<u8>]) -> Vec<String> {
-    lines
-        .iter()
-        .enumerate()
-        .filter(|(_, raw)| may_hold_refused_text(raw))
-        .filter_map(|(i, raw)| {
-            let value: serde_json::Value = serde_json::from_slice(raw).ok()?;
-            let c = first_refused_in(&value)?;
-            Some(format!(
-                "line {} holds a control character (U+{:04X}) in its text, which escalate refuses when text is typed: the line was written by other means; it is shown escaped",
-                i + 1,
-                c as u32
-            ))
-        })
-        .collect()
+fn text_warning(seq: u64, raw: &[u8]) -> Option<String> {
+    if !may_hold_refused_text(raw) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(raw).ok()?;
+    let c = first_refused_in(&value)?;
+    Some(format!(
+        "line {seq} holds a control character (U+{:04X}) in its text, which escalate refuses when text is typed: the line was written by other means; it is shown escaped",
+        c as u32
+    ))
 }
 
 /// A cheap look at a line's bytes: false when no string in it can hold a refused
@@ -396,23 +450,36 @@ pub fn verify_loaded(
         signed: false,
         error: None,
     };
-    let (contents, lines) = match crate::store::journal::read_with_lines(&path) {
-        Ok(read) => read,
+    // Streamed: a line at a time, its signature checked with the next few
+    // hundred in batches, so a long journal is never held whole (only what the
+    // fold needs of each line is kept).
+    let mut lines = Streamed::new(checks.signers.as_ref(), checks.entry(id).map(|e| e.lines));
+    let stream = crate::store::journal::stream::Stream::open(&path, |r, raw| lines.line(r, raw));
+    let stream = match stream {
+        Ok(s) => s,
         Err(e) => {
             fail(&mut report, &path, e);
             return (report, None);
         }
     };
+    lines.flush();
+    let Streamed {
+        check,
+        bad,
+        kept,
+        text_warnings,
+        signed,
+        ..
+    } = lines;
+    let contents = stream.into_contents(kept);
     let suspect = contents.suspect_receipt();
     // A journal rewritten since a checkpoint may also fail to load (its opening
     // re-signed by a key not allowed): the checkpoint's finding says more.
     let rewritten = checks
         .entry(id)
         .and_then(|e| checkpoint::compare(e, &contents.records, &contents.head).err());
-    // Each signature is checked once, in batches: the same verdicts decide which
-    // lines the fold counts and what this report says.
-    let mut check = LineCheck::new(checks.signers.as_ref());
-    let bad = check.check_all(&contents.records, &lines);
+    // Each signature is checked once: the same verdicts decide which lines the
+    // fold counts and what this report says.
     let loaded = match session.load_judged(id.clone(), contents, &bad) {
         Ok(l) => l,
         Err(e) => {
@@ -433,7 +500,7 @@ pub fn verify_loaded(
         .count();
     report.warnings = loaded.warnings.clone();
     report.warnings.extend(recorded_findings(records));
-    report.warnings.extend(text_warnings(&lines));
+    report.warnings.extend(text_warnings);
     report
         .warnings
         .extend(permission_warnings(session.store.root(), &path));
@@ -441,7 +508,7 @@ pub fn verify_loaded(
     if signature_problem.is_none() {
         report.warnings.extend(check.warnings());
     }
-    report.signed = records.iter().any(|r| r.sig.is_some());
+    report.signed = signed;
     let checkpoint_problem = match checks.entry(id) {
         Some(entry) => match checkpoint::compare(entry, records, &loaded.head) {
             Ok(added) => {
