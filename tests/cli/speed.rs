@@ -1,5 +1,6 @@
 //! Speed-ups that must not change a verdict (issue 32): signatures checked in
-//! batches still name the exact line that fails.
+//! batches still name the exact line that fails, and the generator's data is the
+//! user's own.
 
 use escalate_core::domain::event::{Event, Record};
 use escalate_core::store::journal::line;
@@ -57,4 +58,32 @@ fn a_line_whose_signature_fails_deep_in_a_batch_is_named_exactly() {
             "{text}"
         );
     }
+}
+
+#[test]
+fn generated_data_is_signed_as_the_users_own_work() {
+    let env = Env::new();
+    // The user's key, as `escalate` makes it, and a signers line allowing it
+    // for as long as the generated data goes back.
+    env.ok(&["key", "new"]);
+    let keys = escalate_core::integrity::signing::Keyring::new(Some(env.config()), env.data());
+    let key = keys.existing().unwrap().expect("the user's key");
+    let since = escalate_core::domain::clock::parse_instant("2020-01-01T00:00:00Z").unwrap();
+    let allowed = escalate_core::integrity::signing::signers_line(&env.user, &key, &since, None);
+    let author = escalate_core::generate::Author {
+        key: &key,
+        name: &env.user,
+    };
+    escalate_core::generate::generate_by(&env.data(), 5, 3, Some(&author)).unwrap();
+    escalate_core::generate::long_journal_by(&env.data(), 40, 3, Some(&author)).unwrap();
+    std::fs::write(env.data().join("signers"), format!("{allowed}\n")).unwrap();
+    let text = env.ok(&["verify"]);
+    assert_eq!(text.matches(" ok").count(), 6, "{text}");
+    // The seed's own key is not the user's: a signers file naming only the user
+    // refuses its lines.
+    let other = Env::new();
+    escalate_core::generate::generate(&other.data(), 1, 3).unwrap();
+    std::fs::write(other.data().join("signers"), format!("{allowed}\n")).unwrap();
+    let out = other.cmd(&["verify"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
 }
