@@ -200,6 +200,16 @@ impl<'s> LineCheck<'s> {
             .collect()
     }
 
+    /// Lines judged before (a journal's lines already received from the
+    /// partnership): only what they mean for the verdicts on later lines is taken
+    /// (the first signed line, and the unsigned ones before it), and no signature
+    /// is checked again.
+    pub(crate) fn skip(&mut self, records: &[Record]) {
+        for r in records {
+            self.judge(r, b"", |_, _, _| Ok(()));
+        }
+    }
+
     /// The rules of `check`, with the signature itself checked by `verified`
     /// (the bytes it signs, its `sig`, the fingerprint the line names).
     fn judge(
