@@ -351,6 +351,15 @@ impl Session {
         self.fold_judged(id, contents, policy, uncounted)
     }
 
+    /// `load`, reading the journal a line at a time and judging every line
+    /// afresh (no judgement kept from before is used or written): what the fold
+    /// and a view need of each line is all that is held.
+    fn load_streamed(&self, id: &DisputeId) -> Result<Loaded> {
+        let path = self.store.journal_path(id);
+        let (contents, bad) = crate::integrity::verify::read_judged(&path, self.keys.signers()?)?;
+        self.load_judged(id.clone(), contents, &bad)
+    }
+
     /// `load_from` with the lines already judged (`verify` checks each signature
     /// once, against the signers file it read, and folds with the same verdicts):
     /// `bad` is every line that does not count, in line order.
@@ -642,7 +651,13 @@ impl Session {
                     return (map(id, Ok(view)), Cached::Kept, false);
                 }
             }
-            let loaded = self.load(id);
+            // Without the cache (`status --no-cache`) every line is judged afresh,
+            // as `verify` judges it, and a long journal is read a line at a time.
+            let loaded = if use_cache {
+                self.load(id)
+            } else {
+                self.load_streamed(id)
+            };
             let fresh = fresh(loaded.as_ref().ok(), key);
             let wrong = disagrees(&current, &fresh);
             let view = loaded.map(|l| View {

@@ -295,6 +295,20 @@ pub(crate) fn check_line_signatures<L: AsRef<[u8]>>(
     bad
 }
 
+/// A journal read a line at a time and judged as `verify` judges it (each
+/// signature checked once, in batches), holding only what the fold needs of each
+/// line: its contents and every line that does not count, in line order.
+/// `status --no-cache` reads through this, so a long journal is never held whole.
+pub(crate) fn read_judged(
+    path: &Path,
+    signers: Option<&Signers>,
+) -> crate::error::Result<(crate::store::journal::Contents, Vec<BadLine>)> {
+    let mut lines = Streamed::new(signers, None);
+    let stream = crate::store::journal::stream::Stream::open(path, |r, raw| lines.line(r, raw))?;
+    lines.flush();
+    Ok((stream.into_contents(lines.kept), lines.bad))
+}
+
 /// Group- or world-accessible places a record about a child should not be.
 fn permission_warnings(root: &Path, journal: &Path) -> Vec<String> {
     let mut out = Vec::new();
