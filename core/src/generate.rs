@@ -76,7 +76,7 @@ fn push(
         prev,
         dispute: first.then(|| g.id.to_string()),
         nonce: first.then(|| format!("{:016x}{:016x}", g.rng.next(), g.rng.next())),
-        ..Record::new(seq, (at, happened), "Generator", event)
+        ..Record::new(seq, (at, happened), g.by, event)
     };
     // Signing an in-memory ed25519 key does not fail; if it did, the line is left
     // out (the chain stays whole) rather than written unsigned, unlike users' data.
@@ -99,12 +99,23 @@ fn generator_key(rng: &mut Rng) -> Key {
 struct Gen<'a> {
     rng: &'a mut Rng,
     key: &'a Key,
+    /// Who records each line (`by`): the key's owner.
+    by: &'a str,
     id: &'a DisputeId,
+}
+
+/// Whose work generated data is: the running user's key and name, so that it is
+/// signed as the user's own lines are (clarification 12) and a generated shared
+/// directory syncs like the user's work. Without one, a key derived from the
+/// seed signs as "Generator", the same on every run.
+pub struct Author<'a> {
+    pub key: &'a Key,
+    pub name: &'a str,
 }
 
 fn dispute(
     rng: &mut Rng,
-    key: &Key,
+    author: &Author<'_>,
     policy: &LoadedPolicy,
     id: &DisputeId,
     end: Instant,
@@ -144,7 +155,12 @@ fn dispute(
         opened_as: None,
     };
     let mut records = Vec::new();
-    let mut g = Gen { rng, key, id };
+    let mut g = Gen {
+        rng,
+        key: author.key,
+        by: author.name,
+        id,
+    };
     push(&mut g, &mut records, t, None, Event::Opened(opened));
     let target_events = 6 + g.rng.below(9) as usize;
     while records.len() < target_events {
@@ -206,11 +222,26 @@ fn dispute(
 /// discussions, a correction every seventh line, and an escalation now and then
 /// while the policy has stages left. Returns its ID.
 pub fn long_journal(dir: &Path, lines: usize, seed: u64) -> Result<DisputeId> {
+    long_journal_by(dir, lines, seed, None)
+}
+
+/// [`long_journal`], signed by `author` when given.
+pub fn long_journal_by(
+    dir: &Path,
+    lines: usize,
+    seed: u64,
+    author: Option<&Author<'_>>,
+) -> Result<DisputeId> {
     let catalogue = Catalogue::builtin();
     let policies = catalogue.policies();
     let store = crate::store::Store::new(dir);
     let mut rng = Rng(seed);
-    let key = generator_key(&mut rng);
+    let own = generator_key(&mut rng);
+    let fallback = Author {
+        key: &own,
+        name: "Generator",
+    };
+    let author = author.unwrap_or(&fallback);
     let policy = rng.pick(&policies);
     store.pin_policy(policy)?;
     let p = &policy.policy;
@@ -221,7 +252,7 @@ pub fn long_journal(dir: &Path, lines: usize, seed: u64) -> Result<DisputeId> {
             .single()
             .unwrap_or_default(),
     );
-    let mut records = dispute(&mut rng, &key, policy, &id, t);
+    let mut records = dispute(&mut rng, author, policy, &id, t);
     records.truncate(1);
     let mut stage = p.first_stage();
     while records.len() < lines.max(1) {
@@ -252,7 +283,8 @@ pub fn long_journal(dir: &Path, lines: usize, seed: u64) -> Result<DisputeId> {
         };
         let mut g = Gen {
             rng: &mut rng,
-            key: &key,
+            key: author.key,
+            by: author.name,
             id: &id,
         };
         push(&mut g, &mut records, t, None, event);
@@ -280,6 +312,16 @@ fn write_journal(path: &Path, records: &[Record]) -> Result<()> {
 
 /// Write `disputes` disputes into the data directory `dir`; returns how many events.
 pub fn generate(dir: &Path, disputes: u64, seed: u64) -> Result<usize> {
+    generate_by(dir, disputes, seed, None)
+}
+
+/// [`generate`], signed by `author` when given.
+pub fn generate_by(
+    dir: &Path,
+    disputes: u64,
+    seed: u64,
+    author: Option<&Author<'_>>,
+) -> Result<usize> {
     let catalogue = Catalogue::builtin();
     let policies = catalogue.policies();
     let store = crate::store::Store::new(dir);
@@ -290,7 +332,13 @@ pub fn generate(dir: &Path, disputes: u64, seed: u64) -> Result<usize> {
             .unwrap_or_default(),
     );
     let mut rng = Rng(seed);
-    let key = generator_key(&mut rng);
+    // Drawn either way, so the disputes are the same whoever signs them.
+    let own = generator_key(&mut rng);
+    let fallback = Author {
+        key: &own,
+        name: "Generator",
+    };
+    let author = author.unwrap_or(&fallback);
     let mut events = 0usize;
     for p in &policies {
         store.pin_policy(p)?;
@@ -298,7 +346,7 @@ pub fn generate(dir: &Path, disputes: u64, seed: u64) -> Result<usize> {
     for _ in 0..disputes {
         let policy = rng.pick(&policies);
         let (id, path) = store.prepare_new()?;
-        let records = dispute(&mut rng, &key, policy, &id, end);
+        let records = dispute(&mut rng, author, policy, &id, end);
         events += records.len();
         write_journal(&path, &records)?;
     }

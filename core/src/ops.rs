@@ -284,11 +284,7 @@ impl Session {
             None => (0, (None, 0), Vec::new()),
         };
         let mut check = crate::integrity::verify::LineCheck::resume(signers, state);
-        let mut bad: Vec<crate::integrity::verify::BadLine> = records[start..]
-            .iter()
-            .zip(lines.iter().skip(start))
-            .filter_map(|(r, raw)| check.check(r, raw.as_ref()))
-            .collect();
+        let mut bad = check.check_all(&records[start..], lines.get(start..).unwrap_or_default());
         // A line whose bytes could not be read again cannot be checked.
         bad.extend(crate::integrity::verify::check_line_signatures::<&[u8]>(
             &records[lines.len().max(start)..],
@@ -334,6 +330,55 @@ impl Session {
             .pinned_policy(&self.catalogue, &opened.policy_hash)
             .ok_or_else(|| policy_missing(&path, opened))?;
         let uncounted = self.uncounted(&id, &contents, lines)?;
+        self.fold_judged(id, contents, policy, uncounted)
+    }
+
+    /// `load`, reading the journal a line at a time and judging every line
+    /// afresh (no judgement kept from before is used or written): what the fold
+    /// and a view need of each line is all that is held.
+    fn load_streamed(&self, id: &DisputeId) -> Result<Loaded> {
+        let (contents, bad) =
+            crate::integrity::verify::read_judged(self.store.journals(), id, self.keys.signers()?)?;
+        self.load_judged(id.clone(), contents, &bad)
+    }
+
+    /// `load_from` with the lines already judged (`verify` checks each signature
+    /// once, against the signers file it read, and folds with the same verdicts):
+    /// `bad` is every line that does not count, in line order.
+    pub(crate) fn load_judged(
+        &self,
+        id: DisputeId,
+        contents: journal::Contents,
+        bad: &[crate::integrity::verify::BadLine],
+    ) -> Result<Loaded> {
+        let path = self.store.journal_path(&id);
+        let opened = crate::domain::event::opening(&contents.records)
+            .map_err(|(line, what)| Error::damaged(&path, line, what))?;
+        let policy = self
+            .store
+            .pinned_policy(&self.catalogue, &opened.policy_hash)
+            .ok_or_else(|| policy_missing(&path, opened))?;
+        if let Some(first) = bad.first().filter(|b| b.line == 1) {
+            return Err(first_line_uncounted(&path, first));
+        }
+        let uncounted = bad
+            .iter()
+            .map(|b| Uncounted {
+                line: b.line,
+                why: b.why,
+            })
+            .collect();
+        self.fold_judged(id, contents, policy, uncounted)
+    }
+
+    fn fold_judged(
+        &self,
+        id: DisputeId,
+        contents: journal::Contents,
+        policy: Arc<LoadedPolicy>,
+        uncounted: Vec<Uncounted>,
+    ) -> Result<Loaded> {
+        let path = self.store.journal_path(&id);
         let warnings = contents.warnings();
         let dispute =
             Dispute::fold_counted(id, contents.records, &policy.policy, uncounted.clone())
@@ -572,7 +617,13 @@ impl Session {
                     return (map(id, Ok(view)), Cached::Kept, false);
                 }
             }
-            let loaded = self.load(id);
+            // Without the cache (`status --no-cache`) every line is judged afresh,
+            // as `verify` judges it, and a long journal is read a line at a time.
+            let loaded = if use_cache {
+                self.load(id)
+            } else {
+                self.load_streamed(id)
+            };
             let fresh = fresh(loaded.as_ref().ok(), key);
             let wrong = disagrees(&current, &fresh);
             let view = loaded.map(|l| View {

@@ -427,6 +427,70 @@ pub(crate) fn check_in(
     body: &str,
     signer: &str,
 ) -> std::result::Result<PublicKey, String> {
+    let prepared = prepare(namespace, msg, body, signer)?;
+    let key = prepared.public.clone();
+    match prepared.verify_one() {
+        Ok(()) => Ok(key),
+        Err(()) => Err(DOES_NOT_MATCH.into()),
+    }
+}
+
+const DOES_NOT_MATCH: &str = "its signature does not match the line (the line was changed after it was signed, or the signature belongs to another line)";
+
+/// A signature whose encoding, key and namespace passed, ready for the curve
+/// arithmetic: alone (`verify_one`) or with others (`check_many`).
+struct Prepared {
+    public: PublicKey,
+    how: Curve,
+}
+
+// Nearly every signature is the large ed25519 variant: boxing it would only add
+// an allocation per line.
+#[allow(clippy::large_enum_variant)]
+enum Curve {
+    /// The SSHSIG signed data (namespace, hash algorithm, the message's hash)
+    /// under an ed25519 key, decompressed once per thread (`verifying_key`).
+    Ed25519 {
+        key: ed25519_dalek::VerifyingKey,
+        signature: ed25519_dalek::Signature,
+        data: Vec<u8>,
+    },
+    /// Any other key type, checked by ssh-key itself.
+    Other {
+        namespace: String,
+        msg: Vec<u8>,
+        sig: Box<SshSig>,
+    },
+    /// An ed25519 signature whose bytes are no point or key: it fails.
+    Fails,
+}
+
+impl Prepared {
+    fn verify_one(&self) -> std::result::Result<(), ()> {
+        use ed25519_dalek::Verifier;
+        match &self.how {
+            Curve::Ed25519 {
+                key,
+                signature,
+                data,
+            } => key.verify(data, signature).map_err(|_| ()),
+            Curve::Other {
+                namespace,
+                msg,
+                sig,
+            } => self.public.verify(namespace, msg, sig).map_err(|_| ()),
+            Curve::Fails => Err(()),
+        }
+    }
+}
+
+/// Everything [`check_in`] asks of a signature before the curve arithmetic.
+fn prepare(
+    namespace: &str,
+    msg: &[u8],
+    body: &str,
+    signer: &str,
+) -> std::result::Result<Prepared, String> {
     let sig = decode_sig(body)?;
     // The armour has fields no signature covers (its version) and base64 has
     // spare bits: only the one encoding escalate writes counts, so a signed record
@@ -460,49 +524,144 @@ pub(crate) fn check_in(
             }
         ));
     }
-    verify_sig(&key, namespace, msg, &sig)
-        .map_err(|_| "its signature does not match the line (the line was changed after it was signed, or the signature belongs to another line)".to_string())?;
-    Ok(key)
+    let how = match sig.public_key() {
+        ssh_key::public::KeyData::Ed25519(public) => {
+            let parts = (
+                verifying_key(public),
+                ed25519_dalek::Signature::try_from(sig.signature()),
+                SshSig::signed_data(namespace, sig.hash_alg(), msg),
+            );
+            match parts {
+                (Ok(key), Ok(signature), Ok(data)) => Curve::Ed25519 {
+                    key,
+                    signature,
+                    data,
+                },
+                _ => Curve::Fails,
+            }
+        }
+        _ => Curve::Other {
+            namespace: namespace.to_owned(),
+            msg: msg.to_vec(),
+            sig: Box::new(sig),
+        },
+    };
+    Ok(Prepared { public: key, how })
 }
 
-/// `PublicKey::verify`, with an ed25519 key decompressed once per thread rather
-/// than once per line: a journal's lines are mostly signed by a handful of keys.
-/// What is verified is the same: the SSHSIG signed data (namespace, the hash
-/// algorithm, the message's hash) under the key the signature carries.
-fn verify_sig(
-    key: &PublicKey,
-    namespace: &str,
-    msg: &[u8],
-    sig: &SshSig,
-) -> std::result::Result<(), ()> {
-    use ed25519_dalek::Verifier;
+/// An ed25519 public key decompressed once per thread rather than once per line:
+/// a journal's lines are mostly signed by a handful of keys.
+fn verifying_key(
+    public: &ssh_key::public::Ed25519PublicKey,
+) -> std::result::Result<ed25519_dalek::VerifyingKey, ()> {
     use std::cell::RefCell;
     use std::collections::HashMap;
     thread_local! {
         static KEYS: RefCell<HashMap<[u8; 32], ed25519_dalek::VerifyingKey>> =
             RefCell::new(HashMap::new());
     }
-    let ssh_key::public::KeyData::Ed25519(public) = sig.public_key() else {
-        return key.verify(namespace, msg, sig).map_err(|_| ());
-    };
-    let signature = ed25519_dalek::Signature::try_from(sig.signature()).map_err(|_| ())?;
-    let data = SshSig::signed_data(namespace, sig.hash_alg(), msg).map_err(|_| ())?;
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
-        let verifying = match keys.get(&public.0) {
-            Some(k) => *k,
-            None => {
-                let k = ed25519_dalek::VerifyingKey::try_from(public).map_err(|_| ())?;
-                // A bound, so a journal signed by many keys cannot grow it for ever.
-                if keys.len() >= 4096 {
-                    keys.clear();
-                }
-                keys.insert(public.0, k);
-                k
-            }
-        };
-        verifying.verify(&data, &signature).map_err(|_| ())
+        if let Some(k) = keys.get(&public.0) {
+            return Ok(*k);
+        }
+        let k = ed25519_dalek::VerifyingKey::try_from(public).map_err(|_| ())?;
+        // A bound, so a journal signed by many keys cannot grow it for ever.
+        if keys.len() >= 4096 {
+            keys.clear();
+        }
+        keys.insert(public.0, k);
+        Ok(k)
     })
+}
+
+/// One journal line's signature for [`check_many`]: the bytes it signs, its
+/// `sig` value and the fingerprint the line names (as [`check`] takes them).
+pub(crate) struct ToCheck<'a> {
+    pub msg: &'a [u8],
+    pub body: &'a str,
+    pub signer: &'a str,
+}
+
+/// How many signatures one batch equation covers. ed25519-dalek's batch check
+/// gains little past a few dozen, and a smaller batch costs less to redo one at
+/// a time when it holds a damaged line.
+const BATCH: usize = 64;
+
+/// [`check`] for many journal lines at once, with the same verdict for each:
+/// the curve arithmetic is done for a batch of signatures in one equation
+/// (ed25519-dalek's `verify_batch`, about half the work per signature), and the
+/// batches of a long journal on every core. A batch that fails is checked again
+/// one signature at a time, so the line that fails is named exactly. What is
+/// signed and how is unchanged: each line's signature is the SSHSIG that
+/// `ssh-keygen -Y verify` checks.
+pub(crate) fn check_many(items: &[ToCheck<'_>]) -> Vec<std::result::Result<(), String>> {
+    use rayon::prelude::*;
+    let prepared: Vec<std::result::Result<Prepared, String>> = items
+        .iter()
+        .map(|i| prepare(NAMESPACE, i.msg, i.body, i.signer))
+        .collect();
+    let mut verdicts: Vec<std::result::Result<(), String>> = prepared
+        .iter()
+        .map(|p| p.as_ref().map(|_| ()).map_err(Clone::clone))
+        .collect();
+    let ready: Vec<(usize, &Prepared)> = prepared
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.as_ref().ok().map(|p| (i, p)))
+        .collect();
+    let judge = |batch: &[(usize, &Prepared)]| -> Vec<usize> {
+        if batch_holds(batch.iter().map(|(_, p)| *p)) {
+            return Vec::new();
+        }
+        batch
+            .iter()
+            .filter(|(_, p)| p.verify_one().is_err())
+            .map(|(i, _)| *i)
+            .collect()
+    };
+    // Rayon only where there is more than one batch: a short journal is one
+    // batch on the thread that read it (`ops::in_parallel` spreads the journals).
+    let failed: Vec<usize> = if ready.len() > BATCH {
+        ready.par_chunks(BATCH).flat_map_iter(judge).collect()
+    } else {
+        judge(&ready)
+    };
+    for i in failed {
+        verdicts[i] = Err(DOES_NOT_MATCH.into());
+    }
+    verdicts
+}
+
+/// Whether every signature in a batch holds, in one equation where all are
+/// ed25519; `false` sends the batch to be checked one at a time.
+fn batch_holds<'p>(batch: impl Iterator<Item = &'p Prepared>) -> bool {
+    let mut messages = Vec::new();
+    let mut signatures = Vec::new();
+    let mut keys = Vec::new();
+    for p in batch {
+        match &p.how {
+            Curve::Ed25519 {
+                key,
+                signature,
+                data,
+            } => {
+                messages.push(data.as_slice());
+                signatures.push(*signature);
+                keys.push(*key);
+            }
+            _ => return false,
+        }
+    }
+    match messages.len() {
+        0 => true,
+        // One signature: the single check is cheaper than a batch of one.
+        1 => {
+            use ed25519_dalek::Verifier;
+            keys[0].verify(messages[0], &signatures[0]).is_ok()
+        }
+        _ => ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok(),
+    }
 }
 
 /// One entry of the signers file.
@@ -775,12 +934,60 @@ mod tests {
         let sig = decode_sig(&body).unwrap();
         let public = PublicKey::from(sig.public_key().clone());
         for msg in [&b"line one"[..], b"line two", b""] {
+            let ours = prepare(NAMESPACE, msg, &body, k.fingerprint()).map(|p| p.verify_one());
             assert_eq!(
-                verify_sig(&public, NAMESPACE, msg, &sig).is_ok(),
+                matches!(ours, Ok(Ok(()))),
                 public.verify(NAMESPACE, msg, &sig).is_ok(),
                 "{msg:?}"
             );
         }
+    }
+
+    /// Lines signed by two keys, `n` of them, each as (message, body, fingerprint).
+    fn signed_lines(n: usize) -> Vec<(Vec<u8>, String, String)> {
+        let keys = [key(), Key::from_seed(&[9; 32], "n")];
+        (0..n)
+            .map(|i| {
+                let k = &keys[i % 2];
+                let msg = format!("line {i}").into_bytes();
+                let body = k.sign(&msg).unwrap();
+                (msg, body, k.fingerprint().to_owned())
+            })
+            .collect()
+    }
+
+    fn many(lines: &[(Vec<u8>, String, String)]) -> Vec<std::result::Result<(), String>> {
+        let items: Vec<ToCheck<'_>> = lines
+            .iter()
+            .map(|(msg, body, signer)| ToCheck { msg, body, signer })
+            .collect();
+        check_many(&items)
+    }
+
+    #[test]
+    fn a_batch_names_exactly_the_lines_one_at_a_time_checks_would() {
+        // More than one batch, so the batches also run on the pool.
+        let mut lines = signed_lines(2 * BATCH + 5);
+        assert!(many(&lines).iter().all(|v| v.is_ok()));
+        // A changed line, a signature moved to another line, a wrong key named
+        // and an armour that is not base64: each named, the rest still hold.
+        lines[3].0 = b"line 3, changed".to_vec();
+        lines[70].1 = lines[72].1.clone();
+        lines[71].2 = lines[72].2.clone();
+        lines[130].1 = "not base64!".into();
+        let verdicts = many(&lines);
+        for (i, (v, (msg, body, signer))) in verdicts.iter().zip(&lines).enumerate() {
+            let alone = check(msg, body, signer).map(drop);
+            assert_eq!(v, &alone, "line {i}");
+            assert_eq!(v.is_err(), [3, 70, 71, 130].contains(&i), "line {i}");
+        }
+        assert!(verdicts[3].as_ref().unwrap_err().contains("does not match"));
+        // One line alone, and none.
+        assert_eq!(
+            many(&lines[3..4]),
+            [check(&lines[3].0, &lines[3].1, &lines[3].2).map(drop)]
+        );
+        assert!(many(&[]).is_empty());
     }
 
     #[test]

@@ -156,6 +156,68 @@ impl<'s> LineCheck<'s> {
     /// The next line, its record and its exact bytes (no line end): `None` if it
     /// counts.
     pub(crate) fn check(&mut self, r: &Record, raw: &[u8]) -> Option<BadLine> {
+        self.judge(r, raw, |msg, body, signer| {
+            signing::check(msg, body, signer).map(drop)
+        })
+    }
+
+    /// [`check`](Self::check) for the next lines in order, with the same
+    /// verdicts, their signatures checked in batches (`signing::check_many`).
+    /// `records` and `lines` pair up from their starts.
+    pub(crate) fn check_all<L: AsRef<[u8]>>(
+        &mut self,
+        records: &[Record],
+        lines: &[L],
+    ) -> Vec<BadLine> {
+        let pairs = || records.iter().zip(lines.iter().map(AsRef::as_ref));
+        // The lines whose signature `judge` would check, as it would find them.
+        let mut items = Vec::new();
+        let mut at = Vec::new();
+        for (i, (r, raw)) in pairs().enumerate() {
+            if let (Some(sig), Some((msg, body))) = (r.sig.as_deref(), line::signed_part(raw)) {
+                if body == sig {
+                    items.push(signing::ToCheck {
+                        msg,
+                        body,
+                        signer: r.signer.as_deref().unwrap_or_default(),
+                    });
+                    at.push(i);
+                }
+            }
+        }
+        let mut verdicts: Vec<Option<Result<(), String>>> = vec![None; records.len()];
+        for (i, v) in at.into_iter().zip(signing::check_many(&items)) {
+            verdicts[i] = Some(v);
+        }
+        pairs()
+            .enumerate()
+            .filter_map(|(i, (r, raw))| {
+                self.judge(r, raw, |msg, body, signer| match verdicts[i].take() {
+                    Some(v) => v,
+                    None => signing::check(msg, body, signer).map(drop),
+                })
+            })
+            .collect()
+    }
+
+    /// Lines judged before (a journal's lines already received from the
+    /// partnership): only what they mean for the verdicts on later lines is taken
+    /// (the first signed line, and the unsigned ones before it), and no signature
+    /// is checked again.
+    pub(crate) fn skip(&mut self, records: &[Record]) {
+        for r in records {
+            self.judge(r, b"", |_, _, _| Ok(()));
+        }
+    }
+
+    /// The rules of `check`, with the signature itself checked by `verified`
+    /// (the bytes it signs, its `sig`, the fingerprint the line names).
+    fn judge(
+        &mut self,
+        r: &Record,
+        raw: &[u8],
+        verified: impl FnOnce(&[u8], &str, &str) -> Result<(), String>,
+    ) -> Option<BadLine> {
         let bad = |why, detail: String| {
             Some(BadLine {
                 line: r.seq,
@@ -184,7 +246,7 @@ impl<'s> LineCheck<'s> {
         self.first_signed.get_or_insert(r.seq);
         let signer = r.signer.as_deref().unwrap_or_default();
         let checked = match line::signed_part(raw) {
-            Some((msg, body)) if body == sig => signing::check(msg, body, signer),
+            Some((msg, body)) if body == sig => verified(msg, body, signer),
             _ => Err("its signature is not where the format puts it".into()),
         };
         if let Err(what) = checked {
@@ -222,12 +284,7 @@ pub(crate) fn check_line_signatures<L: AsRef<[u8]>>(
     lines: &[L],
     signers: Option<&Signers>,
 ) -> Vec<BadLine> {
-    let mut check = LineCheck::new(signers);
-    let mut bad: Vec<BadLine> = records
-        .iter()
-        .zip(lines)
-        .filter_map(|(r, raw)| check.check(r, raw.as_ref()))
-        .collect();
+    let mut bad = LineCheck::new(signers).check_all(records, lines);
     // A line whose bytes were not given cannot be checked, so it does not count.
     bad.extend(records.iter().skip(lines.len()).map(|r| BadLine {
         line: r.seq,
@@ -238,20 +295,19 @@ pub(crate) fn check_line_signatures<L: AsRef<[u8]>>(
     bad
 }
 
-/// Check every line's signature, and each signed line against the signers file.
-/// Returns the first problem (line, what) and warnings about what cannot be proven.
-fn check_signatures(
-    records: &[Record],
-    lines: &[Vec<u8>],
+/// A journal read a line at a time and judged as `verify` judges it (each
+/// signature checked once, in batches), holding only what the fold needs of each
+/// line: its contents and every line that does not count, in line order.
+/// `status --no-cache` reads through this, so a long journal is never held whole.
+pub(crate) fn read_judged(
+    journals: &dyn crate::store::repository::Repository,
+    id: &DisputeId,
     signers: Option<&Signers>,
-) -> (Option<(usize, String)>, Vec<String>) {
-    let mut check = LineCheck::new(signers);
-    for (r, raw) in records.iter().zip(lines) {
-        if let Some(bad) = check.check(r, raw) {
-            return (Some((bad.line as usize, bad.detail)), Vec::new());
-        }
-    }
-    (None, check.warnings())
+) -> crate::error::Result<(crate::store::journal::Contents, Vec<BadLine>)> {
+    let mut lines = Streamed::new(signers, None);
+    let stream = journals.stream(id, &mut |r, raw| lines.line(r, raw))?;
+    lines.flush();
+    Ok((stream.into_contents(lines.kept), lines.bad))
 }
 
 /// Group- or world-accessible places a record about a child should not be.
@@ -296,27 +352,81 @@ fn recorded_findings(records: &[Record]) -> Vec<String> {
         .collect()
 }
 
-/// Lines whose text holds a character escalate refuses at input (a control
+/// How many lines `verify` holds before their signatures are checked together:
+/// a few batches, so a long journal's batches go to every core.
+const CHUNK: usize = 256;
+
+/// `verify`'s reading of one journal, a line at a time.
+struct Streamed<'s> {
+    check: LineCheck<'s>,
+    /// Every line that does not count, in line order.
+    bad: Vec<BadLine>,
+    /// What the fold and the report need of each line checked so far: not its
+    /// signature, seal or signer, which are checked and then dropped, nor its
+    /// `prev`, except the one a checkpoint compares.
+    kept: Vec<Record>,
+    /// Lines read but not yet checked, with their exact bytes.
+    pending: Vec<(Record, Vec<u8>)>,
+    /// The checkpoint's line count, whose next line's `prev` is kept.
+    checkpoint_lines: Option<u64>,
+    text_warnings: Vec<String>,
+    signed: bool,
+}
+
+impl<'s> Streamed<'s> {
+    fn new(signers: Option<&'s Signers>, checkpoint_lines: Option<u64>) -> Streamed<'s> {
+        Streamed {
+            check: LineCheck::new(signers),
+            bad: Vec::new(),
+            kept: Vec::new(),
+            pending: Vec::with_capacity(CHUNK),
+            checkpoint_lines,
+            text_warnings: Vec::new(),
+            signed: false,
+        }
+    }
+
+    fn line(&mut self, r: &Record, raw: &[u8]) {
+        self.signed |= r.sig.is_some();
+        self.text_warnings.extend(text_warning(r.seq, raw));
+        self.pending.push((r.clone(), raw.to_vec()));
+        if self.pending.len() == CHUNK {
+            self.flush();
+        }
+    }
+
+    /// Check the pending lines' signatures together, and keep what is kept.
+    fn flush(&mut self) {
+        let (records, lines): (Vec<Record>, Vec<Vec<u8>>) = self.pending.drain(..).unzip();
+        self.bad.extend(self.check.check_all(&records, &lines));
+        self.kept.extend(records.into_iter().map(|mut r| {
+            r.sig = None;
+            r.signer = None;
+            r.hash = String::new();
+            if Some(r.seq) != self.checkpoint_lines.map(|n| n + 1) {
+                r.prev = String::new();
+            }
+            r
+        }));
+    }
+}
+
+/// A line whose text holds a character escalate refuses at input (a control
 /// character other than a line break or tab, or a bidi control): a line written by
 /// hand, by another program or by a partner's tampered escalate. Not damage (the
 /// line reads back as it was written, and its signature may hold), but worth a
 /// person's look: every output shows such text escaped, never as terminal
 /// controls. A warning per line.
-fn text_warnings(lines: &[Vec<u8>]) -> Vec<String> {
-    lines
-        .iter()
-        .enumerate()
-        .filter(|(_, raw)| may_hold_refused_text(raw))
-        .filter_map(|(i, raw)| {
-            let value: serde_json::Value = serde_json::from_slice(raw).ok()?;
-            let c = first_refused_in(&value)?;
-            Some(format!(
-                "line {} holds a control character (U+{:04X}) in its text, which escalate refuses when text is typed: the line was written by other means; it is shown escaped",
-                i + 1,
-                c as u32
-            ))
-        })
-        .collect()
+fn text_warning(seq: u64, raw: &[u8]) -> Option<String> {
+    if !may_hold_refused_text(raw) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(raw).ok()?;
+    let c = first_refused_in(&value)?;
+    Some(format!(
+        "line {seq} holds a control character (U+{:04X}) in its text, which escalate refuses when text is typed: the line was written by other means; it is shown escaped",
+        c as u32
+    ))
 }
 
 /// A cheap look at a line's bytes: false when no string in it can hold a refused
@@ -365,20 +475,40 @@ pub fn verify_loaded(
         signed: false,
         error: None,
     };
-    let (contents, lines) = match session.store.journals().read(id) {
-        Ok(read) => read,
+    // Streamed: a line at a time, its signature checked with the next few
+    // hundred in batches, so a long journal is never held whole (only what the
+    // fold needs of each line is kept).
+    let mut lines = Streamed::new(checks.signers.as_ref(), checks.entry(id).map(|e| e.lines));
+    let stream = session
+        .store
+        .journals()
+        .stream(id, &mut |r, raw| lines.line(r, raw));
+    let stream = match stream {
+        Ok(s) => s,
         Err(e) => {
             fail(&mut report, &path, e);
             return (report, None);
         }
     };
+    lines.flush();
+    let Streamed {
+        check,
+        bad,
+        kept,
+        text_warnings,
+        signed,
+        ..
+    } = lines;
+    let contents = stream.into_contents(kept);
     let suspect = contents.suspect_receipt();
     // A journal rewritten since a checkpoint may also fail to load (its opening
     // re-signed by a key not allowed): the checkpoint's finding says more.
     let rewritten = checks
         .entry(id)
         .and_then(|e| checkpoint::compare(e, &contents.records, &contents.head).err());
-    let loaded = match session.load_from(id.clone(), contents, &lines) {
+    // Each signature is checked once: the same verdicts decide which lines the
+    // fold counts and what this report says.
+    let loaded = match session.load_judged(id.clone(), contents, &bad) {
         Ok(l) => l,
         Err(e) => {
             let e = match rewritten {
@@ -398,14 +528,15 @@ pub fn verify_loaded(
         .count();
     report.warnings = loaded.warnings.clone();
     report.warnings.extend(recorded_findings(records));
-    report.warnings.extend(text_warnings(&lines));
+    report.warnings.extend(text_warnings);
     report
         .warnings
         .extend(permission_warnings(session.store.root(), &path));
-    let (signature_problem, signature_warnings) =
-        check_signatures(records, &lines, checks.signers.as_ref());
-    report.warnings.extend(signature_warnings);
-    report.signed = records.iter().any(|r| r.sig.is_some());
+    let signature_problem = bad.first().map(|b| (b.line as usize, b.detail.clone()));
+    if signature_problem.is_none() {
+        report.warnings.extend(check.warnings());
+    }
+    report.signed = signed;
     let checkpoint_problem = match checks.entry(id) {
         Some(entry) => match checkpoint::compare(entry, records, &loaded.head) {
             Ok(added) => {

@@ -116,10 +116,17 @@ pub(crate) fn check_remote(
         .split(|&b| b == b'\n')
         .take(contents.records.len())
         .collect();
-    let bad = crate::integrity::verify::check_line_signatures(&contents.records, &lines, signers)
-        .into_iter()
-        .filter(|b| b.line as usize > received_after)
-        .collect();
+    // Lines received by an earlier sync were checked then: only the new ones'
+    // signatures are checked (the earlier lines still decide how an unsigned
+    // new line is judged).
+    let from = received_after.min(contents.records.len());
+    let mut check = crate::integrity::verify::LineCheck::new(signers);
+    check.skip(&contents.records[..from]);
+    let mut bad = check.check_all(
+        &contents.records[from..],
+        lines.get(from..).unwrap_or_default(),
+    );
+    bad.retain(|b| b.line as usize > received_after);
     Dispute::fold(id.clone(), contents.records, &policy.policy)
         .map(|_| bad)
         .map_err(|(line, what)| damaged(line, what))

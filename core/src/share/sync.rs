@@ -457,18 +457,37 @@ fn read_threes(
     synced: Option<&str>,
     fetched: Option<&str>,
 ) -> Result<Vec<Three>> {
-    let names = |rev: Option<&str>| -> Vec<String> {
-        match rev {
-            Some(r) => paths.iter().map(|p| format!("{r}:{p}")).collect(),
-            None => Vec::new(),
-        }
+    // Each file is asked for by its blob's ID from one listing of the tree: asked
+    // for as `rev:path`, git reads the commit and its trees again for every path,
+    // which for thousands of new journals in one folder was most of a sync's time.
+    let contents = |rev: Option<&str>| -> Result<Vec<Option<Vec<u8>>>> {
+        let Some(r) = rev else {
+            return Ok(Vec::new());
+        };
+        let listed = tree_entries(g, r)?;
+        let names: Vec<Option<String>> = paths
+            .iter()
+            .map(|p| match listed.get(p.as_str()) {
+                Some((true, id)) => Some(id.clone()),
+                // Not a file (a folder, a submodule): what git gives for it, as before.
+                Some((false, _)) => Some(format!("{r}:{p}")),
+                // Not in that tree at all.
+                None => None,
+            })
+            .collect();
+        let asked: Vec<String> = names.iter().flatten().cloned().collect();
+        let mut got = g.blobs(&asked)?.into_iter();
+        Ok(names
+            .iter()
+            .map(|n| n.as_ref().and_then(|_| got.next().flatten()))
+            .collect())
     };
-    let base = g.blobs(&names(synced))?;
+    let base = contents(synced)?;
     // Usually nobody else pushed: the partnership's copy is the base itself.
     let remote = if synced.is_some() && synced == fetched {
         base.clone()
     } else {
-        g.blobs(&names(fetched))?
+        contents(fetched)?
     };
     let (mut base, mut remote) = (base.into_iter(), remote.into_iter());
     Ok(paths
@@ -477,6 +496,34 @@ fn read_threes(
             path: p.clone(),
             base: base.next().flatten(),
             remote: remote.next().flatten(),
+        })
+        .collect())
+}
+
+/// Every entry in the tree of `rev`, by path: whether it is a file (blob) and
+/// its object ID. One `git ls-tree` for the whole tree.
+fn tree_entries(g: &Git, rev: &str) -> Result<std::collections::HashMap<String, (bool, String)>> {
+    // `-t`: folders too, so a path that is a folder in this tree is asked for
+    // as before rather than taken for absent.
+    let ran = g.run(&["ls-tree", "-r", "-t", "-z", "--full-tree", rev])?;
+    if !ran.ok {
+        return Err(Error::refused(format!(
+            "git could not list stored files: {}",
+            git::first_lines(&ran.stderr)
+        )));
+    }
+    // `<mode> SP <type> SP <id> TAB <path>`, each ended by a NUL.
+    Ok(ran
+        .stdout
+        .split(|&b| b == 0)
+        .filter_map(|entry| {
+            let tab = entry.iter().position(|&b| b == b'\t')?;
+            let mut head = entry[..tab].split(|&b| b == b' ');
+            let (_mode, kind, id) = (head.next()?, head.next()?, head.next()?);
+            Some((
+                String::from_utf8_lossy(&entry[tab + 1..]).into_owned(),
+                (kind == b"blob", String::from_utf8_lossy(id).into_owned()),
+            ))
         })
         .collect())
 }
@@ -555,35 +602,40 @@ fn integrate_all(
         .ok()
         .flatten();
     // Every journal the partnership changed is checked before any is written, so
-    // a damaged copy there changes no journal here.
-    for t in &journals {
-        if let (Some(remote), Some(id)) = (&t.remote, journal_id(&t.path)) {
-            if t.remote != t.base {
-                if let Some(base) = t.base.as_deref().filter(|b| !remote.starts_with(b)) {
-                    let line = base
-                        .split_inclusive(|&b| b == b'\n')
-                        .zip(remote.split_inclusive(|&b| b == b'\n'))
-                        .take_while(|(a, b)| a == b)
-                        .count()
-                        + 1;
-                    return Err(Error::refused(format!(
-                        "the partnership's copy of dispute {id} changed or removed line {line}, which had already been shared; no journal was changed here"
-                    ))
-                    .with_hint(Hint::SharedLinesNeverChange));
-                }
-                let received_after = t
-                    .base
-                    .as_ref()
-                    .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
-                let bad = integrate::check_remote(
-                    session,
-                    &id,
-                    remote,
-                    (received_after, signers.as_ref()),
-                )?;
-                name_not_counted(g, &id, bad, outcome);
-            }
+    // a damaged copy there changes no journal here. The checks run on every core;
+    // the first refusal in path order is the one reported, as when they ran in turn.
+    let changed: Vec<(&Three, &[u8], DisputeId)> = journals
+        .iter()
+        .filter(|t| t.remote != t.base)
+        .filter_map(|t| Some((*t, t.remote.as_deref()?, journal_id(&t.path)?)))
+        .collect();
+    let received_after = |t: &Three| {
+        t.base
+            .as_ref()
+            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+    };
+    let mut checked = Vec::with_capacity(changed.len());
+    crate::ops::in_parallel(
+        &changed,
+        |(t, remote, id)| {
+            integrate::check_remote(session, id, remote, (received_after(t), signers.as_ref()))
+        },
+        |_, bad| checked.push(bad),
+    );
+    for ((t, remote, id), bad) in changed.iter().zip(checked) {
+        if let Some(base) = t.base.as_deref().filter(|b| !remote.starts_with(b)) {
+            let line = base
+                .split_inclusive(|&b| b == b'\n')
+                .zip(remote.split_inclusive(|&b| b == b'\n'))
+                .take_while(|(a, b)| a == b)
+                .count()
+                + 1;
+            return Err(Error::refused(format!(
+                "the partnership's copy of dispute {id} changed or removed line {line}, which had already been shared; no journal was changed here"
+            ))
+            .with_hint(Hint::SharedLinesNeverChange));
         }
+        name_not_counted(g, id, bad?, outcome);
     }
     let mut arrived = Vec::new();
     for t in journals {

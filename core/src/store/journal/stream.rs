@@ -192,6 +192,16 @@ impl Stream {
         Ok(scan.into_stream(path, Source::Bytes(bytes), found))
     }
 
+    /// What the first read found, holding `records`: the lines as a caller that
+    /// visited them kept them (`verify` keeps what the fold needs, not each
+    /// line's signature). The lock is released.
+    pub(crate) fn into_contents(self, records: Vec<Record>) -> Contents {
+        Contents {
+            records,
+            ..self.contents
+        }
+    }
+
     /// How many complete lines the journal has.
     pub fn lines(&self) -> usize {
         self.lines
