@@ -160,6 +160,36 @@ fn still_possible(
     }
 }
 
+/// The line that decided where the dispute stands after `records`: the last
+/// escalation, resolution or reopening, else the last line.
+fn superseder(records: &[Record]) -> u64 {
+    records
+        .iter()
+        .rev()
+        .find(|r| {
+            matches!(
+                r.event,
+                Event::Escalated { .. } | Event::Resolved { .. } | Event::Reopened { .. }
+            )
+        })
+        .or(records.last())
+        .map_or(0, |r| r.seq)
+}
+
+/// The superseded local line (old seq, kept as, superseded by) whose time `event`
+/// corrects, if it corrects one (its target still carries the old number). A note
+/// about such a line still stands: it is about what was recorded.
+fn lost_target<'a>(event: &Event, lost: &'a [(u64, u64, u64)]) -> Option<&'a (u64, u64, u64)> {
+    match event {
+        Event::Amended {
+            event: target,
+            event_happened: Some(_),
+            ..
+        } => lost.iter().find(|(old, _, _)| old == target),
+        _ => None,
+    }
+}
+
 /// An event kind as a person would say it.
 fn noun(kind: &str) -> &str {
     match kind {
@@ -196,21 +226,12 @@ fn replan(
         })?;
     let p = &policy.policy;
     let calendar = session.calendar_for(&policy);
-    let superseder = records
-        .iter()
-        .rev()
-        .find(|r| {
-            matches!(
-                r.event,
-                Event::Escalated { .. } | Event::Resolved { .. } | Event::Reopened { .. }
-            )
-        })
-        .or(records.last())
-        .map_or(0, |r| r.seq);
     let last_remote = records.len() as u64;
     let mut dispute = Dispute::fold(id.clone(), records, p)
         .map_err(|(line, what)| Error::damaged(tmp, line, what))?;
     let mut renumbered: Vec<(u64, u64)> = Vec::new();
+    // Local lines superseded so far: (old seq, new seq, the line that superseded it).
+    let mut lost: Vec<(u64, u64, u64)> = Vec::new();
     let mut kept = Vec::new();
     let mut merge = Merge {
         received,
@@ -249,12 +270,27 @@ fn replan(
             when: r.when(),
             now: session.now,
         };
-        let allowed = still_possible(&situation, &event).and_then(|()| {
-            dispute
-                .clone_state()
-                .extend(&[trial], p)
-                .map_err(|(_, why)| why)
-        });
+        // What makes a line impossible is where the dispute stands now, lines
+        // merged late included, so it is named afresh for every line.
+        let mut superseder = superseder(&writer.contents().records);
+        let allowed = match lost_target(&r.event, &lost) {
+            // A correction of a line that could not stand falls with it, for the
+            // same reason and by the same line: not for whatever its corrected
+            // time would now contradict.
+            Some(&(_, kept, by)) => {
+                superseder = by;
+                Err(format!(
+                    "the line it corrects, kept as line {kept}, was superseded by line {by}"
+                ))
+            }
+            None => still_possible(&situation, &event).and_then(|()| {
+                dispute
+                    .clone_state()
+                    .extend(&[trial], p)
+                    .map_err(|(_, why)| why)
+            }),
+        };
+        let was_lost = allowed.is_err();
         let written = match allowed {
             Ok(()) => {
                 // A local line is re-signed with the local key (clarification 9):
@@ -292,6 +328,9 @@ fn replan(
             }
         };
         renumbered.push((r.seq, written.seq));
+        if was_lost {
+            lost.push((r.seq, written.seq, superseder));
+        }
         dispute
             .extend(std::slice::from_ref(&written), p)
             .map_err(|(line, what)| Error::damaged(tmp, line, what))?;
