@@ -8,8 +8,21 @@ use crate::support::Env;
 use escalate_core::domain::event::{Event, Record};
 use escalate_core::store::journal::line;
 
+/// Whether the line of `id` carrying `marker` did not count, as `show --json`
+/// says (`inert`).
+pub(crate) fn inert(env: &Env, id: &str, marker: &str) -> bool {
+    let shown = env.json(&["show", id]);
+    let events = shown["events"].as_array().unwrap();
+    let hits: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e.to_string().contains(marker))
+        .collect();
+    assert_eq!(hits.len(), 1, "{marker}: {shown:#}");
+    hits[0]["inert"] == true
+}
+
 #[test]
-fn a_superseded_correction_names_the_line_that_superseded_what_it_corrects() {
+fn a_correction_merged_late_names_its_line_by_the_new_number() {
     let (_tmp, remote, mut school, mut csc) = partnership();
     let remote = remote.to_str().unwrap();
     for e in [&mut school, &mut csc] {
@@ -19,7 +32,8 @@ fn a_superseded_correction_names_the_line_that_superseded_what_it_corrects() {
     school.ok(&["discuss", &id, "--note", "first talk"]);
     share(&school, &csc, remote);
 
-    // Both escalate stage 1 offline; the school also corrects its escalation.
+    // Both escalate stage 1 offline; the school corrects when its escalation
+    // happened, to before social care's.
     for e in [&mut school, &mut csc] {
         e.now("2026-11-11T09:00:00Z");
     }
@@ -39,22 +53,28 @@ fn a_superseded_correction_names_the_line_that_superseded_what_it_corrects() {
     csc.ok(&["sync"]);
     school.ok(&["sync"]);
 
+    // Nothing is superseded: the fold decides. The correction names the school's
+    // escalation by the number sync gave it.
     let lines = lines_of(&school, &id);
-    let superseded: Vec<&serde_json::Value> =
-        lines.iter().filter(|l| l["kind"] == "superseded").collect();
-    assert_eq!(superseded.len(), 2, "{lines:#?}");
-    // The partnership's escalation (line 3) is what the school's escalation could
-    // not stand after; the correction could not stand because what it corrected
-    // was superseded by that same line.
-    for s in &superseded {
-        assert_eq!(s["superseded_by"], 3, "{s:#}");
-    }
-    let correction = superseded[1];
-    assert_eq!(
-        correction["reason"], "the line it corrects, kept as line 4, was superseded by line 3",
-        "{correction:#}"
+    assert!(
+        lines.iter().all(|l| l["kind"] != "superseded"),
+        "{lines:#?}"
     );
-    assert_eq!(superseded[0]["seq"], 4);
+    let escalation = lines
+        .iter()
+        .find(|l| l["reason"] == "school-escalation")
+        .unwrap();
+    let correction = lines
+        .iter()
+        .find(|l| l["note"] == "school-correction")
+        .unwrap();
+    assert_eq!(escalation["seq"], 4);
+    assert_eq!(correction["event"], escalation["seq"], "{lines:#?}");
+    // Corrected to 08:30, the school's escalation came first.
+    assert!(!inert(&school, &id, "school-escalation"));
+    assert!(inert(&school, &id, "csc-escalation"));
+    csc.ok(&["sync"]);
+    assert_eq!(csc.json(&["show", &id]), school.json(&["show", &id]));
 }
 
 /// Line `last.seq + 1` after `last`, by `by`, recorded at `at` and saying it

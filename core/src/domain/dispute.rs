@@ -533,8 +533,7 @@ impl Dispute {
             return Ok(());
         }
         for r in records {
-            self.apply(r, policy)
-                .map_err(|what| (r.seq as usize, what))?;
+            self.step(r, policy)?;
             self.records.push(r.clone());
             self.events += 1;
         }
