@@ -211,3 +211,50 @@ fn an_escalation_after_a_resolution_does_not_count_and_says_why() {
         assert_eq!(november["escalations"], 0, "{november:#}");
     }
 }
+
+#[test]
+fn two_offline_escalations_synced_in_either_order_agree_in_every_clone() {
+    let mut seen = Vec::new();
+    for school_first in [true, false] {
+        let (_tmp, remote, mut school, mut csc) = partnership();
+        let remote = remote.to_str().unwrap();
+        for e in [&mut school, &mut csc] {
+            e.now("2026-11-09T09:00:00Z");
+        }
+        let id = school_case(&school, "LCS-8");
+        school.ok(&["discuss", &id, "--note", "first talk"]);
+        share(&school, &csc, remote);
+        // Offline: the school escalates on Wednesday, social care on Thursday.
+        school.now("2026-11-11T09:00:00Z");
+        school.ok(&["escalate", &id, "--reason", "school-escalation"]);
+        csc.now("2026-11-12T09:00:00Z");
+        csc.ok(&["escalate", &id, "--reason", "csc-escalation"]);
+        for e in [&mut school, &mut csc] {
+            e.now("2026-11-13T09:00:00Z");
+        }
+        let order = if school_first {
+            [&school, &csc, &school]
+        } else {
+            [&csc, &school, &csc]
+        };
+        for e in order {
+            e.ok(&["sync"]);
+        }
+        for e in [&school, &csc] {
+            let shown = e.json(&["show", &id]);
+            // Stage 2 runs from Wednesday: due Wed 18 Nov.
+            assert_eq!(
+                (&shown["stage"], &shown["due"]),
+                (&serde_json::json!(2), &serde_json::json!("2026-11-18")),
+                "{shown:#}"
+            );
+            assert!(inert(e, &id, "csc-escalation"));
+            assert!(!inert(e, &id, "school-escalation"));
+            e.ok(&["verify"]);
+            let november = e.json(&["report", "--month", "2026-11"]);
+            seen.push((shown["due"].clone(), november["escalations"].clone()));
+        }
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+    assert_eq!(seen[0].1, 1);
+}
