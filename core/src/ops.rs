@@ -944,18 +944,34 @@ impl Session {
             Some((_, Some(policy))) => policy,
         };
         let damaged = |found| not_allowed(&path, &policy.policy, &uncounted, found);
-        let mut dispute = match folding.finish().map_err(damaged)? {
-            Folded::Done(d) => d,
+        let counted = |r: crate::domain::event::Record| match uncounted
+            .binary_search_by_key(&r.seq, |u| u.line)
+        {
+            Ok(_) => crate::domain::dispute::stand_in(r),
+            Err(_) => r,
+        };
+        let folded = match folding.finish().map_err(damaged)? {
             Folded::Again(corrections) => {
                 let mut again = Folding::again(id.clone(), corrections);
                 for r in stream.replay()? {
-                    let r = r?;
-                    match uncounted.binary_search_by_key(&r.seq, |u| u.line) {
-                        Ok(_) => again.push(&crate::domain::dispute::stand_in(r), &policy.policy),
-                        Err(_) => again.push(&r, &policy.policy),
-                    }
+                    again.push(&counted(r?), &policy.policy);
                 }
                 again.finish_again().map_err(damaged)?
+            }
+            folded => folded,
+        };
+        let mut dispute = match folded {
+            Folded::Done(d) => d,
+            // Lines sync merged late: the order events happened in needs every
+            // line at once, which only such journals pay for.
+            Folded::Again(_) | Folded::Unordered => {
+                let mut all = Vec::new();
+                for r in stream.replay()? {
+                    all.push(counted(r?));
+                }
+                let mut d = Dispute::fold(id.clone(), all, &policy.policy).map_err(damaged)?;
+                d.records = Vec::new();
+                d
             }
         };
         dispute.uncounted = uncounted;

@@ -160,6 +160,8 @@ pub(crate) struct Timeline<'a> {
     policy: &'a escalate_core::policy::Policy,
     /// The lines that do not count, marked where they are shown.
     uncounted: &'a [escalate_core::domain::dispute::Uncounted],
+    /// The lines the policy would not have allowed when they happened, with why.
+    inert: &'a [escalate_core::domain::dispute::Inert],
     met: HashMap<u64, &'a ObligationState>,
     corrected: CorrectedTimes,
     /// Each event on one line (piped output), not continued under itself.
@@ -192,6 +194,7 @@ impl<'a> Timeline<'a> {
         Timeline {
             policy,
             uncounted: &d.uncounted,
+            inert: &d.inert,
             met,
             corrected: CorrectedTimes::of(d),
             flat: false,
@@ -255,6 +258,13 @@ impl<'a> Timeline<'a> {
                 out,
                 "     NOT COUNTED: {}; nothing above or in any figure comes from this line",
                 self.uncounted[i].why.words()
+            );
+        }
+        if let Ok(i) = self.inert.binary_search_by_key(&r.seq, |i| i.line) {
+            let _ = writeln!(
+                out,
+                "     DID NOT COUNT: {}; nothing above or in any figure comes from this line",
+                one_line(&self.inert[i].reason)
             );
         }
         for a in corrections {

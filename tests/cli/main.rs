@@ -11,6 +11,7 @@ mod attacks;
 mod calendar;
 mod completions;
 mod config;
+mod converge;
 mod crash;
 mod data_dir;
 mod dates;

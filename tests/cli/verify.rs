@@ -423,7 +423,9 @@ fn verify_checks_the_stage_rules_and_the_pinned_policy() {
     std::fs::write(&pinned[0], &original).unwrap();
     // An event the stage rules forbid, correctly sealed and chained, is caught by
     // replaying the journal under the pinned policy: resolve it, then forge a
-    // second resolution by copying that line with the next seq and a fresh seal.
+    // resolution at a stage it never reached by copying that line with the next
+    // seq and a fresh seal. (A second resolution at stage 1 would be two
+    // agencies' offline records in conflict: inert, not damage.)
     env.ok(&["resolve", &id, "--outcome", "Agreed"]);
     // Signed afresh (any key may sign while the signers file is absent): a
     // copied signature would make the line not count, and the rules never see it.
@@ -432,6 +434,10 @@ fn verify_checks_the_stage_rules_and_the_pinned_policy() {
     let last = text.lines().last().unwrap();
     let mut r: escalate_core::domain::event::Record = serde_json::from_str(last).unwrap();
     r.seq += 1;
+    r.event = escalate_core::domain::event::Event::Resolved {
+        stage: 3,
+        outcome: "Agreed".into(),
+    };
     r.prev = escalate_core::store::journal::line::sha256_hex(last.as_bytes());
     let key = escalate_core::integrity::signing::Key::from_seed(&[3; 32], "k");
     let line = escalate_core::store::journal::line::encode_signed(&mut r, &key).unwrap();

@@ -186,6 +186,14 @@ pub struct Dispute {
     /// of `records`, kept here so every view can say so.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uncounted: Vec<Uncounted>,
+    /// Lines that count but that the policy would not have allowed where the
+    /// dispute stood when they happened (see `Inert`), in line order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inert: Vec<Inert>,
+    /// The line that last decided where the dispute stands (escalated, resolved
+    /// or reopened it), to name it when a later line could not count.
+    #[serde(skip)]
+    decided: Option<Decided>,
     /// The journal's lines that count; empty when the state came from the status
     /// cache.
     #[serde(skip)]
@@ -233,6 +241,74 @@ pub(crate) fn stand_in(mut r: Record) -> Record {
         evidence: NOT_COUNTED.into(),
     };
     r
+}
+
+/// A line that was recorded in good faith (often offline, before the lines that
+/// overtook it were shared) and that the policy would not have allowed given
+/// everything that happened before it: an escalation of a stage already left, an
+/// escalation after a resolution. It is kept and shown, and no state, deadline
+/// or figure comes from it. Nothing is written for it: every clone decides the
+/// same from the same set of lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inert {
+    pub line: u64,
+    /// Why it did not count, in words ("Social care had already escalated stage
+    /// 1 at Wed 11 Nov 2026 09:00").
+    pub reason: String,
+}
+
+/// Who moved the dispute last, what they did and when.
+#[derive(Clone, Debug)]
+struct Decided {
+    by: String,
+    what: String,
+    when: Instant,
+}
+
+/// The order events are folded in: when they happened (corrected times
+/// included), then when they were recorded, then their line number, then who
+/// signed them. Times are to the second, so two lines of one journal recorded in
+/// the same second keep the order they were appended in (the later was decided
+/// knowing the earlier); only lines from two clones recorded in the same second
+/// depend on which sync came first.
+pub(crate) fn order_key(r: &Record, corrections: &[Correction]) -> (Instant, Instant, u64, String) {
+    let when = corrections
+        .binary_search_by_key(&r.seq, |c| c.line)
+        .map_or(r.when(), |i| corrections[i].happened);
+    let signer = r.signer.clone().unwrap_or_else(|| r.by.clone());
+    (when, r.at, r.seq, signer)
+}
+
+impl Dispute {
+    /// Whether the fold's refusal of `event` is a conflict between lines that
+    /// each made sense where they were recorded (the line is inert): it acts on a
+    /// stage the dispute has been at, or a duty that arose, and something moved
+    /// the dispute on before it. Anything else is a line escalate's rules never
+    /// write (damage).
+    fn may_be_inert(&self, event: &Event, policy: &Policy) -> bool {
+        let visited = |s: &u32| self.visits.iter().any(|v| v.stage == *s);
+        self.decided.is_some()
+            && match event {
+                Event::Discussed { stage, .. }
+                | Event::Resolved { stage, .. }
+                | Event::DueAgreed { stage, .. } => visited(stage),
+                Event::Escalated {
+                    from_stage,
+                    to_stage,
+                    ..
+                } => {
+                    visited(from_stage)
+                        && to_stage > from_stage
+                        && policy.stage(*to_stage).is_some()
+                }
+                Event::Notified {
+                    obligation: Some(id),
+                    ..
+                } => self.obligations.iter().any(|o| &o.id == id),
+                Event::Reopened { .. } => true,
+                _ => false,
+            }
+    }
 }
 
 /// A line left out of the fold, and why.
@@ -305,9 +381,12 @@ impl Dispute {
         Dispute::check_start(opened, policy)?;
         let corrections = crate::domain::correct::corrections(&records)?;
         let mut d = Dispute::start(id, &records[0], opened, corrections, policy);
-        for r in &records[1..] {
-            d.apply(r, policy).map_err(|what| (r.seq as usize, what))?;
+        let mut rest: Vec<&Record> = records[1..].iter().collect();
+        rest.sort_by_cached_key(|r| order_key(r, &d.corrections));
+        for r in rest {
+            d.step(r, policy)?;
         }
+        d.inert.sort_by_key(|i| i.line);
         d.events = records.len();
         d.records = records;
         Ok(d)
@@ -422,6 +501,8 @@ impl Dispute {
             fields: opened.fields.clone(),
             events: 0,
             uncounted: Vec::new(),
+            inert: Vec::new(),
+            decided: None,
             records: Vec::new(),
         }
     }
@@ -441,21 +522,60 @@ impl Dispute {
                     ..
                 }
             )
-        }) {
-            // A corrected time can move anything after the line it corrects:
-            // replay the whole journal under it.
+        }) || self.overtaken_by(records)
+        {
+            // A corrected time can move anything after the line it corrects, and
+            // a line that happened before lines already folded (merged late by
+            // sync) changes what they meant: replay the whole journal.
             let mut all = std::mem::take(&mut self.records);
             all.extend_from_slice(records);
             *self = Dispute::fold(self.id.clone(), all, policy)?;
             return Ok(());
         }
         for r in records {
-            self.apply(r, policy)
-                .map_err(|what| (r.seq as usize, what))?;
+            self.step(r, policy)?;
             self.records.push(r.clone());
             self.events += 1;
         }
         Ok(())
+    }
+
+    /// Whether any of `records` comes before a line already folded, in the order
+    /// events are folded (`order_key`).
+    fn overtaken_by(&self, records: &[Record]) -> bool {
+        let last = self
+            .records
+            .iter()
+            .map(|r| order_key(r, &self.corrections))
+            .max();
+        records.iter().any(|r| {
+            last.as_ref()
+                .is_some_and(|l| order_key(r, &self.corrections) < *l)
+        })
+    }
+
+    /// Fold line `r`: a conflict with what happened before it makes it inert,
+    /// anything else escalate's rules never write is the error `(line, what)`.
+    fn step(&mut self, r: &Record, policy: &Policy) -> std::result::Result<(), (usize, String)> {
+        let Err(what) = self.apply(r, policy) else {
+            return Ok(());
+        };
+        match &self.decided {
+            Some(d) if self.may_be_inert(&r.event, policy) => {
+                let reason = format!(
+                    "{} had already {} at {}",
+                    d.by,
+                    d.what,
+                    clock::human_instant(&d.when)
+                );
+                self.inert.push(Inert {
+                    line: r.seq,
+                    reason,
+                });
+                Ok(())
+            }
+            _ => Err((r.seq as usize, what)),
+        }
     }
 
     /// When line `r` happened: its corrected time if it has one, else its own.
@@ -644,6 +764,21 @@ impl Dispute {
             Event::Recovered { .. } | Event::ReceiptRepaired { .. } => {}
             Event::Superseded { .. } | Event::Merged { .. } => {}
         }
+        let decided = match &r.event {
+            Event::Escalated { from_stage, .. } => {
+                Some(format!("escalated stage {}", policy.label(*from_stage)))
+            }
+            Event::Resolved { .. } => Some("resolved the dispute".to_owned()),
+            Event::Reopened { .. } => Some("reopened the dispute".to_owned()),
+            _ => None,
+        };
+        if let Some(what) = decided {
+            self.decided = Some(Decided {
+                by: r.by.clone(),
+                what,
+                when,
+            });
+        }
         if r.event.is_happening() && when >= self.latest {
             self.latest = when;
             self.latest_line = line;
@@ -672,6 +807,8 @@ impl Dispute {
             fields: self.fields.clone(),
             events: self.events,
             uncounted: self.uncounted.clone(),
+            inert: self.inert.clone(),
+            decided: self.decided.clone(),
             records: Vec::new(),
         }
     }
@@ -1043,6 +1180,11 @@ pub(crate) struct Folding {
     state: Option<std::result::Result<Dispute, (usize, String)>>,
     at_start: bool,
     lines: usize,
+    /// The latest line so far in the order events are folded (`order_key`), and
+    /// whether a line came before it: then only a fold of every line at once
+    /// gives the state (`Folded::Unordered`).
+    last: Option<(Instant, Instant, u64, String)>,
+    unordered: bool,
 }
 
 /// What folding every line gave (made once per journal read; its size is no cost).
@@ -1051,6 +1193,9 @@ pub(crate) enum Folded {
     Done(Dispute),
     /// Fold the lines again, with these corrected times (`Folding::again`).
     Again(Vec<Correction>),
+    /// The lines are not in the order their events happened (sync merged some
+    /// late): fold them all at once (`Dispute::fold`).
+    Unordered,
 }
 
 impl Folding {
@@ -1062,6 +1207,8 @@ impl Folding {
             state: None,
             at_start: false,
             lines: 0,
+            last: None,
+            unordered: false,
         }
     }
 
@@ -1078,6 +1225,14 @@ impl Folding {
         self.lines += 1;
         if self.known.is_none() {
             self.seen.see(r);
+        }
+        if self.lines > 1 {
+            let key = order_key(r, self.known.as_deref().unwrap_or_default());
+            if self.last.as_ref().is_some_and(|last| key < *last) {
+                self.unordered = true;
+            } else {
+                self.last = Some(key);
+            }
         }
         match &mut self.state {
             None => {
@@ -1097,8 +1252,8 @@ impl Folding {
                 self.state = Some(started);
             }
             Some(Ok(d)) => {
-                if let Err(what) = d.apply(r, policy) {
-                    self.state = Some(Err((r.seq as usize, what)));
+                if let Err(found) = d.step(r, policy) {
+                    self.state = Some(Err(found));
                 }
             }
             Some(Err(_)) => {}
@@ -1119,19 +1274,27 @@ impl Folding {
                 return Ok(Folded::Again(corrections));
             }
         }
+        if self.unordered {
+            return Ok(Folded::Unordered);
+        }
         let mut d = state?;
+        d.inert.sort_by_key(|i| i.line);
         d.events = self.lines;
         Ok(Folded::Done(d))
     }
 
     /// `finish` for a folding `again`: the corrected times were known throughout.
-    pub(crate) fn finish_again(self) -> std::result::Result<Dispute, (usize, String)> {
+    pub(crate) fn finish_again(self) -> std::result::Result<Folded, (usize, String)> {
         let lines = self.lines;
         let mut d = self
             .state
             .unwrap_or_else(|| Err((1, "the journal has no lines".to_owned())))?;
+        if self.unordered {
+            return Ok(Folded::Unordered);
+        }
+        d.inert.sort_by_key(|i| i.line);
         d.events = lines;
-        Ok(d)
+        Ok(Folded::Done(d))
     }
 }
 
@@ -1219,12 +1382,16 @@ mod tests {
         match folding.finish()? {
             Folded::Done(d) => Ok(d),
             Folded::Again(corrections) => {
-                let mut again = Folding::again(id, corrections);
+                let mut again = Folding::again(id.clone(), corrections);
                 for r in records {
                     again.push(r, policy);
                 }
-                again.finish_again()
+                match again.finish_again()? {
+                    Folded::Done(d) => Ok(d),
+                    _ => Dispute::fold(id, records.to_vec(), policy),
+                }
             }
+            Folded::Unordered => Dispute::fold(id, records.to_vec(), policy),
         }
     }
 
@@ -1276,6 +1443,188 @@ mod tests {
             let streamed =
                 folded_a_line_at_a_time(&records, gscb).map(|d| serde_json::to_value(d).unwrap());
             assert_eq!(whole, streamed, "{records:?}");
+        }
+    }
+
+    /// Line `seq` of an agency's, happened at `when` (London time).
+    fn by(seq: u64, who: &str, when: &str, event: Event) -> Record {
+        Record {
+            by: who.into(),
+            ..line(seq, when, event)
+        }
+    }
+
+    fn escalated(from_stage: u32) -> Event {
+        Event::Escalated {
+            from_stage,
+            to_stage: from_stage + 1,
+            reason: "r".into(),
+            due: None,
+            bypass_role: None,
+        }
+    }
+
+    /// The state a fold gives, without the lines (which keep their own order).
+    fn state_of(records: Vec<Record>, policy: &Policy) -> serde_json::Value {
+        let id = DisputeId::from_file_stem("AAAAAAAAAA").unwrap();
+        match Dispute::fold(id, records, policy) {
+            Ok(d) => serde_json::to_value(d.clone_state()).unwrap(),
+            Err(e) => serde_json::json!({ "error": e }),
+        }
+    }
+
+    #[test]
+    fn two_escalations_of_one_stage_fold_the_same_in_either_order() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let opening = line(1, "2026-11-09 09:00", Event::Opened(opened(1)));
+        // The school escalated on Wednesday, social care (offline) on Thursday;
+        // either may reach the journal first.
+        let school = |seq| by(seq, "School", "2026-11-11 09:00", escalated(1));
+        let csc = |seq| by(seq, "Social care", "2026-11-12 09:00", escalated(1));
+        let calendar = Calendar::new(crate::calendar::Division::EnglandAndWales);
+        let mut states = Vec::new();
+        for lines in [
+            vec![opening.clone(), school(2), csc(3)],
+            vec![opening.clone(), csc(2), school(3)],
+        ] {
+            let d = Dispute::fold(DisputeId::random().unwrap(), lines, gscb).unwrap();
+            assert_eq!(d.stage, 2);
+            // Stage 2 runs from Wednesday: due Wed 18 Nov.
+            assert_eq!(
+                d.due(gscb, &calendar).map(|due| due.date),
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 18)
+            );
+            assert_eq!(d.inert.len(), 1);
+            assert_eq!(
+                d.inert[0].reason,
+                "School had already escalated stage 1 at Wed 11 Nov 2026 09:00"
+            );
+            let csc_line = if d.visits[1].entered_line == 2 { 3 } else { 2 };
+            assert_eq!(d.inert[0].line, csc_line);
+            states.push(d.visits.last().unwrap().entered);
+        }
+        assert_eq!(states[0], states[1]);
+    }
+
+    #[test]
+    fn an_escalation_after_a_resolution_is_inert_in_either_order() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let opening = line(1, "2026-11-09 09:00", Event::Opened(opened(1)));
+        let resolved = |seq| {
+            by(
+                seq,
+                "Social care",
+                "2026-11-11 10:00",
+                Event::Resolved {
+                    stage: 1,
+                    outcome: "o".into(),
+                },
+            )
+        };
+        let school = |seq| by(seq, "School", "2026-11-11 14:00", escalated(1));
+        for lines in [
+            vec![opening.clone(), resolved(2), school(3)],
+            vec![opening.clone(), school(2), resolved(3)],
+        ] {
+            let d = Dispute::fold(DisputeId::random().unwrap(), lines, gscb).unwrap();
+            assert_eq!((d.state, d.stage), (State::Resolved, 1));
+            assert_eq!(d.inert.len(), 1);
+            assert_eq!(
+                d.inert[0].reason,
+                "Social care had already resolved the dispute at Wed 11 Nov 2026 10:00"
+            );
+        }
+    }
+
+    #[test]
+    fn folding_a_line_at_a_time_asks_for_every_line_when_they_are_out_of_order() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let lines = vec![
+            line(1, "2026-11-09 09:00", Event::Opened(opened(1))),
+            by(2, "Social care", "2026-11-12 09:00", escalated(1)),
+            by(3, "School", "2026-11-11 09:00", escalated(1)),
+        ];
+        let id = DisputeId::from_file_stem("AAAAAAAAAA").unwrap();
+        let mut folding = Folding::new(id.clone());
+        for r in &lines {
+            folding.push(r, gscb);
+        }
+        assert!(matches!(folding.finish(), Ok(Folded::Unordered)));
+        // In order, a line at a time gives the state at once.
+        let mut folding = Folding::new(id);
+        for r in [&lines[0], &lines[2]] {
+            folding.push(r, gscb);
+        }
+        assert!(matches!(folding.finish(), Ok(Folded::Done(_))));
+    }
+
+    #[test]
+    fn a_line_no_conflict_explains_is_still_an_error() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let lines = vec![
+            line(1, "2026-11-09 09:00", Event::Opened(opened(1))),
+            by(2, "School", "2026-11-10 09:00", escalated(2)),
+        ];
+        let err = Dispute::fold(DisputeId::random().unwrap(), lines, gscb).unwrap_err();
+        assert_eq!(err.0, 2);
+    }
+
+    mod converge {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// One agency's event: (agency, hour, kind, stage).
+        fn event() -> impl Strategy<Value = (usize, u32, u8, u32)> {
+            (0usize..3, 9u32..13, 0u8..4, 1u32..4)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// Random interleavings of one set of events from three agencies
+            /// fold to one state (or one error), whatever order the lines are in.
+            #[test]
+            fn any_order_of_the_same_lines_folds_to_one_state(
+                events in proptest::collection::vec(event(), 1..8),
+                shuffles in proptest::collection::vec(
+                    proptest::collection::vec(any::<prop::sample::Index>(), 8), 3),
+            ) {
+                let catalogue = Catalogue::builtin();
+                let gscb = &catalogue.get("gscb").unwrap().policy;
+                let agencies = ["School", "Social care", "Health"];
+                let opening = line(1, "2026-11-09 08:00", Event::Opened(opened(1)));
+                let lines: Vec<Record> = events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(who, hour, kind, stage))| {
+                        let event = match kind {
+                            0 => Event::Discussed { stage, note: "n".into(), with: None },
+                            1 => escalated(stage),
+                            2 => Event::Resolved { stage, outcome: "o".into() },
+                            _ => Event::Reopened { reason: "r".into() },
+                        };
+                        by(i as u64 + 2, agencies[who], &format!("2026-11-10 {hour:02}:00"), event)
+                    })
+                    .collect();
+                let mut first = vec![opening.clone()];
+                first.extend(lines.iter().cloned());
+                let expected = state_of(first, gscb);
+                for shuffle in shuffles {
+                    // A Fisher-Yates shuffle driven by the generated indices.
+                    let mut rest = lines.clone();
+                    for i in (1..rest.len()).rev() {
+                        let j = shuffle[i % shuffle.len()].index(i + 1);
+                        rest.swap(i, j);
+                    }
+                    let mut all = vec![opening.clone()];
+                    all.extend(rest);
+                    prop_assert_eq!(&state_of(all, gscb), &expected);
+                }
+            }
         }
     }
 

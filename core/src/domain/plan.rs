@@ -83,7 +83,10 @@ impl Action {
     /// The action a recorded event was, so that a line recorded elsewhere can be
     /// decided again where the dispute now stands (`sync` rebasing a local line).
     /// `None` for lines no user action makes (the opening, recovery notes, sync's
-    /// own notes): only the fold judges those.
+    /// own notes): only the fold judges those. Sync no longer re-decides lines
+    /// (the fold decides conflicts, clarification 17); kept for `sync = auto`
+    /// deciding under the fresh state before recording (#26 item 5).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn from_event(event: &Event) -> Option<Action> {
         Some(match event.clone() {
             Event::Discussed { note, with, .. } => Action::Discuss { note, with },

@@ -620,7 +620,11 @@ impl Fact {
     /// The fact of line `r` of dispute `d` (which knows each line's time, as
     /// corrected if it was).
     pub fn of(d: &Dispute, r: &Record) -> Fact {
+        // A line the policy would not have allowed when it happened counts in
+        // no figure (`dispute::Inert`).
+        let inert = d.inert.binary_search_by_key(&r.seq, |i| i.line).is_ok();
         let (kind, stage, met) = match &r.event {
+            _ if inert => (Kind::Other, 0, false),
             Event::Opened(o) => (Kind::Opened, o.stage, false),
             Event::Discussed { stage, .. } => (Kind::Discussed, *stage, false),
             Event::Escalated { to_stage, .. } => (Kind::Escalated, *to_stage, false),

@@ -2,11 +2,13 @@
 //! never rewritten; lines only this clone holds (never pushed) may be rebased, as
 //! git users rebase unpushed commits: they are re-planned after the partnership's
 //! lines under the dispute's own policy and appended again through the journal's
-//! normal writer (new seq, prev and seal, and whatever else the writer adds). An
-//! event that can still happen keeps what it was and is marked as merged late; one
-//! the partnership's lines made impossible becomes a `superseded` line naming what
-//! it was, who recorded it and what superseded it. This module decides; `sync`
-//! holds the locks and writes the result in place.
+//! normal writer (new seq, prev and seal, and whatever else the writer adds), and
+//! marked as merged late. Whether such a line counts is the fold's to decide, by
+//! when it happened (`dispute::Inert`), the same in every clone; only a line the
+//! fold cannot take at all (or a corrected time of a line that could not stand)
+//! becomes a `superseded` line naming what it was, who recorded it and what
+//! superseded it. This module decides; `sync` holds the locks and writes the
+//! result in place.
 
 use crate::domain::dispute::Dispute;
 use crate::domain::event::{Event, Record};
@@ -152,18 +154,33 @@ fn rebase(
     Ok(merge)
 }
 
-/// A local line, re-planned where the dispute now stands: the rules a command
-/// applies before recording (`domain::plan::decide`) must still allow it, as if
-/// it were recorded now, beyond what a journal's replay enforces.
-fn still_possible(
-    situation: &crate::domain::plan::Situation,
-    event: &Event,
-) -> std::result::Result<(), String> {
-    match crate::domain::plan::Action::from_event(event) {
-        Some(action) => crate::domain::plan::decide(action, situation)
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        None => Ok(()),
+/// The line that decided where the dispute stands after `records`: the last
+/// escalation, resolution or reopening, else the last line.
+fn superseder(records: &[Record]) -> u64 {
+    records
+        .iter()
+        .rev()
+        .find(|r| {
+            matches!(
+                r.event,
+                Event::Escalated { .. } | Event::Resolved { .. } | Event::Reopened { .. }
+            )
+        })
+        .or(records.last())
+        .map_or(0, |r| r.seq)
+}
+
+/// The superseded local line (old seq, kept as, superseded by) whose time `event`
+/// corrects, if it corrects one (its target still carries the old number). A note
+/// about such a line still stands: it is about what was recorded.
+fn lost_target<'a>(event: &Event, lost: &'a [(u64, u64, u64)]) -> Option<&'a (u64, u64, u64)> {
+    match event {
+        Event::Amended {
+            event: target,
+            event_happened: Some(_),
+            ..
+        } => lost.iter().find(|(old, _, _)| old == target),
+        _ => None,
     }
 }
 
@@ -202,22 +219,12 @@ fn replan(
             .with_hint(Hint::SyncWhenPolicyArrives)
         })?;
     let p = &policy.policy;
-    let calendar = session.calendar_for(&policy);
-    let superseder = records
-        .iter()
-        .rev()
-        .find(|r| {
-            matches!(
-                r.event,
-                Event::Escalated { .. } | Event::Resolved { .. } | Event::Reopened { .. }
-            )
-        })
-        .or(records.last())
-        .map_or(0, |r| r.seq);
     let last_remote = records.len() as u64;
     let mut dispute = Dispute::fold(id.clone(), records, p)
         .map_err(|(line, what)| Error::damaged(tmp, line, what))?;
     let mut renumbered: Vec<(u64, u64)> = Vec::new();
+    // Local lines superseded so far: (old seq, new seq, the line that superseded it).
+    let mut lost: Vec<(u64, u64, u64)> = Vec::new();
     let mut kept = Vec::new();
     let mut merge = Merge {
         received,
@@ -249,19 +256,28 @@ fn replan(
             event: event.clone(),
             ..r.clone()
         };
-        let situation = crate::domain::plan::Situation {
-            dispute: &dispute,
-            policy: p,
-            calendar: &calendar,
-            when: r.when(),
-            now: session.now,
+        // What makes a line impossible is where the dispute stands now, lines
+        // merged late included, so it is named afresh for every line.
+        let mut superseder = superseder(&writer.contents().records);
+        let allowed = match lost_target(&r.event, &lost) {
+            // A correction of a line that could not stand falls with it, for the
+            // same reason and by the same line: not for whatever its corrected
+            // time would now contradict.
+            Some(&(_, kept, by)) => {
+                superseder = by;
+                Err(format!(
+                    "the line it corrects, kept as line {kept}, was superseded by line {by}"
+                ))
+            }
+            // The fold decides conflicts, the same in every clone (clarification
+            // 17): a line that conflicts with what happened before it is kept and
+            // is inert there. Only a line the fold cannot take at all is kept as
+            // a `superseded` line.
+            // With its lines: a corrected time folds the whole journal again,
+            // which a copy without them judged as a journal of one line.
+            None => dispute.clone().extend(&[trial], p).map_err(|(_, why)| why),
         };
-        let allowed = still_possible(&situation, &event).and_then(|()| {
-            dispute
-                .clone_state()
-                .extend(&[trial], p)
-                .map_err(|(_, why)| why)
-        });
+        let was_lost = allowed.is_err();
         let written = match allowed {
             Ok(()) => {
                 // A local line is re-signed with the local key (clarification 9):
@@ -299,6 +315,9 @@ fn replan(
             }
         };
         renumbered.push((r.seq, written.seq));
+        if was_lost {
+            lost.push((r.seq, written.seq, superseder));
+        }
         dispute
             .extend(std::slice::from_ref(&written), p)
             .map_err(|(line, what)| Error::damaged(tmp, line, what))?;

@@ -211,7 +211,13 @@ impl serde::Serialize for Lines<'_> {
                 .binary_search_by_key(&r.seq, |u| u.line)
                 .ok()
                 .map(|i| self.dispute.uncounted[i].why);
-            if corrected == r.when() && uncounted.is_none() {
+            let inert = self
+                .dispute
+                .inert
+                .binary_search_by_key(&r.seq, |i| i.line)
+                .ok()
+                .map(|i| &self.dispute.inert[i].reason);
+            if corrected == r.when() && uncounted.is_none() && inert.is_none() {
                 seq.serialize_element(&r)?;
                 continue;
             }
@@ -229,6 +235,12 @@ impl serde::Serialize for Lines<'_> {
                         "not_counted".into(),
                         serde_json::to_value(why).map_err(S::Error::custom)?,
                     );
+                }
+                // Counted, but the policy would not have allowed it when it
+                // happened (`Inert`).
+                if let Some(reason) = inert {
+                    obj.insert("inert".into(), true.into());
+                    obj.insert("inert_reason".into(), reason.clone().into());
                 }
             }
             seq.serialize_element(&v)?;
