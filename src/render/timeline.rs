@@ -264,7 +264,7 @@ impl<'a> Timeline<'a> {
             let _ = writeln!(
                 out,
                 "     DID NOT COUNT: {}; nothing above or in any figure comes from this line",
-                one_line(&self.inert[i].reason)
+                one_line(&inert_reason(&self.inert[i]))
             );
         }
         for a in corrections {
@@ -411,6 +411,24 @@ pub(crate) fn fact_words(fact: &str, value: bool) -> String {
         other => return format!("{other} is {}", if value { "yes" } else { "no" }),
     };
     (if value { yes } else { no }).to_owned()
+}
+
+/// Why an inert line did not count, in words: "School had already escalated
+/// stage 1 at Wed 11 Nov 2026 09:00" (`show` and `show --json` both say this).
+pub(crate) fn inert_reason(inert: &escalate_core::domain::dispute::Inert) -> String {
+    use escalate_core::domain::dispute::Move;
+    let b = &inert.because;
+    let did = match &b.did {
+        Move::Escalated { from } => format!("escalated stage {from}"),
+        Move::Resolved => "resolved the dispute".to_owned(),
+        Move::Reopened => "reopened the dispute".to_owned(),
+    };
+    format!(
+        "{} had already {did} at {} (line {})",
+        b.by,
+        human_instant(&b.when),
+        b.line
+    )
 }
 
 #[cfg(test)]

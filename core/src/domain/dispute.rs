@@ -252,17 +252,31 @@ pub(crate) fn stand_in(mut r: Record) -> Record {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inert {
     pub line: u64,
-    /// Why it did not count, in words ("Social care had already escalated stage
-    /// 1 at Wed 11 Nov 2026 09:00").
-    pub reason: String,
+    /// Why it did not count: the line that had already moved the dispute on
+    /// (the command line words it: "Social care had already escalated stage 1
+    /// at Wed 11 Nov 2026 09:00").
+    pub because: Decided,
 }
 
-/// Who moved the dispute last, what they did and when.
-#[derive(Clone, Debug)]
-struct Decided {
-    by: String,
-    what: String,
-    when: Instant,
+/// A line that moved the dispute on: who recorded it, what it did and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decided {
+    pub line: u64,
+    pub by: String,
+    pub did: Move,
+    pub when: Instant,
+}
+
+/// What a line that moved a dispute on did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Move {
+    /// Escalated from the stage with this label.
+    Escalated {
+        from: String,
+    },
+    Resolved,
+    Reopened,
 }
 
 /// The order events are folded in: when they happened (corrected times
@@ -562,15 +576,9 @@ impl Dispute {
         };
         match &self.decided {
             Some(d) if self.may_be_inert(&r.event, policy) => {
-                let reason = format!(
-                    "{} had already {} at {}",
-                    d.by,
-                    d.what,
-                    clock::human_instant(&d.when)
-                );
                 self.inert.push(Inert {
                     line: r.seq,
-                    reason,
+                    because: d.clone(),
                 });
                 Ok(())
             }
@@ -764,18 +772,19 @@ impl Dispute {
             Event::Recovered { .. } | Event::ReceiptRepaired { .. } => {}
             Event::Superseded { .. } | Event::Merged { .. } => {}
         }
-        let decided = match &r.event {
-            Event::Escalated { from_stage, .. } => {
-                Some(format!("escalated stage {}", policy.label(*from_stage)))
-            }
-            Event::Resolved { .. } => Some("resolved the dispute".to_owned()),
-            Event::Reopened { .. } => Some("reopened the dispute".to_owned()),
+        let did = match &r.event {
+            Event::Escalated { from_stage, .. } => Some(Move::Escalated {
+                from: policy.label(*from_stage),
+            }),
+            Event::Resolved { .. } => Some(Move::Resolved),
+            Event::Reopened { .. } => Some(Move::Reopened),
             _ => None,
         };
-        if let Some(what) = decided {
+        if let Some(did) = did {
             self.decided = Some(Decided {
+                line: r.seq,
                 by: r.by.clone(),
-                what,
+                did,
                 when,
             });
         }
@@ -1496,11 +1505,12 @@ mod tests {
                 chrono::NaiveDate::from_ymd_opt(2026, 11, 18)
             );
             assert_eq!(d.inert.len(), 1);
-            assert_eq!(
-                d.inert[0].reason,
-                "School had already escalated stage 1 at Wed 11 Nov 2026 09:00"
-            );
-            let csc_line = if d.visits[1].entered_line == 2 { 3 } else { 2 };
+            let school_line = d.visits[1].entered_line;
+            let because = &d.inert[0].because;
+            assert_eq!((because.line, because.by.as_str()), (school_line, "School"));
+            assert_eq!(because.did, Move::Escalated { from: "1".into() });
+            assert_eq!(clock::human_instant(&because.when), "Wed 11 Nov 2026 09:00");
+            let csc_line = if school_line == 2 { 3 } else { 2 };
             assert_eq!(d.inert[0].line, csc_line);
             states.push(d.visits.last().unwrap().entered);
         }
@@ -1531,10 +1541,12 @@ mod tests {
             let d = Dispute::fold(DisputeId::random().unwrap(), lines, gscb).unwrap();
             assert_eq!((d.state, d.stage), (State::Resolved, 1));
             assert_eq!(d.inert.len(), 1);
+            let because = &d.inert[0].because;
             assert_eq!(
-                d.inert[0].reason,
-                "Social care had already resolved the dispute at Wed 11 Nov 2026 10:00"
+                (because.by.as_str(), &because.did),
+                ("Social care", &Move::Resolved)
             );
+            assert_eq!(clock::human_instant(&because.when), "Wed 11 Nov 2026 10:00");
         }
     }
 

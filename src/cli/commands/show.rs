@@ -216,7 +216,7 @@ impl serde::Serialize for Lines<'_> {
                 .inert
                 .binary_search_by_key(&r.seq, |i| i.line)
                 .ok()
-                .map(|i| &self.dispute.inert[i].reason);
+                .map(|i| crate::render::timeline::inert_reason(&self.dispute.inert[i]));
             if corrected == r.when() && uncounted.is_none() && inert.is_none() {
                 seq.serialize_element(&r)?;
                 continue;
@@ -240,7 +240,7 @@ impl serde::Serialize for Lines<'_> {
                 // happened (`Inert`).
                 if let Some(reason) = inert {
                     obj.insert("inert".into(), true.into());
-                    obj.insert("inert_reason".into(), reason.clone().into());
+                    obj.insert("inert_reason".into(), reason.into());
                 }
             }
             seq.serialize_element(&v)?;
