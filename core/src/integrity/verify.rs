@@ -304,10 +304,24 @@ pub(crate) fn read_judged(
     id: &DisputeId,
     signers: Option<&Signers>,
 ) -> crate::error::Result<(crate::store::journal::Contents, Vec<BadLine>)> {
-    let mut lines = Streamed::new(signers, None);
+    let (contents, lines) = stream_judged(journals, id, signers, None)?;
+    Ok((contents, lines.bad))
+}
+
+/// Dispute `id`'s journal streamed through `Streamed` (each signature checked
+/// once, in batches, only what the fold needs of each line kept): the contents,
+/// and the judgement of every line. `read_judged` and `verify` both read this way.
+fn stream_judged<'s>(
+    journals: &dyn crate::store::repository::Repository,
+    id: &DisputeId,
+    signers: Option<&'s Signers>,
+    checkpoint_lines: Option<u64>,
+) -> crate::error::Result<(crate::store::journal::Contents, Streamed<'s>)> {
+    let mut lines = Streamed::new(signers, checkpoint_lines);
     let stream = journals.stream(id, &mut |r, raw| lines.line(r, raw))?;
     lines.flush();
-    Ok((stream.into_contents(lines.kept), lines.bad))
+    let kept = std::mem::take(&mut lines.kept);
+    Ok((stream.into_contents(kept), lines))
 }
 
 /// Group- or world-accessible places a record about a child should not be.
@@ -478,28 +492,26 @@ pub fn verify_loaded(
     // Streamed: a line at a time, its signature checked with the next few
     // hundred in batches, so a long journal is never held whole (only what the
     // fold needs of each line is kept).
-    let mut lines = Streamed::new(checks.signers.as_ref(), checks.entry(id).map(|e| e.lines));
-    let stream = session
-        .store
-        .journals()
-        .stream(id, &mut |r, raw| lines.line(r, raw));
-    let stream = match stream {
-        Ok(s) => s,
+    let read = stream_judged(
+        session.store.journals(),
+        id,
+        checks.signers.as_ref(),
+        checks.entry(id).map(|e| e.lines),
+    );
+    let (contents, lines) = match read {
+        Ok(read) => read,
         Err(e) => {
             fail(&mut report, &path, e);
             return (report, None);
         }
     };
-    lines.flush();
     let Streamed {
         check,
         bad,
-        kept,
         text_warnings,
         signed,
         ..
     } = lines;
-    let contents = stream.into_contents(kept);
     let suspect = contents.suspect_receipt();
     // A journal rewritten since a checkpoint may also fail to load (its opening
     // re-signed by a key not allowed): the checkpoint's finding says more.
