@@ -144,7 +144,8 @@ pub(crate) enum Command {
 
 impl Command {
     /// Commands that append to a journal: refused in a shared directory that needs
-    /// a newer escalate, and followed by a sync when `sync = auto`.
+    /// a newer escalate, and preceded by a receive and followed by a sync when
+    /// `sync = auto`.
     /// (Also what `datadir` counts as writing data.)
     fn records(&self) -> bool {
         matches!(
@@ -305,6 +306,18 @@ impl Ctx {
         })
     }
 
+    /// Read the data directory's calendar and signers again on next use: a
+    /// receive may have changed them. Notices about keys are said first.
+    fn forget_session(&mut self) {
+        if let Some(session) = self.session.take() {
+            for notice in session.keys.take_notices() {
+                if !self.quiet {
+                    self.ui.note(&command_error::key_notice_words(&notice));
+                }
+            }
+        }
+    }
+
     /// The user's own policies folder (in the config directory).
     pub(crate) fn user_policies(&self) -> &std::path::Path {
         &self.user_policies
@@ -351,12 +364,24 @@ impl Ctx {
 }
 
 /// Run a command; in a shared directory, a recording command is refused when the
-/// repository needs a newer escalate, and followed by a sync when `sync = auto`.
-fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
+/// repository needs a newer escalate, and with `sync = auto` it first receives
+/// the partnership's lines (deciding under them) and is followed by a sync.
+fn dispatch(mut command: Command, ctx: &mut Ctx) -> Result<Output> {
     let records = command.records();
     if records {
         escalate_core::share::check_writable(&ctx.root)?;
     }
+    if records && sync::is_auto(ctx) {
+        // What the user saw before the partnership's lines arrived: an
+        // escalation of a stage another agency has since left is refused, never
+        // carried on to the next stage.
+        if let Command::Escalate(args) = &mut command {
+            escalate::seen_before_receiving(args, ctx);
+        }
+        sync::before_recording(ctx);
+        ctx.forget_session();
+    }
+    let ctx = &*ctx;
     let output = run_command(command, ctx)?;
     if records {
         sync::after_recording(ctx);
@@ -440,7 +465,7 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
     let explicit_dir = cli.global.dir.is_some();
     let ui = Ui::detect(cli.global.color);
     say_readings(&ui, cli.global.quiet);
-    let ctx = match Ctx::new(cli.global, ui.clone()) {
+    let mut ctx = match Ctx::new(cli.global, ui.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
             ui.error(&e);
@@ -452,7 +477,7 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
     let creating = datadir::creating(&cli.command, &ctx);
     let result = match datadir::before(&cli.command, &ctx, explicit_dir) {
         Ok(Some(output)) => Ok(output),
-        Ok(None) => dispatch(cli.command, &ctx),
+        Ok(None) => dispatch(cli.command, &mut ctx),
         Err(e) => Err(e),
     };
     if creating && result.is_ok() && ctx.root.exists() {

@@ -795,6 +795,20 @@ impl Dispute {
         Ok(())
     }
 
+    /// The line that last left `stage` (escalated or resolved it, as the fold
+    /// decided: never an inert line) and the stage it went to, from the
+    /// journal's lines (`records`), to name who moved the dispute on.
+    pub(crate) fn left_by(&self, stage: u32) -> Option<(&Record, &Leaving)> {
+        let left = self
+            .visits
+            .iter()
+            .rev()
+            .filter(|v| v.stage == stage)
+            .find_map(|v| v.left.as_ref())?;
+        let r = self.records.iter().find(|r| r.seq == left.line)?;
+        Some((r, left))
+    }
+
     /// A copy of the state without the journal's lines (cheap to keep).
     pub(crate) fn clone_state(&self) -> Dispute {
         Dispute {
