@@ -371,6 +371,7 @@ fn dispatch(mut command: Command, ctx: &mut Ctx) -> Result<Output> {
     if records {
         escalate_core::share::check_writable(&ctx.root)?;
     }
+    let mut received = true;
     if records && sync::is_auto(ctx) {
         // What the user saw before the partnership's lines arrived: an
         // escalation of a stage another agency has since left is refused, never
@@ -378,12 +379,12 @@ fn dispatch(mut command: Command, ctx: &mut Ctx) -> Result<Output> {
         if let Command::Escalate(args) = &mut command {
             escalate::seen_before_receiving(args, ctx);
         }
-        sync::before_recording(ctx);
+        received = sync::before_recording(ctx);
         ctx.forget_session();
     }
     let ctx = &*ctx;
     let output = run_command(command, ctx)?;
-    if records {
+    if records && received {
         sync::after_recording(ctx);
     }
     Ok(output)

@@ -3,7 +3,7 @@
 //! before another agency's line that was already recorded (#26 item 4).
 
 use crate::converge::inert;
-use crate::support::sharing::{journals, lines_of, partnership, school_case, share};
+use crate::support::sharing::{git, journals, lines_of, partnership, school_case, share};
 use crate::support::Env;
 
 /// A school and social care sharing one dispute (opened Mon 9 Nov, discussed),
@@ -102,12 +102,54 @@ fn offline_the_command_records_here_and_says_it_could_not_reach_the_partnership(
     assert!(out.status.success(), "{err}");
     let said = err.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        said.contains("could not reach the partnership's repository to receive its latest lines"),
+        said.contains("not synced: could not reach the partnership's repository"),
         "{said}"
     );
-    assert!(said.contains("not synced"), "{said}");
+    // Said once: no second wait for the unreachable repository after recording.
+    assert_eq!(said.matches("not synced").count(), 1, "{said}");
     assert_eq!(lines_of(&school, &id).len(), before + 1);
     assert_eq!(school.json(&["show", &id])["stage"], 2);
+}
+
+#[test]
+fn a_receive_refused_for_what_the_partnership_holds_is_said_and_the_command_records_here() {
+    let (tmp, remote, mut school, _csc, id) = auto_partnership();
+    // A partner pushes, with plain git, a file escalate never shares.
+    let rogue = tmp.path().join("rogue");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "--quiet",
+            remote.to_str().unwrap(),
+            rogue.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(rogue.join("evil.txt"), "not escalate's\n").unwrap();
+    git(&rogue, &["add", "evil.txt"]);
+    git(&rogue, &["commit", "--quiet", "-m", "tidy up"]);
+    git(&rogue, &["push", "--quiet", "origin", "HEAD:main"]);
+
+    school.now("2026-11-10T09:00:00Z");
+    let before = lines_of(&school, &id).len();
+    let out = school
+        .cmd(&["discuss", &id, "--note", "recorded anyway"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let said = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        said.contains("not synced: the partnership's latest lines were not received")
+            && said.contains("evil.txt")
+            && said.contains("recorded here only"),
+        "{said}"
+    );
+    // Said once: no second attempt to sync after recording.
+    assert_eq!(said.matches("evil.txt").count(), 1, "{said}");
+    assert!(!said.contains("could not reach"), "{said}");
+    assert_eq!(lines_of(&school, &id).len(), before + 1);
+    assert!(!school.data().join("evil.txt").exists());
 }
 
 /// A school and social care sharing one dispute (opened Mon 9 Nov, discussed),

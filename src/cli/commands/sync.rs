@@ -102,9 +102,10 @@ pub(crate) fn is_auto(ctx: &Ctx) -> bool {
 /// lines (and send nothing yet), so that the command decides under what the
 /// partnership has already recorded. When that is not possible the command goes
 /// on here, and says so in one warning: offline, or the partnership's repository
-/// could not be reached (`ssh` gives up after 10 seconds, as the sync after does);
-/// or what was received was refused (a rewritten history, a damaged copy), which
-/// `escalate sync` then names in full. Returns whether anything was received.
+/// could not be reached (`ssh` gives up after 10 seconds); or what was received
+/// was refused (a rewritten history, a damaged copy), which `escalate sync` then
+/// names in full. Returns whether the receive worked: when it did not, the sync
+/// after recording is not tried (it would fail the same way, and wait again).
 pub(crate) fn before_recording(ctx: &Ctx) -> bool {
     let done =
         identity(ctx).and_then(|id| escalate_core::share::sync::receive(ctx.session()?, &id));
@@ -122,17 +123,17 @@ pub(crate) fn before_recording(ctx: &Ctx) -> bool {
                     n.dispute
                 ));
             }
-            o.received > 0 || !o.calendar_moved.is_empty()
+            true
         }
         Err(e) if offline(&e) => {
             ctx.ui.warn(&format!(
-                "could not reach the partnership's repository to receive its latest lines, so this is decided and recorded here without them; `escalate sync` sends it when the partnership can be reached ({e})"
+                "not synced: could not reach the partnership's repository, so this is decided and recorded here only, without the partnership's latest lines; the next `escalate sync` that reaches it sends it ({e})"
             ));
             false
         }
         Err(e) => {
             ctx.ui.warn(&format!(
-                "the partnership's latest lines were not received ({e}), so this is decided and recorded here without them; run `escalate sync` to see why in full"
+                "not synced: the partnership's latest lines were not received ({e}), so this is decided and recorded here only, without them; `escalate sync` says why in full and what to do"
             ));
             false
         }
