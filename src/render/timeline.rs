@@ -444,8 +444,9 @@ pub(crate) fn inert_reason(inert: &escalate_core::domain::dispute::Inert) -> Str
 
 /// Why a line is marked backdated, in words: "recorded Fri 13 Nov 2026 16:00,
 /// after Chris (team manager)'s escalation of stage 1 (line 3, recorded Thu 12
-/// Nov 2026 09:00), but says it happened Wed 11 Nov 2026 09:00" (`show` and
-/// `show --json` both say this).
+/// Nov 2026 09:00), but says it happened Wed 11 Nov 2026 09:00", or "corrected
+/// ... (line 5), after ..., to say it happened ..." when a correction gave it
+/// that time (`show` and `show --json` both say this).
 pub(crate) fn backdated_reason(b: &escalate_core::domain::dispute::Backdated) -> String {
     use escalate_core::domain::dispute::Move;
     let what = match &b.did {
@@ -454,14 +455,24 @@ pub(crate) fn backdated_reason(b: &escalate_core::domain::dispute::Backdated) ->
         Move::Reopened => "reopening".to_owned(),
         Move::Agreed { stage } => format!("date for stage {stage}"),
     };
-    format!(
-        "recorded {}, after {}'s {what} (line {}, recorded {}), but says it happened {}",
-        human_instant(&b.recorded),
+    let after = format!(
+        "after {}'s {what} (line {}, recorded {})",
         b.by,
         b.overtook,
-        human_instant(&b.when),
-        human_instant(&b.claims)
-    )
+        human_instant(&b.when)
+    );
+    match b.corrected_by {
+        Some(c) => format!(
+            "corrected {} (line {c}), {after}, to say it happened {}",
+            human_instant(&b.recorded),
+            human_instant(&b.claims)
+        ),
+        None => format!(
+            "recorded {}, {after}, but says it happened {}",
+            human_instant(&b.recorded),
+            human_instant(&b.claims)
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -293,15 +293,21 @@ pub enum Move {
 /// fold, where it can win a conflict only by the earlier time it claims. Shown,
 /// never hidden, so no one wins a conflict silently by writing an earlier time.
 /// A line recorded offline before the other, and synced after it, is not
-/// backdated: it was recorded first. Decided by the fold; never written.
+/// backdated: it was recorded first. A correction that moves a line's time to
+/// before such a line makes it backdated as of the correction. Decided by the
+/// fold; never written.
 ///
 /// "Someone else" is another `by`: a line names who recorded it, not their
 /// agency, so two colleagues' lines count as two recorders'.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Backdated {
     pub line: u64,
-    /// When the line was recorded (`at`).
+    /// When the claim was recorded: the line's `at`, or its correction's.
     pub recorded: Instant,
+    /// The correction (`amend --happened`) that gave the line the time it
+    /// claims, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected_by: Option<u64>,
     /// When it says it happened (its corrected time, if corrected).
     pub claims: Instant,
     /// The line it came before.
@@ -340,20 +346,37 @@ fn backdated(sorted: &[&Record], corrections: &[Correction], policy: &Policy) ->
         .enumerate()
         .filter_map(|(i, r)| Some((i, *r, moves(r, policy)?)))
         .collect();
+    let by_seq: std::collections::HashMap<u64, &Record> =
+        sorted.iter().map(|r| (r.seq, *r)).collect();
     let mut out = Vec::new();
     for (i, t) in sorted.iter().enumerate() {
         if moves(t, policy).is_none() && !matches!(t.event, Event::Discussed { .. }) {
             continue;
         }
-        // Later in the fold but earlier in the journal and recorded earlier:
-        // `t` claims a time before a line it came after.
+        // A correction (`amend --happened`) that gave `t` its time.
+        let correction = corrections
+            .binary_search_by_key(&t.seq, |c| c.line)
+            .ok()
+            .and_then(|c| by_seq.get(&corrections[c].by).copied());
+        // Later in the fold, but earlier in the journal and recorded before the
+        // claim that put `t` first, by someone else: `t`'s own time, if that
+        // alone puts it first, else its correction's.
+        let claimed_before =
+            |o: &Record, claim: &Record| o.seq < claim.seq && o.at < claim.at && o.by != claim.by;
         let overtaken = movers
             .iter()
-            .find(|(j, o, _)| *j > i && o.seq < t.seq && o.at < t.at && o.by != t.by);
-        if let Some((_, o, did)) = overtaken {
+            .filter(|(j, ..)| *j > i)
+            .find_map(|(_, o, did)| {
+                let own_time_first =
+                    correction.is_none() || order_key(t, &[]) < order_key(o, corrections);
+                let claim = if own_time_first { *t } else { correction? };
+                claimed_before(o, claim).then_some((o, did, claim))
+            });
+        if let Some((o, did, claim)) = overtaken {
             out.push(Backdated {
                 line: t.seq,
-                recorded: t.at,
+                recorded: claim.at,
+                corrected_by: (claim.seq != t.seq).then_some(claim.seq),
                 claims: order_key(t, corrections).0,
                 overtook: o.seq,
                 by: o.by.clone(),
@@ -1682,9 +1705,8 @@ mod tests {
         assert_eq!(b.claims, claimed);
         assert_eq!(clock::human_instant(&b.recorded), "Fri 13 Nov 2026 16:00");
         assert_eq!(b.did, Move::Escalated { from: "1".into() });
-        // Recorded Wednesday (offline), arriving after: not backdated. Nor is a
-        // line of the same recorder's, nor a notification.
-        let honest = by(3, "School", "2026-11-11 09:00", escalated(1));
+        // Not backdated: a line of the same recorder's, a notification (and,
+        // below, one recorded Wednesday offline and arriving after).
         let own = Record {
             happened: Some(claimed),
             ..by(3, "Social care", "2026-11-13 16:00", escalated(1))
@@ -1702,6 +1724,52 @@ mod tests {
                 },
             )
         };
+        // A correction that moves an honest line before social care's, made
+        // after social care's line was recorded: backdated as of the correction.
+        let correcting = |line: u64, at: &str, happened: &str| {
+            by(
+                4,
+                "School",
+                at,
+                Event::Amended {
+                    event: line,
+                    note: "n".into(),
+                    event_happened: Some(clock::parse_instant(happened).unwrap()),
+                },
+            )
+        };
+        let late = by(3, "School", "2026-11-12 10:00", escalated(1));
+        let d = Dispute::fold(
+            DisputeId::random().unwrap(),
+            vec![
+                opening.clone(),
+                csc.clone(),
+                late,
+                correcting(3, "2026-11-13 16:00", "2026-11-11 09:00"),
+            ],
+            gscb,
+        );
+        let d = d.unwrap();
+        assert_eq!(d.backdated.len(), 1, "{:?}", d.backdated);
+        assert_eq!(
+            (d.backdated[0].line, d.backdated[0].corrected_by),
+            (3, Some(4))
+        );
+        // Already first by its own honest time, a correction moving it earlier
+        // still is not what put it first.
+        let honest = by(3, "School", "2026-11-11 09:00", escalated(1));
+        let d = Dispute::fold(
+            DisputeId::random().unwrap(),
+            vec![
+                opening.clone(),
+                csc.clone(),
+                honest.clone(),
+                correcting(3, "2026-11-13 16:00", "2026-11-10 09:00"),
+            ],
+            gscb,
+        )
+        .unwrap();
+        assert!(d.backdated.is_empty(), "{:?}", d.backdated);
         for third in [honest, own, note] {
             let d = Dispute::fold(
                 DisputeId::random().unwrap(),
