@@ -248,3 +248,41 @@ fn a_line_recorded_offline_before_the_other_and_synced_after_is_not_backdated() 
         assert!(!text.contains("BACKDATED"), "{text}");
     }
 }
+
+#[test]
+fn a_correction_that_puts_a_line_before_one_already_recorded_is_marked_backdated() {
+    let (_tmp, mut school, mut csc, id) = shared_case();
+    csc.now("2026-11-12T09:00:00Z");
+    csc.ok(&["escalate", &id, "--reason", "csc-escalation"]);
+    csc.ok(&["sync"]);
+    // Offline, the school escalates after social care, then on Friday
+    // corrects when its escalation happened, to before social care's; then it
+    // syncs.
+    school.now("2026-11-12T10:00:00Z");
+    school.ok(&["escalate", &id, "--reason", "school-escalation"]);
+    let shown = school.json(&["show", &id]);
+    let line = event_with(&shown, "school-escalation")["seq"].clone();
+    school.now("2026-11-13T16:00:00Z");
+    school.ok(&[
+        "amend",
+        &id,
+        "--event",
+        &line.to_string(),
+        "--happened",
+        "2026-11-11 09:00",
+        "--note",
+        "school-correction",
+    ]);
+    school.ok(&["sync"]);
+    let shown = school.json(&["show", &id]);
+    let correction = event_with(&shown, "school-correction")["seq"].clone();
+    let school_line = event_with(&shown, "school-escalation");
+    assert!(school_line.get("inert").is_none(), "{shown:#}");
+    assert_eq!(event_with(&shown, "csc-escalation")["inert"], true);
+    let words = format!(
+        "corrected Fri 13 Nov 2026 16:00 (line {correction}), after Chris (team manager)'s escalation of stage 1 (line 3, recorded Thu 12 Nov 2026 09:00), to say it happened Wed 11 Nov 2026 09:00"
+    );
+    assert_eq!(school_line["backdated_reason"], words.as_str(), "{shown:#}");
+    let text = school.ok(&["show", &id]);
+    assert!(text.contains(&format!("BACKDATED: {words}")), "{text}");
+}
