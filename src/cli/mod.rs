@@ -306,16 +306,25 @@ impl Ctx {
         })
     }
 
-    /// Read the data directory's calendar and signers again on next use: a
-    /// receive may have changed them. Notices about keys are said first.
-    fn forget_session(&mut self) {
-        if let Some(session) = self.session.take() {
-            for notice in session.keys.take_notices() {
-                if !self.quiet {
-                    self.ui.note(&command_error::key_notice_words(&notice));
-                }
+    /// Read the data directory's calendar and signers file again: a receive may
+    /// have brought new ones. (The settings and the user's policies are the
+    /// user's, not the partnership's, and are kept, so that a warning about a
+    /// broken policy file is said once.) Notices about keys are said first.
+    fn refresh_session(&mut self) -> Result<()> {
+        let Some(session) = self.session.get_mut() else {
+            return Ok(());
+        };
+        for notice in session.keys.take_notices() {
+            if !self.quiet {
+                self.ui.note(&command_error::key_notice_words(&notice));
             }
         }
+        session.calendars = escalate_core::store::calendar::Calendars::load(session.store.root())?;
+        session.keys = escalate_core::integrity::signing::Keyring::new(
+            self.key_dir.clone(),
+            self.root.clone(),
+        );
+        Ok(())
     }
 
     /// The user's own policies folder (in the config directory).
@@ -380,7 +389,7 @@ fn dispatch(mut command: Command, ctx: &mut Ctx) -> Result<Output> {
             escalate::seen_before_receiving(args, ctx);
         }
         received = sync::before_recording(ctx);
-        ctx.forget_session();
+        ctx.refresh_session()?;
     }
     let ctx = &*ctx;
     let output = run_command(command, ctx)?;

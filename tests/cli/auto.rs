@@ -88,6 +88,22 @@ fn a_line_recorded_online_is_decided_under_the_partnerships_lines_and_never_iner
 }
 
 #[test]
+fn a_recording_command_that_receives_first_says_its_warnings_once() {
+    let (_tmp, _remote, mut school, _csc, id) = auto_partnership();
+    let policies = school.config().join("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    std::fs::write(policies.join("broken.toml"), "not a policy [").unwrap();
+    school.now("2026-11-10T09:00:00Z");
+    let out = school
+        .cmd(&["discuss", &id, "--note", "n"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.matches("is not used").count(), 1, "{err}");
+}
+
+#[test]
 fn offline_the_command_records_here_and_says_it_could_not_reach_the_partnership() {
     let (tmp, remote, mut school, _csc, id) = auto_partnership();
     let away = tmp.path().join("away.git");
