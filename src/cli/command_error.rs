@@ -67,7 +67,7 @@ pub(crate) fn hint_words(hint: &Hint) -> String {
         Hint::TypeMoreOfId => "Type more of the ID.".into(),
         Hint::IdShape => "Dispute IDs are 10 letters and digits, e.g. 7K3M9QXA2B. Run `escalate status --all` to list them.".into(),
         Hint::WriteYearSetting => "Write `year = \"financial\"` (April to March) or `year = \"calendar\"` in it.".into(),
-        Hint::SyncSettingValues => "`escalate config set sync auto` syncs after every recording command; `manual` only when you run `escalate sync`.".into(),
+        Hint::SyncSettingValues => "`escalate config set sync auto` receives the partnership's lines before, and syncs after, every recording command; `manual` only when you run `escalate sync`.".into(),
         Hint::KnownSettings { settings } => format!(
             "Settings: {}.",
             settings

@@ -144,7 +144,8 @@ pub(crate) enum Command {
 
 impl Command {
     /// Commands that append to a journal: refused in a shared directory that needs
-    /// a newer escalate, and followed by a sync when `sync = auto`.
+    /// a newer escalate, and preceded by a receive and followed by a sync when
+    /// `sync = auto`.
     /// (Also what `datadir` counts as writing data.)
     fn records(&self) -> bool {
         matches!(
@@ -305,6 +306,27 @@ impl Ctx {
         })
     }
 
+    /// Read the data directory's calendar and signers file again: a receive may
+    /// have brought new ones. (The settings and the user's policies are the
+    /// user's, not the partnership's, and are kept, so that a warning about a
+    /// broken policy file is said once.) Notices about keys are said first.
+    fn refresh_session(&mut self) -> Result<()> {
+        let Some(session) = self.session.get_mut() else {
+            return Ok(());
+        };
+        for notice in session.keys.take_notices() {
+            if !self.quiet {
+                self.ui.note(&command_error::key_notice_words(&notice));
+            }
+        }
+        session.calendars = escalate_core::store::calendar::Calendars::load(session.store.root())?;
+        session.keys = escalate_core::integrity::signing::Keyring::new(
+            self.key_dir.clone(),
+            self.root.clone(),
+        );
+        Ok(())
+    }
+
     /// The user's own policies folder (in the config directory).
     pub(crate) fn user_policies(&self) -> &std::path::Path {
         &self.user_policies
@@ -351,14 +373,27 @@ impl Ctx {
 }
 
 /// Run a command; in a shared directory, a recording command is refused when the
-/// repository needs a newer escalate, and followed by a sync when `sync = auto`.
-fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
+/// repository needs a newer escalate, and with `sync = auto` it first receives
+/// the partnership's lines (deciding under them) and is followed by a sync.
+fn dispatch(mut command: Command, ctx: &mut Ctx) -> Result<Output> {
     let records = command.records();
     if records {
         escalate_core::share::check_writable(&ctx.root)?;
     }
+    let mut received = true;
+    if records && sync::is_auto(ctx) {
+        // What the user saw before the partnership's lines arrived: an
+        // escalation of a stage another agency has since left is refused, never
+        // carried on to the next stage.
+        if let Command::Escalate(args) = &mut command {
+            escalate::seen_before_receiving(args, ctx);
+        }
+        received = sync::before_recording(ctx);
+        ctx.refresh_session()?;
+    }
+    let ctx = &*ctx;
     let output = run_command(command, ctx)?;
-    if records {
+    if records && received {
         sync::after_recording(ctx);
     }
     Ok(output)
@@ -440,7 +475,7 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
     let explicit_dir = cli.global.dir.is_some();
     let ui = Ui::detect(cli.global.color);
     say_readings(&ui, cli.global.quiet);
-    let ctx = match Ctx::new(cli.global, ui.clone()) {
+    let mut ctx = match Ctx::new(cli.global, ui.clone()) {
         Ok(ctx) => ctx,
         Err(e) => {
             ui.error(&e);
@@ -452,7 +487,7 @@ pub(crate) fn main(mut cli: Cli) -> i32 {
     let creating = datadir::creating(&cli.command, &ctx);
     let result = match datadir::before(&cli.command, &ctx, explicit_dir) {
         Ok(Some(output)) => Ok(output),
-        Ok(None) => dispatch(cli.command, &ctx),
+        Ok(None) => dispatch(cli.command, &mut ctx),
         Err(e) => Err(e),
     };
     if creating && result.is_ok() && ctx.root.exists() {

@@ -162,6 +162,8 @@ pub(crate) struct Timeline<'a> {
     uncounted: &'a [escalate_core::domain::dispute::Uncounted],
     /// The lines the policy would not have allowed when they happened, with why.
     inert: &'a [escalate_core::domain::dispute::Inert],
+    /// The lines that claim a time before another's line recorded before them.
+    backdated: &'a [escalate_core::domain::dispute::Backdated],
     met: HashMap<u64, &'a ObligationState>,
     corrected: CorrectedTimes,
     /// Each event on one line (piped output), not continued under itself.
@@ -195,6 +197,7 @@ impl<'a> Timeline<'a> {
             policy,
             uncounted: &d.uncounted,
             inert: &d.inert,
+            backdated: &d.backdated,
             met,
             corrected: CorrectedTimes::of(d),
             flat: false,
@@ -265,6 +268,13 @@ impl<'a> Timeline<'a> {
                 out,
                 "     DID NOT COUNT: {}; nothing above or in any figure comes from this line",
                 one_line(&inert_reason(&self.inert[i]))
+            );
+        }
+        if let Ok(i) = self.backdated.binary_search_by_key(&r.seq, |b| b.line) {
+            let _ = writeln!(
+                out,
+                "     BACKDATED: {}",
+                one_line(&backdated_reason(&self.backdated[i]))
             );
         }
         for a in corrections {
@@ -422,6 +432,7 @@ pub(crate) fn inert_reason(inert: &escalate_core::domain::dispute::Inert) -> Str
         Move::Escalated { from } => format!("escalated stage {from}"),
         Move::Resolved => "resolved the dispute".to_owned(),
         Move::Reopened => "reopened the dispute".to_owned(),
+        Move::Agreed { stage } => format!("set the date of stage {stage}"),
     };
     format!(
         "{} had already {did} at {} (line {})",
@@ -429,6 +440,39 @@ pub(crate) fn inert_reason(inert: &escalate_core::domain::dispute::Inert) -> Str
         human_instant(&b.when),
         b.line
     )
+}
+
+/// Why a line is marked backdated, in words: "recorded Fri 13 Nov 2026 16:00,
+/// after Chris (team manager)'s escalation of stage 1 (line 3, recorded Thu 12
+/// Nov 2026 09:00), but says it happened Wed 11 Nov 2026 09:00", or "corrected
+/// ... (line 5), after ..., to say it happened ..." when a correction gave it
+/// that time (`show` and `show --json` both say this).
+pub(crate) fn backdated_reason(b: &escalate_core::domain::dispute::Backdated) -> String {
+    use escalate_core::domain::dispute::Move;
+    let what = match &b.did {
+        Move::Escalated { from } => format!("escalation of stage {from}"),
+        Move::Resolved => "resolution".to_owned(),
+        Move::Reopened => "reopening".to_owned(),
+        Move::Agreed { stage } => format!("date for stage {stage}"),
+    };
+    let after = format!(
+        "after {}'s {what} (line {}, recorded {})",
+        b.by,
+        b.overtook,
+        human_instant(&b.when)
+    );
+    match b.corrected_by {
+        Some(c) => format!(
+            "corrected {} (line {c}), {after}, to say it happened {}",
+            human_instant(&b.recorded),
+            human_instant(&b.claims)
+        ),
+        None => format!(
+            "recorded {}, {after}, but says it happened {}",
+            human_instant(&b.recorded),
+            human_instant(&b.claims)
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod agree;
 mod amend;
 mod architecture;
 mod attacks;
+mod auto;
 mod calendar;
 mod completions;
 mod config;

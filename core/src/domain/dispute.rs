@@ -190,6 +190,10 @@ pub struct Dispute {
     /// dispute stood when they happened (see `Inert`), in line order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inert: Vec<Inert>,
+    /// Lines that say they happened before another recorder's line that moved
+    /// the dispute and had already been recorded (see `Backdated`), in line order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backdated: Vec<Backdated>,
     /// The line that last decided where the dispute stands (escalated, resolved
     /// or reopened it), to name it when a later line could not count.
     #[serde(skip)]
@@ -277,6 +281,112 @@ pub enum Move {
     },
     Resolved,
     Reopened,
+    /// Set the date of the stage with this label (`agree`).
+    Agreed {
+        stage: String,
+    },
+}
+
+/// A line that says it happened before a line of someone else's that moves the
+/// dispute (escalated, resolved, reopened, set a stage's date) and that had been
+/// recorded, and had arrived in this journal, before it: it comes first in the
+/// fold, where it can win a conflict only by the earlier time it claims. Shown,
+/// never hidden, so no one wins a conflict silently by writing an earlier time.
+/// A line recorded offline before the other, and synced after it, is not
+/// backdated: it was recorded first. A correction that moves a line's time to
+/// before such a line makes it backdated as of the correction. Decided by the
+/// fold; never written.
+///
+/// "Someone else" is another `by`: a line names who recorded it, not their
+/// agency, so two colleagues' lines count as two recorders'.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backdated {
+    pub line: u64,
+    /// When the claim was recorded: the line's `at`, or its correction's.
+    pub recorded: Instant,
+    /// The correction (`amend --happened`) that gave the line the time it
+    /// claims, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected_by: Option<u64>,
+    /// When it says it happened (its corrected time, if corrected).
+    pub claims: Instant,
+    /// The line it came before.
+    pub overtook: u64,
+    /// Who recorded that line, and what it did.
+    pub by: String,
+    pub did: Move,
+    /// When that line was recorded (`at`).
+    pub when: Instant,
+}
+
+/// What `r` does that moves a dispute (for `Backdated`), if anything.
+fn moves(r: &Record, policy: &Policy) -> Option<Move> {
+    match &r.event {
+        Event::Escalated { from_stage, .. } => Some(Move::Escalated {
+            from: policy.label(*from_stage),
+        }),
+        Event::Resolved { .. } => Some(Move::Resolved),
+        Event::Reopened { .. } => Some(Move::Reopened),
+        Event::DueAgreed { stage, .. } => Some(Move::Agreed {
+            stage: policy.label(*stage),
+        }),
+        _ => None,
+    }
+}
+
+/// The backdated lines among `sorted` (every line but the opening, in the order
+/// events are folded). A line that only notes something (a notification, a fact,
+/// a correction) is never marked: only one that moves the dispute or is bound to
+/// its stage (a discussion), which an earlier time can make count where it would
+/// not have. The line overtaken may be inert: often because of the backdated
+/// line itself.
+fn backdated(sorted: &[&Record], corrections: &[Correction], policy: &Policy) -> Vec<Backdated> {
+    let movers: Vec<(usize, &Record, Move)> = sorted
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((i, *r, moves(r, policy)?)))
+        .collect();
+    let by_seq: std::collections::HashMap<u64, &Record> =
+        sorted.iter().map(|r| (r.seq, *r)).collect();
+    let mut out = Vec::new();
+    for (i, t) in sorted.iter().enumerate() {
+        if moves(t, policy).is_none() && !matches!(t.event, Event::Discussed { .. }) {
+            continue;
+        }
+        // A correction (`amend --happened`) that gave `t` its time.
+        let correction = corrections
+            .binary_search_by_key(&t.seq, |c| c.line)
+            .ok()
+            .and_then(|c| by_seq.get(&corrections[c].by).copied());
+        // Later in the fold, but earlier in the journal and recorded before the
+        // claim that put `t` first, by someone else: `t`'s own time, if that
+        // alone puts it first, else its correction's.
+        let claimed_before =
+            |o: &Record, claim: &Record| o.seq < claim.seq && o.at < claim.at && o.by != claim.by;
+        let overtaken = movers
+            .iter()
+            .filter(|(j, ..)| *j > i)
+            .find_map(|(_, o, did)| {
+                let own_time_first =
+                    correction.is_none() || order_key(t, &[]) < order_key(o, corrections);
+                let claim = if own_time_first { *t } else { correction? };
+                claimed_before(o, claim).then_some((o, did, claim))
+            });
+        if let Some((o, did, claim)) = overtaken {
+            out.push(Backdated {
+                line: t.seq,
+                recorded: claim.at,
+                corrected_by: (claim.seq != t.seq).then_some(claim.seq),
+                claims: order_key(t, corrections).0,
+                overtook: o.seq,
+                by: o.by.clone(),
+                did: did.clone(),
+                when: o.at,
+            });
+        }
+    }
+    out.sort_by_key(|b| b.line);
+    out
 }
 
 /// The order events are folded in: when they happened (corrected times
@@ -397,10 +507,15 @@ impl Dispute {
         let mut d = Dispute::start(id, &records[0], opened, corrections, policy);
         let mut rest: Vec<&Record> = records[1..].iter().collect();
         rest.sort_by_cached_key(|r| order_key(r, &d.corrections));
-        for r in rest {
+        for r in &rest {
             d.step(r, policy)?;
         }
         d.inert.sort_by_key(|i| i.line);
+        // Only a line folded before one that came before it in the journal can
+        // be backdated; a journal in the order its events happened has none.
+        if rest.windows(2).any(|w| w[0].seq > w[1].seq) {
+            d.backdated = backdated(&rest, &d.corrections, policy);
+        }
         d.events = records.len();
         d.records = records;
         Ok(d)
@@ -516,6 +631,7 @@ impl Dispute {
             events: 0,
             uncounted: Vec::new(),
             inert: Vec::new(),
+            backdated: Vec::new(),
             decided: None,
             records: Vec::new(),
         }
@@ -795,6 +911,20 @@ impl Dispute {
         Ok(())
     }
 
+    /// The line that last left `stage` (escalated or resolved it, as the fold
+    /// decided: never an inert line) and the stage it went to, from the
+    /// journal's lines (`records`), to name who moved the dispute on.
+    pub(crate) fn left_by(&self, stage: u32) -> Option<(&Record, &Leaving)> {
+        let left = self
+            .visits
+            .iter()
+            .rev()
+            .filter(|v| v.stage == stage)
+            .find_map(|v| v.left.as_ref())?;
+        let r = self.records.iter().find(|r| r.seq == left.line)?;
+        Some((r, left))
+    }
+
     /// A copy of the state without the journal's lines (cheap to keep).
     pub(crate) fn clone_state(&self) -> Dispute {
         Dispute {
@@ -817,6 +947,7 @@ impl Dispute {
             events: self.events,
             uncounted: self.uncounted.clone(),
             inert: self.inert.clone(),
+            backdated: self.backdated.clone(),
             decided: self.decided.clone(),
             records: Vec::new(),
         }
@@ -1547,6 +1678,106 @@ mod tests {
                 ("Social care", &Move::Resolved)
             );
             assert_eq!(clock::human_instant(&because.when), "Wed 11 Nov 2026 10:00");
+        }
+    }
+
+    #[test]
+    fn a_line_that_claims_a_time_before_a_line_recorded_before_it_is_backdated() {
+        let catalogue = Catalogue::builtin();
+        let gscb = &catalogue.get("gscb").unwrap().policy;
+        let opening = line(1, "2026-11-09 09:00", Event::Opened(opened(1)));
+        let csc = by(2, "Social care", "2026-11-12 09:00", escalated(1));
+        // Recorded Friday, saying Wednesday.
+        let claimed = clock::parse_instant("2026-11-11 09:00").unwrap();
+        let backdated = Record {
+            happened: Some(claimed),
+            ..by(3, "School", "2026-11-13 16:00", escalated(1))
+        };
+        let d = Dispute::fold(
+            DisputeId::random().unwrap(),
+            vec![opening.clone(), csc.clone(), backdated],
+            gscb,
+        )
+        .unwrap();
+        assert_eq!(d.backdated.len(), 1, "{:?}", d.backdated);
+        let b = &d.backdated[0];
+        assert_eq!((b.line, b.overtook, b.by.as_str()), (3, 2, "Social care"));
+        assert_eq!(b.claims, claimed);
+        assert_eq!(clock::human_instant(&b.recorded), "Fri 13 Nov 2026 16:00");
+        assert_eq!(b.did, Move::Escalated { from: "1".into() });
+        // Not backdated: a line of the same recorder's, a notification (and,
+        // below, one recorded Wednesday offline and arriving after).
+        let own = Record {
+            happened: Some(claimed),
+            ..by(3, "Social care", "2026-11-13 16:00", escalated(1))
+        };
+        let note = Record {
+            happened: Some(claimed),
+            ..by(
+                3,
+                "School",
+                "2026-11-13 16:00",
+                Event::Notified {
+                    who: "w".into(),
+                    obligation: None,
+                    note: None,
+                },
+            )
+        };
+        // A correction that moves an honest line before social care's, made
+        // after social care's line was recorded: backdated as of the correction.
+        let correcting = |line: u64, at: &str, happened: &str| {
+            by(
+                4,
+                "School",
+                at,
+                Event::Amended {
+                    event: line,
+                    note: "n".into(),
+                    event_happened: Some(clock::parse_instant(happened).unwrap()),
+                },
+            )
+        };
+        let late = by(3, "School", "2026-11-12 10:00", escalated(1));
+        let d = Dispute::fold(
+            DisputeId::random().unwrap(),
+            vec![
+                opening.clone(),
+                csc.clone(),
+                late,
+                correcting(3, "2026-11-13 16:00", "2026-11-11 09:00"),
+            ],
+            gscb,
+        );
+        let d = d.unwrap();
+        assert_eq!(d.backdated.len(), 1, "{:?}", d.backdated);
+        assert_eq!(
+            (d.backdated[0].line, d.backdated[0].corrected_by),
+            (3, Some(4))
+        );
+        // Already first by its own honest time, a correction moving it earlier
+        // still is not what put it first.
+        let honest = by(3, "School", "2026-11-11 09:00", escalated(1));
+        let d = Dispute::fold(
+            DisputeId::random().unwrap(),
+            vec![
+                opening.clone(),
+                csc.clone(),
+                honest.clone(),
+                correcting(3, "2026-11-13 16:00", "2026-11-10 09:00"),
+            ],
+            gscb,
+        )
+        .unwrap();
+        assert!(d.backdated.is_empty(), "{:?}", d.backdated);
+        for third in [honest, own, note] {
+            let d = Dispute::fold(
+                DisputeId::random().unwrap(),
+                vec![opening.clone(), csc.clone(), third],
+                gscb,
+            )
+            .unwrap();
+            assert!(d.backdated.is_empty(), "{:?}", d.backdated);
         }
     }
 

@@ -303,23 +303,24 @@ pub(crate) fn effects(event: &Event, s: &Situation) -> Result<Effects> {
 }
 
 /// The refusal of an escalation from stage `from` when the dispute is no longer
-/// there: who moved it on, and when (two people escalating at once).
+/// there: who moved it on, and when (two people escalating at once, or another
+/// agency's line received just before recording), naming the line that left
+/// the stage as the fold decided it (an inert escalation later in the journal
+/// moved nothing).
 fn moved_on(d: &Dispute, p: &Policy, from: u32) -> Error {
-    let last = d.records.iter().rev().find(|r| {
-        matches!(
-            r.event,
-            Event::Escalated { .. } | Event::Resolved { .. } | Event::Reopened { .. }
-        )
-    });
-    let what = match last.map(|r| (&r.event, r)) {
-        Some((Event::Escalated { to_stage, .. }, r)) => format!(
-            "dispute {} was already escalated to stage {} by {} at {}",
+    let what = match d.left_by(from) {
+        Some((r, left)) => format!(
+            "dispute {} was already {} by {} at {} (line {})",
             d.id,
-            p.label(*to_stage),
+            match left.to {
+                Some(to) => format!("escalated to stage {}", p.label(to)),
+                None => format!("resolved at stage {}", p.label(from)),
+            },
             r.by,
-            clock::human_instant(&r.happened.unwrap_or(r.at))
+            clock::human_instant(&left.at),
+            left.line
         ),
-        _ => format!(
+        None => format!(
             "dispute {} moved from stage {} to stage {}",
             d.id,
             p.label(from),

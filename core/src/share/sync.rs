@@ -71,6 +71,14 @@ pub fn sync(session: &Session, identity: &Identity, unattended: bool) -> Result<
     run(session, identity, unattended, Owned::Checked)
 }
 
+/// Receive the partnership's lines and send nothing (`sync = auto`, before a
+/// recording command decides): the same fetch, checks and integration as `sync`,
+/// stopping where a sync whose push failed stops, so the next sync sends what is
+/// recorded here. Never waits for a person.
+pub fn receive(session: &Session, identity: &Identity) -> Result<Outcome> {
+    run(session, identity, true, Owned::Received)
+}
+
 /// `escalate share repair`: a sync that puts escalate's own versions of its
 /// repository files (`.gitignore`, `.gitattributes`, the repository file) back
 /// where the partnership's copy holds others, and sends them.
@@ -84,6 +92,8 @@ pub fn repair(session: &Session, identity: &Identity) -> Result<Outcome> {
 enum Owned {
     Checked,
     Repaired,
+    /// As `Checked`, and nothing is sent (`receive`).
+    Received,
 }
 
 fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -> Result<Outcome> {
@@ -125,6 +135,13 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
         let paths = changed_paths(&g, synced.as_deref(), fetched.as_deref(), owned)?;
         let threes = read_threes(&g, &paths, synced.as_deref(), fetched.as_deref())?;
         let mut results = integrate_all(session, &g, &threes, &mut outcome)?;
+        if owned == Owned::Received {
+            if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
+                set_base(&g, f)?;
+            }
+            outcome.commit = fetched;
+            return Ok(outcome);
+        }
         // --- witness (issue #25 item 9): this member's signed line saying it saw
         // the partnership's head; it goes into this sync's commit. ---
         if let Some(w) = super::witness::record(

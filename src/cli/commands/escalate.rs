@@ -43,6 +43,20 @@ pub(crate) struct EscalateArgs {
     /// Do not ask for confirmation on a terminal
     #[arg(long, short)]
     pub yes: bool,
+    /// The stage the dispute was at here before `sync = auto` received the
+    /// partnership's lines: the stage the user means to escalate.
+    #[arg(skip)]
+    pub seen_stage: Option<u32>,
+}
+
+/// Before the partnership's lines are received (`sync = auto`): the stage the
+/// user sees, and so escalates from. A dispute not here yet, or that cannot be
+/// read, is left to the command to judge after receiving.
+pub(crate) fn seen_before_receiving(args: &mut EscalateArgs, ctx: &Ctx) {
+    let seen = ctx
+        .session()
+        .and_then(|s| s.load(&s.store.resolve(&args.id)?));
+    args.seen_stage = seen.ok().map(|l| l.dispute.stage);
 }
 
 pub(crate) fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
@@ -72,7 +86,7 @@ pub(crate) fn run(args: EscalateArgs, ctx: &Ctx) -> Result<Output> {
             due: args.due,
             to,
             role: role.clone(),
-            from: Some(seen.dispute.stage),
+            from: Some(args.seen_stage.unwrap_or(seen.dispute.stage)),
         })
     };
     // --urgent: the immediate-harm fact, then the escalation planned under it;

@@ -217,7 +217,17 @@ impl serde::Serialize for Lines<'_> {
                 .binary_search_by_key(&r.seq, |i| i.line)
                 .ok()
                 .map(|i| crate::render::timeline::inert_reason(&self.dispute.inert[i]));
-            if corrected == r.when() && uncounted.is_none() && inert.is_none() {
+            let backdated = self
+                .dispute
+                .backdated
+                .binary_search_by_key(&r.seq, |b| b.line)
+                .ok()
+                .map(|i| &self.dispute.backdated[i]);
+            if corrected == r.when()
+                && uncounted.is_none()
+                && inert.is_none()
+                && backdated.is_none()
+            {
                 seq.serialize_element(&r)?;
                 continue;
             }
@@ -241,6 +251,16 @@ impl serde::Serialize for Lines<'_> {
                 if let Some(reason) = inert {
                     obj.insert("inert".into(), true.into());
                     obj.insert("inert_reason".into(), reason.into());
+                }
+                // It claims a time before a line of someone else's that was
+                // recorded before it (`Backdated`): which line, and why.
+                if let Some(b) = backdated {
+                    obj.insert("backdated".into(), true.into());
+                    obj.insert("backdated_overtook".into(), b.overtook.into());
+                    obj.insert(
+                        "backdated_reason".into(),
+                        crate::render::timeline::backdated_reason(b).into(),
+                    );
                 }
             }
             seq.serialize_element(&v)?;

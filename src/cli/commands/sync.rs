@@ -1,5 +1,5 @@
-//! `escalate sync`, and the quiet sync after each recording command when the
-//! `sync` setting is `auto`.
+//! `escalate sync`, and, when the `sync` setting is `auto`, the receive before
+//! each recording command and the quiet sync after it.
 
 use clap::Args;
 
@@ -90,14 +90,69 @@ pub(crate) fn run(_args: SyncArgs, ctx: &Ctx) -> Result<Output> {
     Ok(Output::Text(render(&outcome)))
 }
 
+/// Whether recording commands here sync by themselves: `sync = auto` in a
+/// shared directory.
+pub(crate) fn is_auto(ctx: &Ctx) -> bool {
+    ctx.config()
+        .is_ok_and(|c| c.sync.as_deref() == Some("auto"))
+        && escalate_core::share::is_shared(ctx.root.as_path())
+}
+
+/// Before a recording command with `sync = auto`: receive the partnership's
+/// lines (and send nothing yet), so that the command decides under what the
+/// partnership has already recorded. When that is not possible the command goes
+/// on here, and says so in one warning: offline, or the partnership's repository
+/// could not be reached (`ssh` gives up after 10 seconds); or what was received
+/// was refused (a rewritten history, a damaged copy), which `escalate sync` then
+/// names in full. Returns whether the receive worked: when it did not, the sync
+/// after recording is not tried (it would fail the same way, and wait again).
+pub(crate) fn before_recording(ctx: &Ctx) -> bool {
+    let done =
+        identity(ctx).and_then(|id| escalate_core::share::sync::receive(ctx.session()?, &id));
+    match done {
+        Ok(o) => {
+            for s in &o.superseded {
+                ctx.ui.stderr(&format!("superseded: {s}\n"));
+            }
+            for n in &o.not_counted {
+                ctx.ui.warn(&format!(
+                    "received a line that does not count: dispute {} line {} ({}); `escalate verify {}` names it",
+                    n.dispute,
+                    n.line,
+                    n.why.words(),
+                    n.dispute
+                ));
+            }
+            true
+        }
+        Err(e) if offline(&e) => {
+            ctx.ui.warn(&format!(
+                "not synced: could not reach the partnership's repository, so this is decided and recorded here only, without the partnership's latest lines; the next `escalate sync` that reaches it sends it ({e})"
+            ));
+            false
+        }
+        Err(e) => {
+            ctx.ui.warn(&format!(
+                "not synced: the partnership's latest lines were not received ({e}), so this is decided and recorded here only, without them; `escalate sync` says why in full and what to do"
+            ));
+            false
+        }
+    }
+}
+
+/// Whether a failed receive is the partnership's repository out of reach (no
+/// network, a server down, a repository moved or refusing these credentials),
+/// rather than something wrong in what it holds.
+fn offline(e: &Error) -> bool {
+    e.hints()
+        .iter()
+        .any(|h| matches!(h, escalate_core::error::Hint::Remote { .. }))
+}
+
 /// After a recording command with `sync = auto`: sync, and when that is not
 /// possible say so in one line on stderr; the recorded event is safe either way.
 pub(crate) fn after_recording(ctx: &Ctx) {
-    // The recording command has read the settings already.
-    let auto = ctx
-        .config()
-        .is_ok_and(|c| c.sync.as_deref() == Some("auto"));
-    if !auto || !escalate_core::share::is_shared(ctx.root.as_path()) {
+    if !is_auto(ctx) {
         return;
     }
     let done =
