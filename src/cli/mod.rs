@@ -356,6 +356,7 @@ fn dispatch(command: Command, ctx: &Ctx) -> Result<Output> {
     let records = command.records();
     if records {
         escalate_core::share::check_writable(&ctx.root)?;
+        escalate_core::share::handgit::refuse_recording(&ctx.root)?;
     }
     let output = run_command(command, ctx)?;
     if records {

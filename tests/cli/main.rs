@@ -22,6 +22,7 @@ mod errors;
 mod escalate;
 mod export;
 mod fidelity;
+mod handgit;
 mod help;
 mod history;
 mod hostile;

@@ -1,0 +1,143 @@
+//! Hand git in a data directory (#26 item 6): a `git pull`, `git stash` or hand
+//! merge run by a person is recognised by `status` and recording commands, taken
+//! in (or refused, named) by the next `escalate sync` without any note written
+//! into the shared record, and found by `verify --history` in every clone.
+
+use std::process::Command;
+
+use crate::support::sharing::{git, journals, lines_of, partnership, school_case, share};
+use crate::support::Env;
+
+/// Plain git as a person runs it in a data directory (their own identity, no
+/// hardening), which may fail: returns (success, stderr).
+fn by_hand(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let home = dir.parent().unwrap_or(dir).join("git-home");
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Someone")
+        .env("GIT_AUTHOR_EMAIL", "someone@example.org")
+        .env("GIT_COMMITTER_NAME", "Someone")
+        .env("GIT_COMMITTER_EMAIL", "someone@example.org")
+        .output()
+        .expect("run git");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Exit code and stderr of a command.
+fn run(env: &Env, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = env.cmd(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A school and social care sharing one dispute; the school then records a line
+/// and sends it, so social care's clone is one commit behind.
+fn behind() -> (tempfile::TempDir, Env, Env, String) {
+    let (tmp, remote, school, csc) = partnership();
+    let r = remote.to_str().unwrap();
+    let id = school_case(&school, "LCS-1");
+    share(&school, &csc, r);
+    school.ok(&["discuss", &id, "--note", "school-1"]);
+    school.ok(&["sync"]);
+    (tmp, school, csc, id)
+}
+
+fn kinds(env: &Env, id: &str) -> Vec<String> {
+    lines_of(env, id)
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_hand_pull_is_taken_in_by_sync_with_no_note_in_the_shared_record() {
+    let (_tmp, school, csc, id) = behind();
+    let (pulled, err) = by_hand(&csc.data(), &["pull", "--quiet", "--no-rebase", "origin", "main"]);
+    assert!(pulled, "{err}");
+    assert!(lines_of(&csc, &id).iter().any(|l| l["note"] == "school-1"));
+
+    // Before escalate's sync, verify does not call it damage, and status says what happened.
+    let (code, out, err) = run(&csc, &["verify"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, _, err) = run(&csc, &["status"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("changed with git by hand"), "{err}");
+    assert!(err.contains("escalate sync"), "{err}");
+
+    // A recording command refuses and writes nothing: the receipt is not "repaired"
+    // into the shared record.
+    let err = csc.fails(1, &["discuss", &id, "--note", "csc-1"]);
+    assert!(err.contains("escalate sync"), "{err}");
+
+    csc.ok(&["sync"]);
+    let (code, out, err) = run(&csc, &["verify"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(!kinds(&csc, &id).iter().any(|k| k == "receipt_repaired"));
+    csc.ok(&["discuss", &id, "--note", "csc-1"]);
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+    assert!(!kinds(&school, &id).iter().any(|k| k == "receipt_repaired"));
+    let (code, out, err) = run(&csc, &["status"]);
+    assert_eq!(code, Some(0));
+    assert!(!err.contains("by hand"), "{out}{err}");
+}
+
+/// Social care records a line and, with plain git, commits it, pulls the
+/// school's line, resolves the conflict keeping its own journal ("ours") and
+/// pushes: the partnership's copy lost the school's shared line.
+fn hand_merge_keeping_ours(csc: &Env, id: &str) {
+    csc.ok(&["discuss", id, "--note", "csc-1"]);
+    let d = csc.data();
+    let journal = format!("disputes/{id}.jsonl");
+    git(&d, &["add", &journal]);
+    git(&d, &["commit", "--quiet", "-m", "by hand"]);
+    let (pulled, _) = by_hand(&d, &["pull", "--quiet", "--no-rebase", "origin", "main"]);
+    assert!(!pulled, "the journals conflict");
+    git(&d, &["checkout", "--ours", "--", &journal]);
+    git(&d, &["add", &journal]);
+    git(&d, &["commit", "--quiet", "--no-edit"]);
+    git(&d, &["push", "--quiet", "origin", "HEAD:main"]);
+}
+
+#[test]
+fn a_hand_merge_that_dropped_a_shared_line_is_refused_and_named_everywhere() {
+    let (tmp, school, csc, id) = behind();
+    hand_merge_keeping_ours(&csc, &id);
+    let merge = git(&csc.data(), &["rev-parse", "HEAD"]).trim().to_owned();
+
+    // The school (an old clone) refuses it, naming the commit, dispute and line.
+    let out = school.cmd(&["sync"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("SCHOOL SYNC {:?} {err}", out.status.code());
+    assert!(err.contains(&merge[..12]), "{err}");
+    assert!(err.contains(&id), "{err}");
+    let out = school.cmd(&["verify", "--history"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    eprintln!("SCHOOL VERIFY {:?} {text}", out.status.code());
+    assert!(text.contains(&merge[..12]), "{text}");
+
+    // A clone that joins afterwards sees it too.
+    let newcomer = crate::support::sharing::agency("Pat (nurse)", "Health");
+    let remote = tmp.path().join("partnership.git");
+    let out = newcomer.cmd(&["share", "join", remote.to_str().unwrap()]).output().unwrap();
+    eprintln!("JOIN {:?} {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
+    let out = newcomer.cmd(&["verify", "--history"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    eprintln!("NEW VERIFY {:?} {text}", out.status.code());
+    let out = csc.cmd(&["sync"]).output().unwrap();
+    eprintln!("CSC SYNC {:?} {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
+    panic!();
+    assert!(text.contains(&merge[..12]), "{text}");
+}
