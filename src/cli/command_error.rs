@@ -271,29 +271,32 @@ pub(crate) fn hint_words(hint: &Hint) -> String {
 /// `id (name)` pairs, as a policy's fields and categories are listed.
 /// What hand git did to a data directory, and what to do, in the user's words.
 pub(crate) fn hand_git_words(found: &escalate_core::share::handgit::HandGit) -> String {
+    format!(
+        "The data directory was changed with git by hand ({}). Run `escalate sync` to take it in properly; never use git by hand in a data directory.",
+        hand_git_what(found)
+    )
+}
+
+/// What hand git did, in a few words ("a pull", "a stash holding journal lines ...").
+pub(crate) fn hand_git_what(found: &escalate_core::share::handgit::HandGit) -> String {
     use escalate_core::share::handgit::Moved;
     let mut what: Vec<String> = Vec::new();
-    if let Some(m) = found.moved {
-        what.push(
-            match m {
-                Moved::Pull => "a pull",
-                Moved::Merge => "a merge",
-                Moved::Commit => "a commit",
-                Moved::Checkout => "a checkout of another branch",
-            }
-            .into(),
-        );
-    }
+    what.extend(found.moved.map(|m| {
+        match m {
+            Moved::Pull => "a pull",
+            Moved::Merge => "a merge",
+            Moved::Commit => "a commit",
+            Moved::Checkout => "a checkout of another branch",
+        }
+        .to_owned()
+    }));
     if !found.stashed.is_empty() {
         what.push(format!(
-            "a stash holding journal lines ({})",
+            "a stash holding journal lines: {}",
             found.stashed.join(", ")
         ));
     }
-    format!(
-        "The data directory was changed with git by hand ({}). Run `escalate sync` to take it in properly; never use git by hand in a data directory.",
-        what.join(", ")
-    )
+    what.join("; ")
 }
 
 fn pairs(list: &[(String, String)]) -> String {

@@ -63,7 +63,10 @@ fn kinds(env: &Env, id: &str) -> Vec<String> {
 #[test]
 fn a_hand_pull_is_taken_in_by_sync_with_no_note_in_the_shared_record() {
     let (_tmp, school, csc, id) = behind();
-    let (pulled, err) = by_hand(&csc.data(), &["pull", "--quiet", "--no-rebase", "origin", "main"]);
+    let (pulled, err) = by_hand(
+        &csc.data(),
+        &["pull", "--quiet", "--no-rebase", "origin", "main"],
+    );
     assert!(pulled, "{err}");
     assert!(lines_of(&csc, &id).iter().any(|l| l["note"] == "school-1"));
 
@@ -116,28 +119,84 @@ fn a_hand_merge_that_dropped_a_shared_line_is_refused_and_named_everywhere() {
     let (tmp, school, csc, id) = behind();
     hand_merge_keeping_ours(&csc, &id);
     let merge = git(&csc.data(), &["rev-parse", "HEAD"]).trim().to_owned();
+    let short = &merge[..12];
 
-    // The school (an old clone) refuses it, naming the commit, dispute and line.
-    let out = school.cmd(&["sync"]).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    eprintln!("SCHOOL SYNC {:?} {err}", out.status.code());
-    assert!(err.contains(&merge[..12]), "{err}");
-    assert!(err.contains(&id), "{err}");
-    let out = school.cmd(&["verify", "--history"]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    eprintln!("SCHOOL VERIFY {:?} {text}", out.status.code());
-    assert!(text.contains(&merge[..12]), "{text}");
+    // The clone that merged by hand is told so.
+    let (code, _, err) = run(&csc, &["status"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("by hand (a merge)"), "{err}");
 
-    // A clone that joins afterwards sees it too.
+    // The school (an old clone) refuses it, naming the commit, dispute and line,
+    // and changes no journal.
+    let before = journals(&school);
+    let (code, _, err) = run(&school, &["sync"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(short) && err.contains(&id), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+    assert_eq!(journals(&school), before);
+    // Its `verify --history` names it (exit 3), from what the refused sync fetched.
+    let (code, out, err) = run(&school, &["verify", "--history"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    assert!(out.contains(&merge) && out.contains(&id), "{out}");
+    assert!(out.contains("line 2, already shared"), "{out}");
+
+    // A newcomer is refused the same way before anything is written.
     let newcomer = crate::support::sharing::agency("Pat (nurse)", "Health");
     let remote = tmp.path().join("partnership.git");
-    let out = newcomer.cmd(&["share", "join", remote.to_str().unwrap()]).output().unwrap();
-    eprintln!("JOIN {:?} {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
-    let out = newcomer.cmd(&["verify", "--history"]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    eprintln!("NEW VERIFY {:?} {text}", out.status.code());
-    let out = csc.cmd(&["sync"]).output().unwrap();
-    eprintln!("CSC SYNC {:?} {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
-    panic!();
-    assert!(text.contains(&merge[..12]), "{text}");
+    let err = newcomer.fails(1, &["share", "join", remote.to_str().unwrap()]);
+    assert!(err.contains(short) && err.contains("line 2"), "{err}");
+
+    // A clone that joined before the merge and never synced since names it in
+    // `verify --history` once a hand `git fetch` brought it, without any sync.
+    let late = crate::support::sharing::agency("Pat (nurse)", "Health");
+    std::fs::remove_dir_all(late.data()).unwrap();
+    crate::support::copy_dir(&school.data(), &late.data());
+    for r in ["refs/escalate/fetched", "refs/remotes/origin/main"] {
+        git(&late.data(), &["update-ref", "-d", r]);
+    }
+    let (code, out, _) = run(&late, &["verify", "--history"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (ok, err) = by_hand(&late.data(), &["fetch", "--quiet", "origin"]);
+    assert!(ok, "{err}");
+    let (code, out, err) = run(&late, &["verify", "--history"]);
+    assert_eq!(code, Some(3), "{out}{err}");
+    assert!(out.contains(&merge), "{out}");
+}
+
+#[test]
+fn a_line_left_only_in_gits_stash_is_restored_by_sync() {
+    let (_tmp, school, csc, id) = behind();
+    csc.ok(&["discuss", &id, "--note", "csc-unsent"]);
+    let d = csc.data();
+    let (ok, err) = by_hand(&d, &["stash"]);
+    assert!(ok, "{err}");
+    let (ok, err) = by_hand(&d, &["pull", "--quiet", "--no-rebase", "origin", "main"]);
+    assert!(ok, "{err}");
+    let (popped, err) = by_hand(&d, &["stash", "pop"]);
+    eprintln!("POP {popped} {err}");
+    eprintln!(
+        "STASH {}",
+        git(&d, &["rev-list", "--parents", "-n1", "stash@{0}"])
+    );
+    let (code, out, err) = run(&csc, &["verify"]);
+    eprintln!("VERIFY {code:?} {out} {err}");
+    let (code, out, err) = run(&csc, &["status"]);
+    eprintln!("STATUS {code:?} {out} {err}");
+    assert!(err.contains("stash"), "{err}");
+    let (code, out, err) = run(&csc, &["sync"]);
+    eprintln!("SYNC {code:?} {out} {err}");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Restored from git's stash"), "{out}");
+    let (code, out, err) = run(&csc, &["verify"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    school.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+    let notes: Vec<String> = lines_of(&school, &id)
+        .iter()
+        .filter_map(|l| l["note"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(notes, ["school-1", "csc-unsent"], "{notes:?}");
+    assert!(!kinds(&school, &id).iter().any(|k| k == "receipt_repaired"));
+    let (_, _, err) = run(&csc, &["status"]);
+    assert!(!err.contains("by hand"), "{err}");
 }

@@ -517,7 +517,10 @@ pub fn verify_loaded(
     // Lines past the receipt that are exactly a version the partnership's
     // history holds came with a hand `git pull`: not damage, and sync takes them in.
     if suspect.is_some()
-        && matches!(contents.standing, crate::store::journal::head::Standing::Behind(_))
+        && matches!(
+            contents.standing,
+            crate::store::journal::head::Standing::Behind(_)
+        )
         && std::fs::read(&path).is_ok_and(|bytes| {
             crate::share::handgit::explained_by_history(session.store.root(), id, &bytes)
         })

@@ -80,7 +80,13 @@ pub fn detect(root: &Path) -> Result<Option<HandGit>> {
         found.moved = Some(classify(&g, &synced, &b)?);
     }
     if named("refs/stash").is_some() {
-        found.stashed = stashes_with_journals(&g)?;
+        let mut pending = Vec::new();
+        for entry in stashes_with_journals(&g)? {
+            if holds_unrestored_lines(root, &g, &entry)? {
+                pending.push(entry);
+            }
+        }
+        found.stashed = pending;
     }
     Ok((!found.is_empty()).then_some(found))
 }
@@ -101,12 +107,22 @@ pub fn refuse_recording(root: &Path) -> Result<()> {
 
 /// What moved the branch from `synced` to `branch`.
 fn classify(g: &Git, synced: &str, branch: &str) -> Result<Moved> {
-    let merges = g.run(&["rev-list", "--merges", "-n", "1", branch, &format!("^{synced}")])?;
+    let merges = g.run(&[
+        "rev-list",
+        "--merges",
+        "-n",
+        "1",
+        branch,
+        &format!("^{synced}"),
+    ])?;
     if merges.ok && !merges.text().is_empty() {
         return Ok(Moved::Merge);
     }
     for tracking in [FETCHED_REF, "refs/remotes/origin/main"] {
-        if g.rev(tracking)?.is_some() && g.is_ancestor(branch, tracking)? && g.is_ancestor(synced, branch)? {
+        if g.rev(tracking)?.is_some()
+            && g.is_ancestor(branch, tracking)?
+            && g.is_ancestor(synced, branch)?
+        {
             return Ok(Moved::Pull);
         }
     }
@@ -120,12 +136,48 @@ pub(crate) fn stashes_with_journals(g: &Git) -> Result<Vec<String>> {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for entry in listed.text().lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for entry in listed
+        .text()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         if !journals_in_stash(g, entry)?.is_empty() {
             out.push(entry.to_owned());
         }
     }
     Ok(out)
+}
+
+/// Whether a stash entry holds a journal line the journal here does not (once
+/// sync restored them, an entry kept for its other changes is no longer news).
+fn holds_unrestored_lines(root: &Path, g: &Git, entry: &str) -> Result<bool> {
+    for id in journals_in_stash(g, entry)? {
+        let path = crate::store::layout::shared_journal(&id);
+        let got = g.blobs(&[format!("{entry}^1:{path}"), format!("{entry}:{path}")])?;
+        let (base, Some(stashed)) = (got[0].clone().unwrap_or_default(), got[1].clone()) else {
+            continue;
+        };
+        let file = crate::store::layout::journal(root, &id);
+        let Ok(stashed) = crate::store::journal::parse(&file, &stashed) else {
+            return Ok(true);
+        };
+        let pushed = base.iter().filter(|&&b| b == b'\n').count();
+        let here = crate::store::fsutil::read_file(&file)
+            .ok()
+            .and_then(|b| crate::store::journal::parse(&file, &b).ok());
+        let Some(here) = here else { return Ok(true) };
+        let have: std::collections::HashSet<_> = here.records.iter().map(identity).collect();
+        if stashed
+            .records
+            .iter()
+            .skip(pushed)
+            .any(|r| !have.contains(&identity(r)))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The journals a stash entry changed, against the commit it was made on.
@@ -196,4 +248,150 @@ pub struct Restored {
     pub lines: usize,
     /// Whether the entry was dropped afterwards (it held nothing else).
     pub dropped: bool,
+}
+
+/// Put back journal lines a person's `git stash` holds (a `stash`, `pull`,
+/// `stash pop` that conflicted leaves a line recorded here only in the stash).
+/// Called by sync under its lock, before it fetches: each stashed line not in the
+/// journal now is appended again through the same path as any line recorded here
+/// and not yet sent (`integrate::merge`), so this sync sends it. An entry is
+/// dropped only after every journal in it was restored and only when it holds
+/// nothing but journals: then nothing of it is lost; otherwise it is kept, and
+/// sync says so.
+pub(crate) fn restore_stashes(session: &crate::ops::Session, g: &Git) -> Result<Vec<Restored>> {
+    let mut restored = Vec::new();
+    // Oldest first: dropping `stash@{n}` leaves the names of newer entries as they are.
+    for entry in stashes_with_journals(g)?.into_iter().rev() {
+        let ids = journals_in_stash(g, &entry)?;
+        let mut whole = true;
+        let mut here = Vec::new();
+        for id in &ids {
+            match restore_journal(session, g, &entry, id)? {
+                Some(lines) => here.push((id.to_string(), lines)),
+                None => whole = false,
+            }
+        }
+        let only_journals = whole && holds_only_journals(g, &entry)?;
+        let dropped = only_journals && g.run(&["stash", "drop", "--quiet", &entry])?.ok;
+        restored.extend(here.into_iter().filter(|(_, lines)| *lines > 0).map(
+            |(dispute, lines)| Restored {
+                stash: entry.clone(),
+                dispute,
+                lines,
+                dropped,
+            },
+        ));
+    }
+    Ok(restored)
+}
+
+/// Whether a stash entry changed nothing but journals (and kept no untracked files).
+fn holds_only_journals(g: &Git, entry: &str) -> Result<bool> {
+    // `git stash -u` keeps untracked files as a third parent.
+    let parents = g.run(&["rev-list", "--parents", "-n", "1", entry, "--"])?;
+    if !parents.ok || parents.text().split_whitespace().count() != 3 {
+        return Ok(false);
+    }
+    let ran = g.run(&[
+        "diff",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--no-ext-diff",
+        &format!("{entry}^1"),
+        entry,
+    ])?;
+    Ok(ran.ok
+        && ran
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .all(|p| {
+                crate::store::layout::journal_of_shared(&String::from_utf8_lossy(p)).is_some()
+            }))
+}
+
+/// What makes two lines the same event, wherever a sync put them: who, when,
+/// what (not `seq`, `prev` or the signature, which re-chaining changes).
+fn identity(r: &crate::domain::event::Record) -> (String, String, String, serde_json::Value) {
+    (
+        r.by.clone(),
+        r.at.to_string(),
+        format!("{:?}", r.happened),
+        serde_json::to_value(&r.event).unwrap_or_default(),
+    )
+}
+
+/// Restore one journal's stashed lines; `Some(n)` lines appended (0 when all are
+/// here already), `None` when the stash holds something escalate will not take
+/// (a journal changed other than by appending lines to what it was made on).
+fn restore_journal(
+    session: &crate::ops::Session,
+    g: &Git,
+    entry: &str,
+    id: &DisputeId,
+) -> Result<Option<usize>> {
+    use crate::store::journal;
+    let path = crate::store::layout::shared_journal(id);
+    let got = g.blobs(&[format!("{entry}^1:{path}"), format!("{entry}:{path}")])?;
+    let (base, Some(stashed)) = (got[0].clone().unwrap_or_default(), got[1].clone()) else {
+        return Ok(None);
+    };
+    if !stashed.starts_with(&base) || stashed.last().is_some_and(|&b| b != b'\n') {
+        return Ok(None);
+    }
+    let file = session.store.journal_path(id);
+    let stashed_contents = journal::parse(&file, &stashed)?;
+    let pushed = base.iter().filter(|&&b| b == b'\n').count();
+    let current = crate::store::fsutil::read_file(&file)
+        .map_err(|e| crate::error::Error::io(format!("could not read {}", file.display()), e))?;
+    // The receipt was written for the stashed line, which the working file no
+    // longer holds: that is explained by the stash, not damage, when the journal
+    // still holds what the stash was made on and the receipt names exactly the
+    // stash's last line. It is put to the journal as it is, then the lines go back.
+    if let journal::head::Stored::Present(r) = journal::head::read(&file)? {
+        let last = stashed
+            .strip_suffix(b"\n")
+            .and_then(|c| c.rsplit(|&b| b == b'\n').next())
+            .map(journal::line::sha256_hex);
+        if r.seq as usize == stashed_contents.records.len()
+            && last.as_deref() == Some(r.hash.as_str())
+            && current.starts_with(&base)
+            && !current.starts_with(&stashed)
+        {
+            journal::rebuild_receipt(&file)?;
+        }
+    }
+    let mut writer = session.store.journals().lock(id)?;
+    let bytes = writer.bytes()?;
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        return Ok(None);
+    }
+    let have: std::collections::HashSet<_> =
+        writer.contents().records.iter().map(identity).collect();
+    let missing = stashed_contents.records[pushed..]
+        .iter()
+        .filter(|r| !have.contains(&identity(r)))
+        .count();
+    if missing == 0 {
+        return Ok(Some(0));
+    }
+    let new = if stashed.starts_with(&bytes) {
+        stashed
+    } else {
+        let merged = super::integrate::merge(
+            session,
+            id,
+            &stashed,
+            &stashed_contents.records,
+            &bytes,
+            pushed,
+        )?;
+        match merged.bytes {
+            Some(new) => new,
+            None => return Ok(Some(0)),
+        }
+    };
+    writer.replace(&new)?;
+    Ok(Some(missing))
 }

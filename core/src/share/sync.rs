@@ -115,6 +115,13 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
         hand_git: super::handgit::detect(root)?,
         ..Outcome::default()
     };
+    if outcome
+        .hand_git
+        .as_ref()
+        .is_some_and(|h| !h.stashed.is_empty())
+    {
+        outcome.restored_from_stash = super::handgit::restore_stashes(session, &g)?;
+    }
     for _ in 0..PUSH_ATTEMPTS {
         let fetched = fetch(&g)?;
         if let Some(f) = &fetched {
