@@ -172,20 +172,24 @@ fn a_line_left_only_in_gits_stash_is_restored_by_sync() {
     assert!(ok, "{err}");
     let (ok, err) = by_hand(&d, &["pull", "--quiet", "--no-rebase", "origin", "main"]);
     assert!(ok, "{err}");
-    let (popped, err) = by_hand(&d, &["stash", "pop"]);
-    eprintln!("POP {popped} {err}");
-    eprintln!(
-        "STASH {}",
-        git(&d, &["rev-list", "--parents", "-n1", "stash@{0}"])
-    );
-    let (code, out, err) = run(&csc, &["verify"]);
-    eprintln!("VERIFY {code:?} {out} {err}");
-    let (code, out, err) = run(&csc, &["status"]);
-    eprintln!("STATUS {code:?} {out} {err}");
+    // The pop conflicts (journals are never text-merged): the line is only in the stash.
+    let (popped, _) = by_hand(&d, &["stash", "pop"]);
+    assert!(!popped);
+    assert!(!std::fs::read_to_string(csc.journal(&id))
+        .unwrap()
+        .contains("csc-unsent"));
+    let err = csc.fails(1, &["discuss", &id, "--note", "csc-2"]);
+    assert!(err.contains("stash@{0}"), "{err}");
+    let (code, _, err) = run(&csc, &["status"]);
+    assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("stash"), "{err}");
     let (code, out, err) = run(&csc, &["sync"]);
-    eprintln!("SYNC {code:?} {out} {err}");
     assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("stash entry held nothing else and was dropped"),
+        "{out}"
+    );
+    assert_eq!(git(&d, &["stash", "list"]), "");
     assert!(out.contains("Restored from git's stash"), "{out}");
     let (code, out, err) = run(&csc, &["verify"]);
     assert_eq!(code, Some(0), "{out}{err}");
@@ -199,4 +203,33 @@ fn a_line_left_only_in_gits_stash_is_restored_by_sync() {
     assert!(!kinds(&school, &id).iter().any(|k| k == "receipt_repaired"));
     let (_, _, err) = run(&csc, &["status"]);
     assert!(!err.contains("by hand"), "{err}");
+}
+
+#[test]
+fn a_journal_checked_out_by_hand_from_the_partnerships_copy_is_never_noted_as_added_by_hand() {
+    let (_tmp, school, csc, id) = behind();
+    let d = csc.data();
+    let journal = format!("disputes/{id}.jsonl");
+    let (ok, err) = by_hand(&d, &["fetch", "--quiet", "origin"]);
+    assert!(ok, "{err}");
+    let (ok, err) = by_hand(&d, &["checkout", "origin/main", "--", &journal]);
+    assert!(ok, "{err}");
+    // The branch did not move, but the journal's extra lines are the
+    // partnership's: refused, nothing written, and told to sync.
+    let err = csc.fails(1, &["discuss", &id, "--note", "csc-1"]);
+    assert!(
+        err.contains("by hand") && err.contains("escalate sync"),
+        "{err}"
+    );
+    let (code, out, err) = run(&csc, &["verify"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!((out.clone() + &err).contains("git pull"), "{out}{err}");
+    csc.ok(&["sync"]);
+    csc.ok(&["discuss", &id, "--note", "csc-1"]);
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+    assert!(!kinds(&school, &id).iter().any(|k| k == "receipt_repaired"));
+    let (code, out, err) = run(&school, &["verify"]);
+    assert_eq!(code, Some(0), "{out}{err}");
 }

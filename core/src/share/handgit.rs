@@ -105,6 +105,35 @@ pub fn refuse_recording(root: &Path) -> Result<()> {
     }
 }
 
+/// Refuse to append to a journal whose lines past its head receipt a hand pull
+/// brought in (the branch may have been put back since): the append would
+/// write a `receipt_repaired` note, "lines may have been added by hand", into
+/// the shared record for lines that are the partnership's own.
+pub(crate) fn refuse_pulled_lines(
+    root: &Path,
+    id: &DisputeId,
+    writer: &dyn crate::store::repository::Locked,
+) -> Result<()> {
+    let c = writer.contents();
+    if !matches!(c.standing, crate::store::journal::head::Standing::Behind(_))
+        || c.evidence.is_some()
+        || !super::is_shared(root)
+    {
+        return Ok(());
+    }
+    let bytes = writer.bytes()?;
+    if !explained_by_history(root, id, &bytes) {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "dispute {id} holds lines a `git pull` run by hand brought in, which escalate has not taken in yet, so nothing was recorded"
+    ))
+    .with_hint(Hint::HandGit(HandGit {
+        moved: Some(Moved::Pull),
+        stashed: Vec::new(),
+    })))
+}
+
 /// What moved the branch from `synced` to `branch`.
 fn classify(g: &Git, synced: &str, branch: &str) -> Result<Moved> {
     let merges = g.run(&[
