@@ -233,3 +233,130 @@ fn a_journal_checked_out_by_hand_from_the_partnerships_copy_is_never_noted_as_ad
     let (code, out, err) = run(&school, &["verify"]);
     assert_eq!(code, Some(0), "{out}{err}");
 }
+
+/// One agency's command in the property test: (agency, verb, text, happened).
+type Step = (usize, &'static str, &'static str, &'static str);
+
+/// The set of events: three agencies, each in its own order. Every event says
+/// when it happened (`--at`), each at a different time, so the fold's order is
+/// decided by what happened and the same-second tie-break (which the `sigs`
+/// change reorders) never decides it; when each is recorded, and what its clone
+/// knew then, is what the interleaving varies.
+const EVENTS: [Step; 7] = [
+    (0, "discuss", "s1", "2026-11-10T09:00:00Z"),
+    (0, "escalate", "school-esc", "2026-11-11T09:00:00Z"),
+    (1, "discuss", "c1", "2026-11-10T10:00:00Z"),
+    (1, "escalate", "csc-esc", "2026-11-12T09:00:00Z"),
+    (
+        1,
+        "resolve",
+        "agreed at the meeting",
+        "2026-11-13T09:00:00Z",
+    ),
+    (2, "discuss", "h1", "2026-11-10T11:00:00Z"),
+    (2, "discuss", "h2", "2026-11-12T10:00:00Z"),
+];
+
+/// Run one agency's event; a refusal (exit 1: the clone's state did not allow
+/// it then) is an outcome like any other, anything else is a failure.
+fn record(env: &Env, id: &str, (_, verb, text, at): Step) {
+    let flag = match verb {
+        "discuss" => "--note",
+        "escalate" => "--reason",
+        _ => "--outcome",
+    };
+    let mut args = vec![verb, id, flag, text, "--at", at];
+    if verb == "resolve" {
+        args.push("--yes");
+    }
+    let out = env.cmd(&args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)) && !err.contains("panicked"),
+        "{args:?}: {:?} {err}",
+        out.status.code()
+    );
+}
+
+/// Three agencies, three clones of one bare repository, one dispute the school
+/// opened; every clone has it. The clock starts on Mon 16 Nov.
+fn three_clones() -> (tempfile::TempDir, [Env; 3], String) {
+    let (tmp, remote, mut school, mut csc) = partnership();
+    let mut health = crate::support::sharing::agency("Pat (nurse)", "Community Health");
+    for e in [&mut school, &mut csc, &mut health] {
+        e.now("2026-11-09T09:00:00Z");
+    }
+    let id = school_case(&school, "LCS-P");
+    let r = remote.to_str().unwrap();
+    share(&school, &csc, r);
+    health.ok(&["share", "join", r]);
+    (tmp, [school, csc, health], id)
+}
+
+/// What must be the same in every clone: the dispute as `show --json` gives it
+/// (stage, deadlines, every event with whether it counted and why not) and
+/// November's figures.
+fn meaning(env: &Env, id: &str) -> (serde_json::Value, serde_json::Value) {
+    (
+        env.json(&["show", id]),
+        env.json(&["report", "--month", "2026-11"]),
+    )
+}
+
+use proptest::strategy::Strategy as _;
+
+proptest::proptest! {
+    // Each case runs about thirty commands of the real binary (about 1 s of
+    // CPU); 12 cases by default keep CI near half a minute on an idle machine.
+    // ESCALATE_PROPTEST_CASES=256 searches longer.
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: std::env::var("ESCALATE_PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(12),
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    #[test]
+    fn events_from_three_agencies_synced_in_any_order_converge(
+        order in proptest::sample::subsequence((0..7usize).collect::<Vec<_>>(), 7).prop_shuffle(),
+        syncs in proptest::collection::vec(proptest::collection::vec(0..3usize, 0..2), 7),
+        last in proptest::sample::subsequence(vec![0usize, 1, 2], 3).prop_shuffle(),
+    ) {
+        let (_tmp, mut clones, id) = three_clones();
+        // Each agency's own events stay in its order: the k-th time an agency is
+        // drawn, it records its k-th event.
+        let mut next = [0usize; 3];
+        let mut minute = 0;
+        let mut tick = |clones: &mut [Env; 3]| {
+            minute += 1;
+            let now = format!("2026-11-16T{:02}:{:02}:00Z", 9 + minute / 60, minute % 60);
+            for e in clones.iter_mut() {
+                e.now(&now);
+            }
+        };
+        for (k, &slot) in order.iter().enumerate() {
+            let agency = EVENTS[slot].0;
+            let own: Vec<Step> = EVENTS.iter().copied().filter(|e| e.0 == agency).collect();
+            let event = own[next[agency]];
+            next[agency] += 1;
+            tick(&mut clones);
+            record(&clones[agency], &id, event);
+            for &a in &syncs[k] {
+                tick(&mut clones);
+                clones[a].ok(&["sync"]);
+            }
+        }
+        // Everyone sends, then everyone receives.
+        for _ in 0..2 {
+            for &a in &last {
+                tick(&mut clones);
+                clones[a].ok(&["sync"]);
+            }
+        }
+        let first = meaning(&clones[0], &id);
+        for e in &clones[1..] {
+            proptest::prop_assert_eq!(&meaning(e, &id), &first);
+        }
+    }
+}
