@@ -234,7 +234,7 @@ pub(crate) fn journals_in_stash(g: &Git, entry: &str) -> Result<Vec<DisputeId>> 
 
 /// `verify`'s warning for a journal whose lines past its receipt a hand pull
 /// brought in.
-pub const PULLED_BY_HAND: &str = "lines past its head receipt came from the partnership's repository with a `git pull` run by hand, not through escalate; `escalate sync` takes them in (never use git by hand in a data directory)";
+pub const PULLED_BY_HAND: &str = "lines past its head receipt came from the partnership's repository with a git pull run by hand, not through escalate; the next sync takes them in, writing nothing into the shared record";
 
 /// Whether `bytes` (a journal's complete lines, longer than its head receipt
 /// says) is exactly a version of that journal the partnership's history holds:
