@@ -223,7 +223,10 @@ fn a_journal_checked_out_by_hand_from_the_partnerships_copy_is_never_noted_as_ad
     );
     let (code, out, err) = run(&csc, &["verify"]);
     assert_eq!(code, Some(0), "{out}{err}");
-    assert!((out.clone() + &err).contains("git pull run by hand"), "{out}{err}");
+    assert!(
+        (out.clone() + &err).contains("git pull run by hand"),
+        "{out}{err}"
+    );
     csc.ok(&["sync"]);
     csc.ok(&["discuss", &id, "--note", "csc-1"]);
     csc.ok(&["sync"]);
