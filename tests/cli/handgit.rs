@@ -363,3 +363,31 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_stash_with_nothing_else_is_put_back_by_sync_and_sent() {
+    let (_tmp, school, csc, id) = behind();
+    csc.ok(&["sync"]);
+    csc.ok(&["discuss", &id, "--note", "csc-unsent"]);
+    let (ok, err) = by_hand(&csc.data(), &["stash"]);
+    assert!(ok, "{err}");
+    let (_, _, err) = run(&csc, &["status"]);
+    assert!(
+        err.contains("a stash holding journal lines: stash@{0}"),
+        "{err}"
+    );
+    let (code, out, err) = run(&csc, &["sync"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("1 line(s) of dispute"), "{out}");
+    assert_eq!(git(&csc.data(), &["stash", "list"]), "");
+    let (code, out, err) = run(&csc, &["verify"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    school.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+    assert!(lines_of(&school, &id)
+        .iter()
+        .any(|l| l["note"] == "csc-unsent"));
+    // A second sync finds nothing more to restore.
+    let out = csc.ok(&["sync"]);
+    assert!(!out.contains("Restored"), "{out}");
+}
