@@ -266,7 +266,7 @@ pub(crate) fn check_commits(g: &Git, base: Option<&str>, tip: &str) -> Result<()
                     .count()
                     + 1;
                 parted = format!(
-                    "changed or removed lines already in the journal (line {line} first) of dispute"
+                    "changed or removed lines already shared (from line {line}) in the journal of dispute"
                 );
                 &parted
             }
