@@ -391,3 +391,26 @@ fn a_stash_with_nothing_else_is_put_back_by_sync_and_sent() {
     let out = csc.ok(&["sync"]);
     assert!(!out.contains("Restored"), "{out}");
 }
+
+#[test]
+fn a_branch_behind_escalates_own_ref_is_a_killed_sync_not_hand_git() {
+    let (_tmp, school, csc, id) = behind();
+    csc.ok(&["sync"]);
+    // A sync moves refs/escalate/synced first, then the branch: killed between
+    // the two, the branch is left one commit behind.
+    let d = csc.data();
+    let before = git(&d, &["rev-parse", "refs/escalate/synced~1"]);
+    git(&d, &["update-ref", "refs/heads/main", before.trim()]);
+    let (code, _, err) = run(&csc, &["status"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("by hand"), "{err}");
+    csc.ok(&["discuss", &id, "--note", "csc-1"]);
+    let out = csc.ok(&["sync"]);
+    assert!(!out.contains("by hand"), "{out}");
+    assert_eq!(
+        git(&d, &["rev-parse", "refs/heads/main"]),
+        git(&d, &["rev-parse", "refs/escalate/synced"])
+    );
+    school.ok(&["sync"]);
+    assert_eq!(journals(&csc), journals(&school));
+}

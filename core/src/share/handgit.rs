@@ -77,7 +77,11 @@ pub fn detect(root: &Path) -> Result<Option<HandGit>> {
     if head_ref != format!("refs/heads/{BRANCH}") {
         found.moved = Some(Moved::Checkout);
     } else if let Some(b) = branch.filter(|b| *b != synced) {
-        found.moved = Some(classify(&g, &synced, &b)?);
+        // A sync moves its own ref before the branch: a branch behind it is one
+        // killed between the two, which the next sync completes, not a person.
+        if !g.is_ancestor(&b, &synced)? {
+            found.moved = Some(classify(&g, &synced, &b)?);
+        }
     }
     if named("refs/stash").is_some() {
         let mut pending = Vec::new();
