@@ -290,6 +290,8 @@ pub enum Hint {
     },
     /// A sync step failed.
     SyncAgainThenTellKeeper,
+    /// The data directory was changed with git by hand (`share::handgit`).
+    HandGit(crate::share::handgit::HandGit),
     /// The partnership's history was rewritten.
     RestoreRewrittenHistory { short: String, branch: String },
     /// A file escalate does not own changed on both sides.

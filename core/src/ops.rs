@@ -780,6 +780,7 @@ impl Session {
         let id = self.store.resolve(typed_id)?;
         let path = self.store.journal_path(&id);
         let mut writer = self.store.journals().lock(&id)?;
+        crate::share::handgit::refuse_pulled_lines(self.store.root(), &id, &*writer)?;
         let now = self.now_under_lock();
         // The lines' exact bytes, for their signatures: read again under the
         // writer's lock, so they are the lines just read.

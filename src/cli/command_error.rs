@@ -239,6 +239,7 @@ pub(crate) fn hint_words(hint: &Hint) -> String {
                 GitOperation::Revert => "revert",
             }
         ),
+        Hint::HandGit(found) => hand_git_words(found),
         Hint::SyncAgainThenTellKeeper => "Nothing recorded here was lost. Run `escalate sync` again; if this stays, tell whoever looks after the partnership's repository.".into(),
         Hint::RestoreRewrittenHistory { short, branch } => format!(
             "Tell whoever looks after the repository. This computer still holds the history as it was (commit {short}); it can be restored with `git push --force origin {short}:{branch}` once the partnership agrees. Recording here still works."
@@ -268,6 +269,36 @@ pub(crate) fn hint_words(hint: &Hint) -> String {
 }
 
 /// `id (name)` pairs, as a policy's fields and categories are listed.
+/// What hand git did to a data directory, and what to do, in the user's words.
+pub(crate) fn hand_git_words(found: &escalate_core::share::handgit::HandGit) -> String {
+    format!(
+        "The data directory was changed with git by hand ({}). Run `escalate sync` to take it in properly; never use git by hand in a data directory.",
+        hand_git_what(found)
+    )
+}
+
+/// What hand git did, in a few words ("a pull", "a stash holding journal lines ...").
+pub(crate) fn hand_git_what(found: &escalate_core::share::handgit::HandGit) -> String {
+    use escalate_core::share::handgit::Moved;
+    let mut what: Vec<String> = Vec::new();
+    what.extend(found.moved.map(|m| {
+        match m {
+            Moved::Pull => "a pull",
+            Moved::Merge => "a merge",
+            Moved::Commit => "a commit",
+            Moved::Checkout => "a checkout of another branch",
+        }
+        .to_owned()
+    }));
+    if !found.stashed.is_empty() {
+        what.push(format!(
+            "a stash holding journal lines: {}",
+            found.stashed.join(", ")
+        ));
+    }
+    what.join("; ")
+}
+
 fn pairs(list: &[(String, String)]) -> String {
     list.iter()
         .map(|(id, name)| format!("{id} ({name})"))

@@ -379,6 +379,7 @@ fn dispatch(mut command: Command, ctx: &mut Ctx) -> Result<Output> {
     let records = command.records();
     if records {
         escalate_core::share::check_writable(&ctx.root)?;
+        escalate_core::share::handgit::refuse_recording(&ctx.root)?;
     }
     let mut received = true;
     if records && sync::is_auto(ctx) {

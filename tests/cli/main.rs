@@ -23,6 +23,7 @@ mod errors;
 mod escalate;
 mod export;
 mod fidelity;
+mod handgit;
 mod help;
 mod history;
 mod hostile;

@@ -512,7 +512,21 @@ pub fn verify_loaded(
         signed,
         ..
     } = lines;
-    let suspect = contents.suspect_receipt();
+    let mut suspect = contents.suspect_receipt();
+    let mut pulled_by_hand = None;
+    // Lines past the receipt that are exactly a version the partnership's
+    // history holds came with a hand `git pull`: not damage, and sync takes them in.
+    if suspect.is_some()
+        && matches!(
+            contents.standing,
+            crate::store::journal::head::Standing::Behind(_)
+        )
+        && std::fs::read(&path).is_ok_and(|bytes| {
+            crate::share::handgit::explained_by_history(session.store.root(), id, &bytes)
+        })
+    {
+        pulled_by_hand = suspect.take();
+    }
     // A journal rewritten since a checkpoint may also fail to load (its opening
     // re-signed by a key not allowed): the checkpoint's finding says more.
     let rewritten = checks
@@ -539,6 +553,12 @@ pub fn verify_loaded(
         .filter(|r| matches!(r.event, Event::Recovered { .. }))
         .count();
     report.warnings = loaded.warnings.clone();
+    if let Some(finding) = pulled_by_hand {
+        report.warnings.retain(|w| *w != finding);
+        report
+            .warnings
+            .push(crate::share::handgit::PULLED_BY_HAND.into());
+    }
     report.warnings.extend(recorded_findings(records));
     report.warnings.extend(text_warnings);
     report

@@ -26,6 +26,9 @@ use super::SYNCED_REF;
 use crate::error::{Error, Hint, Result};
 use crate::store::journal::MAX_JOURNAL_BYTES;
 
+/// The remote-tracking branch a hand `git fetch` or `git pull` moves.
+const TRACKING_REF: &str = "refs/remotes/origin/main";
+
 /// A commit that did something other than append.
 #[derive(Debug, serde::Serialize)]
 pub struct Breach {
@@ -102,8 +105,14 @@ pub fn check(root: &Path) -> Result<History> {
         },
     };
     let fetched = g.rev(super::FETCHED_REF)?.filter(|f| *f != main);
+    // git's own remote-tracking branch, moved by a `git fetch` or `git pull` run
+    // by hand: what it brought is walked too, taken in or not.
+    let tracking = g
+        .rev(TRACKING_REF)?
+        .filter(|t| *t != main && Some(t) != fetched.as_ref());
     let mut tips = vec![main.as_str()];
     tips.extend(fetched.as_deref());
+    tips.extend(tracking.as_deref());
     let walked = walk(&g, &tips)?;
     let rewritten = match (g.rev(SYNCED_REF)?, fetched.as_deref()) {
         (Some(s), Some(f)) if !g.is_ancestor(&s, f)? => Some(s),

@@ -236,6 +236,7 @@ pub(crate) fn check_commits(g: &Git, base: Option<&str>, tip: &str) -> Result<()
     let changes = parse_changes(&ran.stdout);
     let readable = readable_versions(g, &changes)?;
     let mut reader = None;
+    let parted;
     for c in changes {
         // A version no escalate could have taken (larger than a journal may be)
         // was never shared lines: undoing it is how a partnership mends a push.
@@ -258,7 +259,16 @@ pub(crate) fn check_commits(g: &Git, base: Option<&str>, tip: &str) -> Result<()
                 if new.starts_with(&old) && (old.is_empty() || old.ends_with(b"\n")) {
                     continue;
                 }
-                "changed or removed lines already in the journal of dispute"
+                let line = old
+                    .split_inclusive(|&b| b == b'\n')
+                    .zip(new.split_inclusive(|&b| b == b'\n'))
+                    .take_while(|(a, b)| a == b)
+                    .count()
+                    + 1;
+                parted = format!(
+                    "changed or removed lines already shared (from line {line}) in the journal of dispute"
+                );
+                &parted
             }
             _ => "replaced the journal of dispute",
         };

@@ -6,6 +6,7 @@
 //! repository's history only ever appended to journals.
 
 pub mod git;
+pub mod handgit;
 pub mod history;
 pub mod inbound;
 pub mod integrate;

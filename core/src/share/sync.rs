@@ -43,6 +43,14 @@ pub struct Outcome {
     /// Deadlines of disputes still to be dealt with that the partnership's
     /// calendar (bank holidays, partnership closure days) moved.
     pub calendar_moved: Vec<crate::ops::Moved>,
+    /// What git run by hand had done here, found before this sync took it in.
+    pub hand_git: Option<super::handgit::HandGit>,
+    /// Journals whose lines from a hand `git pull` this sync took in (their
+    /// receipts brought up to date; nothing written into the shared record).
+    pub taken_from_hand_pull: usize,
+    /// Journal lines found only in `git stash` entries, appended again as
+    /// lines recorded here and not yet sent.
+    pub restored_from_stash: Vec<super::handgit::Restored>,
 }
 
 /// A received line that does not count, and where it came from.
@@ -113,7 +121,17 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
     recover(&session.store)?;
     refuse_git_in_progress(root)?;
     g.check_local_settings()?;
-    let mut outcome = Outcome::default();
+    let mut outcome = Outcome {
+        hand_git: super::handgit::detect(root)?,
+        ..Outcome::default()
+    };
+    if outcome
+        .hand_git
+        .as_ref()
+        .is_some_and(|h| !h.stashed.is_empty())
+    {
+        outcome.restored_from_stash = super::handgit::restore_stashes(session, &g)?;
+    }
     for _ in 0..PUSH_ATTEMPTS {
         let fetched = fetch(&g)?;
         if let Some(f) = &fetched {
@@ -180,6 +198,7 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             }
             outcome.pushed = true;
             outcome.commit = fetched;
+            back_on_branch(&g)?;
             return Ok(outcome);
         };
         outcome.sent = to_send.len();
@@ -198,6 +217,7 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             let _ = g.run(&["update-index", "-q", "--refresh"]);
             outcome.pushed = true;
             outcome.commit = Some(commit);
+            back_on_branch(&g)?;
             return Ok(outcome);
         }
         let lower = pushed.stderr.to_lowercase();
@@ -751,6 +771,18 @@ fn integrate_journal(
     outcome.merged_late += merge.merged_late;
     outcome.superseded.extend(merge.superseded);
     let Some(new) = merge.bytes else {
+        // A hand `git pull` left lines past the receipt that are exactly the
+        // partnership's (checked on the way in like any fetched line): the
+        // receipt is brought up to them, and nothing is written into the journal.
+        let c = writer.contents();
+        if matches!(c.standing, crate::store::journal::head::Standing::Behind(_))
+            && c.evidence.is_none()
+            && remote.starts_with(&complete)
+            && complete.len() == bytes.len()
+        {
+            writer.replace(&complete)?;
+            outcome.taken_from_hand_pull += 1;
+        }
         return Ok(complete);
     };
     if complete.len() != bytes.len() {
@@ -762,6 +794,22 @@ fn integrate_journal(
     writer.replace(&new)?;
     drop(writer);
     Ok(new)
+}
+
+/// After a sync, leave git as escalate keeps it between syncs, whatever a
+/// person did by hand: `main` checked out, at the commit this sync took, with
+/// the index at its tree (the working files are escalate's own, already).
+fn back_on_branch(g: &Git) -> Result<()> {
+    let main = format!("refs/heads/{BRANCH}");
+    if g.run(&["symbolic-ref", "-q", "HEAD"])?.text() != main {
+        g.ok(&["symbolic-ref", "HEAD", &main])?;
+    }
+    if let Some(synced) = g.rev(SYNCED_REF)? {
+        if g.rev(&main)?.as_deref() != Some(synced.as_str()) {
+            set_base(g, &synced)?;
+        }
+    }
+    Ok(())
 }
 
 /// Move the branch, the synced ref and the index to a partnership commit.

@@ -112,6 +112,12 @@ impl StatusArgs {
 
 pub(crate) fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let s = ctx.session()?;
+    // Hand git is said first: until `escalate sync` takes it in, what is listed
+    // may not be what the partnership holds.
+    if let Ok(Some(found)) = escalate_core::share::handgit::detect(s.store.root()) {
+        ctx.ui
+            .warn(&crate::cli::command_error::hand_git_words(&found));
+    }
     let others = args
         .include_dir
         .iter()

@@ -64,6 +64,31 @@ pub(crate) fn render(o: &Outcome) -> String {
             ));
         }
     }
+    if let Some(h) = &o.hand_git {
+        text.push_str(&format!(
+            "This data directory had been changed with git by hand ({}); this sync took it in and put git back as escalate keeps it. Use `escalate sync`, never git by hand, in a data directory.\n",
+            crate::cli::command_error::hand_git_what(h)
+        ));
+    }
+    if o.taken_from_hand_pull > 0 {
+        text.push_str(&format!(
+            "{} dispute(s) held the partnership's lines from a hand `git pull`: taken in, with nothing written into the shared record.\n",
+            o.taken_from_hand_pull
+        ));
+    }
+    for r in &o.restored_from_stash {
+        text.push_str(&format!(
+            "Restored from git's stash ({}): {} line(s) of dispute {}, recorded here and now sent{}.\n",
+            r.stash,
+            r.lines,
+            r.dispute,
+            if r.dropped {
+                "; the stash entry held nothing else and was dropped"
+            } else {
+                "; the stash entry is kept, as it holds other changes too"
+            }
+        ));
+    }
     for s in &o.superseded {
         text.push_str(&format!("Superseded: {s}\n"));
     }
