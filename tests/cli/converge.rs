@@ -265,3 +265,141 @@ fn two_offline_escalations_synced_in_either_order_agree_in_every_clone() {
     assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
     assert_eq!(seen[0].1, 1);
 }
+
+// A line that claims to have happened before another agency's line that was
+// already recorded is marked backdated (#26 item 4).
+
+/// A school and social care sharing one dispute (opened Mon 9 Nov, discussed),
+/// syncing by hand: both clones and the dispute.
+fn shared_case() -> (tempfile::TempDir, Env, Env, String) {
+    let (tmp, remote, mut school, mut csc) = partnership();
+    for e in [&mut school, &mut csc] {
+        e.now("2026-11-09T09:00:00Z");
+    }
+    let id = school_case(&school, "LCS-10");
+    school.ok(&["discuss", &id, "--note", "first talk"]);
+    share(&school, &csc, remote.to_str().unwrap());
+    (tmp, school, csc, id)
+}
+
+/// The event of `show --json` carrying `marker`.
+fn event_with(shown: &serde_json::Value, marker: &str) -> serde_json::Value {
+    let events = shown["events"].as_array().unwrap();
+    let hits: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e.to_string().contains(marker))
+        .collect();
+    assert_eq!(hits.len(), 1, "{marker}: {shown:#}");
+    hits[0].clone()
+}
+
+#[test]
+fn an_escalation_dated_before_one_already_recorded_is_marked_backdated() {
+    let (_tmp, mut school, mut csc, id) = shared_case();
+    csc.now("2026-11-12T09:00:00Z");
+    csc.ok(&["escalate", &id, "--reason", "csc-escalation"]);
+    csc.ok(&["sync"]);
+    // On Friday the school, which has not synced since Monday, says its
+    // escalation happened on Wednesday: it wins at the fold, visibly.
+    school.now("2026-11-13T16:00:00Z");
+    school.ok(&[
+        "escalate",
+        &id,
+        "--reason",
+        "school-escalation",
+        "--at",
+        "2026-11-11 09:00",
+    ]);
+    school.ok(&["sync"]);
+    csc.now("2026-11-13T16:00:00Z");
+    csc.ok(&["sync"]);
+    for e in [&school, &csc] {
+        let shown = e.json(&["show", &id]);
+        let csc_line = event_with(&shown, "csc-escalation");
+        assert_eq!(csc_line["inert"], true, "{shown:#}");
+        let words = format!(
+            "recorded Fri 13 Nov 2026 16:00, after Chris (team manager)'s escalation of stage 1 (line {}, recorded Thu 12 Nov 2026 09:00), but says it happened Wed 11 Nov 2026 09:00",
+            csc_line["seq"]
+        );
+        let school_line = event_with(&shown, "school-escalation");
+        assert_eq!(school_line["backdated"], true, "{shown:#}");
+        assert_eq!(school_line["backdated_overtook"], csc_line["seq"]);
+        assert_eq!(school_line["backdated_reason"], words.as_str());
+        assert!(csc_line.get("backdated").is_none(), "{shown:#}");
+        let text = e.ok(&["show", &id]);
+        assert!(text.contains(&format!("BACKDATED: {words}")), "{text}");
+        assert_eq!(text.matches("BACKDATED").count(), 1, "{text}");
+    }
+    assert_eq!(school.json(&["show", &id]), csc.json(&["show", &id]));
+}
+
+#[test]
+fn a_line_recorded_offline_before_the_other_and_synced_after_is_not_backdated() {
+    let (_tmp, mut school, mut csc, id) = shared_case();
+    // Offline on Wednesday the school escalates; social care escalates on
+    // Thursday and syncs first; the school syncs on Friday.
+    school.now("2026-11-11T09:00:00Z");
+    school.ok(&["escalate", &id, "--reason", "school-escalation"]);
+    csc.now("2026-11-12T09:00:00Z");
+    csc.ok(&["escalate", &id, "--reason", "csc-escalation"]);
+    csc.ok(&["sync"]);
+    for e in [&mut school, &mut csc] {
+        e.now("2026-11-13T16:00:00Z");
+    }
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    for e in [&school, &csc] {
+        let shown = e.json(&["show", &id]);
+        // The school's line arrived after social care's, and counts first...
+        assert_eq!(event_with(&shown, "csc-escalation")["inert"], true);
+        assert!(
+            shown["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e.get("backdated").is_none()),
+            "{shown:#}"
+        );
+        // ...but it was recorded first: nothing is marked.
+        let text = e.ok(&["show", &id]);
+        assert!(!text.contains("BACKDATED"), "{text}");
+    }
+}
+
+#[test]
+fn a_correction_that_puts_a_line_before_one_already_recorded_is_marked_backdated() {
+    let (_tmp, mut school, mut csc, id) = shared_case();
+    csc.now("2026-11-12T09:00:00Z");
+    csc.ok(&["escalate", &id, "--reason", "csc-escalation"]);
+    csc.ok(&["sync"]);
+    // Offline, the school escalates after social care, then on Friday
+    // corrects when its escalation happened, to before social care's; then it
+    // syncs.
+    school.now("2026-11-12T10:00:00Z");
+    school.ok(&["escalate", &id, "--reason", "school-escalation"]);
+    let shown = school.json(&["show", &id]);
+    let line = event_with(&shown, "school-escalation")["seq"].clone();
+    school.now("2026-11-13T16:00:00Z");
+    school.ok(&[
+        "amend",
+        &id,
+        "--event",
+        &line.to_string(),
+        "--happened",
+        "2026-11-11 09:00",
+        "--note",
+        "school-correction",
+    ]);
+    school.ok(&["sync"]);
+    let shown = school.json(&["show", &id]);
+    let correction = event_with(&shown, "school-correction")["seq"].clone();
+    let school_line = event_with(&shown, "school-escalation");
+    assert!(school_line.get("inert").is_none(), "{shown:#}");
+    assert_eq!(event_with(&shown, "csc-escalation")["inert"], true);
+    let words = format!(
+        "corrected Fri 13 Nov 2026 16:00 (line {correction}), after Chris (team manager)'s escalation of stage 1 (line 3, recorded Thu 12 Nov 2026 09:00), to say it happened Wed 11 Nov 2026 09:00"
+    );
+    assert_eq!(school_line["backdated_reason"], words.as_str(), "{shown:#}");
+    let text = school.ok(&["show", &id]);
+    assert!(text.contains(&format!("BACKDATED: {words}")), "{text}");
+}

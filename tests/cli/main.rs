@@ -8,7 +8,6 @@ mod agree;
 mod amend;
 mod architecture;
 mod attacks;
-mod auto;
 mod calendar;
 mod completions;
 mod config;
