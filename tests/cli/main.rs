@@ -45,5 +45,6 @@ mod show;
 mod status;
 mod sync;
 mod terminal;
+mod trust;
 mod unverified;
 mod verify;

@@ -253,7 +253,10 @@ impl<'s> LineCheck<'s> {
             return bad(Doubt::SignatureFails, what);
         }
         if let Some(s) = self.signers {
-            if let Verdict::Refused(why) = s.verdict(&r.by, signer, &r.at) {
+            if let Some(why) = s.revoked_line(signer, &r.at, Some(sig)) {
+                return bad(Doubt::KeyRevoked, why);
+            }
+            if let Verdict::Refused(why) = s.listed(&r.by, signer, &r.at) {
                 return bad(Doubt::KeyNotAllowed, why);
             }
         }

@@ -9,6 +9,7 @@ pub mod git;
 pub mod history;
 pub mod inbound;
 pub mod integrate;
+pub(crate) mod seen;
 pub mod sync;
 pub mod witness;
 
