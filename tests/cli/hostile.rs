@@ -434,7 +434,12 @@ fn a_pushed_line_by_a_key_not_allowed_is_named_by_sync_and_counts_nowhere() {
     // Her own escalate will not send a line no member's key signed, so she
     // pushes it with plain git.
     assert_eq!(
-        mallory.cmd_in(&dir, &["sync"]).output().unwrap().status.code(),
+        mallory
+            .cmd_in(&dir, &["sync"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
         Some(1)
     );
     git(&dir, &["add", "disputes"]);

@@ -244,11 +244,18 @@ fn a_revoked_keys_line_outside_the_admins_seen_history_is_damage_in_every_clone(
     let thief = tmp.path().join("stolen-laptop");
     crate::support::copy_dir(&csc.data(), &thief);
     let out = csc
-        .cmd_in(&thief, &["resolve", &d1, "--outcome", "closed by a thief", "--yes"])
+        .cmd_in(
+            &thief,
+            &["resolve", &d1, "--outcome", "closed by a thief", "--yes"],
+        )
         .env("ESCALATE_NOW", "2026-11-03T10:00:00Z")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     csc.ok_in(&thief, &["sync"]);
     office.ok(&["sync"]);
     assert_eq!(office.json(&["show", &d1])["state"], "resolved");
@@ -307,4 +314,124 @@ fn without_git_a_revocation_counts_from_its_as_of_time() {
         env.json(&["show", &early])["events"][1]["not_counted"],
         "key_revoked"
     );
+}
+
+/// `env`'s own private key, as a partner holds her own.
+fn own_key(env: &Env) -> Key {
+    let path = env.json(&["key", "show"])["path"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dir = Path::new(&path).parent().unwrap().to_owned();
+    escalate_core::integrity::signing::Keyring::new(Some(dir), env.data())
+        .existing()
+        .unwrap()
+        .unwrap()
+}
+
+/// `records` re-chained, re-sealed and re-signed by `key`, each now `by`.
+fn resigned(records: Vec<Record>, key: &Key, by: &str) -> Vec<String> {
+    let mut text: Vec<String> = Vec::new();
+    for mut r in records {
+        r.seq = text.len() as u64 + 1;
+        r.by = by.into();
+        r.prev = text
+            .last()
+            .map(|l| line::sha256_hex(l.as_bytes()))
+            .unwrap_or_default();
+        r.signer = None;
+        r.sig = None;
+        text.push(line::encode_signed(&mut r, key).unwrap());
+    }
+    text
+}
+
+/// A partner whose key is listed (the school) changes a shared journal in her
+/// own clone with `attack` (from its records to new ones, all re-signed as
+/// herself, the head receipt rewritten to match). Every line verifies, so plain
+/// `verify` exits 0 (the signature cannot tell); a checkpoint kept elsewhere
+/// catches it, and pushed with plain git, social care's sync refuses it and
+/// `verify --history` names it.
+fn a_listed_partner_resigns_as_herself(attack: fn(Vec<Record>) -> Vec<Record>) {
+    let (tmp, remote, mut school, mut csc) = partnership();
+    school.now("2026-11-02T09:00:00Z");
+    csc.now("2026-11-03T09:00:00Z");
+    let d1 = school_case(&school, "LCS-1");
+    share(&school, &csc, remote.to_str().unwrap());
+    admit(&school, &[&school, &csc]);
+    csc.ok(&["sync"]);
+    csc.ok(&["discuss", &d1, "--note", "social care's view"]);
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    let elsewhere = tmp.path().join("elsewhere.txt");
+    school.ok(&["verify", "--checkpoint", elsewhere.to_str().unwrap()]);
+
+    let journal = school.journal(&d1);
+    let records: Vec<Record> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let text = resigned(attack(records), &own_key(&school), &school.user);
+    std::fs::write(&journal, text.join("\n") + "\n").unwrap();
+    std::fs::write(
+        journal.with_extension("head"),
+        format!(
+            "{} {}\n",
+            text.len(),
+            line::sha256_hex(text.last().unwrap().as_bytes())
+        ),
+    )
+    .unwrap();
+    assert!(!std::fs::read_to_string(&journal)
+        .unwrap()
+        .contains("Chris (team manager)"));
+
+    // Signature: no. Checkpoint kept elsewhere: yes.
+    school.ok(&["verify", &d1]);
+    let out = school
+        .cmd(&["verify", "--against", elsewhere.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+
+    // Git history, once shared: sync refuses it, verify --history names it.
+    let dir = tmp.path().join("her-push");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "--quiet",
+            remote.to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ],
+    );
+    std::fs::copy(&journal, dir.join(format!("disputes/{d1}.jsonl"))).unwrap();
+    git(&dir, &["commit", "--quiet", "-am", "tidy"]);
+    git(&dir, &["push", "--quiet", "origin", "main"]);
+    let err = crate::support::sharing::sync_refused(&csc);
+    assert!(err.contains(&d1), "{err}");
+    let out = csc.cmd(&["verify", "--history"]).output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains(&format!("disputes/{d1}.jsonl")), "{text}");
+}
+
+#[test]
+fn a_listed_partner_rewriting_a_whole_journal_as_herself_is_caught_by_checkpoint_and_history() {
+    a_listed_partner_resigns_as_herself(|records| records);
+}
+
+#[test]
+fn a_listed_partner_dropping_others_last_lines_and_appending_her_own_is_caught_likewise() {
+    a_listed_partner_resigns_as_herself(|mut records| {
+        // Social care's last line goes; hers, saying otherwise, takes its place.
+        let mut hers = records.pop().unwrap();
+        if let Event::Discussed { note, .. } = &mut hers.event {
+            *note = "agreed, no concerns".into();
+        }
+        records.push(hers);
+        records
+    });
 }

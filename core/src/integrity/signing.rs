@@ -814,7 +814,12 @@ impl Signers {
     /// `sig`, falls under a revocation: the words why, if so. A revocation with a
     /// seen head that can be read decides by whether the line is in it (a thief
     /// cannot backdate past it); otherwise by `as_of`.
-    pub fn revoked_line(&self, fingerprint: &str, at: &Instant, sig: Option<&str>) -> Option<String> {
+    pub fn revoked_line(
+        &self,
+        fingerprint: &str,
+        at: &Instant,
+        sig: Option<&str>,
+    ) -> Option<String> {
         for r in self.revoked.iter().filter(|r| r.fingerprint == fingerprint) {
             let seen = match (&r.seen_head, &self.history) {
                 (Some(head), Some(dir)) => r
@@ -1004,7 +1009,9 @@ fn parse_revocation(rest: &str) -> std::result::Result<Revocation, String> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let need = |v: Option<String>, name: &str| v.ok_or_else(|| format!("a revocation needs {name}=\"...\""));
+    let need = |v: Option<String>, name: &str| {
+        v.ok_or_else(|| format!("a revocation needs {name}=\"...\""))
+    };
     let as_of = parse_time(&need(get("as-of"), "as-of")?)?;
     let on = parse_time(&need(get("on"), "on")?)?;
     let seen_head = get("seen-head");

@@ -22,7 +22,11 @@ pub(crate) fn has_commit(data_dir: &Path, commit: &str) -> bool {
 /// The signatures (`sig`) of every journal line signed by `fingerprint` in
 /// `commit`'s tree; `None` when the commit or its journals cannot be read (then
 /// the revocation's `as_of` decides).
-pub(crate) fn signed_by(data_dir: &Path, commit: &str, fingerprint: &str) -> Option<HashSet<String>> {
+pub(crate) fn signed_by(
+    data_dir: &Path,
+    commit: &str,
+    fingerprint: &str,
+) -> Option<HashSet<String>> {
     let g = Git::new(data_dir);
     let commit = g.rev(commit).ok().flatten()?;
     let listed = g

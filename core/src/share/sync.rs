@@ -127,10 +127,17 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
         let mut results = integrate_all(session, &g, &threes, &mut outcome)?;
         // The signers as the partnership's copy now has them (a removal or a
         // revocation may just have arrived).
-        let signers_now = crate::integrity::signing::Signers::load(root).ok().flatten();
-        let own = session.keys.signer(&session.actor)?.fingerprint().to_owned();
+        let signers_now = crate::integrity::signing::Signers::load(root)
+            .ok()
+            .flatten();
+        let own = session
+            .keys
+            .signer(&session.actor)?
+            .fingerprint()
+            .to_owned();
         let still_member = signers_now.as_ref().is_none_or(|s| {
-            s.verdict(&session.actor, &own, &session.now) == crate::integrity::signing::Verdict::Allowed
+            s.verdict(&session.actor, &own, &session.now)
+                == crate::integrity::signing::Verdict::Allowed
         });
         // --- witness (issue #25 item 9): this member's signed line saying it saw
         // the partnership's head; it goes into this sync's commit. ---
@@ -263,7 +270,7 @@ fn refuse_lines_after_leaving(
         refused.len(),
         refused.join("; ")
     ))
-    .with_hint("Ask your partnership's admin to check your entry and key (`escalate key show`); lines recorded while your key was a member's are shared as usual."))
+    .with_hint(Hint::AskAdminAboutYourKey))
 }
 
 /// How long a sync waits for another sync in the same directory (with `sync =
