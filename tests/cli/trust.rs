@@ -435,3 +435,66 @@ fn a_listed_partner_dropping_others_last_lines_and_appending_her_own_is_caught_l
         records
     });
 }
+
+#[test]
+fn a_backdated_line_verifies() {
+    // The writer's clock sets `at`: a member who appends a line signed with
+    // her own listed key, dated before the line it follows (her clock set
+    // back), writes a line that reads as any other (the insider table's
+    // "backdate a line": nothing in the data directory can tell).
+    let mut env = Env::new();
+    env.now("2026-11-05T09:00:00Z");
+    let id = env.open_gscb(&[]);
+    let line = member_line(&env);
+    std::fs::write(env.data().join("signers"), format!("{line}\n")).unwrap();
+    env.ok(&["discuss", &id, "--note", "on time"]);
+    let journal = env.journal(&id);
+    forged_resolution(
+        &journal,
+        &own_key(&env),
+        &env.user,
+        "2026-11-05T08:30:00+00:00",
+    );
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let last = text.lines().last().unwrap();
+    std::fs::write(
+        journal.with_extension("head"),
+        format!("3 {}\n", line::sha256_hex(last.as_bytes())),
+    )
+    .unwrap();
+    env.ok(&["verify", &id]);
+    let shown = env.json(&["show", &id]);
+    assert!(shown["events"][2].get("not_counted").is_none(), "{shown}");
+}
+
+#[test]
+fn every_row_of_the_insider_table_names_a_test_that_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/journal-format.md")).unwrap();
+    let start = doc
+        .find("## What an insider can and cannot do")
+        .expect("the insider table's heading");
+    let section = &doc[start..];
+    let section = &section[..section.find("Limits, stated plainly").unwrap()];
+    let rows: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| what they do"))
+        .collect();
+    assert!(rows.len() >= 20, "{} rows", rows.len());
+    for row in rows {
+        let cell = row.trim_end_matches('|').rsplit('|').next().unwrap().trim();
+        let name = cell.trim_matches('`');
+        let (module, test) = name
+            .split_once("::")
+            .unwrap_or_else(|| panic!("the row names no test: {row}"));
+        let source = std::fs::read_to_string(root.join(format!("tests/cli/{module}.rs")))
+            .unwrap_or_else(|e| panic!("{module}: {e} (row: {row})"));
+        let at = source
+            .find(&format!("fn {test}()"))
+            .unwrap_or_else(|| panic!("no test {name} (row: {row})"));
+        assert!(
+            source[..at].trim_end().ends_with("#[test]"),
+            "{name} is not a test"
+        );
+    }
+}
