@@ -1200,4 +1200,36 @@ mod tests {
         assert!(Signers::parse("\"Jo\" bogus=1 ssh-ed25519 AAAA").is_err());
         assert!(Signers::parse("\"Jo\" ssh-ed25519 notakey").is_err());
     }
+
+    #[test]
+    fn a_revocation_without_history_counts_from_its_as_of_time() {
+        let k = key();
+        let text = format!(
+            "\"Jo\" {}\n@revoked {} as-of=\"202611040900\",on=\"202611060900\",by=\"Pat\",reason=\"laptop stolen\",seen-head=\"abcdef0\"\n",
+            k.public_openssh().rsplit_once(' ').unwrap().0,
+            k.fingerprint()
+        );
+        let s = Signers::parse(&text).unwrap();
+        assert_eq!(s.revoked.len(), 1);
+        assert_eq!(s.revoked[0].reason, "laptop stolen");
+        assert_eq!(s.revoked[0].seen_head.as_deref(), Some("abcdef0"));
+        let before = crate::domain::clock::parse_instant("2026-11-04T08:59:00Z").unwrap();
+        let after = crate::domain::clock::parse_instant("2026-11-04T09:00:00Z").unwrap();
+        // No git history to look the seen head up in: `as_of` decides.
+        assert_eq!(s.verdict("Jo", k.fingerprint(), &before), Verdict::Allowed);
+        assert!(matches!(
+            s.verdict("Jo", k.fingerprint(), &after),
+            Verdict::Refused(why) if why.contains("revoked by Pat")
+        ));
+        assert!(s
+            .revoked_line(k.fingerprint(), &after, Some("sig"))
+            .is_some());
+        for bad in [
+            "@revoked notafingerprint as-of=\"20261104\",on=\"20261104\",by=\"P\",reason=\"r\"",
+            "@revoked SHA256:x on=\"20261104\",by=\"P\",reason=\"r\"",
+            "@revoked SHA256:x as-of=\"20261104\",on=\"20261104\",by=\"P\",reason=\"r\",seen-head=\"zz\"",
+        ] {
+            assert!(Signers::parse(bad).is_err(), "{bad}");
+        }
+    }
 }
