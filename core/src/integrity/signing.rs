@@ -714,9 +714,9 @@ pub struct Revocation {
     /// The newest commit of the partnership's history the admin had seen: the
     /// key's lines in it stay valid; every other line it signed does not count.
     pub seen_head: Option<String>,
-    /// The signatures of the lines this key signed in `seen_head`'s tree, looked
-    /// up once per command (`None` inside: the commit could not be read).
-    pub(crate) seen: std::sync::Arc<OnceLock<Option<std::collections::HashSet<String>>>>,
+    /// The lines this key signed in `seen_head`'s tree, as far as this command
+    /// has looked them up.
+    pub(crate) seen: std::sync::Arc<crate::share::seen::Seen>,
 }
 
 impl Revocation {
@@ -819,18 +819,18 @@ impl Signers {
         fingerprint: &str,
         at: &Instant,
         sig: Option<&str>,
+        dispute: Option<&str>,
     ) -> Option<String> {
         for r in self.revoked.iter().filter(|r| r.fingerprint == fingerprint) {
-            let seen = match (&r.seen_head, &self.history) {
-                (Some(head), Some(dir)) => r
-                    .seen
-                    .get_or_init(|| crate::share::seen::signed_by(dir, head, fingerprint))
-                    .as_ref(),
+            let seen = match (&r.seen_head, &self.history, sig) {
+                (Some(head), Some(dir), Some(sig)) => {
+                    r.seen.holds(dir, head, fingerprint, dispute, sig)
+                }
                 _ => None,
             };
-            let outside = match (seen, sig) {
-                (Some(seen), Some(sig)) => !seen.contains(sig),
-                _ => *at >= r.as_of,
+            let outside = match seen {
+                Some(held) => !held,
+                None => *at >= r.as_of,
             };
             if outside {
                 let since = match (seen, &r.seen_head) {
@@ -858,7 +858,7 @@ impl Signers {
     /// then, and not revoked by then.
     pub fn verdict(&self, name: &str, fingerprint: &str, at: &Instant) -> Verdict {
         match self.listed(name, fingerprint, at) {
-            Verdict::Allowed => match self.revoked_line(fingerprint, at, None) {
+            Verdict::Allowed => match self.revoked_line(fingerprint, at, None, None) {
                 Some(why) => Verdict::Refused(why),
                 None => Verdict::Allowed,
             },
@@ -1222,7 +1222,7 @@ mod tests {
             Verdict::Refused(why) if why.contains("revoked by Pat")
         ));
         assert!(s
-            .revoked_line(k.fingerprint(), &after, Some("sig"))
+            .revoked_line(k.fingerprint(), &after, Some("sig"), None)
             .is_some());
         for bad in [
             "@revoked notafingerprint as-of=\"20261104\",on=\"20261104\",by=\"P\",reason=\"r\"",
