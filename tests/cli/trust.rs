@@ -225,6 +225,7 @@ fn a_revoked_keys_line_outside_the_admins_seen_history_is_damage_in_every_clone(
         e.now("2026-11-02T09:00:00Z");
     }
     let d1 = school_case(&school, "LCS-1");
+    let d2 = school_case(&school, "LCS-2");
     share(&school, &csc, remote.to_str().unwrap());
     office.ok(&["share", "join", remote.to_str().unwrap()]);
     admit(&school, &[&school, &csc, &office]);
@@ -289,6 +290,27 @@ fn a_revoked_keys_line_outside_the_admins_seen_history_is_damage_in_every_clone(
             "{text}"
         );
     }
+
+    // The thief, still backdating, adds to another dispute after the
+    // revocation: the office's sync takes it as damage and names it.
+    let out = csc
+        .cmd_in(&thief, &["discuss", &d2, "--note", "thief again"])
+        .env("ESCALATE_NOW", "2026-11-03T11:00:00Z")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    csc.ok_in(&thief, &["sync"]);
+    let out = office.ok(&["sync"]);
+    assert!(
+        out.contains(&format!("Not counted: dispute {d2} line 2"))
+            && out.contains("signed by a revoked key (key SHA256:"),
+        "{out}"
+    );
+    office.fails(3, &["verify", &d2]);
 }
 
 #[test]

@@ -720,6 +720,26 @@ pub struct Revocation {
 }
 
 impl Revocation {
+    /// A revocation as the member list (or the signers file) records it.
+    pub fn new(
+        fingerprint: String,
+        as_of: Instant,
+        reason: String,
+        by: String,
+        on: Instant,
+        seen_head: Option<String>,
+    ) -> Revocation {
+        Revocation {
+            fingerprint,
+            as_of,
+            reason,
+            by,
+            on,
+            seen_head,
+            seen: Default::default(),
+        }
+    }
+
     /// "laptop stolen, revoked by Pat on 7 December 2026": how `show` and
     /// `verify` name it.
     pub fn words(&self) -> String {
@@ -845,8 +865,10 @@ impl Signers {
                         crate::domain::clock::human_instant(&r.as_of)
                     ),
                 };
+                // After "signed by a revoked key" (`Doubt::words`) in lists, and
+                // alone in `verify`'s message: it names the key and says why.
                 return Some(format!(
-                    "signed by a revoked key {fingerprint} ({}); {since}",
+                    "key {fingerprint} was revoked ({}); {since}",
                     r.words()
                 ));
             }
@@ -1020,15 +1042,14 @@ fn parse_revocation(rest: &str) -> std::result::Result<Revocation, String> {
             return Err(format!("{h:?} is not a commit"));
         }
     }
-    Ok(Revocation {
+    Ok(Revocation::new(
         fingerprint,
         as_of,
+        need(get("reason"), "reason")?,
+        need(get("by"), "by")?,
         on,
-        by: need(get("by"), "by")?,
-        reason: need(get("reason"), "reason")?,
         seen_head,
-        seen: Default::default(),
-    })
+    ))
 }
 
 /// Parse `k="v",k2=v2` up to the first white space outside quotes.
