@@ -260,6 +260,9 @@ fn a_revoked_keys_line_outside_the_admins_seen_history_is_damage_in_every_clone(
     csc.ok_in(&thief, &["sync"]);
     office.ok(&["sync"]);
     assert_eq!(office.json(&["show", &d1])["state"], "resolved");
+    // The office's status cache now holds the dispute as resolved and every
+    // line counted.
+    office.ok(&["status", "--all", "--all-agencies"]);
 
     // The admin revokes the key, as of a time after the thief's claimed time
     // and before social care's honest line: the seen history decides, not times.
@@ -275,6 +278,18 @@ fn a_revoked_keys_line_outside_the_admins_seen_history_is_damage_in_every_clone(
     office.ok(&["sync"]);
     csc.ok(&["sync"]);
 
+    // The cached verdicts were judged before the revocation: not believed now.
+    let listed = office.json(&["status", "--all", "--all-agencies"]);
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == d1.as_str())
+        .unwrap_or_else(|| panic!("the dispute is open again in status: {listed}"));
+    assert_eq!(
+        row["not_counted"],
+        serde_json::json!([{"line": 3, "why": "key_revoked"}])
+    );
     for env in [&school, &office, &csc] {
         let err = env.fails(3, &["verify", &d1]);
         assert!(err.contains("line 3") && err.contains("revoked"), "{err}");
