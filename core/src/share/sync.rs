@@ -227,6 +227,17 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
     .with_hint(Hint::SyncAgainInAMinute))
 }
 
+/// What the signers judge of a line about to be sent (the rest of it is skipped,
+/// not parsed: a first sync sends every journal).
+#[derive(serde::Deserialize)]
+struct Whose {
+    seq: u64,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    at: crate::domain::clock::Instant,
+    by: String,
+    signer: Option<String>,
+}
+
 /// Refuse to send lines this clone's own key signed that the signers do not allow
 /// at the time each was recorded (a removed member's lines after leaving, a
 /// revoked key's): they would be damage in every member's record. Nothing is
@@ -248,8 +259,14 @@ fn refuse_lines_after_leaving(
             .and_then(|t| t.remote.as_deref())
             .unwrap_or_default();
         let local = bytes.strip_prefix(theirs).unwrap_or(bytes);
-        for raw in local.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            let Ok(r) = serde_json::from_slice::<crate::domain::event::Record>(raw) else {
+        // Only a line whose own `signer` is this key holds this text unescaped:
+        // the others (a first sync sends every journal) are not parsed.
+        let needle = format!("\"signer\":\"{own}\"");
+        for raw in local
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty() && l.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        {
+            let Ok(r) = serde_json::from_slice::<Whose>(raw) else {
                 continue;
             };
             if r.signer.as_deref() != Some(own) {
