@@ -277,6 +277,9 @@ pub enum Hint {
     SyncWhenPolicyArrives,
     /// The sync lock is stale or busy.
     SyncAgainInAMinute,
+    /// Sync kept lines here that the partnership's signers do not accept your
+    /// key for (a key not yet admitted, or no longer a member's).
+    AskAdminAboutYourKey,
     /// Another sync is running.
     SyncWhenOtherFinishes,
     /// The directory is not shared.

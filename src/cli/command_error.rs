@@ -225,6 +225,7 @@ pub(crate) fn hint_words(hint: &Hint) -> String {
         Hint::SharedLinesNeverChange => "Shared lines are never changed. Tell whoever looks after the repository: `escalate verify --history` names the commit that did it (it checks the partnership's copy as fetched, too). Recording here still works.".into(),
         Hint::VerifyChecksJournals => "`escalate verify` checks the journals themselves.".into(),
         Hint::SyncWhenPolicyArrives => "Run `escalate sync` again once its pinned policy copy has arrived; nothing was changed.".into(),
+        Hint::AskAdminAboutYourKey => "Ask your partnership's admin to check your entry and key (`escalate key show` prints it); lines recorded while your key was a member's are shared as usual.".into(),
         Hint::SyncAgainInAMinute => "Everything recorded here is kept. Run `escalate sync` again in a minute.".into(),
         Hint::SyncWhenOtherFinishes => "Everything recorded here is kept; run `escalate sync` again when it has finished.".into(),
         Hint::ShareInitOrJoin => "To share it: `escalate share init REMOTE` (a new partnership repository) or `escalate share join REMOTE PATH` (an existing one).".into(),

@@ -46,5 +46,6 @@ mod show;
 mod status;
 mod sync;
 mod terminal;
+mod trust;
 mod unverified;
 mod verify;

@@ -215,6 +215,9 @@ pub enum Doubt {
     /// It is signed correctly, by a key the signers file does not allow for that
     /// name at that time.
     KeyNotAllowed,
+    /// It is signed correctly, by a key that was revoked (a lost or stolen
+    /// laptop), and is not in the history the revoking admin had seen.
+    KeyRevoked,
     /// It should be signed (it follows a signed line, or is in the signed format)
     /// and is not.
     NotSigned,
@@ -226,6 +229,7 @@ impl Doubt {
         match self {
             Doubt::SignatureFails => "signature does not verify",
             Doubt::KeyNotAllowed => "key not allowed",
+            Doubt::KeyRevoked => "signed by a revoked key",
             Doubt::NotSigned => "not signed",
         }
     }

@@ -319,7 +319,12 @@ impl Keyring {
             };
             let hash = crate::store::journal::line::sha256_hex(text.as_bytes());
             match Signers::parse(&text) {
-                Ok(s) => (Some(s), hash),
+                // A verdict on a revoked key's line also depends on whether the
+                // admin's seen head can be read here: the cache keys on both.
+                Ok(s) => {
+                    let (s, depends) = s.with_history(&self.data_dir);
+                    (Some(s), format!("{hash}{depends}"))
+                }
                 Err((line, what)) => {
                     self.notice(KeyNotice::SignersDamaged {
                         path: path.clone(),
@@ -677,10 +682,74 @@ pub struct Signer {
     pub line: usize,
 }
 
-/// The signers file: which key speaks for which name, from when to when.
+/// The signers file: which key speaks for which name, from when to when, and
+/// which keys were revoked.
 #[derive(Clone, Debug, Default)]
 pub struct Signers {
     pub entries: Vec<Signer>,
+    /// Keys revoked (a lost or stolen laptop): in a shared directory each names
+    /// the partnership's history its admin had seen, and a line the key signed
+    /// that is not in that history does not count, whatever time it claims.
+    pub revoked: Vec<Revocation>,
+    /// The data directory whose git history a revocation's `seen_head` is looked
+    /// up in (`None`: unshared, or not looked up: `as_of` decides).
+    pub history: Option<PathBuf>,
+}
+
+/// A revoked key. From the signers file's `@revoked` lines today; the member
+/// list's `key_revoked` entries fill the same shape.
+#[derive(Clone, Debug)]
+pub struct Revocation {
+    /// The key's fingerprint (`SHA256:...`).
+    pub fingerprint: String,
+    /// From when the key is no longer trusted (the lines it signed then or later
+    /// do not count where the seen history cannot decide).
+    pub as_of: Instant,
+    /// Why, in the admin's words ("laptop stolen").
+    pub reason: String,
+    /// The admin who revoked it.
+    pub by: String,
+    /// When the admin revoked it.
+    pub on: Instant,
+    /// The newest commit of the partnership's history the admin had seen: the
+    /// key's lines in it stay valid; every other line it signed does not count.
+    pub seen_head: Option<String>,
+    /// The lines this key signed in `seen_head`'s tree, as far as this command
+    /// has looked them up.
+    pub(crate) seen: std::sync::Arc<crate::share::seen::Seen>,
+}
+
+impl Revocation {
+    /// A revocation as the member list (or the signers file) records it.
+    pub fn new(
+        fingerprint: String,
+        as_of: Instant,
+        reason: String,
+        by: String,
+        on: Instant,
+        seen_head: Option<String>,
+    ) -> Revocation {
+        Revocation {
+            fingerprint,
+            as_of,
+            reason,
+            by,
+            on,
+            seen_head,
+            seen: Default::default(),
+        }
+    }
+
+    /// "laptop stolen, revoked by Pat on 7 December 2026": how `show` and
+    /// `verify` name it.
+    pub fn words(&self) -> String {
+        format!(
+            "{}, revoked by {} on {}",
+            self.reason,
+            self.by,
+            crate::domain::clock::human_instant(&self.on)
+        )
+    }
 }
 
 /// Whether the signers file allows a key to sign as a name at a time.
@@ -704,9 +773,11 @@ impl Signers {
             _ => {}
         }
         let text = crate::store::fsutil::read_regular(&path, 4 * 1024 * 1024)?;
-        Signers::parse(&text).map(Some).map_err(|(line, what)| {
-            Error::damaged_file(&path, format!("line {line}: {what}"), Hint::FixSignersLine)
-        })
+        Signers::parse(&text)
+            .map(|s| Some(s.with_history(data_dir).0))
+            .map_err(|(line, what)| {
+                Error::damaged_file(&path, format!("line {line}: {what}"), Hint::FixSignersLine)
+            })
     }
 
     /// SHA-256 of the signers file's bytes, `None` when there is none, for a
@@ -719,18 +790,107 @@ impl Signers {
 
     pub(crate) fn parse(text: &str) -> std::result::Result<Signers, (usize, String)> {
         let mut entries = Vec::new();
+        let mut revoked = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
+            if let Some(rest) = line.strip_prefix("@revoked") {
+                revoked.push(parse_revocation(rest).map_err(|what| (i + 1, what))?);
+                continue;
+            }
             entries.push(parse_entry(line, i + 1).map_err(|what| (i + 1, what))?);
         }
-        Ok(Signers { entries })
+        Ok(Signers {
+            entries,
+            revoked,
+            history: None,
+        })
     }
 
-    /// Whether `fingerprint` may sign as `name` at `at`.
+    /// Look revocations' seen heads up in `data_dir`'s git history (a shared
+    /// directory); without one, `as_of` decides. Returns what the verdicts now
+    /// depend on besides the file itself, for a cache to key on: for each
+    /// revocation with a seen head, whether that commit can be read here.
+    pub fn with_history(mut self, data_dir: &Path) -> (Signers, String) {
+        let mut depends = String::new();
+        if !self.revoked.iter().any(|r| r.seen_head.is_some())
+            || !crate::store::layout::git_dir(data_dir).is_dir()
+        {
+            return (self, depends);
+        }
+        for r in &self.revoked {
+            if let Some(head) = &r.seen_head {
+                let there = crate::share::seen::has_commit(data_dir, head);
+                depends.push_str(&format!(" {head}={}", u8::from(there)));
+            }
+        }
+        self.history = Some(data_dir.to_owned());
+        (self, depends)
+    }
+
+    /// Whether a line signed by `fingerprint`, recorded at `at`, with signature
+    /// `sig`, falls under a revocation: the words why, if so. A revocation with a
+    /// seen head that can be read decides by whether the line is in it (a thief
+    /// cannot backdate past it); otherwise by `as_of`.
+    pub fn revoked_line(
+        &self,
+        fingerprint: &str,
+        at: &Instant,
+        sig: Option<&str>,
+        dispute: Option<&str>,
+    ) -> Option<String> {
+        for r in self.revoked.iter().filter(|r| r.fingerprint == fingerprint) {
+            let seen = match (&r.seen_head, &self.history, sig) {
+                (Some(head), Some(dir), Some(sig)) => {
+                    r.seen.holds(dir, head, fingerprint, dispute, sig)
+                }
+                _ => None,
+            };
+            let outside = match seen {
+                Some(held) => !held,
+                None => *at >= r.as_of,
+            };
+            if outside {
+                let since = match (seen, &r.seen_head) {
+                    (Some(_), Some(head)) => format!(
+                        "it is not in the partnership's history {} had seen (commit {})",
+                        r.by,
+                        &head[..head.len().min(12)]
+                    ),
+                    _ => format!(
+                        "it was recorded at {}, on or after the revocation's {}",
+                        crate::domain::clock::human_instant(at),
+                        crate::domain::clock::human_instant(&r.as_of)
+                    ),
+                };
+                // After "signed by a revoked key" (`Doubt::words`) in lists, and
+                // alone in `verify`'s message: it names the key and says why.
+                return Some(format!(
+                    "key {fingerprint} was revoked ({}); {since}",
+                    r.words()
+                ));
+            }
+        }
+        None
+    }
+
+    /// Whether `fingerprint` may sign as `name` at `at`: listed for that name
+    /// then, and not revoked by then.
     pub fn verdict(&self, name: &str, fingerprint: &str, at: &Instant) -> Verdict {
+        match self.listed(name, fingerprint, at) {
+            Verdict::Allowed => match self.revoked_line(fingerprint, at, None, None) {
+                Some(why) => Verdict::Refused(why),
+                None => Verdict::Allowed,
+            },
+            refused => refused,
+        }
+    }
+
+    /// Whether the file's entries allow `fingerprint` to sign as `name` at `at`,
+    /// revocations aside.
+    pub(crate) fn listed(&self, name: &str, fingerprint: &str, at: &Instant) -> Verdict {
         let for_key: Vec<&Signer> = self
             .entries
             .iter()
@@ -849,6 +1009,47 @@ fn parse_entry(line: &str, number: usize) -> std::result::Result<Signer, String>
     let agency = rest.trim();
     signer.agency = (!agency.is_empty()).then(|| agency.to_owned());
     Ok(signer)
+}
+
+/// `@revoked SHA256:FP as-of="...",on="...",by="NAME",reason="TEXT"[,seen-head="COMMIT"]`:
+/// a revoked key, times as in `valid-after`. ssh-keygen skips the line (an
+/// auditor's `ssh-keygen -Y verify` does not know a key was revoked).
+fn parse_revocation(rest: &str) -> std::result::Result<Revocation, String> {
+    let (fingerprint, rest) = token(rest)?;
+    if !fingerprint.starts_with("SHA256:") {
+        return Err(format!(
+            "{fingerprint:?} is not a key fingerprint (SHA256:...)"
+        ));
+    }
+    let (options, tail) = options_token(rest.trim_start())?;
+    if !tail.trim().is_empty() {
+        return Err(format!("unexpected {:?} after the options", tail.trim()));
+    }
+    let get = |name: &str| {
+        options
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let need = |v: Option<String>, name: &str| {
+        v.ok_or_else(|| format!("a revocation needs {name}=\"...\""))
+    };
+    let as_of = parse_time(&need(get("as-of"), "as-of")?)?;
+    let on = parse_time(&need(get("on"), "on")?)?;
+    let seen_head = get("seen-head");
+    if let Some(h) = &seen_head {
+        if h.len() < 7 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("{h:?} is not a commit"));
+        }
+    }
+    Ok(Revocation::new(
+        fingerprint,
+        as_of,
+        need(get("reason"), "reason")?,
+        need(get("by"), "by")?,
+        on,
+        seen_head,
+    ))
 }
 
 /// Parse `k="v",k2=v2` up to the first white space outside quotes.
@@ -1019,5 +1220,37 @@ mod tests {
         assert_eq!(s.entries[0].agency.as_deref(), Some("Hollyfield Primary"));
         assert!(Signers::parse("\"Jo\" bogus=1 ssh-ed25519 AAAA").is_err());
         assert!(Signers::parse("\"Jo\" ssh-ed25519 notakey").is_err());
+    }
+
+    #[test]
+    fn a_revocation_without_history_counts_from_its_as_of_time() {
+        let k = key();
+        let text = format!(
+            "\"Jo\" {}\n@revoked {} as-of=\"202611040900\",on=\"202611060900\",by=\"Pat\",reason=\"laptop stolen\",seen-head=\"abcdef0\"\n",
+            k.public_openssh().rsplit_once(' ').unwrap().0,
+            k.fingerprint()
+        );
+        let s = Signers::parse(&text).unwrap();
+        assert_eq!(s.revoked.len(), 1);
+        assert_eq!(s.revoked[0].reason, "laptop stolen");
+        assert_eq!(s.revoked[0].seen_head.as_deref(), Some("abcdef0"));
+        let before = crate::domain::clock::parse_instant("2026-11-04T08:59:00Z").unwrap();
+        let after = crate::domain::clock::parse_instant("2026-11-04T09:00:00Z").unwrap();
+        // No git history to look the seen head up in: `as_of` decides.
+        assert_eq!(s.verdict("Jo", k.fingerprint(), &before), Verdict::Allowed);
+        assert!(matches!(
+            s.verdict("Jo", k.fingerprint(), &after),
+            Verdict::Refused(why) if why.contains("revoked by Pat")
+        ));
+        assert!(s
+            .revoked_line(k.fingerprint(), &after, Some("sig"), None)
+            .is_some());
+        for bad in [
+            "@revoked notafingerprint as-of=\"20261104\",on=\"20261104\",by=\"P\",reason=\"r\"",
+            "@revoked SHA256:x on=\"20261104\",by=\"P\",reason=\"r\"",
+            "@revoked SHA256:x as-of=\"20261104\",on=\"20261104\",by=\"P\",reason=\"r\",seen-head=\"zz\"",
+        ] {
+            assert!(Signers::parse(bad).is_err(), "{bad}");
+        }
     }
 }

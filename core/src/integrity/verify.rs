@@ -123,6 +123,9 @@ pub(crate) struct LineCheck<'s> {
     signers: Option<&'s Signers>,
     first_signed: Option<u64>,
     unsigned: usize,
+    /// The dispute line 1 names (format 2), so a revoked key's line is looked up
+    /// in that journal's seen version alone.
+    dispute: Option<String>,
 }
 
 impl<'s> LineCheck<'s> {
@@ -131,6 +134,7 @@ impl<'s> LineCheck<'s> {
             signers,
             first_signed: None,
             unsigned: 0,
+            dispute: None,
         }
     }
 
@@ -144,6 +148,7 @@ impl<'s> LineCheck<'s> {
             signers,
             first_signed: state.0,
             unsigned: state.1,
+            dispute: None,
         }
     }
 
@@ -226,6 +231,9 @@ impl<'s> LineCheck<'s> {
                 detail,
             })
         };
+        if r.seq == 1 {
+            self.dispute.clone_from(&r.dispute);
+        }
         let Some(sig) = r.sig.as_deref() else {
             if let Some(m) = self.first_signed {
                 return bad(Doubt::NotSigned, format!(
@@ -253,7 +261,10 @@ impl<'s> LineCheck<'s> {
             return bad(Doubt::SignatureFails, what);
         }
         if let Some(s) = self.signers {
-            if let Verdict::Refused(why) = s.verdict(&r.by, signer, &r.at) {
+            if let Some(why) = s.revoked_line(signer, &r.at, Some(sig), self.dispute.as_deref()) {
+                return bad(Doubt::KeyRevoked, why);
+            }
+            if let Verdict::Refused(why) = s.listed(&r.by, signer, &r.at) {
                 return bad(Doubt::KeyNotAllowed, why);
             }
         }

@@ -10,6 +10,7 @@ pub mod handgit;
 pub mod history;
 pub mod inbound;
 pub mod integrate;
+pub(crate) mod seen;
 pub mod sync;
 pub mod witness;
 

@@ -160,9 +160,26 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             outcome.commit = fetched;
             return Ok(outcome);
         }
+        // The signers as the partnership's copy now has them (a removal or a
+        // revocation may just have arrived).
+        let signers_now = crate::integrity::signing::Signers::load(root)
+            .ok()
+            .flatten();
+        let own = session
+            .keys
+            .signer(&session.actor)?
+            .fingerprint()
+            .to_owned();
+        let still_member = signers_now.as_ref().is_none_or(|s| {
+            s.verdict(&session.actor, &own, &session.now)
+                == crate::integrity::signing::Verdict::Allowed
+        });
         // --- witness (issue #25 item 9): this member's signed line saying it saw
         // the partnership's head; it goes into this sync's commit. ---
-        if let Some(w) = super::witness::record(
+        if !still_member {
+            // A key that is no longer a member's witnesses nothing: its line
+            // would not count, and every member's `verify --history` would name it.
+        } else if let Some(w) = super::witness::record(
             root,
             &g,
             fetched.as_deref(),
@@ -176,6 +193,11 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
         // --- end witness ---
         if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
             set_base(&g, f)?;
+        }
+        // What was received is integrated (as after a failed push); lines this
+        // member recorded after their key stopped being a member's stay here.
+        if let Some(s) = &signers_now {
+            refuse_lines_after_leaving(s, &own, &threes, &results)?;
         }
         // Only what differs from the partnership's copy goes into the commit: a
         // sync that only received writes nothing for git to hash again.
@@ -240,6 +262,69 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
         "other agencies kept pushing while this sync ran ({PUSH_ATTEMPTS} attempts)"
     ))
     .with_hint(Hint::SyncAgainInAMinute))
+}
+
+/// What the signers judge of a line about to be sent (the rest of it is skipped,
+/// not parsed: a first sync sends every journal).
+#[derive(serde::Deserialize)]
+struct Whose {
+    seq: u64,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    at: crate::domain::clock::Instant,
+    by: String,
+    signer: Option<String>,
+}
+
+/// Refuse to send lines this clone's own key signed that the signers do not allow
+/// at the time each was recorded (a removed member's lines after leaving, a
+/// revoked key's): they would be damage in every member's record. Nothing is
+/// sent; the lines stay here, and the message says which and why.
+fn refuse_lines_after_leaving(
+    signers: &crate::integrity::signing::Signers,
+    own: &str,
+    threes: &[Three],
+    results: &[(String, Option<Vec<u8>>)],
+) -> Result<()> {
+    let mut refused = Vec::new();
+    for (path, bytes) in results {
+        let (Some(id), Some(bytes)) = (journal_id(path), bytes) else {
+            continue;
+        };
+        let theirs = threes
+            .iter()
+            .find(|t| &t.path == path)
+            .and_then(|t| t.remote.as_deref())
+            .unwrap_or_default();
+        let local = bytes.strip_prefix(theirs).unwrap_or(bytes);
+        // Only a line whose own `signer` is this key holds this text unescaped:
+        // the others (a first sync sends every journal) are not parsed.
+        let needle = format!("\"signer\":\"{own}\"");
+        for raw in local
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty() && l.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        {
+            let Ok(r) = serde_json::from_slice::<Whose>(raw) else {
+                continue;
+            };
+            if r.signer.as_deref() != Some(own) {
+                continue;
+            }
+            if let crate::integrity::signing::Verdict::Refused(why) =
+                signers.verdict(&r.by, own, &r.at)
+            {
+                refused.push(format!("dispute {id} line {} ({why})", r.seq));
+            }
+        }
+    }
+    if refused.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "{} line(s) recorded here were not sent, because the partnership's signers do not accept your key for them (a key not yet admitted, or no longer a member's): {}. They stay on this computer; nothing was sent",
+        refused.len(),
+        refused.join("; ")
+    ))
+    .with_hint(Hint::AskAdminAboutYourKey))
 }
 
 /// How long a sync waits for another sync in the same directory (with `sync =

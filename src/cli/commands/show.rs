@@ -46,6 +46,7 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     crate::cli::commands::warn_uncounted(&ctx.ui, &id, &loaded.dispute.uncounted);
     let calendar = s.calendar_for(&loaded.policy);
     let summary = loaded.summary(&calendar, &s.now);
+    let keys = KeyMarks::of(&loaded.dispute, s.store.root());
     if ctx.json {
         let head = match serde_json::to_value(&summary) {
             Ok(serde_json::Value::Object(map)) => map,
@@ -55,6 +56,7 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
             let lines = Lines {
                 dispute: &loaded.dispute,
                 journal: &journal,
+                keys: &keys,
             };
             let mut visible = std::io::BufWriter::new(Visible::json(out));
             serde_json::to_writer_pretty(&mut visible, &WithEvents { head, lines })?;
@@ -88,9 +90,54 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
                 .map_err(std::io::Error::other)?;
             let notes: Vec<&Record> = notes.iter().collect();
             visible.write_all(fit(timeline.line(&r, &notes)).as_bytes())?;
+            if let Some(mark) = keys.mark(&loaded.dispute, &r) {
+                visible.write_all(fit(format!("     {mark}\n")).as_bytes())?;
+            }
         }
         visible.write_all(fit(crate::render::timeline::footer(&summary)).as_bytes())
     }))
+}
+
+/// Whose key a line that does not count for its key was signed by, in words:
+/// "signed by a key that is not a member's: SHA256:..." or "signed by a revoked
+/// key SHA256:... (laptop stolen, revoked by Pat on ...)". The signers are read
+/// only for a dispute that has such a line.
+struct KeyMarks {
+    revoked: Vec<escalate_core::integrity::signing::Revocation>,
+}
+
+impl KeyMarks {
+    fn of(d: &Dispute, root: &std::path::Path) -> KeyMarks {
+        use escalate_core::domain::dispute::Doubt;
+        let revoked = if d.uncounted.iter().any(|u| u.why == Doubt::KeyRevoked) {
+            escalate_core::integrity::signing::Signers::load(root)
+                .ok()
+                .flatten()
+                .map(|s| s.revoked)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        KeyMarks { revoked }
+    }
+
+    fn mark(&self, d: &Dispute, r: &Record) -> Option<String> {
+        use escalate_core::domain::dispute::Doubt;
+        let why = d
+            .uncounted
+            .binary_search_by_key(&r.seq, |u| u.line)
+            .ok()
+            .map(|i| d.uncounted[i].why)?;
+        let key = r.signer.as_deref()?;
+        match why {
+            Doubt::KeyNotAllowed => Some(format!("signed by a key that is not a member's: {key}")),
+            Doubt::KeyRevoked => Some(match self.revoked.iter().find(|v| v.fingerprint == key) {
+                Some(v) => format!("signed by a revoked key {key} ({})", v.words()),
+                None => format!("signed by a revoked key {key}"),
+            }),
+            _ => None,
+        }
+    }
 }
 
 fn streamed(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()> + 'static) -> Output {
@@ -195,6 +242,7 @@ impl serde::Serialize for WithEvents<'_> {
 struct Lines<'a> {
     dispute: &'a Dispute,
     journal: &'a Stream,
+    keys: &'a KeyMarks,
 }
 
 impl serde::Serialize for Lines<'_> {
@@ -245,6 +293,9 @@ impl serde::Serialize for Lines<'_> {
                         "not_counted".into(),
                         serde_json::to_value(why).map_err(S::Error::custom)?,
                     );
+                }
+                if let Some(mark) = self.keys.mark(self.dispute, &r) {
+                    obj.insert("key_mark".into(), mark.into());
                 }
                 // Counted, but the policy would not have allowed it when it
                 // happened (`Inert`).
