@@ -662,6 +662,10 @@ impl Dispute {
             }
             Event::Notified { obligation, .. } => {
                 if let Some(id) = obligation {
+                    let met = self
+                        .obligations
+                        .iter()
+                        .any(|o| &o.id == id && o.met_by.is_some());
                     let slot = self
                         .obligations
                         .iter_mut()
@@ -671,6 +675,10 @@ impl Dispute {
                             o.met_by = Some(r.seq);
                             o.met_at = Some(when);
                         }
+                        // Two people told the same person, each before the
+                        // other's line arrived: the earlier met the duty and
+                        // this one is a notification like any other.
+                        None if met => {}
                         None => {
                             return Err(format!(
                                 "it meets obligation {id:?}, which is not outstanding"
@@ -1415,6 +1423,7 @@ mod tests {
         };
         let amended = |event, happened: Option<&str>| Event::Amended {
             event,
+            target: None,
             note: "n".into(),
             event_happened: happened.map(|t| crate::domain::clock::parse_instant(t).unwrap()),
         };
