@@ -42,6 +42,7 @@ mod resolve;
 mod scale;
 mod share;
 mod show;
+mod sigs;
 mod status;
 mod sync;
 mod terminal;
