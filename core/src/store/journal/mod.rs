@@ -261,6 +261,8 @@ struct Chain<'p> {
     prev: String,
     /// Each nonce seen so far and the line that carried it.
     nonces: HashMap<String, u64>,
+    /// The dispute line 1 names, if it names one.
+    dispute: Option<String>,
 }
 
 impl<'p> Chain<'p> {
@@ -270,6 +272,7 @@ impl<'p> Chain<'p> {
             lines: 0,
             prev: String::new(),
             nonces: HashMap::new(),
+            dispute: None,
         }
     }
 
@@ -278,8 +281,13 @@ impl<'p> Chain<'p> {
     /// prints line numbers, reads it as it reads older corrections).
     fn check_content(&mut self, record: &mut Record, n: usize) -> Result<()> {
         let path = self.path;
-        if record.v.is_some_and(|v| v >= line::CONTENT_SIGNED) {
-            let id = journal_id(path);
+        // Line 1 names the journal's dispute, which must be its file's (checked
+        // at the end: a swapped journal is named as one); each later line must
+        // name the same dispute as line 1, or the file's when line 1 is older.
+        if n == 1 {
+            self.dispute = record.dispute.clone();
+        } else if record.v.is_some_and(|v| v >= line::CONTENT_SIGNED) {
+            let id = self.dispute.clone().unwrap_or_else(|| journal_id(path));
             if record.dispute.as_deref() != Some(id.as_str()) {
                 return Err(Error::damaged(
                     path,
@@ -1382,6 +1390,67 @@ mod tests {
         };
         std::fs::write(&receipt_tmp, head::render(&other)).unwrap();
         assert!(read(&path).is_err());
+    }
+
+    /// Re-chaining keeps a line's signed part and its correction's target: a
+    /// discussion and its correction, moved after another line, still verify and
+    /// the correction names the discussion's new number.
+    #[test]
+    fn a_rechained_line_keeps_its_signature_and_its_correction_follows_it() {
+        let path = Path::new("AAAAAAAAAA.jsonl");
+        let key = crate::integrity::signing::Key::from_seed(&[5; 32], "t");
+        let author = Author {
+            by: "Sam",
+            key: Some(&key),
+        };
+        let at = crate::domain::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
+        let opened = crate::domain::testing::opened(1);
+        let first = first_line("AAAAAAAAAA", at, None, author, opened).unwrap();
+        let discussed = |note: &str| Event::Discussed {
+            stage: 1,
+            note: note.into(),
+            with: None,
+        };
+        let append = |bytes: &mut Vec<u8>, event: Event| {
+            let contents = parse(path, bytes).unwrap();
+            let (_, line, _) = next_line(&contents, at, None, author, event).unwrap();
+            bytes.extend_from_slice(&line);
+        };
+        let mut local = first.clone();
+        append(&mut local, discussed("local"));
+        append(
+            &mut local,
+            Event::Amended {
+                event: 2,
+                target: None,
+                note: "who attended".into(),
+                event_happened: None,
+            },
+        );
+        let mut shared = first;
+        append(&mut shared, discussed("shared"));
+        let raw: Vec<&[u8]> = local.split(|&b| b == b'\n').collect();
+        for moving in &raw[1..3] {
+            let contents = parse(path, &shared).unwrap();
+            let (_, line, _) = rechained_line(&contents, moving).unwrap();
+            assert_eq!(
+                line::signed_part(&line[..line.len() - 1]),
+                line::signed_part(moving)
+            );
+            shared.extend_from_slice(&line);
+        }
+        let contents = parse(path, &shared).unwrap();
+        let lines: Vec<&[u8]> = shared.split(|&b| b == b'\n').take(4).collect();
+        assert!(
+            crate::integrity::verify::check_line_signatures(&contents.records, &lines, None)
+                .is_empty()
+        );
+        match &contents.records[3].event {
+            Event::Amended { event, .. } => assert_eq!(*event, 3),
+            other => panic!("{other:?}"),
+        }
+        // The same line twice is refused before it is written, and damage if it is.
+        assert!(rechained_line(&contents, raw[1]).is_err());
     }
 
     #[test]
