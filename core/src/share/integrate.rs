@@ -274,3 +274,43 @@ fn replan(
     }
     Ok(merge)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(v: Option<u32>, event: Event) -> Record {
+        let at = crate::domain::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
+        Record {
+            v,
+            ..Record::new(5, (at, None), "Alex", event)
+        }
+    }
+
+    fn correction(event: u64, target: Option<&str>) -> Event {
+        Event::Amended {
+            event,
+            target: target.map(str::to_owned),
+            note: "n".into(),
+            event_happened: None,
+        }
+    }
+
+    /// Only a format-3 line moves unchanged; a correction naming by number an
+    /// unsent line that moves too must be signed again (by its own signer).
+    #[test]
+    fn which_local_lines_move_without_being_signed_again() {
+        let discussed = Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: None,
+        };
+        assert!(movable(&record(Some(3), discussed.clone()), &[]));
+        assert!(!movable(&record(Some(2), discussed.clone()), &[]));
+        assert!(!movable(&record(None, discussed), &[]));
+        let moved = [(4, 7)];
+        assert!(movable(&record(Some(3), correction(4, Some("ab"))), &moved));
+        assert!(movable(&record(Some(3), correction(2, None)), &moved));
+        assert!(!movable(&record(Some(3), correction(4, None)), &moved));
+    }
+}
