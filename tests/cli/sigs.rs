@@ -192,3 +192,100 @@ fn a_correction_names_its_target_by_nonce_and_views_by_number() {
     ));
     env.ok(&["verify"]);
 }
+
+/// `prefix` (a line's bytes before `,"sig":"`) signed with the key at `key` by
+/// ssh-keygen itself, as escalate signs: the signature's base64 body.
+fn ssh_sign(prefix: &str, key: &str, dir: &std::path::Path) -> String {
+    let msg = dir.join("msg");
+    std::fs::write(&msg, prefix).unwrap();
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-Y", "sign", "-n", "escalate-journal", "-f", key])
+        .arg(&msg)
+        .output()
+        .expect("ssh-keygen (openssh-client) is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let armoured = std::fs::read_to_string(dir.join("msg.sig")).unwrap();
+    armoured
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<String>()
+}
+
+/// A colleague's unsent line written by an earlier escalate (format 2, whose
+/// signature covers its place) cannot move without being signed again: the
+/// other person's sync refuses and names them, changing nothing; their own sync
+/// signs it again and every clone verifies.
+#[test]
+fn a_colleagues_unsent_line_of_the_old_format_is_moved_only_by_their_own_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(&tmp);
+    let remote = remote.to_str().unwrap();
+    let mut sam = agency("Sam (DSL)", "Hollyfield Primary");
+    let mut alex = agency("Alex (deputy DSL)", "Hollyfield Primary");
+    let mut csc = agency("Chris (team manager)", "Children's Social Care");
+    for e in [&mut sam, &mut alex, &mut csc] {
+        e.now("2026-11-09T09:00:00Z");
+    }
+    let (_, sam_line) = signers_line(&sam);
+    let (alex_key, alex_line) = signers_line(&alex);
+    let (_, csc_line) = signers_line(&csc);
+    let team = sam.data();
+    std::fs::write(
+        team.join("signers"),
+        format!("{sam_line}\n{alex_line}\n{csc_line}\n"),
+    )
+    .unwrap();
+    let id = school_case(&sam, "LCS-10");
+    share(&sam, &csc, remote);
+    for e in [&mut sam, &mut alex, &mut csc] {
+        e.now("2026-11-10T09:00:00Z");
+    }
+    alex.ok_in(&team, &["discuss", &id, "--note", "alex-old-talk"]);
+    csc.ok(&["discuss", &id, "--note", "csc-talk"]);
+    csc.ok(&["sync"]);
+
+    // Alex's line as an earlier escalate wrote it: format 2, signed by Alex.
+    let mut lines = text_lines(&sam, &id);
+    let mut r: escalate_core::domain::event::Record =
+        serde_json::from_str(lines.last().unwrap()).unwrap();
+    (r.v, r.dispute, r.nonce, r.sig) = (Some(2), None, None, None);
+    let unsigned = line::encode(&r).unwrap();
+    let prefix = &unsigned[..unsigned.rfind(",\"hash\":\"").unwrap()];
+    let key_path = alex.json(&["key", "show"])["path"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sig = ssh_sign(prefix, &key_path, tmp.path());
+    let open = format!("{prefix},\"sig\":\"{sig}\"");
+    let old = format!(
+        "{open},\"hash\":\"{}\"}}",
+        line::sha256_hex(open.as_bytes())
+    );
+    *lines.last_mut().unwrap() = old;
+    put(&sam, &id, &lines);
+    alex.ok_in(&team, &["verify"]);
+    let before = std::fs::read(sam.journal(&id)).unwrap();
+
+    // (Sync's own state under .git may change: it fetched.)
+    let out = sam.cmd(&["sync"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Alex (deputy DSL)"), "{err}");
+    assert!(
+        err.contains("Ask Alex (deputy DSL) to run `escalate sync`"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(sam.journal(&id)).unwrap(), before);
+
+    alex.ok_in(&team, &["sync"]);
+    let moved = line_with(&sam, &id, "alex-old-talk");
+    assert_eq!(moved["v"], 3);
+    assert_eq!(moved["signer"], alex_key.as_str());
+    sam.ok(&["verify"]);
+    csc.ok(&["sync"]);
+    csc.ok(&["verify"]);
+}
