@@ -289,3 +289,34 @@ fn a_colleagues_unsent_line_of_the_old_format_is_moved_only_by_their_own_sync() 
     csc.ok(&["sync"]);
     csc.ok(&["verify"]);
 }
+
+/// A format-3 line whose signature was stripped does not count (issue 25's
+/// rule for every line), rather than making the whole dispute unreadable.
+#[test]
+fn a_format_3_line_without_its_signature_does_not_count() {
+    let mut env = Env::new();
+    env.now("2026-11-09T09:00:00Z");
+    let id = env.open_gscb(&[]);
+    env.ok(&["discuss", &id, "--note", "first talk"]);
+    env.ok(&["resolve", &id, "--outcome", "stripped-resolution"]);
+    let mut lines = text_lines(&env, &id);
+    let last = lines.pop().unwrap();
+    let from = last.find(",\"sig\":\"").unwrap();
+    let to = last.find(",\"seq\":").unwrap();
+    let open = format!(
+        "{}{}",
+        &last[..from],
+        &last[to..last.rfind(",\"hash\":\"").unwrap()]
+    );
+    lines.push(format!(
+        "{open},\"hash\":\"{}\"}}",
+        line::sha256_hex(open.as_bytes())
+    ));
+    put(&env, &id, &lines);
+    let shown = env.json(&["show", &id]);
+    assert_eq!(shown["state"], "open", "{shown:#}");
+    let out = env.cmd(&["verify"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let said = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("line 3: the line is not signed"), "{said}");
+}
