@@ -305,6 +305,9 @@ pub enum Hint {
     },
     /// The journal ends with an incomplete line.
     RecordNextEventThenSync { id: String },
+    /// An unsent line of an older format, signed by someone else sharing this
+    /// clone, must be signed again to move, and only they may sign it.
+    SignerMustSync { by: String },
     /// The repository file is newer than this escalate.
     InstallPartnershipVersion,
     /// The repository needs a newer escalate to write.

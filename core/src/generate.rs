@@ -54,8 +54,8 @@ const AGENCIES: [&str; 10] = [
     "Housing",
 ];
 
-/// Append a line signed by `key` through the journal's own encoder; the first
-/// line names its dispute and a nonce, as a real journal's does.
+/// Append a line signed by `key` through the journal's own encoder; every line
+/// names its dispute and a nonce, as a real journal's does (format 3).
 fn push(
     g: &mut Gen,
     records: &mut Vec<Record>,
@@ -70,12 +70,11 @@ fn push(
         .and_then(|r| line::encode(r).ok())
         .map(|text| line::sha256_hex(text.as_bytes()))
         .unwrap_or_default();
-    let first = records.is_empty();
     let seq = records.len() as u64 + 1;
     let mut r = Record {
         prev,
-        dispute: first.then(|| g.id.to_string()),
-        nonce: first.then(|| format!("{:016x}{:016x}", g.rng.next(), g.rng.next())),
+        dispute: Some(g.id.to_string()),
+        nonce: Some(format!("{:016x}{:016x}", g.rng.next(), g.rng.next())),
         ..Record::new(seq, (at, happened), g.by, event)
     };
     // Signing an in-memory ed25519 key does not fail; if it did, the line is left
@@ -261,6 +260,8 @@ pub fn long_journal_by(
         let event = if n.is_multiple_of(7) {
             Event::Amended {
                 event: n,
+                // Named by its nonce, as the writer names a format-3 line.
+                target: records.last().and_then(|r| r.nonce.clone()),
                 note: "Clarified who attended".into(),
                 event_happened: None,
             }

@@ -252,6 +252,9 @@ pub(crate) fn hint_words(hint: &Hint) -> String {
         Hint::RecordNextEventThenSync { id } => format!(
             "Record the next event on dispute {id} as usual (that sets the incomplete line aside in a quarantine file and records it), then run `escalate sync`. Nothing is lost meanwhile."
         ),
+        Hint::SignerMustSync { by } => format!(
+            "Ask {by} to run `escalate sync` in this data directory from their own account: their key signs their own line again as it moves. Then run it again here. Nothing was changed."
+        ),
         Hint::InstallPartnershipVersion => "It may have been written by a newer escalate: install the version your partnership uses. Nothing was written.".into(),
         Hint::InstallNewerEscalate => "Install the newer escalate (ask whoever looks after it in your partnership), then run the command again. Reading with `show`, `status` and `report` still works.".into(),
         Hint::AlreadySharedSync => "If it is already shared, run `escalate sync`; to share another directory, give it with --dir.".into(),

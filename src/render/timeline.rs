@@ -358,11 +358,13 @@ fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> Str
             event,
             note,
             event_happened: None,
+            ..
         } => format!("correction to line {event}: {note}"),
         Event::Amended {
             event,
             note,
             event_happened: Some(t),
+            ..
         } => format!(
             "correction: line {event} happened at {}: {note}",
             human_instant(t)

@@ -108,7 +108,7 @@ fn forge(
         by: by.into(),
         event,
         prev: line::sha256_hex(last.as_bytes()),
-        dispute: None,
+        dispute: prev.dispute.clone(),
         nonce: None,
         signer: None,
         sig: None,
@@ -224,7 +224,9 @@ fn a_forged_line_is_caught_by_its_signature() {
     // can still record; verify names the line until the file lists them.
     std::fs::write(&journal, &clean).unwrap();
     std::fs::write(head_path(&env, &id), &clean_receipt).unwrap();
-    let colleague = env_with_user(&env, "Sam Newcolleague");
+    let mut colleague = env_with_user(&env, "Sam Newcolleague");
+    // A minute on: two people's lines of the same second fold by signer.
+    colleague.now("2026-11-23T09:01:00Z");
     colleague.ok(&["discuss", &id, "--note", "New colleague"]);
     let (code, out) = verify(&env, &[]);
     assert_eq!(code, Some(3), "{out}");
@@ -632,7 +634,7 @@ fn a_newer_format_asks_for_a_newer_escalate_never_damage() {
     let id = env.open_gscb(&[]);
     let journal = env.journal(&id);
     let text = lines(&journal);
-    let newer = text[0].replacen("{\"v\":2,", "{\"v\":3,", 1);
+    let newer = text[0].replacen("{\"v\":3,", "{\"v\":4,", 1);
     let open = &newer[..newer.len() - 66];
     let resealed = format!(
         "{open},\"hash\":\"{}\"}}",

@@ -54,7 +54,8 @@ fn a_correction_merged_late_names_its_line_by_the_new_number() {
     school.ok(&["sync"]);
 
     // Nothing is superseded: the fold decides. The correction names the school's
-    // escalation by the number sync gave it.
+    // escalation by its nonce, which re-chaining keeps, and every view by the
+    // number sync gave it.
     let lines = lines_of(&school, &id);
     assert!(
         lines.iter().all(|l| l["kind"] != "superseded"),
@@ -69,7 +70,12 @@ fn a_correction_merged_late_names_its_line_by_the_new_number() {
         .find(|l| l["note"] == "school-correction")
         .unwrap();
     assert_eq!(escalation["seq"], 4);
-    assert_eq!(correction["event"], escalation["seq"], "{lines:#?}");
+    assert_eq!(correction["target"], escalation["nonce"], "{lines:#?}");
+    assert!(correction.get("event").is_none(), "{lines:#?}");
+    let shown = school.json(&["show", &id]);
+    let events = shown["events"].as_array().unwrap();
+    let amended = events.iter().find(|e| e["kind"] == "amended").unwrap();
+    assert_eq!(amended["event"], 4, "{shown:#}");
     // Corrected to 08:30, the school's escalation came first.
     assert!(!inert(&school, &id, "school-escalation"));
     assert!(inert(&school, &id, "csc-escalation"));
@@ -90,6 +96,7 @@ fn append(
     let time = |t: &str| escalate_core::domain::clock::parse_instant(t).unwrap();
     let mut r = Record::new(prev.seq + 1, (time(at), happened.map(time)), by, event);
     r.v = prev.v;
+    r.dispute = prev.dispute.clone();
     r.prev = line::sha256_hex(last.as_bytes());
     line::encode_signed(&mut r, key).unwrap()
 }

@@ -57,7 +57,7 @@ fn hostile_dispute(env: &Env) -> String {
             with: Some("Sam\x1b[8m".into()),
         },
         prev: line::sha256_hex(one.as_bytes()),
-        dispute: None,
+        dispute: r.dispute.clone(),
         nonce: None,
         signer: None,
         sig: None,

@@ -43,6 +43,7 @@ mod resolve;
 mod scale;
 mod share;
 mod show;
+mod sigs;
 mod status;
 mod sync;
 mod terminal;

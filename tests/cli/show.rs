@@ -269,6 +269,13 @@ fn show_json_holds_every_line_as_written_with_its_corrected_time() {
     let out = env.ok(&["show", &id, "--json"]);
     let v: Value = serde_json::from_str(&out).unwrap();
     let mut expected = journal_lines(&env.journal(&id));
+    // A correction names its line by nonce on disk (format 3); shown, also by number.
+    let nonces: Vec<Value> = expected.iter().map(|l| l["nonce"].clone()).collect();
+    for line in &mut expected {
+        if let Some(at) = nonces.iter().position(|n| *n == line["target"]) {
+            line["event"] = (at + 1).into();
+        }
+    }
     // Line 2's time was corrected twice: the later correction (line 7) stands.
     expected[1]["corrected_happened"] = "2026-11-03T08:45:00+00:00".into();
     assert_eq!(v["events"], Value::Array(expected));

@@ -66,7 +66,10 @@ fn three_agencies_record_offline_and_converge_in_either_order() {
     }
     assert_eq!(count(&school, &d1, "school-discussion-1"), (1, false));
     assert_eq!(count(&school, &d1, "csc-discussion-1"), (1, false));
-    assert!(lines_of(&school, &d1).iter().any(|l| l["kind"] == "merged"));
+    // Sync writes nothing of its own into the shared record (clarification 17).
+    assert!(lines_of(&school, &d1)
+        .iter()
+        .all(|l| l["kind"] != "merged" && l["kind"] != "superseded"));
 
     // Both escalate from stage 1 in the same second; social care syncs first, so
     // the school's escalation, appended after it, is kept and does not count.
@@ -81,8 +84,12 @@ fn three_agencies_record_offline_and_converge_in_either_order() {
     assert!(out.contains("merged late"), "{out}");
     assert_eq!(count(&school, &d1, "csc-escalation-1"), (1, false));
     assert_eq!(count(&school, &d1, "school-escalation-1"), (1, false));
-    assert!(!inert(&school, &d1, "csc-escalation-1"));
-    assert!(inert(&school, &d1, "school-escalation-1"));
+    // Recorded in the same second, they fold in the order of their signers'
+    // keys, not of arrival: the first counts, the same in every clone.
+    let fingerprint = |e: &Env| e.json(&["key", "show"])["fingerprint"].clone();
+    let school_first = fingerprint(&school).as_str() < fingerprint(&csc).as_str();
+    assert_eq!(inert(&school, &d1, "csc-escalation-1"), school_first);
+    assert_eq!(inert(&school, &d1, "school-escalation-1"), !school_first);
 
     // One resolves while the other escalates, in both orders, on two disputes.
     // d1: the school syncs first, so its resolution stands.
@@ -92,8 +99,14 @@ fn three_agencies_record_offline_and_converge_in_either_order() {
         "2026-11-05T09:00:00Z",
     );
     school.ok(&["resolve", &d1, "--outcome", "school-resolution-1"]);
+    // Half an hour later: lines of the same second would fold by signer.
+    csc.now("2026-11-05T09:30:00Z");
     csc.ok(&["discuss", &d1, "--note", "csc-discussion-2"]);
     csc.ok(&["escalate", &d1, "--reason", "csc-escalation-2"]);
+    set_now(
+        &mut [&mut school, &mut csc, &mut bm],
+        "2026-11-05T10:00:00Z",
+    );
     school.ok(&["sync"]);
     csc.ok(&["sync"]);
     // d4: social care syncs first, so its escalation stands.
@@ -102,9 +115,14 @@ fn three_agencies_record_offline_and_converge_in_either_order() {
         &mut [&mut school, &mut csc, &mut bm],
         "2026-11-06T09:00:00Z",
     );
+    school.now("2026-11-06T09:30:00Z");
     school.ok(&["resolve", &d4, "--outcome", "school-resolution-4"]);
     csc.ok(&["discuss", &d4, "--note", "csc-discussion-4"]);
     csc.ok(&["escalate", &d4, "--reason", "csc-escalation-4"]);
+    set_now(
+        &mut [&mut school, &mut csc, &mut bm],
+        "2026-11-06T10:00:00Z",
+    );
     csc.ok(&["sync"]);
     school.ok(&["sync"]);
     for e in [&bm, &csc, &school, &bm] {
@@ -354,6 +372,14 @@ fn a_push_race_is_retried_and_a_failed_push_is_rebased_again_later() {
     csc.ok(&["discuss", &d1, "--note", "csc-2"]);
     csc.ok(&["sync"]);
     school.ok(&["discuss", &d1, "--note", "school-3"]);
+    let signed = |env: &Env, note: &str| {
+        let l = lines_of(env, &d1)
+            .into_iter()
+            .find(|l| l["note"] == note)
+            .unwrap();
+        (l["seq"].clone(), l["nonce"].clone(), l["sig"].clone())
+    };
+    let written = signed(&school, "school-3");
     let out = school.cmd(&["sync"]).output().unwrap();
     assert!(!out.status.success());
     csc.ok(&["discuss", &d1, "--note", "csc-3"]);
@@ -367,14 +393,12 @@ fn a_push_race_is_retried_and_a_failed_push_is_rebased_again_later() {
     ] {
         assert_eq!(count(&school, &d1, note), (1, false), "{note}");
     }
-    // The last `merged` line names the school's lines by their final numbers.
-    let lines = lines_of(&school, &d1);
-    let merged = lines.iter().rev().find(|l| l["kind"] == "merged").unwrap();
-    for seq in merged["lines"].as_array().unwrap() {
-        let line = &lines[seq.as_u64().unwrap() as usize - 1];
-        assert_eq!(line["by"], "Sam (DSL)", "{merged}");
-        assert_eq!(line["kind"], "discussed");
-    }
+    // Moved twice, the school's line kept its nonce and its signature: only its
+    // place changed. Sync wrote no line of its own.
+    let moved = signed(&school, "school-3");
+    assert_ne!(moved.0, written.0);
+    assert_eq!((&moved.1, &moved.2), (&written.1, &written.2));
+    assert!(lines_of(&school, &d1).iter().all(|l| l["kind"] != "merged"));
     school.ok(&["verify"]);
     school.ok(&["verify", "--history"]);
 }

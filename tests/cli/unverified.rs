@@ -26,7 +26,6 @@ fn forge_resolution(env: &Env, id: &str, key: &Key, tamper: bool) {
         outcome: "Agreed: no further action".into(),
     };
     r.nonce = None;
-    r.dispute = None;
     r.happened = None;
     let mut signed = line::encode_signed(&mut r, key).unwrap();
     if tamper {

@@ -255,9 +255,11 @@ fn verify_checks_every_correction_refers_to_a_real_event() {
     // whose signature fails does not count, and its correction is never looked at.
     let mut r: escalate_core::domain::event::Record = serde_json::from_str(last).unwrap();
     r.seq = 3;
-    if let escalate_core::domain::event::Event::Amended { event, .. } = &mut r.event {
-        *event = 99;
+    if let escalate_core::domain::event::Event::Amended { event, target, .. } = &mut r.event {
+        // By number: the line it names does not exist.
+        (*event, *target) = (99, None);
     }
+    r.nonce = None;
     r.prev = hex(last.as_bytes());
     let key = escalate_core::integrity::signing::Key::from_seed(&[3; 32], "k");
     let line = escalate_core::store::journal::line::encode_signed(&mut r, &key).unwrap();
@@ -438,6 +440,7 @@ fn verify_checks_the_stage_rules_and_the_pinned_policy() {
         stage: 3,
         outcome: "Agreed".into(),
     };
+    r.nonce = None;
     r.prev = escalate_core::store::journal::line::sha256_hex(last.as_bytes());
     let key = escalate_core::integrity::signing::Key::from_seed(&[3; 32], "k");
     let line = escalate_core::store::journal::line::encode_signed(&mut r, &key).unwrap();

@@ -173,6 +173,7 @@ impl Dispute {
                 self.line(seq)?;
                 Ok(Event::Amended {
                     event: seq,
+                    target: None,
                     note,
                     event_happened: None,
                 })
@@ -185,6 +186,7 @@ impl Dispute {
                 self.check_happened(seq, &happened, now)?;
                 Ok(Event::Amended {
                     event: seq,
+                    target: None,
                     note,
                     event_happened: Some(happened),
                 })
@@ -356,6 +358,7 @@ mod tests {
     fn retime(event: u64, at: &str) -> Event {
         Event::Amended {
             event,
+            target: None,
             note: "n".into(),
             event_happened: Some(clock::parse_instant(at).unwrap()),
         }
@@ -386,6 +389,7 @@ mod tests {
                 2,
                 Event::Amended {
                     event: 1,
+                    target: None,
                     note: "n".into(),
                     event_happened: None,
                 },

@@ -12,7 +12,9 @@ use crate::domain::clock::Instant;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// The line format: absent on lines written before signing (format 1), 2 on
-    /// signed lines. A reader refuses a version newer than it knows.
+    /// lines signed over their bytes up to the signature, place included, 3 on
+    /// lines signed over their content only (docs/journal-format.md). A reader
+    /// refuses a version newer than it knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub v: Option<u32>,
     pub seq: u64,
@@ -31,12 +33,14 @@ pub struct Record {
     pub event: Event,
     /// SHA-256 of the previous line's bytes; empty on line 1.
     pub prev: String,
-    /// Line 1 of a journal created since format 2: the dispute ID it belongs to, so
-    /// a journal copied or moved under another ID's file name is detected.
+    /// Line 1 of a journal created since format 2, and every format-3 line: the
+    /// dispute ID it belongs to, so a journal copied or moved under another ID's
+    /// file name, or a line copied from another journal, is detected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispute: Option<String>,
-    /// Line 1 since format 2: random bytes (hex), so two disputes opened with the
-    /// same details at the same second never share a head hash.
+    /// Line 1 since format 2, and every format-3 line: random bytes (hex), so two
+    /// lines with the same content never sign alike, a line copied again within
+    /// a journal is detected, and a correction can name its target by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// The OpenSSH fingerprint (`SHA256:...`) of the key that signed the line.
@@ -180,7 +184,15 @@ pub enum Event {
         outcome: String,
     },
     Amended {
+        /// The line corrected, by number. A format-3 line that names its target
+        /// by `target` leaves it out on disk; reading fills it in from `target`.
+        #[serde(default)]
         event: u64,
+        /// Format 3: the nonce of the line corrected, which stays the same when
+        /// sync re-chains lines (their numbers do not). Absent when the target
+        /// has no nonce (a line of an older format).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
         note: String,
         /// When the amended event really happened (`amend --happened`). The line
         /// it corrects is never changed; every view, deadline and report uses this

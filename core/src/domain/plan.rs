@@ -114,6 +114,7 @@ impl Action {
                 event,
                 note,
                 event_happened: Some(happened),
+                ..
             } => Action::Amend(Amendment::Happened {
                 seq: event,
                 happened,

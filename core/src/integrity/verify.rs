@@ -696,6 +696,7 @@ mod tests {
                 .last()
                 .map(|l| line::sha256_hex(l.as_bytes()))
                 .unwrap_or_default();
+            r.dispute = Some("AAAAAAAAAA".into());
             lines.push(line::encode_signed(&mut r, key).unwrap());
             records.push(r);
         }

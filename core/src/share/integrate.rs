@@ -1,14 +1,13 @@
 //! Integrating one journal with the partnership's copy of it. Pushed lines are
-//! never rewritten; lines only this clone holds (never pushed) may be rebased, as
-//! git users rebase unpushed commits: they are re-planned after the partnership's
-//! lines under the dispute's own policy and appended again through the journal's
-//! normal writer (new seq, prev and seal, and whatever else the writer adds), and
-//! marked as merged late. Whether such a line counts is the fold's to decide, by
-//! when it happened (`dispute::Inert`), the same in every clone; only a line the
-//! fold cannot take at all (or a corrected time of a line that could not stand)
-//! becomes a `superseded` line naming what it was, who recorded it and what
-//! superseded it. This module decides; `sync` holds the locks and writes the
-//! result in place.
+//! never rewritten; lines only this clone holds (never pushed) are re-chained
+//! after the partnership's, as git users rebase unpushed commits: each keeps its
+//! signed content byte for byte and gets a new `seq`, `prev` and seal, so a line
+//! stays signed by the person who made it, whoever syncs (clarification 15). A
+//! line of an older format signed its place too: it is signed again, and only by
+//! its own signer. Sync writes nothing of its own into the shared record
+//! (clarification 17): whether a moved line counts is the fold's to decide, by
+//! when it happened (`dispute::Inert`), the same in every clone. This module
+//! decides; `sync` holds the locks and writes the result in place.
 
 use crate::domain::dispute::Dispute;
 use crate::domain::event::{Event, Record};
@@ -26,7 +25,8 @@ pub(crate) struct Merge {
     pub received: usize,
     /// Local lines appended again after the partnership's (merged late).
     pub merged_late: usize,
-    /// What could not stand, in words, one per superseded line.
+    /// What could not stand, in words. Sync writes no `superseded` lines any
+    /// more, so this stays empty; kept for the report's shape.
     pub superseded: Vec<String>,
 }
 
@@ -154,36 +154,6 @@ fn rebase(
     Ok(merge)
 }
 
-/// The line that decided where the dispute stands after `records`: the last
-/// escalation, resolution or reopening, else the last line.
-fn superseder(records: &[Record]) -> u64 {
-    records
-        .iter()
-        .rev()
-        .find(|r| {
-            matches!(
-                r.event,
-                Event::Escalated { .. } | Event::Resolved { .. } | Event::Reopened { .. }
-            )
-        })
-        .or(records.last())
-        .map_or(0, |r| r.seq)
-}
-
-/// The superseded local line (old seq, kept as, superseded by) whose time `event`
-/// corrects, if it corrects one (its target still carries the old number). A note
-/// about such a line still stands: it is about what was recorded.
-fn lost_target<'a>(event: &Event, lost: &'a [(u64, u64, u64)]) -> Option<&'a (u64, u64, u64)> {
-    match event {
-        Event::Amended {
-            event: target,
-            event_happened: Some(_),
-            ..
-        } => lost.iter().find(|(old, _, _)| old == target),
-        _ => None,
-    }
-}
-
 /// An event kind as a person would say it.
 fn noun(kind: &str) -> &str {
     match kind {
@@ -193,7 +163,29 @@ fn noun(kind: &str) -> &str {
         "resolved" => "resolution",
         "amended" => "correction",
         "reopened" => "reopening",
+        "fact_learned" => "fact learned",
+        "field_set" => "field correction",
+        "due_agreed" => "agreed date",
         other => other,
+    }
+}
+
+/// Whether a local line can move after the partnership's with its signed part
+/// unchanged: a format-3 line, unless it is a correction naming by number a
+/// line that moves too (its target was an unsent line of an older format).
+fn movable(r: &Record, renumbered: &[(u64, u64)]) -> bool {
+    if r.v
+        .is_none_or(|v| v < crate::store::journal::line::CONTENT_SIGNED)
+    {
+        return false;
+    }
+    match &r.event {
+        Event::Amended {
+            event,
+            target: None,
+            ..
+        } => !renumbered.iter().any(|(old, _)| old == event),
+        _ => true,
     }
 }
 
@@ -219,119 +211,106 @@ fn replan(
             .with_hint(Hint::SyncWhenPolicyArrives)
         })?;
     let p = &policy.policy;
-    let last_remote = records.len() as u64;
     let mut dispute = Dispute::fold(id.clone(), records, p)
         .map_err(|(line, what)| Error::damaged(tmp, line, what))?;
+    // Local lines moved so far: (old seq, new seq), for corrections that name
+    // an unsent line of an older format by its number.
     let mut renumbered: Vec<(u64, u64)> = Vec::new();
-    // Local lines superseded so far: (old seq, new seq, the line that superseded it).
-    let mut lost: Vec<(u64, u64, u64)> = Vec::new();
-    let mut kept = Vec::new();
     let mut merge = Merge {
         received,
         ..Merge::default()
     };
     for &(r, raw) in local_extra {
-        // A `merged` line from an earlier sync whose push failed is sync's own
-        // note about lines never pushed: it is written again below, naming them by
-        // their new numbers, rather than kept with numbers that no longer hold.
-        if let Event::Merged { lines, .. } = &r.event {
-            kept.extend(
-                lines
-                    .iter()
-                    .filter_map(|l| renumbered.iter().find(|(old, _)| old == l))
-                    .map(|(_, new)| *new),
-            );
-            kept.sort_unstable();
-            kept.dedup();
+        // A `merged` line from an earlier version's sync whose push failed was
+        // sync's own note about lines never pushed. Sync writes no such notes
+        // now (clarification 17): the fold orders lines by when they happened.
+        if let Event::Merged { .. } = &r.event {
             continue;
         }
-        let mut event = r.event.clone();
-        if let Event::Amended { event: target, .. } = &mut event {
-            if let Some((_, new)) = renumbered.iter().find(|(old, _)| old == target) {
-                *target = *new;
-            }
-        }
-        let trial = Record {
-            seq: writer.contents().records.len() as u64 + 1,
-            event: event.clone(),
-            ..r.clone()
-        };
-        // What makes a line impossible is where the dispute stands now, lines
-        // merged late included, so it is named afresh for every line.
-        let mut superseder = superseder(&writer.contents().records);
-        let allowed = match lost_target(&r.event, &lost) {
-            // A correction of a line that could not stand falls with it, for the
-            // same reason and by the same line: not for whatever its corrected
-            // time would now contradict.
-            Some(&(_, kept, by)) => {
-                superseder = by;
-                Err(format!(
-                    "the line it corrects, kept as line {kept}, was superseded by line {by}"
-                ))
-            }
-            // The fold decides conflicts, the same in every clone (clarification
-            // 17): a line that conflicts with what happened before it is kept and
-            // is inert there. Only a line the fold cannot take at all is kept as
-            // a `superseded` line.
-            // With its lines: a corrected time folds the whole journal again,
-            // which a copy without them judged as a journal of one line.
-            None => dispute.clone().extend(&[trial], p).map_err(|(_, why)| why),
-        };
-        let was_lost = allowed.is_err();
-        let written = match allowed {
-            Ok(()) => {
-                // A local line is re-signed with the local key (clarification 9):
-                // it was this user's, and sync never signs for anyone else.
-                let author = crate::store::journal::Author {
-                    by: &r.by,
-                    key: Some(session.keys.signer(&session.actor)?),
-                };
-                let w = writer.append(r.at, r.happened, author, event)?;
-                kept.push(w.seq);
-                merge.merged_late += 1;
-                w
-            }
-            Err(why) => {
-                let line = String::from_utf8_lossy(raw).into_owned();
-                merge.superseded.push(format!(
-                    "dispute {id}: the {} recorded by {} on {} was superseded by line {superseder} ({why}); it is kept as a `superseded` line",
+        let written = if movable(r, &renumbered) {
+            // Re-chained, never re-signed (clarification 15): whoever signed
+            // it, this user or a colleague sharing the clone, it stays theirs.
+            writer.rechain(raw)?
+        } else {
+            // A line of an older format signed its place in the journal too, so
+            // moving it means signing it again, which only its own signer may do.
+            let key = session.keys.signer(&session.actor)?;
+            if r.signer.as_deref().is_some_and(|s| s != key.fingerprint()) {
+                return Err(Error::refused(format!(
+                    "dispute {id}: the {} {} recorded on {} was written by an earlier version of escalate and signed with another person's key ({}); sync cannot move it after the partnership's lines without signing it again, and only they may sign it; nothing was changed",
                     noun(r.event.kind()),
                     r.by,
-                    crate::domain::clock::human_instant(&r.at)
-                ));
-                writer.append(
-                    session.now,
-                    None,
-                    session.author()?,
-                    Event::Superseded {
-                        was: r.event.kind().to_owned(),
-                        recorded_by: r.by.clone(),
-                        recorded_at: r.at,
-                        superseded_by: superseder,
-                        reason: why,
-                        line,
-                    },
-                )?
+                    crate::domain::clock::human_instant(&r.at),
+                    r.signer.as_deref().unwrap_or_default()
+                ))
+                .with_hint(Hint::SignerMustSync { by: r.by.clone() }));
             }
+            let mut event = r.event.clone();
+            if let Event::Amended { event: target, .. } = &mut event {
+                if let Some((_, new)) = renumbered.iter().find(|(old, _)| old == target) {
+                    *target = *new;
+                }
+            }
+            let author = crate::store::journal::Author {
+                by: &r.by,
+                key: Some(key),
+            };
+            writer.append(r.at, r.happened, author, event)?
         };
         renumbered.push((r.seq, written.seq));
-        if was_lost {
-            lost.push((r.seq, written.seq, superseder));
-        }
-        dispute
-            .extend(std::slice::from_ref(&written), p)
-            .map_err(|(line, what)| Error::damaged(tmp, line, what))?;
-    }
-    if !kept.is_empty() {
-        writer.append(
-            session.now,
-            None,
-            session.author()?,
-            Event::Merged {
-                lines: kept,
-                after: last_remote,
-            },
-        )?;
+        merge.merged_late += 1;
+        // Whether the line counts is the fold's to decide, the same in every
+        // clone (`dispute::Inert`); a line it cannot take at all would make the
+        // shared journal unreadable everywhere, so nothing is sent.
+        dispute.extend(std::slice::from_ref(&written), p).map_err(|(_, why)| {
+            Error::refused(format!(
+                "dispute {id}: the {} {} recorded on {} cannot follow the partnership's lines ({why}); nothing was changed",
+                noun(r.event.kind()),
+                r.by,
+                crate::domain::clock::human_instant(&r.at),
+            ))
+            .with_hint(Hint::TellKeeperVerifyHistory)
+        })?;
     }
     Ok(merge)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(v: Option<u32>, event: Event) -> Record {
+        let at = crate::domain::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
+        Record {
+            v,
+            ..Record::new(5, (at, None), "Alex", event)
+        }
+    }
+
+    fn correction(event: u64, target: Option<&str>) -> Event {
+        Event::Amended {
+            event,
+            target: target.map(str::to_owned),
+            note: "n".into(),
+            event_happened: None,
+        }
+    }
+
+    /// Only a format-3 line moves unchanged; a correction naming by number an
+    /// unsent line that moves too must be signed again (by its own signer).
+    #[test]
+    fn which_local_lines_move_without_being_signed_again() {
+        let discussed = Event::Discussed {
+            stage: 1,
+            note: "n".into(),
+            with: None,
+        };
+        assert!(movable(&record(Some(3), discussed.clone()), &[]));
+        assert!(!movable(&record(Some(2), discussed.clone()), &[]));
+        assert!(!movable(&record(None, discussed), &[]));
+        let moved = [(4, 7)];
+        assert!(movable(&record(Some(3), correction(4, Some("ab"))), &moved));
+        assert!(movable(&record(Some(3), correction(2, None)), &moved));
+        assert!(!movable(&record(Some(3), correction(4, None)), &moved));
+    }
 }

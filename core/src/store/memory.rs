@@ -224,6 +224,7 @@ impl Held<'_> {
     fn contents_mut(&mut self) -> &mut Contents {
         self.contents.get_or_insert_with(|| Contents {
             records: Vec::new(),
+            dispute: String::new(),
             head: String::new(),
             torn_tail: None,
             standing: journal::head::Standing::Matches,
@@ -239,7 +240,11 @@ impl Held<'_> {
         a: Author,
         e: Event,
     ) -> Result<Record> {
-        let (record, line, head) = journal::next_line(self.contents_mut(), at, happened, a, e)?;
+        let prepared = journal::next_line(self.contents_mut(), at, happened, a, e)?;
+        self.put(prepared)
+    }
+
+    fn put(&mut self, (record, line, head): (Record, Vec<u8>, String)) -> Result<Record> {
         self.bytes.extend_from_slice(&line);
         let contents = self.contents_mut();
         contents.head = head;
@@ -291,6 +296,11 @@ impl Locked for Held<'_> {
             self.write(at, None, author, recovered)?;
         }
         self.write(at, happened, author, event)
+    }
+
+    fn rechain(&mut self, raw: &[u8]) -> Result<Record> {
+        let prepared = journal::rechained_line(self.contents(), raw)?;
+        self.put(prepared)
     }
 
     fn replace(&mut self, bytes: &[u8]) -> Result<()> {

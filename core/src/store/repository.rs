@@ -120,6 +120,11 @@ pub(crate) trait Locked {
         event: Event,
     ) -> Result<Record>;
 
+    /// Append an unsent format-3 line (its exact bytes) again as the next line:
+    /// its signed part unchanged, with a new `seq`, `prev` and seal
+    /// (`journal::rechained_line`). Returns the record written.
+    fn rechain(&mut self, raw: &[u8]) -> Result<Record>;
+
     /// Replace it whole with `bytes` (complete lines), still holding the lock.
     fn replace(&mut self, bytes: &[u8]) -> Result<()>;
 }
@@ -328,6 +333,10 @@ impl Locked for FileLocked {
         event: Event,
     ) -> Result<Record> {
         self.writer.append(at, happened, author, event)
+    }
+
+    fn rechain(&mut self, raw: &[u8]) -> Result<Record> {
+        self.writer.rechain(raw)
     }
 
     fn replace(&mut self, bytes: &[u8]) -> Result<()> {

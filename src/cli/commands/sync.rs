@@ -94,7 +94,7 @@ pub(crate) fn render(o: &Outcome) -> String {
     }
     if o.merged_late > 0 {
         text.push_str(&format!(
-            "{} line(s) recorded here while another agency recorded on the same dispute were added after theirs (marked as merged late).\n",
+            "{} line(s) recorded here while another agency recorded on the same dispute were moved after theirs (merged late), each still signed by whoever recorded it.\n",
             o.merged_late
         ));
     }

@@ -76,6 +76,9 @@ pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub(crate) struct Contents {
     pub records: Vec<Record>,
+    /// The dispute ID the journal is stored under (its file name): what every
+    /// format-3 line appended to it names as its `dispute`.
+    pub dispute: String,
     /// SHA-256 of the last complete line (the "head": a receipt for the journal).
     pub head: String,
     /// Bytes after the last newline: a torn write from a crash, if any.
@@ -227,6 +230,7 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
     check_end(&chain, records.first(), torn)?;
     Ok(Contents {
         records,
+        dispute: journal_id(path),
         head: chain.prev,
         torn_tail: (!torn.is_empty()).then(|| torn.to_vec()),
         standing: head::Standing::Matches,
@@ -235,16 +239,30 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Contents> {
     })
 }
 
+/// The dispute ID a journal at `path` belongs to: its file name without `.jsonl`.
+pub(crate) fn journal_id(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The checks each complete line gets as it is read, in order: not empty, not from
 /// a newer format, sealed, numbered, chained to the line before, and only the
-/// first an `opened`. One place for them, whether a journal is read whole or a
-/// line at a time (`stream`).
+/// first an `opened`; a format-3 line names this journal's dispute and a nonce no
+/// other line has; a correction naming its target by nonce names an earlier line.
+/// One place for them, whether a journal is read whole or a line at a time
+/// (`stream`).
 struct Chain<'p> {
     path: &'p Path,
     /// How many lines have been checked.
     lines: usize,
     /// SHA-256 of the last line checked: what the next line's `prev` must be.
     prev: String,
+    /// Each nonce seen so far and the line that carried it.
+    nonces: HashMap<String, u64>,
+    /// The dispute line 1 names, if it names one.
+    dispute: Option<String>,
 }
 
 impl<'p> Chain<'p> {
@@ -253,7 +271,66 @@ impl<'p> Chain<'p> {
             path,
             lines: 0,
             prev: String::new(),
+            nonces: HashMap::new(),
+            dispute: None,
         }
+    }
+
+    /// The format-3 rules that tie a line to its journal, and the correction's
+    /// target resolved from its nonce to its line number (so every view, which
+    /// prints line numbers, reads it as it reads older corrections).
+    fn check_content(&mut self, record: &mut Record, n: usize) -> Result<()> {
+        let path = self.path;
+        // Line 1 names the journal's dispute, which must be its file's (checked
+        // at the end: a swapped journal is named as one); each later line must
+        // name the same dispute as line 1, or the file's when line 1 is older.
+        if n == 1 {
+            self.dispute = record.dispute.clone();
+        } else if record.v.is_some_and(|v| v >= line::CONTENT_SIGNED) {
+            let id = self.dispute.clone().unwrap_or_else(|| journal_id(path));
+            if record.dispute.as_deref() != Some(id.as_str()) {
+                return Err(Error::damaged(
+                    path,
+                    n,
+                    format!(
+                        "this line belongs to dispute {:?}, not to dispute {id}: it was copied in from another journal",
+                        record.dispute.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        if let Some(nonce) = &record.nonce {
+            if let Some(first) = self.nonces.insert(nonce.clone(), n as u64) {
+                return Err(Error::damaged(
+                    path,
+                    n,
+                    format!("this line repeats line {first} (the same nonce): a line was copied again into the journal"),
+                ));
+            }
+        }
+        if let Event::Amended { event, target, .. } = &mut record.event {
+            match target {
+                Some(t) => match self.nonces.get(t.as_str()) {
+                    Some(&seq) if seq < n as u64 && (*event == 0 || *event == seq) => *event = seq,
+                    _ => {
+                        return Err(Error::damaged(
+                            path,
+                            n,
+                            "the correction names a line that is not earlier in this journal",
+                        ))
+                    }
+                },
+                None if *event == 0 => {
+                    return Err(Error::damaged(
+                        path,
+                        n,
+                        "the correction does not name the line it corrects",
+                    ))
+                }
+                None => {}
+            }
+        }
+        Ok(())
     }
 
     /// Check the next complete line (without its line end); returns its record.
@@ -275,7 +352,8 @@ impl<'p> Chain<'p> {
                 .with_hint(Hint::InstallNewerToRead));
             }
         }
-        let (record, whole) = line::decode(raw).map_err(|what| Error::damaged(path, n, what))?;
+        let (mut record, whole) =
+            line::decode(raw).map_err(|what| Error::damaged(path, n, what))?;
         if record.seq != n as u64 {
             return Err(Error::damaged(
                 path,
@@ -308,6 +386,7 @@ impl<'p> Chain<'p> {
             }
             _ => {}
         }
+        self.check_content(&mut record, n)?;
         self.prev = whole;
         self.lines = n;
         Ok(record)
@@ -1004,7 +1083,23 @@ impl Writer {
         author: Author,
         event: Event,
     ) -> Result<Record> {
-        let (record, bytes, head) = next_line(&self.contents, at, happened, author, event)?;
+        let prepared = next_line(&self.contents, at, happened, author, event)?;
+        self.write_prepared(prepared)
+    }
+
+    /// Append an unsent format-3 line again after the lines this journal holds,
+    /// its signed part unchanged (`rechained_line`). Only a sync's scratch copy
+    /// is given such lines, so there is nothing a crash left to repair first.
+    pub(crate) fn rechain(&mut self, raw: &[u8]) -> Result<Record> {
+        let prepared = rechained_line(&self.contents, raw)?;
+        self.write_prepared(prepared)
+    }
+
+    /// Write a prepared line (record, bytes with line end, new head) and its receipt.
+    fn write_prepared(
+        &mut self,
+        (record, bytes, head): (Record, Vec<u8>, String),
+    ) -> Result<Record> {
         let receipt = head::prepare(
             &self.path,
             &head::Receipt {
@@ -1089,9 +1184,68 @@ pub(crate) fn next_line(
         prev: contents.head.clone(),
         ..Record::new(seq, (at, happened), author.by, event)
     };
+    if author.key.is_some() {
+        // Format 3: every line names its dispute and carries its own nonce, and
+        // a correction names its target by the target's nonce where it has one.
+        record.dispute = Some(contents.dispute.clone());
+        record.nonce = Some(line::fresh_nonce()?);
+        if let Event::Amended { event, target, .. } = &mut record.event {
+            *target = event
+                .checked_sub(1)
+                .and_then(|i| contents.records.get(i as usize))
+                .and_then(|r| r.nonce.clone());
+        }
+    }
     let line = encode_as(&mut record, author.key)?;
     let mut bytes = line.into_bytes();
     let head = line::sha256_hex(&bytes);
+    bytes.push(b'\n');
+    Ok((record, bytes, head))
+}
+
+/// A format-3 line moved to follow `contents` (sync re-chaining an unsent line
+/// after the partnership's): its signed part byte for byte, with a new `seq`,
+/// `prev` and seal. Returns what `next_line` returns. A line of an older format,
+/// or one whose nonce the journal already holds, is refused: the caller only
+/// re-chains lines that can move unchanged.
+pub(crate) fn rechained_line(contents: &Contents, raw: &[u8]) -> Result<(Record, Vec<u8>, String)> {
+    let seq = contents.records.len() as u64 + 1;
+    let not_movable = |what: &str| {
+        Error::internal(format!(
+            "internal error: a line could not be moved after the partnership's ({what}); nothing was written"
+        ))
+    };
+    let signed = line::version(raw)
+        .filter(|&v| v >= u64::from(line::CONTENT_SIGNED))
+        .and_then(|_| line::signed_through_sig(raw))
+        .ok_or_else(|| not_movable("it is not signed over its content"))?;
+    let text = line::place(signed, seq, &contents.head)?;
+    let (mut record, head) = line::decode(text.as_bytes()).map_err(|what| not_movable(&what))?;
+    if record.dispute.as_deref() != Some(contents.dispute.as_str()) {
+        return Err(not_movable("it belongs to another dispute"));
+    }
+    let nonce = record.nonce.as_deref().unwrap_or_default();
+    if contents
+        .records
+        .iter()
+        .any(|r| r.nonce.as_deref() == Some(nonce))
+    {
+        return Err(not_movable("the journal already holds it"));
+    }
+    if let Event::Amended {
+        event,
+        target: Some(t),
+        ..
+    } = &mut record.event
+    {
+        *event = contents
+            .records
+            .iter()
+            .find(|r| r.nonce.as_deref() == Some(t.as_str()))
+            .map(|r| r.seq)
+            .ok_or_else(|| not_movable("the line it corrects is not before it"))?;
+    }
+    let mut bytes = text.into_bytes();
     bytes.push(b'\n');
     Ok((record, bytes, head))
 }
@@ -1105,16 +1259,9 @@ pub(crate) fn first_line(
     author: Author,
     opened: Opened,
 ) -> Result<Vec<u8>> {
-    let mut nonce = [0u8; 16];
-    getrandom::fill(&mut nonce).map_err(|e| {
-        Error::io(
-            "could not get random bytes for a new journal",
-            std::io::Error::other(e.to_string()),
-        )
-    })?;
     let mut record = Record {
         dispute: (!id.is_empty()).then(|| id.to_owned()),
-        nonce: Some(crate::policy::hex(&nonce)),
+        nonce: Some(line::fresh_nonce()?),
         ..Record::new(1, (at, happened), author.by, Event::Opened(opened))
     };
     let mut bytes = encode_as(&mut record, author.key)?.into_bytes();
@@ -1243,6 +1390,67 @@ mod tests {
         };
         std::fs::write(&receipt_tmp, head::render(&other)).unwrap();
         assert!(read(&path).is_err());
+    }
+
+    /// Re-chaining keeps a line's signed part and its correction's target: a
+    /// discussion and its correction, moved after another line, still verify and
+    /// the correction names the discussion's new number.
+    #[test]
+    fn a_rechained_line_keeps_its_signature_and_its_correction_follows_it() {
+        let path = Path::new("AAAAAAAAAA.jsonl");
+        let key = crate::integrity::signing::Key::from_seed(&[5; 32], "t");
+        let author = Author {
+            by: "Sam",
+            key: Some(&key),
+        };
+        let at = crate::domain::clock::parse_instant("2026-11-23T09:00:00Z").unwrap();
+        let opened = crate::domain::testing::opened(1);
+        let first = first_line("AAAAAAAAAA", at, None, author, opened).unwrap();
+        let discussed = |note: &str| Event::Discussed {
+            stage: 1,
+            note: note.into(),
+            with: None,
+        };
+        let append = |bytes: &mut Vec<u8>, event: Event| {
+            let contents = parse(path, bytes).unwrap();
+            let (_, line, _) = next_line(&contents, at, None, author, event).unwrap();
+            bytes.extend_from_slice(&line);
+        };
+        let mut local = first.clone();
+        append(&mut local, discussed("local"));
+        append(
+            &mut local,
+            Event::Amended {
+                event: 2,
+                target: None,
+                note: "who attended".into(),
+                event_happened: None,
+            },
+        );
+        let mut shared = first;
+        append(&mut shared, discussed("shared"));
+        let raw: Vec<&[u8]> = local.split(|&b| b == b'\n').collect();
+        for moving in &raw[1..3] {
+            let contents = parse(path, &shared).unwrap();
+            let (_, line, _) = rechained_line(&contents, moving).unwrap();
+            assert_eq!(
+                line::signed_part(&line[..line.len() - 1]),
+                line::signed_part(moving)
+            );
+            shared.extend_from_slice(&line);
+        }
+        let contents = parse(path, &shared).unwrap();
+        let lines: Vec<&[u8]> = shared.split(|&b| b == b'\n').take(4).collect();
+        assert!(
+            crate::integrity::verify::check_line_signatures(&contents.records, &lines, None)
+                .is_empty()
+        );
+        match &contents.records[3].event {
+            Event::Amended { event, .. } => assert_eq!(*event, 3),
+            other => panic!("{other:?}"),
+        }
+        // The same line twice is refused before it is written, and damage if it is.
+        assert!(rechained_line(&contents, raw[1]).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::{check_end, check_file, head, open_existing, recovered, surroundings, wait_for_lock};
 use super::{Chain, Contents, MAX_JOURNAL_BYTES};
-use crate::domain::event::Record;
+use crate::domain::event::{Event, Record};
 use crate::error::{Error, Hint, Result};
 
 /// How much of the file is read at a time.
@@ -33,6 +33,9 @@ pub struct Stream {
     prints: Vec<u64>,
     /// Where each complete line starts in the file, to read one again (`line`).
     starts: Vec<u64>,
+    /// Each correction that names its target by nonce (format 3), with the
+    /// target's line number as the first read resolved it: (line, target).
+    targets: Vec<(u64, u64)>,
     key: std::hash::RandomState,
 }
 
@@ -51,6 +54,7 @@ struct Scan {
     named_hash: Option<String>,
     prints: Vec<u64>,
     starts: Vec<u64>,
+    targets: Vec<(u64, u64)>,
     recorded: Vec<String>,
     read: u64,
     torn: Vec<u8>,
@@ -70,6 +74,7 @@ impl Scan {
         let mut chain = Chain::new(path);
         let (mut first, mut named_hash) = (None, None);
         let (mut prints, mut starts, mut recorded) = (Vec::new(), Vec::new(), Vec::new());
+        let mut targets = Vec::new();
         let mut read = 0u64;
         let mut line = Vec::new();
         let torn = loop {
@@ -90,6 +95,14 @@ impl Scan {
                 Err(e) => return Err(too_long(path, &mut reader, read).unwrap_or(e)),
             };
             prints.push(fingerprint(&key, &line));
+            if let Event::Amended {
+                event,
+                target: Some(_),
+                ..
+            } = &record.event
+            {
+                targets.push((record.seq, *event));
+            }
             starts.push(start);
             if named == Some(chain.lines as u64) {
                 named_hash = Some(chain.prev.clone());
@@ -110,6 +123,7 @@ impl Scan {
             named_hash,
             prints,
             starts,
+            targets,
             recorded,
             read,
             torn,
@@ -127,9 +141,11 @@ impl Scan {
             complete,
             prints: self.prints,
             starts: self.starts,
+            targets: self.targets,
             key: self.key,
             contents: Contents {
                 records: Vec::new(),
+                dispute: super::journal_id(path),
                 head: self.head,
                 torn_tail: (!self.torn.is_empty()).then_some(self.torn),
                 standing,
@@ -257,7 +273,18 @@ impl Stream {
         }
         // The same bytes passed every check a moment ago; only the record is needed.
         let text = std::str::from_utf8(bytes).map_err(|_| changed(&self.path, seq))?;
-        serde_json::from_str(text).map_err(|_| changed(&self.path, seq))
+        let mut record: Record =
+            serde_json::from_str(text).map_err(|_| changed(&self.path, seq))?;
+        if let Event::Amended {
+            event,
+            target: Some(_),
+            ..
+        } = &mut record.event
+        {
+            let at = self.targets.binary_search_by_key(&record.seq, |t| t.0);
+            *event = at.map_or(0, |i| self.targets[i].1);
+        }
+        Ok(record)
     }
 
     /// The complete lines again, from the first. A line that is not the one the
