@@ -242,9 +242,9 @@ type Step = (usize, &'static str, &'static str, &'static str);
 
 /// The set of events: three agencies, each in its own order. Every event says
 /// when it happened (`--at`), each at a different time, so the fold's order is
-/// decided by what happened and the same-second tie-break (which the `sigs`
-/// change reorders) never decides it; when each is recorded, and what its clone
-/// knew then, is what the interleaving varies.
+/// decided by what happened, never by the same-second tie-break (signer, then
+/// line); when each is recorded, and what its clone knew then, is what the
+/// interleaving varies.
 const EVENTS: [Step; 7] = [
     (0, "discuss", "s1", "2026-11-10T09:00:00Z"),
     (0, "escalate", "school-esc", "2026-11-11T09:00:00Z"),

@@ -43,7 +43,7 @@ mod resolve;
 mod scale;
 mod share;
 mod show;
-mod sigs;
+mod signatures;
 mod status;
 mod sync;
 mod terminal;

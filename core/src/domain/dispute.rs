@@ -1789,6 +1789,7 @@ mod tests {
                 at,
                 Event::Amended {
                     event: line,
+                    target: None,
                     note: "n".into(),
                     event_happened: Some(clock::parse_instant(happened).unwrap()),
                 },
