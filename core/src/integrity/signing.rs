@@ -20,7 +20,7 @@ use crate::error::{Error, Hint, Result};
 
 /// The SSHSIG namespace of a journal line: a signature made for anything else
 /// (a git commit, a file) can never pass as one.
-pub(crate) const NAMESPACE: &str = "escalate-journal";
+pub const NAMESPACE: &str = "escalate-journal";
 
 /// The private key's file name in the key directory (OpenSSH format, mode 0600).
 pub(crate) const KEY_FILE: &str = "signing-key";
@@ -90,6 +90,7 @@ impl Key {
     }
 
     /// Sign `msg`; returns the base64 body of the `SSH SIGNATURE` armour.
+    #[cfg(test)]
     pub(crate) fn sign(&self, msg: &[u8]) -> Result<String> {
         self.sign_in(NAMESPACE, msg)
     }
@@ -236,6 +237,12 @@ impl Keyring {
 
     /// Make a new key, moving an old one aside when `replace` is given.
     pub fn create(&self, comment: &str, replace: bool) -> Result<Key> {
+        self.install(Key::generate(comment)?, replace)
+    }
+
+    /// Put `key` in place as the user's key, moving an old one aside when
+    /// `replace` is given (`key rotate` announces a key before it is installed).
+    pub(crate) fn install(&self, key: Key, replace: bool) -> Result<Key> {
         let path = self.key_path()?;
         if std::fs::symlink_metadata(&path).is_ok() {
             if !replace {
@@ -257,7 +264,6 @@ impl Keyring {
             }
         }
         crate::store::fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
-        let key = Key::generate(comment)?;
         key.write(&path)?;
         Ok(key)
     }
@@ -304,6 +310,36 @@ impl Keyring {
     /// once (`verify` exits 3 on the file itself).
     pub(crate) fn signers(&self) -> Result<Option<&Signers>> {
         let (s, _) = self.signers.get_or_init(|| {
+            match crate::members::signers_in(&self.data_dir) {
+                Some(Ok((mut s, hash))) => {
+                    // A joiner not yet admitted records here meanwhile (sync
+                    // sends nothing until an admin adds the key): in this clone
+                    // only, their own lines count as theirs.
+                    if let Ok(Some(own)) = self.existing() {
+                        if !s.entries.iter().any(|e| e.fingerprint == own.fingerprint) {
+                            s.entries.push(Signer {
+                                name: own.private.comment().to_owned(),
+                                agency: None,
+                                valid_after: None,
+                                valid_before: None,
+                                fingerprint: own.fingerprint.clone(),
+                                public: own.public_openssh(),
+                                line: 0,
+                            });
+                        }
+                    }
+                    return (Some(s), hash);
+                }
+                Some(Err((path, line, what))) => {
+                    self.notice(KeyNotice::SignersDamaged {
+                        path,
+                        line: usize::try_from(line).unwrap_or(usize::MAX),
+                        what,
+                    });
+                    return (None, "members damaged".into());
+                }
+                None => {}
+            }
             let path = Signers::path_in(&self.data_dir);
             if let Err(e) = std::fs::symlink_metadata(&path) {
                 if e.kind() == std::io::ErrorKind::NotFound {
@@ -673,14 +709,40 @@ pub struct Signer {
     pub valid_after: Option<Instant>,
     pub valid_before: Option<Instant>,
     pub fingerprint: String,
+    /// The key itself, `ssh-ed25519 AAAA...` (for `member import`).
+    pub public: String,
     /// The line of the signers file, for messages.
     pub line: usize,
 }
 
-/// The signers file: which key speaks for which name, from when to when.
+/// The signers file: which key speaks for which name, from when to when. In a
+/// shared directory with a member list, derived from it (`members`), with its
+/// revocations.
 #[derive(Clone, Debug, Default)]
 pub struct Signers {
     pub entries: Vec<Signer>,
+    /// Keys an admin revoked (member list only; a signers file has none).
+    pub revocations: Vec<Revocation>,
+}
+
+/// An admin's revocation of a key (a lost or stolen laptop), as the member list
+/// records it: for judging the lines that key signed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Revocation {
+    pub fingerprint: String,
+    /// From when the key no longer speaks for anyone.
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub as_of: Instant,
+    pub reason: String,
+    /// The partnership's newest commit the revoking admin's clone had: lines the
+    /// key signed that are not in that history never count.
+    pub seen_head: Option<String>,
+    /// The admin who revoked it, and when.
+    pub by: String,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub at: Instant,
+    /// The member-list line.
+    pub line: u64,
 }
 
 /// Whether the signers file allows a key to sign as a name at a time.
@@ -698,6 +760,18 @@ impl Signers {
 
     /// Read the signers file; `None` when there is none (signers not pinned).
     pub fn load(data_dir: &Path) -> Result<Option<Signers>> {
+        // A shared directory's member list, where it has one, says who signs.
+        match crate::members::signers_in(data_dir) {
+            Some(Ok((s, _))) => return Ok(Some(s)),
+            Some(Err((path, line, what))) => {
+                return Err(Error::damaged_file(
+                    &path,
+                    format!("line {line}: {what}"),
+                    Hint::RepairMemberList,
+                ))
+            }
+            None => {}
+        }
         let path = Signers::path_in(data_dir);
         match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -726,7 +800,10 @@ impl Signers {
             }
             entries.push(parse_entry(line, i + 1).map_err(|what| (i + 1, what))?);
         }
-        Ok(Signers { entries })
+        Ok(Signers {
+            entries,
+            revocations: Vec::new(),
+        })
     }
 
     /// Whether `fingerprint` may sign as `name` at `at`.
@@ -786,7 +863,7 @@ fn token(s: &str) -> std::result::Result<(String, &str), String> {
 }
 
 /// `YYYYMMDD[HHMM[SS]]`, UTC, as in ssh-keygen's allowed_signers.
-fn parse_time(v: &str) -> std::result::Result<Instant, String> {
+pub(crate) fn parse_time(v: &str) -> std::result::Result<Instant, String> {
     let bad = || format!("{v:?} is not a time as YYYYMMDD or YYYYMMDDHHMM[SS]");
     if !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
@@ -821,6 +898,7 @@ fn parse_entry(line: &str, number: usize) -> std::result::Result<Signer, String>
         valid_after: None,
         valid_before: None,
         fingerprint: String::new(),
+        public: String::new(),
         line: number,
     };
     let mut rest = rest.trim_start();
@@ -846,6 +924,7 @@ fn parse_entry(line: &str, number: usize) -> std::result::Result<Signer, String>
     let key = PublicKey::from_openssh(&format!("{kind} {blob}"))
         .map_err(|_| "the key is not an OpenSSH public key (ssh-ed25519 AAAA...)".to_string())?;
     signer.fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+    signer.public = format!("{kind} {blob}");
     let agency = rest.trim();
     signer.agency = (!agency.is_empty()).then(|| agency.to_owned());
     Ok(signer)

@@ -43,6 +43,10 @@ pub struct Outcome {
     /// Deadlines of disputes still to be dealt with that the partnership's
     /// calendar (bank holidays, partnership closure days) moved.
     pub calendar_moved: Vec<crate::ops::Moved>,
+    /// This clone's key (fingerprint) is not a member's yet: nothing was sent,
+    /// and what was recorded here waits for an admin's `member add`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_admitted: Option<String>,
 }
 
 /// A received line that does not count, and where it came from.
@@ -125,6 +129,19 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
         let paths = changed_paths(&g, synced.as_deref(), fetched.as_deref(), owned)?;
         let threes = read_threes(&g, &paths, synced.as_deref(), fetched.as_deref())?;
         let mut results = integrate_all(session, &g, &threes, &mut outcome)?;
+        // A joiner not yet admitted (members::check) receives but sends nothing.
+        if let Some(key) = crate::members::check::waiting(
+            root,
+            session.keys.signer(&session.actor)?,
+            &session.now,
+        )? {
+            if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
+                set_base(&g, f)?;
+            }
+            outcome.not_admitted = Some(key);
+            outcome.commit = fetched;
+            return Ok(outcome);
+        }
         // --- witness (issue #25 item 9): this member's signed line saying it saw
         // the partnership's head; it goes into this sync's commit. ---
         if let Some(w) = super::witness::record(
@@ -549,6 +566,16 @@ fn integrate_all(
     let mut conflicts = Vec::new();
     for t in &others {
         let local = session.store.journals().read_shared(&t.path);
+        if crate::store::layout::shared(&t.path) == Some(crate::store::layout::Shared::Members) {
+            let taken = crate::members::check::integrate(
+                root,
+                (t.base.as_deref(), t.remote.as_deref(), local.as_deref()),
+                session.keys.signer(&session.actor)?,
+            )?;
+            let write = taken != local;
+            decided.push((t, taken, write));
+            continue;
+        }
         if crate::store::layout::shared(&t.path) == Some(crate::store::layout::Shared::Owned) {
             // escalate's own files: the partnership's version when escalate wrote
             // it (`inbound` checked), otherwise escalate's own.

@@ -73,6 +73,11 @@ pub(crate) fn render(o: &Outcome) -> String {
             o.merged_late
         ));
     }
+    if let Some(key) = &o.not_admitted {
+        text.push_str(&format!(
+            "Nothing was sent: your key {key} is not in the partnership's member list yet. What you record stays here, safe; once an admin has added you (send them the line `escalate key show` prints), the next sync sends it.\n"
+        ));
+    }
     text.push_str(&format!(
         "Synced: sent {} file(s), received {} line(s){}.\n",
         o.sent,

@@ -63,16 +63,45 @@ fn unserialisable(why: &str) -> Error {
 /// fingerprint and the signature are filled in on `record` (so `encode` of it
 /// gives the same bytes again), and the seal covers the signature.
 pub fn encode_signed(record: &mut Record, key: &crate::integrity::signing::Key) -> Result<String> {
-    record.v = Some(FORMAT);
-    record.signer = Some(key.fingerprint().to_owned());
-    record.sig = None;
-    record.hash = String::new();
+    encode_signed_in(crate::integrity::signing::NAMESPACE, record, key)
+}
+
+/// A line of any journal escalate signs (a dispute's, the member list): the
+/// fields the encoder fills in. One encoder for all, so every journal gets the
+/// same line format.
+pub(crate) trait Signable: Serialize {
+    /// Before signing: the format, the signer, no signature, no seal.
+    fn unsigned(&mut self, format: u32, signer: &str);
+    /// After: the signature and the seal, so `encode` gives the same bytes.
+    fn signed(&mut self, sig: String, hash: String);
+}
+
+impl Signable for Record {
+    fn unsigned(&mut self, format: u32, signer: &str) {
+        self.v = Some(format);
+        self.signer = Some(signer.to_owned());
+        self.sig = None;
+        self.hash = String::new();
+    }
+    fn signed(&mut self, sig: String, hash: String) {
+        self.sig = Some(sig);
+        self.hash = hash;
+    }
+}
+
+/// [`encode_signed`] for any signed journal, its signature made in `namespace`.
+pub(crate) fn encode_signed_in(
+    namespace: &str,
+    record: &mut impl Signable,
+    key: &crate::integrity::signing::Key,
+) -> Result<String> {
+    record.unsigned(FORMAT, key.fingerprint());
     let open = open_body(&*record)?;
-    let sig = key.sign(open.as_bytes())?;
+    let sig = key.sign_in(namespace, open.as_bytes())?;
     let signed = format!("{open}{SIG_KEY}{sig}\"");
     let line = format!("{signed}{HASH_KEY}{}\"}}", sha256_hex(signed.as_bytes()));
-    record.sig = Some(sig);
-    record.hash = seal_of(&line).to_owned();
+    let hash = seal_of(&line).to_owned();
+    record.signed(sig, hash);
     Ok(line)
 }
 

@@ -1,0 +1,1 @@
+//! The member list's rules, one at a time.
