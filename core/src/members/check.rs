@@ -50,7 +50,7 @@ pub(crate) fn check_fetched(root: &Path, base: Option<&[u8]>, remote: Option<&[u
 /// clone's key did not sign (one made before `key rotate`) is refused instead.
 pub(crate) fn integrate(
     root: &Path,
-    (base, remote, local): (Option<&[u8]>, Option<&[u8]>, Option<&[u8]>),
+    (base, remote, local): Copies<'_>,
     key: &crate::integrity::signing::Key,
 ) -> Result<Option<Vec<u8>>> {
     check_fetched(root, base, remote)?;
@@ -70,6 +70,9 @@ pub(crate) fn integrate(
         (None, r) => r.map(<[u8]>::to_vec),
     })
 }
+
+/// The list at the last sync, in the partnership's copy, and here.
+pub(crate) type Copies<'a> = (Option<&'a [u8]>, Option<&'a [u8]>, Option<&'a [u8]>);
 
 fn changed_twice(root: &Path) -> Error {
     Error::refused(format!(

@@ -228,7 +228,7 @@ pub fn import(session: &Session, agency: &str) -> Result<Imported> {
         }
         if members.person(&s.name).is_some() {
             done.skipped.push(format!(
-                "line {}: a second key for {} ({}); they add it themselves with `escalate member add-key`",
+                "line {}: a second key for {} ({}), which only they may add, signed by their first",
                 s.line, s.name, s.fingerprint
             ));
             continue;

@@ -245,21 +245,14 @@ impl Refusal {
         }
     }
 
-    fn hint(&self) -> Hint {
-        match self {
-            Refusal::NotAdmin(_) | Refusal::NotAllowed(_) => Hint::AskPartnershipAdmin,
-            Refusal::UnknownMember(_) => Hint::ListMembers,
-            Refusal::KeyTaken(_) => Hint::ListMembers,
-            Refusal::BeforeJoining(_) => Hint::ListMembers,
-            Refusal::LastAdmin(_) => Hint::AddAnotherAdminFirst,
-            Refusal::Other(_) => Hint::ListMembers,
-        }
-    }
-
     /// The refusal as a command's error: nothing was written.
     pub fn into_error(self) -> Error {
-        let hint = self.hint();
-        Error::refused(format!("{}; the member list was not changed", self.words())).with_hint(hint)
+        let e = Error::refused(format!("{}; the member list was not changed", self.words()));
+        match self {
+            Refusal::NotAdmin(_) | Refusal::NotAllowed(_) => e.with_hint(Hint::AskPartnershipAdmin),
+            Refusal::LastAdmin(_) => e.with_hint(Hint::AddAnotherAdminFirst),
+            _ => e.with_hint(Hint::ListMembers),
+        }
     }
 }
 
@@ -277,7 +270,7 @@ pub struct KeyLine {
 pub fn parse_key_line(text: &str) -> std::result::Result<KeyLine, String> {
     let text = text.trim();
     let bad = || {
-        "it is not a key line: expected `ssh-ed25519 AAAA...` or the line `escalate key show` prints"
+        "it is not a key line: expected an OpenSSH public key (ssh-ed25519 AAAA...), as the key command shows it"
             .to_string()
     };
     if text.contains('\n') {
@@ -736,11 +729,13 @@ pub(crate) fn damaged(root: &Path, line: u64, what: &str) -> Error {
     )
 }
 
+/// The signers a list gives with the hash of its bytes, or where it is damaged:
+/// (file, line, what).
+pub(crate) type Derived = std::result::Result<(Signers, String), (PathBuf, u64, String)>;
+
 /// The signers a shared directory's member list gives, with the SHA-256 of its
 /// bytes: `None` when it has none. A damaged list is `Err((line, what))`.
-pub(crate) fn signers_in(
-    root: &Path,
-) -> Option<std::result::Result<(Signers, String), (PathBuf, u64, String)>> {
+pub(crate) fn signers_in(root: &Path) -> Option<Derived> {
     let bytes = match read_bytes(root) {
         Ok(Some(b)) => b,
         Ok(None) => return None,

@@ -214,6 +214,9 @@ pub(crate) fn run(args: MemberArgs, ctx: &Ctx) -> Result<Output> {
             for skipped in &done.skipped {
                 text.push_str(&format!("Not imported: {skipped}\n"));
             }
+            if !done.skipped.is_empty() {
+                text.push_str("A person's second key is added by them, with `escalate member add-key` on the computer that has their first.\n");
+            }
             text.push_str("The signers file is no longer read here; run `escalate sync` to share the member list.\n");
             Ok(Output::Text(text))
         }
