@@ -140,6 +140,12 @@ fn a_joiners_lines_stay_local_until_an_admin_adds_them_then_the_next_sync_sends_
     assert!(!out.contains("Nothing was sent"), "{out}");
     school.ok(&["sync"]);
     assert_eq!(journals(&school), journals(&csc));
+    // `show` names the person and agency behind the line from the member list.
+    let shown = school.ok(&["show", &id]);
+    assert!(
+        shown.contains("Chris (team manager), Children's Social Care: "),
+        "{shown}"
+    );
     // The waiting lines count: the key was valid from when it was made.
     let v = school.cmd(&["verify", &id]).output().unwrap();
     assert_eq!(
