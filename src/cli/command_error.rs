@@ -17,6 +17,14 @@ pub(crate) fn key_notice_words(notice: &KeyNotice) -> String {
         KeyNotice::SignersUnreadable { why } => format!(
             "the signers file could not be read ({why}), so lines were checked against their signatures only; run `escalate verify`"
         ),
+        KeyNotice::SignersDamaged { path, line, what }
+            if path.file_name().is_some_and(|n| n == "members.jsonl") =>
+        {
+            format!(
+                "the member list {} is damaged at line {line} ({what}), so lines were checked against their signatures only, not who may sign for whom; ask your partnership's admin to put back the list as last shared, and run `escalate sync`",
+                path.display()
+            )
+        }
         KeyNotice::SignersDamaged { path, line, what } => format!(
             "the signers file {} is damaged at line {line} ({what}), so lines were checked against their signatures only, not who may sign for whom; run `escalate verify`",
             path.display()

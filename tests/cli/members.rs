@@ -125,6 +125,12 @@ fn share_join_names_the_first_admin_and_checks_the_fingerprint_when_given() {
 #[test]
 fn a_joiners_lines_stay_local_until_an_admin_adds_them_then_the_next_sync_sends_them() {
     let (_tmp, _remote, school, csc) = started();
+    let shown = csc.ok(&["key", "show"]);
+    assert!(
+        shown.contains("send this line to your partnership's admin")
+            && shown.contains("escalate member add --name 'Chris (team manager)'"),
+        "{shown}"
+    );
     let id = open(&csc, "Children's Social Care", "Police", "LCS-9");
     let out = csc.ok(&["sync"]);
     assert!(out.contains("Nothing was sent"), "{out}");

@@ -112,6 +112,9 @@ pub(crate) fn after_recording(ctx: &Ctx) {
             for s in &o.superseded {
                 ctx.ui.stderr(&format!("superseded: {s}\n"));
             }
+            if o.not_admitted.is_some() {
+                ctx.ui.stderr("not sent (recorded here, safe): your key is not in the partnership's member list yet; send the line `escalate key show` prints to your partnership's admin\n");
+            }
         }
         Err(e) => ctx.ui.stderr(&format!(
             "not synced (recorded here; run `escalate sync` later): {e}\n"
