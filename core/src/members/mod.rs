@@ -216,6 +216,10 @@ pub struct Members {
     pub head: String,
     #[serde(skip)]
     pub lines: u64,
+    /// The last line's time: no line may be recorded before the one before it,
+    /// so a stolen key cannot slip a backdated change in after its revocation.
+    #[serde(skip)]
+    pub last_at: Option<Instant>,
 }
 
 /// Why a change is not allowed, in words (a command refuses with it; a line read
@@ -650,6 +654,13 @@ pub fn fold(bytes: &[u8]) -> std::result::Result<Members, (u64, String)> {
             return Err((n, "the line is empty".into()));
         }
         let entry = read_line(raw, n, &prev)?;
+        if members.last_at.is_some_and(|t| entry.at < t) {
+            return Err((
+                n,
+                "it is dated before the line before it (a change is never backdated)".into(),
+            ));
+        }
+        members.last_at = Some(entry.at);
         let signer = entry.signer.clone().unwrap_or_default();
         members
             .apply(&entry.change, &signer, &entry.at, n)
@@ -810,6 +821,9 @@ pub(crate) fn push(
     at: Instant,
 ) -> Result<()> {
     let seq = members.lines + 1;
+    // A clock behind the last change's (another computer's) dates this one with
+    // it, never before it.
+    let at = members.last_at.map_or(at, |t| t.max(at));
     members
         .apply(&change, key.fingerprint(), &at, seq)
         .map_err(Refusal::into_error)?;
@@ -830,6 +844,7 @@ pub(crate) fn push(
     bytes.push(b'\n');
     members.head = line::sha256_hex(text.as_bytes());
     members.lines = seq;
+    members.last_at = Some(at);
     Ok(())
 }
 

@@ -329,3 +329,55 @@ fn a_key_line_is_read_as_key_show_prints_it_or_as_openssh_prints_it() {
         assert!(parse_key_line(bad).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn a_change_dated_before_the_one_before_it_is_damage() {
+    let (mut m, mut bytes) = started();
+    add(
+        &mut m,
+        &mut bytes,
+        added("Jo", Role::Member, &key(2)),
+        &key(1),
+        "Admin",
+    )
+    .unwrap();
+    // Written in order by the rules, a change with an earlier clock is dated
+    // with the last one...
+    push(
+        &mut m,
+        &mut bytes,
+        added("Pat", Role::Member, &key(3)),
+        &key(1),
+        "Admin",
+        t("2026-11-01T09:00:00Z"),
+    )
+    .unwrap();
+    let folded = fold(&bytes).unwrap();
+    assert_eq!(folded.last_at, Some(t("2026-11-03T09:00:00Z")));
+    // ...and one read from disk with an earlier `at` is refused (a thief's
+    // backdated change after a revocation).
+    let mut m = Members::default();
+    let mut early = Vec::new();
+    push(
+        &mut m,
+        &mut early,
+        added("Admin", Role::Admin, &key(1)),
+        &key(1),
+        "Admin",
+        t("2026-11-05T09:00:00Z"),
+    )
+    .unwrap();
+    m.last_at = None;
+    push(
+        &mut m,
+        &mut early,
+        added("Jo", Role::Member, &key(2)),
+        &key(1),
+        "Admin",
+        t("2026-11-04T09:00:00Z"),
+    )
+    .unwrap();
+    let (line, what) = fold(&early).unwrap_err();
+    assert_eq!(line, 2);
+    assert!(what.contains("before the line before it"), "{what}");
+}
