@@ -197,10 +197,6 @@ pub struct Person {
 }
 
 impl Person {
-    fn member_at(&self, at: &Instant) -> bool {
-        *at >= self.joined && self.leaves.is_none_or(|l| *at < l)
-    }
-
     fn current(&self, at: &Instant) -> bool {
         self.leaves.is_none_or(|l| *at < l)
     }
@@ -331,10 +327,12 @@ impl Members {
         })
     }
 
-    /// The person whose key `fingerprint` is valid at `at`, if they are a member then.
+    /// The person whose key `fingerprint` is valid at `at`. A key's dates lie
+    /// within a stint of membership (leaving ends every key), so a person who
+    /// left and was admitted again keeps their earlier keys' lines.
     pub fn valid_owner(&self, fingerprint: &str, at: &Instant) -> Option<&Person> {
         self.owner(fingerprint)
-            .filter(|(p, k)| p.member_at(at) && k.valid_at(at))
+            .filter(|(_, k)| k.valid_at(at))
             .map(|(p, _)| p)
     }
 

@@ -381,3 +381,56 @@ fn a_change_dated_before_the_one_before_it_is_damage() {
     assert_eq!(line, 2);
     assert!(what.contains("before the line before it"), "{what}");
 }
+
+#[test]
+fn a_leaver_admitted_again_keeps_their_earlier_keys_lines() {
+    let (mut m, mut bytes) = started();
+    add(
+        &mut m,
+        &mut bytes,
+        added("Jo", Role::Member, &key(2)),
+        &key(1),
+        "Admin",
+    )
+    .unwrap();
+    let gone = Change::MemberRemoved {
+        name: "Jo".into(),
+        as_of: t("2026-11-10T00:00:00Z"),
+        reason: "moved on".into(),
+    };
+    push(
+        &mut m,
+        &mut bytes,
+        gone,
+        &key(1),
+        "Admin",
+        t("2026-11-10T00:00:00Z"),
+    )
+    .unwrap();
+    let mut back = added("Jo", Role::Member, &key(3));
+    if let Change::MemberAdded { valid_from, .. } = &mut back {
+        *valid_from = t("2026-12-01T00:00:00Z");
+    }
+    push(
+        &mut m,
+        &mut bytes,
+        back,
+        &key(1),
+        "Admin",
+        t("2026-12-01T00:00:00Z"),
+    )
+    .unwrap();
+    let m = fold(&bytes).unwrap();
+    assert!(m
+        .valid_owner(key(2).fingerprint(), &t("2026-11-05T00:00:00Z"))
+        .is_some());
+    assert!(m
+        .valid_owner(key(2).fingerprint(), &t("2026-11-20T00:00:00Z"))
+        .is_none());
+    assert!(m
+        .valid_owner(key(3).fingerprint(), &t("2026-11-20T00:00:00Z"))
+        .is_none());
+    assert!(m
+        .valid_owner(key(3).fingerprint(), &t("2026-12-02T00:00:00Z"))
+        .is_some());
+}
