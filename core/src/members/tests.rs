@@ -434,3 +434,51 @@ fn a_leaver_admitted_again_keeps_their_earlier_keys_lines() {
         .valid_owner(key(3).fingerprint(), &t("2026-12-02T00:00:00Z"))
         .is_some());
 }
+
+#[test]
+fn a_line_a_command_would_refuse_is_damage_when_read() {
+    let (mut m, mut bytes) = started();
+    add(
+        &mut m,
+        &mut bytes,
+        added("Jo", Role::Member, &key(2)),
+        &key(1),
+        "Admin",
+    )
+    .unwrap();
+    // Jo (a member, not an admin) writes an admission herself, past the
+    // command's check: well formed, chained and signed, but not allowed.
+    let mut entry = Entry {
+        v: line::FORMAT,
+        seq: 3,
+        at: t("2026-11-04T09:00:00Z"),
+        by: "Jo".into(),
+        change: added("Mallory", Role::Admin, &key(8)),
+        prev: m.head.clone(),
+        nonce: None,
+        signer: None,
+        sig: None,
+        hash: String::new(),
+    };
+    let text = line::encode_signed_in(NAMESPACE, &mut entry, &key(2)).unwrap();
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(b'\n');
+    let (line, what) = fold(&bytes).unwrap_err();
+    assert_eq!(line, 3);
+    assert!(
+        what.contains("only a partnership admin may admit someone"),
+        "{what}"
+    );
+    // Signed in the dispute journals' namespace instead: not a member-list line.
+    let mut bytes = bytes[..bytes.len() - text.len() - 1].to_vec();
+    let mut entry = Entry {
+        change: added("Mallory", Role::Member, &key(8)),
+        by: "Admin".into(),
+        ..entry
+    };
+    let text =
+        line::encode_signed_in(crate::integrity::signing::NAMESPACE, &mut entry, &key(1)).unwrap();
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(b'\n');
+    assert_eq!(fold(&bytes).unwrap_err().0, 3);
+}
