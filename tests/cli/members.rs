@@ -533,3 +533,46 @@ fn member_import_moves_a_shared_directorys_signers_file_into_the_list() {
     let list = school.json(&["member", "list"]);
     assert_eq!(list["people"].as_array().unwrap().len(), 2, "{list}");
 }
+
+#[test]
+fn a_removed_members_later_lines_stay_with_them_and_their_earlier_lines_still_count() {
+    let (_tmp, _remote, mut school, mut csc) = started();
+    admit(&school, &csc);
+    let id = open(&csc, "Children's Social Care", "Police", "LCS-8");
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    school.ok(&[
+        "member",
+        "remove",
+        "Chris (team manager)",
+        "--as-of",
+        "2026-11-24T00:00:00Z",
+        "--reason",
+        "left the team",
+    ]);
+    school.ok(&["sync"]);
+
+    csc.now("2026-11-25T09:00:00Z");
+    csc.ok(&["sync"]);
+    let _ = csc
+        .cmd(&["discuss", &id, "--note", "after leaving"])
+        .output()
+        .unwrap();
+    let out = csc.ok(&["sync"]);
+    assert!(out.contains("no longer counts"), "{out}");
+    assert!(out.contains("the member left"), "{out}");
+
+    school.now("2026-11-25T10:00:00Z");
+    school.ok(&["sync"]);
+    let journal = std::fs::read_to_string(school.journal(&id)).unwrap();
+    assert!(!journal.contains("after leaving"), "{journal}");
+    let v = school.cmd(&["verify", &id]).output().unwrap();
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+    let list = school.ok(&["member", "list"]);
+    assert!(list.contains("leaves Tue 24 Nov 2026"), "{list}");
+}

@@ -114,18 +114,35 @@ fn rebase(
 }
 
 /// Why this clone must not send yet: its key is not a member's now (a joiner
-/// not yet admitted, or a key ended). `None`: it may send, or the directory
-/// has no member list (it still uses a `signers` file).
+/// not yet admitted, or a key that ended: its owner left, rotated it, or an
+/// admin revoked it). `None`: it may send, or the directory has no member list
+/// (it still uses a `signers` file).
 pub(crate) fn waiting(
     root: &Path,
     key: &crate::integrity::signing::Key,
     now: &crate::domain::clock::Instant,
-) -> Result<Option<String>> {
+) -> Result<Option<NotAdmitted>> {
     let Some(members) = super::load(root)? else {
         return Ok(None);
     };
-    Ok(members
-        .valid_owner(key.fingerprint(), now)
-        .is_none()
-        .then(|| key.fingerprint().to_owned()))
+    if members.valid_owner(key.fingerprint(), now).is_some() {
+        return Ok(None);
+    }
+    Ok(Some(NotAdmitted {
+        key: key.fingerprint().to_owned(),
+        ended: members
+            .owner(key.fingerprint())
+            .and_then(|(_, k)| k.ended.clone().or_else(|| Some("not yet valid".into()))),
+    }))
+}
+
+/// This clone's key is not a member's now, so sync sent nothing.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NotAdmitted {
+    /// The key's fingerprint.
+    pub key: String,
+    /// Why the key, which the list has, does not count now (`None`: the list
+    /// does not have it: a joiner not yet admitted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
 }

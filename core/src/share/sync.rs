@@ -46,7 +46,7 @@ pub struct Outcome {
     /// This clone's key (fingerprint) is not a member's yet: nothing was sent,
     /// and what was recorded here waits for an admin's `member add`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub not_admitted: Option<String>,
+    pub not_admitted: Option<crate::members::check::NotAdmitted>,
 }
 
 /// A received line that does not count, and where it came from.

@@ -73,10 +73,17 @@ pub(crate) fn render(o: &Outcome) -> String {
             o.merged_late
         ));
     }
-    if let Some(key) = &o.not_admitted {
-        text.push_str(&format!(
-            "Nothing was sent: your key {key} is not in the partnership's member list yet. What you record stays here, safe; once an admin has added you (send them the line `escalate key show` prints), the next sync sends it.\n"
-        ));
+    match &o.not_admitted {
+        Some(n) if n.ended.is_none() => text.push_str(&format!(
+            "Nothing was sent: your key {} is not in the partnership's member list yet. What you record stays here, safe; once an admin has added you (send them the line `escalate key show` prints), the next sync sends it.\n",
+            n.key
+        )),
+        Some(n) => text.push_str(&format!(
+            "Nothing was sent: your key {} no longer counts in the partnership's member list ({}). What you record stays here; `escalate member list` shows your keys, and your partnership's admin can add a new one.\n",
+            n.key,
+            n.ended.as_deref().unwrap_or_default()
+        )),
+        None => {}
     }
     text.push_str(&format!(
         "Synced: sent {} file(s), received {} line(s){}.\n",
