@@ -55,6 +55,16 @@ pub(crate) fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
                 ctx.root.as_path().display()
             );
             text.push_str(&render(&outcome));
+            if outcome.not_admitted.is_some() {
+                // Joined a partnership that already shares: like `share join`.
+                let s = ctx.session()?;
+                let add =
+                    crate::cli::commands::key::member_add_command(ctx, s.keys.signer(&s.actor)?)?;
+                text.push_str(&format!(
+                    "Send your partnership's admin this command to run:\n{add}\n"
+                ));
+                return Ok(Output::Text(text));
+            }
             text.push_str("Other agencies join with `escalate share join REMOTE PATH`; run `escalate sync` to send and receive, or `escalate config set sync auto`.\n");
             Ok(Output::Text(text))
         }
