@@ -576,3 +576,50 @@ fn a_removed_members_later_lines_stay_with_them_and_their_earlier_lines_still_co
     let list = school.ok(&["member", "list"]);
     assert!(list.contains("leaves Tue 24 Nov 2026"), "{list}");
 }
+
+#[test]
+fn a_key_rotated_while_an_admin_changed_the_list_follows_the_admins_change() {
+    let (_tmp, _remote, mut school, mut csc) = started();
+    admit(&school, &csc);
+    csc.ok(&["sync"]);
+    csc.now("2026-11-23T09:30:00Z");
+    school.now("2026-11-23T09:40:00Z");
+    csc.ok(&["key", "rotate"]);
+    let police = agency("Alex (DS)", "Police");
+    police.ok(&["key", "new"]);
+    let key = police.json(&["key", "show"])["public_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    school.ok(&[
+        "member",
+        "add",
+        "--name",
+        "Alex (DS)",
+        "--agency",
+        "Police",
+        "--key",
+        &key,
+    ]);
+    school.ok(&["sync"]);
+    // csc's rotation (signed by the key it retired) goes after the admin's change.
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    let list = school.json(&["member", "list"]);
+    assert_eq!(list.to_string(), csc.json(&["member", "list"]).to_string());
+    assert_eq!(list["people"].as_array().unwrap().len(), 3, "{list}");
+    let text = std::fs::read_to_string(members_file(&school)).unwrap();
+    let events: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "\"member_added\"",
+            "\"member_added\"",
+            "\"member_added\"",
+            "\"key_rotated\""
+        ]
+    );
+}

@@ -235,6 +235,27 @@ impl Keyring {
         }
     }
 
+    /// A key this user retired (`key new --replace`, `key rotate`), kept beside
+    /// the current one, by its fingerprint: sync signs again with it a
+    /// member-list line it made that has to follow the partnership's.
+    pub(crate) fn retired(&self, fingerprint: &str) -> Option<Key> {
+        let path = self.key_path().ok()?;
+        let prefix = format!("{KEY_FILE}.retired-");
+        std::fs::read_dir(path.parent()?)
+            .ok()?
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&prefix))
+            })
+            .find_map(|e| {
+                Key::read(&e.path())
+                    .ok()
+                    .filter(|k| k.fingerprint == fingerprint)
+            })
+    }
+
     /// Make a new key, moving an old one aside when `replace` is given.
     pub fn create(&self, comment: &str, replace: bool) -> Result<Key> {
         self.install(Key::generate(comment)?, replace)

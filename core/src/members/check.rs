@@ -46,11 +46,13 @@ pub(crate) fn check_fetched(root: &Path, base: Option<&[u8]>, remote: Option<&[u
 /// When both added lines since the last sync (an admin and a member changing it
 /// at once), this clone's lines are added again after the partnership's, each
 /// checked against the list as it now is and signed again by the key that made
-/// it (clarification 9: local lines are always the local user's). A line this
-/// clone's key did not sign (one made before `key rotate`) is refused instead.
+/// it (clarification 9: local lines are always the local user's): the current
+/// key, or a key of theirs retired since (a `key rotate` line is signed by the
+/// old key); a line signed by a key this user no longer has is refused.
 pub(crate) fn integrate(
     root: &Path,
     (base, remote, local): Copies<'_>,
+    keys: &crate::integrity::signing::Keyring,
     key: &crate::integrity::signing::Key,
 ) -> Result<Option<Vec<u8>>> {
     check_fetched(root, base, remote)?;
@@ -63,7 +65,7 @@ pub(crate) fn integrate(
             Some(l.to_vec())
         }
         (Some(l), Some(r)) if r.starts_with(l) => Some(r.to_vec()),
-        (Some(l), Some(r)) => Some(rebase(root, base.unwrap_or_default(), r, l, key)?),
+        (Some(l), Some(r)) => Some(rebase(root, base.unwrap_or_default(), r, l, keys, key)?),
         (Some(_), None) => return Err(changed_twice(root)),
         // Removed here by hand: the list is never removed, so the shared one
         // is put back.
@@ -88,6 +90,7 @@ fn rebase(
     base: &[u8],
     remote: &[u8],
     local: &[u8],
+    keys: &crate::integrity::signing::Keyring,
     key: &crate::integrity::signing::Key,
 ) -> Result<Vec<u8>> {
     let Some(ours) = local.strip_prefix(base) else {
@@ -98,10 +101,15 @@ fn rebase(
     let mut bytes = remote.to_vec();
     for raw in ours.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let entry: super::Entry = serde_json::from_slice(raw).map_err(|_| changed_twice(root))?;
-        if entry.signer.as_deref() != Some(key.fingerprint()) {
-            return Err(changed_twice(root));
-        }
-        super::push(&mut members, &mut bytes, entry.change, key, &entry.by, entry.at).map_err(
+        let signer = entry.signer.as_deref().unwrap_or_default();
+        let retired;
+        let signed_by = if signer == key.fingerprint() {
+            key
+        } else {
+            retired = keys.retired(signer).ok_or_else(|| changed_twice(root))?;
+            &retired
+        };
+        super::push(&mut members, &mut bytes, entry.change, signed_by, &entry.by, entry.at).map_err(
             |e| {
                 Error::refused(format!(
                     "a change to the member list made here is no longer allowed after the partnership's: {e}"

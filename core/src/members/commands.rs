@@ -177,6 +177,7 @@ pub fn rotate(session: &Session) -> Result<(Members, crate::integrity::signing::
             name,
             old: old.fingerprint().to_owned(),
             new: key_line(&new.public_openssh())?.public,
+            as_of: session.now,
         },
     )?;
     let new = session.keys.install(new, true)?;

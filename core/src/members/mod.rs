@@ -80,13 +80,17 @@ pub enum Change {
         #[serde(with = "crate::domain::clock::rfc3339")]
         valid_from: Instant,
     },
-    /// A member replaces a key, signed by the old one, which ends at the line's
-    /// time; the new one starts then.
+    /// A member replaces a key, signed by the old one, which ends at `as_of`
+    /// (when the new one was made; never after the line); the new one starts
+    /// then. Its own time, because a line sync adds again after the
+    /// partnership's is dated no earlier than theirs.
     KeyRotated {
         name: String,
         /// The old key's fingerprint.
         old: String,
         new: String,
+        #[serde(with = "crate::domain::clock::rfc3339")]
+        as_of: Instant,
     },
     /// An admin ends a key at `as_of` (a lost or stolen laptop). `seen_head`:
     /// the partnership's newest commit the admin's clone had, so that lines the
@@ -494,7 +498,12 @@ impl Members {
                     line: seq,
                 });
             }
-            Change::KeyRotated { name, old, new } => {
+            Change::KeyRotated {
+                name,
+                old,
+                new,
+                as_of,
+            } => {
                 let fp = fingerprint_of(new).map_err(Refusal::Other)?;
                 let p = self.known(name)?;
                 if old != signer || self.valid_owner(signer, at).map(|o| &o.name) != Some(&p.name) {
@@ -502,15 +511,21 @@ impl Members {
                         "a key of {name}'s can be rotated only with a line signed by that key while it is valid"
                     )));
                 }
+                if *as_of > *at || self.valid_owner(signer, as_of).map(|o| &o.name) != Some(&p.name)
+                {
+                    return Err(Refusal::NotAllowed(format!(
+                        "a key of {name}'s can be rotated only from a time it was valid, not after the line"
+                    )));
+                }
                 self.key_is_free(&fp)?;
                 let p = self.person_mut(name).expect("known above");
                 if let Some(k) = p.keys.iter_mut().find(|k| k.fingerprint == *old) {
-                    k.end(*at, "rotated");
+                    k.end(*as_of, "rotated");
                 }
                 p.keys.push(KeyLife {
                     fingerprint: fp,
                     public: new.clone(),
-                    valid_from: *at,
+                    valid_from: *as_of,
                     valid_until: p.leaves,
                     ended: None,
                     line: seq,

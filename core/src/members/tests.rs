@@ -216,6 +216,7 @@ fn a_key_is_rotated_only_by_a_line_the_old_key_signed_and_added_only_by_its_owne
         name: "Jo".into(),
         old: key(2).fingerprint().into(),
         new: public(&key(3)),
+        as_of: t("2026-11-04T09:00:00Z"),
     };
     // An admin cannot rotate someone else's key.
     let e = add(&mut m, &mut bytes, rotate.clone(), &key(1), "Admin").unwrap_err();

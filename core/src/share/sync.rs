@@ -570,6 +570,7 @@ fn integrate_all(
             let taken = crate::members::check::integrate(
                 root,
                 (t.base.as_deref(), t.remote.as_deref(), local.as_deref()),
+                &session.keys,
                 session.keys.signer(&session.actor)?,
             )?;
             let write = taken != local;
