@@ -165,6 +165,8 @@ pub enum Hint {
     NoMemberList { shared: bool },
     /// This key is not in the member list (so it cannot sign a change).
     NotAMember,
+    /// A key line given to a member command is not one.
+    CheckKeyLine,
 
     // Policies.
     /// A policy file has problems: where the keys are described.

@@ -105,6 +105,7 @@ pub(crate) fn hint_words(hint: &Hint) -> String {
         Hint::MemberListExists => "`escalate member list` shows it; change it with `escalate member add`, `remove`, `add-key` or `revoke-key`.".into(),
         Hint::NoMemberList { shared: true } => "This shared directory still uses a `signers` file: a partnership admin runs `escalate member import` to move it into a member list.".into(),
         Hint::NoMemberList { shared: false } => "Member lists belong to shared directories (`escalate share init`); an unshared directory keeps its `signers` file.".into(),
+        Hint::CheckKeyLine => "Give the whole line `escalate key show` printed on their computer, in quotes (it starts `valid-after=` or `ssh-ed25519`), or their `signing-key.pub` with `--key-file FILE`.".into(),
         Hint::NotAMember => "Send the line `escalate key show` prints to your partnership's admin, who adds you with `escalate member add`.".into(),
         Hint::ShowOrReplaceKey => "Run `escalate key show` to see it, or `escalate key new --replace` to retire it and make another.".into(),
 

@@ -50,7 +50,7 @@ fn key_line(text: &str) -> Result<super::KeyLine> {
         Error::refused(format!(
             "the key given is not usable: {why}; the member list was not changed"
         ))
-        .with_hint(Hint::NotAMember)
+        .with_hint(Hint::CheckKeyLine)
     })
 }
 
