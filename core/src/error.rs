@@ -144,6 +144,30 @@ pub enum Hint {
     /// A key exists already.
     ShowOrReplaceKey,
 
+    // The member list.
+    /// Only a partnership admin may do this.
+    AskPartnershipAdmin,
+    /// See who is in the member list, with which keys.
+    ListMembers,
+    /// Removing or demoting the last admin: make another admin first.
+    AddAnotherAdminFirst,
+    /// The member list is damaged or a partner's copy was refused.
+    RepairMemberList,
+    /// The member list changed here and in the partnership's copy.
+    MemberListChangedTwice,
+    /// In a shared directory a key is replaced by `key rotate`.
+    UseKeyRotate,
+    /// The first admin's key is not the one the joiner was told.
+    AdminKeyMismatch,
+    /// The directory already has a member list.
+    MemberListExists,
+    /// The directory has no member list (unshared, or still on `signers`).
+    NoMemberList { shared: bool },
+    /// This key is not in the member list (so it cannot sign a change).
+    NotAMember,
+    /// A key line given to a member command is not one.
+    CheckKeyLine,
+
     // Policies.
     /// A policy file has problems: where the keys are described.
     PolicyManual,

@@ -13,6 +13,7 @@ pub mod error;
 #[cfg(feature = "generate")]
 pub mod generate;
 pub mod integrity;
+pub mod members;
 pub mod ops;
 pub mod policy;
 pub mod share;

@@ -17,6 +17,14 @@ pub(crate) fn key_notice_words(notice: &KeyNotice) -> String {
         KeyNotice::SignersUnreadable { why } => format!(
             "the signers file could not be read ({why}), so lines were checked against their signatures only; run `escalate verify`"
         ),
+        KeyNotice::SignersDamaged { path, line, what }
+            if path.file_name().is_some_and(|n| n == "members.jsonl") =>
+        {
+            format!(
+                "the member list {} is damaged at line {line} ({what}), so lines were checked against their signatures only, not who may sign for whom; ask your partnership's admin to put back the list as last shared, and run `escalate sync`",
+                path.display()
+            )
+        }
         KeyNotice::SignersDamaged { path, line, what } => format!(
             "the signers file {} is damaged at line {line} ({what}), so lines were checked against their signatures only, not who may sign for whom; run `escalate verify`",
             path.display()
@@ -87,6 +95,18 @@ pub(crate) fn hint_words(hint: &Hint) -> String {
         Hint::ReplaceKeyWithPassphrase => "escalate's key is protected by its file permissions (0600); run `escalate key new --replace`.".into(),
         Hint::SetPrivateKeyDir => "Set ESCALATE_KEY_DIR to a private directory of your own.".into(),
         Hint::SetKeyDirOutsideData => "Set ESCALATE_KEY_DIR to a private directory outside the data directory.".into(),
+        Hint::AskPartnershipAdmin => "Ask one of your partnership's admins to do it (`escalate member list` shows who they are).".into(),
+        Hint::ListMembers => "`escalate member list` shows who is in the partnership, with each key and its dates.".into(),
+        Hint::AddAnotherAdminFirst => "Make someone else an admin first (`escalate member add ... --role admin`), then try again.".into(),
+        Hint::RepairMemberList => "The member list changes only by `escalate member` commands. Ask your partnership's admin to put back the list as it was last shared (for example `git checkout` of the last good version in the partnership's repository, then push), then sync again; nothing here was changed.".into(),
+        Hint::MemberListChangedTwice => "Another admin changed the member list at the same time. Keep the partnership's version (`git checkout refs/escalate/fetched -- members.jsonl` in the data directory), sync, then run your `escalate member` command again.".into(),
+        Hint::UseKeyRotate => "In a shared directory, run `escalate key rotate`: it makes a new key and announces it in the member list with a line signed by the old one.".into(),
+        Hint::AdminKeyMismatch => "Nothing was copied. Check the repository's address, and confirm the first admin's key fingerprint with them by phone or email before trying again.".into(),
+        Hint::MemberListExists => "`escalate member list` shows it; change it with `escalate member add`, `remove`, `add-key` or `revoke-key`.".into(),
+        Hint::NoMemberList { shared: true } => "This shared directory still uses a `signers` file: a partnership admin runs `escalate member import` to move it into a member list.".into(),
+        Hint::NoMemberList { shared: false } => "Member lists belong to shared directories (`escalate share init`); an unshared directory keeps its `signers` file.".into(),
+        Hint::CheckKeyLine => "Give the whole line `escalate key show` printed on their computer, in quotes (it starts `valid-after=` or `ssh-ed25519`), or their `signing-key.pub` with `--key-file FILE`.".into(),
+        Hint::NotAMember => "Send the line `escalate key show` prints to your partnership's admin, who adds you with `escalate member add`.".into(),
         Hint::ShowOrReplaceKey => "Run `escalate key show` to see it, or `escalate key new --replace` to retire it and make another.".into(),
 
         Hint::PolicyManual => "Every key is described, with examples, in `escalate man policy.5` (policies/README.md in escalate's source); `escalate policy show gscb` shows a complete policy.".into(),

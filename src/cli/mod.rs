@@ -24,8 +24,8 @@ use clap::{Args, Parser, Subcommand};
 pub(crate) use ui::Ui;
 
 use commands::{
-    agency, agree, amend, calendar, config, discuss, escalate, export, key, notify, open, policy,
-    reopen, report, resolve, share, show, status, sync, verify,
+    agency, agree, amend, calendar, config, discuss, escalate, export, key, member, notify, open,
+    policy, reopen, report, resolve, share, show, status, sync, verify,
 };
 
 use escalate_core::domain::clock::{self, Instant};
@@ -136,6 +136,8 @@ pub(crate) enum Command {
     Man(man::ManArgs),
     /// Share this data directory with a partnership through git (init, join)
     Share(share::ShareArgs),
+    /// The partnership's member list: who may record, with which keys (shared directories)
+    Member(member::MemberArgs),
     /// Send the lines recorded here and receive the partnership's (shared directories)
     Sync(sync::SyncArgs),
     /// Agency names and their aliases (CSC for Children's Social Care), for reports
@@ -422,6 +424,7 @@ fn run_command(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Agree(args) => agree::run(args, ctx),
         Command::Policy(args) => policy::run(args, ctx),
         Command::Share(args) => share::run(args, ctx),
+        Command::Member(args) => member::run(args, ctx),
         Command::Sync(args) => sync::run(args, ctx),
         Command::Agency(args) => agency::run(args, ctx),
     }

@@ -168,6 +168,8 @@ pub(crate) struct Timeline<'a> {
     corrected: CorrectedTimes,
     /// Each event on one line (piped output), not continued under itself.
     flat: bool,
+    /// Who each key (fingerprint) is in the member list: "name, agency".
+    who: HashMap<String, (String, String)>,
 }
 
 /// When each line happened, its corrected time if it has one: `Dispute::when_of`
@@ -201,6 +203,36 @@ impl<'a> Timeline<'a> {
             met,
             corrected: CorrectedTimes::of(d),
             flat: false,
+            who: HashMap::new(),
+        }
+    }
+
+    /// Name the person and agency behind each line from the member list.
+    pub(crate) fn members(
+        mut self,
+        members: Option<&escalate_core::members::Members>,
+    ) -> Timeline<'a> {
+        for p in members.iter().flat_map(|m| &m.people) {
+            for k in &p.keys {
+                self.who
+                    .insert(k.fingerprint.clone(), (p.name.clone(), p.agency.clone()));
+            }
+        }
+        self
+    }
+
+    /// Who recorded `r`: the person and agency its key is in the member list
+    /// ("Jo Bloggs, Hollyfield Primary"), with the `by` text when it differs;
+    /// the `by` text alone without a list.
+    fn who(&self, r: &Record) -> String {
+        match r.signer.as_ref().and_then(|s| self.who.get(s)) {
+            Some((name, agency)) if *name == r.by => {
+                one_line(&format!("{name}, {agency}")).into_owned()
+            }
+            Some((name, agency)) => {
+                one_line(&format!("{} (signed by {name}, {agency})", r.by)).into_owned()
+            }
+            None => one_line(&r.by).into_owned(),
         }
     }
 
@@ -237,7 +269,7 @@ impl<'a> Timeline<'a> {
             out,
             "{:>3}. {when}{recorded}, {}: {}",
             r.seq,
-            one_line(&r.by),
+            self.who(r),
             indented(
                 &match &r.event {
                     // Where the stage lets no one agree a later date, the date was

@@ -69,6 +69,7 @@ fn partnership() -> (tempfile::TempDir, String, Env, Env, String) {
     let id = school.open_gscb(&[]);
     school.ok(&["share", "init", &remote]);
     csc.ok(&["share", "join", &remote]);
+    crate::support::sharing::admit(&school, &csc);
     (tmp, remote, school, csc, id)
 }
 

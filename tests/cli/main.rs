@@ -31,6 +31,7 @@ mod journal;
 mod key;
 mod lifecycle;
 mod man;
+mod members;
 mod notify;
 mod open;
 mod policies;

@@ -3,7 +3,7 @@
 //! address, a repository left mid-rebase, one that needs a newer escalate).
 
 use crate::support::sharing::{
-    agency, bare, journals, open, partnership, school_case, sync_refused,
+    admit, agency, bare, journals, open, partnership, school_case, sync_refused,
 };
 use crate::support::Env;
 
@@ -47,7 +47,11 @@ fn a_second_agency_with_its_own_records_can_share_into_an_existing_repository() 
     let d1 = school_case(&school, "LCS-1");
     let d2 = open(&csc, "Children's Social Care", "Police", "LCS-2");
     school.ok(&["share", "init", r]);
-    csc.ok(&["share", "init", r]);
+    let out = csc.ok(&["share", "init", r]);
+    assert!(out.contains("escalate member add --name"), "{out}");
+    // The second agency's records wait until the first admin admits it.
+    admit(&school, &csc);
+    csc.ok(&["sync"]);
     school.ok(&["sync"]);
     assert_eq!(journals(&csc), journals(&school));
     assert!(school.journal(&d2).exists() && csc.journal(&d1).exists());

@@ -6,8 +6,8 @@
 use crate::converge::inert;
 use crate::support::pty::plain_git;
 use crate::support::sharing::{
-    agency, bare, count, git, install_hook, journals, lines_of, open, partnership, school_case,
-    share, sync_refused,
+    admit, agency, bare, count, git, install_hook, journals, lines_of, open, partnership,
+    school_case, share, sync_refused,
 };
 use crate::support::Env;
 use std::path::Path;
@@ -38,6 +38,8 @@ fn three_agencies_record_offline_and_converge_in_either_order() {
     assert!(out.contains("now shared"), "{out}");
     csc.ok(&["share", "join", remote]);
     bm.ok(&["share", "join", remote]);
+    admit(&school, &csc);
+    admit(&school, &bm);
     assert_eq!(journals(&csc), journals(&school));
 
     // Each agency opens a dispute offline.

@@ -20,7 +20,7 @@ use crate::error::{Error, Hint, Result};
 
 /// The SSHSIG namespace of a journal line: a signature made for anything else
 /// (a git commit, a file) can never pass as one.
-pub(crate) const NAMESPACE: &str = "escalate-journal";
+pub const NAMESPACE: &str = "escalate-journal";
 
 /// The private key's file name in the key directory (OpenSSH format, mode 0600).
 pub(crate) const KEY_FILE: &str = "signing-key";
@@ -90,6 +90,7 @@ impl Key {
     }
 
     /// Sign `msg`; returns the base64 body of the `SSH SIGNATURE` armour.
+    #[cfg(test)]
     pub(crate) fn sign(&self, msg: &[u8]) -> Result<String> {
         self.sign_in(NAMESPACE, msg)
     }
@@ -234,8 +235,35 @@ impl Keyring {
         }
     }
 
+    /// A key this user retired (`key new --replace`, `key rotate`), kept beside
+    /// the current one, by its fingerprint: sync signs again with it a
+    /// member-list line it made that has to follow the partnership's.
+    pub(crate) fn retired(&self, fingerprint: &str) -> Option<Key> {
+        let path = self.key_path().ok()?;
+        let prefix = format!("{KEY_FILE}.retired-");
+        std::fs::read_dir(path.parent()?)
+            .ok()?
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&prefix))
+            })
+            .find_map(|e| {
+                Key::read(&e.path())
+                    .ok()
+                    .filter(|k| k.fingerprint == fingerprint)
+            })
+    }
+
     /// Make a new key, moving an old one aside when `replace` is given.
     pub fn create(&self, comment: &str, replace: bool) -> Result<Key> {
+        self.install(Key::generate(comment)?, replace)
+    }
+
+    /// Put `key` in place as the user's key, moving an old one aside when
+    /// `replace` is given (`key rotate` announces a key before it is installed).
+    pub(crate) fn install(&self, key: Key, replace: bool) -> Result<Key> {
         let path = self.key_path()?;
         if std::fs::symlink_metadata(&path).is_ok() {
             if !replace {
@@ -257,7 +285,6 @@ impl Keyring {
             }
         }
         crate::store::fsutil::private_dir(path.parent().unwrap_or(Path::new(".")))?;
-        let key = Key::generate(comment)?;
         key.write(&path)?;
         Ok(key)
     }
@@ -304,6 +331,40 @@ impl Keyring {
     /// once (`verify` exits 3 on the file itself).
     pub(crate) fn signers(&self) -> Result<Option<&Signers>> {
         let (s, _) = self.signers.get_or_init(|| {
+            match crate::members::signers_in(&self.data_dir) {
+                Some(Ok((s, hash))) => {
+                    // A revocation's verdict also depends on whether its seen
+                    // head can be read here: the cache keys on both.
+                    let (mut s, depends) = s.with_history(&self.data_dir);
+                    let hash = format!("{hash}{depends}");
+                    // A joiner not yet admitted records here meanwhile (sync
+                    // sends nothing until an admin adds the key): in this clone
+                    // only, their own lines count as theirs.
+                    if let Ok(Some(own)) = self.existing() {
+                        if !s.entries.iter().any(|e| e.fingerprint == own.fingerprint) {
+                            s.entries.push(Signer {
+                                name: own.private.comment().to_owned(),
+                                agency: None,
+                                valid_after: None,
+                                valid_before: None,
+                                fingerprint: own.fingerprint.clone(),
+                                public: own.public_openssh(),
+                                line: 0,
+                            });
+                        }
+                    }
+                    return (Some(s), hash);
+                }
+                Some(Err((path, line, what))) => {
+                    self.notice(KeyNotice::SignersDamaged {
+                        path,
+                        line: usize::try_from(line).unwrap_or(usize::MAX),
+                        what,
+                    });
+                    return (None, "members damaged".into());
+                }
+                None => {}
+            }
             let path = Signers::path_in(&self.data_dir);
             if let Err(e) = std::fs::symlink_metadata(&path) {
                 if e.kind() == std::io::ErrorKind::NotFound {
@@ -678,6 +739,8 @@ pub struct Signer {
     pub valid_after: Option<Instant>,
     pub valid_before: Option<Instant>,
     pub fingerprint: String,
+    /// The key itself, `ssh-ed25519 AAAA...` (for `member import`).
+    pub public: String,
     /// The line of the signers file, for messages.
     pub line: usize,
 }
@@ -696,26 +759,32 @@ pub struct Signers {
     pub history: Option<PathBuf>,
 }
 
-/// A revoked key. From the signers file's `@revoked` lines today; the member
-/// list's `key_revoked` entries fill the same shape.
-#[derive(Clone, Debug)]
+/// A revoked key: the member list's `key_revoked` entries, or an unshared
+/// directory's signers file's `@revoked` lines.
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Revocation {
     /// The key's fingerprint (`SHA256:...`).
     pub fingerprint: String,
     /// From when the key is no longer trusted (the lines it signed then or later
     /// do not count where the seen history cannot decide).
+    #[serde(with = "crate::domain::clock::rfc3339")]
     pub as_of: Instant,
     /// Why, in the admin's words ("laptop stolen").
     pub reason: String,
     /// The admin who revoked it.
     pub by: String,
     /// When the admin revoked it.
+    #[serde(with = "crate::domain::clock::rfc3339")]
     pub on: Instant,
     /// The newest commit of the partnership's history the admin had seen: the
     /// key's lines in it stay valid; every other line it signed does not count.
     pub seen_head: Option<String>,
+    /// The member list's line that revoked it (`None` from a signers file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     /// The lines this key signed in `seen_head`'s tree, as far as this command
     /// has looked them up.
+    #[serde(skip)]
     pub(crate) seen: std::sync::Arc<crate::share::seen::Seen>,
 }
 
@@ -736,6 +805,7 @@ impl Revocation {
             by,
             on,
             seen_head,
+            line: None,
             seen: Default::default(),
         }
     }
@@ -767,6 +837,18 @@ impl Signers {
 
     /// Read the signers file; `None` when there is none (signers not pinned).
     pub fn load(data_dir: &Path) -> Result<Option<Signers>> {
+        // A shared directory's member list, where it has one, says who signs.
+        match crate::members::signers_in(data_dir) {
+            Some(Ok((s, _))) => return Ok(Some(s.with_history(data_dir).0)),
+            Some(Err((path, line, what))) => {
+                return Err(Error::damaged_file(
+                    &path,
+                    format!("line {line}: {what}"),
+                    Hint::RepairMemberList,
+                ))
+            }
+            None => {}
+        }
         let path = Signers::path_in(data_dir);
         match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -946,7 +1028,7 @@ fn token(s: &str) -> std::result::Result<(String, &str), String> {
 }
 
 /// `YYYYMMDD[HHMM[SS]]`, UTC, as in ssh-keygen's allowed_signers.
-fn parse_time(v: &str) -> std::result::Result<Instant, String> {
+pub(crate) fn parse_time(v: &str) -> std::result::Result<Instant, String> {
     let bad = || format!("{v:?} is not a time as YYYYMMDD or YYYYMMDDHHMM[SS]");
     if !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
@@ -981,6 +1063,7 @@ fn parse_entry(line: &str, number: usize) -> std::result::Result<Signer, String>
         valid_after: None,
         valid_before: None,
         fingerprint: String::new(),
+        public: String::new(),
         line: number,
     };
     let mut rest = rest.trim_start();
@@ -1006,6 +1089,7 @@ fn parse_entry(line: &str, number: usize) -> std::result::Result<Signer, String>
     let key = PublicKey::from_openssh(&format!("{kind} {blob}"))
         .map_err(|_| "the key is not an OpenSSH public key (ssh-ed25519 AAAA...)".to_string())?;
     signer.fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+    signer.public = format!("{kind} {blob}");
     let agency = rest.trim();
     signer.agency = (!agency.is_empty()).then(|| agency.to_owned());
     Ok(signer)

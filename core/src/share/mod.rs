@@ -261,6 +261,9 @@ pub fn init(
                 .journals()
                 .write_shared(name, text.as_bytes())?;
         }
+        // A new partnership: whoever shares first is its first admin, and any
+        // signers file here moves into the member list.
+        crate::members::commands::import(session, &identity.organisation)?;
     } else {
         // The partnership already shares: take its settings files as they are, then
         // add what this directory holds on the next sync.
@@ -292,8 +295,10 @@ pub fn init(
 /// new data directory. Nothing of it is written until its newest commit and every
 /// commit before it have passed the checks sync makes (`inbound`): git fetches
 /// into the repository, and escalate writes each file itself. Returns how many
-/// disputes it holds.
-pub fn join(remote: &str, path: &Path) -> Result<usize> {
+/// disputes it holds and who its first admin is. `expect_admin`: the first
+/// admin's key fingerprint as they gave it (by phone, by email); a copy whose
+/// member list starts with another key is removed again.
+pub fn join(remote: &str, path: &Path, expect_admin: Option<&str>) -> Result<Joined> {
     if path.exists()
         && std::fs::read_dir(path)
             .map(|mut d| d.next().is_some())
@@ -323,6 +328,22 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
         e
     };
     let disputes = copy_partnership(remote, path).map_err(cleanup)?;
+    let first_admin = crate::members::load(path).map_err(cleanup)?.and_then(|m| {
+        m.first_admin()
+            .map(|(p, k)| (p.name.clone(), p.agency.clone(), k.fingerprint.clone()))
+    });
+    if let Some(expected) = expect_admin.map(str::trim) {
+        let found = first_admin.as_ref().map(|(_, _, f)| f.as_str());
+        if found != Some(expected) {
+            return Err(cleanup(
+                Error::refused(format!(
+                    "{remote}'s first admin key is {}, not {expected} as you were told; nothing was kept",
+                    found.unwrap_or("missing (it has no member list)")
+                ))
+                .with_hint(Hint::AdminKeyMismatch),
+            ));
+        }
+    }
     // A newcomer has none of the history that was there before a forced push:
     // the members' witnesses are what can tell them lines were cut. The copy
     // is kept (it reads as it is), and the join says so (exit 3).
@@ -337,7 +358,19 @@ pub fn join(remote: &str, path: &Path) -> Result<usize> {
             path: path.to_owned(),
         }));
     }
-    Ok(disputes)
+    Ok(Joined {
+        disputes,
+        first_admin,
+    })
+}
+
+/// What `share join` copied.
+#[derive(Debug, serde::Serialize)]
+pub struct Joined {
+    pub disputes: usize,
+    /// The member list's first admin: name, agency and key fingerprint, for the
+    /// joiner to confirm with them (`None`: the partnership has no member list).
+    pub first_admin: Option<(String, String, String)>,
 }
 
 fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {

@@ -51,6 +51,10 @@ pub struct Outcome {
     /// Journal lines found only in `git stash` entries, appended again as
     /// lines recorded here and not yet sent.
     pub restored_from_stash: Vec<super::handgit::Restored>,
+    /// This clone's key (fingerprint) is not a member's yet: nothing was sent,
+    /// and what was recorded here waits for an admin's `member add`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_admitted: Option<crate::members::check::NotAdmitted>,
 }
 
 /// A received line that does not count, and where it came from.
@@ -157,6 +161,19 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
                 set_base(&g, f)?;
             }
+            outcome.commit = fetched;
+            return Ok(outcome);
+        }
+        // A joiner not yet admitted (members::check) receives but sends nothing.
+        if let Some(key) = crate::members::check::waiting(
+            root,
+            session.keys.signer(&session.actor)?,
+            &session.now,
+        )? {
+            if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
+                set_base(&g, f)?;
+            }
+            outcome.not_admitted = Some(key);
             outcome.commit = fetched;
             return Ok(outcome);
         }
@@ -671,6 +688,17 @@ fn integrate_all(
     let mut conflicts = Vec::new();
     for t in &others {
         let local = session.store.journals().read_shared(&t.path);
+        if crate::store::layout::shared(&t.path) == Some(crate::store::layout::Shared::Members) {
+            let taken = crate::members::check::integrate(
+                root,
+                (t.base.as_deref(), t.remote.as_deref(), local.as_deref()),
+                &session.keys,
+                session.keys.signer(&session.actor)?,
+            )?;
+            let write = taken != local;
+            decided.push((t, taken, write));
+            continue;
+        }
         if crate::store::layout::shared(&t.path) == Some(crate::store::layout::Shared::Owned) {
             // escalate's own files: the partnership's version when escalate wrote
             // it (`inbound` checked), otherwise escalate's own.

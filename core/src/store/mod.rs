@@ -264,6 +264,8 @@ pub mod layout {
     pub(crate) const REPOSITORY: &str = "escalate-repository.toml";
     /// The partnership's signers file.
     pub const SIGNERS: &str = "signers";
+    /// The partnership's member list (shared directories; `members`).
+    pub const MEMBERS: &str = "members.jsonl";
 
     /// The folder of journals, one `<id>.jsonl` each.
     const DISPUTES: &str = "disputes";
@@ -422,6 +424,16 @@ pub mod layout {
         root.join(SIGNERS)
     }
 
+    pub(crate) fn members(root: &Path) -> PathBuf {
+        root.join(MEMBERS)
+    }
+
+    /// Held while a command appends to the member list (in sync's own state,
+    /// never shared).
+    pub(crate) fn members_lock(root: &Path) -> PathBuf {
+        sync_state(root).join("members.lock")
+    }
+
     pub(crate) fn agencies(root: &Path) -> PathBuf {
         root.join(AGENCIES)
     }
@@ -460,6 +472,9 @@ pub mod layout {
         Witness,
         /// Agency names, report settings, signers, the partnership's calendar.
         Setting,
+        /// `members.jsonl`, the member list: only ever an admin-signed extension
+        /// of what was shared (`members::check`).
+        Members,
     }
 
     /// Classify a repository path (`/`-separated, as git gives it).
@@ -471,6 +486,7 @@ pub mod layout {
         }
         match path {
             ".gitignore" | ".gitattributes" | REPOSITORY => return Some(Shared::Owned),
+            MEMBERS => return Some(Shared::Members),
             AGENCIES
             | REPORT_SETTINGS
             | SIGNERS

@@ -10,6 +10,7 @@ pub(super) mod discuss;
 pub(super) mod escalate;
 pub(super) mod export;
 pub(super) mod key;
+pub(super) mod member;
 pub(super) mod notify;
 pub(super) mod open;
 pub(super) mod policy;

@@ -35,6 +35,11 @@ pub(crate) enum ShareCommand {
         remote: String,
         /// Where to put it [default: the data directory, --dir]
         path: Option<PathBuf>,
+        /// The first admin's key fingerprint (SHA256:...), as they told you by
+        /// phone or email: a copy whose member list starts with another key is
+        /// refused and removed
+        #[arg(long, value_name = "FINGERPRINT")]
+        expect_admin: Option<String>,
     },
 }
 
@@ -50,6 +55,16 @@ pub(crate) fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
                 ctx.root.as_path().display()
             );
             text.push_str(&render(&outcome));
+            if outcome.not_admitted.is_some() {
+                // Joined a partnership that already shares: like `share join`.
+                let s = ctx.session()?;
+                let add =
+                    crate::cli::commands::key::member_add_command(ctx, s.keys.signer(&s.actor)?)?;
+                text.push_str(&format!(
+                    "Send your partnership's admin this command to run:\n{add}\n"
+                ));
+                return Ok(Output::Text(text));
+            }
             text.push_str("Other agencies join with `escalate share join REMOTE PATH`; run `escalate sync` to send and receive, or `escalate config set sync auto`.\n");
             Ok(Output::Text(text))
         }
@@ -64,20 +79,45 @@ pub(crate) fn run(args: ShareArgs, ctx: &Ctx) -> Result<Output> {
             text.push_str(&render(&outcome));
             Ok(Output::Text(text))
         }
-        ShareCommand::Join { remote, path } => {
+        ShareCommand::Join {
+            remote,
+            path,
+            expect_admin,
+        } => {
             let given = path.is_some();
             let path = path.unwrap_or_else(|| ctx.root.as_path().to_owned());
-            let count = escalate_core::share::join(&remote, &path)?;
+            let joined = escalate_core::share::join(&remote, &path, expect_admin.as_deref())?;
+            let count = joined.disputes;
+            // The joiner's own key (made now if they have none), for the admin.
+            let s = ctx.session()?;
+            let key = s.keys.signer(&s.actor)?;
+            let add = crate::cli::commands::key::member_add_command(ctx, key)?;
             if ctx.json {
                 return Ok(Output::json(serde_json::json!({
                     "dir": path.display().to_string(),
                     "disputes": count,
+                    "fingerprint": key.fingerprint(),
+                    "member_add": joined.first_admin.as_ref().map(|_| &add),
+                    "first_admin": joined.first_admin.as_ref().map(|(n, a, f)| serde_json::json!({
+                        "name": n, "agency": a, "fingerprint": f,
+                    })),
                 })));
             }
             let mut text = format!(
                 "Joined {remote}: {count} dispute(s) in {}.\n",
                 path.display()
             );
+            if let Some((name, agency, fingerprint)) = &joined.first_admin {
+                text.push_str(&format!(
+                    "The partnership's first admin is {name} ({agency}), key {fingerprint}.{}\n\
+                     Until an admin adds you to the member list, what you record stays here and sync sends nothing. Send your partnership's admin this command to run:\n{add}\n",
+                    if expect_admin.is_some() {
+                        " That is the key you were given."
+                    } else {
+                        " Confirm that fingerprint with them by phone or email (or join with --expect-admin FINGERPRINT)."
+                    }
+                ));
+            }
             if given {
                 text.push_str(&format!(
                     "Use it with --dir {} (or set ESCALATE_DIR).\n",

@@ -71,11 +71,18 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
         Some(w) if w >= 40 => crate::render::wrap::hanging(&text, w),
         _ => text,
     };
+    // A damaged member list is reported by sync and verify; `show` then names
+    // lines by their `by` text alone.
+    let members = escalate_core::members::load(ctx.root.as_path())
+        .ok()
+        .flatten();
     Ok(streamed(move |out| {
         let policy = &loaded.policy.policy;
         // Piped, each event is one line; on a terminal, text runs on under itself.
         let flat = !terminal;
-        let timeline = crate::render::timeline::Timeline::new(&loaded.dispute, policy).flat(flat);
+        let timeline = crate::render::timeline::Timeline::new(&loaded.dispute, policy)
+            .flat(flat)
+            .members(members.as_ref());
         let mut visible = Visible::text(out);
         visible
             .write_all(fit(crate::render::timeline::header(&summary, policy, flat)).as_bytes())?;

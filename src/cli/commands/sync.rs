@@ -98,6 +98,18 @@ pub(crate) fn render(o: &Outcome) -> String {
             o.merged_late
         ));
     }
+    match &o.not_admitted {
+        Some(n) if n.ended.is_none() => text.push_str(&format!(
+            "Nothing was sent: your key {} is not in the partnership's member list yet. What you record stays here, safe; once an admin has added you (send them the line `escalate key show` prints), the next sync sends it.\n",
+            n.key
+        )),
+        Some(n) => text.push_str(&format!(
+            "Nothing was sent: your key {} no longer counts in the partnership's member list ({}). What you record stays here; `escalate member list` shows your keys, and your partnership's admin can add a new one.\n",
+            n.key,
+            n.ended.as_deref().unwrap_or_default()
+        )),
+        None => {}
+    }
     text.push_str(&format!(
         "Synced: sent {} file(s), received {} line(s){}.\n",
         o.sent,
@@ -186,6 +198,9 @@ pub(crate) fn after_recording(ctx: &Ctx) {
         Ok(o) => {
             for s in &o.superseded {
                 ctx.ui.stderr(&format!("superseded: {s}\n"));
+            }
+            if o.not_admitted.is_some() {
+                ctx.ui.stderr("not sent (recorded here, safe): your key is not in the partnership's member list yet; send the line `escalate key show` prints to your partnership's admin\n");
             }
         }
         Err(e) => ctx.ui.stderr(&format!(

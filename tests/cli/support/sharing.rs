@@ -69,10 +69,38 @@ pub(crate) fn school_case(school: &Env, child: &str) -> String {
     )
 }
 
-/// The school starts sharing through `remote`; social care joins it.
+/// The school starts sharing through `remote` (its DSL is the first admin);
+/// social care joins it and is admitted.
 pub(crate) fn share(school: &Env, csc: &Env, remote: &str) {
     school.ok(&["share", "init", remote]);
     csc.ok(&["share", "join", remote]);
+    admit(school, csc);
+}
+
+/// The admin `admin` adds `joiner` (by the key `joiner` has) to the member list
+/// and syncs, as the README says an admin does.
+pub(crate) fn admit(admin: &Env, joiner: &Env) {
+    let key = joiner.json(&["key", "show"])["public_key"]
+        .as_str()
+        .expect("a key")
+        .to_owned();
+    let org = std::fs::read_to_string(joiner.config().join("config.toml")).unwrap_or_default();
+    let agency = org
+        .lines()
+        .find_map(|l| l.strip_prefix("organisation = "))
+        .map(|v| v.trim().trim_matches('"').replace("\\'", "'"))
+        .unwrap_or_else(|| "Somewhere".into());
+    admin.ok(&[
+        "member",
+        "add",
+        "--name",
+        &joiner.user,
+        "--agency",
+        &agency,
+        "--key",
+        &format!("valid-after=\"20000101\" {key}"),
+    ]);
+    admin.ok(&["sync"]);
 }
 
 pub(crate) fn open(env: &Env, from: &str, with: &str, child: &str) -> String {

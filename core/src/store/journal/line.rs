@@ -93,11 +93,42 @@ pub fn encode_signed(record: &mut Record, key: &crate::integrity::signing::Key) 
         record.nonce = Some(fresh_nonce()?);
     }
     let content = content_body(record)?;
-    let sig = key.sign(content.as_bytes())?;
+    let sig = key.sign_in(crate::integrity::signing::NAMESPACE, content.as_bytes())?;
     let signed = format!("{content}{SIG_KEY}{sig}\"");
     let line = place(&signed, record.seq, &record.prev)?;
     record.sig = Some(sig);
     record.hash = seal_of(&line).to_owned();
+    Ok(line)
+}
+
+/// A line of the member list: the fields its encoder fills in.
+pub(crate) trait Signable: Serialize {
+    /// Before signing: the format, the signer, no signature, no seal.
+    fn unsigned(&mut self, format: u32, signer: &str);
+    /// After: the signature and the seal, so `encode` gives the same bytes.
+    fn signed(&mut self, sig: String, hash: String);
+}
+
+/// The member list's line format: format 2's layout, whose signature covers the
+/// line's place too. Only commands write the member list, each line in order
+/// after the one before (a member's own unsent lines are signed again by them
+/// when the partnership's list moved on), so nothing needs to move a line
+/// without its author: the re-chaining that format 3 exists for never happens.
+pub(crate) const MEMBERS_FORMAT: u32 = 2;
+
+/// A line of the member list (format 2 layout), its signature made in `namespace`.
+pub(crate) fn encode_signed_in(
+    namespace: &str,
+    record: &mut impl Signable,
+    key: &crate::integrity::signing::Key,
+) -> Result<String> {
+    record.unsigned(MEMBERS_FORMAT, key.fingerprint());
+    let open = open_body(&*record)?;
+    let sig = key.sign_in(namespace, open.as_bytes())?;
+    let signed = format!("{open}{SIG_KEY}{sig}\"");
+    let line = format!("{signed}{HASH_KEY}{}\"}}", sha256_hex(signed.as_bytes()));
+    let hash = seal_of(&line).to_owned();
+    record.signed(sig, hash);
     Ok(line)
 }
 
