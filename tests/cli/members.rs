@@ -554,13 +554,17 @@ fn a_removed_members_later_lines_stay_with_them_and_their_earlier_lines_still_co
 
     csc.now("2026-11-25T09:00:00Z");
     csc.ok(&["sync"]);
-    let _ = csc
-        .cmd(&["discuss", &id, "--note", "after leaving"])
-        .output()
-        .unwrap();
-    let out = csc.ok(&["sync"]);
-    assert!(out.contains("no longer counts"), "{out}");
-    assert!(out.contains("the member left"), "{out}");
+    // Recorded here after leaving: sync refuses to send it, naming it, and it
+    // stays on this computer.
+    csc.ok(&["discuss", &id, "--note", "after leaving"]);
+    // (What it received is still taken in, so the directory changes.)
+    let out = csc.cmd(&["sync"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("not sent") && err.contains("line 2"), "{err}");
+    assert!(std::fs::read_to_string(csc.journal(&id))
+        .unwrap()
+        .contains("after leaving"));
 
     school.now("2026-11-25T10:00:00Z");
     school.ok(&["sync"]);

@@ -4,19 +4,18 @@
 //! with their own key) verifies everywhere after either person syncs.
 
 use crate::converge::inert;
-use crate::support::sharing::{agency, bare, lines_of, school_case, share};
+use crate::support::sharing::{admit, agency, bare, lines_of, school_case, share};
 use crate::support::Env;
 use escalate_core::domain::event::Event;
 use escalate_core::store::journal::line;
 
-/// A person's signing key made now, and the line the signers file needs for it.
-fn signers_line(env: &Env) -> (String, String) {
+/// A person's signing key made now: its fingerprint.
+fn new_key(env: &Env) -> String {
     env.ok(&["key", "new"]);
-    let shown = env.json(&["key", "show"]);
-    (
-        shown["fingerprint"].as_str().unwrap().to_owned(),
-        shown["signers_line"].as_str().unwrap().to_owned(),
-    )
+    env.json(&["key", "show"])["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The line of `id` in `env`'s journal carrying `marker`.
@@ -28,7 +27,7 @@ fn line_with(env: &Env, id: &str, marker: &str) -> serde_json::Value {
 }
 
 /// The school's team clone, shared by Sam and Alex (each with their own key in
-/// their own account), with social care's clone; the signers file names all
+/// their own account), with social care's clone; the member list names all
 /// three. Both people at the school record offline while social care records
 /// and syncs; then `first` ("Sam" or "Alex") syncs the team clone. Every clone
 /// verifies, and each line is signed by the key of the person who made it.
@@ -42,17 +41,14 @@ fn team_clone_synced_by(first: &str) {
     for e in [&mut sam, &mut alex, &mut csc] {
         e.now("2026-11-09T09:00:00Z");
     }
-    let (sam_key, sam_line) = signers_line(&sam);
-    let (alex_key, alex_line) = signers_line(&alex);
-    let (_, csc_line) = signers_line(&csc);
+    let sam_key = new_key(&sam);
+    let alex_key = new_key(&alex);
     let team = sam.data();
-    std::fs::write(
-        team.join("signers"),
-        format!("{sam_line}\n{alex_line}\n{csc_line}\n"),
-    )
-    .unwrap();
     let id = school_case(&sam, "LCS-9");
     share(&sam, &csc, remote);
+    // Alex works in Sam's clone with a key of their own, which the partnership's
+    // admin (Sam, who started it) adds to the member list.
+    admit(&sam, &alex);
 
     // Offline at the school, both people record; social care records and
     // syncs, so the partnership has moved on.
@@ -230,17 +226,13 @@ fn a_colleagues_unsent_line_of_the_old_format_is_moved_only_by_their_own_sync() 
     for e in [&mut sam, &mut alex, &mut csc] {
         e.now("2026-11-09T09:00:00Z");
     }
-    let (_, sam_line) = signers_line(&sam);
-    let (alex_key, alex_line) = signers_line(&alex);
-    let (_, csc_line) = signers_line(&csc);
+    let alex_key = new_key(&alex);
     let team = sam.data();
-    std::fs::write(
-        team.join("signers"),
-        format!("{sam_line}\n{alex_line}\n{csc_line}\n"),
-    )
-    .unwrap();
     let id = school_case(&sam, "LCS-10");
     share(&sam, &csc, remote);
+    // Alex works in Sam's clone with a key of their own, which the partnership's
+    // admin (Sam, who started it) adds to the member list.
+    admit(&sam, &alex);
     for e in [&mut sam, &mut alex, &mut csc] {
         e.now("2026-11-10T09:00:00Z");
     }

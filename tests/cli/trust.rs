@@ -6,9 +6,8 @@
 //! never sends them. Also the insider table in docs/journal-format.md: each row
 //! names the test that shows it true.
 //!
-//! Until the member list (`escalate member ...`) merges, membership is set up
-//! through the `signers` file: `admit`, `remove` and `revoke` below are the only
-//! places that know how, so they are what changes when it does.
+//! Membership is set up with the member commands (`admit`, `remove` and
+//! `revoke` below); an unshared directory's `signers` file where there is no git.
 
 use escalate_core::domain::event::{Event, Record};
 use escalate_core::integrity::signing::Key;
@@ -36,40 +35,63 @@ fn fingerprint(env: &Env) -> String {
         .to_owned()
 }
 
-/// The admin (`admin`) admits every one of `members` (themselves included),
-/// and shares the list with a sync.
+/// The admin (`admin`) admits every one of `members` not yet on the member
+/// list, and shares the list with a sync.
 fn admit(admin: &Env, members: &[&Env]) {
-    let list: String = members.iter().map(|m| member_line(m) + "\n").collect();
-    std::fs::write(admin.data().join("signers"), list).unwrap();
+    for m in members {
+        let listed = admin.json(&["member", "list"]);
+        let known = listed["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == m.user.as_str());
+        if !known {
+            member_line(m);
+            crate::support::sharing::admit(admin, m);
+        }
+    }
     admin.ok(&["sync"]);
+}
+
+/// `YYYYMMDDHHMM` (UTC) as the member commands take a time.
+fn when(t: &str) -> String {
+    format!(
+        "{}-{}-{}T{}:{}:00Z",
+        &t[..4],
+        &t[4..6],
+        &t[6..8],
+        &t[8..10],
+        &t[10..12]
+    )
 }
 
 /// The admin removes `member` as of `as_of` (`YYYYMMDDHHMM`, UTC); not yet synced.
 fn remove(admin: &Env, member: &Env, as_of: &str) {
-    let path = admin.data().join("signers");
-    let own = member_line(member);
-    let key = &own[own.find(" ssh-").unwrap()..];
-    let text = std::fs::read_to_string(&path).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.contains(key))
-        .unwrap_or_else(|| panic!("{} is not a member", member.user));
-    let ended = line.replacen("\" ssh-", &format!("\",valid-before=\"{as_of}\" ssh-"), 1);
-    std::fs::write(&path, text.replace(line, &ended)).unwrap();
+    admin.ok(&[
+        "member",
+        "remove",
+        &member.user,
+        "--as-of",
+        &when(as_of),
+        "--reason",
+        "left the service",
+    ]);
 }
 
-/// The admin revokes `key` (a fingerprint) as of `as_of` (`YYYYMMDDHHMM`, UTC),
-/// recording the partnership's history as the admin last saw it; not yet synced.
-fn revoke(admin: &Env, key: &str, as_of: &str, on: &str, reason: &str) {
-    let seen = git(&admin.data(), &["rev-parse", "refs/escalate/fetched"]);
-    let path = admin.data().join("signers");
-    let mut text = std::fs::read_to_string(&path).unwrap();
-    text.push_str(&format!(
-        "@revoked {key} as-of=\"{as_of}\",on=\"{on}\",by=\"{}\",reason=\"{reason}\",seen-head=\"{}\"\n",
-        admin.user,
-        seen.trim()
-    ));
-    std::fs::write(&path, text).unwrap();
+/// The admin revokes `key` (a fingerprint) as of `as_of` (`YYYYMMDDHHMM`, UTC);
+/// the member list records the partnership's history as the admin last saw it
+/// and the admin's own clock as when. Not yet synced.
+fn revoke(admin: &Env, key: &str, as_of: &str, reason: &str) {
+    admin.ok(&[
+        "member",
+        "revoke-key",
+        "--key",
+        key,
+        "--as-of",
+        &when(as_of),
+        "--reason",
+        reason,
+    ]);
 }
 
 /// A line appended to journal `path` that resolves the dispute at stage 1,
@@ -86,8 +108,8 @@ fn forged_resolution(path: &Path, key: &Key, by: &str, at: &str) {
         stage: 1,
         outcome: "Agreed: no further action".into(),
     };
+    // A fresh nonce; the dispute stays the one every line of the journal names.
     r.nonce = None;
-    r.dispute = None;
     r.happened = None;
     let signed = line::encode_signed(&mut r, key).unwrap();
     std::fs::write(path, format!("{text}{signed}\n")).unwrap();
@@ -267,13 +289,7 @@ fn a_revoked_keys_line_outside_the_admins_seen_history_is_damage_in_every_clone(
     // The admin revokes the key, as of a time after the thief's claimed time
     // and before social care's honest line: the seen history decides, not times.
     school.now("2026-11-06T09:00:00Z");
-    revoke(
-        &school,
-        &fingerprint(&csc),
-        "202611040900",
-        "202611060900",
-        "laptop stolen",
-    );
+    revoke(&school, &fingerprint(&csc), "202611040900", "laptop stolen");
     school.ok(&["sync"]);
     office.ok(&["sync"]);
     csc.ok(&["sync"]);

@@ -164,19 +164,6 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             outcome.commit = fetched;
             return Ok(outcome);
         }
-        // A joiner not yet admitted (members::check) receives but sends nothing.
-        if let Some(key) = crate::members::check::waiting(
-            root,
-            session.keys.signer(&session.actor)?,
-            &session.now,
-        )? {
-            if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
-                set_base(&g, f)?;
-            }
-            outcome.not_admitted = Some(key);
-            outcome.commit = fetched;
-            return Ok(outcome);
-        }
         // The signers as the partnership's copy now has them (a removal or a
         // revocation may just have arrived).
         let signers_now = crate::integrity::signing::Signers::load(root)
@@ -191,6 +178,27 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             s.verdict(&session.actor, &own, &session.now)
                 == crate::integrity::signing::Verdict::Allowed
         });
+        // A joiner not yet admitted (members::check) receives but sends nothing.
+        if let Some(key) = crate::members::check::waiting(
+            root,
+            session.keys.signer(&session.actor)?,
+            &session.now,
+        )? {
+            if let Some(f) = fetched.as_ref().filter(|f| Some(*f) != synced.as_ref()) {
+                set_base(&g, f)?;
+            }
+            // A member who left, with lines recorded after leaving, is refused
+            // by name (exit 1); a joiner never admitted is only waiting.
+            if let Some(s) = signers_now
+                .as_ref()
+                .filter(|s| s.entries.iter().any(|e| e.fingerprint == own))
+            {
+                refuse_lines_after_leaving(s, &own, &threes, &results)?;
+            }
+            outcome.not_admitted = Some(key);
+            outcome.commit = fetched;
+            return Ok(outcome);
+        }
         // --- witness (issue #25 item 9): this member's signed line saying it saw
         // the partnership's head; it goes into this sync's commit. ---
         if !still_member {
