@@ -293,6 +293,8 @@ fn three_clones() -> (tempfile::TempDir, [Env; 3], String) {
     let r = remote.to_str().unwrap();
     share(&school, &csc, r);
     health.ok(&["share", "join", r]);
+    crate::support::sharing::admit(&school, &health);
+    health.ok(&["sync"]);
     (tmp, [school, csc, health], id)
 }
 
