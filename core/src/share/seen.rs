@@ -171,7 +171,7 @@ mod tests {
                 with: None,
             },
             prev: String::new(),
-            dispute: None,
+            dispute: Some("ABCDEFGHJK".into()),
             nonce: None,
             signer: None,
             sig: None,
