@@ -31,7 +31,7 @@ mod journal;
 mod key;
 mod lifecycle;
 mod man;
-mod members;
+mod member;
 mod notify;
 mod open;
 mod policies;
