@@ -11,7 +11,7 @@ use escalate_core::integrity::signing::KeyNotice;
 pub(crate) fn key_notice_words(notice: &KeyNotice) -> String {
     match notice {
         KeyNotice::Created { path, fingerprint } => format!(
-            "created your signing key {} ({fingerprint}); every line you record is signed with it. Run `escalate key show` for the line to add to the signers file.",
+            "created your signing key {} ({fingerprint}); every line you record is signed with it. Run `escalate key show` for what to send to whoever says who may sign (the signers file, or in a shared directory the partnership's admin).",
             path.display()
         ),
         KeyNotice::SignersUnreadable { why } => format!(

@@ -289,7 +289,8 @@ fn a_new_key_is_announced_with_the_command_to_show_it() {
     let flat = err.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         flat.contains("note: created your signing key")
-            && flat.contains("Run `escalate key show` for the line to add to the signers file."),
+            && flat
+                .contains("Run `escalate key show` for what to send to whoever says who may sign"),
         "{err}"
     );
 }

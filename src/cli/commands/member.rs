@@ -251,13 +251,15 @@ fn table(m: &Members) -> String {
                 .unwrap_or_default()
         ));
         for k in &p.keys {
+            // The fingerprint alone on its line: with the dates beside it, a
+            // row is wider than an 80-column terminal.
             out.push_str(&format!(
-                "  {}  from {}{}{}\n",
+                "  {}\n    from {}{}{}\n",
                 k.fingerprint,
                 when(&k.valid_from),
                 k.valid_until
                     .map(|u| format!(" until {}", when(&u)))
-                    .unwrap_or_else(|| " (valid)".into()),
+                    .unwrap_or_else(|| ", still valid".into()),
                 k.ended
                     .as_deref()
                     .map(|e| format!(" ({e})"))
