@@ -3,28 +3,13 @@
 //! in (or refused, named) by the next `escalate sync` without any note written
 //! into the shared record, and found by `verify --history` in every clone.
 
-use std::process::Command;
-
 use crate::support::sharing::{git, journals, lines_of, partnership, school_case, share};
 use crate::support::Env;
 
 /// Plain git as a person runs it in a data directory (their own identity, no
 /// hardening), which may fail: returns (success, stderr).
 fn by_hand(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let home = dir.parent().unwrap_or(dir).join("git-home");
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Someone")
-        .env("GIT_AUTHOR_EMAIL", "someone@example.org")
-        .env("GIT_COMMITTER_NAME", "Someone")
-        .env("GIT_COMMITTER_EMAIL", "someone@example.org")
-        .output()
-        .expect("run git");
+    let out = crate::support::sharing::git_output(dir, args);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),

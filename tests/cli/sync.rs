@@ -477,20 +477,10 @@ fn a_git_pull_run_by_hand_never_writes_conflict_markers_into_a_journal() {
 
     // Someone commits and pulls with plain git: the journals conflict.
     git(&csc.data(), &["commit", "--quiet", "-am", "by hand"]);
-    let home = csc.data().parent().unwrap().join("git-home");
-    let pulled = Command::new("git")
-        .current_dir(csc.data())
-        .args(["pull", "--no-rebase", "--quiet", "origin", "main"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Someone")
-        .env("GIT_AUTHOR_EMAIL", "someone@example.org")
-        .env("GIT_COMMITTER_NAME", "Someone")
-        .env("GIT_COMMITTER_EMAIL", "someone@example.org")
-        .output()
-        .unwrap();
+    let pulled = crate::support::sharing::git_output(
+        &csc.data(),
+        &["pull", "--no-rebase", "--quiet", "origin", "main"],
+    );
     assert!(!pulled.status.success(), "the pull conflicts");
     assert_eq!(std::fs::read(csc.journal(&d1)).unwrap(), before);
     let err = sync_refused(&csc);

@@ -14,10 +14,11 @@ pub(crate) fn agency(user: &str, org: &str) -> Env {
     env
 }
 
-/// Run git with an identity from the environment and no user or system config.
-pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
+/// Git as a person runs it: an identity from the environment, no user or
+/// system config, whatever it exits with.
+pub(crate) fn git_output(dir: &Path, args: &[&str]) -> std::process::Output {
     let home = dir.parent().unwrap_or(dir).join("git-home");
-    let out = Command::new("git")
+    Command::new("git")
         .current_dir(dir)
         .args(args)
         .env_clear()
@@ -29,7 +30,12 @@ pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_NAME", "Someone")
         .env("GIT_COMMITTER_EMAIL", "someone@example.org")
         .output()
-        .expect("run git");
+        .expect("run git")
+}
+
+/// Run git with an identity from the environment and no user or system config.
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args);
     assert!(
         out.status.success(),
         "git {args:?} failed: {}",
