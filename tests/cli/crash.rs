@@ -344,6 +344,9 @@ fn copy_partnership(remote: &Path, clone: &Env, org: &str) -> (tempfile::TempDir
         .unwrap();
     assert!(copied.success());
     let mut env = clone.clone_data();
+    // The same person: their key (a member's) and settings come along, or the
+    // copy would be a joiner whose sync sends nothing.
+    crate::support::copy_dir(&clone.config(), &env.config());
     env.user = clone.user.clone();
     env.now(&clone.now);
     env.ok(&["config", "set", "organisation", org]);
