@@ -25,9 +25,10 @@ pub(crate) struct Merge {
     pub received: usize,
     /// Local lines appended again after the partnership's (merged late).
     pub merged_late: usize,
-    /// What could not stand, in words. Sync writes no `superseded` lines any
-    /// more, so this stays empty; kept for the report's shape.
-    pub superseded: Vec<String>,
+    /// The lines recorded here, moved after the partnership's, that the fold
+    /// then left without effect (an escalation of a stage someone had already
+    /// left): the person who recorded them must be told at once.
+    pub inert: Vec<crate::domain::dispute::Inert>,
 }
 
 /// Each line with its `\n`.
@@ -272,6 +273,12 @@ fn replan(
             .with_hint(Hint::TellKeeperVerifyHistory)
         })?;
     }
+    merge.inert = dispute
+        .inert
+        .iter()
+        .filter(|i| renumbered.iter().any(|&(_, new)| new == i.line))
+        .cloned()
+        .collect();
     Ok(merge)
 }
 

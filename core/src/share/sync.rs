@@ -33,8 +33,9 @@ pub struct Outcome {
     pub received: usize,
     /// Local lines appended again after the partnership's.
     pub merged_late: usize,
-    /// Local events the partnership's lines made impossible, in words.
-    pub superseded: Vec<String>,
+    /// Lines recorded here that, moved after the partnership's, do not count
+    /// (the fold's inert lines: someone had already moved the dispute on).
+    pub did_not_count: Vec<DidNotCount>,
     /// The commit now shared, if any.
     pub commit: Option<String>,
     /// Received lines whose signature fails or whose key is not allowed: kept,
@@ -55,6 +56,15 @@ pub struct Outcome {
     /// and what was recorded here waits for an admin's `member add`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_admitted: Option<crate::members::check::NotAdmitted>,
+}
+
+/// A line recorded here that sync moved after the partnership's and that the
+/// fold leaves without effect, with the line that had moved the dispute on.
+#[derive(Debug, serde::Serialize)]
+pub struct DidNotCount {
+    pub dispute: String,
+    #[serde(flatten)]
+    pub inert: crate::domain::dispute::Inert,
 }
 
 /// A received line that does not count, and where it came from.
@@ -894,7 +904,12 @@ fn integrate_journal(
     )?;
     outcome.received += merge.received;
     outcome.merged_late += merge.merged_late;
-    outcome.superseded.extend(merge.superseded);
+    outcome
+        .did_not_count
+        .extend(merge.inert.into_iter().map(|inert| DidNotCount {
+            dispute: id.to_string(),
+            inert,
+        }));
     let Some(new) = merge.bytes else {
         // A hand `git pull` left lines past the receipt that are exactly the
         // partnership's (checked on the way in like any fetched line): the

@@ -89,8 +89,8 @@ pub(crate) fn render(o: &Outcome) -> String {
             }
         ));
     }
-    for s in &o.superseded {
-        text.push_str(&format!("Superseded: {s}\n"));
+    for d in &o.did_not_count {
+        text.push_str(&format!("{}\n", did_not_count_words(d)));
     }
     if o.merged_late > 0 {
         text.push_str(&format!(
@@ -148,8 +148,8 @@ pub(crate) fn before_recording(ctx: &Ctx) -> bool {
         identity(ctx).and_then(|id| escalate_core::share::sync::receive(ctx.session()?, &id));
     match done {
         Ok(o) => {
-            for s in &o.superseded {
-                ctx.ui.stderr(&format!("superseded: {s}\n"));
+            for d in &o.did_not_count {
+                ctx.ui.warn(&did_not_count_words(d));
             }
             for n in &o.not_counted {
                 ctx.ui.warn(&format!(
@@ -196,8 +196,8 @@ pub(crate) fn after_recording(ctx: &Ctx) {
         identity(ctx).and_then(|id| escalate_core::share::sync::sync(ctx.session()?, &id, true));
     match done {
         Ok(o) => {
-            for s in &o.superseded {
-                ctx.ui.stderr(&format!("superseded: {s}\n"));
+            for d in &o.did_not_count {
+                ctx.ui.warn(&did_not_count_words(d));
             }
             if o.not_admitted.is_some() {
                 ctx.ui.stderr("not sent (recorded here, safe): your key is not in the partnership's member list yet; send the line `escalate key show` prints to your partnership's admin\n");
@@ -207,4 +207,16 @@ pub(crate) fn after_recording(ctx: &Ctx) {
             "not synced (recorded here; run `escalate sync` later): {e}\n"
         )),
     }
+}
+
+/// A line recorded here that sync moved after the partnership's and that does
+/// not count, in words: which, and who had already moved the dispute on.
+fn did_not_count_words(d: &escalate_core::share::sync::DidNotCount) -> String {
+    format!(
+        "line {} of dispute {}, recorded here, does not count: {}. It is kept; `escalate show {}` shows it.",
+        d.inert.line,
+        d.dispute,
+        crate::render::timeline::inert_reason(&d.inert),
+        d.dispute
+    )
 }
