@@ -26,12 +26,7 @@ pub(crate) fn check_fetched(root: &Path, base: Option<&[u8]>, remote: Option<&[u
         };
     };
     if let Some(base) = base.filter(|b| !remote.starts_with(b)) {
-        let line = base
-            .split_inclusive(|&b| b == b'\n')
-            .zip(remote.split_inclusive(|&b| b == b'\n'))
-            .take_while(|(a, b)| a == b)
-            .count()
-            + 1;
+        let line = crate::store::journal::line::first_difference(base, remote);
         return Err(refuse(format!(
             "changed or removed line {line}, which had already been shared (the member list only ever grows)"
         )));

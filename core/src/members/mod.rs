@@ -849,7 +849,7 @@ pub(crate) fn push(
         by: by.to_owned(),
         change,
         prev: members.head.clone(),
-        nonce: (seq == 1).then(random_hex).transpose()?,
+        nonce: (seq == 1).then(line::fresh_nonce).transpose()?,
         signer: Some(key.fingerprint().to_owned()),
         sig: None,
         hash: String::new(),
@@ -861,17 +861,6 @@ pub(crate) fn push(
     members.lines = seq;
     members.last_at = Some(at);
     Ok(())
-}
-
-fn random_hex() -> Result<String> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| {
-        Error::io(
-            "could not get random bytes",
-            std::io::Error::other(e.to_string()),
-        )
-    })?;
-    Ok(crate::policy::hex(&b))
 }
 
 #[cfg(test)]

@@ -508,12 +508,7 @@ fn judge(old: Option<&[u8]>, new: Option<&[u8]>) -> Option<String> {
         (None, Some(_)) => None,
         (Some(o), Some(n)) if n.starts_with(o) && o.last().is_none_or(|&b| b == b'\n') => None,
         (Some(o), Some(n)) => {
-            let line = o
-                .split_inclusive(|&b| b == b'\n')
-                .zip(n.split_inclusive(|&b| b == b'\n'))
-                .take_while(|(a, b)| a == b)
-                .count()
-                + 1;
+            let line = crate::store::journal::line::first_difference(o, n);
             let old_lines = o.split_inclusive(|&b| b == b'\n').count();
             Some(if line > old_lines {
                 format!("line {line} was appended to an incomplete line")

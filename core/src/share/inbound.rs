@@ -321,12 +321,7 @@ pub(crate) fn check_commits(g: &Git, base: Option<&str>, tip: &str) -> Result<()
                 if new.starts_with(&old) && (old.is_empty() || old.ends_with(b"\n")) {
                     continue;
                 }
-                let line = old
-                    .split_inclusive(|&b| b == b'\n')
-                    .zip(new.split_inclusive(|&b| b == b'\n'))
-                    .take_while(|(a, b)| a == b)
-                    .count()
-                    + 1;
+                let line = crate::store::journal::line::first_difference(&old, &new);
                 parted = format!(
                     "changed or removed lines already shared (from line {line}) in the journal of dispute"
                 );

@@ -796,12 +796,7 @@ fn integrate_all(
     );
     for ((t, remote, id), bad) in changed.iter().zip(checked) {
         if let Some(base) = t.base.as_deref().filter(|b| !remote.starts_with(b)) {
-            let line = base
-                .split_inclusive(|&b| b == b'\n')
-                .zip(remote.split_inclusive(|&b| b == b'\n'))
-                .take_while(|(a, b)| a == b)
-                .count()
-                + 1;
+            let line = crate::store::journal::line::first_difference(base, remote);
             return Err(Error::refused(format!(
                 "the partnership's copy of dispute {id} changed or removed line {line}, which had already been shared; no journal was changed here"
             ))

@@ -132,6 +132,16 @@ pub(crate) fn encode_signed_in(
     Ok(line)
 }
 
+/// The first line (from 1) at which journal bytes `new` stop repeating `old`:
+/// where a copy that should only have grown changed or lost a line.
+pub(crate) fn first_difference(old: &[u8], new: &[u8]) -> usize {
+    old.split_inclusive(|&b| b == b'\n')
+        .zip(new.split_inclusive(|&b| b == b'\n'))
+        .take_while(|(a, b)| a == b)
+        .count()
+        + 1
+}
+
 /// 16 random bytes in hex: a line's nonce.
 pub(crate) fn fresh_nonce() -> Result<String> {
     let mut nonce = [0u8; 16];
