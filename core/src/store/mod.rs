@@ -420,6 +420,21 @@ pub mod layout {
         cache(root).join(format!(".status-{}.spill", std::process::id()))
     }
 
+    /// The wrapped keys of sealed disputes (`privacy::KeyStore`): in a shared
+    /// directory inside the repository's own state, so that git never sees them
+    /// on `main` (they travel on their own ref, `share::keyref`); in an unshared
+    /// one, `keys/`.
+    pub fn key_store(root: &Path) -> PathBuf {
+        if git_dir(root).is_dir() {
+            sync_state(root).join("keys")
+        } else {
+            root.join(KEYS)
+        }
+    }
+
+    /// An unshared directory's key store (see `key_store`).
+    pub(crate) const KEYS: &str = "keys";
+
     pub(crate) fn signers(root: &Path) -> PathBuf {
         root.join(SIGNERS)
     }
