@@ -459,6 +459,70 @@ impl Session {
         (key.recipient() == seal_to).then_some(key)
     }
 
+    /// Take the partnership's wrapped keys (`fetched`, from the keys ref) into
+    /// this clone's key store (`privacy::merge`): erased disputes' keys are
+    /// destroyed, keys re-wrapped for who may read them now. The key store is
+    /// written; the result says what the keys ref should hold.
+    pub fn merge_keys(
+        &self,
+        fetched: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Result<crate::privacy::merge::Merged> {
+        let store = crate::privacy::KeyStore::of(self.store.root());
+        let local = store.list()?;
+        let members = crate::members::load(self.store.root())?.unwrap_or_default();
+        let agencies =
+            crate::store::agencies::Agencies::read(self.store.root()).unwrap_or_default();
+        let own = self
+            .keys
+            .existing()
+            .ok()
+            .flatten()
+            .map(|k| crate::privacy::Recipient {
+                fingerprint: k.fingerprint().to_owned(),
+                public: k.public_openssh(),
+                name: self.actor.clone(),
+                agency: String::new(),
+            });
+        let shared = !members.people.is_empty();
+        let wanted = |id: &str| {
+            let id = DisputeId::from_file_stem(id)?;
+            let (contents, _) = self.store.journals().read(&id).ok()?;
+            let o = crate::domain::event::opening(&contents.records).ok()?;
+            let seal_to = o.seal_to.clone()?;
+            let erased = contents
+                .records
+                .iter()
+                .any(|r| matches!(r.event, Event::Erased { .. }));
+            // In an unshared directory the user's own key reads everything; in
+            // a shared one the member list says who may.
+            let recipients = match shared {
+                true => crate::privacy::recipients::for_dispute(
+                    &members,
+                    &agencies,
+                    (&o.from, &o.with),
+                    &self.now,
+                    None,
+                ),
+                false => own.clone().into_iter().collect(),
+            };
+            Some(crate::privacy::merge::Wanted {
+                seal_to,
+                recipients,
+                erased,
+            })
+        };
+        let merged = crate::privacy::merge::merge(&local, fetched, self.readers(), &wanted)?;
+        for (id, bytes) in &merged.entries {
+            if local.get(id) != Some(bytes) {
+                store.put(id, bytes)?;
+            }
+        }
+        for id in &merged.dropped {
+            store.remove(id)?;
+        }
+        Ok(merged)
+    }
+
     /// The user's keys as readers of wrapped keys, read once.
     pub fn readers(&self) -> &crate::privacy::Readers {
         self.keys.readers()
@@ -862,7 +926,7 @@ impl Session {
     /// The time of a command that records something, read once its journal is
     /// locked: a command that waited for the lock must not date its event before
     /// the one it waited for.
-    fn now_under_lock(&self) -> Instant {
+    pub(crate) fn now_under_lock(&self) -> Instant {
         clock::now_from_env().unwrap_or(self.now)
     }
 
@@ -903,6 +967,12 @@ impl Session {
         // writer's lock, so they are the lines just read.
         let lines = writer.lines(writer.contents().records.len());
         let mut loaded = self.load_from(id, writer.contents().clone(), &lines)?;
+        if let Some(e) = &loaded.dispute.erased {
+            return Err(Error::refused(format!(
+                "dispute {}'s text was erased (line {}, by {}): nothing more can be recorded on it; nothing was written",
+                loaded.dispute.id, e.line, e.by
+            )));
+        }
         let calendar = self.calendar_for(&loaded.policy);
         let (events, effects) =
             plan_all(&loaded, &calendar, at, now, actions, previewed.is_some())?;

@@ -55,7 +55,12 @@ pub(crate) fn header(
     };
     match sealed {
         Some(words) => {
-            let _ = writeln!(out, "Sealed:   {}", indented(words, 10, flat));
+            let label = if s.erased.is_some() {
+                "Erased:"
+            } else {
+                "Sealed:"
+            };
+            let _ = writeln!(out, "{label:<9} {}", indented(words, 10, flat));
         }
         None => {
             let _ = writeln!(out, "{who} {}", one_line(&s.child));
@@ -361,7 +366,7 @@ pub(crate) fn sealed_words(s: &Summary, agencies: &[String]) -> String {
             _ => String::new(),
         };
         return format!(
-            "erased{under} on {} by {}: {}",
+            "its text{under} on {} by {}: {}",
             human_instant(&e.at),
             one_line(&e.by),
             one_line(&e.reason)

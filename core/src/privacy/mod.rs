@@ -12,9 +12,12 @@
 //! it. It prints nothing and never writes plain text anywhere.
 
 pub mod entry;
+pub mod erase;
 pub mod keystore;
+pub mod merge;
 pub mod readers;
 pub mod recipients;
+pub mod retention;
 
 use std::str::FromStr;
 

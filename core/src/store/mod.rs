@@ -258,6 +258,8 @@ pub mod layout {
 
     /// The agency names and aliases.
     pub(crate) const AGENCIES: &str = "agencies.toml";
+    /// The retention period (`privacy::retention`).
+    pub(crate) const RETENTION: &str = "retention.toml";
     /// The data directory's report settings.
     pub(crate) const REPORT_SETTINGS: &str = "report.toml";
     /// Marks a directory shared through git.
@@ -504,6 +506,7 @@ pub mod layout {
             MEMBERS => return Some(Shared::Members),
             AGENCIES
             | REPORT_SETTINGS
+            | RETENTION
             | SIGNERS
             | "calendar/bank-holidays.json"
             | "calendar/partnership-closures.json" => return Some(Shared::Setting),
