@@ -366,7 +366,7 @@ pub(crate) fn sealed_words(s: &Summary, agencies: &[String]) -> String {
             _ => String::new(),
         };
         return format!(
-            "its text{under} on {} by {}: {}",
+            "the text was erased{under} on {} by {}: {}",
             human_instant(&e.at),
             one_line(&e.by),
             one_line(&e.reason)
