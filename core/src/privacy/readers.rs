@@ -19,17 +19,22 @@ impl Readers {
     pub fn of(keyring: &Keyring) -> Readers {
         let mut readers = Readers::default();
         for key in keyring.own_keys() {
-            let Some(text) = key.openssh_private() else {
-                continue;
-            };
-            if let Ok(identity) = age::ssh::Identity::from_buffer(text.as_bytes(), None) {
-                if matches!(identity, age::ssh::Identity::Unencrypted(_)) {
-                    readers.fingerprints.push(key.fingerprint().to_owned());
-                    readers.identities.push(identity);
-                }
-            }
+            readers.push(&key);
         }
         readers
+    }
+
+    /// Add one of the user's keys.
+    pub(crate) fn push(&mut self, key: &crate::integrity::signing::Key) {
+        let Some(text) = key.openssh_private() else {
+            return;
+        };
+        if let Ok(identity) = age::ssh::Identity::from_buffer(text.as_bytes(), None) {
+            if matches!(identity, age::ssh::Identity::Unencrypted(_)) {
+                self.fingerprints.push(key.fingerprint().to_owned());
+                self.identities.push(identity);
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
