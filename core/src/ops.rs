@@ -1185,11 +1185,15 @@ impl Session {
             Some((_, Some(policy))) => policy,
         };
         let damaged = |found| not_allowed(&path, &policy.policy, &uncounted, found);
-        let counted = |r: crate::domain::event::Record| match uncounted
-            .binary_search_by_key(&r.seq, |u| u.line)
-        {
-            Ok(_) => crate::domain::dispute::stand_in(r),
-            Err(_) => r,
+        // A line folded again is read again: opened again, as it was first.
+        let counted = |mut r: crate::domain::event::Record| {
+            if let Some(k) = &key {
+                let _ = crate::privacy::open(&mut r, k);
+            }
+            match uncounted.binary_search_by_key(&r.seq, |u| u.line) {
+                Ok(_) => crate::domain::dispute::stand_in(r),
+                Err(_) => r,
+            }
         };
         let folded = match folding.finish().map_err(damaged)? {
             Folded::Again(corrections) => {

@@ -336,7 +336,7 @@ impl<'a> Timeline<'a> {
                 note,
                 event_happened,
                 ..
-            } = &a.event
+            } = &*escalate_core::privacy::shown(a, SEALED_TEXT)
             {
                 let what = match event_happened {
                     Some(t) => format!("happened at {}: {note}", human_instant(t)),

@@ -40,9 +40,14 @@ fn hostile_dispute(env: &Env) -> String {
     let journal = env.journal(&id);
     let first = std::fs::read_to_string(&journal).unwrap();
     let mut r: Record = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    // A forged line's text is written in clear, as any line's may be.
+    r.sealed = None;
     if let Event::Opened(o) = &mut r.event {
         o.child = CHILD.into();
         o.with = "CSC\nforged".into();
+        // Its text in clear: a dispute as one opened before sealing.
+        o.summary = "Referral judged below threshold".into();
+        o.seal_to = None;
     }
     let one = line::encode_signed(&mut r, &key).unwrap();
     let mut two = Record {

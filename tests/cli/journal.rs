@@ -114,7 +114,16 @@ fn damage_in_the_middle_stops_that_dispute_only() {
     }
     let journal = env.journal(&bad);
     let text = std::fs::read_to_string(&journal).unwrap();
-    std::fs::write(&journal, text.replacen("\"first\"", "\"FIRST\"", 1)).unwrap();
+    // Line 2 changed where it is in clear (its note is sealed).
+    std::fs::write(
+        &journal,
+        text.replacen(
+            "\"kind\":\"discussed\",\"stage\":1",
+            "\"kind\":\"discussed\",\"stage\":2",
+            1,
+        ),
+    )
+    .unwrap();
 
     for args in [
         vec!["show", bad.as_str()],

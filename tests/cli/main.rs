@@ -37,6 +37,7 @@ mod open;
 mod policies;
 mod policy;
 mod policy_format;
+mod privacy;
 mod readme;
 mod reopen;
 mod report;

@@ -149,7 +149,9 @@ mod pty {
         p.exp_string("Opened dispute").unwrap();
         p.exp_eof().unwrap();
         let rows = env.json(&["status"]);
-        assert_eq!(rows[0]["child"], "LCS-777");
+        // Sealed: `status` reads no keys; `show` opens it with the author's.
+        let shown = env.json(&["show", rows[0]["id"].as_str().unwrap()]);
+        assert_eq!(shown["child"], "LCS-777");
         assert_eq!(rows[0]["with"], "Children's Social Care");
 
         // The second time, earlier agencies are offered to choose from.
@@ -218,12 +220,13 @@ mod pty {
         p.send_line("Second").unwrap();
         answer_facts_no(&mut p);
         p.exp_eof().unwrap();
+        // The child is sealed (`status` reads no keys): `show` opens it.
         let rows = env.json(&["status"]);
         assert!(
-            rows.as_array()
-                .unwrap()
-                .iter()
-                .any(|r| r["child"] == "C2" && r["with"] == "Children's Social Care"),
+            rows.as_array().unwrap().iter().any(|r| {
+                r["with"] == "Children's Social Care"
+                    && env.json(&["show", r["id"].as_str().unwrap()])["child"] == "C2"
+            }),
             "{rows}"
         );
     }

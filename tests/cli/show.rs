@@ -278,7 +278,18 @@ fn show_json_holds_every_line_as_written_with_its_corrected_time() {
     }
     // Line 2's time was corrected twice: the later correction (line 7) stands.
     expected[1]["corrected_happened"] = "2026-11-03T08:45:00+00:00".into();
-    assert_eq!(v["events"], Value::Array(expected));
+    // Each line's sealed text is shown opened, beside what is stored: the same
+    // members in the line's own order, with its text where the line has none.
+    let shown = v["events"].as_array().unwrap();
+    assert_eq!(shown.len(), expected.len());
+    for (line, want) in shown.iter().zip(&expected) {
+        for (k, value) in want.as_object().unwrap() {
+            assert_eq!(&line[k], value, "{k} of line {}", want["seq"]);
+        }
+        assert!(line["sealed"].is_string(), "{line}");
+    }
+    assert_eq!(shown[1]["note"], "Phoned the team\nsecond line");
+    assert_eq!(shown[10]["outcome"], "Agreed a plan");
     assert_eq!(v["id"], id.as_str());
     assert_eq!(v["stage"], 2);
     // One pretty-printed document with its line end, every invisible character

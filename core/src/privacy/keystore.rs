@@ -137,6 +137,10 @@ pub struct Damage {
     pub path: PathBuf,
     pub id: String,
     pub what: String,
+    /// A sound key whose dispute is not here, or not sealed: not damage in
+    /// itself (a journal removed is shown by a checkpoint; a first line
+    /// changed, by the journal's own checks), so said as a warning.
+    pub orphan: bool,
 }
 
 impl KeyStore {
@@ -158,6 +162,7 @@ impl KeyStore {
                     path,
                     id: String::new(),
                     what: "its name is not a dispute's key file".into(),
+                    orphan: false,
                 });
                 continue;
             };
@@ -169,6 +174,7 @@ impl KeyStore {
                     path,
                     id: String::new(),
                     what: "its name is not a dispute's key file".into(),
+                    orphan: false,
                 });
                 continue;
             };
@@ -176,6 +182,7 @@ impl KeyStore {
                 path: path.clone(),
                 id: id.to_owned(),
                 what,
+                orphan: false,
             };
             let bytes = match read(&path) {
                 Ok(Some(b)) => b,
@@ -190,8 +197,14 @@ impl KeyStore {
                 continue;
             }
             match dispute(id) {
-                None => out.push(damage("there is no such dispute".into())),
-                Some(false) => out.push(damage("its dispute is not sealed".into())),
+                None => out.push(Damage {
+                    orphan: true,
+                    ..damage("there is no journal for its dispute here".into())
+                }),
+                Some(false) => out.push(Damage {
+                    orphan: true,
+                    ..damage("its dispute is not sealed".into())
+                }),
                 Some(true) => {}
             }
         }

@@ -118,7 +118,7 @@ pub fn read(store: &crate::store::Store) -> Result<Option<Setting>> {
     };
     let damaged = |what: String| {
         Error::damaged(
-            &crate::store::layout::shared_file(store.root(), path),
+            crate::store::layout::shared_file(store.root(), path),
             1,
             what,
         )

@@ -388,6 +388,14 @@ pub(crate) fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     // The wrapped keys: damage is named like a journal's (no key is needed).
     if all {
         for d in wrapped_key_damage(s) {
+            if d.orphan {
+                ctx.ui.warn(&format!(
+                    "{}: {}; if a journal was removed, `verify --against` a checkpoint names it",
+                    d.path.display(),
+                    d.what
+                ));
+                continue;
+            }
             if written.is_ok() && !ctx.json {
                 written = out.write_all(
                     visible(&format!("key {} DAMAGED: {}\n", d.path.display(), d.what)).as_bytes(),
