@@ -511,7 +511,23 @@ impl Session {
                 erased,
             })
         };
-        let merged = crate::privacy::merge::merge(&local, fetched, self.readers(), &wanted)?;
+        // A key that may still read: a member's, valid now; in an unshared
+        // directory, the user's own.
+        let current = |fingerprint: &str| -> Option<crate::privacy::Recipient> {
+            if !shared {
+                return own.clone().filter(|o| o.fingerprint == fingerprint);
+            }
+            let p = members.valid_owner(fingerprint, &self.now)?;
+            let k = p.keys.iter().find(|k| k.fingerprint == fingerprint)?;
+            Some(crate::privacy::Recipient {
+                fingerprint: k.fingerprint.clone(),
+                public: k.public.clone(),
+                name: p.name.clone(),
+                agency: p.agency.clone(),
+            })
+        };
+        let merged =
+            crate::privacy::merge::merge(&local, fetched, self.readers(), &wanted, &current)?;
         for (id, bytes) in &merged.entries {
             if local.get(id) != Some(bytes) {
                 store.put(id, bytes)?;

@@ -38,12 +38,17 @@ pub struct Merged {
 
 /// Merge the key store's `local` entries with the partnership's `fetched`;
 /// `wanted` says what each dispute needs (`None`: no such dispute here yet;
-/// its key is kept as it is).
+/// its key is kept as it is). `current` is a key that may still read, by
+/// fingerprint (a member's key valid now): a re-wrap keeps everyone the key was
+/// wrapped for who still may, so nobody loses a dispute they could read
+/// because their agency is written differently; only a member who left, or a
+/// revoked key, is left out.
 pub fn merge(
     local: &BTreeMap<String, Vec<u8>>,
     fetched: &BTreeMap<String, Vec<u8>>,
     readers: &Readers,
     wanted: &dyn Fn(&str) -> Option<Wanted>,
+    current: &dyn Fn(&str) -> Option<Recipient>,
 ) -> Result<Merged> {
     let mut out = Merged::default();
     let ids: BTreeSet<&String> = local.keys().chain(fetched.keys()).collect();
@@ -102,11 +107,17 @@ pub fn merge(
             continue;
         };
         let bytes = match (key, &want) {
-            (Some(key), Some(w))
-                if !w.recipients.is_empty() && !entry.wrapped_for(&w.recipients) =>
-            {
-                out.rewrapped.push(id.clone());
-                Entry::wrap(id, &key, &w.recipients)?.to_bytes()
+            (Some(key), Some(w)) => {
+                let mut to = w.recipients.clone();
+                to.extend(entry.to.iter().filter_map(|f| current(f)));
+                to.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+                to.dedup_by(|a, b| a.fingerprint == b.fingerprint);
+                if to.is_empty() || entry.wrapped_for(&to) {
+                    bytes
+                } else {
+                    out.rewrapped.push(id.clone());
+                    Entry::wrap(id, &key, &to)?.to_bytes()
+                }
             }
             _ => bytes,
         };

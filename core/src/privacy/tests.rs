@@ -145,7 +145,7 @@ fn merging_key_stores_lets_an_erasure_win_and_rewraps_for_who_may_read_now() {
             },
         })
     };
-    let merged = merge(&local, &fetched, &readers(&[&a]), &wanted).unwrap();
+    let merged = merge(&local, &fetched, &readers(&[&a]), &wanted, &|_| None).unwrap();
     assert_eq!(merged.dropped, ["BBBBBBBBBB"]);
     assert_eq!(merged.rewrapped, ["AAAAAAAAAA"]);
     let kept = Entry::parse("AAAAAAAAAA", &merged.entries["AAAAAAAAAA"]).unwrap();
@@ -156,16 +156,44 @@ fn merging_key_stores_lets_an_erasure_win_and_rewraps_for_who_may_read_now() {
     assert!(!merged.entries.contains_key("BBBBBBBBBB"));
     // Someone who cannot open it keeps it as it is, and a partner's entry
     // that does not open to the dispute's key loses to one that does.
-    let merged = merge(&local, &BTreeMap::new(), &readers(&[&b]), &wanted).unwrap();
+    let merged = merge(&local, &BTreeMap::new(), &readers(&[&b]), &wanted, &|_| {
+        None
+    })
+    .unwrap();
     assert_eq!(merged.entries["AAAAAAAAAA"], e1);
     let forged = Entry::wrap("AAAAAAAAAA", &DisputeKey::generate(), &[recipient(&a)])
         .unwrap()
         .to_bytes();
     let theirs = BTreeMap::from([("AAAAAAAAAA".to_owned(), forged)]);
-    let merged = merge(&local, &theirs, &readers(&[&a]), &wanted).unwrap();
+    let merged = merge(&local, &theirs, &readers(&[&a]), &wanted, &|_| None).unwrap();
     let kept = Entry::parse("AAAAAAAAAA", &merged.entries["AAAAAAAAAA"]).unwrap();
     assert_eq!(
         kept.unwrap(&readers(&[&a])).map(|k| k.recipient()),
-        Some(s1)
+        Some(s1.clone())
     );
+    // Whoever could read it and still may keeps it, even if they are not whom
+    // the member list now names; someone who left does not.
+    let c = Key::from_seed(&[3; 32], "c");
+    let e = Entry::wrap("AAAAAAAAAA", &k1, &[recipient(&a), recipient(&c)])
+        .unwrap()
+        .to_bytes();
+    let local = BTreeMap::from([("AAAAAAAAAA".to_owned(), e)]);
+    let only_a = |id: &str| {
+        (id == "AAAAAAAAAA").then(|| Wanted {
+            seal_to: s1.clone(),
+            recipients: vec![recipient(&a)],
+            erased: false,
+        })
+    };
+    let c_fp = c.fingerprint().to_owned();
+    let c_still = |f: &str| (f == c_fp).then(|| recipient(&c));
+    let merged = merge(&local, &BTreeMap::new(), &readers(&[&a]), &only_a, &c_still).unwrap();
+    assert!(merged.rewrapped.is_empty());
+    let merged = merge(&local, &BTreeMap::new(), &readers(&[&a]), &only_a, &|_| {
+        None
+    })
+    .unwrap();
+    assert_eq!(merged.rewrapped, ["AAAAAAAAAA"]);
+    let kept = Entry::parse("AAAAAAAAAA", &merged.entries["AAAAAAAAAA"]).unwrap();
+    assert!(kept.unwrap(&readers(&[&c])).is_none());
 }
