@@ -36,6 +36,7 @@ mod notify;
 mod open;
 mod policies;
 mod policy;
+mod need_to_know;
 mod policy_format;
 mod privacy;
 mod readme;
