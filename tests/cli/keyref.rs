@@ -1,0 +1,358 @@
+//! The sealed disputes' wrapped keys on their own ref (`refs/escalate/keys`, issue
+//! #28 item 3), with real git: entries travel between clones through `sync`, a
+//! dropped entry's bytes are gone from every clone's object store and the
+//! partnership's after its host's `git gc`, no reflog keeps a keys commit, a
+//! hostile keys ref is refused with nothing of it used, and a push that lost its
+//! lease to another clone is merged and tried again.
+//!
+//! The erasure itself (`Event::Erased`) is the sealing work's: until it is on
+//! main, the erased set is handed to `keyref::exchange` directly, which is the
+//! step `sync` runs.
+
+use crate::support::sharing::{git, git_output, partnership, school_case, share};
+use crate::support::Env;
+use escalate_core::share::keyref::{self, Published, PurgeBy};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const WHEN: i64 = 1_795_000_000;
+
+fn store(env: &Env) -> PathBuf {
+    keyref::store_dir(&env.data())
+}
+
+/// An entry as the sealing work writes one, carrying `marker` where the age
+/// file would be, so its bytes can be searched for.
+fn entry(id: &str, marker: &str) -> Vec<u8> {
+    format!("{{\"v\":1,\"dispute\":\"{id}\",\"to\":[\"SHA256:abc\"],\"key\":\"{marker}\"}}\n")
+        .into_bytes()
+}
+
+fn put(env: &Env, id: &str, bytes: &[u8]) {
+    let dir = store(env);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{id}.json")), bytes).unwrap();
+}
+
+fn files(env: &Env) -> BTreeMap<String, Vec<u8>> {
+    keyref::read_store(&store(env)).unwrap()
+}
+
+/// Whether any object in the repository at `dir` (a clone or a bare
+/// repository), loose or packed, reachable or not, holds `marker`.
+fn objects_hold(dir: &Path, marker: &str) -> bool {
+    let out = git_output(
+        dir,
+        &["cat-file", "--batch-all-objects", "--batch", "--unordered"],
+    );
+    assert!(out.status.success());
+    out.stdout
+        .windows(marker.len())
+        .any(|w| w == marker.as_bytes())
+}
+
+/// Every reflog file under a repository's `logs/refs/escalate`.
+fn escalate_reflogs(git_dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![git_dir.join("logs/refs/escalate")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                found.push(e.path());
+            }
+        }
+    }
+    found
+}
+
+/// A partnership of a school and social care, sharing, each with a dispute.
+fn two_clones() -> (tempfile::TempDir, PathBuf, Env, Env, String, String) {
+    let (tmp, remote, school, csc) = partnership();
+    let a = school_case(&school, "LCS-1");
+    let b = school_case(&school, "LCS-2");
+    share(&school, &csc, remote.to_str().unwrap());
+    csc.ok(&["sync"]);
+    (tmp, remote, school, csc, a, b)
+}
+
+#[test]
+fn an_entry_put_in_one_clone_reaches_the_other_after_both_sync() {
+    let (_tmp, remote, school, csc, a, _) = two_clones();
+    // A partnership that never sealed has no keys ref: nothing, not an error.
+    assert_eq!(keyref::fetched(&csc.data()).unwrap(), None);
+    let bytes = entry(&a, "MARKER-REACHES");
+    put(&school, &a, &bytes);
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    assert_eq!(files(&csc), BTreeMap::from([(a.clone(), bytes.clone())]));
+    // Only inside .git: never in the work tree, never on `main`.
+    assert!(store(&csc).starts_with(csc.data().join(".git")));
+    assert!(
+        !git(&remote, &["ls-tree", "-r", "--name-only", "main"]).contains(&format!("{a}.json\n"))
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&store(&csc)), 0o700);
+        assert_eq!(mode(&store(&csc).join(format!("{a}.json"))), 0o600);
+    }
+    // One parentless commit, a flat tree of `<ID>.json` blobs.
+    let head = git(&remote, &["cat-file", "-p", "refs/escalate/keys"]);
+    assert!(!head.contains("\nparent "), "{head}");
+    let tree = git(&remote, &["ls-tree", "refs/escalate/keys"]);
+    assert_eq!(tree.lines().count(), 1, "{tree}");
+    assert!(tree.starts_with("100644 blob ") && tree.trim_end().ends_with(&format!("\t{a}.json")));
+    // A second sync with nothing new pushes nothing.
+    let before = git(&remote, &["rev-parse", "refs/escalate/keys"]);
+    school.ok(&["sync"]);
+    assert_eq!(git(&remote, &["rev-parse", "refs/escalate/keys"]), before);
+}
+
+#[test]
+fn a_dropped_entry_is_gone_from_both_clones_and_the_partnership_after_gc() {
+    let (_tmp, remote, school, csc, a, b) = two_clones();
+    put(&school, &a, &entry(&a, "MARKER-ERASED-ONE"));
+    put(&csc, &b, &entry(&b, "MARKER-KEPT-TWO"));
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    for env in [&school, &csc] {
+        assert_eq!(files(env).len(), 2);
+        // The search finds what is there (so its "not found" below means something).
+        assert!(objects_hold(&env.data(), "MARKER-ERASED-ONE"));
+    }
+
+    // The school's clone learns of the erasure first, then social care's.
+    let erased = BTreeSet::from([a.clone()]);
+    let done = keyref::exchange(&school.data(), &erased, WHEN).unwrap();
+    assert_eq!(done.dropped, vec![a.clone()]);
+    assert!(done.pushed.is_some());
+    let done = keyref::exchange(&csc.data(), &erased, WHEN).unwrap();
+    assert_eq!(done.dropped, vec![a.clone()]);
+    // Later syncs do not bring it back.
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+
+    git(&remote, &["gc", "--prune=now", "--quiet"]);
+    for env in [&school, &csc] {
+        assert_eq!(files(env).keys().collect::<Vec<_>>(), [&b]);
+        assert!(!objects_hold(&env.data(), "MARKER-ERASED-ONE"));
+        assert!(objects_hold(&env.data(), "MARKER-KEPT-TWO"));
+        assert_eq!(
+            escalate_reflogs(&env.data().join(".git")),
+            Vec::<PathBuf>::new()
+        );
+        // The journals' history is all still there.
+        assert!(git(&env.data(), &["rev-list", "main"]).lines().count() > 1);
+    }
+    assert!(!objects_hold(&remote, "MARKER-ERASED-ONE"));
+    assert!(objects_hold(&remote, "MARKER-KEPT-TWO"));
+    csc.ok(&["verify"]);
+}
+
+#[test]
+fn both_ways_of_purging_remove_the_old_bytes() {
+    for by in [PurgeBy::Gc, PurgeBy::RepackPrune] {
+        let (_tmp, _remote, school, _csc, a, b) = two_clones();
+        put(&school, &a, &entry(&a, "MARKER-PURGED"));
+        school.ok(&["sync"]);
+        let keep = BTreeMap::from([(b.clone(), entry(&b, "MARKER-STAYS"))]);
+        let lease = keyref::fetched(&school.data()).unwrap();
+        let pushed = keyref::publish(&school.data(), &keep, lease.as_ref(), WHEN).unwrap();
+        assert!(matches!(pushed, Published::Pushed(_)), "{pushed:?}");
+        assert!(objects_hold(&school.data(), "MARKER-PURGED"));
+        keyref::purge_by(&school.data(), by).unwrap();
+        assert!(!objects_hold(&school.data(), "MARKER-PURGED"), "{by:?}");
+        assert!(objects_hold(&school.data(), "MARKER-STAYS"), "{by:?}");
+    }
+}
+
+#[test]
+fn no_reflog_is_kept_for_the_keys_refs_even_when_git_is_told_to_log_every_ref() {
+    let (_tmp, _remote, school, csc, a, b) = two_clones();
+    for env in [&school, &csc] {
+        git(&env.data(), &["config", "core.logAllRefUpdates", "always"]);
+    }
+    // The setting does log a ref under refs/escalate that escalate does not guard.
+    git(&csc.data(), &["update-ref", "refs/escalate/probe", "main"]);
+    assert!(csc.data().join(".git/logs/refs/escalate/probe").exists());
+    git(&csc.data(), &["update-ref", "-d", "refs/escalate/probe"]);
+    put(&school, &a, &entry(&a, "MARKER-A"));
+    school.ok(&["sync"]);
+    put(&csc, &b, &entry(&b, "MARKER-B"));
+    csc.ok(&["sync"]);
+    school.ok(&["sync"]);
+    for env in [&school, &csc] {
+        assert_eq!(files(env).len(), 2);
+        let logs = env.data().join(".git/logs/refs/escalate");
+        for r in ["keys-fetched", "keys-staged", "keys"] {
+            assert!(!logs.join(r).exists(), "a reflog of {r}");
+        }
+    }
+}
+
+#[test]
+fn a_lease_lost_to_another_clone_is_merged_and_both_entries_survive() {
+    let (_tmp, _remote, school, csc, a, b) = two_clones();
+    put(&school, &a, &entry(&a, "MARKER-SCHOOL"));
+    school.ok(&["sync"]);
+    // Social care has not fetched since: its push is on a stale lease.
+    put(&csc, &b, &entry(&b, "MARKER-CSC"));
+    let only_b = BTreeMap::from([(b.clone(), entry(&b, "MARKER-CSC"))]);
+    assert_eq!(
+        keyref::publish(&csc.data(), &only_b, None, WHEN).unwrap(),
+        Published::LeaseLost
+    );
+    let done = keyref::exchange(&csc.data(), &BTreeSet::new(), WHEN).unwrap();
+    assert!(done.pushed.is_some());
+    school.ok(&["sync"]);
+    for env in [&school, &csc] {
+        assert_eq!(files(env).keys().collect::<Vec<_>>(), {
+            let mut both = vec![&a, &b];
+            both.sort();
+            both
+        });
+    }
+}
+
+/// Raw tree entries: mode, name, object ID.
+type Tree<'a> = Vec<(&'a str, &'a str, String)>;
+
+/// Set the partnership's keys ref to a commit of `tree` (raw tree entries:
+/// mode, name, object), with `parent` if given.
+fn plant(remote: &Path, tree: &[(&str, &str, String)], parent: Option<&str>) {
+    let mut raw = Vec::new();
+    for (mode, name, object) in tree {
+        raw.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+        raw.extend(
+            (0..object.len() / 2)
+                .map(|i| u8::from_str_radix(&object[2 * i..2 * i + 2], 16).unwrap()),
+        );
+    }
+    let scratch = remote.with_extension("tree");
+    std::fs::write(&scratch, &raw).unwrap();
+    let tree = git(
+        remote,
+        &[
+            "hash-object",
+            "-t",
+            "tree",
+            "-w",
+            "--literally",
+            scratch.to_str().unwrap(),
+        ],
+    );
+    let mut args = vec!["commit-tree", tree.trim(), "-m", "planted"];
+    if let Some(p) = parent {
+        args.extend(["-p", p]);
+    }
+    let commit = git(remote, &args);
+    git(remote, &["update-ref", "refs/escalate/keys", commit.trim()]);
+}
+
+fn blob(remote: &Path, bytes: &[u8]) -> String {
+    let scratch = remote.with_extension("blob");
+    std::fs::write(&scratch, bytes).unwrap();
+    git(remote, &["hash-object", "-w", scratch.to_str().unwrap()])
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn hostile_keys_refs_are_refused_with_nothing_used() {
+    let (_tmp, remote, school, csc, a, b) = two_clones();
+    let good = blob(&remote, &entry(&a, "MARKER-HOSTILE"));
+    let big = blob(&remote, &vec![b'x'; 70 * 1024]);
+    let other = blob(&remote, &entry(&b, "MARKER-OTHER"));
+    let inner = {
+        let scratch = remote.with_extension("inner");
+        let mut raw = format!("100644 {a}.json\0").into_bytes();
+        raw.extend((0..20).map(|i| u8::from_str_radix(&good[2 * i..2 * i + 2], 16).unwrap()));
+        std::fs::write(&scratch, raw).unwrap();
+        git(
+            &remote,
+            &[
+                "hash-object",
+                "-t",
+                "tree",
+                "-w",
+                "--literally",
+                scratch.to_str().unwrap(),
+            ],
+        )
+        .trim()
+        .to_owned()
+    };
+    let main = git(&remote, &["rev-parse", "main"]).trim().to_owned();
+    let named = format!("{a}.json");
+    let cases: Vec<(Tree, Option<&str>, &str)> = vec![
+        (vec![("40000", "sub", inner)], None, "a folder"),
+        (
+            vec![("120000", named.as_str(), good.clone())],
+            None,
+            "symbolic link",
+        ),
+        (
+            vec![("100644", "../x.json", good.clone())],
+            None,
+            "not named as a dispute's key",
+        ),
+        (
+            vec![("100644", "notanid.json", good.clone())],
+            None,
+            "not named as a dispute's key",
+        ),
+        (
+            vec![("100755", named.as_str(), good.clone())],
+            None,
+            "mode 100755",
+        ),
+        (
+            vec![("100644", named.as_str(), big)],
+            None,
+            "more than the 65536",
+        ),
+        (
+            vec![("100644", named.as_str(), other)],
+            None,
+            "not a key entry for the dispute",
+        ),
+        (
+            vec![("100644", named.as_str(), good.clone())],
+            Some(main.as_str()),
+            "1 parent(s)",
+        ),
+    ];
+    for (tree, parent, says) in cases {
+        plant(&remote, &tree, parent);
+        let out = csc.cmd(&["sync"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{says}: {err}");
+        assert!(
+            err.contains("refs/escalate/keys") && err.contains(says),
+            "{says}: {err}"
+        );
+        assert!(err.contains("none of it was used"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(files(&csc), BTreeMap::new(), "{says}");
+    }
+    // Once the partnership puts a good one back, it is taken.
+    plant(&remote, &[("100644", named.as_str(), good)], None);
+    csc.ok(&["sync"]);
+    assert_eq!(files(&csc).keys().collect::<Vec<_>>(), [&a]);
+    let _ = school;
+}
+
+#[test]
+fn share_join_takes_the_partnership_keys() {
+    let (_tmp, remote, school, csc, a, _) = two_clones();
+    put(&school, &a, &entry(&a, "MARKER-JOIN"));
+    school.ok(&["sync"]);
+    let health = crate::support::sharing::agency("Alex (named nurse)", "Health");
+    health.ok(&["share", "join", remote.to_str().unwrap()]);
+    assert_eq!(files(&health).keys().collect::<Vec<_>>(), [&a]);
+    let _ = csc;
+}
