@@ -109,6 +109,17 @@ fn an_entry_put_in_one_clone_reaches_the_other_after_both_sync() {
     let before = git(&remote, &["rev-parse", "refs/escalate/keys"]);
     school.ok(&["sync"]);
     assert_eq!(git(&remote, &["rev-parse", "refs/escalate/keys"]), before);
+    // Once the key store has been still for a while, a sync with nothing new
+    // reads none of it; an entry added after that is still seen and sent.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    school.ok(&["sync"]);
+    assert!(school.data().join(".git/escalate/keys-state").exists());
+    school.ok(&["sync"]);
+    let later = school_case(&school, "LCS-3");
+    put(&school, &later, &entry(&later, "MARKER-LATER"));
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    assert_eq!(files(&csc).len(), 2);
 }
 
 #[test]
@@ -125,6 +136,11 @@ fn a_dropped_entry_is_gone_from_both_clones_and_the_partnership_after_gc() {
         assert!(objects_hold(&env.data(), "MARKER-ERASED-ONE"));
     }
 
+    // Both clones' key stores settled: the erased set alone must start the step.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    assert!(csc.data().join(".git/escalate/keys-state").exists());
     // The school's clone learns of the erasure first, then social care's.
     let erased = BTreeSet::from([a.clone()]);
     let done = keyref::exchange(&school.data(), &erased, WHEN).unwrap();
@@ -355,4 +371,141 @@ fn share_join_takes_the_partnership_keys() {
     health.ok(&["share", "join", remote.to_str().unwrap()]);
     assert_eq!(files(&health).keys().collect::<Vec<_>>(), [&a]);
     let _ = csc;
+}
+
+/// Times the keys step at scale (`cargo test --release --test cli
+/// keyref::measure -- --ignored --nocapture`): publishing N entries, a sync's
+/// keys step with nothing new, and both ways of purging a clone whose `main`
+/// holds M journals' worth of objects.
+#[test]
+#[ignore]
+fn measure_keys_at_scale() {
+    use std::time::Instant;
+    let n: usize = std::env::var("KEYS_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let m: usize = std::env::var("JOURNALS_M")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = crate::support::sharing::bare(&tmp);
+    let clone = tmp.path().join("clone");
+    std::fs::create_dir_all(&clone).unwrap();
+    git(&clone, &["init", "--quiet", "--initial-branch", "main"]);
+    git(
+        &clone,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
+    std::fs::write(clone.join("escalate-repository.toml"), "format = 1\n").unwrap();
+    // `main` with m journals of 2 KB, as a partnership's history holds.
+    let mut stream = Vec::new();
+    stream.extend_from_slice(b"commit refs/heads/main\ncommitter x <x@x> 0 +0000\ndata 1\nx\n");
+    for i in 0..m {
+        let body = format!("{i:010}{}", noise(i as u64, 2000));
+        stream.extend_from_slice(
+            format!(
+                "M 100644 inline disputes/{i:010}.jsonl\ndata {}\n{body}\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+    }
+    let mut child = std::process::Command::new("git")
+        .current_dir(&clone)
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &stream).unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    git(&clone, &["push", "--quiet", "origin", "main"]);
+    let dir = keyref::store_dir(&clone);
+    std::fs::create_dir_all(&dir).unwrap();
+    let alphabet = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let id = |i: usize| -> String {
+        (0..10)
+            .rev()
+            .map(|k| alphabet[(i >> (5 * k)) & 31] as char)
+            .collect()
+    };
+    for i in 0..n {
+        let marker = format!("{}{}", noise((1 << 40) + i as u64, 1500), i);
+        std::fs::write(dir.join(format!("{}.json", id(i))), entry(&id(i), &marker)).unwrap();
+    }
+    let time = |what: &str, f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        eprintln!("{what}: {:.2?}", t.elapsed());
+    };
+    let none = BTreeSet::new();
+    time(
+        &format!("first exchange, publishing {n} entries"),
+        &mut || {
+            keyref::exchange(&clone, &none, WHEN).unwrap();
+        },
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let _ = std::fs::remove_file(clone.join(".git/escalate/keys-state"));
+    time("exchange with nothing new (reads everything)", &mut || {
+        assert_eq!(keyref::exchange(&clone, &none, WHEN).unwrap().pushed, None);
+    });
+    time(
+        "exchange with nothing new (store settled: reads nothing)",
+        &mut || {
+            assert_eq!(keyref::exchange(&clone, &none, WHEN).unwrap().pushed, None);
+        },
+    );
+    time("fetch and check", &mut || {
+        keyref::fetch(&clone).unwrap().unwrap();
+    });
+    // One entry dropped and published; then each way of purging on its own
+    // copy of the same clone.
+    let mut fewer = keyref::read_store(&dir).unwrap();
+    fewer.remove(&id(7));
+    let lease = keyref::fetched(&clone).unwrap();
+    time("publish with one entry dropped", &mut || {
+        keyref::publish(&clone, &fewer, lease.as_ref(), WHEN).unwrap();
+    });
+    let marker = format!("{}7\"", noise((1 << 40) + 7, 1500));
+    assert!(objects_hold(&clone, &marker));
+    let copies: Vec<PathBuf> = (0..4)
+        .map(|i| {
+            let to = tmp.path().join(format!("copy{i}"));
+            let out = std::process::Command::new("cp")
+                .args(["-a", clone.to_str().unwrap(), to.to_str().unwrap()])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            to
+        })
+        .collect();
+    for (copy, by) in copies.iter().zip([
+        PurgeBy::RepackPrune,
+        PurgeBy::Gc,
+        PurgeBy::Gc,
+        PurgeBy::RepackPrune,
+    ]) {
+        time(&format!("purge by {by:?}"), &mut || {
+            keyref::purge_by(copy, by).unwrap()
+        });
+        assert!(!objects_hold(copy, &marker));
+    }
+}
+
+/// Text that does not compress, as journals and age files do not much.
+fn noise(seed: u64, len: usize) -> String {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..len)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            char::from(b"0123456789abcdef"[(x >> 60) as usize])
+        })
+        .collect()
 }

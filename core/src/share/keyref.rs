@@ -59,6 +59,9 @@ pub struct Fetched {
     pub oid: String,
     /// Each entry's bytes, by dispute ID.
     pub entries: BTreeMap<String, Vec<u8>>,
+    /// Each entry's blob, by dispute ID: `publish` names an unchanged entry by
+    /// it rather than sending its bytes through git again.
+    pub objects: BTreeMap<String, String>,
 }
 
 /// What `publish` did.
@@ -181,11 +184,13 @@ fn entry_id(name: &str) -> Option<&str> {
 /// Whether `bytes` reads as an entry for `id`: one line of JSON, an object whose
 /// `dispute` is `id`. (What the key inside is, is the privacy module's to judge.)
 fn is_entry_for(id: &str, bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Named<'a> {
+        #[serde(borrow)]
+        dispute: std::borrow::Cow<'a, str>,
+    }
     let line = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    !line.contains(&b'\n')
-        && serde_json::from_slice::<serde_json::Value>(line)
-            .ok()
-            .is_some_and(|v| v.get("dispute").and_then(|d| d.as_str()) == Some(id))
+    !line.contains(&b'\n') && serde_json::from_slice::<Named>(line).is_ok_and(|n| n.dispute == id)
 }
 
 /// Fetch the partnership's keys ref alone (after a lost lease), then check it as
@@ -247,14 +252,20 @@ pub(crate) fn fetched_with(g: &Git) -> Result<Option<Fetched>> {
         return Ok(None);
     }
     match check(g, &oid)? {
-        Ok(entries) => Ok(Some(Fetched { oid, entries })),
+        Ok((entries, objects)) => Ok(Some(Fetched {
+            oid,
+            entries,
+            objects,
+        })),
         Err(why) => Err(refusal(&oid, &why)),
     }
 }
 
 /// Read and check the keys commit `oid`: the outer `Result` is git failing, the
 /// inner one the commit being refused.
-fn check(g: &Git, oid: &str) -> Result<Result<BTreeMap<String, Vec<u8>>, Refused>> {
+type Checked = (BTreeMap<String, Vec<u8>>, BTreeMap<String, String>);
+
+fn check(g: &Git, oid: &str) -> Result<Result<Checked, Refused>> {
     let mut reader = g.blob_reader()?;
     let Some((kind, commit)) = reader.read_object(oid, MAX_ENTRY_BYTES)? else {
         return Ok(Err(Refused::Unreadable));
@@ -321,6 +332,7 @@ fn check(g: &Git, oid: &str) -> Result<Result<BTreeMap<String, Vec<u8>>, Refused
         }
     }
     let mut entries = BTreeMap::new();
+    let mut objects = BTreeMap::new();
     for (name, object) in &listed {
         let id = entry_id(name).unwrap_or_default().to_owned();
         let bytes = reader
@@ -329,9 +341,10 @@ fn check(g: &Git, oid: &str) -> Result<Result<BTreeMap<String, Vec<u8>>, Refused
         if !is_entry_for(&id, &bytes) {
             return Ok(Err(Refused::NotAnEntry { name: name.clone() }));
         }
+        objects.insert(id.clone(), object.clone());
         entries.insert(id, bytes);
     }
-    Ok(Ok(entries))
+    Ok(Ok((entries, objects)))
 }
 
 /// A tree object's entries as `(name, object ID)`, refusing anything but plain
@@ -402,7 +415,7 @@ pub(crate) fn publish_with(
         None if entries.is_empty() => return Ok(Published::Unchanged),
         _ => {}
     }
-    let commit = build(g, entries, when)?;
+    let commit = build(g, entries, lease, when)?;
     let expect = format!(
         "--force-with-lease={KEYS_REF}:{}",
         lease.map_or("", |f| f.oid.as_str())
@@ -436,7 +449,12 @@ pub(crate) fn publish_with(
 /// `git fast-import` (a `hash-object` per entry would be a process per dispute).
 /// Without a `from`, fast-import gives the commit no parent even though the ref
 /// it writes exists.
-fn build(g: &Git, entries: &BTreeMap<String, Vec<u8>>, when: i64) -> Result<String> {
+fn build(
+    g: &Git,
+    entries: &BTreeMap<String, Vec<u8>>,
+    lease: Option<&Fetched>,
+    when: i64,
+) -> Result<String> {
     let mut stream = Vec::with_capacity(entries.values().map(|b| b.len() + 64).sum());
     let message = "escalate: the sealed disputes' wrapped keys, replaced whole on every change\n";
     stream.extend_from_slice(
@@ -454,6 +472,14 @@ fn build(g: &Git, entries: &BTreeMap<String, Vec<u8>>, when: i64) -> Result<Stri
                 "\"{}\" is not a dispute ID, so its key was not sent",
                 id.escape_debug()
             )));
+        }
+        // An entry the partnership already holds is named by its blob.
+        if let Some(object) = lease
+            .filter(|f| f.entries.get(id) == Some(bytes))
+            .and_then(|f| f.objects.get(id))
+        {
+            stream.extend_from_slice(format!("M 100644 {object} {id}.json\n").as_bytes());
+            continue;
         }
         stream.extend_from_slice(
             format!("M 100644 inline {id}.json\ndata {}\n", bytes.len()).as_bytes(),
@@ -574,6 +600,10 @@ fn write_store(
     had: &BTreeMap<String, Vec<u8>>,
     entries: &BTreeMap<String, Vec<u8>>,
 ) -> Result<usize> {
+    if entries.is_empty() && had.is_empty() {
+        // A partnership that never sealed gets no key store folder.
+        return Ok(0);
+    }
     fsutil::private_dir(dir)?;
     fsutil::tighten(dir, true);
     let mut written = 0;
@@ -647,10 +677,26 @@ pub fn exchange(root: &Path, erased: &BTreeSet<String>, when: i64) -> Result<Exc
 
 pub(crate) fn exchange_with(g: &Git, erased: &BTreeSet<String>, when: i64) -> Result<Exchanged> {
     let dir = store_dir(&g.root);
+    let state_file = crate::store::layout::sync_state(&g.root).join("keys-state");
+    let fetched_oid = g
+        .run(&["rev-parse", "--verify", "--quiet", KEYS_FETCHED_REF])?
+        .text();
+    let state = State::now(&fetched_oid, &dir, erased);
+    // Nothing fetched, nothing stored and nothing erased since the last time
+    // this clone's keys matched the partnership's: nothing to read.
+    if state.is_some()
+        && std::fs::read_to_string(&state_file).ok().as_deref()
+            == state.as_ref().map(State::line).as_deref()
+    {
+        return Ok(Exchanged::default());
+    }
+    let _ = std::fs::remove_file(&state_file);
     let local = read_store(&dir)?;
     let mut fetched = fetched_with(g)?;
     let mut out = Exchanged::default();
     let mut merged = None;
+    // Every entry any fetched commit held: its blob is in this clone's objects.
+    let mut seen: BTreeSet<String> = local.keys().cloned().collect();
     for attempt in 0..LEASE_ATTEMPTS {
         if attempt > 0 {
             fetched = fetch_with(g)?;
@@ -659,34 +705,87 @@ pub(crate) fn exchange_with(g: &Git, erased: &BTreeSet<String>, when: i64) -> Re
             .as_ref()
             .map(|f| f.entries.clone())
             .unwrap_or_default();
+        seen.extend(theirs.keys().cloned());
         let m = provisional_merge(&local, &theirs, erased);
         match publish_with(g, &m, fetched.as_ref(), when)? {
             Published::Pushed(c) => out.pushed = Some(c),
             Published::Unchanged => {}
             Published::LeaseLost => continue,
         }
-        merged = Some((m, theirs));
+        merged = Some(m);
         break;
     }
-    let Some((merged, theirs)) = merged else {
+    let Some(merged) = merged else {
         return Err(Error::refused(format!(
             "other agencies kept changing the sealed disputes' keys while this sync ran ({LEASE_ATTEMPTS} attempts); the journals are synced, the keys were not"
         ))
         .with_hint(Hint::SyncAgainInAMinute));
     };
     out.written = write_store(&dir, &local, &merged)?;
-    out.dropped = local
-        .keys()
-        .chain(theirs.keys())
-        .filter(|id| !merged.contains_key(*id))
-        .cloned()
-        .collect::<BTreeSet<_>>()
+    out.dropped = seen
         .into_iter()
+        .filter(|id| !merged.contains_key(id))
         .collect();
     if !out.dropped.is_empty() {
         purge_with(g, PurgeBy::RepackPrune)?;
     }
+    let fetched_oid = g
+        .run(&["rev-parse", "--verify", "--quiet", KEYS_FETCHED_REF])?
+        .text();
+    if let Some(state) = State::now(&fetched_oid, &dir, erased).filter(State::settled) {
+        if fsutil::private_dir(&crate::store::layout::sync_state(&g.root)).is_ok() {
+            let _ = fsutil::replace_file(&state_file, state.line().as_bytes());
+        }
+    }
     Ok(out)
+}
+
+/// What the keys step last saw when this clone's keys matched the
+/// partnership's: the fetched keys commit, the key store folder's modification
+/// time (every entry is written by renaming a file into it, which changes it)
+/// and the erased set. Kept in `.git/escalate/keys-state`; any difference, or
+/// no file, means the full step.
+struct State {
+    oid: String,
+    modified: std::time::Duration,
+    erased: u64,
+}
+
+impl State {
+    fn now(oid: &str, dir: &Path, erased: &BTreeSet<String>) -> Option<State> {
+        use std::hash::{Hash, Hasher};
+        let modified = std::fs::metadata(dir)
+            .and_then(|m| m.modified())
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        erased.hash(&mut h);
+        Some(State {
+            oid: oid.to_owned(),
+            modified,
+            erased: h.finish(),
+        })
+    }
+
+    /// Whether the folder's time is old enough to be trusted: a file renamed
+    /// into it within the same tick of the file system's clock could leave it
+    /// unchanged (git's "racy" index entries), so a recent time is not recorded.
+    fn settled(&self) -> bool {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .is_ok_and(|now| now.saturating_sub(self.modified) > std::time::Duration::from_secs(2))
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{} {}.{:09} {:016x}\n",
+            if self.oid.is_empty() { "-" } else { &self.oid },
+            self.modified.as_secs(),
+            self.modified.subsec_nanos(),
+            self.erased
+        )
+    }
 }
 
 #[cfg(test)]
