@@ -509,3 +509,16 @@ fn noise(seed: u64, len: usize) -> String {
         })
         .collect()
 }
+
+#[test]
+fn a_host_that_refuses_to_rewrite_branches_still_lets_the_keys_ref_be_replaced() {
+    // `git init --shared` sets this; it guards `refs/heads/*` only.
+    let (_tmp, remote, school, csc, a, b) = two_clones();
+    git(&remote, &["config", "receive.denyNonFastForwards", "true"]);
+    put(&school, &a, &entry(&a, "MARKER-FIRST"));
+    school.ok(&["sync"]);
+    put(&school, &b, &entry(&b, "MARKER-SECOND"));
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    assert_eq!(files(&csc).len(), 2);
+}
