@@ -16,6 +16,7 @@ pub mod integrity;
 pub mod members;
 pub mod ops;
 pub mod policy;
+pub mod privacy;
 pub mod share;
 pub mod store;
 

@@ -74,6 +74,9 @@ pub struct Loaded {
     /// with (`None`: it does, or nothing was recorded): the lines are kept but
     /// count nowhere until it does.
     pub key_not_allowed: Option<String>,
+    /// Whether its personal text is here: clear (an older, unsealed dispute),
+    /// opened with the user's key, or sealed.
+    pub text: crate::privacy::Text,
 }
 
 impl Loaded {
@@ -125,6 +128,7 @@ impl View {
             Source::Read(l) => Ok(*l),
             Source::Cached(e) => match e.dispute().filter(|d| d.id == *id) {
                 Some(dispute) => Ok(Loaded {
+                    text: crate::privacy::Text::unopened(&dispute),
                     dispute,
                     policy: self.policy,
                     head: e.head,
@@ -188,6 +192,22 @@ impl<T> Clone for Work<'_, T> {
 }
 
 impl<T> Copy for Work<'_, T> {}
+
+/// A new dispute's wrapped key, kept until the dispute has its ID.
+struct Sealing {
+    keys: crate::privacy::KeyStore,
+    seal_to: String,
+    key: crate::privacy::DisputeKey,
+}
+
+impl Sealing {
+    /// File the wrapped key under the new dispute's ID; the key, to read the
+    /// first line back with.
+    fn file_under(self, id: &DisputeId) -> Result<crate::privacy::DisputeKey> {
+        self.keys.get_or_adopt(id.as_str(), &self.seal_to)?;
+        Ok(self.key)
+    }
+}
 
 pub struct OpenRequest {
     pub policy: Arc<LoadedPolicy>,
@@ -384,6 +404,7 @@ impl Session {
             Dispute::fold_counted(id, contents.records, &policy.policy, uncounted.clone())
                 .map_err(|found| not_allowed(&path, &policy.policy, &uncounted, found))?;
         Ok(Loaded {
+            text: crate::privacy::Text::unopened(&dispute),
             dispute,
             policy,
             head: contents.head,
@@ -395,6 +416,116 @@ impl Session {
     pub fn load(&self, id: &DisputeId) -> Result<Loaded> {
         let (contents, lines) = self.store.journals().read(id)?;
         self.load_from(id.clone(), contents, &lines)
+    }
+
+    /// `load`, with a sealed dispute's text opened when the user holds its key
+    /// (`show`, `export`). Opened text is held in memory only: nothing that
+    /// holds it is written anywhere (not the cache, not a journal).
+    pub fn load_readable(&self, id: &DisputeId) -> Result<Loaded> {
+        let (mut contents, lines) = self.store.journals().read(id)?;
+        let opened = self.open_text(id, &mut contents.records);
+        let mut loaded = self.load_from(id.clone(), contents, &lines)?;
+        if opened {
+            loaded.text = crate::privacy::Text::Opened;
+        }
+        Ok(loaded)
+    }
+
+    /// Open a sealed journal's lines in place; whether they were.
+    fn open_text(&self, id: &DisputeId, records: &mut [crate::domain::event::Record]) -> bool {
+        if records
+            .iter()
+            .any(|r| matches!(r.event, Event::Erased { .. }))
+        {
+            return false;
+        }
+        let Some(seal_to) = crate::privacy::seal_to(records).map(str::to_owned) else {
+            return false;
+        };
+        let Some(key) = self.dispute_key(id, &seal_to) else {
+            return false;
+        };
+        crate::privacy::open_all(records, &key);
+        true
+    }
+
+    /// Dispute `id`'s key, when the key store holds it wrapped for one of the
+    /// user's keys and it is the key the dispute's first line names.
+    pub fn dispute_key(&self, id: &DisputeId, seal_to: &str) -> Option<crate::privacy::DisputeKey> {
+        let keys = crate::privacy::KeyStore::of(self.store.root());
+        let bytes = keys.get_or_adopt(id.as_str(), seal_to).ok()??;
+        let entry = crate::privacy::Entry::parse(id.as_str(), &bytes).ok()?;
+        let key = entry.unwrap(self.readers())?;
+        (key.recipient() == seal_to).then_some(key)
+    }
+
+    /// Take the partnership's wrapped keys (`fetched`, from the keys ref) into
+    /// this clone's key store (`privacy::merge`): erased disputes' keys are
+    /// destroyed, keys re-wrapped for who may read them now. The key store is
+    /// written; the result says what the keys ref should hold.
+    pub fn merge_keys(
+        &self,
+        fetched: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Result<crate::privacy::merge::Merged> {
+        let store = crate::privacy::KeyStore::of(self.store.root());
+        let local = store.list()?;
+        let members = crate::members::load(self.store.root())?.unwrap_or_default();
+        let agencies =
+            crate::store::agencies::Agencies::read(self.store.root()).unwrap_or_default();
+        let own = self
+            .keys
+            .existing()
+            .ok()
+            .flatten()
+            .map(|k| crate::privacy::Recipient {
+                fingerprint: k.fingerprint().to_owned(),
+                public: k.public_openssh(),
+                name: self.actor.clone(),
+                agency: String::new(),
+            });
+        let shared = !members.people.is_empty();
+        let wanted = |id: &str| {
+            let id = DisputeId::from_file_stem(id)?;
+            let (contents, _) = self.store.journals().read(&id).ok()?;
+            let o = crate::domain::event::opening(&contents.records).ok()?;
+            let seal_to = o.seal_to.clone()?;
+            let erased = contents
+                .records
+                .iter()
+                .any(|r| matches!(r.event, Event::Erased { .. }));
+            // In an unshared directory the user's own key reads everything; in
+            // a shared one the member list says who may.
+            let recipients = match shared {
+                true => crate::privacy::recipients::for_dispute(
+                    &members,
+                    &agencies,
+                    (&o.from, &o.with),
+                    &self.now,
+                    None,
+                ),
+                false => own.clone().into_iter().collect(),
+            };
+            Some(crate::privacy::merge::Wanted {
+                seal_to,
+                recipients,
+                erased,
+            })
+        };
+        let merged = crate::privacy::merge::merge(&local, fetched, self.readers(), &wanted)?;
+        for (id, bytes) in &merged.entries {
+            if local.get(id) != Some(bytes) {
+                store.put(id, bytes)?;
+            }
+        }
+        for id in &merged.dropped {
+            store.remove(id)?;
+        }
+        Ok(merged)
+    }
+
+    /// The user's keys as readers of wrapped keys, read once.
+    pub fn readers(&self) -> &crate::privacy::Readers {
+        self.keys.readers()
     }
 
     /// Visit every dispute in ID order, each loaded or with the error that stopped
@@ -699,6 +830,47 @@ impl Session {
         }
     }
 
+    /// Give a new dispute its own key (`privacy`): its public half on the
+    /// `opened` line, its private half wrapped for everyone who may read the
+    /// dispute and kept in the key store before the journal exists (so no crash
+    /// leaves a dispute whose key was never kept).
+    fn seal_new(&self, opened: &mut Opened, author: journal::Author<'_>) -> Result<Sealing> {
+        let key = crate::privacy::DisputeKey::generate();
+        let seal_to = key.recipient();
+        let recipients = self.recipients_for(opened, author)?;
+        let entry = crate::privacy::Entry::wrap("", &key, &recipients)?;
+        let keys = crate::privacy::KeyStore::of(self.store.root());
+        keys.put_pending(&seal_to, &entry.to_bytes())?;
+        opened.seal_to = Some(seal_to.clone());
+        Ok(Sealing { keys, seal_to, key })
+    }
+
+    /// Everyone a dispute's key is wrapped for when it is opened: in a shared
+    /// directory the members of its two agencies and the partnership's admins,
+    /// and always the person opening it.
+    pub(crate) fn recipients_for(
+        &self,
+        opened: &Opened,
+        author: journal::Author<'_>,
+    ) -> Result<Vec<crate::privacy::Recipient>> {
+        let own = author.key.map(|k| crate::privacy::Recipient {
+            fingerprint: k.fingerprint().to_owned(),
+            public: k.public_openssh(),
+            name: author.by.to_owned(),
+            agency: String::new(),
+        });
+        let members = crate::members::load(self.store.root())?.unwrap_or_default();
+        let agencies =
+            crate::store::agencies::Agencies::read(self.store.root()).unwrap_or_default();
+        Ok(crate::privacy::recipients::for_dispute(
+            &members,
+            &agencies,
+            (&opened.from, &opened.with),
+            &self.now,
+            own,
+        ))
+    }
+
     pub(crate) fn author(&self) -> Result<journal::Author<'_>> {
         Ok(journal::Author {
             by: &self.actor,
@@ -726,11 +898,19 @@ impl Session {
         }
         self.store.pin_policy(&policy)?;
         let author = self.author()?;
+        let mut opened = opened;
+        let sealing = self.seal_new(&mut opened, author)?;
         let (id, record, head) = self
             .store
             .journals()
             .create(self.now, happened, author, opened)?;
+        let key = sealing.file_under(&id)?;
         let path = self.store.journal_path(&id);
+        let mut record = record;
+        let text = match crate::privacy::open(&mut record, &key) {
+            Ok(()) => crate::privacy::Text::Opened,
+            Err(_) => crate::privacy::Text::Sealed,
+        };
         let dispute = Dispute::fold(id, vec![record], p)
             .map_err(|(line, what)| Error::damaged(&path, line, what))?;
         Ok(Loaded {
@@ -739,13 +919,14 @@ impl Session {
             head,
             warnings: Vec::new(),
             key_not_allowed: None,
+            text,
         })
     }
 
     /// The time of a command that records something, read once its journal is
     /// locked: a command that waited for the lock must not date its event before
     /// the one it waited for.
-    fn now_under_lock(&self) -> Instant {
+    pub(crate) fn now_under_lock(&self) -> Instant {
         clock::now_from_env().unwrap_or(self.now)
     }
 
@@ -786,6 +967,12 @@ impl Session {
         // writer's lock, so they are the lines just read.
         let lines = writer.lines(writer.contents().records.len());
         let mut loaded = self.load_from(id, writer.contents().clone(), &lines)?;
+        if let Some(e) = &loaded.dispute.erased {
+            return Err(Error::refused(format!(
+                "dispute {}'s text was erased (line {}, by {}): nothing more can be recorded on it; nothing was written",
+                loaded.dispute.id, e.line, e.by
+            )));
+        }
         let calendar = self.calendar_for(&loaded.policy);
         let (events, effects) =
             plan_all(&loaded, &calendar, at, now, actions, previewed.is_some())?;
@@ -839,27 +1026,66 @@ impl Session {
     pub fn load_streaming(
         &self,
         id: &DisputeId,
-        mut visit: impl FnMut(&crate::domain::event::Record),
+        visit: impl FnMut(&crate::domain::event::Record),
     ) -> Result<(Loaded, journal::stream::Stream)> {
-        match self.load_streaming_judged(id, &mut visit, true)? {
+        self.load_streaming_as(id, visit, false)
+            .map(|(loaded, stream, _)| (loaded, stream))
+    }
+
+    /// `load_streaming` with a sealed dispute's text opened, line by line in
+    /// memory, when the user holds its key (`show`). With the key, to open
+    /// the lines again as the stream replays them: one key is unwrapped.
+    pub fn load_streaming_readable(
+        &self,
+        id: &DisputeId,
+        visit: impl FnMut(&crate::domain::event::Record),
+    ) -> Result<(
+        Loaded,
+        journal::stream::Stream,
+        Option<crate::privacy::DisputeKey>,
+    )> {
+        self.load_streaming_as(id, visit, true)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn load_streaming_as(
+        &self,
+        id: &DisputeId,
+        mut visit: impl FnMut(&crate::domain::event::Record),
+        open: bool,
+    ) -> Result<(
+        Loaded,
+        journal::stream::Stream,
+        Option<crate::privacy::DisputeKey>,
+    )> {
+        match self.load_streaming_judged(id, &mut visit, true, open)? {
             Some(done) => Ok(done),
             // The judgement kept was for lines no longer there: read again, and
             // judge every line (the lines are the same: `visit` has seen them).
             None => self
-                .load_streaming_judged(id, &mut |_| {}, false)?
+                .load_streaming_judged(id, &mut |_| {}, false, open)?
                 .ok_or_else(|| Error::internal("a journal was judged twice")),
         }
     }
 
     /// `load_streaming`, taking the judgement of a long journal's first lines from
     /// `cache::judged` when `reuse`; `None` if that judgement turned out to be for
-    /// other lines (then nothing is returned, and the caller reads again).
+    /// other lines (then nothing is returned, and the caller reads again). With
+    /// `open`, each sealed line is opened (a copy, in memory) before it is
+    /// folded and visited; its signature is checked on the line as stored.
     fn load_streaming_judged(
         &self,
         id: &DisputeId,
         visit: &mut dyn FnMut(&crate::domain::event::Record),
         reuse: bool,
-    ) -> Result<Option<(Loaded, journal::stream::Stream)>> {
+        open: bool,
+    ) -> Result<
+        Option<(
+            Loaded,
+            journal::stream::Stream,
+            Option<crate::privacy::DisputeKey>,
+        )>,
+    > {
         use crate::domain::dispute::{Folded, Folding};
         use cache::judged::{Judged, MIN_LINES};
         let path = self.store.journal_path(id);
@@ -881,11 +1107,25 @@ impl Session {
         let mut bad: Vec<crate::integrity::verify::BadLine> = Vec::new();
         // Whether the line after the judged ones chains to the line judged last.
         let mut prefix_holds: Option<bool> = None;
+        let mut key: Option<crate::privacy::DisputeKey> = None;
         let stream = self.store.journals().stream(id, &mut |r, raw| {
             if let (None, Event::Opened(o)) = (&opened, &r.event) {
                 let policy = self.store.pinned_policy(&self.catalogue, &o.policy_hash);
+                if let (true, Some(seal_to)) = (open, &o.seal_to) {
+                    key = self.dispute_key(id, seal_to);
+                }
                 opened = Some((o.clone(), policy));
             }
+            let unsealed;
+            let r = match &key {
+                Some(k) if r.sealed.is_some() => {
+                    let mut copy = r.clone();
+                    let _ = crate::privacy::open(&mut copy, k);
+                    unsealed = copy;
+                    &unsealed
+                }
+                _ => r,
+            };
             let counts = if r.seq <= known {
                 uncounted.binary_search_by_key(&r.seq, |u| u.line).is_err()
             } else {
@@ -976,14 +1216,19 @@ impl Session {
             }
         };
         dispute.uncounted = uncounted;
+        let text = match (&key, crate::privacy::Text::unopened(&dispute)) {
+            (Some(_), crate::privacy::Text::Sealed) => crate::privacy::Text::Opened,
+            (_, text) => text,
+        };
         let loaded = Loaded {
             dispute,
             policy,
             head: stream.head().to_owned(),
             warnings: stream.warnings(),
             key_not_allowed: None,
+            text,
         };
-        Ok(Some((loaded, stream)))
+        Ok(Some((loaded, stream, key)))
     }
 }
 
@@ -1298,8 +1543,9 @@ mod tests {
                 seen.into_iter().map(|(id, n)| (id, n.unwrap())).collect();
             assert_eq!(got, want);
         }
-        // A damaged journal stops only itself.
-        let bytes = memory_bytes(&memory, &b).replace("C2", "C3");
+        // A damaged journal stops only itself. (The child is sealed: the
+        // agency names on line 1 are in clear.)
+        let bytes = memory_bytes(&memory, &b).replacen("School", "Schoal", 1);
         memory.put(&b, bytes.as_bytes());
         let mut results = Vec::new();
         s.each_state(

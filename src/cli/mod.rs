@@ -24,8 +24,8 @@ use clap::{Args, Parser, Subcommand};
 pub(crate) use ui::Ui;
 
 use commands::{
-    agency, agree, amend, calendar, config, discuss, escalate, export, key, member, notify, open,
-    policy, reopen, report, resolve, share, show, status, sync, verify,
+    agency, agree, amend, calendar, config, discuss, erase, escalate, export, key, member, notify,
+    open, policy, reopen, report, resolve, share, show, status, sync, verify,
 };
 
 use escalate_core::domain::clock::{self, Instant};
@@ -142,6 +142,10 @@ pub(crate) enum Command {
     Sync(sync::SyncArgs),
     /// Agency names and their aliases (CSC for Children's Social Care), for reports
     Agency(agency::AgencyArgs),
+    /// Erase a sealed dispute's text for everyone by destroying its key (admins)
+    Erase(erase::EraseArgs),
+    /// The partnership's retention period, and erasing what is past it (admins)
+    Retention(erase::RetentionArgs),
 }
 
 impl Command {
@@ -160,7 +164,8 @@ impl Command {
                 | Command::Resolve(_)
                 | Command::Amend(_)
                 | Command::Reopen(_)
-        )
+                | Command::Erase(_)
+        ) || matches!(self, Command::Retention(r) if r.action.records())
     }
 }
 
@@ -427,6 +432,8 @@ fn run_command(command: Command, ctx: &Ctx) -> Result<Output> {
         Command::Member(args) => member::run(args, ctx),
         Command::Sync(args) => sync::run(args, ctx),
         Command::Agency(args) => agency::run(args, ctx),
+        Command::Erase(args) => erase::run(args, ctx),
+        Command::Retention(args) => erase::retention(args, ctx),
     }
 }
 

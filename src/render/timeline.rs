@@ -31,7 +31,15 @@ fn indented(text: &str, indent: usize, flat: bool) -> String {
 /// summary on one line as every event is. A name or an agency is one line
 /// wherever it is shown, so a line break a journal holds cannot start a line
 /// that looks like escalate's own.
-pub(crate) fn header(s: &Summary, policy: &escalate_core::policy::Policy, flat: bool) -> String {
+///
+/// `sealed`: the words for a dispute whose text is sealed and not at hand
+/// (`sealed_words`), shown in place of the child and the summary.
+pub(crate) fn header(
+    s: &Summary,
+    policy: &escalate_core::policy::Policy,
+    flat: bool,
+    sealed: Option<&str>,
+) -> String {
     let policy_name = one_line(policy.name.as_str());
     let mut out = String::new();
     let _ = writeln!(
@@ -45,7 +53,19 @@ pub(crate) fn header(s: &Summary, policy: &escalate_core::policy::Policy, flat: 
     } else {
         "Child:   "
     };
-    let _ = writeln!(out, "{who} {}", one_line(&s.child));
+    match sealed {
+        Some(words) => {
+            let label = if s.erased.is_some() {
+                "Erased:"
+            } else {
+                "Sealed:"
+            };
+            let _ = writeln!(out, "{label:<9} {}", indented(words, 10, flat));
+        }
+        None => {
+            let _ = writeln!(out, "{who} {}", one_line(&s.child));
+        }
+    }
     let _ = writeln!(
         out,
         "Between:  {} (raising) and {} (challenged)",
@@ -67,7 +87,9 @@ pub(crate) fn header(s: &Summary, policy: &escalate_core::policy::Policy, flat: 
     if !flags.is_empty() {
         let _ = writeln!(out, "Flags:    {}", flags.join(", "));
     }
-    let _ = writeln!(out, "Summary:  {}", indented(&s.summary, 10, flat));
+    if sealed.is_none() {
+        let _ = writeln!(out, "Summary:  {}", indented(&s.summary, 10, flat));
+    }
     match s.state {
         escalate_core::domain::dispute::State::Open => {
             let _ = writeln!(
@@ -271,7 +293,7 @@ impl<'a> Timeline<'a> {
             r.seq,
             self.who(r),
             indented(
-                &match &r.event {
+                &match &*escalate_core::privacy::shown(r, SEALED_TEXT) {
                     // Where the stage lets no one agree a later date, the date was
                     // accepted as an earlier one that protects the child.
                     Event::DueAgreed { stage, due, note }
@@ -332,6 +354,51 @@ impl<'a> Timeline<'a> {
         out
     }
 }
+
+/// Why a dispute's text is not shown, in words: "erased on ... by ...: why", or
+/// "shared with A, B and the partnership office" (`agencies`: who may read it,
+/// the partnership office last; empty in an unshared directory, where only the
+/// key store's own key could open it).
+pub(crate) fn sealed_words(s: &Summary, agencies: &[String]) -> String {
+    if let Some(e) = &s.erased {
+        let under = match (e.under.as_deref(), &e.period) {
+            (Some("retention"), Some(p)) => format!(" under the retention period ({p})"),
+            _ => String::new(),
+        };
+        return format!(
+            "the text was erased{under} on {} by {}: {}",
+            human_instant(&e.at),
+            one_line(&e.by),
+            one_line(&e.reason)
+        );
+    }
+    match agencies {
+        [] => {
+            "no key here opens it (this data directory's key store has none wrapped for your key)"
+                .to_owned()
+        }
+        _ => format!("shared with {}", and_list(agencies)),
+    }
+}
+
+/// "A", "A and B", "A, B and C".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one_line(one).into_owned(),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter()
+                .map(|s| one_line(s))
+                .collect::<Vec<_>>()
+                .join(", "),
+            one_line(last)
+        ),
+    }
+}
+
+/// What a sealed line the reader holds no key for shows in place of its text.
+pub(crate) const SEALED_TEXT: &str = "[sealed]";
 
 /// One line's event in words, each stage by what the policy calls it (`label`).
 fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> String) -> String {
@@ -437,6 +504,16 @@ fn describe(e: &Event, met: Option<&ObligationState>, label: &dyn Fn(u32) -> Str
                 label(*stage)
             )
         }
+        Event::Erased {
+            reason,
+            under,
+            period,
+        } => match (under.as_deref(), period) {
+            (Some("retention"), Some(p)) => format!(
+                "erased the dispute's text under the retention period ({p}): {reason}"
+            ),
+            _ => format!("erased the dispute's text: {reason}"),
+        },
     }
 }
 

@@ -132,6 +132,20 @@ pub struct Learned {
     pub at: Instant,
 }
 
+/// Who erased a sealed dispute's text, when and why (`Event::Erased`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Erasure {
+    pub line: u64,
+    pub by: String,
+    #[serde(with = "crate::domain::clock::rfc3339")]
+    pub at: Instant,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub under: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Resolution {
     #[serde(with = "crate::domain::clock::rfc3339")]
@@ -194,6 +208,9 @@ pub struct Dispute {
     /// the dispute and had already been recorded (see `Backdated`), in line order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backdated: Vec<Backdated>,
+    /// A sealed dispute's text made unreadable for everyone (`Event::Erased`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased: Option<Erasure>,
     /// The line that last decided where the dispute stands (escalated, resolved
     /// or reopened it), to name it when a later line could not count.
     #[serde(skip)]
@@ -637,6 +654,7 @@ impl Dispute {
             uncounted: Vec::new(),
             inert: Vec::new(),
             backdated: Vec::new(),
+            erased: None,
             decided: None,
             records: Vec::new(),
         }
@@ -899,6 +917,26 @@ impl Dispute {
                 self.fields.insert(field.clone(), value.clone());
             }
             Event::Recovered { .. } | Event::ReceiptRepaired { .. } => {}
+            Event::Erased {
+                reason,
+                under,
+                period,
+            } => {
+                if self.opened.seal_to.is_none() {
+                    return Err("an erasure of a dispute whose text was never sealed".into());
+                }
+                if let Some(first) = &self.erased {
+                    return Err(format!("a second erasure (line {} erased it)", first.line));
+                }
+                self.erased = Some(Erasure {
+                    line,
+                    by: r.by.clone(),
+                    at: r.at,
+                    reason: reason.clone(),
+                    under: under.clone(),
+                    period: period.clone(),
+                });
+            }
             Event::Superseded { .. } | Event::Merged { .. } => {}
         }
         let did = match &r.event {
@@ -961,6 +999,7 @@ impl Dispute {
             uncounted: self.uncounted.clone(),
             inert: self.inert.clone(),
             backdated: self.backdated.clone(),
+            erased: self.erased.clone(),
             decided: self.decided.clone(),
             records: Vec::new(),
         }

@@ -31,6 +31,13 @@ pub struct Record {
     pub by: String,
     #[serde(flatten)]
     pub event: Event,
+    /// Format 4, a sealed dispute's line: its personal text (the members
+    /// `privacy::TEXT_FIELDS` names for its kind), as the base64 of an age file
+    /// encrypted to the dispute's own key (`Opened::seal_to`). Those members are
+    /// then absent from the line. It sits inside the signed part, so the chain and
+    /// signatures cover what is stored and `verify` needs no keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<String>,
     /// SHA-256 of the previous line's bytes; empty on line 1.
     pub prev: String,
     /// Line 1 of a journal created since format 2, and every format-3 line: the
@@ -81,6 +88,7 @@ impl Record {
             happened,
             by: by.into(),
             event,
+            sealed: None,
             prev: String::new(),
             dispute: None,
             nonce: None,
@@ -102,12 +110,15 @@ pub struct Opened {
     pub policy: String,
     /// SHA-256 of the exact policy text in force when the dispute was opened.
     pub policy_hash: String,
-    /// The child's reference in the user's own system (never a name).
+    /// The child's reference in the user's own system (never a name). Empty on
+    /// a sealed line until it is opened.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub child: String,
     /// The agency raising the disagreement.
     pub from: String,
     /// The agency whose decision is challenged.
     pub with: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub summary: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -143,6 +154,11 @@ pub struct Opened {
     /// The named role that opened the dispute past stage 1 (a policy bypass).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opened_as: Option<String>,
+    /// Format 4: the dispute's own public key (an age X25519 recipient,
+    /// `age1...`). Every later line's personal text is sealed to it, by whoever
+    /// records it; only holders of its wrapped private key can read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal_to: Option<String>,
     /// Values of the fields the policy defines (`open --field ID=VALUE`), by
     /// field ID. Left out when none were given, so older journals read as before.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -157,6 +173,7 @@ pub enum Event {
     Opened(Opened),
     Discussed {
         stage: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         note: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         with: Option<String>,
@@ -164,6 +181,7 @@ pub enum Event {
     Escalated {
         from_stage: u32,
         to_stage: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         due: Option<NaiveDate>,
@@ -172,6 +190,7 @@ pub enum Event {
         bypass_role: Option<String>,
     },
     Notified {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         who: String,
         /// The policy obligation this meets, if it meets one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,6 +200,7 @@ pub enum Event {
     },
     Resolved {
         stage: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         outcome: String,
     },
     Amended {
@@ -193,6 +213,7 @@ pub enum Event {
         /// has no nonce (a line of an older format).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<String>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         note: String,
         /// When the amended event really happened (`amend --happened`). The line
         /// it corrects is never changed; every view, deadline and report uses this
@@ -210,9 +231,11 @@ pub enum Event {
     FactLearned {
         fact: String,
         value: bool,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         note: String,
     },
     Reopened {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         reason: String,
     },
     /// A policy-defined field's value corrected (`amend --field ID=VALUE`): it
@@ -222,6 +245,7 @@ pub enum Event {
     FieldSet {
         field: String,
         value: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         note: String,
     },
     /// A torn last line (a crash mid-write) was moved aside before this append.
@@ -269,11 +293,26 @@ pub enum Event {
         /// left behind), `torn write`, or `none` (lines may have been removed).
         evidence: String,
     },
+    /// A sealed dispute's text made unreadable for everyone (`escalate erase`,
+    /// `retention apply`): every wrapped copy of its key is destroyed, in this
+    /// clone now and in every other at its next sync. The line itself says only
+    /// why, in clear: it is about the record, not the child.
+    Erased {
+        reason: String,
+        /// `retention` when the partnership's retention period ended it (then
+        /// `period` is that setting as written); absent for an erasure asked for
+        /// on its own (a person's request).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        under: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        period: Option<String>,
+    },
     /// The parties agreed a later date for the current stage, as the policy
     /// allows (`escalate agree`).
     DueAgreed {
         stage: u32,
         due: NaiveDate,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         note: String,
     },
 }
@@ -295,6 +334,7 @@ impl Event {
             Event::Merged { .. } => "merged",
             Event::ReceiptRepaired { .. } => "receipt_repaired",
             Event::DueAgreed { .. } => "due_agreed",
+            Event::Erased { .. } => "erased",
         }
     }
 
@@ -308,6 +348,7 @@ impl Event {
                 | Event::Recovered { .. }
                 | Event::ReceiptRepaired { .. }
                 | Event::FieldSet { .. }
+                | Event::Erased { .. }
         )
     }
 }

@@ -102,6 +102,13 @@ pub struct Summary {
     /// line counts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_counted: Vec<crate::domain::dispute::Uncounted>,
+    /// Its personal text (child, summary, notes, outcome) is sealed and not at
+    /// hand: those members are empty. Absent when the text is here.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sealed: bool,
+    /// Who erased its text, when and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erased: Option<crate::domain::dispute::Erasure>,
     pub events: usize,
     /// SHA-256 of the journal's last line: a receipt a manager can note elsewhere.
     pub head: String,
@@ -254,10 +261,18 @@ impl Summary {
                 .max(0),
             obligations,
             resolved: d.resolution.as_ref().map(|r| r.when),
-            outcome: d.resolution.as_ref().map(|r| r.outcome.clone()),
+            outcome: d
+                .resolution
+                .as_ref()
+                .map(|r| r.outcome.clone())
+                .filter(|o| !o.is_empty()),
             calendar: calendar.describe(),
             events: d.events,
             not_counted: d.uncounted.clone(),
+            // A sealed dispute's summary is never empty once opened (`open`
+            // requires one): empty, it was not opened.
+            sealed: d.opened.seal_to.is_some() && d.opened.summary.is_empty(),
+            erased: d.erased.clone(),
             head: head.to_owned(),
             due,
             stage_standing,

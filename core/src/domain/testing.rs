@@ -30,5 +30,6 @@ pub(crate) fn opened(stage: u32) -> Opened {
         due_reason: None,
         subject_kind: None,
         opened_as: None,
+        seal_to: None,
     }
 }

@@ -84,6 +84,12 @@ impl Key {
         self.private.public_key().clone()
     }
 
+    /// The private key in OpenSSH's format, for age to unwrap dispute keys
+    /// with (`privacy::Readers`); never written anywhere by that path.
+    pub(crate) fn openssh_private(&self) -> Option<impl std::ops::Deref<Target = String>> {
+        self.private.to_openssh(LineEnding::LF).ok()
+    }
+
     /// The public key as one OpenSSH line (`ssh-ed25519 AAAA... comment`).
     pub fn public_openssh(&self) -> String {
         self.public().to_openssh().unwrap_or_default()
@@ -191,6 +197,8 @@ pub struct Keyring {
     signers: OnceLock<(Option<Signers>, String)>,
     /// The key that authenticates the status cache (`cache_key`).
     cache_key: OnceLock<Option<[u8; 32]>>,
+    /// The user's keys as readers of sealed disputes' wrapped keys.
+    readers: OnceLock<crate::privacy::Readers>,
 }
 
 impl Keyring {
@@ -233,6 +241,33 @@ impl Keyring {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             _ => Key::read(&path).map(Some),
         }
+    }
+
+    /// The user's keys (current and retired) as readers of wrapped keys, read
+    /// once a process.
+    pub fn readers(&self) -> &crate::privacy::Readers {
+        self.readers
+            .get_or_init(|| crate::privacy::Readers::of(self))
+    }
+
+    /// Every key of this user's: the current one (if any) and each retired one
+    /// kept beside it, for unwrapping dispute keys wrapped before a rotation.
+    pub(crate) fn own_keys(&self) -> Vec<Key> {
+        let Ok(path) = self.key_path() else {
+            return Vec::new();
+        };
+        let mut keys: Vec<Key> = self.existing().ok().flatten().into_iter().collect();
+        let prefix = format!("{KEY_FILE}.retired-");
+        if let Some(dir) = path.parent().and_then(|d| std::fs::read_dir(d).ok()) {
+            keys.extend(dir.flatten().filter_map(|e| {
+                let name = e.file_name();
+                let name = name.to_str()?;
+                (name.starts_with(&prefix) && !name.ends_with(".pub"))
+                    .then(|| Key::read(&e.path()).ok())
+                    .flatten()
+            }));
+        }
+        keys
     }
 
     /// A key this user retired (`key new --replace`, `key rotate`), kept beside

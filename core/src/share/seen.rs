@@ -170,6 +170,7 @@ mod tests {
                 note: note.into(),
                 with: None,
             },
+            sealed: None,
             prev: String::new(),
             dispute: Some("ABCDEFGHJK".into()),
             nonce: None,

@@ -61,8 +61,9 @@ const MAX_TABLE: u64 = 4 << 20;
 /// to what the folded state holds needs no new number, the build stamp in the
 /// header sees to it; 8 added the snapshots; 9 the recorded time of each fact and
 /// the policy fields of each brief; 10 replaced each CRC-32 with an
-/// authentication tag and added the lines that do not count.)
-const FORMAT: u32 = 10;
+/// authentication tag and added the lines that do not count; 11 a sealed
+/// dispute's erasure.)
+const FORMAT: u32 = 11;
 /// Bytes of an HMAC-SHA256 tag kept (RFC 2104 allows half or more of the hash).
 const TAG: usize = 16;
 /// Bytes before an entry's payload: its length and its tag.

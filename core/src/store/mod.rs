@@ -258,6 +258,8 @@ pub mod layout {
 
     /// The agency names and aliases.
     pub(crate) const AGENCIES: &str = "agencies.toml";
+    /// The retention period (`privacy::retention`).
+    pub(crate) const RETENTION: &str = "retention.toml";
     /// The data directory's report settings.
     pub(crate) const REPORT_SETTINGS: &str = "report.toml";
     /// Marks a directory shared through git.
@@ -420,6 +422,21 @@ pub mod layout {
         cache(root).join(format!(".status-{}.spill", std::process::id()))
     }
 
+    /// The wrapped keys of sealed disputes (`privacy::KeyStore`): in a shared
+    /// directory inside the repository's own state, so that git never sees them
+    /// on `main` (they travel on their own ref, `share::keyref`); in an unshared
+    /// one, `keys/`.
+    pub fn key_store(root: &Path) -> PathBuf {
+        if git_dir(root).is_dir() {
+            sync_state(root).join("keys")
+        } else {
+            root.join(KEYS)
+        }
+    }
+
+    /// An unshared directory's key store (see `key_store`).
+    pub(crate) const KEYS: &str = "keys";
+
     pub(crate) fn signers(root: &Path) -> PathBuf {
         root.join(SIGNERS)
     }
@@ -489,6 +506,7 @@ pub mod layout {
             MEMBERS => return Some(Shared::Members),
             AGENCIES
             | REPORT_SETTINGS
+            | RETENTION
             | SIGNERS
             | "calendar/bank-holidays.json"
             | "calendar/partnership-closures.json" => return Some(Shared::Setting),

@@ -7,6 +7,7 @@ pub(super) mod amend;
 pub(super) mod calendar;
 pub(super) mod config;
 pub(super) mod discuss;
+pub(super) mod erase;
 pub(super) mod escalate;
 pub(super) mod export;
 pub(super) mod key;

@@ -207,6 +207,8 @@ pub(crate) fn run(mut args: OpenArgs, ctx: &Ctx) -> Result<Output> {
         due_reason: optional("--due-reason", args.due_reason.as_deref(), MAX_LONG)?,
         subject_kind: args.subject_kind.clone(),
         opened_as: optional("--as", args.role.as_deref(), MAX_SHORT)?,
+        // `Session::open` gives every new dispute its own key.
+        seal_to: None,
     };
     let loaded = s.open(OpenRequest {
         policy,

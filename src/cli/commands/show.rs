@@ -29,7 +29,7 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     // read again where it lies when the line it amends is printed.
     let mut amendments: Vec<(u64, usize)> = Vec::new();
     let mut ahead = crate::cli::commands::verify::Ahead::default();
-    let (loaded, journal) = s.load_streaming(&id, |r| {
+    let (loaded, journal, key) = s.load_streaming_readable(&id, |r| {
         if let Some(event) = crate::render::timeline::amends(r).filter(|_| !ctx.json) {
             amendments.push((event, r.seq as usize));
         }
@@ -47,6 +47,13 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let calendar = s.calendar_for(&loaded.policy);
     let summary = loaded.summary(&calendar, &s.now);
     let keys = KeyMarks::of(&loaded.dispute, s.store.root());
+    // Each line replayed is opened again with the one key unwrapped above.
+    let open = move |mut r: Record| {
+        if let Some(k) = &key {
+            let _ = escalate_core::privacy::open(&mut r, k);
+        }
+        r
+    };
     if ctx.json {
         let head = match serde_json::to_value(&summary) {
             Ok(serde_json::Value::Object(map)) => map,
@@ -57,6 +64,7 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
                 dispute: &loaded.dispute,
                 journal: &journal,
                 keys: &keys,
+                open: &open,
             };
             let mut visible = std::io::BufWriter::new(Visible::json(out));
             serde_json::to_writer_pretty(&mut visible, &WithEvents { head, lines })?;
@@ -76,6 +84,12 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
     let members = escalate_core::members::load(ctx.root.as_path())
         .ok()
         .flatten();
+    let sealed = summary.sealed.then(|| {
+        crate::render::timeline::sealed_words(
+            &summary,
+            &sharers(ctx, &loaded, members.as_ref(), &s.now),
+        )
+    });
     Ok(streamed(move |out| {
         let policy = &loaded.policy.policy;
         // Piped, each event is one line; on a terminal, text runs on under itself.
@@ -84,15 +98,22 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
             .flat(flat)
             .members(members.as_ref());
         let mut visible = Visible::text(out);
-        visible
-            .write_all(fit(crate::render::timeline::header(&summary, policy, flat)).as_bytes())?;
+        visible.write_all(
+            fit(crate::render::timeline::header(
+                &summary,
+                policy,
+                flat,
+                sealed.as_deref(),
+            ))
+            .as_bytes(),
+        )?;
         for r in journal.replay().map_err(std::io::Error::other)? {
-            let r = r.map_err(std::io::Error::other)?;
+            let r = open(r.map_err(std::io::Error::other)?);
             let first = amendments.partition_point(|&(event, _)| event < r.seq);
             let notes = amendments[first..]
                 .iter()
                 .take_while(|&&(event, _)| event == r.seq)
-                .map(|&(_, seq)| journal.line(seq))
+                .map(|&(_, seq)| journal.line(seq).map(&open))
                 .collect::<Result<Vec<Record>>>()
                 .map_err(std::io::Error::other)?;
             let notes: Vec<&Record> = notes.iter().collect();
@@ -103,6 +124,28 @@ pub(crate) fn run(args: ShowArgs, ctx: &Ctx) -> Result<Output> {
         }
         visible.write_all(fit(crate::render::timeline::footer(&summary)).as_bytes())
     }))
+}
+
+/// The agencies that may read a sealed dispute, by their canonical names, the
+/// partnership office last; none in an unshared directory.
+pub(crate) fn sharers(
+    ctx: &Ctx,
+    loaded: &escalate_core::ops::Loaded,
+    members: Option<&escalate_core::members::Members>,
+    now: &escalate_core::domain::clock::Instant,
+) -> Vec<String> {
+    let Some(members) = members else {
+        return Vec::new();
+    };
+    let agencies =
+        escalate_core::store::agencies::Agencies::read(ctx.root.as_path()).unwrap_or_default();
+    let o = &loaded.dispute.opened;
+    escalate_core::privacy::recipients::readers_agencies(
+        members,
+        &agencies,
+        (&o.from, &o.with),
+        now,
+    )
 }
 
 /// Whose key a line that does not count for its key was signed by, in words:
@@ -250,6 +293,8 @@ struct Lines<'a> {
     dispute: &'a Dispute,
     journal: &'a Stream,
     keys: &'a KeyMarks,
+    /// Opens a sealed line with the dispute's key, when the user holds it.
+    open: &'a dyn Fn(Record) -> Record,
 }
 
 impl serde::Serialize for Lines<'_> {
@@ -258,7 +303,7 @@ impl serde::Serialize for Lines<'_> {
         let times = crate::render::timeline::CorrectedTimes::of(self.dispute);
         let mut seq = s.serialize_seq(Some(self.journal.lines()))?;
         for r in self.journal.replay().map_err(S::Error::custom)? {
-            let r = r.map_err(S::Error::custom)?;
+            let r = (self.open)(r.map_err(S::Error::custom)?);
             let corrected = times.when_of(&r);
             let uncounted = self
                 .dispute

@@ -14,8 +14,9 @@ use crate::policy::hex;
 const HASH_KEY: &str = ",\"hash\":\"";
 const SIG_KEY: &str = ",\"sig\":\"";
 
-/// The newest line format this version reads and writes (see `Record::v`).
-pub(crate) const FORMAT: u32 = 3;
+/// The newest line format this version reads and writes (see `Record::v`):
+/// 4 is format 3 that may hold sealed text (`Record::sealed`, `Opened::seal_to`).
+pub(crate) const FORMAT: u32 = 4;
 /// The first format whose signature covers only the line's content: `seq` and
 /// `prev` come after `sig`, so a line can be re-chained without being re-signed.
 pub(crate) const CONTENT_SIGNED: u32 = 3;
@@ -182,6 +183,19 @@ fn content_body(record: &Record) -> Result<String> {
     // `shift_remove` keeps the others in the order the types declare them.
     for key in ["seq", "prev", "sig", "hash"] {
         map.shift_remove(key);
+    }
+    // A sealed line read back and opened holds its plain text in memory only:
+    // it must never be written again with it.
+    if map.contains_key("sealed") {
+        let kind = map.get("kind").and_then(|k| k.as_str()).unwrap_or_default();
+        if crate::privacy::text_fields(kind)
+            .iter()
+            .any(|f| map.contains_key(*f))
+        {
+            return Err(unserialisable(
+                "a sealed line would be written with its text in clear",
+            ));
+        }
     }
     if map.get("kind").and_then(|k| k.as_str()) == Some("amended") && map.contains_key("target") {
         map.shift_remove("event");
@@ -372,7 +386,7 @@ mod tests {
     fn a_format_3_signature_covers_the_content_and_not_the_place() {
         let (record, line) = signed(4, &"a".repeat(64));
         assert!(
-            line.starts_with(r#"{"v":3,"dispute":"AAAAAAAAAA","nonce":""#),
+            line.starts_with(r#"{"v":4,"dispute":"AAAAAAAAAA","nonce":""#),
             "{line}"
         );
         let (msg, sig) = signed_part(line.as_bytes()).unwrap();

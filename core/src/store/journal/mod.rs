@@ -1196,6 +1196,9 @@ pub(crate) fn next_line(
                 .and_then(|r| r.nonce.clone());
         }
     }
+    if let Some(seal_to) = crate::privacy::seal_to(&contents.records) {
+        crate::privacy::seal(&mut record, seal_to)?;
+    }
     let line = encode_as(&mut record, author.key)?;
     let mut bytes = line.into_bytes();
     let head = line::sha256_hex(&bytes);
@@ -1264,6 +1267,10 @@ pub(crate) fn first_line(
         nonce: Some(line::fresh_nonce()?),
         ..Record::new(1, (at, happened), author.by, Event::Opened(opened))
     };
+    if let Some(seal_to) = crate::privacy::seal_to(std::slice::from_ref(&record)) {
+        let seal_to = seal_to.to_owned();
+        crate::privacy::seal(&mut record, &seal_to)?;
+    }
     let mut bytes = encode_as(&mut record, author.key)?.into_bytes();
     bytes.push(b'\n');
     Ok(bytes)
