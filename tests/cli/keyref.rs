@@ -1,41 +1,41 @@
 //! The sealed disputes' wrapped keys on their own ref (`refs/escalate/keys`, issue
-//! #28 item 3), with real git: entries travel between clones through `sync`, a
-//! dropped entry's bytes are gone from every clone's object store and the
-//! partnership's after its host's `git gc`, no reflog keeps a keys commit, a
-//! hostile keys ref is refused with nothing of it used, and a push that lost its
-//! lease to another clone is merged and tried again.
-//!
-//! The erasure itself (`Event::Erased`) is the sealing work's: until it is on
-//! main, the erased set is handed to `keyref::exchange` directly, which is the
-//! step `sync` runs.
+//! #28 item 3), with real git and real sealed disputes: entries travel between
+//! clones through `sync`, an erased dispute's entry is gone from every clone's
+//! object store and the partnership's after its host's `git gc`, no reflog keeps
+//! a keys commit, a hostile keys ref is refused with nothing of it used, and a
+//! push that lost its lease to another clone is merged and tried again.
 
 use crate::support::sharing::{git, git_output, partnership, school_case, share};
 use crate::support::Env;
+use escalate_core::privacy::KeyStore;
 use escalate_core::share::keyref::{self, Published, PurgeBy};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const WHEN: i64 = 1_795_000_000;
 
 fn store(env: &Env) -> PathBuf {
-    keyref::store_dir(&env.data())
+    escalate_core::store::layout::key_store(&env.data())
 }
 
-/// An entry as the sealing work writes one, carrying `marker` where the age
-/// file would be, so its bytes can be searched for.
+/// An entry's shape with `marker` where the age file would be (for hostile
+/// trees and the measurement, where what is wrapped does not matter).
 fn entry(id: &str, marker: &str) -> Vec<u8> {
     format!("{{\"v\":1,\"dispute\":\"{id}\",\"to\":[\"SHA256:abc\"],\"key\":\"{marker}\"}}\n")
         .into_bytes()
 }
 
-fn put(env: &Env, id: &str, bytes: &[u8]) {
-    let dir = store(env);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{id}.json")), bytes).unwrap();
+fn files(env: &Env) -> BTreeMap<String, Vec<u8>> {
+    KeyStore::of(&env.data()).list().unwrap()
 }
 
-fn files(env: &Env) -> BTreeMap<String, Vec<u8>> {
-    keyref::read_store(&store(env)).unwrap()
+/// A piece of dispute `id`'s wrapped key as `env` stores it: found in an object
+/// store, that entry's bytes are there.
+fn marker(env: &Env, id: &str) -> String {
+    let bytes = files(env).remove(id).expect("the dispute's key is kept");
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let key = v["key"].as_str().unwrap();
+    key[key.len() / 2..key.len() / 2 + 48].to_owned()
 }
 
 /// Whether any object in the repository at `dir` (a clone or a bare
@@ -67,31 +67,31 @@ fn escalate_reflogs(git_dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// A partnership of a school and social care, sharing, each with a dispute.
+/// A partnership of a school (its DSL the first admin) and social care, each
+/// clone synced after the school opened two sealed disputes with social care.
 fn two_clones() -> (tempfile::TempDir, PathBuf, Env, Env, String, String) {
     let (tmp, remote, school, csc) = partnership();
+    share(&school, &csc, remote.to_str().unwrap());
     let a = school_case(&school, "LCS-1");
     let b = school_case(&school, "LCS-2");
-    share(&school, &csc, remote.to_str().unwrap());
+    school.ok(&["sync"]);
     csc.ok(&["sync"]);
     (tmp, remote, school, csc, a, b)
 }
 
 #[test]
-fn an_entry_put_in_one_clone_reaches_the_other_after_both_sync() {
-    let (_tmp, remote, school, csc, a, _) = two_clones();
-    // A partnership that never sealed has no keys ref: nothing, not an error.
-    assert_eq!(keyref::fetched(&csc.data()).unwrap(), None);
-    let bytes = entry(&a, "MARKER-REACHES");
-    put(&school, &a, &bytes);
-    school.ok(&["sync"]);
-    csc.ok(&["sync"]);
-    assert_eq!(files(&csc), BTreeMap::from([(a.clone(), bytes.clone())]));
+fn a_sealed_disputes_key_reaches_the_other_clone_through_sync() {
+    let (tmp, remote, school, csc, a, b) = two_clones();
+    assert_eq!(files(&csc), files(&school));
+    assert_eq!(files(&csc).keys().collect::<Vec<_>>(), {
+        let mut both = vec![&a, &b];
+        both.sort();
+        both
+    });
     // Only inside .git: never in the work tree, never on `main`.
     assert!(store(&csc).starts_with(csc.data().join(".git")));
-    assert!(
-        !git(&remote, &["ls-tree", "-r", "--name-only", "main"]).contains(&format!("{a}.json\n"))
-    );
+    let on_main = git(&remote, &["ls-tree", "-r", "--name-only", "main"]);
+    assert!(!on_main.contains(&format!("{a}.json\n")), "{on_main}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -103,60 +103,56 @@ fn an_entry_put_in_one_clone_reaches_the_other_after_both_sync() {
     let head = git(&remote, &["cat-file", "-p", "refs/escalate/keys"]);
     assert!(!head.contains("\nparent "), "{head}");
     let tree = git(&remote, &["ls-tree", "refs/escalate/keys"]);
-    assert_eq!(tree.lines().count(), 1, "{tree}");
-    assert!(tree.starts_with("100644 blob ") && tree.trim_end().ends_with(&format!("\t{a}.json")));
-    // A second sync with nothing new pushes nothing.
+    assert_eq!(tree.lines().count(), 2, "{tree}");
+    assert!(
+        tree.lines().all(|l| l.starts_with("100644 blob ")),
+        "{tree}"
+    );
+    // A sync with nothing new pushes nothing.
     let before = git(&remote, &["rev-parse", "refs/escalate/keys"]);
     school.ok(&["sync"]);
     assert_eq!(git(&remote, &["rev-parse", "refs/escalate/keys"]), before);
     // Once the key store has been still for a while, a sync with nothing new
-    // reads none of it; an entry added after that is still seen and sent.
+    // reads none of it; a dispute opened after that is still seen and sent.
     std::thread::sleep(std::time::Duration::from_millis(2100));
     school.ok(&["sync"]);
     assert!(school.data().join(".git/escalate/keys-state").exists());
     school.ok(&["sync"]);
     let later = school_case(&school, "LCS-3");
-    put(&school, &later, &entry(&later, "MARKER-LATER"));
     school.ok(&["sync"]);
     csc.ok(&["sync"]);
-    assert_eq!(files(&csc).len(), 2);
+    assert!(files(&csc).contains_key(&later));
+    // Social care reads it: its key was wrapped for social care's member.
+    let shown = csc.ok(&["show", &later]);
+    assert!(shown.contains("LCS-3"), "{shown}");
+    drop(tmp);
 }
 
 #[test]
-fn a_dropped_entry_is_gone_from_both_clones_and_the_partnership_after_gc() {
-    let (_tmp, remote, school, csc, a, b) = two_clones();
-    put(&school, &a, &entry(&a, "MARKER-ERASED-ONE"));
-    put(&csc, &b, &entry(&b, "MARKER-KEPT-TWO"));
-    school.ok(&["sync"]);
-    csc.ok(&["sync"]);
-    school.ok(&["sync"]);
+fn an_erased_disputes_key_is_gone_from_both_clones_and_the_partnership_after_gc() {
+    let (_tmp, remote, mut school, mut csc, a, b) = two_clones();
+    let (gone, kept) = (marker(&school, &a), marker(&school, &b));
     for env in [&school, &csc] {
-        assert_eq!(files(env).len(), 2);
         // The search finds what is there (so its "not found" below means something).
-        assert!(objects_hold(&env.data(), "MARKER-ERASED-ONE"));
+        assert!(objects_hold(&env.data(), &gone));
     }
-
-    // Both clones' key stores settled: the erased set alone must start the step.
+    // Both clones' key stores settled: the erasure alone must start the step.
     std::thread::sleep(std::time::Duration::from_millis(2100));
     school.ok(&["sync"]);
     csc.ok(&["sync"]);
     assert!(csc.data().join(".git/escalate/keys-state").exists());
-    // The school's clone learns of the erasure first, then social care's.
-    let erased = BTreeSet::from([a.clone()]);
-    let done = keyref::exchange(&school.data(), &erased, WHEN).unwrap();
-    assert_eq!(done.dropped, vec![a.clone()]);
-    assert!(done.pushed.is_some());
-    let done = keyref::exchange(&csc.data(), &erased, WHEN).unwrap();
-    assert_eq!(done.dropped, vec![a.clone()]);
-    // Later syncs do not bring it back.
+    for env in [&mut school, &mut csc] {
+        env.now("2026-11-24T09:00:00Z");
+    }
+    school.ok(&["erase", &a, "--reason", "The family asked"]);
     school.ok(&["sync"]);
     csc.ok(&["sync"]);
-
+    school.ok(&["sync"]);
     git(&remote, &["gc", "--prune=now", "--quiet"]);
     for env in [&school, &csc] {
         assert_eq!(files(env).keys().collect::<Vec<_>>(), [&b]);
-        assert!(!objects_hold(&env.data(), "MARKER-ERASED-ONE"));
-        assert!(objects_hold(&env.data(), "MARKER-KEPT-TWO"));
+        assert!(!objects_hold(&env.data(), &gone));
+        assert!(objects_hold(&env.data(), &kept));
         assert_eq!(
             escalate_reflogs(&env.data().join(".git")),
             Vec::<PathBuf>::new()
@@ -164,8 +160,8 @@ fn a_dropped_entry_is_gone_from_both_clones_and_the_partnership_after_gc() {
         // The journals' history is all still there.
         assert!(git(&env.data(), &["rev-list", "main"]).lines().count() > 1);
     }
-    assert!(!objects_hold(&remote, "MARKER-ERASED-ONE"));
-    assert!(objects_hold(&remote, "MARKER-KEPT-TWO"));
+    assert!(!objects_hold(&remote, &gone));
+    assert!(objects_hold(&remote, &kept));
     csc.ok(&["verify"]);
 }
 
@@ -173,22 +169,23 @@ fn a_dropped_entry_is_gone_from_both_clones_and_the_partnership_after_gc() {
 fn both_ways_of_purging_remove_the_old_bytes() {
     for by in [PurgeBy::Gc, PurgeBy::RepackPrune] {
         let (_tmp, _remote, school, _csc, a, b) = two_clones();
-        put(&school, &a, &entry(&a, "MARKER-PURGED"));
-        school.ok(&["sync"]);
-        let keep = BTreeMap::from([(b.clone(), entry(&b, "MARKER-STAYS"))]);
+        let (gone, kept) = (marker(&school, &a), marker(&school, &b));
+        let mut fewer = files(&school);
+        fewer.remove(&a);
         let lease = keyref::fetched(&school.data()).unwrap();
-        let pushed = keyref::publish(&school.data(), &keep, lease.as_ref(), WHEN).unwrap();
+        let pushed = keyref::publish(&school.data(), &fewer, lease.as_ref(), WHEN).unwrap();
         assert!(matches!(pushed, Published::Pushed(_)), "{pushed:?}");
-        assert!(objects_hold(&school.data(), "MARKER-PURGED"));
+        assert!(objects_hold(&school.data(), &gone));
         keyref::purge_by(&school.data(), by).unwrap();
-        assert!(!objects_hold(&school.data(), "MARKER-PURGED"), "{by:?}");
-        assert!(objects_hold(&school.data(), "MARKER-STAYS"), "{by:?}");
+        assert!(!objects_hold(&school.data(), &gone), "{by:?}");
+        assert!(objects_hold(&school.data(), &kept), "{by:?}");
     }
 }
 
 #[test]
 fn no_reflog_is_kept_for_the_keys_refs_even_when_git_is_told_to_log_every_ref() {
-    let (_tmp, _remote, school, csc, a, b) = two_clones();
+    let (tmp, remote, school, csc) = partnership();
+    share(&school, &csc, remote.to_str().unwrap());
     for env in [&school, &csc] {
         git(&env.data(), &["config", "core.logAllRefUpdates", "always"]);
     }
@@ -196,9 +193,14 @@ fn no_reflog_is_kept_for_the_keys_refs_even_when_git_is_told_to_log_every_ref() 
     git(&csc.data(), &["update-ref", "refs/escalate/probe", "main"]);
     assert!(csc.data().join(".git/logs/refs/escalate/probe").exists());
     git(&csc.data(), &["update-ref", "-d", "refs/escalate/probe"]);
-    put(&school, &a, &entry(&a, "MARKER-A"));
+    school_case(&school, "LCS-1");
     school.ok(&["sync"]);
-    put(&csc, &b, &entry(&b, "MARKER-B"));
+    crate::support::sharing::open(
+        &csc,
+        "Children's Social Care",
+        "Hollyfield Primary",
+        "LCS-2",
+    );
     csc.ok(&["sync"]);
     school.ok(&["sync"]);
     for env in [&school, &csc] {
@@ -208,37 +210,76 @@ fn no_reflog_is_kept_for_the_keys_refs_even_when_git_is_told_to_log_every_ref() 
             assert!(!logs.join(r).exists(), "a reflog of {r}");
         }
     }
+    drop(tmp);
 }
 
 #[test]
 fn a_lease_lost_to_another_clone_is_merged_and_both_entries_survive() {
-    let (_tmp, _remote, school, csc, a, b) = two_clones();
-    put(&school, &a, &entry(&a, "MARKER-SCHOOL"));
+    let (tmp, remote, school, csc, _, _) = two_clones();
+    let before = git(&remote, &["rev-parse", "refs/escalate/keys"])
+        .trim()
+        .to_owned();
+    // The school's next keys commit, set aside, then the ref put back: social
+    // care's sync fetches the old one, and the school's lands just before its push.
+    let c = school_case(&school, "LCS-3");
     school.ok(&["sync"]);
-    // Social care has not fetched since: its push is on a stale lease.
-    put(&csc, &b, &entry(&b, "MARKER-CSC"));
-    let only_b = BTreeMap::from([(b.clone(), entry(&b, "MARKER-CSC"))]);
-    assert_eq!(
-        keyref::publish(&csc.data(), &only_b, None, WHEN).unwrap(),
-        Published::LeaseLost
+    git(
+        &remote,
+        &["update-ref", "refs/test/next", "refs/escalate/keys"],
     );
-    let done = keyref::exchange(&csc.data(), &BTreeSet::new(), WHEN).unwrap();
-    assert!(done.pushed.is_some());
+    git(&remote, &["update-ref", "refs/escalate/keys", &before]);
+    let d = crate::support::sharing::open(
+        &csc,
+        "Children's Social Care",
+        "Hollyfield Primary",
+        "LCS-4",
+    );
+    let fake = tmp.path().join("fakebin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let real = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let flag = tmp.path().join("raced");
+    crate::support::sharing::install_hook(
+        &fake.join("git"),
+        &format!(
+            "for a in \"$@\"; do case \"$a\" in --force-with-lease=refs/escalate/keys*) \
+             if [ ! -e '{flag}' ]; then touch '{flag}'; '{real}' -C '{remote}' update-ref refs/escalate/keys refs/test/next; fi;; esac; done\n\
+             exec '{real}' \"$@\"",
+            flag = flag.display(),
+            real = real.trim(),
+            remote = remote.display()
+        ),
+    );
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+    let out = csc.cmd(&["sync"]).env("PATH", path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(flag.exists(), "the race was run");
     school.ok(&["sync"]);
     for env in [&school, &csc] {
-        assert_eq!(files(env).keys().collect::<Vec<_>>(), {
-            let mut both = vec![&a, &b];
-            both.sort();
-            both
-        });
+        let held = files(env);
+        assert!(
+            held.contains_key(&c) && held.contains_key(&d),
+            "{:?}",
+            held.keys()
+        );
     }
+    assert_eq!(files(&school), files(&csc));
 }
 
 /// Raw tree entries: mode, name, object ID.
 type Tree<'a> = Vec<(&'a str, &'a str, String)>;
 
-/// Set the partnership's keys ref to a commit of `tree` (raw tree entries:
-/// mode, name, object), with `parent` if given.
+/// Set the partnership's keys ref to a commit of `tree`, with `parent` if given.
 fn plant(remote: &Path, tree: &[(&str, &str, String)], parent: Option<&str>) {
     let mut raw = Vec::new();
     for (mode, name, object) in tree {
@@ -280,6 +321,10 @@ fn blob(remote: &Path, bytes: &[u8]) -> String {
 #[test]
 fn hostile_keys_refs_are_refused_with_nothing_used() {
     let (_tmp, remote, school, csc, a, b) = two_clones();
+    let good_commit = git(&remote, &["rev-parse", "refs/escalate/keys"])
+        .trim()
+        .to_owned();
+    let held = files(&csc);
     let good = blob(&remote, &entry(&a, "MARKER-HOSTILE"));
     let big = blob(&remote, &vec![b'x'; 70 * 1024]);
     let other = blob(&remote, &entry(&b, "MARKER-OTHER"));
@@ -337,7 +382,7 @@ fn hostile_keys_refs_are_refused_with_nothing_used() {
             "not a key entry for the dispute",
         ),
         (
-            vec![("100644", named.as_str(), good.clone())],
+            vec![("100644", named.as_str(), good)],
             Some(main.as_str()),
             "1 parent(s)",
         ),
@@ -353,24 +398,32 @@ fn hostile_keys_refs_are_refused_with_nothing_used() {
         );
         assert!(err.contains("none of it was used"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
-        assert_eq!(files(&csc), BTreeMap::new(), "{says}");
+        assert_eq!(files(&csc), held, "{says}");
     }
-    // Once the partnership puts a good one back, it is taken.
-    plant(&remote, &[("100644", named.as_str(), good)], None);
+    // Once the partnership puts the good one back, syncs go on as before.
+    git(&remote, &["update-ref", "refs/escalate/keys", &good_commit]);
     csc.ok(&["sync"]);
-    assert_eq!(files(&csc).keys().collect::<Vec<_>>(), [&a]);
-    let _ = school;
+    school.ok(&["sync"]);
+    assert_eq!(files(&csc), held);
 }
 
 #[test]
 fn share_join_takes_the_partnership_keys() {
-    let (_tmp, remote, school, csc, a, _) = two_clones();
-    put(&school, &a, &entry(&a, "MARKER-JOIN"));
-    school.ok(&["sync"]);
+    let (_tmp, remote, school, _csc, _, _) = two_clones();
     let health = crate::support::sharing::agency("Alex (named nurse)", "Health");
     health.ok(&["share", "join", remote.to_str().unwrap()]);
-    assert_eq!(files(&health).keys().collect::<Vec<_>>(), [&a]);
-    let _ = csc;
+    assert_eq!(files(&health), files(&school));
+}
+
+#[test]
+fn a_host_that_refuses_to_rewrite_branches_still_lets_the_keys_ref_be_replaced() {
+    // `git init --shared` sets this; it guards `refs/heads/*` only.
+    let (_tmp, remote, school, csc, _, _) = two_clones();
+    git(&remote, &["config", "receive.denyNonFastForwards", "true"]);
+    let c = school_case(&school, "LCS-3");
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+    assert!(files(&csc).contains_key(&c));
 }
 
 /// Times the keys step at scale (`cargo test --release --test cli
@@ -422,7 +475,7 @@ fn measure_keys_at_scale() {
     drop(child.stdin.take());
     assert!(child.wait().unwrap().success());
     git(&clone, &["push", "--quiet", "origin", "main"]);
-    let dir = keyref::store_dir(&clone);
+    let dir = escalate_core::store::layout::key_store(&clone);
     std::fs::create_dir_all(&dir).unwrap();
     let alphabet = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let id = |i: usize| -> String {
@@ -440,30 +493,16 @@ fn measure_keys_at_scale() {
         f();
         eprintln!("{what}: {:.2?}", t.elapsed());
     };
-    let none = BTreeSet::new();
-    time(
-        &format!("first exchange, publishing {n} entries"),
-        &mut || {
-            keyref::exchange(&clone, &none, WHEN).unwrap();
-        },
-    );
-    std::thread::sleep(std::time::Duration::from_millis(2100));
-    let _ = std::fs::remove_file(clone.join(".git/escalate/keys-state"));
-    time("exchange with nothing new (reads everything)", &mut || {
-        assert_eq!(keyref::exchange(&clone, &none, WHEN).unwrap().pushed, None);
+    let all = KeyStore::at(dir.clone()).list().unwrap();
+    time(&format!("publish {n} entries"), &mut || {
+        keyref::publish(&clone, &all, None, WHEN).unwrap();
     });
-    time(
-        "exchange with nothing new (store settled: reads nothing)",
-        &mut || {
-            assert_eq!(keyref::exchange(&clone, &none, WHEN).unwrap().pushed, None);
-        },
-    );
-    time("fetch and check", &mut || {
+    time("fetch and check them", &mut || {
         keyref::fetch(&clone).unwrap().unwrap();
     });
     // One entry dropped and published; then each way of purging on its own
     // copy of the same clone.
-    let mut fewer = keyref::read_store(&dir).unwrap();
+    let mut fewer = all.clone();
     fewer.remove(&id(7));
     let lease = keyref::fetched(&clone).unwrap();
     time("publish with one entry dropped", &mut || {
@@ -508,17 +547,4 @@ fn noise(seed: u64, len: usize) -> String {
             char::from(b"0123456789abcdef"[(x >> 60) as usize])
         })
         .collect()
-}
-
-#[test]
-fn a_host_that_refuses_to_rewrite_branches_still_lets_the_keys_ref_be_replaced() {
-    // `git init --shared` sets this; it guards `refs/heads/*` only.
-    let (_tmp, remote, school, csc, a, b) = two_clones();
-    git(&remote, &["config", "receive.denyNonFastForwards", "true"]);
-    put(&school, &a, &entry(&a, "MARKER-FIRST"));
-    school.ok(&["sync"]);
-    put(&school, &b, &entry(&b, "MARKER-SECOND"));
-    school.ok(&["sync"]);
-    csc.ok(&["sync"]);
-    assert_eq!(files(&csc).len(), 2);
 }

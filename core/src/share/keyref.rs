@@ -12,12 +12,13 @@
 //! escalate makes), no reflog. `purge` then removes its objects from the clone.
 //!
 //! This module owns that ref: fetching and checking it (the remote is a stranger's,
-//! as in `inbound`), publishing a new one, purging dropped entries, the local key
-//! store folder's files, and the step of `sync` that ties them together.
+//! as in `inbound`), publishing a new one, purging dropped entries, and the step
+//! of `sync` that ties them together. What an entry holds, the local key store
+//! and how it merges with the partnership's are `privacy`'s.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::git::{self, Git};
 use super::REMOTE;
@@ -161,18 +162,6 @@ fn refusal(oid: &str, why: &Refused) -> Error {
         "the partnership's copy of the sealed disputes' keys ({KEYS_REF}, commit {short}) was not taken: {why}; none of it was used"
     ))
     .with_hint(Hint::TellKeeperNotOurs)
-}
-
-/// The local key store folder: one `<dispute-id>.json` file per entry. In a
-/// shared data directory it is inside `.git` (never in the work tree, never on
-/// `main`); in an unshared one, `keys/` at the top.
-// Provisional: `store::layout` gets names for both from the #28 sealing work.
-pub fn store_dir(root: &Path) -> PathBuf {
-    if super::is_shared(root) {
-        crate::store::layout::sync_state(root).join("keys")
-    } else {
-        root.join("keys")
-    }
 }
 
 /// The dispute an entry's file name is for: exactly `<valid dispute ID>.json`.
@@ -562,97 +551,15 @@ pub(crate) fn purge_with(g: &Git, by: PurgeBy) -> Result<()> {
     Ok(())
 }
 
-/// The entries in the local key store folder, by dispute ID. Files that are not
-/// `<dispute ID>.json` (a temporary file a crash left) are passed over; a link
-/// or an oversized file is refused.
-pub fn read_store(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut out = BTreeMap::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => {
-            return Err(Error::io(
-                format!("could not read the key store {}", dir.display()),
-                e,
-            ))
-        }
-    };
-    for entry in entries {
-        let entry = entry
-            .map_err(|e| Error::io(format!("could not read the key store {}", dir.display()), e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(id) = entry_id(&name) else {
-            continue;
-        };
-        let path = entry.path();
-        let bytes = fsutil::read_limited(&path, MAX_ENTRY_BYTES, fsutil::Links::Refuse)
-            .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
-        out.insert(id.to_owned(), bytes);
-    }
-    Ok(out)
-}
-
-/// Make the key store folder hold exactly `entries`: changed ones replaced
-/// whole (private files in a private folder), others removed. Returns how many
-/// files were written.
-fn write_store(
-    dir: &Path,
-    had: &BTreeMap<String, Vec<u8>>,
-    entries: &BTreeMap<String, Vec<u8>>,
-) -> Result<usize> {
-    if entries.is_empty() && had.is_empty() {
-        // A partnership that never sealed gets no key store folder.
-        return Ok(0);
-    }
-    fsutil::private_dir(dir)?;
-    fsutil::tighten(dir, true);
-    let mut written = 0;
-    for (id, bytes) in entries {
-        if had.get(id) != Some(bytes) {
-            fsutil::replace_file(&dir.join(format!("{id}.json")), bytes)?;
-            written += 1;
-        }
-    }
-    for id in had.keys().filter(|id| !entries.contains_key(*id)) {
-        let path = dir.join(format!("{id}.json"));
-        std::fs::remove_file(&path)
-            .map_err(|e| Error::io(format!("could not remove {}", path.display()), e))?;
-    }
-    Ok(written)
-}
-
-/// The key store of a clone `share join` just made: the partnership's entries.
+/// The key store of a clone `share join` just made: the partnership's entries,
+/// as they are (who may open which is the privacy module's to judge when they
+/// are used, and the next sync's merge).
 pub(crate) fn write_joined(root: &Path, entries: &BTreeMap<String, Vec<u8>>) -> Result<()> {
-    let dir = store_dir(root);
-    write_store(&dir, &read_store(&dir)?, entries).map(|_| ())
-}
-
-/// The partnership's entries and this clone's, less every erased dispute's.
-/// PROVISIONAL, until `crate::privacy::merge_keys` (the #28 sealing work) is on
-/// main: where both hold a dispute's entry and they differ, the one wrapped for
-/// more members wins, the partnership's on a tie.
-fn provisional_merge(
-    local: &BTreeMap<String, Vec<u8>>,
-    fetched: &BTreeMap<String, Vec<u8>>,
-    erased: &BTreeSet<String>,
-) -> BTreeMap<String, Vec<u8>> {
-    fn recipients(bytes: &[u8]) -> usize {
-        serde_json::from_slice::<serde_json::Value>(bytes)
-            .ok()
-            .and_then(|v| v.get("to").and_then(|t| t.as_array()).map(Vec::len))
-            .unwrap_or(0)
+    let store = crate::privacy::KeyStore::of(root);
+    for (id, bytes) in entries {
+        store.put(id, bytes)?;
     }
-    let mut merged = fetched.clone();
-    for (id, bytes) in local {
-        match merged.get(id) {
-            Some(theirs) if recipients(theirs) >= recipients(bytes) => {}
-            _ => {
-                merged.insert(id.clone(), bytes.clone());
-            }
-        }
-    }
-    merged.retain(|id, _| !erased.contains(id));
-    merged
+    Ok(())
 }
 
 /// What the keys step of a sync did.
@@ -660,30 +567,38 @@ fn provisional_merge(
 pub struct Exchanged {
     /// The commit pushed, when this clone changed the partnership's keys.
     pub pushed: Option<String>,
-    /// Entries written into the local key store.
+    /// Entries the key store and the partnership's ref now hold.
     pub written: usize,
     /// Disputes whose entries were dropped (erased) here, and purged.
     pub dropped: Vec<String>,
+    /// The partnership's entries the merge did not take, and why.
+    pub refused: Vec<(String, String)>,
 }
+
+/// The merge the keys step runs on what was fetched (`Session::merge_keys`).
+pub(crate) type Merge<'a> =
+    dyn FnMut(&BTreeMap<String, Vec<u8>>) -> Result<crate::privacy::merge::Merged> + 'a;
 
 /// The keys step of a sync, after the journals are integrated and `main` is
-/// pushed: take the fetched keys, merge in this clone's, drop `erased`
-/// disputes', publish if that changed anything (fetching and merging again
-/// when another clone won the race), write the store folder, and purge if
-/// anything was dropped.
-pub fn exchange(root: &Path, erased: &BTreeSet<String>, when: i64) -> Result<Exchanged> {
-    exchange_with(&Git::new(root), erased, when)
-}
-
-pub(crate) fn exchange_with(g: &Git, erased: &BTreeSet<String>, when: i64) -> Result<Exchanged> {
-    let dir = store_dir(&g.root);
+/// pushed: take the fetched keys, `merge` them with this clone's (the merge
+/// writes the key store: `Session::merge_keys`, which drops erased disputes'),
+/// publish if that changed anything (fetching and merging again when another
+/// clone won the race), and purge if anything was dropped. `token` names the
+/// merge's other inputs (the synced commit, the day): while it, the fetched
+/// keys commit and the key store folder are as the last time they all matched,
+/// nothing is read.
+pub(crate) fn exchange_with(
+    g: &Git,
+    token: &str,
+    when: i64,
+    merge: &mut Merge<'_>,
+) -> Result<Exchanged> {
+    let dir = crate::store::layout::key_store(&g.root);
     let state_file = crate::store::layout::sync_state(&g.root).join("keys-state");
     let fetched_oid = g
         .run(&["rev-parse", "--verify", "--quiet", KEYS_FETCHED_REF])?
         .text();
-    let state = State::now(&fetched_oid, &dir, erased);
-    // Nothing fetched, nothing stored and nothing erased since the last time
-    // this clone's keys matched the partnership's: nothing to read.
+    let state = State::now(&fetched_oid, &dir, token);
     if state.is_some()
         && std::fs::read_to_string(&state_file).ok().as_deref()
             == state.as_ref().map(State::line).as_deref()
@@ -691,12 +606,10 @@ pub(crate) fn exchange_with(g: &Git, erased: &BTreeSet<String>, when: i64) -> Re
         return Ok(Exchanged::default());
     }
     let _ = std::fs::remove_file(&state_file);
-    let local = read_store(&dir)?;
     let mut fetched = fetched_with(g)?;
     let mut out = Exchanged::default();
-    let mut merged = None;
-    // Every entry any fetched commit held: its blob is in this clone's objects.
-    let mut seen: BTreeSet<String> = local.keys().cloned().collect();
+    let mut dropped = BTreeSet::new();
+    let mut done = false;
     for attempt in 0..LEASE_ATTEMPTS {
         if attempt > 0 {
             fetched = fetch_with(g)?;
@@ -705,34 +618,32 @@ pub(crate) fn exchange_with(g: &Git, erased: &BTreeSet<String>, when: i64) -> Re
             .as_ref()
             .map(|f| f.entries.clone())
             .unwrap_or_default();
-        seen.extend(theirs.keys().cloned());
-        let m = provisional_merge(&local, &theirs, erased);
-        match publish_with(g, &m, fetched.as_ref(), when)? {
+        let merged = merge(&theirs)?;
+        dropped.extend(merged.dropped.iter().cloned());
+        match publish_with(g, &merged.entries, fetched.as_ref(), when)? {
             Published::Pushed(c) => out.pushed = Some(c),
             Published::Unchanged => {}
             Published::LeaseLost => continue,
         }
-        merged = Some(m);
+        out.written = merged.entries.len();
+        out.refused = merged.refused;
+        done = true;
         break;
     }
-    let Some(merged) = merged else {
+    if !done {
         return Err(Error::refused(format!(
             "other agencies kept changing the sealed disputes' keys while this sync ran ({LEASE_ATTEMPTS} attempts); the journals are synced, the keys were not"
         ))
         .with_hint(Hint::SyncAgainInAMinute));
-    };
-    out.written = write_store(&dir, &local, &merged)?;
-    out.dropped = seen
-        .into_iter()
-        .filter(|id| !merged.contains_key(id))
-        .collect();
+    }
+    out.dropped = dropped.into_iter().collect();
     if !out.dropped.is_empty() {
         purge_with(g, PurgeBy::RepackPrune)?;
     }
     let fetched_oid = g
         .run(&["rev-parse", "--verify", "--quiet", KEYS_FETCHED_REF])?
         .text();
-    if let Some(state) = State::now(&fetched_oid, &dir, erased).filter(State::settled) {
+    if let Some(state) = State::now(&fetched_oid, &dir, token).filter(State::settled) {
         if fsutil::private_dir(&crate::store::layout::sync_state(&g.root)).is_ok() {
             let _ = fsutil::replace_file(&state_file, state.line().as_bytes());
         }
@@ -743,16 +654,16 @@ pub(crate) fn exchange_with(g: &Git, erased: &BTreeSet<String>, when: i64) -> Re
 /// What the keys step last saw when this clone's keys matched the
 /// partnership's: the fetched keys commit, the key store folder's modification
 /// time (every entry is written by renaming a file into it, which changes it)
-/// and the erased set. Kept in `.git/escalate/keys-state`; any difference, or
+/// and the merge's other inputs (`token`). Kept in `.git/escalate/keys-state`; any difference, or
 /// no file, means the full step.
 struct State {
     oid: String,
     modified: std::time::Duration,
-    erased: u64,
+    token: u64,
 }
 
 impl State {
-    fn now(oid: &str, dir: &Path, erased: &BTreeSet<String>) -> Option<State> {
+    fn now(oid: &str, dir: &Path, token: &str) -> Option<State> {
         use std::hash::{Hash, Hasher};
         let modified = std::fs::metadata(dir)
             .and_then(|m| m.modified())
@@ -760,11 +671,11 @@ impl State {
             .duration_since(std::time::UNIX_EPOCH)
             .ok()?;
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        erased.hash(&mut h);
+        token.hash(&mut h);
         Some(State {
             oid: oid.to_owned(),
             modified,
-            erased: h.finish(),
+            token: h.finish(),
         })
     }
 
@@ -783,7 +694,7 @@ impl State {
             if self.oid.is_empty() { "-" } else { &self.oid },
             self.modified.as_secs(),
             self.modified.subsec_nanos(),
-            self.erased
+            self.token
         )
     }
 }
@@ -853,16 +764,5 @@ mod tests {
             b"{\"dispute\":\"ABCDEFGHJK\"}\n{}"
         ));
         assert!(!is_entry_for("ABCDEFGHJK", b"not json"));
-    }
-
-    #[test]
-    fn the_provisional_merge_is_a_union_less_the_erased() {
-        let e = |to: usize| format!("{{\"to\":{:?}}}", vec!["k"; to]).into_bytes();
-        let local = BTreeMap::from([("A".to_owned(), e(2)), ("B".to_owned(), e(1))]);
-        let fetched = BTreeMap::from([("A".to_owned(), e(1)), ("C".to_owned(), e(1))]);
-        let erased = BTreeSet::from(["C".to_owned()]);
-        let m = provisional_merge(&local, &fetched, &erased);
-        assert_eq!(m.keys().collect::<Vec<_>>(), ["A", "B"]);
-        assert_eq!(m["A"], e(2), "wrapped for more members wins");
     }
 }

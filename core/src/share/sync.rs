@@ -124,17 +124,19 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
     // ref (`keyref`), once the journals are integrated and `main` is pushed. A
     // joiner not yet admitted, and `receive`, send nothing. ---
     if owned != Owned::Received && outcome.pushed && outcome.not_admitted.is_none() {
-        super::keyref::exchange_with(&g, &erased_ids(session)?, identity.when)?;
+        // What the merge reads besides the keys: the journals and member list
+        // as synced, and the day (a member's key starts or stops on a date).
+        let token = format!(
+            "{} {}",
+            g.rev(SYNCED_REF)?.unwrap_or_default(),
+            identity.when.div_euclid(86_400)
+        );
+        super::keyref::exchange_with(&g, &token, identity.when, &mut |fetched| {
+            session.merge_keys(fetched)
+        })?;
     }
     // --- end keys ---
     Ok(outcome)
-}
-
-/// The disputes whose journal records an erasure, whose wrapped keys every clone
-/// drops. PROVISIONAL: none, until `Event::Erased` (the #28 sealing work) is on
-/// main; `keyref::exchange` takes the set, and tests hand it one.
-fn erased_ids(_session: &Session) -> Result<BTreeSet<String>> {
-    Ok(BTreeSet::new())
 }
 
 fn run_journals(
