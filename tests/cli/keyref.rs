@@ -548,3 +548,24 @@ fn noise(seed: u64, len: usize) -> String {
         })
         .collect()
 }
+
+#[test]
+fn disputes_sealed_before_sharing_keep_their_keys_and_share_them() {
+    let (_tmp, remote, school, csc) = partnership();
+    let a = school_case(&school, "LCS-1");
+    assert!(school
+        .data()
+        .join("keys")
+        .join(format!("{a}.json"))
+        .exists());
+    share(&school, &csc, remote.to_str().unwrap());
+    csc.ok(&["sync"]);
+    assert!(
+        files(&school).contains_key(&a),
+        "{:?}",
+        files(&school).keys()
+    );
+    assert!(files(&csc).contains_key(&a));
+    let shown = school.ok(&["show", &a]);
+    assert!(shown.contains("LCS-1"), "{shown}");
+}

@@ -551,6 +551,49 @@ pub(crate) fn purge_with(g: &Git, by: PurgeBy) -> Result<()> {
     Ok(())
 }
 
+/// Move an unshared directory's key store (`keys/`) into the shared one
+/// (inside `.git`), when `share init` has just made the directory a clone: the
+/// disputes sealed before sharing keep their keys, and the next sync sends them
+/// on the keys ref. A rename on the same file system: nothing is copied, no
+/// key is left behind in the work tree.
+pub(crate) fn adopt_unshared(root: &Path) -> Result<()> {
+    let from = root.join(crate::store::layout::KEYS);
+    let to = crate::store::layout::key_store(root);
+    let Ok(entries) = std::fs::read_dir(&from) else {
+        return Ok(());
+    };
+    if from == to {
+        return Ok(());
+    }
+    fsutil::private_dir(&to)?;
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        if !kind.is_file() || !name.to_string_lossy().ends_with(".json") {
+            continue;
+        }
+        let target = to.join(&name);
+        if target.exists() {
+            continue;
+        }
+        std::fs::rename(entry.path(), &target).map_err(|e| {
+            Error::io(
+                format!(
+                    "could not move {} into {}",
+                    entry.path().display(),
+                    to.display()
+                ),
+                e,
+            )
+        })?;
+    }
+    // Only when nothing else was kept there.
+    let _ = std::fs::remove_dir(&from);
+    Ok(())
+}
+
 /// The key store of a clone `share join` just made: the partnership's entries,
 /// as they are (who may open which is the privacy module's to judge when they
 /// are used, and the next sync's merge).

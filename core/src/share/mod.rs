@@ -251,6 +251,8 @@ pub fn init(
         let _ = std::fs::remove_dir_all(crate::store::layout::git_dir(&root));
         return Err(e);
     }
+    // Disputes sealed before sharing: their keys move into the shared store.
+    keyref::adopt_unshared(&root)?;
     if listed.text().is_empty() {
         for (name, text) in [
             (".gitignore", GITIGNORE.to_owned()),
