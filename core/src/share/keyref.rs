@@ -250,10 +250,11 @@ pub(crate) fn fetched_with(g: &Git) -> Result<Option<Fetched>> {
     }
 }
 
-/// Read and check the keys commit `oid`: the outer `Result` is git failing, the
-/// inner one the commit being refused.
+/// A checked keys tree: each entry's bytes and its blob, by dispute ID.
 type Checked = (BTreeMap<String, Vec<u8>>, BTreeMap<String, String>);
 
+/// Read and check the keys commit `oid`: the outer `Result` is git failing, the
+/// inner one the commit being refused.
 fn check(g: &Git, oid: &str) -> Result<Result<Checked, Refused>> {
     let mut reader = g.blob_reader()?;
     let Some((kind, commit)) = reader.read_object(oid, MAX_ENTRY_BYTES)? else {
