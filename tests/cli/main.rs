@@ -29,6 +29,7 @@ mod hostile;
 mod hostile_text;
 mod journal;
 mod key;
+mod keyref;
 mod lifecycle;
 mod man;
 mod member;

@@ -401,6 +401,16 @@ impl BlobReader {
     /// The contents of `name` (an object id or `rev:path`), `None` if there is no
     /// such object; anything over `limit` bytes is refused unread.
     pub(crate) fn read(&mut self, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        Ok(self.read_object(name, limit)?.map(|(_, body)| body))
+    }
+
+    /// As `read`, with the object's type (`blob`, `tree`, `commit`, `tag`), for
+    /// a caller that must not take one for another.
+    pub(crate) fn read_object(
+        &mut self,
+        name: &str,
+        limit: u64,
+    ) -> Result<Option<(String, Vec<u8>)>> {
         use std::io::{BufRead, Read};
         let broken = |e: std::io::Error| Error::io("could not read stored files with git", e);
         writeln!(self.stdin, "{name}").map_err(broken)?;
@@ -419,6 +429,7 @@ impl BlobReader {
             .next()
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| Error::refused("git's answer about stored files could not be read"))?;
+        let kind = header.split(' ').nth(1).unwrap_or_default().to_owned();
         if size > limit {
             return Err(Error::refused(format!(
                 "a stored file is {size} bytes, more than the {limit} bytes escalate reads"
@@ -427,7 +438,7 @@ impl BlobReader {
         let mut body = vec![0; size as usize + 1];
         self.stdout.read_exact(&mut body).map_err(broken)?;
         body.pop();
-        Ok(Some(body))
+        Ok(Some((kind, body)))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod handgit;
 pub mod history;
 pub mod inbound;
 pub mod integrate;
+pub mod keyref;
 pub(crate) mod seen;
 pub mod sync;
 pub mod witness;
@@ -250,6 +251,8 @@ pub fn init(
         let _ = std::fs::remove_dir_all(crate::store::layout::git_dir(&root));
         return Err(e);
     }
+    // Disputes sealed before sharing: their keys move into the shared store.
+    keyref::adopt_unshared(&root)?;
     if listed.text().is_empty() {
         for (name, text) in [
             (".gitignore", GITIGNORE.to_owned()),
@@ -405,13 +408,18 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
     let g = Git::new(path);
     g.ok(&["init", "--quiet", "--initial-branch", BRANCH])?;
     g.ok(&["remote", "add", REMOTE, remote])?;
-    let ran = g.run(&[
+    // The partnership's keys ref comes with the branch (`keyref`), with no reflog.
+    let mut args = keyref::NO_REFLOG.to_vec();
+    let branch = format!("+refs/heads/{BRANCH}:{FETCHED_REF}");
+    args.extend([
         "fetch",
         "--quiet",
         "--no-tags",
         REMOTE,
-        &format!("+refs/heads/{BRANCH}:{FETCHED_REF}"),
-    ])?;
+        &branch,
+        keyref::FETCH_REFSPEC,
+    ]);
+    let ran = g.run(&args)?;
     if !ran.ok {
         if ran.stderr.contains("couldn't find remote ref") {
             return Err(
@@ -428,6 +436,9 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
     };
     inbound::check_commits(&g, None, &tip)?;
     let entries = inbound::check_tip(&g, &tip, None, false)?;
+    keyref::drop_strays(&g)?;
+    // Checked with everything else, before anything is written.
+    let keys = keyref::fetched_with(&g)?;
     if !entries.iter().any(|e| e.path == REPOSITORY_FILE) {
         return Err(Error::refused(format!(
             "{remote} is not an escalate partnership repository"
@@ -457,6 +468,9 @@ fn copy_partnership(remote: &str, path: &Path) -> Result<usize> {
     drop(reader);
     let disputes = journals.len();
     store.journals().replace_all(&journals)?;
+    if let Some(keys) = keys {
+        keyref::write_joined(path, &keys.entries)?;
+    }
     g.ok(&["update-ref", &format!("refs/heads/{BRANCH}"), &tip])?;
     g.ok(&["update-ref", SYNCED_REF, &tip])?;
     g.ok(&["read-tree", "--reset", &tip])?;

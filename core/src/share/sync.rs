@@ -119,6 +119,32 @@ enum Owned {
 }
 
 fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -> Result<Outcome> {
+    let (outcome, g) = run_journals(session, identity, unattended, owned)?;
+    // --- keys (issue #28 item 3): the sealed disputes' wrapped keys, on their own
+    // ref (`keyref`), once the journals are integrated and `main` is pushed. A
+    // joiner not yet admitted, and `receive`, send nothing. ---
+    if owned != Owned::Received && outcome.pushed && outcome.not_admitted.is_none() {
+        // What the merge reads besides the keys: the journals and member list
+        // as synced, and the day (a member's key starts or stops on a date).
+        let token = format!(
+            "{} {}",
+            g.rev(SYNCED_REF)?.unwrap_or_default(),
+            identity.when.div_euclid(86_400)
+        );
+        super::keyref::exchange_with(&g, &token, identity.when, &mut |fetched| {
+            session.merge_keys(fetched)
+        })?;
+    }
+    // --- end keys ---
+    Ok(outcome)
+}
+
+fn run_journals(
+    session: &Session,
+    identity: &Identity,
+    unattended: bool,
+    owned: Owned,
+) -> Result<(Outcome, Git)> {
     let root = session.store.root();
     let g = Git::new(root);
     // The user's own ssh command, if any, is theirs to keep.
@@ -172,7 +198,7 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
                 set_base(&g, f)?;
             }
             outcome.commit = fetched;
-            return Ok(outcome);
+            return Ok((outcome, g));
         }
         // The signers as the partnership's copy now has them (a removal or a
         // revocation may just have arrived).
@@ -207,7 +233,7 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             }
             outcome.not_admitted = Some(key);
             outcome.commit = fetched;
-            return Ok(outcome);
+            return Ok((outcome, g));
         }
         // --- witness (issue #25 item 9): this member's signed line saying it saw
         // the partnership's head; it goes into this sync's commit. ---
@@ -256,7 +282,7 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             outcome.pushed = true;
             outcome.commit = fetched;
             back_on_branch(&g)?;
-            return Ok(outcome);
+            return Ok((outcome, g));
         };
         outcome.sent = to_send.len();
         let pushed = g.run(&[
@@ -275,7 +301,7 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             outcome.pushed = true;
             outcome.commit = Some(commit);
             back_on_branch(&g)?;
-            return Ok(outcome);
+            return Ok((outcome, g));
         }
         let lower = pushed.stderr.to_lowercase();
         // "[rejected]" is a lost race; "[remote rejected]" is the host refusing
@@ -504,14 +530,20 @@ fn check_all_shared(g: &Git, commit: &str, recorded_here: &[DisputeId]) -> Resul
 
 /// Fetch the partnership's branch; `None` when the repository has no branch yet.
 fn fetch(g: &Git) -> Result<Option<String>> {
-    let ran = g.run(&[
+    // The partnership's keys ref comes with the branch (`keyref`), with no reflog.
+    let mut args = super::keyref::NO_REFLOG.to_vec();
+    let branch = format!("+refs/heads/{BRANCH}:{FETCHED_REF}");
+    args.extend([
         "fetch",
         "--quiet",
         "--no-tags",
         REMOTE,
-        &format!("+refs/heads/{BRANCH}:{FETCHED_REF}"),
-    ])?;
+        &branch,
+        super::keyref::FETCH_REFSPEC,
+    ]);
+    let ran = g.run(&args)?;
     if ran.ok {
+        super::keyref::drop_strays(g)?;
         return g.rev(FETCHED_REF);
     }
     if ran.stderr.contains("couldn't find remote ref") {
