@@ -291,35 +291,7 @@ pub fn init(
             }
         }
     }
-    move_key_store(&root)?;
     sync::sync(session, identity, false)
-}
-
-/// An unshared directory's key store (`keys/`) moves into the repository's own
-/// state, where a shared directory keeps it (`layout::key_store`): inside the
-/// work tree it could be committed by a hand `git add`, and a wrapped key must
-/// never enter `main`'s history (sync carries them on their own ref).
-fn move_key_store(root: &Path) -> Result<()> {
-    let old = root.join(crate::store::layout::KEYS);
-    if !old.is_dir() {
-        return Ok(());
-    }
-    let new = crate::store::layout::key_store(root);
-    fsutil::private_dir(new.parent().unwrap_or(root))?;
-    if !new.exists() {
-        return std::fs::rename(&old, &new).map_err(|e| {
-            Error::io(
-                format!("could not move {} to {}", old.display(), new.display()),
-                e,
-            )
-        });
-    }
-    let store = crate::privacy::KeyStore::at(new);
-    for (id, bytes) in crate::privacy::KeyStore::at(old.clone()).list()? {
-        store.put(&id, &bytes)?;
-    }
-    std::fs::remove_dir_all(&old)
-        .map_err(|e| Error::io(format!("could not remove {}", old.display()), e))
 }
 
 /// `escalate share join REMOTE [PATH]`: copy the partnership's repository into a
