@@ -77,6 +77,12 @@ fn push(
         nonce: Some(format!("{:016x}{:016x}", g.rng.next(), g.rng.next())),
         ..Record::new(seq, (at, happened), g.by, event)
     };
+    // Sealed as the writer seals a new dispute's lines (its text to its key).
+    if let Some(seal_to) = g.seal_to {
+        if crate::privacy::seal(&mut r, seal_to).is_err() {
+            return;
+        }
+    }
     // Signing an in-memory ed25519 key does not fail; if it did, the line is left
     // out (the chain stays whole) rather than written unsigned, unlike users' data.
     if line::encode_signed(&mut r, g.key).is_ok() {
@@ -101,6 +107,8 @@ struct Gen<'a> {
     /// Who records each line (`by`): the key's owner.
     by: &'a str,
     id: &'a DisputeId,
+    /// The dispute's own key's public half: its lines' text is sealed to it.
+    seal_to: Option<&'a str>,
 }
 
 /// Whose work generated data is: the running user's key and name, so that it is
@@ -112,12 +120,36 @@ pub struct Author<'a> {
     pub name: &'a str,
 }
 
+/// A new dispute's own key, kept wrapped for `author` in `dir`'s key store, as
+/// `open` keeps it; its public half.
+fn dispute_key(dir: &Path, author: &Author<'_>) -> Result<String> {
+    let key = crate::privacy::DisputeKey::generate();
+    let me = crate::privacy::Recipient {
+        fingerprint: author.key.fingerprint().to_owned(),
+        public: author.key.public_openssh(),
+        name: author.name.to_owned(),
+        agency: String::new(),
+    };
+    let entry = crate::privacy::Entry::wrap("", &key, &[me])?;
+    let seal_to = key.recipient();
+    crate::privacy::KeyStore::of(dir).put_pending(&seal_to, &entry.to_bytes())?;
+    Ok(seal_to)
+}
+
+/// File the wrapped key of a generated dispute under its ID.
+fn file_key(dir: &Path, id: &DisputeId, seal_to: &str) -> Result<()> {
+    crate::privacy::KeyStore::of(dir)
+        .get_or_adopt(id.as_str(), seal_to)
+        .map(drop)
+}
+
 fn dispute(
     rng: &mut Rng,
     author: &Author<'_>,
     policy: &LoadedPolicy,
     id: &DisputeId,
     end: Instant,
+    seal_to: &str,
 ) -> Vec<Record> {
     let p = &policy.policy;
     let span = 730 * 24 * 3600;
@@ -152,6 +184,7 @@ fn dispute(
         due_reason: None,
         subject_kind: None,
         opened_as: None,
+        seal_to: Some(seal_to.to_owned()),
     };
     let mut records = Vec::new();
     let mut g = Gen {
@@ -159,6 +192,7 @@ fn dispute(
         key: author.key,
         by: author.name,
         id,
+        seal_to: Some(seal_to),
     };
     push(&mut g, &mut records, t, None, Event::Opened(opened));
     let target_events = 6 + g.rng.below(9) as usize;
@@ -251,7 +285,8 @@ pub fn long_journal_by(
             .single()
             .unwrap_or_default(),
     );
-    let mut records = dispute(&mut rng, author, policy, &id, t);
+    let seal_to = dispute_key(dir, author)?;
+    let mut records = dispute(&mut rng, author, policy, &id, t, &seal_to);
     records.truncate(1);
     let mut stage = p.first_stage();
     while records.len() < lines.max(1) {
@@ -287,10 +322,12 @@ pub fn long_journal_by(
             key: author.key,
             by: author.name,
             id: &id,
+            seal_to: Some(&seal_to),
         };
         push(&mut g, &mut records, t, None, event);
     }
     write_journal(&path, &records)?;
+    file_key(dir, &id, &seal_to)?;
     Ok(id)
 }
 
@@ -347,9 +384,11 @@ pub fn generate_by(
     for _ in 0..disputes {
         let policy = rng.pick(&policies);
         let (id, path) = store.prepare_new()?;
-        let records = dispute(&mut rng, author, policy, &id, end);
+        let seal_to = dispute_key(dir, author)?;
+        let records = dispute(&mut rng, author, policy, &id, end, &seal_to);
         events += records.len();
         write_journal(&path, &records)?;
+        file_key(dir, &id, &seal_to)?;
     }
     Ok(events)
 }

@@ -107,6 +107,7 @@ fn forge(
         happened: None,
         by: by.into(),
         event,
+        sealed: None,
         prev: line::sha256_hex(last.as_bytes()),
         dispute: prev.dispute.clone(),
         nonce: None,

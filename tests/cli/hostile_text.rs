@@ -56,6 +56,7 @@ fn hostile_dispute(env: &Env) -> String {
             note: NOTE.into(),
             with: Some("Sam\x1b[8m".into()),
         },
+        sealed: None,
         prev: line::sha256_hex(one.as_bytes()),
         dispute: r.dispute.clone(),
         nonce: None,

@@ -131,6 +131,74 @@ impl KeyStore {
     }
 }
 
+/// What `verify` finds wrong with a key store's entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Damage {
+    pub path: PathBuf,
+    pub id: String,
+    pub what: String,
+}
+
+impl KeyStore {
+    /// Check every entry as far as can be done without a key: each is a
+    /// wrapped key escalate writes, for the dispute it is filed under, and
+    /// that dispute is sealed. `dispute(id)` says whether the data directory
+    /// has such a dispute and whether it is sealed (`Some(sealed)`).
+    pub fn check(&self, dispute: &dyn Fn(&str) -> Option<bool>) -> Vec<Damage> {
+        let mut out = Vec::new();
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return out;
+        };
+        let mut names: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
+        names.sort();
+        for name in names {
+            let path = self.dir.join(&name);
+            let Some(name) = name.to_str() else {
+                out.push(Damage {
+                    path,
+                    id: String::new(),
+                    what: "its name is not a dispute's key file".into(),
+                });
+                continue;
+            };
+            if name.starts_with(PENDING) || name.starts_with('.') {
+                continue;
+            }
+            let Some(id) = name.strip_suffix(".json") else {
+                out.push(Damage {
+                    path,
+                    id: String::new(),
+                    what: "its name is not a dispute's key file".into(),
+                });
+                continue;
+            };
+            let damage = |what: String| Damage {
+                path: path.clone(),
+                id: id.to_owned(),
+                what,
+            };
+            let bytes = match read(&path) {
+                Ok(Some(b)) => b,
+                Ok(None) => continue,
+                Err(e) => {
+                    out.push(damage(e.to_string()));
+                    continue;
+                }
+            };
+            if let Err(why) = super::Entry::parse(id, &bytes) {
+                out.push(damage(why));
+                continue;
+            }
+            match dispute(id) {
+                None => out.push(damage("there is no such dispute".into())),
+                Some(false) => out.push(damage("its dispute is not sealed".into())),
+                Some(true) => {}
+            }
+        }
+        out
+    }
+}
+
 /// A stored entry's bytes; `None` if absent. A link or an oversized file is
 /// refused by the limited read, as any file in a data directory is input.
 fn read(path: &Path) -> Result<Option<Vec<u8>>> {

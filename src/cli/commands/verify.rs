@@ -243,6 +243,27 @@ fn line_for(r: &Report) -> String {
     }
 }
 
+/// Every damaged entry in the key store (`privacy::KeyStore::check`). Which
+/// disputes are sealed comes from the status cache, just rebuilt.
+fn wrapped_key_damage(
+    s: &escalate_core::ops::Session,
+) -> Vec<escalate_core::privacy::keystore::Damage> {
+    let keys = escalate_core::privacy::KeyStore::of(s.store.root());
+    if !keys.dir().is_dir() {
+        return Vec::new();
+    }
+    let mut sealed = std::collections::HashMap::new();
+    let _ = s.each_state(
+        |_, l| l.ok().map(|l| l.dispute.opened.seal_to.is_some()),
+        |id, v| {
+            if let Some(v) = v {
+                sealed.insert(id.as_str().to_owned(), v);
+            }
+        },
+    );
+    keys.check(&|id| sealed.get(id).copied())
+}
+
 pub(crate) fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
     if args.history {
         return history(ctx);
@@ -364,6 +385,23 @@ pub(crate) fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         Vec::new()
     };
     drop(progress);
+    // The wrapped keys: damage is named like a journal's (no key is needed).
+    if all {
+        for d in wrapped_key_damage(s) {
+            if written.is_ok() && !ctx.json {
+                written = out.write_all(
+                    visible(&format!("key {} DAMAGED: {}\n", d.path.display(), d.what)).as_bytes(),
+                );
+            }
+            if first.is_none() {
+                first = Some(escalate_core::error::Error::damaged_file(
+                    &d.path,
+                    format!("this wrapped key is damaged: {}", d.what),
+                    "Nothing was changed. Someone with the dispute's key can have it wrapped again by syncing; otherwise keep the file for whoever investigates.",
+                ));
+            }
+        }
+    }
     for id in disagreed {
         ctx.ui.warn(&format!(
             "dispute {id}: the status cache said something other than its journal (it was changed outside escalate); it was rebuilt from the journal"
