@@ -386,7 +386,7 @@ mod tests {
     fn a_format_3_signature_covers_the_content_and_not_the_place() {
         let (record, line) = signed(4, &"a".repeat(64));
         assert!(
-            line.starts_with(r#"{"v":3,"dispute":"AAAAAAAAAA","nonce":""#),
+            line.starts_with(r#"{"v":4,"dispute":"AAAAAAAAAA","nonce":""#),
             "{line}"
         );
         let (msg, sig) = signed_part(line.as_bytes()).unwrap();
