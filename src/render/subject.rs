@@ -27,17 +27,18 @@ pub(crate) fn preface(reference: &str, disputes: usize, by: &str, now: &Instant)
         escape(by),
         human_instant(now)
     );
-    let _ = writeln!(
-        out,
+    // A paragraph in 80 columns, as a letter's source is read as well as rendered.
+    let what = format!(
         "This copy holds every professional disagreement (dispute) recorded about \
          the reference {} that its maker may read, in full: who raised it and with \
          whom, when, the stages it went through, and every entry in its record as \
          written, with who made it and when. A dispute whose text is sealed to \
          agencies that did not share it with the maker cannot be searched and is \
          not here: a subject-access request goes to each agency party to a \
-         dispute.\n",
+         dispute.",
         escape(reference.trim())
     );
+    let _ = writeln!(out, "{}", super::wrap::wrap(&what, "", Some(81)));
     let _ = writeln!(
         out,
         "{} dispute{} found.",

@@ -51,3 +51,4 @@ mod terminal;
 mod trust;
 mod unverified;
 mod verify;
+mod views;
