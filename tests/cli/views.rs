@@ -410,3 +410,89 @@ fn no_opened_text_reaches_any_file_after_every_view() {
         assert_no_marker(&path.display().to_string(), &String::from_utf8_lossy(bytes));
     }
 }
+
+/// A dispute opened before sealing: its first line, re-made with its text in
+/// clear and no dispute key, signed with A's key as escalate signs (the key
+/// store's entry for it removed, as such a dispute never had one).
+fn unsealed(t: &Two, child: &str, summary: &str) -> String {
+    use escalate_core::domain::event::{Event, Record};
+    use escalate_core::store::journal::line;
+    let out = t.ok(
+        "keysA",
+        &[
+            "open",
+            "--policy",
+            "gscb",
+            "--child",
+            "placeholder",
+            "--from",
+            "Hollyfield Primary",
+            "--with",
+            "Children's Social Care",
+            "--summary",
+            "placeholder",
+            "--json",
+        ],
+    );
+    let id = id_of(&serde_json::from_str(&out).expect("JSON"));
+    let journal = t.env.journal(&id);
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    let mut r: Record = serde_json::from_str(text.trim_end()).expect("one line");
+    let Event::Opened(o) = &mut r.event else {
+        panic!("not an opened line")
+    };
+    o.child = child.into();
+    o.summary = summary.into();
+    o.seal_to = None;
+    r.sealed = None;
+    let keys = escalate_core::integrity::signing::Keyring::new(Some(t.keys("keysA")), t.env.data());
+    let key = keys.existing().expect("key").expect("A's key");
+    let written = line::encode_signed(&mut r, &key).expect("signed");
+    std::fs::write(&journal, format!("{written}\n")).expect("write");
+    std::fs::write(
+        t.env.data().join("disputes").join(format!("{id}.head")),
+        format!("1 {}\n", line::sha256_hex(written.as_bytes())),
+    )
+    .expect("receipt");
+    std::fs::remove_file(t.env.data().join("keys").join(format!("{id}.json"))).expect("key");
+    id
+}
+
+#[test]
+fn a_dispute_from_before_sealing_is_shown_and_found_by_everyone_as_before() {
+    let t = two();
+    let old = unsealed(&t, "LCS-333", "Written before sealing");
+    let (out, err, code) = t.run("keysB", &["verify", &old]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    for who in ["keysA", "keysB"] {
+        let status = t.ok(who, &["status"]);
+        let row = status
+            .lines()
+            .find(|l| l.starts_with(&old))
+            .unwrap_or_else(|| panic!("{status}"));
+        assert!(row.contains("LCS-333"), "{status}");
+        let (out, err, _) = t.run(who, &["status", "--child", "lcs-333"]);
+        assert!(out.contains(&old), "{out}");
+        // The note is about the sealed ones, which --child could not look at.
+        assert!(err.contains("3 sealed dispute(s)"), "{err}");
+        let (out, err, code) = t.run(
+            who,
+            &["export", "--subject", "LCS-333", "--format", "jsonl"],
+        );
+        assert_eq!(code, Some(0), "{err}");
+        let v: serde_json::Value = serde_json::from_str(out.trim_end()).expect("one object");
+        assert_eq!(v["id"], old.as_str());
+        assert_eq!(v["summary"], "Written before sealing");
+        assert_eq!(v["events"][0]["child"], "LCS-333");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&t.ok("keysB", &["status", "--json"])).expect("JSON");
+    let row = json
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["id"] == old.as_str())
+        .expect("listed");
+    assert!(row.get("sealed").is_none(), "{row}");
+    assert_eq!(row["child"], "LCS-333");
+}
