@@ -115,6 +115,13 @@ fn look(
     md: bool,
     members: Option<&escalate_core::members::Members>,
 ) -> Result<Found> {
+    // Its first line alone says whom it is about: only a dispute about the
+    // subject is read and opened in full (and checked, signatures too).
+    match s.subject_reference(id)? {
+        None => return Ok(Found::Unsearchable),
+        Some(found) if !same(&found, reference) => return Ok(Found::Other),
+        Some(_) => {}
+    }
     let (loaded, journal, key) = s.load_streaming_readable(id, |_| {})?;
     if loaded.text == Text::Sealed || loaded.dispute.erased.is_some() {
         return Ok(Found::Unsearchable);
