@@ -496,3 +496,48 @@ fn a_dispute_from_before_sealing_is_shown_and_found_by_everyone_as_before() {
     assert!(row.get("sealed").is_none(), "{row}");
     assert_eq!(row["child"], "LCS-333");
 }
+
+#[test]
+fn the_markdown_copy_shows_text_as_typed_never_as_markdown() {
+    let t = two();
+    let id = id_of(
+        &serde_json::from_str(&t.ok(
+            "keysA",
+            &[
+                "open",
+                "--policy",
+                "gscb",
+                "--child",
+                "LCS-444",
+                "--from",
+                "School",
+                "--with",
+                "CSC",
+                "--summary",
+                "# Not a heading <b>nor bold</b> [nor](a link) *nor this*",
+                "--json",
+            ],
+        ))
+        .expect("JSON"),
+    );
+    let md = t.ok(
+        "keysA",
+        &["export", "--subject", "LCS-444", "--format", "md"],
+    );
+    assert!(md.contains(&format!("## Dispute {id}")), "{md}");
+    assert!(
+        md.contains(
+            "**Summary:** \\# Not a heading \\<b\\>nor bold\\</b\\> \\[nor\\](a link) \\*nor this\\*"
+        ),
+        "{md}"
+    );
+    let (out, err, code) = t.run(
+        "keysA",
+        &["export", "--subject", "LCS-999", "--format", "jsonl"],
+    );
+    assert_eq!((out.as_str(), code), ("", Some(0)));
+    assert!(
+        err.contains("no dispute you may read is about LCS-999"),
+        "{err}"
+    );
+}

@@ -80,6 +80,12 @@ pub(super) fn run(args: &ExportArgs, reference: &str, ctx: &Ctx) -> Result<Outpu
             escalate_core::domain::text::one_line(reference.trim())
         ));
     }
+    if copies.is_empty() {
+        ctx.ui.note(&format!(
+            "no dispute you may read is about {}",
+            escalate_core::domain::text::one_line(reference.trim())
+        ));
+    }
     if left_out > 0 {
         ctx.ui.warn(&format!(
             "{left_out} damaged dispute(s) were not searched: this copy may be incomplete. `escalate verify` says what is wrong"
