@@ -35,7 +35,8 @@ pub(crate) struct StatusArgs {
     /// Only disputes at this stage: its number, or the policy's label for it ("4a")
     #[arg(long, value_name = "N")]
     pub stage: Option<String>,
-    /// Only disputes about this child reference
+    /// Only disputes about this child reference (a sealed dispute's is not read
+    /// here: `export --subject REF` finds those you may read)
     #[arg(long, value_name = "REF")]
     pub child: Option<String>,
     /// Exit 3 if any journal is damaged (default: warn and list the rest)
