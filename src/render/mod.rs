@@ -118,6 +118,7 @@ pub(crate) mod chart;
 pub(crate) mod html;
 pub(crate) mod markdown;
 pub(crate) mod pack;
+pub(crate) mod subject;
 
 /// What a recording command prints: `headline`, then the dispute as it now stands
 /// (its stage and deadline, or that it is closed) and each duty still owed.

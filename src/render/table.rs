@@ -20,6 +20,13 @@ const HEADER: [&str; 7] = [
     "Outstanding",
 ];
 
+/// The Child cell of a dispute whose text is sealed: `status` reads no keys, so
+/// it is never the reference, whoever runs it.
+pub(crate) const SEALED_CELL: &str = "[sealed]";
+
+/// The Child cell of a dispute whose text was erased.
+pub(crate) const ERASED_CELL: &str = "[erased]";
+
 /// How urgent a row's deadline is, for colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Tone {
@@ -56,7 +63,13 @@ impl Row {
         let shown = escalate_core::domain::text::one_line;
         text.push_str(&s.id);
         end(0, &text);
-        text.push_str(&shown(&s.child));
+        // A sealed dispute's reference is not at hand (`status` reads no keys):
+        // the cell says so rather than looking like a dispute with no child.
+        match (&s.erased, s.sealed) {
+            (Some(_), _) => text.push_str(ERASED_CELL),
+            (None, true) => text.push_str(SEALED_CELL),
+            (None, false) => text.push_str(&shown(&s.child)),
+        }
         // The column is headed "Child"; a dispute about an adult says so.
         if s.subject_kind == "adult" {
             text.push_str(" (adult)");

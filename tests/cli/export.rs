@@ -59,7 +59,7 @@ fn export_includes_other_directories_and_says_where_each_dispute_came_from() {
         .lines()
         .next()
         .unwrap()
-        .ends_with(",working_days_overdue,directory"));
+        .ends_with(",working_days_overdue,sealed,erased,directory"));
     assert_eq!(
         csv.lines().filter(|l| l.ends_with(&dir_b)).count(),
         1,

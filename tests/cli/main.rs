@@ -54,3 +54,4 @@ mod terminal;
 mod trust;
 mod unverified;
 mod verify;
+mod views;

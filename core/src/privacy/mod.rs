@@ -18,6 +18,7 @@ pub mod merge;
 pub mod readers;
 pub mod recipients;
 pub mod retention;
+pub mod subject;
 
 use std::str::FromStr;
 

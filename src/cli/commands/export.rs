@@ -1,5 +1,9 @@
 //! `escalate export`: every dispute's current state for records and retention
 //! (JSON lines or CSV), or open deadlines as an iCalendar file to subscribe to.
+//! These read no keys: a sealed dispute's text is blank, and it says it is
+//! sealed. `export --subject` (`subject`) is the one export that opens text.
+
+mod subject;
 
 use std::io::Write;
 
@@ -18,6 +22,8 @@ pub(crate) enum Format {
     Csv,
     /// Every due item (stage deadlines and outstanding obligations) as iCalendar events
     Ics,
+    /// With --subject: a letter-ready copy of each dispute, in Markdown
+    Md,
 }
 
 #[derive(Debug, Args)]
@@ -32,9 +38,14 @@ pub(crate) struct ExportArgs {
     /// dispute then says which directory it came from (`directory`), once
     #[arg(long = "include-dir", value_name = "PATH")]
     pub include_dir: Vec<std::path::PathBuf>,
+    /// Every dispute about this child or adult reference that you may read, in
+    /// full, for a subject-access request (--format jsonl or md): resolved ones
+    /// too. Opens each sealed dispute you hold a key for
+    #[arg(long, value_name = "REF")]
+    pub subject: Option<String>,
 }
 
-const CSV_COLUMNS: [&str; 22] = [
+const CSV_COLUMNS: [&str; 24] = [
     "id",
     "policy",
     "state",
@@ -57,9 +68,22 @@ const CSV_COLUMNS: [&str; 22] = [
     "next_due_at",
     "pending",
     "working_days_overdue",
+    "sealed",
+    "erased",
 ];
 
 pub(crate) fn run(args: ExportArgs, ctx: &Ctx) -> Result<Output> {
+    if let Some(reference) = &args.subject {
+        return subject::run(&args, reference, ctx);
+    }
+    if let Format::Md = args.format {
+        return Err(escalate_core::error::Error::usage(
+            "--format md is for a subject-access copy (--subject REF)",
+        )
+        .with_hint(
+            "Add --subject REF for one person's disputes in full, or use --format jsonl or csv.",
+        ));
+    }
     let s = ctx.session()?;
     let wanted = |l: &escalate_core::ops::Loaded| {
         l.dispute.is_pending() || (args.all && !matches!(args.format, Format::Ics))
@@ -267,6 +291,11 @@ fn csv_row(r: &Summary) -> String {
         r.pending.to_string(),
         r.working_days_overdue
             .map(|n| n.to_string())
+            .unwrap_or_default(),
+        r.sealed.to_string(),
+        r.erased
+            .as_ref()
+            .map(|e| escalate_core::domain::clock::rfc3339::format(&e.at))
             .unwrap_or_default(),
     ])
 }

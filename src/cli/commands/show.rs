@@ -152,12 +152,12 @@ pub(crate) fn sharers(
 /// "signed by a key that is not a member's: SHA256:..." or "signed by a revoked
 /// key SHA256:... (laptop stolen, revoked by Pat on ...)". The signers are read
 /// only for a dispute that has such a line.
-struct KeyMarks {
+pub(crate) struct KeyMarks {
     revoked: Vec<escalate_core::integrity::signing::Revocation>,
 }
 
 impl KeyMarks {
-    fn of(d: &Dispute, root: &std::path::Path) -> KeyMarks {
+    pub(crate) fn of(d: &Dispute, root: &std::path::Path) -> KeyMarks {
         use escalate_core::domain::dispute::Doubt;
         let revoked = if d.uncounted.iter().any(|u| u.why == Doubt::KeyRevoked) {
             escalate_core::integrity::signing::Signers::load(root)
@@ -267,9 +267,9 @@ impl Write for Visible<'_> {
 
 /// The summary's fields with `events` (a count there) holding the lines
 /// themselves, written straight from the records as they are read again.
-struct WithEvents<'a> {
-    head: serde_json::Map<String, serde_json::Value>,
-    lines: Lines<'a>,
+pub(crate) struct WithEvents<'a> {
+    pub(crate) head: serde_json::Map<String, serde_json::Value>,
+    pub(crate) lines: Lines<'a>,
 }
 
 impl serde::Serialize for WithEvents<'_> {
@@ -289,12 +289,12 @@ impl serde::Serialize for WithEvents<'_> {
 
 /// Each line as written, with `corrected_happened` where a later correction gives
 /// it another time.
-struct Lines<'a> {
-    dispute: &'a Dispute,
-    journal: &'a Stream,
-    keys: &'a KeyMarks,
+pub(crate) struct Lines<'a> {
+    pub(crate) dispute: &'a Dispute,
+    pub(crate) journal: &'a Stream,
+    pub(crate) keys: &'a KeyMarks,
     /// Opens a sealed line with the dispute's key, when the user holds it.
-    open: &'a dyn Fn(Record) -> Record,
+    pub(crate) open: &'a dyn Fn(Record) -> Record,
 }
 
 impl serde::Serialize for Lines<'_> {

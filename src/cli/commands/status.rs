@@ -35,7 +35,8 @@ pub(crate) struct StatusArgs {
     /// Only disputes at this stage: its number, or the policy's label for it ("4a")
     #[arg(long, value_name = "N")]
     pub stage: Option<String>,
-    /// Only disputes about this child reference
+    /// Only disputes about this child reference (a sealed dispute's is not read
+    /// here: `export --subject REF` finds those you may read)
     #[arg(long, value_name = "REF")]
     pub child: Option<String>,
     /// Exit 3 if any journal is damaged (default: warn and list the rest)
@@ -76,6 +77,17 @@ fn involves(agency: Option<&Matcher>, s: &Summary, hidden: &AtomicUsize) -> bool
     shown
 }
 
+/// Say once that `--child` could not look at sealed disputes (their reference
+/// is sealed and `status` reads no keys), and what finds them.
+fn note_sealed(ui: &crate::cli::Ui, unmatched: &AtomicUsize) {
+    let n = unmatched.load(Ordering::Relaxed);
+    if n > 0 {
+        ui.note(&format!(
+            "--child cannot match {n} sealed dispute(s): their child reference is sealed and `status` reads no keys. `escalate export --subject REF --format md` finds every dispute about REF that you may read"
+        ));
+    }
+}
+
 /// Say that other agencies' disputes were left out, and how to see them.
 fn note_hidden(ui: &crate::cli::Ui, hidden: &AtomicUsize, agency: Option<&Matcher>) {
     let n = hidden.load(Ordering::Relaxed);
@@ -89,6 +101,16 @@ fn note_hidden(ui: &crate::cli::Ui, hidden: &AtomicUsize, agency: Option<&Matche
 impl StatusArgs {
     /// `agency` is `--agency` as a matcher over the directory's aliases.
     fn admits(&self, s: &Summary, agency: Option<&Matcher>) -> bool {
+        self.admits_but_child(s, agency)
+            && self
+                .child
+                .as_deref()
+                .is_none_or(|c| c.trim().eq_ignore_ascii_case(s.child.trim()))
+    }
+
+    /// Every filter but `--child`: a sealed dispute that passes them is one
+    /// `--child` could not look at.
+    fn admits_but_child(&self, s: &Summary, agency: Option<&Matcher>) -> bool {
         let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
         (!self.overdue || s.overdue)
             && self.due_within.is_none_or(|n| s.due_within(i64::from(n)))
@@ -97,7 +119,23 @@ impl StatusArgs {
             && self.stage.as_deref().is_none_or(|n| {
                 n.trim().parse::<u32>().ok() == Some(s.stage) || eq(n, &s.stage_label)
             })
-            && self.child.as_deref().is_none_or(|c| eq(c, &s.child))
+    }
+
+    /// Count `s` in `unmatched` when `--child` was given and `s` is a sealed
+    /// dispute it would otherwise have had to look at (within `mine`).
+    fn see_sealed(
+        &self,
+        s: &Summary,
+        (agency, mine): (Option<&Matcher>, Option<&Matcher>),
+        unmatched: &AtomicUsize,
+    ) {
+        if self.child.is_some()
+            && s.sealed
+            && self.admits_but_child(s, agency)
+            && mine.is_none_or(|a| a.involves(&s.from, &s.with))
+        {
+            unmatched.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn filtered(&self) -> bool {
@@ -129,6 +167,7 @@ pub(crate) fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     let mine = own_agency(&args, ctx)?.map(|a| names.matcher(&a));
     let wanted = args.agency.as_deref().map(|a| names.matcher(a));
     let hidden = AtomicUsize::new(0);
+    let unmatched = AtomicUsize::new(0);
     // Each row is rendered on the thread that read it (compact JSON, or table
     // cells) and kept with its sort key; whole summaries of every open dispute
     // would not fit the memory budget at partnership-archive scale.
@@ -167,6 +206,7 @@ pub(crate) fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
                 let summary = (l.dispute.is_pending() || args.all)
                     .then(|| l.summary(&s.calendar_for(&l.policy), &now))
                     .filter(|summary| {
+                        args.see_sealed(summary, (wanted.as_ref(), mine.as_ref()), &unmatched);
                         args.admits(summary, wanted.as_ref())
                             && involves(mine.as_ref(), summary, &hidden)
                     });
@@ -219,6 +259,7 @@ pub(crate) fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
             return;
         }
         let summary = l.summary(&o.calendar_for(&l.policy), &now);
+        args.see_sealed(&summary, (wanted.as_ref(), mine.as_ref()), &unmatched);
         if !(args.admits(&summary, wanted.as_ref()) && involves(mine.as_ref(), &summary, &hidden)) {
             return;
         }
@@ -241,6 +282,7 @@ pub(crate) fn run(args: StatusArgs, ctx: &Ctx) -> Result<Output> {
     })?;
     if !ctx.quiet {
         note_hidden(&ctx.ui, &hidden, mine.as_ref());
+        note_sealed(&ctx.ui, &unmatched);
     }
     if let (true, Some(e)) = (args.strict, damaged) {
         return Err(e);
