@@ -111,6 +111,13 @@ fn a_dispute_is_read_by_its_parties_and_the_office_and_erased_everywhere_under_r
         assert_eq!(e.ok(&["report", "--month", "2026-11", "--json"]), report);
     }
 
+    // Subject access: the child's disputes in full to a party, nothing to health.
+    let copy = csc.ok(&["export", "--subject", "LCS-NTK-1", "--format", "jsonl"]);
+    assert!(copy.contains("LCS-NTK-1") && copy.contains("social care's view"), "{copy}");
+    let none = health.ok(&["export", "--subject", "LCS-NTK-1", "--format", "jsonl"]);
+    assert_eq!(holds_markers(&none), Vec::<&str>::new(), "{none}");
+    assert!(!none.contains(&id), "{none}");
+
     // Resolved, then past retention: a member may not apply it; the office does.
     for e in [&mut office, &mut school, &mut csc, &mut health] {
         e.now("2026-11-04T09:00:00Z");
