@@ -493,7 +493,15 @@ fn a_commit_that_edits_a_pushed_line_is_named_by_verify_history() {
     );
     let path = rogue.join("disputes").join(format!("{d1}.jsonl"));
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replace("the original note", "an edited note!!")).unwrap();
+    // The note is sealed: the rogue edits the line where it is in clear.
+    std::fs::write(
+        &path,
+        text.replace(
+            "\"kind\":\"discussed\",\"stage\":1",
+            "\"kind\":\"discussed\",\"stage\":2",
+        ),
+    )
+    .unwrap();
     git(&rogue, &["commit", "--quiet", "-am", "tidy"]);
     let bad = git(&rogue, &["rev-parse", "HEAD"]);
     git(&rogue, &["push", "--quiet", "origin", "main"]);
@@ -510,9 +518,9 @@ fn a_commit_that_edits_a_pushed_line_is_named_by_verify_history() {
         err.contains(short) && err.contains("changed or removed lines"),
         "{err}"
     );
-    assert!(std::fs::read_to_string(school.journal(&d1))
-        .unwrap()
-        .contains("the original note"));
+    assert!(crate::support::sharing::lines_of(&school, &d1)
+        .iter()
+        .any(|l| l["note"] == "the original note"));
 }
 
 /// Install a git hook in a clone: escalate must never run it.

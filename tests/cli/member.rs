@@ -562,9 +562,9 @@ fn a_removed_members_later_lines_stay_with_them_and_their_earlier_lines_still_co
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("not sent") && err.contains("line 2"), "{err}");
-    assert!(std::fs::read_to_string(csc.journal(&id))
-        .unwrap()
-        .contains("after leaving"));
+    assert!(crate::support::sharing::lines_of(&csc, &id)
+        .iter()
+        .any(|l| l["note"] == "after leaving"));
 
     school.now("2026-11-25T10:00:00Z");
     school.ok(&["sync"]);
