@@ -181,7 +181,7 @@ impl<'s> LineCheck<'s> {
     /// checked later counted as holding and added to `later`
     /// (`signing::check_many_later`): the verdicts are final only once `later`
     /// holds.
-    fn check_all_into<L: AsRef<[u8]>>(
+    pub(crate) fn check_all_into<L: AsRef<[u8]>>(
         &mut self,
         records: &[Record],
         lines: &[L],
