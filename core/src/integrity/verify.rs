@@ -399,8 +399,9 @@ fn recorded_findings(records: &[Record]) -> Vec<String> {
 }
 
 /// How many lines `verify` holds before their signatures are checked together:
-/// a few batches, so a long journal's batches go to every core.
-const CHUNK: usize = 256;
+/// two batches (`signing::BATCH`, 256), so a long journal's batches go to
+/// every core.
+const CHUNK: usize = 512;
 
 /// `verify`'s reading of one journal, a line at a time.
 struct Streamed<'s> {
@@ -418,7 +419,7 @@ struct Streamed<'s> {
     text_warnings: Vec<String>,
     signed: bool,
     /// Signatures counted as holding, still to be checked (`stream_judged`):
-    /// only while the journal is one chunk, so what waits stays small.
+    /// only for a short journal, so what waits stays small.
     later: Option<signing::Later>,
 }
 
@@ -440,10 +441,12 @@ impl<'s> Streamed<'s> {
         self.signed |= r.sig.is_some();
         self.text_warnings.extend(text_warning(r.seq, raw));
         self.pending.push((r.clone(), raw.to_vec()));
-        if self.pending.len() == CHUNK {
-            // A long journal makes full batches of its own, checked as it is
-            // read: left for later, its signatures would all be held at once.
+        if self.pending.len() == signing::Later::FEWER_THAN {
+            // A longer journal makes batches of its own, checked as it is read:
+            // what waits for later stays small.
             self.later = None;
+        }
+        if self.pending.len() == CHUNK {
             self.flush();
         }
     }

@@ -141,6 +141,7 @@ fn check_remote_into(
     (received_after, signers): (usize, Option<&crate::integrity::signing::Signers>),
     later: Option<&mut crate::integrity::signing::Later>,
 ) -> Result<Vec<crate::integrity::verify::BadLine>> {
+    use crate::integrity::signing::Later;
     let path = session.store.journal_path(id);
     let damaged = |line: usize, what: String| {
         Error::refused(format!(
@@ -179,8 +180,8 @@ fn check_remote_into(
     let from = received_after.min(contents.records.len());
     let mut check = crate::integrity::verify::LineCheck::new(signers);
     check.skip(&contents.records[..from]);
-    // A long run of new lines makes full batches of its own.
-    let later = later.filter(|_| contents.records.len() - from <= REMOTES_AT_ONCE / 4);
+    // A long run of new lines makes batches of its own.
+    let later = later.filter(|_| contents.records.len() - from < Later::FEWER_THAN);
     let mut bad = check.check_all_into(
         &contents.records[from..],
         lines.get(from..).unwrap_or_default(),
