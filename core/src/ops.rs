@@ -181,9 +181,14 @@ impl View {
 enum Work<'a, T> {
     /// Hand it on as a `View`: from the cache where its journal is unchanged.
     View(&'a (dyn Fn(&DisputeId, Result<View>) -> T + Sync)),
-    /// Let the caller read its journal, and make the entry from what it loaded.
-    Read(&'a (dyn Fn(&DisputeId) -> (T, Option<Loaded>) + Sync)),
+    /// Let the caller read the batch's journals (all at once, so it can share
+    /// work between them), and make each entry from what it loaded.
+    Read(&'a ReadBatch<'a, T>),
 }
+
+/// A caller's reading of a batch of journals: a result for each ID, in order,
+/// with the dispute loaded on the way (`Session::rebuild_cache_with`).
+type ReadBatch<'a, T> = dyn Fn(&[DisputeId]) -> Vec<(T, Option<Loaded>)> + Sync + 'a;
 
 impl<T> Clone for Work<'_, T> {
     fn clone(&self) -> Self {
@@ -599,13 +604,14 @@ impl Session {
     }
 
     /// Rebuild the status cache from the journals, in ID order; this is `verify`'s
-    /// pass. `read` reads and checks one journal, and hands back the dispute it
-    /// loaded on the way, from which the entry is made: each journal is read once.
+    /// pass. `read` reads and checks a batch of journals (a result for each ID,
+    /// in order), and hands back the disputes it loaded on the way, from which
+    /// the entries are made: each journal is read once.
     /// Returns the IDs whose entry was current by its key (so commands were using
     /// it) but said something other than the journal does.
     pub fn rebuild_cache_with<T: Send>(
         &self,
-        read: impl Fn(&DisputeId) -> (T, Option<Loaded>) + Sync,
+        read: impl Fn(&[DisputeId]) -> Vec<(T, Option<Loaded>)> + Sync,
         visit: impl FnMut(DisputeId, T),
     ) -> Result<Vec<DisputeId>> {
         self.walk(false, Work::Read(&read), visit)
@@ -717,23 +723,17 @@ impl Session {
         };
         /// A journal's ID, its key as listed, and its old cache entry (framed).
         type Item<'a> = (&'a DisputeId, Option<cache::Key>, Option<Vec<u8>>);
-        let one = |(id, key, framed): &Item<'_>| {
-            let key = *key;
-            let hit = framed
+        let entry = |(id, key, framed): &Item<'_>| {
+            framed
                 .as_deref()
                 .and_then(|f| cache::Entry::parse(f, &old, &seal))
                 // An entry is for this journal as it is now, and about this dispute.
-                .filter(|e| Some(e.key) == key && e.id == id.as_str());
+                .filter(|e| Some(e.key) == *key && e.id == id.as_str())
+        };
+        let one = |item: &Item<'_>, map: &(dyn Fn(&DisputeId, Result<View>) -> T + Sync)| {
+            let (id, key, _) = *item;
+            let hit = entry(item);
             let (hit, current) = if use_cache { (hit, None) } else { (None, hit) };
-            let map = match work {
-                Work::View(map) => map,
-                Work::Read(read) => {
-                    let (t, loaded) = read(id);
-                    let fresh = fresh(loaded.as_ref(), key);
-                    let wrong = disagrees(&current, &fresh);
-                    return (t, fresh, wrong);
-                }
-            };
             // Snapshots made under another calendar (since an import or a
             // closure) are made again, once, from the journal.
             let current_calendar = |e: &cache::Entry, policy: &LoadedPolicy| {
@@ -801,7 +801,22 @@ impl Session {
                 .map(|(id, (_, key))| (id, *key, reader.take(id.as_str())))
                 .collect();
             let mut results = Vec::with_capacity(items.len());
-            in_parallel(&items, one, |_, r| results.push(r));
+            match work {
+                Work::View(map) => in_parallel(&items, |i| one(i, map), |_, r| results.push(r)),
+                Work::Read(read) => {
+                    use rayon::prelude::*;
+                    let read = read(&ids);
+                    read.into_par_iter()
+                        .zip(&items)
+                        .map(|((t, loaded), item)| {
+                            let fresh = fresh(loaded.as_ref(), item.1);
+                            let current = if use_cache { None } else { entry(item) };
+                            let wrong = disagrees(&current, &fresh);
+                            (t, fresh, wrong)
+                        })
+                        .collect_into_vec(&mut results);
+                }
+            }
             let changed =
                 reader.skipped || results.iter().any(|(_, c, _)| !matches!(c, Cached::Kept));
             if changed && writer.is_none() && keep {

@@ -48,6 +48,7 @@ mod scale;
 mod share;
 mod show;
 mod signatures;
+mod speed;
 mod status;
 mod sync;
 mod terminal;

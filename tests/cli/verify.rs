@@ -549,7 +549,7 @@ fn show_and_verify_flag_a_line_dated_after_the_clock() {
 /// Line `n` (from 1) of a journal changed by hand after it was signed, then
 /// sealed and chained again as a careful forger would, so that only its
 /// signature (and those after it, whose `prev` moved) can tell.
-fn rewrite_line(path: &std::path::Path, n: usize) {
+pub(crate) fn rewrite_line(path: &std::path::Path, n: usize) {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     for i in n - 1..lines.len() {

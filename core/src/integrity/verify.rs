@@ -174,6 +174,19 @@ impl<'s> LineCheck<'s> {
         records: &[Record],
         lines: &[L],
     ) -> Vec<BadLine> {
+        self.check_all_into(records, lines, None)
+    }
+
+    /// [`check_all`](Self::check_all), with the ed25519 signatures that can be
+    /// checked later counted as holding and added to `later`
+    /// (`signing::check_many_later`): the verdicts are final only once `later`
+    /// holds.
+    pub(crate) fn check_all_into<L: AsRef<[u8]>>(
+        &mut self,
+        records: &[Record],
+        lines: &[L],
+        later: Option<&mut signing::Later>,
+    ) -> Vec<BadLine> {
         let pairs = || records.iter().zip(lines.iter().map(AsRef::as_ref));
         // The lines whose signature `judge` would check, as it would find them.
         let mut items = Vec::new();
@@ -191,7 +204,11 @@ impl<'s> LineCheck<'s> {
             }
         }
         let mut verdicts: Vec<Option<Result<(), String>>> = vec![None; records.len()];
-        for (i, v) in at.into_iter().zip(signing::check_many(&items)) {
+        let checked = match later {
+            Some(later) => signing::check_many_later(&items, later),
+            None => signing::check_many(&items),
+        };
+        for (i, v) in at.into_iter().zip(checked) {
             verdicts[i] = Some(v);
         }
         pairs()
@@ -315,20 +332,24 @@ pub(crate) fn read_judged(
     id: &DisputeId,
     signers: Option<&Signers>,
 ) -> crate::error::Result<(crate::store::journal::Contents, Vec<BadLine>)> {
-    let (contents, lines) = stream_judged(journals, id, signers, None)?;
+    let (contents, lines) = stream_judged(journals, id, signers, None, false)?;
     Ok((contents, lines.bad))
 }
 
 /// Dispute `id`'s journal streamed through `Streamed` (each signature checked
 /// once, in batches, only what the fold needs of each line kept): the contents,
 /// and the judgement of every line. `read_judged` and `verify` both read this way.
+/// With `later`, a short journal's ed25519 signatures are left in
+/// `Streamed::later` to be checked with other journals' (see `verify_many`).
 fn stream_judged<'s>(
     journals: &dyn crate::store::repository::Repository,
     id: &DisputeId,
     signers: Option<&'s Signers>,
     checkpoint_lines: Option<u64>,
+    later: bool,
 ) -> crate::error::Result<(crate::store::journal::Contents, Streamed<'s>)> {
     let mut lines = Streamed::new(signers, checkpoint_lines);
+    lines.later = later.then(signing::Later::default);
     let stream = journals.stream(id, &mut |r, raw| lines.line(r, raw))?;
     lines.flush();
     let kept = std::mem::take(&mut lines.kept);
@@ -378,8 +399,9 @@ fn recorded_findings(records: &[Record]) -> Vec<String> {
 }
 
 /// How many lines `verify` holds before their signatures are checked together:
-/// a few batches, so a long journal's batches go to every core.
-const CHUNK: usize = 256;
+/// two batches (`signing::BATCH`, 256), so a long journal's batches go to
+/// every core.
+const CHUNK: usize = 512;
 
 /// `verify`'s reading of one journal, a line at a time.
 struct Streamed<'s> {
@@ -396,6 +418,9 @@ struct Streamed<'s> {
     checkpoint_lines: Option<u64>,
     text_warnings: Vec<String>,
     signed: bool,
+    /// Signatures counted as holding, still to be checked (`stream_judged`):
+    /// only for a short journal, so what waits stays small.
+    later: Option<signing::Later>,
 }
 
 impl<'s> Streamed<'s> {
@@ -408,6 +433,7 @@ impl<'s> Streamed<'s> {
             checkpoint_lines,
             text_warnings: Vec::new(),
             signed: false,
+            later: None,
         }
     }
 
@@ -415,6 +441,11 @@ impl<'s> Streamed<'s> {
         self.signed |= r.sig.is_some();
         self.text_warnings.extend(text_warning(r.seq, raw));
         self.pending.push((r.clone(), raw.to_vec()));
+        if self.pending.len() == signing::Later::FEWER_THAN {
+            // A longer journal makes batches of its own, checked as it is read:
+            // what waits for later stays small.
+            self.later = None;
+        }
         if self.pending.len() == CHUNK {
             self.flush();
         }
@@ -423,7 +454,10 @@ impl<'s> Streamed<'s> {
     /// Check the pending lines' signatures together, and keep what is kept.
     fn flush(&mut self) {
         let (records, lines): (Vec<Record>, Vec<Vec<u8>>) = self.pending.drain(..).unzip();
-        self.bad.extend(self.check.check_all(&records, &lines));
+        self.bad.extend(
+            self.check
+                .check_all_into(&records, &lines, self.later.as_mut()),
+        );
         self.kept.extend(records.into_iter().map(|mut r| {
             r.sig = None;
             r.signer = None;
@@ -487,6 +521,57 @@ pub fn verify_loaded(
     id: &DisputeId,
     checks: &Checks,
 ) -> (Report, Option<crate::ops::Loaded>) {
+    let (report, loaded, _) = verify_judging(session, id, checks, false);
+    (report, loaded)
+}
+
+/// [`verify_loaded`] for many disputes at once (a batch of a directory's), on
+/// every core, each result as `verify_loaded` would give it, in the order of
+/// `ids`. Most journals are a few lines: checked one journal at a time, their
+/// signatures would make batches of a handful, where the batch check gains
+/// little. Here each short journal is judged with its ed25519 signatures
+/// counted as holding, then all of them are checked together in full batches;
+/// a journal any of whose signatures fails is judged again alone, so its
+/// damaged line is named exactly as `verify_loaded` names it.
+pub fn verify_many(
+    session: &Session,
+    ids: &[DisputeId],
+    checks: &Checks,
+) -> Vec<(Report, Option<crate::ops::Loaded>)> {
+    use rayon::prelude::*;
+    let mut judged: Vec<_> = ids
+        .par_iter()
+        .map(|id| verify_judging(session, id, checks, true))
+        .collect();
+    let waiting: Vec<&signing::Later> = judged
+        .iter()
+        .map(|(_, _, later)| later.as_ref())
+        .map(|later| later.unwrap_or(&NOTHING_LATER))
+        .collect();
+    let holds = signing::Later::hold(&waiting);
+    judged
+        .par_iter_mut()
+        .zip(ids)
+        .zip(holds)
+        .filter(|(_, holds)| !holds)
+        .for_each(|((judged, id), _)| *judged = verify_judging(session, id, checks, false));
+    judged
+        .into_iter()
+        .map(|(report, loaded, _)| (report, loaded))
+        .collect()
+}
+
+/// No signature waiting.
+static NOTHING_LATER: signing::Later = signing::Later::NONE;
+
+/// [`verify_loaded`], with a short journal's ed25519 signatures counted as
+/// holding and handed back to be checked (`later`, see [`verify_many`]).
+fn verify_judging(
+    session: &Session,
+    id: &DisputeId,
+    checks: &Checks,
+    later: bool,
+) -> (Report, Option<crate::ops::Loaded>, Option<signing::Later>) {
     let path = session.store.journal_path(id);
     let mut report = Report {
         id: id.to_string(),
@@ -508,12 +593,13 @@ pub fn verify_loaded(
         id,
         checks.signers.as_ref(),
         checks.entry(id).map(|e| e.lines),
+        later,
     );
     let (contents, lines) = match read {
         Ok(read) => read,
         Err(e) => {
             fail(&mut report, &path, e);
-            return (report, None);
+            return (report, None, None);
         }
     };
     let Streamed {
@@ -521,6 +607,7 @@ pub fn verify_loaded(
         bad,
         text_warnings,
         signed,
+        later,
         ..
     } = lines;
     let mut suspect = contents.suspect_receipt();
@@ -553,7 +640,7 @@ pub fn verify_loaded(
                 None => e,
             };
             fail(&mut report, &path, e);
-            return (report, None);
+            return (report, None, later);
         }
     };
     let records = &loaded.dispute.records;
@@ -611,7 +698,7 @@ pub fn verify_loaded(
         Some((line, what)) => fail(&mut report, &path, Error::damaged(&path, line, what)),
         None => report.ok = true,
     }
-    (report, Some(loaded))
+    (report, Some(loaded), later)
 }
 
 /// A dispute a checkpoint lists whose journal is gone.

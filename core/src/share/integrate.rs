@@ -87,6 +87,61 @@ pub(crate) fn check_remote(
     remote: &[u8],
     (received_after, signers): (usize, Option<&crate::integrity::signing::Signers>),
 ) -> Result<Vec<crate::integrity::verify::BadLine>> {
+    check_remote_into(session, id, remote, (received_after, signers), None)
+}
+
+/// How many journals' signatures [`check_remotes`] holds to check together.
+const REMOTES_AT_ONCE: usize = 1024;
+
+/// [`check_remote`] for each of many journals (the dispute, the partnership's
+/// copy, how many of its lines were received before), on every core, each
+/// verdict as `check_remote` gives it. A journal's new ed25519 signatures are
+/// counted as holding and then checked with the other journals' in full
+/// batches (`signing::Later`): most received journals are a few lines, whose
+/// own batches would be a handful. A journal any of whose signatures fails is
+/// checked again alone, so the line named is exactly the one.
+pub(crate) fn check_remotes(
+    session: &Session,
+    remotes: &[(&DisputeId, &[u8], usize)],
+    signers: Option<&crate::integrity::signing::Signers>,
+) -> Vec<Result<Vec<crate::integrity::verify::BadLine>>> {
+    use crate::integrity::signing::Later;
+    use rayon::prelude::*;
+    let mut out = Vec::with_capacity(remotes.len());
+    for chunk in remotes.chunks(REMOTES_AT_ONCE) {
+        let mut checked: Vec<(Result<Vec<_>>, Later)> = chunk
+            .par_iter()
+            .map(|(id, remote, after)| {
+                let mut later = Later::default();
+                let bad =
+                    check_remote_into(session, id, remote, (*after, signers), Some(&mut later));
+                (bad, later)
+            })
+            .collect();
+        let holds = Later::hold(&checked.iter().map(|(_, l)| l).collect::<Vec<_>>());
+        checked
+            .par_iter_mut()
+            .zip(chunk)
+            .zip(holds)
+            .filter(|(_, holds)| !holds)
+            .for_each(|(((bad, _), (id, remote, after)), _)| {
+                *bad = check_remote(session, id, remote, (*after, signers));
+            });
+        out.extend(checked.into_iter().map(|(bad, _)| bad));
+    }
+    out
+}
+
+/// [`check_remote`], with a journal's new ed25519 signatures left in `later`
+/// when there are few enough of them to hold (see [`check_remotes`]).
+fn check_remote_into(
+    session: &Session,
+    id: &DisputeId,
+    remote: &[u8],
+    (received_after, signers): (usize, Option<&crate::integrity::signing::Signers>),
+    later: Option<&mut crate::integrity::signing::Later>,
+) -> Result<Vec<crate::integrity::verify::BadLine>> {
+    use crate::integrity::signing::Later;
     let path = session.store.journal_path(id);
     let damaged = |line: usize, what: String| {
         Error::refused(format!(
@@ -125,9 +180,12 @@ pub(crate) fn check_remote(
     let from = received_after.min(contents.records.len());
     let mut check = crate::integrity::verify::LineCheck::new(signers);
     check.skip(&contents.records[..from]);
-    let mut bad = check.check_all(
+    // A long run of new lines makes batches of its own.
+    let later = later.filter(|_| contents.records.len() - from < Later::FEWER_THAN);
+    let mut bad = check.check_all_into(
         &contents.records[from..],
         lines.get(from..).unwrap_or_default(),
+        later,
     );
     bad.retain(|b| b.line as usize > received_after);
     Dispute::fold(id.clone(), contents.records, &policy.policy)

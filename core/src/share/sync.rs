@@ -818,14 +818,11 @@ fn integrate_all(
             .as_ref()
             .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
     };
-    let mut checked = Vec::with_capacity(changed.len());
-    crate::ops::in_parallel(
-        &changed,
-        |(t, remote, id)| {
-            integrate::check_remote(session, id, remote, (received_after(t), signers.as_ref()))
-        },
-        |_, bad| checked.push(bad),
-    );
+    let remotes: Vec<(&DisputeId, &[u8], usize)> = changed
+        .iter()
+        .map(|(t, remote, id)| (id, *remote, received_after(t)))
+        .collect();
+    let checked = integrate::check_remotes(session, &remotes, signers.as_ref());
     for ((t, remote, id), bad) in changed.iter().zip(checked) {
         if let Some(base) = t.base.as_deref().filter(|b| !remote.starts_with(b)) {
             let line = crate::store::journal::line::first_difference(base, remote);

@@ -369,8 +369,7 @@ impl Entry {
             && self.facts == other.facts
             && self.uncounted == other.uncounted
             && self.snapshots_agree(other)
-            && state(self).is_some()
-            && state(self) == state(other)
+            && state(self).is_some_and(|mine| Some(mine) == state(other))
     }
 
     /// Snapshots made under another calendar are never used (`Session::walk`

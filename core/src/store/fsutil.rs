@@ -68,8 +68,16 @@ pub(crate) fn write_temporary(
     bytes: &[u8],
     durability: Durability,
 ) -> std::io::Result<()> {
-    let _ = fs::remove_file(tmp);
-    let written = create_private(tmp).and_then(|mut f| {
+    // A leftover from a killed run is removed only when there is one: a sync
+    // writes thousands of these, and a failed unlink costs a directory lookup.
+    let created = match create_private(tmp) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = fs::remove_file(tmp);
+            create_private(tmp)
+        }
+        other => other,
+    };
+    let written = created.and_then(|mut f| {
         f.write_all(bytes)?;
         match durability {
             Durability::Synced => f.sync_all(),

@@ -16,7 +16,7 @@ use escalate_core::domain::text::visible;
 use escalate_core::error::{ErrorKind, Result};
 use escalate_core::integrity::checkpoint;
 use escalate_core::integrity::signing::Signers;
-use escalate_core::integrity::verify::{missing, verify_loaded, Checks, Report};
+use escalate_core::integrity::verify::{missing, verify_many, Checks, Report};
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
@@ -372,16 +372,18 @@ pub(crate) fn run(args: VerifyArgs, ctx: &Ctx) -> Result<Output> {
         // so nothing status, export or report shows afterwards differs from them; an
         // entry that was in use and disagreed is named. Each journal is checked
         // from its own bytes (signatures need the lines as written).
-        s.rebuild_cache_with(
-            |id| with_ahead(verify_loaded(s, id, &checks), &s.now),
-            |_, r| visit(r),
-        )?
+        // A batch at a time, so short journals' signatures are checked together.
+        let read = |ids: &[DisputeId]| {
+            let read = verify_many(s, ids, &checks);
+            read.into_iter().map(|r| with_ahead(r, &s.now)).collect()
+        };
+        s.rebuild_cache_with(read, |_, r| visit(r))?
     } else {
-        escalate_core::ops::in_parallel(
-            &ids,
-            |id| with_ahead(verify_loaded(s, id, &checks), &s.now).0,
-            |_, r| visit(r),
-        );
+        for batch in ids.chunks(1024) {
+            for r in verify_many(s, batch, &checks) {
+                visit(with_ahead(r, &s.now).0);
+            }
+        }
         Vec::new()
     };
     drop(progress);

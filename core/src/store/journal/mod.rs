@@ -693,7 +693,10 @@ pub(crate) fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
 /// durable, then each is renamed into place, then the directory is made durable.
 /// Each journal goes through the same states as with `replace`. On Linux, more
 /// than one journal is made durable with one flush of the file system before the
-/// renames and one after, instead of three fsyncs each.
+/// renames and one fsync of the directory after (every rename is in it), instead
+/// of three fsyncs each. A flush of the file system also writes every other
+/// program's pending data on that disk, so it is done once, where one fsync a
+/// file would be thousands.
 pub(crate) fn replace_all<P: AsRef<Path>, B: AsRef<[u8]>>(items: &[(P, B)]) -> Result<()> {
     use crate::store::fsutil::{write_temporary, Durability};
     let Some(first) = items.first() else {
@@ -745,6 +748,12 @@ pub(crate) fn replace_all<P: AsRef<Path>, B: AsRef<[u8]>>(items: &[(P, B)]) -> R
     if batch {
         flush()?;
     }
+    let renamed = || -> Result<()> {
+        let d = File::open(dir)
+            .map_err(|e| Error::io(format!("could not open {}", dir.display()), e))?;
+        d.sync_all()
+            .map_err(|e| Error::io(format!("could not flush {}", dir.display()), e))
+    };
     for (path, bytes) in items {
         let path = path.as_ref();
         let io = |e| Error::io(format!("could not write {}", path.display()), e);
@@ -757,7 +766,11 @@ pub(crate) fn replace_all<P: AsRef<Path>, B: AsRef<[u8]>>(items: &[(P, B)]) -> R
             .map_err(io)?;
         }
     }
-    flush()
+    if batch {
+        renamed()
+    } else {
+        flush()
+    }
 }
 
 /// Replaces of journals (`journal::replace`) that a kill interrupted: one that
