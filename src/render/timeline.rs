@@ -374,7 +374,7 @@ pub(crate) fn sealed_words(s: &Summary, agencies: &[String]) -> String {
     }
     match agencies {
         [] => {
-            "no key here opens it (this data directory's key store has none wrapped for your key)"
+            "no key of yours opens it in this data directory"
                 .to_owned()
         }
         _ => format!("shared with {}", and_list(agencies)),
