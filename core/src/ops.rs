@@ -198,6 +198,24 @@ impl<T> Clone for Work<'_, T> {
 
 impl<T> Copy for Work<'_, T> {}
 
+/// `loaded` with the lines `writer` appended after its first `before`: their
+/// repairs as warnings, the dispute extended by them, the new head.
+pub(crate) fn appended(
+    mut loaded: Loaded,
+    writer: &dyn crate::store::repository::Locked,
+    before: usize,
+    path: &std::path::Path,
+) -> Result<Loaded> {
+    let added = &writer.contents().records[before..];
+    loaded.warnings = journal::repairs(added);
+    loaded
+        .dispute
+        .extend(added, &loaded.policy.policy)
+        .map_err(|(line, what)| Error::damaged(path, line, what))?;
+    loaded.head = writer.contents().head.clone();
+    Ok(loaded)
+}
+
 /// A new dispute's wrapped key, kept until the dispute has its ID.
 struct Sealing {
     keys: crate::privacy::KeyStore,
@@ -1024,15 +1042,8 @@ impl Session {
         for (event, happened) in events {
             writer.append(now, happened, self.author()?, event)?;
         }
-        let added = &writer.contents().records[before..];
-        loaded.warnings = journal::repairs(added);
         loaded.key_not_allowed = self.own_key_refused();
-        loaded
-            .dispute
-            .extend(added, &loaded.policy.policy)
-            .map_err(|(line, what)| Error::damaged(&path, line, what))?;
-        loaded.head = writer.contents().head.clone();
-        Ok(loaded)
+        appended(loaded, &*writer, before, &path)
     }
 
     /// What several actions taken together (`act_all`) would do, without writing

@@ -373,10 +373,7 @@ pub(crate) fn sealed_words(s: &Summary, agencies: &[String]) -> String {
         );
     }
     match agencies {
-        [] => {
-            "no key of yours opens it in this data directory"
-                .to_owned()
-        }
+        [] => "no key of yours opens it in this data directory".to_owned(),
         _ => format!("shared with {}", and_list(agencies)),
     }
 }

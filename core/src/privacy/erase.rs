@@ -63,7 +63,7 @@ impl Session {
         crate::share::handgit::refuse_pulled_lines(self.store.root(), id, &*writer)?;
         let now = self.now_under_lock();
         let lines = writer.lines(writer.contents().records.len());
-        let mut loaded = self.load_from(id.clone(), writer.contents().clone(), &lines)?;
+        let loaded = self.load_from(id.clone(), writer.contents().clone(), &lines)?;
         erasable(&loaded)?;
         let event = match why {
             Why::Asked(reason) => Event::Erased {
@@ -81,14 +81,7 @@ impl Session {
         writer.append(now, None, self.author()?, event)?;
         // The line is written: from here the key must go, whatever else fails.
         crate::privacy::KeyStore::of(self.store.root()).remove(id.as_str())?;
-        let added = &writer.contents().records[before..];
-        loaded.warnings = crate::store::journal::repairs(added);
-        loaded
-            .dispute
-            .extend(added, &loaded.policy.policy)
-            .map_err(|(line, what)| Error::damaged(&path, line, what))?;
-        loaded.head = writer.contents().head.clone();
-        Ok(loaded)
+        crate::ops::appended(loaded, &*writer, before, &path)
     }
 
     /// Erase every sealed dispute resolved before `before` (and owing nothing)

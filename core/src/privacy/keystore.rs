@@ -157,19 +157,11 @@ impl KeyStore {
         names.sort();
         for name in names {
             let path = self.dir.join(&name);
-            let Some(name) = name.to_str() else {
-                out.push(Damage {
-                    path,
-                    id: String::new(),
-                    what: "its name is not a dispute's key file".into(),
-                    orphan: false,
-                });
-                continue;
-            };
-            if name.starts_with(PENDING) || name.starts_with('.') {
+            let name = name.to_str();
+            if name.is_some_and(|n| n.starts_with(PENDING) || n.starts_with('.')) {
                 continue;
             }
-            let Some(id) = name.strip_suffix(".json") else {
+            let Some(id) = name.and_then(|n| n.strip_suffix(".json")) else {
                 out.push(Damage {
                     path,
                     id: String::new(),
