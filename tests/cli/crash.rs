@@ -403,6 +403,20 @@ fn a_sync_killed_at_any_step_is_completed_by_the_next_and_shares_each_line_once(
     // new dispute.
     csc.ok(&["discuss", &d1, "--note", "csc-offline"]);
     let d2 = crate::support::sharing::open(&csc, "Children's Social Care", "Police", "LCS-2");
+    // Notes are sealed on disk: each line is found in the partnership's copy by
+    // its nonce (which no re-chaining changes), read here through `show`.
+    let nonce = |env: &crate::support::Env, note: &str| {
+        crate::support::sharing::lines_of(env, &d1)
+            .iter()
+            .find(|l| l["note"] == note)
+            .and_then(|l| l["nonce"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no line noting {note}"))
+    };
+    let (csc_offline, school_1) = (nonce(&csc, "csc-offline"), nonce(&school, "school-1"));
+    let opened_d2 = crate::support::sharing::raw_lines(&csc, &d2)[0]["nonce"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let mut tried = 0;
     for syscall in CHANGING {
@@ -420,10 +434,10 @@ fn a_sync_killed_at_any_step_is_completed_by_the_next_and_shares_each_line_once(
                 "after a kill before {label}, the next sync failed: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            assert_eq!(shared_count(&bare, &d1, "csc-offline"), 1, "{label}");
-            assert_eq!(shared_count(&bare, &d1, "school-1"), 1, "{label}");
+            assert_eq!(shared_count(&bare, &d1, &csc_offline), 1, "{label}");
+            assert_eq!(shared_count(&bare, &d1, &school_1), 1, "{label}");
             assert!(
-                shared_count(&bare, &d2, "LCS-2") >= 1,
+                shared_count(&bare, &d2, &opened_d2) >= 1,
                 "{label}: new dispute not shared"
             );
             let out = env.cmd(&["verify"]).output().unwrap();
@@ -434,7 +448,7 @@ fn a_sync_killed_at_any_step_is_completed_by_the_next_and_shares_each_line_once(
                 String::from_utf8_lossy(&out.stderr)
             );
             let local = std::fs::read_to_string(env.journal(&d1)).unwrap();
-            assert_eq!(local.matches("csc-offline").count(), 1, "{label}");
+            assert_eq!(local.matches(csc_offline.as_str()).count(), 1, "{label}");
             for id in &arriving {
                 env.ok(&["show", id]);
             }
