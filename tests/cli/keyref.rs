@@ -569,3 +569,66 @@ fn disputes_sealed_before_sharing_keep_their_keys_and_share_them() {
     let shown = school.ok(&["show", &a]);
     assert!(shown.contains("LCS-1"), "{shown}");
 }
+
+/// A wrapped key the partnership's copy holds damaged (it passes the tree's
+/// checks but is no age file) is named by the next sync and not taken: the
+/// clone keeps its own, reads the dispute, and sends its sound copy back.
+#[test]
+fn a_damaged_wrapped_key_from_the_partnership_is_named_and_not_taken() {
+    let (tmp, remote, school, csc) = partnership();
+    let r = remote.to_str().unwrap();
+    let id = school_case(&school, "LCS-K");
+    share(&school, &csc, r);
+    school.ok(&["discuss", &id, "--note", "key-marker"]);
+    school.ok(&["sync"]);
+    csc.ok(&["sync"]);
+
+    let vandal = tmp.path().join("vandal");
+    git(
+        tmp.path(),
+        &["clone", "--quiet", r, vandal.to_str().unwrap()],
+    );
+    let damaged = format!(
+        "{{\"v\":1,\"dispute\":\"{id}\",\"to\":[\"SHA256:x\"],\"key\":\"bm90IGFnZQ==\"}}\n"
+    );
+    std::fs::write(vandal.join("entry"), &damaged).unwrap();
+    let blob = git(&vandal, &["hash-object", "-w", "entry"]);
+    let listing = vandal.join("listing");
+    std::fs::write(
+        &listing,
+        format!("100644 blob {}\t{id}.json\n", blob.trim()),
+    )
+    .unwrap();
+    let out = std::process::Command::new("git")
+        .current_dir(&vandal)
+        .args(["mktree"])
+        .stdin(std::fs::File::open(&listing).unwrap())
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let commit = git(&vandal, &["commit-tree", &tree, "-m", "vandal"]);
+    git(
+        &vandal,
+        &[
+            "push",
+            "--quiet",
+            "--force",
+            "origin",
+            &format!("{}:refs/escalate/keys", commit.trim()),
+        ],
+    );
+
+    school.ok(&["discuss", &id, "--note", "after the vandal"]);
+    let out = school.ok(&["sync"]);
+    assert!(
+        out.contains(&format!("wrapped key for dispute {id} was not taken")),
+        "{out}"
+    );
+    // The school sent its sound copy back: social care reads on.
+    csc.ok(&["sync"]);
+    let shown = csc.ok(&["show", &id]);
+    assert!(
+        shown.contains("key-marker") && shown.contains("after the vandal"),
+        "{shown}"
+    );
+}

@@ -56,6 +56,13 @@ pub struct Outcome {
     /// and what was recorded here waits for an admin's `member add`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_admitted: Option<crate::members::check::NotAdmitted>,
+    /// Sealed disputes whose wrapped keys this sync destroyed here (erased).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keys_erased: Vec<String>,
+    /// The partnership's wrapped keys this sync did not take, by dispute, and
+    /// why (damaged, or not opening to the dispute's own key): never used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keys_refused: Vec<(String, String)>,
 }
 
 /// A line recorded here that sync moved after the partnership's and that the
@@ -119,7 +126,7 @@ enum Owned {
 }
 
 fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -> Result<Outcome> {
-    let (outcome, g) = run_journals(session, identity, unattended, owned)?;
+    let (mut outcome, g) = run_journals(session, identity, unattended, owned)?;
     // --- keys (issue #28 item 3): the sealed disputes' wrapped keys, on their own
     // ref (`keyref`), once the journals are integrated and `main` is pushed. A
     // joiner not yet admitted, and `receive`, send nothing. ---
@@ -131,9 +138,11 @@ fn run(session: &Session, identity: &Identity, unattended: bool, owned: Owned) -
             g.rev(SYNCED_REF)?.unwrap_or_default(),
             identity.when.div_euclid(86_400)
         );
-        super::keyref::exchange_with(&g, &token, identity.when, &mut |fetched| {
+        let exchanged = super::keyref::exchange_with(&g, &token, identity.when, &mut |fetched| {
             session.merge_keys(fetched)
         })?;
+        outcome.keys_erased = exchanged.dropped;
+        outcome.keys_refused = exchanged.refused;
     }
     // --- end keys ---
     Ok(outcome)

@@ -92,6 +92,17 @@ pub(crate) fn render(o: &Outcome) -> String {
     for d in &o.did_not_count {
         text.push_str(&format!("{}\n", did_not_count_words(d)));
     }
+    if !o.keys_erased.is_empty() {
+        text.push_str(&format!(
+            "Erased here as the partnership recorded: the key of dispute(s) {} is destroyed in this clone.\n",
+            o.keys_erased.join(", ")
+        ));
+    }
+    for (id, why) in &o.keys_refused {
+        text.push_str(&format!(
+            "The partnership's wrapped key for dispute {id} was not taken ({why}); the one kept here, if any, stays. Tell whoever keeps the partnership's repository.\n"
+        ));
+    }
     if o.merged_late > 0 {
         text.push_str(&format!(
             "{} line(s) recorded here while another agency recorded on the same dispute were moved after theirs (merged late), each still signed by whoever recorded it.\n",
