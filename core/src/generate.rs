@@ -124,12 +124,7 @@ pub struct Author<'a> {
 /// `open` keeps it; its public half.
 fn dispute_key(dir: &Path, author: &Author<'_>) -> Result<String> {
     let key = crate::privacy::DisputeKey::generate();
-    let me = crate::privacy::Recipient {
-        fingerprint: author.key.fingerprint().to_owned(),
-        public: author.key.public_openssh(),
-        name: author.name.to_owned(),
-        agency: String::new(),
-    };
+    let me = crate::privacy::Recipient::own(author.key, author.name);
     let entry = crate::privacy::Entry::wrap("", &key, &[me])?;
     let seal_to = key.recipient();
     crate::privacy::KeyStore::of(dir).put_pending(&seal_to, &entry.to_bytes())?;

@@ -500,12 +500,7 @@ impl Session {
             .existing()
             .ok()
             .flatten()
-            .map(|k| crate::privacy::Recipient {
-                fingerprint: k.fingerprint().to_owned(),
-                public: k.public_openssh(),
-                name: self.actor.clone(),
-                agency: String::new(),
-            });
+            .map(|k| crate::privacy::Recipient::own(&k, &self.actor));
         let shared = !members.people.is_empty();
         let wanted = |id: &str| {
             let id = DisputeId::from_file_stem(id)?;
@@ -542,12 +537,7 @@ impl Session {
             }
             let p = members.valid_owner(fingerprint, &self.now)?;
             let k = p.keys.iter().find(|k| k.fingerprint == fingerprint)?;
-            Some(crate::privacy::Recipient {
-                fingerprint: k.fingerprint.clone(),
-                public: k.public.clone(),
-                name: p.name.clone(),
-                agency: p.agency.clone(),
-            })
+            Some(crate::privacy::Recipient::member(p, k))
         };
         let merged =
             crate::privacy::merge::merge(&local, fetched, self.readers(), &wanted, &current)?;
@@ -902,12 +892,9 @@ impl Session {
         opened: &Opened,
         author: journal::Author<'_>,
     ) -> Result<Vec<crate::privacy::Recipient>> {
-        let own = author.key.map(|k| crate::privacy::Recipient {
-            fingerprint: k.fingerprint().to_owned(),
-            public: k.public_openssh(),
-            name: author.by.to_owned(),
-            agency: String::new(),
-        });
+        let own = author
+            .key
+            .map(|k| crate::privacy::Recipient::own(k, author.by));
         let members = crate::members::load(self.store.root())?.unwrap_or_default();
         let agencies =
             crate::store::agencies::Agencies::read(self.store.root()).unwrap_or_default();

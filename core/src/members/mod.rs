@@ -172,7 +172,7 @@ pub struct KeyLife {
 }
 
 impl KeyLife {
-    fn valid_at(&self, at: &Instant) -> bool {
+    pub(crate) fn valid_at(&self, at: &Instant) -> bool {
         *at >= self.valid_from && self.valid_until.is_none_or(|u| *at < u)
     }
 
@@ -201,7 +201,7 @@ pub struct Person {
 }
 
 impl Person {
-    fn current(&self, at: &Instant) -> bool {
+    pub(crate) fn current(&self, at: &Instant) -> bool {
         self.leaves.is_none_or(|l| *at < l)
     }
 }

@@ -22,6 +22,26 @@ pub struct Recipient {
 }
 
 impl Recipient {
+    /// The recorder's own key (`agency` left empty: it is not the member list's).
+    pub(crate) fn own(key: &crate::integrity::signing::Key, name: &str) -> Recipient {
+        Recipient {
+            fingerprint: key.fingerprint().to_owned(),
+            public: key.public_openssh(),
+            name: name.to_owned(),
+            agency: String::new(),
+        }
+    }
+
+    /// A member's key.
+    pub(crate) fn member(p: &crate::members::Person, k: &crate::members::KeyLife) -> Recipient {
+        Recipient {
+            fingerprint: k.fingerprint.clone(),
+            public: k.public.clone(),
+            name: p.name.clone(),
+            agency: p.agency.clone(),
+        }
+    }
+
     pub(crate) fn age(&self) -> std::result::Result<age::ssh::Recipient, String> {
         age::ssh::Recipient::from_str(self.public.trim())
             .map_err(|_| format!("{} is not an ssh-ed25519 key", self.fingerprint))
@@ -42,7 +62,7 @@ pub fn readers_agencies(
         agencies.canonical(with).into_owned(),
     ];
     for p in &members.people {
-        if p.role == Role::Admin && p.leaves.is_none_or(|l| *at < l) {
+        if p.role == Role::Admin && p.current(at) {
             let name = agencies.canonical(&p.agency).into_owned();
             if !out.iter().any(|o| agencies.matcher(o).matches(&name)) {
                 out.push(name);
@@ -65,25 +85,17 @@ pub fn for_dispute(
     let (from, with) = (agencies.matcher(from), agencies.matcher(with));
     let mut out: Vec<Recipient> = Vec::new();
     for p in &members.people {
-        let current = p.leaves.is_none_or(|l| *at < l) && p.joined <= *at;
-        let party = from.matches(&p.agency)
-            || with.matches(&p.agency)
-            || from.matches(&agencies.canonical(&p.agency))
-            || with.matches(&agencies.canonical(&p.agency));
-        if !current || !(party || p.role == Role::Admin) {
+        // The matchers hold every alias of the two agencies.
+        let party = from.matches(&p.agency) || with.matches(&p.agency);
+        if !p.current(at) || p.joined > *at || !(party || p.role == Role::Admin) {
             continue;
         }
-        for k in &p.keys {
-            let valid = *at >= k.valid_from && k.valid_until.is_none_or(|u| *at < u);
-            if valid {
-                out.push(Recipient {
-                    fingerprint: k.fingerprint.clone(),
-                    public: k.public.clone(),
-                    name: p.name.clone(),
-                    agency: p.agency.clone(),
-                });
-            }
-        }
+        out.extend(
+            p.keys
+                .iter()
+                .filter(|k| k.valid_at(at))
+                .map(|k| Recipient::member(p, k)),
+        );
     }
     out.extend(own);
     out.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
