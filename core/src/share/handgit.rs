@@ -213,26 +213,39 @@ fn holds_unrestored_lines(root: &Path, g: &Git, entry: &str) -> Result<bool> {
     Ok(false)
 }
 
-/// The journals a stash entry changed, against the commit it was made on.
-pub(crate) fn journals_in_stash(g: &Git, entry: &str) -> Result<Vec<DisputeId>> {
-    let ran = g.run(&[
+/// The paths (as git gives them) a stash entry changed against the commit it
+/// was made on, under `pathspec` if given; `None` if git could not say.
+fn stash_changes(g: &Git, entry: &str, pathspec: Option<&str>) -> Result<Option<Vec<String>>> {
+    let base = format!("{entry}^1");
+    let mut args = vec![
         "diff",
         "--name-only",
         "-z",
         "--no-renames",
         "--no-ext-diff",
-        &format!("{entry}^1"),
+        &base,
         entry,
-        "--",
-        crate::store::layout::JOURNALS_PATHSPEC,
-    ])?;
-    if !ran.ok {
-        return Ok(Vec::new());
+    ];
+    if let Some(p) = pathspec {
+        args.extend(["--", p]);
     }
-    Ok(ran
-        .stdout
-        .split(|&b| b == 0)
-        .filter_map(|p| crate::store::layout::journal_of_shared(&String::from_utf8_lossy(p)))
+    let ran = g.run(&args)?;
+    Ok(ran.ok.then(|| {
+        ran.stdout
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect()
+    }))
+}
+
+/// The journals a stash entry changed, against the commit it was made on.
+pub(crate) fn journals_in_stash(g: &Git, entry: &str) -> Result<Vec<DisputeId>> {
+    let changed = stash_changes(g, entry, Some(crate::store::layout::JOURNALS_PATHSPEC))?;
+    Ok(changed
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| crate::store::layout::journal_of_shared(p))
         .collect())
 }
 
@@ -325,23 +338,11 @@ fn holds_only_journals(g: &Git, entry: &str) -> Result<bool> {
     if !parents.ok || parents.text().split_whitespace().count() != 3 {
         return Ok(false);
     }
-    let ran = g.run(&[
-        "diff",
-        "--name-only",
-        "-z",
-        "--no-renames",
-        "--no-ext-diff",
-        &format!("{entry}^1"),
-        entry,
-    ])?;
-    Ok(ran.ok
-        && ran
-            .stdout
-            .split(|&b| b == 0)
-            .filter(|p| !p.is_empty())
-            .all(|p| {
-                crate::store::layout::journal_of_shared(&String::from_utf8_lossy(p)).is_some()
-            }))
+    Ok(stash_changes(g, entry, None)?.is_some_and(|paths| {
+        paths
+            .iter()
+            .all(|p| crate::store::layout::journal_of_shared(p).is_some())
+    }))
 }
 
 /// What makes two lines the same event, wherever a sync put them: who, when,
