@@ -873,10 +873,15 @@ impl Session {
     /// `opened` line, its private half wrapped for everyone who may read the
     /// dispute and kept in the key store before the journal exists (so no crash
     /// leaves a dispute whose key was never kept).
-    fn seal_new(&self, opened: &mut Opened, author: journal::Author<'_>) -> Result<Sealing> {
+    fn seal_new(
+        &self,
+        opened: &mut Opened,
+        author: journal::Author<'_>,
+        agencies: &crate::store::agencies::Agencies,
+    ) -> Result<Sealing> {
         let key = crate::privacy::DisputeKey::generate();
         let seal_to = key.recipient();
-        let recipients = self.recipients_for(opened, author)?;
+        let recipients = self.recipients_for(opened, author, agencies)?;
         let entry = crate::privacy::Entry::wrap("", &key, &recipients)?;
         let keys = crate::privacy::KeyStore::of(self.store.root());
         keys.put_pending(&seal_to, &entry.to_bytes())?;
@@ -887,20 +892,19 @@ impl Session {
     /// Everyone a dispute's key is wrapped for when it is opened: in a shared
     /// directory the members of its two agencies and the partnership's admins,
     /// and always the person opening it.
-    pub(crate) fn recipients_for(
+    fn recipients_for(
         &self,
         opened: &Opened,
         author: journal::Author<'_>,
+        agencies: &crate::store::agencies::Agencies,
     ) -> Result<Vec<crate::privacy::Recipient>> {
         let own = author
             .key
             .map(|k| crate::privacy::Recipient::own(k, author.by));
         let members = crate::members::load(self.store.root())?.unwrap_or_default();
-        let agencies =
-            crate::store::agencies::Agencies::read(self.store.root()).unwrap_or_default();
         Ok(crate::privacy::recipients::for_dispute(
             &members,
-            &agencies,
+            agencies,
             (&opened.from, &opened.with),
             &self.now,
             own,
@@ -935,7 +939,7 @@ impl Session {
         self.store.pin_policy(&policy)?;
         let author = self.author()?;
         let mut opened = opened;
-        let sealing = self.seal_new(&mut opened, author)?;
+        let sealing = self.seal_new(&mut opened, author, &agencies)?;
         let (id, record, head) = self
             .store
             .journals()
