@@ -460,6 +460,7 @@ impl Session {
             .iter()
             .any(|r| matches!(r.event, Event::Erased { .. }))
         {
+            // Erased: not opened, even while this clone still holds a key.
             return false;
         }
         let Some(seal_to) = crate::privacy::seal_to(records).map(str::to_owned) else {
@@ -507,10 +508,10 @@ impl Session {
             let (contents, _) = self.store.journals().read(&id).ok()?;
             let o = crate::domain::event::opening(&contents.records).ok()?;
             let seal_to = o.seal_to.clone()?;
-            let erased = contents
-                .records
-                .iter()
-                .any(|r| matches!(r.event, Event::Erased { .. }));
+            let erased = contents.records.iter().any(|r| {
+                matches!(r.event, Event::Erased { .. })
+                    && crate::privacy::erase::erasure_counts(&members, r)
+            });
             // In an unshared directory the user's own key reads everything; in
             // a shared one the member list says who may.
             let recipients = match shared {

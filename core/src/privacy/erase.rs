@@ -126,6 +126,22 @@ impl Session {
     }
 }
 
+/// Whether an `erased` line may destroy keys: in a shared directory only an
+/// admin may erase, so a line signed by any other key (made by hand, since the
+/// command refuses) destroys nothing; in an unshared one, any.
+pub(crate) fn erasure_counts(
+    members: &crate::members::Members,
+    r: &crate::domain::event::Record,
+) -> bool {
+    if members.people.is_empty() {
+        return true;
+    }
+    r.signer
+        .as_deref()
+        .and_then(|fp| members.valid_owner(fp, &r.at))
+        .is_some_and(|p| p.role == crate::members::Role::Admin)
+}
+
 /// What `retention apply` did.
 #[derive(Debug)]
 pub struct Retained {
